@@ -1,0 +1,16 @@
+//! `jaria`: a small Spin-compatible host on wasmtime. It reads the same `spin.toml`, routes
+//! as Spin routes, provides the Spin host interfaces spin-sdk 5.x components import, and keeps
+//! state in Spin's default files, so the same app runs here and under `spin up` unchanged.
+
+pub mod building;
+pub mod faults;
+pub mod manifest;
+pub mod migrate;
+pub mod outbound;
+pub mod problem;
+pub mod router;
+pub mod runtime;
+pub mod server;
+pub mod spin_api;
+pub mod storage;
+pub mod variables;

@@ -1,0 +1,163 @@
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use jaria_host::faults::Faults;
+use jaria_host::manifest::Manifest;
+use jaria_host::runtime::{App, AppOptions, Limits};
+use jaria_host::{building, migrate, server};
+
+/// A small Spin-compatible host for the Jaria portal.
+#[derive(Parser)]
+#[command(name = "jaria", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build stale components, apply migrations and serve the application (like `spin up`).
+    Up(UpArgs),
+    /// Run every component's build commands (like `spin build`).
+    Build {
+        /// The application manifest.
+        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+        from: PathBuf,
+    },
+    /// Apply pending schema migrations to the state dir's database, then exit.
+    Migrate {
+        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+        from: PathBuf,
+        /// Folder holding the state files (default: `.spin` beside the manifest).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Folder of NNNN_name.sql files (default: `schema/migrations` beside the manifest).
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct UpArgs {
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    from: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// Folder holding the state files (default: `.spin` beside the manifest).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Folder of NNNN_name.sql files (default: `schema/migrations` beside the manifest).
+    #[arg(long)]
+    migrations: Option<PathBuf>,
+    /// Serve the component files as they are, without rebuilding stale ones.
+    #[arg(long)]
+    no_build: bool,
+    /// Where compiled machine code is cached between starts (default: $JARIA_CACHE_DIR, or
+    /// `cache` under the state dir).
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Per-request deadline in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    request_timeout_ms: u64,
+    /// Largest accepted request body in bytes.
+    #[arg(long, default_value_t = 12 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Memory cap per instance in MiB.
+    #[arg(long, default_value_t = 128)]
+    memory_mib: usize,
+    /// Instances alive at once; beyond it requests get 503 with Retry-After.
+    #[arg(long, default_value_t = 256)]
+    max_instances: u32,
+    /// Testing only: the share (0..1) of key-value and SQLite calls that fail.
+    #[arg(long, default_value_t = 0.0, hide = true)]
+    fault_rate: f64,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("JARIA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Cmd::Build { from } => building::build_all(&Manifest::load(&from)?),
+        Cmd::Migrate {
+            from,
+            state_dir,
+            migrations,
+        } => {
+            let manifest = Manifest::load(&from)?;
+            let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
+            run_migrations(&manifest, &state_dir, migrations.as_deref())
+        }
+        Cmd::Up(args) => up(args),
+    }
+}
+
+fn run_migrations(manifest: &Manifest, state_dir: &Path, dir: Option<&Path>) -> anyhow::Result<()> {
+    let dir = match dir {
+        Some(d) => d.to_owned(),
+        None => manifest.app_dir.join("schema/migrations"),
+    };
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let db = state_dir.join(jaria_host::storage::DB_FILE);
+    let applied = migrate::migrate_file(&db, &dir)
+        .with_context(|| format!("refusing to start: migrations in {}", dir.display()))?;
+    for name in applied {
+        eprintln!("Applied migration {name}");
+    }
+    Ok(())
+}
+
+fn up(args: UpArgs) -> anyhow::Result<()> {
+    let manifest = Manifest::load(&args.from)?;
+    if !args.no_build {
+        building::build_stale(&manifest)?;
+    }
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| manifest.app_dir.join(".spin"));
+    run_migrations(&manifest, &state_dir, args.migrations.as_deref())?;
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .or_else(|| std::env::var_os("JARIA_CACHE_DIR").map(PathBuf::from))
+        .unwrap_or_else(|| state_dir.join("cache"));
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1);
+    let options = AppOptions {
+        state_dir,
+        cache_dir: Some(cache_dir),
+        limits: Limits {
+            max_body_bytes: args.max_body_bytes,
+            request_timeout: Duration::from_millis(args.request_timeout_ms),
+            memory_bytes: args.memory_mib * 1024 * 1024,
+            max_instances: args.max_instances,
+        },
+        faults: Faults::with_rate(args.fault_rate, seed),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let app = Arc::new(App::load(&manifest, options)?);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        server::print_routes(&app, listener.local_addr()?);
+        server::serve(app, listener, server::shutdown_signal()).await
+    })
+}

@@ -1,0 +1,556 @@
+//! The execution engine: every component is compiled once and pre-instantiated at start-up;
+//! each request gets a fresh `Store` and instance, with its memory cap and deadline set right
+//! there, so no state (and no user's data) survives from one request to the next.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use sha2::Digest;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::faults::Faults;
+use crate::manifest::Manifest;
+use crate::outbound::{AllowedHost, OutboundHooks};
+use crate::problem::Problem;
+use crate::router::{Router, is_host_set_header};
+use crate::storage::State;
+use crate::variables::ResolvedVariables;
+
+/// Per-request resource limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body accepted; larger gets 413 before any guest runs.
+    pub max_body_bytes: usize,
+    /// Wall-clock deadline for one request, body read included; past it, 504.
+    pub request_timeout: Duration,
+    /// Linear memory one instance may grow to; past it the instance traps.
+    pub memory_bytes: usize,
+    /// Instances alive at once; past it, 503 with `Retry-After`.
+    pub max_instances: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 12 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            memory_bytes: 128 * 1024 * 1024,
+            max_instances: 256,
+        }
+    }
+}
+
+/// How often the epoch ticks: the granularity of the per-request deadline.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// Guest output kept per request for the log.
+const GUEST_OUTPUT_CAPACITY: usize = 64 * 1024;
+
+/// What a component was granted in the manifest; decided once, checked at every `open`.
+#[derive(Debug)]
+pub struct ComponentGrants {
+    pub id: String,
+    pub key_value_stores: BTreeSet<String>,
+    pub sqlite_databases: BTreeSet<String>,
+    pub allowed_outbound_hosts: Arc<Vec<AllowedHost>>,
+    pub environment: Vec<(String, String)>,
+    pub directories: Vec<(PathBuf, String)>,
+}
+
+/// Services every request of the application shares.
+pub struct Services {
+    pub state: State,
+    pub variables: ResolvedVariables,
+}
+
+struct LoadedComponent {
+    pre: ProxyPre<RequestState>,
+    grants: Arc<ComponentGrants>,
+}
+
+pub struct App {
+    engine: Engine,
+    router: Router,
+    components: HashMap<String, LoadedComponent>,
+    services: Arc<Services>,
+    limits: Limits,
+    faults: Faults,
+}
+
+/// The data of one request's `Store`.
+pub struct RequestState {
+    pub(crate) app: Arc<Services>,
+    pub(crate) component: Arc<ComponentGrants>,
+    pub(crate) table: ResourceTable,
+    pub(crate) faults: Faults,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: OutboundHooks,
+    limits: StoreLimits,
+}
+
+impl WasiView for RequestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for RequestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+pub struct AppOptions {
+    pub state_dir: PathBuf,
+    pub cache_dir: Option<PathBuf>,
+    pub limits: Limits,
+    pub faults: Faults,
+}
+
+impl App {
+    pub fn load(manifest: &Manifest, options: AppOptions) -> anyhow::Result<Self> {
+        let limits = options.limits;
+        let engine = build_engine(&limits)?;
+        let variables = ResolvedVariables::resolve(manifest, &|name| std::env::var(name).ok())?;
+        let router = Router::build(&manifest.http_triggers).map_err(anyhow::Error::msg)?;
+
+        let mut linker: Linker<RequestState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::spin_api::add_to_linker(&mut linker)?;
+
+        let mut components = HashMap::new();
+        let routed: BTreeSet<&str> = manifest
+            .http_triggers
+            .iter()
+            .map(|t| t.component.as_str())
+            .collect();
+        for id in routed {
+            let spec = &manifest.components[id];
+            for label in &spec.key_value_stores {
+                if label != "default" {
+                    anyhow::bail!(
+                        "component `{id}`: key_value_stores: unknown store `{label}` (only `default` is defined)"
+                    );
+                }
+            }
+            for db in &spec.sqlite_databases {
+                if db != "default" {
+                    anyhow::bail!(
+                        "component `{id}`: sqlite_databases: unknown database `{db}` (only `default` is defined)"
+                    );
+                }
+            }
+            let source = manifest
+                .component_source(id)
+                .with_context(|| format!("component `{id}`: source"))?;
+            let component = compile(&engine, &source, options.cache_dir.as_deref())
+                .with_context(|| format!("component `{id}`: cannot load {}", source.display()))?;
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(anyhow::Error::from)
+                .with_context(|| {
+                    format!("component `{id}` imports an interface this host does not provide")
+                })?;
+            let pre = ProxyPre::new(pre)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("component `{id}` is not a wasi:http handler"))?;
+            let allowed = spec
+                .allowed_outbound_hosts
+                .iter()
+                .map(|h| AllowedHost::parse(h).map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let grants = ComponentGrants {
+                id: id.to_owned(),
+                key_value_stores: spec.key_value_stores.iter().cloned().collect(),
+                sqlite_databases: spec.sqlite_databases.iter().cloned().collect(),
+                allowed_outbound_hosts: Arc::new(allowed),
+                environment: spec.environment.clone().into_iter().collect(),
+                directories: directory_mounts(manifest, id)?,
+            };
+            components.insert(
+                id.to_owned(),
+                LoadedComponent {
+                    pre,
+                    grants: Arc::new(grants),
+                },
+            );
+        }
+
+        let state = State::open(&options.state_dir)?;
+        start_epoch_ticker(&engine);
+        Ok(Self {
+            engine,
+            router,
+            components,
+            services: Arc::new(Services { state, variables }),
+            limits,
+            faults: options.faults,
+        })
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Serves one request: route, read the body within limits, run a fresh instance.
+    pub async fn handle(
+        self: Arc<Self>,
+        mut req: hyper::Request<hyper::body::Incoming>,
+        client: SocketAddr,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let path = req.uri().path().to_owned();
+        let Some(route) = self.router.route(&path) else {
+            return Problem::not_found(&path).response();
+        };
+        let Some(component) = self.components.get(&route.component) else {
+            return Problem::not_found(&path).response();
+        };
+
+        // Headers starting `spin-` are the host's word to the component: never the client's.
+        let forged: Vec<_> = req
+            .headers()
+            .keys()
+            .filter(|name| is_host_set_header(name.as_str()))
+            .cloned()
+            .collect();
+        for name in forged {
+            req.headers_mut().remove(&name);
+        }
+        let host = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost")
+            .to_owned();
+        if !req.headers().contains_key(http::header::HOST) {
+            req.headers_mut().insert(
+                http::header::HOST,
+                http::HeaderValue::from_static("localhost"),
+            );
+        }
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| path.clone());
+        for (name, value) in route.spin_headers("http", &host, &path_and_query, client) {
+            match (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                (Ok(n), Ok(v)) => {
+                    req.headers_mut().insert(n, v);
+                }
+                _ => return Problem::bad_request("The request path cannot be routed.").response(),
+            }
+        }
+
+        let deadline = tokio::time::Instant::now() + self.limits.request_timeout;
+        let declared_len = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared_len.is_some_and(|n| n > self.limits.max_body_bytes as u64) {
+            return Problem::payload_too_large(self.limits.max_body_bytes).response();
+        }
+        let (parts, body) = req.into_parts();
+        let body = match tokio::time::timeout_at(
+            deadline,
+            Limited::new(body, self.limits.max_body_bytes).collect(),
+        )
+        .await
+        {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+                return Problem::payload_too_large(self.limits.max_body_bytes).response();
+            }
+            Ok(Err(_)) => {
+                return Problem::bad_request("The request body could not be read.").response();
+            }
+            Err(_) => return Problem::timeout().response(),
+        };
+        let req = hyper::Request::from_parts(parts, Full::new(body));
+
+        let result = tokio::time::timeout_at(deadline, self.run(component, req)).await;
+        match result {
+            Ok(Ok(response)) => response,
+            Ok(Err(failure)) => {
+                tracing::error!(
+                    component = route.component,
+                    path,
+                    "request failed: {failure}"
+                );
+                failure.problem().response()
+            }
+            Err(_) => {
+                tracing::error!(component = route.component, path, "request deadline passed");
+                Problem::timeout().response()
+            }
+        }
+    }
+
+    async fn run(
+        &self,
+        component: &LoadedComponent,
+        req: hyper::Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, Failure> {
+        let grants = &component.grants;
+        let stdout = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
+        let stderr = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        wasi.envs(&grants.environment);
+        for (host_dir, guest_dir) in &grants.directories {
+            wasi.preopened_dir(host_dir, guest_dir, wasmtime_wasi::FsPerms::ReadOnly)
+                .map_err(|e| Failure::Internal(anyhow::Error::from(e).context("preopen")))?;
+        }
+        let limits = wasmtime::StoreLimitsBuilder::new()
+            .memory_size(self.limits.memory_bytes)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(
+            &self.engine,
+            RequestState {
+                app: Arc::clone(&self.services),
+                component: Arc::clone(grants),
+                table: ResourceTable::new(),
+                faults: self.faults.clone(),
+                wasi: wasi.build(),
+                http: WasiHttpCtx::new(),
+                hooks: OutboundHooks {
+                    allowed: Arc::clone(&grants.allowed_outbound_hosts),
+                },
+                limits,
+            },
+        );
+        store.limiter(|s| &mut s.limits);
+        let ticks = (self.limits.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
+        store.set_epoch_deadline(ticks as u64);
+        store.epoch_deadline_trap();
+
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let incoming = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)
+            .map_err(|e| Failure::Internal(e.into()))?;
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(|e| Failure::Internal(e.into()))?;
+        let pre = component.pre.clone();
+        let id = grants.id.clone();
+
+        // The guest runs in its own task so it can keep streaming the body after the
+        // response head is sent; its output reaches the log when it ends.
+        let task = tokio::task::spawn(async move {
+            let result = async {
+                let proxy = pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(Failure::instantiate)?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, incoming, out)
+                    .await
+                    .map_err(Failure::guest)
+            }
+            .await;
+            log_guest_output(&id, "stdout", &stdout.contents());
+            log_guest_output(&id, "stderr", &stderr.contents());
+            result
+        });
+
+        match receiver.await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(code)) => Err(Failure::Guest(anyhow::anyhow!(
+                "guest answered with error code {code:?}"
+            ))),
+            Err(_) => match task.await {
+                Ok(Ok(())) => Err(Failure::Guest(anyhow::anyhow!(
+                    "guest returned without setting a response"
+                ))),
+                Ok(Err(failure)) => Err(failure),
+                Err(join) => Err(Failure::Internal(join.into())),
+            },
+        }
+    }
+}
+
+/// Why a request failed after routing; each maps to one problem response.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The instance pool is full: shed load.
+    #[error("no instance slot free: {0:#}")]
+    Overloaded(anyhow::Error),
+    /// The deadline passed inside the guest.
+    #[error("deadline passed inside the guest")]
+    Timeout,
+    /// The guest trapped or misbehaved.
+    #[error("guest failed: {0:?}")]
+    Guest(anyhow::Error),
+    #[error("host failed: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl Failure {
+    fn instantiate(e: wasmtime::Error) -> Self {
+        let e: anyhow::Error = e.into();
+        let text = format!("{e:?}");
+        if text.contains("maximum concurrent") || text.contains("pooling allocator") {
+            Failure::Overloaded(e)
+        } else {
+            Failure::Guest(e)
+        }
+    }
+
+    fn guest(e: wasmtime::Error) -> Self {
+        if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+            Failure::Timeout
+        } else {
+            Failure::Guest(e.into())
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        match self {
+            Failure::Overloaded(_) => Problem::overloaded(),
+            Failure::Timeout => Problem::timeout(),
+            Failure::Guest(_) | Failure::Internal(_) => Problem::internal(),
+        }
+    }
+}
+
+fn log_guest_output(component: &str, stream: &str, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    for line in String::from_utf8_lossy(bytes).lines() {
+        tracing::info!(target: "guest", component, stream, "{line}");
+    }
+}
+
+fn build_engine(limits: &Limits) -> anyhow::Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    let mut pool = PoolingAllocationConfig::default();
+    let instances = limits.max_instances.max(1);
+    pool.total_component_instances(instances);
+    // A Rust component has a handful of core instances, memories and tables.
+    pool.total_core_instances(instances * 8);
+    pool.total_memories(instances * 2);
+    pool.total_tables(instances * 4);
+    pool.total_stacks(instances);
+    pool.max_memory_size(limits.memory_bytes);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Ok(Engine::new(&config)?)
+}
+
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| tracing::error!("cannot start epoch ticker: {e}"));
+}
+
+/// Compiles a component, reusing machine code cached from an earlier start when the same
+/// bytes were compiled by a compatible engine.
+fn compile(engine: &Engine, source: &Path, cache_dir: Option<&Path>) -> anyhow::Result<Component> {
+    let bytes = std::fs::read(source)
+        .with_context(|| format!("cannot read {} (run `jaria build`?)", source.display()))?;
+    let Some(cache_dir) = cache_dir else {
+        return Ok(Component::new(engine, &bytes)?);
+    };
+    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
+    let key = format!(
+        "{}-{:016x}.cwasm",
+        hex::encode(sha2::Sha256::digest(&bytes)),
+        engine_hash.finish()
+    );
+    let cached = cache_dir.join(key);
+    if cached.exists() {
+        // SAFETY: the file is machine code this host wrote for an engine with the same
+        // compatibility hash, under a name derived from the exact input bytes.
+        match unsafe { Component::deserialize_file(engine, &cached) } {
+            Ok(component) => return Ok(component),
+            Err(e) => tracing::warn!(
+                "ignoring unusable compile cache entry {}: {e}",
+                cached.display()
+            ),
+        }
+    }
+    let component = Component::new(engine, &bytes)?;
+    if std::fs::create_dir_all(cache_dir).is_ok() {
+        let tmp = cached.with_extension(format!("tmp{}", std::process::id()));
+        if let Ok(serialized) = component.serialize()
+            && std::fs::write(&tmp, serialized).is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &cached);
+        }
+    }
+    Ok(component)
+}
+
+/// `files = [{ source = "dir", destination = "/x" }]` and plain directory names mount
+/// read-only, as Spin mounts them.
+fn directory_mounts(manifest: &Manifest, id: &str) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    use crate::manifest::FileMount;
+    let mut mounts = Vec::new();
+    for (i, mount) in manifest.components[id].files.iter().enumerate() {
+        let (source, destination) = match mount {
+            FileMount::Placement {
+                source,
+                destination,
+            } => (source.clone(), destination.clone()),
+            FileMount::Pattern(pattern) => (pattern.clone(), format!("/{pattern}")),
+        };
+        let host = manifest.app_dir.join(&source);
+        if !host.is_dir() {
+            anyhow::bail!(
+                "component `{id}`: files[{i}]: `{source}` is not a directory (this host mounts directories only)"
+            );
+        }
+        mounts.push((host, destination));
+    }
+    Ok(mounts)
+}

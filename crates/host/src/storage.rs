@@ -1,0 +1,282 @@
+//! The two state files, in Spin's default places and formats so that state moves between this
+//! host and `spin up`: `<state-dir>/sqlite_key_value.db` (table `spin_key_value`) and
+//! `<state-dir>/sqlite_db.db` (the `default` database). Both run in WAL mode, which persists in
+//! the file, so every runtime that opens them afterwards benefits.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub const KV_FILE: &str = "sqlite_key_value.db";
+pub const DB_FILE: &str = "sqlite_db.db";
+
+/// How long a writer waits for another writer before reporting the database busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A small pool of connections to one SQLite file. A guest's `connection` resource holds one
+/// connection for its whole life, so its `BEGIN … COMMIT` sequences stay on one connection.
+#[derive(Debug)]
+pub struct SqlitePool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    max_idle: usize,
+}
+
+impl SqlitePool {
+    /// Opens (creating if needed) the file, switches it to WAL and runs `init` once.
+    pub fn open(path: &Path, init: &str) -> anyhow::Result<Arc<Self>> {
+        let pool = Arc::new(Self {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            max_idle: 64,
+        });
+        let conn = pool.connect()?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "could not switch database to WAL mode");
+        }
+        if !init.is_empty() {
+            conn.execute_batch(init)?;
+        }
+        pool.give_back(conn);
+        Ok(pool)
+    }
+
+    fn connect(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A connection for exclusive use until the guard drops.
+    pub fn get(self: &Arc<Self>) -> rusqlite::Result<PooledConnection> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        Ok(PooledConnection {
+            conn: Some(conn),
+            pool: Arc::clone(self),
+        })
+    }
+
+    fn give_back(&self, conn: Connection) {
+        // A guest that trapped or dropped its connection mid-transaction must not leave the
+        // transaction open for the next user of this connection.
+        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < self.max_idle
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+pub struct PooledConnection {
+    conn: Option<Connection>,
+    pool: Arc<SqlitePool>,
+}
+
+impl std::ops::Deref for PooledConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Present from construction until drop.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
+        }
+    }
+}
+
+/// Spin's own key-value table layout.
+pub const KV_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
+    store TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (store, key)
+)";
+
+/// Both state files of an application.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub kv: Arc<SqlitePool>,
+    pub db: Arc<SqlitePool>,
+}
+
+impl State {
+    pub fn open(state_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(state_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create state dir {}: {e}", state_dir.display()))?;
+        Ok(Self {
+            kv: SqlitePool::open(&state_dir.join(KV_FILE), KV_SCHEMA)?,
+            db: SqlitePool::open(&state_dir.join(DB_FILE), "")?,
+        })
+    }
+}
+
+/// Key-value operations on one store label.
+pub mod kv {
+    use super::PooledConnection;
+    use rusqlite::OptionalExtension;
+
+    pub fn get(c: &PooledConnection, store: &str, key: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+        c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            .query_row((store, key), |r| r.get(0))
+            .optional()
+    }
+
+    pub fn set(c: &PooledConnection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
+        c.prepare_cached(
+            "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute((store, key, value))
+        .map(drop)
+    }
+
+    pub fn delete(c: &PooledConnection, store: &str, key: &str) -> rusqlite::Result<()> {
+        c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            .execute((store, key))
+            .map(drop)
+    }
+
+    pub fn exists(c: &PooledConnection, store: &str, key: &str) -> rusqlite::Result<bool> {
+        c.prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+            .exists((store, key))
+    }
+
+    pub fn keys(c: &PooledConnection, store: &str) -> rusqlite::Result<Vec<String>> {
+        c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?
+            .query_map([store], |r| r.get(0))?
+            .collect()
+    }
+}
+
+/// A column value crossing the guest boundary; one type for both SQLite interface versions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+    Null,
+}
+
+impl rusqlite::ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            SqlValue::Integer(i) => ValueRef::Integer(*i),
+            SqlValue::Real(f) => ValueRef::Real(*f),
+            SqlValue::Text(s) => ValueRef::Text(s.as_bytes()),
+            SqlValue::Blob(b) => ValueRef::Blob(b),
+            SqlValue::Null => ValueRef::Null,
+        }))
+    }
+}
+
+impl From<rusqlite::types::ValueRef<'_>> for SqlValue {
+    fn from(v: rusqlite::types::ValueRef<'_>) -> Self {
+        use rusqlite::types::ValueRef;
+        match v {
+            ValueRef::Null => SqlValue::Null,
+            ValueRef::Integer(i) => SqlValue::Integer(i),
+            ValueRef::Real(f) => SqlValue::Real(f),
+            ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct QueryOutput {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<SqlValue>>,
+}
+
+/// Runs one statement with positional parameters, as Spin's `execute` does.
+pub fn execute(
+    c: &PooledConnection,
+    statement: &str,
+    params: &[SqlValue],
+) -> rusqlite::Result<QueryOutput> {
+    let mut stmt = c.prepare_cached(statement)?;
+    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let width = columns.len();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(SqlValue::from(row.get_ref(i)?));
+        }
+        out.push(values);
+    }
+    Ok(QueryOutput { columns, rows: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kv_round_trip_uses_spin_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let c = state.kv.get().unwrap();
+        kv::set(&c, "default", "k", b"v1").unwrap();
+        kv::set(&c, "default", "k", b"v2").unwrap();
+        assert_eq!(
+            kv::get(&c, "default", "k").unwrap().as_deref(),
+            Some(&b"v2"[..])
+        );
+        assert!(kv::exists(&c, "default", "k").unwrap());
+        assert_eq!(kv::keys(&c, "default").unwrap(), vec!["k".to_owned()]);
+        assert_eq!(kv::get(&c, "other", "k").unwrap(), None);
+        kv::delete(&c, "default", "k").unwrap();
+        assert!(!kv::exists(&c, "default", "k").unwrap());
+        drop(c);
+        let raw = Connection::open(dir.path().join(KV_FILE)).unwrap();
+        let mode: String = raw
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn open_transaction_is_rolled_back_when_connection_returns_to_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        {
+            let c = state.db.get().unwrap();
+            execute(&c, "CREATE TABLE t (x INTEGER)", &[]).unwrap();
+            execute(&c, "BEGIN", &[]).unwrap();
+            execute(&c, "INSERT INTO t VALUES (?)", &[SqlValue::Integer(1)]).unwrap();
+        }
+        let c = state.db.get().unwrap();
+        let out = execute(&c, "SELECT count(*) AS n FROM t", &[]).unwrap();
+        assert_eq!(out.columns, vec!["n"]);
+        assert_eq!(out.rows, vec![vec![SqlValue::Integer(0)]]);
+    }
+}

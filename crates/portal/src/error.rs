@@ -1,0 +1,123 @@
+//! One error type for every handler, turned into an HTTP answer in exactly one place
+//! ([`ApiError::to_problem`]). Internal details are logged, never sent to the client.
+
+use crate::problem::{FieldError, Problem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    /// Also the answer for things the caller may not know exist: no existence leak.
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("unprocessable: {0:?}")]
+    Unprocessable(Vec<FieldError>),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// Storage or another dependency is down: the client may retry.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, code: &str, message: &str) -> Self {
+        ApiError::Unprocessable(vec![FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }])
+    }
+
+    pub fn status(&self) -> u16 {
+        self.to_problem().status
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            ApiError::BadRequest(detail) => Problem::new(400, "Bad Request").with_detail(detail),
+            ApiError::Unauthorized => {
+                Problem::new(401, "Unauthorized").with_detail("Sign in to use this resource.")
+            }
+            ApiError::Forbidden => {
+                Problem::new(403, "Forbidden").with_detail("You may not perform this action.")
+            }
+            ApiError::NotFound => {
+                Problem::new(404, "Not Found").with_detail("No resource exists at this address.")
+            }
+            ApiError::MethodNotAllowed { .. } => Problem::new(405, "Method Not Allowed")
+                .with_detail("This resource does not support the request method."),
+            ApiError::Conflict(detail) => Problem::new(409, "Conflict").with_detail(detail),
+            ApiError::Unprocessable(errors) => {
+                let mut p = Problem::new(422, "Unprocessable Content")
+                    .with_detail("The request contains invalid data.");
+                p.errors = errors.clone();
+                p
+            }
+            ApiError::UnsupportedMediaType(detail) => {
+                Problem::new(415, "Unsupported Media Type").with_detail(detail)
+            }
+            ApiError::Unavailable(_) => {
+                let mut p = Problem::new(503, "Service Unavailable")
+                    .with_detail("The service is temporarily unavailable. Please retry shortly.");
+                p.retry_after = Some(1);
+                p
+            }
+            ApiError::Internal(_) => Problem::new(500, "Internal Server Error")
+                .with_detail("The request could not be completed. It has been logged."),
+        }
+    }
+
+    /// Whether the cause must be written to the log (the client sees only the problem).
+    pub fn is_server_side(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_) | ApiError::Internal(_))
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::BadRequest(format!("The request body is not valid JSON: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_maps_to_its_status() {
+        let cases = [
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::Unauthorized, 401),
+            (ApiError::Forbidden, 403),
+            (ApiError::NotFound, 404),
+            (ApiError::MethodNotAllowed { allow: "GET" }, 405),
+            (ApiError::Conflict("x".into()), 409),
+            (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::invalid("iin", "invalid_iin", "bad"), 422),
+            (ApiError::Unavailable("db".into()), 503),
+            (ApiError::Internal("boom".into()), 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status(), status, "{err}");
+        }
+    }
+
+    #[test]
+    fn internals_never_reach_the_client() {
+        let p = ApiError::Internal("secret stack trace".into()).to_problem();
+        assert!(!p.to_json().contains("secret"));
+        let p = ApiError::Unavailable("sqlite: disk I/O error".into()).to_problem();
+        assert!(!p.to_json().contains("sqlite"));
+        assert_eq!(p.retry_after, Some(1));
+    }
+}

@@ -1,0 +1,198 @@
+//! HTTP helpers: a plain [`Reply`] that handlers build and tests inspect natively, rendered to
+//! a Spin response in one place, with the headers every API answer carries.
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Headers on every API response: no sniffing, no caching of personal data, no framing.
+const BASELINE_HEADERS: [(&str, &str); 3] = [
+    ("x-content-type-options", "nosniff"),
+    ("cache-control", "no-store"),
+    ("x-frame-options", "DENY"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(Self::with_baseline(status, "application/json", body))
+    }
+
+    pub fn html(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self::with_baseline(status, "text/html; charset=utf-8", body.into())
+    }
+
+    pub fn problem(error: &ApiError) -> Self {
+        let problem = error.to_problem();
+        let mut reply = Self::with_baseline(
+            problem.status,
+            "application/problem+json",
+            problem.to_json().into_bytes(),
+        );
+        if let Some(seconds) = problem.retry_after {
+            reply
+                .headers
+                .push(("retry-after".into(), seconds.to_string()));
+        }
+        if let ApiError::MethodNotAllowed { allow } = error {
+            reply.headers.push(("allow".into(), (*allow).to_owned()));
+        }
+        reply
+    }
+
+    fn with_baseline(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        let mut headers = vec![("content-type".to_owned(), content_type.to_owned())];
+        headers.extend(
+            BASELINE_HEADERS
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Replaces a header's value, or adds it.
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn into_response(self) -> spin_sdk::http::Response {
+        let mut builder = spin_sdk::http::Response::builder();
+        builder.status(self.status);
+        for (k, v) in self.headers {
+            builder.header(k, v);
+        }
+        builder.body(self.body);
+        builder.build()
+    }
+}
+
+/// Turns a handler's result into the response; server-side failures go to the log (the
+/// component's stderr, which the host tags with the component name).
+pub fn finish(component: &str, result: Result<Reply, ApiError>) -> spin_sdk::http::Response {
+    match result {
+        Ok(reply) => reply.into_response(),
+        Err(error) => {
+            if error.is_server_side() {
+                eprintln!("{component}: {error}");
+            }
+            Reply::problem(&error).into_response()
+        }
+    }
+}
+
+/// The whole request handling of a component: its own routes first, then `GET /health`,
+/// then 404. `routes` answers `None` for a path it does not own.
+pub fn serve(
+    component: &'static str,
+    req: &spin_sdk::http::Request,
+    routes: impl FnOnce(Method, &str) -> Option<Result<Reply, ApiError>>,
+) -> spin_sdk::http::Response {
+    let method = Method::of(req);
+    let path = path_info(req);
+    let result = match routes(method, &path) {
+        Some(result) => result,
+        None if path == "/health" => match method {
+            Method::Get => crate::health::check(component),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        },
+        None => Err(ApiError::NotFound),
+    };
+    finish(component, result)
+}
+
+/// The request path below the component's route, as Spin passes it in `spin-path-info`.
+pub fn path_info(req: &spin_sdk::http::Request) -> String {
+    req.header("spin-path-info")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| req.path().to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Other,
+}
+
+impl Method {
+    pub fn of(req: &spin_sdk::http::Request) -> Self {
+        use spin_sdk::http::Method as M;
+        match req.method() {
+            M::Get => Method::Get,
+            M::Head => Method::Head,
+            M::Post => Method::Post,
+            M::Put => Method::Put,
+            M::Patch => Method::Patch,
+            M::Delete => Method::Delete,
+            M::Options => Method::Options,
+            _ => Method::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_reply_has_problem_content_type_and_retry_after() {
+        let r = Reply::problem(&ApiError::Unavailable("kv down".into()));
+        assert_eq!(r.status, 503);
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        assert_eq!(r.header("retry-after"), Some("1"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+    }
+
+    #[test]
+    fn method_not_allowed_names_allowed_methods() {
+        let r = Reply::problem(&ApiError::MethodNotAllowed { allow: "GET" });
+        assert_eq!(r.status, 405);
+        assert_eq!(r.header("allow"), Some("GET"));
+    }
+
+    #[test]
+    fn json_reply_serialises_body() {
+        let r = Reply::json(200, &serde_json::json!({"ok": true})).unwrap();
+        assert_eq!(r.body, br#"{"ok":true}"#);
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+
+    #[test]
+    fn set_header_replaces() {
+        let mut r = Reply::html(200, "x");
+        r.set_header("Cache-Control", "no-cache");
+        assert_eq!(r.header("cache-control"), Some("no-cache"));
+        assert_eq!(
+            r.headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("cache-control"))
+                .count(),
+            1
+        );
+    }
+}
