@@ -1,1 +1,406 @@
+//! The black-box test harness. [`TestApp::portal`] starts the real host (`jaria up`) on an
+//! ephemeral port with a fresh state dir, or, when `JARIA_BASE_URL` is set, targets that
+//! running deployment instead, so the same journeys check real Spin. Tests of the host itself
+//! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+pub use serde_json::Value;
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// The deployment under test, if the suite is pointed at one.
+pub fn external_base_url() -> Option<String> {
+    std::env::var("JARIA_BASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim_end_matches('/').to_owned())
+}
+
+/// Builds the host and every Wasm component once per test binary. Cargo's own lock makes
+/// concurrent test binaries wait for each other rather than race.
+fn ensure_built() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let root = workspace_root();
+        let run = |args: &[&str]| {
+            let status = Command::new(&cargo)
+                .args(args)
+                .current_dir(&root)
+                .status()
+                .unwrap_or_else(|e| panic!("cannot run cargo {args:?}: {e}"));
+            assert!(status.success(), "cargo {args:?} failed: {status}");
+        };
+        run(&[
+            "build",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+            "-p",
+            "login",
+            "-p",
+            "cases",
+            "-p",
+            "filing",
+            "-p",
+            "status",
+            "-p",
+            "confirmation",
+            "-p",
+            "web",
+            "-p",
+            "probe",
+        ]);
+        run(&["build", "-p", "jaria-host", "--bin", "jaria"]);
+    });
+}
+
+fn host_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("debug").join("jaria")
+}
+
+/// A running host (or an external deployment) and a client for it.
+pub struct TestApp {
+    pub base_url: String,
+    child: Option<Child>,
+    state_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    log: Arc<Mutex<String>>,
+    agent: ureq::Agent,
+}
+
+/// Everything special about one host start.
+pub struct TestAppBuilder {
+    manifest: PathBuf,
+    state_dir: Option<PathBuf>,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// What a failed start printed.
+#[derive(Debug)]
+pub struct StartFailure {
+    pub status: ExitStatus,
+    pub output: String,
+}
+
+impl TestApp {
+    /// The portal: a fresh local host, or `JARIA_BASE_URL`.
+    pub fn portal() -> TestApp {
+        match external_base_url() {
+            Some(base_url) => TestApp {
+                base_url,
+                child: None,
+                state_dir: PathBuf::new(),
+                _temp: None,
+                log: Arc::default(),
+                agent: agent(),
+            },
+            None => TestApp::builder().start(),
+        }
+    }
+
+    /// A local host with options; for the probe fixture use [`TestAppBuilder::fixture`].
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            manifest: workspace_root().join("spin.toml"),
+            state_dir: None,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.child.is_some()
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Everything the host printed so far (its log, with guest output).
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, &[], None)
+    }
+
+    pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Reply {
+        self.request("POST", path, &[("content-type", content_type)], Some(body))
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let url = self.url(path);
+        let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder
+            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("bad request {method} {url}: {e}"));
+        let response = self
+            .agent
+            .run(request)
+            .unwrap_or_else(|e| panic!("{method} {url} failed: {e}"));
+        Reply::from(response)
+    }
+
+    /// Asks the host to stop (SIGTERM) and waits for it to exit.
+    pub fn stop(&mut self) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("host did not stop within 60 s of SIGTERM");
+    }
+
+    /// The process id of a local host.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// The host's own test application (`tests/fixtures/spin.toml`, the probe component).
+    pub fn fixture(mut self) -> Self {
+        self.manifest = workspace_root().join("tests/fixtures/spin.toml");
+        self.env
+            .push(("SPIN_VARIABLE_SECRET_TOKEN".into(), "s3cret".into()));
+        self
+    }
+
+    pub fn manifest(mut self, path: &Path) -> Self {
+        self.manifest = path.to_owned();
+        self
+    }
+
+    pub fn state_dir(mut self, dir: &Path) -> Self {
+        self.state_dir = Some(dir.to_owned());
+        self
+    }
+
+    pub fn arg(mut self, arg: &str) -> Self {
+        self.args.push(arg.to_owned());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn without_env(mut self, key: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn start(self) -> TestApp {
+        self.try_start()
+            .unwrap_or_else(|f| panic!("host failed to start ({}):\n{}", f.status, f.output))
+    }
+
+    /// Starts the host; a host that exits before serving is a [`StartFailure`].
+    pub fn try_start(self) -> Result<TestApp, StartFailure> {
+        ensure_built();
+        let (temp, state_dir) = match self.state_dir {
+            Some(dir) => (None, dir),
+            None => {
+                let temp = tempfile::tempdir().expect("temp state dir");
+                let dir = temp.path().to_owned();
+                (Some(temp), dir)
+            }
+        };
+        let mut command = Command::new(host_binary());
+        command
+            .args(["up", "--no-build", "--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(&state_dir)
+            .arg("--from")
+            .arg(&self.manifest)
+            .args(&self.args)
+            .env(
+                "JARIA_CACHE_DIR",
+                workspace_root().join("target/jaria-test-cache"),
+            )
+            .env_remove("SPIN_VARIABLE_SECRET_TOKEN")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawn jaria");
+        let log = Arc::new(Mutex::new(String::new()));
+        drain(child.stderr.take(), Arc::clone(&log));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout_log = Arc::clone(&log);
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            let mut sent = false;
+            while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Ok(mut l) = stdout_log.lock() {
+                    l.push_str(&line);
+                }
+                if !sent && let Some(url) = line.trim().strip_prefix("Serving ") {
+                    let _ = tx.send(url.to_owned());
+                    sent = true;
+                }
+                line.clear();
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            if let Ok(url) = rx.recv_timeout(Duration::from_millis(50)) {
+                return Ok(TestApp {
+                    base_url: url,
+                    child: Some(child),
+                    state_dir,
+                    _temp: temp,
+                    log,
+                    agent: agent(),
+                });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                // Let the drain threads catch the last words.
+                std::thread::sleep(Duration::from_millis(100));
+                let output = log.lock().map(|l| l.clone()).unwrap_or_default();
+                return Err(StartFailure { status, output });
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!(
+                    "host did not start serving within 300 s:\n{}",
+                    log.lock().map(|l| l.clone()).unwrap_or_default()
+                );
+            }
+        }
+    }
+}
+
+fn drain(stream: Option<impl Read + Send + 'static>, log: Arc<Mutex<String>>) {
+    let Some(stream) = stream else { return };
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Ok(mut l) = log.lock() {
+                l.push_str(&line);
+            }
+            line.clear();
+        }
+    });
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl From<ureq::http::Response<ureq::Body>> for Reply {
+    fn from(mut r: ureq::http::Response<ureq::Body>) -> Self {
+        let status = r.status().as_u16();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts an RFC 9457 problem with this status, and returns it.
+    pub fn assert_problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string(), "{problem}");
+        problem
+    }
+}

@@ -16,7 +16,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("web", &req, |method, path| page(method, path))
+    jaria_portal::http::serve("web", &req, page)
 }
 
 fn page(method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

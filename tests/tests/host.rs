@@ -1,0 +1,403 @@
+//! The local host's Spin behaviours, each checked black-box through the probe fixture
+//! (`tests/fixtures`). These run only against a local host: a deployment has no probe.
+
+use std::time::{Duration, Instant};
+
+use jaria_tests::{TestApp, external_base_url, workspace_root};
+
+/// Host tests are meaningless against an external deployment.
+macro_rules! local_only {
+    () => {
+        if external_base_url().is_some() {
+            eprintln!("skipped: JARIA_BASE_URL targets a deployment without the probe fixture");
+            return;
+        }
+    };
+}
+
+fn fixture() -> TestApp {
+    TestApp::builder().fixture().start()
+}
+
+#[test]
+fn routing_follows_spin_precedence() {
+    local_only!();
+    let app = fixture();
+    // (path, status, matched route): exact beats wildcard, longest prefix wins.
+    let table = [
+        ("/granted/exact", 404, "/granted/exact"),
+        ("/granted/exactly", 404, "/granted/..."),
+        ("/granted/exact/more", 404, "/granted/..."),
+        ("/probe/anything", 404, "/probe/..."),
+    ];
+    for (path, status, matched) in table {
+        let reply = app.get(path);
+        assert_eq!(reply.status, status, "{path}: {}", reply.text());
+        assert_eq!(
+            reply.json()["spin-matched-route"],
+            matched,
+            "{path}: {}",
+            reply.text()
+        );
+    }
+    // The exact route is served by `probe`, which has no store: prove it is that component.
+    let unmatched = app.get("/elsewhere");
+    unmatched.assert_problem(404);
+}
+
+#[test]
+fn spin_headers_are_set_and_cannot_be_forged() {
+    local_only!();
+    let app = fixture();
+    let reply = app.request(
+        "GET",
+        "/probe/headers?x=1",
+        &[
+            ("spin-path-info", "/evil"),
+            ("spin-client-addr", "6.6.6.6:1"),
+        ],
+        None,
+    );
+    assert_eq!(reply.status, 200);
+    let h = reply.json();
+    let port = app.base_url.rsplit(':').next().unwrap_or_default();
+    assert_eq!(h["spin-path-info"], "/headers");
+    assert_eq!(
+        h["spin-full-url"],
+        format!("http://127.0.0.1:{port}/probe/headers?x=1")
+    );
+    assert_eq!(h["spin-matched-route"], "/probe/...");
+    assert_eq!(h["spin-raw-component-route"], "/probe/...");
+    assert_eq!(h["spin-component-route"], "/probe");
+    assert_eq!(h["spin-base-path"], "/");
+    assert!(
+        h["spin-client-addr"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("127.0.0.1:")),
+        "{h}"
+    );
+}
+
+#[test]
+fn stores_not_granted_in_the_manifest_are_access_denied() {
+    local_only!();
+    let app = fixture();
+    let kv = app.get("/probe/kv").json();
+    assert!(
+        kv["kv"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("AccessDenied")),
+        "{kv}"
+    );
+    let sqlite = app.get("/probe/sqlite").json();
+    assert!(
+        sqlite["sqlite"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("AccessDenied")),
+        "{sqlite}"
+    );
+    assert_eq!(app.get("/granted/kv").json()["kv"], "ok:true");
+    assert_eq!(app.get("/granted/sqlite").json()["sqlite"], "ok");
+}
+
+#[test]
+fn variables_resolve_from_defaults_and_the_environment() {
+    local_only!();
+    let app = fixture();
+    assert_eq!(
+        app.get("/granted/variable?name=message").json()["value"],
+        "salem, s3cret"
+    );
+    let undefined = app.get("/probe/variable?name=message").json();
+    assert!(
+        undefined["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Undefined")),
+        "{undefined}"
+    );
+    let invalid = app.get("/granted/variable?name=Not-Valid").json();
+    assert!(
+        invalid["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("InvalidName")),
+        "{invalid}"
+    );
+}
+
+#[test]
+fn a_missing_required_variable_stops_start_up() {
+    local_only!();
+    let failure = TestApp::builder()
+        .fixture()
+        .without_env("SPIN_VARIABLE_SECRET_TOKEN")
+        .try_start()
+        .err()
+        .expect("host must refuse to start");
+    assert!(!failure.status.success());
+    assert!(
+        failure.output.contains("SPIN_VARIABLE_SECRET_TOKEN"),
+        "{}",
+        failure.output
+    );
+}
+
+#[test]
+fn a_trap_fails_only_its_own_request() {
+    local_only!();
+    let app = fixture();
+    let reply = app.get("/probe/trap");
+    let problem = reply.assert_problem(500);
+    assert!(
+        !reply.text().contains("probe asked to trap"),
+        "internals leaked: {problem}"
+    );
+    assert_eq!(app.get("/probe/ok").status, 200);
+    // The guest's panic message reaches the host log, tagged with its component.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !app.log().contains("probe asked to trap") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = app.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("probe asked to trap"))
+        .unwrap_or_else(|| panic!("guest stderr not logged:\n{log}"));
+    assert!(line.contains("component=\"probe\""), "{line}");
+}
+
+#[test]
+fn the_deadline_stops_a_runaway_guest() {
+    local_only!();
+    let app = TestApp::builder()
+        .fixture()
+        .arg("--request-timeout-ms")
+        .arg("1000")
+        .start();
+    for path in ["/probe/spin", "/probe/sleep?ms=5000"] {
+        let started = Instant::now();
+        app.get(path).assert_problem(504);
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(app.get("/probe/ok").status, 200);
+}
+
+#[test]
+fn the_memory_cap_stops_a_greedy_guest() {
+    local_only!();
+    let app = TestApp::builder()
+        .fixture()
+        .arg("--memory-mib")
+        .arg("64")
+        .start();
+    app.get("/probe/grow").assert_problem(500);
+    assert_eq!(app.get("/probe/ok").status, 200);
+}
+
+#[test]
+fn oversized_bodies_are_refused_before_the_guest_runs() {
+    local_only!();
+    let app = TestApp::builder()
+        .fixture()
+        .arg("--max-body-bytes")
+        .arg("1024")
+        .start();
+    let small = app.post("/probe/body", "application/octet-stream", &[7u8; 1024]);
+    assert_eq!(small.json()["length"], 1024);
+    let large = app.post("/probe/body", "application/octet-stream", &[7u8; 1025]);
+    large.assert_problem(413);
+}
+
+#[test]
+fn two_hundred_concurrent_requests_are_all_answered() {
+    local_only!();
+    let app = std::sync::Arc::new(fixture());
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            let app = std::sync::Arc::clone(&app);
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 {
+                    "/granted/kv"
+                } else {
+                    "/probe/ok"
+                };
+                app.get(path).status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = handles
+        .into_iter()
+        .map(|h| h.join().expect("request thread"))
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}
+
+#[test]
+fn past_the_instance_limit_requests_are_shed_with_retry_after() {
+    local_only!();
+    let app = std::sync::Arc::new(
+        TestApp::builder()
+            .fixture()
+            .arg("--max-instances")
+            .arg("2")
+            .start(),
+    );
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let app = std::sync::Arc::clone(&app);
+            std::thread::spawn(move || app.get("/probe/sleep?ms=1500"))
+        })
+        .collect();
+    let replies: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let shed: Vec<_> = replies.iter().filter(|r| r.status == 503).collect();
+    assert!(ok >= 1, "some requests must be served");
+    assert!(
+        !shed.is_empty(),
+        "statuses: {:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for r in shed {
+        r.assert_problem(503);
+        assert!(r.header("retry-after").is_some());
+    }
+    // And it recovers once load drops.
+    assert_eq!(app.get("/probe/ok").status, 200);
+}
+
+#[test]
+fn state_survives_a_restart_and_migrations_apply_once() {
+    local_only!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first = TestApp::builder().state_dir(dir.path()).start();
+    let wrote = first.get("/api/auth/health").json()["key_value"]["wrote"].clone();
+    assert!(first.stop().is_some_and(|s| s.success()));
+    drop(first);
+
+    let second = TestApp::builder().state_dir(dir.path()).start();
+    assert!(
+        !second.log().contains("Applied migration"),
+        "{}",
+        second.log()
+    );
+    // The KV file is Spin's own layout, so `spin up` would see the same value.
+    let kv = rusqlite::Connection::open(dir.path().join("sqlite_key_value.db")).expect("kv file");
+    let stored: Vec<u8> = kv
+        .query_row(
+            "SELECT value FROM spin_key_value WHERE store = 'default' AND key = 'health:login'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("value persisted");
+    assert_eq!(
+        Some(String::from_utf8_lossy(&stored).as_ref()),
+        wrote.as_str()
+    );
+    let db = rusqlite::Connection::open(dir.path().join("sqlite_db.db")).expect("db file");
+    let applied: i64 = db
+        .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+        .expect("migrations table");
+    let files = std::fs::read_dir(workspace_root().join("schema/migrations"))
+        .expect("migrations dir")
+        .count() as i64;
+    assert_eq!(applied, files);
+    let mode: String = db
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
+    assert_eq!(second.get("/api/cases/health").status, 200);
+}
+
+#[test]
+fn a_broken_migration_is_refused_and_leaves_the_database_as_it_was() {
+    local_only!();
+    let migrations = tempfile::tempdir().expect("temp dir");
+    for entry in std::fs::read_dir(workspace_root().join("schema/migrations")).expect("dir") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), migrations.path().join(entry.file_name())).expect("copy");
+    }
+    std::fs::write(
+        migrations.path().join("9999_broken.sql"),
+        "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);",
+    )
+    .expect("write");
+    let state = tempfile::tempdir().expect("temp dir");
+    let failure = TestApp::builder()
+        .state_dir(state.path())
+        .arg("--migrations")
+        .arg(migrations.path().to_str().expect("utf-8 path"))
+        .try_start()
+        .err()
+        .expect("host must refuse to start");
+    assert!(!failure.status.success());
+    assert!(
+        failure.output.contains("9999_broken.sql"),
+        "{}",
+        failure.output
+    );
+    assert!(failure.output.contains("rolled back"), "{}", failure.output);
+    let db = rusqlite::Connection::open(state.path().join("sqlite_db.db")).expect("db");
+    let half: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("query");
+    assert_eq!(half, 0, "the failed migration must leave nothing behind");
+}
+
+#[test]
+fn a_bad_manifest_is_refused_naming_the_field() {
+    local_only!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(workspace_root().join("tests/fixtures/spin.toml"))
+        .expect("fixture manifest")
+        .replace("key_value_stores", "key_value_storez")
+        .replace(
+            "../../target",
+            &workspace_root().join("target").to_string_lossy(),
+        );
+    let manifest = dir.path().join("spin.toml");
+    std::fs::write(&manifest, text).expect("write manifest");
+    let failure = TestApp::builder()
+        .fixture()
+        .manifest(&manifest)
+        .try_start()
+        .err()
+        .expect("host must refuse a bad manifest");
+    assert!(
+        failure.output.contains("key_value_storez"),
+        "{}",
+        failure.output
+    );
+}
+
+#[test]
+fn shutdown_lets_in_flight_requests_finish() {
+    local_only!();
+    let mut app = fixture();
+    let url = app.url("/probe/sleep?ms=1500");
+    let in_flight = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut r = agent.get(&url).call().expect("in-flight request");
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap_or_default(),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    let status = app.stop().expect("local host");
+    assert!(status.success(), "{status}");
+    let (code, body) = in_flight.join().expect("request thread");
+    assert_eq!((code, body.as_str()), (200, "slept"));
+}
