@@ -1,13 +1,22 @@
--- The foundation's only table of its own: an append-only audit log that every later feature
--- writes with each state change. Rows are never updated or deleted.
+-- The append-only audit log that every feature writes together with each state change, in the
+-- same transaction. Each row carries the SHA-256 of the previous row's hash and its own
+-- canonical content (see jaria_portal::audit), so altering or deleting a row breaks the chain.
+-- Triggers refuse UPDATE and DELETE.
 CREATE TABLE audit_log (
     id          INTEGER PRIMARY KEY,
     at          TEXT    NOT NULL,
-    actor       TEXT    NOT NULL,
+    actor_iin   TEXT,
+    actor_role  TEXT    NOT NULL,
     action      TEXT    NOT NULL,
     subject     TEXT    NOT NULL,
-    detail      TEXT    NOT NULL DEFAULT '{}'
+    client_addr TEXT    NOT NULL DEFAULT '',
+    detail      TEXT    NOT NULL DEFAULT '{}',
+    prev_hash   TEXT    NOT NULL,
+    hash        TEXT    NOT NULL UNIQUE
 ) STRICT;
+
+CREATE INDEX audit_log_actor ON audit_log (actor_iin, at);
+CREATE INDEX audit_log_subject ON audit_log (subject, at);
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN

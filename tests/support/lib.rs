@@ -110,8 +110,49 @@ impl TestApp {
                 log: Arc::default(),
                 agent: agent(),
             },
-            None => TestApp::builder().start(),
+            None => TestApp::builder().portal().start(),
         }
+    }
+
+    /// Signs in with EDS as `person` (a fresh challenge, signed with the person's key).
+    pub fn sign_in(&self, person: &Person) -> Session<'_> {
+        let reply = self.try_sign_in(person, Signing::Der);
+        assert_eq!(reply.status, 200, "EDS sign-in failed: {}", reply.text());
+        Session::from_reply(self, &reply)
+    }
+
+    /// One EDS sign-in attempt, for tests of what fails.
+    pub fn try_sign_in(&self, person: &Person, signing: Signing) -> Reply {
+        let nonce = self.challenge();
+        let signature = match signing {
+            Signing::Der => person.sign(nonce.as_bytes()),
+            Signing::Raw => person.sign_raw(nonce.as_bytes()),
+        };
+        self.post_eds(&person.cert_pem, &nonce, &signature)
+    }
+
+    pub fn challenge(&self) -> String {
+        let reply = self.get("/api/auth/challenge");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()["nonce"].as_str().expect("nonce").to_owned()
+    }
+
+    pub fn post_eds(&self, certificate: &str, nonce: &str, signature: &[u8]) -> Reply {
+        use base64::Engine as _;
+        let body = serde_json::json!({
+            "certificate": certificate,
+            "nonce": nonce,
+            "signature": base64::engine::general_purpose::STANDARD.encode(signature),
+        });
+        self.post(
+            "/api/auth/eds",
+            "application/json",
+            body.to_string().as_bytes(),
+        )
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post(path, "application/json", body.to_string().as_bytes())
     }
 
     /// A local host with options; for the probe fixture use [`TestAppBuilder::fixture`].
@@ -238,6 +279,24 @@ impl TestAppBuilder {
         self
     }
 
+    /// The portal, trusting the test CA, with the test admin bootstrapped.
+    pub fn portal(mut self) -> Self {
+        self.manifest = workspace_root().join("spin.toml");
+        self.env
+            .push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".into(), test_ca_pem()));
+        self.env.push((
+            "SPIN_VARIABLE_BOOTSTRAP_ADMIN_IINS".into(),
+            TEST_ADMIN_IIN.into(),
+        ));
+        // Every test connects from 127.0.0.1: a per-address limit of 5 would let one test's
+        // deliberate failures lock out the next. The per-address rule has a test of its own.
+        self.env.push((
+            "SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES".into(),
+            "1000".into(),
+        ));
+        self
+    }
+
     pub fn start(self) -> TestApp {
         self.try_start()
             .unwrap_or_else(|f| panic!("host failed to start ({}):\n{}", f.status, f.output))
@@ -340,6 +399,119 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()
+}
+
+pub use jaria_test_ca::{KeyAlgorithm, Person, PersonSpec};
+
+/// The IIN the suite's admin has; a deployment under test bootstraps it as admin.
+pub const TEST_ADMIN_IIN: &str = "750630300010";
+
+/// How a test signs a challenge: as OpenSSL does (DER) or as WebCrypto does (raw r‖s).
+#[derive(Debug, Clone, Copy)]
+pub enum Signing {
+    Der,
+    Raw,
+}
+
+pub fn test_ca_pem() -> String {
+    std::fs::read_to_string(workspace_root().join("tests/fixtures/test-ca/ca.pem"))
+        .expect("tests/fixtures/test-ca/ca.pem")
+}
+
+/// The suite's CA (committed, so a deployment under test can trust it).
+pub fn test_ca() -> jaria_test_ca::Authority {
+    let key = std::fs::read_to_string(workspace_root().join("tests/fixtures/test-ca/ca.key"))
+        .expect("tests/fixtures/test-ca/ca.key");
+    jaria_test_ca::Authority::from_pem(&test_ca_pem(), &key).expect("test CA loads")
+}
+
+/// A random valid IIN, so tests never collide on one person, even on a shared deployment.
+pub fn random_iin() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    loop {
+        let base = format!(
+            "{:02}{:02}{:02}{}{:04}",
+            rng.gen_range(50..99),
+            rng.gen_range(1..13),
+            rng.gen_range(1..29),
+            rng.gen_range(3..5),
+            rng.gen_range(0..10000)
+        );
+        for check in 0..10 {
+            let candidate = format!("{base}{check}");
+            if jaria_portal::iin::Iin::parse(&candidate).is_ok() {
+                return candidate;
+            }
+        }
+    }
+}
+
+/// A person with a fresh valid certificate from the test CA.
+pub fn person(name: &str) -> Person {
+    issue(PersonSpec::new(&random_iin(), name))
+}
+
+pub fn issue(spec: PersonSpec) -> Person {
+    test_ca().issue(&spec).expect("issue certificate")
+}
+
+/// A signed-in session, used with its bearer token.
+pub struct Session<'a> {
+    app: &'a TestApp,
+    pub token: String,
+    pub csrf_token: String,
+    pub session_id: String,
+    pub cookie: String,
+}
+
+impl<'a> Session<'a> {
+    pub fn from_reply(app: &'a TestApp, reply: &Reply) -> Self {
+        let body = reply.json();
+        let field = |name: &str| {
+            body[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name} in {body}"))
+                .to_owned()
+        };
+        Session {
+            app,
+            token: field("token"),
+            csrf_token: field("csrf_token"),
+            session_id: field("session_id"),
+            cookie: reply.header("set-cookie").unwrap_or("").to_owned(),
+        }
+    }
+
+    fn bearer(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.app
+            .request("GET", path, &[("authorization", &self.bearer())], None)
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.app
+            .request("DELETE", path, &[("authorization", &self.bearer())], None)
+    }
+
+    pub fn send_json(&self, method: &str, path: &str, body: &Value) -> Reply {
+        self.app.request(
+            method,
+            path,
+            &[
+                ("authorization", &self.bearer()),
+                ("content-type", "application/json"),
+            ],
+            Some(body.to_string().as_bytes()),
+        )
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.send_json("POST", path, body)
+    }
 }
 
 /// A response, read whole.

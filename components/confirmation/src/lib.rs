@@ -1,9 +1,22 @@
-//! `confirmation` — The officer's side: confirming procedural status, granting familiarisation, answering filings.
+//! `confirmation` — the officers' side: confirming procedural status, granting
+//! familiarisation, answering filings; and, under `/admin`, the administration of organs,
+//! officers and revoked certificates.
 
+mod admin;
+
+use jaria_portal::ApiError;
+use jaria_portal::http::{Method, Reply};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("confirmation", &req, |_method, _path| None)
+    jaria_portal::http::serve("confirmation", &req, |method, path| {
+        route(&req, method, path)
+    })
+}
+
+fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    let rest = path.strip_prefix("/admin/")?;
+    Some(admin::route(req, method, rest))
 }

@@ -29,6 +29,18 @@ enum Cmd {
         #[arg(short = 'f', long = "from", default_value = "spin.toml")]
         from: PathBuf,
     },
+    /// Seed demo data: a demo CA, an organ, officers, an admin and participants.
+    Seed {
+        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+        from: PathBuf,
+        /// Folder holding the state files (default: `.spin` beside the manifest).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+        /// Seed the demo (the only kind of seed there is so far; required so that seeding is
+        /// never implied).
+        #[arg(long, required = true)]
+        demo: bool,
+    },
     /// Apply pending schema migrations to the state dir's database, then exit.
     Migrate {
         #[arg(short = 'f', long = "from", default_value = "spin.toml")]
@@ -55,6 +67,9 @@ struct UpArgs {
     /// Folder of NNNN_name.sql files (default: `schema/migrations` beside the manifest).
     #[arg(long)]
     migrations: Option<PathBuf>,
+    /// Seed the demo (once) and trust its CA: sign in at once with the demo people's keys.
+    #[arg(long)]
+    demo: bool,
     /// Serve the component files as they are, without rebuilding stale ones.
     #[arg(long)]
     no_build: bool,
@@ -99,6 +114,24 @@ fn main() -> anyhow::Result<()> {
             let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
             run_migrations(&manifest, &state_dir, migrations.as_deref())
         }
+        Cmd::Seed {
+            from,
+            state_dir,
+            demo: _,
+        } => {
+            let manifest = Manifest::load(&from)?;
+            let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
+            run_migrations(&manifest, &state_dir, None)?;
+            jaria_host::demo::seed(&state_dir)?;
+            jaria_host::demo::print_guide(&state_dir, "http://127.0.0.1:3000");
+            println!(
+                "Trust the demo CA: SPIN_VARIABLE_EDS_TRUST_ANCHORS=\"$(cat {})\" (or start with `jaria up --demo`).",
+                jaria_host::demo::demo_dir(&state_dir)
+                    .join("ca.pem")
+                    .display()
+            );
+            Ok(())
+        }
         Cmd::Up(args) => up(args),
     }
 }
@@ -130,6 +163,13 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| manifest.app_dir.join(".spin"));
     run_migrations(&manifest, &state_dir, args.migrations.as_deref())?;
+    let mut variable_fallbacks = Vec::new();
+    if args.demo {
+        jaria_host::demo::seed(&state_dir)?;
+        if let Some(ca) = jaria_host::demo::trust_anchor(&state_dir) {
+            variable_fallbacks.push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".to_owned(), ca));
+        }
+    }
     let cache_dir = args
         .cache_dir
         .clone()
@@ -139,8 +179,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(1);
+    let guide_state_dir = state_dir.clone();
     let options = AppOptions {
         state_dir,
+        variable_fallbacks,
         cache_dir: Some(cache_dir),
         limits: Limits {
             max_body_bytes: args.max_body_bytes,
@@ -158,7 +200,11 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        server::print_routes(&app, listener.local_addr()?);
+        let addr = listener.local_addr()?;
+        if args.demo {
+            jaria_host::demo::print_guide(&guide_state_dir, &format!("http://{addr}"));
+        }
+        server::print_routes(&app, addr);
         server::serve(app, listener, server::shutdown_signal()).await
     })
 }

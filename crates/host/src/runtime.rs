@@ -123,6 +123,8 @@ impl WasiHttpView for RequestState {
 
 pub struct AppOptions {
     pub state_dir: PathBuf,
+    /// Values for `SPIN_VARIABLE_*` names that the environment does not set (the demo's CA).
+    pub variable_fallbacks: Vec<(String, String)>,
     pub cache_dir: Option<PathBuf>,
     pub limits: Limits,
     pub faults: Faults,
@@ -132,7 +134,15 @@ impl App {
     pub fn load(manifest: &Manifest, options: AppOptions) -> anyhow::Result<Self> {
         let limits = options.limits;
         let engine = build_engine(&limits)?;
-        let variables = ResolvedVariables::resolve(manifest, &|name| std::env::var(name).ok())?;
+        let fallbacks = &options.variable_fallbacks;
+        let variables = ResolvedVariables::resolve(manifest, &|name| {
+            std::env::var(name).ok().or_else(|| {
+                fallbacks
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+        })?;
         let router = Router::build(&manifest.http_triggers).map_err(anyhow::Error::msg)?;
 
         let mut linker: Linker<RequestState> = Linker::new(&engine);

@@ -9,6 +9,10 @@ pub enum ApiError {
     BadRequest(String),
     #[error("authentication required")]
     Unauthorized,
+    /// Credentials were presented and refused (a bad signature, an expired certificate): 401
+    /// with the reasons, so the person can fix what they sent.
+    #[error("credentials rejected: {0:?}")]
+    Rejected(Vec<FieldError>),
     #[error("forbidden")]
     Forbidden,
     /// Also the answer for things the caller may not know exist: no existence leak.
@@ -22,6 +26,8 @@ pub enum ApiError {
     Unprocessable(Vec<FieldError>),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u32 },
     /// Storage or another dependency is down: the client may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -48,6 +54,12 @@ impl ApiError {
             ApiError::Unauthorized => {
                 Problem::new(401, "Unauthorized").with_detail("Sign in to use this resource.")
             }
+            ApiError::Rejected(errors) => {
+                let mut p = Problem::new(401, "Unauthorized")
+                    .with_detail("The credentials were not accepted.");
+                p.errors = errors.clone();
+                p
+            }
             ApiError::Forbidden => {
                 Problem::new(403, "Forbidden").with_detail("You may not perform this action.")
             }
@@ -65,6 +77,12 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType(detail) => {
                 Problem::new(415, "Unsupported Media Type").with_detail(detail)
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                let mut p = Problem::new(429, "Too Many Requests")
+                    .with_detail("Too many failed attempts. Wait before trying again.");
+                p.retry_after = Some(*retry_after_secs);
+                p
             }
             ApiError::Unavailable(_) => {
                 let mut p = Problem::new(503, "Service Unavailable")
@@ -98,12 +116,19 @@ mod tests {
         let cases = [
             (ApiError::BadRequest("x".into()), 400),
             (ApiError::Unauthorized, 401),
+            (ApiError::Rejected(vec![]), 401),
             (ApiError::Forbidden, 403),
             (ApiError::NotFound, 404),
             (ApiError::MethodNotAllowed { allow: "GET" }, 405),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::UnsupportedMediaType("x".into()), 415),
             (ApiError::invalid("iin", "invalid_iin", "bad"), 422),
+            (
+                ApiError::TooManyRequests {
+                    retry_after_secs: 5,
+                },
+                429,
+            ),
             (ApiError::Unavailable("db".into()), 503),
             (ApiError::Internal("boom".into()), 500),
         ];

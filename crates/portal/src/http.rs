@@ -29,6 +29,13 @@ impl Reply {
         Self::with_baseline(status, "text/html; charset=utf-8", body.into())
     }
 
+    /// A reply with no body (204 and the like).
+    pub fn empty(status: u16) -> Self {
+        let mut reply = Self::with_baseline(status, "", Vec::new());
+        reply.headers.retain(|(k, _)| k != "content-type");
+        reply
+    }
+
     pub fn problem(error: &ApiError) -> Self {
         let problem = error.to_problem();
         let mut reply = Self::with_baseline(
@@ -119,6 +126,34 @@ pub fn serve(
     finish(component, result)
 }
 
+/// Parses a JSON request body; a body that is not `application/json` is 415, one that does
+/// not parse is 400, one that parses but has the wrong shape is 422.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    req: &spin_sdk::http::Request,
+) -> Result<T, ApiError> {
+    let content_type = req
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::UnsupportedMediaType(
+            "The request body must be application/json.".into(),
+        ));
+    }
+    parse_json(req.body())
+}
+
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::invalid("body", "invalid_shape", &e.to_string())
+        } else {
+            ApiError::BadRequest(format!("The request body is not valid JSON: {e}"))
+        }
+    })
+}
+
 /// The request path below the component's route, as Spin passes it in `spin-path-info`.
 pub fn path_info(req: &spin_sdk::http::Request) -> String {
     req.header("spin-path-info")
@@ -180,6 +215,22 @@ mod tests {
         let r = Reply::json(200, &serde_json::json!({"ok": true})).unwrap();
         assert_eq!(r.body, br#"{"ok":true}"#);
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+
+    #[test]
+    fn json_errors_distinguish_syntax_from_shape() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            iin: String,
+        }
+        assert_eq!(parse_json::<Body>(b"{").unwrap_err().status(), 400);
+        assert_eq!(
+            parse_json::<Body>(br#"{"iin": 5}"#).unwrap_err().status(),
+            422
+        );
+        assert_eq!(parse_json::<Body>(br#"{}"#).unwrap_err().status(), 422);
+        assert!(parse_json::<Body>(br#"{"iin": "x"}"#).is_ok());
     }
 
     #[test]

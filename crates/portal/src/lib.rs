@@ -1,16 +1,28 @@
 //! The shared library every Jaria component links. A handler parses, authorises, calls the
 //! domain and renders; this crate gives it the pieces: one error type mapped to RFC 9457
 //! problem responses in one place ([`error`]), HTTP helpers ([`http`]), storage access that
-//! turns outages into clean 503s ([`storage`]), configuration ([`config`]) and the health
-//! check every component answers ([`health`]).
+//! turns outages into clean 503s ([`storage`], [`db`]), configuration ([`config`]), identity
+//! ([`iin`], [`eds`], [`password`], [`session`], [`lockout`], [`auth`]), the audit log
+//! ([`audit`]) and the health check every component answers ([`health`]).
 //!
 //! Everything that does not touch the Spin host is plain Rust and unit-tested natively.
 
+pub mod audit;
+pub mod auth;
+pub mod clock;
 pub mod config;
+pub mod db;
+pub mod eds;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod identity;
+pub mod iin;
+pub mod lockout;
+pub mod password;
 pub mod problem;
+pub mod random;
+pub mod session;
 pub mod storage;
 
 pub use error::ApiError;

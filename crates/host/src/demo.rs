@@ -1,0 +1,206 @@
+//! `jaria seed --demo`: a demo certification authority, an organ with two officers, an admin
+//! and three participants, so a newcomer can sign in at once. Keys and certificates go under
+//! `<state-dir>/demo/`; the demo CA is trusted only when the host is started with `--demo`.
+//! Nothing here runs unless asked for: a production deployment has no demo CA.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use jaria_test_ca::{Authority, PersonSpec};
+use rusqlite::{Connection, OptionalExtension};
+
+pub struct DemoPerson {
+    pub key: &'static str,
+    pub iin: &'static str,
+    pub name: &'static str,
+    pub role: &'static str,
+}
+
+pub const PEOPLE: [DemoPerson; 6] = [
+    DemoPerson {
+        key: "admin",
+        iin: "750630300010",
+        name: "ADMINOV ADMIN",
+        role: "admin",
+    },
+    DemoPerson {
+        key: "investigator",
+        iin: "800315400016",
+        name: "SERIKOVA DANA",
+        role: "investigator",
+    },
+    DemoPerson {
+        key: "prosecutor",
+        iin: "781106400016",
+        name: "ABENOVA ZHANAR",
+        role: "prosecutor",
+    },
+    DemoPerson {
+        key: "victim",
+        iin: "850722300011",
+        name: "ASANOV BERIK",
+        role: "participant",
+    },
+    DemoPerson {
+        key: "suspect",
+        iin: "920412400018",
+        name: "OMAROVA AIGERIM",
+        role: "participant",
+    },
+    DemoPerson {
+        key: "defender",
+        iin: "881201300017",
+        name: "NURLANOV ARMAN",
+        role: "participant",
+    },
+];
+
+const ORGAN_NAME: &str = "Almaty City Police Department (demo)";
+const ORGAN_REGION: &str = "Almaty";
+
+pub fn demo_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("demo")
+}
+
+/// The demo CA's certificate, if the state dir has been seeded.
+pub fn trust_anchor(state_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(demo_dir(state_dir).join("ca.pem")).ok()
+}
+
+/// Seeds the demo once; later calls find it and only print the guide again.
+pub fn seed(state_dir: &Path) -> anyhow::Result<()> {
+    let dir = demo_dir(state_dir);
+    if !dir.join("ca.pem").exists() {
+        std::fs::create_dir_all(&dir)?;
+        let ca = Authority::new_root("Jaria Demo CA (not for production)")?;
+        for person in &PEOPLE {
+            let issued = ca.issue(&PersonSpec::new(person.iin, person.name))?;
+            write_private(&dir.join(format!("{}.key", person.key)), &issued.key_pem)?;
+            std::fs::write(dir.join(format!("{}.pem", person.key)), &issued.cert_pem)?;
+        }
+        write_private(&dir.join("ca.key"), &ca.key_pem())?;
+        // Written last: its presence means the demo is complete.
+        std::fs::write(dir.join("ca.pem"), &ca.cert_pem)?;
+    }
+    let db = state_dir.join(crate::storage::DB_FILE);
+    let mut conn = Connection::open(&db).with_context(|| format!("open {}", db.display()))?;
+    seed_database(&mut conn)?;
+    Ok(())
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// The organ, officers and admin, each with its audit row, in one transaction.
+fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let now = jaria_portal::clock::rfc3339(chrono_now());
+    let existing: Option<i64> = tx
+        .query_row("SELECT id FROM organs WHERE name = ?1", [ORGAN_NAME], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let organ_id = match existing {
+        Some(id) => id,
+        None => {
+            tx.execute(
+                "INSERT INTO organs (name, region, created_at) VALUES (?1, ?2, ?3)",
+                (ORGAN_NAME, ORGAN_REGION, &now),
+            )?;
+            let id = tx.last_insert_rowid();
+            append_audit(&tx, &now, "organ_created", &format!("organ:{id}"))?;
+            id
+        }
+    };
+    for person in &PEOPLE {
+        match person.role {
+            "admin" => {
+                if tx.execute(
+                    "INSERT INTO admins (iin, created_at, created_by) VALUES (?1, ?2, 'demo')
+                     ON CONFLICT (iin) DO NOTHING",
+                    (person.iin, &now),
+                )? == 1
+                {
+                    append_audit(&tx, &now, "admin_added", &format!("person:{}", person.iin))?;
+                }
+            }
+            "participant" => {}
+            role => {
+                if tx.execute(
+                    "INSERT INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5, 'demo') ON CONFLICT (iin) DO NOTHING",
+                    (person.iin, person.name, role, organ_id, &now),
+                )? == 1
+                {
+                    append_audit(&tx, &now, "officer_appointed", &format!("person:{}", person.iin))?;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    jaria_portal::clock::now()
+}
+
+fn append_audit(
+    tx: &rusqlite::Transaction<'_>,
+    at: &str,
+    action: &str,
+    subject: &str,
+) -> anyhow::Result<()> {
+    use jaria_portal::audit::{Entry, GENESIS_HASH, chain_hash};
+    let prev: String = tx
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| GENESIS_HASH.to_owned());
+    let entry = Entry {
+        at: at.to_owned(),
+        actor_iin: None,
+        actor_role: "demo_seed".to_owned(),
+        action: action.to_owned(),
+        subject: subject.to_owned(),
+        client_addr: String::new(),
+        detail: "{}".to_owned(),
+    };
+    let hash = chain_hash(&prev, &entry);
+    tx.execute(
+        "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, client_addr, detail, prev_hash, hash)
+         VALUES (?1, NULL, ?2, ?3, ?4, '', '{}', ?5, ?6)",
+        (&entry.at, &entry.actor_role, &entry.action, &entry.subject, &prev, &hash),
+    )?;
+    Ok(())
+}
+
+/// How to sign in as each demo person.
+pub fn print_guide(state_dir: &Path, base_url: &str) {
+    let dir = demo_dir(state_dir);
+    println!("Demo people (keys and certificates in {}):", dir.display());
+    for p in &PEOPLE {
+        println!("  {:<13} {}  {:<16} {}", p.key, p.iin, p.name, p.role);
+    }
+    println!(
+        "Sign in with EDS (shell; any demo key works the same way):\n\
+         \x20 NONCE=$(curl -s {base_url}/api/auth/challenge | sed 's/.*\"nonce\":\"\\([^\"]*\\)\".*/\\1/')\n\
+         \x20 SIG=$(printf %s \"$NONCE\" | openssl dgst -sha256 -sign {dir}/victim.key | base64 -w0)\n\
+         \x20 CERT=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' {dir}/victim.pem)\n\
+         \x20 curl -s {base_url}/api/auth/eds -H 'content-type: application/json' \\\n\
+         \x20   -d \"{{\\\"certificate\\\":\\\"$CERT\\\",\\\"nonce\\\":\\\"$NONCE\\\",\\\"signature\\\":\\\"$SIG\\\"}}\"\n\
+         Then set a password with PUT {base_url}/api/auth/password (Bearer token) and sign in with\n\
+         POST {base_url}/api/auth/login {{\"iin\", \"password\"}}.",
+        dir = dir.display()
+    );
+}

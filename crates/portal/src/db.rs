@@ -1,0 +1,86 @@
+//! The `default` SQLite database: parameterised statements, and transactions that either
+//! commit whole or roll back whole. Every failure to reach the database is a clean 503.
+
+use spin_sdk::sqlite::{Connection, QueryResult, RowResult, Value};
+
+use crate::error::ApiError;
+
+pub use spin_sdk::sqlite::Value as SqlValue;
+
+pub struct Db {
+    conn: Connection,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("sqlite: {e}"))
+}
+
+impl Db {
+    pub fn open() -> Result<Self, ApiError> {
+        let conn = Connection::open(crate::storage::DATABASE_NAME).map_err(unavailable)?;
+        Ok(Self { conn })
+    }
+
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, ApiError> {
+        self.conn.execute(sql, params).map_err(unavailable)
+    }
+
+    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
+        self.query(sql, params).map(drop)
+    }
+
+    /// The first row of a query, if any.
+    pub fn one(&self, sql: &str, params: &[Value]) -> Result<Option<RowResult>, ApiError> {
+        Ok(self.query(sql, params)?.rows.into_iter().next())
+    }
+
+    /// Runs `work` in one write transaction (taken at once, so concurrent writers queue rather
+    /// than deadlock); commits if it succeeds, rolls back if it fails.
+    pub fn transaction<T>(
+        &self,
+        work: impl FnOnce(&Db) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.exec("BEGIN IMMEDIATE", &[])?;
+        match work(self) {
+            Ok(value) => match self.exec("COMMIT", &[]) {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = self.exec("ROLLBACK", &[]);
+                    Err(e)
+                }
+            },
+            Err(e) => {
+                let _ = self.exec("ROLLBACK", &[]);
+                Err(e)
+            }
+        }
+    }
+}
+
+pub fn text(v: impl Into<String>) -> Value {
+    Value::Text(v.into())
+}
+
+pub fn int(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+pub fn opt_text(v: Option<impl Into<String>>) -> Value {
+    v.map(|v| Value::Text(v.into())).unwrap_or(Value::Null)
+}
+
+/// Reads a text column; a missing or mistyped column is an internal error, never a panic.
+pub fn col_text(row: &RowResult, index: usize) -> Result<String, ApiError> {
+    row.get::<&str>(index)
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::Internal(format!("column {index} is not text")))
+}
+
+pub fn col_opt_text(row: &RowResult, index: usize) -> Option<String> {
+    row.get::<&str>(index).map(str::to_owned)
+}
+
+pub fn col_int(row: &RowResult, index: usize) -> Result<i64, ApiError> {
+    row.get::<i64>(index)
+        .ok_or_else(|| ApiError::Internal(format!("column {index} is not an integer")))
+}

@@ -1,0 +1,397 @@
+//! Electronic digital signature (EDS) sign-in: a certificate chain that leads to a configured
+//! trust anchor, and a signature by the leaf's key over the sign-in challenge. Pure Rust, no
+//! host calls: the caller passes the time, the anchors and the revocation check.
+//!
+//! Kazakh EDS certificates carry the holder's IIN in the subject's `serialNumber` attribute as
+//! `IIN` followed by 12 digits; that IIN is the identity.
+
+use chrono::{DateTime, Utc};
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode, Tag};
+use signature::Verifier;
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::name::Name;
+
+use crate::iin::{Iin, IinError};
+
+const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
+const OID_SURNAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.4");
+const OID_SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
+const OID_GIVEN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.42");
+
+const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+
+const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+/// Critical extensions this verifier understands well enough to accept.
+const UNDERSTOOD_CRITICAL: [&str; 5] = [
+    "2.5.29.15", // key usage
+    "2.5.29.19", // basic constraints
+    "2.5.29.37", // extended key usage
+    "2.5.29.17", // subject alternative name
+    "2.5.29.32", // certificate policies
+];
+
+/// Longest chain accepted between the leaf and the anchor.
+const MAX_INTERMEDIATES: usize = 4;
+const MIN_RSA_BITS: usize = 2048;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EdsError {
+    #[error("the certificate is not valid PEM/DER: {0}")]
+    Malformed(String),
+    #[error("the signature is not valid base64")]
+    SignatureEncoding,
+    #[error("the certificate chain does not lead to a trusted authority")]
+    Untrusted,
+    #[error("a certificate in the chain is expired or not yet valid")]
+    OutsideValidity,
+    #[error("the certificate does not allow digital signatures")]
+    KeyUsage,
+    #[error("a certificate authority's certificate cannot be used to sign in")]
+    NotAPerson,
+    #[error("the certificate has a critical extension this service does not understand")]
+    UnknownCriticalExtension,
+    #[error("the key or signature algorithm is not supported")]
+    UnsupportedAlgorithm,
+    #[error("RSA keys must have at least 2048 bits")]
+    WeakKey,
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("the certificate's subject carries no IIN")]
+    NoIin,
+    #[error("the certificate's IIN is invalid: {0}")]
+    BadIin(IinError),
+}
+
+impl EdsError {
+    /// Stable code for clients to translate.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EdsError::Malformed(_) => "certificate_malformed",
+            EdsError::SignatureEncoding => "signature_malformed",
+            EdsError::Untrusted => "certificate_untrusted",
+            EdsError::OutsideValidity => "certificate_expired",
+            EdsError::KeyUsage => "certificate_key_usage",
+            EdsError::NotAPerson => "certificate_not_personal",
+            EdsError::UnknownCriticalExtension => "certificate_unknown_critical_extension",
+            EdsError::UnsupportedAlgorithm => "unsupported_algorithm",
+            EdsError::WeakKey => "weak_key",
+            EdsError::BadSignature => "signature_invalid",
+            EdsError::NoIin => "certificate_no_iin",
+            EdsError::BadIin(_) => "certificate_invalid_iin",
+        }
+    }
+}
+
+/// Who a verified certificate names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub iin: Iin,
+    pub full_name: String,
+    /// Serial number of the leaf, lower-case hex without leading zeros (for revocation).
+    pub serial_hex: String,
+}
+
+/// Parses every `CERTIFICATE` block of a PEM bundle, in order.
+pub fn parse_pem_bundle(pem: &str) -> Result<Vec<Certificate>, EdsError> {
+    let certs = Certificate::load_pem_chain(pem.as_bytes())
+        .map_err(|e| EdsError::Malformed(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(EdsError::Malformed("no certificate found".into()));
+    }
+    Ok(certs)
+}
+
+/// A public key this service can verify with.
+enum PublicKey {
+    P256(p256::ecdsa::VerifyingKey),
+    Rsa(rsa::pkcs1v15::VerifyingKey<sha2::Sha256>),
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+/// How an ECDSA signature is encoded: X.509 uses DER, WebCrypto produces raw r‖s.
+#[derive(Clone, Copy)]
+enum EcdsaEncoding {
+    DerOnly,
+    DerOrRaw,
+}
+
+impl PublicKey {
+    fn of(cert: &Certificate) -> Result<Self, EdsError> {
+        let spki = &cert.tbs_certificate.subject_public_key_info;
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or(EdsError::UnsupportedAlgorithm)?;
+        let alg = spki.algorithm.oid;
+        if alg == OID_EC_PUBLIC_KEY {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            if curve != Some(OID_P256) {
+                return Err(EdsError::UnsupportedAlgorithm);
+            }
+            p256::ecdsa::VerifyingKey::from_sec1_bytes(bits)
+                .map(PublicKey::P256)
+                .map_err(|_| EdsError::Malformed("bad P-256 public key".into()))
+        } else if alg == OID_RSA_ENCRYPTION {
+            use rsa::pkcs1::DecodeRsaPublicKey;
+            use rsa::traits::PublicKeyParts;
+            let key = rsa::RsaPublicKey::from_pkcs1_der(bits)
+                .map_err(|_| EdsError::Malformed("bad RSA public key".into()))?;
+            if key.size() * 8 < MIN_RSA_BITS {
+                return Err(EdsError::WeakKey);
+            }
+            Ok(PublicKey::Rsa(rsa::pkcs1v15::VerifyingKey::new(key)))
+        } else if alg == OID_ED25519 {
+            let bytes: [u8; 32] = bits
+                .try_into()
+                .map_err(|_| EdsError::Malformed("bad Ed25519 public key".into()))?;
+            ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+                .map(PublicKey::Ed25519)
+                .map_err(|_| EdsError::Malformed("bad Ed25519 public key".into()))
+        } else {
+            Err(EdsError::UnsupportedAlgorithm)
+        }
+    }
+
+    fn verify(&self, message: &[u8], sig: &[u8], ecdsa: EcdsaEncoding) -> Result<(), EdsError> {
+        let ok = match self {
+            PublicKey::P256(key) => {
+                let parsed = p256::ecdsa::Signature::from_der(sig)
+                    .ok()
+                    .or_else(|| match ecdsa {
+                        EcdsaEncoding::DerOrRaw => p256::ecdsa::Signature::from_slice(sig).ok(),
+                        EcdsaEncoding::DerOnly => None,
+                    });
+                parsed.is_some_and(|s| key.verify(message, &s).is_ok())
+            }
+            PublicKey::Rsa(key) => rsa::pkcs1v15::Signature::try_from(sig)
+                .is_ok_and(|s| key.verify(message, &s).is_ok()),
+            PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(sig)
+                .is_ok_and(|s| key.verify_strict(message, &s).is_ok()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(EdsError::BadSignature)
+        }
+    }
+
+    fn matches_signature_algorithm(&self, oid: ObjectIdentifier) -> bool {
+        matches!(
+            (self, oid),
+            (PublicKey::P256(_), o) if o == OID_ECDSA_SHA256
+        ) || matches!((self, oid), (PublicKey::Rsa(_), o) if o == OID_RSA_SHA256)
+            || matches!((self, oid), (PublicKey::Ed25519(_), o) if o == OID_ED25519)
+    }
+}
+
+/// Whether `issuer`'s key signed `cert`.
+fn signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
+    if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
+        return Err(EdsError::Untrusted);
+    }
+    let key = PublicKey::of(issuer)?;
+    if !key.matches_signature_algorithm(cert.signature_algorithm.oid) {
+        return Err(EdsError::UnsupportedAlgorithm);
+    }
+    let tbs = cert
+        .tbs_certificate
+        .to_der()
+        .map_err(|e| EdsError::Malformed(e.to_string()))?;
+    let sig = cert
+        .signature
+        .as_bytes()
+        .ok_or_else(|| EdsError::Malformed("signature has unused bits".into()))?;
+    key.verify(&tbs, sig, EcdsaEncoding::DerOnly)
+}
+
+fn within_validity(cert: &Certificate, now: DateTime<Utc>) -> Result<(), EdsError> {
+    let validity = &cert.tbs_certificate.validity;
+    let now = now.timestamp();
+    let not_before = validity.not_before.to_unix_duration().as_secs() as i64;
+    let not_after = validity.not_after.to_unix_duration().as_secs() as i64;
+    if now < not_before || now > not_after {
+        return Err(EdsError::OutsideValidity);
+    }
+    Ok(())
+}
+
+fn extension<T: for<'a> Decode<'a>>(
+    cert: &Certificate,
+    oid: ObjectIdentifier,
+) -> Result<Option<T>, EdsError> {
+    let Some(ext) = cert
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == oid)
+    else {
+        return Ok(None);
+    };
+    T::from_der(ext.extn_value.as_bytes())
+        .map(Some)
+        .map_err(|e| EdsError::Malformed(format!("extension {oid}: {e}")))
+}
+
+fn check_critical_extensions(cert: &Certificate) -> Result<(), EdsError> {
+    let unknown = cert
+        .tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .any(|e| e.critical && !UNDERSTOOD_CRITICAL.contains(&e.extn_id.to_string().as_str()));
+    if unknown {
+        Err(EdsError::UnknownCriticalExtension)
+    } else {
+        Ok(())
+    }
+}
+
+fn is_ca(cert: &Certificate) -> Result<bool, EdsError> {
+    Ok(extension::<BasicConstraints>(cert, OID_BASIC_CONSTRAINTS)?.is_some_and(|bc| bc.ca))
+}
+
+/// An intermediate may issue certificates only if it says it is a CA and, when it has a key
+/// usage, that usage includes certificate signing.
+fn may_issue(cert: &Certificate) -> Result<bool, EdsError> {
+    let usage_ok = extension::<KeyUsage>(cert, OID_KEY_USAGE)?.is_none_or(|ku| ku.key_cert_sign());
+    Ok(is_ca(cert)? && usage_ok)
+}
+
+fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
+    name.0.iter().flat_map(|rdn| rdn.0.iter()).find_map(|atv| {
+        if atv.oid != oid {
+            return None;
+        }
+        match der::Tagged::tag(&atv.value) {
+            Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
+                String::from_utf8(atv.value.value().to_vec()).ok()
+            }
+            Tag::BmpString => {
+                let units: Vec<u16> = atv
+                    .value
+                    .value()
+                    .chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                String::from_utf16(&units).ok()
+            }
+            _ => None,
+        }
+    })
+}
+
+/// Verifies the chain in `certificate_pem` (leaf first, then any intermediates) against
+/// `anchors`, and the leaf key's `signature` over `message`.
+pub fn verify_sign_in(
+    certificate_pem: &str,
+    anchors: &[Certificate],
+    message: &[u8],
+    signature: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Holder, EdsError> {
+    let certs = parse_pem_bundle(certificate_pem)?;
+    let (leaf, intermediates) = certs.split_first().ok_or(EdsError::Untrusted)?;
+
+    // The leaf: a person's certificate that may sign.
+    check_critical_extensions(leaf)?;
+    if is_ca(leaf)? || anchors.iter().any(|a| a == leaf) {
+        return Err(EdsError::NotAPerson);
+    }
+    let usage = extension::<KeyUsage>(leaf, OID_KEY_USAGE)?.ok_or(EdsError::KeyUsage)?;
+    if !usage.digital_signature() {
+        return Err(EdsError::KeyUsage);
+    }
+    let leaf_key = PublicKey::of(leaf)?;
+
+    // Walk up: each certificate must be in validity and signed by the next, until an anchor.
+    let mut current = leaf;
+    let mut steps = 0;
+    loop {
+        within_validity(current, now)?;
+        if let Some(anchor) = anchors.iter().find(|a| signed_by(current, a).is_ok()) {
+            within_validity(anchor, now)?;
+            break;
+        }
+        if steps == MAX_INTERMEDIATES {
+            return Err(EdsError::Untrusted);
+        }
+        let issuer = intermediates
+            .iter()
+            .find(|c| !std::ptr::eq(*c, current) && signed_by(current, c).is_ok())
+            .ok_or(EdsError::Untrusted)?;
+        check_critical_extensions(issuer)?;
+        if !may_issue(issuer)? {
+            return Err(EdsError::Untrusted);
+        }
+        current = issuer;
+        steps += 1;
+    }
+
+    leaf_key.verify(message, signature, EcdsaEncoding::DerOrRaw)?;
+
+    let subject = &leaf.tbs_certificate.subject;
+    let serial = attribute(subject, OID_SERIAL_NUMBER).ok_or(EdsError::NoIin)?;
+    let digits = serial.strip_prefix("IIN").ok_or(EdsError::NoIin)?;
+    let iin = Iin::parse(digits).map_err(EdsError::BadIin)?;
+    let full_name = attribute(subject, OID_COMMON_NAME)
+        .or_else(|| {
+            let surname = attribute(subject, OID_SURNAME)?;
+            let given = attribute(subject, OID_GIVEN_NAME).unwrap_or_default();
+            Some(format!("{surname} {given}").trim().to_owned())
+        })
+        .unwrap_or_default();
+    Ok(Holder {
+        iin,
+        full_name,
+        serial_hex: serial_hex(leaf),
+    })
+}
+
+/// The valid IIN a certificate's subject claims, if any (before anything is verified).
+pub fn subject_iin(cert: &Certificate) -> Option<String> {
+    let serial = attribute(&cert.tbs_certificate.subject, OID_SERIAL_NUMBER)?;
+    let iin = Iin::parse(serial.strip_prefix("IIN")?).ok()?;
+    Some(iin.as_str().to_owned())
+}
+
+/// A certificate's serial number as lower-case hex without leading zeros.
+pub fn serial_hex(cert: &Certificate) -> String {
+    let hex = hex::encode(cert.tbs_certificate.serial_number.as_bytes());
+    let trimmed = hex.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Normalises an admin-entered serial number the same way (hex, any case, optional colons).
+pub fn normalise_serial(text: &str) -> Option<String> {
+    let hex: String = text.chars().filter(|c| *c != ':' && *c != ' ').collect();
+    if hex.is_empty() || hex.len() > 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let lower = hex.to_ascii_lowercase();
+    let trimmed = lower.trim_start_matches('0');
+    Some(if trimmed.is_empty() {
+        "0".into()
+    } else {
+        trimmed.into()
+    })
+}
+
+#[cfg(test)]
+mod tests;

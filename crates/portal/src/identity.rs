@@ -1,0 +1,84 @@
+//! Who someone is to the portal: roles, and the organ an officer serves in.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Participant,
+    Investigator,
+    Inquirer,
+    Prosecutor,
+    HeadOfUnit,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Participant => "participant",
+            Role::Investigator => "investigator",
+            Role::Inquirer => "inquirer",
+            Role::Prosecutor => "prosecutor",
+            Role::HeadOfUnit => "head_of_unit",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse_officer(text: &str) -> Option<Role> {
+        match text {
+            "investigator" => Some(Role::Investigator),
+            "inquirer" => Some(Role::Inquirer),
+            "prosecutor" => Some(Role::Prosecutor),
+            "head_of_unit" => Some(Role::HeadOfUnit),
+            _ => None,
+        }
+    }
+
+    pub fn is_officer(self) -> bool {
+        matches!(
+            self,
+            Role::Investigator | Role::Inquirer | Role::Prosecutor | Role::HeadOfUnit
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organ {
+    pub id: i64,
+    pub name: String,
+    pub region: String,
+}
+
+/// Officers and admins prove themselves only with EDS: a password would be a weaker door to
+/// the data of every case they handle.
+pub fn may_use_password(roles: &[Role]) -> bool {
+    !roles.iter().any(|r| r.is_officer() || *r == Role::Admin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_participants_may_use_passwords() {
+        assert!(may_use_password(&[Role::Participant]));
+        assert!(!may_use_password(&[Role::Participant, Role::Admin]));
+        assert!(!may_use_password(&[Role::Investigator]));
+        assert!(!may_use_password(&[Role::HeadOfUnit]));
+    }
+
+    #[test]
+    fn officer_roles_parse() {
+        for r in [
+            Role::Investigator,
+            Role::Inquirer,
+            Role::Prosecutor,
+            Role::HeadOfUnit,
+        ] {
+            assert_eq!(Role::parse_officer(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse_officer("admin"), None);
+        assert_eq!(Role::parse_officer("participant"), None);
+    }
+}

@@ -1,0 +1,229 @@
+//! Sessions: 256-bit bearer tokens of which only the SHA-256 is stored, an idle timeout and an
+//! absolute lifetime, the cookie that carries the token in browsers and the CSRF rule for it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::{Organ, Role};
+use crate::random;
+
+pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
+pub const ABSOLUTE_LIFETIME_SECS: i64 = 12 * 60 * 60;
+/// `last_seen` is written back at most this often: a write on every read would be costly.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
+pub const COOKIE_NAME: &str = "__Host-jaria_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The hot copy of a session, in the key-value store under [`kv_key`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub id: String,
+    pub iin: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    pub organ: Option<Organ>,
+    pub method: String,
+    pub created_unix: i64,
+    pub last_seen_unix: i64,
+    pub expires_unix: i64,
+    pub csrf_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    Live { needs_touch: bool },
+    Expired,
+}
+
+impl SessionRecord {
+    pub fn liveness(&self, now_unix: i64) -> Liveness {
+        if now_unix >= self.expires_unix || now_unix - self.last_seen_unix >= IDLE_TIMEOUT_SECS {
+            Liveness::Expired
+        } else {
+            Liveness::Live {
+                needs_touch: now_unix - self.last_seen_unix >= TOUCH_INTERVAL_SECS,
+            }
+        }
+    }
+}
+
+pub fn kv_key(token_hash: &str) -> String {
+    format!("session:{token_hash}")
+}
+
+/// How the request carried its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Bearer,
+    Cookie,
+}
+
+/// The token from `Authorization: Bearer …`, else from the session cookie.
+pub fn token_from(authorization: Option<&str>, cookie: Option<&str>) -> Option<(String, Carrier)> {
+    if let Some(auth) = authorization {
+        let (scheme, token) = auth.trim().split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") && is_token_shaped(token.trim()) {
+            return Some((token.trim().to_owned(), Carrier::Bearer));
+        }
+        return None;
+    }
+    let cookie = cookie?;
+    cookie.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == COOKIE_NAME && is_token_shaped(value)).then(|| (value.to_owned(), Carrier::Cookie))
+    })
+}
+
+fn is_token_shaped(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn set_cookie(token: &str) -> String {
+    format!(
+        "{COOKIE_NAME}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={ABSOLUTE_LIFETIME_SECS}"
+    )
+}
+
+pub fn clear_cookie() -> String {
+    format!("{COOKIE_NAME}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// A cookie-carried unsafe request must prove it comes from the portal's own pages: the CSRF
+/// token from sign-in in a header, and an `Origin` naming this host. Bearer requests carry
+/// their credential explicitly and need neither.
+pub fn csrf_allows(
+    carrier: Carrier,
+    method_is_safe: bool,
+    csrf_header: Option<&str>,
+    origin: Option<&str>,
+    host: Option<&str>,
+    csrf_hash: &str,
+) -> bool {
+    if carrier == Carrier::Bearer || method_is_safe {
+        return true;
+    }
+    let token_ok = csrf_header.is_some_and(|t| {
+        random::constant_time_eq(random::token_hash(t).as_bytes(), csrf_hash.as_bytes())
+    });
+    let origin_ok = match (origin, host) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
+        _ => false,
+    };
+    token_ok && origin_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(now: i64) -> SessionRecord {
+        SessionRecord {
+            id: "s1".into(),
+            iin: "791028302728".into(),
+            full_name: "A".into(),
+            roles: vec![Role::Participant],
+            organ: None,
+            method: "eds".into(),
+            created_unix: now,
+            last_seen_unix: now,
+            expires_unix: now + ABSOLUTE_LIFETIME_SECS,
+            csrf_hash: random::token_hash("csrf"),
+        }
+    }
+
+    #[test]
+    fn idle_and_absolute_limits() {
+        let r = record(1000);
+        assert_eq!(r.liveness(1000), Liveness::Live { needs_touch: false });
+        assert_eq!(r.liveness(1000 + 61), Liveness::Live { needs_touch: true });
+        assert_eq!(r.liveness(1000 + IDLE_TIMEOUT_SECS), Liveness::Expired);
+        let mut busy = record(1000);
+        busy.last_seen_unix = 1000 + ABSOLUTE_LIFETIME_SECS - 10;
+        assert_eq!(
+            busy.liveness(1000 + ABSOLUTE_LIFETIME_SECS),
+            Liveness::Expired
+        );
+    }
+
+    #[test]
+    fn tokens_come_from_bearer_or_cookie() {
+        let t = "a".repeat(43);
+        assert_eq!(
+            token_from(Some(&format!("Bearer {t}")), None),
+            Some((t.clone(), Carrier::Bearer))
+        );
+        assert_eq!(
+            token_from(None, Some(&format!("x=1; {COOKIE_NAME}={t}; y=2"))),
+            Some((t.clone(), Carrier::Cookie))
+        );
+        assert_eq!(token_from(Some("Basic abc"), None), None);
+        assert_eq!(token_from(Some("Bearer short"), None), None);
+        assert_eq!(token_from(None, Some("other=1")), None);
+        // An explicit but malformed Authorization header does not fall back to the cookie.
+        assert_eq!(
+            token_from(Some("Bearer bad"), Some(&format!("{COOKIE_NAME}={t}"))),
+            None
+        );
+    }
+
+    #[test]
+    fn csrf_rule() {
+        let hash = random::token_hash("csrf");
+        let host = Some("portal.kz");
+        let origin = Some("https://portal.kz");
+        assert!(csrf_allows(Carrier::Bearer, false, None, None, host, &hash));
+        assert!(csrf_allows(Carrier::Cookie, true, None, None, host, &hash));
+        assert!(csrf_allows(
+            Carrier::Cookie,
+            false,
+            Some("csrf"),
+            origin,
+            host,
+            &hash
+        ));
+        assert!(!csrf_allows(
+            Carrier::Cookie,
+            false,
+            None,
+            origin,
+            host,
+            &hash
+        ));
+        assert!(!csrf_allows(
+            Carrier::Cookie,
+            false,
+            Some("wrong"),
+            origin,
+            host,
+            &hash
+        ));
+        assert!(!csrf_allows(
+            Carrier::Cookie,
+            false,
+            Some("csrf"),
+            None,
+            host,
+            &hash
+        ));
+        assert!(!csrf_allows(
+            Carrier::Cookie,
+            false,
+            Some("csrf"),
+            Some("https://evil.example"),
+            host,
+            &hash
+        ));
+    }
+
+    #[test]
+    fn cookie_is_locked_down() {
+        let c = set_cookie("tok");
+        for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+            assert!(c.contains(attr), "{c}");
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! A test certificate authority for Jaria's tests and demo: it issues certificates shaped like
+//! the national CA's (IIN in the subject's `serialNumber` as `IIN` + 12 digits), including the
+//! broken ones tests need (expired, wrong usage, bad IIN, weak key), and signs sign-in
+//! challenges the way OpenSSL (DER) and WebCrypto (raw r‖s) do. Never used in production.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SerialNumber,
+    SubjectPublicKeyInfo,
+};
+use time::OffsetDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    #[error("certificate generation: {0}")]
+    Rcgen(#[from] rcgen::Error),
+    #[error("key handling: {0}")]
+    Key(String),
+}
+
+type Result<T> = std::result::Result<T, CaError>;
+
+fn key_err(e: impl std::fmt::Display) -> CaError {
+    CaError::Key(e.to_string())
+}
+
+/// A certificate authority (root or intermediate) that can issue certificates.
+pub struct Authority {
+    params_cert: rcgen::Certificate,
+    key: KeyPair,
+    /// This authority's certificate, PEM.
+    pub cert_pem: String,
+}
+
+/// The key algorithm of an issued person's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlgorithm {
+    EcdsaP256,
+    Ed25519,
+    Rsa2048,
+    /// Too weak: the portal must refuse it.
+    Rsa1024,
+}
+
+/// What to put in a person's certificate.
+#[derive(Debug, Clone)]
+pub struct PersonSpec {
+    /// The subject's `serialNumber` value, normally `IIN` + 12 digits.
+    pub serial_attribute: String,
+    pub common_name: String,
+    pub algorithm: KeyAlgorithm,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// Whether the key usage includes digital signatures.
+    pub digital_signature: bool,
+    /// Issue it as a CA certificate (which must not be accepted for sign-in).
+    pub is_ca: bool,
+}
+
+impl PersonSpec {
+    /// A valid two-year ECDSA P-256 certificate for this IIN.
+    pub fn new(iin: &str, common_name: &str) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self {
+            serial_attribute: format!("IIN{iin}"),
+            common_name: common_name.to_owned(),
+            algorithm: KeyAlgorithm::EcdsaP256,
+            not_before: now - time::Duration::days(1),
+            not_after: now + time::Duration::days(730),
+            digital_signature: true,
+            is_ca: false,
+        }
+    }
+
+    pub fn algorithm(mut self, algorithm: KeyAlgorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    pub fn expired(mut self) -> Self {
+        let now = OffsetDateTime::now_utc();
+        self.not_before = now - time::Duration::days(400);
+        self.not_after = now - time::Duration::days(1);
+        self
+    }
+
+    pub fn without_digital_signature(mut self) -> Self {
+        self.digital_signature = false;
+        self
+    }
+}
+
+/// An issued certificate with its private key.
+pub struct Person {
+    pub cert_pem: String,
+    /// PKCS#8 private key, PEM (what a person would hold in their key file).
+    pub key_pem: String,
+    pub algorithm: KeyAlgorithm,
+    /// Serial number, lower-case hex without leading zeros.
+    pub serial_hex: String,
+    signer: Signer,
+}
+
+enum Signer {
+    P256(p256::ecdsa::SigningKey),
+    Ed25519(ed25519_dalek::SigningKey),
+    Rsa(rsa::pkcs1v15::SigningKey<sha2::Sha256>),
+}
+
+impl Authority {
+    /// A new self-signed root with a fresh ECDSA P-256 key.
+    pub fn new_root(common_name: &str) -> Result<Self> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(3650);
+        params.serial_number = Some(random_serial());
+        let cert = params.self_signed(&key)?;
+        Ok(Self {
+            cert_pem: cert.pem(),
+            params_cert: cert,
+            key,
+        })
+    }
+
+    /// A root loaded from its certificate and PKCS#8 key (a committed fixture or the demo's).
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self> {
+        let key = KeyPair::from_pem(key_pem)?;
+        let params = CertificateParams::from_ca_cert_pem(cert_pem)?;
+        // Re-signing the same parameters with the same key keeps subject and key identical,
+        // which is all issuing needs; the original PEM stays the trusted one.
+        let cert = params.self_signed(&key)?;
+        Ok(Self {
+            cert_pem: cert_pem.to_owned(),
+            params_cert: cert,
+            key,
+        })
+    }
+
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+
+    /// An intermediate CA signed by this authority.
+    pub fn intermediate(&self, common_name: &str) -> Result<Authority> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(1825);
+        params.serial_number = Some(random_serial());
+        let cert = params.signed_by(&key, &self.params_cert, &self.key)?;
+        Ok(Authority {
+            cert_pem: cert.pem(),
+            params_cert: cert,
+            key,
+        })
+    }
+
+    /// Issues a person's certificate.
+    pub fn issue(&self, spec: &PersonSpec) -> Result<Person> {
+        let (signer, key_pem, spki_der) = new_key(spec.algorithm)?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, spec.common_name.as_str());
+        params.distinguished_name.push(
+            DnType::CustomDnType(vec![2, 5, 4, 5]),
+            spec.serial_attribute.as_str(),
+        );
+        params.distinguished_name.push(DnType::CountryName, "KZ");
+        params.not_before = spec.not_before;
+        params.not_after = spec.not_after;
+        params.key_usages = if spec.digital_signature {
+            vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::ContentCommitment,
+            ]
+        } else {
+            vec![KeyUsagePurpose::KeyEncipherment]
+        };
+        // Real EDS certificates say explicitly that they are not a CA, and name their issuer's
+        // key; both also make rcgen write the extensions at all.
+        params.is_ca = if spec.is_ca {
+            IsCa::Ca(BasicConstraints::Unconstrained)
+        } else {
+            IsCa::ExplicitNoCa
+        };
+        params.use_authority_key_identifier_extension = true;
+        let serial = random_serial();
+        let serial_hex = {
+            let hex: String = serial.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+            let trimmed = hex.trim_start_matches('0');
+            if trimmed.is_empty() {
+                "0".to_owned()
+            } else {
+                trimmed.to_owned()
+            }
+        };
+        params.serial_number = Some(serial);
+        let public = SubjectPublicKeyInfo::from_der(&spki_der)?;
+        let cert = params.signed_by(&public, &self.params_cert, &self.key)?;
+        Ok(Person {
+            cert_pem: cert.pem(),
+            key_pem,
+            algorithm: spec.algorithm,
+            serial_hex,
+            signer,
+        })
+    }
+}
+
+fn random_serial() -> SerialNumber {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes[0] &= 0x7f; // positive
+    bytes[0] |= 0x01; // no leading zero byte
+    SerialNumber::from_slice(&bytes)
+}
+
+fn new_key(algorithm: KeyAlgorithm) -> Result<(Signer, String, Vec<u8>)> {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let mut rng = rand::thread_rng();
+    match algorithm {
+        KeyAlgorithm::EcdsaP256 => {
+            let key = p256::ecdsa::SigningKey::random(&mut rng);
+            let pem = key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(key_err)?
+                .to_string();
+            let spki = key
+                .verifying_key()
+                .to_public_key_der()
+                .map_err(key_err)?
+                .into_vec();
+            Ok((Signer::P256(key), pem, spki))
+        }
+        KeyAlgorithm::Ed25519 => {
+            let key = ed25519_dalek::SigningKey::generate(&mut rng);
+            let pem = key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(key_err)?
+                .to_string();
+            let spki = key
+                .verifying_key()
+                .to_public_key_der()
+                .map_err(key_err)?
+                .into_vec();
+            Ok((Signer::Ed25519(key), pem, spki))
+        }
+        KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa1024 => {
+            let bits = if algorithm == KeyAlgorithm::Rsa2048 {
+                2048
+            } else {
+                1024
+            };
+            let key = rsa::RsaPrivateKey::new(&mut rng, bits).map_err(key_err)?;
+            let pem = key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(key_err)?
+                .to_string();
+            let spki = key
+                .to_public_key()
+                .to_public_key_der()
+                .map_err(key_err)?
+                .into_vec();
+            Ok((Signer::Rsa(rsa::pkcs1v15::SigningKey::new(key)), pem, spki))
+        }
+    }
+}
+
+impl Person {
+    /// A person from their certificate and PKCS#8 private key (the demo's files).
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Person> {
+        use p256::pkcs8::DecodePrivateKey;
+        let (signer, algorithm) = if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_pem(key_pem) {
+            (Signer::P256(k), KeyAlgorithm::EcdsaP256)
+        } else if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_pem(key_pem) {
+            (Signer::Ed25519(k), KeyAlgorithm::Ed25519)
+        } else {
+            let k = rsa::RsaPrivateKey::from_pkcs8_pem(key_pem).map_err(key_err)?;
+            (
+                Signer::Rsa(rsa::pkcs1v15::SigningKey::new(k)),
+                KeyAlgorithm::Rsa2048,
+            )
+        };
+        Ok(Person {
+            cert_pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+            algorithm,
+            serial_hex: String::new(),
+            signer,
+        })
+    }
+
+    /// Signs `message` as OpenSSL would: DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 for RSA.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        use signature_traits::Signer as _;
+        match &self.signer {
+            Signer::P256(key) => {
+                let sig: p256::ecdsa::Signature = key.sign(message);
+                sig.to_der().as_bytes().to_vec()
+            }
+            Signer::Ed25519(key) => key.sign(message).to_bytes().to_vec(),
+            Signer::Rsa(key) => {
+                use rsa::signature::SignatureEncoding;
+                key.sign(message).to_vec()
+            }
+        }
+    }
+
+    /// Signs as WebCrypto does: raw r‖s for ECDSA (64 bytes); the others as [`Person::sign`].
+    pub fn sign_raw(&self, message: &[u8]) -> Vec<u8> {
+        use signature_traits::Signer as _;
+        match &self.signer {
+            Signer::P256(key) => {
+                let sig: p256::ecdsa::Signature = key.sign(message);
+                sig.to_bytes().to_vec()
+            }
+            _ => self.sign(message),
+        }
+    }
+
+    /// [`Person::sign`], base64 (standard alphabet), as the sign-in API takes it.
+    pub fn sign_base64(&self, message: &[u8]) -> String {
+        STANDARD.encode(self.sign(message))
+    }
+}
+
+/// The `signature` crate's traits, re-exported through p256 to keep one version.
+mod signature_traits {
+    pub use p256::ecdsa::signature::Signer;
+}
