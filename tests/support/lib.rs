@@ -512,6 +512,15 @@ impl<'a> Session<'a> {
     pub fn post_json(&self, path: &str, body: &Value) -> Reply {
         self.send_json("POST", path, body)
     }
+
+    /// `PUT /api/auth/password` with just the new password.
+    pub fn set_password(&self, password: &str) -> Reply {
+        self.send_json(
+            "PUT",
+            "/api/auth/password",
+            &serde_json::json!({ "password": password }),
+        )
+    }
 }
 
 /// A response, read whole.

@@ -278,25 +278,12 @@ fn a_password_is_set_after_eds_and_then_signs_in() {
         (&*format!("my-{iin}-pass"), "password_contains_iin"),
         ("Password1234", "password_common"),
     ] {
-        let reply = session.send_json(
-            "PUT",
-            "/api/auth/password",
-            &serde_json::json!({"password": password}),
-        );
+        let reply = session.set_password(password);
         reply.assert_problem(422);
         assert_eq!(error_code(&reply), code);
     }
     let good = "Жаңа құпия сөз 2026";
-    assert_eq!(
-        session
-            .send_json(
-                "PUT",
-                "/api/auth/password",
-                &serde_json::json!({"password": good})
-            )
-            .status,
-        204
-    );
+    assert_eq!(session.set_password(good).status, 204);
     let login = app.post_json(
         "/api/auth/login",
         &serde_json::json!({"iin": iin, "password": good}),
@@ -306,11 +293,7 @@ fn a_password_is_set_after_eds_and_then_signs_in() {
     let me = by_password.get("/api/auth/me").json();
     assert_eq!(me["session"]["method"], "password");
     // A password session changes the password only with the current one.
-    let change = by_password.send_json(
-        "PUT",
-        "/api/auth/password",
-        &serde_json::json!({"password": "another long passphrase"}),
-    );
+    let change = by_password.set_password("another long passphrase");
     change.assert_problem(401);
     let change = by_password.send_json(
         "PUT",
@@ -326,11 +309,7 @@ fn wrong_password_and_unknown_iin_look_the_same() {
     let app = TestApp::portal();
     let iin = random_iin();
     let session = app.sign_in(&issue(PersonSpec::new(&iin, "A")));
-    session.send_json(
-        "PUT",
-        "/api/auth/password",
-        &serde_json::json!({"password": "a fine long password"}),
-    );
+    session.set_password("a fine long password");
     let attempt = |iin: &str| {
         let started = Instant::now();
         let r = app.post_json(
@@ -363,11 +342,7 @@ fn repeated_failures_lock_the_iin_out_with_retry_after() {
     let iin = random_iin();
     let session = app.sign_in(&issue(PersonSpec::new(&iin, "A")));
     let password = "the right long password";
-    session.send_json(
-        "PUT",
-        "/api/auth/password",
-        &serde_json::json!({"password": password}),
-    );
+    session.set_password(password);
     for _ in 0..5 {
         app.post_json(
             "/api/auth/login",
@@ -429,11 +404,7 @@ fn officers_sign_in_only_with_eds_and_carry_their_organ() {
     );
     assert_eq!(me["organ"]["id"], organ_id);
     officer
-        .send_json(
-            "PUT",
-            "/api/auth/password",
-            &serde_json::json!({"password": "officer long password"}),
-        )
+        .set_password("officer long password")
         .assert_problem(403);
     officer
         .get("/api/officer/admin/officers")
@@ -485,11 +456,7 @@ fn every_identity_event_is_in_the_hash_chained_audit_log() {
     let app = TestApp::portal();
     let iin = random_iin();
     let session = app.sign_in(&issue(PersonSpec::new(&iin, "A")));
-    session.send_json(
-        "PUT",
-        "/api/auth/password",
-        &serde_json::json!({"password": "a fine long password"}),
-    );
+    session.set_password("a fine long password");
     let other = app.sign_in(&issue(PersonSpec::new(&iin, "A")));
     session.delete(&format!("/api/auth/sessions/{}", other.session_id));
     session.send_json("POST", "/api/auth/logout", &serde_json::json!({}));
@@ -594,16 +561,7 @@ fn the_demo_lets_a_newcomer_sign_in_at_once() {
     let victim =
         jaria_tests::Person::from_pem(&read("victim.pem"), &read("victim.key")).expect("demo key");
     let session = app.sign_in(&victim);
-    assert_eq!(
-        session
-            .send_json(
-                "PUT",
-                "/api/auth/password",
-                &serde_json::json!({"password": "demo victim password"})
-            )
-            .status,
-        204
-    );
+    assert_eq!(session.set_password("demo victim password").status, 204);
     let me = session.get("/api/auth/me").json();
     let login = app.post_json(
         "/api/auth/login",
@@ -620,4 +578,30 @@ fn without_demo_no_demo_ca_is_trusted() {
     let p = person("A");
     app.try_sign_in(&p, Signing::Der).assert_problem(503);
     assert!(!app.state_dir().join("demo").exists());
+}
+
+#[test]
+fn sessions_expire_when_idle_and_at_the_end_of_their_lifetime() {
+    local_only!();
+    let idle = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_SESSION_IDLE_TIMEOUT_SECS", "2")
+        .start();
+    let session = idle.sign_in(&person("A"));
+    assert_eq!(session.get("/api/auth/me").status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    session.get("/api/auth/me").assert_problem(401);
+
+    let short = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_SESSION_LIFETIME_SECS", "3")
+        .start();
+    let session = short.sign_in(&person("B"));
+    // Activity does not extend the absolute lifetime.
+    for _ in 0..3 {
+        assert_eq!(session.get("/api/auth/me").status, 200);
+        std::thread::sleep(std::time::Duration::from_millis(800));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    session.get("/api/auth/me").assert_problem(401);
 }

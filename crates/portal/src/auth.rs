@@ -179,7 +179,11 @@ pub fn start_session(
     let id = random::id()?;
     let now = clock::now();
     let now_unix = now.timestamp();
-    let expires_unix = now_unix + session::ABSOLUTE_LIFETIME_SECS;
+    let limits = session::Limits::from_config(
+        crate::config::optional("session_idle_timeout_secs").as_deref(),
+        crate::config::optional("session_lifetime_secs").as_deref(),
+    );
+    let expires_unix = now_unix + limits.lifetime_secs;
     let expires_at = clock::rfc3339(clock::from_unix(expires_unix));
     let token_hash = random::token_hash(&token);
     let client = client_addr(req);
@@ -236,6 +240,7 @@ pub fn start_session(
         last_seen_unix: now_unix,
         expires_unix,
         csrf_hash: random::token_hash(&csrf_token),
+        idle_timeout_secs: limits.idle_timeout_secs,
     };
     let bytes = serde_json::to_vec(&record).map_err(|e| ApiError::Internal(e.to_string()))?;
     storage::kv_set(&storage::kv()?, &session::kv_key(&token_hash), &bytes)?;

@@ -26,6 +26,36 @@ pub struct SessionRecord {
     pub last_seen_unix: i64,
     pub expires_unix: i64,
     pub csrf_hash: String,
+    /// The idle timeout in force when the session started.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_secs: i64,
+}
+
+fn default_idle_timeout() -> i64 {
+    IDLE_TIMEOUT_SECS
+}
+
+/// Session limits, from Spin variables where an operator set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub idle_timeout_secs: i64,
+    pub lifetime_secs: i64,
+}
+
+impl Limits {
+    /// Parses operator-given values; anything missing or not a positive number of seconds
+    /// falls back to the defaults (30 minutes idle, 12 hours in all).
+    pub fn from_config(idle: Option<&str>, lifetime: Option<&str>) -> Self {
+        let parse = |v: Option<&str>, default: i64| {
+            v.and_then(|v| v.trim().parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
+        Self {
+            idle_timeout_secs: parse(idle, IDLE_TIMEOUT_SECS),
+            lifetime_secs: parse(lifetime, ABSOLUTE_LIFETIME_SECS),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +66,8 @@ pub enum Liveness {
 
 impl SessionRecord {
     pub fn liveness(&self, now_unix: i64) -> Liveness {
-        if now_unix >= self.expires_unix || now_unix - self.last_seen_unix >= IDLE_TIMEOUT_SECS {
+        if now_unix >= self.expires_unix || now_unix - self.last_seen_unix >= self.idle_timeout_secs
+        {
             Liveness::Expired
         } else {
             Liveness::Live {
@@ -132,7 +163,27 @@ mod tests {
             last_seen_unix: now,
             expires_unix: now + ABSOLUTE_LIFETIME_SECS,
             csrf_hash: random::token_hash("csrf"),
+            idle_timeout_secs: IDLE_TIMEOUT_SECS,
         }
+    }
+
+    #[test]
+    fn limits_come_from_config_with_safe_defaults() {
+        assert_eq!(
+            Limits::from_config(None, None),
+            Limits {
+                idle_timeout_secs: IDLE_TIMEOUT_SECS,
+                lifetime_secs: ABSOLUTE_LIFETIME_SECS
+            }
+        );
+        assert_eq!(
+            Limits::from_config(Some("5"), Some("60")).idle_timeout_secs,
+            5
+        );
+        assert_eq!(
+            Limits::from_config(Some("-1"), Some("x")),
+            Limits::from_config(None, None)
+        );
     }
 
     #[test]

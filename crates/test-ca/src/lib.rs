@@ -232,33 +232,16 @@ fn random_serial() -> SerialNumber {
 }
 
 fn new_key(algorithm: KeyAlgorithm) -> Result<(Signer, String, Vec<u8>)> {
-    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
     let mut rng = rand::thread_rng();
     match algorithm {
         KeyAlgorithm::EcdsaP256 => {
             let key = p256::ecdsa::SigningKey::random(&mut rng);
-            let pem = key
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(key_err)?
-                .to_string();
-            let spki = key
-                .verifying_key()
-                .to_public_key_der()
-                .map_err(key_err)?
-                .into_vec();
+            let (pem, spki) = encode(&key, key.verifying_key())?;
             Ok((Signer::P256(key), pem, spki))
         }
         KeyAlgorithm::Ed25519 => {
             let key = ed25519_dalek::SigningKey::generate(&mut rng);
-            let pem = key
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(key_err)?
-                .to_string();
-            let spki = key
-                .verifying_key()
-                .to_public_key_der()
-                .map_err(key_err)?
-                .into_vec();
+            let (pem, spki) = encode(&key, &key.verifying_key())?;
             Ok((Signer::Ed25519(key), pem, spki))
         }
         KeyAlgorithm::Rsa2048 | KeyAlgorithm::Rsa1024 => {
@@ -268,18 +251,23 @@ fn new_key(algorithm: KeyAlgorithm) -> Result<(Signer, String, Vec<u8>)> {
                 1024
             };
             let key = rsa::RsaPrivateKey::new(&mut rng, bits).map_err(key_err)?;
-            let pem = key
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(key_err)?
-                .to_string();
-            let spki = key
-                .to_public_key()
-                .to_public_key_der()
-                .map_err(key_err)?
-                .into_vec();
+            let (pem, spki) = encode(&key, &key.to_public_key())?;
             Ok((Signer::Rsa(rsa::pkcs1v15::SigningKey::new(key)), pem, spki))
         }
     }
+}
+
+/// A private key as PKCS#8 PEM and its public key as SubjectPublicKeyInfo DER.
+fn encode(
+    private: &impl p256::pkcs8::EncodePrivateKey,
+    public: &impl p256::pkcs8::EncodePublicKey,
+) -> Result<(String, Vec<u8>)> {
+    let pem = private
+        .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+        .map_err(key_err)?
+        .to_string();
+    let spki = public.to_public_key_der().map_err(key_err)?.into_vec();
+    Ok((pem, spki))
 }
 
 impl Person {
