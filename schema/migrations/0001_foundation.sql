@@ -9,6 +9,8 @@ CREATE TABLE audit_log (
     actor_role  TEXT    NOT NULL,
     action      TEXT    NOT NULL,
     subject     TEXT    NOT NULL,
+    -- The case the row concerns, if any: the citizen's view of who touched their case.
+    case_id     INTEGER,
     client_addr TEXT    NOT NULL DEFAULT '',
     detail      TEXT    NOT NULL DEFAULT '{}',
     prev_hash   TEXT    NOT NULL,
@@ -17,6 +19,7 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_actor ON audit_log (actor_iin, at);
 CREATE INDEX audit_log_subject ON audit_log (subject, at);
+CREATE INDEX audit_log_case ON audit_log (case_id, id) WHERE case_id IS NOT NULL;
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN

@@ -462,7 +462,7 @@ fn every_identity_event_is_in_the_hash_chained_audit_log() {
     session.send_json("POST", "/api/auth/logout", &serde_json::json!({}));
     let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
     let mut stmt = db
-        .prepare("SELECT at, actor_iin, actor_role, action, subject, client_addr, detail, prev_hash, hash FROM audit_log ORDER BY id")
+        .prepare("SELECT at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash FROM audit_log ORDER BY id")
         .expect("prepare");
     let rows: Vec<(jaria_portal::audit::Entry, String, String)> = stmt
         .query_map([], |r| {
@@ -473,11 +473,12 @@ fn every_identity_event_is_in_the_hash_chained_audit_log() {
                     actor_role: r.get(2)?,
                     action: r.get(3)?,
                     subject: r.get(4)?,
-                    client_addr: r.get(5)?,
-                    detail: r.get(6)?,
+                    case_id: r.get(5)?,
+                    client_addr: r.get(6)?,
+                    detail: r.get(7)?,
                 },
-                r.get(7)?,
                 r.get(8)?,
+                r.get(9)?,
             ))
         })
         .expect("query")

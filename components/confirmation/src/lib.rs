@@ -3,6 +3,7 @@
 //! officers and revoked certificates.
 
 mod admin;
+mod officer;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply};
@@ -17,6 +18,8 @@ fn handle(req: Request) -> Response {
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    let rest = path.strip_prefix("/admin/")?;
-    Some(admin::route(req, method, rest))
+    match path.strip_prefix("/admin/") {
+        Some(rest) => Some(admin::route(req, method, rest)),
+        None => officer::route(req, method, path),
+    }
 }

@@ -56,6 +56,9 @@ pub const PEOPLE: [DemoPerson; 6] = [
 ];
 
 const ORGAN_NAME: &str = "Almaty City Police Department (demo)";
+const PROSECUTORS_NAME: &str = "Almaty City Prosecutor's Office (demo)";
+/// A registered demo case, led by the demo investigator, supervised by the demo prosecutor.
+pub const DEMO_ERDR: &str = "267511031000001";
 const ORGAN_REGION: &str = "Almaty";
 
 pub fn demo_dir(state_dir: &Path) -> PathBuf {
@@ -119,7 +122,13 @@ fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
             id
         }
     };
+    let prosecutors_id = ensure_organ(&tx, PROSECUTORS_NAME, &now)?;
     for person in &PEOPLE {
+        let organ_id = if person.role == "prosecutor" {
+            prosecutors_id
+        } else {
+            organ_id
+        };
         match person.role {
             "admin" => {
                 if tx.execute(
@@ -144,8 +153,40 @@ fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
             }
         }
     }
+    let case_exists: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM cases WHERE erdr_number = ?1",
+        [DEMO_ERDR],
+        |r| r.get(0),
+    )?;
+    if !case_exists {
+        tx.execute(
+            "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
+                 articles, stage, created_at, updated_at)
+             VALUES (?1, '2026-11-01', ?2, ?3, ?4, '[\"art. 190 part 3 p. 4\"]', 'under_investigation', ?5, ?5)",
+            (DEMO_ERDR, organ_id, PEOPLE[1].iin, PEOPLE[2].iin, &now),
+        )?;
+        append_audit(&tx, &now, "case_registered", &format!("case:{DEMO_ERDR}"))?;
+    }
     tx.commit()?;
     Ok(())
+}
+
+fn ensure_organ(tx: &rusqlite::Transaction<'_>, name: &str, now: &str) -> anyhow::Result<i64> {
+    let existing: Option<i64> = tx
+        .query_row("SELECT id FROM organs WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    tx.execute(
+        "INSERT INTO organs (name, region, created_at) VALUES (?1, ?2, ?3)",
+        (name, ORGAN_REGION, now),
+    )?;
+    let id = tx.last_insert_rowid();
+    append_audit(tx, now, "organ_created", &format!("organ:{id}"))?;
+    Ok(id)
 }
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {
@@ -173,6 +214,7 @@ fn append_audit(
         actor_role: "demo_seed".to_owned(),
         action: action.to_owned(),
         subject: subject.to_owned(),
+        case_id: None,
         client_addr: String::new(),
         detail: "{}".to_owned(),
     };
@@ -199,6 +241,10 @@ pub fn print_guide(state_dir: &Path, base_url: &str) {
          \x20 CERT=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' {dir}/victim.pem)\n\
          \x20 curl -s {base_url}/api/auth/eds -H 'content-type: application/json' \\\n\
          \x20   -d \"{{\\\"certificate\\\":\\\"$CERT\\\",\\\"nonce\\\":\\\"$NONCE\\\",\\\"signature\\\":\\\"$SIG\\\"}}\"\n\
+         A demo case is registered: ERDR {DEMO_ERDR}. Ask for a status in it with\n\
+         \x20 POST {base_url}/api/cases/access-requests {{\"erdr_number\": \"{DEMO_ERDR}\", \"procedural_status\": \"victim\"}}\n\
+         and confirm it as the investigator: GET {base_url}/api/officer/queue, then\n\
+         \x20 POST {base_url}/api/officer/access-requests/{{id}}/decision {{\"decision\": \"confirm\"}}.\n\
          Then set a password with PUT {base_url}/api/auth/password (Bearer token) and sign in with\n\
          POST {base_url}/api/auth/login {{\"iin\", \"password\"}}.",
         dir = dir.display()

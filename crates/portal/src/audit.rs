@@ -27,6 +27,7 @@ pub struct Entry {
     pub actor_role: String,
     pub action: String,
     pub subject: String,
+    pub case_id: Option<i64>,
     pub client_addr: String,
     pub detail: String,
 }
@@ -39,6 +40,7 @@ pub fn chain_hash(prev_hash: &str, entry: &Entry) -> String {
         entry.actor_role,
         entry.action,
         entry.subject,
+        entry.case_id,
         entry.client_addr,
         entry.detail,
     ])
@@ -59,6 +61,18 @@ pub fn record(
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
+    record_for_case(db, actor, action, subject, None, detail)
+}
+
+/// [`record`], for a row that concerns a case (it appears in the case's access log).
+pub fn record_for_case(
+    db: &Db,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    case_id: Option<i64>,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
     let prev_hash = match db.one("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])? {
         Some(row) => crate::db::col_text(&row, 0)?,
         None => GENESIS_HASH.to_owned(),
@@ -69,19 +83,21 @@ pub fn record(
         actor_role: actor.role.clone(),
         action: action.to_owned(),
         subject: subject.to_owned(),
+        case_id,
         client_addr: actor.client_addr.clone(),
         detail: detail.to_string(),
     };
     let hash = chain_hash(&prev_hash, &entry);
     db.exec(
-        "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, client_addr, detail, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &[
             text(entry.at),
             opt_text(entry.actor_iin),
             text(entry.actor_role),
             text(entry.action),
             text(entry.subject),
+            entry.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
             text(entry.client_addr),
             text(entry.detail),
             text(prev_hash),
@@ -102,6 +118,7 @@ mod tests {
             actor_role: "participant".into(),
             action: action.into(),
             subject: "session:1".into(),
+            case_id: None,
             client_addr: "127.0.0.1:1".into(),
             detail: "{}".into(),
         }
@@ -115,6 +132,9 @@ mod tests {
         assert_ne!(a, chain_hash(GENESIS_HASH, &entry("sign_out")));
         let mut other = entry("sign_in");
         other.actor_iin = None;
+        assert_ne!(a, chain_hash(GENESIS_HASH, &other));
+        let mut other = entry("sign_in");
+        other.case_id = Some(1);
         assert_ne!(a, chain_hash(GENESIS_HASH, &other));
         assert_eq!(a, chain_hash(GENESIS_HASH, &entry("sign_in")));
     }

@@ -9,9 +9,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod case;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod eds;
 pub mod error;
 pub mod health;
@@ -19,6 +21,7 @@ pub mod http;
 pub mod identity;
 pub mod iin;
 pub mod lockout;
+pub mod paging;
 pub mod password;
 pub mod problem;
 pub mod random;

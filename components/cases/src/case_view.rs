@@ -1,0 +1,299 @@
+//! What a confirmed participant sees of a case. Every read is written to the audit log in the
+//! same transaction, so the person (and the officer) can later see who looked.
+
+use jaria_portal::auth::{self, Principal};
+use jaria_portal::case::grant::any_covers;
+use jaria_portal::case::store::{self, CaseRow, Participation};
+use jaria_portal::case::visibility::receives;
+use jaria_portal::case::{DecisionType, ProceduralStatus};
+use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
+use jaria_portal::http::Reply;
+use jaria_portal::{ApiError, audit, clock, documents, paging};
+
+fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
+    req.header(name).and_then(|v| v.as_str())
+}
+
+fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
+    serde_json::json!({
+        "erdr_number": case.erdr_number,
+        "registered_on": case.registered_on,
+        "organ": { "id": case.organ_id, "name": case.organ_name },
+        "articles": case.articles,
+        "stage": case.stage,
+        "updated_at": case.updated_at,
+        "my_statuses": mine.iter().map(|p| serde_json::json!({
+            "participant_id": p.id, "procedural_status": p.status,
+            "represented_iin": p.represented_iin,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Opens the case for me (404 if I am not confirmed on it), runs `read` and records `action`,
+/// all in one transaction.
+fn read_case<T>(
+    req: &spin_sdk::http::Request,
+    erdr: &str,
+    action: &str,
+    read: impl FnOnce(
+        &Db,
+        &Principal,
+        &CaseRow,
+        &[Participation],
+    ) -> Result<(T, serde_json::Value), ApiError>,
+) -> Result<T, ApiError> {
+    let me = auth::authenticate(req)?;
+    let db = Db::open()?;
+    db.transaction(|db| {
+        let (case, mine) = store::case_for_participant(db, &me, erdr)?;
+        let (value, detail) = read(db, &me, &case, &mine)?;
+        let subject = mine
+            .first()
+            .map(|p| format!("participant:{}", p.id))
+            .unwrap_or_default();
+        audit::record_for_case(db, &me.actor(), action, &subject, Some(case.id), detail)?;
+        Ok(value)
+    })
+}
+
+pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    let page = paging::parse(req.query())?;
+    let db = Db::open()?;
+    let cases = store::cases_where(
+        &db,
+        "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ? AND state = 'confirmed'
+                  AND case_id IS NOT NULL) AND c.id < ? ORDER BY c.id DESC LIMIT ?",
+        &[text(&me.iin), int(page.before_id.unwrap_or(i64::MAX)), int(page.limit)],
+    )?;
+    let mut items = Vec::new();
+    for case in &cases {
+        let mine = store::confirmed_participations(&db, case.id, &me.iin)?;
+        items.push(case_json(case, &mine));
+    }
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    Reply::json(
+        200,
+        &serde_json::json!({ "cases": items, "next_cursor": paging::next_cursor(&page, &ids) }),
+    )
+}
+
+pub fn card(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+    let body = read_case(req, erdr, "case_viewed", |_, _, case, mine| {
+        Ok((case_json(case, mine), serde_json::json!({})))
+    })?;
+    Reply::json(200, &body)
+}
+
+struct DecisionRow {
+    id: i64,
+    kind: DecisionType,
+    decided_on: String,
+    title: String,
+    sha: String,
+    filename: String,
+}
+
+/// The decisions my effective statuses receive, newest first.
+fn visible_decisions(
+    db: &Db,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<Vec<DecisionRow>, ApiError> {
+    let statuses: Vec<ProceduralStatus> = store::effective_statuses(db, case.id, mine)?;
+    let rows = db.query(
+        "SELECT id, type, decided_on, title, document_sha256, filename FROM decisions
+         WHERE case_id = ? ORDER BY id DESC LIMIT 500",
+        &[int(case.id)],
+    )?;
+    let mut out = Vec::new();
+    for r in &rows.rows {
+        let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
+            continue;
+        };
+        if receives(kind, &statuses) {
+            out.push(DecisionRow {
+                id: col_int(r, 0)?,
+                kind,
+                decided_on: col_text(r, 2)?,
+                title: col_text(r, 3)?,
+                sha: col_text(r, 4)?,
+                filename: col_text(r, 5)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+    let list = read_case(req, erdr, "decisions_listed", |db, _, case, mine| {
+        let list: Vec<serde_json::Value> = visible_decisions(db, case, mine)?
+            .into_iter()
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
+                    "document": { "sha256": d.sha, "filename": d.filename },
+                })
+            })
+            .collect();
+        Ok((list, serde_json::json!({})))
+    })?;
+    Reply::json(200, &serde_json::json!({ "decisions": list }))
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(ApiError::NotFound)
+}
+
+pub fn decision_document(
+    req: &spin_sdk::http::Request,
+    erdr: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let id = parse_id(id)?;
+    let (doc, sha, filename) = read_case(req, erdr, "decision_downloaded", |db, _, case, mine| {
+        let d = visible_decisions(db, case, mine)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or(ApiError::NotFound)?;
+        let doc = documents::load(db, &d.sha)?;
+        Ok((
+            (doc, d.sha, d.filename),
+            serde_json::json!({ "decision_id": id }),
+        ))
+    })?;
+    Ok(documents::download(
+        &doc,
+        &sha,
+        &filename,
+        header(req, "range"),
+        header(req, "if-none-match"),
+    ))
+}
+
+struct MaterialRow {
+    id: i64,
+    title: String,
+    kind: String,
+    sha: String,
+    filename: String,
+}
+
+/// The materials a live grant of mine covers.
+fn visible_materials(
+    db: &Db,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<Vec<MaterialRow>, ApiError> {
+    let ids: Vec<i64> = mine.iter().map(|p| p.id).collect();
+    let grants = store::grants_of(db, &ids)?;
+    let now = clock::now().timestamp();
+    if grants.iter().all(|g| !g.is_live(now)) {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(
+        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id LIMIT 1000",
+        &[int(case.id)],
+    )?;
+    let mut out = Vec::new();
+    for r in &rows.rows {
+        let id = col_int(r, 0)?;
+        if any_covers(&grants, id, now) {
+            out.push(MaterialRow {
+                id,
+                title: col_text(r, 1)?,
+                kind: col_text(r, 2)?,
+                sha: col_text(r, 3)?,
+                filename: col_text(r, 4)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn materials(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+    let list = read_case(req, erdr, "materials_listed", |db, _, case, mine| {
+        let list: Vec<serde_json::Value> = visible_materials(db, case, mine)?
+            .into_iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id, "title": m.title, "kind": m.kind,
+                    "document": { "sha256": m.sha, "filename": m.filename },
+                })
+            })
+            .collect();
+        Ok((list, serde_json::json!({})))
+    })?;
+    Reply::json(200, &serde_json::json!({ "materials": list }))
+}
+
+pub fn material_content(
+    req: &spin_sdk::http::Request,
+    erdr: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let id = parse_id(id)?;
+    let (doc, sha, filename) = read_case(req, erdr, "material_downloaded", |db, _, case, mine| {
+        let m = visible_materials(db, case, mine)?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or(ApiError::NotFound)?;
+        let doc = documents::load(db, &m.sha)?;
+        Ok((
+            (doc, m.sha, m.filename),
+            serde_json::json!({ "material_id": id }),
+        ))
+    })?;
+    Ok(documents::download(
+        &doc,
+        &sha,
+        &filename,
+        header(req, "range"),
+        header(req, "if-none-match"),
+    ))
+}
+
+/// Who viewed or changed this case's data that concerns me: officers' views and changes of
+/// the case and of my statuses, and my own reads. Other participants stay anonymous.
+pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+    let entries = read_case(req, erdr, "access_log_viewed", |db, me, case, mine| {
+        let mut subjects: Vec<String> = mine
+            .iter()
+            .map(|p| format!("participant:{}", p.id))
+            .collect();
+        subjects.push(format!("case:{}", case.erdr_number));
+        let placeholders = vec!["?"; subjects.len()].join(", ");
+        let mut params = vec![int(case.id), text(&me.iin)];
+        params.extend(subjects.iter().map(text));
+        let rows = db.query(
+            &format!(
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name
+                 FROM audit_log a LEFT JOIN officers o ON o.iin = a.actor_iin
+                 WHERE a.case_id = ? AND (a.actor_iin = ? OR a.subject IN ({placeholders}))
+                 ORDER BY a.id DESC LIMIT 200"
+            ),
+            &params,
+        )?;
+        let list = rows
+            .rows
+            .iter()
+            .map(|r| {
+                let actor_iin = col_opt_text(r, 1);
+                let role = col_text(r, 2)?;
+                let who = if actor_iin.as_deref() == Some(me.iin.as_str()) {
+                    serde_json::json!({ "kind": "you" })
+                } else if jaria_portal::identity::Role::parse_officer(&role).is_some() {
+                    serde_json::json!({ "kind": "officer", "name": col_opt_text(r, 4), "role": role })
+                } else {
+                    serde_json::json!({ "kind": "participant" })
+                };
+                Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok((list, serde_json::json!({})))
+    })?;
+    Reply::json(200, &serde_json::json!({ "entries": entries }))
+}

@@ -1,0 +1,614 @@
+//! The officer's side of a case: register it, change its stage, add decisions and materials,
+//! confirm or reject requested statuses, revoke them, and grant or revoke familiarisation.
+//! Only the lead officer, the head of that unit and the supervising prosecutor act on a case;
+//! to every other officer it does not exist (404).
+
+use base64::Engine as _;
+use jaria_portal::auth::{self, Principal};
+use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
+use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
+use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::http::{Method, Reply, json_body};
+use jaria_portal::identity::Role;
+use jaria_portal::{ApiError, audit, clock, documents, paging};
+use serde::Deserialize;
+
+pub fn route(
+    req: &spin_sdk::http::Request,
+    method: Method,
+    path: &str,
+) -> Option<Result<Reply, ApiError>> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let allow = |allowed: &'static str| Err(ApiError::MethodNotAllowed { allow: allowed });
+    Some(match (method, segments.as_slice()) {
+        (Method::Get, ["queue"]) => with_officer(req, queue),
+        (_, ["queue"]) => allow("GET"),
+        (Method::Get, ["cases"]) => with_officer(req, |db, me| my_cases(db, me, req)),
+        (Method::Post, ["cases"]) => with_officer(req, |db, me| register_case(db, me, req)),
+        (_, ["cases"]) => allow("GET, POST"),
+        (Method::Get, ["cases", erdr]) => with_officer(req, |db, me| case_card(db, me, erdr)),
+        (Method::Patch, ["cases", erdr]) => {
+            with_officer(req, |db, me| update_case(db, me, erdr, req))
+        }
+        (_, ["cases", _]) => allow("GET, PATCH"),
+        (Method::Post, ["cases", erdr, "decisions"]) => with_officer(req, |db, me| {
+            add_document(db, me, erdr, req, Attachment::Decision)
+        }),
+        (Method::Post, ["cases", erdr, "materials"]) => with_officer(req, |db, me| {
+            add_document(db, me, erdr, req, Attachment::Material)
+        }),
+        (_, ["cases", _, "decisions" | "materials"]) => allow("POST"),
+        (Method::Post, ["access-requests", id, "decision"]) => {
+            with_officer(req, |db, me| decide_request(db, me, id, req))
+        }
+        (_, ["access-requests", _, "decision"]) => allow("POST"),
+        (Method::Delete, ["cases", erdr, "participants", id]) => {
+            with_officer(req, |db, me| revoke_status(db, me, erdr, id))
+        }
+        (_, ["cases", _, "participants", _]) => allow("DELETE"),
+        (Method::Put, ["cases", erdr, "participants", id, "familiarisation"]) => {
+            with_officer(req, |db, me| grant(db, me, erdr, id, req))
+        }
+        (Method::Delete, ["cases", erdr, "participants", id, "familiarisation"]) => {
+            with_officer(req, |db, me| revoke_grant(db, me, erdr, id))
+        }
+        (_, ["cases", _, "participants", _, "familiarisation"]) => allow("PUT, DELETE"),
+        _ => return None,
+    })
+}
+
+/// Signed in as an officer (admins and participants see no case content: 403).
+fn with_officer(
+    req: &spin_sdk::http::Request,
+    run: impl FnOnce(&Db, &Principal) -> Result<Reply, ApiError>,
+) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    if !me.roles.iter().any(|r| r.is_officer()) {
+        return Err(ApiError::Forbidden);
+    }
+    let db = Db::open()?;
+    run(&db, &me)
+}
+
+fn record(
+    db: &Db,
+    me: &Principal,
+    action: &str,
+    subject: &str,
+    case: &CaseRow,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record_for_case(db, &me.actor(), action, subject, Some(case.id), detail)
+}
+
+fn case_json(case: &CaseRow) -> serde_json::Value {
+    serde_json::json!({
+        "erdr_number": case.erdr_number, "registered_on": case.registered_on,
+        "organ": { "id": case.organ_id, "name": case.organ_name },
+        "lead_officer_iin": case.lead_officer_iin, "prosecutor_iin": case.prosecutor_iin,
+        "articles": case.articles, "stage": case.stage, "updated_at": case.updated_at,
+    })
+}
+
+/// Cases this officer may act on, as SQL over `c` (cases) with its parameters.
+fn my_cases_condition(me: &Principal) -> (String, Vec<SqlValue>) {
+    let mut condition = "(c.lead_officer_iin = ? OR c.prosecutor_iin = ?".to_owned();
+    let mut params = vec![text(&me.iin), text(&me.iin)];
+    if me.has(Role::HeadOfUnit)
+        && let Some(organ) = &me.organ
+    {
+        condition.push_str(" OR c.organ_id = ?");
+        params.push(int(organ.id));
+    }
+    condition.push(')');
+    (condition, params)
+}
+
+fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    let (condition, mut params) = my_cases_condition(me);
+    let now = clock::now().timestamp();
+    params.push(int(200));
+    let rows = db.query(
+        &format!(
+            "SELECT p.id, c.erdr_number, p.person_iin, ps.full_name, p.status, p.represented_iin, p.basis,
+                    p.requested_at, p.due_unix
+             FROM case_participants p JOIN cases c ON c.id = p.case_id
+             LEFT JOIN persons ps ON ps.iin = p.person_iin
+             WHERE p.state = 'requested' AND {condition}
+             ORDER BY p.due_unix, p.id LIMIT ?"
+        ),
+        &params,
+    )?;
+    let items = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let due = col_int(r, 8)?;
+            Ok(serde_json::json!({
+                "kind": "access_request", "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
+                "person": { "iin": col_text(r, 2)?, "full_name": col_opt_text(r, 3) },
+                "procedural_status": col_text(r, 4)?, "represented_iin": col_opt_text(r, 5),
+                "basis": col_text(r, 6)?, "requested_at": col_text(r, 7)?,
+                "due_at": clock::rfc3339(clock::from_unix(due)), "overdue": due < now,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Reply::json(200, &serde_json::json!({ "items": items }))
+}
+
+fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let page = paging::parse(req.query())?;
+    let (condition, mut params) = my_cases_condition(me);
+    params.push(int(page.before_id.unwrap_or(i64::MAX)));
+    params.push(int(page.limit));
+    let cases = store::cases_where(
+        db,
+        &format!("{condition} AND c.id < ? ORDER BY c.id DESC LIMIT ?"),
+        &params,
+    )?;
+    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "cases": cases.iter().map(case_json).collect::<Vec<_>>(),
+            "next_cursor": paging::next_cursor(&page, &ids),
+        }),
+    )
+}
+
+fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
+    let body = db.transaction(|db| {
+        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+        let rows = db.query(
+            "SELECT p.id, p.person_iin, ps.full_name, p.status, p.represented_iin, p.state, p.basis, p.reason
+             FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
+             WHERE p.case_id = ? ORDER BY p.id",
+            &[int(case.id)],
+        )?;
+        let participants = rows
+            .rows
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
+                    "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
+                    "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
+                }))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        record(db, me, "case_viewed", &format!("case:{}", case.erdr_number), &case, serde_json::json!({}))?;
+        let mut body = case_json(&case);
+        body["my_relation"] = relation.as_str().into();
+        body["participants"] = participants.into();
+        Ok(body)
+    })?;
+    Reply::json(200, &body)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewCase {
+    erdr_number: String,
+    registered_on: String,
+    articles: Vec<String>,
+    #[serde(default)]
+    lead_officer_iin: Option<String>,
+    #[serde(default)]
+    prosecutor_iin: Option<String>,
+}
+
+fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|d| d.to_string())
+        .map_err(|_| ApiError::invalid(field, "invalid_date", "Give a date as YYYY-MM-DD."))
+}
+
+/// An active officer of `role` in `organ_id`, if `iin` is one.
+fn officer_in(db: &Db, iin: &str, roles: &[&str], organ_id: Option<i64>) -> Result<bool, ApiError> {
+    let Some(row) = db.one(
+        "SELECT role, organ_id FROM officers WHERE iin = ? AND active = 1",
+        &[text(iin)],
+    )?
+    else {
+        return Ok(false);
+    };
+    Ok(roles.contains(&col_text(&row, 0)?.as_str())
+        && organ_id.is_none_or(|o| o == col_int(&row, 1).unwrap_or(-1)))
+}
+
+fn register_case(
+    db: &Db,
+    me: &Principal,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    if !(me.has(Role::Investigator) || me.has(Role::Inquirer) || me.has(Role::HeadOfUnit)) {
+        return Err(ApiError::Forbidden);
+    }
+    let organ = me.organ.clone().ok_or(ApiError::Forbidden)?;
+    let body: NewCase = json_body(req)?;
+    let erdr = ErdrNumber::parse(body.erdr_number.trim())
+        .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
+    let registered_on = parse_date("registered_on", &body.registered_on)?;
+    if body.articles.is_empty()
+        || body
+            .articles
+            .iter()
+            .any(|a| a.trim().is_empty() || a.len() > 200)
+    {
+        return Err(ApiError::invalid(
+            "articles",
+            "invalid_articles",
+            "Give at least one qualification.",
+        ));
+    }
+    let lead = body.lead_officer_iin.unwrap_or_else(|| me.iin.clone());
+    if !officer_in(db, &lead, &["investigator", "inquirer"], Some(organ.id))? {
+        return Err(ApiError::invalid(
+            "lead_officer_iin",
+            "not_an_investigator",
+            "The lead officer must be an investigator or inquirer of your organ.",
+        ));
+    }
+    if let Some(p) = &body.prosecutor_iin
+        && !officer_in(db, p, &["prosecutor"], None)?
+    {
+        return Err(ApiError::invalid(
+            "prosecutor_iin",
+            "not_a_prosecutor",
+            "No active prosecutor has this IIN.",
+        ));
+    }
+    let now = clock::rfc3339(clock::now());
+    let articles =
+        serde_json::to_string(&body.articles).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let case = db.transaction(|db| {
+        if store::find_case(db, erdr.as_str())?.is_some() {
+            return Err(ApiError::Conflict("A case with this ERDR number is registered.".into()));
+        }
+        let row = db
+            .one(
+                "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
+                     articles, stage, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
+                &[
+                    text(erdr.as_str()), text(&registered_on), int(organ.id), text(&lead),
+                    opt_text(body.prosecutor_iin.as_deref()), text(&articles), text(&now), text(&now),
+                ],
+            )?
+            .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+        let id = col_int(&row, 0)?;
+        // Requests made before the case was registered now reach its officers.
+        db.exec(
+            "UPDATE case_participants SET case_id = ? WHERE erdr_number = ? AND case_id IS NULL",
+            &[int(id), text(erdr.as_str())],
+        )?;
+        let case = store::find_case(db, erdr.as_str())?.ok_or_else(|| ApiError::Internal("case vanished".into()))?;
+        record(db, me, "case_registered", &format!("case:{}", erdr.as_str()), &case, serde_json::json!({}))?;
+        Ok(case)
+    })?;
+    Reply::json(201, &case_json(&case))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseChange {
+    #[serde(default)]
+    stage: Option<String>,
+    #[serde(default)]
+    lead_officer_iin: Option<String>,
+}
+
+fn update_case(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: CaseChange = json_body(req)?;
+    let stage = body
+        .stage
+        .as_deref()
+        .map(|s| {
+            Stage::parse(s)
+                .ok_or_else(|| ApiError::invalid("stage", "invalid_stage", "Not a stage."))
+        })
+        .transpose()?;
+    let case = db.transaction(|db| {
+        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+        if relation == OfficerRelation::SupervisingProsecutor && body.lead_officer_iin.is_some() {
+            return Err(ApiError::Forbidden);
+        }
+        if let Some(lead) = &body.lead_officer_iin
+            && !officer_in(db, lead, &["investigator", "inquirer"], Some(case.organ_id))?
+        {
+            return Err(ApiError::invalid("lead_officer_iin", "not_an_investigator", "Not an investigator of this organ."));
+        }
+        db.exec(
+            "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin), updated_at = ?
+             WHERE id = ?",
+            &[
+                opt_text(stage.map(|s| s.as_str())),
+                opt_text(body.lead_officer_iin.as_deref()),
+                text(clock::rfc3339(clock::now())),
+                int(case.id),
+            ],
+        )?;
+        record(
+            db, me, "case_updated", &format!("case:{}", case.erdr_number), &case,
+            serde_json::json!({ "stage": stage.map(|s| s.as_str()), "lead_officer_iin": body.lead_officer_iin }),
+        )?;
+        store::find_case(db, erdr)?.ok_or_else(|| ApiError::Internal("case vanished".into()))
+    })?;
+    Reply::json(200, &case_json(&case))
+}
+
+#[derive(Clone, Copy)]
+enum Attachment {
+    Decision,
+    Material,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDocument {
+    title: String,
+    filename: String,
+    content_base64: String,
+    #[serde(default, rename = "type")]
+    decision_type: Option<String>,
+    #[serde(default)]
+    decided_on: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+fn add_document(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    req: &spin_sdk::http::Request,
+    what: Attachment,
+) -> Result<Reply, ApiError> {
+    let body: NewDocument = json_body(req)?;
+    let title = body.title.trim().to_owned();
+    if title.is_empty() || title.chars().count() > 300 {
+        return Err(ApiError::invalid(
+            "title",
+            "invalid_length",
+            "Give 1 to 300 characters.",
+        ));
+    }
+    let filename = sanitize_filename(&body.filename).ok_or_else(|| {
+        ApiError::invalid("filename", "invalid_filename", "Give a plain file name.")
+    })?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(body.content_base64.trim())
+        .map_err(|_| {
+            ApiError::invalid(
+                "content_base64",
+                "invalid_base64",
+                "The content is not base64.",
+            )
+        })?;
+    let media_type = documents::validate("content_base64", &bytes)?;
+    let now = clock::rfc3339(clock::now());
+    let (id, sha) = db.transaction(|db| {
+        let (case, _) = store::case_for_officer(db, me, erdr)?;
+        let sha = documents::store(db, &bytes, media_type, &now)?;
+        let (id, action) = match what {
+            Attachment::Decision => {
+                let kind = body
+                    .decision_type
+                    .as_deref()
+                    .and_then(DecisionType::parse)
+                    .ok_or_else(|| ApiError::invalid("type", "invalid_decision_type", "Not a decision type."))?;
+                let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
+                let row = db.one(
+                    "INSERT INTO decisions (case_id, type, decided_on, officer_iin, title, document_sha256, filename, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    &[int(case.id), text(kind.as_str()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
+                )?;
+                (row, "decision_added")
+            }
+            Attachment::Material => {
+                let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
+                let row = db.one(
+                    "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    &[int(case.id), text(&title), text(&kind), text(&sha), text(&filename), text(&me.iin), text(&now)],
+                )?;
+                (row, "material_added")
+            }
+        };
+        let id = col_int(&id.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?, 0)?;
+        record(db, me, action, &format!("case:{}", case.erdr_number), &case, serde_json::json!({ "id": id }))?;
+        Ok((id, sha))
+    })?;
+    Reply::json(
+        201,
+        &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": media_type }),
+    )
+}
+
+/// A file name without any path, control characters or leading dots.
+fn sanitize_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim_start_matches('.').to_owned();
+    (!clean.is_empty() && clean.chars().count() <= 200).then_some(clean)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// A request of one of my cases, by id; any other is 404.
+fn participant_of_my_case(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    erdr: Option<&str>,
+) -> Result<(CaseRow, i64, String), ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let row = db
+        .one("SELECT c.erdr_number, p.state FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
+        .ok_or(ApiError::NotFound)?;
+    let case_erdr = col_text(&row, 0)?;
+    if erdr.is_some_and(|e| e != case_erdr) {
+        return Err(ApiError::NotFound);
+    }
+    let (case, _) = store::case_for_officer(db, me, &case_erdr)?;
+    Ok((case, id, col_text(&row, 1)?))
+}
+
+fn decide_request(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: Decision = json_body(req)?;
+    let reason = body.reason.unwrap_or_default().trim().to_owned();
+    let state = match body.decision.as_str() {
+        "confirm" => "confirmed",
+        "reject" if !reason.is_empty() => "rejected",
+        "reject" => {
+            return Err(ApiError::invalid(
+                "reason",
+                "required",
+                "A rejection must give its reason.",
+            ));
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "decision",
+                "invalid_decision",
+                "Either confirm or reject.",
+            ));
+        }
+    };
+    let (id, state) = db.transaction(|db| {
+        let (case, id, current) = participant_of_my_case(db, me, id, None)?;
+        if current != "requested" {
+            return Err(ApiError::Conflict(format!("The request is already {current}.")));
+        }
+        db.exec(
+            "UPDATE case_participants SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
+            &[text(state), text(&me.iin), text(clock::rfc3339(clock::now())), opt_text((!reason.is_empty()).then_some(reason.as_str())), int(id)],
+        )?;
+        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), &case, serde_json::json!({}))?;
+        Ok((id, state))
+    })?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "id": id, "state": state, "reason": (!reason.is_empty()).then_some(reason) }),
+    )
+}
+
+fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    db.transaction(|db| {
+        let (case, id, current) = participant_of_my_case(db, me, id, Some(erdr))?;
+        if current != "confirmed" {
+            return Err(ApiError::Conflict(format!("The status is {current}, not confirmed.")));
+        }
+        let now = clock::rfc3339(clock::now());
+        db.exec("UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ? WHERE id = ?", &[text(&me.iin), text(&now), int(id)])?;
+        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)])?;
+        record(db, me, "status_revoked", &format!("participant:{id}"), &case, serde_json::json!({}))
+    })?;
+    Ok(Reply::empty(204))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGrant {
+    scope: serde_json::Value,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+fn grant(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: NewGrant = json_body(req)?;
+    let (scope_all, ids): (bool, Vec<i64>) = match &body.scope {
+        serde_json::Value::String(s) if s == "all" => (true, Vec::new()),
+        serde_json::Value::Array(items) if !items.is_empty() => (
+            false,
+            items
+                .iter()
+                .map(|v| {
+                    v.as_i64().ok_or_else(|| {
+                        ApiError::invalid("scope", "invalid_scope", "Material ids are integers.")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => {
+            return Err(ApiError::invalid(
+                "scope",
+                "invalid_scope",
+                "Give \"all\" or a list of material ids.",
+            ));
+        }
+    };
+    let until_unix = body
+        .until
+        .as_deref()
+        .map(|u| {
+            chrono::DateTime::parse_from_rfc3339(u)
+                .map(|t| t.timestamp())
+                .map_err(|_| ApiError::invalid("until", "invalid_time", "Give an RFC 3339 time."))
+        })
+        .transpose()?;
+    if until_unix.is_some_and(|u| u <= clock::now().timestamp()) {
+        return Err(ApiError::invalid(
+            "until",
+            "in_the_past",
+            "The grant must end in the future.",
+        ));
+    }
+    db.transaction(|db| {
+        let (case, id, current) = participant_of_my_case(db, me, id, Some(erdr))?;
+        if current != "confirmed" {
+            return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));
+        }
+        for material in &ids {
+            if db.one("SELECT 1 FROM materials WHERE id = ? AND case_id = ?", &[int(*material), int(case.id)])?.is_none() {
+                return Err(ApiError::invalid("scope", "unknown_material", &format!("Material {material} is not in this case.")));
+            }
+        }
+        let now = clock::rfc3339(clock::now());
+        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)])?;
+        db.exec(
+            "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by, granted_at, until_unix)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[int(id), int(scope_all as i64), text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())), text(&me.iin), text(&now), until_unix.map(int).unwrap_or(SqlValue::Null)],
+        )?;
+        record(db, me, "familiarisation_granted", &format!("participant:{id}"), &case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids }))
+    })?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "participant_id": id, "scope": body.scope, "until": body.until }),
+    )
+}
+
+fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    db.transaction(|db| {
+        let (case, id, _) = participant_of_my_case(db, me, id, Some(erdr))?;
+        if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)])?.is_none() {
+            return Err(ApiError::NotFound);
+        }
+        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(clock::rfc3339(clock::now())), int(id)])?;
+        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), &case, serde_json::json!({}))
+    })?;
+    Ok(Reply::empty(204))
+}

@@ -1,0 +1,47 @@
+//! The ERDR registration number: exactly 15 digits. Its inner layout (year, region, district,
+//! agency, a fixed digit, a sequence) is our inference from real numbers, so only length and
+//! digits are enforced.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ErdrNumber(String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an ERDR number is exactly 15 digits")]
+pub struct ErdrError;
+
+impl ErdrNumber {
+    pub fn parse(text: &str) -> Result<Self, ErdrError> {
+        if text.len() == 15 && text.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ErdrError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ErdrNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifteen_digits_exactly() {
+        assert!(ErdrNumber::parse("257511031000123").is_ok());
+        assert!(ErdrNumber::parse("25751103100012").is_err());
+        assert!(ErdrNumber::parse("2575110310001234").is_err());
+        assert!(ErdrNumber::parse("25751103100012a").is_err());
+        assert!(ErdrNumber::parse("25751103100012٣").is_err());
+        assert!(ErdrNumber::parse("").is_err());
+    }
+}

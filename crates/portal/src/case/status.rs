@@ -1,0 +1,114 @@
+//! Procedural statuses (CPC arts. 64–77), and who may act for whom.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProceduralStatus {
+    Suspect,
+    Accused,
+    WitnessWithDefence,
+    Defender,
+    LegalRepresentative,
+    Representative,
+    Victim,
+    PrivateProsecutor,
+    CivilPlaintiff,
+    CivilDefendant,
+}
+
+impl ProceduralStatus {
+    pub const ALL: [ProceduralStatus; 10] = [
+        ProceduralStatus::Suspect,
+        ProceduralStatus::Accused,
+        ProceduralStatus::WitnessWithDefence,
+        ProceduralStatus::Defender,
+        ProceduralStatus::LegalRepresentative,
+        ProceduralStatus::Representative,
+        ProceduralStatus::Victim,
+        ProceduralStatus::PrivateProsecutor,
+        ProceduralStatus::CivilPlaintiff,
+        ProceduralStatus::CivilDefendant,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProceduralStatus::Suspect => "suspect",
+            ProceduralStatus::Accused => "accused",
+            ProceduralStatus::WitnessWithDefence => "witness_with_defence",
+            ProceduralStatus::Defender => "defender",
+            ProceduralStatus::LegalRepresentative => "legal_representative",
+            ProceduralStatus::Representative => "representative",
+            ProceduralStatus::Victim => "victim",
+            ProceduralStatus::PrivateProsecutor => "private_prosecutor",
+            ProceduralStatus::CivilPlaintiff => "civil_plaintiff",
+            ProceduralStatus::CivilDefendant => "civil_defendant",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Acts for someone else (arts. 66–67, 70, 75–77) and must name them.
+    pub fn acts_for_another(self) -> bool {
+        matches!(
+            self,
+            ProceduralStatus::Defender
+                | ProceduralStatus::LegalRepresentative
+                | ProceduralStatus::Representative
+        )
+    }
+
+    /// Whether a person of this (acting) status may act for someone of `principal` status:
+    /// a defender for the defence side, a representative for the victim and civil parties, a
+    /// legal representative for any principal party.
+    pub fn may_act_for(self, principal: ProceduralStatus) -> bool {
+        use ProceduralStatus::*;
+        match self {
+            Defender => matches!(principal, Suspect | Accused | WitnessWithDefence),
+            Representative => {
+                matches!(
+                    principal,
+                    Victim | CivilPlaintiff | CivilDefendant | PrivateProsecutor
+                )
+            }
+            LegalRepresentative => !principal.acts_for_another(),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProceduralStatus::*;
+
+    #[test]
+    fn round_trips() {
+        for s in ProceduralStatus::ALL {
+            assert_eq!(ProceduralStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ProceduralStatus::parse("witness"), None);
+    }
+
+    #[test]
+    fn who_acts_for_whom() {
+        assert!(Defender.may_act_for(Suspect));
+        assert!(Defender.may_act_for(WitnessWithDefence));
+        assert!(!Defender.may_act_for(Victim));
+        assert!(Representative.may_act_for(Victim));
+        assert!(!Representative.may_act_for(Suspect));
+        assert!(LegalRepresentative.may_act_for(Victim));
+        assert!(LegalRepresentative.may_act_for(Suspect));
+        assert!(!LegalRepresentative.may_act_for(Defender));
+        assert!(!Victim.may_act_for(Victim));
+        assert_eq!(
+            ProceduralStatus::ALL
+                .iter()
+                .filter(|s| s.acts_for_another())
+                .count(),
+            3
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! Reading cases and people's relations to them from the database: the one place that decides
+//! whether a person or an officer may see a case at all.
+
+use crate::auth::Principal;
+use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::error::ApiError;
+use crate::identity::Role;
+
+use super::grant::Grant;
+use super::status::ProceduralStatus;
+
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub id: i64,
+    pub erdr_number: String,
+    pub registered_on: String,
+    pub organ_id: i64,
+    pub organ_name: String,
+    pub lead_officer_iin: String,
+    pub prosecutor_iin: Option<String>,
+    pub articles: serde_json::Value,
+    pub stage: String,
+    pub updated_at: String,
+}
+
+const CASE_COLUMNS: &str = "c.id, c.erdr_number, c.registered_on, c.organ_id, g.name, \
+     c.lead_officer_iin, c.prosecutor_iin, c.articles, c.stage, c.updated_at";
+
+fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
+    Ok(CaseRow {
+        id: col_int(row, 0)?,
+        erdr_number: col_text(row, 1)?,
+        registered_on: col_text(row, 2)?,
+        organ_id: col_int(row, 3)?,
+        organ_name: col_text(row, 4)?,
+        lead_officer_iin: col_text(row, 5)?,
+        prosecutor_iin: col_opt_text(row, 6),
+        articles: serde_json::from_str(&col_text(row, 7)?).unwrap_or(serde_json::Value::Null),
+        stage: col_text(row, 8)?,
+        updated_at: col_text(row, 9)?,
+    })
+}
+
+pub fn find_case(db: &Db, erdr: &str) -> Result<Option<CaseRow>, ApiError> {
+    db.one(
+        &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE c.erdr_number = ?"),
+        &[text(erdr)],
+    )?
+    .map(|r| case_from(&r))
+    .transpose()
+}
+
+/// Cases by id, for lists (same columns as [`find_case`]).
+pub fn cases_where(
+    db: &Db,
+    condition: &str,
+    params: &[crate::db::SqlValue],
+) -> Result<Vec<CaseRow>, ApiError> {
+    let rows = db.query(
+        &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE {condition}"),
+        params,
+    )?;
+    rows.rows.iter().map(case_from).collect()
+}
+
+/// One of a person's confirmed statuses in a case.
+#[derive(Debug, Clone)]
+pub struct Participation {
+    pub id: i64,
+    pub status: ProceduralStatus,
+    pub represented_iin: Option<String>,
+}
+
+pub fn confirmed_participations(
+    db: &Db,
+    case_id: i64,
+    iin: &str,
+) -> Result<Vec<Participation>, ApiError> {
+    let rows = db.query(
+        "SELECT id, status, represented_iin FROM case_participants
+         WHERE case_id = ? AND person_iin = ? AND state = 'confirmed' ORDER BY id",
+        &[int(case_id), text(iin)],
+    )?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(Participation {
+                id: col_int(r, 0)?,
+                status: ProceduralStatus::parse(&col_text(r, 1)?)
+                    .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?,
+                represented_iin: col_opt_text(r, 2),
+            })
+        })
+        .collect()
+}
+
+/// The statuses whose decisions a person receives: their own principal statuses, and for each
+/// status they hold acting for someone, that person's confirmed principal statuses.
+pub fn effective_statuses(
+    db: &Db,
+    case_id: i64,
+    mine: &[Participation],
+) -> Result<Vec<ProceduralStatus>, ApiError> {
+    let mut statuses = Vec::new();
+    for p in mine {
+        if !p.status.acts_for_another() {
+            statuses.push(p.status);
+            continue;
+        }
+        let Some(principal) = &p.represented_iin else {
+            continue;
+        };
+        for theirs in confirmed_participations(db, case_id, principal)? {
+            if !theirs.status.acts_for_another() && p.status.may_act_for(theirs.status) {
+                statuses.push(theirs.status);
+            }
+        }
+    }
+    statuses.sort_by_key(|s| s.as_str());
+    statuses.dedup();
+    Ok(statuses)
+}
+
+/// The participant's live and past grants.
+pub fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, ApiError> {
+    let mut grants = Vec::new();
+    for id in participant_ids {
+        let rows = db.query(
+            "SELECT scope_all, material_ids, until_unix, revoked_at FROM familiarisation_grants
+             WHERE participant_id = ? AND revoked_at IS NULL",
+            &[int(*id)],
+        )?;
+        for r in &rows.rows {
+            grants.push(Grant {
+                scope_all: col_int(r, 0)? == 1,
+                material_ids: serde_json::from_str(&col_text(r, 1)?).unwrap_or_default(),
+                until_unix: r.get::<i64>(2),
+                revoked: col_opt_text(r, 3).is_some(),
+            });
+        }
+    }
+    Ok(grants)
+}
+
+/// How an officer stands to a case; `None` means the case does not exist for them (404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficerRelation {
+    Lead,
+    HeadOfUnit,
+    SupervisingProsecutor,
+}
+
+impl OfficerRelation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficerRelation::Lead => "lead_officer",
+            OfficerRelation::HeadOfUnit => "head_of_unit",
+            OfficerRelation::SupervisingProsecutor => "supervising_prosecutor",
+        }
+    }
+}
+
+pub fn officer_relation(me: &Principal, case: &CaseRow) -> Option<OfficerRelation> {
+    let is_officer = me.roles.iter().any(|r| r.is_officer());
+    if !is_officer {
+        return None;
+    }
+    if case.lead_officer_iin == me.iin {
+        Some(OfficerRelation::Lead)
+    } else if case.prosecutor_iin.as_deref() == Some(me.iin.as_str()) && me.has(Role::Prosecutor) {
+        Some(OfficerRelation::SupervisingProsecutor)
+    } else if me.has(Role::HeadOfUnit) && me.organ.as_ref().is_some_and(|o| o.id == case.organ_id) {
+        Some(OfficerRelation::HeadOfUnit)
+    } else {
+        None
+    }
+}
+
+/// The case, if this officer may act on it; otherwise 404, as if it did not exist.
+pub fn case_for_officer(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+) -> Result<(CaseRow, OfficerRelation), ApiError> {
+    let case = find_case(db, erdr)?.ok_or(ApiError::NotFound)?;
+    let relation = officer_relation(me, &case).ok_or(ApiError::NotFound)?;
+    Ok((case, relation))
+}
+
+/// The case and my confirmed statuses in it; no confirmed status is 404, exactly as for a case
+/// that does not exist.
+pub fn case_for_participant(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+) -> Result<(CaseRow, Vec<Participation>), ApiError> {
+    let Some(case) = find_case(db, erdr)? else {
+        // Same work as the found path, so both answer in the same time class.
+        let _ = confirmed_participations(db, -1, &me.iin)?;
+        return Err(ApiError::NotFound);
+    };
+    let mine = confirmed_participations(db, case.id, &me.iin)?;
+    if mine.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    Ok((case, mine))
+}

@@ -1,0 +1,240 @@
+//! Which procedural decisions each status receives — our reading of the CPC (the mission
+//! brief's table), kept as data in one place so a lawyer can correct it without touching code.
+//! Where unsure, show less: visibility can be widened by data, a leak cannot be undone.
+//! A defender or representative sees what the person they act for sees, never more: callers
+//! pass the statuses of the represented person, not the representative's own.
+
+use serde::{Deserialize, Serialize};
+
+use super::status::ProceduralStatus::{self, *};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionType {
+    RecognitionAsVictim,
+    RefusalToRecogniseVictim,
+    RecognitionAsSuspect,
+    QualificationOfSuspicion,
+    PreventiveMeasure,
+    RecognitionAsCivilPlaintiff,
+    RecognitionAsCivilDefendant,
+    ExpertExamination,
+    Suspension,
+    Resumption,
+    Termination,
+    JoinderOrSeparation,
+    Indictment,
+    MisdemeanourReport,
+    SendingToCourt,
+}
+
+/// Who receives a decision type.
+pub enum Recipients {
+    /// Every confirmed participant of the case.
+    Everyone,
+    /// Only these statuses (and those acting for them).
+    Only(&'static [ProceduralStatus]),
+}
+
+/// The table. One row per decision type; tests check each row against the brief.
+pub const TABLE: &[(DecisionType, Recipients)] = &[
+    (
+        DecisionType::RecognitionAsVictim,
+        Recipients::Only(&[Victim]),
+    ),
+    (
+        DecisionType::RefusalToRecogniseVictim,
+        Recipients::Only(&[Victim]),
+    ),
+    (
+        DecisionType::RecognitionAsSuspect,
+        Recipients::Only(&[Suspect]),
+    ),
+    (
+        DecisionType::QualificationOfSuspicion,
+        Recipients::Only(&[Suspect, Victim]),
+    ),
+    (
+        DecisionType::PreventiveMeasure,
+        Recipients::Only(&[Suspect]),
+    ),
+    (
+        DecisionType::RecognitionAsCivilPlaintiff,
+        Recipients::Only(&[CivilPlaintiff]),
+    ),
+    (
+        DecisionType::RecognitionAsCivilDefendant,
+        Recipients::Only(&[CivilDefendant]),
+    ),
+    (
+        DecisionType::ExpertExamination,
+        Recipients::Only(&[Suspect, Victim]),
+    ),
+    (DecisionType::Suspension, Recipients::Everyone),
+    (DecisionType::Resumption, Recipients::Everyone),
+    (DecisionType::Termination, Recipients::Everyone),
+    (DecisionType::JoinderOrSeparation, Recipients::Everyone),
+    (
+        DecisionType::Indictment,
+        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
+    ),
+    (
+        DecisionType::MisdemeanourReport,
+        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
+    ),
+    (
+        DecisionType::SendingToCourt,
+        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
+    ),
+];
+
+impl DecisionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionType::RecognitionAsVictim => "recognition_as_victim",
+            DecisionType::RefusalToRecogniseVictim => "refusal_to_recognise_victim",
+            DecisionType::RecognitionAsSuspect => "recognition_as_suspect",
+            DecisionType::QualificationOfSuspicion => "qualification_of_suspicion",
+            DecisionType::PreventiveMeasure => "preventive_measure",
+            DecisionType::RecognitionAsCivilPlaintiff => "recognition_as_civil_plaintiff",
+            DecisionType::RecognitionAsCivilDefendant => "recognition_as_civil_defendant",
+            DecisionType::ExpertExamination => "expert_examination",
+            DecisionType::Suspension => "suspension",
+            DecisionType::Resumption => "resumption",
+            DecisionType::Termination => "termination",
+            DecisionType::JoinderOrSeparation => "joinder_or_separation",
+            DecisionType::Indictment => "indictment",
+            DecisionType::MisdemeanourReport => "misdemeanour_report",
+            DecisionType::SendingToCourt => "sending_to_court",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        TABLE.iter().map(|(t, _)| *t).find(|t| t.as_str() == text)
+    }
+}
+
+/// Whether someone whose effective statuses in the case are `statuses` receives `decision`.
+/// An unknown type, or no status at all, receives nothing.
+pub fn receives(decision: DecisionType, statuses: &[ProceduralStatus]) -> bool {
+    if statuses.is_empty() {
+        return false;
+    }
+    match TABLE.iter().find(|(t, _)| *t == decision).map(|(_, r)| r) {
+        Some(Recipients::Everyone) => true,
+        Some(Recipients::Only(allowed)) => statuses.iter().any(|s| allowed.contains(s)),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The statuses that receive `decision`, out of the principal (non-acting) statuses.
+    fn recipients(decision: DecisionType) -> Vec<ProceduralStatus> {
+        ProceduralStatus::ALL
+            .into_iter()
+            .filter(|s| !s.acts_for_another() && receives(decision, &[*s]))
+            .collect()
+    }
+
+    fn principals() -> Vec<ProceduralStatus> {
+        ProceduralStatus::ALL
+            .into_iter()
+            .filter(|s| !s.acts_for_another())
+            .collect()
+    }
+
+    #[test]
+    fn every_type_has_exactly_one_row() {
+        for (t, _) in TABLE {
+            assert_eq!(TABLE.iter().filter(|(u, _)| u == t).count(), 1, "{t:?}");
+            assert_eq!(DecisionType::parse(t.as_str()), Some(*t));
+        }
+    }
+
+    #[test]
+    fn row_recognition_as_victim_or_refusal_goes_to_the_victim() {
+        assert_eq!(recipients(DecisionType::RecognitionAsVictim), [Victim]);
+        assert_eq!(recipients(DecisionType::RefusalToRecogniseVictim), [Victim]);
+    }
+
+    #[test]
+    fn row_suspicion_and_preventive_measure_go_to_the_suspect_qualification_also_to_the_victim() {
+        assert_eq!(recipients(DecisionType::RecognitionAsSuspect), [Suspect]);
+        assert_eq!(recipients(DecisionType::PreventiveMeasure), [Suspect]);
+        assert_eq!(
+            recipients(DecisionType::QualificationOfSuspicion),
+            [Suspect, Victim]
+        );
+    }
+
+    #[test]
+    fn row_civil_party_recognition_goes_to_that_party() {
+        assert_eq!(
+            recipients(DecisionType::RecognitionAsCivilPlaintiff),
+            [CivilPlaintiff]
+        );
+        assert_eq!(
+            recipients(DecisionType::RecognitionAsCivilDefendant),
+            [CivilDefendant]
+        );
+    }
+
+    #[test]
+    fn row_expert_examination_goes_to_suspect_and_victim() {
+        assert_eq!(
+            recipients(DecisionType::ExpertExamination),
+            [Suspect, Victim]
+        );
+    }
+
+    #[test]
+    fn row_suspension_resumption_termination_joinder_go_to_everyone() {
+        for t in [
+            DecisionType::Suspension,
+            DecisionType::Resumption,
+            DecisionType::Termination,
+            DecisionType::JoinderOrSeparation,
+        ] {
+            assert_eq!(recipients(t), principals(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn row_indictment_and_sending_to_court_go_to_accused_victim_and_civil_parties() {
+        for t in [
+            DecisionType::Indictment,
+            DecisionType::MisdemeanourReport,
+            DecisionType::SendingToCourt,
+        ] {
+            assert_eq!(
+                recipients(t),
+                [Accused, Victim, CivilPlaintiff, CivilDefendant],
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn acting_statuses_receive_nothing_of_their_own() {
+        for (t, _) in TABLE {
+            for acting in [Defender, Representative, LegalRepresentative] {
+                if !matches!(
+                    TABLE.iter().find(|(u, _)| u == t),
+                    Some((_, Recipients::Everyone))
+                ) {
+                    assert!(!receives(*t, &[acting]), "{t:?} {acting:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_without_a_status_receives_anything() {
+        for (t, _) in TABLE {
+            assert!(!receives(*t, &[]));
+        }
+    }
+}

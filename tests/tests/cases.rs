@@ -1,0 +1,463 @@
+//! The access-control core as the people in a case live it: a participant asks, the officer
+//! confirms, the participant sees the card and the decisions their status receives, the
+//! officer opens materials and closes them again. And everyone else sees nothing.
+
+use base64::Engine as _;
+use jaria_tests::{PersonSpec, Session, TEST_ADMIN_IIN, TestApp, issue, random_iin};
+use serde_json::{Value, json};
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn random_erdr() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    format!("2675110310{:05}", rng.gen_range(0..100_000))
+}
+
+struct World<'a> {
+    erdr: String,
+    admin: Session<'a>,
+    lead: Session<'a>,
+    head: Session<'a>,
+    prosecutor: Session<'a>,
+    stranger_officer: Session<'a>,
+    victim: Session<'a>,
+    suspect: Session<'a>,
+    defender: Session<'a>,
+    unrelated: Session<'a>,
+    suspect_iin: String,
+}
+
+fn signed_in<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
+    app.sign_in(&issue(PersonSpec::new(iin, name)))
+}
+
+fn organ(admin: &Session<'_>, name: &str) -> i64 {
+    let r = admin.post_json(
+        "/api/officer/admin/organs",
+        &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_i64().expect("organ id")
+}
+
+fn officer<'a>(
+    app: &'a TestApp,
+    admin: &Session<'_>,
+    role: &str,
+    organ_id: i64,
+) -> (String, Session<'a>) {
+    let iin = random_iin();
+    let r = admin.post_json(
+        "/api/officer/admin/officers",
+        &json!({"iin": iin, "full_name": format!("OFFICER {role}"), "role": role, "organ_id": organ_id}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let session = signed_in(app, &iin, &format!("OFFICER {role}"));
+    (iin, session)
+}
+
+fn request(
+    session: &Session<'_>,
+    erdr: &str,
+    status: &str,
+    represented: Option<&str>,
+    basis: Option<&str>,
+) -> i64 {
+    let mut body = json!({"erdr_number": erdr, "procedural_status": status});
+    if let Some(r) = represented {
+        body["represented_iin"] = r.into();
+    }
+    if let Some(b) = basis {
+        body["basis"] = b.into();
+    }
+    let r = session.post_json("/api/cases/access-requests", &body);
+    assert_eq!(r.status, 202, "{}", r.text());
+    r.json()["id"].as_i64().expect("request id")
+}
+
+fn decide(
+    officer: &Session<'_>,
+    id: i64,
+    decision: &str,
+    reason: Option<&str>,
+) -> jaria_tests::Reply {
+    let mut body = json!({"decision": decision});
+    if let Some(r) = reason {
+        body["reason"] = r.into();
+    }
+    officer.post_json(
+        &format!("/api/officer/access-requests/{id}/decision"),
+        &body,
+    )
+}
+
+fn add_decision(officer: &Session<'_>, erdr: &str, kind: &str) -> i64 {
+    let r = officer.post_json(
+        &format!("/api/officer/cases/{erdr}/decisions"),
+        &json!({
+            "type": kind, "decided_on": "2026-11-20", "title": format!("Order: {kind}"),
+            "filename": format!("{kind}.pdf"),
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF),
+        }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_i64().expect("decision id")
+}
+
+fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
+    let r = session.get(&format!("/api/cases/{erdr}/decisions"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut types: Vec<String> = r.json()["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| d["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    types.sort();
+    types
+}
+
+/// Everyone, a registered case, and the three requests confirmed.
+fn world(app: &TestApp) -> (World<'_>, [i64; 3]) {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let other = organ(&admin, "Other police");
+    let prosecutors = organ(&admin, "Prosecutor's office");
+    let (_, lead) = officer(app, &admin, "investigator", police);
+    let (_, head) = officer(app, &admin, "head_of_unit", police);
+    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
+    let (_, stranger_officer) = officer(app, &admin, "investigator", other);
+    let erdr = random_erdr();
+    let victim = signed_in(app, &random_iin(), "VICTIM");
+    // Asked before the case exists: kept pending, and reaches the officer once it is registered.
+    let victim_request = request(&victim, &erdr, "victim", None, None);
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01",
+                "articles": ["art. 190 part 3 p. 4"], "prosecutor_iin": prosecutor_iin}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let suspect_iin = random_iin();
+    let suspect = signed_in(app, &suspect_iin, "SUSPECT");
+    let defender = signed_in(app, &random_iin(), "DEFENDER");
+    let unrelated = signed_in(app, &random_iin(), "UNRELATED");
+    let suspect_request = request(&suspect, &erdr, "suspect", None, None);
+    let defender_request = request(
+        &defender,
+        &erdr,
+        "defender",
+        Some(&suspect_iin),
+        Some("warrant 17/2026"),
+    );
+    (
+        World {
+            erdr,
+            admin,
+            lead,
+            head,
+            prosecutor,
+            stranger_officer,
+            victim,
+            suspect,
+            defender,
+            unrelated,
+            suspect_iin,
+        },
+        [victim_request, suspect_request, defender_request],
+    )
+}
+
+#[test]
+fn request_confirm_see_decisions_grant_materials_revoke() {
+    let app = TestApp::portal();
+    let (w, [victim_req, suspect_req, defender_req]) = world(&app);
+    let card = format!("/api/cases/{}", w.erdr);
+
+    // Before confirmation the case does not exist for them, exactly like a made-up number.
+    let pending = w.victim.get(&card);
+    let made_up = w.victim.get(&format!("/api/cases/{}", random_erdr()));
+    pending.assert_problem(404);
+    assert_eq!(pending.body, made_up.body);
+    let mine = w.victim.get("/api/cases/access-requests").json();
+    assert_eq!(mine["access_requests"][0]["state"], "requested", "{mine}");
+
+    // The queue of the lead officer holds all three, ordered by due date.
+    let queue = w.lead.get("/api/officer/queue").json();
+    let ids: Vec<i64> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect();
+    for id in [victim_req, suspect_req, defender_req] {
+        assert!(ids.contains(&id), "{queue}");
+    }
+    assert!(
+        w.stranger_officer.get("/api/officer/queue").json()["items"]
+            .as_array()
+            .is_some_and(|i| i.is_empty())
+    );
+
+    // Confirm; a rejection needs a reason; a decided request cannot be decided again.
+    decide(&w.lead, victim_req, "reject", None).assert_problem(422);
+    for id in [victim_req, suspect_req, defender_req] {
+        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
+    }
+    decide(&w.lead, victim_req, "confirm", None).assert_problem(409);
+    decide(&w.stranger_officer, suspect_req, "confirm", None).assert_problem(404);
+
+    // The card, with my status in it.
+    let seen = w.victim.get(&card);
+    assert_eq!(seen.status, 200, "{}", seen.text());
+    assert_eq!(seen.json()["my_statuses"][0]["procedural_status"], "victim");
+    let list = w.victim.get("/api/cases").json();
+    assert_eq!(list["cases"][0]["erdr_number"], w.erdr.as_str(), "{list}");
+
+    // Decisions by status; the defender sees what the suspect sees.
+    for kind in [
+        "recognition_as_victim",
+        "recognition_as_suspect",
+        "suspension",
+        "qualification_of_suspicion",
+    ] {
+        add_decision(&w.lead, &w.erdr, kind);
+    }
+    assert_eq!(
+        decision_types(&w.victim, &w.erdr),
+        [
+            "qualification_of_suspicion",
+            "recognition_as_victim",
+            "suspension"
+        ]
+    );
+    let defence = [
+        "qualification_of_suspicion",
+        "recognition_as_suspect",
+        "suspension",
+    ];
+    assert_eq!(decision_types(&w.suspect, &w.erdr), defence);
+    assert_eq!(decision_types(&w.defender, &w.erdr), defence);
+    let decisions = w.victim.get(&format!("{card}/decisions")).json();
+    let first = decisions["decisions"][0]["id"].as_i64().expect("id");
+    let doc = w.victim.get(&format!("{card}/decisions/{first}/document"));
+    assert_eq!(doc.status, 200);
+    assert_eq!(doc.body, PDF);
+    let hidden = w
+        .suspect
+        .get(&format!("/api/cases/{}/decisions", w.erdr))
+        .json();
+    let victim_only = w.victim.get(&format!("{card}/decisions")).json()["decisions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["type"] == "recognition_as_victim")
+        .and_then(|d| d["id"].as_i64())
+        .expect("victim decision");
+    assert!(!hidden.to_string().contains("recognition_as_victim"));
+    w.suspect
+        .get(&format!("{card}/decisions/{victim_only}/document"))
+        .assert_problem(404);
+
+    // Materials only under a live grant, only in its scope.
+    let material = w.lead.post_json(
+        &format!("/api/officer/cases/{}/materials", w.erdr),
+        &json!({"title": "Protocol of inspection", "kind": "protocol", "filename": "протокол.pdf",
+                "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF)}),
+    );
+    assert_eq!(material.status, 201, "{}", material.text());
+    let material_id = material.json()["id"].as_i64().expect("material id");
+    assert_eq!(
+        w.victim.get(&format!("{card}/materials")).json()["materials"],
+        json!([])
+    );
+    let content = format!("{card}/materials/{material_id}/content");
+    w.victim.get(&content).assert_problem(404);
+    let grant_path = format!(
+        "/api/officer/cases/{}/participants/{victim_req}/familiarisation",
+        w.erdr
+    );
+    assert_eq!(
+        w.lead
+            .send_json("PUT", &grant_path, &json!({"scope": "all"}))
+            .status,
+        200
+    );
+    assert_eq!(
+        w.victim.get(&format!("{card}/materials")).json()["materials"][0]["id"],
+        material_id
+    );
+    let download = w.victim.get(&content);
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, PDF);
+    assert!(
+        download
+            .header("content-disposition")
+            .is_some_and(|d| d.contains("attachment"))
+    );
+    let etag = download.header("etag").expect("etag").to_owned();
+    let ranged = app.request(
+        "GET",
+        &content,
+        &[
+            ("authorization", &format!("Bearer {}", w.victim.token)),
+            ("range", "bytes=0-3"),
+        ],
+        None,
+    );
+    assert_eq!((ranged.status, ranged.body.as_slice()), (206, &b"%PDF"[..]));
+    let cached = app.request(
+        "GET",
+        &content,
+        &[
+            ("authorization", &format!("Bearer {}", w.victim.token)),
+            ("if-none-match", &etag),
+        ],
+        None,
+    );
+    assert_eq!(cached.status, 304);
+    // The suspect has no grant.
+    w.suspect
+        .get(&format!(
+            "/api/cases/{}/materials/{material_id}/content",
+            w.erdr
+        ))
+        .assert_problem(404);
+    assert_eq!(w.lead.delete(&grant_path).status, 204);
+    w.victim.get(&content).assert_problem(404);
+
+    // The access log shows the officer who looked at the case.
+    w.lead.get(&format!("/api/officer/cases/{}", w.erdr));
+    let log = w.victim.get(&format!("{card}/access-log")).json();
+    assert!(
+        log["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .any(|e| e["who"]["kind"] == "officer" && e["action"] == "case_viewed"),
+        "{log}"
+    );
+    assert!(
+        !log.to_string().contains(&w.suspect_iin),
+        "another participant leaked: {log}"
+    );
+
+    // A revoked status closes the case again.
+    assert_eq!(
+        w.lead
+            .delete(&format!(
+                "/api/officer/cases/{}/participants/{victim_req}",
+                w.erdr
+            ))
+            .status,
+        204
+    );
+    w.victim.get(&card).assert_problem(404);
+    assert!(
+        w.victim.get("/api/cases").json()["cases"]
+            .as_array()
+            .is_some_and(|c| c.is_empty())
+    );
+}
+
+#[test]
+fn only_the_officers_of_the_case_act_on_it() {
+    let app = TestApp::portal();
+    let (w, [_, suspect_req, _]) = world(&app);
+    let officer_card = format!("/api/officer/cases/{}", w.erdr);
+    for (who, session, expected) in [
+        ("lead", &w.lead, 200),
+        ("head of unit", &w.head, 200),
+        ("prosecutor", &w.prosecutor, 200),
+        ("officer of another organ", &w.stranger_officer, 404),
+        ("admin", &w.admin, 403),
+        ("participant", &w.victim, 403),
+        ("unrelated", &w.unrelated, 403),
+    ] {
+        let r = session.get(&officer_card);
+        assert_eq!(r.status, expected, "{who}: {}", r.text());
+        if expected != 200 {
+            r.assert_problem(expected);
+            assert!(!r.text().contains(&w.erdr), "{who} leaked: {}", r.text());
+        }
+    }
+    // The prosecutor decides; the stranger cannot even see the request.
+    assert_eq!(
+        decide(&w.prosecutor, suspect_req, "confirm", None).status,
+        200
+    );
+    w.stranger_officer
+        .send_json("PATCH", &officer_card, &json!({"stage": "suspended"}))
+        .assert_problem(404);
+    let patched = w.lead.send_json(
+        "PATCH",
+        &officer_card,
+        &json!({"stage": "under_investigation"}),
+    );
+    assert_eq!(patched.json()["stage"], "under_investigation");
+    w.lead
+        .send_json("PATCH", &officer_card, &json!({"stage": "closed"}))
+        .assert_problem(422);
+}
+
+/// Every participant endpoint × everyone who must not see the case: the same 404, no data.
+#[test]
+fn nobody_outside_the_case_learns_anything() {
+    let app = TestApp::portal();
+    let (w, [victim_req, _, _]) = world(&app);
+    let decision = add_decision(&w.lead, &w.erdr, "suspension");
+    assert_eq!(decide(&w.lead, victim_req, "confirm", None).status, 200);
+    let endpoints = [
+        format!("/api/cases/{}", w.erdr),
+        format!("/api/cases/{}/decisions", w.erdr),
+        format!("/api/cases/{}/decisions/{decision}/document", w.erdr),
+        format!("/api/cases/{}/materials", w.erdr),
+        format!("/api/cases/{}/materials/1/content", w.erdr),
+        format!("/api/cases/{}/access-log", w.erdr),
+    ];
+    let reference = w.unrelated.get(&format!("/api/cases/{}", random_erdr()));
+    for path in &endpoints {
+        // Pending (suspect, defender: not yet confirmed), unrelated, and officers as people.
+        for (who, session) in [
+            ("pending suspect", &w.suspect),
+            ("pending defender", &w.defender),
+            ("unrelated", &w.unrelated),
+            ("officer of another organ", &w.stranger_officer),
+            ("admin", &w.admin),
+        ] {
+            let r = session.get(path);
+            r.assert_problem(404);
+            assert_eq!(r.body, reference.body, "{who} {path}");
+        }
+        app.get(path).assert_problem(401);
+        // The confirmed victim, by contrast, is answered (material 1 is not granted: 404).
+        let own = w.victim.get(path).status;
+        assert!(own == 200 || path.contains("materials/1"), "{path}: {own}");
+    }
+    let v: Value = w.victim.get(&format!("/api/cases/{}", w.erdr)).json();
+    assert_eq!(v["erdr_number"], w.erdr.as_str());
+}
+
+#[test]
+fn the_flow_works_with_the_demo_data() {
+    if jaria_tests::external_base_url().is_some() {
+        return;
+    }
+    let app = TestApp::builder().arg("--demo").start();
+    let demo = app.state_dir().join("demo");
+    let person = |key: &str| {
+        let read = |ext: &str| {
+            std::fs::read_to_string(demo.join(format!("{key}.{ext}"))).expect("demo file")
+        };
+        jaria_tests::Person::from_pem(&read("pem"), &read("key")).expect("demo person")
+    };
+    let victim = app.sign_in(&person("victim"));
+    let investigator = app.sign_in(&person("investigator"));
+    let erdr = "267511031000001";
+    let id = request(&victim, erdr, "victim", None, None);
+    assert_eq!(decide(&investigator, id, "confirm", None).status, 200);
+    let card = victim.get(&format!("/api/cases/{erdr}"));
+    assert_eq!(card.status, 200, "{}", card.text());
+    assert_eq!(card.json()["stage"], "under_investigation");
+}
