@@ -62,8 +62,62 @@ fn ensure_built() {
             "-p",
             "probe",
         ]);
-        run(&["build", "-p", "jaria-host", "--bin", "jaria"]);
+        // `cargo test` builds the host binary itself (for the host's own CLI tests), with the
+        // same features as everything else; building it here with `-p` would resolve features
+        // differently and rebuild half the tree. So build only when it is missing or older
+        // than its sources (e.g. `cargo test -p jaria-tests` after a host change).
+        if !host_is_fresh() {
+            run(&["build", "-p", "jaria-host", "--bin", "jaria"]);
+        }
     });
+}
+
+fn newest_source(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            newest_source(&path)
+        } else {
+            entry.metadata().and_then(|m| m.modified()).ok()
+        };
+        newest = newest.max(time);
+    }
+    newest
+}
+
+fn host_is_fresh() -> bool {
+    let root = workspace_root();
+    let Some(built) = std::fs::metadata(host_binary())
+        .and_then(|m| m.modified())
+        .ok()
+    else {
+        return false;
+    };
+    [
+        "crates/host",
+        "crates/portal",
+        "crates/test-ca",
+        "Cargo.lock",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .filter_map(|p| {
+        if p.is_dir() {
+            newest_source(&p)
+        } else {
+            std::fs::metadata(&p).and_then(|m| m.modified()).ok()
+        }
+    })
+    .all(|source| source <= built)
+}
+
+/// The `jaria` command, built, for tests that run its other subcommands.
+pub fn jaria_command() -> Command {
+    ensure_built();
+    let mut command = Command::new(host_binary());
+    command.current_dir(workspace_root());
+    command
 }
 
 fn host_binary() -> PathBuf {

@@ -461,3 +461,70 @@ fn the_flow_works_with_the_demo_data() {
     assert_eq!(card.status, 200, "{}", card.text());
     assert_eq!(card.json()["stage"], "under_investigation");
 }
+
+#[test]
+fn seeded_cases_at_volume_are_served_with_cursor_pagination() {
+    if jaria_tests::external_base_url().is_some() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let status = jaria_tests::jaria_command()
+        .args(["seed", "--cases", "3000", "--state-dir"])
+        .arg(dir.path())
+        .status()
+        .expect("run jaria seed");
+    assert!(status.success());
+    let db = rusqlite::Connection::open(dir.path().join("sqlite_db.db")).expect("db");
+    let (victim_iin, erdr, lead_iin): (String, String, String) = db
+        .query_row(
+            "SELECT p.person_iin, c.erdr_number, c.lead_officer_iin FROM case_participants p
+             JOIN cases c ON c.id = p.case_id WHERE p.status = 'victim' AND p.case_id = 1234",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("a seeded victim");
+    drop(db);
+    let app = TestApp::builder().portal().state_dir(dir.path()).start();
+    let victim = app.sign_in(&issue(PersonSpec::new(&victim_iin, "VICTIM")));
+    let cases = victim.get("/api/cases").json();
+    assert_eq!(cases["cases"].as_array().map(Vec::len), Some(1), "{cases}");
+    assert_eq!(cases["cases"][0]["erdr_number"], erdr.as_str());
+    let decisions = victim.get(&format!("/api/cases/{erdr}/decisions")).json();
+    assert!(
+        decisions["decisions"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty()),
+        "{decisions}"
+    );
+    assert!(
+        !decisions.to_string().contains("recognition_as_suspect"),
+        "{decisions}"
+    );
+
+    let lead = app.sign_in(&issue(PersonSpec::new(&lead_iin, "LEAD")));
+    let first = lead.get("/api/officer/cases?limit=5").json();
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a full page has a cursor")
+        .to_owned();
+    let second = lead
+        .get(&format!("/api/officer/cases?limit=5&cursor={cursor}"))
+        .json();
+    let numbers = |page: &Value| -> Vec<String> {
+        page["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(|c| c["erdr_number"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(numbers(&first).len(), 5);
+    assert_eq!(numbers(&second).len(), 5);
+    assert!(
+        numbers(&second)
+            .iter()
+            .all(|n| !numbers(&first).contains(n))
+    );
+    lead.get("/api/officer/cases?cursor=forged")
+        .assert_problem(422);
+}

@@ -193,7 +193,7 @@ fn chrono_now() -> chrono::DateTime<chrono::Utc> {
     jaria_portal::clock::now()
 }
 
-fn append_audit(
+pub fn append_audit(
     tx: &rusqlite::Transaction<'_>,
     at: &str,
     action: &str,

@@ -11,6 +11,7 @@ pub mod outbound;
 pub mod problem;
 pub mod router;
 pub mod runtime;
+pub mod scale;
 pub mod server;
 pub mod spin_api;
 pub mod storage;

@@ -36,10 +36,13 @@ enum Cmd {
         /// Folder holding the state files (default: `.spin` beside the manifest).
         #[arg(long)]
         state_dir: Option<PathBuf>,
-        /// Seed the demo (the only kind of seed there is so far; required so that seeding is
-        /// never implied).
-        #[arg(long, required = true)]
+        /// Seed the demo: a demo CA, organ, officers, admin, participants and a case.
+        #[arg(long, required_unless_present = "cases")]
         demo: bool,
+        /// Seed this many realistic cases (with participants, decisions, materials), for
+        /// benchmarks at scale.
+        #[arg(long)]
+        cases: Option<usize>,
     },
     /// Apply pending schema migrations to the state dir's database, then exit.
     Migrate {
@@ -117,11 +120,18 @@ fn main() -> anyhow::Result<()> {
         Cmd::Seed {
             from,
             state_dir,
-            demo: _,
+            demo,
+            cases,
         } => {
             let manifest = Manifest::load(&from)?;
             let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
             run_migrations(&manifest, &state_dir, None)?;
+            if let Some(count) = cases {
+                jaria_host::scale::seed_cases(&state_dir, count)?;
+            }
+            if !demo {
+                return Ok(());
+            }
             jaria_host::demo::seed(&state_dir)?;
             jaria_host::demo::print_guide(&state_dir, "http://127.0.0.1:3000");
             println!(
