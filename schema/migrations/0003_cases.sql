@@ -63,6 +63,10 @@ CREATE TABLE decisions (
     id              INTEGER PRIMARY KEY,
     case_id         INTEGER NOT NULL REFERENCES cases (id),
     type            TEXT NOT NULL,
+    -- The person a personal decision is about (recognition as victim or suspect, a preventive
+    -- measure, ...): only they, those acting for them, and the other statuses the table names
+    -- receive it.
+    concerns_iin    TEXT,
     decided_on      TEXT NOT NULL,
     officer_iin     TEXT NOT NULL,
     title           TEXT NOT NULL,

@@ -94,14 +94,24 @@ fn decide(
 }
 
 fn add_decision(officer: &Session<'_>, erdr: &str, kind: &str) -> i64 {
-    let r = officer.post_json(
-        &format!("/api/officer/cases/{erdr}/decisions"),
-        &json!({
-            "type": kind, "decided_on": "2026-11-20", "title": format!("Order: {kind}"),
-            "filename": format!("{kind}.pdf"),
-            "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF),
-        }),
-    );
+    add_decision_about(officer, erdr, kind, None)
+}
+
+fn add_decision_about(
+    officer: &Session<'_>,
+    erdr: &str,
+    kind: &str,
+    concerns: Option<&str>,
+) -> i64 {
+    let mut body = json!({
+        "type": kind, "decided_on": "2026-11-20", "title": format!("Order: {kind}"),
+        "filename": format!("{kind}.pdf"),
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF),
+    });
+    if let Some(iin) = concerns {
+        body["concerns_iin"] = iin.into();
+    }
+    let r = officer.post_json(&format!("/api/officer/cases/{erdr}/decisions"), &body);
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_i64().expect("decision id")
 }
@@ -216,14 +226,40 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
     assert_eq!(list["cases"][0]["erdr_number"], w.erdr.as_str(), "{list}");
 
     // Decisions by status; the defender sees what the suspect sees.
-    for kind in [
-        "recognition_as_victim",
+    let victim_iin = w.victim.get("/api/auth/me").json()["iin"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    add_decision_about(&w.lead, &w.erdr, "recognition_as_victim", Some(&victim_iin));
+    add_decision_about(
+        &w.lead,
+        &w.erdr,
         "recognition_as_suspect",
-        "suspension",
+        Some(&w.suspect_iin),
+    );
+    add_decision_about(
+        &w.lead,
+        &w.erdr,
         "qualification_of_suspicion",
-    ] {
-        add_decision(&w.lead, &w.erdr, kind);
-    }
+        Some(&w.suspect_iin),
+    );
+    add_decision(&w.lead, &w.erdr, "suspension");
+    // About another suspect of the same case: neither this suspect nor their defender sees it.
+    add_decision_about(
+        &w.lead,
+        &w.erdr,
+        "recognition_as_suspect",
+        Some(&random_iin()),
+    );
+    // A personal decision must say whom it is about.
+    w.lead
+        .post_json(
+            &format!("/api/officer/cases/{}/decisions", w.erdr),
+            &json!({"type": "preventive_measure", "decided_on": "2026-11-20", "title": "t",
+                    "filename": "f.pdf",
+                    "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF)}),
+        )
+        .assert_problem(422);
     assert_eq!(
         decision_types(&w.victim, &w.erdr),
         [
@@ -527,4 +563,103 @@ fn seeded_cases_at_volume_are_served_with_cursor_pagination() {
     );
     lead.get("/api/officer/cases?cursor=forged")
         .assert_problem(422);
+}
+
+/// Every officer endpoint × every kind of caller: only the officers of the case act; others
+/// get 401 (anonymous), 403 (not an officer, or an admin: no case content) or 404 (an officer
+/// to whom the case does not exist). Never a 5xx, never data in a denial.
+#[test]
+fn authorisation_matrix_for_officer_endpoints() {
+    let app = TestApp::portal();
+    let (w, [victim_req, suspect_req, defender_req]) = world(&app);
+    assert_eq!(decide(&w.lead, victim_req, "confirm", None).status, 200);
+    let erdr = w.erdr.clone();
+    let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    // (method, path, body) — each a valid request for the case's own officers.
+    let endpoints: Vec<(&str, String, Value)> = vec![
+        ("GET", format!("/api/officer/cases/{erdr}"), json!(null)),
+        (
+            "PATCH",
+            format!("/api/officer/cases/{erdr}"),
+            json!({"stage": "under_investigation"}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/cases/{erdr}/decisions"),
+            json!({"type": "suspension", "decided_on": "2026-11-20", "title": "t", "filename": "f.pdf", "content_base64": pdf}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/cases/{erdr}/materials"),
+            json!({"title": "t", "filename": "f.pdf", "content_base64": pdf}),
+        ),
+        (
+            "PUT",
+            format!("/api/officer/cases/{erdr}/participants/{victim_req}/familiarisation"),
+            json!({"scope": "all"}),
+        ),
+        (
+            "DELETE",
+            format!("/api/officer/cases/{erdr}/participants/{victim_req}/familiarisation"),
+            json!(null),
+        ),
+        (
+            "POST",
+            format!("/api/officer/access-requests/{suspect_req}/decision"),
+            json!({"decision": "confirm"}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/access-requests/{defender_req}/decision"),
+            json!({"decision": "reject", "reason": "no warrant"}),
+        ),
+    ];
+    let callers: Vec<(&str, Option<&Session<'_>>, u16)> = vec![
+        ("anonymous", None, 401),
+        ("unrelated participant", Some(&w.unrelated), 403),
+        ("confirmed participant", Some(&w.victim), 403),
+        ("pending participant", Some(&w.suspect), 403),
+        ("admin", Some(&w.admin), 403),
+        ("officer of another organ", Some(&w.stranger_officer), 404),
+    ];
+    for (method, path, body) in &endpoints {
+        for (who, session, expected) in &callers {
+            let reply = match session {
+                Some(s) if body.is_null() => s.send_json(method, path, &json!({})),
+                Some(s) => s.send_json(method, path, body),
+                None => app.request(
+                    method,
+                    path,
+                    &[("content-type", "application/json")],
+                    Some(body.to_string().as_bytes()),
+                ),
+            };
+            assert_eq!(
+                reply.status,
+                *expected,
+                "{who} {method} {path}: {}",
+                reply.text()
+            );
+            reply.assert_problem(*expected);
+            assert!(
+                !reply.text().contains(&erdr),
+                "{who} {method} {path} leaked the case"
+            );
+        }
+    }
+    // The case's own officers: the lead and the prosecutor act (in order, each a success).
+    for (i, (method, path, body)) in endpoints.iter().enumerate() {
+        let actor = if i % 2 == 0 { &w.lead } else { &w.prosecutor };
+        let reply = if body.is_null() {
+            actor.send_json(method, path, &json!({}))
+        } else {
+            actor.send_json(method, path, body)
+        };
+        assert!(
+            reply.status / 100 == 2,
+            "{method} {path}: {} {}",
+            reply.status,
+            reply.text()
+        );
+    }
 }

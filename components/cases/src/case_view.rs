@@ -2,10 +2,10 @@
 //! same transaction, so the person (and the officer) can later see who looked.
 
 use jaria_portal::auth::{self, Principal};
+use jaria_portal::case::DecisionType;
 use jaria_portal::case::grant::any_covers;
 use jaria_portal::case::store::{self, CaseRow, Participation};
-use jaria_portal::case::visibility::receives;
-use jaria_portal::case::{DecisionType, ProceduralStatus};
+use jaria_portal::case::visibility::receives_concerning;
 use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, paging};
@@ -97,12 +97,13 @@ struct DecisionRow {
 /// The decisions my effective statuses receive, newest first.
 fn visible_decisions(
     db: &Db,
+    me: &Principal,
     case: &CaseRow,
     mine: &[Participation],
 ) -> Result<Vec<DecisionRow>, ApiError> {
-    let statuses: Vec<ProceduralStatus> = store::effective_statuses(db, case.id, mine)?;
+    let viewer = store::effective_statuses(db, case.id, &me.iin, mine)?;
     let rows = db.query(
-        "SELECT id, type, decided_on, title, document_sha256, filename FROM decisions
+        "SELECT id, type, decided_on, title, document_sha256, filename, concerns_iin FROM decisions
          WHERE case_id = ? ORDER BY id DESC LIMIT 500",
         &[int(case.id)],
     )?;
@@ -111,7 +112,7 @@ fn visible_decisions(
         let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
             continue;
         };
-        if receives(kind, &statuses) {
+        if receives_concerning(kind, col_opt_text(r, 6).as_deref(), &viewer) {
             out.push(DecisionRow {
                 id: col_int(r, 0)?,
                 kind,
@@ -126,8 +127,8 @@ fn visible_decisions(
 }
 
 pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let list = read_case(req, erdr, "decisions_listed", |db, _, case, mine| {
-        let list: Vec<serde_json::Value> = visible_decisions(db, case, mine)?
+    let list = read_case(req, erdr, "decisions_listed", |db, me, case, mine| {
+        let list: Vec<serde_json::Value> = visible_decisions(db, me, case, mine)?
             .into_iter()
             .map(|d| {
                 serde_json::json!({
@@ -154,17 +155,18 @@ pub fn decision_document(
     id: &str,
 ) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
-    let (doc, sha, filename) = read_case(req, erdr, "decision_downloaded", |db, _, case, mine| {
-        let d = visible_decisions(db, case, mine)?
-            .into_iter()
-            .find(|d| d.id == id)
-            .ok_or(ApiError::NotFound)?;
-        let doc = documents::load(db, &d.sha)?;
-        Ok((
-            (doc, d.sha, d.filename),
-            serde_json::json!({ "decision_id": id }),
-        ))
-    })?;
+    let (doc, sha, filename) =
+        read_case(req, erdr, "decision_downloaded", |db, me, case, mine| {
+            let d = visible_decisions(db, me, case, mine)?
+                .into_iter()
+                .find(|d| d.id == id)
+                .ok_or(ApiError::NotFound)?;
+            let doc = documents::load(db, &d.sha)?;
+            Ok((
+                (doc, d.sha, d.filename),
+                serde_json::json!({ "decision_id": id }),
+            ))
+        })?;
     Ok(documents::download(
         &doc,
         &sha,

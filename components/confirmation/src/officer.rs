@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
+use jaria_portal::case::visibility::party_status;
 use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::http::{Method, Reply, json_body};
@@ -359,6 +360,8 @@ struct NewDocument {
     #[serde(default)]
     decided_on: Option<String>,
     #[serde(default)]
+    concerns_iin: Option<String>,
+    #[serde(default)]
     kind: Option<String>,
 }
 
@@ -403,10 +406,26 @@ fn add_document(
                     .and_then(DecisionType::parse)
                     .ok_or_else(|| ApiError::invalid("type", "invalid_decision_type", "Not a decision type."))?;
                 let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
+                let concerns = match (&body.concerns_iin, party_status(kind)) {
+                    (Some(iin), _) => Some(
+                        jaria_portal::iin::Iin::parse(iin.trim())
+                            .map_err(|e| ApiError::invalid("concerns_iin", "invalid_iin", &e.to_string()))?
+                            .as_str()
+                            .to_owned(),
+                    ),
+                    (None, Some(_)) => {
+                        return Err(ApiError::invalid(
+                            "concerns_iin",
+                            "required",
+                            "A personal decision must name the person it is about.",
+                        ));
+                    }
+                    (None, None) => None,
+                };
                 let row = db.one(
-                    "INSERT INTO decisions (case_id, type, decided_on, officer_iin, title, document_sha256, filename, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    &[int(case.id), text(kind.as_str()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
+                    "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
                 )?;
                 (row, "decision_added")
             }

@@ -160,9 +160,9 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
             let victim_participant = tx.last_insert_rowid() - 2;
             for (k, kind) in DECISION_TYPES.iter().enumerate().take(2 + i % 4) {
                 tx.execute(
-                    "INSERT INTO decisions (case_id, type, decided_on, officer_iin, title, document_sha256, filename, created_at)
-                     VALUES (?1, ?2, '2026-02-01', ?3, ?4, ?5, ?6, ?7)",
-                    params![case_id, kind, lead, format!("Order {k}"), documents[k], format!("{kind}.pdf"), now],
+                    "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
+                     VALUES (?1, ?2, ?3, '2026-02-01', ?4, ?5, ?6, ?7, ?8)",
+                    params![case_id, kind, concerns(kind, &victim, &suspect), lead, format!("Order {k}"), documents[k], format!("{kind}.pdf"), now],
                 )?;
             }
             for k in 0..(1 + i % 3) {
@@ -189,6 +189,15 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
     tx.commit()?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(())
+}
+
+/// Whom a seeded personal decision is about.
+fn concerns<'a>(kind: &str, victim: &'a str, suspect: &'a str) -> Option<&'a str> {
+    match kind {
+        "recognition_as_victim" => Some(victim),
+        "recognition_as_suspect" | "qualification_of_suspicion" => Some(suspect),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -94,17 +94,19 @@ pub fn confirmed_participations(
         .collect()
 }
 
-/// The statuses whose decisions a person receives: their own principal statuses, and for each
-/// status they hold acting for someone, that person's confirmed principal statuses.
+/// The statuses whose decisions a person receives, each with the IIN of its holder: their own
+/// principal statuses, and for each status they hold acting for someone, that person's
+/// confirmed principal statuses (a defender sees what the client sees, never more).
 pub fn effective_statuses(
     db: &Db,
     case_id: i64,
+    my_iin: &str,
     mine: &[Participation],
-) -> Result<Vec<ProceduralStatus>, ApiError> {
+) -> Result<Vec<(ProceduralStatus, String)>, ApiError> {
     let mut statuses = Vec::new();
     for p in mine {
         if !p.status.acts_for_another() {
-            statuses.push(p.status);
+            statuses.push((p.status, my_iin.to_owned()));
             continue;
         }
         let Some(principal) = &p.represented_iin else {
@@ -112,11 +114,11 @@ pub fn effective_statuses(
         };
         for theirs in confirmed_participations(db, case_id, principal)? {
             if !theirs.status.acts_for_another() && p.status.may_act_for(theirs.status) {
-                statuses.push(theirs.status);
+                statuses.push((theirs.status, principal.clone()));
             }
         }
     }
-    statuses.sort_by_key(|s| s.as_str());
+    statuses.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
     statuses.dedup();
     Ok(statuses)
 }

@@ -114,6 +114,38 @@ impl DecisionType {
     }
 }
 
+/// The party a personal decision is about, by type: that party receives it only when it is
+/// about them. `None`: the decision is about the case, not one person.
+pub fn party_status(decision: DecisionType) -> Option<ProceduralStatus> {
+    match decision {
+        DecisionType::RecognitionAsVictim | DecisionType::RefusalToRecogniseVictim => Some(Victim),
+        DecisionType::RecognitionAsSuspect
+        | DecisionType::QualificationOfSuspicion
+        | DecisionType::PreventiveMeasure => Some(Suspect),
+        DecisionType::RecognitionAsCivilPlaintiff => Some(CivilPlaintiff),
+        DecisionType::RecognitionAsCivilDefendant => Some(CivilDefendant),
+        _ => None,
+    }
+}
+
+/// Whether a viewer receives a decision that may concern one person. `viewer` pairs each
+/// effective status with the IIN of the person holding it (the viewer, or whom they act for).
+pub fn receives_concerning(
+    decision: DecisionType,
+    concerns_iin: Option<&str>,
+    viewer: &[(ProceduralStatus, String)],
+) -> bool {
+    viewer.iter().any(|(status, holder)| {
+        receives(decision, &[*status])
+            && match (party_status(decision), concerns_iin) {
+                (Some(party), Some(concerned)) if party == *status => holder == concerned,
+                // A personal decision that names nobody goes to no party: show less.
+                (Some(party), None) if party == *status => false,
+                _ => true,
+            }
+    })
+}
+
 /// Whether someone whose effective statuses in the case are `statuses` receives `decision`.
 /// An unknown type, or no status at all, receives nothing.
 pub fn receives(decision: DecisionType, statuses: &[ProceduralStatus]) -> bool {
@@ -229,6 +261,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_personal_decision_reaches_only_the_person_it_is_about() {
+        let me = |s: ProceduralStatus, iin: &str| vec![(s, iin.to_owned())];
+        let t = DecisionType::RecognitionAsSuspect;
+        assert!(receives_concerning(t, Some("A"), &me(Suspect, "A")));
+        assert!(!receives_concerning(t, Some("A"), &me(Suspect, "B")));
+        assert!(!receives_concerning(t, None, &me(Suspect, "A")));
+        // Qualification of suspicion also goes to any victim of the case.
+        let q = DecisionType::QualificationOfSuspicion;
+        assert!(receives_concerning(q, Some("A"), &me(Victim, "V")));
+        assert!(!receives_concerning(q, Some("A"), &me(Suspect, "B")));
+        // Decisions about the case reach everyone the table names.
+        assert!(receives_concerning(
+            DecisionType::Suspension,
+            None,
+            &me(CivilDefendant, "C")
+        ));
     }
 
     #[test]
