@@ -141,11 +141,17 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let me = auth::authenticate(req)?;
     let db = Db::open()?;
+    let page = jaria_portal::paging::parse(req.query())?;
     let rows = db.query(
         "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
-         FROM case_participants WHERE person_iin = ? ORDER BY id DESC LIMIT 200",
-        &[text(&me.iin)],
+         FROM case_participants WHERE person_iin = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        &[
+            text(&me.iin),
+            int(page.before_id.unwrap_or(i64::MAX)),
+            int(page.limit),
+        ],
     )?;
+    let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
     let requests = rows
         .rows
         .iter()
@@ -158,5 +164,11 @@ pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             }))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Reply::json(200, &serde_json::json!({ "access_requests": requests }))
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "access_requests": requests,
+            "next_cursor": jaria_portal::paging::next_cursor(&page, &ids),
+        }),
+    )
 }

@@ -60,21 +60,32 @@ pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let me = auth::authenticate(req)?;
     let page = paging::parse(req.query())?;
     let db = Db::open()?;
+    db.transaction(|db| list_page(db, &me, &page))
+}
+
+fn list_page(db: &Db, me: &Principal, page: &paging::Page) -> Result<Reply, ApiError> {
     let cases = store::cases_where(
-        &db,
+        db,
         "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ? AND state = 'confirmed'
                   AND case_id IS NOT NULL) AND c.id < ? ORDER BY c.id DESC LIMIT ?",
         &[text(&me.iin), int(page.before_id.unwrap_or(i64::MAX)), int(page.limit)],
     )?;
     let mut items = Vec::new();
     for case in &cases {
-        let mine = store::confirmed_participations(&db, case.id, &me.iin)?;
+        let mine = store::confirmed_participations(db, case.id, &me.iin)?;
         items.push(case_json(case, &mine));
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
+    audit::record(
+        db,
+        &me.actor(),
+        "cases_listed",
+        &format!("person:{}", me.iin),
+        serde_json::json!({ "count": ids.len() }),
+    )?;
     Reply::json(
         200,
-        &serde_json::json!({ "cases": items, "next_cursor": paging::next_cursor(&page, &ids) }),
+        &serde_json::json!({ "cases": items, "next_cursor": paging::next_cursor(page, &ids) }),
     )
 }
 
@@ -127,8 +138,11 @@ fn visible_decisions(
 }
 
 pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let list = read_case(req, erdr, "decisions_listed", |db, me, case, mine| {
-        let list: Vec<serde_json::Value> = visible_decisions(db, me, case, mine)?
+    let page = paging::parse(req.query())?;
+    let (list, next) = read_case(req, erdr, "decisions_listed", |db, me, case, mine| {
+        let (visible, next) =
+            paging::page_of(visible_decisions(db, me, case, mine)?, |d| d.id, &page);
+        let list: Vec<serde_json::Value> = visible
             .into_iter()
             .map(|d| {
                 serde_json::json!({
@@ -137,9 +151,12 @@ pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
                 })
             })
             .collect();
-        Ok((list, serde_json::json!({})))
+        Ok(((list, next), serde_json::json!({})))
     })?;
-    Reply::json(200, &serde_json::json!({ "decisions": list }))
+    Reply::json(
+        200,
+        &serde_json::json!({ "decisions": list, "next_cursor": next }),
+    )
 }
 
 fn parse_id(id: &str) -> Result<i64, ApiError> {
@@ -197,7 +214,7 @@ fn visible_materials(
         return Ok(Vec::new());
     }
     let rows = db.query(
-        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id LIMIT 1000",
+        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id DESC LIMIT 1000",
         &[int(case.id)],
     )?;
     let mut out = Vec::new();
@@ -217,8 +234,10 @@ fn visible_materials(
 }
 
 pub fn materials(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let list = read_case(req, erdr, "materials_listed", |db, _, case, mine| {
-        let list: Vec<serde_json::Value> = visible_materials(db, case, mine)?
+    let page = paging::parse(req.query())?;
+    let (list, next) = read_case(req, erdr, "materials_listed", |db, _, case, mine| {
+        let (visible, next) = paging::page_of(visible_materials(db, case, mine)?, |m| m.id, &page);
+        let list: Vec<serde_json::Value> = visible
             .into_iter()
             .map(|m| {
                 serde_json::json!({
@@ -227,9 +246,12 @@ pub fn materials(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
                 })
             })
             .collect();
-        Ok((list, serde_json::json!({})))
+        Ok(((list, next), serde_json::json!({})))
     })?;
-    Reply::json(200, &serde_json::json!({ "materials": list }))
+    Reply::json(
+        200,
+        &serde_json::json!({ "materials": list, "next_cursor": next }),
+    )
 }
 
 pub fn material_content(
@@ -261,7 +283,8 @@ pub fn material_content(
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous.
 pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let entries = read_case(req, erdr, "access_log_viewed", |db, me, case, mine| {
+    let page = paging::parse(req.query())?;
+    let (entries, next) = read_case(req, erdr, "access_log_viewed", |db, me, case, mine| {
         let mut subjects: Vec<String> = mine
             .iter()
             .map(|p| format!("participant:{}", p.id))
@@ -270,12 +293,15 @@ pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Ap
         let placeholders = vec!["?"; subjects.len()].join(", ");
         let mut params = vec![int(case.id), text(&me.iin)];
         params.extend(subjects.iter().map(text));
+        params.push(int(page.before_id.unwrap_or(i64::MAX)));
+        params.push(int(page.limit));
         let rows = db.query(
             &format!(
-                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.id
                  FROM audit_log a LEFT JOIN officers o ON o.iin = a.actor_iin
                  WHERE a.case_id = ? AND (a.actor_iin = ? OR a.subject IN ({placeholders}))
-                 ORDER BY a.id DESC LIMIT 200"
+                   AND a.id < ?
+                 ORDER BY a.id DESC LIMIT ?"
             ),
             &params,
         )?;
@@ -295,7 +321,14 @@ pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Ap
                 Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
-        Ok((list, serde_json::json!({})))
+        let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(5)).collect();
+        Ok((
+            (list, paging::next_cursor(&page, &ids)),
+            serde_json::json!({}),
+        ))
     })?;
-    Reply::json(200, &serde_json::json!({ "entries": entries }))
+    Reply::json(
+        200,
+        &serde_json::json!({ "entries": entries, "next_cursor": next }),
+    )
 }

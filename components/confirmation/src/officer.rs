@@ -22,9 +22,31 @@ pub fn route(
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let allow = |allowed: &'static str| Err(ApiError::MethodNotAllowed { allow: allowed });
     Some(match (method, segments.as_slice()) {
-        (Method::Get, ["queue"]) => with_officer(req, queue),
+        (Method::Get, ["queue"]) => with_officer(req, |db, me| {
+            db.transaction(|db| {
+                audit::record(
+                    db,
+                    &me.actor(),
+                    "queue_viewed",
+                    &format!("person:{}", me.iin),
+                    serde_json::json!({}),
+                )?;
+                queue(db, me)
+            })
+        }),
         (_, ["queue"]) => allow("GET"),
-        (Method::Get, ["cases"]) => with_officer(req, |db, me| my_cases(db, me, req)),
+        (Method::Get, ["cases"]) => with_officer(req, |db, me| {
+            db.transaction(|db| {
+                audit::record(
+                    db,
+                    &me.actor(),
+                    "cases_listed",
+                    &format!("person:{}", me.iin),
+                    serde_json::json!({}),
+                )?;
+                my_cases(db, me, req)
+            })
+        }),
         (Method::Post, ["cases"]) => with_officer(req, |db, me| register_case(db, me, req)),
         (_, ["cases"]) => allow("GET, POST"),
         (Method::Get, ["cases", erdr]) => with_officer(req, |db, me| case_card(db, me, erdr)),

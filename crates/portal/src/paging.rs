@@ -71,6 +71,18 @@ pub fn next_cursor(page: &Page, ids: &[i64]) -> Option<String> {
     }
 }
 
+/// Pages a list already in descending id order (filtered in memory, e.g. by visibility).
+pub fn page_of<T>(items: Vec<T>, id: impl Fn(&T) -> i64, page: &Page) -> (Vec<T>, Option<String>) {
+    let selected: Vec<T> = items
+        .into_iter()
+        .filter(|item| page.before_id.is_none_or(|before| id(item) < before))
+        .take(page.limit as usize)
+        .collect();
+    let ids: Vec<i64> = selected.iter().map(&id).collect();
+    let next = next_cursor(page, &ids);
+    (selected, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +109,20 @@ mod tests {
         assert_eq!(parse("limit=0").unwrap_err().status(), 422);
         assert_eq!(parse("limit=101").unwrap_err().status(), 422);
         assert_eq!(parse("limit=x").unwrap_err().status(), 422);
+    }
+
+    #[test]
+    fn in_memory_pages_follow_the_cursor() {
+        let items = vec![9, 7, 5, 3, 1];
+        let page = Page {
+            before_id: None,
+            limit: 2,
+        };
+        let (first, next) = page_of(items.clone(), |i| *i, &page);
+        assert_eq!(first, [9, 7]);
+        let page = parse(&format!("cursor={}&limit=2", next.expect("more"))).unwrap();
+        let (second, _) = page_of(items.clone(), |i| *i, &page);
+        assert_eq!(second, [5, 3]);
     }
 
     #[test]
