@@ -171,19 +171,45 @@ pub fn decision_document(
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
-    let id = parse_id(id)?;
-    let (doc, sha, filename) =
-        read_case(req, erdr, "decision_downloaded", |db, me, case, mine| {
-            let d = visible_decisions(db, me, case, mine)?
+    download_visible(
+        req,
+        erdr,
+        id,
+        "decision_downloaded",
+        "decision_id",
+        |db, me, case, mine, id| {
+            Ok(visible_decisions(db, me, case, mine)?
                 .into_iter()
                 .find(|d| d.id == id)
-                .ok_or(ApiError::NotFound)?;
-            let doc = documents::load(db, &d.sha)?;
-            Ok((
-                (doc, d.sha, d.filename),
-                serde_json::json!({ "decision_id": id }),
-            ))
-        })?;
+                .map(|d| (d.sha, d.filename)))
+        },
+    )
+}
+
+/// Serves one document the caller may see: `find` picks its (sha256, file name) among what is
+/// visible to them; anything else is 404. The download is audited like every read.
+fn download_visible(
+    req: &spin_sdk::http::Request,
+    erdr: &str,
+    id: &str,
+    action: &str,
+    detail_key: &str,
+    find: impl FnOnce(
+        &Db,
+        &Principal,
+        &CaseRow,
+        &[Participation],
+        i64,
+    ) -> Result<Option<(String, String)>, ApiError>,
+) -> Result<Reply, ApiError> {
+    let id = parse_id(id)?;
+    let (doc, sha, filename) = read_case(req, erdr, action, |db, me, case, mine| {
+        let (sha, filename) = find(db, me, case, mine, id)?.ok_or(ApiError::NotFound)?;
+        let doc = documents::load(db, &sha)?;
+        let mut detail = serde_json::Map::new();
+        detail.insert(detail_key.to_owned(), id.into());
+        Ok(((doc, sha, filename), serde_json::Value::Object(detail)))
+    })?;
     Ok(documents::download(
         &doc,
         &sha,
@@ -259,25 +285,19 @@ pub fn material_content(
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
-    let id = parse_id(id)?;
-    let (doc, sha, filename) = read_case(req, erdr, "material_downloaded", |db, _, case, mine| {
-        let m = visible_materials(db, case, mine)?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(ApiError::NotFound)?;
-        let doc = documents::load(db, &m.sha)?;
-        Ok((
-            (doc, m.sha, m.filename),
-            serde_json::json!({ "material_id": id }),
-        ))
-    })?;
-    Ok(documents::download(
-        &doc,
-        &sha,
-        &filename,
-        header(req, "range"),
-        header(req, "if-none-match"),
-    ))
+    download_visible(
+        req,
+        erdr,
+        id,
+        "material_downloaded",
+        "material_id",
+        |db, _, case, mine, id| {
+            Ok(visible_materials(db, case, mine)?
+                .into_iter()
+                .find(|m| m.id == id)
+                .map(|m| (m.sha, m.filename)))
+        },
+    )
 }
 
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
