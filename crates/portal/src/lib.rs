@@ -16,6 +16,7 @@ pub mod db;
 pub mod documents;
 pub mod eds;
 pub mod error;
+pub mod filing;
 pub mod health;
 pub mod http;
 pub mod identity;

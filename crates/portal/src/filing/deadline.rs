@@ -1,0 +1,267 @@
+//! Deadlines for answering filings, computed as CPC arts. 48–49 say: the starting day is not
+//! counted, a period in days ends at 24:00 of its last day (Asia/Almaty), and a last day that is
+//! a day off moves to the next working day. The periods are one table ([`RULES`]); the calendar
+//! of days off is data (`data/days-off.txt`).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+
+/// Asia/Almaty: UTC+5 all year since 1 March 2024 (no daylight saving).
+pub fn almaty() -> FixedOffset {
+    FixedOffset::east_opt(5 * 3600).unwrap_or_else(|| unreachable!())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    CrimeReport,
+    Petition,
+    Complaint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressee {
+    Investigator,
+    HeadOfUnit,
+    Prosecutor,
+    InvestigatingJudge,
+}
+
+/// What a complaint is about: art. 105 gives some subjects a shorter period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Detention,
+    RecognitionAsSuspect,
+    Qualification,
+    SuspensionFromOffice,
+    SearchOrSeizure,
+    AssetRestriction,
+    Other,
+}
+
+impl Subject {
+    fn is_urgent(self) -> bool {
+        !matches!(self, Subject::Other)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Calendar days, arts. 48–49 rules.
+    Days(i64),
+    /// Hours from submission (registration of a crime report; our reading, configurable).
+    Hours(i64),
+}
+
+/// The rules, first match wins; each has a test.
+pub const RULES: &[(&str, fn(Kind, Addressee, Subject) -> bool, Period)] = &[
+    (
+        "crime report: registered within 24 hours",
+        |k, _, _| k == Kind::CrimeReport,
+        Period::Hours(24),
+    ),
+    (
+        "petition: within 3 days (art. 99)",
+        |k, _, _| k == Kind::Petition,
+        Period::Days(3),
+    ),
+    (
+        "complaint to the investigating judge: within 3 days (art. 106)",
+        |k, a, _| k == Kind::Complaint && a == Addressee::InvestigatingJudge,
+        Period::Days(3),
+    ),
+    (
+        "complaint on detention, suspicion, qualification, suspension, search, assets: 3 days (art. 105)",
+        |k, _, s| k == Kind::Complaint && s.is_urgent(),
+        Period::Days(3),
+    ),
+    (
+        "complaint: within 7 days (art. 105)",
+        |k, _, _| k == Kind::Complaint,
+        Period::Days(7),
+    ),
+];
+
+/// The longest a complaint may be extended to, with notice to the complainant (art. 105).
+pub const EXTENDED_COMPLAINT: Period = Period::Days(15);
+
+pub fn period_for(kind: Kind, addressee: Addressee, subject: Subject) -> Period {
+    RULES
+        .iter()
+        .find(|(_, matches, _)| matches(kind, addressee, subject))
+        .map(|(_, _, p)| *p)
+        // Unreachable for the kinds above; the shortest period is the safe default.
+        .unwrap_or(Period::Days(3))
+}
+
+/// Days off: weekends and the listed public holidays.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    holidays: BTreeSet<NaiveDate>,
+}
+
+impl Calendar {
+    /// The shipped calendar (`data/days-off.txt`).
+    pub fn kazakhstan() -> Self {
+        Self::parse(include_str!("../../data/days-off.txt"))
+    }
+
+    pub fn parse(text: &str) -> Self {
+        let holidays = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| NaiveDate::parse_from_str(l, "%Y-%m-%d").ok())
+            .collect();
+        Self { holidays }
+    }
+
+    pub fn is_day_off(&self, day: NaiveDate) -> bool {
+        matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || self.holidays.contains(&day)
+    }
+}
+
+/// When the answer is due, for a filing submitted at `submitted`.
+pub fn due(submitted: DateTime<Utc>, period: Period, calendar: &Calendar) -> DateTime<Utc> {
+    match period {
+        Period::Hours(h) => submitted + Duration::hours(h),
+        Period::Days(n) => {
+            let local_day = submitted.with_timezone(&almaty()).date_naive();
+            // The starting day is not counted.
+            let mut last_day = local_day + Duration::days(n);
+            while calendar.is_day_off(last_day) {
+                last_day += Duration::days(1);
+            }
+            // 24:00 of the last day is 00:00 of the next.
+            let end = (last_day + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default();
+            almaty()
+                .from_local_datetime(&end)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(submitted)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn almaty_text(t: DateTime<Utc>) -> String {
+        t.with_timezone(&almaty())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    const ANY: Subject = Subject::Other;
+
+    #[test]
+    fn rule_crime_report_24_hours() {
+        let p = period_for(Kind::CrimeReport, Addressee::Investigator, ANY);
+        assert_eq!(p, Period::Hours(24));
+        let d = due(at("2026-11-27T10:00:00+05:00"), p, &Calendar::kazakhstan());
+        assert_eq!(almaty_text(d), "2026-11-28 10:00");
+    }
+
+    #[test]
+    fn rule_petition_3_days_starting_day_not_counted() {
+        let p = period_for(Kind::Petition, Addressee::Investigator, ANY);
+        assert_eq!(p, Period::Days(3));
+        // Submitted Monday 2026-11-23 at 23:59 Almaty: counting starts Tuesday, ends Thursday 24:00.
+        let d = due(at("2026-11-23T23:59:00+05:00"), p, &Calendar::kazakhstan());
+        assert_eq!(almaty_text(d), "2026-11-27 00:00");
+    }
+
+    #[test]
+    fn rule_last_day_off_moves_to_next_working_day() {
+        // Submitted Wednesday 2026-11-25: day 3 is Saturday the 28th → Monday the 30th, 24:00.
+        let d = due(
+            at("2026-11-25T12:00:00+05:00"),
+            Period::Days(3),
+            &Calendar::kazakhstan(),
+        );
+        assert_eq!(almaty_text(d), "2026-12-01 00:00");
+        // A public holiday as the last day: 2026-12-16 (Wednesday) → Thursday 17th.
+        let d = due(
+            at("2026-12-13T09:00:00+05:00"),
+            Period::Days(3),
+            &Calendar::kazakhstan(),
+        );
+        assert_eq!(almaty_text(d), "2026-12-18 00:00");
+    }
+
+    #[test]
+    fn the_local_day_is_almatys_not_utcs() {
+        // 20:00 UTC on the 23rd is already 01:00 on the 24th in Almaty.
+        let d = due(
+            at("2026-11-23T20:00:00Z"),
+            Period::Days(3),
+            &Calendar::kazakhstan(),
+        );
+        assert_eq!(almaty_text(d), "2026-11-28 00:00");
+    }
+
+    #[test]
+    fn rule_complaint_7_days() {
+        let p = period_for(Kind::Complaint, Addressee::Prosecutor, Subject::Other);
+        assert_eq!(p, Period::Days(7));
+        let d = due(at("2026-11-23T10:00:00+05:00"), p, &Calendar::kazakhstan());
+        assert_eq!(almaty_text(d), "2026-12-01 00:00");
+    }
+
+    #[test]
+    fn rule_urgent_complaint_subjects_3_days() {
+        for s in [
+            Subject::Detention,
+            Subject::RecognitionAsSuspect,
+            Subject::Qualification,
+            Subject::SuspensionFromOffice,
+            Subject::SearchOrSeizure,
+            Subject::AssetRestriction,
+        ] {
+            assert_eq!(
+                period_for(Kind::Complaint, Addressee::HeadOfUnit, s),
+                Period::Days(3),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rule_complaint_to_the_investigating_judge_3_days() {
+        assert_eq!(
+            period_for(
+                Kind::Complaint,
+                Addressee::InvestigatingJudge,
+                Subject::Other
+            ),
+            Period::Days(3)
+        );
+    }
+
+    #[test]
+    fn extension_is_15_days() {
+        let d = due(
+            at("2026-11-23T10:00:00+05:00"),
+            EXTENDED_COMPLAINT,
+            &Calendar::kazakhstan(),
+        );
+        assert_eq!(almaty_text(d), "2026-12-09 00:00");
+    }
+
+    #[test]
+    fn calendar_is_data() {
+        let cal = Calendar::parse("# comment\n2026-11-24\n");
+        assert!(cal.is_day_off(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()));
+        assert!(!cal.is_day_off(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()));
+        assert!(cal.is_day_off(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()));
+    }
+}
