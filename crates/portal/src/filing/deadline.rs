@@ -53,8 +53,11 @@ pub enum Period {
     Hours(i64),
 }
 
+/// Whether a rule applies to a filing of this kind, to this addressee, on this subject.
+pub type Applies = fn(Kind, Addressee, Subject) -> bool;
+
 /// The rules, first match wins; each has a test.
-pub const RULES: &[(&str, fn(Kind, Addressee, Subject) -> bool, Period)] = &[
+pub const RULES: &[(&str, Applies, Period)] = &[
     (
         "crime report: registered within 24 hours",
         |k, _, _| k == Kind::CrimeReport,
