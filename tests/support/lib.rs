@@ -348,6 +348,10 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES".into(),
             "1000".into(),
         ));
+        self.env.push((
+            "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".into(),
+            TEST_RECEIPT_KEY.into(),
+        ));
         self
     }
 
@@ -457,6 +461,9 @@ fn agent() -> ureq::Agent {
 
 pub use jaria_test_ca::{KeyAlgorithm, Person, PersonSpec};
 
+/// The suite's receipt signing key (a deployment under test is given the same one).
+pub const TEST_RECEIPT_KEY: &str = "dGVzdHMtb25seS1yZWNlaXB0LWtleS0zMi1ieXRlcyE=";
+
 /// The IIN the suite's admin has; a deployment under test bootstraps it as admin.
 pub const TEST_ADMIN_IIN: &str = "750630300010";
 
@@ -565,6 +572,20 @@ impl<'a> Session<'a> {
 
     pub fn post_json(&self, path: &str, body: &Value) -> Reply {
         self.send_json("POST", path, body)
+    }
+
+    /// Any request with this session's token and the given headers and raw body.
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let bearer = self.bearer();
+        let mut all = vec![("authorization", bearer.as_str())];
+        all.extend_from_slice(headers);
+        self.app.request(method, path, &all, Some(body))
     }
 
     /// `PUT /api/auth/password` with just the new password.

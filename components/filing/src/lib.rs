@@ -1,9 +1,36 @@
-//! `filing` — Filing statements about a criminal offence, petitions and complaints, with attachments.
+//! `filing` — statements about a criminal offence, petitions and complaints, with attachments,
+//! a signed receipt at once, and withdrawal before a decision.
 
+mod attachments;
+mod submit;
+
+use jaria_portal::ApiError;
+use jaria_portal::http::{Method, Reply};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("filing", &req, |_method, _path| None)
+    jaria_portal::http::serve("filing", &req, |method, path| route(&req, method, path))
+}
+
+fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    if path == "/health" {
+        return None;
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let allow = |a: &'static str| Err(ApiError::MethodNotAllowed { allow: a });
+    Some(match (method, segments.as_slice()) {
+        (Method::Post, [""]) => submit::create(req),
+        (_, [""]) => allow("POST"),
+        (Method::Post, ["attachments"]) => attachments::upload(req),
+        (_, ["attachments"]) => allow("POST"),
+        (Method::Post, ["receipts", "verify"]) => submit::verify_receipt(req),
+        (_, ["receipts", "verify"]) => allow("POST"),
+        (Method::Get, [id, "receipt"]) => submit::receipt(req, id),
+        (_, [_, "receipt"]) => allow("GET"),
+        (Method::Post, [id, "withdraw"]) => submit::withdraw(req, id),
+        (_, [_, "withdraw"]) => allow("POST"),
+        _ => Err(ApiError::NotFound),
+    })
 }

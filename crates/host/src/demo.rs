@@ -70,6 +70,21 @@ pub fn trust_anchor(state_dir: &Path) -> Option<String> {
     std::fs::read_to_string(demo_dir(state_dir).join("ca.pem")).ok()
 }
 
+/// The demo's receipt signing key (base64 of a 32-byte seed), made once per state dir.
+pub fn receipt_key(state_dir: &Path) -> anyhow::Result<String> {
+    let path = demo_dir(state_dir).join("receipt-signing.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().to_owned());
+    }
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    use base64::Engine as _;
+    let key = base64::engine::general_purpose::STANDARD.encode(seed);
+    std::fs::create_dir_all(demo_dir(state_dir))?;
+    write_private(&path, &key)?;
+    Ok(key)
+}
+
 /// Seeds the demo once; later calls find it and only print the guide again.
 pub fn seed(state_dir: &Path) -> anyhow::Result<()> {
     let dir = demo_dir(state_dir);

@@ -179,6 +179,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         if let Some(ca) = jaria_host::demo::trust_anchor(&state_dir) {
             variable_fallbacks.push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".to_owned(), ca));
         }
+        variable_fallbacks.push((
+            "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".to_owned(),
+            jaria_host::demo::receipt_key(&state_dir)?,
+        ));
     }
     let cache_dir = args
         .cache_dir

@@ -2,3 +2,4 @@
 //! be answered.
 
 pub mod deadline;
+pub mod receipt;

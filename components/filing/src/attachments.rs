@@ -1,0 +1,66 @@
+//! Uploading a file to attach to a filing: PDF, PNG or JPEG, checked by content, ≤ 10 MiB.
+
+use jaria_portal::auth;
+use jaria_portal::db::{Db, int, text};
+use jaria_portal::http::Reply;
+use jaria_portal::{ApiError, audit, clock, documents, random};
+
+pub fn upload(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    let declared = req
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(
+        declared.as_str(),
+        "application/pdf" | "image/png" | "image/jpeg"
+    ) {
+        return Err(ApiError::UnsupportedMediaType(
+            "Attachments must be PDF, PNG or JPEG.".into(),
+        ));
+    }
+    let bytes = req.body();
+    let actual = documents::validate("body", bytes)?;
+    if actual != declared {
+        return Err(ApiError::invalid(
+            "body",
+            "content_type_mismatch",
+            "The file's content does not match its declared type.",
+        ));
+    }
+    let id = random::id()?;
+    let now = clock::now();
+    let db = Db::open()?;
+    let sha = db.transaction(|db| {
+        let sha = documents::store(db, bytes, actual, &clock::rfc3339(now))?;
+        db.exec(
+            "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                text(&id),
+                text(&me.iin),
+                text(&sha),
+                int(bytes.len() as i64),
+                text(actual),
+                int(now.timestamp()),
+            ],
+        )?;
+        audit::record(
+            db,
+            &me.actor(),
+            "attachment_uploaded",
+            &format!("attachment:{id}"),
+            serde_json::json!({ "sha256": sha }),
+        )?;
+        Ok(sha)
+    })?;
+    Reply::json(
+        201,
+        &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": actual }),
+    )
+}

@@ -1,0 +1,496 @@
+//! Submitting a filing with its receipt, idempotently; the receipt again; verifying one;
+//! withdrawing before a decision.
+
+use jaria_portal::auth::{self, Principal};
+use jaria_portal::case::ErdrNumber;
+use jaria_portal::case::store;
+use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::filing::deadline::{self, Addressee, Calendar, Kind, Subject};
+use jaria_portal::filing::receipt::{self, Summary};
+use jaria_portal::http::{Reply, json_body, parse_json};
+use jaria_portal::iin::Iin;
+use jaria_portal::{ApiError, audit, clock, config};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+const MAX_ATTACHMENTS: usize = 10;
+const MAX_TEXT_CHARS: usize = 20_000;
+/// Unattached uploads older than this cannot be attached any more.
+const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFiling {
+    kind: String,
+    #[serde(default)]
+    erdr_number: Option<String>,
+    #[serde(default)]
+    on_behalf_of_iin: Option<String>,
+    #[serde(default)]
+    addressee: Option<String>,
+    #[serde(default)]
+    subject: Option<String>,
+    #[serde(default)]
+    challenged_decision_id: Option<i64>,
+    text: String,
+    #[serde(default)]
+    attachments: Vec<String>,
+}
+
+fn parse_kind(text: &str) -> Option<Kind> {
+    match text {
+        "crime_report" => Some(Kind::CrimeReport),
+        "petition" => Some(Kind::Petition),
+        "complaint" => Some(Kind::Complaint),
+        _ => None,
+    }
+}
+
+fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<(Addressee, &'static str), ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "addressee",
+            "invalid_addressee",
+            "This addressee cannot receive this kind of filing.",
+        )
+    };
+    match (kind, text) {
+        (Kind::CrimeReport, None) => Ok((Addressee::Investigator, "registry")),
+        (Kind::Petition, None | Some("investigator")) => {
+            Ok((Addressee::Investigator, "investigator"))
+        }
+        (Kind::Complaint, Some("head_of_unit")) => Ok((Addressee::HeadOfUnit, "head_of_unit")),
+        (Kind::Complaint, Some("prosecutor")) => Ok((Addressee::Prosecutor, "prosecutor")),
+        (Kind::Complaint, Some("investigating_judge")) => {
+            Ok((Addressee::InvestigatingJudge, "investigating_judge"))
+        }
+        (Kind::Complaint, None) => Err(ApiError::invalid(
+            "addressee",
+            "required",
+            "Name whom the complaint is to.",
+        )),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_subject(kind: Kind, text: Option<&str>) -> Result<(Subject, &'static str), ApiError> {
+    let subject = match text {
+        None | Some("other") => (Subject::Other, "other"),
+        Some("detention") => (Subject::Detention, "detention"),
+        Some("recognition_as_suspect") => (Subject::RecognitionAsSuspect, "recognition_as_suspect"),
+        Some("qualification") => (Subject::Qualification, "qualification"),
+        Some("suspension_from_office") => (Subject::SuspensionFromOffice, "suspension_from_office"),
+        Some("search_or_seizure") => (Subject::SearchOrSeizure, "search_or_seizure"),
+        Some("asset_restriction") => (Subject::AssetRestriction, "asset_restriction"),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "subject",
+                "invalid_subject",
+                "Not a complaint subject.",
+            ));
+        }
+    };
+    if kind != Kind::Complaint && subject.0 != Subject::Other {
+        return Err(ApiError::invalid(
+            "subject",
+            "not_allowed",
+            "Only a complaint has a subject.",
+        ));
+    }
+    Ok(subject)
+}
+
+fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
+    let key = req
+        .header("idempotency-key")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .trim();
+    let ok = !key.is_empty()
+        && key.len() <= 128
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if ok {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::BadRequest(
+            "An Idempotency-Key header (1 to 128 letters, digits, '-', '_', '.', ':') is required."
+                .into(),
+        ))
+    }
+}
+
+fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
+    let seed = config::optional("receipt_signing_key").unwrap_or_default();
+    if seed.trim().is_empty() {
+        return Err(ApiError::Unavailable(
+            "receipt_signing_key is not configured".into(),
+        ));
+    }
+    receipt::signing_key(&seed).map_err(|e| ApiError::Unavailable(e.to_string()))
+}
+
+/// The filing as stored, and its receipt summary.
+struct Stored {
+    summary: Summary,
+    signature: String,
+    state: String,
+    filer_iin: String,
+    on_behalf_of_iin: Option<String>,
+    case_id: Option<i64>,
+}
+
+const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, f.on_behalf_of_iin, c.erdr_number, \
+     f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.state, f.case_id, f.request_sha256";
+
+fn load(
+    db: &Db,
+    condition: &str,
+    params: &[SqlValue],
+) -> Result<Option<(Stored, String)>, ApiError> {
+    let Some(row) = db.one(
+        &format!("SELECT {FILING_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE {condition}"),
+        params,
+    )?
+    else {
+        return Ok(None);
+    };
+    let id = col_int(&row, 0)?;
+    let attachments = db.query(
+        "SELECT sha256 FROM attachments WHERE filing_id = ? ORDER BY sha256",
+        &[int(id)],
+    )?;
+    let stored = Stored {
+        summary: Summary {
+            id,
+            registration_number: col_text(&row, 1)?,
+            kind: col_text(&row, 2)?,
+            filer_iin: col_text(&row, 3)?,
+            on_behalf_of_iin: col_opt_text(&row, 4),
+            erdr_number: col_opt_text(&row, 5),
+            submitted_at: col_text(&row, 6)?,
+            due_at: clock::rfc3339(clock::from_unix(col_int(&row, 7)?)),
+            content_sha256: col_text(&row, 8)?,
+            attachments_sha256: attachments
+                .rows
+                .iter()
+                .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
+                .collect(),
+        },
+        signature: col_text(&row, 9)?,
+        state: col_text(&row, 10)?,
+        filer_iin: col_text(&row, 3)?,
+        on_behalf_of_iin: col_opt_text(&row, 4),
+        case_id: row.get::<i64>(11),
+    };
+    Ok(Some((stored, col_text(&row, 12)?)))
+}
+
+fn acknowledgement(stored: &Stored, key: &ed25519_dalek::SigningKey) -> Result<Reply, ApiError> {
+    let s = &stored.summary;
+    Reply::json(
+        201,
+        &serde_json::json!({
+            "id": s.id, "registration_number": s.registration_number, "kind": s.kind,
+            "submitted_at": s.submitted_at, "due_at": s.due_at, "content_sha256": s.content_sha256,
+            "receipt": stored.signature, "receipt_summary": s, "public_key": receipt::public_key(key),
+        }),
+    )
+}
+
+pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    let key = idempotency_key(req)?;
+    let request_sha = hex::encode(Sha256::digest(req.body()));
+    let signing = signing_key()?;
+    let body: NewFiling = json_body(req)?;
+    let db = Db::open()?;
+    // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
+    let stored = db.transaction(|db| {
+        if let Some((stored, previous_sha)) = load(
+            db,
+            "f.filer_iin = ? AND f.idempotency_key = ?",
+            &[text(&me.iin), text(&key)],
+        )? {
+            return if previous_sha == request_sha {
+                Ok(stored)
+            } else {
+                Err(ApiError::invalid(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used with a different request.",
+                ))
+            };
+        }
+        submit(db, &me, &body, &key, &request_sha, &signing)
+    })?;
+    acknowledgement(&stored, &signing)
+}
+
+fn submit(
+    db: &Db,
+    me: &Principal,
+    body: &NewFiling,
+    key: &str,
+    request_sha: &str,
+    signing: &ed25519_dalek::SigningKey,
+) -> Result<Stored, ApiError> {
+    let kind = parse_kind(&body.kind).ok_or_else(|| {
+        ApiError::invalid(
+            "kind",
+            "invalid_kind",
+            "One of crime_report, petition, complaint.",
+        )
+    })?;
+    let (addressee, addressee_name) = parse_addressee(kind, body.addressee.as_deref())?;
+    let (subject, subject_name) = parse_subject(kind, body.subject.as_deref())?;
+    let text_body = body.text.trim();
+    if text_body.is_empty() || text_body.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::invalid(
+            "text",
+            "invalid_length",
+            "Write 1 to 20000 characters.",
+        ));
+    }
+    if body.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::invalid(
+            "attachments",
+            "too_many",
+            "At most 10 attachments.",
+        ));
+    }
+    let on_behalf = body
+        .on_behalf_of_iin
+        .as_deref()
+        .map(|i| {
+            Iin::parse(i.trim())
+                .map_err(|e| ApiError::invalid("on_behalf_of_iin", "invalid_iin", &e.to_string()))
+        })
+        .transpose()?;
+
+    // Petitions and complaints: only within a case I am confirmed on (else 404, as for a case
+    // that does not exist), and on someone's behalf only if I act for them there.
+    let case = match (kind, &body.erdr_number) {
+        (Kind::CrimeReport, None) => None,
+        (Kind::CrimeReport, Some(_)) => {
+            return Err(ApiError::invalid(
+                "erdr_number",
+                "not_allowed",
+                "A statement about an offence needs no case.",
+            ));
+        }
+        (_, None) => {
+            return Err(ApiError::invalid(
+                "erdr_number",
+                "required",
+                "Name the case.",
+            ));
+        }
+        (_, Some(erdr)) => {
+            let erdr = ErdrNumber::parse(erdr.trim()).map_err(|e| {
+                ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
+            })?;
+            let (case, mine) = store::case_for_participant(db, me, erdr.as_str())?;
+            if let Some(principal) = &on_behalf
+                && !mine.iter().any(|p| {
+                    p.status.acts_for_another()
+                        && p.represented_iin.as_deref() == Some(principal.as_str())
+                })
+            {
+                return Err(ApiError::invalid(
+                    "on_behalf_of_iin",
+                    "not_represented",
+                    "You do not act for this person in this case.",
+                ));
+            }
+            Some(case)
+        }
+    };
+    if on_behalf.is_some() && case.is_none() {
+        return Err(ApiError::invalid(
+            "on_behalf_of_iin",
+            "not_allowed",
+            "Only petitions and complaints are filed on someone's behalf.",
+        ));
+    }
+    if let Some(decision) = body.challenged_decision_id {
+        let in_case = match &case {
+            Some(c) if kind == Kind::Complaint => db
+                .one(
+                    "SELECT 1 FROM decisions WHERE id = ? AND case_id = ?",
+                    &[int(decision), int(c.id)],
+                )?
+                .is_some(),
+            _ => false,
+        };
+        if !in_case {
+            return Err(ApiError::invalid(
+                "challenged_decision_id",
+                "unknown_decision",
+                "A complaint may name a decision of its case.",
+            ));
+        }
+    }
+
+    // The attachments: mine, not yet attached, not expired.
+    let now = clock::now();
+    let mut attachment_shas = Vec::new();
+    for id in &body.attachments {
+        let row = db
+            .one(
+                "SELECT sha256 FROM attachments WHERE id = ? AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
+                &[text(id), text(&me.iin), int(now.timestamp() - ATTACHMENT_TTL_SECS)],
+            )?
+            .ok_or_else(|| ApiError::invalid("attachments", "unknown_attachment", "An attachment is unknown, expired or already used."))?;
+        attachment_shas.push(col_text(&row, 0)?);
+    }
+    attachment_shas.sort();
+
+    let content = serde_json::json!({
+        "kind": body.kind, "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()),
+        "on_behalf_of_iin": on_behalf.as_ref().map(|i| i.as_str()), "addressee": addressee_name,
+        "subject": subject_name, "challenged_decision_id": body.challenged_decision_id,
+        "text": text_body, "attachments_sha256": attachment_shas,
+    });
+    let content_sha = hex::encode(Sha256::digest(content.to_string().as_bytes()));
+    let due = deadline::due(
+        now,
+        deadline::period_for(kind, addressee, subject),
+        &Calendar::kazakhstan(),
+    );
+    let submitted_at = clock::rfc3339(now);
+    let row = db
+        .one(
+            "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id, addressee, subject,
+                 challenged_decision_id, body, state, submitted_at, submitted_unix, due_unix, content_sha256, receipt,
+                 idempotency_key, request_sha256)
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?) RETURNING id",
+            &[
+                text(format!("{}:{key}", me.iin)), text(&body.kind), text(&me.iin), opt_text(on_behalf.as_ref().map(|i| i.as_str())),
+                case.as_ref().map(|c| int(c.id)).unwrap_or(SqlValue::Null), text(addressee_name), text(subject_name),
+                body.challenged_decision_id.map(int).unwrap_or(SqlValue::Null), text(text_body), text(&submitted_at),
+                int(now.timestamp()), int(due.timestamp()), text(&content_sha), text(key), text(request_sha),
+            ],
+        )?
+        .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+    let id = col_int(&row, 0)?;
+    let letter = match kind {
+        Kind::CrimeReport => "S",
+        Kind::Petition => "P",
+        Kind::Complaint => "C",
+    };
+    let registration_number = format!("{}-{letter}-{id:07}", now.format("%Y"));
+    for attachment in &body.attachments {
+        db.exec(
+            "UPDATE attachments SET filing_id = ? WHERE id = ?",
+            &[int(id), text(attachment)],
+        )?;
+    }
+    let summary = Summary {
+        id,
+        registration_number: registration_number.clone(),
+        kind: body.kind.clone(),
+        filer_iin: me.iin.clone(),
+        on_behalf_of_iin: on_behalf.as_ref().map(|i| i.as_str().to_owned()),
+        erdr_number: case.as_ref().map(|c| c.erdr_number.clone()),
+        submitted_at: submitted_at.clone(),
+        due_at: clock::rfc3339(due),
+        content_sha256: content_sha,
+        attachments_sha256: attachment_shas,
+    };
+    let signature = receipt::sign(signing, &summary);
+    db.exec(
+        "UPDATE filings SET registration_number = ?, receipt = ? WHERE id = ?",
+        &[text(&registration_number), text(&signature), int(id)],
+    )?;
+    db.exec(
+        "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'submitted', ?)",
+        &[int(id), text(&submitted_at), text(&me.iin)],
+    )?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "filing_submitted",
+        &format!("filing:{id}"),
+        case.as_ref().map(|c| c.id),
+        serde_json::json!({ "kind": body.kind }),
+    )?;
+    Ok(Stored {
+        summary,
+        signature,
+        state: "submitted".into(),
+        filer_iin: me.iin.clone(),
+        on_behalf_of_iin: on_behalf.map(|i| i.as_str().to_owned()),
+        case_id: case.map(|c| c.id),
+    })
+}
+
+/// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.
+fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let (stored, _) = load(db, "f.id = ?", &[int(id)])?.ok_or(ApiError::NotFound)?;
+    if stored.filer_iin == me.iin || stored.on_behalf_of_iin.as_deref() == Some(me.iin.as_str()) {
+        Ok(stored)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
+pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    let signing = signing_key()?;
+    let db = Db::open()?;
+    let stored = mine(&db, &me, id)?;
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "summary": stored.summary, "signature": stored.signature,
+            "public_key": receipt::public_key(&signing), "algorithm": "Ed25519",
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    summary: Summary,
+    signature: String,
+}
+
+/// Anyone may check a receipt: it proves only what the summary says.
+pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let body: VerifyRequest = if req.body().is_empty() {
+        return Err(ApiError::BadRequest(
+            "Send the receipt's summary and signature.".into(),
+        ));
+    } else {
+        parse_json(req.body())?
+    };
+    let signing = signing_key()?;
+    let valid = receipt::verify(&signing.verifying_key(), &body.summary, &body.signature);
+    Reply::json(200, &serde_json::json!({ "valid": valid }))
+}
+
+pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
+    let me = auth::authenticate(req)?;
+    let db = Db::open()?;
+    let state = db.transaction(|db| {
+        let stored = mine(db, &me, id)?;
+        if stored.filer_iin != me.iin {
+            return Err(ApiError::Forbidden);
+        }
+        if matches!(stored.state.as_str(), "decided" | "withdrawn" | "refused" | "forwarded") {
+            return Err(ApiError::Conflict(format!("The filing is already {}.", stored.state)));
+        }
+        let now = clock::rfc3339(clock::now());
+        db.exec("UPDATE filings SET state = 'withdrawn' WHERE id = ?", &[int(stored.summary.id)])?;
+        db.exec(
+            "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'withdrawn', ?)",
+            &[int(stored.summary.id), text(&now), text(&me.iin)],
+        )?;
+        audit::record_for_case(db, &me.actor(), "filing_withdrawn", &format!("filing:{}", stored.summary.id), stored.case_id, serde_json::json!({}))?;
+        Ok("withdrawn")
+    })?;
+    Reply::json(200, &serde_json::json!({ "state": state }))
+}
