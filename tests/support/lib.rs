@@ -42,6 +42,12 @@ fn ensure_built() {
                 .unwrap_or_else(|e| panic!("cannot run cargo {args:?}: {e}"));
             assert!(status.success(), "cargo {args:?} failed: {status}");
         };
+        // Machines where rustup does not add toolchain-file targets by itself still get it.
+        let _ = Command::new("rustup")
+            .args(["target", "add", "wasm32-wasip2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         run(&[
             "build",
             "--target",
