@@ -318,8 +318,14 @@ fn wrong_password_and_unknown_iin_look_the_same() {
         );
         (r, started.elapsed())
     };
-    let (wrong, wrong_time) = attempt(&iin);
-    let (unknown, unknown_time) = attempt(&random_iin());
+    // Two attempts each (four failures stay under the lock-out), the faster of each pair, so one
+    // scheduling hiccup on a busy machine does not decide the comparison.
+    let (wrong, first_wrong) = attempt(&iin);
+    let (_, second_wrong) = attempt(&iin);
+    let (unknown, first_unknown) = attempt(&random_iin());
+    let (_, second_unknown) = attempt(&random_iin());
+    let wrong_time = first_wrong.min(second_wrong);
+    let unknown_time = first_unknown.min(second_unknown);
     wrong.assert_problem(401);
     unknown.assert_problem(401);
     assert_eq!(wrong.body, unknown.body);
@@ -595,14 +601,16 @@ fn sessions_expire_when_idle_and_at_the_end_of_their_lifetime() {
 
     let short = TestApp::builder()
         .portal()
-        .env("SPIN_VARIABLE_SESSION_LIFETIME_SECS", "3")
+        .env("SPIN_VARIABLE_SESSION_LIFETIME_SECS", "4")
         .start();
     let session = short.sign_in(&person("B"));
-    // Activity does not extend the absolute lifetime.
-    for _ in 0..3 {
+    let started = Instant::now();
+    // Activity within the lifetime does not extend it.
+    assert_eq!(session.get("/api/auth/me").status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    if started.elapsed() < std::time::Duration::from_millis(3500) {
         assert_eq!(session.get("/api/auth/me").status, 200);
-        std::thread::sleep(std::time::Duration::from_millis(800));
     }
-    std::thread::sleep(std::time::Duration::from_millis(1000));
+    std::thread::sleep(std::time::Duration::from_millis(5000).saturating_sub(started.elapsed()));
     session.get("/api/auth/me").assert_problem(401);
 }
