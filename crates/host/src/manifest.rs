@@ -70,6 +70,8 @@ pub struct Application {
 #[serde(deny_unknown_fields)]
 pub struct AppVariable {
     #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
     pub default: Option<String>,
     #[serde(default)]
     pub required: bool,
@@ -216,10 +218,10 @@ impl Manifest {
         }
         for (name, var) in &raw.variables {
             check_variable_name(name).map_err(|m| invalid(format!("variables.{name}"), m))?;
-            if var.required && var.default.is_some() {
+            if var.required == var.default.is_some() {
                 return Err(invalid(
                     format!("variables.{name}"),
-                    "a variable cannot be both `required` and have a `default`".into(),
+                    "a variable needs exactly one of `required = true` or a `default`".into(),
                 ));
             }
         }
@@ -407,6 +409,21 @@ watch = ["src/**/*.rs"]
         let text = GOOD.replace("{{ secret_key }}", "{{ other }}");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("component.api.variables.key"), "{err}");
+    }
+
+    #[test]
+    fn variables_need_a_default_or_required_and_may_be_described() {
+        let text = GOOD.replace(
+            "greeting = { default = \"hi\" }",
+            "greeting = { default = \"hi\", description = \"how to greet\" }",
+        );
+        assert!(parse(&text).is_ok());
+        let text = GOOD.replace(
+            "greeting = { default = \"hi\" }",
+            "greeting = { secret = true }",
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("variables.greeting"), "{err}");
     }
 
     #[test]
