@@ -27,6 +27,18 @@ pub fn external_base_url() -> Option<String> {
         .map(|u| u.trim_end_matches('/').to_owned())
 }
 
+/// Skips the calling test when the suite targets a deployment (`JARIA_BASE_URL`): for tests
+/// that need a host of their own (the probe fixture, extra flags, the state files).
+#[macro_export]
+macro_rules! local_only {
+    () => {
+        if $crate::external_base_url().is_some() {
+            eprintln!("skipped: needs a host of its own");
+            return;
+        }
+    };
+}
+
 /// Builds the host and every Wasm component once per test binary. Cargo's own lock makes
 /// concurrent test binaries wait for each other rather than race.
 fn ensure_built() {

@@ -477,9 +477,7 @@ fn nobody_outside_the_case_learns_anything() {
 
 #[test]
 fn the_flow_works_with_the_demo_data() {
-    if jaria_tests::external_base_url().is_some() {
-        return;
-    }
+    jaria_tests::local_only!();
     let app = TestApp::builder().arg("--demo").start();
     let demo = app.state_dir().join("demo");
     let person = |key: &str| {
@@ -500,9 +498,7 @@ fn the_flow_works_with_the_demo_data() {
 
 #[test]
 fn seeded_cases_at_volume_are_served_with_cursor_pagination() {
-    if jaria_tests::external_base_url().is_some() {
-        return;
-    }
+    jaria_tests::local_only!();
     let dir = tempfile::tempdir().expect("temp dir");
     let status = jaria_tests::jaria_command()
         .args(["seed", "--cases", "3000", "--state-dir"])

@@ -3,17 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use jaria_tests::{TestApp, external_base_url, workspace_root};
-
-/// Host tests are meaningless against an external deployment.
-macro_rules! local_only {
-    () => {
-        if external_base_url().is_some() {
-            eprintln!("skipped: JARIA_BASE_URL targets a deployment without the probe fixture");
-            return;
-        }
-    };
-}
+use jaria_tests::{TestApp, local_only, workspace_root};
 
 fn fixture() -> TestApp {
     TestApp::builder().fixture().start()

@@ -5,18 +5,9 @@
 use std::time::Instant;
 
 use jaria_tests::{
-    KeyAlgorithm, PersonSpec, Session, Signing, TEST_ADMIN_IIN, TestApp, external_base_url, issue,
-    person, random_iin,
+    KeyAlgorithm, PersonSpec, Session, Signing, TEST_ADMIN_IIN, TestApp, issue, local_only, person,
+    random_iin,
 };
-
-macro_rules! local_only {
-    () => {
-        if external_base_url().is_some() {
-            eprintln!("skipped: needs a host of its own");
-            return;
-        }
-    };
-}
 
 fn error_code(reply: &jaria_tests::Reply) -> String {
     reply.json()["errors"][0]["code"]

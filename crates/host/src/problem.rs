@@ -14,8 +14,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn not_found(path: &str) -> Self {
-        let _ = path;
+    pub fn not_found() -> Self {
         Self {
             status: 404,
             title: "Not Found",

@@ -236,10 +236,10 @@ impl App {
     ) -> hyper::Response<HyperOutgoingBody> {
         let path = req.uri().path().to_owned();
         let Some(route) = self.router.route(&path) else {
-            return Problem::not_found(&path).response();
+            return Problem::not_found().response();
         };
         let Some(component) = self.components.get(&route.component) else {
-            return Problem::not_found(&path).response();
+            return Problem::not_found().response();
         };
 
         // Headers starting `spin-` are the host's word to the component: never the client's.

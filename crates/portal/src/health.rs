@@ -43,9 +43,8 @@ pub fn check(component: &'static str) -> Result<Reply, ApiError> {
     storage::kv_set(&store, &key, wrote.as_bytes())?;
     let read_back = storage::kv_get(&store, &key)?.as_deref() == Some(wrote.as_bytes());
 
-    let db = storage::db()?;
-    let result = storage::query(
-        &db,
+    let db = crate::db::Db::open()?;
+    let result = db.query(
         "SELECT count(*) FROM schema_migrations WHERE version > ?",
         &[Value::Integer(0)],
     )?;
