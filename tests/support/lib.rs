@@ -3,6 +3,8 @@
 //! running deployment instead, so the same journeys check real Spin. Tests of the host itself
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
+pub mod world;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -560,6 +562,11 @@ impl<'a> Session<'a> {
             session_id: field("session_id"),
             cookie: reply.header("set-cookie").unwrap_or("").to_owned(),
         }
+    }
+
+    /// The app this session talks to (for its log when something fails).
+    pub fn app(&self) -> &'a TestApp {
+        self.app
     }
 
     fn bearer(&self) -> String {

@@ -1,12 +1,12 @@
 //! Filing as a participant lives it: a statement, a petition, a complaint, each with a signed
-//! receipt at once, the same answer for a retried request, and the status to follow.
+//! receipt at once, the same answer for a retried request, and the status to follow; and the
+//! officer's side: the queue, the answer, extensions, and the notices that reach the filer.
 
+use base64::Engine as _;
 use jaria_portal::filing::deadline::{self, Addressee, Calendar, Kind, Subject};
-use jaria_tests::{PersonSpec, Session, TEST_ADMIN_IIN, TestApp, issue, person, random_iin};
+use jaria_tests::world::{PDF, decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::{Session, TEST_ADMIN_IIN, TestApp, person, random_iin};
 use serde_json::{Value, json};
-
-const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn file(session: &Session<'_>, key: &str, body: &Value) -> jaria_tests::Reply {
     session.request_with(
@@ -29,6 +29,11 @@ fn upload(session: &Session<'_>, content_type: &str, bytes: &[u8]) -> jaria_test
     )
 }
 
+/// A police organ to send statements to, made by the test admin.
+fn police(app: &TestApp) -> i64 {
+    organ(&signed_in(app, TEST_ADMIN_IIN, "ADMIN"), "Police")
+}
+
 fn expected_due(submitted_at: &str, kind: Kind, addressee: Addressee, subject: Subject) -> String {
     let submitted = chrono::DateTime::parse_from_rfc3339(submitted_at)
         .expect("time")
@@ -44,6 +49,7 @@ fn expected_due(submitted_at: &str, kind: Kind, addressee: Addressee, subject: S
 #[test]
 fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
     let app = TestApp::portal();
+    let organ_id = police(&app);
     let me = app.sign_in(&person("APPLICANT"));
     let attachment = upload(&me, "application/pdf", PDF);
     assert_eq!(attachment.status, 201, "{}", attachment.text());
@@ -51,7 +57,7 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
     let filed = file(
         &me,
         "report-1",
-        &json!({"kind": "crime_report", "text": "My car was stolen.", "attachments": [attachment_id]}),
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "My car was stolen.", "attachments": [attachment_id]}),
     );
     if filed.status != 201 {
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -100,7 +106,7 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
     file(
         &me,
         "report-2",
-        &json!({"kind": "crime_report", "text": "Again", "attachments": [attachment.json()["id"]]}),
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Again", "attachments": [attachment.json()["id"]]}),
     )
     .assert_problem(422);
 }
@@ -108,8 +114,9 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
 #[test]
 fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     let app = std::sync::Arc::new(TestApp::portal());
+    let organ_id = police(&app);
     let me = app.sign_in(&person("A"));
-    let body = json!({"kind": "crime_report", "text": "Retried."});
+    let body = json!({"kind": "crime_report", "organ_id": organ_id, "text": "Retried."});
     let first = file(&me, "same-key", &body).json();
     let second = file(&me, "same-key", &body).json();
     assert_eq!(first["id"], second["id"]);
@@ -117,7 +124,7 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     file(
         &me,
         "same-key",
-        &json!({"kind": "crime_report", "text": "Different."}),
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Different."}),
     )
     .assert_problem(422);
     file(&me, "", &body).assert_problem(400);
@@ -136,7 +143,7 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
                         ("content-type", "application/json"),
                     ],
                     Some(
-                        json!({"kind": "crime_report", "text": "In parallel."})
+                        json!({"kind": "crime_report", "organ_id": organ_id, "text": "In parallel."})
                             .to_string()
                             .as_bytes(),
                     ),
@@ -162,21 +169,10 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
 #[test]
 fn petitions_and_complaints_only_in_a_case_i_am_confirmed_on_with_their_deadlines() {
     let app = TestApp::portal();
-    let admin = app.sign_in(&issue(PersonSpec::new(TEST_ADMIN_IIN, "ADMIN")));
-    let organ = admin
-        .post_json(
-            "/api/officer/admin/organs",
-            &json!({"name": format!("Police {}", random_iin()), "region": "Almaty"}),
-        )
-        .json()["id"]
-        .clone();
-    let lead_iin = random_iin();
-    admin.post_json(
-        "/api/officer/admin/officers",
-        &json!({"iin": lead_iin, "full_name": "LEAD", "role": "investigator", "organ_id": organ}),
-    );
-    let lead = app.sign_in(&issue(PersonSpec::new(&lead_iin, "LEAD")));
-    let erdr = format!("2675{:011}", rand_number());
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let organ_id = organ(&admin, "Police");
+    let (_, lead) = officer(&app, &admin, "investigator", organ_id);
+    let erdr = random_erdr();
     assert_eq!(
         lead.post_json(
             "/api/officer/cases",
@@ -190,21 +186,8 @@ fn petitions_and_complaints_only_in_a_case_i_am_confirmed_on_with_their_deadline
         json!({"kind": "petition", "erdr_number": erdr, "text": "Please question the witness."});
     // Not yet confirmed: the case does not exist for me.
     file(&victim, "p-early", &petition).assert_problem(404);
-    let request = victim
-        .post_json(
-            "/api/cases/access-requests",
-            &json!({"erdr_number": erdr, "procedural_status": "victim"}),
-        )
-        .json();
-    let id = request["id"].as_i64().expect("id");
-    assert_eq!(
-        lead.post_json(
-            &format!("/api/officer/access-requests/{id}/decision"),
-            &json!({"decision": "confirm"})
-        )
-        .status,
-        200
-    );
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
 
     let filed = file(&victim, "p-1", &petition).json();
     assert_eq!(
@@ -311,7 +294,722 @@ fn attachments_of_the_wrong_type_or_size_are_refused() {
     );
 }
 
-fn rand_number() -> u64 {
-    use rand::Rng;
-    rand::thread_rng().gen_range(0..100_000_000_000)
+/// A case with its officers and a confirmed victim, for the officer's side of filings.
+struct Desk<'a> {
+    erdr: String,
+    police: i64,
+    admin: Session<'a>,
+    lead: Session<'a>,
+    head: Session<'a>,
+    prosecutor: Session<'a>,
+    stranger_officer: Session<'a>,
+    victim: Session<'a>,
+}
+
+fn desk(app: &TestApp) -> Desk<'_> {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let prosecutors = organ(&admin, "Prosecutor's office");
+    let other = organ(&admin, "Other police");
+    let (_, lead) = officer(app, &admin, "investigator", police);
+    let (_, head) = officer(app, &admin, "head_of_unit", police);
+    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
+    let (_, stranger_officer) = officer(app, &admin, "investigator", other);
+    let erdr = random_erdr();
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"],
+                "prosecutor_iin": prosecutor_iin}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let victim = signed_in(app, &random_iin(), "VICTIM");
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+    Desk {
+        erdr,
+        police,
+        admin,
+        lead,
+        head,
+        prosecutor,
+        stranger_officer,
+        victim,
+    }
+}
+
+fn filed(session: &Session<'_>, body: &Value) -> i64 {
+    let r = file(session, &random_iin(), body);
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_i64().expect("filing id")
+}
+
+fn answer(officer: &Session<'_>, id: i64, body: &Value) -> jaria_tests::Reply {
+    officer.post_json(&format!("/api/officer/filings/{id}/decision"), body)
+}
+
+fn queue_ids(officer: &Session<'_>, query: &str) -> Vec<i64> {
+    let r = officer.get(&format!("/api/officer/filings{query}"));
+    assert_eq!(r.status, 200, "{}\n{}", r.text(), officer.app().log());
+    r.json()["filings"]
+        .as_array()
+        .expect("filings")
+        .iter()
+        .filter_map(|f| f["id"].as_i64())
+        .collect()
+}
+
+fn notifications(session: &Session<'_>) -> Value {
+    let r = session.get("/api/status/notifications");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()
+}
+
+/// The notices of one kind about one filing, oldest first.
+fn filing_events_notified(session: &Session<'_>, filing: i64) -> Vec<String> {
+    let mut events: Vec<String> = notifications(session)["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|n| n["kind"] == "filing_updated" && n["payload"]["filing_id"] == filing)
+        .map(|n| {
+            n["payload"]["event"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    events.reverse();
+    events
+}
+
+fn timeline_events(session: &Session<'_>, filing: i64) -> Vec<String> {
+    let r = session.get(&format!("/api/status/filings/{filing}"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    // The victim learnt of the confirmation.
+    let feed = notifications(&d.victim);
+    assert!(
+        feed["notifications"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|n| n["kind"] == "access_request_decided" && n["payload"]["state"] == "confirmed"),
+        "{feed}"
+    );
+    let attachment = upload(&d.victim, "application/pdf", PDF).json();
+    let petition = filed(
+        &d.victim,
+        &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Please order an examination.",
+                "attachments": [attachment["id"]]}),
+    );
+    // Only the lead officer receives it; to the others it does not exist.
+    assert!(queue_ids(&d.lead, "").contains(&petition));
+    assert!(!queue_ids(&d.head, "").contains(&petition));
+    for other in [&d.head, &d.prosecutor, &d.stranger_officer] {
+        other
+            .get(&format!("/api/officer/filings/{petition}"))
+            .assert_problem(404);
+        answer(
+            other,
+            petition,
+            &json!({"outcome": "granted", "reasoning": "x"}),
+        )
+        .assert_problem(404);
+    }
+    d.victim
+        .get(&format!("/api/officer/filings/{petition}"))
+        .assert_problem(403);
+    // The combined queue lists it next to access requests.
+    let combined = d.lead.get("/api/officer/queue").json();
+    assert!(
+        combined["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["kind"] == "filing" && i["id"] == petition),
+        "{combined}"
+    );
+    // The officer reads it and its attachment.
+    let view = d
+        .lead
+        .get(&format!("/api/officer/filings/{petition}"))
+        .json();
+    assert_eq!(view["text"], "Please order an examination.");
+    assert_eq!(view["permitted_outcomes"][0], "granted");
+    let sha = view["documents"][0]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned();
+    let download = d
+        .lead
+        .get(&format!("/api/officer/filings/{petition}/documents/{sha}"));
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, PDF);
+    d.lead
+        .get(&format!(
+            "/api/officer/filings/{petition}/documents/{}",
+            "0".repeat(64)
+        ))
+        .assert_problem(404);
+    // Under review, then answered with a reasoned order.
+    assert_eq!(
+        d.lead
+            .post_json(
+                &format!("/api/officer/filings/{petition}/review"),
+                &json!({})
+            )
+            .json()["state"],
+        "under_review"
+    );
+    // A petition's period is not extended.
+    d.lead
+        .post_json(
+            &format!("/api/officer/filings/{petition}/extension"),
+            &json!({"reason": "busy", "due_at": "2099-01-01"}),
+        )
+        .assert_problem(422);
+    answer(
+        &d.lead,
+        petition,
+        &json!({"outcome": "registered", "reasoning": "x", "erdr_number": d.erdr}),
+    )
+    .assert_problem(422);
+    answer(
+        &d.lead,
+        petition,
+        &json!({"outcome": "granted", "reasoning": "  "}),
+    )
+    .assert_problem(422);
+    let order = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let r = answer(
+        &d.lead,
+        petition,
+        &json!({"outcome": "partially_granted", "reasoning": "The examination is ordered; the rest is refused.",
+                "document": {"filename": "../order.pdf", "content_base64": order}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "decided");
+    answer(
+        &d.lead,
+        petition,
+        &json!({"outcome": "granted", "reasoning": "again"}),
+    )
+    .assert_problem(409);
+    d.victim
+        .post_json(&format!("/api/filings/{petition}/withdraw"), &json!({}))
+        .assert_problem(409);
+    // The filer sees the answer, its document, the timeline, and the notices.
+    let status = d
+        .victim
+        .get(&format!("/api/status/filings/{petition}"))
+        .json();
+    assert_eq!(status["state"], "decided");
+    assert_eq!(status["overdue"], false);
+    assert_eq!(status["answer"]["outcome"], "partially_granted");
+    let answer_doc = status["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["role"] == "answer")
+        .cloned()
+        .expect("answer document");
+    assert_eq!(answer_doc["filename"], "order.pdf");
+    let got = d.victim.get(&format!(
+        "/api/status/filings/{petition}/documents/{}",
+        answer_doc["sha256"].as_str().expect("sha")
+    ));
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, PDF);
+    assert_eq!(
+        timeline_events(&d.victim, petition),
+        ["submitted", "under_review", "decided"]
+    );
+    assert_eq!(
+        filing_events_notified(&d.victim, petition),
+        ["under_review", "decided"]
+    );
+    // Decided filings leave the open queue but can be asked for.
+    assert!(!queue_ids(&d.lead, "").contains(&petition));
+    assert!(queue_ids(&d.lead, "?state=decided").contains(&petition));
+    // Someone else reading my answer: 404.
+    let outsider = app.sign_in(&person("OUTSIDER"));
+    outsider
+        .get(&format!("/api/status/filings/{petition}"))
+        .assert_problem(404);
+    outsider
+        .get(&format!(
+            "/api/status/filings/{petition}/documents/{}",
+            answer_doc["sha256"].as_str().expect("sha")
+        ))
+        .assert_problem(404);
+}
+
+#[test]
+fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_never_decided_by_the_challenged_official()
+ {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let complaint = |addressee: &str, extra: Value| {
+        let mut body = json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": addressee,
+                              "text": "The investigator does nothing."});
+        if let (Some(b), Value::Object(more)) = (body.as_object_mut(), extra) {
+            b.extend(more);
+        }
+        filed(&d.victim, &body)
+    };
+    // To the head of unit, about the investigation: the head decides, the lead never sees it.
+    let to_head = complaint("head_of_unit", json!({}));
+    assert!(queue_ids(&d.head, "").contains(&to_head));
+    assert!(!queue_ids(&d.lead, "").contains(&to_head));
+    d.lead
+        .get(&format!("/api/officer/filings/{to_head}"))
+        .assert_problem(404);
+    // Extended, within 15 days of submission, with its reason.
+    let view = d
+        .head
+        .get(&format!("/api/officer/filings/{to_head}"))
+        .json();
+    let limit = view["extension_limit_at"]
+        .as_str()
+        .expect("limit")
+        .to_owned();
+    let extend = |due: &str| {
+        d.head.post_json(
+            &format!("/api/officer/filings/{to_head}/extension"),
+            &json!({"reason": "Awaiting the expert's report.", "due_at": due}),
+        )
+    };
+    extend("2099-01-01").assert_problem(422);
+    extend("2020-01-01").assert_problem(422);
+    let r = extend(&limit);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["due_at"], limit);
+    let status = d
+        .victim
+        .get(&format!("/api/status/filings/{to_head}"))
+        .json();
+    assert_eq!(status["state"], "extended");
+    assert_eq!(status["due_at"], limit);
+    let extension = status["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .find(|e| e["event"] == "extended")
+        .cloned()
+        .expect("extension event");
+    assert_eq!(
+        extension["detail"]["reason"],
+        "Awaiting the expert's report."
+    );
+    assert!(extension["detail"]["previous_due_at"].is_string());
+    assert_eq!(filing_events_notified(&d.victim, to_head), ["extended"]);
+    let r = answer(
+        &d.head,
+        to_head,
+        &json!({"outcome": "rejected", "reasoning": "The investigation is active."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // To the prosecutor: the supervising prosecutor decides.
+    let to_prosecutor = complaint("prosecutor", json!({"subject": "qualification"}));
+    assert!(queue_ids(&d.prosecutor, "?kind=complaint").contains(&to_prosecutor));
+    assert!(queue_ids(&d.prosecutor, "?kind=petition").is_empty());
+    let r = answer(
+        &d.prosecutor,
+        to_prosecutor,
+        &json!({"outcome": "granted", "reasoning": "Requalified."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The head's own decision, challenged before the head: only forwarded, never decided.
+    let order = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let decision = d.head.post_json(
+        &format!("/api/officer/cases/{}/decisions", d.erdr),
+        &json!({"type": "suspension", "decided_on": "2026-11-20", "title": "Suspension",
+                "filename": "s.pdf", "content_base64": order}),
+    );
+    assert_eq!(decision.status, 201, "{}", decision.text());
+    let decision_id = decision.json()["id"].clone();
+    let own_act = complaint(
+        "head_of_unit",
+        json!({"challenged_decision_id": decision_id}),
+    );
+    let view = d
+        .head
+        .get(&format!("/api/officer/filings/{own_act}"))
+        .json();
+    assert_eq!(view["challenged_official_is_me"], true);
+    assert_eq!(view["permitted_outcomes"], json!(["forwarded"]));
+    assert!(view["extension_limit_at"].is_null());
+    let refused = answer(
+        &d.head,
+        own_act,
+        &json!({"outcome": "rejected", "reasoning": "No."}),
+    )
+    .assert_problem(422);
+    assert_eq!(refused["errors"][0]["code"], "own_act", "{refused}");
+    answer(
+        &d.head,
+        own_act,
+        &json!({"outcome": "forwarded", "reasoning": "Sent to the prosecutor."}),
+    )
+    .assert_problem(422);
+    let r = answer(
+        &d.head,
+        own_act,
+        &json!({"outcome": "forwarded", "reasoning": "Art. 104: not mine to decide.",
+                "forwarded_to": "Prosecutor of the Almaly district"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let status = d
+        .victim
+        .get(&format!("/api/status/filings/{own_act}"))
+        .json();
+    assert_eq!(status["state"], "forwarded");
+    assert_eq!(
+        status["answer"]["forwarded_to"],
+        "Prosecutor of the Almaly district"
+    );
+
+    // To the investigating judge: the lead forwards it to the court and may do nothing else.
+    let to_judge = complaint(
+        "investigating_judge",
+        json!({"subject": "search_or_seizure"}),
+    );
+    assert!(queue_ids(&d.lead, "").contains(&to_judge));
+    answer(
+        &d.lead,
+        to_judge,
+        &json!({"outcome": "rejected", "reasoning": "No."}),
+    )
+    .assert_problem(422);
+    let r = answer(
+        &d.lead,
+        to_judge,
+        &json!({"outcome": "forwarded", "reasoning": "Sent to the court at once.", "forwarded_to": "Investigating judge, Almaly district court"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The victim received the suspension (every participant does) and each answer.
+    let feed = notifications(&d.victim);
+    let kinds: Vec<&str> = feed["notifications"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"decision_available"), "{feed}");
+    for filing in [to_head, to_prosecutor, own_act, to_judge] {
+        assert!(
+            !filing_events_notified(&d.victim, filing).is_empty(),
+            "no notice for {filing}"
+        );
+    }
+}
+
+#[test]
+fn a_crime_report_is_registered_by_the_organ_it_was_sent_to() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let applicant = app.sign_in(&person("APPLICANT"));
+    let organs = applicant.get("/api/filings/organs").json();
+    assert!(
+        organs["organs"]
+            .as_array()
+            .expect("organs")
+            .iter()
+            .any(|o| o["id"] == d.police),
+        "{organs}"
+    );
+    file(
+        &applicant,
+        "no-organ",
+        &json!({"kind": "crime_report", "text": "Theft."}),
+    )
+    .assert_problem(422);
+    file(
+        &applicant,
+        "bad-organ",
+        &json!({"kind": "crime_report", "organ_id": 999_999_999, "text": "Theft."}),
+    )
+    .assert_problem(422);
+    let report = filed(
+        &applicant,
+        &json!({"kind": "crime_report", "organ_id": d.police, "text": "My flat was burgled."}),
+    );
+    let other = filed(
+        &applicant,
+        &json!({"kind": "crime_report", "organ_id": d.police, "text": "A second statement."}),
+    );
+    // The organ's officers receive it; another organ's and the prosecutor do not.
+    assert!(queue_ids(&d.lead, "?kind=crime_report").contains(&report));
+    assert!(queue_ids(&d.head, "?kind=crime_report").contains(&report));
+    assert!(!queue_ids(&d.stranger_officer, "").contains(&report));
+    d.prosecutor
+        .get(&format!("/api/officer/filings/{report}"))
+        .assert_problem(404);
+    answer(
+        &d.lead,
+        report,
+        &json!({"outcome": "granted", "reasoning": "x"}),
+    )
+    .assert_problem(422);
+    answer(
+        &d.lead,
+        report,
+        &json!({"outcome": "registered", "reasoning": "x"}),
+    )
+    .assert_problem(422);
+    // Registered in a case of another organ: refused; in a case of this organ: done.
+    let (_, foreign_lead) = officer(
+        &app,
+        &d.admin,
+        "investigator",
+        organ(&d.admin, "Far police"),
+    );
+    let foreign_erdr = random_erdr();
+    assert_eq!(
+        foreign_lead
+            .post_json(
+                "/api/officer/cases",
+                &json!({"erdr_number": foreign_erdr, "registered_on": "2026-11-02", "articles": ["art. 188"]})
+            )
+            .status,
+        201
+    );
+    answer(
+        &d.lead,
+        report,
+        &json!({"outcome": "registered", "reasoning": "x", "erdr_number": foreign_erdr}),
+    )
+    .assert_problem(422);
+    let r = answer(
+        &d.lead,
+        report,
+        &json!({"outcome": "registered", "reasoning": "Registered in ERDR.", "erdr_number": d.erdr}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let status = applicant
+        .get(&format!("/api/status/filings/{report}"))
+        .json();
+    assert_eq!(status["state"], "registered");
+    assert_eq!(status["answer"]["erdr_number"], d.erdr.as_str());
+    assert_eq!(filing_events_notified(&applicant, report), ["registered"]);
+    // The second is refused, with reasons; the applicant can read them.
+    let r = answer(
+        &d.head,
+        other,
+        &json!({"outcome": "refused", "reasoning": "No signs of an offence (art. 35)."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let status = applicant
+        .get(&format!("/api/status/filings/{other}"))
+        .json();
+    assert_eq!(status["state"], "refused");
+    assert_eq!(
+        status["answer"]["reasoning"],
+        "No signs of an offence (art. 35)."
+    );
+    // Filter by state in my list.
+    let mine = applicant.get("/api/status/filings?state=refused").json();
+    assert_eq!(mine["filings"].as_array().map(Vec::len), Some(1), "{mine}");
+    applicant
+        .get("/api/status/filings?state=lost")
+        .assert_problem(422);
+}
+
+#[test]
+fn notifications_are_mine_alone_and_can_be_marked_read() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    // A grant, and a decision that concerns someone else (which the victim must not hear of).
+    let participants = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let victim_participant = participants["participants"][0]["id"].as_i64().expect("id");
+    let r = d.lead.send_json(
+        "PUT",
+        &format!(
+            "/api/officer/cases/{}/participants/{victim_participant}/familiarisation",
+            d.erdr
+        ),
+        &json!({"scope": "all"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let order = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let r = d.lead.post_json(
+        &format!("/api/officer/cases/{}/decisions", d.erdr),
+        &json!({"type": "recognition_as_suspect", "decided_on": "2026-11-20", "title": "Suspect",
+                "concerns_iin": random_iin(), "filename": "s.pdf", "content_base64": order}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let feed = notifications(&d.victim);
+    let kinds: Vec<&str> = feed["notifications"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["familiarisation_granted", "access_request_decided"],
+        "{feed}"
+    );
+    assert_eq!(feed["unread_count"], 2);
+    let first = feed["notifications"][0]["id"].as_i64().expect("id");
+    // Nobody else can mark mine, or see them.
+    let outsider = app.sign_in(&person("OUTSIDER"));
+    outsider
+        .post_json(
+            &format!("/api/status/notifications/{first}/read"),
+            &json!({}),
+        )
+        .assert_problem(404);
+    assert_eq!(notifications(&outsider)["unread_count"], 0);
+    assert_eq!(
+        d.victim
+            .post_json(
+                &format!("/api/status/notifications/{first}/read"),
+                &json!({})
+            )
+            .status,
+        204
+    );
+    assert_eq!(notifications(&d.victim)["unread_count"], 1);
+    let unread = d.victim.get("/api/status/notifications?unread=true").json();
+    assert_eq!(unread["notifications"].as_array().map(Vec::len), Some(1));
+    d.victim
+        .get("/api/status/notifications?unread=maybe")
+        .assert_problem(422);
+    assert_eq!(
+        d.victim
+            .post_json("/api/status/notifications/read-all", &json!({}))
+            .status,
+        204
+    );
+    assert_eq!(notifications(&d.victim)["unread_count"], 0);
+    // Revoking the right is a notice too.
+    let r = d.lead.delete(&format!(
+        "/api/officer/cases/{}/participants/{victim_participant}/familiarisation",
+        d.erdr
+    ));
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        notifications(&d.victim)["notifications"][0]["kind"],
+        "familiarisation_revoked"
+    );
+}
+
+#[test]
+fn an_overdue_filing_is_marked_for_the_filer_and_the_officer() {
+    jaria_tests::local_only!();
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let petition = filed(
+        &d.victim,
+        &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Return my phone."}),
+    );
+    // Three days is too long to wait: the due time is moved into the past in the file.
+    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    db.execute(
+        "UPDATE filings SET due_unix = 1000000000 WHERE id = ?1",
+        [petition],
+    )
+    .expect("update");
+    let mine = d
+        .victim
+        .get(&format!("/api/status/filings/{petition}"))
+        .json();
+    assert_eq!(mine["overdue"], true);
+    let queue = d.lead.get("/api/officer/filings").json();
+    assert_eq!(queue["filings"][0]["id"], petition, "{queue}");
+    assert_eq!(queue["filings"][0]["overdue"], true);
+    // Overdue filings are found by due_before, and answering ends the overdue mark.
+    assert_eq!(queue_ids(&d.lead, "?due_before=2002-01-01"), [petition]);
+    d.lead
+        .get("/api/officer/filings?due_before=soon")
+        .assert_problem(422);
+    let r = answer(
+        &d.lead,
+        petition,
+        &json!({"outcome": "granted", "reasoning": "Returned."}),
+    );
+    assert_eq!(r.status, 200);
+    let mine = d
+        .victim
+        .get(&format!("/api/status/filings/{petition}"))
+        .json();
+    assert_eq!(mine["overdue"], false);
+}
+
+#[test]
+fn the_registration_period_of_a_crime_report_is_configurable() {
+    jaria_tests::local_only!();
+    let app = TestApp::builder()
+        .env("SPIN_VARIABLE_CRIME_REPORT_REGISTRATION_HOURS", "72")
+        .portal()
+        .start();
+    let organ_id = police(&app);
+    let me = app.sign_in(&person("APPLICANT"));
+    let r = file(
+        &me,
+        "k",
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Fraud."}),
+    )
+    .json();
+    let submitted = chrono::DateTime::parse_from_rfc3339(r["submitted_at"].as_str().expect("at"))
+        .expect("time");
+    let due =
+        chrono::DateTime::parse_from_rfc3339(r["due_at"].as_str().expect("due")).expect("time");
+    assert_eq!((due - submitted).num_hours(), 72);
+}
+
+#[test]
+fn the_officer_queue_pages_by_due_time() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let mut ids: Vec<i64> = (0..5)
+        .map(|i| {
+            filed(
+                &d.victim,
+                &json!({"kind": "petition", "erdr_number": d.erdr, "text": format!("Petition {i}")}),
+            )
+        })
+        .collect();
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = d
+            .lead
+            .get(&format!("/api/officer/filings?limit=2&cursor={cursor}"));
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), app.log());
+        let r = r.json();
+        seen.extend(
+            r["filings"]
+                .as_array()
+                .expect("filings")
+                .iter()
+                .filter_map(|f| f["id"].as_i64()),
+        );
+        match r["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    ids.sort();
+    assert_eq!(seen, ids);
+    d.lead
+        .get("/api/officer/filings?cursor=bogus")
+        .assert_problem(422);
+    d.lead
+        .get("/api/officer/filings?state=lost")
+        .assert_problem(422);
 }

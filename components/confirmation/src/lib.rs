@@ -3,6 +3,7 @@
 //! officers and revoked certificates.
 
 mod admin;
+mod filings;
 mod officer;
 
 use jaria_portal::ApiError;

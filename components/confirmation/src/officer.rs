@@ -3,7 +3,6 @@
 //! Only the lead officer, the head of that unit and the supervising prosecutor act on a case;
 //! to every other officer it does not exist (404).
 
-use base64::Engine as _;
 use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
 use jaria_portal::case::visibility::party_status;
@@ -11,6 +10,7 @@ use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
+use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging};
 use serde::Deserialize;
 
@@ -65,6 +65,30 @@ pub fn route(
             with_officer(req, |db, me| decide_request(db, me, id, req))
         }
         (_, ["access-requests", _, "decision"]) => allow("POST"),
+        (Method::Get, ["filings"]) => {
+            with_officer(req, |db, me| crate::filings::queue(db, me, req.query()))
+        }
+        (_, ["filings"]) => allow("GET"),
+        (Method::Get, ["filings", id]) => {
+            with_officer(req, |db, me| crate::filings::view(db, me, id))
+        }
+        (_, ["filings", _]) => allow("GET"),
+        (Method::Get, ["filings", id, "documents", sha]) => {
+            with_officer(req, |db, me| crate::filings::document(db, me, req, id, sha))
+        }
+        (_, ["filings", _, "documents", _]) => allow("GET"),
+        (Method::Post, ["filings", id, "review"]) => {
+            with_officer(req, |db, me| crate::filings::review(db, me, id))
+        }
+        (_, ["filings", _, "review"]) => allow("POST"),
+        (Method::Post, ["filings", id, "extension"]) => {
+            with_officer(req, |db, me| crate::filings::extend(db, me, id, req))
+        }
+        (_, ["filings", _, "extension"]) => allow("POST"),
+        (Method::Post, ["filings", id, "decision"]) => {
+            with_officer(req, |db, me| crate::filings::decide(db, me, id, req))
+        }
+        (_, ["filings", _, "decision"]) => allow("POST"),
         (Method::Delete, ["cases", erdr, "participants", id]) => {
             with_officer(req, |db, me| revoke_status(db, me, erdr, id))
         }
@@ -127,10 +151,12 @@ fn my_cases_condition(me: &Principal) -> (String, Vec<SqlValue>) {
     (condition, params)
 }
 
+const QUEUE_LIMIT: i64 = 200;
+
 fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     let (condition, mut params) = my_cases_condition(me);
     let now = clock::now().timestamp();
-    params.push(int(200));
+    params.push(int(QUEUE_LIMIT));
     let rows = db.query(
         &format!(
             "SELECT p.id, c.erdr_number, p.person_iin, ps.full_name, p.status, p.represented_iin, p.basis,
@@ -156,6 +182,11 @@ fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
             }))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    // Filings waiting for my answer join the same queue, soonest due first.
+    let mut items = items;
+    items.extend(crate::filings::open_for_queue(db, me, QUEUE_LIMIT)?);
+    items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
+    items.truncate(QUEUE_LIMIT as usize);
     Reply::json(200, &serde_json::json!({ "items": items }))
 }
 
@@ -403,19 +434,8 @@ fn add_document(
             "Give 1 to 300 characters.",
         ));
     }
-    let filename = sanitize_filename(&body.filename).ok_or_else(|| {
-        ApiError::invalid("filename", "invalid_filename", "Give a plain file name.")
-    })?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(body.content_base64.trim())
-        .map_err(|_| {
-            ApiError::invalid(
-                "content_base64",
-                "invalid_base64",
-                "The content is not base64.",
-            )
-        })?;
-    let media_type = documents::validate("content_base64", &bytes)?;
+    let (filename, bytes, media_type) =
+        documents::from_base64("", &body.filename, &body.content_base64)?;
     let now = clock::rfc3339(clock::now());
     let (id, sha) = db.transaction(|db| {
         let (case, _) = store::case_for_officer(db, me, erdr)?;
@@ -449,6 +469,19 @@ fn add_document(
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
                 )?;
+                // Everyone who may now see it is told, in the same transaction.
+                let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref())?;
+                let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
+                notify::send(
+                    db,
+                    recipients.iter().map(String::as_str),
+                    Notice::DecisionAvailable,
+                    &now,
+                    &serde_json::json!({
+                        "erdr_number": case.erdr_number, "decision_id": decision_id,
+                        "type": kind.as_str(), "title": title,
+                    }),
+                )?;
                 (row, "decision_added")
             }
             Attachment::Material => {
@@ -471,14 +504,6 @@ fn add_document(
     )
 }
 
-/// A file name without any path, control characters or leading dots.
-fn sanitize_filename(name: &str) -> Option<String> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
-    let clean = clean.trim_start_matches('.').to_owned();
-    (!clean.is_empty() && clean.chars().count() <= 200).then_some(clean)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Decision {
@@ -487,23 +512,56 @@ struct Decision {
     reason: Option<String>,
 }
 
-/// A request of one of my cases, by id; any other is 404.
+/// A participant row of one of my cases, by id; any other is 404.
+struct ParticipantRow {
+    case: CaseRow,
+    id: i64,
+    state: String,
+    person_iin: String,
+}
+
 fn participant_of_my_case(
     db: &Db,
     me: &Principal,
     id: &str,
     erdr: Option<&str>,
-) -> Result<(CaseRow, i64, String), ApiError> {
+) -> Result<ParticipantRow, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = db
-        .one("SELECT c.erdr_number, p.state FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
+        .one("SELECT c.erdr_number, p.state, p.person_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
         .ok_or(ApiError::NotFound)?;
     let case_erdr = col_text(&row, 0)?;
     if erdr.is_some_and(|e| e != case_erdr) {
         return Err(ApiError::NotFound);
     }
     let (case, _) = store::case_for_officer(db, me, &case_erdr)?;
-    Ok((case, id, col_text(&row, 1)?))
+    Ok(ParticipantRow {
+        case,
+        id,
+        state: col_text(&row, 1)?,
+        person_iin: col_text(&row, 2)?,
+    })
+}
+
+/// Tells the participant what changed about their place in the case.
+fn notify_participant(
+    db: &Db,
+    p: &ParticipantRow,
+    notice: Notice,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
+    let mut payload =
+        serde_json::json!({ "erdr_number": p.case.erdr_number, "participant_id": p.id });
+    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), detail) {
+        target.extend(more);
+    }
+    notify::send(
+        db,
+        [p.person_iin.as_str()],
+        notice,
+        &clock::rfc3339(clock::now()),
+        &payload,
+    )
 }
 
 fn decide_request(
@@ -533,7 +591,8 @@ fn decide_request(
         }
     };
     let (id, state) = db.transaction(|db| {
-        let (case, id, current) = participant_of_my_case(db, me, id, None)?;
+        let p = participant_of_my_case(db, me, id, None)?;
+        let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "requested" {
             return Err(ApiError::Conflict(format!("The request is already {current}.")));
         }
@@ -541,7 +600,10 @@ fn decide_request(
             "UPDATE case_participants SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
             &[text(state), text(&me.iin), text(clock::rfc3339(clock::now())), opt_text((!reason.is_empty()).then_some(reason.as_str())), int(id)],
         )?;
-        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), &case, serde_json::json!({}))?;
+        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), case, serde_json::json!({}))?;
+        notify_participant(db, &p, Notice::AccessRequestDecided, serde_json::json!({
+            "state": state, "reason": (!reason.is_empty()).then_some(reason.as_str()),
+        }))?;
         Ok((id, state))
     })?;
     Reply::json(
@@ -552,14 +614,16 @@ fn decide_request(
 
 fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     db.transaction(|db| {
-        let (case, id, current) = participant_of_my_case(db, me, id, Some(erdr))?;
+        let p = participant_of_my_case(db, me, id, Some(erdr))?;
+        let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict(format!("The status is {current}, not confirmed.")));
         }
         let now = clock::rfc3339(clock::now());
         db.exec("UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ? WHERE id = ?", &[text(&me.iin), text(&now), int(id)])?;
         db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)])?;
-        record(db, me, "status_revoked", &format!("participant:{id}"), &case, serde_json::json!({}))
+        record(db, me, "status_revoked", &format!("participant:{id}"), case, serde_json::json!({}))?;
+        notify_participant(db, &p, Notice::StatusRevoked, serde_json::json!({}))
     })?;
     Ok(Reply::empty(204))
 }
@@ -618,7 +682,8 @@ fn grant(
         ));
     }
     db.transaction(|db| {
-        let (case, id, current) = participant_of_my_case(db, me, id, Some(erdr))?;
+        let p = participant_of_my_case(db, me, id, Some(erdr))?;
+        let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));
         }
@@ -634,7 +699,8 @@ fn grant(
              VALUES (?, ?, ?, ?, ?, ?)",
             &[int(id), int(scope_all as i64), text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())), text(&me.iin), text(&now), until_unix.map(int).unwrap_or(SqlValue::Null)],
         )?;
-        record(db, me, "familiarisation_granted", &format!("participant:{id}"), &case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids }))
+        record(db, me, "familiarisation_granted", &format!("participant:{id}"), case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids }))?;
+        notify_participant(db, &p, Notice::FamiliarisationGranted, serde_json::json!({ "until": body.until }))
     })?;
     Reply::json(
         200,
@@ -644,12 +710,14 @@ fn grant(
 
 fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     db.transaction(|db| {
-        let (case, id, _) = participant_of_my_case(db, me, id, Some(erdr))?;
+        let p = participant_of_my_case(db, me, id, Some(erdr))?;
+        let (case, id) = (&p.case, p.id);
         if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)])?.is_none() {
             return Err(ApiError::NotFound);
         }
         db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(clock::rfc3339(clock::now())), int(id)])?;
-        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), &case, serde_json::json!({}))
+        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), case, serde_json::json!({}))?;
+        notify_participant(db, &p, Notice::FamiliarisationRevoked, serde_json::json!({}))
     })?;
     Ok(Reply::empty(204))
 }

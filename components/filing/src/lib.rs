@@ -25,6 +25,8 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         (_, [""]) => allow("POST"),
         (Method::Post, ["attachments"]) => attachments::upload(req),
         (_, ["attachments"]) => allow("POST"),
+        (Method::Get, ["organs"]) => submit::organs(req),
+        (_, ["organs"]) => allow("GET"),
         (Method::Post, ["receipts", "verify"]) => submit::verify_receipt(req),
         (_, ["receipts", "verify"]) => allow("POST"),
         (Method::Get, [id, "receipt"]) => submit::receipt(req, id),

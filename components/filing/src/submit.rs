@@ -5,10 +5,12 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store;
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
-use jaria_portal::filing::deadline::{self, Addressee, Calendar, Kind, Subject};
+use jaria_portal::filing::deadline::{self, Addressee, Calendar, Deadlines, Kind, Subject};
+use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::http::{Reply, json_body, parse_json};
 use jaria_portal::iin::Iin;
+use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, config};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -32,65 +34,53 @@ struct NewFiling {
     subject: Option<String>,
     #[serde(default)]
     challenged_decision_id: Option<i64>,
+    /// The organ a crime report is sent to (see `GET /api/filings/organs`).
+    #[serde(default)]
+    organ_id: Option<i64>,
     text: String,
     #[serde(default)]
     attachments: Vec<String>,
 }
 
-fn parse_kind(text: &str) -> Option<Kind> {
-    match text {
-        "crime_report" => Some(Kind::CrimeReport),
-        "petition" => Some(Kind::Petition),
-        "complaint" => Some(Kind::Complaint),
-        _ => None,
-    }
-}
-
-fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<(Addressee, &'static str), ApiError> {
-    let bad = || {
-        ApiError::invalid(
+fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
+    let addressee = match (kind, text) {
+        (Kind::CrimeReport, None) => return Ok(Addressee::Investigator),
+        (Kind::Petition, None) => return Ok(Addressee::Investigator),
+        (Kind::Complaint, None) => {
+            return Err(ApiError::invalid(
+                "addressee",
+                "required",
+                "Name whom the complaint is to.",
+            ));
+        }
+        (_, Some(name)) => Addressee::parse(name),
+    };
+    let allowed = match kind {
+        Kind::CrimeReport => false,
+        Kind::Petition => matches!(
+            addressee,
+            Some(Addressee::Investigator | Addressee::Prosecutor)
+        ),
+        Kind::Complaint => matches!(
+            addressee,
+            Some(Addressee::HeadOfUnit | Addressee::Prosecutor | Addressee::InvestigatingJudge)
+        ),
+    };
+    match addressee {
+        Some(a) if allowed => Ok(a),
+        _ => Err(ApiError::invalid(
             "addressee",
             "invalid_addressee",
             "This addressee cannot receive this kind of filing.",
-        )
-    };
-    match (kind, text) {
-        (Kind::CrimeReport, None) => Ok((Addressee::Investigator, "registry")),
-        (Kind::Petition, None | Some("investigator")) => {
-            Ok((Addressee::Investigator, "investigator"))
-        }
-        (Kind::Complaint, Some("head_of_unit")) => Ok((Addressee::HeadOfUnit, "head_of_unit")),
-        (Kind::Complaint, Some("prosecutor")) => Ok((Addressee::Prosecutor, "prosecutor")),
-        (Kind::Complaint, Some("investigating_judge")) => {
-            Ok((Addressee::InvestigatingJudge, "investigating_judge"))
-        }
-        (Kind::Complaint, None) => Err(ApiError::invalid(
-            "addressee",
-            "required",
-            "Name whom the complaint is to.",
         )),
-        _ => Err(bad()),
     }
 }
 
-fn parse_subject(kind: Kind, text: Option<&str>) -> Result<(Subject, &'static str), ApiError> {
-    let subject = match text {
-        None | Some("other") => (Subject::Other, "other"),
-        Some("detention") => (Subject::Detention, "detention"),
-        Some("recognition_as_suspect") => (Subject::RecognitionAsSuspect, "recognition_as_suspect"),
-        Some("qualification") => (Subject::Qualification, "qualification"),
-        Some("suspension_from_office") => (Subject::SuspensionFromOffice, "suspension_from_office"),
-        Some("search_or_seizure") => (Subject::SearchOrSeizure, "search_or_seizure"),
-        Some("asset_restriction") => (Subject::AssetRestriction, "asset_restriction"),
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "subject",
-                "invalid_subject",
-                "Not a complaint subject.",
-            ));
-        }
-    };
-    if kind != Kind::Complaint && subject.0 != Subject::Other {
+fn parse_subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
+    let subject = Subject::parse(text.unwrap_or("other")).ok_or_else(|| {
+        ApiError::invalid("subject", "invalid_subject", "Not a complaint subject.")
+    })?;
+    if kind != Kind::Complaint && subject != Subject::Other {
         return Err(ApiError::invalid(
             "subject",
             "not_allowed",
@@ -98,6 +88,27 @@ fn parse_subject(kind: Kind, text: Option<&str>) -> Result<(Subject, &'static st
         ));
     }
     Ok(subject)
+}
+
+/// The deadlines, with the registration period of crime reports from its Spin variable.
+fn deadlines() -> Result<Deadlines, ApiError> {
+    let registration_hours = match config::optional("crime_report_registration_hours") {
+        None => deadline::DEFAULT_REGISTRATION_HOURS,
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (1..=24 * 30).contains(h))
+            .ok_or_else(|| {
+                ApiError::Unavailable(
+                    "crime_report_registration_hours must be hours from 1 to 720".into(),
+                )
+            })?,
+    };
+    Ok(Deadlines {
+        calendar: Calendar::kazakhstan(),
+        registration_hours,
+    })
 }
 
 fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
@@ -204,6 +215,7 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let key = idempotency_key(req)?;
     let request_sha = hex::encode(Sha256::digest(req.body()));
     let signing = signing_key()?;
+    let deadlines = deadlines()?;
     let body: NewFiling = json_body(req)?;
     let db = Db::open()?;
     // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
@@ -223,7 +235,7 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                 ))
             };
         }
-        submit(db, &me, &body, &key, &request_sha, &signing)
+        submit(db, &me, &body, &key, &request_sha, &signing, &deadlines)
     })?;
     acknowledgement(&stored, &signing)
 }
@@ -235,16 +247,21 @@ fn submit(
     key: &str,
     request_sha: &str,
     signing: &ed25519_dalek::SigningKey,
+    deadlines: &Deadlines,
 ) -> Result<Stored, ApiError> {
-    let kind = parse_kind(&body.kind).ok_or_else(|| {
+    let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(
             "kind",
             "invalid_kind",
             "One of crime_report, petition, complaint.",
         )
     })?;
-    let (addressee, addressee_name) = parse_addressee(kind, body.addressee.as_deref())?;
-    let (subject, subject_name) = parse_subject(kind, body.subject.as_deref())?;
+    let addressee = parse_addressee(kind, body.addressee.as_deref())?;
+    let subject = parse_subject(kind, body.subject.as_deref())?;
+    let (addressee_name, subject_name) = match kind {
+        Kind::CrimeReport => ("organ", subject.as_str()),
+        _ => (addressee.as_str(), subject.as_str()),
+    };
     let text_body = body.text.trim();
     if text_body.is_empty() || text_body.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::invalid(
@@ -307,6 +324,36 @@ fn submit(
             Some(case)
         }
     };
+    let organ_id = match (kind, body.organ_id) {
+        (Kind::CrimeReport, Some(organ)) => {
+            if db
+                .one("SELECT 1 FROM organs WHERE id = ?", &[int(organ)])?
+                .is_none()
+            {
+                return Err(ApiError::invalid(
+                    "organ_id",
+                    "unknown_organ",
+                    "No such organ; choose one from /api/filings/organs.",
+                ));
+            }
+            Some(organ)
+        }
+        (Kind::CrimeReport, None) => {
+            return Err(ApiError::invalid(
+                "organ_id",
+                "required",
+                "Choose the organ the statement is sent to.",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "organ_id",
+                "not_allowed",
+                "A petition or complaint goes to the officers of its case.",
+            ));
+        }
+        (_, None) => None,
+    };
     if on_behalf.is_some() && case.is_none() {
         return Err(ApiError::invalid(
             "on_behalf_of_iin",
@@ -348,29 +395,26 @@ fn submit(
     attachment_shas.sort();
 
     let content = serde_json::json!({
-        "kind": body.kind, "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()),
+        "kind": body.kind, "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()), "organ_id": organ_id,
         "on_behalf_of_iin": on_behalf.as_ref().map(|i| i.as_str()), "addressee": addressee_name,
         "subject": subject_name, "challenged_decision_id": body.challenged_decision_id,
         "text": text_body, "attachments_sha256": attachment_shas,
     });
     let content_sha = hex::encode(Sha256::digest(content.to_string().as_bytes()));
-    let due = deadline::due(
-        now,
-        deadline::period_for(kind, addressee, subject),
-        &Calendar::kazakhstan(),
-    );
+    let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
     let row = db
         .one(
             "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id, addressee, subject,
                  challenged_decision_id, body, state, submitted_at, submitted_unix, due_unix, content_sha256, receipt,
-                 idempotency_key, request_sha256)
-             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?) RETURNING id",
+                 idempotency_key, request_sha256, organ_id)
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?) RETURNING id",
             &[
                 text(format!("{}:{key}", me.iin)), text(&body.kind), text(&me.iin), opt_text(on_behalf.as_ref().map(|i| i.as_str())),
                 case.as_ref().map(|c| int(c.id)).unwrap_or(SqlValue::Null), text(addressee_name), text(subject_name),
                 body.challenged_decision_id.map(int).unwrap_or(SqlValue::Null), text(text_body), text(&submitted_at),
                 int(now.timestamp()), int(due.timestamp()), text(&content_sha), text(key), text(request_sha),
+                organ_id.map(int).unwrap_or(SqlValue::Null),
             ],
         )?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
@@ -480,7 +524,7 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
         if stored.filer_iin != me.iin {
             return Err(ApiError::Forbidden);
         }
-        if matches!(stored.state.as_str(), "decided" | "withdrawn" | "refused" | "forwarded") {
+        if !State::parse(&stored.state).is_some_and(State::is_open) {
             return Err(ApiError::Conflict(format!("The filing is already {}.", stored.state)));
         }
         let now = clock::rfc3339(clock::now());
@@ -490,7 +534,38 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
             &[int(stored.summary.id), text(&now), text(&me.iin)],
         )?;
         audit::record_for_case(db, &me.actor(), "filing_withdrawn", &format!("filing:{}", stored.summary.id), stored.case_id, serde_json::json!({}))?;
+        // The person it was filed for learns of it; the filer did it.
+        notify::send(
+            db,
+            stored.on_behalf_of_iin.as_deref(),
+            Notice::FilingUpdated,
+            &now,
+            &serde_json::json!({
+                "filing_id": stored.summary.id, "registration_number": stored.summary.registration_number,
+                "state": "withdrawn",
+            }),
+        )?;
         Ok("withdrawn")
     })?;
     Reply::json(200, &serde_json::json!({ "state": state }))
+}
+
+/// The organs a statement about an offence can be sent to.
+pub fn organs(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    auth::authenticate(req)?;
+    let db = Db::open()?;
+    let rows = db.query(
+        "SELECT id, name, region FROM organs ORDER BY region, name",
+        &[],
+    )?;
+    let organs = rows
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "name": col_text(r, 1)?, "region": col_text(r, 2)?,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Reply::json(200, &serde_json::json!({ "organs": organs }))
 }

@@ -1,10 +1,13 @@
-//! `status` — what I filed (or what was filed for me): the list, and each filing's timeline,
-//! due date and whether it is overdue.
+//! `status` — what I filed (or what was filed for me): the list, each filing's timeline, due
+//! date, whether it is overdue, the answer and its documents; and my notification feed.
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
+use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::filing::deadline::Kind;
+use jaria_portal::filing::handling::State;
+use jaria_portal::filing::store;
 use jaria_portal::http::{Method, Reply};
-use jaria_portal::{ApiError, clock, paging};
+use jaria_portal::{ApiError, clock, documents, paging};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
@@ -15,102 +18,178 @@ fn handle(req: Request) -> Response {
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let get = |run: &dyn Fn(&Principal) -> Result<Reply, ApiError>| match method {
-        Method::Get => auth::authenticate(req).and_then(|me| run(&me)),
-        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    let signed_in = |allowed: Method,
+                     allow: &'static str,
+                     run: &dyn Fn(&Principal) -> Result<Reply, ApiError>| {
+        if method == allowed {
+            auth::authenticate(req).and_then(|me| run(&me))
+        } else {
+            Err(ApiError::MethodNotAllowed { allow })
+        }
     };
     Some(match segments.as_slice() {
-        ["filings"] => get(&|me| list(req, me)),
-        ["filings", id] => get(&|me| timeline(me, id)),
+        ["filings"] => signed_in(Method::Get, "GET", &|me| list(req, me)),
+        ["filings", id] => signed_in(Method::Get, "GET", &|me| timeline(me, id)),
+        ["filings", id, "documents", sha] => {
+            signed_in(Method::Get, "GET", &|me| document(req, me, id, sha))
+        }
+        ["notifications"] => signed_in(Method::Get, "GET", &|me| notifications(req, me)),
+        ["notifications", "read-all"] => signed_in(Method::Post, "POST", &read_all),
+        ["notifications", id, "read"] => signed_in(Method::Post, "POST", &|me| read(me, id)),
         _ => return None,
     })
 }
-
-const OPEN_STATES: [&str; 4] = ["submitted", "registered", "under_review", "extended"];
 
 fn list(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let kind = paging::query_param(req.query(), "kind");
     let state = paging::query_param(req.query(), "state");
-    if kind.is_some_and(|k| !matches!(k, "crime_report" | "petition" | "complaint")) {
+    if kind.is_some_and(|k| Kind::parse(k).is_none()) {
         return Err(ApiError::invalid(
             "kind",
             "invalid_kind",
             "One of crime_report, petition, complaint.",
         ));
     }
+    if state.is_some_and(|s| State::parse(s).is_none()) {
+        return Err(ApiError::invalid(
+            "state",
+            "invalid_state",
+            "Not a filing state.",
+        ));
+    }
     let db = Db::open()?;
-    let rows = db.query(
-        "SELECT id, registration_number, kind, state, submitted_at, due_unix FROM filings
-         WHERE (filer_iin = ? OR on_behalf_of_iin = ?) AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?)
-           AND id < ? ORDER BY id DESC LIMIT ?",
+    // Two index-backed halves (filed by me, filed for me) rather than one OR.
+    let filings = store::filings_where(
+        &db,
+        "f.id IN (SELECT id FROM filings WHERE filer_iin = ? AND id < ?
+                  UNION SELECT id FROM filings WHERE on_behalf_of_iin = ? AND id < ?)
+         AND (? IS NULL OR f.kind = ?) AND (? IS NULL OR f.state = ?)
+         ORDER BY f.id DESC LIMIT ?",
         &[
-            text(&me.iin), text(&me.iin),
-            jaria_portal::db::opt_text(kind), jaria_portal::db::opt_text(kind),
-            jaria_portal::db::opt_text(state), jaria_portal::db::opt_text(state),
-            int(page.before_id.unwrap_or(i64::MAX)), int(page.limit),
+            text(&me.iin),
+            int(page.before_id.unwrap_or(i64::MAX)),
+            text(&me.iin),
+            int(page.before_id.unwrap_or(i64::MAX)),
+            opt_text(kind),
+            opt_text(kind),
+            opt_text(state),
+            opt_text(state),
+            int(page.limit),
         ],
     )?;
     let now = clock::now().timestamp();
+    let ids: Vec<i64> = filings.iter().map(|f| f.id).collect();
+    let items: Vec<serde_json::Value> = filings
+        .iter()
+        .map(|f| store::summary_json(f, now))
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({ "filings": items, "next_cursor": paging::next_cursor(&page, &ids) }),
+    )
+}
+
+fn timeline(me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let db = Db::open()?;
+    let filing = store::find_mine(&db, &me.iin, id)?;
+    Reply::json(
+        200,
+        &store::detail_json(&db, &filing, clock::now().timestamp())?,
+    )
+}
+
+fn document(req: &Request, me: &Principal, id: &str, sha: &str) -> Result<Reply, ApiError> {
+    let db = Db::open()?;
+    let filing = store::find_mine(&db, &me.iin, id)?;
+    let name = store::document_name(&db, &filing, sha)?.ok_or(ApiError::NotFound)?;
+    let doc = documents::load(&db, sha)?;
+    let header = |name: &str| req.header(name).and_then(|v| v.as_str());
+    Ok(documents::download(
+        &doc,
+        sha,
+        &name,
+        header("range"),
+        header("if-none-match"),
+    ))
+}
+
+/// `GET /api/status/notifications?unread=true` — newest first, with the unread count.
+fn notifications(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
+    let page = paging::parse(req.query())?;
+    let unread_only = match paging::query_param(req.query(), "unread") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "unread",
+                "invalid_boolean",
+                "Either true or false.",
+            ));
+        }
+    };
+    let db = Db::open()?;
+    let rows = db.query(
+        "SELECT id, at, kind, payload, read_at FROM notifications
+         WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
+         ORDER BY id DESC LIMIT ?",
+        &[
+            text(&me.iin),
+            int(page.before_id.unwrap_or(i64::MAX)),
+            int(unread_only as i64),
+            int(page.limit),
+        ],
+    )?;
     let mut ids = Vec::new();
-    let filings = rows
+    let items = rows
         .rows
         .iter()
         .map(|r| {
             let id = col_int(r, 0)?;
             ids.push(id);
-            let state = col_text(r, 3)?;
-            let due = col_int(r, 5)?;
             Ok(serde_json::json!({
-                "id": id, "registration_number": col_text(r, 1)?, "kind": col_text(r, 2)?,
-                "state": state, "submitted_at": col_text(r, 4)?,
-                "due_at": clock::rfc3339(clock::from_unix(due)),
-                "overdue": OPEN_STATES.contains(&state.as_str()) && due < now,
+                "id": id, "at": col_text(r, 1)?, "kind": col_text(r, 2)?,
+                "payload": serde_json::from_str::<serde_json::Value>(&col_text(r, 3)?)
+                    .unwrap_or_default(),
+                "read_at": col_opt_text(r, 4),
             }))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Reply::json(
-        200,
-        &serde_json::json!({ "filings": filings, "next_cursor": paging::next_cursor(&page, &ids) }),
-    )
-}
-
-fn timeline(me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let db = Db::open()?;
-    let row = db
+    let unread = db
         .one(
-            "SELECT id, registration_number, kind, state, submitted_at, due_unix, filer_iin, on_behalf_of_iin, addressee, body
-             FROM filings WHERE id = ? AND (filer_iin = ? OR on_behalf_of_iin = ?)",
-            &[int(id), text(&me.iin), text(&me.iin)],
+            "SELECT count(*) FROM notifications WHERE recipient_iin = ? AND read_at IS NULL",
+            &[text(&me.iin)],
         )?
-        .ok_or(ApiError::NotFound)?;
-    let events = db.query(
-        "SELECT at, kind, detail FROM filing_events WHERE filing_id = ? ORDER BY id",
-        &[int(id)],
-    )?;
-    let timeline = events
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "at": col_text(r, 0)?, "event": col_text(r, 1)?,
-                "detail": serde_json::from_str::<serde_json::Value>(&col_text(r, 2)?).unwrap_or_default(),
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let state = col_text(&row, 3)?;
-    let due = col_int(&row, 5)?;
+        .map(|r| col_int(&r, 0))
+        .transpose()?
+        .unwrap_or(0);
     Reply::json(
         200,
         &serde_json::json!({
-            "id": id, "registration_number": col_text(&row, 1)?, "kind": col_text(&row, 2)?,
-            "state": state, "submitted_at": col_text(&row, 4)?,
-            "due_at": clock::rfc3339(clock::from_unix(due)),
-            "overdue": OPEN_STATES.contains(&state.as_str()) && due < clock::now().timestamp(),
-            "filer_iin": col_text(&row, 6)?, "on_behalf_of_iin": col_opt_text(&row, 7),
-            "addressee": col_text(&row, 8)?, "text": col_text(&row, 9)?,
-            "timeline": timeline,
+            "notifications": items, "unread_count": unread,
+            "next_cursor": paging::next_cursor(&page, &ids),
         }),
     )
+}
+
+/// Marks one of my notifications read (again is harmless); anyone else's is 404.
+fn read(me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let db = Db::open()?;
+    let found = db.one(
+        "UPDATE notifications SET read_at = ifnull(read_at, ?) WHERE id = ? AND recipient_iin = ?
+         RETURNING id",
+        &[text(clock::rfc3339(clock::now())), int(id), text(&me.iin)],
+    )?;
+    found.ok_or(ApiError::NotFound)?;
+    Ok(Reply::empty(204))
+}
+
+fn read_all(me: &Principal) -> Result<Reply, ApiError> {
+    let db = Db::open()?;
+    db.exec(
+        "UPDATE notifications SET read_at = ? WHERE recipient_iin = ? AND read_at IS NULL",
+        &[text(clock::rfc3339(clock::now())), text(&me.iin)],
+    )?;
+    Ok(Reply::empty(204))
 }

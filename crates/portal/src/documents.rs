@@ -175,6 +175,38 @@ pub fn content_disposition(filename: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// A file name without any path, control characters or leading dots.
+pub fn sanitize_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
+    let clean = clean.trim_start_matches('.').to_owned();
+    (!clean.is_empty() && clean.chars().count() <= 200).then_some(clean)
+}
+
+/// A document sent inside a JSON body as `{prefix}filename` and `{prefix}content_base64`,
+/// checked by content.
+pub fn from_base64(
+    prefix: &str,
+    filename: &str,
+    content_base64: &str,
+) -> Result<(String, Vec<u8>, &'static str), ApiError> {
+    use base64::Engine as _;
+    let filename = sanitize_filename(filename).ok_or_else(|| {
+        ApiError::invalid(
+            &format!("{prefix}filename"),
+            "invalid_filename",
+            "Give a plain file name.",
+        )
+    })?;
+    let field = format!("{prefix}content_base64");
+    let field = field.as_str();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(content_base64.trim())
+        .map_err(|_| ApiError::invalid(field, "invalid_base64", "The content is not base64."))?;
+    let media_type = validate(field, &bytes)?;
+    Ok((filename, bytes, media_type))
+}
+
 /// The download answer: 200 whole, 206 part, 304 when the client's copy is current, 416 for
 /// an impossible range.
 pub fn download(
@@ -215,6 +247,21 @@ pub fn download(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(
+            sanitize_filename("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(sanitize_filename("C:\\x\\a.pdf").as_deref(), Some("a.pdf"));
+        assert_eq!(
+            sanitize_filename("..hidden\u{0}.pdf").as_deref(),
+            Some("hidden.pdf")
+        );
+        assert_eq!(sanitize_filename("  "), None);
+        assert_eq!(sanitize_filename("dir/"), None);
+    }
 
     #[test]
     fn types_are_judged_by_content() {

@@ -22,6 +22,7 @@ pub mod http;
 pub mod identity;
 pub mod iin;
 pub mod lockout;
+pub mod notify;
 pub mod paging;
 pub mod password;
 pub mod problem;

@@ -25,8 +25,88 @@ pub fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A query value with `%XX` escapes and `+` (a space in forms) decoded, for free-form values
+/// such as times (`+05:00` arrives as `%2B05%3A00`).
+pub fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, b) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn parse(query: &str) -> Result<Page, ApiError> {
-    let limit = match query_param(query, "limit") {
+    let limit = parse_limit(query)?;
+    let before_id = match query_param(query, "cursor") {
+        None | Some("") => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(invalid_cursor)?),
+    };
+    Ok(Page { before_id, limit })
+}
+
+fn invalid_cursor() -> ApiError {
+    ApiError::invalid(
+        "cursor",
+        "invalid_cursor",
+        "The cursor is not one this service gave.",
+    )
+}
+
+/// A page of a list ordered by due time, then id (oldest first): the cursor is the last
+/// (due, id) seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DuePage {
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+pub fn parse_due(query: &str) -> Result<DuePage, ApiError> {
+    let limit = parse_limit(query)?;
+    let after = match query_param(query, "cursor") {
+        None | Some("") => None,
+        Some(c) => Some(decode_due_cursor(c).ok_or_else(invalid_cursor)?),
+    };
+    Ok(DuePage { after, limit })
+}
+
+fn decode_due_cursor(cursor: &str) -> Option<(i64, i64)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (due, id) = text.strip_prefix("due:")?.split_once(':')?;
+    Some((due.parse().ok()?, id.parse().ok().filter(|n: &i64| *n > 0)?))
+}
+
+/// The next cursor of a due-ordered page that came back full.
+pub fn next_due_cursor(page: &DuePage, last: Option<(i64, i64)>, count: usize) -> Option<String> {
+    if count as i64 == page.limit {
+        last.map(|(due, id)| URL_SAFE_NO_PAD.encode(format!("due:{due}:{id}")))
+    } else {
+        None
+    }
+}
+
+fn parse_limit(query: &str) -> Result<i64, ApiError> {
+    Ok(match query_param(query, "limit") {
         None => DEFAULT_LIMIT,
         Some(v) => v
             .parse::<i64>()
@@ -35,18 +115,7 @@ pub fn parse(query: &str) -> Result<Page, ApiError> {
             .ok_or_else(|| {
                 ApiError::invalid("limit", "invalid_limit", "Give a limit from 1 to 100.")
             })?,
-    };
-    let before_id = match query_param(query, "cursor") {
-        None | Some("") => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-            ApiError::invalid(
-                "cursor",
-                "invalid_cursor",
-                "The cursor is not one this service gave.",
-            )
-        })?),
-    };
-    Ok(Page { before_id, limit })
+    })
 }
 
 fn decode_cursor(cursor: &str) -> Option<i64> {
@@ -86,6 +155,27 @@ pub fn page_of<T>(items: Vec<T>, id: impl Fn(&T) -> i64, page: &Page) -> (Vec<T>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_decoded() {
+        assert_eq!(
+            percent_decode("2026-11-28T10%3A00%3A00%2B05%3A00"),
+            "2026-11-28T10:00:00+05:00"
+        );
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("a+b%zz"), "a b%zz");
+    }
+
+    #[test]
+    fn due_cursors_round_trip_and_refuse_others() {
+        let page = parse_due("limit=2").unwrap();
+        let next = next_due_cursor(&page, Some((1_700_000_000, 42)), 2).unwrap();
+        let again = parse_due(&format!("cursor={next}")).unwrap();
+        assert_eq!(again.after, Some((1_700_000_000, 42)));
+        assert!(next_due_cursor(&page, Some((1, 1)), 1).is_none());
+        assert!(parse_due(&format!("cursor={}", cursor_after(5))).is_err());
+        assert!(parse(&format!("cursor={next}")).is_err());
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_forgeries() {

@@ -207,3 +207,28 @@ pub fn case_for_participant(
     }
     Ok((case, mine))
 }
+
+/// The people to whom a decision of this type, possibly concerning one person, is visible:
+/// every confirmed participant whose effective statuses receive it.
+pub fn decision_recipients(
+    db: &Db,
+    case_id: i64,
+    decision: super::DecisionType,
+    concerns_iin: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let people = db.query(
+        "SELECT DISTINCT person_iin FROM case_participants WHERE case_id = ? AND state = 'confirmed'
+         ORDER BY person_iin",
+        &[int(case_id)],
+    )?;
+    let mut recipients = Vec::new();
+    for row in &people.rows {
+        let iin = col_text(row, 0)?;
+        let mine = confirmed_participations(db, case_id, &iin)?;
+        let viewer = effective_statuses(db, case_id, &iin, &mine)?;
+        if super::visibility::receives_concerning(decision, concerns_iin, &viewer) {
+            recipients.push(iin);
+        }
+    }
+    Ok(recipients)
+}

@@ -39,9 +39,73 @@ pub enum Subject {
     Other,
 }
 
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::CrimeReport, Kind::Petition, Kind::Complaint];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::CrimeReport => "crime_report",
+            Kind::Petition => "petition",
+            Kind::Complaint => "complaint",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl Addressee {
+    pub const ALL: [Addressee; 4] = [
+        Addressee::Investigator,
+        Addressee::HeadOfUnit,
+        Addressee::Prosecutor,
+        Addressee::InvestigatingJudge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Addressee::Investigator => "investigator",
+            Addressee::HeadOfUnit => "head_of_unit",
+            Addressee::Prosecutor => "prosecutor",
+            Addressee::InvestigatingJudge => "investigating_judge",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Addressee> {
+        Addressee::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
 impl Subject {
+    pub const ALL: [Subject; 7] = [
+        Subject::Detention,
+        Subject::RecognitionAsSuspect,
+        Subject::Qualification,
+        Subject::SuspensionFromOffice,
+        Subject::SearchOrSeizure,
+        Subject::AssetRestriction,
+        Subject::Other,
+    ];
+
     fn is_urgent(self) -> bool {
         !matches!(self, Subject::Other)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Detention => "detention",
+            Subject::RecognitionAsSuspect => "recognition_as_suspect",
+            Subject::Qualification => "qualification",
+            Subject::SuspensionFromOffice => "suspension_from_office",
+            Subject::SearchOrSeizure => "search_or_seizure",
+            Subject::AssetRestriction => "asset_restriction",
+            Subject::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Subject> {
+        Subject::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 
@@ -49,9 +113,14 @@ impl Subject {
 pub enum Period {
     /// Calendar days, arts. 48–49 rules.
     Days(i64),
-    /// Hours from submission (registration of a crime report; our reading, configurable).
+    /// Hours from submission.
     Hours(i64),
+    /// Registration of a crime report: hours from submission, 24 by default (our reading of the
+    /// practice under the ERDR order; the `crime_report_registration_hours` variable sets it).
+    Registration,
 }
+
+pub const DEFAULT_REGISTRATION_HOURS: i64 = 24;
 
 /// Whether a rule applies to a filing of this kind, to this addressee, on this subject.
 pub type Applies = fn(Kind, Addressee, Subject) -> bool;
@@ -59,9 +128,9 @@ pub type Applies = fn(Kind, Addressee, Subject) -> bool;
 /// The rules, first match wins; each has a test.
 pub const RULES: &[(&str, Applies, Period)] = &[
     (
-        "crime report: registered within 24 hours",
+        "crime report: registered within 24 hours (configurable)",
         |k, _, _| k == Kind::CrimeReport,
-        Period::Hours(24),
+        Period::Registration,
     ),
     (
         "petition: within 3 days (art. 99)",
@@ -87,6 +156,19 @@ pub const RULES: &[(&str, Applies, Period)] = &[
 
 /// The longest a complaint may be extended to, with notice to the complainant (art. 105).
 pub const EXTENDED_COMPLAINT: Period = Period::Days(15);
+
+/// How far the answer to a filing may be extended, if at all: only a complaint to a head of
+/// unit or a prosecutor, up to 15 days (art. 105). A petition is decided within 3 days
+/// (art. 99), the investigating judge's period is the court's, and registration of a crime
+/// report is not extended.
+pub fn extension_limit(kind: Kind, addressee: Addressee) -> Option<Period> {
+    match (kind, addressee) {
+        (Kind::Complaint, Addressee::HeadOfUnit | Addressee::Prosecutor) => {
+            Some(EXTENDED_COMPLAINT)
+        }
+        _ => None,
+    }
+}
 
 pub fn period_for(kind: Kind, addressee: Addressee, subject: Subject) -> Period {
     RULES
@@ -124,10 +206,29 @@ impl Calendar {
     }
 }
 
-/// When the answer is due, for a filing submitted at `submitted`.
+/// The calendar and the configured registration period together.
+#[derive(Debug, Clone)]
+pub struct Deadlines {
+    pub calendar: Calendar,
+    pub registration_hours: i64,
+}
+
+impl Deadlines {
+    pub fn due(&self, submitted: DateTime<Utc>, period: Period) -> DateTime<Utc> {
+        let period = match period {
+            Period::Registration => Period::Hours(self.registration_hours),
+            other => other,
+        };
+        due(submitted, period, &self.calendar)
+    }
+}
+
+/// When the answer is due, for a filing submitted at `submitted` (a crime report's
+/// registration with the default period; [`Deadlines::due`] applies the configured one).
 pub fn due(submitted: DateTime<Utc>, period: Period, calendar: &Calendar) -> DateTime<Utc> {
     match period {
         Period::Hours(h) => submitted + Duration::hours(h),
+        Period::Registration => submitted + Duration::hours(DEFAULT_REGISTRATION_HOURS),
         Period::Days(n) => {
             let local_day = submitted.with_timezone(&almaty()).date_naive();
             // The starting day is not counted.
@@ -169,9 +270,48 @@ mod tests {
     #[test]
     fn rule_crime_report_24_hours() {
         let p = period_for(Kind::CrimeReport, Addressee::Investigator, ANY);
-        assert_eq!(p, Period::Hours(24));
+        assert_eq!(p, Period::Registration);
         let d = due(at("2026-11-27T10:00:00+05:00"), p, &Calendar::kazakhstan());
         assert_eq!(almaty_text(d), "2026-11-28 10:00");
+        // Hours run through days off; the configured period replaces the default.
+        let configured = Deadlines {
+            calendar: Calendar::kazakhstan(),
+            registration_hours: 72,
+        };
+        let d = configured.due(at("2026-11-27T10:00:00+05:00"), p);
+        assert_eq!(almaty_text(d), "2026-11-30 10:00");
+    }
+
+    #[test]
+    fn rule_petition_to_the_prosecutor_3_days() {
+        assert_eq!(
+            period_for(Kind::Petition, Addressee::Prosecutor, ANY),
+            Period::Days(3)
+        );
+    }
+
+    #[test]
+    fn only_complaints_to_a_head_or_prosecutor_are_extended_up_to_15_days() {
+        assert_eq!(
+            extension_limit(Kind::Complaint, Addressee::HeadOfUnit),
+            Some(Period::Days(15))
+        );
+        assert_eq!(
+            extension_limit(Kind::Complaint, Addressee::Prosecutor),
+            Some(Period::Days(15))
+        );
+        assert_eq!(
+            extension_limit(Kind::Complaint, Addressee::InvestigatingJudge),
+            None
+        );
+        assert_eq!(
+            extension_limit(Kind::Petition, Addressee::Investigator),
+            None
+        );
+        assert_eq!(
+            extension_limit(Kind::CrimeReport, Addressee::Investigator),
+            None
+        );
     }
 
     #[test]
@@ -258,6 +398,20 @@ mod tests {
             &Calendar::kazakhstan(),
         );
         assert_eq!(almaty_text(d), "2026-12-09 00:00");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        for a in Addressee::ALL {
+            assert_eq!(Addressee::parse(a.as_str()), Some(a));
+        }
+        for s in Subject::ALL {
+            assert_eq!(Subject::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Kind::parse("appeal"), None);
     }
 
     #[test]

@@ -1,0 +1,617 @@
+//! The officer's answer to filings: the queue of filings I receive, one filing with its
+//! documents, taking it under review, extending a complaint's period, and the answer. Who
+//! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
+
+use jaria_portal::auth::Principal;
+use jaria_portal::case::ErdrNumber;
+use jaria_portal::case::store::{self as case_store, CaseRow};
+use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
+use jaria_portal::filing::deadline::{self, Calendar, Kind};
+use jaria_portal::filing::handling::{self, AnswerError, Handler, Outcome, State};
+use jaria_portal::filing::store::{self, FilingRow};
+use jaria_portal::http::{Reply, json_body};
+use jaria_portal::identity::Role;
+use jaria_portal::notify::{self, Notice};
+use jaria_portal::{ApiError, audit, clock, documents, paging};
+use serde::Deserialize;
+
+const MAX_REASONING_CHARS: usize = 20_000;
+
+/// The ways I stand to filings in general (before looking at one).
+fn my_capacities(me: &Principal) -> Vec<Handler> {
+    let mut out = vec![Handler::LeadOfficer];
+    if me.has(Role::HeadOfUnit) && me.organ.is_some() {
+        out.push(Handler::HeadOfUnit);
+    }
+    if me.has(Role::Prosecutor) {
+        out.push(Handler::SupervisingProsecutor);
+    }
+    if (me.has(Role::Investigator) || me.has(Role::Inquirer) || me.has(Role::HeadOfUnit))
+        && me.organ.is_some()
+    {
+        out.push(Handler::OrganOfficer);
+    }
+    out
+}
+
+/// How I stand to this filing (and its case).
+fn my_handlers(me: &Principal, filing: &FilingRow, case: Option<&CaseRow>) -> Vec<Handler> {
+    let my_organ = me.organ.as_ref().map(|o| o.id);
+    my_capacities(me)
+        .into_iter()
+        .filter(|h| match (h, case) {
+            (Handler::LeadOfficer, Some(c)) => c.lead_officer_iin == me.iin,
+            (Handler::HeadOfUnit, Some(c)) => my_organ == Some(c.organ_id),
+            (Handler::SupervisingProsecutor, Some(c)) => {
+                c.prosecutor_iin.as_deref() == Some(me.iin.as_str())
+            }
+            (Handler::OrganOfficer, _) => filing.organ_id.is_some() && filing.organ_id == my_organ,
+            _ => false,
+        })
+        .filter(|h| handling::handlers(filing.kind, filing.addressee).contains(h))
+        .collect()
+}
+
+/// A filing I receive, with its case; any other is 404.
+struct Received {
+    filing: FilingRow,
+    case: Option<CaseRow>,
+    /// Whether I am the official whose act this complaint challenges.
+    challenged: bool,
+}
+
+fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
+    let filing = store::find(db, id)?.ok_or(ApiError::NotFound)?;
+    let case = match filing.case_id {
+        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    if my_handlers(me, &filing, case.as_ref()).is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let challenged = filing.kind == Kind::Complaint
+        && case.as_ref().is_some_and(|c| {
+            handling::challenged_official(
+                filing.challenged_decision_author.as_deref(),
+                &c.lead_officer_iin,
+            ) == me.iin
+        });
+    Ok(Received {
+        filing,
+        case,
+        challenged,
+    })
+}
+
+/// The SQL over `f` (filings) selecting the filings I receive, from the rule table.
+fn received_condition(me: &Principal) -> (String, Vec<SqlValue>) {
+    let my_organ = me.organ.as_ref().map(|o| o.id).unwrap_or(-1);
+    let mut clauses = Vec::new();
+    let mut params = Vec::new();
+    for handler in my_capacities(me) {
+        let mut kinds = Vec::new();
+        for kind in Kind::ALL {
+            for addressee in deadline::Addressee::ALL {
+                if handling::handlers(kind, addressee).contains(&handler) {
+                    kinds.push((kind, addressee));
+                }
+            }
+        }
+        let (scope, scope_param) = match handler {
+            Handler::LeadOfficer => (
+                "f.case_id IN (SELECT id FROM cases WHERE lead_officer_iin = ?)",
+                text(&me.iin),
+            ),
+            Handler::HeadOfUnit => (
+                "f.case_id IN (SELECT id FROM cases WHERE organ_id = ?)",
+                int(my_organ),
+            ),
+            Handler::SupervisingProsecutor => (
+                "f.case_id IN (SELECT id FROM cases WHERE prosecutor_iin = ?)",
+                text(&me.iin),
+            ),
+            Handler::OrganOfficer => ("f.organ_id = ?", int(my_organ)),
+        };
+        let mut which = Vec::new();
+        let mut which_params = Vec::new();
+        if kinds.iter().any(|(k, _)| *k == Kind::CrimeReport) {
+            // A crime report goes to an organ, whatever its (unused) addressee.
+            which.push("f.kind = 'crime_report'");
+        }
+        for (kind, addressee) in kinds.into_iter().filter(|(k, _)| *k != Kind::CrimeReport) {
+            which.push("(f.kind = ? AND f.addressee = ?)");
+            which_params.push(text(kind.as_str()));
+            which_params.push(text(addressee.as_str()));
+        }
+        clauses.push(format!("({scope} AND ({}))", which.join(" OR ")));
+        params.push(scope_param);
+        params.extend(which_params);
+    }
+    (format!("({})", clauses.join(" OR ")), params)
+}
+
+/// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
+pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
+    let page = paging::parse_due(query)?;
+    let states: Vec<State> =
+        match paging::query_param(query, "state") {
+            None | Some("") | Some("open") => State::OPEN.to_vec(),
+            Some(s) => vec![State::parse(s).ok_or_else(|| {
+                ApiError::invalid("state", "invalid_state", "Not a filing state.")
+            })?],
+        };
+    let kind = paging::query_param(query, "kind")
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                ApiError::invalid(
+                    "kind",
+                    "invalid_kind",
+                    "One of crime_report, petition, complaint.",
+                )
+            })
+        })
+        .transpose()?;
+    let due_before = paging::query_param(query, "due_before")
+        .map(|v| clock::parse_due_time("due_before", &paging::percent_decode(v)))
+        .transpose()?;
+    let (condition, mut params) = received_condition(me);
+    let placeholders = vec!["?"; states.len()].join(", ");
+    params.extend(states.iter().map(|s| text(s.as_str())));
+    params.push(opt_text(kind.map(Kind::as_str)));
+    params.push(opt_text(kind.map(Kind::as_str)));
+    params.push(due_before.map(int).unwrap_or(SqlValue::Null));
+    params.push(due_before.map(int).unwrap_or(SqlValue::Null));
+    let (after_due, after_id) = page.after.unwrap_or((i64::MIN, 0));
+    params.extend([
+        int(after_due),
+        int(after_due),
+        int(after_id),
+        int(page.limit),
+    ]);
+    let filings = db.transaction(|db| {
+        audit::record(
+            db,
+            &me.actor(),
+            "filings_queue_viewed",
+            &format!("person:{}", me.iin),
+            serde_json::json!({}),
+        )?;
+        store::filings_where(
+            db,
+            &format!(
+                "{condition} AND f.state IN ({placeholders}) AND (? IS NULL OR f.kind = ?)
+                 AND (? IS NULL OR f.due_unix < ?)
+                 AND (f.due_unix > ? OR (f.due_unix = ? AND f.id > ?))
+                 ORDER BY f.due_unix, f.id LIMIT ?"
+            ),
+            &params,
+        )
+    })?;
+    let now = clock::now().timestamp();
+    let last = filings.last().map(|f| (f.due_unix, f.id));
+    let items: Vec<serde_json::Value> = filings
+        .iter()
+        .map(|f| {
+            let mut item = store::summary_json(f, now);
+            item["addressee"] = match f.kind {
+                Kind::CrimeReport => "organ".into(),
+                _ => f.addressee.as_str().into(),
+            };
+            item["subject"] = f.subject.as_str().into();
+            item
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "filings": items,
+            "next_cursor": paging::next_due_cursor(&page, last, filings.len()),
+        }),
+    )
+}
+
+fn audit_case(r: &Received) -> Option<i64> {
+    r.case.as_ref().map(|c| c.id)
+}
+
+/// `GET /api/officer/filings/{id}`
+pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let body = db.transaction(|db| {
+        let r = received(db, me, id)?;
+        audit::record_for_case(
+            db,
+            &me.actor(),
+            "filing_viewed",
+            &format!("filing:{}", r.filing.id),
+            audit_case(&r),
+            serde_json::json!({}),
+        )?;
+        let mut body = store::detail_json(db, &r.filing, clock::now().timestamp())?;
+        let filer = db.one(
+            "SELECT full_name FROM persons WHERE iin = ?",
+            &[text(&r.filing.filer_iin)],
+        )?;
+        body["filer_full_name"] = filer
+            .and_then(|row| jaria_portal::db::col_opt_text(&row, 0))
+            .into();
+        let permitted = if r.filing.state.is_open() {
+            handling::permitted_outcomes(r.filing.kind, r.filing.addressee, r.challenged)
+        } else {
+            &[]
+        };
+        body["permitted_outcomes"] = permitted
+            .iter()
+            .map(|o| o.as_str())
+            .collect::<Vec<_>>()
+            .into();
+        body["extension_limit_at"] = extension_limit(&r)
+            .map(|t| clock::rfc3339(clock::from_unix(t)))
+            .into();
+        body["challenged_official_is_me"] = r.challenged.into();
+        Ok(body)
+    })?;
+    Reply::json(200, &body)
+}
+
+/// `GET /api/officer/filings/{id}/documents/{sha256}`
+pub fn document(
+    db: &Db,
+    me: &Principal,
+    req: &spin_sdk::http::Request,
+    id: &str,
+    sha: &str,
+) -> Result<Reply, ApiError> {
+    let (doc, name) = db.transaction(|db| {
+        let r = received(db, me, id)?;
+        let name = store::document_name(db, &r.filing, sha)?.ok_or(ApiError::NotFound)?;
+        audit::record_for_case(
+            db,
+            &me.actor(),
+            "filing_document_downloaded",
+            &format!("filing:{}", r.filing.id),
+            audit_case(&r),
+            serde_json::json!({ "sha256": sha }),
+        )?;
+        Ok((documents::load(db, sha)?, name))
+    })?;
+    Ok(documents::download(
+        &doc,
+        sha,
+        &name,
+        header(req, "range"),
+        header(req, "if-none-match"),
+    ))
+}
+
+fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
+    req.header(name).and_then(|v| v.as_str())
+}
+
+/// Records a change of a filing: its event, the audit row, and the notices to the filer and
+/// the person filed for, in the caller's transaction.
+fn record_change(
+    db: &Db,
+    me: &Principal,
+    r: &Received,
+    event: &str,
+    detail: serde_json::Value,
+    audit_case_id: Option<i64>,
+) -> Result<(), ApiError> {
+    let now = clock::rfc3339(clock::now());
+    db.exec(
+        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, ?, ?, ?)",
+        &[
+            int(r.filing.id),
+            text(&now),
+            text(event),
+            text(&me.iin),
+            text(detail.to_string()),
+        ],
+    )?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        &format!("filing_{event}"),
+        &format!("filing:{}", r.filing.id),
+        audit_case_id,
+        detail.clone(),
+    )?;
+    let mut payload = serde_json::json!({
+        "filing_id": r.filing.id, "registration_number": r.filing.registration_number,
+        "event": event,
+    });
+    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), detail) {
+        target.extend(more);
+    }
+    notify::send(
+        db,
+        r.filing.interested(),
+        Notice::FilingUpdated,
+        &now,
+        &payload,
+    )
+}
+
+/// `POST /api/officer/filings/{id}/review` — I am looking into it (the filer sees that).
+pub fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let state = db.transaction(|db| {
+        let r = received(db, me, id)?;
+        match r.filing.state {
+            State::Submitted => {}
+            State::UnderReview | State::Extended => return Ok(r.filing.state),
+            other => {
+                return Err(ApiError::Conflict(format!(
+                    "The filing is already {}.",
+                    other.as_str()
+                )));
+            }
+        }
+        db.exec(
+            "UPDATE filings SET state = 'under_review' WHERE id = ?",
+            &[int(r.filing.id)],
+        )?;
+        record_change(
+            db,
+            me,
+            &r,
+            "under_review",
+            serde_json::json!({}),
+            audit_case(&r),
+        )?;
+        Ok(State::UnderReview)
+    })?;
+    Reply::json(200, &serde_json::json!({ "state": state.as_str() }))
+}
+
+/// The latest a complaint may be answered once extended (Unix seconds), if it may be.
+fn extension_limit(r: &Received) -> Option<i64> {
+    let period = deadline::extension_limit(r.filing.kind, r.filing.addressee)?;
+    if r.challenged {
+        return None;
+    }
+    let submitted = clock::from_unix(r.filing.submitted_unix);
+    Some(deadline::due(submitted, period, &Calendar::kazakhstan()).timestamp())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Extension {
+    reason: String,
+    due_at: String,
+}
+
+/// `POST /api/officer/filings/{id}/extension` — up to 15 days for a complaint, with its reason,
+/// and notice to the complainant (art. 105).
+pub fn extend(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: Extension = json_body(req)?;
+    let reason = checked_text("reason", &body.reason, 2_000)?;
+    let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
+    let due = db.transaction(|db| {
+        let r = received(db, me, id)?;
+        if !r.filing.state.is_open() {
+            return Err(ApiError::Conflict(format!(
+                "The filing is already {}.",
+                r.filing.state.as_str()
+            )));
+        }
+        let limit = extension_limit(&r).ok_or_else(|| {
+            ApiError::invalid(
+                "due_at",
+                "not_extendable",
+                "Only a complaint to a head of unit or a prosecutor is extended, and never by the official it challenges.",
+            )
+        })?;
+        if new_due <= r.filing.due_unix || new_due > limit {
+            return Err(ApiError::invalid(
+                "due_at",
+                "out_of_range",
+                &format!(
+                    "The new due time must be after the current one and no later than {}.",
+                    clock::rfc3339(clock::from_unix(limit))
+                ),
+            ));
+        }
+        db.exec(
+            "UPDATE filings SET state = 'extended', due_unix = ? WHERE id = ?",
+            &[int(new_due), int(r.filing.id)],
+        )?;
+        let due_at = clock::rfc3339(clock::from_unix(new_due));
+        record_change(
+            db,
+            me,
+            &r,
+            "extended",
+            serde_json::json!({
+                "reason": reason,
+                "previous_due_at": clock::rfc3339(clock::from_unix(r.filing.due_unix)),
+                "due_at": due_at,
+            }),
+            audit_case(&r),
+        )?;
+        Ok(due_at)
+    })?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "state": "extended", "due_at": due }),
+    )
+}
+
+fn checked_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max_chars {
+        return Err(ApiError::invalid(
+            field,
+            "invalid_length",
+            &format!("Write 1 to {max_chars} characters."),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerDocument {
+    filename: String,
+    content_base64: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    outcome: String,
+    reasoning: String,
+    /// A registered crime report: the case it opened or joined.
+    #[serde(default)]
+    erdr_number: Option<String>,
+    /// A forwarded filing: to whom.
+    #[serde(default)]
+    forwarded_to: Option<String>,
+    #[serde(default)]
+    document: Option<AnswerDocument>,
+}
+
+/// `POST /api/officer/filings/{id}/decision`
+pub fn decide(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: Answer = json_body(req)?;
+    let outcome = Outcome::parse(&body.outcome)
+        .ok_or_else(|| ApiError::invalid("outcome", "invalid_outcome", "Not an outcome."))?;
+    let reasoning = checked_text("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
+    let forwarded_to = match (outcome, body.forwarded_to.as_deref()) {
+        (Outcome::Forwarded, Some(to)) => Some(checked_text("forwarded_to", to, 300)?),
+        (Outcome::Forwarded, None) => {
+            return Err(ApiError::invalid(
+                "forwarded_to",
+                "required",
+                "Say to whom it is forwarded.",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "forwarded_to",
+                "not_allowed",
+                "Only a forwarded filing names where it went.",
+            ));
+        }
+        (_, None) => None,
+    };
+    let erdr = match (outcome, body.erdr_number.as_deref()) {
+        (Outcome::Registered, Some(e)) => Some(ErdrNumber::parse(e.trim()).map_err(|e| {
+            ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
+        })?),
+        (Outcome::Registered, None) => {
+            return Err(ApiError::invalid(
+                "erdr_number",
+                "required",
+                "Name the ERDR case the statement was registered in.",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid(
+                "erdr_number",
+                "not_allowed",
+                "Only a registered statement names an ERDR case.",
+            ));
+        }
+        (_, None) => None,
+    };
+    let document = body
+        .document
+        .as_ref()
+        .map(|d| documents::from_base64("document.", &d.filename, &d.content_base64))
+        .transpose()?;
+    let now = clock::rfc3339(clock::now());
+    let state = db.transaction(|db| {
+        let r = received(db, me, id)?;
+        handling::check_answer(r.filing.kind, r.filing.addressee, r.filing.state, r.challenged, outcome)
+            .map_err(|e| match e {
+                AnswerError::NotOpen(state) => ApiError::Conflict(format!("The filing is already {state}.")),
+                AnswerError::OwnAct => ApiError::invalid("outcome", "own_act", "A complaint is never decided by the official whose act it challenges: forward it."),
+                AnswerError::OutcomeNotPermitted => ApiError::invalid("outcome", "outcome_not_permitted", "This outcome is not available for this filing."),
+            })?;
+        // A statement is registered in a case of its organ that I may act on.
+        let registered_case = match &erdr {
+            Some(erdr) => {
+                let case = case_store::case_for_officer(db, me, erdr.as_str())
+                    .ok()
+                    .map(|(c, _)| c)
+                    .filter(|c| Some(c.organ_id) == r.filing.organ_id)
+                    .ok_or_else(|| ApiError::invalid("erdr_number", "unknown_case", "Register the case in your organ first, then name it here."))?;
+                Some(case)
+            }
+            None => None,
+        };
+        let (sha, filename) = match &document {
+            Some((filename, bytes, media_type)) => {
+                (Some(documents::store(db, bytes, media_type, &now)?), Some(filename.clone()))
+            }
+            None => (None, None),
+        };
+        let state = outcome.state();
+        db.exec(
+            "UPDATE filings SET state = ?, outcome = ?, answer = ?, answer_document_sha256 = ?, answer_filename = ?,
+                 decided_by = ?, decided_at = ?, result_erdr_number = ?, forwarded_to = ?
+             WHERE id = ?",
+            &[
+                text(state.as_str()), text(outcome.as_str()), text(&reasoning), opt_text(sha.as_deref()),
+                opt_text(filename.as_deref()), text(&me.iin), text(&now),
+                opt_text(erdr.as_ref().map(|e| e.as_str())), opt_text(forwarded_to.as_deref()), int(r.filing.id),
+            ],
+        )?;
+        let mut detail = serde_json::json!({ "outcome": outcome.as_str() });
+        if let Some(e) = &erdr {
+            detail["erdr_number"] = e.as_str().into();
+        }
+        if let Some(to) = &forwarded_to {
+            detail["forwarded_to"] = to.as_str().into();
+        }
+        let audit_case_id = registered_case.as_ref().map(|c| c.id).or(audit_case(&r));
+        record_change(db, me, &r, state.as_str(), detail, audit_case_id)?;
+        Ok(state)
+    })?;
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "state": state.as_str(), "outcome": outcome.as_str(), "decided_at": now,
+            "erdr_number": erdr.map(|e| e.as_str().to_owned()), "forwarded_to": forwarded_to,
+        }),
+    )
+}
+
+/// Filings for the combined queue: open filings I receive, soonest due first.
+pub fn open_for_queue(
+    db: &Db,
+    me: &Principal,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let (condition, mut params) = received_condition(me);
+    params.push(int(limit));
+    let filings = store::filings_where(
+        db,
+        &format!(
+            "{condition} AND f.state IN ('submitted', 'under_review', 'extended') ORDER BY f.due_unix, f.id LIMIT ?"
+        ),
+        &params,
+    )?;
+    let now = clock::now().timestamp();
+    Ok(filings
+        .iter()
+        .map(|f| {
+            let mut item = store::summary_json(f, now);
+            item["kind"] = "filing".into();
+            item["filing_kind"] = f.kind.as_str().into();
+            item
+        })
+        .collect())
+}

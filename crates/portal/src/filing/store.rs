@@ -1,0 +1,225 @@
+//! Reading filings from the database, for the filer's status page and the officer's answer:
+//! one row type, one timeline, one rendering, so both sides show the same facts.
+
+use crate::clock;
+use crate::db::{Db, col_int, col_opt_text, col_text, int};
+use crate::error::ApiError;
+
+use super::deadline::{Addressee, Kind, Subject};
+use super::handling::State;
+
+#[derive(Debug, Clone)]
+pub struct FilingRow {
+    pub id: i64,
+    pub registration_number: String,
+    pub kind: Kind,
+    /// For a crime report, meaningless (it goes to `organ_id`).
+    pub addressee: Addressee,
+    pub subject: Subject,
+    pub state: State,
+    pub filer_iin: String,
+    pub on_behalf_of_iin: Option<String>,
+    pub case_id: Option<i64>,
+    pub erdr_number: Option<String>,
+    pub organ_id: Option<i64>,
+    pub challenged_decision_id: Option<i64>,
+    /// Who made the decision a complaint challenges.
+    pub challenged_decision_author: Option<String>,
+    pub text: String,
+    pub submitted_at: String,
+    pub submitted_unix: i64,
+    pub due_unix: i64,
+    pub outcome: Option<String>,
+    pub answer: Option<String>,
+    pub answer_document_sha256: Option<String>,
+    pub answer_filename: Option<String>,
+    pub decided_at: Option<String>,
+    pub result_erdr_number: Option<String>,
+    pub forwarded_to: Option<String>,
+}
+
+impl FilingRow {
+    pub fn is_overdue(&self, now_unix: i64) -> bool {
+        self.state.is_open() && self.due_unix < now_unix
+    }
+
+    /// The people a change of this filing is reported to.
+    pub fn interested(&self) -> Vec<&str> {
+        let mut people = vec![self.filer_iin.as_str()];
+        if let Some(principal) = self.on_behalf_of_iin.as_deref() {
+            people.push(principal);
+        }
+        people
+    }
+}
+
+const COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.subject, f.state, f.filer_iin, \
+     f.on_behalf_of_iin, f.case_id, c.erdr_number, f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
+     f.submitted_at, f.submitted_unix, f.due_unix, f.outcome, f.answer, f.answer_document_sha256, \
+     f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to";
+
+fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
+    let corrupt = |what: &str| ApiError::Internal(format!("unknown {what} in filings"));
+    let kind = Kind::parse(&col_text(r, 2)?).ok_or_else(|| corrupt("kind"))?;
+    Ok(FilingRow {
+        id: col_int(r, 0)?,
+        registration_number: col_text(r, 1)?,
+        kind,
+        addressee: Addressee::parse(&col_text(r, 3)?).unwrap_or(Addressee::Investigator),
+        subject: Subject::parse(&col_text(r, 4)?).ok_or_else(|| corrupt("subject"))?,
+        state: State::parse(&col_text(r, 5)?).ok_or_else(|| corrupt("state"))?,
+        filer_iin: col_text(r, 6)?,
+        on_behalf_of_iin: col_opt_text(r, 7),
+        case_id: r.get::<i64>(8),
+        erdr_number: col_opt_text(r, 9),
+        organ_id: r.get::<i64>(10),
+        challenged_decision_id: r.get::<i64>(11),
+        challenged_decision_author: col_opt_text(r, 12),
+        text: col_text(r, 13)?,
+        submitted_at: col_text(r, 14)?,
+        submitted_unix: col_int(r, 15)?,
+        due_unix: col_int(r, 16)?,
+        outcome: col_opt_text(r, 17),
+        answer: col_opt_text(r, 18),
+        answer_document_sha256: col_opt_text(r, 19),
+        answer_filename: col_opt_text(r, 20),
+        decided_at: col_opt_text(r, 21),
+        result_erdr_number: col_opt_text(r, 22),
+        forwarded_to: col_opt_text(r, 23),
+    })
+}
+
+const FROM: &str = "FROM filings f LEFT JOIN cases c ON c.id = f.case_id \
+     LEFT JOIN decisions d ON d.id = f.challenged_decision_id";
+
+/// A filing by id (the path segment); a malformed id is simply not found.
+pub fn find(db: &Db, id: &str) -> Result<Option<FilingRow>, ApiError> {
+    let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
+        return Ok(None);
+    };
+    db.one(
+        &format!("SELECT {COLUMNS} {FROM} WHERE f.id = ?"),
+        &[int(id)],
+    )?
+    .map(|r| row_from(&r))
+    .transpose()
+}
+
+/// Filings matching `condition` (SQL over `f` filings and `c` cases, with its parameters).
+pub fn filings_where(
+    db: &Db,
+    condition: &str,
+    params: &[crate::db::SqlValue],
+) -> Result<Vec<FilingRow>, ApiError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} {FROM} WHERE {condition}"),
+        params,
+    )?;
+    rows.rows.iter().map(row_from).collect()
+}
+
+/// A filing its filer, or the person it was filed for, may see; to anyone else it is 404.
+pub fn find_mine(db: &Db, iin: &str, id: &str) -> Result<FilingRow, ApiError> {
+    match find(db, id)? {
+        Some(f) if f.filer_iin == iin || f.on_behalf_of_iin.as_deref() == Some(iin) => Ok(f),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// The filing's attachments and answer document, as (sha256, size, media type, name).
+pub fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db.query(
+        "SELECT sha256, size, media_type FROM attachments WHERE filing_id = ? ORDER BY id",
+        &[int(filing.id)],
+    )?;
+    let mut out = rows
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "role": "attachment", "sha256": col_text(r, 0)?, "size": col_int(r, 1)?,
+                "media_type": col_text(r, 2)?,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    if let (Some(sha), Some(name)) = (&filing.answer_document_sha256, &filing.answer_filename) {
+        out.push(serde_json::json!({ "role": "answer", "sha256": sha, "filename": name }));
+    }
+    Ok(out)
+}
+
+/// The file name to serve a document of this filing under, if it is one of its documents.
+pub fn document_name(db: &Db, filing: &FilingRow, sha: &str) -> Result<Option<String>, ApiError> {
+    if filing.answer_document_sha256.as_deref() == Some(sha) {
+        return Ok(filing.answer_filename.clone());
+    }
+    let row = db.one(
+        "SELECT media_type FROM attachments WHERE filing_id = ? AND sha256 = ? LIMIT 1",
+        &[int(filing.id), crate::db::text(sha)],
+    )?;
+    Ok(row.map(|r| {
+        let extension = match col_text(&r, 0).unwrap_or_default().as_str() {
+            "application/pdf" => "pdf",
+            "image/png" => "png",
+            "image/jpeg" => "jpg",
+            _ => "bin",
+        };
+        format!(
+            "{}-{}.{extension}",
+            filing.registration_number,
+            &sha[..8.min(sha.len())]
+        )
+    }))
+}
+
+pub fn timeline(db: &Db, filing_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let events = db.query(
+        "SELECT at, kind, detail FROM filing_events WHERE filing_id = ? ORDER BY id",
+        &[int(filing_id)],
+    )?;
+    events
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "at": col_text(r, 0)?, "event": col_text(r, 1)?,
+                "detail": serde_json::from_str::<serde_json::Value>(&col_text(r, 2)?)
+                    .unwrap_or_default(),
+            }))
+        })
+        .collect()
+}
+
+/// The fields both the filer and the officer see in a list.
+pub fn summary_json(f: &FilingRow, now_unix: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": f.id, "registration_number": f.registration_number, "kind": f.kind.as_str(),
+        "state": f.state.as_str(), "submitted_at": f.submitted_at,
+        "due_at": clock::rfc3339(clock::from_unix(f.due_unix)),
+        "overdue": f.is_overdue(now_unix), "erdr_number": f.erdr_number,
+    })
+}
+
+/// The whole filing with its timeline and answer.
+pub fn detail_json(db: &Db, f: &FilingRow, now_unix: i64) -> Result<serde_json::Value, ApiError> {
+    let mut body = summary_json(f, now_unix);
+    let addressee = match f.kind {
+        Kind::CrimeReport => "organ",
+        _ => f.addressee.as_str(),
+    };
+    let extra = serde_json::json!({
+        "addressee": addressee, "subject": f.subject.as_str(), "organ_id": f.organ_id,
+        "filer_iin": f.filer_iin, "on_behalf_of_iin": f.on_behalf_of_iin,
+        "challenged_decision_id": f.challenged_decision_id, "text": f.text,
+        "documents": documents(db, f)?,
+        "answer": f.outcome.as_ref().map(|outcome| serde_json::json!({
+            "outcome": outcome, "reasoning": f.answer, "decided_at": f.decided_at,
+            "erdr_number": f.result_erdr_number, "forwarded_to": f.forwarded_to,
+        })),
+        "timeline": timeline(db, f.id)?,
+    });
+    if let (Some(target), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
+        target.extend(more);
+    }
+    Ok(body)
+}
