@@ -99,6 +99,34 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
     let id = receipt["id"].as_i64().expect("id");
     let again = me.get(&format!("/api/filings/{id}/receipt")).json();
     assert_eq!(again["signature"], receipt["receipt"]);
+    // Printable: a page with no script, carrying every attested value.
+    let page = me.request_with(
+        "GET",
+        &format!("/api/filings/{id}/receipt"),
+        &[("accept", "text/html")],
+        b"",
+    );
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
+    );
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|c| c.contains("default-src 'none'"))
+    );
+    let text = page.text();
+    for field in [
+        "registration_number",
+        "submitted_at",
+        "due_at",
+        "content_sha256",
+    ] {
+        assert!(
+            text.contains(summary[field].as_str().unwrap_or("?")),
+            "{field}: {text}"
+        );
+    }
     let status = me.get(&format!("/api/status/filings/{id}")).json();
     assert_eq!(status["state"], "submitted");
     assert_eq!(status["timeline"][0]["event"], "submitted");
@@ -121,6 +149,13 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     let second = file(&me, "same-key", &body).json();
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["receipt"], second["receipt"]);
+    // The summary given again is the one that was signed, to the millisecond.
+    assert_eq!(first["receipt_summary"], second["receipt_summary"]);
+    let verified = app.post_json(
+        "/api/filings/receipts/verify",
+        &json!({"summary": second["receipt_summary"], "signature": second["receipt"]}),
+    );
+    assert_eq!(verified.json()["valid"], true);
     file(
         &me,
         "same-key",
@@ -969,7 +1004,7 @@ fn the_registration_period_of_a_crime_report_is_configurable() {
         .expect("time");
     let due =
         chrono::DateTime::parse_from_rfc3339(r["due_at"].as_str().expect("due")).expect("time");
-    assert_eq!((due - submitted).num_hours(), 72);
+    assert_eq!(due.timestamp() - submitted.timestamp(), 72 * 3600);
 }
 
 #[test]

@@ -486,11 +486,28 @@ pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErro
     let signing = signing_key()?;
     let db = Db::open()?;
     let stored = mine(&db, &me, id)?;
+    let public_key = receipt::public_key(&signing);
+    // A browser asking for a page gets one to print or save.
+    let wants_html = req
+        .header("accept")
+        .and_then(|v| v.as_str())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        let mut page = Reply::html(
+            200,
+            receipt::printable(&stored.summary, &stored.signature, &public_key),
+        );
+        page.set_header(
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+        return Ok(page);
+    }
     Reply::json(
         200,
         &serde_json::json!({
             "summary": stored.summary, "signature": stored.signature,
-            "public_key": receipt::public_key(&signing), "algorithm": "Ed25519",
+            "public_key": public_key, "algorithm": "Ed25519",
         }),
     )
 }

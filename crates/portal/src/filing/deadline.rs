@@ -223,12 +223,19 @@ impl Deadlines {
     }
 }
 
+fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
 /// When the answer is due, for a filing submitted at `submitted` (a crime report's
 /// registration with the default period; [`Deadlines::due`] applies the configured one).
 pub fn due(submitted: DateTime<Utc>, period: Period, calendar: &Calendar) -> DateTime<Utc> {
     match period {
-        Period::Hours(h) => submitted + Duration::hours(h),
-        Period::Registration => submitted + Duration::hours(DEFAULT_REGISTRATION_HOURS),
+        // Whole seconds: the due time is stored and signed in receipts at that precision.
+        Period::Hours(h) => whole_seconds(submitted + Duration::hours(h)),
+        Period::Registration => {
+            whole_seconds(submitted + Duration::hours(DEFAULT_REGISTRATION_HOURS))
+        }
         Period::Days(n) => {
             let local_day = submitted.with_timezone(&almaty()).date_naive();
             // The starting day is not counted.
@@ -280,6 +287,14 @@ mod tests {
         };
         let d = configured.due(at("2026-11-27T10:00:00+05:00"), p);
         assert_eq!(almaty_text(d), "2026-11-30 10:00");
+    }
+
+    #[test]
+    fn due_times_are_whole_seconds() {
+        let submitted = at("2026-11-27T10:00:00.675+05:00");
+        let d = due(submitted, Period::Registration, &Calendar::kazakhstan());
+        assert_eq!(d.timestamp_subsec_nanos(), 0);
+        assert_eq!(d.timestamp(), submitted.timestamp() + 24 * 3600);
     }
 
     #[test]
