@@ -8,7 +8,7 @@ use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_t
 use jaria_portal::filing::deadline::{self, Addressee, Calendar, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
-use jaria_portal::http::{Reply, json_body, parse_json};
+use jaria_portal::http::{Reply, json_body, parse_json, valid_idempotency_key};
 use jaria_portal::iin::Iin;
 use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, config};
@@ -117,12 +117,7 @@ fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .trim();
-    let ok = !key.is_empty()
-        && key.len() <= 128
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
-    if ok {
+    if valid_idempotency_key(key) {
         Ok(key.to_owned())
     } else {
         Err(ApiError::BadRequest(

@@ -2,6 +2,7 @@
 //! as Spin routes, provides the Spin host interfaces spin-sdk 5.x components import, and keeps
 //! state in Spin's default files, so the same app runs here and under `spin up` unchanged.
 
+pub mod audit;
 pub mod building;
 pub mod demo;
 pub mod faults;

@@ -154,6 +154,20 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
     })
 }
 
+/// The longest `Idempotency-Key` accepted, in bytes.
+pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 128;
+
+/// Whether an `Idempotency-Key` (as sent, after trimming surrounding whitespace) is one this
+/// service accepts: 1 to 128 ASCII letters, digits, `-`, `_`, `.` or `:`. Nothing else, so a
+/// key is safe to store, log and compare byte for byte.
+pub fn valid_idempotency_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_IDEMPOTENCY_KEY_BYTES
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
 /// The request path below the component's route, as Spin passes it in `spin-path-info`.
 pub fn path_info(req: &spin_sdk::http::Request) -> String {
     req.header("spin-path-info")
@@ -245,5 +259,182 @@ mod tests {
                 .count(),
             1
         );
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// A body shaped like the API's: a required string, optional number and list.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        text: String,
+        #[serde(default)]
+        organ_id: Option<i64>,
+        #[serde(default)]
+        attachments: Vec<String>,
+    }
+
+    /// A client's error, never the server's: 400 (not JSON) or 422 (wrong shape).
+    fn assert_client_error(error: &ApiError) -> Result<(), TestCaseError> {
+        let status = error.status();
+        prop_assert!(
+            status == 400 || status == 422,
+            "a body must be refused with 400 or 422, not {status}: {error}"
+        );
+        prop_assert!(!error.is_server_side(), "{error}");
+        Ok(())
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn parse_json_never_panics_on_arbitrary_bytes(body in prop::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(e) = parse_json::<Value>(&body) {
+                assert_client_error(&e)?;
+            }
+            if let Err(e) = parse_json::<Body>(&body) {
+                assert_client_error(&e)?;
+            }
+        }
+
+        #[test]
+        fn parse_json_never_panics_on_json_like_text(body in r#"[\[\]{}",:0-9a-z\\ .eE+-]{0,64}"#) {
+            if let Err(e) = parse_json::<Value>(body.as_bytes()) {
+                assert_client_error(&e)?;
+            }
+            if let Err(e) = parse_json::<Body>(body.as_bytes()) {
+                assert_client_error(&e)?;
+            }
+        }
+
+        #[test]
+        fn valid_json_round_trips(value in json_value()) {
+            let body = serde_json::to_vec(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let parsed = parse_json::<Value>(&body)
+                .map_err(|e| TestCaseError::fail(format!("valid JSON refused: {e}")))?;
+            prop_assert_eq!(parsed, value);
+        }
+
+        #[test]
+        fn a_wrong_shape_is_422_never_400(value in json_value()) {
+            // Any valid JSON either is a Body or is refused as the wrong shape.
+            let body = serde_json::to_vec(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            if let Err(e) = parse_json::<Body>(&body) {
+                prop_assert_eq!(e.status(), 422, "{}", e);
+            }
+        }
+    }
+
+    proptest! {
+        // Each case is a body of up to 200 000 bytes: a few dozen are plenty.
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn deeply_nested_input_is_refused_cleanly(
+            depth in 129usize..200_000,
+            shape in 0usize..4,
+        ) {
+            let body = match shape {
+                0 => "[".repeat(depth),
+                1 => format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+                2 => format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth)),
+                _ => format!(r#"{{"text":"x","attachments":{}"#, "[".repeat(depth)),
+            };
+            for error in [
+                parse_json::<Value>(body.as_bytes()).err(),
+                parse_json::<Body>(body.as_bytes()).err(),
+            ] {
+                let error = error.ok_or_else(|| {
+                    TestCaseError::fail(format!("nesting {depth} deep (shape {shape}) was accepted"))
+                })?;
+                assert_client_error(&error)?;
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_within_the_limit_is_accepted() {
+        let body = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse_json::<Value>(body.as_bytes()).is_ok());
+        // Just past serde_json's recursion limit (128): refused as not JSON.
+        let body = format!("{}{}", "[".repeat(129), "]".repeat(129));
+        assert_eq!(
+            parse_json::<Value>(body.as_bytes()).map(|_| ()).map_err(|e| e.status()),
+            Err(400)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn idempotency_keys_of_the_allowed_alphabet_are_accepted(key in "[A-Za-z0-9._:-]{1,128}") {
+            prop_assert!(valid_idempotency_key(&key), "{:?}", key);
+            // An accepted key is safe as it is: a header value, nothing to trim or escape.
+            prop_assert!(http::HeaderValue::from_str(&key).is_ok(), "{:?}", key);
+            prop_assert_eq!(key.trim(), key.as_str());
+        }
+
+        #[test]
+        fn idempotency_keys_never_panic_and_accepted_ones_are_safe(key in any::<String>()) {
+            if valid_idempotency_key(&key) {
+                prop_assert!(!key.is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_BYTES, "{:?}", key);
+                prop_assert!(
+                    key.bytes().all(|b| b.is_ascii_graphic()) && !key.contains(['/', '\\', '\'', '"', ';', '%']),
+                    "{:?}",
+                    key
+                );
+            }
+        }
+
+        #[test]
+        fn one_foreign_character_spoils_a_key(
+            key in "[A-Za-z0-9._:-]{0,127}",
+            position in any::<prop::sample::Index>(),
+            foreign in any::<char>().prop_filter("outside the alphabet", |c| {
+                !(c.is_ascii_alphanumeric() || "._:-".contains(*c))
+            }),
+        ) {
+            let mut chars: Vec<char> = key.chars().collect();
+            chars.insert(position.index(chars.len() + 1), foreign);
+            let spoiled: String = chars.into_iter().collect();
+            prop_assert!(!valid_idempotency_key(&spoiled), "{:?}", spoiled);
+        }
+
+        #[test]
+        fn keys_longer_than_128_bytes_are_refused(key in "[A-Za-z0-9._:-]{129,300}") {
+            prop_assert!(!valid_idempotency_key(&key));
+        }
+    }
+
+    #[test]
+    fn idempotency_key_edges() {
+        assert!(!valid_idempotency_key(""));
+        assert!(valid_idempotency_key(&"k".repeat(128)));
+        assert!(!valid_idempotency_key(&"k".repeat(129)));
+        assert!(valid_idempotency_key("report-1:2026.11_28"));
+        assert!(!valid_idempotency_key("a b"));
+        assert!(!valid_idempotency_key("' OR 1=1 --"));
+        assert!(!valid_idempotency_key("ключ"));
     }
 }

@@ -104,3 +104,113 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The check digit the rules above give the first 11 digits, computed independently of
+    /// [`Iin::parse`]; `None` when both weight sets give 10 (no valid IIN has those digits).
+    fn check_digit(first: &[u32]) -> Option<u32> {
+        let sum = |weights: [u32; 11]| -> u32 {
+            first.iter().zip(weights).map(|(d, w)| d * w).sum::<u32>() % 11
+        };
+        match sum([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) {
+            10 => match sum([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]) {
+                10 => None,
+                c => Some(c),
+            },
+            c => Some(c),
+        }
+    }
+
+    /// Whether 12 ASCII digits are a valid IIN by the rules, independently of the parser.
+    fn reference_valid(text: &str) -> bool {
+        let digits: Vec<u32> = text.bytes().map(|b| u32::from(b - b'0')).collect();
+        let month = digits[2] * 10 + digits[3];
+        let day = digits[4] * 10 + digits[5];
+        (1..=12).contains(&month)
+            && (1..=31).contains(&day)
+            && digits[6] <= 6
+            && check_digit(&digits[..11]) == Some(digits[11])
+    }
+
+    /// Every valid IIN: any year, month 1–12, day 1–31, century digit 0–6, any 4-digit
+    /// serial, and the check digit the rules give (first 11 digits with no check digit are
+    /// skipped).
+    fn valid_iin() -> impl Strategy<Value = String> {
+        (0u32..100, 1u32..=12, 1u32..=31, 0u32..=6, 0u32..10_000).prop_filter_map(
+            "both weight sets give 10",
+            |(yy, mm, dd, century, serial)| {
+                let first = format!("{yy:02}{mm:02}{dd:02}{century}{serial:04}");
+                let digits: Vec<u32> = first.bytes().map(|b| u32::from(b - b'0')).collect();
+                check_digit(&digits).map(|c| format!("{first}{c}"))
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_on_any_string(text in any::<String>()) {
+            let _ = Iin::parse(&text);
+        }
+
+        #[test]
+        fn parse_never_panics_on_digit_like_strings(text in "[0-9٠-٩０-９a ]{0,14}") {
+            // Twelve characters that are not all ASCII digits are never an IIN.
+            let parsed = Iin::parse(&text);
+            if !(text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())) {
+                prop_assert_eq!(parsed, Err(IinError::Format), "{:?}", text);
+            }
+        }
+
+        #[test]
+        fn parse_agrees_with_the_rules_on_every_twelve_digits(text in "[0-9]{12}") {
+            prop_assert_eq!(
+                Iin::parse(&text).is_ok(),
+                reference_valid(&text),
+                "{} judged differently from the rules",
+                text
+            );
+        }
+
+        #[test]
+        fn every_valid_iin_parses_and_round_trips(text in valid_iin()) {
+            let iin = Iin::parse(&text)
+                .map_err(|e| TestCaseError::fail(format!("{text} refused: {e}")))?;
+            prop_assert_eq!(iin.as_str(), text.as_str());
+            prop_assert_eq!(iin.to_string(), text.clone());
+            prop_assert_eq!(Iin::parse(&iin.to_string()), Ok(iin));
+        }
+
+        #[test]
+        fn a_single_digit_change_is_refused_or_another_consistent_iin(
+            text in valid_iin(),
+            position in 0usize..12,
+            shift in 1u8..10,
+        ) {
+            let mut bytes = text.clone().into_bytes();
+            bytes[position] = b'0' + (bytes[position] - b'0' + shift) % 10;
+            let changed = String::from_utf8(bytes).unwrap_or_default();
+            prop_assert_ne!(&changed, &text);
+            match Iin::parse(&changed) {
+                Ok(iin) => {
+                    // Accepted only as an IIN in its own right: its check digit is the one
+                    // its first 11 digits give.
+                    let digits: Vec<u32> =
+                        changed.bytes().map(|b| u32::from(b - b'0')).collect();
+                    prop_assert_eq!(check_digit(&digits[..11]), Some(digits[11]), "{}", changed);
+                    prop_assert!(reference_valid(&changed), "{}", changed);
+                    prop_assert_eq!(iin.as_str(), changed.as_str());
+                }
+                Err(_) => prop_assert!(!reference_valid(&changed), "{} refused", changed),
+            }
+            // The check digit itself is never interchangeable.
+            if position == 11 {
+                prop_assert_eq!(Iin::parse(&changed), Err(IinError::CheckDigit));
+            }
+        }
+    }
+}

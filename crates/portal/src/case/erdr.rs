@@ -45,3 +45,32 @@ mod tests {
         assert!(ErdrNumber::parse("").is_err());
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_accepts_exactly_fifteen_ascii_digits(text in any::<String>()) {
+            let expected = text.len() == 15 && text.bytes().all(|b| b.is_ascii_digit());
+            prop_assert_eq!(ErdrNumber::parse(&text).is_ok(), expected, "{:?}", text);
+        }
+
+        #[test]
+        fn near_misses_are_refused(text in "[0-9٠-٩０-９ +-]{13,17}") {
+            let expected = text.len() == 15 && text.bytes().all(|b| b.is_ascii_digit());
+            prop_assert_eq!(ErdrNumber::parse(&text).is_ok(), expected, "{:?}", text);
+        }
+
+        #[test]
+        fn every_fifteen_digits_parse_and_round_trip(text in "[0-9]{15}") {
+            let erdr = ErdrNumber::parse(&text)
+                .map_err(|e| TestCaseError::fail(format!("{text} refused: {e}")))?;
+            prop_assert_eq!(erdr.as_str(), text.as_str());
+            prop_assert_eq!(ErdrNumber::parse(&erdr.to_string()), Ok(erdr));
+        }
+    }
+}

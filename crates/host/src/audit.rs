@@ -1,0 +1,476 @@
+//! `jaria audit verify`: re-walks the hash-chained `audit_log` of a state dir's database and
+//! says whether it is intact. The chain is recomputed with the portal's own
+//! [`jaria_portal::audit::chain_hash`], so the check and the writers can never disagree on
+//! the canonical form.
+//!
+//! What each failure means:
+//! - a row whose recomputed hash differs from its stored `hash`: the row was **altered**;
+//! - a row whose `prev_hash` is not the previous row's `hash` (the genesis hash for the first
+//!   row): a row before it was **deleted, inserted or rewritten** (with a recomputed hash);
+//! - an id that does not follow the previous one (ids start at 1 and have no gaps, since rows
+//!   are never deleted): rows were **deleted**.
+//!
+//! A chain alone cannot show that rows were cut off its end: keep the printed last hash
+//! somewhere else (a log, a ticket, a signed note) and compare it later.
+
+use std::path::Path;
+
+use jaria_portal::audit::{Entry, GENESIS_HASH, chain_hash};
+use rusqlite::{Connection, OpenFlags};
+
+/// An intact chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub rows: u64,
+    /// The last row's hash ([`GENESIS_HASH`] for an empty log): an anchor to keep elsewhere.
+    pub last_hash: String,
+}
+
+/// The first place where the chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Broken {
+    /// Ids jumped from `previous_id` to `id`: the rows between were deleted.
+    Gap {
+        id: i64,
+        previous_id: i64,
+        rows_checked: u64,
+    },
+    /// The row's `prev_hash` column is not the previous row's hash.
+    PrevMismatch {
+        id: i64,
+        stored_prev: String,
+        expected_prev: String,
+        rows_checked: u64,
+    },
+    /// The row's content does not hash to its stored `hash`.
+    Altered {
+        id: i64,
+        stored_hash: String,
+        computed_hash: String,
+        rows_checked: u64,
+    },
+}
+
+impl Broken {
+    /// The id of the first row that does not verify.
+    pub fn id(&self) -> i64 {
+        match self {
+            Broken::Gap { id, .. } | Broken::PrevMismatch { id, .. } | Broken::Altered { id, .. } => {
+                *id
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Broken::Gap {
+                id,
+                previous_id,
+                rows_checked,
+            } => {
+                let missing = if id - previous_id == 2 {
+                    format!("row {} is missing", previous_id + 1)
+                } else {
+                    format!("rows {}..={} are missing", previous_id + 1, id - 1)
+                };
+                write!(
+                    f,
+                    "audit log BROKEN at row {id}: id gap after row {previous_id} ({missing}): \
+                     rows were deleted ({rows_checked} rows before it verified)"
+                )
+            }
+            Broken::PrevMismatch {
+                id,
+                stored_prev,
+                expected_prev,
+                rows_checked,
+            } => write!(
+                f,
+                "audit log BROKEN at row {id}: its prev_hash {stored_prev} is not the previous \
+                 row's hash {expected_prev}: a row before it was deleted, inserted or rewritten \
+                 ({rows_checked} rows before it verified)"
+            ),
+            Broken::Altered {
+                id,
+                stored_hash,
+                computed_hash,
+                rows_checked,
+            } => write!(
+                f,
+                "audit log BROKEN at row {id}: its content hashes to {computed_hash}, not to the \
+                 stored {stored_hash}: the row was altered ({rows_checked} rows before it verified)"
+            ),
+        }
+    }
+}
+
+/// Opens the state dir's database read-only (never creating it) and verifies its chain.
+pub fn verify_state_dir(state_dir: &Path) -> anyhow::Result<Result<Verified, Broken>> {
+    let path = state_dir.join(crate::storage::DB_FILE);
+    if !path.is_file() {
+        anyhow::bail!("no database at {}", path.display());
+    }
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open {} read-only: {e}", path.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    verify(&conn).map_err(|e| anyhow::anyhow!("cannot read audit_log in {}: {e}", path.display()))
+}
+
+/// Walks `audit_log` in id order (one read snapshot) and stops at the first broken row.
+pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail,
+                prev_hash, hash
+         FROM audit_log ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut previous_id = 0_i64;
+    let mut previous_hash = GENESIS_HASH.to_owned();
+    let mut checked = 0_u64;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let entry = Entry {
+            at: row.get(1)?,
+            actor_iin: row.get(2)?,
+            actor_role: row.get(3)?,
+            action: row.get(4)?,
+            subject: row.get(5)?,
+            case_id: row.get(6)?,
+            client_addr: row.get(7)?,
+            detail: row.get(8)?,
+        };
+        let stored_prev: String = row.get(9)?;
+        let stored_hash: String = row.get(10)?;
+        if id != previous_id + 1 {
+            return Ok(Err(Broken::Gap {
+                id,
+                previous_id,
+                rows_checked: checked,
+            }));
+        }
+        if stored_prev != previous_hash {
+            return Ok(Err(Broken::PrevMismatch {
+                id,
+                stored_prev,
+                expected_prev: previous_hash,
+                rows_checked: checked,
+            }));
+        }
+        let computed_hash = chain_hash(&previous_hash, &entry);
+        if computed_hash != stored_hash {
+            return Ok(Err(Broken::Altered {
+                id,
+                stored_hash,
+                computed_hash,
+                rows_checked: checked,
+            }));
+        }
+        previous_id = id;
+        previous_hash = stored_hash;
+        checked += 1;
+    }
+    Ok(Ok(Verified {
+        rows: checked,
+        last_hash: previous_hash,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    /// The real schema (every migration, so the real table and its triggers).
+    fn database() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let migrations =
+            crate::migrate::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/migrations"))
+                .unwrap();
+        let mut conn = Connection::open(dir.path().join(crate::storage::DB_FILE)).unwrap();
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+            .unwrap();
+        crate::migrate::apply(&mut conn, &migrations).unwrap();
+        (dir, conn)
+    }
+
+    fn entry(n: usize) -> Entry {
+        Entry {
+            at: format!("2026-11-28T10:00:0{n}.000Z"),
+            // Both shapes of the nullable columns appear in the chain.
+            actor_iin: (n % 2 == 0).then(|| "791028302728".to_owned()),
+            actor_role: "participant".into(),
+            action: format!("action_{n}"),
+            subject: format!("thing:{n}"),
+            case_id: (n % 3 == 0).then_some(n as i64),
+            client_addr: "127.0.0.1:1".into(),
+            detail: format!("{{\"n\":{n},\"text\":\"кириллица \\\"quoted\\\"\"}}"),
+        }
+    }
+
+    /// Appends a row as the portal does (prev = the last row's hash).
+    fn append(conn: &Connection, e: &Entry) -> String {
+        let prev: String = conn
+            .query_row(
+                "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|_| GENESIS_HASH.to_owned());
+        let hash = chain_hash(&prev, e);
+        conn.execute(
+            "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                e.at, e.actor_iin, e.actor_role, e.action, e.subject, e.case_id, e.client_addr,
+                e.detail, prev, hash
+            ],
+        )
+        .unwrap();
+        hash
+    }
+
+    fn chain(rows: usize) -> (tempfile::TempDir, Connection, Vec<String>) {
+        let (dir, conn) = database();
+        let hashes = (1..=rows).map(|n| append(&conn, &entry(n))).collect();
+        (dir, conn, hashes)
+    }
+
+    /// What an attacker holding the file does first: the append-only triggers go.
+    fn drop_triggers(conn: &Connection) {
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_canonical_hash_is_pinned_to_a_known_vector() {
+        // Computed independently of Rust (sha256 over this exact text with Python's hashlib),
+        // so a change to the canonical form in either the portal or here fails this test.
+        let e = Entry {
+            at: "2026-11-28T10:00:00.000Z".into(),
+            actor_iin: Some("791028302728".into()),
+            actor_role: "participant".into(),
+            action: "sign_in".into(),
+            subject: "session:1".into(),
+            case_id: None,
+            client_addr: "127.0.0.1:1".into(),
+            detail: "{}".into(),
+        };
+        let text = format!(
+            "{GENESIS_HASH}\n[\"2026-11-28T10:00:00.000Z\",\"791028302728\",\"participant\",\"sign_in\",\"session:1\",null,\"127.0.0.1:1\",\"{{}}\"]"
+        );
+        assert_eq!(hex::encode(sha2::Sha256::digest(text.as_bytes())), KNOWN_VECTOR);
+        assert_eq!(chain_hash(GENESIS_HASH, &e), KNOWN_VECTOR);
+        let second = Entry {
+            actor_iin: None,
+            case_id: Some(7),
+            detail: "{\"kind\":\"crime_report\"}".into(),
+            ..e
+        };
+        assert_eq!(chain_hash(KNOWN_VECTOR, &second), KNOWN_VECTOR_SECOND);
+    }
+
+    const KNOWN_VECTOR: &str = "58fbc536b4b6d83a9ac1a2b9962a7be1711d6e02079f5cd2759434fd8c37bdc5";
+    const KNOWN_VECTOR_SECOND: &str = "18974456f685bf61c26e99838ed08602fb341fc14e366f73e967ef60e3483f12";
+
+    #[test]
+    fn an_intact_chain_verifies_and_names_its_last_hash() {
+        let (dir, conn, hashes) = chain(6);
+        let verified = verify(&conn).unwrap().expect("intact chain");
+        assert_eq!(verified.rows, 6);
+        assert_eq!(&verified.last_hash, hashes.last().unwrap());
+        drop(conn);
+        // The same through the file, read-only.
+        let again = verify_state_dir(dir.path()).unwrap().expect("intact chain");
+        assert_eq!(again, verified);
+    }
+
+    #[test]
+    fn an_empty_log_verifies_with_the_genesis_hash() {
+        let (_dir, conn) = database();
+        assert_eq!(
+            verify(&conn).unwrap(),
+            Ok(Verified {
+                rows: 0,
+                last_hash: GENESIS_HASH.to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn the_triggers_refuse_changes_until_an_attacker_drops_them() {
+        let (_dir, conn, _) = chain(3);
+        let update = conn.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", []);
+        assert!(update.is_err(), "the append-only trigger must refuse UPDATE");
+        let delete = conn.execute("DELETE FROM audit_log WHERE id = 2", []);
+        assert!(delete.is_err(), "the append-only trigger must refuse DELETE");
+        drop_triggers(&conn);
+        conn.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", [])
+            .unwrap();
+        assert!(matches!(
+            verify(&conn).unwrap(),
+            Err(Broken::Altered { id: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn an_altered_row_is_named() {
+        for (column, value) in [
+            ("at", "'2020-01-01T00:00:00.000Z'"),
+            ("actor_iin", "NULL"),
+            ("actor_role", "'admin'"),
+            ("action", "'nothing_happened'"),
+            ("subject", "'thing:99'"),
+            ("case_id", "42"),
+            ("client_addr", "'10.0.0.1:1'"),
+            ("detail", "'{}'"),
+        ] {
+            let (_dir, conn, hashes) = chain(6);
+            drop_triggers(&conn);
+            conn.execute(&format!("UPDATE audit_log SET {column} = {value} WHERE id = 4"), [])
+                .unwrap();
+            match verify(&conn).unwrap() {
+                Err(Broken::Altered {
+                    id,
+                    stored_hash,
+                    rows_checked,
+                    ..
+                }) => {
+                    assert_eq!((id, rows_checked), (4, 3), "altering {column}");
+                    assert_eq!(stored_hash, hashes[3]);
+                }
+                other => panic!("altering {column} must break the chain at row 4: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_deleted_row_in_the_middle_is_a_gap() {
+        let (_dir, conn, _) = chain(6);
+        drop_triggers(&conn);
+        conn.execute("DELETE FROM audit_log WHERE id = 3", []).unwrap();
+        let broken = verify(&conn).unwrap().expect_err("deletion must break the chain");
+        assert_eq!(
+            broken,
+            Broken::Gap {
+                id: 4,
+                previous_id: 2,
+                rows_checked: 2
+            }
+        );
+        let text = broken.to_string();
+        assert!(text.contains("row 4") && text.contains("row 3 is missing") && text.contains("deleted"), "{text}");
+    }
+
+    #[test]
+    fn a_deleted_first_row_is_caught() {
+        let (_dir, conn, _) = chain(4);
+        drop_triggers(&conn);
+        conn.execute("DELETE FROM audit_log WHERE id = 1", []).unwrap();
+        assert_eq!(verify(&conn).unwrap().map_err(|b| b.id()), Err(2));
+    }
+
+    #[test]
+    fn renumbering_after_a_deletion_is_caught_by_the_prev_hash() {
+        // The attacker deletes row 3 and closes the gap by moving the later rows down.
+        let (_dir, conn, hashes) = chain(6);
+        drop_triggers(&conn);
+        conn.execute_batch(
+            "DELETE FROM audit_log WHERE id = 3;
+             UPDATE audit_log SET id = 3 WHERE id = 4;
+             UPDATE audit_log SET id = 4 WHERE id = 5;
+             UPDATE audit_log SET id = 5 WHERE id = 6;",
+        )
+        .unwrap();
+        match verify(&conn).unwrap() {
+            Err(Broken::PrevMismatch {
+                id,
+                stored_prev,
+                expected_prev,
+                ..
+            }) => {
+                assert_eq!(id, 3);
+                assert_eq!(stored_prev, hashes[2], "row 4's prev is the deleted row's hash");
+                assert_eq!(expected_prev, hashes[1]);
+            }
+            other => panic!("expected a prev_hash mismatch at row 3: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rewritten_row_with_a_recomputed_hash_is_caught_at_the_next_row() {
+        let (_dir, conn, hashes) = chain(5);
+        drop_triggers(&conn);
+        let mut forged = entry(3);
+        forged.detail = "{\"forged\":true}".into();
+        let forged_hash = chain_hash(&hashes[1], &forged);
+        conn.execute(
+            "UPDATE audit_log SET detail = ?1, hash = ?2 WHERE id = 3",
+            (&forged.detail, &forged_hash),
+        )
+        .unwrap();
+        let broken = verify(&conn).unwrap().expect_err("the rewrite must break the chain");
+        assert!(
+            matches!(&broken, Broken::PrevMismatch { id: 4, expected_prev, .. } if *expected_prev == forged_hash),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn an_inserted_row_is_caught() {
+        // A row slipped in at the end that does not link to the chain.
+        let (_dir, conn, _) = chain(3);
+        let e = entry(9);
+        let hash = chain_hash(GENESIS_HASH, &e);
+        conn.execute(
+            "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            rusqlite::params![
+                e.at, e.actor_iin, e.actor_role, e.action, e.subject, e.case_id, e.client_addr,
+                e.detail, GENESIS_HASH, hash
+            ],
+        )
+        .unwrap();
+        assert!(matches!(
+            verify(&conn).unwrap(),
+            Err(Broken::PrevMismatch { id: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn a_cut_off_tail_verifies_but_changes_the_last_hash() {
+        // The limit of a bare chain: only an anchor kept elsewhere shows the missing tail.
+        let (_dir, conn, hashes) = chain(5);
+        let anchor = verify(&conn).unwrap().expect("intact").last_hash;
+        drop_triggers(&conn);
+        conn.execute("DELETE FROM audit_log WHERE id = 5", []).unwrap();
+        let after = verify(&conn).unwrap().expect("a shorter chain is still a chain");
+        assert_eq!(after.rows, 4);
+        assert_eq!(after.last_hash, hashes[3]);
+        assert_ne!(after.last_hash, anchor);
+    }
+
+    #[test]
+    fn a_missing_database_is_an_error_and_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = verify_state_dir(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("no database"), "{err}");
+        assert!(!dir.path().join(crate::storage::DB_FILE).exists());
+    }
+
+    #[test]
+    fn verifying_never_writes() {
+        let (dir, conn, _) = chain(3);
+        drop(conn);
+        let path = dir.path().join(crate::storage::DB_FILE);
+        let before = std::fs::read(&path).unwrap();
+        verify_state_dir(dir.path()).unwrap().expect("intact");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+}

@@ -1,0 +1,200 @@
+//! `jaria audit verify` against the log a real portal wrote: intact after real traffic, and
+//! broken, naming the row, once someone holding the file bypasses the append-only triggers
+//! and alters or deletes a row.
+
+use std::path::Path;
+use std::process::Output;
+
+use jaria_tests::world::{PDF, officer, organ, signed_in};
+use jaria_tests::{TEST_ADMIN_IIN, TestApp, person};
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::json;
+
+/// A portal with history: sign-ins, an organ, an officer, an upload, a filing, a view. Stopped,
+/// so the state dir is the tests' to read and tamper with.
+fn portal_with_history() -> TestApp {
+    let mut app = TestApp::portal();
+    {
+        let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+        let organ_id = organ(&admin, "Police");
+        officer(&app, &admin, "investigator", organ_id);
+        let me = app.sign_in(&person("APPLICANT"));
+        let upload = me.request_with(
+            "POST",
+            "/api/filings/attachments",
+            &[("content-type", "application/pdf")],
+            PDF,
+        );
+        assert_eq!(upload.status, 201, "{}", upload.text());
+        let filed = me.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", "audit-1"),
+                ("content-type", "application/json"),
+            ],
+            json!({"kind": "crime_report", "organ_id": organ_id, "text": "Stolen bicycle.",
+                   "attachments": [upload.json()["id"]]})
+            .to_string()
+            .as_bytes(),
+        );
+        assert_eq!(filed.status, 201, "{}", filed.text());
+        app.sign_in(&person("WITNESS"));
+        // A live host's log verifies too: the check only reads.
+        let live = verify(app.state_dir());
+        assert!(live.status.success(), "{}", describe(&live));
+    }
+    let stopped = app.stop().expect("a local host");
+    assert!(stopped.success(), "host stopped badly: {stopped}");
+    app
+}
+
+fn verify(state_dir: &Path) -> Output {
+    jaria_tests::jaria_command()
+        .args(["audit", "verify", "--state-dir"])
+        .arg(state_dir)
+        .output()
+        .expect("run jaria audit verify")
+}
+
+fn describe(out: &Output) -> String {
+    format!(
+        "status {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn database(app: &TestApp) -> Connection {
+    Connection::open(app.state_dir().join("sqlite_db.db")).expect("open the state database")
+}
+
+/// The id of the row some action wrote, and the number of rows after it.
+fn row_of(db: &Connection, action: &str) -> (i64, i64) {
+    let id: i64 = db
+        .query_row(
+            "SELECT id FROM audit_log WHERE action = ?1 ORDER BY id LIMIT 1",
+            [action],
+            |r| r.get(0),
+        )
+        .optional()
+        .expect("query audit_log")
+        .unwrap_or_else(|| panic!("the portal wrote no `{action}` audit row"));
+    let after: i64 = db
+        .query_row("SELECT count(*) FROM audit_log WHERE id > ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    (id, after)
+}
+
+#[test]
+fn the_portal_log_verifies_and_an_altered_row_is_named() {
+    jaria_tests::local_only!();
+    let app = portal_with_history();
+    let db = database(&app);
+    let (rows, last_hash): (i64, String) = db
+        .query_row(
+            "SELECT count(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) FROM audit_log",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("audit_log");
+    assert!(rows >= 8, "the journey should have written its audit rows, got {rows}");
+    let out = verify(app.state_dir());
+    assert!(out.status.success(), "{}", describe(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("audit log verified: {rows} rows, chain intact, last hash {last_hash}\n")
+    );
+
+    let (id, after) = row_of(&db, "filing_submitted");
+    assert!(after > 0, "the altered row should not be the last one");
+    let refused = db.execute(
+        "UPDATE audit_log SET detail = '{\"kind\":\"petition\"}' WHERE id = ?1",
+        [id],
+    );
+    assert!(
+        refused.is_err(),
+        "the append-only trigger must refuse an UPDATE"
+    );
+    // The attacker with the file drops the trigger, then rewrites what was filed.
+    db.execute_batch("DROP TRIGGER audit_log_no_update")
+        .expect("drop trigger");
+    let changed = db
+        .execute(
+            "UPDATE audit_log SET detail = '{\"kind\":\"petition\"}' WHERE id = ?1",
+            [id],
+        )
+        .expect("update once the trigger is gone");
+    assert_eq!(changed, 1);
+    drop(db);
+
+    let out = verify(app.state_dir());
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("BROKEN at row {id}:")) && stdout.contains("altered"),
+        "verify must name row {id} as altered: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn a_deleted_row_is_named() {
+    jaria_tests::local_only!();
+    let app = portal_with_history();
+    let db = database(&app);
+    let (id, after) = row_of(&db, "organ_created");
+    assert!(after > 0, "the deleted row should not be the last one");
+    assert!(
+        db.execute("DELETE FROM audit_log WHERE id = ?1", [id])
+            .is_err(),
+        "the append-only trigger must refuse a DELETE"
+    );
+    // Through the schema itself, as an attacker might: switch the trigger's body off by
+    // editing sqlite_master, then delete.
+    db.execute_batch(
+        "PRAGMA writable_schema = ON;
+         DELETE FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_no_delete';
+         PRAGMA writable_schema = OFF;",
+    )
+    .expect("edit the schema");
+    drop(db);
+    let db = database(&app);
+    assert_eq!(
+        db.execute("DELETE FROM audit_log WHERE id = ?1", [id])
+            .expect("delete once the trigger is gone"),
+        1
+    );
+    drop(db);
+
+    let out = verify(app.state_dir());
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("BROKEN at row {}:", id + 1))
+            && stdout.contains(&format!("row {id} is missing"))
+            && stdout.contains("deleted"),
+        "verify must name the gap left by row {id}: {}",
+        describe(&out)
+    );
+}
+
+#[test]
+fn a_state_dir_without_a_database_is_an_error_not_a_pass() {
+    jaria_tests::local_only!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = verify(dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no database"),
+        "{}",
+        describe(&out)
+    );
+    assert!(
+        !dir.path().join("sqlite_db.db").exists(),
+        "verify must not create a database"
+    );
+}

@@ -1,0 +1,590 @@
+//! One authorisation matrix for the whole API, tied to the API's own description: every
+//! operation in `schema/openapi.yaml` must have a row here and every row must be an operation
+//! there, and every route prefix in `spin.toml` must be described — so an endpoint cannot be
+//! added without deciding who may call it. Each row is asked by every kind of caller; a denial
+//! must be the expected status, an RFC 9457 problem, and carry none of the case's data.
+//! Every answer, allowed or denied, carries the security headers, and no answer opens CORS.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use jaria_tests::world::{PDF, decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin, workspace_root};
+use serde_json::{Value, json};
+
+/// Who asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    /// Signed in, no relation to the case.
+    Outsider,
+    /// Asked for a status in the case, not yet confirmed.
+    Pending,
+    /// Confirmed victim of the case, and the filer of its filings.
+    Victim,
+    /// The case's lead investigator (of the organ the statement was sent to).
+    Lead,
+    /// An investigator of another organ.
+    StrangerOfficer,
+    Admin,
+}
+
+const CALLERS: [Caller; 7] = [
+    Caller::Anonymous,
+    Caller::Outsider,
+    Caller::Pending,
+    Caller::Victim,
+    Caller::Lead,
+    Caller::StrangerOfficer,
+    Caller::Admin,
+];
+
+/// What a caller gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Anything but a denial (401, 403, 404) or a server error: validation answers count.
+    Allowed,
+    /// Allowed, but not sent here because it would end the state the other rows need (sign
+    /// out, revoke, withdraw); the feature suites exercise it.
+    AllowedNotSent,
+    Denied(u16),
+}
+
+use Expect::{Allowed as A, AllowedNotSent as N};
+const D401: Expect = Expect::Denied(401);
+const D403: Expect = Expect::Denied(403);
+const D404: Expect = Expect::Denied(404);
+
+/// Anyone, signed in or not.
+const PUBLIC: [Expect; 7] = [A, A, A, A, A, A, A];
+/// Anyone signed in.
+const SIGNED_IN: [Expect; 7] = [D401, A, A, A, A, A, A];
+/// Only the administrators.
+const ADMIN_ONLY: [Expect; 7] = [D401, D403, D403, D403, D403, D403, A];
+/// Officers in general (lists of their own work).
+const OFFICERS: [Expect; 7] = [D401, D403, D403, D403, A, A, D403];
+/// The officers of this case; to other officers it does not exist.
+const CASE_OFFICERS: [Expect; 7] = [D401, D403, D403, D403, A, D404, D403];
+/// The confirmed participants of this case; to everyone else it does not exist.
+const CASE_PARTICIPANTS: [Expect; 7] = [D401, D404, D404, A, D404, D404, D404];
+
+/// The matrix: (method, OpenAPI path, expectation per caller in [`CALLERS`] order).
+const MATRIX: &[(&str, &str, [Expect; 7])] = &[
+    ("GET", "/", PUBLIC),
+    ("GET", "/health", PUBLIC),
+    ("GET", "/api/auth/health", PUBLIC),
+    ("GET", "/api/cases/health", PUBLIC),
+    ("GET", "/api/filings/health", PUBLIC),
+    ("GET", "/api/status/health", PUBLIC),
+    ("GET", "/api/officer/health", PUBLIC),
+    ("GET", "/api/auth/challenge", PUBLIC),
+    ("POST", "/api/auth/eds", PUBLIC),
+    ("POST", "/api/auth/login", PUBLIC),
+    // Officers and admins sign in with EDS only.
+    (
+        "PUT",
+        "/api/auth/password",
+        [D401, A, A, A, D403, D403, D403],
+    ),
+    ("GET", "/api/auth/me", SIGNED_IN),
+    ("POST", "/api/auth/logout", [D401, N, N, N, N, N, N]),
+    ("GET", "/api/auth/sessions", SIGNED_IN),
+    // The victim's session: only the victim may end it.
+    (
+        "DELETE",
+        "/api/auth/sessions/{id}",
+        [D401, D404, D404, N, D404, D404, D404],
+    ),
+    ("GET", "/api/officer/admin/organs", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/organs", ADMIN_ONLY),
+    ("GET", "/api/officer/admin/officers", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/officers", ADMIN_ONLY),
+    ("DELETE", "/api/officer/admin/officers/{iin}", ADMIN_ONLY),
+    ("GET", "/api/officer/admin/revocations", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/revocations", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/admins", ADMIN_ONLY),
+    ("GET", "/api/cases", SIGNED_IN),
+    ("GET", "/api/cases/access-requests", SIGNED_IN),
+    ("POST", "/api/cases/access-requests", SIGNED_IN),
+    ("GET", "/api/cases/{erdr}", CASE_PARTICIPANTS),
+    ("GET", "/api/cases/{erdr}/decisions", CASE_PARTICIPANTS),
+    (
+        "GET",
+        "/api/cases/{erdr}/decisions/{id}/document",
+        CASE_PARTICIPANTS,
+    ),
+    ("GET", "/api/cases/{erdr}/materials", CASE_PARTICIPANTS),
+    (
+        "GET",
+        "/api/cases/{erdr}/materials/{id}/content",
+        CASE_PARTICIPANTS,
+    ),
+    ("GET", "/api/cases/{erdr}/access-log", CASE_PARTICIPANTS),
+    ("GET", "/api/officer/queue", OFFICERS),
+    ("GET", "/api/officer/cases", OFFICERS),
+    ("POST", "/api/officer/cases", OFFICERS),
+    ("GET", "/api/officer/cases/{erdr}", CASE_OFFICERS),
+    ("PATCH", "/api/officer/cases/{erdr}", CASE_OFFICERS),
+    ("POST", "/api/officer/cases/{erdr}/decisions", CASE_OFFICERS),
+    ("POST", "/api/officer/cases/{erdr}/materials", CASE_OFFICERS),
+    (
+        "POST",
+        "/api/officer/access-requests/{id}/decision",
+        CASE_OFFICERS,
+    ),
+    (
+        "DELETE",
+        "/api/officer/cases/{erdr}/participants/{id}",
+        [D401, D403, D403, D403, N, D404, D403],
+    ),
+    (
+        "PUT",
+        "/api/officer/cases/{erdr}/participants/{id}/familiarisation",
+        CASE_OFFICERS,
+    ),
+    (
+        "DELETE",
+        "/api/officer/cases/{erdr}/participants/{id}/familiarisation",
+        [D401, D403, D403, D403, N, D404, D403],
+    ),
+    ("POST", "/api/filings", SIGNED_IN),
+    ("POST", "/api/filings/attachments", SIGNED_IN),
+    ("GET", "/api/filings/organs", SIGNED_IN),
+    // The victim's petition.
+    ("GET", "/api/filings/{id}/receipt", CASE_PARTICIPANTS),
+    (
+        "POST",
+        "/api/filings/{id}/withdraw",
+        [D401, D404, D404, N, D404, D404, D404],
+    ),
+    ("POST", "/api/filings/receipts/verify", PUBLIC),
+    ("GET", "/api/status/filings", SIGNED_IN),
+    ("GET", "/api/status/filings/{id}", CASE_PARTICIPANTS),
+    (
+        "GET",
+        "/api/status/filings/{id}/documents/{sha256}",
+        CASE_PARTICIPANTS,
+    ),
+    ("GET", "/api/status/notifications", SIGNED_IN),
+    // One of the victim's notifications.
+    (
+        "POST",
+        "/api/status/notifications/{id}/read",
+        CASE_PARTICIPANTS,
+    ),
+    ("POST", "/api/status/notifications/read-all", SIGNED_IN),
+    ("GET", "/api/officer/filings", OFFICERS),
+    ("GET", "/api/officer/filings/{id}", CASE_OFFICERS),
+    (
+        "GET",
+        "/api/officer/filings/{id}/documents/{sha256}",
+        CASE_OFFICERS,
+    ),
+    ("POST", "/api/officer/filings/{id}/review", CASE_OFFICERS),
+    ("POST", "/api/officer/filings/{id}/extension", CASE_OFFICERS),
+    ("POST", "/api/officer/filings/{id}/decision", CASE_OFFICERS),
+];
+
+/// The (method, path) operations `schema/openapi.yaml` describes. The file keeps paths at
+/// two spaces and methods at four, which is all this reader relies on.
+fn openapi_operations() -> BTreeSet<(String, String)> {
+    let text =
+        std::fs::read_to_string(workspace_root().join("schema/openapi.yaml")).expect("openapi");
+    let mut operations = BTreeSet::new();
+    let mut path = None;
+    let mut in_paths = false;
+    for line in text.lines() {
+        if line == "paths:" {
+            in_paths = true;
+            continue;
+        }
+        if in_paths && !line.starts_with(' ') && !line.is_empty() {
+            in_paths = false;
+        }
+        if !in_paths {
+            continue;
+        }
+        if let Some(p) = line
+            .strip_prefix("  ")
+            .filter(|l| l.starts_with('/'))
+            .and_then(|l| l.strip_suffix(':'))
+        {
+            path = Some(p.to_owned());
+        } else if let Some(m) = line.strip_prefix("    ").and_then(|l| l.strip_suffix(':'))
+            && ["get", "post", "put", "patch", "delete"].contains(&m)
+            && let Some(p) = &path
+        {
+            operations.insert((m.to_ascii_uppercase(), p.clone()));
+        }
+    }
+    operations
+}
+
+/// The route prefixes `spin.toml` sends to components (`/api/cases/...` → `/api/cases`).
+fn manifest_route_prefixes() -> Vec<String> {
+    let text = std::fs::read_to_string(workspace_root().join("spin.toml")).expect("manifest");
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("route = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .map(|r| r.trim_end_matches("...").trim_end_matches('/').to_owned())
+        .collect()
+}
+
+#[test]
+fn every_described_operation_has_a_row_and_every_route_is_described() {
+    let described = openapi_operations();
+    assert!(
+        described.len() > 50,
+        "read too few operations: {described:?}"
+    );
+    let in_matrix: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let missing: Vec<_> = described.difference(&in_matrix).collect();
+    assert!(
+        missing.is_empty(),
+        "operations in schema/openapi.yaml without a row in the authorisation matrix: {missing:?}"
+    );
+    let stale: Vec<_> = in_matrix.difference(&described).collect();
+    assert!(
+        stale.is_empty(),
+        "rows in the authorisation matrix for operations the API does not describe: {stale:?}"
+    );
+    for prefix in manifest_route_prefixes() {
+        assert!(
+            described
+                .iter()
+                .any(|(_, p)| p.starts_with(&format!("{prefix}/"))
+                    || *p == prefix
+                    || prefix.is_empty()),
+            "spin.toml routes {prefix}/... but schema/openapi.yaml describes nothing there"
+        );
+    }
+}
+
+/// The case, its people, and one of each thing the paths name.
+struct Fixture<'a> {
+    sessions: Vec<(Caller, Option<Session<'a>>)>,
+    erdr: String,
+    victim_session_id: String,
+    victim_participant: i64,
+    pending_request: i64,
+    decision: i64,
+    material: i64,
+    petition: i64,
+    attachment_sha: String,
+    notification: i64,
+    dismissable_officer: String,
+    police: i64,
+    /// Strings no denial may contain.
+    secrets: Vec<String>,
+}
+
+fn fixture(app: &TestApp) -> Fixture<'_> {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let other = organ(&admin, "Other police");
+    let (_, lead) = officer(app, &admin, "investigator", police);
+    let (_, stranger) = officer(app, &admin, "investigator", other);
+    let (dismissable_officer, _) = officer(app, &admin, "inquirer", other);
+    let erdr = random_erdr();
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let victim_iin = random_iin();
+    let victim = signed_in(app, &victim_iin, "VICTIM");
+    let pending = signed_in(app, &random_iin(), "PENDING");
+    let outsider = signed_in(app, &random_iin(), "OUTSIDER");
+    let victim_participant = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(
+        decide(&lead, victim_participant, "confirm", None).status,
+        200
+    );
+    let pending_request = request(&pending, &erdr, "witness_with_defence", None, None);
+    let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let decision = lead.post_json(
+        &format!("/api/officer/cases/{erdr}/decisions"),
+        &json!({"type": "suspension", "decided_on": "2026-11-20", "title": "Suspension order",
+                "filename": "s.pdf", "content_base64": pdf}),
+    );
+    assert_eq!(decision.status, 201, "{}", decision.text());
+    let material = lead.post_json(
+        &format!("/api/officer/cases/{erdr}/materials"),
+        &json!({"title": "Interview record", "filename": "m.pdf", "content_base64": pdf}),
+    );
+    assert_eq!(material.status, 201, "{}", material.text());
+    let r = lead.send_json(
+        "PUT",
+        &format!("/api/officer/cases/{erdr}/participants/{victim_participant}/familiarisation"),
+        &json!({"scope": "all"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let upload = victim.request_with(
+        "POST",
+        "/api/filings/attachments",
+        &[("content-type", "application/pdf")],
+        PDF,
+    );
+    assert_eq!(upload.status, 201, "{}", upload.text());
+    let upload = upload.json();
+    let petition_text = format!("Secret petition text {}", random_iin());
+    let petition = victim.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "matrix-petition"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": erdr, "text": petition_text,
+               "attachments": [upload["id"]]})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(petition.status, 201, "{}", petition.text());
+    let petition = petition.json();
+    let notification = victim.get("/api/status/notifications").json()["notifications"][0]["id"]
+        .as_i64()
+        .expect("the victim has a notification");
+    let secrets = vec![
+        erdr.clone(),
+        victim_iin,
+        petition_text,
+        petition["registration_number"]
+            .as_str()
+            .unwrap_or("?")
+            .to_owned(),
+        "Suspension order".to_owned(),
+        "Interview record".to_owned(),
+    ];
+    Fixture {
+        victim_session_id: victim.session_id.clone(),
+        sessions: vec![
+            (Caller::Anonymous, None),
+            (Caller::Outsider, Some(outsider)),
+            (Caller::Pending, Some(pending)),
+            (Caller::Victim, Some(victim)),
+            (Caller::Lead, Some(lead)),
+            (Caller::StrangerOfficer, Some(stranger)),
+            (Caller::Admin, Some(admin)),
+        ],
+        erdr,
+        victim_participant,
+        pending_request,
+        decision: decision.json()["id"].as_i64().expect("decision id"),
+        material: material.json()["id"].as_i64().expect("material id"),
+        petition: petition["id"].as_i64().expect("petition id"),
+        attachment_sha: upload["sha256"].as_str().expect("sha").to_owned(),
+        notification,
+        dismissable_officer,
+        police,
+        secrets,
+    }
+}
+
+/// A concrete path and a body that is valid for an allowed caller.
+fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
+    let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let path = template
+        .replace("{erdr}", &f.erdr)
+        .replace("{sha256}", &f.attachment_sha)
+        .replace("{iin}", &f.dismissable_officer);
+    let id = match template {
+        "/api/auth/sessions/{id}" => f.victim_session_id.clone(),
+        "/api/cases/{erdr}/decisions/{id}/document" => f.decision.to_string(),
+        "/api/cases/{erdr}/materials/{id}/content" => f.material.to_string(),
+        "/api/officer/access-requests/{id}/decision" => f.pending_request.to_string(),
+        t if t.contains("/participants/{id}") => f.victim_participant.to_string(),
+        t if t.contains("/notifications/{id}") => f.notification.to_string(),
+        _ => f.petition.to_string(),
+    };
+    let path = path.replace("{id}", &id);
+    let body = match (method, template) {
+        ("PUT", "/api/auth/password") => json!({"password": "a long and unusual passphrase 7"}),
+        ("POST", "/api/officer/admin/organs") => {
+            json!({"name": format!("Organ {}", random_iin()), "region": "Astana"})
+        }
+        ("POST", "/api/officer/admin/officers") => json!({
+            "iin": random_iin(), "full_name": "NEW OFFICER", "role": "inquirer", "organ_id": f.police,
+        }),
+        ("POST", "/api/cases/access-requests") => {
+            json!({"erdr_number": random_erdr(), "procedural_status": "victim"})
+        }
+        ("POST", "/api/officer/cases") => json!({
+            "erdr_number": random_erdr(), "registered_on": "2026-11-02", "articles": ["art. 190"],
+        }),
+        ("PATCH", "/api/officer/cases/{erdr}") => json!({"stage": "under_investigation"}),
+        ("POST", "/api/officer/cases/{erdr}/decisions") => json!({
+            "type": "suspension", "decided_on": "2026-11-21", "title": "t", "filename": "f.pdf",
+            "content_base64": pdf,
+        }),
+        ("POST", "/api/officer/cases/{erdr}/materials") => {
+            json!({"title": "t", "filename": "f.pdf", "content_base64": pdf})
+        }
+        ("POST", "/api/officer/access-requests/{id}/decision") => json!({"decision": "confirm"}),
+        ("PUT", "/api/officer/cases/{erdr}/participants/{id}/familiarisation") => {
+            json!({"scope": "all"})
+        }
+        ("POST", "/api/filings") => json!({
+            "kind": "crime_report", "organ_id": f.police, "text": "A statement.",
+        }),
+        ("POST", "/api/officer/filings/{id}/extension") => {
+            json!({"reason": "r", "due_at": "2099-01-01"})
+        }
+        ("POST", "/api/officer/filings/{id}/decision") => {
+            json!({"outcome": "granted", "reasoning": "Granted."})
+        }
+        _ => json!({}),
+    };
+    (path, body)
+}
+
+fn send(
+    app: &TestApp,
+    session: Option<&Session<'_>>,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> Reply {
+    let key = random_iin();
+    let (content_type, bytes) = match path {
+        "/api/filings/attachments" => ("application/pdf", PDF.to_vec()),
+        _ => ("application/json", body.to_string().into_bytes()),
+    };
+    let mut headers: Vec<(&str, &str)> = vec![
+        ("content-type", content_type),
+        ("idempotency-key", &key),
+        ("origin", "https://evil.example"),
+    ];
+    let body = (method != "GET").then_some(bytes.as_slice());
+    match session {
+        Some(s) => {
+            let bearer = format!("Bearer {}", s.token);
+            headers.push(("authorization", &bearer));
+            app.request(method, path, &headers, body)
+        }
+        None => app.request(method, path, &headers, body),
+    }
+}
+
+fn check_headers(reply: &Reply, what: &str) {
+    assert_eq!(
+        reply.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}: X-Content-Type-Options"
+    );
+    assert!(
+        reply.header("x-frame-options").is_some()
+            || reply
+                .header("content-security-policy")
+                .is_some_and(|c| c.contains("frame-ancestors 'none'")),
+        "{what}: framing not forbidden"
+    );
+    assert!(
+        reply.header("cache-control").is_some(),
+        "{what}: no Cache-Control"
+    );
+    assert!(
+        reply.header("access-control-allow-origin").is_none()
+            && reply.header("access-control-allow-credentials").is_none(),
+        "{what}: CORS opened to another origin"
+    );
+}
+
+#[test]
+fn every_operation_answers_every_caller_as_the_matrix_says() {
+    let app = TestApp::portal();
+    let f = fixture(&app);
+    // Reads first, then writes in table order, so a write cannot hide a read's answer.
+    let mut rows: Vec<&(&str, &str, [Expect; 7])> = MATRIX.iter().collect();
+    rows.sort_by_key(|(m, _, _)| *m != "GET");
+    let mut failures = Vec::new();
+    for (method, template, expectations) in rows {
+        let (path, body) = concrete(&f, method, template);
+        for ((caller, session), expect) in f.sessions.iter().zip(expectations) {
+            let what = format!("{method} {path} as {caller:?}");
+            if *expect == Expect::AllowedNotSent {
+                continue;
+            }
+            let reply = send(&app, session.as_ref(), method, &path, &body);
+            check_headers(&reply, &what);
+            assert!(
+                reply.status < 500,
+                "{what}: {} {}",
+                reply.status,
+                reply.text()
+            );
+            match expect {
+                Expect::Denied(status) => {
+                    if reply.status != *status {
+                        failures.push(format!(
+                            "{what}: {} (expected {status}) {}",
+                            reply.status,
+                            reply.text()
+                        ));
+                        continue;
+                    }
+                    assert_eq!(
+                        reply.header("content-type"),
+                        Some("application/problem+json"),
+                        "{what}"
+                    );
+                    let text = reply.text();
+                    for secret in &f.secrets {
+                        assert!(
+                            !text.contains(secret.as_str()),
+                            "{what} leaks {secret}: {text}"
+                        );
+                    }
+                }
+                _ => {
+                    if [401, 403, 404].contains(&reply.status) {
+                        failures.push(format!(
+                            "{what}: denied with {} {}",
+                            reply.status,
+                            reply.text()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_cross_origin_preflight_is_not_granted_anywhere() {
+    let app = TestApp::portal();
+    for (_, path) in openapi_operations() {
+        let path = path
+            .replace("{erdr}", "267511031000001")
+            .replace("{id}", "1")
+            .replace("{iin}", "750630300010")
+            .replace("{sha256}", &"0".repeat(64));
+        let reply = app.request(
+            "OPTIONS",
+            &path,
+            &[
+                ("origin", "https://evil.example"),
+                ("access-control-request-method", "POST"),
+                (
+                    "access-control-request-headers",
+                    "authorization, content-type",
+                ),
+            ],
+            None,
+        );
+        assert!(reply.status < 500, "OPTIONS {path}: {}", reply.status);
+        assert!(
+            reply.header("access-control-allow-origin").is_none(),
+            "OPTIONS {path} grants CORS"
+        );
+    }
+}
