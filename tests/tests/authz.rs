@@ -497,6 +497,8 @@ fn check_headers(reply: &Reply, what: &str) {
 fn every_operation_answers_every_caller_as_the_matrix_says() {
     let app = TestApp::portal();
     let f = fixture(&app);
+    let order: Vec<Caller> = f.sessions.iter().map(|(c, _)| *c).collect();
+    assert_eq!(order, CALLERS, "sessions in the matrix's column order");
     // Reads first, then writes in table order, so a write cannot hide a read's answer.
     let mut rows: Vec<&(&str, &str, [Expect; 7])> = MATRIX.iter().collect();
     rows.sort_by_key(|(m, _, _)| *m != "GET");

@@ -1,6 +1,7 @@
 //! What a confirmed participant sees of a case. Every read is written to the audit log in the
 //! same transaction, so the person (and the officer) can later see who looked.
 
+use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::DecisionType;
 use jaria_portal::case::grant::any_covers;
@@ -29,8 +30,8 @@ fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
     })
 }
 
-/// Opens the case for me (404 if I am not confirmed on it), runs `read` and records `action`,
-/// all in one transaction.
+/// Opens the case for me (404 if I am not confirmed on it), runs `read` on one snapshot, and
+/// answers only once `action` is in the audit log.
 fn read_case<T>(
     req: &spin_sdk::http::Request,
     erdr: &str,
@@ -44,15 +45,17 @@ fn read_case<T>(
 ) -> Result<T, ApiError> {
     let me = auth::authenticate(req)?;
     let db = Db::open()?;
-    db.transaction(|db| {
+    audit::audited_read(&db, &me.actor(), |db| {
         let (case, mine) = store::case_for_participant(db, &me, erdr)?;
         let (value, detail) = read(db, &me, &case, &mine)?;
         let subject = mine
             .first()
             .map(|p| format!("participant:{}", p.id))
             .unwrap_or_default();
-        audit::record_for_case(db, &me.actor(), action, &subject, Some(case.id), detail)?;
-        Ok(value)
+        Ok((
+            value,
+            ReadNote::new(action, subject, Some(case.id)).with_detail(detail),
+        ))
     })
 }
 
@@ -60,10 +63,15 @@ pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let me = auth::authenticate(req)?;
     let page = paging::parse(req.query())?;
     let db = Db::open()?;
-    db.transaction(|db| list_page(db, &me, &page))
+    let body = audit::audited_read(&db, &me.actor(), |db| list_page(db, &me, &page))?;
+    Reply::json(200, &body)
 }
 
-fn list_page(db: &Db, me: &Principal, page: &paging::Page) -> Result<Reply, ApiError> {
+fn list_page(
+    db: &Db,
+    me: &Principal,
+    page: &paging::Page,
+) -> Result<(serde_json::Value, ReadNote), ApiError> {
     let cases = store::cases_where(
         db,
         "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ? AND state = 'confirmed'
@@ -76,17 +84,11 @@ fn list_page(db: &Db, me: &Principal, page: &paging::Page) -> Result<Reply, ApiE
         items.push(case_json(case, &mine));
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
-    audit::record(
-        db,
-        &me.actor(),
-        "cases_listed",
-        &format!("person:{}", me.iin),
-        serde_json::json!({ "count": ids.len() }),
-    )?;
-    Reply::json(
-        200,
-        &serde_json::json!({ "cases": items, "next_cursor": paging::next_cursor(page, &ids) }),
-    )
+    Ok((
+        serde_json::json!({ "cases": items, "next_cursor": paging::next_cursor(page, &ids) }),
+        ReadNote::new("cases_listed", format!("person:{}", me.iin), None)
+            .with_detail(serde_json::json!({ "count": ids.len() })),
+    ))
 }
 
 pub fn card(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {

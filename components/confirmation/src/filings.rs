@@ -2,6 +2,7 @@
 //! documents, taking it under review, extending a complaint's period, and the answer. Who
 //! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
 
+use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::Principal;
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
@@ -170,15 +171,9 @@ pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
         int(after_id),
         int(page.limit),
     ]);
-    let filings = db.transaction(|db| {
-        audit::record(
-            db,
-            &me.actor(),
-            "filings_queue_viewed",
-            &format!("person:{}", me.iin),
-            serde_json::json!({}),
-        )?;
-        store::filings_where(
+    let filings = audit::audited_read(db, &me.actor(), |db| {
+        let note = ReadNote::new("filings_queue_viewed", format!("person:{}", me.iin), None);
+        let filings = store::filings_where(
             db,
             &format!(
                 "{condition} AND f.state IN ({placeholders}) AND (? IS NULL OR f.kind = ?)
@@ -187,7 +182,8 @@ pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
                  ORDER BY f.due_unix, f.id LIMIT ?"
             ),
             &params,
-        )
+        )?;
+        Ok((filings, note))
     })?;
     let now = clock::now().timestamp();
     let last = filings.last().map(|f| (f.due_unix, f.id));
@@ -218,16 +214,13 @@ fn audit_case(r: &Received) -> Option<i64> {
 
 /// `GET /api/officer/filings/{id}`
 pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let body = db.transaction(|db| {
+    let body = audit::audited_read(db, &me.actor(), |db| {
         let r = received(db, me, id)?;
-        audit::record_for_case(
-            db,
-            &me.actor(),
+        let note = ReadNote::new(
             "filing_viewed",
-            &format!("filing:{}", r.filing.id),
+            format!("filing:{}", r.filing.id),
             audit_case(&r),
-            serde_json::json!({}),
-        )?;
+        );
         let mut body = store::detail_json(db, &r.filing, clock::now().timestamp())?;
         let filer = db.one(
             "SELECT full_name FROM persons WHERE iin = ?",
@@ -250,7 +243,7 @@ pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
             .map(|t| clock::rfc3339(clock::from_unix(t)))
             .into();
         body["challenged_official_is_me"] = r.challenged.into();
-        Ok(body)
+        Ok((body, note))
     })?;
     Reply::json(200, &body)
 }
@@ -263,18 +256,16 @@ pub fn document(
     id: &str,
     sha: &str,
 ) -> Result<Reply, ApiError> {
-    let (doc, name) = db.transaction(|db| {
+    let (doc, name) = audit::audited_read(db, &me.actor(), |db| {
         let r = received(db, me, id)?;
         let name = store::document_name(db, &r.filing, sha)?.ok_or(ApiError::NotFound)?;
-        audit::record_for_case(
-            db,
-            &me.actor(),
+        let note = ReadNote::new(
             "filing_document_downloaded",
-            &format!("filing:{}", r.filing.id),
+            format!("filing:{}", r.filing.id),
             audit_case(&r),
-            serde_json::json!({ "sha256": sha }),
-        )?;
-        Ok((documents::load(db, sha)?, name))
+        )
+        .with_detail(serde_json::json!({ "sha256": sha }));
+        Ok(((documents::load(db, sha)?, name), note))
     })?;
     Ok(documents::download(
         &doc,

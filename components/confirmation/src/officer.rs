@@ -3,6 +3,7 @@
 //! Only the lead officer, the head of that unit and the supervising prosecutor act on a case;
 //! to every other officer it does not exist (404).
 
+use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
 use jaria_portal::case::visibility::party_status;
@@ -23,28 +24,16 @@ pub fn route(
     let allow = |allowed: &'static str| Err(ApiError::MethodNotAllowed { allow: allowed });
     Some(match (method, segments.as_slice()) {
         (Method::Get, ["queue"]) => with_officer(req, |db, me| {
-            db.transaction(|db| {
-                audit::record(
-                    db,
-                    &me.actor(),
-                    "queue_viewed",
-                    &format!("person:{}", me.iin),
-                    serde_json::json!({}),
-                )?;
-                queue(db, me)
+            audit::audited_read(db, &me.actor(), |db| {
+                let note = ReadNote::new("queue_viewed", format!("person:{}", me.iin), None);
+                Ok((queue(db, me)?, note))
             })
         }),
         (_, ["queue"]) => allow("GET"),
         (Method::Get, ["cases"]) => with_officer(req, |db, me| {
-            db.transaction(|db| {
-                audit::record(
-                    db,
-                    &me.actor(),
-                    "cases_listed",
-                    &format!("person:{}", me.iin),
-                    serde_json::json!({}),
-                )?;
-                my_cases(db, me, req)
+            audit::audited_read(db, &me.actor(), |db| {
+                let note = ReadNote::new("cases_listed", format!("person:{}", me.iin), None);
+                Ok((my_cases(db, me, req)?, note))
             })
         }),
         (Method::Post, ["cases"]) => with_officer(req, |db, me| register_case(db, me, req)),
@@ -211,7 +200,7 @@ fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Re
 }
 
 fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
-    let body = db.transaction(|db| {
+    let body = audit::audited_read(db, &me.actor(), |db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
         let rows = db.query(
             "SELECT p.id, p.person_iin, ps.full_name, p.status, p.represented_iin, p.state, p.basis, p.reason
@@ -230,11 +219,17 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
                 }))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
-        record(db, me, "case_viewed", &format!("case:{}", case.erdr_number), &case, serde_json::json!({}))?;
         let mut body = case_json(&case);
         body["my_relation"] = relation.as_str().into();
         body["participants"] = participants.into();
-        Ok(body)
+        Ok((
+            body,
+            ReadNote::new(
+                "case_viewed",
+                format!("case:{}", case.erdr_number),
+                Some(case.id),
+            ),
+        ))
     })?;
     Reply::json(200, &body)
 }

@@ -1,5 +1,5 @@
-//! Fault injection for reliability tests: a share of key-value and SQLite calls fail. Off
-//! unless `jaria up --fault-rate` is given; never on by default.
+//! Fault injection for reliability tests: a share of key-value and SQLite calls fail, or stall
+//! and then go on. Off unless `jaria up --fault-rate` is given; never on by default.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +14,8 @@ struct FaultState {
     /// Probability of failure, scaled to u32::MAX.
     threshold: u64,
     rng: AtomicU64,
+    /// When set, half of the faults stall the call this long instead of failing it.
+    stall: Option<std::time::Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,12 @@ impl Faults {
 
     /// `rate` in [0, 1]: the share of storage calls that fail.
     pub fn with_rate(rate: f64, seed: u64) -> Self {
+        Self::with_rate_and_stall(rate, None, seed)
+    }
+
+    /// As [`Faults::with_rate`], and half of the faults are stalls of `stall` (then the call
+    /// proceeds) rather than failures.
+    pub fn with_rate_and_stall(rate: f64, stall: Option<std::time::Duration>, seed: u64) -> Self {
         let rate = rate.clamp(0.0, 1.0);
         if rate == 0.0 {
             return Self::none();
@@ -35,6 +43,7 @@ impl Faults {
             inner: Some(Arc::new(FaultState {
                 threshold: (rate * u32::MAX as f64) as u64,
                 rng: AtomicU64::new(seed | 1),
+                stall: stall.filter(|d| !d.is_zero()),
             })),
         }
     }
@@ -43,18 +52,36 @@ impl Faults {
         let Some(state) = &self.inner else {
             return Ok(());
         };
+        let sample = state.next();
+        if sample >= state.threshold {
+            return Ok(());
+        }
+        match state.stall {
+            Some(stall) if sample & 1 == 1 => {
+                let sleep = || std::thread::sleep(stall);
+                match tokio::runtime::Handle::try_current() {
+                    Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                        tokio::task::block_in_place(sleep)
+                    }
+                    _ => sleep(),
+                }
+                Ok(())
+            }
+            _ => Err(InjectedFault),
+        }
+    }
+}
+
+impl FaultState {
+    fn next(&self) -> u64 {
+        let state = self;
         // xorshift64*: quality is irrelevant here, only the share of failures matters.
         let mut x = state.rng.load(Ordering::Relaxed);
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
         state.rng.store(x, Ordering::Relaxed);
-        let sample = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) & 0xFFFF_FFFF;
-        if sample < state.threshold {
-            Err(InjectedFault)
-        } else {
-            Ok(())
-        }
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) & 0xFFFF_FFFF
     }
 }
 
@@ -66,6 +93,16 @@ mod tests {
     fn off_never_fails() {
         let f = Faults::none();
         assert!((0..1000).all(|_| f.check().is_ok()));
+    }
+
+    #[test]
+    fn stalls_delay_and_then_succeed() {
+        let f = Faults::with_rate_and_stall(1.0, Some(std::time::Duration::from_millis(2)), 7);
+        let started = std::time::Instant::now();
+        let outcomes: Vec<bool> = (0..40).map(|_| f.check().is_ok()).collect();
+        let stalls = outcomes.iter().filter(|ok| **ok).count();
+        assert!((5..35).contains(&stalls), "{stalls} stalls of 40");
+        assert!(started.elapsed() >= std::time::Duration::from_millis(2 * stalls as u64));
     }
 
     #[test]

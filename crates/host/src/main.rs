@@ -113,6 +113,9 @@ struct UpArgs {
     /// Testing only: the share (0..1) of key-value and SQLite calls that fail.
     #[arg(long, default_value_t = 0.0, hide = true)]
     fault_rate: f64,
+    /// With --fault-rate: half of the faults stall the call this many milliseconds instead.
+    #[arg(long, default_value_t = 0, hide = true)]
+    fault_stall_ms: u64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -250,7 +253,11 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             memory_bytes: args.memory_mib * 1024 * 1024,
             max_instances: args.max_instances,
         },
-        faults: Faults::with_rate(args.fault_rate, seed),
+        faults: Faults::with_rate_and_stall(
+            args.fault_rate,
+            Some(std::time::Duration::from_millis(args.fault_stall_ms)),
+            seed,
+        ),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,13 +35,45 @@ impl Db {
     }
 
     /// Runs `work` in one write transaction (taken at once, so concurrent writers queue rather
-    /// than deadlock); commits if it succeeds, rolls back if it fails.
+    /// than deadlock); commits if it succeeds, rolls back if it fails. Keep the work short: it
+    /// holds the database's single write lock.
     pub fn transaction<T>(
         &self,
         work: impl FnOnce(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        self.exec("BEGIN IMMEDIATE", &[])?;
-        match work(self) {
+        self.begin("BEGIN IMMEDIATE")?;
+        self.finish(work(self))
+    }
+
+    /// Runs `work` in a read transaction: one consistent snapshot, no write lock taken, so reads
+    /// never queue behind writers (WAL).
+    pub fn snapshot<T>(
+        &self,
+        work: impl FnOnce(&Db) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.begin("BEGIN DEFERRED")?;
+        self.finish(work(self))
+    }
+
+    /// Starts a transaction. A busy database (another writer past the host's busy timeout) is
+    /// retried with backoff for a bounded time before the request gives up with a 503.
+    fn begin(&self, statement: &str) -> Result<(), ApiError> {
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(2);
+        loop {
+            match self.conn.execute(statement, &[]) {
+                Ok(_) => return Ok(()),
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+    }
+
+    fn finish<T>(&self, outcome: Result<T, ApiError>) -> Result<T, ApiError> {
+        match outcome {
             Ok(value) => match self.exec("COMMIT", &[]) {
                 Ok(()) => Ok(value),
                 Err(e) => {
@@ -55,6 +87,14 @@ impl Db {
             }
         }
     }
+}
+
+/// How long a request keeps trying to start a transaction on a busy database.
+const BUSY_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn is_busy(e: &spin_sdk::sqlite::Error) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    text.contains("database is locked") || text.contains("busy")
 }
 
 pub fn text(v: impl Into<String>) -> Value {
