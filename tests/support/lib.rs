@@ -407,6 +407,19 @@ impl TestAppBuilder {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // A host dies with the test process that started it, even when that process is killed
+        // outright (no Drop runs then) — no stray hosts after an interrupted run.
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt as _;
+            // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
         let mut child = command.spawn().expect("spawn jaria");
         let log = Arc::new(Mutex::new(String::new()));
         drain(child.stderr.take(), Arc::clone(&log));

@@ -101,7 +101,10 @@ fn the_portal_log_verifies_and_an_altered_row_is_named() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("audit_log");
-    assert!(rows >= 8, "the journey should have written its audit rows, got {rows}");
+    assert!(
+        rows >= 8,
+        "the journey should have written its audit rows, got {rows}"
+    );
     let out = verify(app.state_dir());
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(

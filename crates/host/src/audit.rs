@@ -10,8 +10,9 @@
 //! - an id that does not follow the previous one (ids start at 1 and have no gaps, since rows
 //!   are never deleted): rows were **deleted**.
 //!
-//! A chain alone cannot show that rows were cut off its end: keep the printed last hash
-//! somewhere else (a log, a ticket, a signed note) and compare it later.
+//! The database is opened read-only, so this is safe beside a running host (it reads one
+//! snapshot). A chain alone cannot show that rows were cut off its end: keep the printed last
+//! hash somewhere else (a log, a ticket, a signed note) and compare it later.
 
 use std::path::Path;
 
@@ -55,9 +56,9 @@ impl Broken {
     /// The id of the first row that does not verify.
     pub fn id(&self) -> i64 {
         match self {
-            Broken::Gap { id, .. } | Broken::PrevMismatch { id, .. } | Broken::Altered { id, .. } => {
-                *id
-            }
+            Broken::Gap { id, .. }
+            | Broken::PrevMismatch { id, .. }
+            | Broken::Altered { id, .. } => *id,
         }
     }
 }
@@ -188,9 +189,10 @@ mod tests {
     /// The real schema (every migration, so the real table and its triggers).
     fn database() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
-        let migrations =
-            crate::migrate::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/migrations"))
-                .unwrap();
+        let migrations = crate::migrate::load_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/migrations"),
+        )
+        .unwrap();
         let mut conn = Connection::open(dir.path().join(crate::storage::DB_FILE)).unwrap();
         conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
             .unwrap();
@@ -202,11 +204,11 @@ mod tests {
         Entry {
             at: format!("2026-11-28T10:00:0{n}.000Z"),
             // Both shapes of the nullable columns appear in the chain.
-            actor_iin: (n % 2 == 0).then(|| "791028302728".to_owned()),
+            actor_iin: n.is_multiple_of(2).then(|| "791028302728".to_owned()),
             actor_role: "participant".into(),
             action: format!("action_{n}"),
             subject: format!("thing:{n}"),
-            case_id: (n % 3 == 0).then_some(n as i64),
+            case_id: n.is_multiple_of(3).then_some(n as i64),
             client_addr: "127.0.0.1:1".into(),
             detail: format!("{{\"n\":{n},\"text\":\"кириллица \\\"quoted\\\"\"}}"),
         }
@@ -242,10 +244,8 @@ mod tests {
 
     /// What an attacker holding the file does first: the append-only triggers go.
     fn drop_triggers(conn: &Connection) {
-        conn.execute_batch(
-            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
-        )
-        .unwrap();
+        conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+            .unwrap();
     }
 
     #[test]
@@ -265,7 +265,10 @@ mod tests {
         let text = format!(
             "{GENESIS_HASH}\n[\"2026-11-28T10:00:00.000Z\",\"791028302728\",\"participant\",\"sign_in\",\"session:1\",null,\"127.0.0.1:1\",\"{{}}\"]"
         );
-        assert_eq!(hex::encode(sha2::Sha256::digest(text.as_bytes())), KNOWN_VECTOR);
+        assert_eq!(
+            hex::encode(sha2::Sha256::digest(text.as_bytes())),
+            KNOWN_VECTOR
+        );
         assert_eq!(chain_hash(GENESIS_HASH, &e), KNOWN_VECTOR);
         let second = Entry {
             actor_iin: None,
@@ -277,7 +280,8 @@ mod tests {
     }
 
     const KNOWN_VECTOR: &str = "58fbc536b4b6d83a9ac1a2b9962a7be1711d6e02079f5cd2759434fd8c37bdc5";
-    const KNOWN_VECTOR_SECOND: &str = "18974456f685bf61c26e99838ed08602fb341fc14e366f73e967ef60e3483f12";
+    const KNOWN_VECTOR_SECOND: &str =
+        "18974456f685bf61c26e99838ed08602fb341fc14e366f73e967ef60e3483f12";
 
     #[test]
     fn an_intact_chain_verifies_and_names_its_last_hash() {
@@ -307,9 +311,15 @@ mod tests {
     fn the_triggers_refuse_changes_until_an_attacker_drops_them() {
         let (_dir, conn, _) = chain(3);
         let update = conn.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", []);
-        assert!(update.is_err(), "the append-only trigger must refuse UPDATE");
+        assert!(
+            update.is_err(),
+            "the append-only trigger must refuse UPDATE"
+        );
         let delete = conn.execute("DELETE FROM audit_log WHERE id = 2", []);
-        assert!(delete.is_err(), "the append-only trigger must refuse DELETE");
+        assert!(
+            delete.is_err(),
+            "the append-only trigger must refuse DELETE"
+        );
         drop_triggers(&conn);
         conn.execute("UPDATE audit_log SET detail = '{}' WHERE id = 2", [])
             .unwrap();
@@ -333,8 +343,11 @@ mod tests {
         ] {
             let (_dir, conn, hashes) = chain(6);
             drop_triggers(&conn);
-            conn.execute(&format!("UPDATE audit_log SET {column} = {value} WHERE id = 4"), [])
-                .unwrap();
+            conn.execute(
+                &format!("UPDATE audit_log SET {column} = {value} WHERE id = 4"),
+                [],
+            )
+            .unwrap();
             match verify(&conn).unwrap() {
                 Err(Broken::Altered {
                     id,
@@ -354,8 +367,11 @@ mod tests {
     fn a_deleted_row_in_the_middle_is_a_gap() {
         let (_dir, conn, _) = chain(6);
         drop_triggers(&conn);
-        conn.execute("DELETE FROM audit_log WHERE id = 3", []).unwrap();
-        let broken = verify(&conn).unwrap().expect_err("deletion must break the chain");
+        conn.execute("DELETE FROM audit_log WHERE id = 3", [])
+            .unwrap();
+        let broken = verify(&conn)
+            .unwrap()
+            .expect_err("deletion must break the chain");
         assert_eq!(
             broken,
             Broken::Gap {
@@ -365,14 +381,18 @@ mod tests {
             }
         );
         let text = broken.to_string();
-        assert!(text.contains("row 4") && text.contains("row 3 is missing") && text.contains("deleted"), "{text}");
+        assert!(
+            text.contains("row 4") && text.contains("row 3 is missing") && text.contains("deleted"),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_deleted_first_row_is_caught() {
         let (_dir, conn, _) = chain(4);
         drop_triggers(&conn);
-        conn.execute("DELETE FROM audit_log WHERE id = 1", []).unwrap();
+        conn.execute("DELETE FROM audit_log WHERE id = 1", [])
+            .unwrap();
         assert_eq!(verify(&conn).unwrap().map_err(|b| b.id()), Err(2));
     }
 
@@ -396,7 +416,10 @@ mod tests {
                 ..
             }) => {
                 assert_eq!(id, 3);
-                assert_eq!(stored_prev, hashes[2], "row 4's prev is the deleted row's hash");
+                assert_eq!(
+                    stored_prev, hashes[2],
+                    "row 4's prev is the deleted row's hash"
+                );
                 assert_eq!(expected_prev, hashes[1]);
             }
             other => panic!("expected a prev_hash mismatch at row 3: {other:?}"),
@@ -415,7 +438,9 @@ mod tests {
             (&forged.detail, &forged_hash),
         )
         .unwrap();
-        let broken = verify(&conn).unwrap().expect_err("the rewrite must break the chain");
+        let broken = verify(&conn)
+            .unwrap()
+            .expect_err("the rewrite must break the chain");
         assert!(
             matches!(&broken, Broken::PrevMismatch { id: 4, expected_prev, .. } if *expected_prev == forged_hash),
             "{broken:?}"
@@ -449,8 +474,11 @@ mod tests {
         let (_dir, conn, hashes) = chain(5);
         let anchor = verify(&conn).unwrap().expect("intact").last_hash;
         drop_triggers(&conn);
-        conn.execute("DELETE FROM audit_log WHERE id = 5", []).unwrap();
-        let after = verify(&conn).unwrap().expect("a shorter chain is still a chain");
+        conn.execute("DELETE FROM audit_log WHERE id = 5", [])
+            .unwrap();
+        let after = verify(&conn)
+            .unwrap()
+            .expect("a shorter chain is still a chain");
         assert_eq!(after.rows, 4);
         assert_eq!(after.last_hash, hashes[3]);
         assert_ne!(after.last_hash, anchor);
@@ -464,8 +492,10 @@ mod tests {
         assert!(!dir.path().join(crate::storage::DB_FILE).exists());
     }
 
+    /// Read-only: the database file is byte for byte the same afterwards. (SQLite may leave
+    /// its empty `-wal`/`-shm` companions beside a cleanly closed file, as any reader does.)
     #[test]
-    fn verifying_never_writes() {
+    fn verifying_never_changes_the_database() {
         let (dir, conn, _) = chain(3);
         drop(conn);
         let path = dir.path().join(crate::storage::DB_FILE);

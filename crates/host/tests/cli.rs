@@ -12,7 +12,7 @@ fn help_names_every_subcommand() {
     let out = jaria().arg("--help").output().expect("run jaria");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["up", "build", "migrate", "seed"] {
+    for sub in ["up", "build", "migrate", "seed", "audit"] {
         assert!(text.contains(sub), "{sub} missing from:\n{text}");
     }
 }
