@@ -46,6 +46,9 @@ macro_rules! local_only {
 fn ensure_built() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
+        if std::env::var_os("JARIA_HOST_BINARY").is_some() {
+            return;
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let root = workspace_root();
         let run = |args: &[&str]| {
@@ -140,7 +143,12 @@ pub fn jaria_command() -> Command {
     command
 }
 
+/// The host binary: `JARIA_HOST_BINARY` when set (the benchmarks run the release build, and
+/// then nothing is built here), else the debug build of this workspace.
 fn host_binary() -> PathBuf {
+    if let Some(binary) = std::env::var_os("JARIA_HOST_BINARY") {
+        return PathBuf::from(binary);
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));

@@ -8,7 +8,7 @@ use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_t
 use jaria_portal::filing::deadline::{self, Addressee, Calendar, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
-use jaria_portal::http::{Reply, json_body, parse_json, valid_idempotency_key};
+use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::iin::Iin;
 use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, config};
@@ -521,7 +521,7 @@ pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> 
             "Send the receipt's summary and signature.".into(),
         ));
     } else {
-        parse_json(req.body())?
+        json_body(req)?
     };
     let signing = signing_key()?;
     let valid = receipt::verify(&signing.verifying_key(), &body.summary, &body.signature);

@@ -41,6 +41,16 @@ impl Problem {
         }
     }
 
+    /// The client did not send its whole request body in time: its delay, not ours.
+    pub fn request_timeout() -> Self {
+        Self {
+            status: 408,
+            title: "Request Timeout",
+            detail: "The request body did not arrive within the time allowed.".into(),
+            retry_after: None,
+        }
+    }
+
     pub fn timeout() -> Self {
         Self {
             status: 504,

@@ -35,7 +35,8 @@ use crate::variables::ResolvedVariables;
 pub struct Limits {
     /// Largest request body accepted; larger gets 413 before any guest runs.
     pub max_body_bytes: usize,
-    /// Wall-clock deadline for one request, body read included; past it, 504.
+    /// Wall-clock deadline for one request, body read included; past it while the body is
+    /// still arriving, 408 (the client is slow), and past it inside the guest, 504.
     pub request_timeout: Duration,
     /// Linear memory one instance may grow to; past it the instance traps.
     pub memory_bytes: usize,
@@ -304,7 +305,15 @@ impl App {
             Ok(Err(_)) => {
                 return Problem::bad_request("The request body could not be read.").response();
             }
-            Err(_) => return Problem::timeout().response(),
+            Err(_) => {
+                tracing::info!(%client, path, "request body did not arrive in time");
+                let mut response = Problem::request_timeout().response();
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+                return response;
+            }
         };
         let req = hyper::Request::from_parts(parts, Full::new(body));
 

@@ -1,6 +1,6 @@
 //! `jaria seed --cases N`: realistic volume for benchmarks and demos — organs, officers, and
-//! per case a few participants (victim, suspect and defender), decisions and materials, some
-//! of them under familiarisation grants. Documents are shared (content-addressed), so a
+//! per case a few participants (victim, suspect and defender), decisions, materials (some of
+//! them under familiarisation grants) and filings. Documents are shared (content-addressed), so a
 //! million cases stay a manageable file. Written in batches of one transaction each.
 
 use std::path::Path;
@@ -170,6 +170,45 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
                     "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
                      VALUES (?1, ?2, 'protocol', ?3, 'material.pdf', ?4, ?5)",
                     params![case_id, format!("Protocol {k}"), documents[5 + k % 3], lead, now],
+                )?;
+            }
+            // Filings: a petition from every other victim, a complaint from every fifth, and
+            // a statement to the organ for every third case; some of them answered.
+            let submitted_unix = 1_780_000_000i64 + (i % 100_000) as i64;
+            let mut filings: Vec<(&str, &str, Option<i64>, Option<i64>)> = Vec::new();
+            if i % 2 == 0 {
+                filings.push(("petition", "investigator", Some(case_id), None));
+            }
+            if i % 5 == 0 {
+                filings.push(("complaint", "head_of_unit", Some(case_id), None));
+            }
+            if i % 3 == 0 {
+                filings.push(("crime_report", "organ", None, Some(organ_ids[o])));
+            }
+            for (f, (kind, addressee, filing_case, organ)) in filings.into_iter().enumerate() {
+                let letter = match kind {
+                    "petition" => "P",
+                    "complaint" => "C",
+                    _ => "S",
+                };
+                let state = if (i + f) % 4 == 0 {
+                    "decided"
+                } else {
+                    "submitted"
+                };
+                tx.execute(
+                    "INSERT INTO filings (registration_number, kind, filer_iin, case_id, addressee, subject, body, state,
+                         submitted_at, submitted_unix, due_unix, content_sha256, receipt, idempotency_key, request_sha256, organ_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'other', 'Seeded filing.', ?6, ?7, ?8, ?9, ?10, 'seeded', ?11, ?10, ?12)",
+                    params![
+                        format!("2026-{letter}-S{i:09}{f}"), kind, victim, filing_case, addressee, state, now,
+                        submitted_unix, submitted_unix + 3 * 86_400, documents[0], format!("seed-{i}-{f}"), organ
+                    ],
+                )?;
+                let filing_id = tx.last_insert_rowid();
+                tx.execute(
+                    "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?1, ?2, 'submitted', ?3)",
+                    params![filing_id, now, victim],
                 )?;
             }
             if i % 2 == 0 {

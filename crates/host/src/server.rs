@@ -11,13 +11,23 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::problem::Problem;
 use crate::runtime::App;
 
 /// How long in-flight requests get to finish once shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Slow clients get this long to send their request head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head (request line and headers) and the most header fields answered;
+/// past either, a 431 problem.
 const MAX_HEADER_BYTES: usize = 64 * 1024;
+const MAX_HEADERS: usize = 100;
+/// hyper's own limits, with room above ours: hyper checks its buffer only loosely and answers
+/// its own 431 or 414 with an empty body, so heads just past our limits must reach
+/// [`head_too_large`] to get a problem. Only a head four times too large meets hyper's bare
+/// answer.
+const HYPER_BUFFER_BYTES: usize = 4 * MAX_HEADER_BYTES;
+const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADERS;
 
 pub fn print_routes(app: &App, addr: SocketAddr) {
     println!("Serving http://{addr}");
@@ -54,12 +64,19 @@ pub async fn serve(
                 let app = Arc::clone(&app);
                 let service = hyper::service::service_fn(move |req| {
                     let app = Arc::clone(&app);
-                    async move { Ok::<_, std::convert::Infallible>(app.handle(req, client).await) }
+                    async move {
+                        if head_too_large(&req) {
+                            return Ok(head_too_large_problem().response());
+                        }
+                        Ok::<_, std::convert::Infallible>(app.handle(req, client).await)
+                    }
                 });
                 let conn = http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(HEADER_READ_TIMEOUT)
-                    .max_buf_size(MAX_HEADER_BYTES)
+                    .max_buf_size(HYPER_BUFFER_BYTES)
+                    .max_header_size(HYPER_BUFFER_BYTES)
+                    .max_headers(HYPER_MAX_HEADERS)
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
@@ -85,6 +102,33 @@ pub async fn serve(
     Ok(())
 }
 
+/// Whether a request's head is past [`MAX_HEADER_BYTES`] or [`MAX_HEADERS`], counted as on
+/// the wire: `METHOD target HTTP/1.1` and `name: value` lines with their line ends.
+fn head_too_large<B>(req: &hyper::Request<B>) -> bool {
+    let uri = req.uri();
+    let target = uri.path_and_query().map_or(0, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.scheme_str().map_or(0, |s| s.len() + 3);
+    let request_line = req.method().as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
+    let fields: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + ": ".len() + value.len() + "\r\n".len())
+        .sum();
+    req.headers().len() > MAX_HEADERS || request_line + fields + "\r\n".len() > MAX_HEADER_BYTES
+}
+
+fn head_too_large_problem() -> Problem {
+    Problem {
+        status: 431,
+        title: "Request Header Fields Too Large",
+        detail: format!(
+            "The request's headers exceed the limit of {MAX_HEADERS} fields or {MAX_HEADER_BYTES} bytes."
+        ),
+        retry_after: None,
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -104,5 +148,49 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> hyper::Request<()> {
+        let mut builder = hyper::Request::builder().uri("/api/filings/health");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap_or_default()
+    }
+
+    #[test]
+    fn heads_are_measured_as_on_the_wire() {
+        assert!(!head_too_large(&request(&[("host", "x")])));
+        // "GET /api/filings/health HTTP/1.1\r\n" + "x-big: …\r\n" + "\r\n" is exactly the limit.
+        let line = "GET /api/filings/health HTTP/1.1\r\n".len();
+        let fill = MAX_HEADER_BYTES - line - "x-big: \r\n".len() - 2;
+        assert!(!head_too_large(&request(&[("x-big", &"a".repeat(fill))])));
+        assert!(head_too_large(&request(&[(
+            "x-big",
+            &"a".repeat(fill + 1)
+        )])));
+    }
+
+    #[test]
+    fn too_many_fields_are_too_large() {
+        let names: Vec<String> = (0..=MAX_HEADERS).map(|i| format!("x-h{i}")).collect();
+        let fields: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        assert!(!head_too_large(&request(&fields[..MAX_HEADERS])));
+        assert!(head_too_large(&request(&fields)));
+    }
+
+    #[test]
+    fn the_answer_is_a_431_problem() {
+        let response = head_too_large_problem().response();
+        assert_eq!(response.status(), 431);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
     }
 }

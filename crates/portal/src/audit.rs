@@ -134,15 +134,16 @@ impl ReadNote {
 
 /// An audited read: `read` runs on one snapshot without the write lock, then its audit row is
 /// appended in a short write transaction. The data is returned only once that row is
-/// committed, so every read that reaches a caller is in the log, and reads do not queue behind
-/// one another for the whole time they take.
+/// committed, so every read that reaches a caller is in the log (a power failure, unlike a
+/// crash, may cut the newest read rows off the end: see [`Db::log_transaction`]), and reads do
+/// not queue behind one another for the whole time they take.
 pub fn audited_read<T>(
     db: &Db,
     actor: &Actor,
     read: impl FnOnce(&Db) -> Result<(T, ReadNote), ApiError>,
 ) -> Result<T, ApiError> {
     let (value, note) = db.snapshot(read)?;
-    db.transaction(|db| {
+    db.log_transaction(|db| {
         record_for_case(
             db,
             actor,

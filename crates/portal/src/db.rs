@@ -45,6 +45,23 @@ impl Db {
         self.finish(work(self))
     }
 
+    /// [`Db::transaction`] for appending to a log whose newest rows may be lost to a power
+    /// failure (never to a crash of the process): the audit rows of reads. Its commit does not
+    /// wait for the disk; the next ordinary commit syncs it with its own. State changes never
+    /// use this.
+    pub fn log_transaction<T>(
+        &self,
+        work: impl FnOnce(&Db) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.exec("PRAGMA synchronous = NORMAL", &[])?;
+        let outcome = self.transaction(work);
+        // Back to the durable default for whoever uses this connection next.
+        let restored = self.exec("PRAGMA synchronous = FULL", &[]);
+        let value = outcome?;
+        restored?;
+        Ok(value)
+    }
+
     /// Runs `work` in a read transaction: one consistent snapshot, no write lock taken, so reads
     /// never queue behind writers (WAL).
     pub fn snapshot<T>(

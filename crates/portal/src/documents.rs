@@ -175,12 +175,28 @@ pub fn content_disposition(filename: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// A file name without any path, control characters or leading dots.
+/// Characters that reorder or hide text without showing themselves: the bidirectional
+/// controls (`"x\u{202E}fdp.exe"` displays as `"xexe.pdf"`) and the zero-width ones.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+/// A file name without any path, control or invisible formatting characters, leading dots or
+/// surrounding whitespace. Characters are dropped before trimming, so `"\0 .x"` cannot come
+/// out as `" .x"`; cleaning a clean name changes nothing.
 pub fn sanitize_filename(name: &str) -> Option<String> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    let clean: String = base.chars().filter(|c| !c.is_control()).collect();
-    let clean = clean.trim_start_matches('.').to_owned();
-    (!clean.is_empty() && clean.chars().count() <= 200).then_some(clean)
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
+        .collect();
+    let clean = clean
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
+    (!clean.is_empty() && clean.chars().count() <= 200).then(|| clean.to_owned())
 }
 
 /// A document sent inside a JSON body as `{prefix}filename` and `{prefix}content_base64`,
@@ -261,6 +277,16 @@ mod tests {
         );
         assert_eq!(sanitize_filename("  "), None);
         assert_eq!(sanitize_filename("dir/"), None);
+        // Dropped characters cannot leave whitespace or a dot in front.
+        assert_eq!(sanitize_filename("\u{0} .x").as_deref(), Some("x"));
+        assert_eq!(sanitize_filename(". .bashrc").as_deref(), Some("bashrc"));
+        assert_eq!(sanitize_filename("x.pdf \u{0}").as_deref(), Some("x.pdf"));
+        // A right-to-left override would show "x\u{202E}fdp.exe" as "xexe.pdf".
+        assert_eq!(
+            sanitize_filename("x\u{202E}fdp.exe").as_deref(),
+            Some("xfdp.exe")
+        );
+        assert_eq!(sanitize_filename("\u{200B}\u{FEFF}"), None);
     }
 
     #[test]
@@ -332,5 +358,223 @@ mod tests {
             download(&doc, "abc", "x", Some("bytes=99-"), None).status,
             416
         );
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// File names made of what attackers use: separators, dots, spaces, controls, bidi
+    /// overrides and ordinary letters.
+    fn hostile_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            prop::collection::vec(
+                prop_oneof![
+                    Just('/'),
+                    Just('\\'),
+                    Just('.'),
+                    Just(' '),
+                    Just('\t'),
+                    Just('\u{0}'),
+                    Just('\u{7f}'),
+                    Just('\u{85}'),
+                    Just('\u{202e}'),
+                    Just('\u{2066}'),
+                    Just('\u{feff}'),
+                    Just('\u{3000}'),
+                    Just('a'),
+                    Just('Ж'),
+                ],
+                0..24,
+            )
+            .prop_map(|chars| chars.into_iter().collect()),
+        ]
+    }
+
+    fn content() -> impl Strategy<Value = Vec<u8>> {
+        let tail = prop::collection::vec(any::<u8>(), 0..64);
+        prop_oneof![
+            tail.clone(),
+            tail.clone()
+                .prop_map(|t| [b"%PDF-".as_slice(), &t].concat()),
+            tail.clone()
+                .prop_map(|t| [b"\x89PNG\r\n\x1a\n".as_slice(), &t].concat()),
+            tail.prop_map(|t| [[0xFF, 0xD8, 0xFF].as_slice(), &t].concat()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn sniff_and_validate_never_panic_and_agree(bytes in content()) {
+            let sniffed = sniff(&bytes);
+            match validate("body", &bytes) {
+                Ok(media_type) => {
+                    prop_assert_eq!(Some(media_type), sniffed);
+                    prop_assert!(!bytes.is_empty());
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.status(), 422, "{}", e);
+                    prop_assert!(bytes.is_empty() || sniffed.is_none(), "{:?} refused", sniffed);
+                }
+            }
+            // Only the three accepted types, each by its own magic.
+            match sniffed {
+                Some("application/pdf") => prop_assert!(bytes.starts_with(b"%PDF-")),
+                Some("image/png") => prop_assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n")),
+                Some("image/jpeg") => prop_assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF])),
+                Some(other) => prop_assert!(false, "unexpected type {other}"),
+                None => {}
+            }
+        }
+
+        #[test]
+        fn sanitized_names_are_plain(name in hostile_name()) {
+            if let Some(clean) = sanitize_filename(&name) {
+                prop_assert!(!clean.is_empty());
+                prop_assert!(clean.chars().count() <= 200, "{:?}", clean);
+                prop_assert!(!clean.contains(['/', '\\']), "{:?} -> {:?}", name, clean);
+                prop_assert!(!clean.chars().any(char::is_control), "{:?} -> {:?}", name, clean);
+                prop_assert!(
+                    !clean.chars().any(is_invisible_format),
+                    "{:?} -> {:?} keeps a bidi or invisible formatting character",
+                    name,
+                    clean
+                );
+                prop_assert!(!clean.starts_with('.'), "{:?} -> {:?}", name, clean);
+                prop_assert_eq!(clean.trim(), clean.as_str(), "{:?} -> {:?} is not trimmed", name, clean);
+                // Cleaning a clean name changes nothing.
+                prop_assert_eq!(sanitize_filename(&clean), Some(clean.clone()), "{:?}", name);
+            }
+        }
+
+        #[test]
+        fn plain_names_survive_sanitizing(name in "[A-Za-z0-9Ѐ-ӿ][A-Za-z0-9Ѐ-ӿ ._-]{0,40}[A-Za-z0-9Ѐ-ӿ]") {
+            prop_assert_eq!(sanitize_filename(&name), Some(name.clone()));
+            prop_assert_eq!(sanitize_filename(&format!("../../{name}")), Some(name.clone()));
+            prop_assert_eq!(sanitize_filename(&format!("C:\\dir\\{name}")), Some(name));
+        }
+
+        #[test]
+        fn content_disposition_is_one_safe_header_value(name in hostile_name()) {
+            let value = content_disposition(&name);
+            prop_assert!(
+                http::HeaderValue::from_str(&value).is_ok(),
+                "{:?} gives an invalid header value {:?}",
+                name,
+                value
+            );
+            prop_assert!(value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()), "{:?}", value);
+            let (fallback, encoded) = value
+                .strip_prefix("attachment; filename=\"")
+                .and_then(|rest| rest.split_once("\"; filename*=UTF-8''"))
+                .ok_or_else(|| TestCaseError::fail(format!("malformed: {value}")))?;
+            // Nothing in the quoted name can end it or start a new parameter.
+            prop_assert!(!fallback.contains(['"', '\\', ';']), "{:?}", value);
+            prop_assert!(
+                encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-%".contains(&b)),
+                "{:?}",
+                value
+            );
+            // The encoded name decodes to the name, byte for byte.
+            prop_assert_eq!(crate::paging::percent_decode(encoded), name, "{:?}", value);
+        }
+
+        #[test]
+        fn parse_range_never_panics_and_stays_in_bounds(
+            header in prop_oneof![
+                any::<String>(),
+                r"(bytes|items)? ?= ?[0-9 ]{0,22}-?[0-9 ]{0,22},?[0-9-]{0,4}",
+            ],
+            len in prop_oneof![Just(0usize), 1usize..64, any::<usize>()],
+        ) {
+            match parse_range(Some(&header), len) {
+                RangeRequest::Part { start, end } => {
+                    prop_assert!(start <= end && end < len, "{:?} of {} gave {}-{}", header, len, start, end);
+                }
+                RangeRequest::Whole | RangeRequest::Unsatisfiable => {}
+            }
+        }
+
+        #[test]
+        fn well_formed_ranges_are_answered_exactly(
+            start in 0usize..80,
+            count in 1usize..80,
+            len in 0usize..64,
+            form in 0usize..3,
+        ) {
+            let (header, expected) = match form {
+                0 => {
+                    let end = start + count - 1;
+                    let expected = if start >= len {
+                        RangeRequest::Unsatisfiable
+                    } else {
+                        RangeRequest::Part { start, end: end.min(len - 1) }
+                    };
+                    (format!("bytes={start}-{end}"), expected)
+                }
+                1 => {
+                    let expected = if start >= len {
+                        RangeRequest::Unsatisfiable
+                    } else {
+                        RangeRequest::Part { start, end: len - 1 }
+                    };
+                    (format!("bytes={start}-"), expected)
+                }
+                _ => {
+                    let expected = if len == 0 {
+                        RangeRequest::Unsatisfiable
+                    } else {
+                        RangeRequest::Part { start: len.saturating_sub(count), end: len - 1 }
+                    };
+                    (format!("bytes=-{count}"), expected)
+                }
+            };
+            prop_assert_eq!(parse_range(Some(&header), len), expected, "{}", header);
+        }
+
+        #[test]
+        fn downloads_answer_exactly_the_bytes_asked_for(
+            bytes in prop::collection::vec(any::<u8>(), 0..64),
+            header in prop_oneof![any::<String>(), r"bytes=[0-9]{0,3}-[0-9]{0,3}"],
+        ) {
+            let doc = Document { media_type: "application/pdf".into(), bytes: bytes.clone() };
+            let reply = download(&doc, "abc", "x.pdf", Some(&header), None);
+            match reply.status {
+                200 => prop_assert_eq!(&reply.body, &bytes),
+                206 => {
+                    let range = reply.header("content-range").unwrap_or_default().to_owned();
+                    let (start, end) = range
+                        .strip_prefix("bytes ")
+                        .and_then(|r| r.split_once('/'))
+                        .and_then(|(r, _)| r.split_once('-'))
+                        .and_then(|(s, e)| Some((s.parse::<usize>().ok()?, e.parse::<usize>().ok()?)))
+                        .ok_or_else(|| TestCaseError::fail(format!("content-range {range}")))?;
+                    prop_assert_eq!(&reply.body, &bytes[start..=end].to_vec());
+                    prop_assert_eq!(range, format!("bytes {start}-{end}/{}", bytes.len()));
+                }
+                416 => prop_assert_eq!(reply.header("content-range").map(str::to_owned), Some(format!("bytes */{}", bytes.len()))),
+                other => prop_assert!(false, "unexpected status {other}"),
+            }
+        }
+    }
+
+    proptest! {
+        // Bodies up to 10 MiB and more: a handful of cases.
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+        #[test]
+        fn validate_enforces_the_size_limit(extra in 0usize..3, kind in 0usize..3) {
+            let magic: &[u8] = [b"%PDF-".as_slice(), b"\x89PNG\r\n\x1a\n", &[0xFF, 0xD8, 0xFF]][kind];
+            let mut at_limit = vec![0u8; MAX_DOCUMENT_BYTES];
+            at_limit[..magic.len()].copy_from_slice(magic);
+            prop_assert!(validate("body", &at_limit).is_ok());
+            let mut over = at_limit;
+            over.resize(MAX_DOCUMENT_BYTES + 1 + extra, 0);
+            prop_assert_eq!(validate("body", &over).map_err(|e| e.status()).err(), Some(422));
+        }
     }
 }

@@ -144,9 +144,55 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     parse_json(req.body())
 }
 
+/// The most JSON values (scalars, arrays, objects) a request body may hold. Every body of
+/// the API holds a few dozen; a flat array of millions would blow a guest's memory up before
+/// its handler sees it (a `serde_json::Value` is 24 bytes on wasm32, so 12 MiB of `0,` asks
+/// for some 150 MiB, past the 128 MiB an instance has, and traps: a 500).
+pub const MAX_JSON_VALUES: usize = 100_000;
+
+/// Whether a body may hold more than `limit` JSON values, judged by one pass over its bytes
+/// without allocating: every `[`, `{` and `,` outside strings starts a value, so the count is
+/// never below the real one (it may be above it for invalid JSON, which is refused anyway).
+fn more_json_values_than(body: &[u8], limit: usize) -> bool {
+    let mut values = 1usize;
+    if values > limit {
+        return true;
+    }
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b'[' | b'{' | b',') {
+            values += 1;
+            if values > limit {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if more_json_values_than(body, MAX_JSON_VALUES) {
+        return Err(ApiError::invalid(
+            "body",
+            "too_many_values",
+            &format!("A request body holds at most {MAX_JSON_VALUES} JSON values."),
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| {
-        if e.is_data() {
+        // serde_json files some shape errors under syntax (an array with more elements than
+        // the struct it fills has fields is "trailing characters"), so valid JSON is judged
+        // by parsing it again. `Value` keeps serde_json's nesting limit: too deep stays 400.
+        if e.is_data() || serde_json::from_slice::<serde_json::Value>(body).is_ok() {
             ApiError::invalid("body", "invalid_shape", &e.to_string())
         } else {
             ApiError::BadRequest(format!("The request body is not valid JSON: {e}"))
@@ -244,6 +290,11 @@ mod tests {
             422
         );
         assert_eq!(parse_json::<Body>(br#"{}"#).unwrap_err().status(), 422);
+        // Valid JSON of the wrong shape, which serde_json reports as trailing characters.
+        assert_eq!(
+            parse_json::<Body>(br#"["x", 1]"#).unwrap_err().status(),
+            422
+        );
         assert!(parse_json::<Body>(br#"{"iin": "x"}"#).is_ok());
     }
 
@@ -374,6 +425,59 @@ mod proptests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn the_value_count_is_never_below_the_real_one(value in json_value()) {
+            fn count(v: &Value) -> usize {
+                1 + match v {
+                    Value::Array(items) => items.iter().map(count).sum(),
+                    Value::Object(map) => map.values().map(count).sum(),
+                    _ => 0,
+                }
+            }
+            let body = serde_json::to_vec(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let real = count(&value);
+            // Never fewer than there are (so nothing past the limit slips through) …
+            prop_assert!(more_json_values_than(&body, real - 1), "{} values counted as fewer", real);
+            // … and never more than twice as many (each container counts once more).
+            prop_assert!(!more_json_values_than(&body, 2 * real), "{} values counted as over twice", real);
+        }
+
+        #[test]
+        fn strings_full_of_brackets_and_commas_are_one_value(text in r#"[\[\]{},"\\a]{0,64}"#) {
+            let body = serde_json::to_vec(&Value::String(text)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(!more_json_values_than(&body, 1), "{}", String::from_utf8_lossy(&body));
+        }
+    }
+
+    #[test]
+    fn bodies_of_too_many_values_are_refused_before_parsing() {
+        let flat = |n: usize| format!("[{}0]", "0,".repeat(n - 1));
+        assert!(parse_json::<Value>(flat(MAX_JSON_VALUES - 1).as_bytes()).is_ok());
+        let error = parse_json::<Value>(flat(MAX_JSON_VALUES).as_bytes())
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(error.status(), 422);
+        assert!(
+            format!("{error:?}").contains("too_many_values"),
+            "{error:?}"
+        );
+        // Objects too, and an array of strings inside a struct.
+        let members: String = (0..MAX_JSON_VALUES)
+            .map(|i| format!("\"k{i}\":0,"))
+            .collect();
+        let body = format!("{{{members}\"last\":0}}");
+        assert_eq!(
+            parse_json::<Value>(body.as_bytes())
+                .map(|_| ())
+                .map_err(|e| e.status()),
+            Err(422)
+        );
+        // Commas in strings are text, not values.
+        let text = format!("[\"{}\"]", ",".repeat(3 * MAX_JSON_VALUES));
+        assert!(parse_json::<Vec<String>>(text.as_bytes()).is_ok());
+    }
+
     #[test]
     fn nesting_within_the_limit_is_accepted() {
         let body = format!("{}{}", "[".repeat(100), "]".repeat(100));
@@ -381,7 +485,9 @@ mod proptests {
         // Just past serde_json's recursion limit (128): refused as not JSON.
         let body = format!("{}{}", "[".repeat(129), "]".repeat(129));
         assert_eq!(
-            parse_json::<Value>(body.as_bytes()).map(|_| ()).map_err(|e| e.status()),
+            parse_json::<Value>(body.as_bytes())
+                .map(|_| ())
+                .map_err(|e| e.status()),
             Err(400)
         );
     }

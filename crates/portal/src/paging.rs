@@ -32,9 +32,12 @@ pub fn percent_decode(value: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Exactly two hex digits: `u8::from_str_radix` alone would also take a sign
+        // (`%+A` is not a newline).
         let escaped = (bytes[i] == b'%')
             .then(|| bytes.get(i + 1..i + 3))
             .flatten()
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
             .and_then(|h| std::str::from_utf8(h).ok())
             .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (escaped, bytes[i]) {
@@ -164,6 +167,10 @@ mod tests {
         );
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("a+b%zz"), "a b%zz");
+        // A sign is not a hex digit: `%+A` is a percent sign, a space and an A.
+        assert_eq!(percent_decode("%+A"), "% A");
+        assert_eq!(percent_decode("%+1x"), "% 1x");
+        assert_eq!(percent_decode("%-1"), "%-1");
     }
 
     #[test]
@@ -223,5 +230,132 @@ mod tests {
         };
         assert_eq!(next_cursor(&page, &[9, 8]), Some(cursor_after(8)));
         assert_eq!(next_cursor(&page, &[9]), None);
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `%XX` (two hex digits) is one byte, `+` a space, anything else itself: the form
+    /// decoding of the URL standard, written out independently of [`percent_decode`].
+    fn reference_decode(value: &str) -> String {
+        let bytes = value.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| char::from(b).to_digit(16);
+            match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+                (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                    let byte = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                    out.push(u8::try_from(byte).unwrap_or(0));
+                    i += 3;
+                }
+                (b'+', _, _) => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                (b, _, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    fn encode_every_byte(value: &str) -> String {
+        value.bytes().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    /// Query strings made of the characters that matter to the parser.
+    fn query() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            r"((cursor|limit|x)=[A-Za-z0-9_%+:=&-]{0,24}&?){0,4}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn parse_and_parse_due_never_panic_and_refuse_only_with_422(query in query()) {
+            for result in [parse(&query).map(|p| p.limit), parse_due(&query).map(|p| p.limit)] {
+                match result {
+                    Ok(limit) => prop_assert!((1..=MAX_LIMIT).contains(&limit), "{}", limit),
+                    Err(e) => prop_assert_eq!(e.status(), 422, "{:?}: {}", query, e),
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_cursors_never_panic(cursor in any::<String>(), bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let encoded = URL_SAFE_NO_PAD.encode(&bytes);
+            for c in [cursor.as_str(), encoded.as_str()] {
+                if let Ok(page) = parse(&format!("cursor={c}")) {
+                    prop_assert!(page.before_id.is_none_or(|id| id > 0), "{:?}", page);
+                }
+                if let Ok(page) = parse_due(&format!("cursor={c}")) {
+                    prop_assert!(page.after.is_none_or(|(_, id)| id > 0), "{:?}", page);
+                }
+            }
+        }
+
+        #[test]
+        fn id_cursors_round_trip(last_id in 1..=i64::MAX, limit in 1..=MAX_LIMIT) {
+            let page = Page { before_id: None, limit };
+            let ids: Vec<i64> = std::iter::repeat_n(last_id, limit as usize).collect();
+            let cursor = next_cursor(&page, &ids)
+                .ok_or_else(|| TestCaseError::fail("a full page has a next cursor"))?;
+            prop_assert_eq!(&cursor, &cursor_after(last_id));
+            let again = parse(&format!("limit={limit}&cursor={cursor}"))
+                .map_err(|e| TestCaseError::fail(format!("own cursor refused: {e}")))?;
+            prop_assert_eq!(again, Page { before_id: Some(last_id), limit });
+            // A cursor is not for the other kind of list.
+            let as_due = parse_due(&format!("cursor={cursor}"));
+            prop_assert!(as_due.is_err(), "an id cursor taken as a due cursor");
+        }
+
+        #[test]
+        fn due_cursors_round_trip(due in any::<i64>(), id in 1..=i64::MAX, limit in 1..=MAX_LIMIT) {
+            let page = DuePage { after: None, limit };
+            let cursor = next_due_cursor(&page, Some((due, id)), limit as usize)
+                .ok_or_else(|| TestCaseError::fail("a full page has a next cursor"))?;
+            let again = parse_due(&format!("cursor={cursor}&limit={limit}"))
+                .map_err(|e| TestCaseError::fail(format!("own cursor refused: {e}")))?;
+            prop_assert_eq!(again, DuePage { after: Some((due, id)), limit });
+            let as_id = parse(&format!("cursor={cursor}"));
+            prop_assert!(as_id.is_err(), "a due cursor taken as an id cursor");
+            // Only a full page has a next one.
+            prop_assert_eq!(next_due_cursor(&page, Some((due, id)), limit as usize - 1), None);
+        }
+
+        #[test]
+        fn limits_outside_1_to_100_are_refused(limit in any::<i64>()) {
+            let result = parse(&format!("limit={limit}"));
+            if (1..=MAX_LIMIT).contains(&limit) {
+                prop_assert_eq!(result.map(|p| p.limit).ok(), Some(limit));
+            } else {
+                prop_assert_eq!(result.map_err(|e| e.status()).err(), Some(422));
+            }
+        }
+
+        #[test]
+        fn percent_decode_never_panics_and_follows_the_standard(
+            value in prop_oneof![any::<String>(), "[%+0-9a-fA-F xZ:é-]{0,16}"],
+        ) {
+            prop_assert_eq!(percent_decode(&value), reference_decode(&value), "{:?}", value);
+        }
+
+        #[test]
+        fn percent_encoded_text_decodes_to_itself(value in any::<String>()) {
+            prop_assert_eq!(percent_decode(&encode_every_byte(&value)), value);
+        }
+
+        #[test]
+        fn text_without_escapes_is_unchanged(value in "[^%+]{0,32}") {
+            prop_assert_eq!(percent_decode(&value), value);
+        }
     }
 }

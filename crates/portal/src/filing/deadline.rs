@@ -437,3 +437,96 @@ mod tests {
         assert!(cal.is_day_off(NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use chrono::Timelike;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Any instant from 2024 to 2040, to the nanosecond.
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (1_704_067_200i64..2_208_988_800, 0u32..1_000_000_000).prop_map(|(secs, nanos)| {
+            DateTime::from_timestamp(secs, nanos).unwrap_or(DateTime::UNIX_EPOCH)
+        })
+    }
+
+    /// The shipped calendar, or one with up to 60 random holidays in 2024–2040.
+    fn calendar() -> impl Strategy<Value = Calendar> {
+        prop_oneof![
+            Just(Calendar::kazakhstan()),
+            prop::collection::vec(0i64..6_200, 0..60).prop_map(|days| {
+                let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+                let text: Vec<String> = days
+                    .into_iter()
+                    .map(|d| (start + Duration::days(d)).format("%Y-%m-%d").to_string())
+                    .collect();
+                Calendar::parse(&text.join("\n"))
+            }),
+        ]
+    }
+
+    fn rule() -> impl Strategy<Value = (Kind, Addressee, Subject)> {
+        (
+            prop::sample::select(Kind::ALL.to_vec()),
+            prop::sample::select(Addressee::ALL.to_vec()),
+            prop::sample::select(Subject::ALL.to_vec()),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn due_is_never_before_submission(
+            submitted in instant(),
+            (kind, addressee, subject) in rule(),
+            calendar in calendar(),
+            registration_hours in 1i64..=720,
+        ) {
+            let deadlines = Deadlines { calendar, registration_hours };
+            for period in [period_for(kind, addressee, subject), EXTENDED_COMPLAINT] {
+                let by = deadlines.due(submitted, period);
+                prop_assert!(by >= submitted, "{:?} submitted {} due {}", period, submitted, by);
+                prop_assert_eq!(by.timestamp_subsec_nanos(), 0, "due {} is not whole seconds", by);
+                // The default registration period too.
+                let by = due(submitted, period, &deadlines.calendar);
+                prop_assert!(by >= submitted, "{:?} submitted {} due {}", period, submitted, by);
+            }
+        }
+
+        #[test]
+        fn hours_run_through_days_off(submitted in instant(), hours in 1i64..=720) {
+            let by = due(submitted, Period::Hours(hours), &Calendar::kazakhstan());
+            prop_assert_eq!(by.timestamp(), submitted.timestamp() + hours * 3600);
+        }
+
+        #[test]
+        fn a_days_period_ends_at_24_00_almaty_of_the_first_working_day_after_it(
+            submitted in instant(),
+            days in 1i64..=30,
+            calendar in calendar(),
+        ) {
+            let by = due(submitted, Period::Days(days), &calendar);
+            let local = by.with_timezone(&almaty());
+            // 24:00 of the last day is 00:00 of the next.
+            prop_assert_eq!(
+                (local.hour(), local.minute(), local.second(), local.nanosecond()),
+                (0, 0, 0, 0),
+                "due {} is not midnight in Almaty",
+                local
+            );
+            let last_day = local.date_naive() - Duration::days(1);
+            prop_assert!(!calendar.is_day_off(last_day), "last day {} is a day off", last_day);
+            // The starting day is not counted: the period ends `days` days after it at the
+            // earliest, and only days off push it further.
+            let start = submitted.with_timezone(&almaty()).date_naive();
+            let nominal = start + Duration::days(days);
+            prop_assert!(last_day >= nominal, "{} before {}", last_day, nominal);
+            let mut day = nominal;
+            while day < last_day {
+                prop_assert!(calendar.is_day_off(day), "{} skipped although a working day", day);
+                day += Duration::days(1);
+            }
+        }
+    }
+}

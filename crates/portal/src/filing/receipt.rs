@@ -171,3 +171,135 @@ mod tests {
         assert!(!page.contains("<script"));
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn summary() -> impl Strategy<Value = Summary> {
+        (
+            any::<i64>(),
+            any::<String>(),
+            "(crime_report|petition|complaint)",
+            "[0-9]{12}",
+            proptest::option::of("[0-9]{12}"),
+            proptest::option::of("[0-9]{15}"),
+            any::<String>(),
+            any::<String>(),
+            "[0-9a-f]{64}",
+            prop::collection::vec("[0-9a-f]{64}", 0..3),
+        )
+            .prop_map(
+                |(id, number, kind, filer, behalf, erdr, submitted, due, sha, attachments)| {
+                    Summary {
+                        id,
+                        registration_number: number,
+                        kind,
+                        filer_iin: filer,
+                        on_behalf_of_iin: behalf,
+                        erdr_number: erdr,
+                        submitted_at: submitted,
+                        due_at: due,
+                        content_sha256: sha,
+                        attachments_sha256: attachments,
+                    }
+                },
+            )
+    }
+
+    fn key() -> impl Strategy<Value = SigningKey> {
+        any::<[u8; 32]>().prop_map(|seed| SigningKey::from_bytes(&seed))
+    }
+
+    proptest! {
+        #[test]
+        fn verify_never_panics_on_arbitrary_signatures(
+            key in key(),
+            summary in summary(),
+            signature in prop_oneof![
+                any::<String>(),
+                "[A-Za-z0-9+/=]{0,100}",
+                prop::collection::vec(any::<u8>(), 0..80).prop_map(|b| STANDARD.encode(b)),
+            ],
+        ) {
+            // A forgery made without the key never verifies.
+            prop_assert!(!verify(&key.verifying_key(), &summary, &signature), "{:?}", signature);
+        }
+
+        #[test]
+        fn signing_keys_never_panic_on_arbitrary_text(text in any::<String>(), bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = signing_key(&text);
+            let encoded = STANDARD.encode(&bytes);
+            prop_assert_eq!(signing_key(&encoded).is_ok(), bytes.len() == 32);
+        }
+
+        #[test]
+        fn signed_receipts_verify_and_survive_a_json_round_trip(key in key(), summary in summary()) {
+            let signature = sign(&key, &summary);
+            prop_assert!(verify(&key.verifying_key(), &summary, &signature));
+            // What a client posts back is the summary as JSON: it must verify the same.
+            let json = serde_json::to_string(&summary).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back: Summary = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(verify(&key.verifying_key(), &back, &signature));
+            // The public key a receipt shows is the one that verifies it.
+            let shown = STANDARD.decode(public_key(&key)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let shown: [u8; 32] = shown.try_into().map_err(|_| TestCaseError::fail("key length"))?;
+            let shown = VerifyingKey::from_bytes(&shown).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(verify(&shown, &summary, &signature));
+        }
+
+        #[test]
+        fn any_changed_signature_character_fails(
+            key in key(),
+            summary in summary(),
+            position in any::<prop::sample::Index>(),
+            replacement in "[A-Za-z0-9+/]",
+        ) {
+            let signature = sign(&key, &summary);
+            let mut chars: Vec<char> = signature.chars().collect();
+            let i = position.index(chars.len());
+            let replacement = replacement.chars().next().unwrap_or('A');
+            prop_assume!(chars[i] != replacement);
+            chars[i] = replacement;
+            let changed: String = chars.into_iter().collect();
+            prop_assert!(!verify(&key.verifying_key(), &summary, &changed), "{} -> {}", signature, changed);
+        }
+
+        #[test]
+        fn any_changed_field_fails(key in key(), summary in summary(), other in summary(), field in 0usize..10) {
+            let signature = sign(&key, &summary);
+            let mut changed = summary.clone();
+            match field {
+                0 => changed.id = other.id,
+                1 => changed.registration_number = other.registration_number,
+                2 => changed.kind = other.kind,
+                3 => changed.filer_iin = other.filer_iin,
+                4 => changed.on_behalf_of_iin = other.on_behalf_of_iin,
+                5 => changed.erdr_number = other.erdr_number,
+                6 => changed.submitted_at = other.submitted_at,
+                7 => changed.due_at = other.due_at,
+                8 => changed.content_sha256 = other.content_sha256,
+                _ => changed.attachments_sha256 = other.attachments_sha256,
+            }
+            prop_assume!(changed != summary);
+            prop_assert!(!verify(&key.verifying_key(), &changed, &signature));
+        }
+
+        #[test]
+        fn the_printable_receipt_escapes_every_field(key in key(), summary in summary()) {
+            let signature = sign(&key, &summary);
+            let page = printable(&summary, &signature, &public_key(&key));
+            // The page's own markup is fixed: whatever the fields hold adds no element.
+            let tags = |text: &str| text.matches('<').count();
+            let mut blank = summary.clone();
+            blank.registration_number.clear();
+            blank.submitted_at.clear();
+            blank.due_at.clear();
+            let reference = printable(&blank, &signature, &public_key(&key));
+            prop_assert_eq!(tags(&page), tags(&reference));
+            prop_assert!(!page.contains("<script"));
+        }
+    }
+}

@@ -1,0 +1,857 @@
+//! `jaria-bench` — drives `wrk` at each route of the portal on its own, at two data scales,
+//! beside the host's floor (a trivial component on the same host) and two references (a
+//! native hyper server, and stock `wasmtime serve` on the same trivial component), and writes
+//! `BENCHMARKS.md`. Run it through `bench/run`, which builds everything first.
+//!
+//! `jaria-bench hyper-hello --listen ADDR` is the native reference server itself.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use base64::Engine as _;
+use jaria_tests::{PersonSpec, Session, TEST_RECEIPT_KEY, TestApp, issue, workspace_root};
+use serde_json::{Value, json};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("hyper-hello") => {
+            hyper_hello(&flag(&args, "--listen").unwrap_or("127.0.0.1:0".into()))
+        }
+        Some("run") | None => run(Options::from_args(&args)?),
+        Some(other) => bail!("unknown command {other}: use `run` or `hyper-hello`"),
+    }
+}
+
+fn flag(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[derive(Clone)]
+struct Options {
+    duration_secs: u64,
+    connections: u32,
+    threads: u32,
+    scales: Vec<usize>,
+    wasmtime: PathBuf,
+    out: PathBuf,
+}
+
+impl Options {
+    fn from_args(args: &[String]) -> anyhow::Result<Self> {
+        let root = workspace_root();
+        Ok(Self {
+            duration_secs: flag(args, "--duration").map_or(Ok(10), |d| d.parse())?,
+            connections: flag(args, "--connections").map_or(Ok(32), |c| c.parse())?,
+            threads: flag(args, "--threads").map_or(Ok(2), |t| t.parse())?,
+            scales: flag(args, "--scales")
+                .unwrap_or_else(|| "10000,1000000".into())
+                .split(',')
+                .map(|s| s.trim().parse())
+                .collect::<Result<_, _>>()?,
+            wasmtime: flag(args, "--wasmtime")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("bench/.tools/bin/wasmtime")),
+            out: flag(args, "--out")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("BENCHMARKS.md")),
+        })
+    }
+}
+
+/// One wrk run's numbers.
+#[derive(Debug, Clone)]
+struct Measured {
+    requests: u64,
+    seconds: f64,
+    errors: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Measured {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// How wrk sends one route.
+#[derive(Clone)]
+struct Route {
+    name: &'static str,
+    method: &'static str,
+    path: String,
+    auth: Option<String>,
+    mode: &'static str,
+    body: Option<Vec<u8>>,
+    upload: Option<Vec<u8>>,
+    /// Requests per counted operation (upload + filing = 2).
+    requests_per_op: u64,
+    read_route: bool,
+}
+
+fn wrk(
+    base: &str,
+    route: &Route,
+    opts: &Options,
+    connections: u32,
+    seconds: u64,
+) -> anyhow::Result<Measured> {
+    let dir = std::env::temp_dir().join(format!("jaria-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let body_file = dir.join(format!("{}.body", route.name.replace(' ', "_")));
+    let upload_file = dir.join(format!("{}.upload", route.name.replace(' ', "_")));
+    if let Some(body) = &route.body {
+        std::fs::write(&body_file, body)?;
+    }
+    if let Some(upload) = &route.upload {
+        std::fs::write(&upload_file, upload)?;
+    }
+    let threads = opts.threads.min(connections).max(1);
+    let output = Command::new("wrk")
+        .arg("-t")
+        .arg(threads.to_string())
+        .arg("-c")
+        .arg(connections.to_string())
+        .arg("-d")
+        .arg(format!("{seconds}s"))
+        .arg("--timeout")
+        .arg("10s")
+        .arg("-s")
+        .arg(workspace_root().join("bench/wrk.lua"))
+        .arg(format!("{base}{}", route.path))
+        .env("BENCH_METHOD", route.method)
+        .env("BENCH_AUTH", route.auth.clone().unwrap_or_default())
+        .env("BENCH_MODE", route.mode)
+        .env("BENCH_THREADS", threads.to_string())
+        .env(
+            "BENCH_BODY_FILE",
+            if route.body.is_some() {
+                body_file.clone()
+            } else {
+                PathBuf::new()
+            },
+        )
+        .env(
+            "BENCH_UPLOAD_FILE",
+            if route.upload.is_some() {
+                upload_file.clone()
+            } else {
+                PathBuf::new()
+            },
+        )
+        .output()
+        .context("run wrk (Debian: apt-get install wrk)")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .with_context(|| {
+            format!(
+                "wrk printed no result for {}:\n{stdout}\n{}",
+                route.name,
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+    let v: Value = serde_json::from_str(line)?;
+    let get = |k: &str| v[k].as_u64().unwrap_or(0);
+    let requests = get("requests") / route.requests_per_op.max(1);
+    Ok(Measured {
+        requests,
+        seconds: get("duration_us") as f64 / 1e6,
+        errors: get("connect_errors")
+            + get("read_errors")
+            + get("write_errors")
+            + get("status_errors")
+            + get("timeouts"),
+        p50_ms: get("p50_us") as f64 / 1000.0,
+        p99_ms: get("p99_us") as f64 / 1000.0,
+    })
+}
+
+/// The peak resident memory of a process (VmHWM), in MiB.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| {
+                    v.split_whitespace()
+                        .next()
+                        .and_then(|n| n.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The portal's manifest plus the `hello` component at `/bench/hello`, beside the build
+/// output (the portal's own manifest never carries it).
+fn bench_manifest() -> anyhow::Result<PathBuf> {
+    let root = workspace_root();
+    let dir = root.join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let portal = std::fs::read_to_string(root.join("spin.toml"))?;
+    let mut manifest = portal.replace("source = \"target/", "source = \"../../target/");
+    manifest.push_str(
+        "\n[[trigger.http]]\nroute = \"/bench/hello\"\ncomponent = \"hello\"\n\n\
+         [component.hello]\nsource = \"../../target/wasm32-wasip2/release/hello.wasm\"\n",
+    );
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, manifest)?;
+    Ok(path)
+}
+
+fn hello_wasm() -> PathBuf {
+    workspace_root().join("target/wasm32-wasip2/release/hello.wasm")
+}
+
+/// A reference server on a free port, and its base URL once it answers.
+fn start_reference(mut command: Command, port: u16) -> anyhow::Result<(Child, String)> {
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start reference server")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok((child, base));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("reference server did not listen on {port}")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn hello_route() -> Route {
+    Route {
+        name: "hello (floor)",
+        method: "GET",
+        path: "/bench/hello".into(),
+        auth: None,
+        mode: "plain",
+        body: None,
+        upload: None,
+        requests_per_op: 1,
+        read_route: false,
+    }
+}
+
+/// A PDF of about `bytes` bytes.
+fn pdf_of(bytes: usize) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n% Jaria benchmark document\n".to_vec();
+    pdf.resize(bytes.saturating_sub(6), b'x');
+    pdf.extend_from_slice(b"\n%%EOF");
+    pdf
+}
+
+/// Everything measured at one scale.
+struct ScaleRun {
+    cases: usize,
+    floor: Measured,
+    routes: Vec<(Route, Measured)>,
+    mixed: Option<(Measured, Measured)>,
+    peak_rss_mib: f64,
+    filings_before: i64,
+    filings_after: i64,
+    filings_acknowledged: u64,
+}
+
+fn seed(state: &Path, cases: usize) -> anyhow::Result<()> {
+    let marker = state.join(format!("seeded-{cases}"));
+    if marker.exists() {
+        eprintln!("reusing the seeded state in {}", state.display());
+        return Ok(());
+    }
+    if state.exists() {
+        std::fs::remove_dir_all(state)?;
+    }
+    std::fs::create_dir_all(state)?;
+    let jaria = jaria_binary();
+    let started = Instant::now();
+    for args in [
+        vec!["migrate".to_owned()],
+        vec!["seed".into(), "--cases".into(), cases.to_string()],
+    ] {
+        let status = Command::new(&jaria)
+            .args(&args)
+            .arg("--state-dir")
+            .arg(state)
+            .arg("--from")
+            .arg(workspace_root().join("spin.toml"))
+            .status()?;
+        if !status.success() {
+            bail!("jaria {args:?} failed");
+        }
+    }
+    eprintln!(
+        "seeded {cases} cases in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    std::fs::write(marker, "")?;
+    Ok(())
+}
+
+fn jaria_binary() -> PathBuf {
+    workspace_root().join("target/release/jaria")
+}
+
+/// Signs in a seeded person (certificate from the committed test CA).
+fn seeded_session<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
+    app.sign_in(&issue(PersonSpec::new(iin, name)))
+}
+
+fn count_filings(state: &Path) -> anyhow::Result<i64> {
+    let db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
+    Ok(db.query_row("SELECT count(*) FROM filings", [], |r| r.get(0))?)
+}
+
+fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<ScaleRun> {
+    let state = workspace_root().join(format!("target/bench/state-{cases}"));
+    seed(&state, cases)?;
+    let app = TestApp::builder()
+        .portal()
+        .manifest(manifest)
+        .state_dir(&state)
+        .env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY", TEST_RECEIPT_KEY)
+        .env("SPIN_VARIABLE_LOCKOUT_IIN_FAILURES", "1000000")
+        .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "1000000")
+        .start();
+    let pid = app.pid().context("local host")?;
+    let base = app.base_url.clone();
+    // Case 0 of the seed: its victim (granted familiarisation), its lead officer.
+    let erdr = format!("26{:013}", 1);
+    let victim_iin = jaria_host::scale::iin_from(20_000_000);
+    let lead_iin = jaria_host::scale::iin_from(1_000_000);
+    let victim = seeded_session(&app, &victim_iin, "VICTIM 0");
+    let lead = seeded_session(&app, &lead_iin, "INVESTIGATOR 0-0");
+    let password = "benchmark passphrase, long enough";
+    let r = victim.set_password(password);
+    if r.status != 204 && r.status != 200 {
+        bail!("set password: {} {}", r.status, r.text());
+    }
+    // A 1 MiB material in case 0, which the victim's grant covers.
+    let one_mib = pdf_of(1024 * 1024);
+    let material = lead.post_json(
+        &format!("/api/officer/cases/{erdr}/materials"),
+        &json!({"title": "Benchmark material (1 MiB)", "filename": "big.pdf",
+                "content_base64": base64::engine::general_purpose::STANDARD.encode(&one_mib)}),
+    );
+    if material.status != 201 {
+        bail!("add material: {} {}", material.status, material.text());
+    }
+    let material_id = material.json()["id"].as_i64().context("material id")?;
+    // A petition on file, for the status timeline.
+    let petition = victim.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "bench-timeline"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": erdr, "text": "Benchmark petition."})
+            .to_string()
+            .as_bytes(),
+    );
+    if petition.status != 201 {
+        bail!("petition: {} {}", petition.status, petition.text());
+    }
+    let petition_id = petition.json()["id"].as_i64().context("petition id")?;
+    let organ_id: i64 = victim.get("/api/filings/organs").json()["organs"][0]["id"]
+        .as_i64()
+        .context("organ")?;
+    // Single-use EDS challenges, signed beforehand (wrk sends each once).
+    let eds_person = issue(PersonSpec::new(&victim_iin, "VICTIM 0"));
+    let eds_count = 12_000;
+    let mut eds_bodies = Vec::with_capacity(eds_count * 700);
+    for _ in 0..eds_count {
+        let nonce = app.challenge();
+        let signature = eds_person.sign(nonce.as_bytes());
+        let body = json!({"certificate": eds_person.cert_pem, "nonce": nonce,
+                          "signature": base64::engine::general_purpose::STANDARD.encode(signature)});
+        eds_bodies.extend_from_slice(body.to_string().as_bytes());
+        eds_bodies.push(b'\n');
+    }
+    let token = |s: &Session<'_>| Some(s.token.clone());
+    let get = |name: &'static str, path: String, auth: Option<String>| Route {
+        name,
+        method: "GET",
+        path,
+        auth,
+        mode: "plain",
+        body: None,
+        upload: None,
+        requests_per_op: 1,
+        read_route: true,
+    };
+    let filing_body =
+        json!({"kind": "crime_report", "organ_id": organ_id, "text": "A benchmark statement."});
+    let routes =
+        vec![
+        Route {
+            name: "EDS sign-in",
+            method: "POST",
+            path: "/api/auth/eds".into(),
+            auth: None,
+            mode: "bodies",
+            body: Some(eds_bodies),
+            upload: None,
+            requests_per_op: 1,
+            read_route: false,
+        },
+        Route {
+            name: "password sign-in",
+            method: "POST",
+            path: "/api/auth/login".into(),
+            auth: None,
+            mode: "plain",
+            body: Some(json!({"iin": victim_iin, "password": password}).to_string().into_bytes()),
+            upload: None,
+            requests_per_op: 1,
+            read_route: false,
+        },
+        get("me", "/api/auth/me".into(), token(&victim)),
+        get("case list", "/api/cases".into(), token(&victim)),
+        get("case card", format!("/api/cases/{erdr}"), token(&victim)),
+        get("decisions", format!("/api/cases/{erdr}/decisions"), token(&victim)),
+        Route {
+            read_route: false,
+            ..get(
+                "material download (1 MiB)",
+                format!("/api/cases/{erdr}/materials/{material_id}/content"),
+                token(&victim),
+            )
+        },
+        Route {
+            name: "filing create",
+            method: "POST",
+            path: "/api/filings".into(),
+            auth: token(&victim),
+            mode: "unique_key",
+            body: Some(filing_body.to_string().into_bytes()),
+            upload: None,
+            requests_per_op: 1,
+            read_route: false,
+        },
+        Route {
+            name: "filing create + 1 MiB attachment",
+            method: "POST",
+            path: "/api/filings".into(),
+            auth: token(&victim),
+            mode: "upload_file",
+            body: Some(
+                json!({"kind": "crime_report", "organ_id": organ_id, "text": "With an attachment.",
+                       "attachments": ["ATTACHMENT_ID"]})
+                .to_string()
+                .into_bytes(),
+            ),
+            upload: Some(one_mib.clone()),
+            requests_per_op: 2,
+            read_route: false,
+        },
+        get("status list", "/api/status/filings".into(), token(&victim)),
+        get("status timeline", format!("/api/status/filings/{petition_id}"), token(&victim)),
+        get("officer queue", "/api/officer/queue".into(), token(&lead)),
+    ];
+    let seconds = opts.duration_secs;
+    // Warm up every component once (compilation is cached, instantiation paths are not).
+    wrk(&base, &hello_route(), opts, opts.connections, 2)?;
+    let floor = wrk(&base, &hello_route(), opts, opts.connections, seconds)?;
+    eprintln!("[{cases}] floor: {:.0} req/s", floor.rps());
+    let filings_before = count_filings(&state)?;
+    let mut results = Vec::new();
+    let mut acknowledged = 0;
+    for route in &routes {
+        let m = wrk(&base, route, opts, opts.connections, seconds)?;
+        eprintln!(
+            "[{cases}] {}: {:.0}/s p50 {:.2} ms p99 {:.2} ms errors {}",
+            route.name,
+            m.rps(),
+            m.p50_ms,
+            m.p99_ms,
+            m.errors
+        );
+        if route.path == "/api/filings" {
+            acknowledged += m.requests.saturating_sub(m.errors);
+        }
+        results.push((route.clone(), m));
+    }
+    let filings_after = count_filings(&state)?;
+    // Mixed: password sign-ins (Argon2id) beside `me`, at the same time.
+    let mixed = {
+        let password_route = routes[1].clone();
+        let me_route = routes[2].clone();
+        let opts_copy = opts.clone();
+        let base_copy = base.clone();
+        let argon =
+            std::thread::spawn(move || wrk(&base_copy, &password_route, &opts_copy, 8, seconds));
+        let me = wrk(&base, &me_route, opts, opts.connections - 8, seconds)?;
+        let argon = argon
+            .join()
+            .map_err(|_| anyhow::anyhow!("mixed run thread"))??;
+        Some((me, argon))
+    };
+    let peak = peak_rss_mib(pid);
+    drop(app);
+    Ok(ScaleRun {
+        cases,
+        floor,
+        routes: results,
+        mixed,
+        peak_rss_mib: peak,
+        filings_before,
+        filings_after,
+        filings_acknowledged: acknowledged,
+    })
+}
+
+fn run(opts: Options) -> anyhow::Result<()> {
+    for (tool, hint) in [("wrk", "apt-get install wrk")] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            bail!("{tool} is missing: {hint}");
+        }
+    }
+    // SAFETY: set before any thread of ours starts.
+    unsafe { std::env::set_var("JARIA_HOST_BINARY", jaria_binary()) };
+    let manifest = bench_manifest()?;
+    let references_opts = &opts;
+    // References, measured in the same run.
+    let port = free_port()?;
+    let mut native_cmd = Command::new(std::env::current_exe()?);
+    native_cmd.args(["hyper-hello", "--listen", &format!("127.0.0.1:{port}")]);
+    let (mut native, base) = start_reference(native_cmd, port)?;
+    let native_route = Route {
+        path: "/".into(),
+        ..hello_route()
+    };
+    wrk(&base, &native_route, references_opts, opts.connections, 2)?;
+    let native_m = wrk(
+        &base,
+        &native_route,
+        references_opts,
+        opts.connections,
+        opts.duration_secs,
+    )?;
+    let _ = native.kill();
+    let _ = native.wait();
+    eprintln!("native hyper: {:.0} req/s", native_m.rps());
+    let wasmtime_m = if opts.wasmtime.exists() {
+        let port = free_port()?;
+        let mut cmd = Command::new(&opts.wasmtime);
+        cmd.args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "-S",
+            "cli=y",
+        ])
+        .arg(hello_wasm());
+        let (mut server, base) = start_reference(cmd, port)?;
+        let route = Route {
+            path: "/".into(),
+            ..hello_route()
+        };
+        wrk(&base, &route, references_opts, opts.connections, 2)?;
+        let m = wrk(
+            &base,
+            &route,
+            references_opts,
+            opts.connections,
+            opts.duration_secs,
+        )?;
+        let _ = server.kill();
+        let _ = server.wait();
+        eprintln!("wasmtime serve: {:.0} req/s", m.rps());
+        Some(m)
+    } else {
+        eprintln!(
+            "{} not found: the wasmtime serve reference is skipped",
+            opts.wasmtime.display()
+        );
+        None
+    };
+    let mut scales = Vec::new();
+    for &cases in &opts.scales {
+        scales.push(run_scale(&opts, cases, &manifest)?);
+    }
+    let report = render(&opts, &native_m, wasmtime_m.as_ref(), &scales);
+    std::fs::write(&opts.out, report)?;
+    eprintln!("wrote {}", opts.out.display());
+    Ok(())
+}
+
+fn render(
+    opts: &Options,
+    native: &Measured,
+    wasmtime: Option<&Measured>,
+    scales: &[ScaleRun],
+) -> String {
+    let mut out = String::new();
+    let machine = machine_description();
+    let _ = writeln!(
+        out,
+        "# Benchmarks\n\nWritten by `bench/run` (see `bench/README.md`); every figure below comes from one run.\n\n\
+         - When: {}\n- Machine: {machine}\n- Load: `wrk`, {} connections, {} threads, {} s per route; the host is the release build \
+         of `jaria up` with a fresh instance per request.\n",
+        now_text(),
+        opts.connections,
+        opts.threads,
+        opts.duration_secs
+    );
+    let floor0 = scales.first().map(|s| s.floor.rps()).unwrap_or(0.0);
+    let _ = writeln!(
+        out,
+        "## The floor and the references\n\n| server | req/s | p50 ms | p99 ms | errors | host floor ÷ this |\n|---|---:|---:|---:|---:|---:|"
+    );
+    let _ = writeln!(
+        out,
+        "| native hyper hello | {:.0} | {:.2} | {:.2} | {} | {:.3} |",
+        native.rps(),
+        native.p50_ms,
+        native.p99_ms,
+        native.errors,
+        floor0 / native.rps().max(1e-9)
+    );
+    if let Some(w) = wasmtime {
+        let _ = writeln!(
+            out,
+            "| stock `wasmtime serve` (48.0.8), same hello component | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+            w.rps(),
+            w.p50_ms,
+            w.p99_ms,
+            w.errors,
+            floor0 / w.rps().max(1e-9)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "| stock `wasmtime serve` | not measured (no `wasmtime` binary) | | | | |"
+        );
+    }
+    for s in scales {
+        let _ = writeln!(
+            out,
+            "| `jaria up` hello (the floor), {} cases | {:.0} | {:.2} | {:.2} | {} | 1 |",
+            s.cases,
+            s.floor.rps(),
+            s.floor.p50_ms,
+            s.floor.p99_ms,
+            s.floor.errors
+        );
+    }
+    for s in scales {
+        let _ = writeln!(
+            out,
+            "\n## {} cases\n\nPeak resident memory of the host over this scale's runs: **{:.0} MiB**.\n",
+            s.cases, s.peak_rss_mib
+        );
+        let _ = writeln!(
+            out,
+            "| route | ops/s | ÷ floor | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|"
+        );
+        for (route, m) in &s.routes {
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.3} | {:.2} | {:.2} | {} |",
+                route.name,
+                m.rps(),
+                m.rps() / s.floor.rps().max(1e-9),
+                m.p50_ms,
+                m.p99_ms,
+                m.errors
+            );
+        }
+        if let Some((me, argon)) = &s.mixed {
+            let alone = s
+                .routes
+                .iter()
+                .find(|(r, _)| r.name == "me")
+                .map(|(_, m)| m);
+            let _ = writeln!(
+                out,
+                "\nMixed run: password sign-ins on 8 connections ({:.0}/s, p99 {:.1} ms) while `me` runs on {}: `me` {:.0}/s, p50 {:.2} ms, p99 {:.2} ms (alone: {}).",
+                argon.rps(),
+                argon.p99_ms,
+                opts.connections - 8,
+                me.rps(),
+                me.p50_ms,
+                me.p99_ms,
+                alone
+                    .map(|a| format!("{:.0}/s, p99 {:.2} ms", a.rps(), a.p99_ms))
+                    .unwrap_or_default()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\nFilings: {} acknowledged by wrk (201), {} new rows in the database ({} → {}).",
+            s.filings_acknowledged,
+            s.filings_after - s.filings_before,
+            s.filings_before,
+            s.filings_after
+        );
+    }
+    out.push_str(&targets(native, wasmtime, scales));
+    out
+}
+
+fn targets(_native: &Measured, wasmtime: Option<&Measured>, scales: &[ScaleRun]) -> String {
+    let mut rows: Vec<(String, bool, String)> = Vec::new();
+    for s in scales {
+        for (route, m) in &s.routes {
+            if route.read_route {
+                let ratio = m.rps() / s.floor.rps().max(1e-9);
+                rows.push((
+                    format!(
+                        "{} cases, {}: ≥ 50 % of floor, p99 ≤ 25 ms",
+                        s.cases, route.name
+                    ),
+                    ratio >= 0.5 && m.p99_ms <= 25.0,
+                    format!("{:.0} %, p99 {:.1} ms", ratio * 100.0, m.p99_ms),
+                ));
+            }
+            if route.name == "filing create" {
+                let ratio = m.rps() / s.floor.rps().max(1e-9);
+                rows.push((
+                    format!("{} cases, filing create: ≥ 25 % of floor", s.cases),
+                    ratio >= 0.25,
+                    format!("{:.0} %", ratio * 100.0),
+                ));
+            }
+        }
+        let lost = s.filings_acknowledged as i64 != s.filings_after - s.filings_before;
+        rows.push((
+            format!("{} cases: no lost or duplicated filing", s.cases),
+            !lost && s.filings_before >= 0,
+            format!(
+                "{} acknowledged, {} stored",
+                s.filings_acknowledged,
+                s.filings_after - s.filings_before
+            ),
+        ));
+        rows.push((
+            format!("{} cases: peak resident memory ≤ 300 MiB", s.cases),
+            s.peak_rss_mib <= 300.0,
+            format!("{:.0} MiB", s.peak_rss_mib),
+        ));
+    }
+    if let [small, .., large] = scales {
+        for ((route, a), (_, b)) in small.routes.iter().zip(&large.routes) {
+            if route.read_route {
+                rows.push((
+                    format!(
+                        "{}: p50 at {} ≤ 1.3 × p50 at {}",
+                        route.name, large.cases, small.cases
+                    ),
+                    b.p50_ms <= 1.3 * a.p50_ms,
+                    format!("{:.2} ms vs {:.2} ms", b.p50_ms, a.p50_ms),
+                ));
+            }
+        }
+    }
+    if let (Some(w), Some(s)) = (wasmtime, scales.first()) {
+        let ratio = s.floor.rps() / w.rps().max(1e-9);
+        rows.push((
+            "host floor ≥ 3 × stock wasmtime serve".into(),
+            ratio >= 3.0,
+            format!("{ratio:.2} ×"),
+        ));
+    }
+    let mut out = String::from("\n## Targets\n\n| target | met | measured |\n|---|---|---|\n");
+    let mut by_met: BTreeMap<bool, usize> = BTreeMap::new();
+    for (name, met, measured) in rows {
+        *by_met.entry(met).or_default() += 1;
+        let _ = writeln!(
+            out,
+            "| {name} | {} | {measured} |",
+            if met { "yes" } else { "**no**" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} met, {} missed.",
+        by_met.get(&true).unwrap_or(&0),
+        by_met.get(&false).unwrap_or(&0)
+    );
+    out
+}
+
+use std::fmt::Write as _;
+
+fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| {
+                    v.split_whitespace()
+                        .next()
+                        .and_then(|n| n.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kib| kib / 1024.0 / 1024.0);
+    format!("{cpu}, {cores} cores, {mem:.0} GiB")
+}
+
+fn now_text() -> String {
+    Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The native reference: hyper answering "hello" with nothing else.
+fn hyper_hello(listen: &str) -> anyhow::Result<()> {
+    use hyper::service::service_fn;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        println!("listening on {}", listener.local_addr()?);
+        loop {
+            let (stream, _) = listener.accept().await?;
+            tokio::spawn(async move {
+                let service = service_fn(|_req| async {
+                    Ok::<_, std::convert::Infallible>(
+                        hyper::Response::builder()
+                            .header("content-type", "text/plain")
+                            .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                                b"hello",
+                            )))
+                            .unwrap_or_default(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
