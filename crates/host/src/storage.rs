@@ -22,6 +22,19 @@ pub struct SqlitePool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
+    /// Write transactions of this database queue here, first come first served.
+    writers: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// How long a write transaction waits its turn at the gate before it goes on to SQLite's own
+/// locking (which then applies its busy timeout).
+const WRITER_GATE_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether a statement starts a write transaction (`BEGIN IMMEDIATE` / `EXCLUSIVE`).
+fn begins_write_transaction(statement: &str) -> bool {
+    let mut words = statement.split_whitespace().map(str::to_ascii_uppercase);
+    words.next().as_deref() == Some("BEGIN")
+        && matches!(words.next().as_deref(), Some("IMMEDIATE" | "EXCLUSIVE"))
 }
 
 impl SqlitePool {
@@ -31,6 +44,7 @@ impl SqlitePool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             max_idle: 64,
+            writers: Arc::default(),
         });
         let conn = pool.connect()?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -76,6 +90,7 @@ impl SqlitePool {
         Ok(PooledConnection {
             conn: Some(conn),
             pool: Arc::clone(self),
+            writing: Mutex::new(None),
         })
     }
 
@@ -96,6 +111,52 @@ impl SqlitePool {
 pub struct PooledConnection {
     conn: Option<Connection>,
     pool: Arc<SqlitePool>,
+    /// This connection's turn at the writer gate, held from `BEGIN IMMEDIATE` until the
+    /// transaction ends (or the connection is given back, after its rollback).
+    writing: Mutex<Option<tokio::sync::OwnedMutexGuard<()>>>,
+}
+
+impl PooledConnection {
+    /// Waits for this connection's turn to write. SQLite's busy handler would otherwise make
+    /// waiting writers sleep in growing steps and let later ones overtake them: seconds of
+    /// tail latency under load. Here they queue in order and each starts the moment the one
+    /// before it commits.
+    fn enter_writer_gate(&self) {
+        let gate = Arc::clone(&self.pool.writers);
+        let turn = match tokio::runtime::Handle::try_current() {
+            // Called from the host's blocking section (block_in_place), where blocking on the
+            // runtime is allowed.
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                handle.block_on(async {
+                    tokio::time::timeout(WRITER_GATE_WAIT, gate.lock_owned())
+                        .await
+                        .ok()
+                })
+            }
+            _ => gate.try_lock_owned().ok(),
+        };
+        if let Ok(mut writing) = self.writing.lock() {
+            *writing = turn;
+        }
+    }
+
+    /// Runs one writing statement in its turn at the gate (key-value writes, which have no
+    /// transaction of their own).
+    fn write_in_turn<R>(&self, work: impl FnOnce(&Connection) -> R) -> R {
+        self.enter_writer_gate();
+        let result = work(self);
+        self.leave_writer_gate_if_done();
+        result
+    }
+
+    /// Leaves the gate once no transaction is open any more.
+    fn leave_writer_gate_if_done(&self) {
+        if self.is_autocommit()
+            && let Ok(mut writing) = self.writing.lock()
+        {
+            writing.take();
+        }
+    }
 }
 
 impl std::ops::Deref for PooledConnection {
@@ -152,18 +213,22 @@ pub mod kv {
     }
 
     pub fn set(c: &PooledConnection, store: &str, key: &str, value: &[u8]) -> rusqlite::Result<()> {
-        c.prepare_cached(
-            "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-             ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-        )?
-        .execute((store, key, value))
-        .map(drop)
+        c.write_in_turn(|c| {
+            c.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute((store, key, value))
+            .map(drop)
+        })
     }
 
     pub fn delete(c: &PooledConnection, store: &str, key: &str) -> rusqlite::Result<()> {
-        c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
-            .execute((store, key))
-            .map(drop)
+        c.write_in_turn(|c| {
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
+                .execute((store, key))
+                .map(drop)
+        })
     }
 
     pub fn exists(c: &PooledConnection, store: &str, key: &str) -> rusqlite::Result<bool> {
@@ -226,6 +291,19 @@ pub fn execute(
     statement: &str,
     params: &[SqlValue],
 ) -> rusqlite::Result<QueryOutput> {
+    if begins_write_transaction(statement) {
+        c.enter_writer_gate();
+    }
+    let output = run_statement(c, statement, params);
+    c.leave_writer_gate_if_done();
+    output
+}
+
+fn run_statement(
+    c: &PooledConnection,
+    statement: &str,
+    params: &[SqlValue],
+) -> rusqlite::Result<QueryOutput> {
     let mut stmt = c.prepare_cached(statement)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let width = columns.len();
@@ -244,6 +322,37 @@ pub fn execute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_immediate_and_exclusive_transactions_queue_as_writers() {
+        assert!(begins_write_transaction("BEGIN IMMEDIATE"));
+        assert!(begins_write_transaction("  begin   exclusive transaction"));
+        assert!(!begins_write_transaction("BEGIN"));
+        assert!(!begins_write_transaction("BEGIN DEFERRED"));
+        assert!(!begins_write_transaction("SELECT 'BEGIN IMMEDIATE'"));
+    }
+
+    #[test]
+    fn the_gate_is_held_for_the_transaction_and_released_at_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let a = state.db.get().unwrap();
+        let b = state.db.get().unwrap();
+        execute(&a, "BEGIN IMMEDIATE", &[]).unwrap();
+        assert!(
+            state.db.writers.clone().try_lock_owned().is_err(),
+            "held while open"
+        );
+        execute(&a, "CREATE TABLE t (x)", &[]).unwrap();
+        execute(&a, "COMMIT", &[]).unwrap();
+        assert!(
+            state.db.writers.clone().try_lock_owned().is_ok(),
+            "released at commit"
+        );
+        execute(&b, "BEGIN IMMEDIATE", &[]).unwrap();
+        drop(b); // given back mid-transaction: rolled back, and the gate released
+        assert!(state.db.writers.clone().try_lock_owned().is_ok());
+    }
 
     #[test]
     fn kv_round_trip_uses_spin_layout() {
