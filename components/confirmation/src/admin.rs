@@ -60,16 +60,7 @@ struct NewOrgan {
 }
 
 fn list_organs(db: &Db) -> Result<Reply, ApiError> {
-    let rows = db.query("SELECT id, name, region FROM organs ORDER BY name", &[])?;
-    let organs = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "name": col_text(r, 1)?, "region": col_text(r, 2)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let organs = jaria_portal::identity::organs(db)?;
     Reply::json(200, &serde_json::json!({ "organs": organs }))
 }
 

@@ -565,19 +565,6 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
 /// The organs a statement about an offence can be sent to.
 pub fn organs(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     auth::authenticate(req)?;
-    let db = Db::open()?;
-    let rows = db.query(
-        "SELECT id, name, region FROM organs ORDER BY region, name",
-        &[],
-    )?;
-    let organs = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "name": col_text(r, 1)?, "region": col_text(r, 2)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let organs = jaria_portal::identity::organs(&Db::open()?)?;
     Reply::json(200, &serde_json::json!({ "organs": organs }))
 }

@@ -50,6 +50,25 @@ pub struct Organ {
     pub region: String,
 }
 
+/// Every organ, by region and name (for admins, and for choosing where to send a statement).
+pub fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
+    use crate::db::{col_int, col_text};
+    let rows = db.query(
+        "SELECT id, name, region FROM organs ORDER BY region, name",
+        &[],
+    )?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(Organ {
+                id: col_int(r, 0)?,
+                name: col_text(r, 1)?,
+                region: col_text(r, 2)?,
+            })
+        })
+        .collect()
+}
+
 /// Officers and admins prove themselves only with EDS: a password would be a weaker door to
 /// the data of every case they handle.
 pub fn may_use_password(roles: &[Role]) -> bool {
