@@ -11,10 +11,6 @@ use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, paging};
 
-fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
-    req.header(name).and_then(|v| v.as_str())
-}
-
 fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
     serde_json::json!({
         "erdr_number": case.erdr_number,
@@ -216,8 +212,8 @@ fn download_visible(
         &doc,
         &sha,
         &filename,
-        header(req, "range"),
-        header(req, "if-none-match"),
+        auth::header(req, "range"),
+        auth::header(req, "if-none-match"),
     ))
 }
 

@@ -3,7 +3,7 @@
 //! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
 
 use jaria_portal::audit::ReadNote;
-use jaria_portal::auth::Principal;
+use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
@@ -277,13 +277,9 @@ pub fn document(
         &doc,
         sha,
         &name,
-        header(req, "range"),
-        header(req, "if-none-match"),
+        auth::header(req, "range"),
+        auth::header(req, "if-none-match"),
     ))
-}
-
-fn header<'a>(req: &'a spin_sdk::http::Request, name: &str) -> Option<&'a str> {
-    req.header(name).and_then(|v| v.as_str())
 }
 
 /// Records a change of a filing: its event, the audit row, and the notices to the filer and

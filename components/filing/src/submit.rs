@@ -8,6 +8,7 @@ use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_t
 use jaria_portal::filing::deadline::{self, Addressee, Calendar, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
+use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::iin::Iin;
 use jaria_portal::notify::{self, Notice};
@@ -469,7 +470,11 @@ fn submit(
 fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let (stored, _) = load(db, "f.id = ?", &[int(id)])?.ok_or(ApiError::NotFound)?;
-    if stored.filer_iin == me.iin || stored.on_behalf_of_iin.as_deref() == Some(me.iin.as_str()) {
+    if filing_store::may_read(
+        &stored.filer_iin,
+        stored.on_behalf_of_iin.as_deref(),
+        &me.iin,
+    ) {
         Ok(stored)
     } else {
         Err(ApiError::NotFound)
@@ -483,10 +488,7 @@ pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErro
     let stored = mine(&db, &me, id)?;
     let public_key = receipt::public_key(&signing);
     // A browser asking for a page gets one to print or save.
-    let wants_html = req
-        .header("accept")
-        .and_then(|v| v.as_str())
-        .is_some_and(|a| a.contains("text/html"));
+    let wants_html = auth::header(req, "accept").is_some_and(|a| a.contains("text/html"));
     if wants_html {
         let mut page = Reply::html(
             200,

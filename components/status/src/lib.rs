@@ -104,7 +104,7 @@ fn document(req: &Request, me: &Principal, id: &str, sha: &str) -> Result<Reply,
     let filing = store::find_mine(&db, &me.iin, id)?;
     let name = store::document_name(&db, &filing, sha)?.ok_or(ApiError::NotFound)?;
     let doc = documents::load(&db, sha)?;
-    let header = |name: &str| req.header(name).and_then(|v| v.as_str());
+    let header = |name: &str| auth::header(req, name);
     Ok(documents::download(
         &doc,
         sha,

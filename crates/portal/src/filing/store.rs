@@ -118,10 +118,15 @@ pub fn filings_where(
     rows.rows.iter().map(row_from).collect()
 }
 
-/// A filing its filer, or the person it was filed for, may see; to anyone else it is 404.
+/// Who may read a filing: its filer and the person it was filed for; to anyone else it is 404.
+pub fn may_read(filer_iin: &str, on_behalf_of_iin: Option<&str>, iin: &str) -> bool {
+    filer_iin == iin || on_behalf_of_iin == Some(iin)
+}
+
+/// A filing the person `iin` may read ([`may_read`]).
 pub fn find_mine(db: &Db, iin: &str, id: &str) -> Result<FilingRow, ApiError> {
     match find(db, id)? {
-        Some(f) if f.filer_iin == iin || f.on_behalf_of_iin.as_deref() == Some(iin) => Ok(f),
+        Some(f) if may_read(&f.filer_iin, f.on_behalf_of_iin.as_deref(), iin) => Ok(f),
         _ => Err(ApiError::NotFound),
     }
 }
