@@ -29,6 +29,7 @@ pub mod problem;
 pub mod random;
 pub mod session;
 pub mod storage;
+pub mod webassets;
 
 pub use error::ApiError;
 pub use problem::Problem;

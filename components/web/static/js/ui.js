@@ -1,0 +1,397 @@
+// DOM helpers every view uses. Views build nodes with `h` (text is always set as text, never
+// parsed as HTML), forms with `form`/`field`, and show API problems with `showProblem`.
+
+import { t, has, formatDateTime } from './i18n.js';
+import { ApiProblem } from './api.js';
+
+/**
+ * `h('button', { class: 'primary', type: 'button', onclick: fn, dataset: { action: 'x' } }, 'Text')`.
+ * Props starting with `on` are listeners; `class`, `text`, `dataset`, boolean attributes and
+ * `for` are handled; anything else becomes an attribute. Children may be strings, nodes,
+ * arrays, null or false.
+ */
+export function h(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(key.slice(2), value);
+    } else if (key === 'class') {
+      node.className = value;
+    } else if (key === 'text') {
+      node.textContent = value;
+    } else if (key === 'dataset') {
+      Object.assign(node.dataset, value);
+    } else if (key === 'value' && 'value' in node) {
+      node.value = value;
+    } else if (value === true) {
+      node.setAttribute(key, '');
+    } else {
+      node.setAttribute(key, String(value));
+    }
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+let idCounter = 0;
+export function uid(prefix = 'id') {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}
+
+/** A page: its heading (focused after navigation, for screen readers) and content. */
+export function page(titleKey, ...content) {
+  const title = t(titleKey);
+  document.title = `${title} — Jaria`;
+  return h('div', { class: 'page' }, h('h1', { tabindex: '-1', class: 'page-title' }, title), ...content);
+}
+
+/** A localised instant: the Almaty time, with the ISO value beside it and in `datetime`. */
+export function time(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  return h(
+    'span',
+    { class: 'when' },
+    h('time', { datetime: iso }, formatDateTime(iso)),
+    ' ',
+    h('span', { class: 'iso' }, iso),
+  );
+}
+
+/** A labelled control with its hint and error slot, tied by `aria-describedby`. */
+export function field(spec) {
+  const id = uid(`f-${spec.name}`);
+  const hintId = spec.hint ? `${id}-hint` : null;
+  const errorId = `${id}-error`;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ');
+  const common = {
+    id,
+    name: spec.name,
+    required: spec.required || false,
+    'aria-describedby': describedBy,
+    autocomplete: spec.autocomplete,
+    dataset: spec.dataset,
+  };
+  let control;
+  if (spec.type === 'select') {
+    control = h(
+      'select',
+      common,
+      (spec.options || []).map((option) =>
+        h('option', { value: option.value, selected: option.value === spec.value }, option.label),
+      ),
+    );
+  } else if (spec.type === 'textarea') {
+    control = h('textarea', { ...common, rows: spec.rows || 5, maxlength: spec.maxlength }, spec.value || '');
+  } else {
+    control = h('input', {
+      ...common,
+      type: spec.type || 'text',
+      value: spec.value,
+      inputmode: spec.inputmode,
+      pattern: spec.pattern,
+      maxlength: spec.maxlength,
+      minlength: spec.minlength,
+      accept: spec.accept,
+      multiple: spec.multiple || false,
+      spellcheck: spec.spellcheck,
+    });
+  }
+  return h(
+    'div',
+    { class: 'field', dataset: { field: spec.name } },
+    h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    spec.hint ? h('p', { class: 'hint', id: hintId }, spec.hint) : null,
+    control,
+    h('p', { class: 'field-error', id: errorId, hidden: true }),
+  );
+}
+
+/** A group of radio buttons in a fieldset with a legend. */
+export function radios(spec) {
+  const errorId = uid(`f-${spec.name}`) + '-error';
+  return h(
+    'fieldset',
+    { class: 'field radios', dataset: { field: spec.name }, 'aria-describedby': errorId },
+    h('legend', {}, spec.label),
+    spec.options.map((option) => {
+      const id = uid(`r-${spec.name}`);
+      return h(
+        'div',
+        { class: 'radio' },
+        h('input', { type: 'radio', id, name: spec.name, value: option.value, checked: option.value === spec.value, required: spec.required || false }),
+        h('label', { for: id }, option.label),
+      );
+    }),
+    h('p', { class: 'field-error', id: errorId, hidden: true }),
+  );
+}
+
+/**
+ * A form that submits through `onSubmit(values, formNode)`; while it runs the submit button is
+ * busy; an `ApiProblem` is shown next to the fields it concerns and in a summary at the top.
+ * Nothing typed is cleared on failure. `name` becomes `data-form` (a hook for tests).
+ */
+export function form({ name, fields, submitLabel, onSubmit, extra }) {
+  const summary = h('div', { class: 'form-summary', role: 'alert', tabindex: '-1', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'primary', dataset: { action: `${name}-submit` } }, submitLabel);
+  const node = h('form', { class: 'form', dataset: { form: name }, novalidate: true }, summary, fields, extra || null, h('div', { class: 'actions' }, submit));
+  node.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors(node);
+    if (!node.checkValidity()) {
+      showLocalErrors(node);
+      return;
+    }
+    await busy(submit, async () => {
+      try {
+        await onSubmit(values(node), node);
+      } catch (error) {
+        showProblem(node, error);
+      }
+    });
+  });
+  return node;
+}
+
+/** The form's values: text as trimmed strings, files as File arrays, checkboxes as booleans. */
+export function values(formNode) {
+  const result = {};
+  for (const element of formNode.elements) {
+    if (!element.name || element.disabled) continue;
+    if (element.type === 'file') result[element.name] = Array.from(element.files || []);
+    else if (element.type === 'checkbox') result[element.name] = element.checked;
+    else if (element.type === 'radio') {
+      if (element.checked) result[element.name] = element.value;
+    } else if (element.type === 'password') result[element.name] = element.value;
+    else result[element.name] = element.value.trim();
+  }
+  return result;
+}
+
+/** Runs `work` with the button disabled and marked busy. */
+export async function busy(button, work) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
+
+export function clearErrors(container) {
+  for (const slot of container.querySelectorAll('.field-error')) {
+    slot.hidden = true;
+    slot.textContent = '';
+  }
+  for (const control of container.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
+  const summary = container.querySelector('.form-summary');
+  if (summary) {
+    summary.hidden = true;
+    summary.textContent = '';
+  }
+}
+
+function setFieldError(container, fieldName, message) {
+  const wrapper = container.querySelector(`[data-field="${CSS.escape(fieldName)}"]`);
+  if (!wrapper) return false;
+  const slot = wrapper.querySelector('.field-error');
+  slot.textContent = message;
+  slot.hidden = false;
+  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.setAttribute('aria-invalid', 'true');
+  return true;
+}
+
+/** The browser's own checks (required, pattern…), worded by our catalogue. */
+function showLocalErrors(formNode) {
+  const messages = [];
+  for (const element of formNode.elements) {
+    if (!element.name || element.validity.valid) continue;
+    const code = element.validity.valueMissing ? 'required' : element.validity.patternMismatch ? 'pattern' : element.validity.tooShort ? 'too_short' : 'invalid';
+    const message = t(`error.${code}`);
+    if (setFieldError(formNode, element.name, message)) messages.push(message);
+  }
+  const summary = formNode.querySelector('.form-summary');
+  summary.replaceChildren(h('p', {}, t('error.check_fields')));
+  summary.hidden = false;
+  const first = formNode.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+}
+
+/** A field error in the reader's language: our words for its code, else the server's. */
+export function fieldMessage(error) {
+  const key = `error.${error.code}`;
+  return has(key) ? t(key) : error.message || t('error.invalid');
+}
+
+/** The whole-problem message in the reader's language. */
+export function problemMessage(error) {
+  if (!(error instanceof ApiProblem)) return t('problem.unexpected');
+  if (error.status === 0) return t('problem.network');
+  if (error.status === 429 || error.status === 503) {
+    const key = `problem.${error.status}`;
+    return error.retryAfter ? `${t(key)} ${t('problem.retry_after', { seconds: error.retryAfter })}` : t(key);
+  }
+  const key = `problem.${error.status}`;
+  return has(key) ? t(key) : error.problem.detail || error.problem.title || t('problem.unexpected');
+}
+
+/**
+ * Shows an error in `container` (a form or a section): field errors next to their fields,
+ * the rest in the container's summary (made if missing), focused so it is read out.
+ */
+export function showProblem(container, error) {
+  if (!(error instanceof ApiProblem)) console.error(error);
+  let summary = container.querySelector(':scope > .form-summary');
+  if (!summary) {
+    summary = h('div', { class: 'form-summary', role: 'alert', tabindex: '-1' });
+    container.prepend(summary);
+  }
+  const loose = [];
+  if (error instanceof ApiProblem) {
+    for (const fieldError of error.errors) {
+      const message = fieldMessage(fieldError);
+      if (!setFieldError(container, fieldError.field, message)) loose.push(message);
+    }
+  }
+  summary.replaceChildren(h('p', {}, problemMessage(error)), loose.length ? h('ul', {}, loose.map((m) => h('li', {}, m))) : null);
+  summary.hidden = false;
+  summary.focus();
+}
+
+/** An error box for a whole view that failed to load. */
+export function errorBox(error) {
+  const box = h('div', { class: 'form-summary', role: 'alert' }, h('p', {}, problemMessage(error)));
+  return box;
+}
+
+/** A short message read out by screen readers and shown briefly. */
+export function announce(message) {
+  const toast = document.getElementById('toast');
+  if (!toast) return;
+  toast.textContent = message;
+  toast.classList.add('shown');
+  clearTimeout(announce.timer);
+  announce.timer = setTimeout(() => toast.classList.remove('shown'), 4000);
+}
+
+/** A labelled value list (`<dl>`). */
+export function details(rows) {
+  return h(
+    'dl',
+    { class: 'details' },
+    rows.filter(Boolean).map(([label, value]) => [h('dt', {}, label), h('dd', {}, value ?? '—')]),
+  );
+}
+
+/**
+ * A table that becomes stacked cards on a phone: every cell repeats its column label in
+ * `data-label` for the narrow layout.
+ */
+export function table(columns, rows, caption) {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'table' },
+      caption ? h('caption', {}, caption) : null,
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.label)))),
+      h(
+        'tbody',
+        {},
+        rows.map((row) =>
+          h(
+            'tr',
+            { dataset: row.dataset || {} },
+            columns.map((c) => h('td', { dataset: { label: c.label } }, c.cell(row))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** An empty-state line. */
+export function empty(key) {
+  return h('p', { class: 'empty' }, t(key));
+}
+
+/** A coloured label for a state (`filing.state.submitted`, …). */
+export function badge(text, tone) {
+  return h('span', { class: `badge ${tone ? `badge-${tone}` : ''}` }, text);
+}
+
+/** A link to a route of the client. */
+export function link(route, text, props = {}) {
+  return h('a', { href: `#${route}`, ...props }, text);
+}
+
+/** A section with a heading of level 2. */
+export function section(titleText, ...content) {
+  const id = uid('s');
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, titleText), ...content);
+}
+
+const DRAFT_PREFIX = 'jaria.draft.';
+/**
+ * Keeps what is typed in `formNode` in this tab's session storage (never passwords or files),
+ * so a failed request, a reload or an expired session loses nothing. `clearDraft` after success.
+ */
+export function keepDraft(formNode, key) {
+  const storageKey = DRAFT_PREFIX + key;
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(storageKey) || 'null');
+    if (saved) {
+      for (const element of formNode.elements) {
+        if (!element.name || !(element.name in saved)) continue;
+        if (element.type === 'radio') element.checked = element.value === saved[element.name];
+        else if (element.type === 'checkbox') element.checked = Boolean(saved[element.name]);
+        else if (element.type !== 'file' && element.type !== 'password') element.value = saved[element.name];
+      }
+    }
+  } catch {
+    // A broken draft is dropped.
+  }
+  const save = () => {
+    const draft = {};
+    for (const element of formNode.elements) {
+      if (!element.name || element.type === 'file' || element.type === 'password') continue;
+      if (element.type === 'radio') {
+        if (element.checked) draft[element.name] = element.value;
+      } else if (element.type === 'checkbox') draft[element.name] = element.checked;
+      else draft[element.name] = element.value;
+    }
+    try {
+      sessionStorage.setItem(storageKey, JSON.stringify(draft));
+    } catch {
+      // Storage full or off: the form still works, only the draft is not kept.
+    }
+  };
+  formNode.addEventListener('input', save);
+  formNode.addEventListener('change', save);
+}
+
+export function clearDraft(key) {
+  try {
+    sessionStorage.removeItem(DRAFT_PREFIX + key);
+  } catch {
+    // Nothing to clear.
+  }
+}
+
+/** Reads a file as text (for PEM files picked by the person). */
+export function readText(file) {
+  return file.text();
+}
