@@ -310,8 +310,9 @@ fn head_with_length(method: &str, path: &str, content_type: &str, length: usize)
 fn bodies_over_the_host_limit_are_413_problems_before_anyone_reads_them() {
     local_only!();
     let app = TestApp::portal();
-    // The host's limit is 12 MiB; one operation behind every API prefix, uploads included.
-    let too_large = 13 * 1024 * 1024;
+    // The host's limit is 16 MiB (a 10 MiB document as base64 in JSON must fit); one operation
+    // behind every API prefix, uploads included.
+    let too_large = 17 * 1024 * 1024;
     for (method, path, content_type) in [
         ("POST", "/api/auth/eds", "application/json"),
         ("POST", "/api/cases/access-requests", "application/json"),
@@ -394,8 +395,8 @@ fn documents_over_10_mib_are_refused_with_a_problem() {
     );
     assert_eq!(reply.status, 201, "exactly 10 MiB: {}", reply.text());
 
-    // An officer's document travels as base64 in JSON, so past 10 MiB it is past the host's
-    // 12 MiB too: the first test of this file covers that path.
+    // An officer's document travels as base64 in JSON: 10 MiB is about 13.4 MiB of body, within
+    // the host's 16 MiB; the component refuses what decodes to more than 10 MiB.
     assert_still_serving(&app, "documents past the limit");
 }
 

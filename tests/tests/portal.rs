@@ -45,7 +45,7 @@ fn health_probe_values_are_fresh_on_every_call() {
 }
 
 #[test]
-fn the_placeholder_page_is_served_with_strict_headers() {
+fn the_page_is_served_with_strict_headers() {
     let app = TestApp::portal();
     let page = app.get("/");
     assert_eq!(page.status, 200);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod building;
 pub mod demo;
 pub mod faults;
+pub mod lanes;
 pub mod manifest;
 pub mod migrate;
 pub mod outbound;

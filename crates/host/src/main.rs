@@ -102,7 +102,7 @@ struct UpArgs {
     #[arg(long, default_value_t = 30_000)]
     request_timeout_ms: u64,
     /// Largest accepted request body in bytes.
-    #[arg(long, default_value_t = 12 * 1024 * 1024)]
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
     max_body_bytes: usize,
     /// Memory cap per instance in MiB.
     #[arg(long, default_value_t = 128)]

@@ -63,9 +63,10 @@ pub fn etag_matches(if_none_match: Option<&str>, etag: &str) -> bool {
         return false;
     };
     let bare = etag.trim_start_matches("W/");
-    header.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.trim_start_matches("W/") == bare
-    })
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == bare)
 }
 
 /// Whether `Accept-Encoding` takes gzip (with a non-zero quality).
@@ -155,7 +156,10 @@ mod tests {
     fn paths_resolve_to_the_page_or_this_releases_assets() {
         assert_eq!(resolve("/", "r1"), Target::Page);
         assert_eq!(resolve("/index.html", "r1"), Target::Page);
-        assert_eq!(resolve("/assets/r1/js/app.js", "r1"), Target::Asset("js/app.js"));
+        assert_eq!(
+            resolve("/assets/r1/js/app.js", "r1"),
+            Target::Asset("js/app.js")
+        );
         assert_eq!(resolve("/assets/r0/js/app.js", "r1"), Target::StaleAsset);
         assert_eq!(resolve("/assets/r1/", "r1"), Target::StaleAsset);
         assert_eq!(resolve("/assets/r1/index.html", "r1"), Target::StaleAsset);

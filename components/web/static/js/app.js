@@ -219,6 +219,7 @@ async function start() {
   });
   // A language change re-renders everything; forms keep what was typed through their drafts.
   onLanguageChange(() => {
+    document.getElementById('toast').classList.remove('shown');
     renderChrome();
     render();
   });

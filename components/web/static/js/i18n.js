@@ -94,11 +94,25 @@ function dateTimeFormat(kind) {
   const cacheKey = `${current}:${kind}`;
   let format = dateTimeFormats.get(cacheKey);
   if (!format) {
-    const options =
-      kind === 'date'
+    // Browsers' Kazakh date patterns vary (some ship none and print "2026 М11 29"), so Kazakh
+    // uses the numeric day.month.year form that Kazakh documents use.
+    const numeric = current === 'kk';
+    const options = numeric
+      ? { year: 'numeric', month: '2-digit', day: '2-digit', ...(kind === 'date' ? {} : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }), timeZone: TIME_ZONE }
+      : kind === 'date'
         ? { dateStyle: 'long', timeZone: TIME_ZONE }
         : { dateStyle: 'medium', timeStyle: 'short', timeZone: TIME_ZONE };
-    format = new Intl.DateTimeFormat(locale(), options);
+    format = new Intl.DateTimeFormat(numeric ? 'en-GB' : locale(), options);
+    if (numeric) {
+      const inner = format;
+      format = {
+        format(date) {
+          const part = Object.fromEntries(inner.formatToParts(date).map((p) => [p.type, p.value]));
+          const day = `${part.day}.${part.month}.${part.year}`;
+          return part.hour === undefined ? day : `${day}, ${part.hour}:${part.minute}`;
+        },
+      };
+    }
     dateTimeFormats.set(cacheKey, format);
   }
   return format;

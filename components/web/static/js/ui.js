@@ -14,6 +14,8 @@ export function h(tag, props, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
     if (value === undefined || value === null || value === false) continue;
+    // The CSP refuses style attributes; classes in site.css are the only styling.
+    if (key === 'style') throw new Error('h(): use a class, not a style attribute');
     if (key.startsWith('on') && typeof value === 'function') {
       node.addEventListener(key.slice(2), value);
     } else if (key === 'class') {
@@ -265,7 +267,8 @@ export function showProblem(container, error) {
       if (!setFieldError(container, fieldError.field, message)) loose.push(message);
     }
   }
-  summary.replaceChildren(h('p', {}, problemMessage(error)), loose.length ? h('ul', {}, loose.map((m) => h('li', {}, m))) : null);
+  summary.replaceChildren(h('p', {}, problemMessage(error)));
+  if (loose.length) summary.append(h('ul', {}, loose.map((m) => h('li', {}, m))));
   summary.hidden = false;
   summary.focus();
 }

@@ -1,0 +1,368 @@
+// One case I act on: its card and stage, its participants (confirm state, familiarisation grant
+// and revocation, revocation of a status), and forms to add a procedural decision and a
+// material, each with its document (sent as base64 inside the JSON body).
+
+import { api, ApiProblem } from '../../api.js';
+import { t, formatDate } from '../../i18n.js';
+import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
+import { reload } from '../../app.js';
+import { almatyToday, documentOf, onDocumentField, wrapCells, DOCUMENT_ACCEPT } from './filings.js';
+
+export const STAGES = ['registered', 'under_investigation', 'suspended', 'terminated', 'sent_to_court', 'joined'];
+export const DECISION_TYPES = [
+  'recognition_as_victim',
+  'refusal_to_recognise_victim',
+  'recognition_as_suspect',
+  'qualification_of_suspicion',
+  'preventive_measure',
+  'recognition_as_civil_plaintiff',
+  'recognition_as_civil_defendant',
+  'expert_examination',
+  'suspension',
+  'resumption',
+  'termination',
+  'joinder_or_separation',
+  'indictment',
+  'misdemeanour_report',
+  'sending_to_court',
+];
+/** Decisions about one person: the API wants whom they concern. */
+const PERSONAL_TYPES = [
+  'recognition_as_victim',
+  'refusal_to_recognise_victim',
+  'recognition_as_suspect',
+  'qualification_of_suspicion',
+  'preventive_measure',
+  'recognition_as_civil_plaintiff',
+  'recognition_as_civil_defendant',
+];
+
+const PARTICIPANT_TONES = { requested: 'warn', confirmed: 'ok', rejected: 'danger', revoked: null };
+
+/** Shows or hides a field wrapper; a hidden control is disabled so `values()` skips it. */
+function toggleField(formNode, name, on) {
+  const wrapper = formNode.querySelector(`[data-field="${name}"]`);
+  if (!wrapper) return;
+  wrapper.hidden = !on;
+  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
+}
+
+/** The end (23:59:59) of a date in Almaty, as an RFC 3339 time with Almaty's offset. */
+function almatyEndOfDay(date) {
+  const probe = new Date(`${date}T12:00:00Z`);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Almaty', timeZoneName: 'longOffset' }).formatToParts(probe);
+  const name = (parts.find((part) => part.type === 'timeZoneName') || {}).value || 'GMT';
+  const offset = name.replace('GMT', '') || '+00:00';
+  return `${date}T23:59:59${offset}`;
+}
+
+function caseDetails(c) {
+  return details([
+    [t('ocase.erdr'), c.erdr_number],
+    [t('ocase.registered_on'), formatDate(c.registered_on)],
+    [t('ocase.organ'), c.organ ? c.organ.name : '—'],
+    [t('ocase.articles'), (c.articles || []).join('; ')],
+    [t('ocase.stage'), badge(t(`ocase.stage.${c.stage}`), 'info')],
+    [t('ocase.lead_officer'), c.lead_officer_iin],
+    [t('ocase.prosecutor'), c.prosecutor_iin || '—'],
+    [t('ocase.my_relation'), t(`ocase.relation.${c.my_relation}`)],
+    [t('ocase.updated'), time(c.updated_at)],
+  ]);
+}
+
+function stageForm(c, base) {
+  return form({
+    name: 'stage',
+    submitLabel: t('ocase.stage_submit'),
+    fields: [
+      field({
+        name: 'stage',
+        type: 'select',
+        label: t('ocase.stage_new'),
+        value: c.stage,
+        options: STAGES.map((stage) => ({ value: stage, label: t(`ocase.stage.${stage}`) })),
+      }),
+    ],
+    async onSubmit(values) {
+      await api(base, { method: 'PATCH', json: { stage: values.stage } });
+      announce(t('ocase.stage_saved', { stage: t(`ocase.stage.${values.stage}`) }));
+      reload();
+    },
+  });
+}
+
+/** The grant form of one participant (scope: all materials or listed ones; until a date). */
+function familiarisationForm(p, base, formId) {
+  const node = form({
+    name: 'familiarisation',
+    submitLabel: t('ocase.fam.submit'),
+    fields: [
+      radios({
+        name: 'scope',
+        label: t('ocase.fam.scope'),
+        value: 'all',
+        required: true,
+        options: [
+          { value: 'all', label: t('ocase.fam.scope_all') },
+          { value: 'list', label: t('ocase.fam.scope_list') },
+        ],
+      }),
+      field({ name: 'material_ids', label: t('ocase.fam.material_ids'), hint: t('ocase.fam.material_ids_hint'), pattern: '\\s*[0-9]+(\\s*[,; ]\\s*[0-9]+)*\\s*', required: true, autocomplete: 'off' }),
+      field({ name: 'until', type: 'date', label: t('ocase.fam.until'), hint: t('ocase.fam.until_hint') }),
+    ],
+    async onSubmit(values) {
+      const body = { scope: 'all' };
+      if (values.scope === 'list') {
+        body.scope = values.material_ids.split(/[\s,;]+/).filter(Boolean).map(Number);
+      }
+      if (values.until) body.until = almatyEndOfDay(values.until);
+      try {
+        await api(`${base}/participants/${encodeURIComponent(p.id)}/familiarisation`, { method: 'PUT', json: body });
+      } catch (error) {
+        if (error instanceof ApiProblem) {
+          for (const item of error.errors) if (item.field === 'scope' && values.scope === 'list') item.field = 'material_ids';
+        }
+        throw error;
+      }
+      announce(t('ocase.fam.granted', { name: p.full_name || p.iin }));
+      reload();
+    },
+  });
+  node.id = formId;
+  node.hidden = true;
+  const update = () => {
+    const checked = node.querySelector('input[name="scope"]:checked');
+    toggleField(node, 'material_ids', Boolean(checked && checked.value === 'list'));
+  };
+  node.addEventListener('change', update);
+  update();
+  return node;
+}
+
+function participantActions(p, base, container) {
+  if (p.state !== 'confirmed') return h('span', { class: 'muted' }, '—');
+  const formId = `fam-form-${p.id}`;
+  const grantForm = familiarisationForm(p, base, formId);
+  const grant = h(
+    'button',
+    {
+      type: 'button',
+      class: 'primary',
+      'aria-expanded': 'false',
+      'aria-controls': formId,
+      dataset: { action: 'grant' },
+      onclick() {
+        const open = grantForm.hidden;
+        grantForm.hidden = !open;
+        grant.setAttribute('aria-expanded', String(open));
+        if (open) grantForm.querySelector('input').focus();
+      },
+    },
+    t('ocase.fam.grant'),
+  );
+  const revoke = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      dataset: { action: 'revoke' },
+      async onclick(event) {
+        await busy(event.currentTarget, async () => {
+          try {
+            await api(`${base}/participants/${encodeURIComponent(p.id)}/familiarisation`, { method: 'DELETE' });
+            announce(t('ocase.fam.revoked', { name: p.full_name || p.iin }));
+            reload();
+          } catch (error) {
+            if (error instanceof ApiProblem && error.status === 404) {
+              showProblem(container, error);
+              const summary = container.querySelector(':scope > .form-summary');
+              if (summary) summary.replaceChildren(h('p', {}, t('ocase.fam.none')));
+            } else {
+              showProblem(container, error);
+            }
+          }
+        });
+      },
+    },
+    t('ocase.fam.revoke'),
+  );
+  const confirmId = `revoke-status-${p.id}`;
+  const confirmBox = h(
+    'div',
+    { id: confirmId, class: 'notice', hidden: true },
+    h('p', {}, t('ocase.revoke_status_warning', { name: p.full_name || p.iin })),
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          dataset: { action: 'revoke-status-confirm' },
+          async onclick(event) {
+            await busy(event.currentTarget, async () => {
+              try {
+                await api(`${base}/participants/${encodeURIComponent(p.id)}`, { method: 'DELETE' });
+                announce(t('ocase.status_revoked', { name: p.full_name || p.iin }));
+                reload();
+              } catch (error) {
+                showProblem(container, error);
+              }
+            });
+          },
+        },
+        t('ocase.revoke_status_confirm'),
+      ),
+    ),
+  );
+  const revokeStatus = h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      'aria-expanded': 'false',
+      'aria-controls': confirmId,
+      dataset: { action: 'revoke-status' },
+      onclick() {
+        const open = confirmBox.hidden;
+        confirmBox.hidden = !open;
+        revokeStatus.setAttribute('aria-expanded', String(open));
+      },
+    },
+    t('ocase.revoke_status'),
+  );
+  return [h('div', { class: 'actions' }, grant, revoke, revokeStatus), grantForm, confirmBox];
+}
+
+function participantsSection(c, base) {
+  const container = h('div');
+  if (!c.participants.length) {
+    container.append(empty('ocase.participants_empty'));
+  } else {
+    container.append(
+      table(
+        wrapCells([
+          {
+            label: t('ocase.col.person'),
+            cell: (p) => [p.full_name || t('queue.unknown_person'), h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: p.iin }))],
+          },
+          {
+            label: t('ocase.col.status'),
+            cell: (p) => [t(`ocase.status.${p.procedural_status}`), p.represented_iin ? [h('br'), t('queue.represents', { iin: p.represented_iin })] : null],
+          },
+          {
+            label: t('ocase.col.state'),
+            cell: (p) => [
+              badge(t(`ocase.pstate.${p.state}`), PARTICIPANT_TONES[p.state]),
+              p.basis ? [h('br'), h('span', { class: 'muted' }, t('queue.basis')), ' ', p.basis] : null,
+              p.reason ? [h('br'), h('span', { class: 'muted' }, t('ocase.reason')), ' ', p.reason] : null,
+            ],
+          },
+          { label: t('ocase.col.familiarisation'), cell: (p) => participantActions(p, base, container) },
+        ]),
+        c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state } })),
+        t('ocase.participants_caption'),
+      ),
+    );
+  }
+  const node = section(t('ocase.participants'), h('p', { class: 'hint' }, t('ocase.fam.lead')), container);
+  node.dataset.section = 'participants';
+  return node;
+}
+
+function success(slot, message) {
+  slot.replaceChildren(h('p', { class: 'success' }, message));
+}
+
+function decisionSection(c, base) {
+  const done = h('div', { role: 'status' });
+  const draftKey = `decision-${c.erdr_number}`;
+  const node = form({
+    name: 'decision',
+    submitLabel: t('ocase.decision.submit'),
+    fields: [
+      field({
+        name: 'type',
+        type: 'select',
+        label: t('ocase.decision.type'),
+        required: true,
+        options: [{ value: '', label: t('ocase.decision.choose') }, ...DECISION_TYPES.map((type) => ({ value: type, label: t(`ocase.dtype.${type}`) }))],
+      }),
+      field({ name: 'concerns_iin', label: t('ocase.decision.concerns_iin'), hint: t('ocase.decision.concerns_iin_hint'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'decided_on', type: 'date', label: t('ocase.decision.decided_on'), value: almatyToday(), required: true }),
+      field({ name: 'title', label: t('ocase.decision.title'), maxlength: 300, required: true }),
+      field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
+    ],
+    async onSubmit(values, formNode) {
+      const body = { type: values.type, decided_on: values.decided_on, title: values.title };
+      if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
+      let created;
+      try {
+        Object.assign(body, await documentOf(values.document, 'document'));
+        created = await api(`${base}/decisions`, { method: 'POST', json: body });
+      } catch (error) {
+        throw onDocumentField(error, 'document');
+      }
+      clearDraft(draftKey);
+      formNode.reset();
+      update();
+      announce(t('ocase.decision.added', { id: created.id }));
+      success(done, t('ocase.decision.added', { id: created.id }));
+    },
+  });
+  keepDraft(node, draftKey);
+  const update = () => {
+    const type = node.querySelector('select[name="type"]').value;
+    toggleField(node, 'concerns_iin', PERSONAL_TYPES.includes(type));
+  };
+  node.querySelector('select[name="type"]').addEventListener('change', update);
+  update();
+  const wrapper = section(t('ocase.decisions'), h('p', { class: 'hint' }, t('ocase.decision.lead')), done, node);
+  wrapper.dataset.section = 'decisions';
+  return wrapper;
+}
+
+function materialSection(c, base) {
+  const done = h('div', { role: 'status' });
+  const draftKey = `material-${c.erdr_number}`;
+  const node = form({
+    name: 'material',
+    submitLabel: t('ocase.material.submit'),
+    fields: [
+      field({ name: 'title', label: t('ocase.material.title'), maxlength: 300, required: true }),
+      field({ name: 'kind', label: t('ocase.material.kind'), hint: t('ocase.material.kind_hint'), maxlength: 100 }),
+      field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
+    ],
+    async onSubmit(values, formNode) {
+      const body = { title: values.title };
+      if (values.kind) body.kind = values.kind;
+      let created;
+      try {
+        Object.assign(body, await documentOf(values.document, 'document'));
+        created = await api(`${base}/materials`, { method: 'POST', json: body });
+      } catch (error) {
+        throw onDocumentField(error, 'document');
+      }
+      clearDraft(draftKey);
+      formNode.reset();
+      announce(t('ocase.material.added', { id: created.id }));
+      success(done, t('ocase.material.added', { id: created.id }));
+    },
+  });
+  keepDraft(node, draftKey);
+  const wrapper = section(t('ocase.materials'), h('p', { class: 'hint' }, t('ocase.material.lead')), done, node);
+  wrapper.dataset.section = 'materials';
+  return wrapper;
+}
+
+export async function render({ params }) {
+  const erdr = params.erdr;
+  const base = `/api/officer/cases/${encodeURIComponent(erdr)}`;
+  const c = await api(base);
+  const card = section(t('ocase.card'), caseDetails(c), h('h3', {}, t('ocase.stage_change')), stageForm(c, base));
+  card.dataset.section = 'case';
+  const title = page('ocase.title', h('p', { class: 'lead' }, t('ocase.lead', { erdr: c.erdr_number })));
+  title.append(card, participantsSection(c, base), decisionSection(c, base), materialSection(c, base), h('p', {}, link('/officer/cases', t('ocases.back'))));
+  return title;
+}

@@ -1,0 +1,266 @@
+// One filing I receive: what was filed, its documents and timeline, and what I may do with it —
+// take it under review, extend a complaint's period (art. 105), and answer it with one of the
+// outcomes the API permits me (a registered statement names its ERDR case, a forwarded filing
+// names where it went), optionally with the answer's document.
+
+import { api, download } from '../../api.js';
+import { t, formatBytes, formatDateTime } from '../../i18n.js';
+import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
+import { reload } from '../../app.js';
+import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
+
+/** Shows or hides a field wrapper; a hidden control is disabled so `values()` skips it. */
+function toggleField(formNode, name, on) {
+  const wrapper = formNode.querySelector(`[data-field="${name}"]`);
+  if (!wrapper) return;
+  wrapper.hidden = !on;
+  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
+}
+
+/** Text as typed, line breaks kept (as text nodes and `<br>`, never parsed). */
+function multiline(text) {
+  const lines = String(text || '').split('\n');
+  return h('div', { class: 'filing-text' }, lines.map((line, i) => (i ? [h('br'), line] : line)));
+}
+
+function summary(f) {
+  return details([
+    [t('ofiling.number'), f.registration_number],
+    [t('ofiling.kind'), t(`ofiling.kind.${f.kind}`)],
+    [t('ofiling.state'), stateBadge(f.state)],
+    [t('ofiling.addressee'), f.addressee ? t(`ofiling.addressee.${f.addressee}`) : '—'],
+    f.kind === 'complaint' ? [t('ofiling.subject'), t(`ofiling.subject.${f.subject}`)] : null,
+    [t('ofiling.case'), f.erdr_number ? link(`/officer/cases/${f.erdr_number}`, f.erdr_number) : t('ofilings.no_case')],
+    [t('ofiling.filer'), [f.filer_full_name || '—', ' ', h('span', { class: 'muted' }, t('queue.iin', { iin: f.filer_iin }))]],
+    f.on_behalf_of_iin ? [t('ofiling.on_behalf_of'), f.on_behalf_of_iin] : null,
+    f.challenged_decision_id ? [t('ofiling.challenged_decision'), t('ofiling.decision_no', { id: f.challenged_decision_id })] : null,
+    [t('ofiling.submitted'), time(f.submitted_at)],
+    [t('ofiling.due'), dueCell(f)],
+    f.extension_limit_at ? [t('ofiling.extension_limit'), time(f.extension_limit_at)] : null,
+  ]);
+}
+
+function documentsSection(f) {
+  const container = h('div');
+  if (!f.documents.length) {
+    container.append(h('p', { class: 'empty' }, t('ofiling.no_documents')));
+  } else {
+    container.append(
+      h(
+        'ul',
+        { class: 'documents' },
+        f.documents.map((doc) => {
+          const name = doc.filename || `${doc.sha256.slice(0, 12)}`;
+          return h(
+            'li',
+            { dataset: { sha256: doc.sha256, role: doc.role } },
+            h('strong', {}, t(`ofiling.document.${doc.role}`)),
+            ': ',
+            name,
+            doc.size !== undefined ? [' ', h('span', { class: 'muted' }, `(${formatBytes(doc.size)}${doc.media_type ? `, ${doc.media_type}` : ''})`)] : null,
+            ' ',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link-button',
+                dataset: { action: 'download', sha256: doc.sha256 },
+                'aria-label': t('ofiling.download_named', { name }),
+                async onclick(event) {
+                  await busy(event.currentTarget, async () => {
+                    try {
+                      await download(`/api/officer/filings/${encodeURIComponent(f.id)}/documents/${encodeURIComponent(doc.sha256)}`, name);
+                    } catch (error) {
+                      showProblem(container, error);
+                    }
+                  });
+                },
+              },
+              t('action.download'),
+            ),
+          );
+        }),
+      ),
+    );
+  }
+  const node = section(t('ofiling.documents'), container);
+  node.dataset.section = 'documents';
+  return node;
+}
+
+function eventDetail(detail) {
+  if (!detail || typeof detail !== 'object') return null;
+  const parts = [];
+  if (detail.outcome) parts.push(h('div', {}, t('ofiling.outcome'), ': ', t(`ofiling.outcome.${detail.outcome}`)));
+  if (detail.erdr_number) parts.push(h('div', {}, t('ofiling.answer.erdr_number'), ': ', detail.erdr_number));
+  if (detail.forwarded_to) parts.push(h('div', {}, t('ofiling.answer.forwarded_to'), ': ', detail.forwarded_to));
+  if (detail.due_at) parts.push(h('div', {}, t('ofiling.extension.new_due'), ': ', time(detail.due_at)));
+  if (detail.reason) parts.push(h('div', {}, t('ofiling.extension.reason'), ': ', detail.reason));
+  return parts.length ? parts : null;
+}
+
+function timelineSection(f) {
+  const node = section(
+    t('ofiling.timeline'),
+    h(
+      'ol',
+      { class: 'timeline' },
+      f.timeline.map((event) => h('li', { dataset: { event: event.event } }, h('strong', {}, t(`ofiling.event.${event.event}`)), ' ', time(event.at), eventDetail(event.detail))),
+    ),
+  );
+  node.dataset.section = 'timeline';
+  return node;
+}
+
+function answerSection(f) {
+  const a = f.answer;
+  const answerDoc = f.documents.find((doc) => doc.role === 'answer');
+  const node = section(
+    t('ofiling.answer'),
+    details([
+      [t('ofiling.outcome'), badge(t(`ofiling.outcome.${a.outcome}`), 'ok')],
+      [t('ofiling.answer.decided_at'), time(a.decided_at)],
+      a.erdr_number ? [t('ofiling.answer.erdr_number'), link(`/officer/cases/${a.erdr_number}`, a.erdr_number)] : null,
+      a.forwarded_to ? [t('ofiling.answer.forwarded_to'), a.forwarded_to] : null,
+      [t('ofiling.answer.reasoning'), multiline(a.reasoning)],
+      answerDoc ? [t('ofiling.answer.document'), answerDoc.filename || answerDoc.sha256.slice(0, 12)] : null,
+    ]),
+  );
+  node.dataset.section = 'answer';
+  return node;
+}
+
+function reviewAction(f) {
+  const container = h('div', { class: 'actions' });
+  container.append(
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        dataset: { action: 'review' },
+        async onclick(event) {
+          await busy(event.currentTarget, async () => {
+            try {
+              await api(`/api/officer/filings/${encodeURIComponent(f.id)}/review`, { method: 'POST' });
+              announce(t('ofiling.review.done'));
+              reload();
+            } catch (error) {
+              showProblem(container.parentNode || container, error);
+            }
+          });
+        },
+      },
+      t('ofiling.review'),
+    ),
+  );
+  return h('div', {}, h('p', { class: 'hint' }, t('ofiling.review.lead')), container);
+}
+
+function extensionForm(f) {
+  const draftKey = `extension-${f.id}`;
+  const node = form({
+    name: 'extension',
+    submitLabel: t('ofiling.extension.submit'),
+    fields: [
+      field({
+        name: 'due_at',
+        type: 'date',
+        label: t('ofiling.extension.new_due'),
+        hint: t('ofiling.extension.new_due_hint', { limit: formatDateTime(f.extension_limit_at) }),
+        // The last day whose 24:00 is within the limit (a limit at 00:00 is the previous day's end).
+        value: almatyDate(new Date(Date.parse(f.extension_limit_at) - 1000).toISOString()),
+        required: true,
+      }),
+      field({ name: 'reason', type: 'textarea', rows: 3, maxlength: 2000, label: t('ofiling.extension.reason'), hint: t('ofiling.extension.reason_hint'), required: true }),
+    ],
+    async onSubmit(values) {
+      const result = await api(`/api/officer/filings/${encodeURIComponent(f.id)}/extension`, { method: 'POST', json: { reason: values.reason, due_at: values.due_at } });
+      clearDraft(draftKey);
+      announce(t('ofiling.extension.done', { due: formatDateTime(result.due_at) }));
+      reload();
+    },
+  });
+  keepDraft(node, draftKey);
+  return node;
+}
+
+function answerForm(f) {
+  const draftKey = `answer-${f.id}`;
+  const outcomes = f.permitted_outcomes;
+  const node = form({
+    name: 'answer',
+    submitLabel: t('ofiling.answer.submit'),
+    fields: [
+      radios({
+        name: 'outcome',
+        label: t('ofiling.outcome'),
+        required: true,
+        value: outcomes.length === 1 ? outcomes[0] : undefined,
+        options: outcomes.map((outcome) => ({ value: outcome, label: t(`ofiling.outcome.${outcome}`) })),
+      }),
+      field({ name: 'erdr_number', label: t('ofiling.answer.erdr_number'), hint: t('ofiling.answer.erdr_number_hint'), inputmode: 'numeric', pattern: '[0-9]{15}', maxlength: 15, required: true, autocomplete: 'off' }),
+      field({ name: 'forwarded_to', label: t('ofiling.answer.forwarded_to'), hint: t('ofiling.answer.forwarded_to_hint'), maxlength: 300, required: true }),
+      field({ name: 'reasoning', type: 'textarea', rows: 8, maxlength: 20000, label: t('ofiling.answer.reasoning'), hint: t('ofiling.answer.reasoning_hint'), required: true }),
+      field({ name: 'document', type: 'file', label: t('ofiling.answer.document_field'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT }),
+    ],
+    async onSubmit(values) {
+      const body = { outcome: values.outcome, reasoning: values.reasoning };
+      if (values.outcome === 'registered') body.erdr_number = values.erdr_number;
+      if (values.outcome === 'forwarded') body.forwarded_to = values.forwarded_to;
+      let result;
+      try {
+        const document = await documentOf(values.document, 'document');
+        if (document) body.document = document;
+        result = await api(`/api/officer/filings/${encodeURIComponent(f.id)}/decision`, { method: 'POST', json: body });
+      } catch (error) {
+        throw onDocumentField(error, 'document', 'document.');
+      }
+      clearDraft(draftKey);
+      announce(t('ofiling.answer.done', { outcome: t(`ofiling.outcome.${result.outcome}`) }));
+      reload();
+    },
+  });
+  const registerHint = h('p', { class: 'hint' }, t('ofiling.answer.register_first'), ' ', link('/officer/cases/new', t('ocases.new_link')));
+  node.querySelector('[data-field="erdr_number"]').append(registerHint);
+  keepDraft(node, draftKey);
+  const update = () => {
+    const checked = node.querySelector('input[name="outcome"]:checked');
+    const outcome = checked ? checked.value : '';
+    toggleField(node, 'erdr_number', outcome === 'registered');
+    toggleField(node, 'forwarded_to', outcome === 'forwarded');
+  };
+  node.addEventListener('change', update);
+  update();
+  return node;
+}
+
+export async function render({ params }) {
+  const f = await api(`/api/officer/filings/${encodeURIComponent(params.id)}`);
+  const open = f.permitted_outcomes.length > 0;
+  const blocks = [
+    section(t('ofiling.card'), summary(f)),
+    section(t('ofiling.text'), multiline(f.text)),
+    documentsSection(f),
+    timelineSection(f),
+  ];
+  blocks[0].dataset.section = 'filing';
+  blocks[1].dataset.section = 'text';
+  if (f.answer) blocks.push(answerSection(f));
+  if (open) {
+    const actions = [];
+    if (f.challenged_official_is_me) actions.push(h('p', { class: 'notice', dataset: { notice: 'own-act' } }, t('ofiling.own_act')));
+    if (f.state === 'submitted') actions.push(reviewAction(f));
+    const mayExtend = f.extension_limit_at && new Date(f.extension_limit_at) > new Date(f.due_at);
+    if (mayExtend) actions.push(h('h3', {}, t('ofiling.extension')), h('p', { class: 'hint' }, t('ofiling.extension.lead')), extensionForm(f));
+    actions.push(h('h3', {}, t('ofiling.answer.title')), answerForm(f));
+    const node = section(t('ofiling.actions'), ...actions);
+    node.dataset.section = 'actions';
+    blocks.push(node);
+  } else if (!f.answer) {
+    blocks.push(h('p', { class: 'notice' }, t('ofiling.closed', { state: t(`ofiling.state.${f.state}`) })));
+  }
+  const title = page('ofiling.title', h('p', { class: 'lead' }, t('ofiling.lead', { number: f.registration_number })));
+  title.append(...blocks, h('p', {}, link('/officer/filings', t('ofiling.back'))));
+  return title;
+}

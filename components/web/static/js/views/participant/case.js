@@ -1,0 +1,174 @@
+// One of my cases: its card, the decisions my status receives, the materials a
+// familiarisation grant opens to me, and who looked at what concerns me.
+
+import { api, ApiProblem } from '../../api.js';
+import { t } from '../../i18n.js';
+import { h, page, section, table, time, details, link, errorBox } from '../../ui.js';
+import { statusWithPrincipal, stageBadge, pagedList, withPage, date, label, downloadButton } from './common.js';
+
+function caseBase(erdr) {
+  return `/api/cases/${encodeURIComponent(erdr)}`;
+}
+
+function tagged(node, name) {
+  node.dataset.section = name;
+  return node;
+}
+
+async function decisionsSection(erdr) {
+  const holder = h('div');
+  try {
+    const list = await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage(`${caseBase(erdr)}/decisions`, cursor));
+        return { items: result.decisions || [], next: result.next_cursor };
+      },
+      draw: (decisions) =>
+        table(
+          [
+            { label: t('case.decision.title'), cell: (d) => d.title },
+            { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
+            { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
+            {
+              label: t('case.decision.actions'),
+              cell: (d) =>
+                h(
+                  'div',
+                  { class: 'actions' },
+                  downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/document`, d.document && d.document.filename, () => holder, { id: String(d.id) }),
+                  link(
+                    `/file?kind=complaint&erdr_number=${encodeURIComponent(erdr)}&challenged_decision_id=${encodeURIComponent(d.id)}`,
+                    t('case.decision.complain'),
+                    { class: 'button secondary', dataset: { action: 'complain' } },
+                  ),
+                ),
+            },
+          ],
+          decisions.map((d) => ({ ...d, dataset: { id: String(d.id) } })),
+          t('case.decisions.caption'),
+        ),
+      emptyKey: 'case.decisions.none',
+    });
+    holder.append(list.node);
+  } catch (error) {
+    holder.append(errorBox(error));
+  }
+  return tagged(section(t('case.decisions.title'), h('p', { class: 'hint' }, t('case.decisions.lead')), holder), 'decisions');
+}
+
+async function materialsSection(erdr) {
+  const holder = h('div');
+  try {
+    const list = await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage(`${caseBase(erdr)}/materials`, cursor));
+        return { items: result.materials || [], next: result.next_cursor };
+      },
+      draw: (materials) =>
+        table(
+          [
+            { label: t('case.material.title'), cell: (m) => m.title },
+            { label: t('case.material.kind'), cell: (m) => label('case.material.kind.', m.kind) },
+            { label: t('case.material.file'), cell: (m) => (m.document && m.document.filename) || '—' },
+            {
+              label: t('case.material.actions'),
+              cell: (m) => downloadButton(`${caseBase(erdr)}/materials/${encodeURIComponent(m.id)}/content`, m.document && m.document.filename, () => holder, { id: String(m.id) }),
+            },
+          ],
+          materials.map((m) => ({ ...m, dataset: { id: String(m.id) } })),
+          t('case.materials.caption'),
+        ),
+      emptyKey: 'case.materials.none',
+    });
+    if (!list.items.length) {
+      // The API lists nothing unless a live familiarisation grant covers a material.
+      holder.append(h('div', { class: 'notice', dataset: { state: 'not-granted' } }, h('p', {}, h('strong', {}, t('case.materials.not_granted'))), h('p', {}, t('case.materials.not_granted_detail'))));
+    } else {
+      holder.append(list.node);
+    }
+  } catch (error) {
+    holder.append(errorBox(error));
+  }
+  return tagged(section(t('case.materials.title'), h('p', { class: 'hint' }, t('case.materials.lead')), holder), 'materials');
+}
+
+function who(entry) {
+  const actor = entry.who || {};
+  if (actor.kind === 'you') return t('case.log.you');
+  if (actor.kind === 'officer') {
+    const role = label('role.', actor.role);
+    return actor.name ? `${actor.name} (${role})` : role;
+  }
+  return t('case.log.participant');
+}
+
+async function accessLogSection(erdr) {
+  const holder = h('div');
+  try {
+    const list = await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage(`${caseBase(erdr)}/access-log`, cursor, 20));
+        return { items: result.entries || [], next: result.next_cursor };
+      },
+      draw: (entries) =>
+        table(
+          [
+            { label: t('case.log.at'), cell: (e) => time(e.at) },
+            { label: t('case.log.who'), cell: who },
+            { label: t('case.log.action'), cell: (e) => label('case.log.action.', e.action) },
+          ],
+          entries.map((e) => ({ ...e, dataset: { event: e.action } })),
+          t('case.log.caption'),
+        ),
+      emptyKey: 'case.log.none',
+    });
+    holder.append(list.node);
+  } catch (error) {
+    holder.append(errorBox(error));
+  }
+  return tagged(section(t('case.log.title'), h('p', { class: 'hint' }, t('case.log.lead')), holder), 'access-log');
+}
+
+export async function render(ctx) {
+  const erdr = ctx.params.erdr;
+  let card;
+  try {
+    card = await api(caseBase(erdr));
+  } catch (error) {
+    if (error instanceof ApiProblem && error.status === 404) {
+      return page(
+        'case.title',
+        h('div', { class: 'notice', role: 'alert', dataset: { state: 'not-found' } }, h('p', {}, h('strong', {}, t('case.not_found'))), h('p', {}, t('case.not_found_detail'))),
+        h('div', { class: 'actions' }, link(`/cases/request?erdr=${encodeURIComponent(erdr)}`, t('cases.request_access'), { class: 'button primary' }), link('/cases', t('case.back'), { class: 'button secondary' })),
+      );
+    }
+    throw error;
+  }
+  const summary = section(
+    t('case.card'),
+    details([
+      [t('cases.erdr'), card.erdr_number],
+      [t('cases.stage'), stageBadge(card.stage)],
+      [t('cases.my_status'), (card.my_statuses || []).flatMap((s, i) => [i ? h('br') : null, statusWithPrincipal(s.procedural_status, s.represented_iin)])],
+      [t('cases.articles'), (card.articles || []).join('; ') || '—'],
+      [t('cases.organ'), (card.organ && card.organ.name) || '—'],
+      [t('cases.registered_on'), date(card.registered_on)],
+      [t('case.updated_at'), time(card.updated_at)],
+    ]),
+    h(
+      'div',
+      { class: 'actions' },
+      link(`/file?kind=petition&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_petition'), { class: 'button primary', dataset: { action: 'file-petition' } }),
+      link(`/file?kind=complaint&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_complaint'), { class: 'button secondary', dataset: { action: 'file-complaint' } }),
+    ),
+  );
+  summary.dataset.section = 'card';
+  // The three lists are read one after another: each read is audited, in this order.
+  const decisions = await decisionsSection(card.erdr_number);
+  const materials = await materialsSection(card.erdr_number);
+  const log = await accessLogSection(card.erdr_number);
+  const title = page('case.title', h('p', { class: 'toolbar' }, link('/cases', t('case.back'))), summary, decisions, materials, log);
+  const heading = title.querySelector('h1');
+  heading.append(' ', h('span', { class: 'muted' }, card.erdr_number));
+  return title;
+}

@@ -1,0 +1,178 @@
+// Pieces the participant screens share: labels for statuses and states, paged lists, the
+// printable receipt. Every string is a catalogue key of `participant.json`.
+
+import { api, download } from '../../api.js';
+import { t, has, formatDate } from '../../i18n.js';
+import { h, badge, busy, announce, showProblem } from '../../ui.js';
+
+/** Procedural statuses the API accepts, in the order the CPC lists them. */
+export const STATUSES = [
+  'suspect',
+  'accused',
+  'witness_with_defence',
+  'defender',
+  'legal_representative',
+  'representative',
+  'victim',
+  'private_prosecutor',
+  'civil_plaintiff',
+  'civil_defendant',
+];
+
+/** Statuses held for another person (the request names whom). */
+export const ACTS_FOR_ANOTHER = ['defender', 'legal_representative', 'representative'];
+
+/** Filing states an answer has not closed yet (the filer may withdraw then). */
+export const OPEN_STATES = ['submitted', 'under_review', 'extended'];
+
+/** `t(prefix + value)` when the catalogue has it, else the raw value (never a bare key). */
+export function label(prefix, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const key = `${prefix}${value}`;
+  return has(key) ? t(key) : String(value);
+}
+
+export function statusLabel(status) {
+  return label('status.', status);
+}
+
+/** "Victim", or "Defender of 123456789012". */
+export function statusWithPrincipal(status, representedIin) {
+  return representedIin ? t('cases.status_for', { status: statusLabel(status), iin: representedIin }) : statusLabel(status);
+}
+
+const FILING_TONES = {
+  submitted: 'info',
+  under_review: 'info',
+  extended: 'warn',
+  registered: 'ok',
+  decided: 'ok',
+  refused: 'danger',
+  forwarded: 'info',
+  withdrawn: '',
+};
+
+export function filingStateBadge(state) {
+  return badge(label('filing.state.', state), FILING_TONES[state]);
+}
+
+const REQUEST_TONES = { requested: 'warn', confirmed: 'ok', rejected: 'danger', revoked: 'danger' };
+
+export function requestStateBadge(state) {
+  return badge(label('access.state.', state), REQUEST_TONES[state]);
+}
+
+const STAGE_TONES = { registered: 'info', under_investigation: 'info', suspended: 'warn', terminated: '', sent_to_court: 'ok', joined: '' };
+
+export function stageBadge(stage) {
+  return badge(label('case.stage.', stage), STAGE_TONES[stage]);
+}
+
+/** The overdue marker: words, not only colour. */
+export function overdueMark(filing) {
+  return filing.overdue && OPEN_STATES.includes(filing.state) ? badge(t('filings.overdue'), 'danger') : null;
+}
+
+export function date(value) {
+  return value ? h('time', { datetime: value }, formatDate(value)) : '—';
+}
+
+/** A plain-text block: one paragraph per line, nothing parsed as markup. */
+export function textBlock(text) {
+  const lines = String(text || '').split(/\r?\n/);
+  return h('div', { class: 'text-block' }, lines.map((line) => h('p', {}, line || '\u00a0')));
+}
+
+/**
+ * A list loaded page by page: `load(cursor)` resolves to `{ items, next }`, `draw(items)`
+ * returns the node showing all items loaded so far. A "Show more" button appears while the
+ * API gives a `next_cursor`.
+ */
+export async function pagedList({ load, draw, emptyKey }) {
+  const holder = h('div', { class: 'paged', tabindex: '-1' });
+  const items = [];
+  let next = null;
+  const more = h('button', { type: 'button', class: 'secondary', dataset: { action: 'more' } }, t('action.more'));
+  const bar = h('div', { class: 'actions' }, more);
+  const paint = () => {
+    holder.replaceChildren(...[items.length ? draw(items) : h('p', { class: 'empty' }, t(emptyKey)), next ? bar : null].filter(Boolean));
+  };
+  more.addEventListener('click', async () => {
+    await busy(more, async () => {
+      try {
+        const page = await load(next);
+        const before = items.length;
+        items.push(...page.items);
+        next = page.next;
+        paint();
+        announce(t('list.loaded_more', { count: items.length - before }));
+      } catch (error) {
+        showProblem(holder, error);
+      }
+    });
+    // Keyboard focus stays at the end of the list: on the button, or on the list once complete.
+    if (more.isConnected) more.focus();
+    else holder.focus();
+  });
+  const first = await load(null);
+  items.push(...first.items);
+  next = first.next;
+  paint();
+  return { node: holder, items, repaint: paint };
+}
+
+/** Adds `?cursor=…&limit=…` to a path. */
+export function withPage(path, cursor, limit = 20) {
+  const params = new URLSearchParams();
+  params.set('limit', String(limit));
+  if (cursor) params.set('cursor', cursor);
+  return `${path}${path.includes('?') ? '&' : '?'}${params}`;
+}
+
+/**
+ * Opens the printable receipt (it needs the session cookie, so it is fetched here and shown
+ * from a blob); when the browser blocks the new window, the page is downloaded instead.
+ */
+export async function openReceipt(filingId, registrationNumber) {
+  const win = window.open('', '_blank');
+  try {
+    const response = await api(`/api/filings/${encodeURIComponent(filingId)}/receipt`, { raw: true, accept: 'text/html' });
+    const blob = new Blob([await response.text()], { type: 'text/html' });
+    const url = URL.createObjectURL(blob);
+    if (win) {
+      win.location.href = url;
+    } else {
+      const link = h('a', { href: url, download: `receipt-${registrationNumber || filingId}.html` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    }
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (error) {
+    if (win) win.close();
+    throw error;
+  }
+}
+
+/** A button that downloads a protected document; a failure is shown in `container`. */
+export function downloadButton(path, name, container, extra = {}) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      dataset: { action: 'download', ...extra },
+      async onclick(event) {
+        await busy(event.currentTarget, async () => {
+          try {
+            await download(path, name);
+          } catch (error) {
+            showProblem(container(), error);
+          }
+        });
+      },
+    },
+    t('action.download'),
+    name ? h('span', { class: 'visually-hidden' }, ` ${name}`) : null,
+  );
+}

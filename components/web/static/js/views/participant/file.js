@@ -1,0 +1,350 @@
+// File a statement about a criminal offence (CPC arts. 179–186), a petition (art. 99) or a
+// complaint (arts. 100–106). Attachments are uploaded first; the filing is then sent with an
+// Idempotency-Key kept for retries of the same contents, so a retry never files twice.
+
+import { api, ApiProblem, idempotencyKey } from '../../api.js';
+import { t, formatBytes, formatDate } from '../../i18n.js';
+import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem } from '../../ui.js';
+import { label, statusWithPrincipal, openReceipt, ACTS_FOR_ANOTHER } from './common.js';
+
+const DRAFT = 'filing';
+const ATTEMPT_KEY = 'jaria.filing-attempt';
+const KINDS = ['crime_report', 'petition', 'complaint'];
+const ADDRESSEES = {
+  petition: ['investigator', 'prosecutor'],
+  complaint: ['head_of_unit', 'prosecutor', 'investigating_judge'],
+};
+const ALL_ADDRESSEES = ['investigator', 'head_of_unit', 'prosecutor', 'investigating_judge'];
+const SUBJECTS = ['other', 'detention', 'recognition_as_suspect', 'qualification', 'suspension_from_office', 'search_or_seizure', 'asset_restriction'];
+const MAX_FILES = 10;
+const MAX_BYTES = 10 * 1024 * 1024;
+const MEDIA = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
+
+/** The declared type of a picked file: the browser's, else guessed from its extension. */
+function mediaType(file) {
+  if (Object.values(MEDIA).includes(file.type)) return file.type;
+  const extension = (file.name.split('.').pop() || '').toLowerCase();
+  return MEDIA[extension] || file.type || 'application/octet-stream';
+}
+
+function fileIdentity(file) {
+  return `${file.name}|${file.size}|${file.lastModified}`;
+}
+
+function fieldProblem(name, code, message = '') {
+  return new ApiProblem(422, { status: 422, errors: [{ field: name, code, message }] });
+}
+
+/** The attempt in progress: its key and the uploads already made, across retries and reloads. */
+function loadAttempt() {
+  try {
+    return JSON.parse(sessionStorage.getItem(ATTEMPT_KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function saveAttempt(attempt) {
+  try {
+    if (attempt) sessionStorage.setItem(ATTEMPT_KEY, JSON.stringify(attempt));
+    else sessionStorage.removeItem(ATTEMPT_KEY);
+  } catch {
+    // Kept in memory only.
+  }
+}
+
+function checkFiles(files) {
+  if (files.length > MAX_FILES) throw fieldProblem('attachments', 'too_many');
+  for (const file of files) {
+    if (file.size > MAX_BYTES) throw fieldProblem('attachments', 'file_rejected', t('file.attachment_too_large', { name: file.name, size: formatBytes(MAX_BYTES) }));
+    if (!['application/pdf', 'image/png', 'image/jpeg'].includes(mediaType(file))) {
+      throw fieldProblem('attachments', 'file_rejected', t('file.attachment_wrong_type', { name: file.name }));
+    }
+  }
+}
+
+async function upload(file) {
+  try {
+    const result = await api('/api/filings/attachments', { method: 'POST', body: file, contentType: mediaType(file) });
+    return result.id;
+  } catch (error) {
+    if (error instanceof ApiProblem && [413, 415, 422].includes(error.status)) {
+      const reason = error.status === 413 ? t('problem.413') : error.status === 415 ? t('problem.415') : error.errors[0] ? t(`error.${error.errors[0].code}`) : t('error.invalid');
+      throw fieldProblem('attachments', 'file_rejected', t('file.attachment_failed', { name: file.name, reason }));
+    }
+    throw error;
+  }
+}
+
+function receiptSection(filing) {
+  const holder = h('div');
+  const node = section(
+    t('file.receipt.title'),
+    h('div', { class: 'success', role: 'status' }, h('p', {}, h('strong', {}, t('file.receipt.done', { number: filing.registration_number })))),
+    details([
+      [t('filing.number'), h('strong', { dataset: { field: 'registration_number' } }, filing.registration_number)],
+      [t('filing.kind'), label('filing.kind.', filing.kind)],
+      [t('filing.submitted_at'), time(filing.submitted_at)],
+      [t('filing.due_at'), time(filing.due_at)],
+      [t('file.receipt.content_hash'), h('code', { class: 'hash' }, filing.content_sha256)],
+    ]),
+    h('p', { class: 'hint' }, t('file.receipt.hint')),
+    holder,
+    h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          dataset: { action: 'open-receipt' },
+          async onclick(event) {
+            await busy(event.currentTarget, async () => {
+              try {
+                await openReceipt(filing.id, filing.registration_number);
+              } catch (error) {
+                showProblem(holder, error);
+              }
+            });
+          },
+        },
+        t('file.receipt.open'),
+      ),
+      h('button', { type: 'button', class: 'secondary', dataset: { action: 'print' }, onclick: () => window.print() }, t('action.print')),
+      link(`/filings/${encodeURIComponent(filing.id)}`, t('file.receipt.follow'), { class: 'button secondary', dataset: { action: 'follow' } }),
+      link('/file', t('file.receipt.another'), { class: 'button secondary', dataset: { action: 'file-another' } }),
+    ),
+  );
+  node.dataset.section = 'receipt';
+  node.dataset.filingId = String(filing.id);
+  return node;
+}
+
+export async function render(ctx) {
+  const [organsResult, casesResult] = await Promise.all([api('/api/filings/organs'), api('/api/cases?limit=100')]);
+  const organs = organsResult.organs || [];
+  const cases = casesResult.cases || [];
+
+  const kind = radios({
+    name: 'kind',
+    label: t('file.kind'),
+    required: true,
+    options: KINDS.map((k) => ({ value: k, label: t(`filing.kind.${k}`) })),
+  });
+  const kindHints = KINDS.map((k) => h('p', { class: 'hint', dataset: { kindHint: k }, hidden: true }, t(`file.kind_hint.${k}`)));
+
+  const organ = field({
+    name: 'organ_id',
+    type: 'select',
+    label: t('file.organ'),
+    hint: t('file.organ_hint'),
+    required: true,
+    options: [{ value: '', label: t('file.choose_organ') }, ...organs.map((o) => ({ value: String(o.id), label: o.region ? `${o.name} — ${o.region}` : o.name }))],
+  });
+  const caseField = field({
+    name: 'erdr_number',
+    type: 'select',
+    label: t('file.case'),
+    hint: cases.length ? t('file.case_hint') : t('file.no_cases'),
+    required: true,
+    options: [
+      { value: '', label: t('file.choose_case') },
+      ...cases.map((c) => ({
+        value: c.erdr_number,
+        label: `${c.erdr_number} — ${(c.my_statuses || []).map((s) => statusWithPrincipal(s.procedural_status, s.represented_iin)).join(', ')}`,
+      })),
+    ],
+  });
+  const behalf = field({ name: 'on_behalf_of_iin', type: 'select', label: t('file.on_behalf'), hint: t('file.on_behalf_hint'), options: [] });
+  const addressee = field({
+    name: 'addressee',
+    type: 'select',
+    label: t('file.addressee'),
+    required: true,
+    options: [{ value: '', label: t('file.choose_addressee') }, ...ALL_ADDRESSEES.map((a) => ({ value: a, label: t(`filing.addressee.${a}`) }))],
+  });
+  const subject = field({
+    name: 'subject',
+    type: 'select',
+    label: t('file.subject'),
+    hint: t('file.subject_hint'),
+    options: SUBJECTS.map((s) => ({ value: s, label: t(`filing.subject.${s}`) })),
+    value: 'other',
+  });
+  const decision = field({ name: 'challenged_decision_id', type: 'select', label: t('file.challenged_decision'), hint: t('file.challenged_decision_hint'), options: [{ value: '', label: t('file.no_decision') }] });
+  const warning = h('div', { class: 'notice', dataset: { kindHint: 'crime_report_warning' }, hidden: true }, h('p', {}, t('file.false_report_warning')));
+  const text = field({ name: 'text', type: 'textarea', rows: 10, maxlength: 20000, label: t('file.text'), hint: t('file.text_hint'), required: true });
+  const attachments = field({
+    name: 'attachments',
+    type: 'file',
+    multiple: true,
+    accept: '.pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg',
+    label: t('file.attachments'),
+    hint: t('file.attachments_hint'),
+  });
+
+  const holder = h('div');
+  let attempt = loadAttempt();
+
+  const node = form({
+    name: 'filing',
+    submitLabel: t('file.submit'),
+    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments],
+    async onSubmit(values) {
+      const files = values.attachments || [];
+      checkFiles(files);
+      const body = { kind: values.kind };
+      if (values.kind === 'crime_report') {
+        body.organ_id = Number(values.organ_id);
+      } else {
+        body.erdr_number = values.erdr_number;
+        if (values.on_behalf_of_iin) body.on_behalf_of_iin = values.on_behalf_of_iin;
+        body.addressee = values.addressee;
+        if (values.kind === 'complaint') {
+          body.subject = values.subject || 'other';
+          if (values.challenged_decision_id) body.challenged_decision_id = Number(values.challenged_decision_id);
+        }
+      }
+      body.text = values.text;
+      // Same contents and same files as the last attempt: the same key, the same uploads.
+      const signature = JSON.stringify([body, files.map(fileIdentity)]);
+      // Uploads can be attached for 24 hours; an older attempt is not reused.
+      if (!attempt || attempt.signature !== signature || !(Date.now() - attempt.started < 23 * 3600 * 1000)) {
+        attempt = { signature, key: idempotencyKey(), uploads: {}, started: Date.now() };
+        saveAttempt(attempt);
+      }
+      const ids = [];
+      for (const file of files) {
+        const identity = fileIdentity(file);
+        if (!attempt.uploads[identity]) {
+          attempt.uploads[identity] = await upload(file);
+          saveAttempt(attempt);
+        }
+        ids.push(attempt.uploads[identity]);
+      }
+      if (ids.length) body.attachments = ids;
+      let filing;
+      try {
+        filing = await api('/api/filings', { method: 'POST', json: body, idempotencyKey: attempt.key });
+      } catch (error) {
+        // Uploads expired or the key clashed: the next try starts afresh (new uploads, new key).
+        if (error instanceof ApiProblem && error.errors.some((e) => ['unknown_attachment', 'idempotency_key_reused'].includes(e.code))) {
+          attempt = null;
+          saveAttempt(null);
+        }
+        throw error;
+      }
+      clearDraft(DRAFT);
+      saveAttempt(null);
+      attempt = null;
+      announce(t('file.receipt.done', { number: filing.registration_number }));
+      const receipt = receiptSection(filing);
+      holder.replaceChildren(receipt);
+      receipt.querySelector('h2').setAttribute('tabindex', '-1');
+      receipt.querySelector('h2').focus();
+    },
+  });
+
+  const kindInputs = Array.from(node.querySelectorAll('input[name="kind"]'));
+  const caseSelect = caseField.querySelector('select');
+  const behalfSelect = behalf.querySelector('select');
+  const addresseeSelect = addressee.querySelector('select');
+  const decisionSelect = decision.querySelector('select');
+
+  const show = (wrapper, on) => {
+    wrapper.hidden = !on;
+    for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
+  };
+
+  // Whom I may file for in the chosen case: myself, or a person I act for there.
+  function fillBehalf() {
+    const chosen = cases.find((c) => c.erdr_number === caseSelect.value);
+    const principals = chosen ? (chosen.my_statuses || []).filter((s) => ACTS_FOR_ANOTHER.includes(s.procedural_status) && s.represented_iin) : [];
+    const previous = behalfSelect.value || pendingBehalf;
+    behalfSelect.replaceChildren(
+      h('option', { value: '' }, t('file.on_behalf_self')),
+      ...principals.map((s) => h('option', { value: s.represented_iin }, statusWithPrincipal(s.procedural_status, s.represented_iin))),
+    );
+    if (principals.some((s) => s.represented_iin === previous)) behalfSelect.value = previous;
+    return principals.length > 0;
+  }
+
+  // The decisions of the chosen case a complaint may name.
+  let decisionsFor = null;
+  async function fillDecisions() {
+    const erdr = caseSelect.value;
+    if (!erdr || decisionsFor === erdr) return;
+    decisionsFor = erdr;
+    const previous = decisionSelect.value || pendingDecision;
+    decisionSelect.replaceChildren(h('option', { value: '' }, t('file.no_decision')));
+    try {
+      const result = await api(`/api/cases/${encodeURIComponent(erdr)}/decisions?limit=100`);
+      if (decisionsFor !== erdr) return;
+      for (const d of result.decisions || []) {
+        decisionSelect.append(h('option', { value: String(d.id) }, `${d.title} (${formatDate(d.decided_on)})`));
+      }
+      if ((result.decisions || []).some((d) => String(d.id) === previous)) decisionSelect.value = previous;
+    } catch {
+      // The complaint can be filed without naming a decision.
+      decisionsFor = null;
+    }
+  }
+
+  function apply() {
+    const chosen = (kindInputs.find((input) => input.checked) || {}).value || '';
+    for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
+    warning.hidden = chosen !== 'crime_report';
+    const inCase = chosen === 'petition' || chosen === 'complaint';
+    show(organ, chosen === 'crime_report');
+    show(caseField, inCase);
+    show(behalf, inCase && fillBehalf());
+    show(addressee, inCase);
+    show(subject, chosen === 'complaint');
+    show(decision, chosen === 'complaint' && Boolean(caseSelect.value));
+    show(text, Boolean(chosen));
+    show(attachments, Boolean(chosen));
+    // Only the addressees this kind may go to (CPC arts. 99, 104–106).
+    const allowed = ADDRESSEES[chosen] || [];
+    for (const option of addresseeSelect.options) {
+      if (!option.value) continue;
+      option.hidden = !allowed.includes(option.value);
+      option.disabled = !allowed.includes(option.value);
+    }
+    if (addresseeSelect.value && !allowed.includes(addresseeSelect.value)) addresseeSelect.value = '';
+    if (chosen === 'petition' && !addresseeSelect.value) addresseeSelect.value = 'investigator';
+    if (chosen === 'complaint' && caseSelect.value) fillDecisions();
+  }
+
+  // What was typed before (the draft) comes back; what the link that opened this screen chose
+  // (a case's "file a complaint", a decision's "complain") then sets the kind and the case.
+  // The two selects filled later keep their drafted choice until their options arrive.
+  const query = ctx.query;
+  let saved = {};
+  try {
+    saved = JSON.parse(sessionStorage.getItem(`jaria.draft.${DRAFT}`) || '{}') || {};
+  } catch {
+    saved = {};
+  }
+  const pendingBehalf = saved.on_behalf_of_iin || '';
+  let pendingDecision = query.get('challenged_decision_id') || saved.challenged_decision_id || '';
+  keepDraft(node, DRAFT);
+  if (KINDS.includes(query.get('kind'))) {
+    for (const input of kindInputs) input.checked = input.value === query.get('kind');
+  }
+  if (cases.some((c) => c.erdr_number === query.get('erdr_number'))) caseSelect.value = query.get('erdr_number');
+  for (const input of kindInputs) input.addEventListener('change', apply);
+  caseSelect.addEventListener('change', () => {
+    pendingDecision = '';
+    apply();
+  });
+  apply();
+
+  holder.append(node);
+  return page(
+    'file.title',
+    h('p', { class: 'lead' }, t('file.lead')),
+    cases.length ? null : h('p', { class: 'hint' }, t('file.no_cases_lead'), ' ', link('/cases/request', t('cases.request_access'))),
+    holder,
+  );
+}

@@ -1,0 +1,182 @@
+// One filing: what was filed, its timeline, the answer with its documents, and withdrawing it
+// while it is still open.
+
+import { api } from '../../api.js';
+import { t, formatBytes } from '../../i18n.js';
+import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
+import { reload } from '../../app.js';
+import { label, filingStateBadge, overdueMark, textBlock, downloadButton, openReceipt, OPEN_STATES } from './common.js';
+
+const EXTENSIONS = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg' };
+
+function documentPath(filing, sha) {
+  return `/api/status/filings/${encodeURIComponent(filing.id)}/documents/${encodeURIComponent(sha)}`;
+}
+
+function eventDetail(event) {
+  const d = event.detail || {};
+  const lines = [];
+  if (d.outcome) lines.push(t('filing.timeline.outcome', { outcome: label('filing.outcome.', d.outcome) }));
+  if (d.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(d.due_at)]);
+  if (d.reason) lines.push(t('filing.timeline.reason', { reason: d.reason }));
+  if (d.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: d.erdr_number }));
+  if (d.forwarded_to) lines.push(t('filing.timeline.forwarded_to', { to: d.forwarded_to }));
+  return lines.map((line) => h('p', { class: 'muted' }, line));
+}
+
+function timelineSection(filing) {
+  const events = filing.timeline || [];
+  const list = h(
+    'ol',
+    { class: 'timeline' },
+    events.map((event) =>
+      h('li', { dataset: { event: event.event } }, h('p', {}, h('strong', {}, label('filing.event.', event.event)), ' — ', time(event.at)), eventDetail(event)),
+    ),
+  );
+  const node = section(t('filing.timeline.title'), events.length ? list : h('p', { class: 'empty' }, t('filing.timeline.none')));
+  node.dataset.section = 'timeline';
+  return node;
+}
+
+function answerSection(filing) {
+  const answer = filing.answer;
+  const docs = (filing.documents || []).filter((d) => d.role === 'answer');
+  const holder = h('div');
+  const node = section(
+    t('filing.answer.title'),
+    holder,
+    details([
+      [t('filing.answer.outcome'), h('strong', {}, label('filing.outcome.', answer.outcome))],
+      [t('filing.answer.decided_at'), time(answer.decided_at)],
+      answer.erdr_number ? [t('filing.answer.erdr'), answer.erdr_number] : null,
+      answer.forwarded_to ? [t('filing.answer.forwarded_to'), answer.forwarded_to] : null,
+    ]),
+    answer.reasoning ? [h('h3', {}, t('filing.answer.reasoning')), textBlock(answer.reasoning)] : null,
+    docs.length
+      ? [
+          h('h3', {}, t('filing.answer.documents')),
+          h('ul', { class: 'documents' }, docs.map((d) => h('li', { dataset: { sha256: d.sha256 } }, d.filename || d.sha256.slice(0, 12), ' ', downloadButton(documentPath(filing, d.sha256), d.filename, () => holder, { sha256: d.sha256 })))),
+        ]
+      : null,
+  );
+  node.dataset.section = 'answer';
+  return node;
+}
+
+function attachmentsList(filing, holder) {
+  const docs = (filing.documents || []).filter((d) => d.role === 'attachment');
+  if (!docs.length) return t('filing.no_attachments');
+  return h(
+    'ul',
+    { class: 'documents' },
+    docs.map((d, i) => {
+      const name = d.filename || `${t('filing.attachment_name', { n: i + 1 })}.${EXTENSIONS[d.media_type] || 'bin'}`;
+      return h('li', { dataset: { sha256: d.sha256 } }, name, d.size ? h('span', { class: 'muted' }, ` (${formatBytes(d.size)})`) : null, ' ', downloadButton(documentPath(filing, d.sha256), name, () => holder, { sha256: d.sha256 }));
+    }),
+  );
+}
+
+function withdrawBlock(filing) {
+  const holder = h('div', { class: 'withdraw' });
+  const start = h('button', { type: 'button', class: 'danger', dataset: { action: 'withdraw' } }, t('filing.withdraw'));
+  const confirmBox = h(
+    'div',
+    { class: 'notice', role: 'alertdialog', 'aria-labelledby': 'withdraw-question', hidden: true, dataset: { state: 'confirm-withdraw' } },
+    h('p', { id: 'withdraw-question' }, h('strong', {}, t('filing.withdraw_confirm', { number: filing.registration_number }))),
+    h('p', {}, t('filing.withdraw_note')),
+  );
+  const yes = h('button', { type: 'button', class: 'danger', dataset: { action: 'withdraw-confirm' } }, t('filing.withdraw_yes'));
+  const no = h('button', { type: 'button', class: 'secondary', dataset: { action: 'withdraw-cancel' } }, t('action.cancel'));
+  confirmBox.append(h('div', { class: 'actions' }, yes, no));
+  start.addEventListener('click', () => {
+    confirmBox.hidden = false;
+    start.hidden = true;
+    yes.focus();
+  });
+  no.addEventListener('click', () => {
+    confirmBox.hidden = true;
+    start.hidden = false;
+    start.focus();
+  });
+  yes.addEventListener('click', async () => {
+    await busy(yes, async () => {
+      try {
+        await api(`/api/filings/${encodeURIComponent(filing.id)}/withdraw`, { method: 'POST' });
+        announce(t('filing.withdrawn'));
+        await reload();
+      } catch (error) {
+        showProblem(holder, error);
+      }
+    });
+  });
+  holder.append(start, confirmBox);
+  return holder;
+}
+
+export async function render(ctx) {
+  const filing = await api(`/api/status/filings/${encodeURIComponent(ctx.params.id)}`);
+  let organName = null;
+  if (filing.organ_id) {
+    try {
+      const organ = ((await api('/api/filings/organs')).organs || []).find((o) => o.id === filing.organ_id);
+      organName = organ ? organ.name : null;
+    } catch {
+      organName = null;
+    }
+  }
+  const holder = h('div');
+  const mayWithdraw = OPEN_STATES.includes(filing.state) && ctx.me && ctx.me.iin === filing.filer_iin;
+  const receiptButton = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      dataset: { action: 'open-receipt' },
+      async onclick(event) {
+        await busy(event.currentTarget, async () => {
+          try {
+            await openReceipt(filing.id, filing.registration_number);
+          } catch (error) {
+            showProblem(holder, error);
+          }
+        });
+      },
+    },
+    t('file.receipt.open'),
+  );
+  const summary = section(
+    t('filing.summary'),
+    holder,
+    details([
+      [t('filing.number'), h('strong', {}, filing.registration_number)],
+      [t('filing.kind'), label('filing.kind.', filing.kind)],
+      [t('filing.state'), filingStateBadge(filing.state)],
+      filing.erdr_number ? [t('filing.case'), link(`/cases/${encodeURIComponent(filing.erdr_number)}`, filing.erdr_number)] : null,
+      filing.kind === 'crime_report'
+        ? [t('filing.organ'), organName || (filing.organ_id ? `#${filing.organ_id}` : '—')]
+        : [t('filing.addressee'), label('filing.addressee.', filing.addressee)],
+      filing.kind === 'complaint' ? [t('filing.subject'), label('filing.subject.', filing.subject)] : null,
+      filing.challenged_decision_id ? [t('filing.challenged_decision'), `#${filing.challenged_decision_id}`] : null,
+      [t('filing.filer'), filing.filer_iin],
+      filing.on_behalf_of_iin ? [t('filing.on_behalf'), filing.on_behalf_of_iin] : null,
+      [t('filing.submitted_at'), time(filing.submitted_at)],
+      [t('filing.due_at'), [time(filing.due_at), overdueMark(filing)]],
+      [t('filing.attachments'), attachmentsList(filing, holder)],
+    ]),
+    h('h3', {}, t('filing.text')),
+    textBlock(filing.text),
+    h('div', { class: 'actions' }, receiptButton, mayWithdraw ? withdrawBlock(filing) : null),
+  );
+  summary.dataset.section = 'summary';
+  const answer = filing.answer
+    ? answerSection(filing)
+    : (() => {
+        const node = section(t('filing.answer.title'), h('p', { class: 'empty' }, filing.state === 'withdrawn' ? t('filing.answer.withdrawn') : t('filing.answer.pending')));
+        node.dataset.section = 'answer-pending';
+        return node;
+      })();
+  const view = page('filing.title', h('p', { class: 'toolbar' }, link('/filings', t('filing.back'))), summary, timelineSection(filing), answer);
+  view.querySelector('h1').append(' ', h('span', { class: 'muted' }, filing.registration_number));
+  document.title = `${t('filing.title')} ${filing.registration_number} — Jaria`;
+  return view;
+}

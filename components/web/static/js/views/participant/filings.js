@@ -1,0 +1,46 @@
+// My filings and those filed for me: state, due time, overdue in words.
+
+import { api } from '../../api.js';
+import { t } from '../../i18n.js';
+import { h, page, section, table, time, link, errorBox } from '../../ui.js';
+import { label, filingStateBadge, overdueMark, pagedList, withPage } from './common.js';
+
+function filingsTable(filings) {
+  const node = table(
+    [
+      { label: t('filing.number'), cell: (f) => link(`/filings/${encodeURIComponent(f.id)}`, f.registration_number, { dataset: { id: String(f.id) } }) },
+      { label: t('filing.kind'), cell: (f) => label('filing.kind.', f.kind) },
+      { label: t('filing.case'), cell: (f) => f.erdr_number || '—' },
+      { label: t('filing.state'), cell: (f) => filingStateBadge(f.state) },
+      { label: t('filing.submitted_at'), cell: (f) => time(f.submitted_at) },
+      { label: t('filing.due_at'), cell: (f) => [time(f.due_at), overdueMark(f)] },
+    ],
+    filings.map((f) => ({ ...f, dataset: { id: String(f.id), state: f.state, overdue: String(Boolean(f.overdue)) } })),
+    t('filings.caption'),
+  );
+  // Overdue rows are tinted as well as labelled.
+  node.querySelectorAll('tbody tr').forEach((row) => {
+    if (row.dataset.overdue === 'true' && row.querySelector('.badge-danger')) row.classList.add('is-overdue');
+  });
+  return node;
+}
+
+export async function render() {
+  let body;
+  try {
+    const list = await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage('/api/status/filings', cursor));
+        return { items: result.filings || [], next: result.next_cursor };
+      },
+      draw: filingsTable,
+      emptyKey: 'filings.none',
+    });
+    body = list.node;
+  } catch (error) {
+    body = errorBox(error);
+  }
+  const list = section(t('filings.list_title'), h('p', { class: 'hint' }, t('filings.lead')), body);
+  list.dataset.section = 'filings';
+  return page('filings.title', h('div', { class: 'toolbar' }, link('/file', t('filings.new'), { class: 'button primary', dataset: { action: 'new-filing' } })), list);
+}

@@ -1,0 +1,153 @@
+// My notifications, newest first: each says what happened in my words and links to it.
+
+import { api } from '../../api.js';
+import { t } from '../../i18n.js';
+import { h, page, section, time, link, badge, busy, announce, showProblem, errorBox } from '../../ui.js';
+import { reload } from '../../app.js';
+import { label, pagedList, withPage } from './common.js';
+
+/** The notice's sentence, an optional second line, and where it leads. */
+export function describe(notice) {
+  const p = notice.payload || {};
+  const erdr = p.erdr_number || '';
+  const caseRoute = erdr ? `/cases/${encodeURIComponent(erdr)}` : '/cases';
+  switch (notice.kind) {
+    case 'filing_updated': {
+      const change = p.event || p.state;
+      const lines = [];
+      if (p.outcome) lines.push(t('filing.timeline.outcome', { outcome: label('filing.outcome.', p.outcome) }));
+      if (p.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(p.due_at)]);
+      if (p.reason) lines.push(t('filing.timeline.reason', { reason: p.reason }));
+      if (p.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: p.erdr_number }));
+      if (p.forwarded_to) lines.push(t('filing.timeline.forwarded_to', { to: p.forwarded_to }));
+      return {
+        text: t('notifications.filing_updated', { number: p.registration_number || `#${p.filing_id}`, event: label('filing.event.', change) }),
+        lines,
+        route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
+        linkText: t('notifications.open_filing'),
+      };
+    }
+    case 'access_request_decided': {
+      const confirmed = p.state === 'confirmed';
+      return {
+        text: t(confirmed ? 'notifications.access_confirmed' : 'notifications.access_rejected', { erdr }),
+        lines: p.reason ? [t('notifications.reason', { reason: p.reason })] : [],
+        route: confirmed ? caseRoute : '/cases',
+        linkText: confirmed ? t('notifications.open_case') : t('notifications.open_requests'),
+      };
+    }
+    case 'status_revoked':
+      return { text: t('notifications.status_revoked', { erdr }), lines: [], route: '/cases', linkText: t('notifications.open_cases') };
+    case 'decision_available':
+      return {
+        text: t('notifications.decision_available', { erdr }),
+        lines: [[p.title || '', p.type ? ` (${label('case.decision.type.', p.type)})` : ''].join('')].filter(Boolean),
+        route: caseRoute,
+        linkText: t('notifications.open_case'),
+      };
+    case 'familiarisation_granted':
+      return {
+        text: t('notifications.familiarisation_granted', { erdr }),
+        lines: p.until ? [[t('notifications.until'), ' ', time(p.until)]] : [],
+        route: caseRoute,
+        linkText: t('notifications.open_case'),
+      };
+    case 'familiarisation_revoked':
+      return { text: t('notifications.familiarisation_revoked', { erdr }), lines: [], route: caseRoute, linkText: t('notifications.open_case') };
+    default:
+      return { text: t('notifications.other'), lines: [], route: null, linkText: null };
+  }
+}
+
+function markRead(item, ctx, container) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      dataset: { action: 'read', id: String(item.id) },
+      async onclick(event) {
+        const button = event.currentTarget;
+        await busy(button, async () => {
+          try {
+            await api(`/api/status/notifications/${encodeURIComponent(item.id)}/read`, { method: 'POST' });
+            item.read_at = new Date().toISOString();
+            const node = button.closest('.notice');
+            node.classList.remove('unread');
+            node.dataset.unread = 'false';
+            node.querySelector('.unread-mark')?.remove();
+            button.remove();
+            announce(t('notifications.marked'));
+            await ctx.refreshUnread();
+          } catch (error) {
+            showProblem(container, error);
+          }
+        });
+      },
+    },
+    t('notifications.mark_read'),
+  );
+}
+
+function noticeNode(item, ctx, container) {
+  const unread = !item.read_at;
+  const d = describe(item);
+  return h(
+    'div',
+    { role: 'listitem', class: unread ? 'notice unread' : 'notice', dataset: { id: String(item.id), kind: item.kind, unread: String(unread) } },
+    h('p', {}, unread ? h('span', { class: 'unread-mark' }, badge(t('notifications.new'), 'warn'), ' ') : null, h('strong', {}, d.text)),
+    d.lines.map((line) => h('p', {}, line)),
+    h('p', { class: 'muted' }, time(item.at)),
+    h('div', { class: 'actions' }, d.route ? h('a', { href: `#${d.route}`, class: 'button secondary' }, d.linkText) : null, unread ? markRead(item, ctx, container) : null),
+  );
+}
+
+export async function render(ctx) {
+  const container = h('div');
+  let unreadCount = 0;
+  let body;
+  try {
+    const list = await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage('/api/status/notifications', cursor));
+        if (!cursor) unreadCount = Number(result.unread_count) || 0;
+        return { items: result.notifications || [], next: result.next_cursor };
+      },
+      draw: (items) => h('div', { role: 'list', class: 'notices' }, items.map((item) => noticeNode(item, ctx, container))),
+      emptyKey: 'notifications.none',
+    });
+    body = list.node;
+  } catch (error) {
+    body = errorBox(error);
+  }
+  const readAll = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      dataset: { action: 'read-all' },
+      disabled: unreadCount === 0,
+      async onclick(event) {
+        await busy(event.currentTarget, async () => {
+          try {
+            await api('/api/status/notifications/read-all', { method: 'POST' });
+            announce(t('notifications.all_marked'));
+            await ctx.refreshUnread();
+            await reload();
+          } catch (error) {
+            showProblem(container, error);
+          }
+        });
+      },
+    },
+    t('notifications.mark_all_read'),
+  );
+  container.append(body);
+  const list = section(
+    t('notifications.list_title'),
+    h('div', { class: 'toolbar' }, h('p', { dataset: { unreadCount: String(unreadCount) } }, t('notifications.unread_count', { count: unreadCount })), readAll),
+    container,
+  );
+  list.dataset.section = 'notifications';
+  return page('notifications.title', list);
+}

@@ -1,0 +1,137 @@
+// What every journey needs: Chromium with the portal's CSP in force, people signing in with
+// their demo keys, screenshots, an axe-core check per screen, and a watch on the console,
+// uncaught errors and CSP violations (any of which fails the journey).
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export const BASE_URL = process.env.JARIA_BASE_URL || 'http://127.0.0.1:3000';
+export const DEMO_DIR = process.env.JARIA_DEMO_DIR || '.spin/demo';
+export const SHOTS_DIR = process.env.JARIA_SHOTS_DIR || '../../target/browser-shots';
+export const DEMO_ERDR = '267511031000001';
+export const PHONE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 900 };
+const LOCALES = { kk: 'kk-KZ', ru: 'ru-RU', en: 'en-GB' };
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.JARIA_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox'],
+  });
+}
+
+/** One person's browser: its own cookies, language and screen size. */
+export async function person(browser, journey, who, { lang = 'en', viewport = DESKTOP } = {}) {
+  const context = await browser.newContext({ locale: LOCALES[lang], viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // Failed API answers (401 before sign-in, 4xx a step provokes) are logged by Chromium
+    // as resource errors; they are checked by the journeys themselves.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  page.setDefaultTimeout(15_000);
+  let shot = 0;
+  const actor = {
+    who,
+    lang,
+    page,
+    context,
+    /** A full-page screenshot named after the journey, the person and the step. */
+    async shot(name) {
+      shot += 1;
+      const file = join(SHOTS_DIR, `${journey}-${who}-${String(shot).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+    },
+    /** axe-core on the current screen: no serious or critical violation (WCAG 2.1 A/AA). */
+    async axe(name) {
+      await page.evaluate(AXE_SOURCE);
+      const result = await page.evaluate(() =>
+        window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }),
+      );
+      const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      for (const v of result.violations) {
+        if (!bad.includes(v)) console.log(`  axe (${v.impact}) ${name}: ${v.id} — ${v.help}`);
+      }
+      if (bad.length) {
+        const lines = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join('\n    ')}`);
+        throw new Error(`accessibility violations on ${name} (${lang}):\n  ${lines.join('\n  ')}`);
+      }
+      checks.axe += 1;
+    },
+    /** Opens a route of the client (`/cases`) and waits for its heading. */
+    async open(route) {
+      await page.goto(`${BASE_URL}/#${route}`);
+      await settle(page);
+    },
+    /** Fails on anything the page logged or the CSP refused so far. */
+    async clean() {
+      const csp = await page.evaluate(() => window.__csp || []);
+      const all = [...problems, ...csp.map((c) => `CSP violation: ${c}`)];
+      if (all.length) throw new Error(`${who}: ${all.join('\n')}`);
+    },
+    async close() {
+      await this.clean();
+      await context.close();
+    },
+  };
+  return actor;
+}
+
+/** Waits until the router has rendered a screen (no busy main, a heading present). */
+export async function settle(page) {
+  await page.waitForFunction(() => {
+    const main = document.getElementById('main');
+    return main && !main.hasAttribute('aria-busy') && main.querySelector('h1');
+  });
+}
+
+/** Signs in with the demo key and certificate of `key` (victim, investigator, …). */
+export async function signInWithEds(actor, key) {
+  const { page } = actor;
+  await page.goto(`${BASE_URL}/#/signin`);
+  await page.waitForSelector('form[data-form="eds"]');
+  await page.setInputFiles('form[data-form="eds"] input[name="key"]', join(DEMO_DIR, `${key}.key`));
+  await page.setInputFiles('form[data-form="eds"] input[name="certificate"]', join(DEMO_DIR, `${key}.pem`));
+  await page.click('[data-action="eds-submit"]');
+  await page.waitForSelector('[data-action="sign-out"]');
+  await settle(page);
+}
+
+export const checks = { steps: 0, axe: 0 };
+
+/** Runs one journey, naming its steps in the output. */
+export async function journey(name, body) {
+  const started = Date.now();
+  console.log(`journey: ${name}`);
+  const step = async (label, work) => {
+    const t0 = Date.now();
+    try {
+      await work();
+    } catch (error) {
+      error.message = `${name} › ${label}: ${error.message}`;
+      throw error;
+    }
+    checks.steps += 1;
+    console.log(`  ok  ${label} (${Date.now() - t0} ms)`);
+  };
+  await body(step);
+  console.log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
