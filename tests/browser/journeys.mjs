@@ -3,7 +3,142 @@
 // JARIA_SHOTS_DIR. Selectors are the client's test hooks (data-form, data-action, data-id,
 // field names), never translated text, so every journey runs in any language.
 
-import { launch, person, signInWithEds, journey, assert, checks, PHONE } from './harness.mjs';
+import { launch, person, signInWithEds, journey, assert, checks, settle, PHONE, DESKTOP, DEMO_ERDR } from './harness.mjs';
+
+// A minimal PDF: the portal checks attachments by their content, not their name.
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+const SUSPECT_IIN = '920412400018';
+
+/**
+ * The issue's journey: a participant asks for a status in the demo case, the investigator
+ * confirms it, the participant sees the case, files a petition with an attachment, the
+ * investigator answers, and the participant reads the answer and the notification.
+ */
+async function statusToAnswer(browser, { name, lang, viewport, who, status, represented, basis }) {
+  await journey(name, async (step) => {
+    const participant = await person(browser, name, who, { lang, viewport });
+    const officer = await person(browser, name, 'investigator', { lang, viewport });
+    const p = participant.page;
+    const o = officer.page;
+    let requestId;
+    let filingId;
+
+    await step(`${who} signs in with EDS in ${lang}`, async () => {
+      await signInWithEds(participant, who);
+      assert((await p.getAttribute('html', 'lang')) === lang, `the page speaks ${lang}`);
+      await participant.axe('my-cases-empty');
+      await participant.shot('signed-in');
+    });
+    await step('asks for a procedural status in the demo case', async () => {
+      await participant.open('/cases/request');
+      const form = 'form[data-form="access-request"]';
+      await p.fill(`${form} [name="erdr_number"]`, DEMO_ERDR);
+      await p.selectOption(`${form} [name="procedural_status"]`, status);
+      if (represented) await p.fill(`${form} [name="represented_iin"]`, represented);
+      if (basis) await p.fill(`${form} [name="basis"]`, basis);
+      await participant.axe('access-request');
+      await p.click('[data-action="access-request-submit"]');
+      const done = p.locator('.success[data-request-id]');
+      await done.waitFor();
+      requestId = await done.getAttribute('data-request-id');
+      await participant.shot('access-requested');
+    });
+    await step('the case stays closed until the officer confirms', async () => {
+      await participant.open(`/cases/${DEMO_ERDR}`);
+      await p.waitForSelector('[data-state="not-found"]');
+    });
+    await step('the investigator confirms the request from the queue', async () => {
+      await signInWithEds(officer, 'investigator');
+      await officer.open('/officer/queue');
+      const row = `tr[data-kind="access_request"][data-id="${requestId}"]`;
+      await o.waitForSelector(row);
+      await officer.axe('queue');
+      await officer.shot('queue');
+      await o.click(`${row} [data-action="confirm"]`);
+      await o.waitForSelector(row, { state: 'detached' });
+    });
+    await step(`${who} sees the case: card, decisions, materials, access log`, async () => {
+      await participant.open('/cases');
+      await p.waitForSelector(`tr[data-erdr="${DEMO_ERDR}"]`);
+      await participant.open(`/cases/${DEMO_ERDR}`);
+      for (const part of ['card', 'decisions', 'materials', 'access-log']) {
+        await p.waitForSelector(`[data-section="${part}"]`);
+      }
+      await participant.axe('case');
+      await participant.shot('case');
+    });
+    await step('files a petition with an attachment; a failed send keeps what was typed', async () => {
+      await participant.open('/file');
+      const form = 'form[data-form="filing"]';
+      await p.check(`${form} input[name="kind"][value="petition"]`);
+      await p.waitForSelector(`${form} select[name="erdr_number"] option[value="${DEMO_ERDR}"]`, { state: 'attached' });
+      await p.selectOption(`${form} select[name="erdr_number"]`, DEMO_ERDR);
+      const text = `Прошу приобщить к делу документ (${name}).`;
+      await p.fill(`${form} [name="text"]`, text);
+      await p.setInputFiles(`${form} input[name="attachments"]`, { name: 'evidence.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await participant.axe('file');
+      await participant.context.setOffline(true);
+      await p.click('[data-action="filing-submit"]');
+      await p.waitForSelector(`${form} .form-summary:not([hidden])`);
+      assert((await p.inputValue(`${form} [name="text"]`)) === text, 'the text survived the failed send');
+      await participant.shot('offline');
+      await participant.context.setOffline(false);
+      await p.click('[data-action="filing-submit"]');
+      const receipt = p.locator('[data-section="receipt"][data-filing-id]');
+      await receipt.waitFor();
+      filingId = await receipt.getAttribute('data-filing-id');
+      await participant.axe('receipt');
+      await participant.shot('receipt');
+    });
+    await step('the filing is listed with its due date, once', async () => {
+      await participant.open('/filings');
+      await p.waitForSelector(`tr[data-id="${filingId}"]`);
+      const rows = await p.locator('[data-section="filings"] tr[data-id]').count();
+      assert(rows === 1, `one filing, found ${rows}`);
+      await participant.axe('filings');
+    });
+    await step('the investigator reviews and answers it', async () => {
+      await officer.open(`/officer/filings/${filingId}`);
+      await o.waitForSelector('form[data-form="answer"]');
+      if (await o.locator('[data-action="review"]').count()) {
+        await o.click('[data-action="review"]');
+        await o.waitForSelector('[data-action="review"]', { state: 'detached' });
+      }
+      await officer.axe('officer-filing');
+      const outcome = o.locator('form[data-form="answer"] input[name="outcome"]').first();
+      await outcome.check();
+      await o.fill('form[data-form="answer"] [name="reasoning"]', `The document is added to the case file (${name}).`);
+      await o.setInputFiles('form[data-form="answer"] input[name="document"]', { name: 'answer.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await o.click('[data-action="answer-submit"]');
+      await o.waitForSelector('[data-section="answer"]');
+      await officer.shot('answered');
+    });
+    await step(`${who} sees the notification and the answer`, async () => {
+      await participant.open('/notifications');
+      await p.waitForSelector('[data-unread]');
+      await p.waitForSelector('[data-section="notifications"] .notice.unread');
+      await participant.axe('notifications');
+      await participant.shot('notifications');
+      await participant.open(`/filings/${filingId}`);
+      await p.waitForSelector('[data-section="answer"]');
+      await p.waitForSelector('[data-section="timeline"] li[data-event]');
+      await participant.axe('answer');
+      await participant.shot('answer');
+      await participant.open('/notifications');
+      await p.click('[data-action="read-all"]');
+      await p.waitForSelector('[data-section="notifications"] .notice.unread', { state: 'detached' });
+      await p.waitForSelector('nav [data-unread]', { state: 'detached' });
+    });
+    await step('no page is wider than the screen', async () => {
+      for (const actor of [participant, officer]) {
+        const overflow = await actor.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 0, `${actor.who}'s page is ${overflow}px wider than the screen`);
+      }
+    });
+    await participant.close();
+    await officer.close();
+  });
+}
 
 const browser = await launch();
 try {
@@ -77,6 +212,17 @@ try {
       assert(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     });
     await victim.close();
+  });
+  await statusToAnswer(browser, { name: 'victim-en', lang: 'en', viewport: DESKTOP, who: 'victim', status: 'victim' });
+  await statusToAnswer(browser, { name: 'suspect-kk', lang: 'kk', viewport: DESKTOP, who: 'suspect', status: 'suspect' });
+  await statusToAnswer(browser, {
+    name: 'defender-ru-phone',
+    lang: 'ru',
+    viewport: PHONE,
+    who: 'defender',
+    status: 'defender',
+    represented: SUSPECT_IIN,
+    basis: 'Ордер № 17 от адвокатской конторы',
   });
 } finally {
   await browser.close();

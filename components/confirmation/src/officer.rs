@@ -8,7 +8,9 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
 use jaria_portal::case::visibility::party_status;
 use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
-use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::db::{
+    Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text,
+};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::notify::{self, Notice};
@@ -225,6 +227,9 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
         let mut body = case_json(&case);
         body["my_relation"] = relation.as_str().into();
         body["participants"] = participants.into();
+        body["grants"] = live_grants(db, case.id)?.into();
+        body["decisions"] = case_decisions(db, case.id)?.into();
+        body["materials"] = case_materials(db, case.id)?.into();
         Ok((
             body,
             ReadNote::new(
@@ -235,6 +240,69 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
         ))
     })?;
     Reply::json(200, &body)
+}
+
+/// How many decisions and materials the officer's card lists (newest first); a case has
+/// tens of them, far fewer than this.
+const CARD_LIST_LIMIT: i64 = 500;
+
+/// Familiarisation grants in force, one per participant at most: what each participant may
+/// read now, so the officer sees it before granting or revoking.
+fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db.query(
+        "SELECT g.participant_id, g.scope_all, g.material_ids, g.granted_at, g.until_unix
+         FROM familiarisation_grants g JOIN case_participants p ON p.id = g.participant_id
+         WHERE p.case_id = ? AND g.revoked_at IS NULL AND (g.until_unix IS NULL OR g.until_unix > ?)
+         ORDER BY g.id",
+        &[int(case_id), int(clock::now().timestamp())],
+    )?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            let material_ids: serde_json::Value =
+                serde_json::from_str(&col_text(r, 2)?).unwrap_or_else(|_| serde_json::json!([]));
+            let until = col_opt_int(r, 4).map(|u| clock::rfc3339(clock::from_unix(u)));
+            Ok(serde_json::json!({
+                "participant_id": col_int(r, 0)?, "scope": if col_int(r, 1)? == 1 { "all" } else { "list" },
+                "material_ids": material_ids, "granted_at": col_text(r, 3)?, "until": until,
+            }))
+        })
+        .collect()
+}
+
+fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db.query(
+        "SELECT id, type, concerns_iin, decided_on, title, filename, created_at FROM decisions
+         WHERE case_id = ? ORDER BY id DESC LIMIT ?",
+        &[int(case_id), int(CARD_LIST_LIMIT)],
+    )?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
+                "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
+                "created_at": col_text(r, 6)?,
+            }))
+        })
+        .collect()
+}
+
+fn case_materials(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db.query(
+        "SELECT id, title, kind, filename, created_at FROM materials
+         WHERE case_id = ? ORDER BY id DESC LIMIT ?",
+        &[int(case_id), int(CARD_LIST_LIMIT)],
+    )?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
+                "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
+            }))
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

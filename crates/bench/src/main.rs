@@ -383,8 +383,18 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
         bail!("petition: {} {}", petition.status, petition.text());
     }
     let petition_id = petition.json()["id"].as_i64().context("petition id")?;
-    let organ_id: i64 = victim.get("/api/filings/organs").json()["organs"][0]["id"]
-        .as_i64()
+    // Statements created by the filing routes go to an organ other than the benchmarked
+    // officer's, so the queue measured afterwards holds the seeded volume, not the tens of
+    // thousands of statements the load run itself filed.
+    let lead_organ = lead.get("/api/auth/me").json()["organ"]["id"].as_i64();
+    let organs = victim.get("/api/filings/organs").json()["organs"].clone();
+    let organ_id: i64 = organs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["id"].as_i64())
+        .find(|id| Some(*id) != lead_organ)
+        .or_else(|| organs[0]["id"].as_i64())
         .context("organ")?;
     // Single-use EDS challenges, signed beforehand (wrk sends each once).
     let eds_person = issue(PersonSpec::new(&victim_iin, "VICTIM 0"));

@@ -259,19 +259,19 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             seed,
         ),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let app = Arc::new(App::load(&manifest, options)?);
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        let addr = listener.local_addr()?;
-        if args.demo {
-            jaria_host::demo::print_guide(&guide_state_dir, &format!("http://{addr}"));
-        }
-        server::print_routes(&app, addr);
-        server::serve(app, listener, server::shutdown_signal()).await
-    })
+    let app = Arc::new(App::load(&manifest, options)?);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let demo = args.demo;
+    server::serve_on_threads(
+        Arc::clone(&app),
+        args.listen,
+        threads,
+        |addr| {
+            if demo {
+                jaria_host::demo::print_guide(&guide_state_dir, &format!("http://{addr}"));
+            }
+            server::print_routes(&app, addr);
+        },
+        server::shutdown_signal(),
+    )
 }

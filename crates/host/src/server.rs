@@ -41,6 +41,102 @@ pub fn print_routes(app: &App, addr: SocketAddr) {
     }
 }
 
+/// The HTTP front as one thread per core, each with its own single-threaded runtime and its
+/// own listening socket on the same port (`SO_REUSEPORT`: the kernel spreads connections over
+/// them). A connection and the guests it starts stay on one thread: no cross-core wake-ups or
+/// work stealing per request. CPU-heavy routes still leave for the background lane
+/// ([`crate::lanes`]). Returns when `shutdown` fires and every thread has drained, or when a
+/// thread fails.
+pub fn serve_on_threads(
+    app: Arc<App>,
+    listen: SocketAddr,
+    threads: usize,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let threads = threads.max(1);
+    let socket = |addr: SocketAddr| -> std::io::Result<tokio::net::TcpSocket> {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        socket.bind(addr)?;
+        Ok(socket)
+    };
+    let first = socket(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let bound = first.local_addr()?;
+    let mut sockets = vec![first];
+    // Without SO_REUSEPORT a second socket cannot bind the port: one thread serves.
+    if cfg!(unix) {
+        for _ in 1..threads {
+            sockets.push(socket(bound).with_context(|| format!("cannot listen on {bound}"))?);
+        }
+    }
+    let control = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Each thread says when its socket listens: the address is announced only then, so no
+    // client that read it is refused.
+    let (listening_tx, listening_rx) = std::sync::mpsc::channel::<()>();
+    let mut workers = Vec::new();
+    for (index, socket) in sockets.into_iter().enumerate() {
+        let app = Arc::clone(&app);
+        let mut stop = stop_rx.clone();
+        let done = done_tx.clone();
+        let listening = listening_tx.clone();
+        let worker = std::thread::Builder::new()
+            .name(format!("jaria-http-{index}"))
+            .spawn(move || {
+                let result = (|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async move {
+                        let listener = socket.listen(1024)?;
+                        let _ = listening.send(());
+                        serve(app, listener, async move {
+                            let _ = stop.wait_for(|stopped| *stopped).await;
+                        })
+                        .await
+                    })
+                })();
+                let _ = done.send(());
+                result
+            })?;
+        workers.push(worker);
+    }
+    drop(done_tx);
+    drop(listening_tx);
+    // A thread that failed before listening drops its sender: fewer signals than threads.
+    let listening = listening_rx.iter().take(workers.len()).count();
+    if listening == workers.len() {
+        on_bound(bound);
+    }
+    control.block_on(async {
+        tokio::select! {
+            () = shutdown => eprintln!("Shutting down: finishing in-flight requests"),
+            _ = done_rx.recv() => {}
+        }
+    });
+    let _ = stop_tx.send(true);
+    let mut outcome = Ok(());
+    for worker in workers {
+        match worker.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => outcome = Err(e),
+            Err(_) => outcome = Err(anyhow::anyhow!("an HTTP thread panicked")),
+        }
+    }
+    outcome
+}
+
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
@@ -86,10 +182,7 @@ pub async fn serve(
                     }
                 });
             }
-            () = &mut shutdown => {
-                eprintln!("Shutting down: finishing in-flight requests");
-                break;
-            }
+            () = &mut shutdown => break,
         }
     }
     drop(listener);

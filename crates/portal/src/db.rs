@@ -137,6 +137,10 @@ pub fn col_opt_text(row: &RowResult, index: usize) -> Option<String> {
     row.get::<&str>(index).map(str::to_owned)
 }
 
+pub fn col_opt_int(row: &RowResult, index: usize) -> Option<i64> {
+    row.get::<i64>(index)
+}
+
 pub fn col_int(row: &RowResult, index: usize) -> Result<i64, ApiError> {
     row.get::<i64>(index)
         .ok_or_else(|| ApiError::Internal(format!("column {index} is not an integer")))

@@ -103,6 +103,8 @@ export function field(spec) {
       pattern: spec.pattern,
       maxlength: spec.maxlength,
       minlength: spec.minlength,
+      min: spec.min,
+      max: spec.max,
       accept: spec.accept,
       multiple: spec.multiple || false,
       spellcheck: spec.spellcheck,
@@ -300,7 +302,9 @@ export function details(rows) {
 
 /**
  * A table that becomes stacked cards on a phone: every cell repeats its column label in
- * `data-label` for the narrow layout.
+ * `data-label` for the narrow layout, and holds its content in one block so the label and
+ * the content stay side by side. A row's `dataset` becomes its `data-*`; a row with
+ * `overdue: true` is tinted (its cells say so in words too).
  */
 export function table(columns, rows, caption) {
   return h(
@@ -317,8 +321,8 @@ export function table(columns, rows, caption) {
         rows.map((row) =>
           h(
             'tr',
-            { dataset: row.dataset || {} },
-            columns.map((c) => h('td', { dataset: { label: c.label } }, c.cell(row))),
+            { dataset: row.dataset || {}, class: row.overdue ? 'is-overdue' : null },
+            columns.map((c) => h('td', { dataset: { label: c.label } }, h('div', { class: 'cell' }, c.cell(row)))),
           ),
         ),
       ),

@@ -6,7 +6,7 @@ import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
 import { reload } from '../../app.js';
-import { almatyToday, documentOf, onDocumentField, wrapCells, DOCUMENT_ACCEPT } from './filings.js';
+import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
 
 export const STAGES = ['registered', 'under_investigation', 'suspended', 'terminated', 'sent_to_court', 'joined'];
 export const DECISION_TYPES = [
@@ -242,7 +242,7 @@ function participantsSection(c, base) {
   } else {
     container.append(
       table(
-        wrapCells([
+        [
           {
             label: t('ocase.col.person'),
             cell: (p) => [p.full_name || t('queue.unknown_person'), h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: p.iin }))],
@@ -259,8 +259,9 @@ function participantsSection(c, base) {
               p.reason ? [h('br'), h('span', { class: 'muted' }, t('ocase.reason')), ' ', p.reason] : null,
             ],
           },
+          { label: t('ocase.col.access'), cell: (p) => grantText(c.grants.find((g) => g.participant_id === p.id)) },
           { label: t('ocase.col.familiarisation'), cell: (p) => participantActions(p, base, container) },
-        ]),
+        ],
         c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state } })),
         t('ocase.participants_caption'),
       ),
@@ -271,12 +272,20 @@ function participantsSection(c, base) {
   return node;
 }
 
-function success(slot, message) {
-  slot.replaceChildren(h('p', { class: 'success' }, message));
+/** What a participant may read now, in words. */
+function grantText(grant) {
+  if (!grant) return h('span', { class: 'muted', dataset: { grant: 'none' } }, t('ocase.grant.none'));
+  const what = grant.scope === 'all' ? t('ocase.grant.all') : t('ocase.grant.list', { ids: grant.material_ids.join(', ') });
+  return h('span', { dataset: { grant: grant.scope } }, what, grant.until ? [h('br'), t('ocase.grant.until', { date: formatDate(grant.until) })] : null);
+}
+
+/** The decisions or materials already in the case, newest first. */
+function existingList(items, columns, emptyKey, captionKey) {
+  if (!items.length) return empty(emptyKey);
+  return table(columns, items.map((item) => ({ ...item, dataset: { id: String(item.id) } })), t(captionKey));
 }
 
 function decisionSection(c, base) {
-  const done = h('div', { role: 'status' });
   const draftKey = `decision-${c.erdr_number}`;
   const node = form({
     name: 'decision',
@@ -308,7 +317,7 @@ function decisionSection(c, base) {
       formNode.reset();
       update();
       announce(t('ocase.decision.added', { id: created.id }));
-      success(done, t('ocase.decision.added', { id: created.id }));
+      reload();
     },
   });
   keepDraft(node, draftKey);
@@ -318,13 +327,23 @@ function decisionSection(c, base) {
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
   update();
-  const wrapper = section(t('ocase.decisions'), h('p', { class: 'hint' }, t('ocase.decision.lead')), done, node);
+  const list = existingList(
+    c.decisions,
+    [
+      { label: t('ocase.col.number'), cell: (d) => String(d.id) },
+      { label: t('ocase.decision.title'), cell: (d) => d.title },
+      { label: t('ocase.decision.type'), cell: (d) => [t(`ocase.dtype.${d.type}`), d.concerns_iin ? [h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: d.concerns_iin }))] : null] },
+      { label: t('ocase.decision.decided_on'), cell: (d) => formatDate(d.decided_on) },
+    ],
+    'ocase.decisions_empty',
+    'ocase.decisions_caption',
+  );
+  const wrapper = section(t('ocase.decisions'), list, h('h3', {}, t('ocase.decision.submit')), h('p', { class: 'hint' }, t('ocase.decision.lead')), node);
   wrapper.dataset.section = 'decisions';
   return wrapper;
 }
 
 function materialSection(c, base) {
-  const done = h('div', { role: 'status' });
   const draftKey = `material-${c.erdr_number}`;
   const node = form({
     name: 'material',
@@ -347,11 +366,22 @@ function materialSection(c, base) {
       clearDraft(draftKey);
       formNode.reset();
       announce(t('ocase.material.added', { id: created.id }));
-      success(done, t('ocase.material.added', { id: created.id }));
+      reload();
     },
   });
   keepDraft(node, draftKey);
-  const wrapper = section(t('ocase.materials'), h('p', { class: 'hint' }, t('ocase.material.lead')), done, node);
+  const list = existingList(
+    c.materials,
+    [
+      { label: t('ocase.col.number'), cell: (m) => String(m.id) },
+      { label: t('ocase.material.title'), cell: (m) => m.title },
+      { label: t('ocase.material.kind'), cell: (m) => m.kind || '—' },
+      { label: t('ocase.col.added'), cell: (m) => time(m.created_at) },
+    ],
+    'ocase.materials_empty',
+    'ocase.materials_caption',
+  );
+  const wrapper = section(t('ocase.materials'), list, h('h3', {}, t('ocase.material.submit')), h('p', { class: 'hint' }, t('ocase.material.lead')), node);
   wrapper.dataset.section = 'materials';
   return wrapper;
 }

@@ -4,21 +4,20 @@
 import { api } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
 import { h, page, section, table, time, link, empty, busy, showProblem, badge } from '../../ui.js';
-import { wrapCells } from './filings.js';
 
 const PAGE_SIZE = 25;
 const REGISTERING_ROLES = ['investigator', 'inquirer', 'head_of_unit'];
 
 function casesTable(cases) {
   return table(
-    wrapCells([
+    [
       { label: t('ocases.col.erdr'), cell: (c) => link(`/officer/cases/${c.erdr_number}`, c.erdr_number, { dataset: { link: 'case' } }) },
       { label: t('ocases.col.registered_on'), cell: (c) => formatDate(c.registered_on) },
       { label: t('ocases.col.articles'), cell: (c) => (c.articles || []).join('; ') },
       { label: t('ocases.col.stage'), cell: (c) => badge(t(`ocase.stage.${c.stage}`), 'info') },
       { label: t('ocases.col.organ'), cell: (c) => (c.organ ? c.organ.name : '—') },
       { label: t('ocases.col.updated'), cell: (c) => time(c.updated_at) },
-    ]),
+    ],
     cases.map((c) => ({ ...c, dataset: { erdr: c.erdr_number } })),
     t('ocases.caption'),
   );

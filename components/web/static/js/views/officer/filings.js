@@ -28,18 +28,6 @@ export function dueCell(item) {
  * Table columns whose cells are wrapped in one `div`: on a phone a cell is a two-column grid
  * (label, content), so several loose children would spill into the label column.
  */
-export function wrapCells(columns) {
-  return columns.map((column) => ({ ...column, cell: (row) => h('div', {}, column.cell(row)) }));
-}
-
-/** Marks overdue rows of a table built by `table()` (rows keep the order of `items`). */
-export function markOverdue(tableNode, items) {
-  const rows = tableNode.querySelectorAll('tbody > tr');
-  items.forEach((item, index) => {
-    if (item.overdue && rows[index]) rows[index].classList.add('is-overdue');
-  });
-}
-
 /** Today's date in Almaty as YYYY-MM-DD (the value of a date input). */
 export function almatyToday() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Almaty', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
@@ -88,7 +76,7 @@ export const DOCUMENT_ACCEPT = '.pdf,.png,.jpg,.jpeg,application/pdf,image/png,i
 
 function filingsTable(items) {
   const node = table(
-    wrapCells([
+    [
       { label: t('ofilings.col.number'), cell: (f) => link(`/officer/filings/${f.id}`, f.registration_number, { dataset: { link: 'filing' } }) },
       { label: t('ofilings.col.kind'), cell: (f) => t(`ofiling.kind.${f.kind}`) },
       {
@@ -98,11 +86,10 @@ function filingsTable(items) {
       { label: t('ofilings.col.addressee'), cell: (f) => (f.addressee ? t(`ofiling.addressee.${f.addressee}`) : '—') },
       { label: t('ofilings.col.state'), cell: (f) => stateBadge(f.state) },
       { label: t('ofilings.col.due'), cell: (f) => dueCell(f) },
-    ]),
+    ],
     items.map((f) => ({ ...f, dataset: { id: String(f.id) } })),
     t('ofilings.caption'),
   );
-  markOverdue(node, items);
   return node;
 }
 

@@ -5,7 +5,7 @@ import { api } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h, page, form, field, table, link, empty, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
 import { reload } from '../../app.js';
-import { dueCell, markOverdue, stateBadge, wrapCells } from './filings.js';
+import { dueCell, stateBadge } from './filings.js';
 
 async function decide(id, json) {
   await api(`/api/officer/access-requests/${encodeURIComponent(id)}/decision`, { method: 'POST', json });
@@ -111,7 +111,7 @@ export async function render() {
     const overdue = items.filter((item) => item.overdue).length;
     if (overdue) container.append(h('p', { class: 'overdue', dataset: { overdueCount: String(overdue) } }, t('queue.overdue_count', { count: overdue })));
     const node = table(
-      wrapCells([
+      [
         { label: t('queue.col.what'), cell: whatCell },
         { label: t('queue.col.case'), cell: caseCell },
         { label: t('queue.col.detail'), cell: detailCell },
@@ -123,11 +123,10 @@ export async function render() {
               ? requestActions(item, container)
               : link(`/officer/filings/${item.id}`, t('queue.open_filing'), { class: 'button secondary', dataset: { action: 'open' } }),
         },
-      ]),
+      ],
       items.map((item) => ({ ...item, dataset: { id: String(item.id), kind: item.kind } })),
       t('queue.caption', { count: items.length }),
     );
-    markOverdue(node, items);
     container.append(node);
     if (items.length >= 200) container.append(h('p', { class: 'hint' }, t('queue.limited')));
   }

@@ -18,10 +18,6 @@ function filingsTable(filings) {
     filings.map((f) => ({ ...f, dataset: { id: String(f.id), state: f.state, overdue: String(Boolean(f.overdue)) } })),
     t('filings.caption'),
   );
-  // Overdue rows are tinted as well as labelled.
-  node.querySelectorAll('tbody tr').forEach((row) => {
-    if (row.dataset.overdue === 'true' && row.querySelector('.badge-danger')) row.classList.add('is-overdue');
-  });
   return node;
 }
 
