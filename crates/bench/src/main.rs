@@ -72,6 +72,8 @@ struct Measured {
     errors: u64,
     p50_ms: f64,
     p99_ms: f64,
+    /// The host's peak resident memory during this run alone, when measured.
+    peak_rss_mib: Option<f64>,
 }
 
 impl Measured {
@@ -172,7 +174,13 @@ fn wrk(
             + get("timeouts"),
         p50_ms: get("p50_us") as f64 / 1000.0,
         p99_ms: get("p99_us") as f64 / 1000.0,
+        peak_rss_mib: None,
     })
+}
+
+/// Starts a new peak: the kernel resets VmHWM to the current resident size.
+fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
 
 /// The peak resident memory of a process (VmHWM), in MiB.
@@ -492,13 +500,19 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
     let seconds = opts.duration_secs;
     // Warm up every component once (compilation is cached, instantiation paths are not).
     wrk(&base, &hello_route(), opts, opts.connections, 2)?;
+    let mut peak = peak_rss_mib(pid);
+    reset_peak_rss(pid);
     let floor = wrk(&base, &hello_route(), opts, opts.connections, seconds)?;
+    peak = peak.max(peak_rss_mib(pid));
     eprintln!("[{cases}] floor: {:.0} req/s", floor.rps());
     let filings_before = count_filings(&state)?;
     let mut results = Vec::new();
     let mut acknowledged = 0;
     for route in &routes {
-        let m = wrk(&base, route, opts, opts.connections, seconds)?;
+        reset_peak_rss(pid);
+        let mut m = wrk(&base, route, opts, opts.connections, seconds)?;
+        m.peak_rss_mib = Some(peak_rss_mib(pid));
+        peak = peak.max(peak_rss_mib(pid));
         eprintln!(
             "[{cases}] {}: {:.0}/s p50 {:.2} ms p99 {:.2} ms errors {}",
             route.name,
@@ -527,7 +541,7 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
             .map_err(|_| anyhow::anyhow!("mixed run thread"))??;
         Some((me, argon))
     };
-    let peak = peak_rss_mib(pid);
+    let peak = peak.max(peak_rss_mib(pid));
     drop(app);
     let duplicated = duplicated_keys(&state)?;
     let filing_routes = routes.iter().filter(|r| r.path == "/api/filings").count() as u64;
@@ -687,18 +701,19 @@ fn render(
         );
         let _ = writeln!(
             out,
-            "| route | ops/s | ÷ floor | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|"
+            "| route | ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB |\n|---|---:|---:|---:|---:|---:|---:|"
         );
         for (route, m) in &s.routes {
             let _ = writeln!(
                 out,
-                "| {} | {:.0} | {:.3} | {:.2} | {:.2} | {} |",
+                "| {} | {:.0} | {:.3} | {:.2} | {:.2} | {} | {} |",
                 route.name,
                 m.rps(),
                 m.rps() / s.floor.rps().max(1e-9),
                 m.p50_ms,
                 m.p99_ms,
-                m.errors
+                m.errors,
+                m.peak_rss_mib.map_or("—".to_owned(), |p| format!("{p:.0}"))
             );
         }
         if let Some((me, argon)) = &s.mixed {

@@ -95,6 +95,7 @@ struct LoadedComponent {
 
 pub struct App {
     engine: Engine,
+    large_memory: Arc<tokio::sync::Semaphore>,
     lanes: Arc<crate::lanes::Lanes>,
     router: Router,
     components: HashMap<String, LoadedComponent>,
@@ -113,6 +114,85 @@ pub struct RequestState {
     http: WasiHttpCtx,
     hooks: OutboundHooks,
     limits: StoreLimits,
+    /// One flag per database connection this request opened: set while it holds its turn at
+    /// the writer gate. A guest never yields to other requests then (see `run`).
+    pub(crate) writer_flags: Vec<Arc<std::sync::atomic::AtomicBool>>,
+    /// Permits to grow past [`LARGE_MEMORY_BYTES`], shared by all requests.
+    large_memory: Arc<tokio::sync::Semaphore>,
+    large_memory_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Guest memory a request may use without a large-memory permit. Small requests stay below
+/// it; an Argon2id sign-in (19 MiB) does not. At most [`LARGE_MEMORY_GUESTS`] guests hold more
+/// at once; the others wait at their `memory.grow`, before they touch the memory, so a burst of
+/// sign-ins cannot hold 32 × 19 MiB.
+const LARGE_MEMORY_BYTES: usize = 16 * 1024 * 1024;
+const LARGE_MEMORY_GUESTS: usize = 4;
+
+#[async_trait::async_trait]
+impl wasmtime::ResourceLimiterAsync for RequestState {
+    async fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        use wasmtime::ResourceLimiter as _;
+        if !self.limits.memory_growing(current, desired, maximum)? {
+            return Ok(false);
+        }
+        // Never wait while holding the writer gate: the permit holders may need it.
+        if desired > LARGE_MEMORY_BYTES
+            && self.large_memory_permit.is_none()
+            && !self.holds_writer_gate()
+        {
+            self.large_memory_permit = Arc::clone(&self.large_memory).acquire_owned().await.ok();
+        }
+        Ok(true)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.memory_grow_failed(error)
+    }
+
+    async fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        use wasmtime::ResourceLimiter as _;
+        self.limits.memories()
+    }
+}
+
+impl RequestState {
+    fn holds_writer_gate(&self) -> bool {
+        self.writer_flags
+            .iter()
+            .any(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 impl WasiView for RequestState {
@@ -225,6 +305,7 @@ impl App {
         start_epoch_ticker(&engine);
         Ok(Self {
             engine,
+            large_memory: Arc::new(tokio::sync::Semaphore::new(LARGE_MEMORY_GUESTS)),
             lanes: Arc::new(crate::lanes::Lanes::new()?),
             router,
             components,
@@ -380,27 +461,33 @@ impl App {
                     allowed: Arc::clone(&grants.allowed_outbound_hosts),
                 },
                 limits,
+                writer_flags: Vec::new(),
+                large_memory: Arc::clone(&self.large_memory),
+                large_memory_permit: None,
             },
         );
-        store.limiter(|s| &mut s.limits);
+        store.limiter_async(|s| s);
+        let route = crate::lanes::route_key(&grants.id, req.method(), req.uri().path());
+        let heavy = self.lanes.is_heavy(&route);
         // Each epoch tick asks the guest: past the deadline, trap; running long, let other
-        // requests on this thread have a turn.
+        // requests on this thread have a turn — unless it holds the database's writer gate,
+        // which writers on this thread would then wait for while it cannot run.
         let guest_deadline = std::time::Instant::now() + self.limits.request_timeout;
         let mut ticks = 0u32;
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
+        store.epoch_deadline_callback(move |ctx| {
             if std::time::Instant::now() >= guest_deadline {
                 return Ok(wasmtime::UpdateDeadline::Interrupt);
             }
             ticks = ticks.saturating_add(1);
-            Ok(if ticks >= YIELD_AFTER_TICKS {
-                wasmtime::UpdateDeadline::Yield(1)
-            } else {
-                wasmtime::UpdateDeadline::Continue(1)
-            })
+            Ok(
+                if ticks >= YIELD_AFTER_TICKS && !ctx.data().holds_writer_gate() {
+                    wasmtime::UpdateDeadline::Yield(1)
+                } else {
+                    wasmtime::UpdateDeadline::Continue(1)
+                },
+            )
         });
-        let route = crate::lanes::route_key(&grants.id, req.method(), req.uri().path());
-        let heavy = self.lanes.is_heavy(&route);
         let cpu = Arc::new(std::sync::atomic::AtomicU64::new(0));
 
         let (sender, receiver) = tokio::sync::oneshot::channel();

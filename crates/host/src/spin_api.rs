@@ -87,7 +87,9 @@ impl RequestState {
             .check()
             .map_err(|e| DbOpenError::Io(e.to_string()))?;
         let pool = self.app.state.db.clone();
-        blocking(|| pool.get()).map_err(|e| DbOpenError::Io(e.to_string()))
+        let conn = blocking(|| pool.get()).map_err(|e| DbOpenError::Io(e.to_string()))?;
+        self.writer_flags.push(conn.gate_flag());
+        Ok(conn)
     }
 
     /// Runs a guest's statement on the connection its resource holds.

@@ -23,7 +23,73 @@ pub struct SqlitePool {
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
     /// Write transactions of this database queue here, first come first served.
-    writers: Arc<tokio::sync::Mutex<()>>,
+    writers: Arc<WriterGate>,
+}
+
+/// A first-come-first-served gate for writers, held across calls (from `BEGIN IMMEDIATE` to
+/// the end of the transaction) and waited for by blocking the calling thread. Blocking is
+/// safe: a guest never yields to other requests on its thread while it holds a turn (see the
+/// epoch callback in `runtime.rs`), so the holder always runs on another thread.
+#[derive(Debug, Default)]
+pub struct WriterGate {
+    state: Mutex<GateState>,
+    turn: std::sync::Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    held: bool,
+    next_ticket: u64,
+    waiting: std::collections::VecDeque<u64>,
+}
+
+/// One writer's turn at the gate; dropping it lets the next writer in.
+pub struct GateTurn(Arc<WriterGate>);
+
+impl WriterGate {
+    /// Waits up to `wait` for a turn; `None` past it (the writer then meets SQLite's own
+    /// locking and its busy timeout).
+    pub fn enter(self: &Arc<Self>, wait: Duration) -> Option<GateTurn> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut state = self.state.lock().ok()?;
+        if !state.held && state.waiting.is_empty() {
+            state.held = true;
+            return Some(GateTurn(Arc::clone(self)));
+        }
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.waiting.push_back(ticket);
+        loop {
+            if !state.held && state.waiting.front() == Some(&ticket) {
+                state.waiting.pop_front();
+                state.held = true;
+                return Some(GateTurn(Arc::clone(self)));
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                state.waiting.retain(|t| *t != ticket);
+                drop(state);
+                // The next in line may be waiting behind this ticket.
+                self.turn.notify_all();
+                return None;
+            }
+            state = self.turn.wait_timeout(state, deadline - now).ok()?.0;
+        }
+    }
+
+    /// Whether a writer holds the gate now.
+    pub fn is_held(&self) -> bool {
+        self.state.lock().map(|s| s.held).unwrap_or(false)
+    }
+}
+
+impl Drop for GateTurn {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.lock() {
+            state.held = false;
+        }
+        self.0.turn.notify_all();
+    }
 }
 
 /// How long a write transaction waits its turn at the gate before it goes on to SQLite's own
@@ -91,6 +157,7 @@ impl SqlitePool {
             conn: Some(conn),
             pool: Arc::clone(self),
             writing: Mutex::new(None),
+            holds_gate: Arc::default(),
         })
     }
 
@@ -113,7 +180,9 @@ pub struct PooledConnection {
     pool: Arc<SqlitePool>,
     /// This connection's turn at the writer gate, held from `BEGIN IMMEDIATE` until the
     /// transaction ends (or the connection is given back, after its rollback).
-    writing: Mutex<Option<tokio::sync::OwnedMutexGuard<()>>>,
+    writing: Mutex<Option<GateTurn>>,
+    /// Whether `writing` holds a turn, for the request that owns this connection to see.
+    holds_gate: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl PooledConnection {
@@ -122,22 +191,17 @@ impl PooledConnection {
     /// tail latency under load. Here they queue in order and each starts the moment the one
     /// before it commits.
     fn enter_writer_gate(&self) {
-        let gate = Arc::clone(&self.pool.writers);
-        let turn = match tokio::runtime::Handle::try_current() {
-            // Called from the host's blocking section (block_in_place), where blocking on the
-            // runtime is allowed.
-            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-                handle.block_on(async {
-                    tokio::time::timeout(WRITER_GATE_WAIT, gate.lock_owned())
-                        .await
-                        .ok()
-                })
-            }
-            _ => gate.try_lock_owned().ok(),
-        };
+        let turn = self.pool.writers.enter(WRITER_GATE_WAIT);
+        self.holds_gate
+            .store(turn.is_some(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut writing) = self.writing.lock() {
             *writing = turn;
         }
+    }
+
+    /// Set while this connection holds its turn at the writer gate.
+    pub fn gate_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.holds_gate)
     }
 
     /// Runs one writing statement in its turn at the gate (key-value writes, which have no
@@ -155,6 +219,8 @@ impl PooledConnection {
             && let Ok(mut writing) = self.writing.lock()
         {
             writing.take();
+            self.holds_gate
+                .store(false, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -172,6 +238,9 @@ impl Drop for PooledConnection {
         if let Some(conn) = self.conn.take() {
             self.pool.give_back(conn);
         }
+        // The turn itself is released when `writing` drops, after the rollback above.
+        self.holds_gate
+            .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -339,19 +408,41 @@ mod tests {
         let a = state.db.get().unwrap();
         let b = state.db.get().unwrap();
         execute(&a, "BEGIN IMMEDIATE", &[]).unwrap();
-        assert!(
-            state.db.writers.clone().try_lock_owned().is_err(),
-            "held while open"
-        );
+        assert!(state.db.writers.is_held(), "held while open");
         execute(&a, "CREATE TABLE t (x)", &[]).unwrap();
         execute(&a, "COMMIT", &[]).unwrap();
-        assert!(
-            state.db.writers.clone().try_lock_owned().is_ok(),
-            "released at commit"
-        );
+        assert!(!state.db.writers.is_held(), "released at commit");
         execute(&b, "BEGIN IMMEDIATE", &[]).unwrap();
         drop(b); // given back mid-transaction: rolled back, and the gate released
-        assert!(state.db.writers.clone().try_lock_owned().is_ok());
+        assert!(!state.db.writers.is_held());
+    }
+
+    #[test]
+    fn writers_take_turns_in_order_and_give_up_after_their_wait() {
+        let gate = Arc::new(WriterGate::default());
+        let first = gate.enter(Duration::from_secs(1)).unwrap();
+        assert!(gate.enter(Duration::from_millis(20)).is_none(), "timed out");
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let waiters: Vec<_> = (0..3u64)
+            .map(|i| {
+                let gate = Arc::clone(&gate);
+                let order = Arc::clone(&order);
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(30 * i));
+                    let _turn = gate.enter(Duration::from_secs(10)).unwrap();
+                    order.lock().unwrap().push(i);
+                    std::thread::sleep(Duration::from_millis(5));
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(order.lock().unwrap().is_empty(), "all wait for the first");
+        drop(first);
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+        assert!(!gate.is_held());
     }
 
     #[test]
