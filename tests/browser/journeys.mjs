@@ -113,6 +113,19 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       await o.waitForSelector('[data-section="answer"]');
       await officer.shot('answered');
     });
+    await step("the officer's cases, case page and filings, accessible", async () => {
+      await officer.open('/officer/cases');
+      await o.waitForSelector(`[data-section="cases"] tr[data-erdr="${DEMO_ERDR}"]`);
+      await officer.axe('officer-cases');
+      await officer.open(`/officer/cases/${DEMO_ERDR}`);
+      await o.waitForSelector('[data-section="participants"] tr[data-id]');
+      await o.waitForSelector('[data-section="decisions"]');
+      await officer.axe('officer-case');
+      await officer.shot('officer-case');
+      await officer.open('/officer/filings');
+      await o.waitForSelector('[data-section="filings"]');
+      await officer.axe('officer-filings');
+    });
     await step(`${who} sees the notification and the answer`, async () => {
       await participant.open('/notifications');
       await p.waitForSelector('[data-unread]');

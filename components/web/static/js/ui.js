@@ -402,3 +402,55 @@ export function clearDraft(key) {
 export function readText(file) {
   return file.text();
 }
+
+/** Shows or hides a field wrapper; a hidden control is also disabled, so `values()` skips it. */
+export function showField(wrapper, on) {
+  if (!wrapper) return;
+  wrapper.hidden = !on;
+  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
+}
+
+/**
+ * A list that loads page by page: `load(cursor)` resolves to `{ items, next }`, `draw(items)`
+ * renders all loaded items; a "Show more" button (`data-action="more"`) loads the next page
+ * and keeps keyboard focus at the end of the list. The first page's failure is thrown.
+ */
+export async function pagedList({ load, draw, emptyKey }) {
+  const holder = h('div', { class: 'paged', tabindex: '-1' });
+  const items = [];
+  let next = null;
+  const more = h('button', { type: 'button', class: 'secondary', dataset: { action: 'more' } }, t('action.more'));
+  const bar = h('div', { class: 'actions' }, more);
+  const paint = () => {
+    holder.replaceChildren(...[items.length ? draw(items) : h('p', { class: 'empty' }, t(emptyKey)), next ? bar : null].filter(Boolean));
+  };
+  more.addEventListener('click', async () => {
+    await busy(more, async () => {
+      try {
+        const page = await load(next);
+        const before = items.length;
+        items.push(...page.items);
+        next = page.next;
+        paint();
+        announce(t('list.loaded_more', { count: items.length - before }));
+      } catch (error) {
+        showProblem(holder, error);
+      }
+    });
+    if (more.isConnected) more.focus();
+    else holder.focus();
+  });
+  const first = await load(null);
+  items.push(...first.items);
+  next = first.next;
+  paint();
+  return { node: holder, items, repaint: paint };
+}
+
+/** Adds `?cursor=…&limit=…` to a path. */
+export function withPage(path, cursor, limit = 20) {
+  const params = new URLSearchParams();
+  params.set('limit', String(limit));
+  if (cursor) params.set('cursor', cursor);
+  return `${path}${path.includes('?') ? '&' : '?'}${params}`;
+}

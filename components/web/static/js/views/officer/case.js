@@ -4,7 +4,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
-import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
+import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
 import { reload } from '../../app.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
 
@@ -38,14 +38,6 @@ const PERSONAL_TYPES = [
 ];
 
 const PARTICIPANT_TONES = { requested: 'warn', confirmed: 'ok', rejected: 'danger', revoked: null };
-
-/** Shows or hides a field wrapper; a hidden control is disabled so `values()` skips it. */
-function toggleField(formNode, name, on) {
-  const wrapper = formNode.querySelector(`[data-field="${name}"]`);
-  if (!wrapper) return;
-  wrapper.hidden = !on;
-  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
-}
 
 /** The end (23:59:59) of a date in Almaty, as an RFC 3339 time with Almaty's offset. */
 function almatyEndOfDay(date) {
@@ -132,7 +124,7 @@ function familiarisationForm(p, base, formId) {
   node.hidden = true;
   const update = () => {
     const checked = node.querySelector('input[name="scope"]:checked');
-    toggleField(node, 'material_ids', Boolean(checked && checked.value === 'list'));
+    showField(node.querySelector('[data-field="material_ids"]'), Boolean(checked && checked.value === 'list'));
   };
   node.addEventListener('change', update);
   update();
@@ -323,7 +315,7 @@ function decisionSection(c, base) {
   keepDraft(node, draftKey);
   const update = () => {
     const type = node.querySelector('select[name="type"]').value;
-    toggleField(node, 'concerns_iin', PERSONAL_TYPES.includes(type));
+    showField(node.querySelector('[data-field="concerns_iin"]'), PERSONAL_TYPES.includes(type));
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
   update();

@@ -3,7 +3,7 @@
 
 import { api } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
-import { h, page, section, table, time, link, empty, busy, showProblem, badge } from '../../ui.js';
+import { h, page, section, table, time, link, badge, pagedList, withPage } from '../../ui.js';
 
 const PAGE_SIZE = 25;
 const REGISTERING_ROLES = ['investigator', 'inquirer', 'head_of_unit'];
@@ -24,37 +24,15 @@ function casesTable(cases) {
 }
 
 export async function render({ me }) {
-  const first = await api(`/api/officer/cases?limit=${PAGE_SIZE}`);
-  let cases = first.cases;
-  let cursor = first.next_cursor;
-  const results = h('div', { dataset: { section: 'cases' } });
-  const more = h('button', { type: 'button', class: 'secondary', dataset: { action: 'more' } }, t('action.more'));
-  const draw = (focusIndex) => {
-    if (!cases.length) {
-      results.replaceChildren(empty('ocases.empty'));
-      return;
-    }
-    results.replaceChildren(...[casesTable(cases), cursor ? h('div', { class: 'actions' }, more) : null].filter(Boolean));
-    if (focusIndex !== undefined) {
-      const row = results.querySelectorAll('tbody > tr')[focusIndex];
-      const target = row && row.querySelector('a');
-      if (target) target.focus();
-    }
-  };
-  more.addEventListener('click', () =>
-    busy(more, async () => {
-      try {
-        const next = await api(`/api/officer/cases?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(cursor)}`);
-        const firstNew = cases.length;
-        cases = cases.concat(next.cases);
-        cursor = next.next_cursor;
-        draw(firstNew);
-      } catch (error) {
-        showProblem(results, error);
-      }
-    }),
-  );
-  draw();
+  const list = await pagedList({
+    async load(cursor) {
+      const result = await api(withPage('/api/officer/cases', cursor, PAGE_SIZE));
+      return { items: result.cases, next: result.next_cursor };
+    },
+    draw: casesTable,
+    emptyKey: 'ocases.empty',
+  });
+  const results = h('div', { dataset: { section: 'cases' } }, list.node);
   const mayRegister = me.roles.some((role) => REGISTERING_ROLES.includes(role));
   return page(
     'ocases.title',

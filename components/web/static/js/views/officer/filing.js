@@ -5,17 +5,9 @@
 
 import { api, download } from '../../api.js';
 import { t, formatBytes, formatDateTime } from '../../i18n.js';
-import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
+import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
 import { reload } from '../../app.js';
 import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
-
-/** Shows or hides a field wrapper; a hidden control is disabled so `values()` skips it. */
-function toggleField(formNode, name, on) {
-  const wrapper = formNode.querySelector(`[data-field="${name}"]`);
-  if (!wrapper) return;
-  wrapper.hidden = !on;
-  for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
-}
 
 /** Text as typed, line breaks kept (as text nodes and `<br>`, never parsed). */
 function multiline(text) {
@@ -227,8 +219,8 @@ function answerForm(f) {
   const update = () => {
     const checked = node.querySelector('input[name="outcome"]:checked');
     const outcome = checked ? checked.value : '';
-    toggleField(node, 'erdr_number', outcome === 'registered');
-    toggleField(node, 'forwarded_to', outcome === 'forwarded');
+    showField(node.querySelector('[data-field="erdr_number"]'), outcome === 'registered');
+    showField(node.querySelector('[data-field="forwarded_to"]'), outcome === 'forwarded');
   };
   node.addEventListener('change', update);
   update();

@@ -4,7 +4,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, form, field, section, table, time, badge, link, empty, busy, showProblem } from '../../ui.js';
+import { h, page, form, field, section, table, time, badge, link, showProblem, pagedList } from '../../ui.js';
 
 export const FILING_KINDS = ['crime_report', 'petition', 'complaint'];
 export const FILING_STATES = ['submitted', 'under_review', 'extended', 'registered', 'decided', 'refused', 'forwarded', 'withdrawn'];
@@ -137,47 +137,21 @@ export async function render({ query: routeQuery, navigate }) {
     `/api/officer/filings${query({ state: filters.state, kind: filters.kind, due_before: filters.due_before, limit: String(PAGE_SIZE), cursor })}`;
 
   const results = h('div', { dataset: { section: 'filings' } });
-  let items = [];
-  let cursor = null;
   try {
-    const first = await api(apiQuery(null));
-    items = first.filings;
-    cursor = first.next_cursor;
+    const list = await pagedList({
+      async load(cursor) {
+        const result = await api(apiQuery(cursor));
+        return { items: result.filings, next: result.next_cursor };
+      },
+      draw: filingsTable,
+      emptyKey: 'ofilings.empty',
+    });
+    results.append(list.node);
   } catch (error) {
-    if (error instanceof ApiProblem && error.status === 422) {
-      showProblem(filterForm, error);
-    } else {
-      throw error;
-    }
+    // A filter the API refuses is shown at the filter; anything else fails the screen.
+    if (!(error instanceof ApiProblem && error.status === 422)) throw error;
+    showProblem(filterForm, error);
   }
-
-  const more = h('button', { type: 'button', class: 'secondary', dataset: { action: 'more' } }, t('action.more'));
-  const draw = (focusIndex) => {
-    if (!items.length) {
-      results.replaceChildren(empty('ofilings.empty'));
-      return;
-    }
-    results.replaceChildren(...[filingsTable(items), cursor ? h('div', { class: 'actions' }, more) : null].filter(Boolean));
-    if (focusIndex !== undefined) {
-      const row = results.querySelectorAll('tbody > tr')[focusIndex];
-      const target = row && row.querySelector('a');
-      if (target) target.focus();
-    }
-  };
-  more.addEventListener('click', () =>
-    busy(more, async () => {
-      try {
-        const next = await api(apiQuery(cursor));
-        const firstNew = items.length;
-        items = items.concat(next.filings);
-        cursor = next.next_cursor;
-        draw(firstNew);
-      } catch (error) {
-        showProblem(results, error);
-      }
-    }),
-  );
-  draw();
 
   return page(
     'ofilings.title',

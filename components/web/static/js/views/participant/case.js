@@ -3,8 +3,8 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, table, time, details, link, errorBox } from '../../ui.js';
-import { statusWithPrincipal, stageBadge, pagedList, withPage, date, label, downloadButton } from './common.js';
+import { h, page, section, table, time, details, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { statusWithPrincipal, stageBadge, date, label, downloadButton } from './common.js';
 
 function caseBase(erdr) {
   return `/api/cases/${encodeURIComponent(erdr)}`;

@@ -2,8 +2,8 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, table, time, link, errorBox } from '../../ui.js';
-import { statusWithPrincipal, stageBadge, requestStateBadge, pagedList, withPage, date } from './common.js';
+import { h, page, section, table, time, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { statusWithPrincipal, stageBadge, requestStateBadge, date } from './common.js';
 
 function casesTable(cases) {
   return table(

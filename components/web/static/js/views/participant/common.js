@@ -84,52 +84,6 @@ export function textBlock(text) {
 }
 
 /**
- * A list loaded page by page: `load(cursor)` resolves to `{ items, next }`, `draw(items)`
- * returns the node showing all items loaded so far. A "Show more" button appears while the
- * API gives a `next_cursor`.
- */
-export async function pagedList({ load, draw, emptyKey }) {
-  const holder = h('div', { class: 'paged', tabindex: '-1' });
-  const items = [];
-  let next = null;
-  const more = h('button', { type: 'button', class: 'secondary', dataset: { action: 'more' } }, t('action.more'));
-  const bar = h('div', { class: 'actions' }, more);
-  const paint = () => {
-    holder.replaceChildren(...[items.length ? draw(items) : h('p', { class: 'empty' }, t(emptyKey)), next ? bar : null].filter(Boolean));
-  };
-  more.addEventListener('click', async () => {
-    await busy(more, async () => {
-      try {
-        const page = await load(next);
-        const before = items.length;
-        items.push(...page.items);
-        next = page.next;
-        paint();
-        announce(t('list.loaded_more', { count: items.length - before }));
-      } catch (error) {
-        showProblem(holder, error);
-      }
-    });
-    // Keyboard focus stays at the end of the list: on the button, or on the list once complete.
-    if (more.isConnected) more.focus();
-    else holder.focus();
-  });
-  const first = await load(null);
-  items.push(...first.items);
-  next = first.next;
-  paint();
-  return { node: holder, items, repaint: paint };
-}
-
-/** Adds `?cursor=…&limit=…` to a path. */
-export function withPage(path, cursor, limit = 20) {
-  const params = new URLSearchParams();
-  params.set('limit', String(limit));
-  if (cursor) params.set('cursor', cursor);
-  return `${path}${path.includes('?') ? '&' : '?'}${params}`;
-}
-
-/**
  * Opens the printable receipt (it needs the session cookie, so it is fetched here and shown
  * from a blob); when the browser blocks the new window, the page is downloaded instead.
  */

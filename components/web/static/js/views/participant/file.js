@@ -4,7 +4,7 @@
 
 import { api, ApiProblem, idempotencyKey } from '../../api.js';
 import { t, formatBytes, formatDate } from '../../i18n.js';
-import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem } from '../../ui.js';
+import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
 import { label, statusWithPrincipal, openReceipt, ACTS_FOR_ANOTHER } from './common.js';
 
 const DRAFT = 'filing';
@@ -252,11 +252,6 @@ export async function render(ctx) {
   const addresseeSelect = addressee.querySelector('select');
   const decisionSelect = decision.querySelector('select');
 
-  const show = (wrapper, on) => {
-    wrapper.hidden = !on;
-    for (const control of wrapper.querySelectorAll('input, select, textarea')) control.disabled = !on;
-  };
-
   // Whom I may file for in the chosen case: myself, or a person I act for there.
   function fillBehalf() {
     const chosen = cases.find((c) => c.erdr_number === caseSelect.value);
@@ -296,14 +291,14 @@ export async function render(ctx) {
     for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
     warning.hidden = chosen !== 'crime_report';
     const inCase = chosen === 'petition' || chosen === 'complaint';
-    show(organ, chosen === 'crime_report');
-    show(caseField, inCase);
-    show(behalf, inCase && fillBehalf());
-    show(addressee, inCase);
-    show(subject, chosen === 'complaint');
-    show(decision, chosen === 'complaint' && Boolean(caseSelect.value));
-    show(text, Boolean(chosen));
-    show(attachments, Boolean(chosen));
+    showField(organ, chosen === 'crime_report');
+    showField(caseField, inCase);
+    showField(behalf, inCase && fillBehalf());
+    showField(addressee, inCase);
+    showField(subject, chosen === 'complaint');
+    showField(decision, chosen === 'complaint' && Boolean(caseSelect.value));
+    showField(text, Boolean(chosen));
+    showField(attachments, Boolean(chosen));
     // Only the addressees this kind may go to (CPC arts. 99, 104–106).
     const allowed = ADDRESSEES[chosen] || [];
     for (const option of addresseeSelect.options) {

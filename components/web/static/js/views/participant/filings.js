@@ -2,8 +2,8 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, table, time, link, errorBox } from '../../ui.js';
-import { label, filingStateBadge, overdueMark, pagedList, withPage } from './common.js';
+import { h, page, section, table, time, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { label, filingStateBadge, overdueMark } from './common.js';
 
 function filingsTable(filings) {
   const node = table(

@@ -2,9 +2,9 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, time, link, badge, busy, announce, showProblem, errorBox } from '../../ui.js';
+import { h, page, section, time, link, badge, busy, announce, showProblem, errorBox, pagedList, withPage } from '../../ui.js';
 import { reload } from '../../app.js';
-import { label, pagedList, withPage } from './common.js';
+import { label } from './common.js';
 
 /** The notice's sentence, an optional second line, and where it leads. */
 export function describe(notice) {
