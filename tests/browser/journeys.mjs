@@ -89,6 +89,14 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       filingId = await receipt.getAttribute('data-filing-id');
       await participant.axe('receipt');
       await participant.shot('receipt');
+      const number = (await p.textContent('[data-section="receipt"] [data-field="registration_number"]')).trim();
+      const [printable] = await Promise.all([
+        p.waitForEvent('popup'),
+        p.click('[data-section="receipt"] [data-action="open-receipt"]'),
+      ]);
+      // The window opens blank and is then pointed at the fetched receipt.
+      await printable.waitForFunction((n) => Boolean(document.body && document.body.textContent.includes(n)), number);
+      await printable.close();
     });
     await step('the filing is listed with its due date, once', async () => {
       await participant.open('/filings');

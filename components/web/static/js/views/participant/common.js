@@ -83,6 +83,28 @@ export function textBlock(text) {
   return h('div', { class: 'text-block' }, lines.map((line) => h('p', {}, line || '\u00a0')));
 }
 
+/** The button that opens a filing's printable receipt; a failure is shown in `holder`. */
+export function receiptButton(filing, holder, tone = 'secondary') {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: tone,
+      dataset: { action: 'open-receipt' },
+      async onclick(event) {
+        await busy(event.currentTarget, async () => {
+          try {
+            await openReceipt(filing.id, filing.registration_number);
+          } catch (error) {
+            showProblem(holder, error);
+          }
+        });
+      },
+    },
+    t('file.receipt.open'),
+  );
+}
+
 /**
  * Opens the printable receipt (it needs the session cookie, so it is fetched here and shown
  * from a blob); when the browser blocks the new window, the page is downloaded instead.

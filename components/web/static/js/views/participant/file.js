@@ -5,7 +5,7 @@
 import { api, ApiProblem, idempotencyKey } from '../../api.js';
 import { t, formatBytes, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
-import { label, statusWithPrincipal, openReceipt, ACTS_FOR_ANOTHER } from './common.js';
+import { label, statusWithPrincipal, receiptButton, ACTS_FOR_ANOTHER } from './common.js';
 
 const DRAFT = 'filing';
 const ATTEMPT_KEY = 'jaria.filing-attempt';
@@ -93,24 +93,7 @@ function receiptSection(filing) {
     h(
       'div',
       { class: 'actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'primary',
-          dataset: { action: 'open-receipt' },
-          async onclick(event) {
-            await busy(event.currentTarget, async () => {
-              try {
-                await openReceipt(filing.id, filing.registration_number);
-              } catch (error) {
-                showProblem(holder, error);
-              }
-            });
-          },
-        },
-        t('file.receipt.open'),
-      ),
+      receiptButton(filing, holder, 'primary'),
       h('button', { type: 'button', class: 'secondary', dataset: { action: 'print' }, onclick: () => window.print() }, t('action.print')),
       link(`/filings/${encodeURIComponent(filing.id)}`, t('file.receipt.follow'), { class: 'button secondary', dataset: { action: 'follow' } }),
       link('/file', t('file.receipt.another'), { class: 'button secondary', dataset: { action: 'file-another' } }),

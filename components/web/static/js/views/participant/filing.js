@@ -5,7 +5,7 @@ import { api } from '../../api.js';
 import { t, formatBytes } from '../../i18n.js';
 import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
 import { reload } from '../../app.js';
-import { label, filingStateBadge, overdueMark, textBlock, downloadButton, openReceipt, OPEN_STATES } from './common.js';
+import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton, OPEN_STATES } from './common.js';
 
 const EXTENSIONS = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg' };
 
@@ -126,24 +126,7 @@ export async function render(ctx) {
   }
   const holder = h('div');
   const mayWithdraw = OPEN_STATES.includes(filing.state) && ctx.me && ctx.me.iin === filing.filer_iin;
-  const receiptButton = h(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      dataset: { action: 'open-receipt' },
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await openReceipt(filing.id, filing.registration_number);
-          } catch (error) {
-            showProblem(holder, error);
-          }
-        });
-      },
-    },
-    t('file.receipt.open'),
-  );
+  const receipt = receiptButton(filing, holder);
   const summary = section(
     t('filing.summary'),
     holder,
@@ -165,7 +148,7 @@ export async function render(ctx) {
     ]),
     h('h3', {}, t('filing.text')),
     textBlock(filing.text),
-    h('div', { class: 'actions' }, receiptButton, mayWithdraw ? withdrawBlock(filing) : null),
+    h('div', { class: 'actions' }, receipt, mayWithdraw ? withdrawBlock(filing) : null),
   );
   summary.dataset.section = 'summary';
   const answer = filing.answer
