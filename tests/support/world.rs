@@ -16,6 +16,17 @@ pub fn random_erdr() -> String {
     format!("2675110310{:05}", rng.gen_range(0..100_000))
 }
 
+/// A new case registered by `lead` (who then leads it), under a random ERDR number.
+pub fn register_case(lead: &Session<'_>) -> String {
+    let erdr = random_erdr();
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    erdr
+}
+
 pub fn signed_in<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
     app.sign_in(&issue(PersonSpec::new(iin, name)))
 }

@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 
 use base64::Engine as _;
-use jaria_tests::world::{PDF, decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::world::{
+    PDF, decide, officer, organ, random_erdr, register_case, request, signed_in,
+};
 use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin, workspace_root};
 use serde_json::{Value, json};
 
@@ -288,12 +290,7 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     let (_, lead) = officer(app, &admin, "investigator", police);
     let (_, stranger) = officer(app, &admin, "investigator", other);
     let (dismissable_officer, _) = officer(app, &admin, "inquirer", other);
-    let erdr = random_erdr();
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    let erdr = register_case(&lead);
     let victim_iin = random_iin();
     let victim = signed_in(app, &victim_iin, "VICTIM");
     let pending = signed_in(app, &random_iin(), "PENDING");

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use jaria_tests::world::{decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::world::{decide, officer, organ, register_case, request, signed_in};
 use jaria_tests::{Reply, TEST_ADMIN_IIN, TestApp, random_iin};
 use serde_json::{Value, json};
 
@@ -24,12 +24,7 @@ fn world(app: &TestApp) -> World {
     let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
     let police = organ(&admin, "Police");
     let (_, lead) = officer(app, &admin, "investigator", police);
-    let erdr = random_erdr();
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    let erdr = register_case(&lead);
     let victim = signed_in(app, &random_iin(), "VICTIM");
     let id = request(&victim, &erdr, "victim", None, None);
     assert_eq!(decide(&lead, id, "confirm", None).status, 200);

@@ -9,7 +9,9 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use jaria_tests::world::{PDF, decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::world::{
+    PDF, decide, officer, organ, random_erdr, register_case, request, signed_in,
+};
 use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, local_only, person, random_iin};
 use serde_json::{Value, json};
 
@@ -449,17 +451,23 @@ fn deeply_nested_json_is_refused_cleanly_everywhere() {
     // of values first: 422.)
     let depth = 10_000;
     let scope = format!(r#"{{"scope":{}0{}}}"#, "[".repeat(depth), "]".repeat(depth));
-    let reply = callers.officer.request_with(
+    let reply = put_grant_scope(&callers.officer, &scope);
+    assert_refused(&reply, &[400], "a grant scope nested 10 000 deep");
+    assert_still_serving(&app, "deeply nested JSON");
+}
+
+/// A familiarisation grant whose body is `body`, to a case nobody has: the body is refused
+/// before the case is looked for.
+fn put_grant_scope(officer: &Session<'_>, body: &str) -> Reply {
+    officer.request_with(
         "PUT",
         &format!(
             "/api/officer/cases/{}/participants/1/familiarisation",
             random_erdr()
         ),
         &[("content-type", "application/json")],
-        scope.as_bytes(),
-    );
-    assert_refused(&reply, &[400], "a grant scope nested 10 000 deep");
-    assert_still_serving(&app, "deeply nested JSON");
+        body.as_bytes(),
+    )
 }
 
 #[test]
@@ -470,15 +478,7 @@ fn bodies_of_millions_of_values_are_refused_not_a_crash() {
     // instance has (it trapped: 500).
     let zeros = (12 * 1024 * 1024 - 64) / 2;
     let scope = format!(r#"{{"scope":[{}0]}}"#, "0,".repeat(zeros - 1));
-    let reply = callers.officer.request_with(
-        "PUT",
-        &format!(
-            "/api/officer/cases/{}/participants/1/familiarisation",
-            random_erdr()
-        ),
-        &[("content-type", "application/json")],
-        scope.as_bytes(),
-    );
+    let reply = put_grant_scope(&callers.officer, &scope);
     let problem = assert_refused(&reply, &[422], "a grant scope of six million zeros");
     assert_eq!(problem["errors"][0]["code"], "too_many_values", "{problem}");
     // Four million empty strings in a list, to anyone's endpoint.
@@ -756,12 +756,7 @@ fn case(app: &TestApp) -> Case<'_> {
     let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
     let police = organ(&admin, "Police");
     let (_, lead) = officer(app, &admin, "investigator", police);
-    let erdr = random_erdr();
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    let erdr = register_case(&lead);
     let victim = app.sign_in(&person("VICTIM"));
     let id = request(&victim, &erdr, "victim", None, None);
     assert_eq!(decide(&lead, id, "confirm", None).status, 200);

@@ -8,9 +8,8 @@
 
 use std::process::Command;
 
-use jaria_tests::world::{decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::world::{decide, officer, organ, register_case, request, signed_in};
 use jaria_tests::{TEST_ADMIN_IIN, TestApp, random_iin, workspace_root};
-use serde_json::json;
 
 fn schemathesis_available() -> bool {
     Command::new("schemathesis")
@@ -34,12 +33,7 @@ fn every_answer_matches_the_openapi_description() {
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
     let police = organ(&admin, "Police");
     let (_, lead) = officer(&app, &admin, "investigator", police);
-    let erdr = random_erdr();
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    let erdr = register_case(&lead);
     let victim = signed_in(&app, &random_iin(), "VICTIM");
     let id = request(&victim, &erdr, "victim", None, None);
     assert_eq!(decide(&lead, id, "confirm", None).status, 200);

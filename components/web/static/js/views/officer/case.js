@@ -271,6 +271,18 @@ function grantText(grant) {
   return h('span', { dataset: { grant: grant.scope } }, what, grant.until ? [h('br'), t('ocase.grant.until', { date: formatDate(grant.until) })] : null);
 }
 
+/**
+ * Posts `body` with the chosen file as its `document` (the page re-renders afterwards, so the
+ * form needs no reset); a refused document is shown at its field.
+ */
+async function postWithDocument(path, body, files) {
+  try {
+    return await api(path, { method: 'POST', json: { ...body, ...(await documentOf(files, 'document')) } });
+  } catch (error) {
+    throw onDocumentField(error, 'document');
+  }
+}
+
 /** The decisions or materials already in the case, newest first. */
 function existingList(items, columns, emptyKey, captionKey) {
   if (!items.length) return empty(emptyKey);
@@ -295,19 +307,11 @@ function decisionSection(c, base) {
       field({ name: 'title', label: t('ocase.decision.title'), maxlength: 300, required: true }),
       field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
     ],
-    async onSubmit(values, formNode) {
+    async onSubmit(values) {
       const body = { type: values.type, decided_on: values.decided_on, title: values.title };
       if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
-      let created;
-      try {
-        Object.assign(body, await documentOf(values.document, 'document'));
-        created = await api(`${base}/decisions`, { method: 'POST', json: body });
-      } catch (error) {
-        throw onDocumentField(error, 'document');
-      }
+      const created = await postWithDocument(`${base}/decisions`, body, values.document);
       clearDraft(draftKey);
-      formNode.reset();
-      update();
       announce(t('ocase.decision.added', { id: created.id }));
       reload();
     },
@@ -345,18 +349,11 @@ function materialSection(c, base) {
       field({ name: 'kind', label: t('ocase.material.kind'), hint: t('ocase.material.kind_hint'), maxlength: 100 }),
       field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
     ],
-    async onSubmit(values, formNode) {
+    async onSubmit(values) {
       const body = { title: values.title };
       if (values.kind) body.kind = values.kind;
-      let created;
-      try {
-        Object.assign(body, await documentOf(values.document, 'document'));
-        created = await api(`${base}/materials`, { method: 'POST', json: body });
-      } catch (error) {
-        throw onDocumentField(error, 'document');
-      }
+      const created = await postWithDocument(`${base}/materials`, body, values.document);
       clearDraft(draftKey);
-      formNode.reset();
       announce(t('ocase.material.added', { id: created.id }));
       reload();
     },
