@@ -1,6 +1,6 @@
 // Message catalogues and per-language formatting. Every visible string comes from
-// `locales/<lang>/<area>.json`; a key missing from a catalogue falls back to English, then to
-// the key itself (the catalogue test keeps the three languages in step).
+// `locales/<lang>/<area>.json`. The three languages hold the same keys (tests/tests/web.rs
+// checks it), so only the chosen language is fetched; an unknown key shows as itself.
 
 export const LANGUAGES = ['kk', 'ru', 'en'];
 const AREAS = ['common', 'participant', 'officer'];
@@ -10,7 +10,6 @@ export const TIME_ZONE = 'Asia/Almaty';
 
 let current = 'kk';
 let messages = {};
-let fallback = {};
 const listeners = new Set();
 
 async function loadCatalogue(lang) {
@@ -43,12 +42,7 @@ export function preferredLanguage() {
 
 export async function setLanguage(lang) {
   if (!LANGUAGES.includes(lang)) lang = 'kk';
-  const [loaded, english] = await Promise.all([
-    loadCatalogue(lang),
-    lang === 'en' ? null : Object.keys(fallback).length ? fallback : loadCatalogue('en'),
-  ]);
-  messages = loaded;
-  fallback = lang === 'en' ? loaded : english;
+  messages = await loadCatalogue(lang);
   current = lang;
   document.documentElement.lang = lang;
   try {
@@ -70,7 +64,7 @@ export function onLanguageChange(listener) {
 
 /** The message for `key`, with `{name}` placeholders filled from `params`. */
 export function t(key, params) {
-  let text = messages[key] ?? fallback[key];
+  let text = messages[key];
   if (text === undefined) return key;
   if (params) {
     text = text.replace(/\{(\w+)\}/g, (whole, name) =>
@@ -82,7 +76,7 @@ export function t(key, params) {
 
 /** Whether the catalogue has `key` (to fall back to the server's own words otherwise). */
 export function has(key) {
-  return key in messages || key in fallback;
+  return key in messages;
 }
 
 function locale() {
