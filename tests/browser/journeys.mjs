@@ -128,6 +128,10 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       await officer.open(`/officer/cases/${DEMO_ERDR}`);
       await o.waitForSelector('[data-section="participants"] tr[data-id]');
       await o.waitForSelector('[data-section="decisions"]');
+      const grant = o.locator('[data-section="participants"] [data-action="grant"]').first();
+      await grant.click();
+      await o.waitForSelector('form[data-form="familiarisation"]:not([hidden])');
+      assert((await grant.getAttribute('aria-expanded')) === 'true', 'the grant button says its form is open');
       await officer.axe('officer-case');
       await officer.shot('officer-case');
       await officer.open('/officer/filings');

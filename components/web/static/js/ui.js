@@ -454,3 +454,29 @@ export function withPage(path, cursor, limit = 20) {
   if (cursor) params.set('cursor', cursor);
   return `${path}${path.includes('?') ? '&' : '?'}${params}`;
 }
+
+/**
+ * A button that shows and hides `panel` (which must have an id), keeping `aria-expanded` in
+ * step and focusing the first control matching `focus` inside the panel when it opens.
+ */
+export function disclosureButton({ label, tone = 'secondary', action, panel, focus }) {
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: tone,
+      'aria-expanded': 'false',
+      'aria-controls': panel.id,
+      dataset: { action },
+      onclick() {
+        const open = panel.hidden;
+        panel.hidden = !open;
+        button.setAttribute('aria-expanded', String(open));
+        const target = open && focus ? panel.querySelector(focus) : null;
+        if (target) target.focus();
+      },
+    },
+    label,
+  );
+  return button;
+}

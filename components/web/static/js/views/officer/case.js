@@ -4,7 +4,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
-import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
+import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
 
@@ -135,23 +135,7 @@ function participantActions(p, base, container) {
   if (p.state !== 'confirmed') return h('span', { class: 'muted' }, '—');
   const formId = `fam-form-${p.id}`;
   const grantForm = familiarisationForm(p, base, formId);
-  const grant = h(
-    'button',
-    {
-      type: 'button',
-      class: 'primary',
-      'aria-expanded': 'false',
-      'aria-controls': formId,
-      dataset: { action: 'grant' },
-      onclick() {
-        const open = grantForm.hidden;
-        grantForm.hidden = !open;
-        grant.setAttribute('aria-expanded', String(open));
-        if (open) grantForm.querySelector('input').focus();
-      },
-    },
-    t('ocase.fam.grant'),
-  );
+  const grant = disclosureButton({ label: t('ocase.fam.grant'), tone: 'primary', action: 'grant', panel: grantForm, focus: 'input' });
   const revoke = h(
     'button',
     {
@@ -208,22 +192,7 @@ function participantActions(p, base, container) {
       ),
     ),
   );
-  const revokeStatus = h(
-    'button',
-    {
-      type: 'button',
-      class: 'danger',
-      'aria-expanded': 'false',
-      'aria-controls': confirmId,
-      dataset: { action: 'revoke-status' },
-      onclick() {
-        const open = confirmBox.hidden;
-        confirmBox.hidden = !open;
-        revokeStatus.setAttribute('aria-expanded', String(open));
-      },
-    },
-    t('ocase.revoke_status'),
-  );
+  const revokeStatus = disclosureButton({ label: t('ocase.revoke_status'), tone: 'danger', action: 'revoke-status', panel: confirmBox });
   return [h('div', { class: 'actions' }, grant, revoke, revokeStatus), grantForm, confirmBox];
 }
 

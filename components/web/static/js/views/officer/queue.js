@@ -3,7 +3,7 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, form, field, table, link, empty, announce, busy, showProblem, keepDraft, clearDraft } from '../../ui.js';
+import { h, page, form, field, table, link, empty, announce, busy, showProblem, keepDraft, clearDraft, disclosureButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { dueCell, stateBadge } from './filings.js';
 
@@ -82,23 +82,7 @@ function requestActions(item, container) {
     },
     t('queue.confirm'),
   );
-  const reject = h(
-    'button',
-    {
-      type: 'button',
-      class: 'danger',
-      'aria-expanded': 'false',
-      'aria-controls': formId,
-      dataset: { action: 'reject' },
-      onclick() {
-        const open = rejectForm.hidden;
-        rejectForm.hidden = !open;
-        reject.setAttribute('aria-expanded', String(open));
-        if (open) rejectForm.querySelector('textarea').focus();
-      },
-    },
-    t('queue.reject'),
-  );
+  const reject = disclosureButton({ label: t('queue.reject'), tone: 'danger', action: 'reject', panel: rejectForm, focus: 'textarea' });
   return [h('div', { class: 'actions' }, confirm, reject), rejectForm];
 }
 
