@@ -3,6 +3,7 @@
 //! running deployment instead, so the same journeys check real Spin. Tests of the host itself
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
+pub mod ocsp;
 pub mod world;
 
 use std::io::{BufRead, BufReader, Read};
@@ -155,6 +156,13 @@ fn host_binary() -> PathBuf {
     target.join("debug").join("jaria")
 }
 
+/// A sign-in challenge as the portal issued it.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub nonce: String,
+    pub to_sign: String,
+}
+
 /// A running host (or an external deployment) and a client for it.
 pub struct TestApp {
     pub base_url: String,
@@ -205,18 +213,23 @@ impl TestApp {
 
     /// One EDS sign-in attempt, for tests of what fails.
     pub fn try_sign_in(&self, person: &Person, signing: Signing) -> Reply {
-        let nonce = self.challenge();
+        let challenge = self.challenge();
         let signature = match signing {
-            Signing::Der => person.sign(nonce.as_bytes()),
-            Signing::Raw => person.sign_raw(nonce.as_bytes()),
+            Signing::Der => person.sign(challenge.to_sign.as_bytes()),
+            Signing::Raw => person.sign_raw(challenge.to_sign.as_bytes()),
         };
-        self.post_eds(&person.cert_pem, &nonce, &signature)
+        self.post_eds(&person.cert_pem, &challenge.nonce, &signature)
     }
 
-    pub fn challenge(&self) -> String {
+    /// A sign-in challenge: its nonce, and exactly what a signature must cover.
+    pub fn challenge(&self) -> Challenge {
         let reply = self.get("/api/auth/challenge");
         assert_eq!(reply.status, 200, "{}", reply.text());
-        reply.json()["nonce"].as_str().expect("nonce").to_owned()
+        let body = reply.json();
+        Challenge {
+            nonce: body["nonce"].as_str().expect("nonce").to_owned(),
+            to_sign: body["to_sign"].as_str().expect("to_sign").to_owned(),
+        }
     }
 
     pub fn post_eds(&self, certificate: &str, nonce: &str, signature: &[u8]) -> Reply {
@@ -380,6 +393,15 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".into(),
             TEST_RECEIPT_KEY.into(),
         ));
+        // Likewise for challenges: every sign-in of every test asks for one from 127.0.0.1.
+        self.env.push((
+            "SPIN_VARIABLE_CHALLENGES_PER_CLIENT_PER_MINUTE".into(),
+            "1000000".into(),
+        ));
+        self.env.push((
+            "SPIN_VARIABLE_AUDIT_SIGNING_KEY".into(),
+            TEST_AUDIT_KEY.into(),
+        ));
         self
     }
 
@@ -504,6 +526,9 @@ pub use jaria_test_ca::{KeyAlgorithm, Person, PersonSpec};
 
 /// The suite's receipt signing key (a deployment under test is given the same one).
 pub const TEST_RECEIPT_KEY: &str = "dGVzdHMtb25seS1yZWNlaXB0LWtleS0zMi1ieXRlcyE=";
+
+/// The suite's audit checkpoint key (a deployment under test is given the same one).
+pub const TEST_AUDIT_KEY: &str = "dGVzdHMtb25seS1hdWRpdC1jaGVja3BvaW50LWtleSE=";
 
 /// The IIN the suite's admin has; a deployment under test bootstraps it as admin.
 pub const TEST_ADMIN_IIN: &str = "750630300010";
@@ -689,6 +714,14 @@ impl Reply {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+
+    /// The code of a problem's first field error (`errors[0].code`), or "".
+    pub fn error_code(&self) -> String {
+        serde_json::from_slice::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v["errors"][0]["code"].as_str().map(str::to_owned))
+            .unwrap_or_default()
     }
 
     /// Asserts an RFC 9457 problem with this status, and returns it.

@@ -10,15 +10,38 @@ use crate::{PersonSpec, Session, TestApp, issue, random_iin};
 pub const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
+/// Any well-formed ERDR number (of an organ nobody need have): for cases that do not exist.
 pub fn random_erdr() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
     format!("2675110310{:05}", rng.gen_range(0..100_000))
 }
 
-/// A new case registered by `lead` (who then leads it), under a random ERDR number.
+/// A random ERDR number of the organ with this code (digits 3–8).
+pub fn erdr_in(code: &str) -> String {
+    use rand::Rng;
+    format!("26{code}1{:06}", rand::thread_rng().gen_range(0..1_000_000))
+}
+
+/// The code of the organ an officer is appointed to now.
+pub fn organ_code_of(officer: &Session<'_>) -> String {
+    let me = officer.get("/api/auth/me");
+    assert_eq!(me.status, 200, "{}", me.text());
+    me.json()["organ"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the officer's organ has a code: {}", me.text()))
+        .to_owned()
+}
+
+/// A random ERDR number the officer's organ may register.
+pub fn erdr_of(officer: &Session<'_>) -> String {
+    erdr_in(&organ_code_of(officer))
+}
+
+/// A new case registered by `lead` (who then leads it), under a random ERDR number of their
+/// organ.
 pub fn register_case(lead: &Session<'_>) -> String {
-    let erdr = random_erdr();
+    let erdr = erdr_of(lead);
     let r = lead.post_json(
         "/api/officer/cases",
         &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
@@ -31,13 +54,22 @@ pub fn signed_in<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
     app.sign_in(&issue(PersonSpec::new(iin, name)))
 }
 
+/// A new organ with a random (free) ERDR code.
 pub fn organ(admin: &Session<'_>, name: &str) -> i64 {
-    let r = admin.post_json(
-        "/api/officer/admin/organs",
-        &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    r.json()["id"].as_i64().expect("organ id")
+    use rand::Rng;
+    for _ in 0..20 {
+        let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
+        let r = admin.post_json(
+            "/api/officer/admin/organs",
+            &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty", "code": code}),
+        );
+        if r.status == 409 {
+            continue; // the code (or the name) is taken: draw again
+        }
+        assert_eq!(r.status, 201, "{}", r.text());
+        return r.json()["id"].as_i64().expect("organ id");
+    }
+    panic!("no free organ code after 20 draws");
 }
 
 pub fn officer<'a>(

@@ -108,8 +108,11 @@ fn the_portal_log_verifies_and_an_altered_row_is_named() {
     let out = verify(app.state_dir());
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        format!("audit log verified: {rows} rows, chain intact, last hash {last_hash}\n")
+        String::from_utf8_lossy(&out.stdout).lines().next(),
+        Some(
+            format!("audit log verified: {rows} rows, chain intact, last hash {last_hash}")
+                .as_str()
+        )
     );
 
     let (id, after) = row_of(&db, "filing_submitted");
@@ -199,5 +202,50 @@ fn a_state_dir_without_a_database_is_an_error_not_a_pass() {
     assert!(
         !dir.path().join("sqlite_db.db").exists(),
         "verify must not create a database"
+    );
+}
+
+#[test]
+fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
+    jaria_tests::local_only!();
+    use base64::Engine as _;
+    let mut app = TestApp::portal();
+    // Enough history for a checkpoint (one every 100 rows): each sign-in writes one row.
+    let p = person("BUSY");
+    for _ in 0..(jaria_portal::audit::CHECKPOINT_EVERY + 5) {
+        app.sign_in(&p);
+    }
+    assert!(app.stop().is_some_and(|s| s.success()));
+    let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(jaria_tests::TEST_AUDIT_KEY)
+        .expect("base64")
+        .try_into()
+        .expect("32 bytes");
+    let public = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    let encode = |key: &ed25519_dalek::VerifyingKey| {
+        base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
+    };
+    let run = |key: &str| {
+        jaria_tests::jaria_command()
+            .args(["audit", "verify", "--public-key", key, "--state-dir"])
+            .arg(app.state_dir())
+            .output()
+            .expect("run jaria audit verify")
+    };
+    let good = run(&encode(&public));
+    assert!(good.status.success(), "{}", describe(&good));
+    let stdout = String::from_utf8_lossy(&good.stdout);
+    assert!(
+        stdout.contains("signed checkpoints: 1 verified"),
+        "{}",
+        describe(&good)
+    );
+    let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+    let forged = run(&encode(&other));
+    assert_eq!(forged.status.code(), Some(2), "{}", describe(&forged));
+    assert!(
+        String::from_utf8_lossy(&forged.stdout).contains("forged"),
+        "{}",
+        describe(&forged)
     );
 }

@@ -29,9 +29,14 @@ enum Caller {
     /// An investigator of another organ.
     StrangerOfficer,
     Admin,
+    /// The head of the case's unit, moved to another organ as an investigator; their session
+    /// opened before the move.
+    Transferred,
+    /// The head of the case's unit, dismissed; their session opened before the dismissal.
+    Dismissed,
 }
 
-const CALLERS: [Caller; 7] = [
+const CALLERS: [Caller; 9] = [
     Caller::Anonymous,
     Caller::Outsider,
     Caller::Pending,
@@ -39,6 +44,8 @@ const CALLERS: [Caller; 7] = [
     Caller::Lead,
     Caller::StrangerOfficer,
     Caller::Admin,
+    Caller::Transferred,
+    Caller::Dismissed,
 ];
 
 /// What a caller gets.
@@ -58,20 +65,20 @@ const D403: Expect = Expect::Denied(403);
 const D404: Expect = Expect::Denied(404);
 
 /// Anyone, signed in or not.
-const PUBLIC: [Expect; 7] = [A, A, A, A, A, A, A];
+const PUBLIC: [Expect; 9] = [A, A, A, A, A, A, A, A, A];
 /// Anyone signed in.
-const SIGNED_IN: [Expect; 7] = [D401, A, A, A, A, A, A];
+const SIGNED_IN: [Expect; 9] = [D401, A, A, A, A, A, A, A, A];
 /// Only the administrators.
-const ADMIN_ONLY: [Expect; 7] = [D401, D403, D403, D403, D403, D403, A];
+const ADMIN_ONLY: [Expect; 9] = [D401, D403, D403, D403, D403, D403, A, D403, D403];
 /// Officers in general (lists of their own work).
-const OFFICERS: [Expect; 7] = [D401, D403, D403, D403, A, A, D403];
+const OFFICERS: [Expect; 9] = [D401, D403, D403, D403, A, A, D403, A, D403];
 /// The officers of this case; to other officers it does not exist.
-const CASE_OFFICERS: [Expect; 7] = [D401, D403, D403, D403, A, D404, D403];
+const CASE_OFFICERS: [Expect; 9] = [D401, D403, D403, D403, A, D404, D403, D404, D403];
 /// The confirmed participants of this case; to everyone else it does not exist.
-const CASE_PARTICIPANTS: [Expect; 7] = [D401, D404, D404, A, D404, D404, D404];
+const CASE_PARTICIPANTS: [Expect; 9] = [D401, D404, D404, A, D404, D404, D404, D404, D404];
 
 /// The matrix: (method, OpenAPI path, expectation per caller in [`CALLERS`] order).
-const MATRIX: &[(&str, &str, [Expect; 7])] = &[
+const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/", PUBLIC),
     ("GET", "/health", PUBLIC),
     ("GET", "/api/auth/health", PUBLIC),
@@ -86,24 +93,33 @@ const MATRIX: &[(&str, &str, [Expect; 7])] = &[
     (
         "PUT",
         "/api/auth/password",
-        [D401, A, A, A, D403, D403, D403],
+        [D401, A, A, A, D403, D403, D403, D403, A],
     ),
     ("GET", "/api/auth/me", SIGNED_IN),
-    ("POST", "/api/auth/logout", [D401, N, N, N, N, N, N]),
+    ("POST", "/api/auth/logout", [D401, N, N, N, N, N, N, N, N]),
     ("GET", "/api/auth/sessions", SIGNED_IN),
     // The victim's session: only the victim may end it.
     (
         "DELETE",
         "/api/auth/sessions/{id}",
-        [D401, D404, D404, N, D404, D404, D404],
+        [D401, D404, D404, N, D404, D404, D404, D404, D404],
     ),
     ("GET", "/api/officer/admin/organs", ADMIN_ONLY),
     ("POST", "/api/officer/admin/organs", ADMIN_ONLY),
+    ("PATCH", "/api/officer/admin/organs/{id}", ADMIN_ONLY),
     ("GET", "/api/officer/admin/officers", ADMIN_ONLY),
     ("POST", "/api/officer/admin/officers", ADMIN_ONLY),
     ("DELETE", "/api/officer/admin/officers/{iin}", ADMIN_ONLY),
     ("GET", "/api/officer/admin/revocations", ADMIN_ONLY),
     ("POST", "/api/officer/admin/revocations", ADMIN_ONLY),
+    ("GET", "/api/officer/admin/crls", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/crls", ADMIN_ONLY),
+    // Operators with the internal token only: no session opens it.
+    (
+        "POST",
+        "/api/internal/migrate",
+        [D401, D401, D401, D401, D401, D401, D401, D401, D401],
+    ),
     ("POST", "/api/officer/admin/admins", ADMIN_ONLY),
     ("GET", "/api/cases", SIGNED_IN),
     ("GET", "/api/cases/access-requests", SIGNED_IN),
@@ -137,7 +153,7 @@ const MATRIX: &[(&str, &str, [Expect; 7])] = &[
     (
         "DELETE",
         "/api/officer/cases/{erdr}/participants/{id}",
-        [D401, D403, D403, D403, N, D404, D403],
+        [D401, D403, D403, D403, N, D404, D403, D404, D403],
     ),
     (
         "PUT",
@@ -147,7 +163,7 @@ const MATRIX: &[(&str, &str, [Expect; 7])] = &[
     (
         "DELETE",
         "/api/officer/cases/{erdr}/participants/{id}/familiarisation",
-        [D401, D403, D403, D403, N, D404, D403],
+        [D401, D403, D403, D403, N, D404, D403, D404, D403],
     ),
     ("POST", "/api/filings", SIGNED_IN),
     ("POST", "/api/filings/attachments", SIGNED_IN),
@@ -157,7 +173,7 @@ const MATRIX: &[(&str, &str, [Expect; 7])] = &[
     (
         "POST",
         "/api/filings/{id}/withdraw",
-        [D401, D404, D404, N, D404, D404, D404],
+        [D401, D404, D404, N, D404, D404, D404, D404, D404],
     ),
     ("POST", "/api/filings/receipts/verify", PUBLIC),
     ("GET", "/api/status/filings", SIGNED_IN),
@@ -279,6 +295,7 @@ struct Fixture<'a> {
     notification: i64,
     dismissable_officer: String,
     police: i64,
+    police_code: String,
     /// Strings no denial may contain.
     secrets: Vec<String>,
 }
@@ -290,7 +307,11 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     let (_, lead) = officer(app, &admin, "investigator", police);
     let (_, stranger) = officer(app, &admin, "investigator", other);
     let (dismissable_officer, _) = officer(app, &admin, "inquirer", other);
+    // Two heads of the case's unit, signed in now; one is then moved, the other dismissed.
+    let (transferred_iin, transferred) = officer(app, &admin, "head_of_unit", police);
+    let (dismissed_iin, dismissed) = officer(app, &admin, "head_of_unit", police);
     let erdr = register_case(&lead);
+    let police_code = jaria_tests::world::organ_code_of(&lead);
     let victim_iin = random_iin();
     let victim = signed_in(app, &victim_iin, "VICTIM");
     let pending = signed_in(app, &random_iin(), "PENDING");
@@ -345,6 +366,22 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     let notification = victim.get("/api/status/notifications").json()["notifications"][0]["id"]
         .as_i64()
         .expect("the victim has a notification");
+    // Both saw the case while they headed the unit …
+    for head in [&transferred, &dismissed] {
+        assert_eq!(head.get(&format!("/api/officer/cases/{erdr}")).status, 200);
+    }
+    // … and then their appointments changed, with their sessions open.
+    let moved = admin.post_json(
+        "/api/officer/admin/officers",
+        &json!({"iin": transferred_iin, "full_name": "MOVED", "role": "investigator", "organ_id": other}),
+    );
+    assert_eq!(moved.status, 201, "{}", moved.text());
+    assert_eq!(
+        admin
+            .delete(&format!("/api/officer/admin/officers/{dismissed_iin}"))
+            .status,
+        204
+    );
     let secrets = vec![
         erdr.clone(),
         victim_iin,
@@ -366,6 +403,8 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
             (Caller::Lead, Some(lead)),
             (Caller::StrangerOfficer, Some(stranger)),
             (Caller::Admin, Some(admin)),
+            (Caller::Transferred, Some(transferred)),
+            (Caller::Dismissed, Some(dismissed)),
         ],
         erdr,
         victim_participant,
@@ -377,6 +416,7 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
         notification,
         dismissable_officer,
         police,
+        police_code,
         secrets,
     }
 }
@@ -393,6 +433,7 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         "/api/cases/{erdr}/decisions/{id}/document" => f.decision.to_string(),
         "/api/cases/{erdr}/materials/{id}/content" => f.material.to_string(),
         "/api/officer/access-requests/{id}/decision" => f.pending_request.to_string(),
+        "/api/officer/admin/organs/{id}" => f.police.to_string(),
         t if t.contains("/participants/{id}") => f.victim_participant.to_string(),
         t if t.contains("/notifications/{id}") => f.notification.to_string(),
         _ => f.petition.to_string(),
@@ -413,6 +454,8 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
             "erdr_number": random_erdr(), "registered_on": "2026-11-02", "articles": ["art. 190"],
         }),
         ("PATCH", "/api/officer/cases/{erdr}") => json!({"stage": "under_investigation"}),
+        // The police's own code again: a valid change that changes nothing.
+        ("PATCH", "/api/officer/admin/organs/{id}") => json!({"code": f.police_code}),
         ("POST", "/api/officer/cases/{erdr}/decisions") => json!({
             "type": "suspension", "decided_on": "2026-11-21", "title": "t", "filename": "f.pdf",
             "content_base64": pdf,
@@ -497,7 +540,7 @@ fn every_operation_answers_every_caller_as_the_matrix_says() {
     let order: Vec<Caller> = f.sessions.iter().map(|(c, _)| *c).collect();
     assert_eq!(order, CALLERS, "sessions in the matrix's column order");
     // Reads first, then writes in table order, so a write cannot hide a read's answer.
-    let mut rows: Vec<&(&str, &str, [Expect; 7])> = MATRIX.iter().collect();
+    let mut rows: Vec<&(&str, &str, [Expect; 9])> = MATRIX.iter().collect();
     rows.sort_by_key(|(m, _, _)| *m != "GET");
     let mut failures = Vec::new();
     for (method, template, expectations) in rows {
@@ -586,4 +629,89 @@ fn a_cross_origin_preflight_is_not_granted_anywhere() {
             "OPTIONS {path} grants CORS"
         );
     }
+}
+
+/// The matrix's self-request column: an officer who is themselves the person of a matter —
+/// their own status request, their own status, a filing they made — may see it where their
+/// office shows it, but every endpoint that decides it refuses (403 `self_dealing`), and the
+/// admin endpoints refuse an admin acting on themselves.
+#[test]
+fn every_deciding_endpoint_refuses_an_officer_on_their_own_matter() {
+    let app = TestApp::portal();
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (_, lead) = officer(&app, &admin, "investigator", police);
+    let (_, head) = officer(&app, &admin, "head_of_unit", police);
+    let erdr = register_case(&lead);
+    let own = request(&lead, &erdr, "victim", None, None);
+    // Another officer confirms it, so the lead is a participant with a live status.
+    assert_eq!(decide(&head, own, "confirm", None).status, 200);
+    let filed = lead.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "self-1"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": erdr, "text": "For myself."})
+            .to_string()
+            .as_bytes(),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let petition = filed.json()["id"].as_i64().expect("id");
+    let second = request(&lead, &erdr, "civil_plaintiff", None, None);
+    let cases: [(&str, String, Value); 7] = [
+        (
+            "POST",
+            format!("/api/officer/access-requests/{second}/decision"),
+            json!({"decision": "confirm"}),
+        ),
+        (
+            "PUT",
+            format!("/api/officer/cases/{erdr}/participants/{own}/familiarisation"),
+            json!({"scope": "all"}),
+        ),
+        (
+            "DELETE",
+            format!("/api/officer/cases/{erdr}/participants/{own}"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/filings/{petition}/review"),
+            json!({}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/filings/{petition}/extension"),
+            json!({"reason": "r", "due_at": "2099-01-01"}),
+        ),
+        (
+            "POST",
+            format!("/api/officer/filings/{petition}/decision"),
+            json!({"outcome": "granted", "reasoning": "Mine."}),
+        ),
+        (
+            "POST",
+            "/api/officer/admin/officers".to_owned(),
+            json!({"iin": TEST_ADMIN_IIN, "full_name": "ADMIN", "role": "investigator", "organ_id": police}),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let who = if path.starts_with("/api/officer/admin") {
+            &admin
+        } else {
+            &lead
+        };
+        let reply = who.send_json(method, &path, &body);
+        reply.assert_problem(403);
+        assert_eq!(
+            reply.error_code(),
+            "self_dealing",
+            "{method} {path}: {}",
+            reply.text()
+        );
+    }
+    // The same matters are the head of unit's to decide.
+    assert_eq!(decide(&head, second, "confirm", None).status, 200);
 }

@@ -4,7 +4,8 @@
 
 use base64::Engine as _;
 use jaria_tests::world::{
-    PDF, add_decision, add_decision_about, decide, officer, organ, random_erdr, request, signed_in,
+    PDF, add_decision, add_decision_about, decide, erdr_of, officer, organ, random_erdr, request,
+    signed_in,
 };
 use jaria_tests::{PersonSpec, Session, TEST_ADMIN_IIN, TestApp, issue, random_iin};
 use serde_json::{Value, json};
@@ -46,7 +47,7 @@ fn world(app: &TestApp) -> (World<'_>, [i64; 3]) {
     let (_, head) = officer(app, &admin, "head_of_unit", police);
     let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
     let (_, stranger_officer) = officer(app, &admin, "investigator", other);
-    let erdr = random_erdr();
+    let erdr = erdr_of(&lead);
     let victim = signed_in(app, &random_iin(), "VICTIM");
     // Asked before the case exists: kept pending, and reaches the officer once it is registered.
     let victim_request = request(&victim, &erdr, "victim", None, None);

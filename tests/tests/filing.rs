@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use jaria_portal::filing::deadline::{self, Addressee, Calendar, Kind, Subject};
-use jaria_tests::world::{PDF, decide, officer, organ, random_erdr, request, signed_in};
+use jaria_tests::world::{PDF, decide, erdr_of, officer, organ, request, signed_in};
 use jaria_tests::{Session, TEST_ADMIN_IIN, TestApp, person, random_iin};
 use serde_json::{Value, json};
 
@@ -207,11 +207,14 @@ fn petitions_and_complaints_only_in_a_case_i_am_confirmed_on_with_their_deadline
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
     let organ_id = organ(&admin, "Police");
     let (_, lead) = officer(&app, &admin, "investigator", organ_id);
-    let erdr = random_erdr();
+    // A complaint to the prosecutor needs a case a prosecutor supervises.
+    let (prosecutor_iin, _) = officer(&app, &admin, "prosecutor", organ(&admin, "Prosecutors"));
+    let erdr = erdr_of(&lead);
     assert_eq!(
         lead.post_json(
             "/api/officer/cases",
-            &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]})
+            &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"],
+                    "prosecutor_iin": prosecutor_iin})
         )
         .status,
         201
@@ -350,7 +353,7 @@ fn desk(app: &TestApp) -> Desk<'_> {
     let (_, head) = officer(app, &admin, "head_of_unit", police);
     let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
     let (_, stranger_officer) = officer(app, &admin, "investigator", other);
-    let erdr = random_erdr();
+    let erdr = erdr_of(&lead);
     let r = lead.post_json(
         "/api/officer/cases",
         &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"],
@@ -812,7 +815,7 @@ fn a_crime_report_is_registered_by_the_organ_it_was_sent_to() {
         "investigator",
         organ(&d.admin, "Far police"),
     );
-    let foreign_erdr = random_erdr();
+    let foreign_erdr = erdr_of(&foreign_lead);
     assert_eq!(
         foreign_lead
             .post_json(

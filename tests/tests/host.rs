@@ -304,45 +304,82 @@ fn state_survives_a_restart_and_migrations_apply_once() {
     assert_eq!(second.get("/api/cases/health").status, 200);
 }
 
-#[test]
-fn a_broken_migration_is_refused_and_leaves_the_database_as_it_was() {
-    local_only!();
-    let migrations = tempfile::tempdir().expect("temp dir");
-    for entry in std::fs::read_dir(workspace_root().join("schema/migrations")).expect("dir") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), migrations.path().join(entry.file_name())).expect("copy");
-    }
-    std::fs::write(
-        migrations.path().join("9999_broken.sql"),
-        "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);",
-    )
-    .expect("write");
+/// A migrated state dir, the host stopped, and its database open for tampering.
+fn migrated_state() -> (tempfile::TempDir, rusqlite::Connection) {
     let state = tempfile::tempdir().expect("temp dir");
+    let mut first = TestApp::builder().state_dir(state.path()).start();
+    assert!(first.stop().is_some_and(|s| s.success()));
+    drop(first);
+    let db = rusqlite::Connection::open(state.path().join("sqlite_db.db")).expect("db");
+    (state, db)
+}
+
+fn refused_start(state: &tempfile::TempDir) -> String {
     let failure = TestApp::builder()
         .state_dir(state.path())
-        .arg("--migrations")
-        .arg(migrations.path().to_str().expect("utf-8 path"))
         .try_start()
         .err()
         .expect("host must refuse to start");
     assert!(!failure.status.success());
-    assert!(
-        failure.output.contains("9999_broken.sql"),
-        "{}",
-        failure.output
-    );
-    assert!(failure.output.contains("rolled back"), "{}", failure.output);
-    let db = rusqlite::Connection::open(state.path().join("sqlite_db.db")).expect("db");
-    let half: i64 = db
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("query");
-    assert_eq!(half, 0, "the failed migration must leave nothing behind");
+    failure.output
 }
 
+#[test]
+fn a_database_changed_by_another_version_is_refused_at_start() {
+    local_only!();
+    // A migration that was applied has been changed since.
+    let (state, db) = migrated_state();
+    db.execute(
+        "UPDATE schema_migrations SET sha256 = 'not the same' WHERE version = 1",
+        [],
+    )
+    .expect("tamper");
+    let output = refused_start(&state);
+    assert!(
+        output.contains("0001_foundation.sql") && output.contains("changed"),
+        "{output}"
+    );
+    // A database a newer version migrated is not touched by this one.
+    let (state, db) = migrated_state();
+    db.execute(
+        "INSERT INTO schema_migrations (version, name, sha256, applied_at)
+         VALUES (9999, '9999_future.sql', 'x', 'now')",
+        [],
+    )
+    .expect("a future migration");
+    let output = refused_start(&state);
+    assert!(output.contains("newer than this code"), "{output}");
+}
+
+#[test]
+fn a_new_instance_never_sees_the_previous_requests_memory() {
+    local_only!();
+    for (mode, said) in [
+        ("safe", "memory slots: safe reset (forced)"),
+        ("auto", "memory slots: "),
+    ] {
+        let app = TestApp::builder()
+            .fixture()
+            .arg("--slot-reset")
+            .arg(mode)
+            .start();
+        assert!(app.log().contains(said), "{mode}: {}", app.log());
+        for round in 0..20 {
+            let dirty = app.get("/probe/memory/dirty?mib=8");
+            assert_eq!(dirty.status, 200, "{mode} round {round}: {}", dirty.text());
+            let scan = app.get("/probe/memory/scan?mib=8").json();
+            assert_eq!(
+                scan["from_page"],
+                dirty.json()["from_page"],
+                "{mode}: the scan covers the pages the last request dirtied"
+            );
+            assert_eq!(
+                scan["nonzero_bytes"], 0,
+                "{mode} round {round}: a new instance saw the previous request's bytes"
+            );
+        }
+    }
+}
 #[test]
 fn a_bad_manifest_is_refused_naming_the_field() {
     local_only!();

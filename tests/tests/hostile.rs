@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use jaria_tests::world::{
-    PDF, decide, officer, organ, random_erdr, register_case, request, signed_in,
+    PDF, decide, erdr_of, officer, organ, random_erdr, register_case, request, signed_in,
 };
 use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, local_only, person, random_iin};
 use serde_json::{Value, json};
@@ -1118,7 +1118,7 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
         assert_eq!(decision["title"].as_str(), Some(title.as_str()), "{what}");
     }
     let articles: Vec<String> = HOSTILE_TEXT.iter().map(|t| (*t).to_owned()).collect();
-    let erdr = random_erdr();
+    let erdr = erdr_of(lead);
     let reply = lead.post_json(
         "/api/officer/cases",
         &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": articles}),

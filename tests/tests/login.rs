@@ -52,8 +52,9 @@ fn a_participant_signs_in_with_each_supported_signature() {
 fn a_challenge_is_single_use_even_under_a_race() {
     let app = std::sync::Arc::new(TestApp::portal());
     let p = std::sync::Arc::new(person("A"));
-    let nonce = app.challenge();
-    let signature = std::sync::Arc::new(p.sign(nonce.as_bytes()));
+    let challenge = app.challenge();
+    let nonce = challenge.nonce.clone();
+    let signature = std::sync::Arc::new(p.sign(challenge.to_sign.as_bytes()));
     let handles: Vec<_> = (0..12)
         .map(|_| {
             let (app, p, nonce, signature) =
@@ -93,8 +94,12 @@ fn unknown_nonces_and_forged_signatures_are_refused() {
     reply.assert_problem(401);
     assert_eq!(error_code(&reply), "nonce_invalid");
 
-    let nonce = app.challenge();
-    let reply = app.post_eds(&p.cert_pem, &nonce, &other.sign(nonce.as_bytes()));
+    let challenge = app.challenge();
+    let reply = app.post_eds(
+        &p.cert_pem,
+        &challenge.nonce,
+        &other.sign(challenge.to_sign.as_bytes()),
+    );
     reply.assert_problem(401);
     assert_eq!(error_code(&reply), "signature_invalid");
 }
@@ -131,7 +136,7 @@ fn bad_certificates_are_refused_with_their_reason() {
     }
     let reply = app.post_json(
         "/api/auth/eds",
-        &serde_json::json!({"certificate": "junk", "nonce": app.challenge(), "signature": "AAAA"}),
+        &serde_json::json!({"certificate": "junk", "nonce": app.challenge().nonce, "signature": "AAAA"}),
     );
     reply.assert_problem(401);
     assert_eq!(error_code(&reply), "certificate_malformed");
@@ -159,12 +164,14 @@ fn an_admin_revokes_a_certificate_and_it_no_longer_signs_in() {
     // Only admins administer.
     user.post_json(
         "/api/officer/admin/revocations",
-        &serde_json::json!({"serial_number": p.serial_hex, "reason": "lost"}),
+        &serde_json::json!({"certificate": p.cert_pem, "reason": "lost"}),
     )
     .assert_problem(403);
+    // By issuer and serial (any case of hex): the issuer's certificate names the issuer.
     let revoked = admin.post_json(
         "/api/officer/admin/revocations",
-        &serde_json::json!({"serial_number": p.serial_hex.to_uppercase(), "reason": "key lost"}),
+        &serde_json::json!({"issuer_certificate": jaria_tests::test_ca_pem(),
+                            "serial_number": p.serial_hex.to_uppercase(), "reason": "key lost"}),
     );
     assert_eq!(revoked.status, 201, "{}", revoked.text());
     let reply = app.try_sign_in(&p, Signing::Der);
@@ -406,14 +413,18 @@ fn officers_sign_in_only_with_eds_and_carry_their_organ() {
     officer
         .get("/api/officer/admin/officers")
         .assert_problem(403);
-    // Dismissal ends the officer's sessions.
+    // Dismissal ends the officer's powers in the session already open (it goes on as a
+    // person's own).
     assert_eq!(
         admin
             .delete(&format!("/api/officer/admin/officers/{iin}"))
             .status,
         204
     );
-    officer.get("/api/auth/me").assert_problem(401);
+    let me = officer.get("/api/auth/me").json();
+    assert_eq!(me["roles"], serde_json::json!(["participant"]));
+    assert_eq!(me["organ"], serde_json::Value::Null);
+    officer.get("/api/officer/queue").assert_problem(403);
 }
 
 #[test]
@@ -491,6 +502,7 @@ fn every_identity_event_is_in_the_hash_chained_audit_log() {
         [
             "sign_in",
             "password_changed",
+            "sessions_ended",
             "sign_in",
             "session_revoked",
             "sign_out"

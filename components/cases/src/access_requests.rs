@@ -24,7 +24,8 @@ struct NewRequest {
 }
 
 pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
+    let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let body: NewRequest = json_body(req)?;
     let erdr = ErdrNumber::parse(body.erdr_number.trim())
         .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
@@ -78,7 +79,6 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             "A defender gives the warrant or order number.",
         ));
     }
-    let db = Db::open()?;
     let now = clock::now();
     let id = db.transaction(|db| {
         // The case may not exist: the request is kept all the same (no existence leak).
@@ -139,8 +139,8 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 }
 
 pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
     let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let page = jaria_portal::paging::parse(req.query())?;
     let rows = db.query(
         "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason

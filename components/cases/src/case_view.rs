@@ -39,8 +39,8 @@ fn read_case<T>(
         &[Participation],
     ) -> Result<(T, serde_json::Value), ApiError>,
 ) -> Result<T, ApiError> {
-    let me = auth::authenticate(req)?;
     let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     audit::audited_read(&db, &me.actor(), |db| {
         let (case, mine) = store::case_for_participant(db, &me, erdr)?;
         let (value, detail) = read(db, &me, &case, &mine)?;
@@ -56,9 +56,9 @@ fn read_case<T>(
 }
 
 pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
     let page = paging::parse(req.query())?;
     let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let body = audit::audited_read(&db, &me.actor(), |db| list_page(db, &me, &page))?;
     Reply::json(200, &body)
 }

@@ -1,38 +1,44 @@
-//! Administration, for admins only: organs, officers (bound to an organ) and the revocation
-//! list of EDS certificates. Every change is one transaction with its audit row.
+//! Administration, for admins only: organs (with their ERDR code), officers' appointments, the
+//! revocation of EDS certificates (one by one, or the CA's revocation lists), and admins.
+//! Every change is one transaction with its audit row naming the admin; every read is audited
+//! too. No admin appoints themselves.
 
+use jaria_portal::audit::{self, ReadNote};
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, col_int, col_text, int, text};
-use jaria_portal::eds::normalise_serial;
+use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::eds::{self, CertKey};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::iin::Iin;
-use jaria_portal::{ApiError, audit, clock};
+use jaria_portal::revocation::{self, Source};
+use jaria_portal::{ApiError, authz, clock, config};
 use serde::Deserialize;
 
 pub fn route(req: &spin_sdk::http::Request, method: Method, path: &str) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
-    me.require(Role::Admin)?;
     let db = Db::open()?;
-    match (method, path) {
-        (Method::Get, "organs") => list_organs(&db),
-        (Method::Post, "organs") => create_organ(&db, &me, req),
-        (_, "organs") => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Get, "officers") => list_officers(&db),
-        (Method::Post, "officers") => appoint_officer(&db, &me, req),
-        (_, "officers") => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Get, "revocations") => list_revocations(&db),
-        (Method::Post, "revocations") => revoke_certificate(&db, &me, req),
-        (_, "revocations") => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Post, "admins") => add_admin(&db, &me, req),
-        (_, "admins") => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-        _ => match path.strip_prefix("officers/") {
-            Some(iin) if !iin.contains('/') => match method {
-                Method::Delete => dismiss_officer(&db, &me, iin),
-                _ => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
-            },
-            _ => Err(ApiError::NotFound),
-        },
+    let me = auth::authenticate(&db, req)?;
+    me.require(Role::Admin)?;
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (Method::Get, ["organs"]) => list_organs(&db, &me),
+        (Method::Post, ["organs"]) => create_organ(&db, &me, req),
+        (_, ["organs"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (Method::Patch, ["organs", id]) => update_organ(&db, &me, id, req),
+        (_, ["organs", _]) => Err(ApiError::MethodNotAllowed { allow: "PATCH" }),
+        (Method::Get, ["officers"]) => list_officers(&db, &me),
+        (Method::Post, ["officers"]) => appoint_officer(&db, &me, req),
+        (_, ["officers"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (Method::Delete, ["officers", iin]) => dismiss_officer(&db, &me, iin),
+        (_, ["officers", _]) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
+        (Method::Get, ["revocations"]) => list_revocations(&db, &me),
+        (Method::Post, ["revocations"]) => revoke_certificate(&db, &me, req),
+        (_, ["revocations"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (Method::Get, ["crls"]) => list_crls(&db, &me),
+        (Method::Post, ["crls"]) => load_crl(&db, &me, req),
+        (_, ["crls"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (Method::Post, ["admins"]) => add_admin(&db, &me, req),
+        (_, ["admins"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        _ => Err(ApiError::NotFound),
     }
 }
 
@@ -52,22 +58,72 @@ fn parse_iin(field: &str, value: &str) -> Result<Iin, ApiError> {
     Iin::parse(value).map_err(|e| ApiError::invalid(field, "invalid_iin", &e.to_string()))
 }
 
+/// An organ's ERDR code: six digits (region, district, agency).
+fn parse_code(value: &str) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::invalid(
+            "code",
+            "invalid_code",
+            "An organ's code is the six digits (region, district, agency) of its ERDR numbers.",
+        ))
+    }
+}
+
+/// An admin's read, in the audit log like every other read of personal data.
+fn audited_list(
+    db: &Db,
+    me: &Principal,
+    action: &str,
+    read: impl FnOnce(&Db) -> Result<serde_json::Value, ApiError>,
+) -> Result<Reply, ApiError> {
+    let body = audit::audited_read(db, &me.actor(), |db| {
+        Ok((
+            read(db)?,
+            ReadNote::new(action, format!("person:{}", me.iin), None),
+        ))
+    })?;
+    Reply::json(200, &body)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewOrgan {
     name: String,
     region: String,
+    #[serde(default)]
+    code: Option<String>,
 }
 
-fn list_organs(db: &Db) -> Result<Reply, ApiError> {
-    let organs = jaria_portal::identity::organs(db)?;
-    Reply::json(200, &serde_json::json!({ "organs": organs }))
+fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "organs_listed", |db| {
+        Ok(serde_json::json!({ "organs": jaria_portal::identity::organs(db)? }))
+    })
+}
+
+/// A code already used by another organ is a conflict (two organs cannot register the same
+/// numbers).
+fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "SELECT 1 FROM organs WHERE code = ? AND id IS NOT ?",
+            &[
+                text(code),
+                other_than
+                    .map(int)
+                    .unwrap_or(jaria_portal::db::SqlValue::Null),
+            ],
+        )?
+        .is_some())
 }
 
 fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let body: NewOrgan = json_body(req)?;
     let name = non_empty("name", &body.name, 200)?;
     let region = non_empty("region", &body.region, 100)?;
+    let code = body.code.as_deref().map(parse_code).transpose()?;
     let id = db.transaction(|db| {
         if db
             .one("SELECT 1 FROM organs WHERE name = ?", &[text(&name)])?
@@ -75,12 +131,18 @@ fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Resul
         {
             return Err(ApiError::Conflict("An organ with this name exists.".into()));
         }
+        if let Some(code) = &code
+            && code_taken(db, code, None)?
+        {
+            return Err(ApiError::Conflict("Another organ has this code.".into()));
+        }
         let row = db
             .one(
-                "INSERT INTO organs (name, region, created_at) VALUES (?, ?, ?) RETURNING id",
+                "INSERT INTO organs (name, region, code, created_at) VALUES (?, ?, ?, ?) RETURNING id",
                 &[
                     text(&name),
                     text(&region),
+                    opt_text(code.as_deref()),
                     text(clock::rfc3339(clock::now())),
                 ],
             )?
@@ -91,14 +153,62 @@ fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Resul
             &me.actor(),
             "organ_created",
             &format!("organ:{id}"),
-            serde_json::json!({ "name": name, "region": region }),
+            serde_json::json!({ "name": name, "region": region, "code": code }),
         )?;
         Ok(id)
     })?;
     Reply::json(
         201,
-        &serde_json::json!({ "id": id, "name": name, "region": region }),
+        &serde_json::json!({ "id": id, "name": name, "region": region, "code": code }),
     )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrganChange {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// Sets an organ's ERDR code (organs made before codes existed have none).
+fn update_organ(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let body: OrganChange = json_body(req)?;
+    let code = body
+        .code
+        .as_deref()
+        .map(parse_code)
+        .transpose()?
+        .ok_or_else(|| ApiError::invalid("code", "required", "Give the organ's code."))?;
+    let organ = db.transaction(|db| {
+        let previous = db
+            .one("SELECT code FROM organs WHERE id = ?", &[int(id)])?
+            .ok_or(ApiError::NotFound)?;
+        if code_taken(db, &code, Some(id))? {
+            return Err(ApiError::Conflict("Another organ has this code.".into()));
+        }
+        db.exec(
+            "UPDATE organs SET code = ? WHERE id = ?",
+            &[text(&code), int(id)],
+        )?;
+        audit::record(
+            db,
+            &me.actor(),
+            "organ_updated",
+            &format!("organ:{id}"),
+            serde_json::json!({ "code": code, "previous_code": col_opt_text(&previous, 0) }),
+        )?;
+        jaria_portal::identity::organs(db)?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| ApiError::Internal("organ vanished".into()))
+    })?;
+    Reply::json(200, &organ)
 }
 
 #[derive(Deserialize)]
@@ -110,28 +220,30 @@ struct NewOfficer {
     organ_id: i64,
 }
 
-fn list_officers(db: &Db) -> Result<Reply, ApiError> {
-    let rows = db.query(
-        "SELECT o.iin, o.full_name, o.role, o.organ_id, g.name, o.active
-         FROM officers o JOIN organs g ON g.id = o.organ_id ORDER BY o.full_name",
-        &[],
-    )?;
-    let officers = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "iin": col_text(r, 0)?, "full_name": col_text(r, 1)?, "role": col_text(r, 2)?,
-                "organ": { "id": col_int(r, 3)?, "name": col_text(r, 4)? },
-                "active": col_int(r, 5)? == 1,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Reply::json(200, &serde_json::json!({ "officers": officers }))
+fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "officers_listed", |db| {
+        let rows = db.query(
+            "SELECT o.iin, o.full_name, o.role, o.organ_id, g.name, o.active
+             FROM officers o JOIN organs g ON g.id = o.organ_id ORDER BY o.full_name",
+            &[],
+        )?;
+        let officers = rows
+            .rows
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "iin": col_text(r, 0)?, "full_name": col_text(r, 1)?, "role": col_text(r, 2)?,
+                    "organ": { "id": col_int(r, 3)?, "name": col_text(r, 4)? },
+                    "active": col_int(r, 5)? == 1,
+                }))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(serde_json::json!({ "officers": officers }))
+    })
 }
 
-/// Appoints (or re-appoints) an officer. Their open sessions end, so new roles take effect
-/// at their next EDS sign-in.
+/// Appoints (or re-appoints, moves) an officer. Their authority follows the appointment at
+/// once, in sessions already open too: it is read at every request.
 fn appoint_officer(
     db: &Db,
     me: &Principal,
@@ -139,6 +251,8 @@ fn appoint_officer(
 ) -> Result<Reply, ApiError> {
     let body: NewOfficer = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
+    // An admin's power over appointments is not a way to powers over cases for themselves.
+    authz::refuse_self_dealing(me, &[Some(iin.as_str())])?;
     let full_name = non_empty("full_name", &body.full_name, 200)?;
     let role = Role::parse_officer(&body.role).ok_or_else(|| {
         ApiError::invalid(
@@ -157,8 +271,11 @@ fn appoint_officer(
             "No organ has this id.",
         ));
     }
-    end_sessions_of(db, me, iin.as_str())?;
     db.transaction(|db| {
+        let previous = db.one(
+            "SELECT role, organ_id, active FROM officers WHERE iin = ?",
+            &[text(iin.as_str())],
+        )?;
         db.exec(
             "INSERT INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
              VALUES (?, ?, ?, ?, 1, ?, ?)
@@ -173,12 +290,19 @@ fn appoint_officer(
                 text(&me.iin),
             ],
         )?;
+        let previous = previous
+            .map(|r| {
+                Ok::<_, ApiError>(serde_json::json!({
+                    "role": col_text(&r, 0)?, "organ_id": col_int(&r, 1)?, "active": col_int(&r, 2)? == 1,
+                }))
+            })
+            .transpose()?;
         audit::record(
             db,
             &me.actor(),
             "officer_appointed",
             &format!("person:{}", iin.as_str()),
-            serde_json::json!({ "role": role.as_str(), "organ_id": body.organ_id }),
+            serde_json::json!({ "role": role.as_str(), "organ_id": body.organ_id, "previous": previous }),
         )
     })?;
     Reply::json(
@@ -190,19 +314,19 @@ fn appoint_officer(
     )
 }
 
+/// Ends an appointment: from the next request on, no session of theirs acts as an officer.
 fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError> {
     let iin = Iin::parse(iin).map_err(|_| ApiError::NotFound)?;
-    if db
-        .one(
-            "SELECT 1 FROM officers WHERE iin = ? AND active = 1",
-            &[text(iin.as_str())],
-        )?
-        .is_none()
-    {
-        return Err(ApiError::NotFound);
-    }
-    end_sessions_of(db, me, iin.as_str())?;
     db.transaction(|db| {
+        if db
+            .one(
+                "SELECT 1 FROM officers WHERE iin = ? AND active = 1",
+                &[text(iin.as_str())],
+            )?
+            .is_none()
+        {
+            return Err(ApiError::NotFound);
+        }
         db.exec(
             "UPDATE officers SET active = 0 WHERE iin = ?",
             &[text(iin.as_str())],
@@ -218,87 +342,251 @@ fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError
     Ok(Reply::empty(204))
 }
 
-/// Ends every open session of a person (their roles are about to change).
-fn end_sessions_of(db: &Db, me: &Principal, iin: &str) -> Result<(), ApiError> {
-    let rows = db.query(
-        "SELECT id, token_hash FROM sessions WHERE iin = ? AND revoked_at IS NULL AND expires_unix > ?",
-        &[text(iin), int(clock::now().timestamp())],
-    )?;
-    for row in &rows.rows {
-        auth::end_session(
-            db,
-            &col_text(row, 0)?,
-            &col_text(row, 1)?,
-            &me.actor(),
-            "session_revoked",
-        )?;
-    }
-    Ok(())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewRevocation {
-    serial_number: String,
+    /// The revoked certificate itself (PEM): names its issuer and serial.
+    #[serde(default)]
+    certificate: Option<String>,
+    /// Or its issuer's certificate (PEM) and the serial number (hex).
+    #[serde(default)]
+    issuer_certificate: Option<String>,
+    #[serde(default)]
+    serial_number: Option<String>,
     reason: String,
 }
 
-fn list_revocations(db: &Db) -> Result<Reply, ApiError> {
-    let rows = db.query(
-        "SELECT serial_hex, reason, revoked_at, revoked_by FROM revoked_certificates ORDER BY revoked_at DESC",
-        &[],
-    )?;
-    let list = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "serial_number": col_text(r, 0)?, "reason": col_text(r, 1)?,
-                "revoked_at": col_text(r, 2)?, "revoked_by": col_text(r, 3)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Reply::json(200, &serde_json::json!({ "revocations": list }))
+fn single_certificate(field: &str, pem: &str) -> Result<x509_cert::Certificate, ApiError> {
+    match eds::parse_pem_bundle(pem)
+        .map_err(|e| ApiError::invalid(field, "certificate_malformed", &e.to_string()))?
+        .as_slice()
+    {
+        [one] => Ok(one.clone()),
+        _ => Err(ApiError::invalid(
+            field,
+            "one_certificate",
+            "Give exactly one certificate.",
+        )),
+    }
 }
 
+/// The certificate a revocation names: issuer and serial.
+fn revoked_key(body: &NewRevocation) -> Result<CertKey, ApiError> {
+    match (
+        &body.certificate,
+        &body.issuer_certificate,
+        &body.serial_number,
+    ) {
+        (Some(pem), None, None) => CertKey::of(&single_certificate("certificate", pem)?)
+            .map_err(|e| ApiError::invalid("certificate", "certificate_malformed", &e.to_string())),
+        (None, Some(issuer), Some(serial)) => {
+            let issuer = single_certificate("issuer_certificate", issuer)?;
+            let serial_hex = eds::normalise_serial(serial).ok_or_else(|| {
+                ApiError::invalid(
+                    "serial_number",
+                    "invalid_serial",
+                    "Give the serial number in hex.",
+                )
+            })?;
+            Ok(CertKey {
+                issuer_key: eds::name_key(&issuer.tbs_certificate.subject).map_err(|e| {
+                    ApiError::invalid(
+                        "issuer_certificate",
+                        "certificate_malformed",
+                        &e.to_string(),
+                    )
+                })?,
+                serial_hex,
+            })
+        }
+        _ => Err(ApiError::invalid(
+            "certificate",
+            "certificate_or_issuer_and_serial",
+            "Give the revoked certificate, or its issuer's certificate and its serial number: a serial number alone names a certificate of every CA.",
+        )),
+    }
+}
+
+fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "revocations_listed", |db| {
+        // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added.
+        let rows = db.query(
+            "SELECT issuer_key, serial_hex, reason, source, revoked_at, recorded_by
+             FROM certificate_revocations WHERE source <> 'crl' ORDER BY revoked_at DESC LIMIT 1000",
+            &[],
+        )?;
+        let list = rows
+            .rows
+            .iter()
+            .map(|r| {
+                let issuer = col_text(r, 0)?;
+                Ok(serde_json::json!({
+                    "issuer_key": (issuer != "*").then_some(issuer),
+                    "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
+                    "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
+                    "revoked_by": col_text(r, 5)?,
+                }))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(serde_json::json!({ "revocations": list }))
+    })
+}
+
+/// Revokes one certificate: the sessions it proved end now, and a password set from them is
+/// void.
 fn revoke_certificate(
     db: &Db,
     me: &Principal,
     req: &spin_sdk::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewRevocation = json_body(req)?;
-    let serial = normalise_serial(&body.serial_number).ok_or_else(|| {
-        ApiError::invalid(
-            "serial_number",
-            "invalid_serial",
-            "Give the serial number in hex.",
-        )
-    })?;
+    let key = revoked_key(&body)?;
     let reason = non_empty("reason", &body.reason, 500)?;
     let revoked_at = clock::rfc3339(clock::now());
-    db.transaction(|db| {
-        db.exec(
-            "INSERT INTO revoked_certificates (serial_hex, reason, revoked_at, revoked_by)
-             VALUES (?, ?, ?, ?) ON CONFLICT (serial_hex) DO NOTHING",
-            &[
-                text(&serial),
-                text(&reason),
-                text(&revoked_at),
-                text(&me.iin),
-            ],
-        )?;
+    let done = db.transaction(|db| {
+        let done = revocation::record(db, &key, &reason, Source::Admin, &me.iin, &revoked_at)?;
         audit::record(
             db,
             &me.actor(),
             "certificate_revoked",
-            &format!("certificate:{serial}"),
-            serde_json::json!({ "reason": reason }),
-        )
+            &format!("certificate:{}:{}", key.issuer_key, key.serial_hex),
+            serde_json::json!({ "reason": reason, "sessions_ended": done.sessions_ended,
+                "passwords_voided": done.passwords_voided }),
+        )?;
+        Ok(done)
     })?;
     Reply::json(
         201,
-        &serde_json::json!({ "serial_number": serial, "reason": reason, "revoked_at": revoked_at }),
+        &serde_json::json!({
+            "issuer_key": key.issuer_key, "serial_number": key.serial_hex, "reason": reason,
+            "revoked_at": revoked_at, "sessions_ended": done.sessions_ended,
+            "passwords_voided": done.passwords_voided,
+        }),
     )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CrlUpload {
+    /// PEM, or base64 of DER.
+    crl: String,
+    /// The intermediate authorities between the list's issuer and a trust anchor (PEM).
+    #[serde(default)]
+    issuer_chain: Option<String>,
+}
+
+/// The CRL's bytes and the intermediates offered with it, from a raw upload
+/// (`application/pkix-crl`, DER or PEM) or JSON.
+fn crl_upload(
+    req: &spin_sdk::http::Request,
+) -> Result<(Vec<u8>, Vec<x509_cert::Certificate>), ApiError> {
+    use base64::Engine as _;
+    let content_type = auth::header(req, "content-type")
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match content_type.as_str() {
+        "application/pkix-crl" | "application/x-pem-file" => Ok((req.body().to_vec(), Vec::new())),
+        "application/json" => {
+            let body: CrlUpload = json_body(req)?;
+            let text = body.crl.trim();
+            let bytes = if text.starts_with("-----BEGIN") {
+                text.as_bytes().to_vec()
+            } else {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|_| {
+                        ApiError::invalid("crl", "crl_malformed", "Give the CRL as PEM or base64 of DER.")
+                    })?
+            };
+            let chain = match body.issuer_chain.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(pem) => eds::parse_pem_bundle(pem).map_err(|e| {
+                    ApiError::invalid("issuer_chain", "certificate_malformed", &e.to_string())
+                })?,
+                None => Vec::new(),
+            };
+            Ok((bytes, chain))
+        }
+        _ => Err(ApiError::UnsupportedMediaType(
+            "Upload the CRL as application/pkix-crl (DER or PEM) or as JSON {\"crl\", \"issuer_chain\"}.".into(),
+        )),
+    }
+}
+
+/// Loads a revocation list as the national CA publishes it: its signature is checked against
+/// the trust anchors (or intermediates under them given with it), it must be current and newer
+/// than the one loaded before; every session its certificates proved ends.
+fn load_crl(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let (bytes, chain) = crl_upload(req)?;
+    let anchors_pem = config::optional("eds_trust_anchors").unwrap_or_default();
+    if anchors_pem.trim().is_empty() {
+        return Err(ApiError::Unavailable(
+            "the eds_trust_anchors variable is empty".into(),
+        ));
+    }
+    let anchors = eds::parse_pem_bundle(&anchors_pem)
+        .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
+    let now = clock::now();
+    let crl = revocation::parse_crl(&bytes).map_err(|e| revocation::crl_problem(&e))?;
+    let issuers = revocation::crl_issuers(&anchors, &chain, now);
+    let contents =
+        revocation::verify_crl(&crl, &issuers, now).map_err(|e| revocation::crl_problem(&e))?;
+    let stamp = clock::rfc3339(now);
+    let (id, done) = db.transaction(|db| {
+        let (id, done) = revocation::load_crl(db, &contents, &me.iin, &stamp)?;
+        audit::record(
+            db,
+            &me.actor(),
+            "crl_loaded",
+            &format!("crl:{id}"),
+            serde_json::json!({
+                "issuer_key": contents.issuer_key, "entries": contents.revoked.len(),
+                "sha256": contents.sha256, "sessions_ended": done.sessions_ended,
+                "passwords_voided": done.passwords_voided,
+            }),
+        )?;
+        Ok((id, done))
+    })?;
+    Reply::json(
+        201,
+        &serde_json::json!({
+            "id": id, "issuer_key": contents.issuer_key, "entries": contents.revoked.len(),
+            "this_update": clock::rfc3339(clock::from_unix(contents.this_update_unix)),
+            "next_update": clock::rfc3339(clock::from_unix(contents.next_update_unix)),
+            "crl_number": contents.crl_number, "sha256": contents.sha256,
+            "sessions_ended": done.sessions_ended, "passwords_voided": done.passwords_voided,
+        }),
+    )
+}
+
+fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "crls_listed", |db| {
+        let now = clock::now().timestamp();
+        let rows = db.query(
+            "SELECT id, issuer_key, this_update_unix, next_update_unix, crl_number, sha256, entries,
+                    loaded_at, loaded_by
+             FROM crls ORDER BY id DESC LIMIT 200",
+            &[],
+        )?;
+        let list = rows
+            .rows
+            .iter()
+            .map(|r| {
+                let next = col_int(r, 3)?;
+                Ok(serde_json::json!({
+                    "id": col_int(r, 0)?, "issuer_key": col_text(r, 1)?,
+                    "this_update": clock::rfc3339(clock::from_unix(col_int(r, 2)?)),
+                    "next_update": clock::rfc3339(clock::from_unix(next)), "stale": next < now,
+                    "crl_number": col_opt_text(r, 4), "sha256": col_text(r, 5)?,
+                    "entries": col_int(r, 6)?, "loaded_at": col_text(r, 7)?, "loaded_by": col_text(r, 8)?,
+                }))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(serde_json::json!({ "crls": list }))
+    })
 }
 
 #[derive(Deserialize)]
@@ -310,7 +598,6 @@ struct NewAdmin {
 fn add_admin(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let body: NewAdmin = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
-    end_sessions_of(db, me, iin.as_str())?;
     db.transaction(|db| {
         db.exec(
             "INSERT INTO admins (iin, created_at, created_by) VALUES (?, ?, ?) ON CONFLICT (iin) DO NOTHING",

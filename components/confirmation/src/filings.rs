@@ -4,54 +4,19 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
+use jaria_portal::authz;
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Calendar, Kind};
-use jaria_portal::filing::handling::{self, AnswerError, Handler, Outcome, State};
+use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
 use jaria_portal::filing::store::{self, FilingRow};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::Role;
 use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging};
 use serde::Deserialize;
 
 const MAX_REASONING_CHARS: usize = 20_000;
-
-/// The ways I stand to filings in general (before looking at one).
-fn my_capacities(me: &Principal) -> Vec<Handler> {
-    let mut out = vec![Handler::LeadOfficer];
-    if me.has(Role::HeadOfUnit) && me.organ.is_some() {
-        out.push(Handler::HeadOfUnit);
-    }
-    if me.has(Role::Prosecutor) {
-        out.push(Handler::SupervisingProsecutor);
-    }
-    if (me.has(Role::Investigator) || me.has(Role::Inquirer) || me.has(Role::HeadOfUnit))
-        && me.organ.is_some()
-    {
-        out.push(Handler::OrganOfficer);
-    }
-    out
-}
-
-/// How I stand to this filing (and its case).
-fn my_handlers(me: &Principal, filing: &FilingRow, case: Option<&CaseRow>) -> Vec<Handler> {
-    let my_organ = me.organ.as_ref().map(|o| o.id);
-    my_capacities(me)
-        .into_iter()
-        .filter(|h| match (h, case) {
-            (Handler::LeadOfficer, Some(c)) => c.lead_officer_iin == me.iin,
-            (Handler::HeadOfUnit, Some(c)) => my_organ == Some(c.organ_id),
-            (Handler::SupervisingProsecutor, Some(c)) => {
-                c.prosecutor_iin.as_deref() == Some(me.iin.as_str())
-            }
-            (Handler::OrganOfficer, _) => filing.organ_id.is_some() && filing.organ_id == my_organ,
-            _ => false,
-        })
-        .filter(|h| handling::handlers(filing.kind, filing.addressee).contains(h))
-        .collect()
-}
 
 /// A filing I receive, with its case; any other is 404.
 struct Received {
@@ -69,7 +34,14 @@ fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
             .next(),
         None => None,
     };
-    if my_handlers(me, &filing, case.as_ref()).is_empty() {
+    let facts = authz::FilingFacts {
+        kind: filing.kind,
+        addressee: filing.addressee,
+        organ_id: filing.organ_id,
+        filer_iin: &filing.filer_iin,
+        on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
+    };
+    if authz::filing_handlers(me, facts, case.as_ref().map(Into::into)).is_empty() {
         return Err(ApiError::NotFound);
     }
     let challenged = filing.kind == Kind::Complaint
@@ -86,57 +58,17 @@ fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
     })
 }
 
-/// The SQL over `f` (filings) selecting the filings I receive, from the rule table.
-fn received_condition(me: &Principal) -> (String, Vec<SqlValue>) {
-    let my_organ = me.organ.as_ref().map(|o| o.id).unwrap_or(-1);
-    let mut clauses = Vec::new();
-    let mut params = Vec::new();
-    for handler in my_capacities(me) {
-        let mut kinds = Vec::new();
-        for kind in Kind::ALL {
-            for addressee in deadline::Addressee::ALL {
-                if handling::handlers(kind, addressee).contains(&handler) {
-                    kinds.push((kind, addressee));
-                }
-            }
-        }
-        // Each capacity is its own index-backed selection of filing ids (by case officer, or
-        // by organ); their union is the set. One OR over all of them made SQLite scan every
-        // filing: seconds per request at a million cases.
-        let (source, scope_param) = match handler {
-            Handler::LeadOfficer => (
-                "cases c JOIN filings f ON f.case_id = c.id WHERE c.lead_officer_iin = ?",
-                text(&me.iin),
-            ),
-            Handler::HeadOfUnit => (
-                "cases c JOIN filings f ON f.case_id = c.id WHERE c.organ_id = ?",
-                int(my_organ),
-            ),
-            Handler::SupervisingProsecutor => (
-                "cases c JOIN filings f ON f.case_id = c.id WHERE c.prosecutor_iin = ?",
-                text(&me.iin),
-            ),
-            Handler::OrganOfficer => ("filings f WHERE f.organ_id = ?", int(my_organ)),
-        };
-        let mut which = Vec::new();
-        let mut which_params = Vec::new();
-        if kinds.iter().any(|(k, _)| *k == Kind::CrimeReport) {
-            // A crime report goes to an organ, whatever its (unused) addressee.
-            which.push("f.kind = 'crime_report'");
-        }
-        for (kind, addressee) in kinds.into_iter().filter(|(k, _)| *k != Kind::CrimeReport) {
-            which.push("(f.kind = ? AND f.addressee = ?)");
-            which_params.push(text(kind.as_str()));
-            which_params.push(text(addressee.as_str()));
-        }
-        clauses.push(format!(
-            "SELECT f.id FROM {source} AND ({})",
-            which.join(" OR ")
-        ));
-        params.push(scope_param);
-        params.extend(which_params);
-    }
-    (format!("f.id IN ({})", clauses.join(" UNION ALL ")), params)
+/// A filing I receive and may change: never one I made or that was made for me.
+fn received_to_decide(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
+    let r = received(db, me, id)?;
+    authz::refuse_self_dealing(
+        me,
+        &[
+            Some(r.filing.filer_iin.as_str()),
+            r.filing.on_behalf_of_iin.as_deref(),
+        ],
+    )?;
+    Ok(r)
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
@@ -163,7 +95,7 @@ pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
     let due_before = paging::query_param(query, "due_before")
         .map(|v| clock::parse_due_time("due_before", &paging::percent_decode(v)))
         .transpose()?;
-    let (condition, mut params) = received_condition(me);
+    let (condition, mut params) = authz::received_filings_sql(me);
     let placeholders = vec!["?"; states.len()].join(", ");
     params.extend(states.iter().map(|s| text(s.as_str())));
     params.push(opt_text(kind.map(Kind::as_str)));
@@ -330,7 +262,7 @@ fn record_change(
 /// `POST /api/officer/filings/{id}/review` — I am looking into it (the filer sees that).
 pub fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let state = db.transaction(|db| {
-        let r = received(db, me, id)?;
+        let r = received_to_decide(db, me, id)?;
         match r.filing.state {
             State::Submitted => {}
             State::UnderReview | State::Extended => return Ok(r.filing.state),
@@ -387,7 +319,7 @@ pub fn extend(
     let reason = checked_text("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
     let due = db.transaction(|db| {
-        let r = received(db, me, id)?;
+        let r = received_to_decide(db, me, id)?;
         if !r.filing.state.is_open() {
             return Err(ApiError::Conflict(format!(
                 "The filing is already {}.",
@@ -526,7 +458,7 @@ pub fn decide(
         .transpose()?;
     let now = clock::rfc3339(clock::now());
     let state = db.transaction(|db| {
-        let r = received(db, me, id)?;
+        let r = received_to_decide(db, me, id)?;
         handling::check_answer(r.filing.kind, r.filing.addressee, r.filing.state, r.challenged, outcome)
             .map_err(|e| match e {
                 AnswerError::NotOpen(state) => ApiError::Conflict(format!("The filing is already {state}.")),
@@ -588,7 +520,7 @@ pub fn open_for_queue(
     me: &Principal,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
-    let (condition, mut params) = received_condition(me);
+    let (condition, mut params) = authz::received_filings_sql(me);
     params.push(int(limit));
     let filings = store::filings_where(
         db,

@@ -5,7 +5,8 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::case::store::{self, CaseRow, OfficerRelation};
+use jaria_portal::authz;
+use jaria_portal::case::store::{self, CaseRow};
 use jaria_portal::case::visibility::party_status;
 use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
 use jaria_portal::db::{
@@ -100,11 +101,11 @@ fn with_officer(
     req: &spin_sdk::http::Request,
     run: impl FnOnce(&Db, &Principal) -> Result<Reply, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
-    if !me.roles.iter().any(|r| r.is_officer()) {
+    let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
+    if me.appointment.is_none() {
         return Err(ApiError::Forbidden);
     }
-    let db = Db::open()?;
     run(&db, &me)
 }
 
@@ -128,27 +129,13 @@ fn case_json(case: &CaseRow) -> serde_json::Value {
     })
 }
 
-/// Cases this officer may act on, as SQL over `c` (cases) with its parameters.
-fn my_cases_condition(me: &Principal) -> (String, Vec<SqlValue>) {
-    let mut condition = "(c.lead_officer_iin = ? OR c.prosecutor_iin = ?".to_owned();
-    let mut params = vec![text(&me.iin), text(&me.iin)];
-    if me.has(Role::HeadOfUnit)
-        && let Some(organ) = &me.organ
-    {
-        condition.push_str(" OR c.organ_id = ?");
-        params.push(int(organ.id));
-    }
-    condition.push(')');
-    (condition, params)
-}
-
 const QUEUE_LIMIT: i64 = 200;
 
 /// Access requests waiting in my cases, then my open filings, soonest due first. The join is
 /// driven from my cases (CROSS JOIN fixes the order): starting from all pending requests
 /// instead meant scanning every one of them at a million cases.
 fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    let (condition, mut params) = my_cases_condition(me);
+    let (condition, mut params) = authz::my_cases_sql(me);
     let now = clock::now().timestamp();
     params.push(int(QUEUE_LIMIT));
     let rows = db.query(
@@ -186,7 +173,7 @@ fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
 
 fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (condition, mut params) = my_cases_condition(me);
+    let (condition, mut params) = authz::my_cases_sql(me);
     params.push(int(page.before_id.unwrap_or(i64::MAX)));
     params.push(int(page.limit));
     let cases = store::cases_where(
@@ -323,6 +310,17 @@ fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::invalid(field, "invalid_date", "Give a date as YYYY-MM-DD."))
 }
 
+/// The organ an active prosecutor serves in, if `iin` is one.
+fn prosecutor_organ(db: &Db, iin: &str) -> Result<Option<i64>, ApiError> {
+    db
+        .one(
+            "SELECT organ_id FROM officers WHERE iin = ? AND active = 1 AND role = 'prosecutor'",
+            &[text(iin)],
+        )?
+        .map(|row| col_int(&row, 0))
+        .transpose()
+}
+
 /// An active officer of `role` in `organ_id`, if `iin` is one.
 fn officer_in(db: &Db, iin: &str, roles: &[&str], organ_id: Option<i64>) -> Result<bool, ApiError> {
     let Some(row) = db.one(
@@ -341,13 +339,23 @@ fn register_case(
     me: &Principal,
     req: &spin_sdk::http::Request,
 ) -> Result<Reply, ApiError> {
-    if !(me.has(Role::Investigator) || me.has(Role::Inquirer) || me.has(Role::HeadOfUnit)) {
-        return Err(ApiError::Forbidden);
-    }
-    let organ = me.organ.clone().ok_or(ApiError::Forbidden)?;
+    let organ = match &me.appointment {
+        Some(a)
+            if matches!(
+                a.role,
+                Role::Investigator | Role::Inquirer | Role::HeadOfUnit
+            ) =>
+        {
+            a.organ.clone()
+        }
+        _ => return Err(ApiError::Forbidden),
+    };
     let body: NewCase = json_body(req)?;
     let erdr = ErdrNumber::parse(body.erdr_number.trim())
         .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
+    // Only numbers of my organ's code: a case of another organ (and the status requests
+    // people sent for it) is not mine to register.
+    authz::may_register(&organ, &erdr)?;
     let registered_on = parse_date("registered_on", &body.registered_on)?;
     if body.articles.is_empty()
         || body
@@ -369,15 +377,16 @@ fn register_case(
             "The lead officer must be an investigator or inquirer of your organ.",
         ));
     }
-    if let Some(p) = &body.prosecutor_iin
-        && !officer_in(db, p, &["prosecutor"], None)?
-    {
-        return Err(ApiError::invalid(
-            "prosecutor_iin",
-            "not_a_prosecutor",
-            "No active prosecutor has this IIN.",
-        ));
-    }
+    let prosecutor_organ = match &body.prosecutor_iin {
+        None => None,
+        Some(p) => Some(prosecutor_organ(db, p)?.ok_or_else(|| {
+            ApiError::invalid(
+                "prosecutor_iin",
+                "not_a_prosecutor",
+                "No active prosecutor has this IIN.",
+            )
+        })?),
+    };
     let now = clock::rfc3339(clock::now());
     let articles =
         serde_json::to_string(&body.articles).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -388,11 +397,13 @@ fn register_case(
         let row = db
             .one(
                 "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
-                     articles, stage, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
+                     prosecutor_organ_id, articles, stage, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
                 &[
                     text(erdr.as_str()), text(&registered_on), int(organ.id), text(&lead),
-                    opt_text(body.prosecutor_iin.as_deref()), text(&articles), text(&now), text(&now),
+                    opt_text(body.prosecutor_iin.as_deref()),
+                    prosecutor_organ.map(int).unwrap_or(SqlValue::Null),
+                    text(&articles), text(&now), text(&now),
                 ],
             )?
             .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
@@ -435,7 +446,8 @@ fn update_case(
         .transpose()?;
     let case = db.transaction(|db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
-        if relation == OfficerRelation::SupervisingProsecutor && body.lead_officer_iin.is_some() {
+        // The prosecutor's office supervises; who conducts the investigation is the unit's call.
+        if !relation.conducts() && body.lead_officer_iin.is_some() {
             return Err(ApiError::Forbidden);
         }
         if let Some(lead) = &body.lead_officer_iin
@@ -584,6 +596,20 @@ struct ParticipantRow {
     id: i64,
     state: String,
     person_iin: String,
+    represented_iin: Option<String>,
+}
+
+impl ParticipantRow {
+    /// An officer acts on nobody's status in which they are the person or the one acted for.
+    fn refuse_self_dealing(&self, me: &Principal) -> Result<(), ApiError> {
+        authz::refuse_self_dealing(
+            me,
+            &[
+                Some(self.person_iin.as_str()),
+                self.represented_iin.as_deref(),
+            ],
+        )
+    }
 }
 
 fn participant_of_my_case(
@@ -594,7 +620,7 @@ fn participant_of_my_case(
 ) -> Result<ParticipantRow, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = db
-        .one("SELECT c.erdr_number, p.state, p.person_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
+        .one("SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
         .ok_or(ApiError::NotFound)?;
     let case_erdr = col_text(&row, 0)?;
     if erdr.is_some_and(|e| e != case_erdr) {
@@ -606,6 +632,7 @@ fn participant_of_my_case(
         id,
         state: col_text(&row, 1)?,
         person_iin: col_text(&row, 2)?,
+        represented_iin: col_opt_text(&row, 3),
     })
 }
 
@@ -658,6 +685,7 @@ fn decide_request(
     };
     let (id, state) = db.transaction(|db| {
         let p = participant_of_my_case(db, me, id, None)?;
+        p.refuse_self_dealing(me)?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "requested" {
             return Err(ApiError::Conflict(format!("The request is already {current}.")));
@@ -681,6 +709,7 @@ fn decide_request(
 fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     db.transaction(|db| {
         let p = participant_of_my_case(db, me, id, Some(erdr))?;
+        p.refuse_self_dealing(me)?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict(format!("The status is {current}, not confirmed.")));
@@ -749,6 +778,7 @@ fn grant(
     }
     db.transaction(|db| {
         let p = participant_of_my_case(db, me, id, Some(erdr))?;
+        p.refuse_self_dealing(me)?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));

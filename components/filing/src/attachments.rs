@@ -6,7 +6,8 @@ use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, random};
 
 pub fn upload(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
+    let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let declared = req
         .header("content-type")
         .and_then(|v| v.as_str())
@@ -35,7 +36,6 @@ pub fn upload(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     }
     let id = random::id()?;
     let now = clock::now();
-    let db = Db::open()?;
     let sha = db.transaction(|db| {
         let sha = documents::store(db, bytes, actual, &clock::rfc3339(now))?;
         db.exec(

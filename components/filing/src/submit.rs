@@ -207,13 +207,13 @@ fn acknowledgement(stored: &Stored, key: &ed25519_dalek::SigningKey) -> Result<R
 }
 
 pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
+    let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let key = idempotency_key(req)?;
     let request_sha = hex::encode(Sha256::digest(req.body()));
     let signing = signing_key()?;
     let deadlines = deadlines()?;
     let body: NewFiling = json_body(req)?;
-    let db = Db::open()?;
     // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
     let stored = db.transaction(|db| {
         if let Some((stored, previous_sha)) = load(
@@ -320,6 +320,17 @@ fn submit(
             Some(case)
         }
     };
+    // Addressed to the supervising prosecutor of a case that has none: nobody would receive
+    // it, and it would go overdue in silence. Say so now.
+    if addressee == Addressee::Prosecutor
+        && case.as_ref().is_some_and(|c| c.prosecutor_iin.is_none())
+    {
+        return Err(ApiError::invalid(
+            "addressee",
+            "no_supervising_prosecutor",
+            "No prosecutor supervises this case yet: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge.",
+        ));
+    }
     let organ_id = match (kind, body.organ_id) {
         (Kind::CrimeReport, Some(organ)) => {
             if db
@@ -482,9 +493,9 @@ fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
 }
 
 pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
-    let signing = signing_key()?;
     let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
+    let signing = signing_key()?;
     let stored = mine(&db, &me, id)?;
     let public_key = receipt::public_key(&signing);
     // A browser asking for a page gets one to print or save.
@@ -531,8 +542,8 @@ pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> 
 }
 
 pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let me = auth::authenticate(req)?;
     let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
     let state = db.transaction(|db| {
         let stored = mine(db, &me, id)?;
         if stored.filer_iin != me.iin {
@@ -566,7 +577,8 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
 
 /// The organs a statement about an offence can be sent to.
 pub fn organs(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    auth::authenticate(req)?;
-    let organs = jaria_portal::identity::organs(&Db::open()?)?;
+    let db = Db::open()?;
+    auth::authenticate(&db, req)?;
+    let organs = jaria_portal::identity::organs(&db)?;
     Reply::json(200, &serde_json::json!({ "organs": organs }))
 }

@@ -3,7 +3,6 @@
 
 mod eds_sign_in;
 mod password_sign_in;
-mod people;
 mod sessions;
 
 use jaria_portal::ApiError;
@@ -25,7 +24,7 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         }
     };
     Some(match path {
-        "/challenge" => only(Method::Get, "GET", &|| eds_sign_in::challenge()),
+        "/challenge" => only(Method::Get, "GET", &|| eds_sign_in::challenge(req)),
         "/eds" => only(Method::Post, "POST", &|| eds_sign_in::sign_in(req)),
         "/login" => only(Method::Post, "POST", &|| password_sign_in::sign_in(req)),
         "/password" => only(Method::Put, "PUT", &|| password_sign_in::set_password(req)),

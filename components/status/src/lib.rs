@@ -20,27 +20,31 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let signed_in = |allowed: Method,
                      allow: &'static str,
-                     run: &dyn Fn(&Principal) -> Result<Reply, ApiError>| {
+                     run: &dyn Fn(&Db, &Principal) -> Result<Reply, ApiError>| {
         if method == allowed {
-            auth::authenticate(req).and_then(|me| run(&me))
+            let db = Db::open()?;
+            let me = auth::authenticate(&db, req)?;
+            run(&db, &me)
         } else {
             Err(ApiError::MethodNotAllowed { allow })
         }
     };
     Some(match segments.as_slice() {
-        ["filings"] => signed_in(Method::Get, "GET", &|me| list(req, me)),
-        ["filings", id] => signed_in(Method::Get, "GET", &|me| timeline(me, id)),
+        ["filings"] => signed_in(Method::Get, "GET", &|db, me| list(db, req, me)),
+        ["filings", id] => signed_in(Method::Get, "GET", &|db, me| timeline(db, me, id)),
         ["filings", id, "documents", sha] => {
-            signed_in(Method::Get, "GET", &|me| document(req, me, id, sha))
+            signed_in(Method::Get, "GET", &|db, me| document(db, req, me, id, sha))
         }
-        ["notifications"] => signed_in(Method::Get, "GET", &|me| notifications(req, me)),
+        ["notifications"] => signed_in(Method::Get, "GET", &|db, me| notifications(db, req, me)),
         ["notifications", "read-all"] => signed_in(Method::Post, "POST", &read_all),
-        ["notifications", id, "read"] => signed_in(Method::Post, "POST", &|me| read(me, id)),
+        ["notifications", id, "read"] => {
+            signed_in(Method::Post, "POST", &|db, me| read(db, me, id))
+        }
         _ => return None,
     })
 }
 
-fn list(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
+fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let kind = paging::query_param(req.query(), "kind");
     let state = paging::query_param(req.query(), "state");
@@ -58,7 +62,6 @@ fn list(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
             "Not a filing state.",
         ));
     }
-    let db = Db::open()?;
     // Two index-backed halves (filed by me, filed for me), each cut to one page before they
     // are merged: a person with thousands of filings costs one page of index reads, not all.
     let before = int(page.before_id.unwrap_or(i64::MAX));
@@ -69,7 +72,7 @@ fn list(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
         )
     };
     let filings = store::filings_where(
-        &db,
+        db,
         &format!(
             "f.id IN ({} UNION {}) ORDER BY f.id DESC LIMIT ?",
             half("filer_iin"),
@@ -105,20 +108,24 @@ fn list(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     )
 }
 
-fn timeline(me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let filing = store::find_mine(&db, &me.iin, id)?;
+fn timeline(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let filing = store::find_mine(db, &me.iin, id)?;
     Reply::json(
         200,
-        &store::detail_json(&db, &filing, clock::now().timestamp())?,
+        &store::detail_json(db, &filing, clock::now().timestamp())?,
     )
 }
 
-fn document(req: &Request, me: &Principal, id: &str, sha: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let filing = store::find_mine(&db, &me.iin, id)?;
-    let name = store::document_name(&db, &filing, sha)?.ok_or(ApiError::NotFound)?;
-    let doc = documents::load(&db, sha)?;
+fn document(
+    db: &Db,
+    req: &Request,
+    me: &Principal,
+    id: &str,
+    sha: &str,
+) -> Result<Reply, ApiError> {
+    let filing = store::find_mine(db, &me.iin, id)?;
+    let name = store::document_name(db, &filing, sha)?.ok_or(ApiError::NotFound)?;
+    let doc = documents::load(db, sha)?;
     let header = |name: &str| auth::header(req, name);
     Ok(documents::download(
         &doc,
@@ -130,7 +137,7 @@ fn document(req: &Request, me: &Principal, id: &str, sha: &str) -> Result<Reply,
 }
 
 /// `GET /api/status/notifications?unread=true` — newest first, with the unread count.
-fn notifications(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
+fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let unread_only = match paging::query_param(req.query(), "unread") {
         None | Some("false") => false,
@@ -143,7 +150,6 @@ fn notifications(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
             ));
         }
     };
-    let db = Db::open()?;
     let rows = db.query(
         "SELECT id, at, kind, payload, read_at FROM notifications
          WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
@@ -188,9 +194,8 @@ fn notifications(req: &Request, me: &Principal) -> Result<Reply, ApiError> {
 }
 
 /// Marks one of my notifications read (again is harmless); anyone else's is 404.
-fn read(me: &Principal, id: &str) -> Result<Reply, ApiError> {
+fn read(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let db = Db::open()?;
     let found = db.one(
         "UPDATE notifications SET read_at = ifnull(read_at, ?) WHERE id = ? AND recipient_iin = ?
          RETURNING id",
@@ -200,8 +205,7 @@ fn read(me: &Principal, id: &str) -> Result<Reply, ApiError> {
     Ok(Reply::empty(204))
 }
 
-fn read_all(me: &Principal) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
+fn read_all(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     db.exec(
         "UPDATE notifications SET read_at = ? WHERE recipient_iin = ? AND read_at IS NULL",
         &[text(clock::rfc3339(clock::now())), text(&me.iin)],

@@ -412,9 +412,9 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
     let eds_count = 12_000;
     let mut eds_bodies = Vec::with_capacity(eds_count * 700);
     for _ in 0..eds_count {
-        let nonce = app.challenge();
-        let signature = eds_person.sign(nonce.as_bytes());
-        let body = json!({"certificate": eds_person.cert_pem, "nonce": nonce,
+        let challenge = app.challenge();
+        let signature = eds_person.sign(challenge.to_sign.as_bytes());
+        let body = json!({"certificate": eds_person.cert_pem, "nonce": challenge.nonce,
                           "signature": base64::engine::general_purpose::STANDARD.encode(signature)});
         eds_bodies.extend_from_slice(body.to_string().as_bytes());
         eds_bodies.push(b'\n');

@@ -25,6 +25,12 @@ pub struct Verified {
     pub rows: u64,
     /// The last row's hash ([`GENESIS_HASH`] for an empty log): an anchor to keep elsewhere.
     pub last_hash: String,
+    /// Signed checkpoints found and checked.
+    pub checkpoints: u64,
+    /// The last row a checkpoint signs, if any.
+    pub last_signed_row: Option<i64>,
+    /// Whether the checkpoints' signatures were checked (a public key was given).
+    pub signatures_checked: bool,
 }
 
 /// The first place where the chain breaks.
@@ -50,6 +56,16 @@ pub enum Broken {
         computed_hash: String,
         rows_checked: u64,
     },
+    /// A signed checkpoint names a hash the chain no longer has at its row (or a row that is
+    /// gone): the chain up to it was rewritten.
+    CheckpointMismatch {
+        id: i64,
+        signed_hash: String,
+        chain_hash: Option<String>,
+    },
+    /// A checkpoint's signature does not verify with the key it names, or names a key not
+    /// given: forged.
+    CheckpointSignature { id: i64, key_id: String },
 }
 
 impl Broken {
@@ -58,7 +74,9 @@ impl Broken {
         match self {
             Broken::Gap { id, .. }
             | Broken::PrevMismatch { id, .. }
-            | Broken::Altered { id, .. } => *id,
+            | Broken::Altered { id, .. }
+            | Broken::CheckpointMismatch { id, .. }
+            | Broken::CheckpointSignature { id, .. } => *id,
         }
     }
 }
@@ -103,12 +121,31 @@ impl std::fmt::Display for Broken {
                 "audit log BROKEN at row {id}: its content hashes to {computed_hash}, not to the \
                  stored {stored_hash}: the row was altered ({rows_checked} rows before it verified)"
             ),
+            Broken::CheckpointMismatch {
+                id,
+                signed_hash,
+                chain_hash,
+            } => write!(
+                f,
+                "audit log BROKEN at row {id}: a signed checkpoint says its hash is {signed_hash}, \
+                 the chain has {}: the chain was rewritten up to a signed point",
+                chain_hash.as_deref().unwrap_or("no such row")
+            ),
+            Broken::CheckpointSignature { id, key_id } => write!(
+                f,
+                "audit log BROKEN at row {id}: its checkpoint's signature (key {key_id}) does not \
+                 verify with the keys given: the checkpoint is forged"
+            ),
         }
     }
 }
 
-/// Opens the state dir's database read-only (never creating it) and verifies its chain.
-pub fn verify_state_dir(state_dir: &Path) -> anyhow::Result<Result<Verified, Broken>> {
+/// Opens the state dir's database read-only (never creating it) and verifies its chain, and
+/// its signed checkpoints with `keys` (none: their hashes only).
+pub fn verify_state_dir(
+    state_dir: &Path,
+    keys: &[ed25519_dalek::VerifyingKey],
+) -> anyhow::Result<Result<Verified, Broken>> {
     let path = state_dir.join(crate::storage::DB_FILE);
     if !path.is_file() {
         anyhow::bail!("no database at {}", path.display());
@@ -119,7 +156,71 @@ pub fn verify_state_dir(state_dir: &Path) -> anyhow::Result<Result<Verified, Bro
     )
     .map_err(|e| anyhow::anyhow!("cannot open {} read-only: {e}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    verify(&conn).map_err(|e| anyhow::anyhow!("cannot read audit_log in {}: {e}", path.display()))
+    conn.execute_batch("BEGIN")?;
+    let chain = verify(&conn)
+        .map_err(|e| anyhow::anyhow!("cannot read audit_log in {}: {e}", path.display()))?;
+    let verified = match chain {
+        Ok(verified) => verified,
+        Err(broken) => return Ok(Err(broken)),
+    };
+    let checked = verify_checkpoints(&conn, verified, keys)
+        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {}: {e}", path.display()))?;
+    conn.execute_batch("COMMIT")?;
+    Ok(checked)
+}
+
+/// Checks every signed checkpoint against the chain (and, with `keys`, its signature).
+pub fn verify_checkpoints(
+    conn: &Connection,
+    mut verified: Verified,
+    keys: &[ed25519_dalek::VerifyingKey],
+) -> rusqlite::Result<Result<Verified, Broken>> {
+    use ed25519_dalek::Verifier as _;
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'audit_checkpoints'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Ok(verified));
+    }
+    let mut stmt = conn.prepare(
+        "SELECT c.audit_id, c.hash, c.at, c.key_id, c.signature, a.hash
+         FROM audit_checkpoints c LEFT JOIN audit_log a ON a.id = c.audit_id ORDER BY c.audit_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let signed_hash: String = row.get(1)?;
+        let at: String = row.get(2)?;
+        let key_id: String = row.get(3)?;
+        let signature: String = row.get(4)?;
+        let chain_hash: Option<String> = row.get(5)?;
+        if chain_hash.as_deref() != Some(signed_hash.as_str()) {
+            return Ok(Err(Broken::CheckpointMismatch {
+                id,
+                signed_hash,
+                chain_hash,
+            }));
+        }
+        if !keys.is_empty() {
+            let message = jaria_portal::audit::checkpoint_message(id, &signed_hash, &at);
+            let good = keys.iter().any(|key| {
+                jaria_portal::audit::key_id(key.as_bytes()) == key_id
+                    && hex::decode(&signature)
+                        .ok()
+                        .and_then(|bytes| ed25519_dalek::Signature::from_slice(&bytes).ok())
+                        .is_some_and(|sig| key.verify(message.as_bytes(), &sig).is_ok())
+            });
+            if !good {
+                return Ok(Err(Broken::CheckpointSignature { id, key_id }));
+            }
+        }
+        verified.checkpoints += 1;
+        verified.last_signed_row = Some(id);
+    }
+    verified.signatures_checked = !keys.is_empty();
+    Ok(Ok(verified))
 }
 
 /// Walks `audit_log` in id order (one read snapshot) and stops at the first broken row.
@@ -178,6 +279,9 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
     Ok(Ok(Verified {
         rows: checked,
         last_hash: previous_hash,
+        checkpoints: 0,
+        last_signed_row: None,
+        signatures_checked: false,
     }))
 }
 
@@ -189,15 +293,9 @@ mod tests {
     /// The real schema (every migration, so the real table and its triggers).
     fn database() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
-        let migrations = crate::migrate::load_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/migrations"),
-        )
-        .unwrap();
-        let mut conn = Connection::open(dir.path().join(crate::storage::DB_FILE)).unwrap();
-        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-            .unwrap();
-        crate::migrate::apply(&mut conn, &migrations).unwrap();
-        (dir, conn)
+        let path = dir.path().join(crate::storage::DB_FILE);
+        crate::migrate::migrate_file(&path).unwrap();
+        (dir, Connection::open(path).unwrap())
     }
 
     fn entry(n: usize) -> Entry {
@@ -291,7 +389,9 @@ mod tests {
         assert_eq!(&verified.last_hash, hashes.last().unwrap());
         drop(conn);
         // The same through the file, read-only.
-        let again = verify_state_dir(dir.path()).unwrap().expect("intact chain");
+        let again = verify_state_dir(dir.path(), &[])
+            .unwrap()
+            .expect("intact chain");
         assert_eq!(again, verified);
     }
 
@@ -302,7 +402,10 @@ mod tests {
             verify(&conn).unwrap(),
             Ok(Verified {
                 rows: 0,
-                last_hash: GENESIS_HASH.to_owned()
+                last_hash: GENESIS_HASH.to_owned(),
+                checkpoints: 0,
+                last_signed_row: None,
+                signatures_checked: false,
             })
         );
     }
@@ -487,7 +590,7 @@ mod tests {
     #[test]
     fn a_missing_database_is_an_error_and_is_not_created() {
         let dir = tempfile::tempdir().unwrap();
-        let err = verify_state_dir(dir.path()).unwrap_err();
+        let err = verify_state_dir(dir.path(), &[]).unwrap_err();
         assert!(err.to_string().contains("no database"), "{err}");
         assert!(!dir.path().join(crate::storage::DB_FILE).exists());
     }
@@ -500,7 +603,79 @@ mod tests {
         drop(conn);
         let path = dir.path().join(crate::storage::DB_FILE);
         let before = std::fs::read(&path).unwrap();
-        verify_state_dir(dir.path()).unwrap().expect("intact");
+        verify_state_dir(dir.path(), &[]).unwrap().expect("intact");
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    /// Signs a checkpoint over row `id` as the portal does.
+    fn sign_checkpoint(conn: &Connection, key: &ed25519_dalek::SigningKey, id: i64) {
+        use ed25519_dalek::Signer as _;
+        let (hash, at): (String, String) = conn
+            .query_row("SELECT hash, at FROM audit_log WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let message = jaria_portal::audit::checkpoint_message(id, &hash, &at);
+        conn.execute(
+            "INSERT INTO audit_checkpoints (audit_id, hash, at, key_id, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+            (
+                id,
+                &hash,
+                &at,
+                jaria_portal::audit::key_id(key.verifying_key().as_bytes()),
+                hex::encode(key.sign(message.as_bytes()).to_bytes()),
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn signed_checkpoints_verify_with_the_key_and_a_rewritten_chain_does_not() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let (dir, conn, _) = chain(6);
+        sign_checkpoint(&conn, &key, 3);
+        sign_checkpoint(&conn, &key, 6);
+        let verified = verify(&conn).unwrap().unwrap();
+        let checked = verify_checkpoints(&conn, verified.clone(), &[key.verifying_key()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(checked.checkpoints, 2);
+        assert_eq!(checked.last_signed_row, Some(6));
+        assert!(checked.signatures_checked);
+        // Another key: the checkpoints are not this deployment's.
+        let other = ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]);
+        assert!(matches!(
+            verify_checkpoints(&conn, verified.clone(), &[other.verifying_key()]).unwrap(),
+            Err(Broken::CheckpointSignature { id: 3, .. })
+        ));
+        // Someone with the file rewrites the whole chain from row 2 on, recomputing every hash
+        // (the chain alone then verifies), but cannot sign: the checkpoint at row 3 says so.
+        drop_triggers(&conn);
+        let mut prev: String = conn
+            .query_row("SELECT hash FROM audit_log WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        for id in 2..=6_i64 {
+            let mut e = entry(id as usize);
+            e.action = format!("rewritten_{id}");
+            let hash = chain_hash(&prev, &e);
+            conn.execute(
+                "UPDATE audit_log SET action = ?1, prev_hash = ?2, hash = ?3 WHERE id = ?4",
+                (&e.action, &prev, &hash, id),
+            )
+            .unwrap();
+            prev = hash;
+        }
+        let rewritten = verify(&conn)
+            .unwrap()
+            .expect("the chain alone is consistent");
+        assert!(matches!(
+            verify_checkpoints(&conn, rewritten, &[key.verifying_key()]).unwrap(),
+            Err(Broken::CheckpointMismatch { id: 3, .. })
+        ));
+        drop(conn);
+        assert!(matches!(
+            verify_state_dir(dir.path(), &[key.verifying_key()]).unwrap(),
+            Err(Broken::CheckpointMismatch { id: 3, .. })
+        ));
     }
 }

@@ -56,7 +56,11 @@ pub const PEOPLE: [DemoPerson; 6] = [
 ];
 
 const ORGAN_NAME: &str = "Almaty City Police Department (demo)";
+/// Region 75 (Almaty), district 11, agency 03 (police): the digits 3–8 of its ERDR numbers.
+const ORGAN_CODE: &str = "751103";
 const PROSECUTORS_NAME: &str = "Almaty City Prosecutor's Office (demo)";
+/// Agency 01: the prosecutor's office.
+const PROSECUTORS_CODE: &str = "751101";
 /// A registered demo case, led by the demo investigator, supervised by the demo prosecutor.
 pub const DEMO_ERDR: &str = "267511031000001";
 const ORGAN_REGION: &str = "Almaty";
@@ -85,8 +89,14 @@ pub fn receipt_key(state_dir: &Path) -> anyhow::Result<String> {
     Ok(key)
 }
 
-/// Seeds the demo once; later calls find it and only print the guide again.
+/// Seeds the demo once (files and database); later calls find it.
 pub fn seed(state_dir: &Path) -> anyhow::Result<()> {
+    prepare_files(state_dir)?;
+    seed_database_file(state_dir)
+}
+
+/// The demo CA and the people's keys and certificates, made once.
+pub fn prepare_files(state_dir: &Path) -> anyhow::Result<()> {
     let dir = demo_dir(state_dir);
     if !dir.join("ca.pem").exists() {
         std::fs::create_dir_all(&dir)?;
@@ -100,6 +110,11 @@ pub fn seed(state_dir: &Path) -> anyhow::Result<()> {
         // Written last: its presence means the demo is complete.
         std::fs::write(dir.join("ca.pem"), &ca.cert_pem)?;
     }
+    Ok(())
+}
+
+/// The demo's organs, officers, admin and case in the (migrated) database, once.
+pub fn seed_database_file(state_dir: &Path) -> anyhow::Result<()> {
     let db = state_dir.join(crate::storage::DB_FILE);
     let mut conn = Connection::open(&db).with_context(|| format!("open {}", db.display()))?;
     seed_database(&mut conn)?;
@@ -120,24 +135,8 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = jaria_portal::clock::rfc3339(chrono_now());
-    let existing: Option<i64> = tx
-        .query_row("SELECT id FROM organs WHERE name = ?1", [ORGAN_NAME], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let organ_id = match existing {
-        Some(id) => id,
-        None => {
-            tx.execute(
-                "INSERT INTO organs (name, region, created_at) VALUES (?1, ?2, ?3)",
-                (ORGAN_NAME, ORGAN_REGION, &now),
-            )?;
-            let id = tx.last_insert_rowid();
-            append_audit(&tx, &now, "organ_created", &format!("organ:{id}"))?;
-            id
-        }
-    };
-    let prosecutors_id = ensure_organ(&tx, PROSECUTORS_NAME, &now)?;
+    let organ_id = ensure_organ(&tx, ORGAN_NAME, ORGAN_CODE, &now)?;
+    let prosecutors_id = ensure_organ(&tx, PROSECUTORS_NAME, PROSECUTORS_CODE, &now)?;
     for person in &PEOPLE {
         let organ_id = if person.role == "prosecutor" {
             prosecutors_id
@@ -176,9 +175,9 @@ fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
     if !case_exists {
         tx.execute(
             "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
-                 articles, stage, created_at, updated_at)
-             VALUES (?1, '2026-11-01', ?2, ?3, ?4, '[\"art. 190 part 3 p. 4\"]', 'under_investigation', ?5, ?5)",
-            (DEMO_ERDR, organ_id, PEOPLE[1].iin, PEOPLE[2].iin, &now),
+                 prosecutor_organ_id, articles, stage, created_at, updated_at)
+             VALUES (?1, '2026-11-01', ?2, ?3, ?4, ?5, '[\"art. 190 part 3 p. 4\"]', 'under_investigation', ?6, ?6)",
+            (DEMO_ERDR, organ_id, PEOPLE[1].iin, PEOPLE[2].iin, prosecutors_id, &now),
         )?;
         append_audit(&tx, &now, "case_registered", &format!("case:{DEMO_ERDR}"))?;
     }
@@ -186,18 +185,29 @@ fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ensure_organ(tx: &rusqlite::Transaction<'_>, name: &str, now: &str) -> anyhow::Result<i64> {
+/// The organ of this name (given its code if it had none, as organs made before codes had),
+/// made if missing.
+fn ensure_organ(
+    tx: &rusqlite::Transaction<'_>,
+    name: &str,
+    code: &str,
+    now: &str,
+) -> anyhow::Result<i64> {
     let existing: Option<i64> = tx
         .query_row("SELECT id FROM organs WHERE name = ?1", [name], |r| {
             r.get(0)
         })
         .optional()?;
     if let Some(id) = existing {
+        tx.execute(
+            "UPDATE organs SET code = ?1 WHERE id = ?2 AND code IS NULL",
+            (code, id),
+        )?;
         return Ok(id);
     }
     tx.execute(
-        "INSERT INTO organs (name, region, created_at) VALUES (?1, ?2, ?3)",
-        (name, ORGAN_REGION, now),
+        "INSERT INTO organs (name, region, code, created_at) VALUES (?1, ?2, ?3, ?4)",
+        (name, ORGAN_REGION, code, now),
     )?;
     let id = tx.last_insert_rowid();
     append_audit(tx, now, "organ_created", &format!("organ:{id}"))?;
@@ -250,9 +260,12 @@ pub fn print_guide(state_dir: &Path, base_url: &str) {
         println!("  {:<13} {}  {:<16} {}", p.key, p.iin, p.name, p.role);
     }
     println!(
-        "Sign in with EDS (shell; any demo key works the same way):\n\
-         \x20 NONCE=$(curl -s {base_url}/api/auth/challenge | sed 's/.*\"nonce\":\"\\([^\"]*\\)\".*/\\1/')\n\
-         \x20 SIG=$(printf %s \"$NONCE\" | openssl dgst -sha256 -sign {dir}/victim.key | base64 -w0)\n\
+        "Sign in with EDS (shell; any demo key works the same way; the signature covers the\n\
+         challenge's `to_sign`: purpose, origin and nonce):\n\
+         \x20 CH=$(curl -s {base_url}/api/auth/challenge)\n\
+         \x20 NONCE=$(printf %s \"$CH\" | sed 's/.*\"nonce\":\"\\([^\"]*\\)\".*/\\1/')\n\
+         \x20 TO_SIGN=$(printf %s \"$CH\" | sed 's/.*\"to_sign\":\"\\([^\"]*\\)\".*/\\1/')\n\
+         \x20 SIG=$(printf '%b' \"$TO_SIGN\" | openssl dgst -sha256 -sign {dir}/victim.key | base64 -w0)\n\
          \x20 CERT=$(sed ':a;N;$!ba;s/\\n/\\\\n/g' {dir}/victim.pem)\n\
          \x20 curl -s {base_url}/api/auth/eds -H 'content-type: application/json' \\\n\
          \x20   -d \"{{\\\"certificate\\\":\\\"$CERT\\\",\\\"nonce\\\":\\\"$NONCE\\\",\\\"signature\\\":\\\"$SIG\\\"}}\"\n\

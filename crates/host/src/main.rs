@@ -44,16 +44,15 @@ enum Cmd {
         #[arg(long)]
         cases: Option<usize>,
     },
-    /// Apply pending schema migrations to the state dir's database, then exit.
+    /// Apply the pending schema migrations (those built into this version) to the state dir's
+    /// database, then exit. A running deployment migrates itself instead:
+    /// `POST /api/internal/migrate`.
     Migrate {
         #[arg(short = 'f', long = "from", default_value = "spin.toml")]
         from: PathBuf,
         /// Folder holding the state files (default: `.spin` beside the manifest).
         #[arg(long)]
         state_dir: Option<PathBuf>,
-        /// Folder of NNNN_name.sql files (default: `schema/migrations` beside the manifest).
-        #[arg(long)]
-        migrations: Option<PathBuf>,
     },
     /// Check the state dir's audit log.
     Audit {
@@ -72,7 +71,17 @@ enum AuditCmd {
         /// Folder holding the state files (default: `.spin` beside the manifest).
         #[arg(long)]
         state_dir: Option<PathBuf>,
+        /// Public key (base64, 32 bytes) the signed checkpoints must verify with; repeat for
+        /// keys rotated out. Without one, the key of `SPIN_VARIABLE_AUDIT_SIGNING_KEY` if set.
+        #[arg(long = "public-key")]
+        public_keys: Vec<String>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SlotResetArg {
+    Auto,
+    Safe,
 }
 
 #[derive(clap::Args)]
@@ -85,9 +94,6 @@ struct UpArgs {
     /// Folder holding the state files (default: `.spin` beside the manifest).
     #[arg(long)]
     state_dir: Option<PathBuf>,
-    /// Folder of NNNN_name.sql files (default: `schema/migrations` beside the manifest).
-    #[arg(long)]
-    migrations: Option<PathBuf>,
     /// Seed the demo (once) and trust its CA: sign in at once with the demo people's keys.
     #[arg(long)]
     demo: bool,
@@ -110,6 +116,10 @@ struct UpArgs {
     /// Instances alive at once; beyond it requests get 503 with Retry-After.
     #[arg(long, default_value_t = 256)]
     max_instances: u32,
+    /// How used memory slots are reset: `auto` uses PAGEMAP_SCAN where no swap can hide a
+    /// dirtied page, `safe` never does.
+    #[arg(long, value_enum, default_value = "auto")]
+    slot_reset: SlotResetArg,
     /// Testing only: the share (0..1) of key-value and SQLite calls that fail.
     #[arg(long, default_value_t = 0.0, hide = true)]
     fault_rate: f64,
@@ -129,14 +139,10 @@ fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Cmd::Build { from } => building::build_all(&Manifest::load(&from)?),
-        Cmd::Migrate {
-            from,
-            state_dir,
-            migrations,
-        } => {
+        Cmd::Migrate { from, state_dir } => {
             let manifest = Manifest::load(&from)?;
             let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
-            run_migrations(&manifest, &state_dir, migrations.as_deref())
+            run_migrations(&state_dir)
         }
         Cmd::Seed {
             from,
@@ -146,7 +152,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             let manifest = Manifest::load(&from)?;
             let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
-            run_migrations(&manifest, &state_dir, None)?;
+            run_migrations(&state_dir)?;
             if let Some(count) = cases {
                 jaria_host::scale::seed_cases(&state_dir, count)?;
             }
@@ -165,8 +171,13 @@ fn main() -> anyhow::Result<()> {
         }
         Cmd::Up(args) => up(args),
         Cmd::Audit {
-            command: AuditCmd::Verify { from, state_dir },
-        } => audit_verify(&from, state_dir),
+            command:
+                AuditCmd::Verify {
+                    from,
+                    state_dir,
+                    public_keys,
+                },
+        } => audit_verify(&from, state_dir, &public_keys),
     }
 }
 
@@ -174,18 +185,66 @@ fn main() -> anyhow::Result<()> {
 /// checked at all).
 const AUDIT_BROKEN_EXIT: i32 = 2;
 
-fn audit_verify(from: &Path, state_dir: Option<PathBuf>) -> anyhow::Result<()> {
+/// The checkpoint keys to verify with: those given, else the one derived from the signing key
+/// in the environment.
+fn checkpoint_keys(given: &[String]) -> anyhow::Result<Vec<ed25519_dalek::VerifyingKey>> {
+    use base64::Engine as _;
+    let decode = |text: &str, what: &str| -> anyhow::Result<[u8; 32]> {
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| anyhow::anyhow!("{what} is not the base64 of 32 bytes"))
+    };
+    if !given.is_empty() {
+        return given
+            .iter()
+            .map(|k| {
+                ed25519_dalek::VerifyingKey::from_bytes(&decode(k, "--public-key")?)
+                    .map_err(|e| anyhow::anyhow!("--public-key: {e}"))
+            })
+            .collect();
+    }
+    match std::env::var("SPIN_VARIABLE_AUDIT_SIGNING_KEY") {
+        Ok(seed) if !seed.trim().is_empty() => {
+            let seed = decode(&seed, "SPIN_VARIABLE_AUDIT_SIGNING_KEY")?;
+            Ok(vec![
+                ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key(),
+            ])
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn audit_verify(
+    from: &Path,
+    state_dir: Option<PathBuf>,
+    public_keys: &[String],
+) -> anyhow::Result<()> {
     // The manifest only locates the default state dir; an explicit one needs none.
     let state_dir = match state_dir {
         Some(dir) => dir,
         None => Manifest::load(from)?.app_dir.join(".spin"),
     };
-    match jaria_host::audit::verify_state_dir(&state_dir)? {
+    let keys = checkpoint_keys(public_keys)?;
+    match jaria_host::audit::verify_state_dir(&state_dir, &keys)? {
         Ok(verified) => {
             println!(
                 "audit log verified: {} rows, chain intact, last hash {}",
                 verified.rows, verified.last_hash
             );
+            match (verified.last_signed_row, verified.signatures_checked) {
+                (Some(row), true) => println!(
+                    "signed checkpoints: {} verified, the last at row {row}; {} rows after it are not signed yet",
+                    verified.checkpoints,
+                    verified.rows.saturating_sub(row as u64)
+                ),
+                (Some(row), false) => println!(
+                    "signed checkpoints: {} match the chain, the last at row {row}; their signatures were NOT checked (give --public-key)",
+                    verified.checkpoints
+                ),
+                (None, _) => println!("signed checkpoints: none"),
+            }
             Ok(())
         }
         Err(broken) => {
@@ -195,19 +254,57 @@ fn audit_verify(from: &Path, state_dir: Option<PathBuf>) -> anyhow::Result<()> {
     }
 }
 
-fn run_migrations(manifest: &Manifest, state_dir: &Path, dir: Option<&Path>) -> anyhow::Result<()> {
-    let dir = match dir {
-        Some(d) => d.to_owned(),
-        None => manifest.app_dir.join("schema/migrations"),
-    };
-    if !dir.is_dir() {
+/// Migrates a state dir's database directly (without the app), for `jaria migrate` and the
+/// seeders.
+fn run_migrations(state_dir: &Path) -> anyhow::Result<()> {
+    let db = state_dir.join(jaria_host::storage::DB_FILE);
+    let outcome =
+        migrate::migrate_file(&db).with_context(|| format!("migrating {}", db.display()))?;
+    for name in outcome.applied {
+        eprintln!("Applied migration {name}");
+    }
+    Ok(())
+}
+
+/// Where the app migrates itself.
+const MIGRATE_PATH: &str = "/api/internal/migrate";
+
+/// Migrates through the app itself, as operators do on real Spin: `POST /api/internal/migrate`
+/// with the internal token, run in-process before the first request is served.
+fn migrate_through_app(app: &Arc<App>, token: &str) -> anyhow::Result<()> {
+    if app.router().route(MIGRATE_PATH).is_none() {
+        // Not this portal (the host's own test fixture): nothing to migrate.
         return Ok(());
     }
-    let db = state_dir.join(jaria_host::storage::DB_FILE);
-    let applied = migrate::migrate_file(&db, &dir)
-        .with_context(|| format!("refusing to start: migrations in {}", dir.display()))?;
-    for name in applied {
-        eprintln!("Applied migration {name}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let bearer = format!("Bearer {token}");
+    // A transient failure (the database busy at start-up) is retried, as an operator would;
+    // a refusal (409: the database belongs to another version) is not.
+    let mut attempt = 0;
+    let answer = loop {
+        attempt += 1;
+        let (status, body) = runtime.block_on(app.call(
+            http::Method::POST,
+            MIGRATE_PATH,
+            &[("authorization", &bearer)],
+            Vec::new(),
+        ))?;
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        match status {
+            200 => break answer,
+            500..=599 if attempt < 10 => {
+                std::thread::sleep(Duration::from_millis(100 * attempt));
+            }
+            _ => anyhow::bail!(
+                "refusing to start: the schema migration failed (HTTP {status}): {}",
+                answer["detail"].as_str().unwrap_or("no detail")
+            ),
+        }
+    };
+    for name in answer["applied"].as_array().into_iter().flatten() {
+        eprintln!("Applied migration {}", name.as_str().unwrap_or("?"));
     }
     Ok(())
 }
@@ -221,10 +318,21 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         .state_dir
         .clone()
         .unwrap_or_else(|| manifest.app_dir.join(".spin"));
-    run_migrations(&manifest, &state_dir, args.migrations.as_deref())?;
     let mut variable_fallbacks = Vec::new();
+    // The internal endpoints need a token; `jaria up` makes one for this run if none is set,
+    // and uses it itself.
+    let internal_token = match std::env::var("SPIN_VARIABLE_INTERNAL_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => token,
+        _ => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+            let token = hex::encode(bytes);
+            variable_fallbacks.push(("SPIN_VARIABLE_INTERNAL_TOKEN".to_owned(), token.clone()));
+            token
+        }
+    };
     if args.demo {
-        jaria_host::demo::seed(&state_dir)?;
+        jaria_host::demo::prepare_files(&state_dir)?;
         if let Some(ca) = jaria_host::demo::trust_anchor(&state_dir) {
             variable_fallbacks.push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".to_owned(), ca));
         }
@@ -252,6 +360,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             request_timeout: Duration::from_millis(args.request_timeout_ms),
             memory_bytes: args.memory_mib * 1024 * 1024,
             max_instances: args.max_instances,
+            slot_reset: match args.slot_reset {
+                SlotResetArg::Auto => jaria_host::runtime::SlotReset::Auto,
+                SlotResetArg::Safe => jaria_host::runtime::SlotReset::Safe,
+            },
         },
         faults: Faults::with_rate_and_stall(
             args.fault_rate,
@@ -260,6 +372,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         ),
     };
     let app = Arc::new(App::load(&manifest, options)?);
+    migrate_through_app(&app, &internal_token)?;
+    if args.demo {
+        jaria_host::demo::seed_database_file(&guide_state_dir)?;
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let demo = args.demo;
     server::serve_on_threads(

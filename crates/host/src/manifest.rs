@@ -282,6 +282,20 @@ impl Manifest {
                 }
             }
             for host in &component.allowed_outbound_hosts {
+                if host.contains("{{") {
+                    // A template over application variables, checked once they have values.
+                    for reference in crate::variables::template_references(host)
+                        .map_err(|m| invalid(field("allowed_outbound_hosts"), m))?
+                    {
+                        if !raw.variables.contains_key(&reference) {
+                            return Err(invalid(
+                                field("allowed_outbound_hosts"),
+                                format!("refers to undefined application variable `{reference}`"),
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 crate::outbound::AllowedHost::parse(host)
                     .map_err(|m| invalid(field("allowed_outbound_hosts"), m))?;
             }

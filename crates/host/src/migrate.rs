@@ -1,223 +1,73 @@
-//! Versioned schema migrations: `schema/migrations/NNNN_<name>.sql`, applied in order, each
-//! exactly once, each in its own transaction together with its record in `schema_migrations`.
-//! A migration that fails leaves the database as it was, and the host refuses to start.
+//! Schema migrations from the host's side. The app migrates itself
+//! (`POST /api/internal/migrate`, the runner in `jaria_portal::schema`); `jaria up` calls that
+//! endpoint in-process before it serves, exactly as operators call it on real Spin. The same
+//! runner also works over a native connection, for `jaria migrate` on a state dir without the
+//! components built, and for the host's own tests.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension};
-use sha2::Digest;
+use jaria_portal::schema::{self, Connection as _, Outcome, Param};
+use rusqlite::OptionalExtension as _;
 
-#[derive(Debug, thiserror::Error)]
-pub enum MigrationError {
-    #[error("cannot read migrations in {dir}: {source}")]
-    ReadDir {
-        dir: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("migration file name `{0}` must look like NNNN_name.sql")]
-    BadName(String),
-    #[error("migrations {0} and {1} have the same version number")]
-    DuplicateVersion(String, String),
-    #[error(
-        "migration {name} was changed after it was applied (recorded sha256 {recorded}, file has {current}); add a new migration instead"
-    )]
-    Changed {
-        name: String,
-        recorded: String,
-        current: String,
-    },
-    #[error("migration {name} failed and was rolled back, the database is unchanged: {source}")]
-    Failed {
-        name: String,
-        source: rusqlite::Error,
-    },
-    #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+/// The runner's connection over rusqlite.
+pub struct Native<'a>(pub &'a rusqlite::Connection);
+
+fn bind(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(i) => rusqlite::types::Value::Integer(*i),
+            Param::Text(t) => rusqlite::types::Value::Text((*t).to_owned()),
+        })
+        .collect()
 }
 
-#[derive(Debug, Clone)]
-pub struct Migration {
-    pub version: i64,
-    pub name: String,
-    pub sql: String,
-    pub sha256: String,
-}
-
-pub fn load_dir(dir: &Path) -> Result<Vec<Migration>, MigrationError> {
-    let read_err = |source| MigrationError::ReadDir {
-        dir: dir.to_owned(),
-        source,
-    };
-    let mut migrations = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        let entry = entry.map_err(read_err)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".sql") {
-            continue;
-        }
-        let sql = std::fs::read_to_string(entry.path()).map_err(read_err)?;
-        migrations.push(parse(&name, sql)?);
+impl schema::Connection for Native<'_> {
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
+        let mut stmt = self.0.prepare(sql).map_err(|e| e.to_string())?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(bind(params)))
+            .map_err(|e| e.to_string())?;
+        while rows.next().map_err(|e| e.to_string())?.is_some() {}
+        Ok(())
     }
-    migrations.sort_by_key(|m| m.version);
-    for pair in migrations.windows(2) {
-        if pair[0].version == pair[1].version {
-            return Err(MigrationError::DuplicateVersion(
-                pair[0].name.clone(),
-                pair[1].name.clone(),
-            ));
-        }
+
+    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
+        self.0
+            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| e.to_string())
     }
-    Ok(migrations)
+
+    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
+        self.0
+            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| e.to_string())
+    }
 }
 
-fn parse(file_name: &str, sql: String) -> Result<Migration, MigrationError> {
-    let bad = || MigrationError::BadName(file_name.to_owned());
-    let stem = file_name.strip_suffix(".sql").ok_or_else(bad)?;
-    let (number, label) = stem.split_once('_').ok_or_else(bad)?;
-    if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) || label.is_empty() {
-        return Err(bad());
-    }
-    let version = number.parse().map_err(|_| bad())?;
-    let sha256 = hex::encode(sha2::Sha256::digest(sql.as_bytes()));
-    Ok(Migration {
-        version,
-        name: file_name.to_owned(),
-        sql,
-        sha256,
-    })
-}
-
-/// Applies pending migrations; returns the names of those applied now.
-pub fn apply(
-    conn: &mut Connection,
-    migrations: &[Migration],
-) -> Result<Vec<String>, MigrationError> {
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version    INTEGER PRIMARY KEY,
-            name       TEXT NOT NULL,
-            sha256     TEXT NOT NULL,
-            applied_at TEXT NOT NULL
-        )",
-    )?;
-    let mut applied = Vec::new();
-    for m in migrations {
-        // IMMEDIATE takes the write lock first, so two hosts starting together cannot both
-        // decide the same migration is pending.
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let recorded: Option<String> = tx
-            .query_row(
-                "SELECT sha256 FROM schema_migrations WHERE version = ?1",
-                [m.version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match recorded {
-            Some(recorded) if recorded == m.sha256 => continue,
-            Some(recorded) => {
-                return Err(MigrationError::Changed {
-                    name: m.name.clone(),
-                    recorded,
-                    current: m.sha256.clone(),
-                });
-            }
-            None => {}
-        }
-        let failed = |source| MigrationError::Failed {
-            name: m.name.clone(),
-            source,
-        };
-        tx.execute_batch(&m.sql).map_err(failed)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, sha256, applied_at)
-             VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
-            (m.version, &m.name, &m.sha256),
-        )
-        .map_err(failed)?;
-        tx.commit().map_err(failed)?;
-        applied.push(m.name.clone());
-    }
-    Ok(applied)
-}
-
-/// Opens the database file, switches it to WAL and applies the migrations in `dir`.
-pub fn migrate_file(db: &Path, dir: &Path) -> anyhow::Result<Vec<String>> {
-    let migrations = load_dir(dir)?;
+/// Applies the embedded migrations to a database file directly.
+pub fn migrate_file(db: &Path) -> anyhow::Result<Outcome> {
     if let Some(parent) = db.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut conn = Connection::open(db)?;
-    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))?;
-    Ok(apply(&mut conn, &migrations)?)
+    let conn = rusqlite::Connection::open(db)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(schema::apply(&Native(&conn), &schema::embedded())?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn m(name: &str, sql: &str) -> Migration {
-        parse(name, sql.to_owned()).expect("valid name")
-    }
-
-    #[test]
-    fn applies_in_order_exactly_once() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        let ms = vec![
-            m("0001_init.sql", "CREATE TABLE a (x INTEGER);"),
-            m("0002_more.sql", "INSERT INTO a VALUES (1);"),
-        ];
-        assert_eq!(apply(&mut conn, &ms).unwrap().len(), 2);
-        assert!(apply(&mut conn, &ms).unwrap().is_empty());
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM a", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1);
-    }
-
-    #[test]
-    fn failed_migration_leaves_database_unchanged() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        let ms = vec![
-            m("0001_init.sql", "CREATE TABLE a (x INTEGER);"),
-            m(
-                "0002_bad.sql",
-                "CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);",
-            ),
-        ];
-        let err = apply(&mut conn, &ms).unwrap_err();
-        assert!(err.to_string().contains("0002_bad.sql"), "{err}");
-        let b_exists: bool = conn
-            .query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'b'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(!b_exists, "partial migration must be rolled back");
-        let versions: i64 = conn
-            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(versions, 1);
-    }
-
-    #[test]
-    fn changed_migration_is_refused() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        apply(
-            &mut conn,
-            &[m("0001_init.sql", "CREATE TABLE a (x INTEGER);")],
-        )
-        .unwrap();
-        let err = apply(&mut conn, &[m("0001_init.sql", "CREATE TABLE a (x TEXT);")]).unwrap_err();
-        assert!(matches!(err, MigrationError::Changed { .. }), "{err}");
-    }
-
-    #[test]
-    fn names_are_strict() {
-        assert!(parse("0001_init.sql", String::new()).is_ok());
-        assert!(parse("1_init.sql", String::new()).is_err());
-        assert!(parse("0001.sql", String::new()).is_err());
-        assert!(parse("abcd_x.sql", String::new()).is_err());
-    }
+/// The schema version of a database file (`PRAGMA user_version`).
+pub fn version_of(db: &Path) -> anyhow::Result<i64> {
+    let conn = rusqlite::Connection::open(db)?;
+    Ok(Native(&conn)
+        .query_int("PRAGMA user_version", &[])
+        .map_err(anyhow::Error::msg)?
+        .unwrap_or(0))
 }

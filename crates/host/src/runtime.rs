@@ -30,6 +30,67 @@ use crate::router::{Router, is_host_set_header};
 use crate::storage::State;
 use crate::variables::ResolvedVariables;
 
+/// How a used memory slot is made clean for its next instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotReset {
+    /// Find the pages the last instance dirtied with Linux's `PAGEMAP_SCAN` and zero them in
+    /// place — only where that is provably safe: with swap, a page swapped out is not reported
+    /// as written, and the next instance could read the previous request's bytes.
+    Auto,
+    /// Always the safe reset: zero the resident part whole and decommit the rest.
+    Safe,
+}
+
+impl SlotReset {
+    /// Whether `PAGEMAP_SCAN` may be used here: no swap device at all, or a cgroup that gives
+    /// this process no swap. Logged either way.
+    fn use_pagemap_scan(self) -> bool {
+        match self {
+            SlotReset::Safe => {
+                tracing::info!("memory slots: safe reset (forced)");
+                false
+            }
+            SlotReset::Auto => match swap_in_use() {
+                None => {
+                    tracing::info!("memory slots: PAGEMAP_SCAN reset (no swap for this process)");
+                    true
+                }
+                Some(why) => {
+                    tracing::warn!("memory slots: safe reset, because {why}");
+                    false
+                }
+            },
+        }
+    }
+}
+
+/// Why this process could have pages swapped out, if it could.
+fn swap_in_use() -> Option<String> {
+    let swaps = match std::fs::read_to_string("/proc/swaps") {
+        Ok(text) => text,
+        // Not Linux, or no procfs: PAGEMAP_SCAN is not there either; stay safe.
+        Err(e) => return Some(format!("/proc/swaps cannot be read ({e})")),
+    };
+    let devices = swaps
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    if devices == 0 {
+        return None;
+    }
+    // Swap exists; a cgroup (v2) may still deny it to this process.
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    if let Some(path) = cgroup.lines().find_map(|l| l.strip_prefix("0::")) {
+        let limit =
+            std::fs::read_to_string(format!("/sys/fs/cgroup{}/memory.swap.max", path.trim()));
+        if limit.is_ok_and(|l| l.trim() == "0") {
+            return None;
+        }
+    }
+    Some(format!("{devices} swap device(s) are active"))
+}
+
 /// Per-request resource limits.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -42,6 +103,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Instances alive at once; past it, 503 with `Retry-After`.
     pub max_instances: u32,
+    /// How used memory slots are reset.
+    pub slot_reset: SlotReset,
 }
 
 impl Default for Limits {
@@ -51,6 +114,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             memory_bytes: 128 * 1024 * 1024,
             max_instances: 256,
+            slot_reset: SlotReset::Auto,
         }
     }
 }
@@ -279,11 +343,7 @@ impl App {
             let pre = ProxyPre::new(pre)
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("component `{id}` is not a wasi:http handler"))?;
-            let allowed = spec
-                .allowed_outbound_hosts
-                .iter()
-                .map(|h| AllowedHost::parse(h).map_err(anyhow::Error::msg))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let allowed = allowed_hosts(id, &spec.allowed_outbound_hosts, &variables)?;
             let grants = ComponentGrants {
                 id: id.to_owned(),
                 key_value_stores: spec.key_value_stores.iter().cloned().collect(),
@@ -321,6 +381,49 @@ impl App {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Serves a request the host makes itself (the start-up migration, scheduled work): routed
+    /// and run exactly like one from the network, from 127.0.0.1. Answers status and body.
+    pub async fn call(
+        &self,
+        method: http::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let route = self
+            .router
+            .route(path)
+            .ok_or_else(|| anyhow::anyhow!("no route for {path}"))?;
+        let component = self
+            .components
+            .get(&route.component)
+            .ok_or_else(|| anyhow::anyhow!("no component for {path}"))?;
+        let mut builder = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(http::header::HOST, "localhost");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let client: SocketAddr = ([127, 0, 0, 1], 0).into();
+        for (name, value) in route.spin_headers("http", "localhost", path, client) {
+            builder = builder.header(name, value);
+        }
+        let req = builder.body(Full::new(Bytes::from(body)))?;
+        let response = tokio::time::timeout(self.limits.request_timeout, self.run(component, req))
+            .await
+            .map_err(|_| anyhow::anyhow!("{path}: the deadline passed"))?
+            .map_err(|failure| anyhow::anyhow!("{path}: {failure}"))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("{path}: reading the answer: {e}"))?
+            .to_bytes();
+        Ok((status, bytes.to_vec()))
     }
 
     /// Serves one request: route, read the body within limits, run a fresh instance.
@@ -623,7 +726,11 @@ fn build_engine(limits: &Limits) -> anyhow::Result<Engine> {
     // spares), so the memory kept is bounded by the instances alive at the busiest moment.
     pool.linear_memory_keep_resident(SLOT_KEEP_RESIDENT_BYTES);
     pool.table_keep_resident(TABLE_KEEP_RESIDENT_BYTES);
-    pool.pagemap_scan(wasmtime::Enabled::Auto);
+    pool.pagemap_scan(if limits.slot_reset.use_pagemap_scan() {
+        wasmtime::Enabled::Auto
+    } else {
+        wasmtime::Enabled::No
+    });
     pool.max_unused_warm_slots(0);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
@@ -683,6 +790,37 @@ fn compile(engine: &Engine, source: &Path, cache_dir: Option<&Path>) -> anyhow::
         }
     }
     Ok(component)
+}
+
+/// A component's `allowed_outbound_hosts`, templates rendered. As in Spin, an entry whose
+/// value is empty or not a `scheme://host[:port]` allows nothing (and is logged), rather than
+/// stopping the start: an optional outbound target (an OCSP responder) may be unset.
+fn allowed_hosts(
+    id: &str,
+    entries: &[String],
+    variables: &ResolvedVariables,
+) -> anyhow::Result<Vec<AllowedHost>> {
+    let mut allowed = Vec::new();
+    for entry in entries {
+        if !entry.contains("{{") {
+            allowed.push(AllowedHost::parse(entry).map_err(anyhow::Error::msg)?);
+            continue;
+        }
+        let rendered = variables
+            .render_app_template(entry)
+            .map_err(|m| anyhow::anyhow!("component `{id}`: allowed_outbound_hosts: {m}"))?;
+        if rendered.trim().is_empty() {
+            continue;
+        }
+        match AllowedHost::parse(rendered.trim()) {
+            Ok(host) => allowed.push(host),
+            Err(m) => tracing::warn!(
+                component = id,
+                "allowed_outbound_hosts entry `{entry}` allows nothing: {m}"
+            ),
+        }
+    }
+    Ok(allowed)
 }
 
 /// `files = [{ source = "dir", destination = "/x" }]` and plain directory names mount

@@ -119,8 +119,9 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
             let erdr = format!("26{:013}", i + 1);
             let lead = &leads[o][i % INVESTIGATORS_PER_ORGAN];
             tx.execute(
-                "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin, articles, stage, created_at, updated_at)
-                 VALUES (?1, '2026-01-15', ?2, ?3, ?4, '[\"art. 188 part 2\"]', 'under_investigation', ?5, ?5)",
+                "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
+                     prosecutor_organ_id, articles, stage, created_at, updated_at)
+                 VALUES (?1, '2026-01-15', ?2, ?3, ?4, ?2, '[\"art. 188 part 2\"]', 'under_investigation', ?5, ?5)",
                 params![erdr, organ_ids[o], lead, prosecutors[o], now],
             )?;
             let case_id = tx.last_insert_rowid();

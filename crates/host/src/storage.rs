@@ -139,6 +139,7 @@ impl SqlitePool {
         // stored". Spin's own SQLite host uses SQLite's default, which is FULL too.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.set_prepared_statement_cache_capacity(64);
+        guard(&conn)?;
         Ok(conn)
     }
 
@@ -167,12 +168,93 @@ impl SqlitePool {
         if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
             return;
         }
+        // Nothing a request set may reach the next one: settings go back to ours, and a
+        // connection that somehow holds more (a TEMP object, another database) is closed.
+        if reset(&conn).is_err() {
+            return;
+        }
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < self.max_idle
         {
             idle.push(conn);
         }
     }
+}
+
+/// Pragmas a guest may run on a pooled connection, and whether it may set them (`true`) or
+/// only read them. Every settable one is reset when the connection returns to the pool.
+const GUEST_PRAGMAS: [(&str, bool); 15] = [
+    ("synchronous", true),
+    ("busy_timeout", true),
+    ("user_version", true),
+    ("journal_mode", true),
+    ("foreign_keys", false),
+    ("table_info", false),
+    ("table_xinfo", false),
+    ("index_list", false),
+    ("index_info", false),
+    ("data_version", false),
+    ("page_count", false),
+    ("freelist_count", false),
+    ("database_list", false),
+    // SQLite runs these itself (ALTER TABLE … ADD COLUMN with a CHECK); they only read.
+    ("quick_check", true),
+    ("integrity_check", true),
+];
+
+/// What a guest may not do with a connection the pool will hand to someone else: attach other
+/// files (or create them), create TEMP objects that would outlive its request, or change
+/// settings beyond the few that [`reset`] puts back. Spin itself refuses `ATTACH` of files the
+/// same way.
+fn guard(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::hooks::{AuthAction, Authorization};
+    use rusqlite::limits::Limit;
+    // No attached databases at all (this also stops `VACUUM INTO`, which attaches its target).
+    conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+    conn.authorizer(Some(|ctx: rusqlite::hooks::AuthContext<'_>| {
+        match ctx.action {
+            AuthAction::Attach { .. } | AuthAction::Detach { .. } => Authorization::Deny,
+            AuthAction::CreateTempIndex { .. }
+            | AuthAction::CreateTempTable { .. }
+            | AuthAction::CreateTempTrigger { .. }
+            | AuthAction::CreateTempView { .. }
+            | AuthAction::CreateVtable { .. } => Authorization::Deny,
+            AuthAction::Pragma {
+                pragma_name,
+                pragma_value,
+            } => {
+                let allowed = GUEST_PRAGMAS.iter().any(|(name, settable)| {
+                    pragma_name.eq_ignore_ascii_case(name)
+                        && (*settable || pragma_value.is_none())
+                        && (!pragma_name.eq_ignore_ascii_case("journal_mode")
+                            || pragma_value.is_none_or(|v| v.eq_ignore_ascii_case("wal")))
+                });
+                if allowed {
+                    Authorization::Allow
+                } else {
+                    Authorization::Deny
+                }
+            }
+            _ => Authorization::Allow,
+        }
+    }));
+    Ok(())
+}
+
+/// Puts back the settings a guest may change, and refuses (so the connection is closed, not
+/// pooled) if anything else survived: a TEMP object or another database.
+fn reset(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let temp_objects: i64 =
+        conn.query_row("SELECT count(*) FROM temp.sqlite_master", [], |r| r.get(0))?;
+    let databases: i64 = conn.query_row("SELECT count(*) FROM pragma_database_list", [], |r| {
+        r.get(0)
+    })?;
+    if temp_objects > 0 || databases > 1 {
+        return Err(rusqlite::Error::InvalidQuery);
+    }
+    Ok(())
 }
 
 pub struct PooledConnection {
@@ -467,6 +549,47 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_guest_cannot_attach_files_make_temp_objects_or_keep_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let c = state.db.get().unwrap();
+        let outside = dir.path().join("stolen.db");
+        let attach = format!("ATTACH DATABASE '{}' AS x", outside.display());
+        assert!(execute(&c, &attach, &[]).is_err());
+        let vacuum = format!("VACUUM INTO '{}'", outside.display());
+        assert!(execute(&c, &vacuum, &[]).is_err());
+        assert!(!outside.exists(), "no file may be created");
+        assert!(execute(&c, "CREATE TEMP TABLE t (x)", &[]).is_err());
+        assert!(execute(&c, "CREATE TEMP VIEW v AS SELECT 1", &[]).is_err());
+        assert!(execute(&c, "PRAGMA writable_schema = ON", &[]).is_err());
+        assert!(execute(&c, "PRAGMA schema_version = 1", &[]).is_err());
+        assert!(execute(&c, "PRAGMA journal_mode = DELETE", &[]).is_err());
+        assert!(execute(&c, "PRAGMA query_only = ON", &[]).is_err());
+        // What the app does is allowed.
+        execute(&c, "PRAGMA synchronous = OFF", &[]).unwrap();
+        execute(&c, "PRAGMA user_version", &[]).unwrap();
+        execute(&c, "PRAGMA journal_mode = WAL", &[]).unwrap();
+        drop(c);
+        // The next user of the pooled connection gets it back as it was.
+        let c = state.db.get().unwrap();
+        let sync = execute(&c, "PRAGMA synchronous", &[]).unwrap();
+        assert_eq!(sync.rows, vec![vec![SqlValue::Integer(2)]], "FULL again");
+    }
+
+    #[test]
+    fn the_apps_migrations_run_on_a_guarded_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let c = state.db.get().unwrap();
+        let outcome = jaria_portal::schema::apply(
+            &crate::migrate::Native(&c),
+            &jaria_portal::schema::embedded(),
+        )
+        .unwrap();
+        assert_eq!(outcome.version, jaria_portal::schema::REQUIRED_VERSION);
     }
 
     #[test]

@@ -58,6 +58,9 @@ fn render(template: &str, values: &HashMap<String, String>) -> Result<String, St
 #[derive(Debug, Default, Clone)]
 pub struct ResolvedVariables {
     by_component: HashMap<String, BTreeMap<String, String>>,
+    /// Application variables with a value, for templates in other manifest fields
+    /// (`allowed_outbound_hosts`).
+    app_values: HashMap<String, String>,
 }
 
 impl ResolvedVariables {
@@ -89,7 +92,16 @@ impl ResolvedVariables {
             }
             by_component.insert(id.clone(), resolved);
         }
-        Ok(Self { by_component })
+        Ok(Self {
+            by_component,
+            app_values,
+        })
+    }
+
+    /// A template over application variables (`{{ name }}`), rendered as Spin renders the
+    /// entries of `allowed_outbound_hosts`.
+    pub fn render_app_template(&self, template: &str) -> Result<String, String> {
+        render(template, &self.app_values)
     }
 
     pub fn get(&self, component: &str, name: &str) -> Result<String, VariableError> {

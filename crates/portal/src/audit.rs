@@ -88,9 +88,10 @@ pub fn record_for_case(
         detail: detail.to_string(),
     };
     let hash = chain_hash(&prev_hash, &entry);
-    db.exec(
+    let at = entry.at.clone();
+    let row = db.one(
         "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         &[
             text(entry.at),
             opt_text(entry.actor_iin),
@@ -101,10 +102,67 @@ pub fn record_for_case(
             text(entry.client_addr),
             text(entry.detail),
             text(prev_hash),
-            text(hash),
+            text(&hash),
         ],
     )?;
+    let id = crate::db::col_int(
+        &row.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
+        0,
+    )?;
+    if id % CHECKPOINT_EVERY == 0 {
+        checkpoint(db, id, &hash, &at)?;
+    }
     Ok(())
+}
+
+/// Every this many rows, the chain gets a signed checkpoint.
+pub const CHECKPOINT_EVERY: i64 = 100;
+
+/// What a checkpoint signature covers.
+pub fn checkpoint_message(audit_id: i64, hash: &str, at: &str) -> String {
+    format!("jaria:audit-checkpoint:v1\n{audit_id}\n{hash}\n{at}")
+}
+
+/// The name of a checkpoint key: the start of its public key's SHA-256.
+pub fn key_id(public_key: &[u8; 32]) -> String {
+    hex::encode(&Sha256::digest(public_key)[..8])
+}
+
+/// The checkpoint signing key from the `audit_signing_key` variable (base64 of a 32-byte
+/// Ed25519 seed), if set. The key lives outside the database on purpose.
+fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
+    use base64::Engine as _;
+    let Some(text) = crate::config::optional("audit_signing_key").filter(|t| !t.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::Unavailable("audit_signing_key is not the base64 of 32 bytes".into())
+        })?;
+    Ok(Some(ed25519_dalek::SigningKey::from_bytes(&seed)))
+}
+
+/// Signs the chain up to row `audit_id` (inside the row's transaction).
+fn checkpoint(db: &Db, audit_id: i64, hash: &str, at: &str) -> Result<(), ApiError> {
+    use ed25519_dalek::Signer as _;
+    let Some(key) = checkpoint_key()? else {
+        return Ok(());
+    };
+    let signature = key.sign(checkpoint_message(audit_id, hash, at).as_bytes());
+    db.exec(
+        "INSERT INTO audit_checkpoints (audit_id, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)",
+        &[
+            crate::db::int(audit_id),
+            text(hash),
+            text(at),
+            text(key_id(key.verifying_key().as_bytes())),
+            text(hex::encode(signature.to_bytes())),
+        ],
+    )
 }
 
 /// What a read of personal or case data leaves in the log.

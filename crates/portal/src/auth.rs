@@ -1,26 +1,41 @@
 //! Authentication for every component: the session token from `Authorization: Bearer` or the
-//! session cookie, checked against the key-value store, with the CSRF rule for cookies.
+//! session cookie, looked up in the database together with the person's **current**
+//! appointment, with the CSRF rule for cookies.
+//!
+//! The database is the only record of a session: no copy elsewhere can outlive a revocation,
+//! and no cached role can outlive an appointment. Officer and admin powers come only with a
+//! session proven by EDS.
 
 use spin_sdk::http::Request;
 
 use crate::audit::Actor;
+use crate::authz::Appointment;
+use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, text};
+use crate::eds::CertKey;
 use crate::error::ApiError;
 use crate::http::Method;
 use crate::identity::{Organ, Role};
-use crate::session::{self, Liveness, SessionRecord};
-use crate::{clock, random, storage};
+use crate::session::{self, Liveness, SessionRow};
+use crate::{clock, config, random};
 
-/// The signed-in person making this request.
+/// The signed-in person making this request, as of now.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub session_id: String,
     pub token_hash: String,
     pub iin: String,
     pub full_name: String,
+    /// Participant always; an officer role while appointed; admin while an admin — the last
+    /// two only in a session proven by EDS.
     pub roles: Vec<Role>,
+    /// The organ of the current appointment.
     pub organ: Option<Organ>,
+    pub appointment: Option<Appointment>,
     pub method: String,
+    pub created_unix: i64,
     pub expires_unix: i64,
+    /// The EDS session whose certificate proves this one.
+    pub proof_session_id: Option<String>,
     pub client_addr: String,
 }
 
@@ -31,15 +46,9 @@ impl Principal {
 
     /// The audit log's view of this person: their most specific role.
     pub fn actor(&self) -> Actor {
-        let role = self
-            .roles
-            .iter()
-            .copied()
-            .find(|r| *r != Role::Participant)
-            .unwrap_or(Role::Participant);
         Actor {
             iin: Some(self.iin.clone()),
-            role: role.as_str().to_owned(),
+            role: actor_role(&self.roles).to_owned(),
             client_addr: self.client_addr.clone(),
         }
     }
@@ -51,6 +60,15 @@ impl Principal {
             Err(ApiError::Forbidden)
         }
     }
+}
+
+fn actor_role(roles: &[Role]) -> &'static str {
+    roles
+        .iter()
+        .copied()
+        .find(|r| *r != Role::Participant)
+        .unwrap_or(Role::Participant)
+        .as_str()
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -67,18 +85,63 @@ pub fn request_authority(req: &Request) -> Option<String> {
         .or_else(|| header(req, "host").map(str::to_owned))
 }
 
-/// The client's address as the runtime saw it (`spin-client-addr`).
-pub fn client_addr(req: &Request) -> String {
-    header(req, "spin-client-addr").unwrap_or("").to_owned()
+/// The origin the portal is reached at: the `portal_origin` variable when set (behind a
+/// TLS-terminating proxy the runtime sees plain HTTP), else the request's scheme and authority.
+pub fn portal_origin(req: &Request) -> String {
+    if let Some(origin) = config::optional("portal_origin").filter(|o| !o.trim().is_empty()) {
+        return origin.trim().trim_end_matches('/').to_owned();
+    }
+    let scheme = header(req, "spin-full-url")
+        .and_then(|url| url.split_once("://"))
+        .map(|(scheme, _)| scheme.to_owned())
+        .unwrap_or_else(|| "http".into());
+    format!(
+        "{scheme}://{}",
+        request_authority(req).unwrap_or_else(|| "localhost".into())
+    )
 }
 
-/// The client's IP address without the port: what throttling counts by (every new
-/// connection has a new port).
-pub fn client_ip(req: &Request) -> String {
-    let addr = client_addr(req);
-    addr.parse::<std::net::SocketAddr>()
-        .map(|a| a.ip().to_string())
-        .unwrap_or(addr)
+/// The trusted-proxy rule from the variables; a rule that does not parse trusts no proxy
+/// (and says so in the log), which fails safe: every request counts as the proxy's.
+fn client_policy() -> crate::client::Policy {
+    let proxies = config::optional("trusted_proxies").unwrap_or_default();
+    let header = config::optional("client_ip_header").unwrap_or_default();
+    crate::client::Policy::parse(&proxies, &header).unwrap_or_else(|e| {
+        eprintln!("client address rule ignored: {e}");
+        crate::client::Policy {
+            trusted_proxies: Vec::new(),
+            header: crate::client::ClientHeader::XForwardedFor,
+        }
+    })
+}
+
+/// The client's real address (see [`crate::client`]), as text.
+pub fn client_addr(req: &Request) -> String {
+    client_ip(req).map_or_else(
+        || header(req, "spin-client-addr").unwrap_or("").to_owned(),
+        |ip| ip.to_string(),
+    )
+}
+
+fn client_ip(req: &Request) -> Option<std::net::IpAddr> {
+    let peer = header(req, "spin-client-addr")?;
+    let peer = peer
+        .parse::<std::net::SocketAddr>()
+        .map(|a| a.ip())
+        .or_else(|_| peer.parse::<std::net::IpAddr>())
+        .ok()?;
+    let policy = client_policy();
+    let values: Vec<&str> = req
+        .headers()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(policy.header.name()))
+        .filter_map(|(_, v)| v.as_str())
+        .collect();
+    Some(policy.client_ip(peer, &values))
+}
+
+/// What sign-in throttling counts this client by (an IPv6 client by its /64).
+pub fn throttle_key(req: &Request) -> String {
+    client_ip(req).map_or_else(|| client_addr(req), crate::client::throttle_key)
 }
 
 /// The actor of a request from someone not (yet) signed in.
@@ -90,34 +153,46 @@ pub fn anonymous(req: &Request) -> Actor {
     }
 }
 
+/// The session and the person's current standing, in one read.
+const SESSION_QUERY: &str =
+    "SELECT s.id, s.iin, s.method, s.created_unix, s.last_seen_unix, s.expires_unix,
+        s.idle_timeout_secs, s.csrf_hash, s.proof_session_id, p.full_name,
+        o.role, g.id, g.name, g.region, g.code,
+        EXISTS (SELECT 1 FROM admins a WHERE a.iin = s.iin)
+ FROM sessions s
+ LEFT JOIN persons p ON p.iin = s.iin
+ LEFT JOIN officers o ON o.iin = s.iin AND o.active = 1
+ LEFT JOIN organs g ON g.id = o.organ_id
+ WHERE s.token_hash = ? AND s.revoked_at IS NULL";
+
 /// The signed-in person, or 401; a cookie-carried unsafe request without a valid CSRF token
 /// and same-origin `Origin` is 403.
-pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
+pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
     let (token, carrier) = session::token_from(header(req, "authorization"), header(req, "cookie"))
         .ok_or(ApiError::Unauthorized)?;
     let token_hash = random::token_hash(&token);
-    let key = session::kv_key(&token_hash);
-    let store = storage::kv()?;
-    let bytes = storage::kv_get(&store, &key)?.ok_or(ApiError::Unauthorized)?;
-    let mut record: SessionRecord = serde_json::from_slice(&bytes).map_err(|e| {
-        eprintln!("unreadable session record: {e}");
-        ApiError::Unauthorized
-    })?;
+    let row = db
+        .one(SESSION_QUERY, &[text(&token_hash)])?
+        .ok_or(ApiError::Unauthorized)?;
+    let session = SessionRow {
+        id: col_text(&row, 0)?,
+        created_unix: col_int(&row, 3)?,
+        last_seen_unix: col_int(&row, 4)?,
+        expires_unix: col_int(&row, 5)?,
+        idle_timeout_secs: col_int(&row, 6)?,
+    };
     let now = clock::now().timestamp();
-    match record.liveness(now) {
-        Liveness::Expired => {
-            let _ = store.delete(&key);
-            return Err(ApiError::Unauthorized);
+    match session.liveness(now) {
+        Liveness::Expired => return Err(ApiError::Unauthorized),
+        Liveness::Live { needs_touch } if needs_touch => {
+            // Conditional on the session still being live: a revocation that landed since the
+            // read above is never undone by this write.
+            db.exec(
+                "UPDATE sessions SET last_seen_unix = ? WHERE id = ? AND revoked_at IS NULL",
+                &[int(now), text(&session.id)],
+            )?;
         }
-        Liveness::Live { needs_touch } => {
-            if needs_touch {
-                record.last_seen_unix = now;
-                // Best effort: a lost touch only shortens the idle window by a minute.
-                if let Ok(bytes) = serde_json::to_vec(&record) {
-                    let _ = store.set(&key, &bytes);
-                }
-            }
-        }
+        Liveness::Live { .. } => {}
     }
     let method = Method::of(req);
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
@@ -127,19 +202,46 @@ pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
         header(req, session::CSRF_HEADER),
         header(req, "origin"),
         request_authority(req).as_deref(),
-        &record.csrf_hash,
+        &col_text(&row, 7)?,
     ) {
         return Err(ApiError::Forbidden);
     }
+    let iin = col_text(&row, 1)?;
+    let method = col_text(&row, 2)?;
+    // Powers over other people's data need a session proven by EDS.
+    let proven_by_eds = method == "eds";
+    let appointment = match (col_opt_text(&row, 10), col_opt_int(&row, 11)) {
+        (Some(role), Some(organ_id)) if proven_by_eds => {
+            Role::parse_officer(&role).map(|role| Appointment {
+                role,
+                organ: Organ {
+                    id: organ_id,
+                    name: col_opt_text(&row, 12).unwrap_or_default(),
+                    region: col_opt_text(&row, 13).unwrap_or_default(),
+                    code: col_opt_text(&row, 14),
+                },
+            })
+        }
+        _ => None,
+    };
+    let is_admin = proven_by_eds && col_int(&row, 15)? == 1;
+    let mut roles = vec![Role::Participant];
+    roles.extend(appointment.as_ref().map(|a| a.role));
+    if is_admin {
+        roles.push(Role::Admin);
+    }
     Ok(Principal {
-        session_id: record.id,
+        session_id: session.id,
         token_hash,
-        iin: record.iin,
-        full_name: record.full_name,
-        roles: record.roles,
-        organ: record.organ,
-        method: record.method,
-        expires_unix: record.expires_unix,
+        full_name: col_opt_text(&row, 9).unwrap_or_default(),
+        iin,
+        roles,
+        organ: appointment.as_ref().map(|a| a.organ.clone()),
+        appointment,
+        method,
+        created_unix: session.created_unix,
+        expires_unix: session.expires_unix,
+        proof_session_id: col_opt_text(&row, 8),
         client_addr: client_addr(req),
     })
 }
@@ -149,8 +251,26 @@ pub fn authenticate(req: &Request) -> Result<Principal, ApiError> {
 pub struct Proven {
     pub iin: String,
     pub full_name: String,
-    pub roles: Vec<Role>,
-    pub organ: Option<Organ>,
+    /// How they proved it: the certificates of an EDS sign-in, or the EDS session a password
+    /// was set from.
+    pub proof: Proof,
+}
+
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// The leaf and intermediate certificates that verified.
+    Eds(Vec<CertKey>),
+    /// A password, set from this EDS session.
+    Password { proof_session_id: Option<String> },
+}
+
+impl Proof {
+    fn method(&self) -> &'static str {
+        match self {
+            Proof::Eds(_) => "eds",
+            Proof::Password { .. } => "password",
+        }
+    }
 }
 
 /// A session just started: the secrets go to the client once and are never stored.
@@ -164,24 +284,45 @@ pub struct NewSession {
     pub expires_unix: i64,
 }
 
-/// Starts a session: its durable row, `also` (more writes of the same sign-in) and the audit
-/// row commit together; then the hot copy goes to the key-value store.
+/// The audit role of a person signing in: what their current standing gives an EDS session.
+fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
+    if !matches!(proof, Proof::Eds(_)) {
+        return Ok(Role::Participant.as_str());
+    }
+    let row = db.one(
+        "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
+                EXISTS (SELECT 1 FROM admins WHERE iin = ?1)",
+        &[text(iin)],
+    )?;
+    let officer = row
+        .as_ref()
+        .and_then(|r| col_opt_text(r, 0))
+        .and_then(|r| Role::parse_officer(&r));
+    let admin = row.as_ref().and_then(|r| col_opt_int(r, 1)) == Some(1);
+    let mut roles = vec![Role::Participant];
+    roles.extend(officer);
+    if admin {
+        roles.push(Role::Admin);
+    }
+    Ok(actor_role(&roles))
+}
+
+/// Starts a session: its row, the certificates that proved it, `also` (more writes of the same
+/// sign-in) and the audit row commit together.
 pub fn start_session(
-    db: &crate::db::Db,
+    db: &Db,
     person: &Proven,
-    method: &str,
     req: &Request,
-    also: impl FnOnce(&crate::db::Db) -> Result<(), ApiError>,
+    also: impl FnOnce(&Db, &str) -> Result<(), ApiError>,
 ) -> Result<NewSession, ApiError> {
-    use crate::db::{int, text};
     let token = random::token()?;
     let csrf_token = random::token()?;
     let id = random::id()?;
     let now = clock::now();
     let now_unix = now.timestamp();
     let limits = session::Limits::from_config(
-        crate::config::optional("session_idle_timeout_secs").as_deref(),
-        crate::config::optional("session_lifetime_secs").as_deref(),
+        config::optional("session_idle_timeout_secs").as_deref(),
+        config::optional("session_lifetime_secs").as_deref(),
     );
     let expires_unix = now_unix + limits.lifetime_secs;
     let expires_at = clock::rfc3339(clock::from_unix(expires_unix));
@@ -192,23 +333,23 @@ pub fn start_session(
         .chars()
         .take(256)
         .collect();
-    let actor = Actor {
-        iin: Some(person.iin.clone()),
-        role: person
-            .roles
-            .iter()
-            .copied()
-            .find(|r| *r != Role::Participant)
-            .unwrap_or(Role::Participant)
-            .as_str()
-            .to_owned(),
-        client_addr: client.clone(),
+    let method = person.proof.method();
+    let proof_session_id = match &person.proof {
+        Proof::Eds(_) => Some(id.clone()),
+        Proof::Password { proof_session_id } => proof_session_id.clone(),
     };
     db.transaction(|db| {
-        also(db)?;
+        also(db, &id)?;
+        let actor = Actor {
+            iin: Some(person.iin.clone()),
+            role: sign_in_role(db, &person.iin, &person.proof)?.to_owned(),
+            client_addr: client.clone(),
+        };
         db.exec(
-            "INSERT INTO sessions (id, token_hash, iin, method, created_at, expires_at, expires_unix, client_addr, user_agent)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, token_hash, iin, method, created_at, expires_at, expires_unix,
+                 client_addr, user_agent, created_unix, last_seen_unix, idle_timeout_secs, csrf_hash,
+                 proof_session_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &[
                 text(&id),
                 text(&token_hash),
@@ -219,8 +360,22 @@ pub fn start_session(
                 int(expires_unix),
                 text(&client),
                 text(user_agent),
+                int(now_unix),
+                int(now_unix),
+                int(limits.idle_timeout_secs),
+                text(random::token_hash(&csrf_token)),
+                proof_session_id.map(text).unwrap_or(SqlValue::Null),
             ],
         )?;
+        if let Proof::Eds(certificates) = &person.proof {
+            for cert in certificates {
+                db.exec(
+                    "INSERT INTO session_certificates (session_id, issuer_key, serial_hex) VALUES (?, ?, ?)
+                     ON CONFLICT DO NOTHING",
+                    &[text(&id), text(&cert.issuer_key), text(&cert.serial_hex)],
+                )?;
+            }
+        }
         crate::audit::record(
             db,
             &actor,
@@ -229,21 +384,6 @@ pub fn start_session(
             serde_json::json!({ "method": method }),
         )
     })?;
-    let record = SessionRecord {
-        id: id.clone(),
-        iin: person.iin.clone(),
-        full_name: person.full_name.clone(),
-        roles: person.roles.clone(),
-        organ: person.organ.clone(),
-        method: method.to_owned(),
-        created_unix: now_unix,
-        last_seen_unix: now_unix,
-        expires_unix,
-        csrf_hash: random::token_hash(&csrf_token),
-        idle_timeout_secs: limits.idle_timeout_secs,
-    };
-    let bytes = serde_json::to_vec(&record).map_err(|e| ApiError::Internal(e.to_string()))?;
-    storage::kv_set(&storage::kv()?, &session::kv_key(&token_hash), &bytes)?;
     Ok(NewSession {
         token,
         csrf_token,
@@ -253,31 +393,65 @@ pub fn start_session(
     })
 }
 
-/// Ends a session. The hot copy goes first: if anything fails after that, the session is
-/// already unusable (fail safe), and a retry completes the record.
-pub fn end_session(
-    db: &crate::db::Db,
+/// Ends a session, with its audit row, in one transaction.
+pub fn end_session(db: &Db, session_id: &str, actor: &Actor, action: &str) -> Result<(), ApiError> {
+    db.transaction(|db| end_session_in(db, session_id, actor, action))
+}
+
+/// [`end_session`] inside the caller's transaction.
+pub fn end_session_in(
+    db: &Db,
     session_id: &str,
-    token_hash: &str,
     actor: &Actor,
     action: &str,
 ) -> Result<(), ApiError> {
-    use crate::db::text;
-    let store = storage::kv()?;
-    store
-        .delete(&session::kv_key(token_hash))
-        .map_err(|e| ApiError::Unavailable(format!("key-value delete: {e}")))?;
-    db.transaction(|db| {
-        db.exec(
-            "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-            &[text(clock::rfc3339(clock::now())), text(session_id)],
-        )?;
-        crate::audit::record(
-            db,
-            actor,
-            action,
-            &format!("session:{session_id}"),
-            serde_json::json!({}),
-        )
-    })
+    db.exec(
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
+        &[
+            text(clock::rfc3339(clock::now())),
+            text(action),
+            text(session_id),
+        ],
+    )?;
+    crate::audit::record(
+        db,
+        actor,
+        action,
+        &format!("session:{session_id}"),
+        serde_json::json!({}),
+    )
+}
+
+/// Ends every live session of a person except `keep`, inside the caller's transaction, with
+/// one audit row; returns how many ended.
+pub fn end_other_sessions(
+    db: &Db,
+    iin: &str,
+    keep: Option<&str>,
+    actor: &Actor,
+    reason: &str,
+) -> Result<i64, ApiError> {
+    db.exec(
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = ?
+         WHERE iin = ? AND revoked_at IS NULL AND id IS NOT ?",
+        &[
+            text(clock::rfc3339(clock::now())),
+            text(reason),
+            text(iin),
+            keep.map(text).unwrap_or(SqlValue::Null),
+        ],
+    )?;
+    let ended = db
+        .one("SELECT changes()", &[])?
+        .map(|r| col_int(&r, 0))
+        .transpose()?
+        .unwrap_or(0);
+    crate::audit::record(
+        db,
+        actor,
+        "sessions_ended",
+        &format!("person:{iin}"),
+        serde_json::json!({ "reason": reason, "count": ended }),
+    )?;
+    Ok(ended)
 }

@@ -16,7 +16,26 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 }
 
 impl Db {
+    /// The database, once its schema is at the version this code needs (else 503: the
+    /// deployment has not been migrated yet, `POST /api/internal/migrate`).
     pub fn open() -> Result<Self, ApiError> {
+        let db = Self::open_unchecked()?;
+        let version = db
+            .one("PRAGMA user_version", &[])?
+            .and_then(|row| row.get::<i64>(0))
+            .unwrap_or(0);
+        if version < crate::schema::REQUIRED_VERSION {
+            return Err(ApiError::SchemaBehind {
+                found: version,
+                required: crate::schema::REQUIRED_VERSION,
+            });
+        }
+        Ok(db)
+    }
+
+    /// The database as it is, whatever its schema version: for the migration runner and the
+    /// readiness check, which must work before the schema does.
+    pub fn open_unchecked() -> Result<Self, ApiError> {
         let conn = Connection::open(crate::storage::DATABASE_NAME).map_err(unavailable)?;
         Ok(Self { conn })
     }
@@ -104,6 +123,52 @@ impl Db {
             }
         }
     }
+}
+
+impl crate::schema::Connection for Db {
+    fn execute(&self, sql: &str, params: &[crate::schema::Param<'_>]) -> Result<(), String> {
+        self.conn
+            .execute(sql, &bind(params))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    fn query_text(
+        &self,
+        sql: &str,
+        params: &[crate::schema::Param<'_>],
+    ) -> Result<Option<String>, String> {
+        let result = self
+            .conn
+            .execute(sql, &bind(params))
+            .map_err(|e| e.to_string())?;
+        Ok(result
+            .rows
+            .first()
+            .and_then(|row| row.get::<&str>(0).map(str::to_owned)))
+    }
+
+    fn query_int(
+        &self,
+        sql: &str,
+        params: &[crate::schema::Param<'_>],
+    ) -> Result<Option<i64>, String> {
+        let result = self
+            .conn
+            .execute(sql, &bind(params))
+            .map_err(|e| e.to_string())?;
+        Ok(result.rows.first().and_then(|row| row.get::<i64>(0)))
+    }
+}
+
+fn bind(params: &[crate::schema::Param<'_>]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            crate::schema::Param::Int(i) => Value::Integer(*i),
+            crate::schema::Param::Text(t) => Value::Text((*t).to_owned()),
+        })
+        .collect()
 }
 
 /// How long a request keeps trying to start a transaction on a busy database.

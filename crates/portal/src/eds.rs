@@ -10,7 +10,7 @@ use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode, Tag};
 use signature::Verifier;
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage};
 use x509_cert::name::Name;
 
 use crate::iin::{Iin, IinError};
@@ -68,6 +68,16 @@ pub enum EdsError {
     NoIin,
     #[error("the certificate's IIN is invalid: {0}")]
     BadIin(IinError),
+    #[error("the certificate's subject names more than one serial number")]
+    AmbiguousSubject,
+    #[error("the certificate is issued for another purpose than signing in")]
+    Purpose,
+    #[error("the chain has more intermediate authorities than an authority in it allows")]
+    PathTooLong,
+    #[error("the certificate has been revoked")]
+    Revoked,
+    #[error("the certificate's revocation status is not known")]
+    RevocationUnknown,
 }
 
 impl EdsError {
@@ -86,6 +96,11 @@ impl EdsError {
             EdsError::BadSignature => "signature_invalid",
             EdsError::NoIin => "certificate_no_iin",
             EdsError::BadIin(_) => "certificate_invalid_iin",
+            EdsError::AmbiguousSubject => "certificate_ambiguous_subject",
+            EdsError::Purpose => "certificate_purpose",
+            EdsError::PathTooLong => "certificate_path_too_long",
+            EdsError::Revoked => "certificate_revoked",
+            EdsError::RevocationUnknown => "certificate_status_unknown",
         }
     }
 }
@@ -201,10 +216,6 @@ fn signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return Err(EdsError::Untrusted);
     }
-    let key = PublicKey::of(issuer)?;
-    if !key.matches_signature_algorithm(cert.signature_algorithm.oid) {
-        return Err(EdsError::UnsupportedAlgorithm);
-    }
     let tbs = cert
         .tbs_certificate
         .to_der()
@@ -213,7 +224,44 @@ fn signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
         .signature
         .as_bytes()
         .ok_or_else(|| EdsError::Malformed("signature has unused bits".into()))?;
-    key.verify(&tbs, sig, EcdsaEncoding::DerOnly)
+    verify_signed_by(issuer, cert.signature_algorithm.oid, &tbs, sig)
+}
+
+/// Whether `signer`'s key made `signature` with `algorithm` over `signed` (the DER of a signed
+/// structure: a certificate's, a revocation list's or an OCSP response's to-be-signed part).
+pub fn verify_signed_by(
+    signer: &Certificate,
+    algorithm: ObjectIdentifier,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), EdsError> {
+    let key = PublicKey::of(signer)?;
+    if !key.matches_signature_algorithm(algorithm) {
+        return Err(EdsError::UnsupportedAlgorithm);
+    }
+    key.verify(signed, signature, EcdsaEncoding::DerOnly)
+}
+
+/// Whether a CA certificate may sign revocation lists (a key usage, if present, must say so).
+pub fn may_sign_crls(cert: &Certificate) -> Result<bool, EdsError> {
+    Ok(extension::<KeyUsage>(cert, OID_KEY_USAGE)?.is_none_or(|ku| ku.crl_sign()))
+}
+
+/// Whether a certificate is delegated to sign OCSP answers (`id-kp-OCSPSigning`).
+pub fn is_ocsp_signer(cert: &Certificate) -> Result<bool, EdsError> {
+    const OID_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+    Ok(extension::<ExtendedKeyUsage>(cert, OID_EXTENDED_KEY_USAGE)?
+        .is_some_and(|eku| eku.0.contains(&OID_OCSP_SIGNING)))
+}
+
+/// Whether `cert` was signed by `issuer` (names match and the signature verifies).
+pub fn issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
+    signed_by(cert, issuer).is_ok()
+}
+
+/// Whether `cert` is within its validity period at `now`.
+pub fn is_valid_at(cert: &Certificate, now: DateTime<Utc>) -> bool {
+    within_validity(cert, now).is_ok()
 }
 
 fn within_validity(cert: &Certificate, now: DateTime<Utc>) -> Result<(), EdsError> {
@@ -263,6 +311,11 @@ fn is_ca(cert: &Certificate) -> Result<bool, EdsError> {
     Ok(extension::<BasicConstraints>(cert, OID_BASIC_CONSTRAINTS)?.is_some_and(|bc| bc.ca))
 }
 
+/// Whether a certificate is a CA that may issue certificates (what an intermediate must be).
+pub fn is_certificate_authority(cert: &Certificate) -> Result<bool, EdsError> {
+    may_issue(cert)
+}
+
 /// An intermediate may issue certificates only if it says it is a CA and, when it has a key
 /// usage, that usage includes certificate signing.
 fn may_issue(cert: &Certificate) -> Result<bool, EdsError> {
@@ -271,11 +324,17 @@ fn may_issue(cert: &Certificate) -> Result<bool, EdsError> {
 }
 
 fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
-    name.0.iter().flat_map(|rdn| rdn.0.iter()).find_map(|atv| {
-        if atv.oid != oid {
-            return None;
-        }
-        match der::Tagged::tag(&atv.value) {
+    attributes(name, oid).into_iter().next().flatten()
+}
+
+/// Every value of an attribute in a name, as text where it is a string type (`None` where it
+/// is not), so that a second `serialNumber` is seen even if it is encoded oddly.
+fn attributes(name: &Name, oid: ObjectIdentifier) -> Vec<Option<String>> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .filter(|atv| atv.oid == oid)
+        .map(|atv| match der::Tagged::tag(&atv.value) {
             Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::TeletexString => {
                 String::from_utf8(atv.value.value().to_vec()).ok()
             }
@@ -289,43 +348,145 @@ fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
                 String::from_utf16(&units).ok()
             }
             _ => None,
-        }
-    })
+        })
+        .collect()
 }
 
-/// Verifies the chain in `certificate_pem` (leaf first, then any intermediates) against
-/// `anchors`, and the leaf key's `signature` over `message`.
-pub fn verify_sign_in(
+/// What a deployment accepts for signing in: the trust anchors, and the extended key usages
+/// (purposes) a leaf that names its purposes must include.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub anchors: Vec<Certificate>,
+    pub sign_in_purposes: Vec<ObjectIdentifier>,
+}
+
+/// `id-kp-clientAuth`: the purpose of the national CA's authentication (`AUTH_…`) certificates.
+pub const OID_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+const OID_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+const OID_ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
+
+impl Policy {
+    /// The anchors from a PEM bundle; purposes from a comma-separated list of OIDs (empty or
+    /// missing: client authentication only).
+    pub fn from_config(anchors_pem: &str, purposes: Option<&str>) -> Result<Self, EdsError> {
+        let anchors = parse_pem_bundle(anchors_pem)?;
+        let mut sign_in_purposes = Vec::new();
+        for text in purposes.unwrap_or("").split([',', ' ', '\n']) {
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            sign_in_purposes.push(
+                ObjectIdentifier::new(text)
+                    .map_err(|_| EdsError::Malformed(format!("purpose `{text}` is not an OID")))?,
+            );
+        }
+        if sign_in_purposes.is_empty() {
+            sign_in_purposes.push(OID_CLIENT_AUTH);
+        }
+        Ok(Self {
+            anchors,
+            sign_in_purposes,
+        })
+    }
+}
+
+/// A certificate as revocation lists name it: its issuer (the SHA-256 of the issuer's
+/// distinguished name, DER) and its serial number. Serial `1` of one CA is not serial `1` of
+/// another.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CertKey {
+    pub issuer_key: String,
+    pub serial_hex: String,
+}
+
+impl CertKey {
+    pub fn of(cert: &Certificate) -> Result<Self, EdsError> {
+        Ok(Self {
+            issuer_key: name_key(&cert.tbs_certificate.issuer)?,
+            serial_hex: serial_hex(cert),
+        })
+    }
+}
+
+/// The key under which a distinguished name is stored: SHA-256 of its DER, hex.
+pub fn name_key(name: &Name) -> Result<String, EdsError> {
+    use sha2::Digest as _;
+    let der = name
+        .to_der()
+        .map_err(|e| EdsError::Malformed(e.to_string()))?;
+    Ok(hex::encode(sha2::Sha256::digest(der)))
+}
+
+/// A sign-in that verified: who it is, and the path from the leaf to the anchor that proved it.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub holder: Holder,
+    /// The leaf, the intermediates in order, and last the trust anchor.
+    pub path: Vec<Certificate>,
+}
+
+impl Verified {
+    /// Every certificate of the path a revocation can hit: the leaf and the intermediates
+    /// (an anchor is withdrawn from the configuration, not revoked).
+    pub fn revocable(&self) -> Result<Vec<CertKey>, EdsError> {
+        self.path[..self.path.len().saturating_sub(1)]
+            .iter()
+            .map(CertKey::of)
+            .collect()
+    }
+}
+
+/// The certificate chain in `certificate_pem` (leaf first, then any intermediates), verified
+/// against `policy` at `now`, without any signature over a message (a CMS signer's chain, or
+/// the first half of a sign-in).
+pub fn verify_chain(
     certificate_pem: &str,
-    anchors: &[Certificate],
-    message: &[u8],
-    signature: &[u8],
+    policy: &Policy,
     now: DateTime<Utc>,
-) -> Result<Holder, EdsError> {
+) -> Result<Verified, EdsError> {
     let certs = parse_pem_bundle(certificate_pem)?;
     let (leaf, intermediates) = certs.split_first().ok_or(EdsError::Untrusted)?;
 
-    // The leaf: a person's certificate that may sign.
+    // The leaf: a person's certificate meant for signing in.
     check_critical_extensions(leaf)?;
-    if is_ca(leaf)? || anchors.iter().any(|a| a == leaf) {
+    if is_ca(leaf)? || policy.anchors.iter().any(|a| a == leaf) {
         return Err(EdsError::NotAPerson);
     }
     let usage = extension::<KeyUsage>(leaf, OID_KEY_USAGE)?.ok_or(EdsError::KeyUsage)?;
     if !usage.digital_signature() {
         return Err(EdsError::KeyUsage);
     }
-    let leaf_key = PublicKey::of(leaf)?;
+    if let Some(purposes) = extension::<ExtendedKeyUsage>(leaf, OID_EXTENDED_KEY_USAGE)? {
+        let allowed = purposes
+            .0
+            .iter()
+            .any(|p| *p == OID_ANY_EXTENDED_KEY_USAGE || policy.sign_in_purposes.contains(p));
+        if !allowed {
+            return Err(EdsError::Purpose);
+        }
+    }
+    // A key this service cannot verify with (or a weak one) is refused before anything else.
+    PublicKey::of(leaf)?;
+    let holder = holder_of(leaf)?;
 
     // Walk up: each certificate must be in validity and signed by the next, until an anchor.
+    // Every CA on the way must allow as many intermediates below it as there are.
+    let mut path = vec![leaf.clone()];
     let mut current = leaf;
-    let mut steps = 0;
     loop {
         within_validity(current, now)?;
-        if let Some(anchor) = anchors.iter().find(|a| signed_by(current, a).is_ok()) {
+        if let Some(anchor) = policy
+            .anchors
+            .iter()
+            .find(|a| signed_by(current, a).is_ok())
+        {
             within_validity(anchor, now)?;
+            check_path_len(anchor, path.len() - 1)?;
+            path.push(anchor.clone());
             break;
         }
-        if steps == MAX_INTERMEDIATES {
+        if path.len() - 1 == MAX_INTERMEDIATES {
             return Err(EdsError::Untrusted);
         }
         let issuer = intermediates
@@ -336,14 +497,51 @@ pub fn verify_sign_in(
         if !may_issue(issuer)? {
             return Err(EdsError::Untrusted);
         }
+        // Intermediates already on the path below this one.
+        check_path_len(issuer, path.len() - 1)?;
+        path.push(issuer.clone());
         current = issuer;
-        steps += 1;
     }
+    Ok(Verified { holder, path })
+}
 
-    leaf_key.verify(message, signature, EcdsaEncoding::DerOrRaw)?;
+/// A CA's `pathLenConstraint` caps the intermediates that may follow it towards the leaf.
+fn check_path_len(ca: &Certificate, intermediates_below: usize) -> Result<(), EdsError> {
+    match extension::<BasicConstraints>(ca, OID_BASIC_CONSTRAINTS)?
+        .and_then(|bc| bc.path_len_constraint)
+    {
+        Some(limit) if intermediates_below > usize::from(limit) => Err(EdsError::PathTooLong),
+        _ => Ok(()),
+    }
+}
 
+/// Verifies the chain as [`verify_chain`] does, and the leaf key's `signature` over `message`.
+pub fn verify_sign_in(
+    certificate_pem: &str,
+    policy: &Policy,
+    message: &[u8],
+    signature: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Verified, EdsError> {
+    let verified = verify_chain(certificate_pem, policy, now)?;
+    PublicKey::of(&verified.path[0])?.verify(message, signature, EcdsaEncoding::DerOrRaw)?;
+    Ok(verified)
+}
+
+/// The message a sign-in signature covers: the purpose, the portal's origin and the nonce, so
+/// that a signature made for anything else (another site, a document) is no sign-in here.
+pub fn sign_in_message(origin: &str, nonce: &str) -> String {
+    format!("jaria:sign-in:v1\norigin={origin}\nnonce={nonce}")
+}
+
+/// The person a leaf names: exactly one `serialNumber` attribute holding `IIN` + a valid IIN.
+fn holder_of(leaf: &Certificate) -> Result<Holder, EdsError> {
     let subject = &leaf.tbs_certificate.subject;
-    let serial = attribute(subject, OID_SERIAL_NUMBER).ok_or(EdsError::NoIin)?;
+    let serial = match attributes(subject, OID_SERIAL_NUMBER).as_slice() {
+        [] => return Err(EdsError::NoIin),
+        [one] => one.clone().ok_or(EdsError::NoIin)?,
+        _ => return Err(EdsError::AmbiguousSubject),
+    };
     let digits = serial.strip_prefix("IIN").ok_or(EdsError::NoIin)?;
     let iin = Iin::parse(digits).map_err(EdsError::BadIin)?;
     let full_name = attribute(subject, OID_COMMON_NAME)
@@ -362,9 +560,7 @@ pub fn verify_sign_in(
 
 /// The valid IIN a certificate's subject claims, if any (before anything is verified).
 pub fn subject_iin(cert: &Certificate) -> Option<String> {
-    let serial = attribute(&cert.tbs_certificate.subject, OID_SERIAL_NUMBER)?;
-    let iin = Iin::parse(serial.strip_prefix("IIN")?).ok()?;
-    Some(iin.as_str().to_owned())
+    holder_of(cert).ok().map(|h| h.iin.as_str().to_owned())
 }
 
 /// A certificate's serial number as lower-case hex without leading zeros.

@@ -15,6 +15,9 @@ pub enum ApiError {
     Rejected(Vec<FieldError>),
     #[error("forbidden")]
     Forbidden,
+    /// An officer acting on a matter that concerns themselves.
+    #[error("self-dealing refused")]
+    SelfDealing,
     /// Also the answer for things the caller may not know exist: no existence leak.
     #[error("not found")]
     NotFound,
@@ -28,6 +31,13 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u32 },
+    /// The database schema is older than this code needs: the deployment must be migrated.
+    #[error("schema at version {found}, code needs {required}")]
+    SchemaBehind { found: i64, required: i64 },
+    /// A dependency the person can do nothing about is down (say, the CA's OCSP responder):
+    /// 503 with this explanation and `Retry-After`.
+    #[error("service unavailable: {0}")]
+    ServiceUnavailable(String),
     /// Storage or another dependency is down: the client may retry.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -63,6 +73,17 @@ impl ApiError {
             ApiError::Forbidden => {
                 Problem::new(403, "Forbidden").with_detail("You may not perform this action.")
             }
+            ApiError::SelfDealing => {
+                let mut p = Problem::new(403, "Forbidden").with_detail(
+                    "An officer cannot decide a matter that concerns themselves: another official must.",
+                );
+                p.errors.push(FieldError {
+                    field: "".into(),
+                    code: "self_dealing".into(),
+                    message: "The matter concerns you.".into(),
+                });
+                p
+            }
             ApiError::NotFound => {
                 Problem::new(404, "Not Found").with_detail("No resource exists at this address.")
             }
@@ -80,8 +101,20 @@ impl ApiError {
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 let mut p = Problem::new(429, "Too Many Requests")
-                    .with_detail("Too many failed attempts. Wait before trying again.");
+                    .with_detail("Too many attempts. Wait before trying again.");
                 p.retry_after = Some(*retry_after_secs);
+                p
+            }
+            ApiError::ServiceUnavailable(detail) => {
+                let mut p = Problem::new(503, "Service Unavailable").with_detail(detail);
+                p.retry_after = Some(5);
+                p
+            }
+            ApiError::SchemaBehind { found, required } => {
+                let mut p = Problem::new(503, "Service Unavailable").with_detail(format!(
+                    "The portal is being upgraded: its database is at schema version {found} and this version needs {required}. Please retry shortly."
+                ));
+                p.retry_after = Some(5);
                 p
             }
             ApiError::Unavailable(_) => {
@@ -97,7 +130,10 @@ impl ApiError {
 
     /// Whether the cause must be written to the log (the client sees only the problem).
     pub fn is_server_side(&self) -> bool {
-        matches!(self, ApiError::Unavailable(_) | ApiError::Internal(_))
+        matches!(
+            self,
+            ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::SchemaBehind { .. }
+        )
     }
 }
 
@@ -118,6 +154,7 @@ mod tests {
             (ApiError::Unauthorized, 401),
             (ApiError::Rejected(vec![]), 401),
             (ApiError::Forbidden, 403),
+            (ApiError::SelfDealing, 403),
             (ApiError::NotFound, 404),
             (ApiError::MethodNotAllowed { allow: "GET" }, 405),
             (ApiError::Conflict("x".into()), 409),
@@ -130,6 +167,13 @@ mod tests {
                 429,
             ),
             (ApiError::Unavailable("db".into()), 503),
+            (
+                ApiError::SchemaBehind {
+                    found: 5,
+                    required: 6,
+                },
+                503,
+            ),
             (ApiError::Internal("boom".into()), 500),
         ];
         for (err, status) in cases {

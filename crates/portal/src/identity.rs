@@ -48,13 +48,15 @@ pub struct Organ {
     pub id: i64,
     pub name: String,
     pub region: String,
+    /// Region, district and agency digits of the ERDR numbers this organ registers.
+    pub code: Option<String>,
 }
 
 /// Every organ, by region and name (for admins, and for choosing where to send a statement).
 pub fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
-    use crate::db::{col_int, col_text};
+    use crate::db::{col_int, col_opt_text, col_text};
     let rows = db.query(
-        "SELECT id, name, region FROM organs ORDER BY region, name",
+        "SELECT id, name, region, code FROM organs ORDER BY region, name",
         &[],
     )?;
     rows.rows
@@ -64,6 +66,7 @@ pub fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
                 id: col_int(r, 0)?,
                 name: col_text(r, 1)?,
                 region: col_text(r, 2)?,
+                code: col_opt_text(r, 3),
             })
         })
         .collect()

@@ -9,7 +9,9 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod case;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -23,11 +25,15 @@ pub mod identity;
 pub mod iin;
 pub mod lockout;
 pub mod notify;
+pub mod outbound;
 pub mod paging;
 pub mod password;
 pub mod problem;
 pub mod random;
+pub mod revocation;
+pub mod schema;
 pub mod session;
+pub mod signin;
 pub mod storage;
 pub mod webassets;
 

@@ -1,6 +1,15 @@
 //! Throttling of sign-in guesses, per IIN and per client address: past 5 failures in 15
 //! minutes (each limit configurable), further attempts wait, and the wait doubles with each
 //! further failure.
+//!
+//! Check and record are one step ([`begin`]): an attempt writes its failure row before the
+//! credential is checked, in the same transaction as the count, and the row is removed only if
+//! the credential was right ([`succeeded`]). Parallel guesses therefore see each other: no burst
+//! gets past the limit. A refused attempt writes nothing but, once per lock, the lock itself.
+
+use crate::audit::{self, Actor};
+use crate::db::{Db, int, text};
+use crate::error::ApiError;
 
 pub const WINDOW_SECS: i64 = 15 * 60;
 pub const DEFAULT_FREE_FAILURES: usize = 5;
@@ -34,6 +43,120 @@ pub fn decide(failures: &[i64], free: usize, now: i64) -> Decision {
     } else {
         Decision::Allowed
     }
+}
+
+/// One counter a sign-in attempt is held to.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// `iin` or `client`.
+    pub name: &'static str,
+    pub key: &'a str,
+    /// Failures tolerated in the window before the lock.
+    pub free: usize,
+}
+
+/// A sign-in attempt holding its place in the counts while it runs.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    token: String,
+}
+
+/// Outcome of the counting transaction (committed either way: a new lock is recorded).
+enum Begun {
+    Go(Attempt),
+    Locked(i64),
+}
+
+/// Counts the recent failures of every scope and, unless one is locked, records this attempt
+/// as a failure in each — all in one write transaction. Locked: 429 with `Retry-After`, and
+/// the lock (with its audit row) recorded once.
+pub fn begin(db: &Db, scopes: &[Scope<'_>], actor: &Actor, now: i64) -> Result<Attempt, ApiError> {
+    let token = crate::random::id()?;
+    let begun = db.transaction(|db| {
+        for scope in scopes {
+            let rows = db.query(
+                "SELECT at_unix FROM auth_failures WHERE scope = ? AND key = ? AND at_unix > ?",
+                &[text(scope.name), text(scope.key), int(now - WINDOW_SECS)],
+            )?;
+            let times: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
+            if let Decision::Locked { retry_after_secs } = decide(&times, scope.free, now) {
+                let locked_already = db
+                    .one(
+                        "SELECT 1 FROM auth_lockouts WHERE scope = ? AND key = ? AND until_unix > ?",
+                        &[text(scope.name), text(scope.key), int(now)],
+                    )?
+                    .is_some();
+                if !locked_already {
+                    db.exec(
+                        "INSERT INTO auth_lockouts (scope, key, until_unix) VALUES (?, ?, ?)
+                         ON CONFLICT (scope, key) DO UPDATE SET until_unix = excluded.until_unix",
+                        &[text(scope.name), text(scope.key), int(now + retry_after_secs)],
+                    )?;
+                    audit::record(
+                        db,
+                        actor,
+                        "sign_in_locked_out",
+                        &format!("{}:{}", scope.name, scope.key),
+                        serde_json::json!({ "retry_after_secs": retry_after_secs }),
+                    )?;
+                }
+                return Ok(Begun::Locked(retry_after_secs));
+            }
+        }
+        for scope in scopes {
+            db.exec(
+                "INSERT INTO auth_failures (scope, key, at_unix, attempt) VALUES (?, ?, ?, ?)",
+                &[text(scope.name), text(scope.key), int(now), text(&token)],
+            )?;
+        }
+        Ok(Begun::Go(Attempt {
+            token: token.clone(),
+        }))
+    })?;
+    match begun {
+        Begun::Go(attempt) => Ok(attempt),
+        Begun::Locked(retry_after_secs) => Err(ApiError::TooManyRequests {
+            retry_after_secs: retry_after_secs.max(1) as u32,
+        }),
+    }
+}
+
+/// The credential was right: the attempt no longer counts. Call inside the transaction that
+/// starts the session.
+pub fn succeeded(db: &Db, attempt: &Attempt) -> Result<(), ApiError> {
+    db.exec(
+        "DELETE FROM auth_failures WHERE attempt = ?",
+        &[text(&attempt.token)],
+    )
+}
+
+/// The credential was wrong: the attempt stays counted; its audit row is written, and the
+/// oldest rows no decision needs any more are cleared a few at a time.
+pub fn failed(
+    db: &Db,
+    attempt: &Attempt,
+    actor: &Actor,
+    subject: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<(), ApiError> {
+    db.transaction(|db| {
+        db.exec(
+            "UPDATE auth_failures SET attempt = NULL WHERE attempt = ?",
+            &[text(&attempt.token)],
+        )?;
+        db.exec(
+            "DELETE FROM auth_failures WHERE id IN (SELECT id FROM auth_failures ORDER BY id LIMIT 100)
+             AND at_unix < ?",
+            &[int(now - 24 * 3600)],
+        )?;
+        db.exec(
+            "DELETE FROM auth_lockouts WHERE (scope, key) IN
+               (SELECT scope, key FROM auth_lockouts WHERE until_unix < ? LIMIT 100)",
+            &[int(now)],
+        )?;
+        audit::record(db, actor, "sign_in_failed", subject, detail)
+    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,6 @@
 //! Sessions: 256-bit bearer tokens of which only the SHA-256 is stored, an idle timeout and an
 //! absolute lifetime, the cookie that carries the token in browsers and the CSRF rule for it.
 
-use serde::{Deserialize, Serialize};
-
-use crate::identity::{Organ, Role};
 use crate::random;
 
 pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
@@ -13,26 +10,15 @@ pub const TOUCH_INTERVAL_SECS: i64 = 60;
 pub const COOKIE_NAME: &str = "__Host-jaria_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// The hot copy of a session, in the key-value store under [`kv_key`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionRecord {
+/// What liveness needs of a session row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
     pub id: String,
-    pub iin: String,
-    pub full_name: String,
-    pub roles: Vec<Role>,
-    pub organ: Option<Organ>,
-    pub method: String,
     pub created_unix: i64,
     pub last_seen_unix: i64,
     pub expires_unix: i64,
-    pub csrf_hash: String,
     /// The idle timeout in force when the session started.
-    #[serde(default = "default_idle_timeout")]
     pub idle_timeout_secs: i64,
-}
-
-fn default_idle_timeout() -> i64 {
-    IDLE_TIMEOUT_SECS
 }
 
 /// Session limits, from Spin variables where an operator set them.
@@ -64,7 +50,7 @@ pub enum Liveness {
     Expired,
 }
 
-impl SessionRecord {
+impl SessionRow {
     pub fn liveness(&self, now_unix: i64) -> Liveness {
         if now_unix >= self.expires_unix || now_unix - self.last_seen_unix >= self.idle_timeout_secs
         {
@@ -75,10 +61,6 @@ impl SessionRecord {
             }
         }
     }
-}
-
-pub fn kv_key(token_hash: &str) -> String {
-    format!("session:{token_hash}")
 }
 
 /// How the request carried its token.
@@ -151,18 +133,12 @@ pub fn csrf_allows(
 mod tests {
     use super::*;
 
-    fn record(now: i64) -> SessionRecord {
-        SessionRecord {
+    fn record(now: i64) -> SessionRow {
+        SessionRow {
             id: "s1".into(),
-            iin: "791028302728".into(),
-            full_name: "A".into(),
-            roles: vec![Role::Participant],
-            organ: None,
-            method: "eds".into(),
             created_unix: now,
             last_seen_unix: now,
             expires_unix: now + ABSOLUTE_LIFETIME_SECS,
-            csrf_hash: random::token_hash("csrf"),
             idle_timeout_secs: IDLE_TIMEOUT_SECS,
         }
     }

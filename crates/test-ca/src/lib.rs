@@ -6,8 +6,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SerialNumber,
-    SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams,
+    SerialNumber, SubjectPublicKeyInfo,
 };
 use time::OffsetDateTime;
 
@@ -56,6 +57,31 @@ pub struct PersonSpec {
     pub digital_signature: bool,
     /// Issue it as a CA certificate (which must not be accepted for sign-in).
     pub is_ca: bool,
+    /// The purposes (extended key usage); empty means the extension is left out.
+    pub purposes: Vec<Purpose>,
+    /// Only non-repudiation in the key usage (a certificate for signing documents).
+    pub non_repudiation_only: bool,
+}
+
+/// An extended key usage a test certificate may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// id-kp-clientAuth: what the national CA's authentication certificates say.
+    ClientAuth,
+    /// id-kp-emailProtection: what its signing (`RSA256_…`) certificates say.
+    EmailProtection,
+    /// id-kp-OCSPSigning: a delegated OCSP responder.
+    OcspSigning,
+}
+
+impl Purpose {
+    fn rcgen(self) -> ExtendedKeyUsagePurpose {
+        match self {
+            Purpose::ClientAuth => ExtendedKeyUsagePurpose::ClientAuth,
+            Purpose::EmailProtection => ExtendedKeyUsagePurpose::EmailProtection,
+            Purpose::OcspSigning => ExtendedKeyUsagePurpose::OcspSigning,
+        }
+    }
 }
 
 impl PersonSpec {
@@ -70,7 +96,21 @@ impl PersonSpec {
             not_after: now + time::Duration::days(730),
             digital_signature: true,
             is_ca: false,
+            purposes: vec![Purpose::ClientAuth],
+            non_repudiation_only: false,
         }
+    }
+
+    pub fn purposes(mut self, purposes: &[Purpose]) -> Self {
+        self.purposes = purposes.to_vec();
+        self
+    }
+
+    /// A certificate for signing documents only (non-repudiation), not for signing in.
+    pub fn non_repudiation_only(mut self) -> Self {
+        self.non_repudiation_only = true;
+        self.purposes = vec![Purpose::EmailProtection];
+        self
     }
 
     pub fn algorithm(mut self, algorithm: KeyAlgorithm) -> Self {
@@ -169,6 +209,94 @@ impl Authority {
         })
     }
 
+    /// An intermediate CA allowing `path_len` further intermediates below it (`None`: any).
+    pub fn intermediate_with_path_len(
+        &self,
+        common_name: &str,
+        path_len: Option<u8>,
+    ) -> Result<Authority> {
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.is_ca = IsCa::Ca(match path_len {
+            Some(n) => BasicConstraints::Constrained(n),
+            None => BasicConstraints::Unconstrained,
+        });
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(1825);
+        params.serial_number = Some(random_serial());
+        let cert = params.signed_by(&key, &self.params_cert, &self.key)?;
+        Ok(Authority {
+            cert_pem: cert.pem(),
+            params_cert: cert,
+            key,
+        })
+    }
+
+    /// A revocation list of this authority naming `revoked` (serials as lower-case hex),
+    /// issued `this_update` and promising the next by `next_update`; PEM.
+    pub fn crl(
+        &self,
+        revoked: &[&str],
+        crl_number: u64,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+    ) -> Result<String> {
+        let revoked_certs = revoked
+            .iter()
+            .map(|hex| {
+                let bytes = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..(i + 2).min(hex.len())], 16))
+                    .collect::<std::result::Result<Vec<u8>, _>>()
+                    .map_err(key_err)?;
+                Ok(RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&bytes),
+                    revocation_time: this_update - time::Duration::hours(1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let params = CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: SerialNumber::from(crl_number),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        Ok(params.signed_by(&self.params_cert, &self.key)?.pem()?)
+    }
+
+    /// The certificate in `cert_pem`, changed by `edit` and signed again with this authority's
+    /// key (P-256, as rcgen makes them): for certificates rcgen cannot make, such as a subject
+    /// with two `serialNumber` attributes. Returns PEM.
+    pub fn resign(
+        &self,
+        cert_pem: &str,
+        edit: impl FnOnce(&mut x509_cert::TbsCertificate),
+    ) -> Result<String> {
+        use p256::pkcs8::DecodePrivateKey as _;
+        use x509_cert::der::{Decode as _, DecodePem as _, Encode as _, EncodePem as _};
+        let mut cert = x509_cert::Certificate::from_pem(cert_pem.as_bytes()).map_err(key_err)?;
+        edit(&mut cert.tbs_certificate);
+        let tbs = cert.tbs_certificate.to_der().map_err(key_err)?;
+        let key =
+            p256::ecdsa::SigningKey::from_pkcs8_pem(&self.key.serialize_pem()).map_err(key_err)?;
+        let signature: p256::ecdsa::Signature = signature_traits::Signer::sign(&key, &tbs);
+        cert.signature = x509_cert::der::asn1::BitString::from_bytes(signature.to_der().as_bytes())
+            .map_err(key_err)?;
+        let _ =
+            x509_cert::Certificate::from_der(&cert.to_der().map_err(key_err)?).map_err(key_err)?;
+        cert.to_pem(x509_cert::der::pem::LineEnding::LF)
+            .map_err(key_err)
+    }
+
     /// Issues a person's certificate.
     pub fn issue(&self, spec: &PersonSpec) -> Result<Person> {
         let (signer, key_pem, spki_der) = new_key(spec.algorithm)?;
@@ -183,7 +311,10 @@ impl Authority {
         params.distinguished_name.push(DnType::CountryName, "KZ");
         params.not_before = spec.not_before;
         params.not_after = spec.not_after;
-        params.key_usages = if spec.digital_signature {
+        params.extended_key_usages = spec.purposes.iter().map(|p| p.rcgen()).collect();
+        params.key_usages = if spec.non_repudiation_only {
+            vec![KeyUsagePurpose::ContentCommitment]
+        } else if spec.digital_signature {
             vec![
                 KeyUsagePurpose::DigitalSignature,
                 KeyUsagePurpose::ContentCommitment,

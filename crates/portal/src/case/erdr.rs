@@ -23,6 +23,11 @@ impl ErdrNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Digits 3 to 8: region, district and agency — the code of the organ that registers it.
+    pub fn organ_code(&self) -> &str {
+        &self.0[2..8]
+    }
 }
 
 impl fmt::Display for ErdrNumber {
@@ -34,6 +39,14 @@ impl fmt::Display for ErdrNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_organ_code_is_digits_three_to_eight() {
+        assert_eq!(
+            ErdrNumber::parse("267511031000123").unwrap().organ_code(),
+            "751103"
+        );
+    }
 
     #[test]
     fn fifteen_digits_exactly() {

@@ -2,9 +2,9 @@
 //! whether a person or an officer may see a case at all.
 
 use crate::auth::Principal;
+use crate::authz::OfficerRelation;
 use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
 use crate::error::ApiError;
-use crate::identity::Role;
 
 use super::grant::Grant;
 use super::status::ProceduralStatus;
@@ -18,13 +18,15 @@ pub struct CaseRow {
     pub organ_name: String,
     pub lead_officer_iin: String,
     pub prosecutor_iin: Option<String>,
+    /// The organ the supervising prosecutor served in when assigned.
+    pub prosecutor_organ_id: Option<i64>,
     pub articles: serde_json::Value,
     pub stage: String,
     pub updated_at: String,
 }
 
 const CASE_COLUMNS: &str = "c.id, c.erdr_number, c.registered_on, c.organ_id, g.name, \
-     c.lead_officer_iin, c.prosecutor_iin, c.articles, c.stage, c.updated_at";
+     c.lead_officer_iin, c.prosecutor_iin, c.articles, c.stage, c.updated_at, c.prosecutor_organ_id";
 
 fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
     Ok(CaseRow {
@@ -38,6 +40,7 @@ fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
         articles: serde_json::from_str(&col_text(row, 7)?).unwrap_or(serde_json::Value::Null),
         stage: col_text(row, 8)?,
         updated_at: col_text(row, 9)?,
+        prosecutor_organ_id: crate::db::col_opt_int(row, 10),
     })
 }
 
@@ -144,40 +147,6 @@ pub fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, ApiErro
     Ok(grants)
 }
 
-/// How an officer stands to a case; `None` means the case does not exist for them (404).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OfficerRelation {
-    Lead,
-    HeadOfUnit,
-    SupervisingProsecutor,
-}
-
-impl OfficerRelation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfficerRelation::Lead => "lead_officer",
-            OfficerRelation::HeadOfUnit => "head_of_unit",
-            OfficerRelation::SupervisingProsecutor => "supervising_prosecutor",
-        }
-    }
-}
-
-pub fn officer_relation(me: &Principal, case: &CaseRow) -> Option<OfficerRelation> {
-    let is_officer = me.roles.iter().any(|r| r.is_officer());
-    if !is_officer {
-        return None;
-    }
-    if case.lead_officer_iin == me.iin {
-        Some(OfficerRelation::Lead)
-    } else if case.prosecutor_iin.as_deref() == Some(me.iin.as_str()) && me.has(Role::Prosecutor) {
-        Some(OfficerRelation::SupervisingProsecutor)
-    } else if me.has(Role::HeadOfUnit) && me.organ.as_ref().is_some_and(|o| o.id == case.organ_id) {
-        Some(OfficerRelation::HeadOfUnit)
-    } else {
-        None
-    }
-}
-
 /// The case, if this officer may act on it; otherwise 404, as if it did not exist.
 pub fn case_for_officer(
     db: &Db,
@@ -185,7 +154,7 @@ pub fn case_for_officer(
     erdr: &str,
 ) -> Result<(CaseRow, OfficerRelation), ApiError> {
     let case = find_case(db, erdr)?.ok_or(ApiError::NotFound)?;
-    let relation = officer_relation(me, &case).ok_or(ApiError::NotFound)?;
+    let relation = crate::authz::relation(me, &case).ok_or(ApiError::NotFound)?;
     Ok((case, relation))
 }
 

@@ -1,12 +1,13 @@
-use jaria_test_ca::{Authority, KeyAlgorithm, PersonSpec};
+use der::Encode as _;
+use jaria_test_ca::{Authority, KeyAlgorithm, PersonSpec, Purpose};
 
 use super::*;
 
 const IIN: &str = "791028302728";
 const NONCE: &[u8] = b"Zm9vYmFyLW5vbmNlLWZvci10ZXN0cw";
 
-fn anchors(ca: &Authority) -> Vec<Certificate> {
-    parse_pem_bundle(&ca.cert_pem).expect("anchor parses")
+fn anchors(ca: &Authority) -> Policy {
+    Policy::from_config(&ca.cert_pem, None).expect("anchor parses")
 }
 
 fn now() -> DateTime<Utc> {
@@ -22,6 +23,7 @@ fn attempt(ca: &Authority, person: &jaria_test_ca::Person) -> Result<Holder, Eds
         &person.sign(NONCE),
         now(),
     )
+    .map(|v| v.holder)
 }
 
 #[test]
@@ -57,7 +59,24 @@ fn chains_through_an_intermediate() {
     let intermediate = root.intermediate("Issuing CA").unwrap();
     let person = intermediate.issue(&PersonSpec::new(IIN, "A")).unwrap();
     let bundle = format!("{}{}", person.cert_pem, intermediate.cert_pem);
-    verify_sign_in(&bundle, &anchors(&root), NONCE, &person.sign(NONCE), now()).unwrap();
+    let verified =
+        verify_sign_in(&bundle, &anchors(&root), NONCE, &person.sign(NONCE), now()).unwrap();
+    // The path runs leaf, intermediate, anchor; the first two can be revoked.
+    assert_eq!(verified.path.len(), 3);
+    let keys = verified.revocable().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].serial_hex, person.serial_hex);
+    // The leaf's issuer is the intermediate, the intermediate's the root.
+    let intermediate_cert = parse_pem_bundle(&intermediate.cert_pem).unwrap();
+    let root_cert = parse_pem_bundle(&root.cert_pem).unwrap();
+    assert_eq!(
+        keys[0].issuer_key,
+        name_key(&intermediate_cert[0].tbs_certificate.subject).unwrap()
+    );
+    assert_eq!(
+        keys[1].issuer_key,
+        name_key(&root_cert[0].tbs_certificate.subject).unwrap()
+    );
     // Without the intermediate the chain is broken.
     assert_eq!(attempt(&root, &person), Err(EdsError::Untrusted));
 }
@@ -85,8 +104,9 @@ fn expired_certificates_are_refused() {
             NONCE,
             &valid.sign(NONCE),
             far_future
-        ),
-        Err(EdsError::OutsideValidity)
+        )
+        .err(),
+        Some(EdsError::OutsideValidity)
     );
 }
 
@@ -116,8 +136,8 @@ fn forged_signatures_are_refused() {
     let anchors = anchors(&ca);
     // Signed by another key.
     assert_eq!(
-        verify_sign_in(&person.cert_pem, &anchors, NONCE, &other.sign(NONCE), now()),
-        Err(EdsError::BadSignature)
+        verify_sign_in(&person.cert_pem, &anchors, NONCE, &other.sign(NONCE), now()).err(),
+        Some(EdsError::BadSignature)
     );
     // Over another message.
     assert_eq!(
@@ -127,13 +147,14 @@ fn forged_signatures_are_refused() {
             NONCE,
             &person.sign(b"other"),
             now()
-        ),
-        Err(EdsError::BadSignature)
+        )
+        .err(),
+        Some(EdsError::BadSignature)
     );
     // Garbage.
     assert_eq!(
-        verify_sign_in(&person.cert_pem, &anchors, NONCE, &[0u8; 64], now()),
-        Err(EdsError::BadSignature)
+        verify_sign_in(&person.cert_pem, &anchors, NONCE, &[0u8; 64], now()).err(),
+        Some(EdsError::BadSignature)
     );
 }
 
@@ -161,8 +182,8 @@ fn the_iin_must_be_present_and_valid() {
 fn malformed_pem_is_reported_as_such() {
     let ca = Authority::new_root("Test CA").unwrap();
     assert!(matches!(
-        verify_sign_in("not a certificate", &anchors(&ca), NONCE, &[], now()),
-        Err(EdsError::Malformed(_))
+        verify_sign_in("not a certificate", &anchors(&ca), NONCE, &[], now()).err(),
+        Some(EdsError::Malformed(_))
     ));
 }
 
@@ -172,4 +193,109 @@ fn serial_numbers_normalise() {
     assert_eq!(normalise_serial("0000").as_deref(), Some("0"));
     assert_eq!(normalise_serial("xyz"), None);
     assert_eq!(normalise_serial(""), None);
+}
+
+#[test]
+fn a_chain_longer_than_an_authority_allows_is_refused() {
+    let root = Authority::new_root("Root").unwrap();
+    // The first intermediate allows no further intermediate below it.
+    let strict = root
+        .intermediate_with_path_len("Strict CA", Some(0))
+        .unwrap();
+    let below = strict.intermediate_with_path_len("Below CA", None).unwrap();
+    let person = below.issue(&PersonSpec::new(IIN, "A")).unwrap();
+    let bundle = format!("{}{}{}", person.cert_pem, below.cert_pem, strict.cert_pem);
+    assert_eq!(
+        verify_sign_in(&bundle, &anchors(&root), NONCE, &person.sign(NONCE), now()).err(),
+        Some(EdsError::PathTooLong)
+    );
+    // The same depth under an intermediate that allows one more is accepted.
+    let lenient = root
+        .intermediate_with_path_len("Lenient CA", Some(1))
+        .unwrap();
+    let below = lenient
+        .intermediate_with_path_len("Below CA 2", None)
+        .unwrap();
+    let person = below.issue(&PersonSpec::new(IIN, "A")).unwrap();
+    let bundle = format!("{}{}{}", person.cert_pem, below.cert_pem, lenient.cert_pem);
+    verify_sign_in(&bundle, &anchors(&root), NONCE, &person.sign(NONCE), now()).unwrap();
+}
+
+#[test]
+fn a_certificate_for_signing_documents_cannot_sign_in() {
+    let ca = Authority::new_root("Test CA").unwrap();
+    // Non-repudiation only: the national CA's certificates for signing documents.
+    let signer = ca
+        .issue(&PersonSpec::new(IIN, "A").non_repudiation_only())
+        .unwrap();
+    assert_eq!(attempt(&ca, &signer), Err(EdsError::KeyUsage));
+    // Digital signature allowed, but the purpose is e-mail protection only.
+    let mail = ca
+        .issue(&PersonSpec::new(IIN, "A").purposes(&[Purpose::EmailProtection]))
+        .unwrap();
+    assert_eq!(attempt(&ca, &mail), Err(EdsError::Purpose));
+    // The allowed purposes are a setting.
+    let policy = Policy::from_config(&ca.cert_pem, Some("1.3.6.1.5.5.7.3.4")).unwrap();
+    verify_sign_in(&mail.cert_pem, &policy, NONCE, &mail.sign(NONCE), now()).unwrap();
+    // No extended key usage at all means any purpose (RFC 5280).
+    let any = ca.issue(&PersonSpec::new(IIN, "A").purposes(&[])).unwrap();
+    attempt(&ca, &any).unwrap();
+    assert!(Policy::from_config(&ca.cert_pem, Some("not-an-oid")).is_err());
+}
+
+#[test]
+fn a_subject_with_two_serial_numbers_is_refused_not_resolved() {
+    use der::Decode as _;
+    let ca = Authority::new_root("Test CA").unwrap();
+    let person = ca.issue(&PersonSpec::new(IIN, "A")).unwrap();
+    // Append a second serialNumber attribute (another IIN) as its own RDN, and sign again.
+    let forged = ca
+        .resign(&person.cert_pem, |tbs| {
+            let mut rdn = tbs.subject.0[1].clone();
+            let value = der::asn1::Any::from_der(
+                &der::asn1::PrintableStringRef::new("IIN061211600012")
+                    .unwrap()
+                    .to_der()
+                    .unwrap(),
+            )
+            .unwrap();
+            let mut atv = rdn.0.get(0).unwrap().clone();
+            atv.value = value;
+            rdn = x509_cert::name::RelativeDistinguishedName::from(
+                der::asn1::SetOfVec::try_from(vec![atv]).unwrap(),
+            );
+            tbs.subject.0.push(rdn);
+        })
+        .unwrap();
+    let holder = verify_sign_in(&forged, &anchors(&ca), NONCE, &person.sign(NONCE), now());
+    assert_eq!(holder.err(), Some(EdsError::AmbiguousSubject));
+    let cert = &parse_pem_bundle(&forged).unwrap()[0];
+    assert_eq!(
+        subject_iin(cert),
+        None,
+        "no IIN is claimed for throttling either"
+    );
+}
+
+#[test]
+fn the_sign_in_message_binds_purpose_origin_and_nonce() {
+    let message = sign_in_message("https://jaria.example", "abc");
+    assert_eq!(
+        message,
+        "jaria:sign-in:v1\norigin=https://jaria.example\nnonce=abc"
+    );
+    let ca = Authority::new_root("Test CA").unwrap();
+    let person = ca.issue(&PersonSpec::new(IIN, "A")).unwrap();
+    // A signature over the bare nonce (made for anything else) is not a sign-in.
+    assert_eq!(
+        verify_sign_in(
+            &person.cert_pem,
+            &anchors(&ca),
+            message.as_bytes(),
+            &person.sign(b"abc"),
+            now()
+        )
+        .err(),
+        Some(EdsError::BadSignature)
+    );
 }

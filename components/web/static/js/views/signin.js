@@ -31,7 +31,8 @@ function edsForm() {
         throw error;
       }
       const challenge = await api('/api/auth/challenge', { signingIn: true });
-      const signature = await signBase64(signing, challenge.nonce);
+      // The portal says exactly what to sign: purpose, origin and nonce, never the bare nonce.
+      const signature = await signBase64(signing, challenge.to_sign);
       const result = await api('/api/auth/eds', {
         method: 'POST',
         json: { certificate, nonce: challenge.nonce, signature },

@@ -1,0 +1,91 @@
+//! `internal` — the endpoints operators (and `jaria up`) call, never people: each needs
+//! `Authorization: Bearer <internal_token>` (a secret variable; empty: the endpoints answer
+//! 503, switched off).
+//!
+//! - `POST /api/internal/migrate` applies the pending schema migrations embedded in this build,
+//!   each in one transaction with its record (`jaria_portal::schema`), so a fresh deployment on
+//!   real Spin or SpinKube migrates itself at rollout. Safe to call from several replicas at
+//!   once, and again: it applies what is pending and nothing else.
+
+use jaria_portal::audit::{self, Actor};
+use jaria_portal::db::Db;
+use jaria_portal::http::{Method, Reply};
+use jaria_portal::problem::Problem;
+use jaria_portal::schema::{self, MigrationError};
+use jaria_portal::{ApiError, auth, config, random};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    jaria_portal::http::serve("internal", &req, |method, path| route(&req, method, path))
+}
+
+fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    Some(match path {
+        "/migrate" => match method {
+            Method::Post => authorised(req).and_then(|()| migrate(req)),
+            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
+        _ => return None,
+    })
+}
+
+/// The internal token, compared in constant time; unset means these endpoints are off.
+fn authorised(req: &Request) -> Result<(), ApiError> {
+    let expected = config::optional("internal_token").unwrap_or_default();
+    if expected.trim().is_empty() {
+        return Err(ApiError::ServiceUnavailable(
+            "The internal endpoints are switched off: set the internal_token variable.".into(),
+        ));
+    }
+    let given = auth::header(req, "authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compare digests: equal lengths, so the comparison time says nothing about the token.
+    if random::constant_time_eq(
+        random::token_hash(given).as_bytes(),
+        random::token_hash(expected.trim()).as_bytes(),
+    ) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+fn migrate(req: &Request) -> Result<Reply, ApiError> {
+    let db = Db::open_unchecked()?;
+    match schema::apply(&db, &schema::embedded()) {
+        Ok(outcome) => {
+            if !outcome.applied.is_empty() {
+                let actor = Actor {
+                    iin: None,
+                    role: "operator".into(),
+                    client_addr: auth::client_addr(req),
+                };
+                db.transaction(|db| {
+                    audit::record(
+                        db,
+                        &actor,
+                        "schema_migrated",
+                        &format!("schema:{}", outcome.version),
+                        serde_json::json!({ "applied": outcome.applied }),
+                    )
+                })?;
+            }
+            Reply::json(200, &outcome)
+        }
+        // The caller is an operator: the problem names the migration and why.
+        Err(e) => {
+            let status = match e {
+                MigrationError::Changed { .. } | MigrationError::Ahead { .. } => 409,
+                MigrationError::Failed { .. } | MigrationError::Database(_) => 500,
+            };
+            eprintln!("internal: migration refused: {e}");
+            let problem = Problem::new(status, "Migration failed").with_detail(e.to_string());
+            let mut reply = Reply::json(status, &problem)?;
+            reply.set_header("content-type", "application/problem+json");
+            Ok(reply)
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! What an officer may do, decided in one place from their **current** appointment (role and
+//! organ, read with the session at every request): how they stand to a case, which filings they
+//! receive, the same rules as SQL for their lists, and the rule against self-dealing.
+//!
+//! - The lead officer acts on a case only while appointed investigator or inquirer **of the
+//!   case's organ**: moved to another organ, they lose it at once.
+//! - The head of unit acts on the cases of the organ they head now.
+//! - The supervising prosecutor acts while appointed prosecutor in the organ they served in
+//!   when assigned (`cases.prosecutor_organ_id`); the head of that prosecutor's office stands
+//!   in for them (it receives what is addressed to the prosecutor, so nothing waits on a
+//!   prosecutor who has left).
+//! - No officer acts on a matter that concerns themselves: their own status request, a
+//!   familiarisation grant to themselves, a filing they made or that was made for them.
+
+use crate::auth::Principal;
+use crate::case::store::CaseRow;
+use crate::db::{SqlValue, int, text};
+use crate::error::ApiError;
+use crate::filing::deadline::{Addressee, Kind};
+use crate::filing::handling::{self, Handler};
+use crate::identity::{Organ, Role};
+
+/// An officer's appointment as it stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appointment {
+    pub role: Role,
+    pub organ: Organ,
+}
+
+/// How an officer stands to a case; none means the case does not exist for them (404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficerRelation {
+    Lead,
+    HeadOfUnit,
+    SupervisingProsecutor,
+    /// Head of the prosecutor's office that supervises the case.
+    HeadOfProsecutorsOffice,
+}
+
+impl OfficerRelation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficerRelation::Lead => "lead_officer",
+            OfficerRelation::HeadOfUnit => "head_of_unit",
+            OfficerRelation::SupervisingProsecutor => "supervising_prosecutor",
+            OfficerRelation::HeadOfProsecutorsOffice => "head_of_prosecutors_office",
+        }
+    }
+
+    /// The capacity in which this relation receives filings of the case.
+    pub fn handler(self) -> Handler {
+        match self {
+            OfficerRelation::Lead => Handler::LeadOfficer,
+            OfficerRelation::HeadOfUnit => Handler::HeadOfUnit,
+            OfficerRelation::SupervisingProsecutor | OfficerRelation::HeadOfProsecutorsOffice => {
+                Handler::SupervisingProsecutor
+            }
+        }
+    }
+
+    /// Whether this relation may direct the investigation (register decisions and materials,
+    /// confirm statuses, grant familiarisation, reassign the lead). The prosecutor's office
+    /// supervises; it does not take over the case.
+    pub fn conducts(self) -> bool {
+        matches!(self, OfficerRelation::Lead | OfficerRelation::HeadOfUnit)
+    }
+}
+
+/// The case's facts authority depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseFacts<'a> {
+    pub organ_id: i64,
+    pub lead_officer_iin: &'a str,
+    pub prosecutor_iin: Option<&'a str>,
+    pub prosecutor_organ_id: Option<i64>,
+}
+
+impl<'a> From<&'a CaseRow> for CaseFacts<'a> {
+    fn from(case: &'a CaseRow) -> Self {
+        CaseFacts {
+            organ_id: case.organ_id,
+            lead_officer_iin: &case.lead_officer_iin,
+            prosecutor_iin: case.prosecutor_iin.as_deref(),
+            prosecutor_organ_id: case.prosecutor_organ_id,
+        }
+    }
+}
+
+/// Every way `me` stands to a case, most direct first.
+pub fn relations(
+    iin: &str,
+    appointment: Option<&Appointment>,
+    case: CaseFacts<'_>,
+) -> Vec<OfficerRelation> {
+    let Some(a) = appointment else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let organ = a.organ.id;
+    if matches!(a.role, Role::Investigator | Role::Inquirer)
+        && organ == case.organ_id
+        && case.lead_officer_iin == iin
+    {
+        out.push(OfficerRelation::Lead);
+    }
+    if a.role == Role::HeadOfUnit && organ == case.organ_id {
+        out.push(OfficerRelation::HeadOfUnit);
+    }
+    if a.role == Role::Prosecutor
+        && case.prosecutor_iin == Some(iin)
+        && case.prosecutor_organ_id == Some(organ)
+    {
+        out.push(OfficerRelation::SupervisingProsecutor);
+    }
+    if a.role == Role::HeadOfUnit && case.prosecutor_organ_id == Some(organ) {
+        out.push(OfficerRelation::HeadOfProsecutorsOffice);
+    }
+    out
+}
+
+/// How I stand to this case now (the most direct relation), if at all.
+pub fn relation(me: &Principal, case: &CaseRow) -> Option<OfficerRelation> {
+    relations(&me.iin, me.appointment.as_ref(), case.into())
+        .into_iter()
+        .next()
+}
+
+/// The condition over `c` (cases) selecting every case I stand to now, with its parameters:
+/// one index-backed branch per relation my appointment can give.
+pub fn my_cases_sql(me: &Principal) -> (String, Vec<SqlValue>) {
+    let Some(a) = &me.appointment else {
+        return ("0".to_owned(), Vec::new());
+    };
+    let organ = a.organ.id;
+    let (clauses, params): (Vec<&str>, Vec<Vec<SqlValue>>) = match a.role {
+        Role::Investigator | Role::Inquirer => (
+            vec!["(c.lead_officer_iin = ? AND c.organ_id = ?)"],
+            vec![vec![text(&me.iin), int(organ)]],
+        ),
+        Role::HeadOfUnit => (
+            vec!["c.organ_id = ?", "c.prosecutor_organ_id = ?"],
+            vec![vec![int(organ)], vec![int(organ)]],
+        ),
+        Role::Prosecutor => (
+            vec!["(c.prosecutor_iin = ? AND c.prosecutor_organ_id = ?)"],
+            vec![vec![text(&me.iin), int(organ)]],
+        ),
+        Role::Participant | Role::Admin => (vec!["0"], vec![Vec::new()]),
+    };
+    (
+        format!("({})", clauses.join(" OR ")),
+        params.into_iter().flatten().collect(),
+    )
+}
+
+const FILINGS_OF_MY_LEAD: &str =
+    "cases c JOIN filings f ON f.case_id = c.id WHERE c.lead_officer_iin = ? AND c.organ_id = ?";
+const FILINGS_OF_MY_ORGAN_CASES: &str =
+    "cases c JOIN filings f ON f.case_id = c.id WHERE c.organ_id = ?";
+const FILINGS_OF_MY_SUPERVISION: &str = "cases c JOIN filings f ON f.case_id = c.id \
+     WHERE c.prosecutor_iin = ? AND c.prosecutor_organ_id = ?";
+const FILINGS_OF_MY_OFFICE_SUPERVISION: &str =
+    "cases c JOIN filings f ON f.case_id = c.id WHERE c.prosecutor_organ_id = ?";
+const REPORTS_TO_MY_ORGAN: &str = "filings f WHERE f.organ_id = ?";
+
+/// The capacities in which I receive filings at all, each with the SQL source selecting the
+/// filings it brings me (over `f`, `c`) and its parameters — the same relations as
+/// [`relations`], as queries.
+fn receiving(me: &Principal) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
+    let Some(a) = &me.appointment else {
+        return Vec::new();
+    };
+    let organ = a.organ.id;
+    match a.role {
+        Role::Investigator | Role::Inquirer => vec![
+            (
+                Handler::LeadOfficer,
+                FILINGS_OF_MY_LEAD,
+                vec![text(&me.iin), int(organ)],
+            ),
+            (Handler::OrganOfficer, REPORTS_TO_MY_ORGAN, vec![int(organ)]),
+        ],
+        Role::HeadOfUnit => vec![
+            (
+                Handler::HeadOfUnit,
+                FILINGS_OF_MY_ORGAN_CASES,
+                vec![int(organ)],
+            ),
+            (
+                Handler::SupervisingProsecutor,
+                FILINGS_OF_MY_OFFICE_SUPERVISION,
+                vec![int(organ)],
+            ),
+            (Handler::OrganOfficer, REPORTS_TO_MY_ORGAN, vec![int(organ)]),
+        ],
+        Role::Prosecutor => vec![(
+            Handler::SupervisingProsecutor,
+            FILINGS_OF_MY_SUPERVISION,
+            vec![text(&me.iin), int(organ)],
+        )],
+        Role::Participant | Role::Admin => Vec::new(),
+    }
+}
+
+/// The condition over `f` (filings) selecting every filing I receive now, from the handling
+/// rule table: a union of index-backed selections, one per capacity (one `OR` over all of them
+/// made SQLite scan every filing).
+pub fn received_filings_sql(me: &Principal) -> (String, Vec<SqlValue>) {
+    let mut clauses = Vec::new();
+    let mut params = Vec::new();
+    for (handler, source, scope) in receiving(me) {
+        let mut which = Vec::new();
+        let mut which_params = Vec::new();
+        for kind in Kind::ALL {
+            for addressee in Addressee::ALL {
+                if !handling::handlers(kind, addressee).contains(&handler) {
+                    continue;
+                }
+                if kind == Kind::CrimeReport {
+                    // A crime report goes to an organ, whatever its (unused) addressee.
+                    if !which.contains(&"f.kind = 'crime_report'") {
+                        which.push("f.kind = 'crime_report'");
+                    }
+                } else {
+                    which.push("(f.kind = ? AND f.addressee = ?)");
+                    which_params.push(text(kind.as_str()));
+                    which_params.push(text(addressee.as_str()));
+                }
+            }
+        }
+        if which.is_empty() {
+            continue;
+        }
+        clauses.push(format!(
+            "SELECT f.id FROM {source} AND ({})",
+            which.join(" OR ")
+        ));
+        params.extend(scope);
+        params.extend(which_params);
+    }
+    if clauses.is_empty() {
+        return ("0".to_owned(), Vec::new());
+    }
+    (format!("f.id IN ({})", clauses.join(" UNION ALL ")), params)
+}
+
+/// The facts of a filing who receives it depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct FilingFacts<'a> {
+    pub kind: Kind,
+    pub addressee: Addressee,
+    /// The organ a crime report was sent to.
+    pub organ_id: Option<i64>,
+    pub filer_iin: &'a str,
+    pub on_behalf_of_iin: Option<&'a str>,
+}
+
+/// The capacities in which I receive this filing now (empty: it does not exist for me).
+pub fn filing_handlers(
+    me: &Principal,
+    filing: FilingFacts<'_>,
+    case: Option<CaseFacts<'_>>,
+) -> Vec<Handler> {
+    let Some(a) = &me.appointment else {
+        return Vec::new();
+    };
+    let mut mine: Vec<Handler> = case
+        .map(|c| relations(&me.iin, Some(a), c))
+        .unwrap_or_default()
+        .into_iter()
+        .map(OfficerRelation::handler)
+        .collect();
+    if matches!(
+        a.role,
+        Role::Investigator | Role::Inquirer | Role::HeadOfUnit
+    ) && filing.organ_id == Some(a.organ.id)
+    {
+        mine.push(Handler::OrganOfficer);
+    }
+    let wanted = handling::handlers(filing.kind, filing.addressee);
+    let mut out: Vec<Handler> = mine.into_iter().filter(|h| wanted.contains(h)).collect();
+    out.dedup();
+    out
+}
+
+/// A matter concerns an officer when it is about them: their own request or status, a filing
+/// they made or that was made for them. They may see it where their office shows it, but
+/// never decide it.
+pub fn refuse_self_dealing(me: &Principal, concerned: &[Option<&str>]) -> Result<(), ApiError> {
+    if concerned.iter().flatten().any(|iin| *iin == me.iin) {
+        Err(ApiError::SelfDealing)
+    } else {
+        Ok(())
+    }
+}
+
+/// An organ may register only ERDR numbers of its own code (digits 3–8: region, district,
+/// agency).
+pub fn may_register(organ: &Organ, erdr: &crate::case::ErdrNumber) -> Result<(), ApiError> {
+    match &organ.code {
+        None => Err(ApiError::invalid(
+            "erdr_number",
+            "organ_without_code",
+            "Your organ has no ERDR code yet: an admin must set it before it registers cases.",
+        )),
+        Some(code) if erdr.organ_code() == code => Ok(()),
+        Some(code) => Err(ApiError::invalid(
+            "erdr_number",
+            "not_your_organ",
+            &format!(
+                "This ERDR number belongs to another organ: yours register numbers with {code} in digits 3 to 8."
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests;

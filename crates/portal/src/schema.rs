@@ -1,0 +1,311 @@
+//! The database schema: the migrations embedded at build time, the version the code needs, and
+//! the runner that applies pending migrations from inside the app — so a fresh deployment on
+//! real Spin or SpinKube migrates itself (`POST /api/internal/migrate`), with no side tool.
+//!
+//! Each migration runs in its own write transaction together with its record in
+//! `schema_migrations` and `PRAGMA user_version`; every request checks `user_version` and
+//! answers 503 while the schema is behind the code. Spin runs one statement per call, so the
+//! runner splits each file into statements itself ([`split_statements`]).
+
+use sha2::Digest as _;
+
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub sha256: String,
+}
+
+/// The embedded migrations, in order.
+pub fn embedded() -> Vec<Migration> {
+    EMBEDDED
+        .iter()
+        .map(|(version, name, sql)| Migration {
+            version: *version,
+            name,
+            sql,
+            sha256: hex::encode(sha2::Sha256::digest(sql.as_bytes())),
+        })
+        .collect()
+}
+
+/// Splits SQL text into complete statements (without their `;`), as SQLite's own
+/// `sqlite3_complete` judges them: semicolons inside strings, quoted names, comments and the
+/// `BEGIN … END` body of a trigger (with any `CASE … END` in it) do not end a statement.
+/// Statements that are only comments or blanks are dropped.
+pub fn split_statements(sql: &str) -> Vec<&str> {
+    let bytes = sql.as_bytes();
+    let mut statements = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    // Words of the current statement, upper-cased, outside strings and comments: enough to see
+    // `CREATE [TEMP] TRIGGER` and count `BEGIN`/`CASE` against `END`.
+    let mut words: Vec<String> = Vec::new();
+    let mut depth = 0usize;
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if b == b'[' { b']' } else { b };
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == close {
+                        // A doubled quote is an escaped quote, not the end.
+                        if close != b']' && bytes.get(i + 1) == Some(&close) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b';' => {
+                let in_trigger = is_trigger(&words);
+                if !in_trigger || depth == 0 {
+                    push_statement(&mut statements, &sql[start..i]);
+                    start = i + 1;
+                    words.clear();
+                    depth = 0;
+                }
+                i += 1;
+            }
+            _ if is_word(b) => {
+                let begin = i;
+                while i < bytes.len() && is_word(bytes[i]) {
+                    i += 1;
+                }
+                let word = sql[begin..i].to_ascii_uppercase();
+                if is_trigger(&words) {
+                    match word.as_str() {
+                        "BEGIN" | "CASE" => depth += 1,
+                        "END" => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                }
+                // Only the first words matter for the statement's kind.
+                if words.len() < 4 {
+                    words.push(word);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    push_statement(&mut statements, &sql[start.min(sql.len())..]);
+    statements
+}
+
+fn is_trigger(words: &[String]) -> bool {
+    matches!(
+        words
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["CREATE", "TRIGGER", ..] | ["CREATE", "TEMP" | "TEMPORARY", "TRIGGER", ..]
+    )
+}
+
+/// Keeps a statement unless it holds nothing but blanks and comments.
+fn push_statement<'a>(statements: &mut Vec<&'a str>, text: &'a str) {
+    let trimmed = text.trim();
+    let mut rest = trimmed;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
+        } else {
+            break;
+        }
+    }
+    if !rest.is_empty() {
+        statements.push(trimmed);
+    }
+}
+
+/// A value bound to a migration runner's statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+/// The little the runner needs of a database connection, so the same runner serves the app
+/// (over Spin's SQLite) and native tests (over rusqlite).
+pub trait Connection {
+    /// Runs one statement.
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String>;
+    /// The first column of the first row as text (`None`: no row or NULL).
+    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String>;
+    /// The first column of the first row as an integer (`None`: no row or NULL).
+    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MigrationError {
+    #[error(
+        "migration {name} was changed after it was applied (recorded sha256 {recorded}, the code has {current}); add a new migration instead"
+    )]
+    Changed {
+        name: String,
+        recorded: String,
+        current: String,
+    },
+    #[error(
+        "migration {name} failed at statement {statement} and was rolled back, the database is unchanged: {error}"
+    )]
+    Failed {
+        name: String,
+        statement: usize,
+        error: String,
+    },
+    #[error("the database could not be read or written: {0}")]
+    Database(String),
+    #[error(
+        "the database is at schema version {found}, newer than this code knows ({known}); run the newer version"
+    )]
+    Ahead { found: i64, known: i64 },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Outcome {
+    /// Migrations applied by this run, by file name.
+    pub applied: Vec<String>,
+    /// The schema version after the run.
+    pub version: i64,
+}
+
+/// Applies the pending `migrations`, each in its own `BEGIN IMMEDIATE` transaction (two
+/// replicas migrating at once queue at the write lock, and the second finds nothing pending),
+/// recording each and moving `user_version` with it. Refuses a migration changed after it was
+/// applied. Switches the file to WAL first, which lets readers and the writer run side by side.
+pub fn apply(conn: &impl Connection, migrations: &[Migration]) -> Result<Outcome, MigrationError> {
+    let db = MigrationError::Database;
+    // WAL is a property of the file: set once, every later connection (Spin's too) uses it.
+    // Another connection holding the file may keep it in its mode for now; that is not fatal.
+    let _ = conn.query_text("PRAGMA journal_mode=WAL", &[]);
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            sha256     TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+        &[],
+    )
+    .map_err(db)?;
+    let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
+    let found = conn
+        .query_int("SELECT max(version) FROM schema_migrations", &[])
+        .map_err(db)?
+        .unwrap_or(0);
+    if found > known {
+        return Err(MigrationError::Ahead { found, known });
+    }
+    let mut applied = Vec::new();
+    for m in migrations {
+        conn.execute("BEGIN IMMEDIATE", &[]).map_err(db)?;
+        let result = apply_one(conn, m);
+        match result {
+            Ok(true) => {
+                conn.execute("COMMIT", &[]).map_err(|e| {
+                    let _ = conn.execute("ROLLBACK", &[]);
+                    MigrationError::Failed {
+                        name: m.name.to_owned(),
+                        statement: 0,
+                        error: e,
+                    }
+                })?;
+                applied.push(m.name.to_owned());
+            }
+            Ok(false) => {
+                conn.execute("COMMIT", &[]).map_err(db)?;
+            }
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK", &[]);
+                return Err(e);
+            }
+        }
+    }
+    // A database migrated before `user_version` was kept carries 0 there: bring it level.
+    let version = conn
+        .query_int("SELECT max(version) FROM schema_migrations", &[])
+        .map_err(db)?
+        .unwrap_or(0);
+    let current = conn
+        .query_int("PRAGMA user_version", &[])
+        .map_err(db)?
+        .unwrap_or(0);
+    if current < version {
+        conn.execute(&format!("PRAGMA user_version = {version}"), &[])
+            .map_err(db)?;
+    }
+    Ok(Outcome { applied, version })
+}
+
+/// Applies one migration inside the open transaction; `false` if it was applied before.
+fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationError> {
+    let recorded = conn
+        .query_text(
+            "SELECT sha256 FROM schema_migrations WHERE version = ?",
+            &[Param::Int(m.version)],
+        )
+        .map_err(MigrationError::Database)?;
+    match recorded {
+        Some(recorded) if recorded == m.sha256 => return Ok(false),
+        Some(recorded) => {
+            return Err(MigrationError::Changed {
+                name: m.name.to_owned(),
+                recorded,
+                current: m.sha256.clone(),
+            });
+        }
+        None => {}
+    }
+    let failed = |statement: usize, error: String| MigrationError::Failed {
+        name: m.name.to_owned(),
+        statement,
+        error,
+    };
+    for (index, statement) in split_statements(m.sql).into_iter().enumerate() {
+        conn.execute(statement, &[])
+            .map_err(|e| failed(index + 1, e))?;
+    }
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, sha256, applied_at)
+         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+        &[
+            Param::Int(m.version),
+            Param::Text(m.name),
+            Param::Text(&m.sha256),
+        ],
+    )
+    .map_err(|e| failed(0, e))?;
+    // PRAGMA takes no parameters; the version is an integer of ours.
+    conn.execute(&format!("PRAGMA user_version = {}", m.version), &[])
+        .map_err(|e| failed(0, e))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests;

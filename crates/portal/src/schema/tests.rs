@@ -1,0 +1,220 @@
+use super::*;
+
+/// The runner's connection over rusqlite, as the host's tests and tools use SQLite.
+struct Native(rusqlite::Connection);
+
+fn bind(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Int(i) => rusqlite::types::Value::Integer(*i),
+            Param::Text(t) => rusqlite::types::Value::Text((*t).to_owned()),
+        })
+        .collect()
+}
+
+impl Connection for Native {
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
+        let mut stmt = self.0.prepare(sql).map_err(|e| e.to_string())?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(bind(params)))
+            .map_err(|e| e.to_string())?;
+        while rows.next().map_err(|e| e.to_string())?.is_some() {}
+        Ok(())
+    }
+
+    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
+        use rusqlite::OptionalExtension as _;
+        self.0
+            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| e.to_string())
+    }
+
+    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
+        use rusqlite::OptionalExtension as _;
+        self.0
+            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn m(version: i64, name: &'static str, sql: &'static str) -> Migration {
+    Migration {
+        version,
+        name,
+        sql,
+        sha256: hex::encode(sha2::Sha256::digest(sql.as_bytes())),
+    }
+}
+
+fn memory() -> Native {
+    Native(rusqlite::Connection::open_in_memory().unwrap())
+}
+
+#[test]
+fn statements_split_at_semicolons_outside_strings_comments_and_trigger_bodies() {
+    let sql = "-- a comment; with a semicolon\n\
+        CREATE TABLE a (x TEXT DEFAULT 'a;b', \"we;ird\" INTEGER); /* c; */\n\
+        CREATE TRIGGER t BEFORE DELETE ON a\n\
+        BEGIN\n    SELECT CASE WHEN 1 THEN RAISE(ABORT, 'no; way') END;\n    SELECT 1;\nEND;\n\
+        INSERT INTO a VALUES ('it''s; fine', 1);\n\
+        -- only a comment at the end;\n";
+    let statements = split_statements(sql);
+    assert_eq!(statements.len(), 3, "{statements:#?}");
+    assert!(
+        statements[0].ends_with("\"we;ird\" INTEGER)"),
+        "{}",
+        statements[0]
+    );
+    assert!(
+        statements[1].starts_with("/* c; */\nCREATE TRIGGER"),
+        "{}",
+        statements[1]
+    );
+    assert!(statements[1].ends_with("END"), "{}", statements[1]);
+    assert_eq!(statements[2], "INSERT INTO a VALUES ('it''s; fine', 1)");
+}
+
+#[test]
+fn every_embedded_migration_splits_into_statements_sqlite_calls_complete() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    for migration in embedded() {
+        for statement in split_statements(migration.sql) {
+            // Each piece prepares as exactly one statement with nothing left over.
+            let rest = {
+                let mut stmt = conn.prepare(statement);
+                // Later statements may refer to tables of earlier ones: run as we go.
+                if let Ok(s) = stmt.as_mut() {
+                    let _ = s.raw_execute();
+                }
+                stmt.map(|_| ()).map_err(|e| e.to_string())
+            };
+            assert!(
+                rest.is_ok(),
+                "{}: `{statement}` does not prepare: {rest:?}",
+                migration.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_required_version_is_the_newest_embedded_migration() {
+    let all = embedded();
+    assert!(!all.is_empty());
+    assert_eq!(REQUIRED_VERSION, all.last().unwrap().version);
+    assert!(all.windows(2).all(|w| w[0].version < w[1].version));
+}
+
+#[test]
+fn the_embedded_migrations_apply_to_an_empty_database_and_set_user_version() {
+    let conn = memory();
+    let outcome = apply(&conn, &embedded()).unwrap();
+    assert_eq!(outcome.applied.len(), embedded().len());
+    assert_eq!(outcome.version, REQUIRED_VERSION);
+    assert_eq!(
+        conn.query_int("PRAGMA user_version", &[]).unwrap(),
+        Some(REQUIRED_VERSION)
+    );
+    // A second run finds nothing to do.
+    assert!(apply(&conn, &embedded()).unwrap().applied.is_empty());
+}
+
+#[test]
+fn applies_in_order_exactly_once() {
+    let conn = memory();
+    let ms = [
+        m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
+        m(
+            2,
+            "0002_more.sql",
+            "INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);",
+        ),
+    ];
+    assert_eq!(apply(&conn, &ms).unwrap().applied.len(), 2);
+    assert!(apply(&conn, &ms).unwrap().applied.is_empty());
+    assert_eq!(
+        conn.query_int("SELECT count(*) FROM a", &[]).unwrap(),
+        Some(2)
+    );
+    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(2));
+}
+
+#[test]
+fn a_failed_migration_leaves_the_database_as_it_was() {
+    let conn = memory();
+    let ms = [
+        m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
+        m(
+            2,
+            "0002_bad.sql",
+            "CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);",
+        ),
+    ];
+    let err = apply(&conn, &ms).unwrap_err();
+    assert!(
+        matches!(&err, MigrationError::Failed { name, statement: 2, .. } if name == "0002_bad.sql"),
+        "{err}"
+    );
+    assert_eq!(
+        conn.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'b'", &[])
+            .unwrap(),
+        Some(0),
+        "a partial migration must be rolled back"
+    );
+    assert_eq!(
+        conn.query_int("SELECT count(*) FROM schema_migrations", &[])
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(1));
+}
+
+#[test]
+fn a_migration_changed_after_it_was_applied_is_refused() {
+    let conn = memory();
+    apply(
+        &conn,
+        &[m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")],
+    )
+    .unwrap();
+    let err = apply(&conn, &[m(1, "0001_init.sql", "CREATE TABLE a (x TEXT);")]).unwrap_err();
+    assert!(matches!(err, MigrationError::Changed { .. }), "{err}");
+}
+
+#[test]
+fn a_database_ahead_of_the_code_is_not_touched() {
+    let conn = memory();
+    apply(
+        &conn,
+        &[
+            m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
+            m(2, "0002_more.sql", "CREATE TABLE b (x INTEGER);"),
+        ],
+    )
+    .unwrap();
+    let err = apply(
+        &conn,
+        &[m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")],
+    )
+    .unwrap_err();
+    assert_eq!(err, MigrationError::Ahead { found: 2, known: 1 });
+}
+
+#[test]
+fn a_database_migrated_before_user_version_was_kept_is_brought_level() {
+    let conn = memory();
+    let ms = [m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")];
+    apply(&conn, &ms).unwrap();
+    conn.execute("PRAGMA user_version = 0", &[]).unwrap();
+    apply(&conn, &ms).unwrap();
+    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(1));
+}

@@ -1,0 +1,703 @@
+//! Signing in, as the `login` component serves it: EDS challenges (limited per client, capped
+//! in all), EDS sign-in with path validation and revocation checks (the database's list, CRL
+//! freshness, optionally an OCSP responder), password sign-in for participants, and setting a
+//! password. Every attempt is held to the lock-out rules in one transaction
+//! ([`crate::lockout`]); an EDS failure counts against the client only — a signature cannot be
+//! guessed, and counting it against the IIN a certificate claims would let anyone lock the real
+//! holder out.
+
+use std::time::Duration;
+
+use crate::auth::{self, NewSession, Principal, Proof, Proven};
+use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::eds::{self, EdsError, Policy, Verified};
+use crate::error::ApiError;
+use crate::identity::Role;
+use crate::iin::Iin;
+use crate::lockout::{self, Scope};
+use crate::problem::FieldError;
+use crate::revocation::{self, OcspStatus};
+use crate::{clock, config, password, random, storage};
+
+/// How long a challenge may be answered.
+pub const CHALLENGE_TTL_SECS: i64 = 5 * 60;
+/// Largest certificate bundle accepted (a leaf and a few intermediates).
+pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
+/// Challenges one client may ask for per minute, unless `challenges_per_client_per_minute` says
+/// otherwise.
+const DEFAULT_CHALLENGES_PER_MINUTE: i64 = 30;
+/// Live challenges in all: past this, issuing waits for old ones to expire (503).
+const MAX_LIVE_CHALLENGES: i64 = 100_000;
+/// A certificate sign-in this recent lets the person set a password without the current one.
+pub const FRESH_EDS_SECS: i64 = 5 * 60;
+
+fn rejected(field: &str, code: &str, message: &str) -> ApiError {
+    ApiError::Rejected(vec![FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+fn number_variable(name: &str, default: i64) -> i64 {
+    config::optional(name)
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// A new sign-in challenge.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Challenge {
+    pub nonce: String,
+    pub expires_at: String,
+    /// Exactly what the signature must cover: purpose, the portal's origin and the nonce.
+    pub to_sign: String,
+}
+
+/// Issues a single-use challenge, at most `challenges_per_client_per_minute` per client, and
+/// none while too many are live: an unauthenticated write must not grow the database without
+/// bound.
+pub fn challenge(db: &Db, req: &spin_sdk::http::Request) -> Result<Challenge, ApiError> {
+    let nonce = random::token()?;
+    let now = clock::now().timestamp();
+    let expires_unix = now + CHALLENGE_TTL_SECS;
+    let client = auth::throttle_key(req);
+    let to_sign = eds::sign_in_message(&auth::portal_origin(req), &nonce);
+    let per_minute = number_variable(
+        "challenges_per_client_per_minute",
+        DEFAULT_CHALLENGES_PER_MINUTE,
+    );
+    db.transaction(|db| {
+        db.exec(
+            "DELETE FROM auth_challenges WHERE nonce IN
+               (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)",
+            &[int(now)],
+        )?;
+        let recent = col_int(
+            &db.one(
+                "SELECT count(*) FROM auth_challenges WHERE client_key = ? AND created_unix > ?",
+                &[text(&client), int(now - 60)],
+            )?
+            .ok_or_else(|| ApiError::Internal("count returned no row".into()))?,
+            0,
+        )?;
+        if recent >= per_minute {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: 60,
+            });
+        }
+        // Row ids only grow and expired rows go oldest first: the span of ids bounds the live
+        // count from above without counting 100 000 rows.
+        let live = db
+            .one(
+                "SELECT max(rowid) - min(rowid) + 1 FROM auth_challenges",
+                &[],
+            )?
+            .and_then(|r| r.get::<i64>(0))
+            .unwrap_or(0);
+        if live >= MAX_LIVE_CHALLENGES {
+            return Err(ApiError::ServiceUnavailable(
+                "Too many sign-ins are under way. Please retry in a minute.".into(),
+            ));
+        }
+        db.exec(
+            "INSERT INTO auth_challenges (nonce, expires_unix, message, client_key, created_unix)
+             VALUES (?, ?, ?, ?, ?)",
+            &[
+                text(&nonce),
+                int(expires_unix),
+                text(&to_sign),
+                text(&client),
+                int(now),
+            ],
+        )
+    })?;
+    Ok(Challenge {
+        nonce,
+        expires_at: clock::rfc3339(clock::from_unix(expires_unix)),
+        to_sign,
+    })
+}
+
+/// Who a proven IIN is today, for the decisions sign-in makes before a session exists.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    pub officer: Option<Role>,
+    pub admin: bool,
+    /// On the `bootstrap_admin_iins` list but not yet in the admins table.
+    pub bootstrap_admin: bool,
+}
+
+impl Standing {
+    /// Officers and admins hold powers over other people's data.
+    pub fn has_powers(&self) -> bool {
+        self.officer.is_some() || self.admin || self.bootstrap_admin
+    }
+}
+
+pub fn bootstrap_admins() -> Vec<String> {
+    config::optional("bootstrap_admin_iins")
+        .unwrap_or_default()
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn standing(db: &Db, iin: &str) -> Result<Standing, ApiError> {
+    let row = db.one(
+        "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
+                EXISTS (SELECT 1 FROM admins WHERE iin = ?1)",
+        &[text(iin)],
+    )?;
+    let officer = row
+        .as_ref()
+        .and_then(|r| col_opt_text(r, 0))
+        .and_then(|r| Role::parse_officer(&r));
+    let admin = row.as_ref().and_then(|r| r.get::<i64>(1)) == Some(1);
+    let bootstrap_admin = !admin && bootstrap_admins().iter().any(|a| a == iin);
+    Ok(Standing {
+        officer,
+        admin,
+        bootstrap_admin,
+    })
+}
+
+/// What to do when a certificate's revocation status cannot be established (the OCSP
+/// responder does not answer, or the CA's loaded revocation list is out of date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// Refuse everyone.
+    Closed,
+    /// Let everyone in (and log it).
+    Open,
+    /// Refuse officers and admins, let participants in: the default — an officer's session
+    /// opens many people's cases, a participant's only their own.
+    ClosedForOfficers,
+}
+
+impl FailurePolicy {
+    pub fn parse(text: Option<&str>) -> Result<Self, String> {
+        match text.map(str::trim).unwrap_or("") {
+            "" | "closed_for_officers" => Ok(FailurePolicy::ClosedForOfficers),
+            "closed" => Ok(FailurePolicy::Closed),
+            "open" => Ok(FailurePolicy::Open),
+            other => Err(format!(
+                "revocation_check_failure: `{other}` is not closed, open or closed_for_officers"
+            )),
+        }
+    }
+
+    pub fn refuses(self, standing: &Standing) -> bool {
+        match self {
+            FailurePolicy::Closed => true,
+            FailurePolicy::Open => false,
+            FailurePolicy::ClosedForOfficers => standing.has_powers(),
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdsRequest {
+    pub certificate: String,
+    pub nonce: String,
+    pub signature: String,
+}
+
+fn sign_in_policy() -> Result<Policy, ApiError> {
+    let anchors = config::optional("eds_trust_anchors").unwrap_or_default();
+    if anchors.trim().is_empty() {
+        return Err(ApiError::Unavailable(
+            "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
+        ));
+    }
+    Policy::from_config(
+        &anchors,
+        config::optional("eds_sign_in_purposes").as_deref(),
+    )
+    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))
+}
+
+/// The EDS sign-in: consume the challenge, verify the chain and the signature over the
+/// challenge's message, check revocation, start the session.
+pub fn eds_sign_in(
+    db: &Db,
+    req: &spin_sdk::http::Request,
+    body: &EdsRequest,
+) -> Result<NewSession, ApiError> {
+    use base64::Engine as _;
+    if body.certificate.len() > MAX_CERTIFICATE_BYTES {
+        return Err(ApiError::invalid(
+            "certificate",
+            "certificate_too_large",
+            "The certificate bundle is too large.",
+        ));
+    }
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(body.signature.trim())
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body.signature.trim()))
+        .map_err(|_| {
+            ApiError::invalid(
+                "signature",
+                "signature_malformed",
+                "The signature is not base64.",
+            )
+        })?;
+    let policy = sign_in_policy()?;
+    let actor = auth::anonymous(req);
+    let client = auth::throttle_key(req);
+    let now = clock::now();
+    let free = lockout_limit("lockout_client_failures");
+    let attempt = lockout::begin(
+        db,
+        &[Scope {
+            name: "client",
+            key: &client,
+            free,
+        }],
+        &actor,
+        now.timestamp(),
+    )?;
+    let refuse = |field: &str, code: &str, message: &str| -> Result<NewSession, ApiError> {
+        lockout::failed(
+            db,
+            &attempt,
+            &actor,
+            "person:unknown",
+            serde_json::json!({ "method": "eds", "reason": code }),
+            now.timestamp(),
+        )?;
+        Err(rejected(field, code, message))
+    };
+
+    // Consume the challenge first: whatever happens next, it cannot be replayed.
+    let consumed = db.one(
+        "DELETE FROM auth_challenges WHERE nonce = ? RETURNING expires_unix, message",
+        &[text(&body.nonce)],
+    )?;
+    let message = match consumed {
+        Some(row) if col_int(&row, 0)? >= now.timestamp() => col_text(&row, 1)?,
+        _ => {
+            return refuse(
+                "nonce",
+                "nonce_invalid",
+                "The challenge is unknown, expired or already used. Request a new one.",
+            );
+        }
+    };
+    let verified = match eds::verify_sign_in(
+        &body.certificate,
+        &policy,
+        message.as_bytes(),
+        &signature,
+        now,
+    ) {
+        Ok(verified) => verified,
+        Err(e) => {
+            let field = match e {
+                EdsError::BadSignature | EdsError::SignatureEncoding => "signature",
+                _ => "certificate",
+            };
+            return refuse(field, e.code(), &e.to_string());
+        }
+    };
+    let iin = verified.holder.iin.as_str().to_owned();
+    let who = standing(db, &iin)?;
+    match revocation_status(db, &verified, &who, now) {
+        Ok(()) => {}
+        Err(StatusRefusal::Rejected(e)) => return refuse("certificate", e.code(), &e.to_string()),
+        Err(StatusRefusal::Unavailable(why)) => {
+            lockout::failed(
+                db,
+                &attempt,
+                &actor,
+                &format!("person:{iin}"),
+                serde_json::json!({ "method": "eds", "reason": "certificate_status_unavailable", "why": why }),
+                now.timestamp(),
+            )?;
+            return Err(ApiError::ServiceUnavailable(
+                "The certificate's revocation status cannot be checked right now. Please retry shortly.".into(),
+            ));
+        }
+    }
+    let certificates = verified
+        .revocable()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let proven = Proven {
+        iin: iin.clone(),
+        full_name: verified.holder.full_name.clone(),
+        proof: Proof::Eds(certificates),
+    };
+    let stamp = clock::rfc3339(now);
+    auth::start_session(db, &proven, req, |db, _session| {
+        lockout::succeeded(db, &attempt)?;
+        db.exec(
+            "INSERT INTO persons (iin, full_name, created_at, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (iin) DO UPDATE SET full_name = excluded.full_name, updated_at = excluded.updated_at",
+            &[text(&iin), text(&verified.holder.full_name), text(&stamp), text(&stamp)],
+        )?;
+        if who.bootstrap_admin {
+            db.exec(
+                "INSERT INTO admins (iin, created_at, created_by) VALUES (?, ?, 'bootstrap')
+                 ON CONFLICT (iin) DO NOTHING",
+                &[text(&iin), text(&stamp)],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+fn lockout_limit(variable: &str) -> usize {
+    config::optional(variable)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(lockout::DEFAULT_FREE_FAILURES)
+}
+
+enum StatusRefusal {
+    Rejected(EdsError),
+    Unavailable(String),
+}
+
+/// The revocation status of every certificate of the path: the portal's list (admins' entries,
+/// loaded CRLs, earlier OCSP answers), the freshness of the CRLs loaded for its issuers, and —
+/// when `ocsp_responder` is set — the responder's answer for the leaf (cached briefly).
+fn revocation_status(
+    db: &Db,
+    verified: &Verified,
+    who: &Standing,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StatusRefusal> {
+    let internal = |e: ApiError| StatusRefusal::Unavailable(e.to_string());
+    let keys = verified
+        .revocable()
+        .map_err(|e| StatusRefusal::Unavailable(e.to_string()))?;
+    if revocation::first_revoked(db, &keys)
+        .map_err(internal)?
+        .is_some()
+    {
+        return Err(StatusRefusal::Rejected(EdsError::Revoked));
+    }
+    let failure = FailurePolicy::parse(config::optional("revocation_check_failure").as_deref())
+        .map_err(StatusRefusal::Unavailable)?;
+    for key in &keys {
+        if revocation::crl_is_stale(db, &key.issuer_key, now.timestamp()).map_err(internal)?
+            == Some(true)
+        {
+            let why = "the revocation list loaded for an issuer of the chain is out of date";
+            if failure.refuses(who) {
+                return Err(StatusRefusal::Unavailable(why.into()));
+            }
+            eprintln!("sign-in allowed although {why} (revocation_check_failure)");
+        }
+    }
+    let Some(responder) = config::optional("ocsp_responder").filter(|r| !r.trim().is_empty())
+    else {
+        return Ok(());
+    };
+    let (leaf, issuer) = (&verified.path[0], &verified.path[1]);
+    let leaf_key = &keys[0];
+    match ocsp_status(&responder, leaf, issuer, leaf_key, now) {
+        Ok(OcspStatus::Good) => Ok(()),
+        Ok(OcspStatus::Revoked) => {
+            let stamp = clock::rfc3339(now);
+            db.transaction(|db| {
+                revocation::record(
+                    db,
+                    leaf_key,
+                    "the OCSP responder says it is revoked",
+                    revocation::Source::Ocsp,
+                    "ocsp",
+                    &stamp,
+                )
+            })
+            .map_err(internal)?;
+            Err(StatusRefusal::Rejected(EdsError::Revoked))
+        }
+        Ok(OcspStatus::Unknown) => Err(StatusRefusal::Rejected(EdsError::RevocationUnknown)),
+        Err(why) => {
+            if failure.refuses(who) {
+                Err(StatusRefusal::Unavailable(why))
+            } else {
+                eprintln!(
+                    "sign-in allowed although the OCSP check failed: {why} (revocation_check_failure)"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// How long an OCSP answer is reused, unless `ocsp_cache_secs` says otherwise (and never past
+/// the answer's own next update).
+const DEFAULT_OCSP_CACHE_SECS: i64 = 300;
+/// How long the responder may take.
+const DEFAULT_OCSP_TIMEOUT_MS: i64 = 3000;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedAnswer {
+    status: OcspStatus,
+    until_unix: i64,
+}
+
+/// The responder's answer for `leaf`, from the key-value cache or asked afresh. A revoked
+/// answer is not cached here: it goes to the database's list, for good.
+fn ocsp_status(
+    responder: &str,
+    leaf: &x509_cert::Certificate,
+    issuer: &x509_cert::Certificate,
+    key: &eds::CertKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<OcspStatus, String> {
+    let cache_key = format!("ocsp:{}:{}", key.issuer_key, key.serial_hex);
+    let store = storage::kv().ok();
+    if let Some(store) = &store
+        && let Ok(Some(bytes)) = storage::kv_get(store, &cache_key)
+        && let Ok(cached) = serde_json::from_slice::<CachedAnswer>(&bytes)
+        && cached.until_unix > now.timestamp()
+    {
+        return Ok(cached.status);
+    }
+    let nonce = random::bytes::<16>().map_err(|e| e.to_string())?;
+    let request = revocation::ocsp_request(leaf, issuer, &nonce).map_err(|e| e.to_string())?;
+    let target = crate::outbound::Target::parse(responder).map_err(|e| e.to_string())?;
+    let timeout =
+        Duration::from_millis(number_variable("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS) as u64);
+    let answer = crate::outbound::post(
+        &target,
+        "application/ocsp-request",
+        &request,
+        timeout,
+        256 * 1024,
+    )
+    .map_err(|e| format!("OCSP responder {responder}: {e}"))?;
+    if answer.status != 200 {
+        return Err(format!(
+            "OCSP responder {responder} answered HTTP {}",
+            answer.status
+        ));
+    }
+    let read = revocation::read_ocsp_response(&answer.body, leaf, issuer, &nonce, now)
+        .map_err(|e| e.to_string())?;
+    if read.status != OcspStatus::Revoked
+        && let Some(store) = &store
+    {
+        let ttl = number_variable("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS);
+        let until_unix = read.next_update_unix.map_or(now.timestamp() + ttl, |next| {
+            next.min(now.timestamp() + ttl)
+        });
+        if let Ok(bytes) = serde_json::to_vec(&CachedAnswer {
+            status: read.status,
+            until_unix,
+        }) {
+            // A lost cache write costs one more question to the responder, nothing else.
+            let _ = storage::kv_set(store, &cache_key, &bytes);
+        }
+    }
+    Ok(read.status)
+}
+
+/// One answer for every failed password sign-in, so nobody learns whether an IIN has an
+/// account, a password, or is an officer.
+fn wrong_credentials() -> ApiError {
+    rejected(
+        "password",
+        "credentials_invalid",
+        "The IIN or the password is wrong.",
+    )
+}
+
+/// Password sign-in: only participants who set a password after an EDS sign-in, held to the
+/// lock-out per IIN and per client.
+pub fn password_sign_in(
+    db: &Db,
+    req: &spin_sdk::http::Request,
+    iin: &Iin,
+    password_text: &str,
+) -> Result<NewSession, ApiError> {
+    let actor = auth::anonymous(req);
+    let client = auth::throttle_key(req);
+    let now = clock::now().timestamp();
+    let attempt = lockout::begin(
+        db,
+        &[
+            Scope {
+                name: "client",
+                key: &client,
+                free: lockout_limit("lockout_client_failures"),
+            },
+            Scope {
+                name: "iin",
+                key: iin.as_str(),
+                free: lockout_limit("lockout_iin_failures"),
+            },
+        ],
+        &actor,
+        now,
+    )?;
+    let person = db.one(
+        "SELECT full_name, password_hash, password_proof_session_id FROM persons WHERE iin = ?",
+        &[text(iin.as_str())],
+    )?;
+    let who = standing(db, iin.as_str())?;
+    // Officers and admins have no password way in; they fail like anyone else.
+    let stored = match &person {
+        Some(row) if !who.has_powers() => col_opt_text(row, 1),
+        _ => None,
+    };
+    let ok = password::verify(password_text, stored.as_deref())?;
+    let Some(row) = person.filter(|_| ok) else {
+        lockout::failed(
+            db,
+            &attempt,
+            &actor,
+            &format!("person:{}", iin.as_str()),
+            serde_json::json!({ "method": "password", "reason": "credentials" }),
+            now,
+        )?;
+        return Err(wrong_credentials());
+    };
+    let proven = Proven {
+        iin: iin.as_str().to_owned(),
+        full_name: col_text(&row, 0)?,
+        proof: Proof::Password {
+            proof_session_id: col_opt_text(&row, 2),
+        },
+    };
+    auth::start_session(db, &proven, req, |db, _| lockout::succeeded(db, &attempt))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetPasswordRequest {
+    pub password: String,
+    #[serde(default)]
+    pub current_password: Option<String>,
+}
+
+/// Sets or changes the signed-in participant's password. It needs the current password, or a
+/// certificate sign-in in the last five minutes; it ends every other session of the person.
+/// The password remembers the EDS session it derives from, so a revocation of that
+/// certificate voids it.
+pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Result<i64, ApiError> {
+    if standing(db, &me.iin)?.has_powers() {
+        return Err(ApiError::Forbidden);
+    }
+    let iin = Iin::parse(&me.iin).map_err(|e| ApiError::Internal(e.to_string()))?;
+    password::check_policy(&body.password, &iin)?;
+    let now = clock::now().timestamp();
+    let fresh_eds = me.method == "eds" && now - me.created_unix <= FRESH_EDS_SECS;
+    if !fresh_eds {
+        let stored = db
+            .one(
+                "SELECT password_hash FROM persons WHERE iin = ?",
+                &[text(&me.iin)],
+            )?
+            .and_then(|row| col_opt_text(&row, 0));
+        let Some(current) = body
+            .current_password
+            .as_deref()
+            .filter(|_| stored.is_some())
+        else {
+            return Err(rejected(
+                "current_password",
+                "reauthentication_required",
+                "Give your current password, or sign in with your EDS certificate again: a password can be set within 5 minutes of an EDS sign-in.",
+            ));
+        };
+        // Guessing the current password here is guessing a password: the same lock-out holds.
+        let actor = me.actor();
+        let attempt = lockout::begin(
+            db,
+            &[Scope {
+                name: "iin",
+                key: &me.iin,
+                free: lockout_limit("lockout_iin_failures"),
+            }],
+            &actor,
+            now,
+        )?;
+        if !password::verify(current, stored.as_deref())? {
+            lockout::failed(
+                db,
+                &attempt,
+                &actor,
+                &format!("person:{}", me.iin),
+                serde_json::json!({ "method": "password_change", "reason": "current_password" }),
+                now,
+            )?;
+            return Err(rejected(
+                "current_password",
+                "current_password_invalid",
+                "The current password is wrong.",
+            ));
+        }
+        lockout::succeeded(db, &attempt)?;
+    }
+    let hash = password::hash(&body.password, &random::bytes::<16>()?)?;
+    let proof = if me.method == "eds" {
+        Some(me.session_id.clone())
+    } else {
+        me.proof_session_id.clone()
+    };
+    let actor = me.actor();
+    db.transaction(|db| {
+        db.exec(
+            "UPDATE persons SET password_hash = ?, password_changed_at = ?, password_proof_session_id = ?,
+                 password_voided_at = NULL
+             WHERE iin = ?",
+            &[
+                text(&hash),
+                text(clock::rfc3339(clock::now())),
+                proof.as_deref().map(text).unwrap_or(crate::db::SqlValue::Null),
+                text(&me.iin),
+            ],
+        )?;
+        crate::audit::record(
+            db,
+            &actor,
+            "password_changed",
+            &format!("person:{}", me.iin),
+            serde_json::json!({ "fresh_eds": fresh_eds }),
+        )?;
+        auth::end_other_sessions(db, &me.iin, Some(&me.session_id), &actor, "password_changed")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_policy_parses_and_defaults_to_closed_for_officers() {
+        assert_eq!(
+            FailurePolicy::parse(None),
+            Ok(FailurePolicy::ClosedForOfficers)
+        );
+        assert_eq!(
+            FailurePolicy::parse(Some("closed")),
+            Ok(FailurePolicy::Closed)
+        );
+        assert_eq!(
+            FailurePolicy::parse(Some(" open ")),
+            Ok(FailurePolicy::Open)
+        );
+        assert!(FailurePolicy::parse(Some("maybe")).is_err());
+        let officer = Standing {
+            officer: Some(Role::Investigator),
+            ..Standing::default()
+        };
+        let participant = Standing::default();
+        assert!(FailurePolicy::ClosedForOfficers.refuses(&officer));
+        assert!(!FailurePolicy::ClosedForOfficers.refuses(&participant));
+        assert!(FailurePolicy::Closed.refuses(&participant));
+        assert!(!FailurePolicy::Open.refuses(&officer));
+        let bootstrap = Standing {
+            bootstrap_admin: true,
+            ..Standing::default()
+        };
+        assert!(FailurePolicy::ClosedForOfficers.refuses(&bootstrap));
+    }
+}
