@@ -4,6 +4,7 @@
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
 pub mod ocsp;
+pub mod redis;
 pub mod world;
 
 use std::io::{BufRead, BufReader, Read};
@@ -31,15 +32,58 @@ pub fn external_base_url() -> Option<String> {
 }
 
 /// Skips the calling test when the suite targets a deployment (`JARIA_BASE_URL`): for tests
-/// that need a host of their own (the probe fixture, extra flags, the state files).
+/// that need a server of their own (their own settings, or the state files). They run on both
+/// runtimes.
 #[macro_export]
 macro_rules! local_only {
     () => {
         if $crate::external_base_url().is_some() {
-            eprintln!("skipped: needs a host of its own");
+            eprintln!("skipped: needs a server of its own");
             return;
         }
     };
+}
+
+/// Skips the calling test unless it runs on `jaria up` itself: for tests of the local host's
+/// own features (the probe fixture, its limits and flags), which real Spin does not have.
+/// `$why` says what the test needs, and is printed.
+#[macro_export]
+macro_rules! jaria_only {
+    ($why:expr) => {
+        if $crate::external_base_url().is_some() || $crate::runtime() != $crate::Runtime::Jaria {
+            eprintln!("skipped on this runtime: {}", $why);
+            return;
+        }
+    };
+}
+
+/// Which runtime serves the suite's apps: `jaria up` (the default) or real Spin
+/// (`JARIA_RUNTIME=spin`, the binary from `SPIN_BIN` or `spin` on `PATH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    Jaria,
+    Spin,
+}
+
+pub fn runtime() -> Runtime {
+    match std::env::var("JARIA_RUNTIME").as_deref() {
+        Ok("spin") => Runtime::Spin,
+        Ok("jaria") | Ok("") | Err(_) => Runtime::Jaria,
+        Ok(other) => panic!("JARIA_RUNTIME={other}: use jaria or spin"),
+    }
+}
+
+/// The Spin CLI, as a user has it: `SPIN_BIN`, else `spin` on `PATH`.
+pub fn spin_binary() -> PathBuf {
+    std::env::var_os("SPIN_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("spin"))
+}
+
+/// Where the suite's apps keep their key-value store: Spin's SQLite file (the default) or a
+/// Redis server the harness starts per app (`JARIA_KV=redis`).
+pub fn redis_key_value() -> bool {
+    std::env::var("JARIA_KV").is_ok_and(|v| v == "redis")
 }
 
 /// Builds the host and every Wasm component once per test binary. Cargo's own lock makes
@@ -171,6 +215,8 @@ pub struct TestApp {
     _temp: Option<tempfile::TempDir>,
     log: Arc<Mutex<String>>,
     agent: ureq::Agent,
+    /// The Redis server of this app's key-value store, if it has one.
+    _redis: Option<redis::Server>,
 }
 
 /// Everything special about one host start.
@@ -179,7 +225,12 @@ pub struct TestAppBuilder {
     state_dir: Option<PathBuf>,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    demo: bool,
 }
+
+/// The suite's internal token (migration): `jaria up` uses it itself, and the harness calls
+/// the migration with it on real Spin, as operators do at rollout.
+pub const TEST_INTERNAL_TOKEN: &str = "tests-only-internal-token-0123456789abcdef";
 
 /// What a failed start printed.
 #[derive(Debug)]
@@ -199,6 +250,7 @@ impl TestApp {
                 _temp: None,
                 log: Arc::default(),
                 agent: agent(),
+                _redis: None,
             },
             None => TestApp::builder().portal().start(),
         }
@@ -257,6 +309,7 @@ impl TestApp {
             state_dir: None,
             args: Vec::new(),
             env: Vec::new(),
+            demo: false,
         }
     }
 
@@ -307,16 +360,18 @@ impl TestApp {
         Reply::from(response)
     }
 
-    /// Asks the host to stop (SIGTERM) and waits for it to exit.
+    /// Asks the runtime to stop (SIGTERM to its process group: Spin runs its trigger as a
+    /// child) and waits for it to exit.
     pub fn stop(&mut self) -> Option<ExitStatus> {
         let child = self.child.as_mut()?;
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
+        let leader = child.id();
+        signal_group(leader, "-TERM");
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {
                 self.child = None;
+                // Nothing of the group may outlive it (Spin's trigger process).
+                signal_group(leader, "-KILL");
                 return Some(status);
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -324,15 +379,46 @@ impl TestApp {
         panic!("host did not stop within 60 s of SIGTERM");
     }
 
-    /// The process id of a local host.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+    /// Kills the runtime outright (SIGKILL to its whole process group), as a power cut or an
+    /// OOM kill would, and reaps it.
+    pub fn kill_hard(&mut self) -> Option<ExitStatus> {
+        let child = self.child.as_mut()?;
+        signal_group(child.id(), "-KILL");
+        let status = child.wait().ok();
+        self.child = None;
+        status
     }
+
+    /// The process that serves the requests: `jaria` itself, or Spin's trigger process (the
+    /// child of `spin up`).
+    pub fn pid(&self) -> Option<u32> {
+        let leader = self.child.as_ref().map(Child::id)?;
+        if runtime() == Runtime::Jaria {
+            return Some(leader);
+        }
+        std::fs::read_to_string(format!("/proc/{leader}/task/{leader}/children"))
+            .ok()
+            .and_then(|c| c.split_whitespace().next().and_then(|p| p.parse().ok()))
+            .or(Some(leader))
+    }
+}
+
+/// Sends a signal to a process group (`kill -SIG -- -PGID`); the harness starts every runtime
+/// as the leader of its own group.
+fn signal_group(leader: u32, signal: &str) {
+    if leader == 0 {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{leader}")])
+        .stderr(Stdio::null())
+        .status();
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(child) = self.child.as_mut() {
+            signal_group(child.id(), "-KILL");
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -360,6 +446,13 @@ impl TestAppBuilder {
 
     pub fn arg(mut self, arg: &str) -> Self {
         self.args.push(arg.to_owned());
+        self
+    }
+
+    /// The demo, on either runtime: the state dir seeded with `jaria seed --demo`, its CA
+    /// trusted and its receipt key used (what `jaria up --demo` does in one step).
+    pub fn demo(mut self) -> Self {
+        self.demo = true;
         self
     }
 
@@ -402,6 +495,10 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_AUDIT_SIGNING_KEY".into(),
             TEST_AUDIT_KEY.into(),
         ));
+        self.env.push((
+            "SPIN_VARIABLE_INTERNAL_TOKEN".into(),
+            TEST_INTERNAL_TOKEN.into(),
+        ));
         self
     }
 
@@ -410,38 +507,104 @@ impl TestAppBuilder {
             .unwrap_or_else(|f| panic!("host failed to start ({}):\n{}", f.status, f.output))
     }
 
-    /// Starts the host; a host that exits before serving is a [`StartFailure`].
+    /// Starts the runtime ([`runtime`]); one that exits before serving is a [`StartFailure`].
+    /// On real Spin the harness then migrates the portal through its own endpoint, as
+    /// operators do at rollout (`jaria up` does that itself).
     pub fn try_start(self) -> Result<TestApp, StartFailure> {
         ensure_built();
-        let (temp, state_dir) = match self.state_dir {
-            Some(dir) => (None, dir),
+        let (temp, state_dir) = match &self.state_dir {
+            Some(dir) => (None, dir.clone()),
             None => {
                 let temp = tempfile::tempdir().expect("temp state dir");
                 let dir = temp.path().to_owned();
                 (Some(temp), dir)
             }
         };
-        let mut command = Command::new(host_binary());
+        let mut env = self.env.clone();
+        if self.demo {
+            let seeded = jaria_command()
+                .args(["seed", "--demo", "--state-dir"])
+                .arg(&state_dir)
+                .stdout(Stdio::null())
+                .status()
+                .expect("run jaria seed --demo");
+            assert!(seeded.success(), "jaria seed --demo failed");
+            let demo = state_dir.join("demo");
+            let read = |name: &str| {
+                std::fs::read_to_string(demo.join(name))
+                    .unwrap_or_else(|e| panic!("demo/{name}: {e}"))
+            };
+            env.push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".into(), read("ca.pem")));
+            env.push((
+                "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".into(),
+                read("receipt-signing.key").trim().to_owned(),
+            ));
+            env.push((
+                "SPIN_VARIABLE_INTERNAL_TOKEN".into(),
+                TEST_INTERNAL_TOKEN.into(),
+            ));
+        }
+        let portal = self.manifest == workspace_root().join("spin.toml");
+        // On Spin the harness migrates the portal itself, with the suite's internal token.
+        if runtime() == Runtime::Spin
+            && portal
+            && !env.iter().any(|(k, _)| k == "SPIN_VARIABLE_INTERNAL_TOKEN")
+        {
+            env.push((
+                "SPIN_VARIABLE_INTERNAL_TOKEN".into(),
+                TEST_INTERNAL_TOKEN.into(),
+            ));
+        }
+        let redis = redis_key_value().then(redis::Server::start);
+        let runtime_config = redis
+            .as_ref()
+            .map(|server| server.runtime_config(&state_dir));
+        let mut command = match runtime() {
+            Runtime::Jaria => {
+                let mut command = Command::new(host_binary());
+                command
+                    .args(["up", "--no-build", "--listen", "127.0.0.1:0", "--state-dir"])
+                    .arg(&state_dir)
+                    .arg("--from")
+                    .arg(&self.manifest)
+                    .args(&self.args)
+                    .env(
+                        "JARIA_CACHE_DIR",
+                        workspace_root().join("target/jaria-test-cache"),
+                    );
+                command
+            }
+            Runtime::Spin => {
+                assert!(
+                    self.args.is_empty(),
+                    "{:?} are jaria up's flags: mark the test jaria_only!",
+                    self.args
+                );
+                let mut command = Command::new(spin_binary());
+                command
+                    .args(["up", "--listen", "127.0.0.1:0", "--state-dir"])
+                    .arg(&state_dir)
+                    .arg("--from")
+                    .arg(&self.manifest);
+                command
+            }
+        };
+        if let Some(config) = &runtime_config {
+            command.arg("--runtime-config-file").arg(config);
+        }
         command
-            .args(["up", "--no-build", "--listen", "127.0.0.1:0", "--state-dir"])
-            .arg(&state_dir)
-            .arg("--from")
-            .arg(&self.manifest)
-            .args(&self.args)
-            .env(
-                "JARIA_CACHE_DIR",
-                workspace_root().join("target/jaria-test-cache"),
-            )
             .env_remove("SPIN_VARIABLE_SECRET_TOKEN")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // A host dies with the test process that started it, even when that process is killed
+        // The runtime leads a process group of its own (Spin runs its trigger as a child), and
+        // dies with the test process that started it, even when that process is killed
         // outright (no Drop runs then) — no stray hosts after an interrupted run.
         #[cfg(target_os = "linux")]
         {
             use std::os::unix::process::CommandExt as _;
+            command.process_group(0);
             // SAFETY: prctl is async-signal-safe and touches only the child's own state.
             unsafe {
                 command.pre_exec(|| {
@@ -450,7 +613,9 @@ impl TestAppBuilder {
                 });
             }
         }
-        let mut child = command.spawn().expect("spawn jaria");
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", command.get_program()));
         let log = Arc::new(Mutex::new(String::new()));
         drain(child.stderr.take(), Arc::clone(&log));
         let stdout = child.stdout.take().expect("piped stdout");
@@ -474,14 +639,19 @@ impl TestAppBuilder {
         let deadline = Instant::now() + Duration::from_secs(300);
         loop {
             if let Ok(url) = rx.recv_timeout(Duration::from_millis(50)) {
-                return Ok(TestApp {
+                let app = TestApp {
                     base_url: url,
                     child: Some(child),
                     state_dir,
                     _temp: temp,
                     log,
                     agent: agent(),
-                });
+                    _redis: redis,
+                };
+                if runtime() == Runtime::Spin && portal {
+                    return app.migrate();
+                }
+                return Ok(app);
             }
             if let Ok(Some(status)) = child.try_wait() {
                 // Let the drain threads catch the last words.
@@ -497,6 +667,34 @@ impl TestAppBuilder {
                 );
             }
         }
+    }
+}
+
+impl TestApp {
+    /// `POST /api/internal/migrate` with the suite's internal token; a refusal is a failed
+    /// start (the runtime is stopped, its words kept).
+    fn migrate(mut self) -> Result<TestApp, StartFailure> {
+        let reply = self.request(
+            "POST",
+            "/api/internal/migrate",
+            &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
+            None,
+        );
+        if reply.status == 200 {
+            return Ok(self);
+        }
+        let status = self
+            .kill_hard()
+            .unwrap_or_else(|| std::os::unix::process::ExitStatusExt::from_raw(1));
+        Err(StartFailure {
+            status,
+            output: format!(
+                "{}\nmigration refused: {} {}",
+                self.log(),
+                reply.status,
+                reply.text()
+            ),
+        })
     }
 }
 

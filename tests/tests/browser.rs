@@ -63,7 +63,7 @@ fn journeys_in_a_real_browser() {
             }
         },
         None => {
-            let app = TestApp::builder().arg("--demo").start();
+            let app = TestApp::builder().demo().start();
             let demo = app.state_dir().join("demo");
             (app, demo)
         }

@@ -386,7 +386,7 @@ fn nobody_outside_the_case_learns_anything() {
 #[test]
 fn the_flow_works_with_the_demo_data() {
     jaria_tests::local_only!();
-    let app = TestApp::builder().arg("--demo").start();
+    let app = TestApp::builder().demo().start();
     let demo = app.state_dir().join("demo");
     let person = |key: &str| {
         let read = |ext: &str| {

@@ -425,22 +425,23 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
             "round {round}: the host died by itself before the kill:\n{}",
             app.log()
         );
-        let killed = std::process::Command::new("kill")
-            .args(["-9", &pid.to_string()])
-            .status()
-            .expect("run kill");
-        assert!(killed.success(), "round {round}: kill -9 {pid} failed");
+        // SIGKILL to the runtime's whole process group (Spin serves from a child process).
+        let status = app.kill_hard().expect("a local host");
         stop.store(true, Ordering::SeqCst);
         let mut round_outcome = Outcome::default();
         for t in threads {
             round_outcome.absorb(t.join().expect("writer thread"));
         }
-        let status = app.stop().expect("a local host");
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&status),
             Some(9),
             "round {round}: the host should have died of SIGKILL, not {status}"
         );
+        // The serving process may be Spin's child, reaped by init a moment after the kill.
+        let gone_by = std::time::Instant::now() + Duration::from_secs(5);
+        while alive(pid) && std::time::Instant::now() < gone_by {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         assert!(
             !alive(pid),
             "round {round}: host {pid} still running after SIGKILL"
@@ -557,6 +558,10 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
     // The last host is dropped while running: the harness must not leave it behind.
     let pid = app.pid().expect("a local host");
     drop(app);
+    let gone_by = std::time::Instant::now() + Duration::from_secs(5);
+    while alive(pid) && std::time::Instant::now() < gone_by {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(!alive(pid), "the dropped host {pid} is still running");
 
     // The files themselves, after that last kill.

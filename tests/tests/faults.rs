@@ -183,7 +183,9 @@ fn assert_consistent(state_dir: &std::path::Path) {
 
 #[test]
 fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
-    jaria_tests::local_only!();
+    jaria_tests::jaria_only!(
+        "injects storage faults with jaria up's --fault-rate (on real Spin, the locked-database test stands in)"
+    );
     let dir = tempfile::tempdir().expect("state dir");
     let w = {
         let app = TestApp::builder().portal().state_dir(dir.path()).start();

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use jaria_tests::{TestApp, local_only, workspace_root};
+use jaria_tests::{TestApp, jaria_only, workspace_root};
 
 fn fixture() -> TestApp {
     TestApp::builder().fixture().start()
@@ -11,7 +11,7 @@ fn fixture() -> TestApp {
 
 #[test]
 fn routing_follows_spin_precedence() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = fixture();
     // (path, status, matched route): exact beats wildcard, longest prefix wins.
     let table = [
@@ -37,7 +37,7 @@ fn routing_follows_spin_precedence() {
 
 #[test]
 fn spin_headers_are_set_and_cannot_be_forged() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = fixture();
     let reply = app.request(
         "GET",
@@ -70,7 +70,7 @@ fn spin_headers_are_set_and_cannot_be_forged() {
 
 #[test]
 fn stores_not_granted_in_the_manifest_are_access_denied() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = fixture();
     let kv = app.get("/probe/kv").json();
     assert!(
@@ -92,7 +92,7 @@ fn stores_not_granted_in_the_manifest_are_access_denied() {
 
 #[test]
 fn variables_resolve_from_defaults_and_the_environment() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = fixture();
     assert_eq!(
         app.get("/granted/variable?name=message").json()["value"],
@@ -116,7 +116,7 @@ fn variables_resolve_from_defaults_and_the_environment() {
 
 #[test]
 fn a_missing_required_variable_stops_start_up() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let failure = TestApp::builder()
         .fixture()
         .without_env("SPIN_VARIABLE_SECRET_TOKEN")
@@ -133,7 +133,7 @@ fn a_missing_required_variable_stops_start_up() {
 
 #[test]
 fn a_trap_fails_only_its_own_request() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = fixture();
     let reply = app.get("/probe/trap");
     let problem = reply.assert_problem(500);
@@ -157,7 +157,7 @@ fn a_trap_fails_only_its_own_request() {
 
 #[test]
 fn the_deadline_stops_a_runaway_guest() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = TestApp::builder()
         .fixture()
         .arg("--request-timeout-ms")
@@ -177,7 +177,7 @@ fn the_deadline_stops_a_runaway_guest() {
 
 #[test]
 fn the_memory_cap_stops_a_greedy_guest() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = TestApp::builder()
         .fixture()
         .arg("--memory-mib")
@@ -189,7 +189,7 @@ fn the_memory_cap_stops_a_greedy_guest() {
 
 #[test]
 fn oversized_bodies_are_refused_before_the_guest_runs() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = TestApp::builder()
         .fixture()
         .arg("--max-body-bytes")
@@ -203,7 +203,7 @@ fn oversized_bodies_are_refused_before_the_guest_runs() {
 
 #[test]
 fn two_hundred_concurrent_requests_are_all_answered() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = std::sync::Arc::new(fixture());
     let handles: Vec<_> = (0..200)
         .map(|i| {
@@ -227,7 +227,7 @@ fn two_hundred_concurrent_requests_are_all_answered() {
 
 #[test]
 fn past_the_instance_limit_requests_are_shed_with_retry_after() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let app = std::sync::Arc::new(
         TestApp::builder()
             .fixture()
@@ -263,7 +263,7 @@ fn past_the_instance_limit_requests_are_shed_with_retry_after() {
 
 #[test]
 fn state_survives_a_restart_and_migrations_apply_once() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut first = TestApp::builder().state_dir(dir.path()).start();
     let wrote = first.get("/api/auth/health").json()["key_value"]["wrote"].clone();
@@ -326,7 +326,7 @@ fn refused_start(state: &tempfile::TempDir) -> String {
 
 #[test]
 fn a_database_changed_by_another_version_is_refused_at_start() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     // A migration that was applied has been changed since.
     let (state, db) = migrated_state();
     db.execute(
@@ -353,7 +353,7 @@ fn a_database_changed_by_another_version_is_refused_at_start() {
 
 #[test]
 fn a_new_instance_never_sees_the_previous_requests_memory() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     for (mode, said) in [
         ("safe", "memory slots: safe reset (forced)"),
         ("auto", "memory slots: "),
@@ -382,7 +382,7 @@ fn a_new_instance_never_sees_the_previous_requests_memory() {
 }
 #[test]
 fn a_bad_manifest_is_refused_naming_the_field() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let dir = tempfile::tempdir().expect("temp dir");
     let text = std::fs::read_to_string(workspace_root().join("tests/fixtures/spin.toml"))
         .expect("fixture manifest")
@@ -408,7 +408,7 @@ fn a_bad_manifest_is_refused_naming_the_field() {
 
 #[test]
 fn shutdown_lets_in_flight_requests_finish() {
-    local_only!();
+    jaria_only!("a test of jaria up itself (its probe fixture, limits and flags)");
     let mut app = fixture();
     let url = app.url("/probe/sleep?ms=1500");
     let in_flight = std::thread::spawn(move || {

@@ -551,7 +551,7 @@ fn repeated_failures_from_one_address_lock_that_address_out() {
 
 #[test]
 fn the_demo_lets_a_newcomer_sign_in_at_once() {
-    local_only!();
+    jaria_tests::jaria_only!("tests `jaria up --demo`, the README's first command");
     let app = TestApp::builder().arg("--demo").start();
     assert!(app.log().contains("Demo people"), "{}", app.log());
     let demo = app.state_dir().join("demo");

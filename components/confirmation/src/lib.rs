@@ -8,14 +8,25 @@ mod officer;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("confirmation", &req, |method, path| {
-        route(&req, method, path)
-    })
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve("confirmation", req, body_limit, route)
+}
+
+/// Officers' documents travel as base64 in JSON; the CA's revocation lists are large.
+fn body_limit(method: Method, path: &str) -> usize {
+    use jaria_portal::body;
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        (Method::Post, ["cases", _, "decisions" | "materials"] | ["filings", _, "decision"]) => {
+            body::DOCUMENT_JSON_LIMIT
+        }
+        (Method::Post, ["admin", "crls"]) => body::CRL_LIMIT,
+        _ => body::default_limit(method),
+    }
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

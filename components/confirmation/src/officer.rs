@@ -312,13 +312,12 @@ fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
 
 /// The organ an active prosecutor serves in, if `iin` is one.
 fn prosecutor_organ(db: &Db, iin: &str) -> Result<Option<i64>, ApiError> {
-    db
-        .one(
-            "SELECT organ_id FROM officers WHERE iin = ? AND active = 1 AND role = 'prosecutor'",
-            &[text(iin)],
-        )?
-        .map(|row| col_int(&row, 0))
-        .transpose()
+    db.one(
+        "SELECT organ_id FROM officers WHERE iin = ? AND active = 1 AND role = 'prosecutor'",
+        &[text(iin)],
+    )?
+    .map(|row| col_int(&row, 0))
+    .transpose()
 }
 
 /// An active officer of `role` in `organ_id`, if `iin` is one.

@@ -6,12 +6,20 @@ mod submit;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("filing", &req, |method, path| route(&req, method, path))
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve("filing", req, body_limit, route)
+}
+
+/// Attachments arrive as they are (up to 10 MiB); everything else is JSON.
+fn body_limit(method: Method, path: &str) -> usize {
+    match (method, path) {
+        (Method::Post, "/attachments") => jaria_portal::body::UPLOAD_LIMIT,
+        _ => jaria_portal::body::default_limit(method),
+    }
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

@@ -13,12 +13,17 @@ use jaria_portal::http::{Method, Reply};
 use jaria_portal::problem::Problem;
 use jaria_portal::schema::{self, MigrationError};
 use jaria_portal::{ApiError, auth, config, random};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("internal", &req, |method, path| route(&req, method, path))
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve(
+        "internal",
+        req,
+        jaria_portal::body::default_limit_for,
+        route,
+    )
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

@@ -7,12 +7,12 @@ mod sessions;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("login", &req, |method, path| route(&req, method, path))
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve("login", req, jaria_portal::body::default_limit_for, route)
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

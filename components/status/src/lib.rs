@@ -8,12 +8,12 @@ use jaria_portal::filing::handling::State;
 use jaria_portal::filing::store;
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::{ApiError, clock, documents, paging};
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    jaria_portal::http::serve("status", &req, |method, path| route(&req, method, path))
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve("status", req, jaria_portal::body::default_limit_for, route)
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

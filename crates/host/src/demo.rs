@@ -110,6 +110,7 @@ pub fn prepare_files(state_dir: &Path) -> anyhow::Result<()> {
         // Written last: its presence means the demo is complete.
         std::fs::write(dir.join("ca.pem"), &ca.cert_pem)?;
     }
+    receipt_key(state_dir)?;
     Ok(())
 }
 

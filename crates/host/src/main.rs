@@ -94,6 +94,10 @@ struct UpArgs {
     /// Folder holding the state files (default: `.spin` beside the manifest).
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Spin's runtime-config file: where the key-value store (`spin` or `redis`) and the
+    /// database (`spin`) live, as under `spin up --runtime-config-file`.
+    #[arg(long, env = "RUNTIME_CONFIG_FILE")]
+    runtime_config_file: Option<PathBuf>,
     /// Seed the demo (once) and trust its CA: sign in at once with the demo people's keys.
     #[arg(long)]
     demo: bool,
@@ -351,8 +355,13 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(1);
     let guide_state_dir = state_dir.clone();
+    let runtime_config = match &args.runtime_config_file {
+        Some(file) => jaria_host::runtime_config::RuntimeConfig::load(file)?,
+        None => jaria_host::runtime_config::RuntimeConfig::default(),
+    };
     let options = AppOptions {
         state_dir,
+        runtime_config,
         variable_fallbacks,
         cache_dir: Some(cache_dir),
         limits: Limits {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use sha2::Digest;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits};
@@ -280,6 +280,8 @@ impl WasiHttpView for RequestState {
 
 pub struct AppOptions {
     pub state_dir: PathBuf,
+    /// Where the stores live, as Spin's runtime-config file says (defaults: the state dir).
+    pub runtime_config: crate::runtime_config::RuntimeConfig,
     /// Values for `SPIN_VARIABLE_*` names that the environment does not set (the demo's CA).
     pub variable_fallbacks: Vec<(String, String)>,
     pub cache_dir: Option<PathBuf>,
@@ -361,7 +363,7 @@ impl App {
             );
         }
 
-        let state = State::open(&options.state_dir)?;
+        let state = State::open_with(&options.state_dir, &options.runtime_config)?;
         start_epoch_ticker(&engine);
         Ok(Self {
             engine,
@@ -411,7 +413,9 @@ impl App {
         for (name, value) in route.spin_headers("http", "localhost", path, client) {
             builder = builder.header(name, value);
         }
-        let req = builder.body(Full::new(Bytes::from(body)))?;
+        let req = builder.body(
+            Full::new(Bytes::from(body)).map_err(|e| -> wasmtime_wasi_http::Error { match e {} }),
+        )?;
         let response = tokio::time::timeout(self.limits.request_timeout, self.run(component, req))
             .await
             .map_err(|_| anyhow::anyhow!("{path}: the deadline passed"))?
@@ -488,31 +492,20 @@ impl App {
         if declared_len.is_some_and(|n| n > self.limits.max_body_bytes as u64) {
             return Problem::payload_too_large(self.limits.max_body_bytes).response();
         }
+        // The body streams to the guest as it arrives, as Spin streams it: the component
+        // refuses what is too large for its route on the declaration or the moment it passes
+        // its limit, and this host's own limit stays behind it as a backstop.
         let (parts, body) = req.into_parts();
-        let body = match tokio::time::timeout_at(
-            deadline,
-            Limited::new(body, self.limits.max_body_bytes).collect(),
-        )
-        .await
-        {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-                return Problem::payload_too_large(self.limits.max_body_bytes).response();
-            }
-            Ok(Err(_)) => {
-                return Problem::bad_request("The request body could not be read.").response();
-            }
-            Err(_) => {
-                tracing::info!(%client, path, "request body did not arrive in time");
-                let mut response = Problem::request_timeout().response();
-                response.headers_mut().insert(
-                    http::header::CONNECTION,
-                    http::HeaderValue::from_static("close"),
-                );
-                return response;
-            }
+        let complete = Arc::new(std::sync::atomic::AtomicBool::new(
+            hyper::body::Body::is_end_stream(&body),
+        ));
+        let body = StreamedBody {
+            inner: body,
+            limit: self.limits.max_body_bytes,
+            seen: 0,
+            complete: Arc::clone(&complete),
         };
-        let req = hyper::Request::from_parts(parts, Full::new(body));
+        let req = hyper::Request::from_parts(parts, body);
 
         let result = tokio::time::timeout_at(deadline, self.run(component, req)).await;
         match result {
@@ -525,6 +518,16 @@ impl App {
                 );
                 failure.problem().response()
             }
+            // The guest was still waiting for the client's body: the delay is the client's.
+            Err(_) if !complete.load(std::sync::atomic::Ordering::SeqCst) => {
+                tracing::info!(%client, path, "request body did not arrive in time");
+                let mut response = Problem::request_timeout().response();
+                response.headers_mut().insert(
+                    http::header::CONNECTION,
+                    http::HeaderValue::from_static("close"),
+                );
+                response
+            }
             Err(_) => {
                 tracing::error!(component = route.component, path, "request deadline passed");
                 Problem::timeout().response()
@@ -532,11 +535,15 @@ impl App {
         }
     }
 
-    async fn run(
+    async fn run<B>(
         &self,
         component: &LoadedComponent,
-        req: hyper::Request<Full<Bytes>>,
-    ) -> Result<hyper::Response<HyperOutgoingBody>, Failure> {
+        req: hyper::Request<B>,
+    ) -> Result<hyper::Response<HyperOutgoingBody>, Failure>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let grants = &component.grants;
         let stdout = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
         let stderr = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
@@ -648,6 +655,56 @@ impl App {
                 Err(join) => Err(Failure::Internal(join.into())),
             },
         }
+    }
+}
+
+/// A request body streamed to the guest: at most `limit` bytes (past it the guest's read
+/// fails), and `complete` set once the client has sent it all.
+struct StreamedBody {
+    inner: hyper::body::Incoming,
+    limit: usize,
+    seen: usize,
+    complete: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl hyper::body::Body for StreamedBody {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, wasmtime_wasi_http::Error>>> {
+        use std::task::Poll;
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.complete
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                let len = frame.data_ref().map_or(0, Bytes::len);
+                self.seen += len;
+                if self.seen > self.limit {
+                    return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::HttpRequestBodySize(
+                        Some(self.limit as u64),
+                    ))));
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                Poll::Ready(Some(Err(wasmtime_wasi_http::Error::Hyper(e))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

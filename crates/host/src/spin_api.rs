@@ -64,16 +64,12 @@ impl RequestState {
     fn kv_with<R>(
         &mut self,
         store: &Resource<KvStore>,
-        op: impl FnOnce(&PooledConnection, &str) -> rusqlite::Result<R>,
+        op: impl FnOnce(&crate::kv::KeyValue, &str) -> Result<R, crate::kv::KvError>,
     ) -> Result<R, key_value::Error> {
         let label = self.kv_store(store)?;
-        let pool = self.app.state.kv.clone();
+        let kv = self.app.state.kv.clone();
         self.faults.check().map_err(kv_error)?;
-        blocking(|| {
-            let conn = pool.get()?;
-            op(&conn, &label)
-        })
-        .map_err(kv_error)
+        blocking(|| op(&kv, &label)).map_err(kv_error)
     }
 
     fn open_database(&mut self, name: &str) -> Result<PooledConnection, DbOpenError> {
@@ -154,7 +150,7 @@ impl key_value::HostStore for RequestState {
         store: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        self.kv_with(&store, |c, label| storage::kv::get(c, label, &key))
+        self.kv_with(&store, |kv, label| kv.get(label, &key))
     }
 
     fn set(
@@ -163,19 +159,19 @@ impl key_value::HostStore for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
-        self.kv_with(&store, |c, label| storage::kv::set(c, label, &key, &value))
+        self.kv_with(&store, |kv, label| kv.set(label, &key, &value))
     }
 
     fn delete(&mut self, store: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
-        self.kv_with(&store, |c, label| storage::kv::delete(c, label, &key))
+        self.kv_with(&store, |kv, label| kv.delete(label, &key))
     }
 
     fn exists(&mut self, store: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
-        self.kv_with(&store, |c, label| storage::kv::exists(c, label, &key))
+        self.kv_with(&store, |kv, label| kv.exists(label, &key))
     }
 
     fn get_keys(&mut self, store: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
-        self.kv_with(&store, storage::kv::keys)
+        self.kv_with(&store, |kv, label| kv.keys(label))
     }
 
     fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {

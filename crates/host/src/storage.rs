@@ -334,20 +334,47 @@ pub const KV_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS spin_key_value (
     PRIMARY KEY (store, key)
 )";
 
-/// Both state files of an application.
+/// The stores of an application: the key-value store and the `default` database.
 #[derive(Debug, Clone)]
 pub struct State {
-    pub kv: Arc<SqlitePool>,
+    pub kv: crate::kv::KeyValue,
     pub db: Arc<SqlitePool>,
 }
 
 impl State {
+    /// Spin's default files in `state_dir`.
     pub fn open(state_dir: &Path) -> anyhow::Result<Self> {
+        Self::open_with(state_dir, &crate::runtime_config::RuntimeConfig::default())
+    }
+
+    /// The stores as a runtime-config file places them (Spin's defaults for what it leaves
+    /// out).
+    pub fn open_with(
+        state_dir: &Path,
+        config: &crate::runtime_config::RuntimeConfig,
+    ) -> anyhow::Result<Self> {
+        use crate::runtime_config::KeyValueConfig;
         std::fs::create_dir_all(state_dir)
             .map_err(|e| anyhow::anyhow!("cannot create state dir {}: {e}", state_dir.display()))?;
+        let kv = match &config.key_value {
+            None | Some(KeyValueConfig::Spin { path: None }) => {
+                crate::kv::KeyValue::Sqlite(SqlitePool::open(&state_dir.join(KV_FILE), KV_SCHEMA)?)
+            }
+            Some(KeyValueConfig::Spin { path: Some(path) }) => {
+                crate::kv::KeyValue::Sqlite(SqlitePool::open(path, KV_SCHEMA)?)
+            }
+            Some(KeyValueConfig::Redis { url }) => {
+                crate::kv::KeyValue::Redis(crate::kv::RedisStore::connect(url)?)
+            }
+        };
+        let db_path = config
+            .sqlite
+            .as_ref()
+            .and_then(|s| s.path.clone())
+            .unwrap_or_else(|| state_dir.join(DB_FILE));
         Ok(Self {
-            kv: SqlitePool::open(&state_dir.join(KV_FILE), KV_SCHEMA)?,
-            db: SqlitePool::open(&state_dir.join(DB_FILE), "")?,
+            kv,
+            db: SqlitePool::open(&db_path, "")?,
         })
     }
 }
@@ -530,8 +557,8 @@ mod tests {
     #[test]
     fn kv_round_trip_uses_spin_layout() {
         let dir = tempfile::tempdir().unwrap();
-        let state = State::open(dir.path()).unwrap();
-        let c = state.kv.get().unwrap();
+        let pool = SqlitePool::open(&dir.path().join(KV_FILE), KV_SCHEMA).unwrap();
+        let c = pool.get().unwrap();
         kv::set(&c, "default", "k", b"v1").unwrap();
         kv::set(&c, "default", "k", b"v2").unwrap();
         assert_eq!(

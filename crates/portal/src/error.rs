@@ -29,6 +29,12 @@ pub enum ApiError {
     Unprocessable(Vec<FieldError>),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// The body is larger than this address takes.
+    #[error("payload too large (limit {limit})")]
+    PayloadTooLarge { limit: usize },
+    /// The body stalled or trickled past the deadline.
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u32 },
     /// The database schema is older than this code needs: the deployment must be migrated.
@@ -99,6 +105,12 @@ impl ApiError {
             ApiError::UnsupportedMediaType(detail) => {
                 Problem::new(415, "Unsupported Media Type").with_detail(detail)
             }
+            ApiError::PayloadTooLarge { limit } => Problem::new(413, "Content Too Large")
+                .with_detail(format!(
+                    "The request body is larger than this address takes ({limit} bytes)."
+                )),
+            ApiError::RequestTimeout => Problem::new(408, "Request Timeout")
+                .with_detail("The request body did not arrive in time."),
             ApiError::TooManyRequests { retry_after_secs } => {
                 let mut p = Problem::new(429, "Too Many Requests")
                     .with_detail("Too many attempts. Wait before trying again.");
@@ -159,6 +171,8 @@ mod tests {
             (ApiError::MethodNotAllowed { allow: "GET" }, 405),
             (ApiError::Conflict("x".into()), 409),
             (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::PayloadTooLarge { limit: 1 }, 413),
+            (ApiError::RequestTimeout, 408),
             (ApiError::invalid("iin", "invalid_iin", "bad"), 422),
             (
                 ApiError::TooManyRequests {

@@ -106,16 +106,23 @@ pub fn finish(component: &str, result: Result<Reply, ApiError>) -> spin_sdk::htt
     }
 }
 
-/// The whole request handling of a component: its own routes first, then `GET /health`,
-/// then 404. `routes` answers `None` for a path it does not own.
+/// The whole request handling of a component, from the request as the runtime hands it over:
+/// its body read within the limit `body_limit` gives for this route and within the body
+/// deadlines (so real Spin, which limits neither, is as safe as `jaria up`), then its own
+/// routes, then `GET /health`, then 404. `routes` answers `None` for a path it does not own.
 pub fn serve(
     component: &'static str,
-    req: &spin_sdk::http::Request,
-    routes: impl FnOnce(Method, &str) -> Option<Result<Reply, ApiError>>,
+    incoming: spin_sdk::http::IncomingRequest,
+    body_limit: impl FnOnce(Method, &str) -> usize,
+    routes: impl FnOnce(&spin_sdk::http::Request, Method, &str) -> Option<Result<Reply, ApiError>>,
 ) -> spin_sdk::http::Response {
-    let method = Method::of(req);
-    let path = path_info(req);
-    let result = match routes(method, &path) {
+    let req = match crate::body::read(incoming, body_limit) {
+        Ok(req) => req,
+        Err(error) => return finish(component, Err(error)),
+    };
+    let method = Method::of(&req);
+    let path = path_info(&req);
+    let result = match routes(&req, method, &path) {
         Some(result) => result,
         None if path == "/health" => match method {
             Method::Get => crate::health::check(component),
@@ -236,8 +243,12 @@ pub enum Method {
 
 impl Method {
     pub fn of(req: &spin_sdk::http::Request) -> Self {
+        Self::from_sdk(req.method())
+    }
+
+    pub fn from_sdk(method: &spin_sdk::http::Method) -> Self {
         use spin_sdk::http::Method as M;
-        match req.method() {
+        match method {
             M::Get => Method::Get,
             M::Head => Method::Head,
             M::Post => Method::Post,

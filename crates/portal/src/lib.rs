@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod body;
 pub mod case;
 pub mod client;
 pub mod clock;
