@@ -217,6 +217,8 @@ pub struct TestApp {
     agent: ureq::Agent,
     /// The Redis server of this app's key-value store, if it has one.
     _redis: Option<redis::Server>,
+    /// Which runtime serves it.
+    pub runtime: Runtime,
 }
 
 /// Everything special about one host start.
@@ -226,6 +228,7 @@ pub struct TestAppBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
     demo: bool,
+    runtime: Option<Runtime>,
 }
 
 /// The suite's internal token (migration): `jaria up` uses it itself, and the harness calls
@@ -251,6 +254,7 @@ impl TestApp {
                 log: Arc::default(),
                 agent: agent(),
                 _redis: None,
+                runtime: runtime(),
             },
             None => TestApp::builder().portal().start(),
         }
@@ -310,6 +314,7 @@ impl TestApp {
             args: Vec::new(),
             env: Vec::new(),
             demo: false,
+            runtime: None,
         }
     }
 
@@ -379,6 +384,11 @@ impl TestApp {
         panic!("host did not stop within 60 s of SIGTERM");
     }
 
+    /// The Redis server of this app's key-value store, if it has one (`JARIA_KV=redis`).
+    pub fn redis(&self) -> Option<&redis::Server> {
+        self._redis.as_ref()
+    }
+
     /// Kills the runtime outright (SIGKILL to its whole process group), as a power cut or an
     /// OOM kill would, and reaps it.
     pub fn kill_hard(&mut self) -> Option<ExitStatus> {
@@ -393,7 +403,7 @@ impl TestApp {
     /// child of `spin up`).
     pub fn pid(&self) -> Option<u32> {
         let leader = self.child.as_ref().map(Child::id)?;
-        if runtime() == Runtime::Jaria {
+        if self.runtime == Runtime::Jaria {
             return Some(leader);
         }
         std::fs::read_to_string(format!("/proc/{leader}/task/{leader}/children"))
@@ -441,6 +451,13 @@ impl TestAppBuilder {
 
     pub fn state_dir(mut self, dir: &Path) -> Self {
         self.state_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Serves the app on this runtime rather than the one `JARIA_RUNTIME` names (the
+    /// benchmarks drive both in one run).
+    pub fn runtime(mut self, runtime: Runtime) -> Self {
+        self.runtime = Some(runtime);
         self
     }
 
@@ -512,6 +529,7 @@ impl TestAppBuilder {
     /// operators do at rollout (`jaria up` does that itself).
     pub fn try_start(self) -> Result<TestApp, StartFailure> {
         ensure_built();
+        let runtime = self.runtime.unwrap_or_else(runtime);
         let (temp, state_dir) = match &self.state_dir {
             Some(dir) => (None, dir.clone()),
             None => {
@@ -546,7 +564,7 @@ impl TestAppBuilder {
         }
         let portal = self.manifest == workspace_root().join("spin.toml");
         // On Spin the harness migrates the portal itself, with the suite's internal token.
-        if runtime() == Runtime::Spin
+        if runtime == Runtime::Spin
             && portal
             && !env.iter().any(|(k, _)| k == "SPIN_VARIABLE_INTERNAL_TOKEN")
         {
@@ -559,7 +577,7 @@ impl TestAppBuilder {
         let runtime_config = redis
             .as_ref()
             .map(|server| server.runtime_config(&state_dir));
-        let mut command = match runtime() {
+        let mut command = match runtime {
             Runtime::Jaria => {
                 let mut command = Command::new(host_binary());
                 command
@@ -647,8 +665,9 @@ impl TestAppBuilder {
                     log,
                     agent: agent(),
                     _redis: redis,
+                    runtime,
                 };
-                if runtime() == Runtime::Spin && portal {
+                if runtime == Runtime::Spin && portal {
                     return app.migrate();
                 }
                 return Ok(app);

@@ -78,6 +78,32 @@ impl Server {
             && &reply == b"+PONG\r\n"
     }
 
+    /// `GET key` on this server (a test reads what the app stored).
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let command = format!("*2\r\n$3\r\nGET\r\n${}\r\n{key}\r\n", key.len());
+        stream.write_all(command.as_bytes()).ok()?;
+        // A bulk string: `$<len>\r\n<bytes>\r\n`, or `$-1\r\n` for none.
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n") {
+            stream.read_exact(&mut byte).ok()?;
+            head.push(byte[0]);
+        }
+        let length: i64 = std::str::from_utf8(&head[1..head.len() - 2])
+            .ok()?
+            .parse()
+            .ok()?;
+        if length < 0 {
+            return None;
+        }
+        let mut value = vec![0u8; length as usize + 2];
+        stream.read_exact(&mut value).ok()?;
+        value.truncate(length as usize);
+        Some(value)
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }

@@ -249,3 +249,50 @@ fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
         describe(&forged)
     );
 }
+
+#[test]
+fn reads_are_sealed_into_the_chain_by_the_tick() {
+    jaria_tests::local_only!();
+    let mut app = TestApp::portal();
+    {
+        let me = app.sign_in(&person("READER"));
+        for _ in 0..5 {
+            assert_eq!(me.get("/api/cases").status, 200);
+        }
+    }
+    let tick = app.request(
+        "POST",
+        "/api/internal/tick",
+        &[(
+            "authorization",
+            &format!("Bearer {}", jaria_tests::TEST_INTERNAL_TOKEN),
+        )],
+        None,
+    );
+    assert_eq!(tick.status, 200, "{}", tick.text());
+    assert!(
+        tick.json()["reads_sealed"].as_i64().unwrap_or(0) >= 5,
+        "{}",
+        tick.text()
+    );
+    // The tick is idempotent: nothing is left to seal.
+    let again = app.request(
+        "POST",
+        "/api/internal/tick",
+        &[(
+            "authorization",
+            &format!("Bearer {}", jaria_tests::TEST_INTERNAL_TOKEN),
+        )],
+        None,
+    );
+    assert_eq!(again.json()["reads_sealed"], 0, "{}", again.text());
+    assert!(app.stop().is_some_and(|s| s.success()));
+    let out = verify(app.state_dir());
+    assert!(out.status.success(), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("sealed into the chain, 0 logged since the last seal"),
+        "{}",
+        describe(&out)
+    );
+}

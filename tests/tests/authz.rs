@@ -120,6 +120,11 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         "/api/internal/migrate",
         [D401, D401, D401, D401, D401, D401, D401, D401, D401],
     ),
+    (
+        "POST",
+        "/api/internal/tick",
+        [D401, D401, D401, D401, D401, D401, D401, D401, D401],
+    ),
     ("POST", "/api/officer/admin/admins", ADMIN_ONLY),
     ("GET", "/api/cases", SIGNED_IN),
     ("GET", "/api/cases/access-requests", SIGNED_IN),

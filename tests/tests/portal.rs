@@ -37,6 +37,37 @@ fn every_component_proves_its_storage_in_its_health_check() {
 }
 
 #[test]
+fn the_key_value_store_is_the_one_the_runtime_config_names() {
+    jaria_tests::local_only!();
+    let app = TestApp::portal();
+    let wrote = app.get("/api/auth/health").json()["key_value"]["wrote"]
+        .as_str()
+        .expect("the health check wrote a value")
+        .to_owned();
+    match app.redis() {
+        // JARIA_KV=redis: the value is in that Redis, under the key the app used.
+        Some(redis) => assert_eq!(
+            redis.get("health:login").as_deref(),
+            Some(wrote.as_bytes()),
+            "the component's key-value store is not the configured Redis"
+        ),
+        // Spin's own SQLite file, in the state dir, in Spin's layout.
+        None => {
+            let kv = rusqlite::Connection::open(app.state_dir().join("sqlite_key_value.db"))
+                .expect("kv file");
+            let stored: Vec<u8> = kv
+                .query_row(
+                    "SELECT value FROM spin_key_value WHERE store = 'default' AND key = 'health:login'",
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("the value is in Spin's key-value file");
+            assert_eq!(stored, wrote.as_bytes());
+        }
+    }
+}
+
+#[test]
 fn health_probe_values_are_fresh_on_every_call() {
     let app = TestApp::portal();
     let first = app.get("/api/auth/health").json();

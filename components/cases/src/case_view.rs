@@ -301,25 +301,44 @@ pub fn material_content(
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous.
 pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let page = paging::parse(req.query())?;
+    let page = paging::parse_time(req.query())?;
     let (entries, next) = read_case(req, erdr, "access_log_viewed", |db, me, case, mine| {
         let mut subjects: Vec<String> = mine
             .iter()
             .map(|p| format!("participant:{}", p.id))
             .collect();
         subjects.push(format!("case:{}", case.erdr_number));
-        let placeholders = vec!["?"; subjects.len()].join(", ");
-        let mut params = vec![int(case.id), text(&me.iin)];
+        let first = 5;
+        let placeholders = (first..first + subjects.len())
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (before_at, before_seq) = page.before.clone().unzip();
+        let mut params = vec![
+            int(case.id),
+            text(&me.iin),
+            jaria_portal::db::opt_text(before_at),
+            before_seq
+                .map(int)
+                .unwrap_or(jaria_portal::db::SqlValue::Null),
+        ];
         params.extend(subjects.iter().map(text));
-        params.push(int(page.before_id.unwrap_or(i64::MAX)));
+        let limit = first + subjects.len();
         params.push(int(page.limit));
+        // Changes are in the chained audit log, reads in the read log: one timeline, newest
+        // first, paged by time (each table's own ids are no common order).
         let rows = db.query(
             &format!(
-                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.id
-                 FROM audit_log a LEFT JOIN officers o ON o.iin = a.actor_iin
-                 WHERE a.case_id = ? AND (a.actor_iin = ? OR a.subject IN ({placeholders}))
-                   AND a.id < ?
-                 ORDER BY a.id DESC LIMIT ?"
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq
+                 FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq
+                         FROM audit_log WHERE case_id = ?1
+                       UNION ALL
+                       SELECT at, actor_iin, actor_role, action, subject, id * 2 + 1 AS seq
+                         FROM read_log WHERE case_id = ?1) a
+                 LEFT JOIN officers o ON o.iin = a.actor_iin
+                 WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
+                   AND (?3 IS NULL OR a.at < ?3 OR (a.at = ?3 AND a.seq < ?4))
+                 ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
             ),
             &params,
         )?;
@@ -339,9 +358,13 @@ pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Ap
                 Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
-        let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(5)).collect();
+        let last = rows
+            .rows
+            .last()
+            .map(|r| Ok::<_, ApiError>((col_text(r, 0)?, jaria_portal::db::col_int(r, 5)?)))
+            .transpose()?;
         Ok((
-            (list, paging::next_cursor(&page, &ids)),
+            (list, paging::next_time_cursor(&page, last, rows.rows.len())),
             serde_json::json!({}),
         ))
     })?;

@@ -6,6 +6,9 @@
 //!   each in one transaction with its record (`jaria_portal::schema`), so a fresh deployment on
 //!   real Spin or SpinKube migrates itself at rollout. Safe to call from several replicas at
 //!   once, and again: it applies what is pending and nothing else.
+//! - `POST /api/internal/tick` does the periodic work, bounded in rows and time, idempotent,
+//!   safe on several replicas at once: today it seals the reads logged since the last tick into
+//!   the audit chain. `jaria up` calls it every minute; on real Spin a CronJob or timer does.
 
 use jaria_portal::audit::{self, Actor};
 use jaria_portal::db::Db;
@@ -30,6 +33,10 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
     Some(match path {
         "/migrate" => match method {
             Method::Post => authorised(req).and_then(|()| migrate(req)),
+            _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        },
+        "/tick" => match method {
+            Method::Post => authorised(req).and_then(|()| tick(req)),
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
         _ => return None,
@@ -58,16 +65,40 @@ fn authorised(req: &Request) -> Result<(), ApiError> {
     }
 }
 
+/// How long one tick may work before it stops and leaves the rest to the next.
+const TICK_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn operator(req: &Request) -> Actor {
+    Actor {
+        iin: None,
+        role: "operator".into(),
+        client_addr: auth::client_addr(req),
+    }
+}
+
+/// The periodic work: each step a short transaction, until nothing is left or the budget is
+/// spent.
+fn tick(req: &Request) -> Result<Reply, ApiError> {
+    let db = Db::open()?;
+    let actor = operator(req);
+    let started = std::time::Instant::now();
+    let mut sealed = 0;
+    loop {
+        let batch = db.transaction(|db| audit::seal_reads(db, &actor))?;
+        sealed += batch;
+        if batch == 0 || started.elapsed() > TICK_BUDGET {
+            break;
+        }
+    }
+    Reply::json(200, &serde_json::json!({ "reads_sealed": sealed }))
+}
+
 fn migrate(req: &Request) -> Result<Reply, ApiError> {
     let db = Db::open_unchecked()?;
     match schema::apply(&db, &schema::embedded()) {
         Ok(outcome) => {
             if !outcome.applied.is_empty() {
-                let actor = Actor {
-                    iin: None,
-                    role: "operator".into(),
-                    client_addr: auth::client_addr(req),
-                };
+                let actor = operator(req);
                 db.transaction(|db| {
                     audit::record(
                         db,

@@ -1,5 +1,6 @@
 //! `jaria-bench` — drives `wrk` at each route of the portal on its own, at two data scales,
-//! beside the host's floor (a trivial component on the same host) and two references (a
+//! on `jaria up` and on real `spin up` (same manifest, same `.wasm` files, same state), each
+//! beside its own floor (a trivial component on the same runtime), with two references (a
 //! native hyper server, and stock `wasmtime serve` on the same trivial component), and writes
 //! `BENCHMARKS.md`. Run it through `bench/run`, which builds everything first.
 //!
@@ -12,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
-use jaria_tests::{PersonSpec, Session, TEST_RECEIPT_KEY, TestApp, issue, workspace_root};
+use jaria_tests::{
+    PersonSpec, Runtime, Session, TEST_RECEIPT_KEY, TestApp, issue, spin_binary, workspace_root,
+};
 use serde_json::{Value, json};
 
 fn main() -> anyhow::Result<()> {
@@ -40,6 +43,23 @@ struct Options {
     scales: Vec<usize>,
     wasmtime: PathBuf,
     out: PathBuf,
+    runtimes: Vec<Runtime>,
+}
+
+/// The runtime's name as the report prints it.
+fn runtime_name(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::Jaria => "jaria up",
+        Runtime::Spin => "spin up",
+    }
+}
+
+/// Whether the Spin CLI (`SPIN_BIN`, else `spin` on `PATH`) runs here.
+fn spin_available() -> bool {
+    Command::new(spin_binary())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 impl Options {
@@ -60,6 +80,20 @@ impl Options {
             out: flag(args, "--out")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("BENCHMARKS.md")),
+            runtimes: match flag(args, "--runtime").as_deref() {
+                Some("jaria") => vec![Runtime::Jaria],
+                Some("spin") => vec![Runtime::Spin],
+                Some("both") => vec![Runtime::Jaria, Runtime::Spin],
+                None if spin_available() => vec![Runtime::Jaria, Runtime::Spin],
+                None => {
+                    eprintln!(
+                        "no Spin CLI (SPIN_BIN or spin on PATH): measuring jaria up only; \
+                         --runtime both insists"
+                    );
+                    vec![Runtime::Jaria]
+                }
+                Some(other) => bail!("--runtime {other}: use jaria, spin or both"),
+            },
         })
     }
 }
@@ -269,8 +303,9 @@ fn pdf_of(bytes: usize) -> Vec<u8> {
     pdf
 }
 
-/// Everything measured at one scale.
+/// Everything measured at one scale on one runtime.
 struct ScaleRun {
+    runtime: Runtime,
     cases: usize,
     floor: Measured,
     routes: Vec<(Route, Measured)>,
@@ -343,10 +378,17 @@ fn count_filings(state: &Path) -> anyhow::Result<i64> {
     Ok(db.query_row("SELECT count(*) FROM filings", [], |r| r.get(0))?)
 }
 
-fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<ScaleRun> {
+fn run_scale(
+    opts: &Options,
+    runtime: Runtime,
+    cases: usize,
+    manifest: &Path,
+) -> anyhow::Result<ScaleRun> {
     let state = workspace_root().join(format!("target/bench/state-{cases}"));
     seed(&state, cases)?;
+    let label = format!("{cases}, {}", runtime_name(runtime));
     let app = TestApp::builder()
+        .runtime(runtime)
         .portal()
         .manifest(manifest)
         .state_dir(&state)
@@ -502,7 +544,7 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
     reset_peak_rss(pid);
     let floor = wrk(&base, &hello_route(), opts, opts.connections, seconds)?;
     peak = peak.max(peak_rss_mib(pid));
-    eprintln!("[{cases}] floor: {:.0} req/s", floor.rps());
+    eprintln!("[{label}] floor: {:.0} req/s", floor.rps());
     let filings_before = count_filings(&state)?;
     let mut results = Vec::new();
     let mut acknowledged = 0;
@@ -512,7 +554,7 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
         m.peak_rss_mib = Some(peak_rss_mib(pid));
         peak = peak.max(peak_rss_mib(pid));
         eprintln!(
-            "[{cases}] {}: {:.0}/s p50 {:.2} ms p99 {:.2} ms errors {}",
+            "[{label}] {}: {:.0}/s p50 {:.2} ms p99 {:.2} ms errors {}",
             route.name,
             m.rps(),
             m.p50_ms,
@@ -544,6 +586,7 @@ fn run_scale(opts: &Options, cases: usize, manifest: &Path) -> anyhow::Result<Sc
     let duplicated = duplicated_keys(&state)?;
     let filing_routes = routes.iter().filter(|r| r.path == "/api/filings").count() as u64;
     Ok(ScaleRun {
+        runtime,
         cases,
         floor,
         routes: results,
@@ -624,7 +667,9 @@ fn run(opts: Options) -> anyhow::Result<()> {
     };
     let mut scales = Vec::new();
     for &cases in &opts.scales {
-        scales.push(run_scale(&opts, cases, &manifest)?);
+        for &runtime in &opts.runtimes {
+            scales.push(run_scale(&opts, runtime, cases, &manifest)?);
+        }
     }
     let report = render(&opts, &native_m, wasmtime_m.as_ref(), &scales);
     std::fs::write(&opts.out, report)?;
@@ -640,50 +685,61 @@ fn render(
 ) -> String {
     let mut out = String::new();
     let machine = machine_description();
+    let runtimes = opts
+        .runtimes
+        .iter()
+        .map(|r| format!("`{}`", runtime_name(*r)))
+        .collect::<Vec<_>>()
+        .join(" and ");
     let _ = writeln!(
         out,
         "# Benchmarks\n\nWritten by `bench/run` (see `bench/README.md`); every figure below comes from one run.\n\n\
-         - When: {}\n- Machine: {machine}\n- Load: `wrk`, {} connections, {} threads, {} s per route; the host is the release build \
-         of `jaria up` with a fresh instance per request.\n",
+         - When: {}\n- Machine: {machine}\n- Load: `wrk`, {} connections, {} threads, {} s per route.\n\
+         - Runtimes: {runtimes}, each with the same `spin.toml`, `.wasm` files (release) and state \
+         files, a fresh instance per request, and its own floor: the trivial `hello` component on the \
+         same runtime. \"÷ floor\" is a route's rate over its own runtime's floor.{}\n",
         now_text(),
         opts.connections,
         opts.threads,
-        opts.duration_secs
+        opts.duration_secs,
+        if opts.runtimes.contains(&Runtime::Spin) {
+            format!(" Spin is `{}`.", spin_version())
+        } else {
+            String::new()
+        }
     );
-    let floor0 = scales.first().map(|s| s.floor.rps()).unwrap_or(0.0);
     let _ = writeln!(
         out,
-        "## The floor and the references\n\n| server | req/s | p50 ms | p99 ms | errors | host floor ÷ this |\n|---|---:|---:|---:|---:|---:|"
+        "## The floors and the references\n\n| server | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|"
     );
     let _ = writeln!(
         out,
-        "| native hyper hello | {:.0} | {:.2} | {:.2} | {} | {:.3} |",
+        "| native hyper hello | {:.0} | {:.2} | {:.2} | {} |",
         native.rps(),
         native.p50_ms,
         native.p99_ms,
         native.errors,
-        floor0 / native.rps().max(1e-9)
     );
     if let Some(w) = wasmtime {
         let _ = writeln!(
             out,
-            "| stock `wasmtime serve` (48.0.8), same hello component | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+            "| stock `wasmtime serve` (48.0.8), same hello component | {:.0} | {:.2} | {:.2} | {} |",
             w.rps(),
             w.p50_ms,
             w.p99_ms,
             w.errors,
-            floor0 / w.rps().max(1e-9)
         );
     } else {
         let _ = writeln!(
             out,
-            "| stock `wasmtime serve` | not measured (no `wasmtime` binary) | | | | |"
+            "| stock `wasmtime serve` | not measured (no `wasmtime` binary) | | | |"
         );
     }
     for s in scales {
         let _ = writeln!(
             out,
-            "| `jaria up` hello (the floor), {} cases | {:.0} | {:.2} | {:.2} | {} | 1 |",
+            "| `{}` hello (its floor), {} cases | {:.0} | {:.2} | {:.2} | {} |",
+            runtime_name(s.runtime),
             s.cases,
             s.floor.rps(),
             s.floor.p50_ms,
@@ -691,59 +747,84 @@ fn render(
             s.floor.errors
         );
     }
-    for s in scales {
-        let _ = writeln!(
-            out,
-            "\n## {} cases\n\nPeak resident memory of the host over this scale's runs: **{:.0} MiB**.\n",
-            s.cases, s.peak_rss_mib
-        );
-        let _ = writeln!(
-            out,
-            "| route | ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB |\n|---|---:|---:|---:|---:|---:|---:|"
-        );
-        for (route, m) in &s.routes {
+    for &cases in &opts.scales {
+        let runs: Vec<&ScaleRun> = scales.iter().filter(|s| s.cases == cases).collect();
+        let Some(first) = runs.first() else { continue };
+        let _ = writeln!(out, "\n## {cases} cases\n");
+        for s in &runs {
             let _ = writeln!(
                 out,
-                "| {} | {:.0} | {:.3} | {:.2} | {:.2} | {} | {} |",
-                route.name,
-                m.rps(),
-                m.rps() / s.floor.rps().max(1e-9),
-                m.p50_ms,
-                m.p99_ms,
-                m.errors,
-                m.peak_rss_mib.map_or("—".to_owned(), |p| format!("{p:.0}"))
+                "Peak resident memory of `{}` (the serving process) over this scale's runs: **{:.0} MiB**.",
+                runtime_name(s.runtime),
+                s.peak_rss_mib
             );
         }
-        if let Some((me, argon)) = &s.mixed {
-            let alone = s
-                .routes
-                .iter()
-                .find(|(r, _)| r.name == "me")
-                .map(|(_, m)| m);
+        let mut head = String::from("\n| route |");
+        let mut rule = String::from("|---|");
+        for s in &runs {
+            let name = runtime_name(s.runtime);
+            let _ = write!(
+                head,
+                " {name} ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB |"
+            );
+            rule.push_str("---:|---:|---:|---:|---:|---:|");
+        }
+        let _ = writeln!(out, "{head}\n{rule}");
+        for (i, (route, _)) in first.routes.iter().enumerate() {
+            let mut row = format!("| {} |", route.name);
+            for s in &runs {
+                match s.routes.get(i) {
+                    Some((_, m)) => {
+                        let _ = write!(
+                            row,
+                            " {:.0} | {:.3} | {:.2} | {:.2} | {} | {} |",
+                            m.rps(),
+                            m.rps() / s.floor.rps().max(1e-9),
+                            m.p50_ms,
+                            m.p99_ms,
+                            m.errors,
+                            m.peak_rss_mib.map_or("—".to_owned(), |p| format!("{p:.0}"))
+                        );
+                    }
+                    None => row.push_str(" — | — | — | — | — | — |"),
+                }
+            }
+            let _ = writeln!(out, "{row}");
+        }
+        out.push('\n');
+        for s in &runs {
+            let name = runtime_name(s.runtime);
+            if let Some((me, argon)) = &s.mixed {
+                let alone = s
+                    .routes
+                    .iter()
+                    .find(|(r, _)| r.name == "me")
+                    .map(|(_, m)| m);
+                let _ = writeln!(
+                    out,
+                    "- `{name}`, mixed run: password sign-ins on 8 connections ({:.0}/s, p99 {:.1} ms) while `me` runs on {}: `me` {:.0}/s, p50 {:.2} ms, p99 {:.2} ms (alone: {}).",
+                    argon.rps(),
+                    argon.p99_ms,
+                    opts.connections - 8,
+                    me.rps(),
+                    me.p50_ms,
+                    me.p99_ms,
+                    alone
+                        .map(|a| format!("{:.0}/s, p99 {:.2} ms", a.rps(), a.p99_ms))
+                        .unwrap_or_default()
+                );
+            }
             let _ = writeln!(
                 out,
-                "\nMixed run: password sign-ins on 8 connections ({:.0}/s, p99 {:.1} ms) while `me` runs on {}: `me` {:.0}/s, p50 {:.2} ms, p99 {:.2} ms (alone: {}).",
-                argon.rps(),
-                argon.p99_ms,
-                opts.connections - 8,
-                me.rps(),
-                me.p50_ms,
-                me.p99_ms,
-                alone
-                    .map(|a| format!("{:.0}/s, p99 {:.2} ms", a.rps(), a.p99_ms))
-                    .unwrap_or_default()
+                "- `{name}`, filings: {} acknowledged by wrk (201), {} new rows in the database ({} → {}).",
+                s.filings_acknowledged,
+                s.filings_after - s.filings_before,
+                s.filings_before,
+                s.filings_after
             );
         }
-        let _ = writeln!(
-            out,
-            "\nFilings: {} acknowledged by wrk (201), {} new rows in the database ({} → {}).",
-            s.filings_acknowledged,
-            s.filings_after - s.filings_before,
-            s.filings_before,
-            s.filings_after
-        );
     }
-    out.push_str(&targets(native, wasmtime, scales));
+    out.push_str(&targets(opts, wasmtime, scales));
     // The reading of the misses is written by hand and kept beside the driver.
     if let Ok(analysis) = std::fs::read_to_string(workspace_root().join("bench/analysis.md")) {
         out.push('\n');
@@ -752,17 +833,31 @@ fn render(
     out
 }
 
-fn targets(_native: &Measured, wasmtime: Option<&Measured>, scales: &[ScaleRun]) -> String {
+/// `spin --version`'s first line.
+fn spin_version() -> String {
+    Command::new(spin_binary())
+        .arg("--version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        })
+        .unwrap_or_default()
+}
+
+fn targets(opts: &Options, wasmtime: Option<&Measured>, scales: &[ScaleRun]) -> String {
     let mut rows: Vec<(String, bool, String)> = Vec::new();
     for s in scales {
+        let at = format!("{}, {} cases", runtime_name(s.runtime), s.cases);
         for (route, m) in &s.routes {
             if route.read_route {
                 let ratio = m.rps() / s.floor.rps().max(1e-9);
                 rows.push((
-                    format!(
-                        "{} cases, {}: ≥ 50 % of floor, p99 ≤ 25 ms",
-                        s.cases, route.name
-                    ),
+                    format!("{at}, {}: ≥ 50 % of floor, p99 ≤ 25 ms", route.name),
                     ratio >= 0.5 && m.p99_ms <= 25.0,
                     format!("{:.0} %, p99 {:.1} ms", ratio * 100.0, m.p99_ms),
                 ));
@@ -770,7 +865,7 @@ fn targets(_native: &Measured, wasmtime: Option<&Measured>, scales: &[ScaleRun])
             if route.name == "filing create" {
                 let ratio = m.rps() / s.floor.rps().max(1e-9);
                 rows.push((
-                    format!("{} cases, filing create: ≥ 25 % of floor", s.cases),
+                    format!("{at}, filing create: ≥ 25 % of floor"),
                     ratio >= 0.25,
                     format!("{:.0} %", ratio * 100.0),
                 ));
@@ -784,7 +879,7 @@ fn targets(_native: &Measured, wasmtime: Option<&Measured>, scales: &[ScaleRun])
             && stored >= acknowledged
             && stored - acknowledged <= s.in_flight_bound as i64;
         rows.push((
-            format!("{} cases: no lost or duplicated filing", s.cases),
+            format!("{at}: no lost or duplicated filing"),
             ok,
             format!(
                 "{acknowledged} acknowledged, {stored} stored (≤ {} in flight at wrk's stop), {} keys stored twice",
@@ -792,29 +887,38 @@ fn targets(_native: &Measured, wasmtime: Option<&Measured>, scales: &[ScaleRun])
             ),
         ));
         rows.push((
-            format!("{} cases: peak resident memory ≤ 300 MiB", s.cases),
+            format!("{at}: peak resident memory ≤ 300 MiB"),
             s.peak_rss_mib <= 300.0,
             format!("{:.0} MiB", s.peak_rss_mib),
         ));
     }
-    if let [small, .., large] = scales {
-        for ((route, a), (_, b)) in small.routes.iter().zip(&large.routes) {
-            if route.read_route {
-                rows.push((
-                    format!(
-                        "{}: p50 at {} ≤ 1.3 × p50 at {}",
-                        route.name, large.cases, small.cases
-                    ),
-                    b.p50_ms <= 1.3 * a.p50_ms,
-                    format!("{:.2} ms vs {:.2} ms", b.p50_ms, a.p50_ms),
-                ));
+    for &runtime in &opts.runtimes {
+        let runs: Vec<&ScaleRun> = scales.iter().filter(|s| s.runtime == runtime).collect();
+        if let [small, .., large] = runs.as_slice() {
+            for ((route, a), (_, b)) in small.routes.iter().zip(&large.routes) {
+                if route.read_route {
+                    rows.push((
+                        format!(
+                            "{}, {}: p50 at {} ≤ 1.3 × p50 at {}",
+                            runtime_name(runtime),
+                            route.name,
+                            large.cases,
+                            small.cases
+                        ),
+                        b.p50_ms <= 1.3 * a.p50_ms,
+                        format!("{:.2} ms vs {:.2} ms", b.p50_ms, a.p50_ms),
+                    ));
+                }
             }
         }
     }
-    if let (Some(w), Some(s)) = (wasmtime, scales.first()) {
+    if let (Some(w), Some(s)) = (
+        wasmtime,
+        scales.iter().find(|s| s.runtime == Runtime::Jaria),
+    ) {
         let ratio = s.floor.rps() / w.rps().max(1e-9);
         rows.push((
-            "host floor ≥ 3 × stock wasmtime serve".into(),
+            "jaria up's floor ≥ 3 × stock wasmtime serve".into(),
             ratio >= 3.0,
             format!("{ratio:.2} ×"),
         ));

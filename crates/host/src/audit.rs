@@ -31,6 +31,9 @@ pub struct Verified {
     pub last_signed_row: Option<i64>,
     /// Whether the checkpoints' signatures were checked (a public key was given).
     pub signatures_checked: bool,
+    /// Read rows the chain's seals cover, and read rows logged since the last seal.
+    pub reads_sealed: u64,
+    pub reads_unsealed: u64,
 }
 
 /// The first place where the chain breaks.
@@ -66,6 +69,14 @@ pub enum Broken {
     /// A checkpoint's signature does not verify with the key it names, or names a key not
     /// given: forged.
     CheckpointSignature { id: i64, key_id: String },
+    /// The read rows a seal covers no longer hash to what it sealed (altered, deleted or
+    /// inserted), or the seals do not follow one another.
+    ReadSeal {
+        id: i64,
+        from: i64,
+        to: i64,
+        why: String,
+    },
 }
 
 impl Broken {
@@ -76,7 +87,8 @@ impl Broken {
             | Broken::PrevMismatch { id, .. }
             | Broken::Altered { id, .. }
             | Broken::CheckpointMismatch { id, .. }
-            | Broken::CheckpointSignature { id, .. } => *id,
+            | Broken::CheckpointSignature { id, .. }
+            | Broken::ReadSeal { id, .. } => *id,
         }
     }
 }
@@ -136,6 +148,10 @@ impl std::fmt::Display for Broken {
                 "audit log BROKEN at row {id}: its checkpoint's signature (key {key_id}) does not \
                  verify with the keys given: the checkpoint is forged"
             ),
+            Broken::ReadSeal { id, from, to, why } => write!(
+                f,
+                "audit log BROKEN at row {id}: it seals read rows {from}..={to}, but {why}"
+            ),
         }
     }
 }
@@ -163,10 +179,87 @@ pub fn verify_state_dir(
         Ok(verified) => verified,
         Err(broken) => return Ok(Err(broken)),
     };
-    let checked = verify_checkpoints(&conn, verified, keys)
-        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {}: {e}", path.display()))?;
+    let checked = match verify_checkpoints(&conn, verified, keys)
+        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {}: {e}", path.display()))?
+    {
+        Ok(verified) => verify_read_seals(&conn, verified)
+            .map_err(|e| anyhow::anyhow!("cannot read read_log in {}: {e}", path.display()))?,
+        broken => broken,
+    };
     conn.execute_batch("COMMIT")?;
     Ok(checked)
+}
+
+/// Checks every `reads_sealed` row of the chain against the read rows it covers: the seals
+/// follow one another from row 1, and the rows in each range still hash to what was sealed.
+pub fn verify_read_seals(
+    conn: &Connection,
+    mut verified: Verified,
+) -> rusqlite::Result<Result<Verified, Broken>> {
+    use jaria_portal::audit::{ReadRow, reads_digest};
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'read_log'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Ok(verified));
+    }
+    let mut seals =
+        conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_sealed' ORDER BY id")?;
+    let mut reads = conn.prepare(
+        "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
+         FROM read_log WHERE id >= ?1 AND id <= ?2 ORDER BY id",
+    )?;
+    let mut next_from = 1_i64;
+    let mut seal_rows = seals.query([])?;
+    while let Some(seal) = seal_rows.next()? {
+        let id: i64 = seal.get(0)?;
+        let detail: serde_json::Value =
+            serde_json::from_str(&seal.get::<_, String>(1)?).unwrap_or_default();
+        let (from, to) = (
+            detail["from"].as_i64().unwrap_or(0),
+            detail["to"].as_i64().unwrap_or(0),
+        );
+        let broken = |why: String| Ok(Err(Broken::ReadSeal { id, from, to, why }));
+        if from != next_from || to < from {
+            return broken(format!("the previous seal ended at row {}", next_from - 1));
+        }
+        let rows = reads
+            .query_map([from, to], |r| {
+                Ok(ReadRow {
+                    id: r.get(0)?,
+                    entry: Entry {
+                        at: r.get(1)?,
+                        actor_iin: r.get(2)?,
+                        actor_role: r.get(3)?,
+                        action: r.get(4)?,
+                        subject: r.get(5)?,
+                        case_id: r.get(6)?,
+                        client_addr: r.get(7)?,
+                        detail: r.get(8)?,
+                    },
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if rows.len() as i64 != to - from + 1 {
+            return broken(format!(
+                "only {} of them are there: read rows were deleted",
+                rows.len()
+            ));
+        }
+        if Some(reads_digest(&rows).as_str()) != detail["sha256"].as_str() {
+            return broken(
+                "they no longer hash to the sealed digest: read rows were altered".into(),
+            );
+        }
+        verified.reads_sealed += rows.len() as u64;
+        next_from = to + 1;
+    }
+    let newest: i64 =
+        conn.query_row("SELECT ifnull(max(id), 0) FROM read_log", [], |r| r.get(0))?;
+    verified.reads_unsealed = (newest - (next_from - 1)).max(0) as u64;
+    Ok(Ok(verified))
 }
 
 /// Checks every signed checkpoint against the chain (and, with `keys`, its signature).
@@ -282,6 +375,8 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
         checkpoints: 0,
         last_signed_row: None,
         signatures_checked: false,
+        reads_sealed: 0,
+        reads_unsealed: 0,
     }))
 }
 
@@ -406,6 +501,8 @@ mod tests {
                 checkpoints: 0,
                 last_signed_row: None,
                 signatures_checked: false,
+                reads_sealed: 0,
+                reads_unsealed: 0,
             })
         );
     }
@@ -677,5 +774,63 @@ mod tests {
             verify_state_dir(dir.path(), &[key.verifying_key()]).unwrap(),
             Err(Broken::CheckpointMismatch { id: 3, .. })
         ));
+    }
+
+    /// Logs `n` reads, and seals them into the chain as the portal does.
+    fn reads_and_seal(conn: &Connection, n: usize) {
+        use jaria_portal::audit::{ReadRow, reads_digest};
+        let mut rows = Vec::new();
+        for i in 1..=n {
+            let e = entry(i);
+            conn.execute(
+                "INSERT INTO read_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![e.at, e.actor_iin, e.actor_role, e.action, e.subject, e.case_id, e.client_addr, e.detail],
+            )
+            .unwrap();
+            rows.push(ReadRow {
+                id: conn.last_insert_rowid(),
+                entry: e,
+            });
+        }
+        let mut seal = entry(99);
+        seal.action = "reads_sealed".into();
+        seal.detail =
+            serde_json::json!({"from": 1, "to": n, "count": n, "sha256": reads_digest(&rows)})
+                .to_string();
+        append(conn, &seal);
+    }
+
+    #[test]
+    fn sealed_reads_verify_and_a_deleted_or_altered_read_is_named() {
+        let (dir, conn, _) = chain(2);
+        reads_and_seal(&conn, 4);
+        conn.execute(
+            "INSERT INTO read_log (at, actor_role, action, subject) VALUES ('t', 'p', 'late_read', 's')",
+            [],
+        )
+        .unwrap();
+        let verified = verify(&conn).unwrap().unwrap();
+        let checked = verify_read_seals(&conn, verified.clone()).unwrap().unwrap();
+        assert_eq!((checked.reads_sealed, checked.reads_unsealed), (4, 1));
+        // Through the file, as `jaria audit verify` reads it.
+        let through_file = verify_state_dir(dir.path(), &[]).unwrap().unwrap();
+        assert_eq!(through_file.reads_sealed, 4);
+        // Someone with the file removes a read (the trigger dropped first).
+        conn.execute_batch("DROP TRIGGER read_log_no_delete; DROP TRIGGER read_log_no_update;")
+            .unwrap();
+        conn.execute(
+            "UPDATE read_log SET actor_iin = '000000000000' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+        assert!(matches!(
+            verify_read_seals(&conn, verified.clone()).unwrap(),
+            Err(Broken::ReadSeal { from: 1, to: 4, .. })
+        ));
+        conn.execute("DELETE FROM read_log WHERE id = 3", [])
+            .unwrap();
+        let broken = verify_read_seals(&conn, verified).unwrap().unwrap_err();
+        assert!(broken.to_string().contains("deleted"), "{broken}");
     }
 }

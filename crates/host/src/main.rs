@@ -124,6 +124,10 @@ struct UpArgs {
     /// dirtied page, `safe` never does.
     #[arg(long, value_enum, default_value = "auto")]
     slot_reset: SlotResetArg,
+    /// How often the app's periodic work runs (`POST /api/internal/tick`, as a CronJob does
+    /// on real Spin), in seconds; 0: never.
+    #[arg(long, default_value_t = 60)]
+    tick_interval_secs: u64,
     /// Testing only: the share (0..1) of key-value and SQLite calls that fail.
     #[arg(long, default_value_t = 0.0, hide = true)]
     fault_rate: f64,
@@ -249,6 +253,10 @@ fn audit_verify(
                 ),
                 (None, _) => println!("signed checkpoints: none"),
             }
+            println!(
+                "reads: {} sealed into the chain, {} logged since the last seal",
+                verified.reads_sealed, verified.reads_unsealed
+            );
             Ok(())
         }
         Err(broken) => {
@@ -268,6 +276,51 @@ fn run_migrations(state_dir: &Path) -> anyhow::Result<()> {
         eprintln!("Applied migration {name}");
     }
     Ok(())
+}
+
+/// Where the app does its periodic work.
+const TICK_PATH: &str = "/api/internal/tick";
+
+/// Calls the app's tick every `interval`, in-process, as a CronJob would on real Spin. A
+/// failed tick is logged; the next one tries again.
+fn start_ticker(app: Arc<App>, token: String, interval: Duration) {
+    if app.router().route(TICK_PATH).is_none() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("tick".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                tracing::error!("tick: cannot start its runtime");
+                return;
+            };
+            let bearer = format!("Bearer {token}");
+            loop {
+                std::thread::sleep(interval);
+                match runtime.block_on(app.call(
+                    http::Method::POST,
+                    TICK_PATH,
+                    &[("authorization", &bearer)],
+                    Vec::new(),
+                )) {
+                    Ok((200, body)) => {
+                        tracing::debug!(answer = %String::from_utf8_lossy(&body), "tick")
+                    }
+                    Ok((status, body)) => tracing::warn!(
+                        status,
+                        answer = %String::from_utf8_lossy(&body),
+                        "tick failed"
+                    ),
+                    Err(e) => tracing::warn!("tick failed: {e:#}"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the tick thread: {e}");
+    }
 }
 
 /// Where the app migrates itself.
@@ -384,6 +437,13 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     migrate_through_app(&app, &internal_token)?;
     if args.demo {
         jaria_host::demo::seed_database_file(&guide_state_dir)?;
+    }
+    if args.tick_interval_secs > 0 {
+        start_ticker(
+            Arc::clone(&app),
+            internal_token.clone(),
+            Duration::from_secs(args.tick_interval_secs),
+        );
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let demo = args.demo;

@@ -73,6 +73,23 @@ pub fn record_for_case(
     case_id: Option<i64>,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
+    // Many reads waiting to be sealed (a busy minute): this change seals a batch first.
+    let (up_to, last) = seal_state(db)?;
+    if last - up_to >= SEAL_WHEN_WAITING {
+        seal_reads(db, actor)?;
+    }
+    insert_chained(db, actor, action, subject, case_id, detail)
+}
+
+/// Appends one row to the chain (inside the caller's write transaction).
+fn insert_chained(
+    db: &Db,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    case_id: Option<i64>,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
     let prev_hash = match db.one("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])? {
         Some(row) => crate::db::col_text(&row, 0)?,
         None => GENESIS_HASH.to_owned(),
@@ -190,28 +207,135 @@ impl ReadNote {
     }
 }
 
-/// An audited read: `read` runs on one snapshot without the write lock, then its audit row is
-/// appended in a short write transaction. The data is returned only once that row is
-/// committed, so every read that reaches a caller is in the log (a power failure, unlike a
-/// crash, may cut the newest read rows off the end: see [`Db::log_transaction`]), and reads do
-/// not queue behind one another for the whole time they take.
+/// An audited read: `read` runs on one snapshot without the write lock, then its row is
+/// appended to `read_log` with one `INSERT` — the write lock is held for that one statement,
+/// not for a transaction. The data is returned only once the row is committed, so every read
+/// that reaches a caller is in the log. Its commit does not wait for the disk (a power
+/// failure, unlike a crash, may cut the newest read rows off the end: [`Db::append_unsynced`]);
+/// the row joins the hash chain when reads are next sealed ([`seal_reads`]).
 pub fn audited_read<T>(
     db: &Db,
     actor: &Actor,
     read: impl FnOnce(&Db) -> Result<(T, ReadNote), ApiError>,
 ) -> Result<T, ApiError> {
     let (value, note) = db.snapshot(read)?;
-    db.log_transaction(|db| {
-        record_for_case(
-            db,
-            actor,
-            &note.action,
-            &note.subject,
-            note.case_id,
-            note.detail,
-        )
-    })?;
+    db.append_unsynced(
+        "INSERT INTO read_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            text(crate::clock::rfc3339(crate::clock::now())),
+            opt_text(actor.iin.clone()),
+            text(&actor.role),
+            text(&note.action),
+            text(&note.subject),
+            note.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
+            text(&actor.client_addr),
+            text(note.detail.to_string()),
+        ],
+    )?;
     Ok(value)
+}
+
+/// One read row, as the seals hash it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadRow {
+    pub id: i64,
+    pub entry: Entry,
+}
+
+/// The canonical text of a read row inside a seal: its id and the same fields as a chain
+/// entry, one JSON array per line.
+pub fn read_row_line(row: &ReadRow) -> String {
+    serde_json::json!([
+        row.id,
+        row.entry.at,
+        row.entry.actor_iin,
+        row.entry.actor_role,
+        row.entry.action,
+        row.entry.subject,
+        row.entry.case_id,
+        row.entry.client_addr,
+        row.entry.detail,
+    ])
+    .to_string()
+}
+
+/// The digest a seal carries: SHA-256 over the rows' lines, each followed by a newline.
+pub fn reads_digest<'a>(rows: impl IntoIterator<Item = &'a ReadRow>) -> String {
+    let mut h = Sha256::new();
+    for row in rows {
+        h.update(read_row_line(row).as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// The most read rows one seal covers: the work of one seal stays bounded.
+pub const SEAL_BATCH: i64 = 5_000;
+/// State changes seal reads themselves only once this many wait (the tick seals the rest).
+pub const SEAL_WHEN_WAITING: i64 = 2_000;
+
+/// Seals the read rows not sealed yet (at most [`SEAL_BATCH`]) into the chain: one
+/// `reads_sealed` row with the range and the SHA-256 of the rows. Call inside a write
+/// transaction. Returns how many rows were sealed.
+pub fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
+    let (up_to, last) = seal_state(db)?;
+    if last <= up_to {
+        return Ok(0);
+    }
+    let to = last.min(up_to + SEAL_BATCH);
+    let rows = db.query(
+        "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
+         FROM read_log WHERE id > ? AND id <= ? ORDER BY id",
+        &[crate::db::int(up_to), crate::db::int(to)],
+    )?;
+    let rows = rows
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(ReadRow {
+                id: crate::db::col_int(r, 0)?,
+                entry: Entry {
+                    at: crate::db::col_text(r, 1)?,
+                    actor_iin: crate::db::col_opt_text(r, 2),
+                    actor_role: crate::db::col_text(r, 3)?,
+                    action: crate::db::col_text(r, 4)?,
+                    subject: crate::db::col_text(r, 5)?,
+                    case_id: crate::db::col_opt_int(r, 6),
+                    client_addr: crate::db::col_text(r, 7)?,
+                    detail: crate::db::col_text(r, 8)?,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let digest = reads_digest(&rows);
+    db.exec(
+        "UPDATE read_log_sealed SET up_to = ? WHERE only = 1",
+        &[crate::db::int(to)],
+    )?;
+    insert_chained(
+        db,
+        actor,
+        "reads_sealed",
+        "read_log",
+        None,
+        serde_json::json!({ "from": up_to + 1, "to": to, "count": rows.len(), "sha256": digest }),
+    )?;
+    Ok(rows.len() as i64)
+}
+
+/// How far reads are sealed, and the newest read row.
+fn seal_state(db: &Db) -> Result<(i64, i64), ApiError> {
+    let row = db
+        .one(
+            "SELECT (SELECT up_to FROM read_log_sealed WHERE only = 1), (SELECT ifnull(max(id), 0) FROM read_log)",
+            &[],
+        )?
+        .ok_or_else(|| ApiError::Internal("seal state returned no row".into()))?;
+    Ok((
+        crate::db::col_opt_int(&row, 0).unwrap_or(0),
+        crate::db::col_opt_int(&row, 1).unwrap_or(0),
+    ))
 }
 
 #[cfg(test)]

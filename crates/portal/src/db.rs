@@ -9,6 +9,9 @@ pub use spin_sdk::sqlite::Value as SqlValue;
 
 pub struct Db {
     conn: Connection,
+    /// Set once this connection has been switched to commits that do not wait for the disk
+    /// ([`Db::append_unsynced`]); the next transaction switches it back first.
+    unsynced: std::cell::Cell<bool>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
@@ -37,7 +40,10 @@ impl Db {
     /// readiness check, which must work before the schema does.
     pub fn open_unchecked() -> Result<Self, ApiError> {
         let conn = Connection::open(crate::storage::DATABASE_NAME).map_err(unavailable)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            unsynced: std::cell::Cell::new(false),
+        })
     }
 
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, ApiError> {
@@ -60,25 +66,23 @@ impl Db {
         &self,
         work: impl FnOnce(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        if self.unsynced.replace(false) {
+            // Acknowledged means stored through a power cut.
+            self.exec("PRAGMA synchronous = FULL", &[])?;
+        }
         self.begin("BEGIN IMMEDIATE")?;
         self.finish(work(self))
     }
 
-    /// [`Db::transaction`] for appending to a log whose newest rows may be lost to a power
-    /// failure (never to a crash of the process): the audit rows of reads. Its commit does not
-    /// wait for the disk; the next ordinary commit syncs it with its own. State changes never
-    /// use this.
-    pub fn log_transaction<T>(
-        &self,
-        work: impl FnOnce(&Db) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        self.exec("PRAGMA synchronous = NORMAL", &[])?;
-        let outcome = self.transaction(work);
-        // Back to the durable default for whoever uses this connection next.
-        let restored = self.exec("PRAGMA synchronous = FULL", &[]);
-        let value = outcome?;
-        restored?;
-        Ok(value)
+    /// Appends to a log whose newest rows may be lost to a power failure (never to a crash of
+    /// the process): one statement, committed without waiting for the disk — the next
+    /// ordinary commit syncs it with its own. State changes never use this; the connection's
+    /// next [`Db::transaction`] is durable again.
+    pub fn append_unsynced(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
+        if !self.unsynced.replace(true) {
+            self.exec("PRAGMA synchronous = NORMAL", &[])?;
+        }
+        self.with_busy_retry(|| self.conn.execute(sql, params).map(drop))
     }
 
     /// Runs `work` in a read transaction: one consistent snapshot, no write lock taken, so reads
@@ -91,14 +95,23 @@ impl Db {
         self.finish(work(self))
     }
 
-    /// Starts a transaction. A busy database (another writer past the host's busy timeout) is
-    /// retried with backoff for a bounded time before the request gives up with a 503.
+    /// Starts a transaction; a busy database is retried ([`Db::with_busy_retry`]).
     fn begin(&self, statement: &str) -> Result<(), ApiError> {
+        self.with_busy_retry(|| self.conn.execute(statement, &[]).map(drop))
+    }
+
+    /// Runs a statement that takes the write lock. A busy database (another writer past the
+    /// runtime's busy timeout) is retried with backoff for a bounded time before the request
+    /// gives up with a 503 and `Retry-After`.
+    fn with_busy_retry(
+        &self,
+        mut statement: impl FnMut() -> Result<(), spin_sdk::sqlite::Error>,
+    ) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
         let mut pause = std::time::Duration::from_millis(2);
         loop {
-            match self.conn.execute(statement, &[]) {
-                Ok(_) => return Ok(()),
+            match statement() {
+                Ok(()) => return Ok(()),
                 Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(std::time::Duration::from_millis(50));

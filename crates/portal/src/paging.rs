@@ -108,6 +108,44 @@ pub fn next_due_cursor(page: &DuePage, last: Option<(i64, i64)>, count: usize) -
     }
 }
 
+/// A page of a timeline merged from several tables, newest first: the cursor is the last
+/// (time, sequence) seen, time as the RFC 3339 text every table stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimePage {
+    pub before: Option<(String, i64)>,
+    pub limit: i64,
+}
+
+pub fn parse_time(query: &str) -> Result<TimePage, ApiError> {
+    let limit = parse_limit(query)?;
+    let before = match query_param(query, "cursor") {
+        None | Some("") => None,
+        Some(c) => Some(decode_time_cursor(c).ok_or_else(invalid_cursor)?),
+    };
+    Ok(TimePage { before, limit })
+}
+
+fn decode_time_cursor(cursor: &str) -> Option<(String, i64)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (at, seq) = text.strip_prefix("at:")?.rsplit_once('|')?;
+    chrono::DateTime::parse_from_rfc3339(at).ok()?;
+    Some((at.to_owned(), seq.parse().ok()?))
+}
+
+/// The next cursor of a timeline page that came back full.
+pub fn next_time_cursor(
+    page: &TimePage,
+    last: Option<(String, i64)>,
+    count: usize,
+) -> Option<String> {
+    if count as i64 == page.limit {
+        last.map(|(at, seq)| URL_SAFE_NO_PAD.encode(format!("at:{at}|{seq}")))
+    } else {
+        None
+    }
+}
+
 fn parse_limit(query: &str) -> Result<i64, ApiError> {
     Ok(match query_param(query, "limit") {
         None => DEFAULT_LIMIT,
@@ -158,6 +196,22 @@ pub fn page_of<T>(items: Vec<T>, id: impl Fn(&T) -> i64, page: &Page) -> (Vec<T>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_cursors_round_trip_and_refuse_what_they_did_not_make() {
+        let page = TimePage {
+            before: None,
+            limit: 2,
+        };
+        let cursor = next_time_cursor(&page, Some(("2026-12-01T10:00:00.000Z".into(), 7)), 2)
+            .expect("a full page has a next cursor");
+        let parsed = parse_time(&format!("cursor={cursor}&limit=2")).unwrap();
+        assert_eq!(parsed.before, Some(("2026-12-01T10:00:00.000Z".into(), 7)));
+        assert_eq!(next_time_cursor(&page, Some(("x".into(), 1)), 1), None);
+        let forged = URL_SAFE_NO_PAD.encode("at:not a time|1");
+        assert!(parse_time(&format!("cursor={forged}")).is_err());
+        assert!(parse_time("cursor=%%%").is_err());
+    }
 
     #[test]
     fn query_values_are_percent_decoded() {
