@@ -165,12 +165,16 @@ impl SqlitePool {
     fn give_back(&self, conn: Connection) {
         // A guest that trapped or dropped its connection mid-transaction must not leave the
         // transaction open for the next user of this connection.
-        if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+        if !conn.is_autocommit()
+            && let Err(e) = conn.execute_batch("ROLLBACK")
+        {
+            tracing::debug!(error = %e, "connection closed, not pooled: rollback failed");
             return;
         }
         // Nothing a request set may reach the next one: settings go back to ours, and a
         // connection that somehow holds more (a TEMP object, another database) is closed.
-        if reset(&conn).is_err() {
+        if let Err(e) = reset(&conn) {
+            tracing::debug!(error = %e, "connection closed, not pooled");
             return;
         }
         if let Ok(mut idle) = self.idle.lock()
@@ -248,10 +252,13 @@ fn reset(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let temp_objects: i64 =
         conn.query_row("SELECT count(*) FROM temp.sqlite_master", [], |r| r.get(0))?;
-    let databases: i64 = conn.query_row("SELECT count(*) FROM pragma_database_list", [], |r| {
-        r.get(0)
-    })?;
-    if temp_objects > 0 || databases > 1 {
+    // `temp` is listed once anything (this check included) has looked at it; it is empty.
+    let attached: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')",
+        [],
+        |r| r.get(0),
+    )?;
+    if temp_objects > 0 || attached > 0 {
         return Err(rusqlite::Error::InvalidQuery);
     }
     Ok(())
@@ -604,6 +611,28 @@ mod tests {
         let c = state.db.get().unwrap();
         let sync = execute(&c, "PRAGMA synchronous", &[]).unwrap();
         assert_eq!(sync.rows, vec![vec![SqlValue::Integer(2)]], "FULL again");
+    }
+
+    #[test]
+    fn a_connection_given_back_is_reused_not_reopened() {
+        // A new connection parses the whole schema at its first statement: reopening per
+        // request is what real Spin pays, and what the pool is there to spare.
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let first = state.db.get().unwrap();
+        execute(&first, "CREATE TABLE t (x INTEGER PRIMARY KEY)", &[]).unwrap();
+        execute(&first, "INSERT INTO t (x) VALUES (41)", &[]).unwrap();
+        drop(first);
+        // last_insert_rowid() belongs to the connection: a reopened one says 0.
+        for round in 0..3 {
+            let again = state.db.get().unwrap();
+            let out = execute(&again, "SELECT last_insert_rowid()", &[]).unwrap();
+            assert_eq!(
+                out.rows,
+                vec![vec![SqlValue::Integer(41)]],
+                "round {round}: the same connection"
+            );
+        }
     }
 
     #[test]
