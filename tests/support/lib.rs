@@ -128,6 +128,8 @@ fn ensure_built() {
             "-p",
             "web",
             "-p",
+            "internal",
+            "-p",
             "probe",
         ]);
         // `cargo test` builds the host binary itself (for the host's own CLI tests), with the
@@ -329,6 +331,23 @@ impl TestApp {
     /// Everything the host printed so far (its log, with guest output).
     pub fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// What the components wrote to stderr, wherever the runtime keeps it: `jaria up` puts
+    /// it in its own log, tagged; Spin writes one file per component under
+    /// `<state dir>/logs/`.
+    pub fn component_log(&self) -> String {
+        let mut out = self.log();
+        if let Ok(entries) = std::fs::read_dir(self.state_dir.join("logs")) {
+            let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+            files.sort();
+            for file in files {
+                if let Ok(text) = std::fs::read_to_string(&file) {
+                    out.push_str(&text);
+                }
+            }
+        }
+        out
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -953,6 +972,16 @@ impl Reply {
         let problem = self.json();
         assert_eq!(problem["status"], status);
         assert!(problem["title"].is_string(), "{problem}");
+        // Every problem names its occurrence by the request id the answer carries (a 413 or
+        // 431 the runtime gives before any component runs has neither).
+        if let Some(id) = self.header("x-request-id") {
+            assert_eq!(problem["request_id"], id, "{problem}");
+            assert_eq!(
+                problem["instance"],
+                format!("urn:jaria:request:{id}"),
+                "{problem}"
+            );
+        }
         problem
     }
 }

@@ -80,11 +80,30 @@ impl Server {
 
     /// `GET key` on this server (a test reads what the app stored).
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.bulk(&["GET", key])
+    }
+
+    /// Writes the server has taken since it started (`rdb_changes_since_last_save`; the
+    /// harness's servers never save), to prove a route wrote nothing.
+    pub fn changes(&self) -> u64 {
+        let info = self.bulk(&["INFO", "persistence"]).unwrap_or_default();
+        String::from_utf8_lossy(&info)
+            .lines()
+            .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("INFO persistence without a change count"))
+    }
+
+    /// Sends one command and reads its bulk-string reply (`$<len>\r\n<bytes>\r\n`, or
+    /// `$-1\r\n` for none).
+    fn bulk(&self, args: &[&str]) -> Option<Vec<u8>> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-        let command = format!("*2\r\n$3\r\nGET\r\n${}\r\n{key}\r\n", key.len());
+        let mut command = format!("*{}\r\n", args.len());
+        for arg in args {
+            command.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
         stream.write_all(command.as_bytes()).ok()?;
-        // A bulk string: `$<len>\r\n<bytes>\r\n`, or `$-1\r\n` for none.
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n") {

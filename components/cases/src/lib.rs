@@ -16,9 +16,6 @@ fn handle(req: IncomingRequest) -> Response {
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    if path == "/health" {
-        return None;
-    }
     let get_only = |run: &dyn Fn() -> Result<Reply, ApiError>| match method {
         Method::Get => run(),
         _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),

@@ -23,9 +23,6 @@ fn body_limit(method: Method, path: &str) -> usize {
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    if path == "/health" {
-        return None;
-    }
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let allow = |a: &'static str| Err(ApiError::MethodNotAllowed { allow: a });
     Some(match (method, segments.as_slice()) {

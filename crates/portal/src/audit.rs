@@ -102,7 +102,7 @@ fn insert_chained(
         subject: subject.to_owned(),
         case_id,
         client_addr: actor.client_addr.clone(),
-        detail: detail.to_string(),
+        detail: crate::request::stamp(detail).to_string(),
     };
     let hash = chain_hash(&prev_hash, &entry);
     let at = entry.at.clone();
@@ -230,7 +230,7 @@ pub fn audited_read<T>(
             text(&note.subject),
             note.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
             text(&actor.client_addr),
-            text(note.detail.to_string()),
+            text(crate::request::stamp(note.detail).to_string()),
         ],
     )?;
     Ok(value)

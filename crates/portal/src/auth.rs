@@ -230,6 +230,14 @@ pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
     if is_admin {
         roles.push(Role::Admin);
     }
+    // The log line names the kind of principal, never the person.
+    crate::request::set_principal(if is_admin {
+        "admin"
+    } else if appointment.is_some() {
+        "officer"
+    } else {
+        "participant"
+    });
     Ok(Principal {
         session_id: session.id,
         token_hash,

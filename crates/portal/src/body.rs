@@ -32,40 +32,71 @@ const TOTAL: Duration = Duration::from_secs(120);
 const READ_CHUNK: u64 = 64 * 1024;
 
 /// The request with its body read whole, or the problem that stopped the reading.
-pub fn read(
-    incoming: IncomingRequest,
-    body_limit: impl FnOnce(Method, &str) -> usize,
-) -> Result<Request, ApiError> {
-    let method = incoming.method();
-    let uri = incoming.uri();
-    let headers: Vec<(String, Vec<u8>)> = incoming.headers().entries();
-    let last = |name: &str| {
-        headers
+/// What arrives before the body: method, URI, headers and the component-relative path.
+pub struct Head {
+    method: spin_sdk::http::Method,
+    uri: String,
+    headers: Vec<(String, Vec<u8>)>,
+    /// `spin-path-info`, else the request path without its query.
+    pub path: String,
+}
+
+impl Head {
+    pub fn of(incoming: &IncomingRequest) -> Self {
+        let headers: Vec<(String, Vec<u8>)> = incoming.headers().entries();
+        let mut head = Self {
+            method: incoming.method(),
+            uri: incoming.uri(),
+            headers,
+            path: String::new(),
+        };
+        head.path = head.header("spin-path-info").map_or_else(
+            || {
+                incoming
+                    .path_with_query()
+                    .unwrap_or_default()
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            },
+            str::to_owned,
+        );
+        head
+    }
+
+    /// A header's last value (Spin appends its own `spin-*` headers after the client's).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
             .iter()
             .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    };
-    let path = last("spin-path-info")
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            incoming
-                .path_with_query()
-                .unwrap_or_default()
-                .split('?')
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        });
-    let limit = body_limit(Method::from_sdk(&method), &path);
-    let declared = last("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    }
+
+    pub fn method(&self) -> Method {
+        Method::from_sdk(&self.method)
+    }
+}
+
+/// The whole request, its body read within the limit `body_limit` gives for its method and
+/// path, and within the body deadlines.
+pub fn read(
+    incoming: IncomingRequest,
+    head: Head,
+    body_limit: impl FnOnce(Method, &str) -> usize,
+) -> Result<Request, ApiError> {
+    let limit = body_limit(head.method(), &head.path);
+    let declared = head
+        .header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let body = read_body(incoming, limit)?;
     let mut builder = Request::builder();
-    builder.method(method).uri(uri);
-    for (name, value) in headers {
+    builder.method(head.method).uri(head.uri);
+    for (name, value) in head.headers {
         builder.header(name, String::from_utf8_lossy(&value).into_owned());
     }
     builder.body(body);

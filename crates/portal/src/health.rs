@@ -1,5 +1,12 @@
-//! `GET <prefix>/health`: proves the component can write and read the key-value store and
-//! query the database, answering what it saw.
+//! Every component's health routes:
+//!
+//! - `GET <prefix>/health/live`: the instance runs. No store is touched, so a liveness probe
+//!   every few seconds costs nothing and never fails because a store is slow.
+//! - `GET <prefix>/health/ready`: whether this component can serve now — the schema at the
+//!   version the code needs, the variables it needs set and well-formed, the database and the
+//!   key-value store answering a read. 200 or 503, JSON naming each check. Reads only.
+//! - `GET <prefix>/health`: the deep check for people, not for probes: it writes and reads the
+//!   key-value store and queries the database, answering what it saw.
 
 use serde::Serialize;
 use spin_sdk::sqlite::Value;
@@ -68,4 +75,159 @@ pub fn check(component: &'static str) -> Result<Reply, ApiError> {
             sqlite: SqliteCheck { migrations_applied },
         },
     )
+}
+
+/// The health routes; `None` for any other path.
+pub fn route(
+    component: &'static str,
+    method: crate::http::Method,
+    path: &str,
+) -> Option<Result<Reply, ApiError>> {
+    let answer: fn(&'static str) -> Result<Reply, ApiError> = match path {
+        "/health" => check,
+        "/health/live" => live,
+        "/health/ready" => ready,
+        _ => return None,
+    };
+    Some(match method {
+        crate::http::Method::Get => answer(component),
+        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    })
+}
+
+pub fn live(component: &'static str) -> Result<Reply, ApiError> {
+    Reply::json(
+        200,
+        &serde_json::json!({"component": component, "status": "live"}),
+    )
+}
+
+/// A variable a component cannot serve without, and what makes its value usable.
+struct Needed {
+    name: &'static str,
+    usable: fn(&str) -> Result<(), String>,
+}
+
+fn trust_anchors_usable(pem: &str) -> Result<(), String> {
+    crate::eds::Policy::from_config(pem, None)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn receipt_key_usable(seed: &str) -> Result<(), String> {
+    crate::filing::receipt::signing_key(seed)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn non_empty(_: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// What each component needs set before it is ready. The sign-in needs the CAs it trusts
+/// (without them nobody can sign in); filing signs every receipt; the admin's CRL upload
+/// checks CRLs against the anchors; the operators' endpoints need their token.
+fn needed_variables(component: &str) -> &'static [Needed] {
+    const ANCHORS: Needed = Needed {
+        name: "eds_trust_anchors",
+        usable: trust_anchors_usable,
+    };
+    match component {
+        "login" | "confirmation" => &[ANCHORS],
+        "filing" => &[Needed {
+            name: "receipt_signing_key",
+            usable: receipt_key_usable,
+        }],
+        "internal" => &[Needed {
+            name: "internal_token",
+            usable: non_empty,
+        }],
+        _ => &[],
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    pub component: &'static str,
+    /// `ready` or `not_ready`.
+    pub status: &'static str,
+    pub checks: Vec<ReadinessCheck>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReadinessCheck {
+    pub name: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl ReadinessCheck {
+    fn of(name: impl Into<String>, outcome: Result<Option<String>, String>) -> Self {
+        match outcome {
+            Ok(detail) => Self {
+                name: name.into(),
+                ok: true,
+                detail,
+            },
+            Err(detail) => Self {
+                name: name.into(),
+                ok: false,
+                detail: Some(detail),
+            },
+        }
+    }
+}
+
+pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
+    let mut checks = Vec::new();
+    let schema = crate::db::Db::open_unchecked()
+        .and_then(|db| db.one("PRAGMA user_version", &[]))
+        .map_err(|e| e.to_string())
+        .and_then(|row| {
+            let found = row.and_then(|r| r.get::<i64>(0)).unwrap_or(0);
+            let required = crate::schema::REQUIRED_VERSION;
+            if found >= required {
+                Ok(Some(format!("version {found}, this code needs {required}")))
+            } else {
+                Err(format!(
+                    "version {found}, this code needs {required}: POST /api/internal/migrate"
+                ))
+            }
+        });
+    checks.push(ReadinessCheck::of("sqlite_schema", schema));
+    let kv = storage::kv()
+        .and_then(|store| {
+            store
+                .exists("health:ready")
+                .map_err(|e| ApiError::Unavailable(format!("key-value exists: {e}")))
+        })
+        .map(|_| None)
+        .map_err(|e| e.to_string());
+    checks.push(ReadinessCheck::of("key_value", kv));
+    for needed in needed_variables(component) {
+        let outcome = match crate::config::optional(needed.name) {
+            Some(value) if !value.trim().is_empty() => (needed.usable)(&value)
+                .map(|()| None)
+                .map_err(|e| format!("set but unusable: {e}")),
+            _ => Err("not set".to_owned()),
+        };
+        checks.push(ReadinessCheck::of(
+            format!("variable:{}", needed.name),
+            outcome,
+        ));
+    }
+    let is_ready = checks.iter().all(|c| c.ok);
+    let mut reply = Reply::json(
+        if is_ready { 200 } else { 503 },
+        &Readiness {
+            component,
+            status: if is_ready { "ready" } else { "not_ready" },
+            checks,
+        },
+    )?;
+    if !is_ready {
+        reply.set_header("retry-after", "5");
+    }
+    Ok(reply)
 }

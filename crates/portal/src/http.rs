@@ -37,7 +37,11 @@ impl Reply {
     }
 
     pub fn problem(error: &ApiError) -> Self {
-        let problem = error.to_problem();
+        let mut problem = error.to_problem();
+        if let Some(id) = crate::request::id() {
+            problem.instance = Some(crate::request::instance_urn(&id));
+            problem.request_id = Some(id);
+        }
         let mut reply = Self::with_baseline(
             problem.status,
             "application/problem+json",
@@ -92,45 +96,51 @@ impl Reply {
     }
 }
 
-/// Turns a handler's result into the response; server-side failures go to the log (the
-/// component's stderr, which the host tags with the component name).
-pub fn finish(component: &str, result: Result<Reply, ApiError>) -> spin_sdk::http::Response {
+/// Turns a handler's result into the reply; server-side failures go to the log (the
+/// component's stderr, which the runtime tags with the component name).
+pub fn finish(component: &str, result: Result<Reply, ApiError>) -> Reply {
     match result {
-        Ok(reply) => reply.into_response(),
+        Ok(reply) => reply,
         Err(error) => {
             if error.is_server_side() {
-                eprintln!("{component}: {error}");
+                eprintln!(
+                    "{component}: request {}: {error}",
+                    crate::request::id().unwrap_or_default()
+                );
             }
-            Reply::problem(&error).into_response()
+            Reply::problem(&error)
         }
     }
 }
 
 /// The whole request handling of a component, from the request as the runtime hands it over:
-/// its body read within the limit `body_limit` gives for this route and within the body
-/// deadlines (so real Spin, which limits neither, is as safe as `jaria up`), then its own
-/// routes, then `GET /health`, then 404. `routes` answers `None` for a path it does not own.
+/// its id taken or made ([`crate::request`]), its body read within the limit `body_limit`
+/// gives for this route and within the body deadlines (so real Spin, which limits neither,
+/// is as safe as `jaria up`), then the health routes, then its own routes, then 404. `routes`
+/// answers `None` for a path it does not own. The answer carries the request id, and one
+/// JSON line per request goes to stderr.
 pub fn serve(
     component: &'static str,
     incoming: spin_sdk::http::IncomingRequest,
     body_limit: impl FnOnce(Method, &str) -> usize,
     routes: impl FnOnce(&spin_sdk::http::Request, Method, &str) -> Option<Result<Reply, ApiError>>,
 ) -> spin_sdk::http::Response {
-    let req = match crate::body::read(incoming, body_limit) {
-        Ok(req) => req,
-        Err(error) => return finish(component, Err(error)),
-    };
-    let method = Method::of(&req);
-    let path = path_info(&req);
-    let result = match routes(&req, method, &path) {
-        Some(result) => result,
-        None if path == "/health" => match method {
-            Method::Get => crate::health::check(component),
-            _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        },
-        None => Err(ApiError::NotFound),
-    };
-    finish(component, result)
+    let head = crate::body::Head::of(&incoming);
+    let request_id = crate::request::begin(head.header(crate::request::HEADER));
+    let method = head.method();
+    let path = head.path.clone();
+    let result = crate::body::read(incoming, head, body_limit).and_then(|req| {
+        crate::health::route(component, method, &path)
+            .or_else(|| routes(&req, method, &path))
+            .unwrap_or(Err(ApiError::NotFound))
+    });
+    let mut reply = finish(component, result);
+    reply.set_header(crate::request::HEADER, &request_id);
+    eprintln!(
+        "{}",
+        crate::request::log_line(component, method.as_str(), &path, reply.status)
+    );
+    reply.into_response()
 }
 
 /// Parses a JSON request body; a body that is not `application/json` is 415, one that does
@@ -257,6 +267,19 @@ impl Method {
             M::Delete => Method::Delete,
             M::Options => Method::Options,
             _ => Method::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
         }
     }
 }

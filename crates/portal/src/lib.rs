@@ -31,6 +31,7 @@ pub mod paging;
 pub mod password;
 pub mod problem;
 pub mod random;
+pub mod request;
 pub mod revocation;
 pub mod schema;
 pub mod session;

@@ -20,6 +20,12 @@ pub struct Problem {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The occurrence: `urn:jaria:request:<request id>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request id alone (also in the `x-request-id` header), for people to quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// Seconds a client should wait before retrying (sent as `Retry-After`, not in the body).
@@ -34,6 +40,8 @@ impl Problem {
             title: title.to_owned(),
             status,
             detail: None,
+            instance: None,
+            request_id: None,
             errors: Vec::new(),
             retry_after: None,
         }

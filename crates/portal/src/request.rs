@@ -1,0 +1,230 @@
+//! The request being served: its id, when it started, and what kind of principal made it.
+//!
+//! The id is the client's own `x-request-id` when it is well-formed (a proxy or a load
+//! balancer in front of the portal usually sets one), else a new random one. It is echoed in
+//! the answer's `x-request-id`, named in every problem (`instance`), written in the log line of
+//! the request and in the detail of every audit row the request writes, so "it failed at
+//! 14:02" can be followed from the citizen's screen to the log to the audit trail.
+//!
+//! A component instance serves exactly one request (a fresh instance per request, on Spin and
+//! on `jaria up`), so the context lives in a thread-local for the life of that request.
+
+use std::cell::RefCell;
+
+/// Header carrying the id, in and out.
+pub const HEADER: &str = "x-request-id";
+
+/// The longest id accepted from a client.
+pub const MAX_LEN: usize = 128;
+
+#[derive(Debug, Clone)]
+struct Context {
+    id: String,
+    started: std::time::Instant,
+    principal: &'static str,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Whether a client-supplied id may be used as it is: 1 to [`MAX_LEN`] characters of
+/// letters, digits and `-_.:` — nothing that could break a log line, a header or a URN.
+pub fn well_formed(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// A new id: a random (version 4) UUID.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the id is still unique enough per instance to be useful; it is not
+    // a secret.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = nanos.to_le_bytes();
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex::encode(bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Starts the request's context from the client's header (used when well-formed) and
+/// returns the id.
+pub fn begin(client_id: Option<&str>) -> String {
+    let id = client_id
+        .map(str::trim)
+        .filter(|id| well_formed(id))
+        .map_or_else(new_id, str::to_owned);
+    CURRENT.with(|c| {
+        *c.borrow_mut() = Some(Context {
+            id: id.clone(),
+            started: std::time::Instant::now(),
+            principal: "anonymous",
+        });
+    });
+    id
+}
+
+/// The current request's id, if a request is being served.
+pub fn id() -> Option<String> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|c| c.id.clone()))
+}
+
+/// Records what kind of principal the request turned out to be (`participant`, `officer`,
+/// `admin`): the log line names the kind, never the person.
+pub fn set_principal(kind: &'static str) {
+    CURRENT.with(|c| {
+        if let Some(c) = c.borrow_mut().as_mut() {
+            c.principal = kind;
+        }
+    });
+}
+
+/// The principal kind recorded so far (`anonymous` until authentication says otherwise).
+pub fn principal() -> &'static str {
+    CURRENT.with(|c| c.borrow().as_ref().map_or("anonymous", |c| c.principal))
+}
+
+/// Time since [`begin`], in milliseconds.
+pub fn elapsed_ms() -> f64 {
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .map_or(0.0, |c| c.started.elapsed().as_secs_f64() * 1000.0)
+    })
+}
+
+/// The problem `instance` of this request: a URN naming it.
+pub fn instance_urn(id: &str) -> String {
+    format!("urn:jaria:request:{id}")
+}
+
+/// The path as the log may show it: every segment holding a digit becomes `{}` — case
+/// numbers, filing ids and IINs stay out of the log.
+pub fn route_template(path: &str) -> String {
+    let mut out = String::new();
+    for segment in path.split('/').skip(1) {
+        out.push('/');
+        if segment.bytes().any(|b| b.is_ascii_digit()) {
+            out.push_str("{}");
+        } else {
+            out.push_str(segment);
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Adds the request id to an audit detail object (a non-object detail is left as it is).
+pub fn stamp(mut detail: serde_json::Value) -> serde_json::Value {
+    if let (Some(id), Some(object)) = (id(), detail.as_object_mut()) {
+        object.insert("request_id".into(), serde_json::Value::String(id));
+    }
+    detail
+}
+
+/// One JSON line describing the finished request, for stderr (where Spin collects a
+/// component's output).
+pub fn log_line(component: &str, method: &str, path: &str, status: u16) -> String {
+    serde_json::json!({
+        "time": crate::clock::rfc3339(crate::clock::now()),
+        "level": if status >= 500 { "error" } else if status >= 400 { "warn" } else { "info" },
+        "component": component,
+        "method": method,
+        "route": route_template(path),
+        "request_id": id(),
+        "status": status,
+        "duration_ms": (elapsed_ms() * 1000.0).round() / 1000.0,
+        "principal": principal(),
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_well_formed_client_id_is_kept_and_anything_else_replaced() {
+        assert_eq!(begin(Some("lb-7f3a:0001")), "lb-7f3a:0001");
+        assert_eq!(id().as_deref(), Some("lb-7f3a:0001"));
+        for bad in [
+            "",
+            "has space",
+            "quote\"",
+            "new\nline",
+            "ъ",
+            &"x".repeat(MAX_LEN + 1),
+        ] {
+            let made = begin(Some(bad));
+            assert_ne!(made, bad);
+            assert_eq!(made.len(), 36, "a UUID: {made}");
+            assert!(well_formed(&made));
+        }
+        assert_ne!(begin(None), begin(None), "fresh ids differ");
+    }
+
+    #[test]
+    fn new_ids_are_version_4_uuids() {
+        let id = new_id();
+        let parts: Vec<&str> = id.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'));
+        assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn routes_in_the_log_carry_no_numbers() {
+        assert_eq!(
+            route_template("/api/cases/261234567890123/materials/5/content"),
+            "/api/cases/{}/materials/{}/content"
+        );
+        assert_eq!(
+            route_template("/api/officer/admin/officers/880101300123"),
+            "/api/officer/admin/officers/{}"
+        );
+        assert_eq!(route_template("/health/live"), "/health/live");
+        assert_eq!(route_template(""), "/");
+    }
+
+    #[test]
+    fn the_log_line_names_the_kind_of_principal_never_the_person() {
+        begin(Some("req-1"));
+        set_principal("participant");
+        let line: serde_json::Value =
+            serde_json::from_str(&log_line("cases", "GET", "/api/cases/880101300123", 200))
+                .unwrap();
+        assert_eq!(line["request_id"], "req-1");
+        assert_eq!(line["principal"], "participant");
+        assert_eq!(line["component"], "cases");
+        assert_eq!(line["level"], "info");
+        assert!(!line.to_string().contains("880101300123"));
+    }
+
+    #[test]
+    fn audit_details_get_the_request_id() {
+        begin(Some("req-2"));
+        let d = stamp(serde_json::json!({"reason": "x"}));
+        assert_eq!(d["request_id"], "req-2");
+        assert_eq!(d["reason"], "x");
+    }
+}

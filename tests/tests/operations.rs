@@ -1,0 +1,280 @@
+//! What operators rely on (issue #18): probes that never write, readiness that names what is
+//! missing, and a request id that goes from the answer to the log to the audit row. These run
+//! on both runtimes (`JARIA_RUNTIME`), since a load balancer in front of real Spin probes the
+//! same routes.
+
+use base64::Engine as _;
+use jaria_tests::{
+    PersonSpec, TEST_INTERNAL_TOKEN, TestApp, issue, local_only, person, random_iin,
+};
+use serde_json::json;
+
+/// Every component's route prefix (the web client owns `/`).
+const PREFIXES: [&str; 7] = [
+    "/api/auth",
+    "/api/cases",
+    "/api/filings",
+    "/api/status",
+    "/api/officer",
+    "/api/internal",
+    "",
+];
+
+/// SQLite's count of commits by other connections to this file, read on a connection kept
+/// open for the whole test.
+fn data_version(conn: &rusqlite::Connection) -> i64 {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+        .expect("data_version")
+}
+
+fn open_read_only(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+}
+
+#[test]
+fn liveness_and_readiness_answer_on_every_component_without_writing_anything() {
+    local_only!();
+    let app = TestApp::portal();
+    // Let start-up writes (migration, the first tick) settle before counting.
+    assert_eq!(app.get("/api/auth/health/ready").status, 200);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let db = open_read_only(&app.state_dir().join("sqlite_db.db"));
+    let kv_file = app.state_dir().join("sqlite_key_value.db");
+    let kv = (app.redis().is_none() && kv_file.exists()).then(|| open_read_only(&kv_file));
+    let redis_before = app.redis().map(|r| r.changes());
+    let db_before = data_version(&db);
+    let kv_before = kv.as_ref().map(data_version);
+    for _ in 0..5 {
+        for prefix in PREFIXES {
+            let live = app.get(&format!("{prefix}/health/live"));
+            assert_eq!(live.status, 200, "{prefix}: {}", live.text());
+            assert_eq!(live.json()["status"], "live");
+            let ready = app.get(&format!("{prefix}/health/ready"));
+            assert_eq!(ready.status, 200, "{prefix}: {}", ready.text());
+            let body = ready.json();
+            assert_eq!(body["status"], "ready", "{body}");
+            let checks = body["checks"].as_array().expect("checks");
+            for name in ["sqlite_schema", "key_value"] {
+                assert!(
+                    checks.iter().any(|c| c["name"] == name && c["ok"] == true),
+                    "{prefix}: {body}"
+                );
+            }
+        }
+    }
+    // The deep check is still there, for people.
+    assert_eq!(app.get("/api/cases/health").status, 200);
+    let db_after_deep = data_version(&db);
+    assert_eq!(
+        db_after_deep, db_before,
+        "no probe (and not even the deep check) commits to the database"
+    );
+    // The deep check writes its probe key; the probes before it wrote nothing.
+    if let (Some(kv), Some(before)) = (&kv, kv_before) {
+        assert!(data_version(kv) > before, "the deep check did write");
+    }
+    if let (Some(redis), Some(before)) = (app.redis(), redis_before) {
+        assert!(redis.changes() > before, "the deep check did write");
+    }
+    // Probes again, after the deep check: still no write anywhere.
+    let kv_mark = kv.as_ref().map(data_version);
+    let redis_mark = app.redis().map(|r| r.changes());
+    for prefix in PREFIXES {
+        assert_eq!(app.get(&format!("{prefix}/health/live")).status, 200);
+        assert_eq!(app.get(&format!("{prefix}/health/ready")).status, 200);
+    }
+    assert_eq!(kv.as_ref().map(data_version), kv_mark);
+    assert_eq!(app.redis().map(|r| r.changes()), redis_mark);
+    assert_eq!(data_version(&db), db_before);
+}
+
+#[test]
+fn readiness_names_a_missing_variable_and_liveness_does_not_care() {
+    local_only!();
+    let app = TestApp::builder()
+        .portal()
+        .without_env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY")
+        .start();
+    let filing = app.get("/api/filings/health/ready");
+    assert_eq!(filing.status, 503, "{}", filing.text());
+    assert!(filing.header("retry-after").is_some());
+    let body = filing.json();
+    assert_eq!(body["status"], "not_ready");
+    let check = body["checks"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["name"] == "variable:receipt_signing_key")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no check of the receipt key: {body}"));
+    assert_eq!(check["ok"], false);
+    assert_eq!(check["detail"], "not set");
+    assert_eq!(app.get("/api/filings/health/live").status, 200);
+    // The other components do not need that key.
+    assert_eq!(app.get("/api/auth/health/ready").status, 200);
+    assert_eq!(app.get("/api/cases/health/ready").status, 200);
+}
+
+#[test]
+fn a_schema_behind_the_code_is_a_503_everywhere_until_the_app_migrates_it() {
+    local_only!();
+    let app = TestApp::portal();
+    let victim = app.sign_in(&person("VICTIM BEHIND"));
+    // An older release's database: the version the code needs is not there yet.
+    {
+        let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).unwrap();
+        db.execute_batch("PRAGMA user_version = 3").unwrap();
+    }
+    let refused = victim.get("/api/cases");
+    let problem = refused.assert_problem(503);
+    assert!(refused.header("retry-after").is_some(), "{problem}");
+    let ready = app.get("/api/cases/health/ready");
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    let body = ready.json();
+    assert!(
+        body["checks"].as_array().is_some_and(|c| c
+            .iter()
+            .any(|c| c["name"] == "sqlite_schema" && c["ok"] == false)),
+        "{body}"
+    );
+    assert_eq!(app.get("/api/cases/health/live").status, 200);
+    let migrated = app.request(
+        "POST",
+        "/api/internal/migrate",
+        &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
+        None,
+    );
+    assert_eq!(migrated.status, 200, "{}", migrated.text());
+    assert_eq!(app.get("/api/cases/health/ready").status, 200);
+    assert_eq!(victim.get("/api/cases").status, 200);
+}
+
+#[test]
+fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
+    local_only!();
+    let app = TestApp::portal();
+    let iin = random_iin();
+    let someone = issue(PersonSpec::new(&iin, "CITIZEN WITH A COMPLAINT"));
+    // The sign-in: a state change with its audit row, under the client's own id.
+    let challenge = app.challenge();
+    let signature = someone.sign(challenge.to_sign.as_bytes());
+    let body = json!({
+        "certificate": someone.cert_pem,
+        "nonce": challenge.nonce,
+        "signature": base64::engine::general_purpose::STANDARD.encode(signature),
+    });
+    let signed_in = app.request(
+        "POST",
+        "/api/auth/eds",
+        &[
+            ("content-type", "application/json"),
+            ("x-request-id", "complaint-1402.signin"),
+        ],
+        Some(body.to_string().as_bytes()),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    assert_eq!(
+        signed_in.header("x-request-id"),
+        Some("complaint-1402.signin")
+    );
+    let session = jaria_tests::Session::from_reply(&app, &signed_in);
+    // An audited read under another id.
+    let read = session.request_with(
+        "GET",
+        "/api/cases",
+        &[("x-request-id", "complaint-1402.read")],
+        b"",
+    );
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(read.header("x-request-id"), Some("complaint-1402.read"));
+    // A failure: the problem names the request.
+    let failed = session.request_with(
+        "GET",
+        "/api/cases/not-a-number",
+        &[("x-request-id", "complaint-1402.failed")],
+        b"",
+    );
+    let problem = failed.assert_problem(failed.status);
+    assert!(failed.status >= 400);
+    assert_eq!(problem["request_id"], "complaint-1402.failed");
+    assert_eq!(
+        problem["instance"],
+        "urn:jaria:request:complaint-1402.failed"
+    );
+    // An id that could break a log line is replaced by one of ours, never echoed.
+    let hostile = app.request(
+        "GET",
+        "/api/auth/health/live",
+        &[("x-request-id", "evil\"id with spaces")],
+        None,
+    );
+    let made = hostile
+        .header("x-request-id")
+        .expect("an id is always given");
+    assert_eq!(made.len(), 36, "a UUID: {made}");
+    let anonymous = app.get("/api/auth/health/live");
+    assert_eq!(
+        anonymous.header("x-request-id").map(str::len),
+        Some(36),
+        "one is made when none is sent"
+    );
+
+    // The audit rows of those requests carry their ids.
+    let db = open_read_only(&app.state_dir().join("sqlite_db.db"));
+    let rows_with = |id: &str| -> i64 {
+        let needle = format!("%\"request_id\":\"{id}\"%");
+        db.query_row(
+            "SELECT (SELECT count(*) FROM audit_log WHERE detail LIKE ?1)
+                  + (SELECT count(*) FROM read_log WHERE detail LIKE ?1)",
+            [&needle],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(
+        rows_with("complaint-1402.signin") >= 1,
+        "sign-in audited with its id"
+    );
+    assert!(
+        rows_with("complaint-1402.read") >= 1,
+        "read logged with its id"
+    );
+
+    // The log has one structured line per request: the id, the status, the kind of
+    // principal — and never the IIN or the token.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let line_for = |id: &str| {
+        app.component_log()
+            .lines()
+            .filter_map(|l| l.find('{').map(|i| &l[i..]))
+            // `jaria up` tags the guest's line after it; Spin's files hold it alone.
+            .filter_map(|l| {
+                serde_json::Deserializer::from_str(l)
+                    .into_iter::<serde_json::Value>()
+                    .next()
+                    .and_then(Result::ok)
+            })
+            .find(|v| v["request_id"] == id)
+    };
+    let mut read_line = None;
+    while read_line.is_none() && std::time::Instant::now() < deadline {
+        read_line = line_for("complaint-1402.read");
+        if read_line.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let read_line =
+        read_line.unwrap_or_else(|| panic!("no log line for the read:\n{}", app.component_log()));
+    assert_eq!(read_line["status"], 200);
+    assert_eq!(read_line["component"], "cases");
+    assert_eq!(read_line["principal"], "participant");
+    assert_eq!(read_line["route"], "/");
+    assert!(read_line["duration_ms"].is_number());
+    let failed_line = line_for("complaint-1402.failed").expect("the failure is logged");
+    assert_eq!(failed_line["status"], failed.status);
+    let log = app.component_log();
+    assert!(!log.contains(&iin), "no IIN in the log");
+    assert!(!log.contains(&session.token), "no token in the log");
+}
