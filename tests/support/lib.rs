@@ -4,6 +4,7 @@
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
 pub mod ocsp;
+pub mod otlp;
 pub mod redis;
 pub mod world;
 

@@ -278,3 +278,201 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     assert!(!log.contains(&iin), "no IIN in the log");
     assert!(!log.contains(&session.token), "no token in the log");
 }
+
+/// The `Metrics http://…/metrics` address `jaria up` printed.
+fn metrics_url(app: &TestApp) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(url) = app
+            .log()
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Metrics ").map(str::to_owned))
+        {
+            return url;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no metrics address in the log:\n{}",
+            app.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn scrape(url: &str) -> prometheus_parse::Scrape {
+    let text = ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("scrape {url}: {e}"))
+        .body_mut()
+        .read_to_string()
+        .expect("metrics text");
+    prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("the exposition does not parse: {e}\n{text}"))
+}
+
+/// The value of the sample `name` whose labels include every pair of `labels`.
+fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name)
+        .find(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => *v,
+            prometheus_parse::Value::Histogram(buckets) => buckets.last().map_or(0.0, |b| b.count),
+            prometheus_parse::Value::Summary(_) => f64::NAN,
+        })
+}
+
+#[test]
+fn metrics_are_served_on_their_own_listener_and_parse() {
+    jaria_tests::jaria_only!("jaria up's own metrics listener (Spin has none)");
+    let app = TestApp::builder()
+        .portal()
+        .arg("--metrics-listen")
+        .arg("127.0.0.1:0")
+        .start();
+    let url = metrics_url(&app);
+    assert!(!url.contains(&app.base_url), "a listener of its own: {url}");
+    let victim = app.sign_in(&person("VICTIM METRICS"));
+    for _ in 0..7 {
+        assert_eq!(victim.get("/api/cases").status, 200);
+    }
+    assert_eq!(app.get("/api/cases/261234567890123").status, 401);
+    let m = scrape(&url);
+    let cases_ok = sample(
+        &m,
+        "jaria_http_requests_total",
+        &[
+            ("component", "cases"),
+            ("route", "/api/cases"),
+            ("status", "200"),
+        ],
+    )
+    .expect("requests by component, route and status");
+    assert!(cases_ok >= 7.0, "{cases_ok}");
+    // Case numbers never become labels.
+    assert!(
+        sample(
+            &m,
+            "jaria_http_requests_total",
+            &[
+                ("component", "cases"),
+                ("route", "/api/cases/:id"),
+                ("status", "401")
+            ]
+        )
+        .is_some_and(|v| v >= 1.0)
+    );
+    assert!(!m.samples.iter().any(|s| {
+        s.labels
+            .get("route")
+            .is_some_and(|r| r.contains("261234567890123"))
+    }));
+    let latency_count = m
+        .samples
+        .iter()
+        .find(|s| {
+            s.metric == "jaria_http_request_duration_seconds"
+                && s.labels.get("route") == Some("/api/cases")
+        })
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Histogram(b) => b.last().map_or(0.0, |b| b.count),
+            _ => 0.0,
+        })
+        .expect("a latency histogram");
+    assert!(latency_count >= 7.0);
+    assert!(sample(&m, "jaria_instances_started_total", &[]).is_some_and(|v| v >= 8.0));
+    assert!(sample(&m, "jaria_live_instances", &[]).is_some());
+    assert!(
+        sample(
+            &m,
+            "jaria_host_calls_total",
+            &[("interface", "spin_sqlite"), ("operation", "execute")]
+        )
+        .is_some_and(|v| v > 0.0)
+    );
+    assert!(sample(&m, "jaria_state_file_bytes", &[("store", "sqlite")]).is_some_and(|v| v > 0.0));
+    // The sign-in wrote: its transaction took a turn at the writer gate.
+    let gate = m
+        .samples
+        .iter()
+        .find(|s| s.metric == "jaria_writer_gate_wait_seconds")
+        .map(|s| match &s.value {
+            prometheus_parse::Value::Histogram(b) => b.last().map_or(0.0, |b| b.count),
+            _ => 0.0,
+        })
+        .expect("writer-gate waits");
+    assert!(gate >= 1.0);
+    assert!(
+        m.samples
+            .iter()
+            .any(|s| s.metric == "jaria_guest_memory_bytes"
+                && s.labels.get("component") == Some("cases")),
+        "guest memory per component"
+    );
+    // Nothing else is served there.
+    let other = ureq::get(&url.replace("/metrics", "/api/cases")).call();
+    assert!(
+        matches!(other, Err(ureq::Error::StatusCode(404))),
+        "{other:?}"
+    );
+}
+
+#[test]
+fn traces_reach_a_real_otlp_receiver_with_the_request_id() {
+    jaria_tests::jaria_only!(
+        "the spans of jaria up (Spin exports its own from the same variables)"
+    );
+    let receiver = jaria_tests::otlp::Receiver::start();
+    let app = TestApp::builder()
+        .portal()
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint())
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env("OTEL_SERVICE_NAME", "jaria-under-test")
+        .start();
+    let ready = app.request(
+        "GET",
+        "/api/cases/health/ready",
+        &[("x-request-id", "trace-me-0001")],
+        None,
+    );
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    let request = receiver.wait_for("server span with the request id", |spans| {
+        spans
+            .iter()
+            .find(|s| s.attribute("request_id") == Some("trace-me-0001"))
+            .cloned()
+    });
+    assert_eq!(request.kind, 2, "a server span: {request:?}");
+    assert_eq!(request.service, "jaria-under-test");
+    assert_eq!(request.attribute("spin.component"), Some("cases"));
+    assert_eq!(request.attribute("http.route"), Some("/api/cases/..."));
+    assert_eq!(request.attribute("http.response.status_code"), Some("200"));
+    // Its host calls: the readiness check opens the database, reads the schema version and
+    // asks the key-value store.
+    let children = receiver.wait_for("host-call spans under the request", |spans| {
+        let mine: Vec<_> = spans
+            .iter()
+            .filter(|s| s.trace_id == request.trace_id && s.parent_span_id == request.span_id)
+            .cloned()
+            .collect();
+        let names: Vec<&str> = mine.iter().map(|s| s.name.as_str()).collect();
+        (names.contains(&"spin_sqlite.execute") && names.contains(&"spin_key_value.exists"))
+            .then_some(mine)
+    });
+    assert!(
+        children.iter().all(|s| s.kind == 3),
+        "client spans: {children:?}"
+    );
+    assert!(
+        receiver
+            .requests()
+            .iter()
+            .all(|r| r.starts_with("/v1/traces application/x-protobuf")),
+        "OTLP/HTTP with protobuf: {:?}",
+        receiver.requests()
+    );
+}

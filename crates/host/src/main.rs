@@ -128,6 +128,10 @@ struct UpArgs {
     /// on real Spin), in seconds; 0: never.
     #[arg(long, default_value_t = 60)]
     tick_interval_secs: u64,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of their own (keep it
+    /// off the public network). Port 0 picks a free port; the address is printed.
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
     /// Testing only: the share (0..1) of key-value and SQLite calls that fail.
     #[arg(long, default_value_t = 0.0, hide = true)]
     fault_rate: f64,
@@ -137,14 +141,8 @@ struct UpArgs {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JARIA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // Flushes batched traces when `main` returns.
+    let _telemetry = jaria_host::telemetry::init()?;
     match Cli::parse().command {
         Cmd::Build { from } => building::build_all(&Manifest::load(&from)?),
         Cmd::Migrate { from, state_dir } => {
@@ -366,6 +364,38 @@ fn migrate_through_app(app: &Arc<App>, token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The metrics listener, on a thread and runtime of its own so that a slow scrape never
+/// takes a turn from a request. Answers the bound address once it listens.
+fn start_metrics_listener(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
+    let (bound_tx, bound_rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("metrics".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    let _ = bound_tx.send(Err(anyhow::Error::from(e)));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let bound = jaria_host::metrics::serve(addr, std::future::pending()).await;
+                let serving = bound.is_ok();
+                let _ = bound_tx.send(bound);
+                if serving {
+                    std::future::pending::<()>().await;
+                }
+            });
+        })?;
+    bound_rx
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the metrics listener did not start"))?
+        .with_context(|| format!("metrics listener on {addr}"))
+}
+
 fn up(args: UpArgs) -> anyhow::Result<()> {
     let manifest = Manifest::load(&args.from)?;
     if !args.no_build {
@@ -444,6 +474,13 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             internal_token.clone(),
             Duration::from_secs(args.tick_interval_secs),
         );
+    }
+    if let Some(addr) = args.metrics_listen {
+        for (store, path) in app.state_files() {
+            jaria_host::metrics::get().watch_state_file(store, path);
+        }
+        let bound = start_metrics_listener(addr)?;
+        println!("Metrics http://{bound}/metrics");
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let demo = args.demo;

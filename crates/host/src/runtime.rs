@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use sha2::Digest;
+use tracing::Instrument as _;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -184,6 +185,8 @@ pub struct RequestState {
     /// Permits to grow past [`LARGE_MEMORY_BYTES`], shared by all requests.
     large_memory: Arc<tokio::sync::Semaphore>,
     large_memory_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// The most linear memory the instance asked for (for the metrics).
+    peak_memory: usize,
 }
 
 /// Guest memory a request may use without a large-memory permit. Small requests stay below
@@ -205,6 +208,7 @@ impl wasmtime::ResourceLimiterAsync for RequestState {
         if !self.limits.memory_growing(current, desired, maximum)? {
             return Ok(false);
         }
+        self.peak_memory = self.peak_memory.max(desired);
         // Never wait while holding the writer gate: the permit holders may need it.
         if desired > LARGE_MEMORY_BYTES
             && self.large_memory_permit.is_none()
@@ -381,6 +385,15 @@ impl App {
         &self.router
     }
 
+    /// The state files on this machine, by store, for the metrics.
+    pub fn state_files(&self) -> Vec<(&'static str, PathBuf)> {
+        let mut files = vec![("sqlite", self.services.state.db.path().to_owned())];
+        if let crate::kv::KeyValue::Sqlite(pool) = &self.services.state.kv {
+            files.push(("key_value", pool.path().to_owned()));
+        }
+        files
+    }
+
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -433,13 +446,56 @@ impl App {
     /// Serves one request: route, read the body within limits, run a fresh instance.
     pub async fn handle(
         self: Arc<Self>,
-        mut req: hyper::Request<hyper::body::Incoming>,
+        req: hyper::Request<hyper::body::Incoming>,
         client: SocketAddr,
     ) -> hyper::Response<HyperOutgoingBody> {
+        let started = std::time::Instant::now();
         let path = req.uri().path().to_owned();
         let Some(route) = self.router.route(&path) else {
             return Problem::not_found().response();
         };
+        let span = if !crate::telemetry::enabled() {
+            tracing::Span::none()
+        } else {
+            tracing::info_span!(
+                "request",
+                otel.name = %format_args!("{} {}", req.method(), route.raw_route),
+                otel.kind = "server",
+                http.request.method = %req.method(),
+                http.route = %route.raw_route,
+                spin.component = %route.component,
+                http.response.status_code = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            )
+        };
+        let component_id = route.component.clone();
+        let (raw_route, path_info) = (route.raw_route.clone(), route.path_info.clone());
+        let response = self
+            .handle_routed(req, route, client)
+            .instrument(span.clone())
+            .await;
+        let status = response.status().as_u16();
+        span.record("http.response.status_code", status);
+        if let Some(id) = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+        {
+            span.record("request_id", id);
+        }
+        let metrics = crate::metrics::get();
+        let label = metrics.route_label(&raw_route, &path_info, status);
+        metrics.request_done(&component_id, &label, status, started.elapsed());
+        response
+    }
+
+    async fn handle_routed(
+        &self,
+        mut req: hyper::Request<hyper::body::Incoming>,
+        route: crate::router::RouteMatch,
+        client: SocketAddr,
+    ) -> hyper::Response<HyperOutgoingBody> {
+        let path = req.uri().path().to_owned();
         let Some(component) = self.components.get(&route.component) else {
             return Problem::not_found().response();
         };
@@ -574,6 +630,7 @@ impl App {
                 writer_flags: Vec::new(),
                 large_memory: Arc::clone(&self.large_memory),
                 large_memory_permit: None,
+                peak_memory: 0,
             },
         );
         store.limiter_async(|s| s);
@@ -616,7 +673,9 @@ impl App {
 
         // The guest runs in its own task so it can keep streaming the body after the
         // response head is sent; its output reaches the log when it ends.
+        let span = tracing::Span::current();
         let guest = async move {
+            let _live = crate::metrics::get().instance_started();
             let result = async {
                 let proxy = pre
                     .instantiate_async(&mut store)
@@ -631,8 +690,10 @@ impl App {
             .await;
             log_guest_output(&id, "stdout", &stdout.contents());
             log_guest_output(&id, "stderr", &stderr.contents());
+            crate::metrics::get().guest_memory(&id, store.data().peak_memory);
             result
-        };
+        }
+        .instrument(span);
         let lanes = Arc::clone(&self.lanes);
         let task = self.lanes.spawn(heavy, async move {
             let result = crate::lanes::Metered::new(guest, Arc::clone(&cpu)).await;

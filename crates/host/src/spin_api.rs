@@ -43,6 +43,21 @@ fn kv_error(e: impl std::fmt::Display) -> key_value::Error {
     key_value::Error::Other(e.to_string())
 }
 
+/// Runs one host call: counted in the metrics, and inside a span named as Spin names its own
+/// (`spin_key_value.get`, `spin_sqlite.execute`, …), a child of the request's span.
+fn host_call<R>(interface: &'static str, operation: &'static str, f: impl FnOnce() -> R) -> R {
+    crate::metrics::get().host_call(interface, operation);
+    if !crate::telemetry::enabled() {
+        return f();
+    }
+    let span = tracing::info_span!(
+        "host_call",
+        otel.name = %format_args!("{interface}.{operation}"),
+        otel.kind = "client",
+    );
+    span.in_scope(f)
+}
+
 /// Runs blocking SQLite work without stalling the async executor's other tasks.
 fn blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
@@ -63,13 +78,16 @@ impl RequestState {
 
     fn kv_with<R>(
         &mut self,
+        operation: &'static str,
         store: &Resource<KvStore>,
         op: impl FnOnce(&crate::kv::KeyValue, &str) -> Result<R, crate::kv::KvError>,
     ) -> Result<R, key_value::Error> {
         let label = self.kv_store(store)?;
         let kv = self.app.state.kv.clone();
         self.faults.check().map_err(kv_error)?;
-        blocking(|| op(&kv, &label)).map_err(kv_error)
+        host_call("spin_key_value", operation, || {
+            blocking(|| op(&kv, &label)).map_err(kv_error)
+        })
     }
 
     fn open_database(&mut self, name: &str) -> Result<PooledConnection, DbOpenError> {
@@ -83,7 +101,9 @@ impl RequestState {
             .check()
             .map_err(|e| DbOpenError::Io(e.to_string()))?;
         let pool = self.app.state.db.clone();
-        let conn = blocking(|| pool.get()).map_err(|e| DbOpenError::Io(e.to_string()))?;
+        let conn = host_call("spin_sqlite", "open", || {
+            blocking(|| pool.get()).map_err(|e| DbOpenError::Io(e.to_string()))
+        })?;
         self.writer_flags.push(conn.gate_flag());
         Ok(conn)
     }
@@ -102,8 +122,10 @@ impl RequestState {
             .table
             .get(conn)
             .map_err(|_| SqlCallError::InvalidConnection)?;
-        blocking(|| storage::execute(c.as_ref(), statement, &params))
-            .map_err(|e| SqlCallError::Io(e.to_string()))
+        host_call("spin_sqlite", "execute", || {
+            blocking(|| storage::execute(c.as_ref(), statement, &params))
+                .map_err(|e| SqlCallError::Io(e.to_string()))
+        })
     }
 }
 
@@ -150,7 +172,7 @@ impl key_value::HostStore for RequestState {
         store: Resource<KvStore>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        self.kv_with(&store, |kv, label| kv.get(label, &key))
+        self.kv_with("get", &store, |kv, label| kv.get(label, &key))
     }
 
     fn set(
@@ -159,19 +181,19 @@ impl key_value::HostStore for RequestState {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
-        self.kv_with(&store, |kv, label| kv.set(label, &key, &value))
+        self.kv_with("set", &store, |kv, label| kv.set(label, &key, &value))
     }
 
     fn delete(&mut self, store: Resource<KvStore>, key: String) -> Result<(), key_value::Error> {
-        self.kv_with(&store, |kv, label| kv.delete(label, &key))
+        self.kv_with("delete", &store, |kv, label| kv.delete(label, &key))
     }
 
     fn exists(&mut self, store: Resource<KvStore>, key: String) -> Result<bool, key_value::Error> {
-        self.kv_with(&store, |kv, label| kv.exists(label, &key))
+        self.kv_with("exists", &store, |kv, label| kv.exists(label, &key))
     }
 
     fn get_keys(&mut self, store: Resource<KvStore>) -> Result<Vec<String>, key_value::Error> {
-        self.kv_with(&store, |kv, label| kv.keys(label))
+        self.kv_with("get_keys", &store, |kv, label| kv.keys(label))
     }
 
     fn drop(&mut self, store: Resource<KvStore>) -> wasmtime::Result<()> {
@@ -316,6 +338,7 @@ impl sqlite3::HostConnection for RequestState {
 impl variables::Host for RequestState {
     fn get(&mut self, name: String) -> Result<String, variables::Error> {
         use crate::variables::VariableError;
+        crate::metrics::get().host_call("spin_variables", "get");
         self.app
             .variables
             .get(&self.component.id, &name)

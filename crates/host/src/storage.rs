@@ -280,7 +280,9 @@ impl PooledConnection {
     /// tail latency under load. Here they queue in order and each starts the moment the one
     /// before it commits.
     fn enter_writer_gate(&self) {
+        let started = std::time::Instant::now();
         let turn = self.pool.writers.enter(WRITER_GATE_WAIT);
+        crate::metrics::get().writer_gate_waited(started.elapsed());
         self.holds_gate
             .store(turn.is_some(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut writing) = self.writing.lock() {

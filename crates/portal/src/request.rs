@@ -113,14 +113,14 @@ pub fn instance_urn(id: &str) -> String {
     format!("urn:jaria:request:{id}")
 }
 
-/// The path as the log may show it: every segment holding a digit becomes `{}` — case
+/// The path as the log may show it: every segment holding a digit becomes `:id` — case
 /// numbers, filing ids and IINs stay out of the log.
 pub fn route_template(path: &str) -> String {
     let mut out = String::new();
     for segment in path.split('/').skip(1) {
         out.push('/');
         if segment.bytes().any(|b| b.is_ascii_digit()) {
-            out.push_str("{}");
+            out.push_str(":id");
         } else {
             out.push_str(segment);
         }
@@ -196,11 +196,11 @@ mod tests {
     fn routes_in_the_log_carry_no_numbers() {
         assert_eq!(
             route_template("/api/cases/261234567890123/materials/5/content"),
-            "/api/cases/{}/materials/{}/content"
+            "/api/cases/:id/materials/:id/content"
         );
         assert_eq!(
             route_template("/api/officer/admin/officers/880101300123"),
-            "/api/officer/admin/officers/{}"
+            "/api/officer/admin/officers/:id"
         );
         assert_eq!(route_template("/health/live"), "/health/live");
         assert_eq!(route_template(""), "/");
