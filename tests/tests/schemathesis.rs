@@ -21,6 +21,10 @@ fn schemathesis_available() -> bool {
 #[test]
 fn every_answer_matches_the_openapi_description() {
     let required = std::env::var("JARIA_SCHEMATHESIS").is_ok_and(|v| v == "required");
+    if std::env::var("JARIA_SCHEMATHESIS").is_ok_and(|v| v == "skip") {
+        eprintln!("skipped: JARIA_SCHEMATHESIS=skip (this run checks something else)");
+        return;
+    }
     if !schemathesis_available() {
         assert!(
             !required,
