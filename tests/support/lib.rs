@@ -961,6 +961,17 @@ impl Reply {
             .unwrap_or_default()
     }
 
+    /// The problem without what names this one occurrence (`instance`, `request_id`): two
+    /// answers that must be indistinguishable are equal in this.
+    pub fn problem_shape(&self) -> Value {
+        let mut problem = self.json();
+        if let Some(object) = problem.as_object_mut() {
+            object.remove("instance");
+            object.remove("request_id");
+        }
+        problem
+    }
+
     /// Asserts an RFC 9457 problem with this status, and returns it.
     pub fn assert_problem(&self, status: u16) -> Value {
         assert_eq!(self.status, status, "body: {}", self.text());

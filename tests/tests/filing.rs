@@ -1051,3 +1051,94 @@ fn the_officer_queue_pages_by_due_time() {
         .get("/api/officer/filings?state=lost")
         .assert_problem(422);
 }
+
+#[test]
+fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
+    jaria_tests::local_only!();
+    let state = tempfile::tempdir().expect("state dir");
+    let new_key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    // Before the rotation: a statement filed under the first key.
+    let (old_summary, old_signature, old_public_key) = {
+        let mut app = TestApp::builder().portal().state_dir(state.path()).start();
+        let organ_id = police(&app);
+        let me = app.sign_in(&person("FILED BEFORE THE ROTATION"));
+        let filed = file(
+            &me,
+            "before-rotation",
+            &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the old key."}),
+        );
+        assert_eq!(filed.status, 201, "{}", filed.text());
+        let receipt = filed.json();
+        let id = receipt["id"].as_i64().expect("id");
+        let public_key = me.get(&format!("/api/filings/{id}/receipt")).json()["public_key"]
+            .as_str()
+            .expect("public key")
+            .to_owned();
+        app.stop();
+        (
+            receipt["receipt_summary"].clone(),
+            receipt["receipt"].clone(),
+            public_key,
+        )
+    };
+    let verify = |app: &TestApp, summary: &Value, signature: &Value| {
+        let r = app.post_json(
+            "/api/filings/receipts/verify",
+            &json!({"summary": summary, "signature": signature}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    // Rotated without naming the old key: the old receipt no longer verifies.
+    {
+        let mut app = TestApp::builder()
+            .portal()
+            .state_dir(state.path())
+            .env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY", &new_key)
+            .start();
+        let answer = verify(&app, &old_summary, &old_signature);
+        assert_eq!(answer["valid"], false, "{answer}");
+        app.stop();
+    }
+    // Rotated properly: the old key is kept as a previous one.
+    let app = TestApp::builder()
+        .portal()
+        .state_dir(state.path())
+        .env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY", &new_key)
+        .env(
+            "SPIN_VARIABLE_RECEIPT_PREVIOUS_PUBLIC_KEYS",
+            &old_public_key,
+        )
+        .start();
+    let answer = verify(&app, &old_summary, &old_signature);
+    assert_eq!(answer["valid"], true, "{answer}");
+    assert_eq!(answer["key"], "previous");
+    assert_eq!(answer["public_key"], old_public_key.as_str());
+    // New receipts carry the new key.
+    let organ_id = app
+        .sign_in(&person("ANYONE"))
+        .get("/api/filings/organs")
+        .json()["organs"][0]["id"]
+        .as_i64()
+        .expect("organ");
+    let me = app.sign_in(&person("FILED AFTER THE ROTATION"));
+    let filed = file(
+        &me,
+        "after-rotation",
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the new key."}),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let fresh = filed.json();
+    let answer = verify(&app, &fresh["receipt_summary"], &fresh["receipt"]);
+    assert_eq!(answer["key"], "current", "{answer}");
+    assert_ne!(answer["public_key"], old_public_key.as_str());
+    // A malformed list of previous keys makes filing not ready, and says why.
+    drop(app);
+    let broken = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_RECEIPT_PREVIOUS_PUBLIC_KEYS", "not-a-key")
+        .start();
+    let ready = broken.get("/api/filings/health/ready");
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert!(ready.text().contains("receipt_previous_public_keys"));
+}

@@ -326,7 +326,7 @@ fn wrong_password_and_unknown_iin_look_the_same() {
     let unknown_time = first_unknown.min(second_unknown);
     wrong.assert_problem(401);
     unknown.assert_problem(401);
-    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.problem_shape(), unknown.problem_shape());
     // Both run Argon2: neither answers in a fraction of the other's time.
     let (fast, slow) = if wrong_time < unknown_time {
         (wrong_time, unknown_time)

@@ -138,6 +138,12 @@ fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
     receipt::signing_key(&seed).map_err(|e| ApiError::Unavailable(e.to_string()))
 }
 
+/// The public keys of retired receipt keys (`receipt_previous_public_keys`).
+fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
+    receipt::previous_keys(&config::optional("receipt_previous_public_keys").unwrap_or_default())
+        .map_err(|e| ApiError::Unavailable(format!("receipt_previous_public_keys: {e}")))
+}
+
 /// The filing as stored, and its receipt summary.
 struct Stored {
     summary: Summary,
@@ -497,7 +503,17 @@ pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErro
     let me = auth::authenticate(&db, req)?;
     let signing = signing_key()?;
     let stored = mine(&db, &me, id)?;
-    let public_key = receipt::public_key(&signing);
+    // The key that signed this receipt: after a rotation, an old receipt names its old key.
+    let public_key = receipt::signed_by(
+        &signing.verifying_key(),
+        &previous_keys()?,
+        &stored.summary,
+        &stored.signature,
+    )
+    .map_or_else(
+        || receipt::public_key(&signing),
+        |(_, key)| receipt::encode_public_key(&key),
+    );
     // A browser asking for a page gets one to print or save.
     let wants_html = auth::header(req, "accept").is_some_and(|a| a.contains("text/html"));
     if wants_html {
@@ -537,8 +553,20 @@ pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> 
         json_body(req)?
     };
     let signing = signing_key()?;
-    let valid = receipt::verify(&signing.verifying_key(), &body.summary, &body.signature);
-    Reply::json(200, &serde_json::json!({ "valid": valid }))
+    let signed_by = receipt::signed_by(
+        &signing.verifying_key(),
+        &previous_keys()?,
+        &body.summary,
+        &body.signature,
+    );
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "valid": signed_by.is_some(),
+            "key": signed_by.map(|(by, _)| by),
+            "public_key": signed_by.map(|(_, key)| receipt::encode_public_key(&key)),
+        }),
+    )
 }
 
 pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {

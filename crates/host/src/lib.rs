@@ -3,6 +3,7 @@
 //! state in Spin's default files, so the same app runs here and under `spin up` unchanged.
 
 pub mod audit;
+pub mod backup;
 pub mod building;
 pub mod demo;
 pub mod faults;

@@ -564,8 +564,24 @@ impl App {
         let req = hyper::Request::from_parts(parts, body);
 
         let result = tokio::time::timeout_at(deadline, self.run(component, req)).await;
+        // Past the deadline with the body still arriving, the delay is the client's whichever
+        // fired first: the host's timer, or the guest's own deadline trap.
+        let body_late = || {
+            !complete.load(std::sync::atomic::Ordering::SeqCst)
+                && tokio::time::Instant::now() >= deadline
+        };
+        let body_timed_out = || {
+            tracing::info!(%client, path, "request body did not arrive in time");
+            let mut response = Problem::request_timeout().response();
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+            response
+        };
         match result {
             Ok(Ok(response)) => response,
+            Ok(Err(Failure::Timeout)) if body_late() => body_timed_out(),
             Ok(Err(failure)) => {
                 tracing::error!(
                     component = route.component,
@@ -575,15 +591,7 @@ impl App {
                 failure.problem().response()
             }
             // The guest was still waiting for the client's body: the delay is the client's.
-            Err(_) if !complete.load(std::sync::atomic::Ordering::SeqCst) => {
-                tracing::info!(%client, path, "request body did not arrive in time");
-                let mut response = Problem::request_timeout().response();
-                response.headers_mut().insert(
-                    http::header::CONNECTION,
-                    http::HeaderValue::from_static("close"),
-                );
-                response
-            }
+            Err(_) if !complete.load(std::sync::atomic::Ordering::SeqCst) => body_timed_out(),
             Err(_) => {
                 tracing::error!(component = route.component, path, "request deadline passed");
                 Problem::timeout().response()

@@ -205,6 +205,19 @@ pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
         .map(|_| None)
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("key_value", kv));
+    // Optional, but unusable when set wrong: old receipts would stop verifying.
+    if component == "filing"
+        && let Some(list) = crate::config::optional("receipt_previous_public_keys")
+        && !list.trim().is_empty()
+    {
+        let outcome = crate::filing::receipt::previous_keys(&list)
+            .map(|_| None)
+            .map_err(|e| format!("set but unusable: {e}"));
+        checks.push(ReadinessCheck::of(
+            "variable:receipt_previous_public_keys",
+            outcome,
+        ));
+    }
     for needed in needed_variables(component) {
         let outcome = match crate::config::optional(needed.name) {
             Some(value) if !value.trim().is_empty() => (needed.usable)(&value)

@@ -43,12 +43,60 @@ pub fn signing_key(base64_seed: &str) -> Result<SigningKey, KeyError> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// Parses a public key (base64 of the 32-byte Ed25519 point).
+pub fn public_key_from(base64_key: &str) -> Result<VerifyingKey, KeyError> {
+    let bytes = STANDARD
+        .decode(base64_key.trim())
+        .map_err(|_| KeyError::Malformed)?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::Malformed)
+}
+
+/// The public keys of retired receipt keys (comma-separated base64, newest first): their
+/// receipts keep verifying after a rotation. Empty: none.
+pub fn previous_keys(list: &str) -> Result<Vec<VerifyingKey>, KeyError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(public_key_from)
+        .collect()
+}
+
+/// Which key signed a receipt: the current one, a previous one, or none of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignedBy {
+    Current,
+    Previous,
+}
+
+/// Checks a receipt against the current key, then the retired ones; answers which signed it
+/// and that key.
+pub fn signed_by(
+    current: &VerifyingKey,
+    previous: &[VerifyingKey],
+    summary: &Summary,
+    signature: &str,
+) -> Option<(SignedBy, VerifyingKey)> {
+    if verify(current, summary, signature) {
+        return Some((SignedBy::Current, *current));
+    }
+    previous
+        .iter()
+        .find(|key| verify(key, summary, signature))
+        .map(|key| (SignedBy::Previous, *key))
+}
+
 pub fn sign(key: &SigningKey, summary: &Summary) -> String {
     STANDARD.encode(key.sign(&summary.canonical()).to_bytes())
 }
 
 pub fn public_key(key: &SigningKey) -> String {
-    STANDARD.encode(key.verifying_key().to_bytes())
+    encode_public_key(&key.verifying_key())
+}
+
+pub fn encode_public_key(key: &VerifyingKey) -> String {
+    STANDARD.encode(key.to_bytes())
 }
 
 /// Whether `signature` (base64) is the portal's signature over `summary`.
