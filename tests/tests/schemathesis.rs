@@ -1,7 +1,9 @@
 //! The API against its own description: Schemathesis (PyPI) generates requests from
-//! `schema/openapi.yaml` — valid and invalid — and checks that no answer is a server error and
-//! every answer matches the spec (status codes, content types, response schemas). It runs as a
-//! confirmed victim with a petition on file, so the generated requests reach real data.
+//! `schema/openapi.yaml` — valid and invalid — and runs its checks on every answer: no server
+//! error, status codes, content types and response schemas as described, and valid data
+//! accepted (`positive_data_acceptance`: the description states the formats the server
+//! enforces). It runs anonymously and as a confirmed victim, their lead officer and an admin,
+//! so the generated requests reach real data.
 //!
 //! CI installs Schemathesis and sets `JARIA_SCHEMATHESIS=required`; elsewhere the test says it
 //! is skipped when the tool is missing.
@@ -10,6 +12,41 @@ use std::process::Command;
 
 use jaria_tests::world::{decide, officer, organ, register_case, request, signed_in};
 use jaria_tests::{TEST_ADMIN_IIN, TestApp, random_iin, workspace_root};
+
+/// Operations whose valid input no JSON Schema can describe, so Schemathesis's positive-data
+/// check must also accept 400/422 there. Every other check, and every other status, is as
+/// everywhere:
+/// - in the coverage phase only, anywhere: it fills `format: iin` fields from their pattern
+///   alone, and an IIN is valid only with its check digit, which no pattern says (the fuzzing
+///   phase generates real IINs through the hooks and is held to the strict rule);
+/// - EDS sign-in: a certificate and a signature are valid only if they verify;
+/// - a password is refused when it is one of the most common ones;
+/// - a filing names an organ, a case, a decision and attachments by id, which must exist and
+///   be the filer's to name (a 422 naming the field; the description says so);
+/// - the officer's writes name other records and depend on the case's state: a case's ERDR
+///   number must carry the organ's code and its officers must be the organ's, a lead must be
+///   an investigator there, documents are checked by their content (PDF, PNG, JPEG), a grant
+///   names the case's materials, an answer must fit the filing's kind, an extension stays
+///   within 15 days of submission.
+const POSITIVE_DATA_EXCEPTIONS: &str = r#"[[operations]]
+include-path-regex = '^/api/officer/(cases|cases/\{erdr\}|cases/\{erdr\}/(decisions|materials)|cases/\{erdr\}/participants/\{id\}/familiarisation|filings/\{id\}/(decision|extension))$'
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path = "/api/auth/password"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path = "/api/filings"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path = "/api/auth/eds"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[phases.coverage.checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+"#;
 
 fn schemathesis_available() -> bool {
     Command::new("schemathesis")
@@ -46,34 +83,52 @@ fn every_answer_matches_the_openapi_description() {
     let config = report.path().join("schemathesis.toml");
     std::fs::write(
         &config,
-        format!("[parameters]\n\"path.erdr\" = \"{erdr}\"\n"),
+        format!(
+            "[parameters]\n\"path.erdr\" = \"{erdr}\"\n\n{}",
+            POSITIVE_DATA_EXCEPTIONS
+        ),
     )
     .expect("config");
     let seconds: u64 = std::env::var("SCHEMATHESIS_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(90);
-    // A participant, an officer and an admin: each reaches a different part of the API.
+    // Anonymous, then a participant, an officer and an admin: each reaches a different part
+    // of the API. Every check runs, the positive-data one included: what the description calls
+    // valid, the server accepts (tests/schemathesis_hooks.py generates real IINs).
     for (who, token) in [
-        ("victim", &victim.token),
-        ("lead officer", &lead.token),
-        ("admin", &admin.token),
+        ("anonymous caller", None),
+        ("victim", Some(&victim.token)),
+        ("lead officer", Some(&lead.token)),
+        ("admin", Some(&admin.token)),
     ] {
-        let output = Command::new("schemathesis")
+        let mut command = Command::new("schemathesis");
+        command
             .current_dir(workspace_root())
+            .env("PYTHONPATH", workspace_root())
+            .env("SCHEMATHESIS_HOOKS", "tests.schemathesis_hooks")
             .arg("--config-file")
             .arg(&config)
             .args(["run", "schema/openapi.yaml", "--url"])
-            .arg(app.url(""))
-            .arg("--header")
-            .arg(format!("Authorization: Bearer {token}"))
+            .arg(app.url(""));
+        if let Some(token) = token {
+            command
+                .arg("--header")
+                .arg(format!("Authorization: Bearer {token}"));
+        }
+        let output = command
             .args([
                 "--checks",
-                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                "all",
+                // Left out for now: optional body fields read `null` as absent (serde's
+                // `Option`), while the description types them as strings or numbers; see
+                // the operations note of issue #18.
+                "--exclude-checks",
+                "negative_data_rejection",
                 "--phases",
                 "examples,coverage,fuzzing",
                 "--max-time",
-                &(seconds / 3).max(10).to_string(),
+                &(seconds / 4).max(10).to_string(),
                 "--workers",
                 "2",
                 "--request-timeout",
@@ -83,6 +138,9 @@ fn every_answer_matches_the_openapi_description() {
                 "/api/auth/logout",
                 "--exclude-path-regex",
                 "^/api/auth/sessions/",
+                // Revoking the fixture's participant would change the case under the run.
+                "--exclude-path-regex",
+                "^/api/officer/cases/\\{erdr\\}/participants/\\{id\\}$",
                 "--no-color",
                 "--report-dir",
             ])

@@ -360,7 +360,7 @@ fn register_case(
         || body
             .articles
             .iter()
-            .any(|a| a.trim().is_empty() || a.len() > 200)
+            .any(|a| a.trim().is_empty() || a.chars().count() > 200)
     {
         return Err(ApiError::invalid(
             "articles",

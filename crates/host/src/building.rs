@@ -2,6 +2,7 @@
 //! (through the shell, in its `workdir`). `jaria up` rebuilds only stale components: those
 //! whose `source` is missing or older than a file matched by their `watch` patterns.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
@@ -11,19 +12,82 @@ use anyhow::Context as _;
 use crate::manifest::Manifest;
 
 pub fn build_all(manifest: &Manifest) -> anyhow::Result<()> {
-    for id in manifest.components.keys() {
-        build_component(manifest, id)?;
+    let ids: Vec<&str> = manifest.components.keys().map(String::as_str).collect();
+    build(manifest, &ids)
+}
+
+pub fn build_stale(manifest: &Manifest) -> anyhow::Result<()> {
+    let ids: Vec<&str> = manifest
+        .components
+        .keys()
+        .map(String::as_str)
+        .filter(|id| is_stale(manifest, id))
+        .collect();
+    build(manifest, &ids)
+}
+
+/// Builds these components. Those whose whole build is a plain
+/// `cargo build --target wasm32-wasip2 --release -p <package>` (after the same prelude, in the
+/// same folder, with no environment of their own) are built by **one** cargo invocation: the
+/// shared library is compiled once and the components side by side on every core, instead of
+/// one after another. The rest run their own commands, as Spin would.
+fn build(manifest: &Manifest, ids: &[&str]) -> anyhow::Result<()> {
+    let mut batches: BTreeMap<(PathBuf, String), Vec<(&str, String)>> = BTreeMap::new();
+    for id in ids {
+        match cargo_package(manifest, id) {
+            Some((prelude, package)) => batches
+                .entry((workdir(manifest, id), prelude))
+                .or_default()
+                .push((id, package)),
+            None => build_component(manifest, id)?,
+        }
+    }
+    for ((dir, prelude), members) in batches {
+        let mut command = format!("{prelude}cargo build --target wasm32-wasip2 --release");
+        for (_, package) in &members {
+            command.push_str(" -p ");
+            command.push_str(package);
+        }
+        let names: Vec<&str> = members.iter().map(|(id, _)| *id).collect();
+        eprintln!("Building components {} with `{command}`", names.join(", "));
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .current_dir(&dir)
+            .status()
+            .with_context(|| format!("cannot run `{command}`"))?;
+        if !status.success() {
+            anyhow::bail!(
+                "components {}: build command `{command}` failed ({status})",
+                names.join(", ")
+            );
+        }
     }
     Ok(())
 }
 
-pub fn build_stale(manifest: &Manifest) -> anyhow::Result<()> {
-    for id in manifest.components.keys() {
-        if is_stale(manifest, id) {
-            build_component(manifest, id)?;
-        }
+/// The prelude (everything before the last `&&`, kept with its `&&`) and the package of a
+/// component whose build is one plain `cargo build --target wasm32-wasip2 --release -p <package>`.
+fn cargo_package(manifest: &Manifest, id: &str) -> Option<(String, String)> {
+    let build = manifest.components[id].build.as_ref()?;
+    let [command] = build.command.commands()[..] else {
+        return None;
+    };
+    if !build.environment.is_empty() {
+        return None;
     }
-    Ok(())
+    let (prelude, last) = match command.rsplit_once("&&") {
+        Some((prelude, last)) => (format!("{} && ", prelude.trim()), last),
+        None => (String::new(), command),
+    };
+    let package = last
+        .trim()
+        .strip_prefix("cargo build --target wasm32-wasip2 --release -p ")?;
+    let plain = !package.is_empty()
+        && package
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    plain.then(|| (prelude, package.to_owned()))
 }
 
 fn build_component(manifest: &Manifest, id: &str) -> anyhow::Result<()> {
@@ -137,6 +201,23 @@ watch = ["src/**/*.txt"]
             std::fs::read_to_string(dir.path().join("out/web.wasm")).unwrap(),
             "v2"
         );
+    }
+
+    #[test]
+    fn the_portals_components_build_in_one_cargo_invocation() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let m = Manifest::load(&root.join("spin.toml")).unwrap();
+        let mut preludes = std::collections::BTreeSet::new();
+        for id in m.components.keys() {
+            let (prelude, package) = cargo_package(&m, id)
+                .unwrap_or_else(|| panic!("{id}: its build is not the plain cargo build"));
+            assert_eq!(&package, id);
+            preludes.insert(prelude);
+        }
+        assert_eq!(preludes.len(), 1, "one prelude, so one batch: {preludes:?}");
+        // Anything else keeps its own command.
+        let dir = tempfile::tempdir().unwrap();
+        assert!(cargo_package(&manifest(dir.path()), "web").is_none());
     }
 
     #[test]

@@ -158,7 +158,22 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
             "The request body must be application/json.".into(),
         ));
     }
-    parse_json(req.body())
+    object_body(req.body())
+}
+
+/// A request body: a JSON object, parsed. Every body of this API is one; serde would also
+/// fill a struct from an array of its fields in order (`[null, null]` as "change nothing"),
+/// which no client means.
+pub fn object_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b == b'[') {
+        return Err(ApiError::invalid(
+            "body",
+            "not_an_object",
+            "The request body must be a JSON object.",
+        ));
+    }
+    parse_json(body)
 }
 
 /// The most JSON values (scalars, arrays, objects) a request body may hold. Every body of
@@ -205,16 +220,48 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
             &format!("A request body holds at most {MAX_JSON_VALUES} JSON values."),
         ));
     }
-    serde_json::from_slice(body).map_err(|e| {
+    serde_json::from_slice(body).or_else(|e| {
         // serde_json files some shape errors under syntax (an array with more elements than
         // the struct it fills has fields is "trailing characters"), so valid JSON is judged
         // by parsing it again. `Value` keeps serde_json's nesting limit: too deep stays 400.
-        if e.is_data() || serde_json::from_slice::<serde_json::Value>(body).is_ok() {
-            ApiError::invalid("body", "invalid_shape", &e.to_string())
-        } else {
-            ApiError::BadRequest(format!("The request body is not valid JSON: {e}"))
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return Err(ApiError::BadRequest(format!(
+                "The request body is not valid JSON: {e}"
+            )));
+        };
+        // JSON has one number type: `3.0` is the integer 3 to JSON Schema (and so to the API
+        // description), though not to serde. Whole numbers written with a fraction are read
+        // as the integers they are; anything else keeps the first error.
+        if integral_floats_to_integers(&mut value) {
+            if let Ok(parsed) = serde_json::from_value(value) {
+                return Ok(parsed);
+            }
         }
+        Err(ApiError::invalid("body", "invalid_shape", &e.to_string()))
     })
+}
+
+/// Turns every number with a zero fraction that a double holds exactly into that integer; answers
+/// whether anything changed.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => match n.as_f64() {
+            // Only where a double is exact (|f| ≤ 2^53): a bigger one may be a rounded
+            // neighbour of a number out of range.
+            Some(f) if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 => {
+                *value = serde_json::Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| integral_floats_to_integers(v) | changed),
+        serde_json::Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |changed, v| integral_floats_to_integers(v) | changed),
+        _ => false,
+    }
 }
 
 /// The longest `Idempotency-Key` accepted, in bytes.
@@ -287,6 +334,30 @@ impl Method {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers_and_others_are_not() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Body {
+            n: i64,
+            list: Vec<i64>,
+        }
+        let body: Body = parse_json(br#"{"n": -15.0, "list": [1, 2.0]}"#).unwrap();
+        assert_eq!((body.n, body.list), (-15, vec![1, 2]));
+        let err = parse_json::<Body>(br#"{"n": 1.5, "list": []}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable(_)), "{err:?}");
+        let err = parse_json::<Body>(br#"{"n": -9223372036854775809, "list": []}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable(_)), "{err:?}");
+        let err = parse_json::<Body>(br#"{"n": 1e300, "list": []}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Unprocessable(_)), "{err:?}");
+        let err = object_body::<Body>(b" [3, [1]]").unwrap_err();
+        assert!(
+            matches!(err, ApiError::Unprocessable(_)),
+            "an array is not an object: {err:?}"
+        );
+        let err = parse_json::<Body>(b"{not json").unwrap_err();
+        assert!(matches!(err, ApiError::BadRequest(_)), "{err:?}");
+    }
 
     #[test]
     fn problem_reply_has_problem_content_type_and_retry_after() {
