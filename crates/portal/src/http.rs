@@ -232,10 +232,10 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
         // JSON has one number type: `3.0` is the integer 3 to JSON Schema (and so to the API
         // description), though not to serde. Whole numbers written with a fraction are read
         // as the integers they are; anything else keeps the first error.
-        if integral_floats_to_integers(&mut value) {
-            if let Ok(parsed) = serde_json::from_value(value) {
-                return Ok(parsed);
-            }
+        if integral_floats_to_integers(&mut value)
+            && let Ok(parsed) = serde_json::from_value(value)
+        {
+            return Ok(parsed);
         }
         Err(ApiError::invalid("body", "invalid_shape", &e.to_string()))
     })
