@@ -102,51 +102,67 @@ fn every_answer_matches_the_openapi_description() {
         ("lead officer", Some(&lead.token)),
         ("admin", Some(&admin.token)),
     ] {
-        let mut command = Command::new("schemathesis");
-        command
-            .current_dir(workspace_root())
-            .env("PYTHONPATH", workspace_root())
-            .env("SCHEMATHESIS_HOOKS", "tests.schemathesis_hooks")
-            .arg("--config-file")
-            .arg(&config)
-            .args(["run", "schema/openapi.yaml", "--url"])
-            .arg(app.url(""));
-        if let Some(token) = token {
+        let run = || {
+            let mut command = Command::new("schemathesis");
             command
-                .arg("--header")
-                .arg(format!("Authorization: Bearer {token}"));
+                .current_dir(workspace_root())
+                .env("PYTHONPATH", workspace_root())
+                .env("SCHEMATHESIS_HOOKS", "tests.schemathesis_hooks")
+                .arg("--config-file")
+                .arg(&config)
+                .args(["run", "schema/openapi.yaml", "--url"])
+                .arg(app.url(""));
+            if let Some(token) = token {
+                command
+                    .arg("--header")
+                    .arg(format!("Authorization: Bearer {token}"));
+            }
+            command
+                .args([
+                    "--checks",
+                    "all",
+                    // Left out for now: optional body fields read `null` as absent (serde's
+                    // `Option`), while the description types them as strings or numbers; see
+                    // the operations note of issue #18.
+                    "--exclude-checks",
+                    "negative_data_rejection",
+                    "--phases",
+                    "examples,coverage,fuzzing",
+                    "--max-time",
+                    &(seconds / 4).max(10).to_string(),
+                    "--workers",
+                    "2",
+                    "--request-timeout",
+                    "20",
+                    // Signing out or ending the session would end the run's own credentials.
+                    "--exclude-path",
+                    "/api/auth/logout",
+                    "--exclude-path-regex",
+                    "^/api/auth/sessions/",
+                    // Revoking the fixture's participant would change the case under the run.
+                    "--exclude-path-regex",
+                    "^/api/officer/cases/\\{erdr\\}/participants/\\{id\\}$",
+                    "--no-color",
+                    "--report-dir",
+                ])
+                .arg(report.path())
+                .output()
+                .expect("run schemathesis")
+        };
+        let mut output = run();
+        // CPython 3.11 sometimes fails inside Schemathesis's coverage phase with "AST
+        // constructor recursion depth mismatch" (an interpreter bug, not a finding): such a
+        // run, and only such a run, is repeated once.
+        let interpreter_bug = |o: &std::process::Output| {
+            let text = String::from_utf8_lossy(&o.stdout);
+            !o.status.success()
+                && text.contains("AST constructor recursion depth mismatch")
+                && !text.contains("❌")
+        };
+        if interpreter_bug(&output) {
+            eprintln!("schemathesis as the {who}: the CPython coverage-phase error; once more");
+            output = run();
         }
-        let output = command
-            .args([
-                "--checks",
-                "all",
-                // Left out for now: optional body fields read `null` as absent (serde's
-                // `Option`), while the description types them as strings or numbers; see
-                // the operations note of issue #18.
-                "--exclude-checks",
-                "negative_data_rejection",
-                "--phases",
-                "examples,coverage,fuzzing",
-                "--max-time",
-                &(seconds / 4).max(10).to_string(),
-                "--workers",
-                "2",
-                "--request-timeout",
-                "20",
-                // Signing out or ending the session would end the run's own credentials.
-                "--exclude-path",
-                "/api/auth/logout",
-                "--exclude-path-regex",
-                "^/api/auth/sessions/",
-                // Revoking the fixture's participant would change the case under the run.
-                "--exclude-path-regex",
-                "^/api/officer/cases/\\{erdr\\}/participants/\\{id\\}$",
-                "--no-color",
-                "--report-dir",
-            ])
-            .arg(report.path())
-            .output()
-            .expect("run schemathesis");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(

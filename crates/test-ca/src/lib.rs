@@ -249,6 +249,13 @@ impl Authority {
         let revoked_certs = revoked
             .iter()
             .map(|hex| {
+                // Serials are written without leading zeros: an odd count of digits has lost
+                // half a byte in front.
+                let hex = if hex.len() % 2 == 1 {
+                    format!("0{hex}")
+                } else {
+                    (*hex).to_owned()
+                };
                 let bytes = (0..hex.len())
                     .step_by(2)
                     .map(|i| u8::from_str_radix(&hex[i..(i + 2).min(hex.len())], 16))
