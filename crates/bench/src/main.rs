@@ -919,10 +919,7 @@ fn sqlite_costs(state: &Path, scales: &[ScaleRun]) -> anyhow::Result<String> {
          SQLite (what Spin links), on the benchmark's database, another connection holding it \
          open as under load:\n\n| step | µs |\n|---|---:|\n",
     );
-    let _ = writeln!(
-        out,
-        "| open + `SELECT 1` (no schema needed) | {open_only:.0} |"
-    );
+    let _ = writeln!(out, "| open + `SELECT 1` | {open_only:.0} |");
     let _ = writeln!(
         out,
         "| open + the session lookup (loads the schema: {objects} objects, {schema_chars} characters of SQL) | {open_and_session:.0} |"

@@ -6,52 +6,9 @@
 
 use std::path::Path;
 
-use jaria_portal::schema::{self, Connection as _, Outcome, Param};
-use rusqlite::OptionalExtension as _;
+use jaria_portal::schema::{self, Connection as _, Outcome};
 
-/// The runner's connection over rusqlite.
-pub struct Native<'a>(pub &'a rusqlite::Connection);
-
-fn bind(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
-    params
-        .iter()
-        .map(|p| match p {
-            Param::Int(i) => rusqlite::types::Value::Integer(*i),
-            Param::Text(t) => rusqlite::types::Value::Text((*t).to_owned()),
-        })
-        .collect()
-}
-
-impl schema::Connection for Native<'_> {
-    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
-        let mut stmt = self.0.prepare(sql).map_err(|e| e.to_string())?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(bind(params)))
-            .map_err(|e| e.to_string())?;
-        while rows.next().map_err(|e| e.to_string())?.is_some() {}
-        Ok(())
-    }
-
-    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
-        self.0
-            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
-                r.get::<_, Option<String>>(0)
-            })
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| e.to_string())
-    }
-
-    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
-        self.0
-            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
-                r.get::<_, Option<i64>>(0)
-            })
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| e.to_string())
-    }
-}
+pub use jaria_portal::schema::native::Native;
 
 /// Applies the embedded migrations to a database file directly.
 pub fn migrate_file(db: &Path) -> anyhow::Result<Outcome> {

@@ -292,11 +292,8 @@ pub struct NewSession {
     pub expires_unix: i64,
 }
 
-/// The audit role of a person signing in: what their current standing gives an EDS session.
-fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
-    if !matches!(proof, Proof::Eds(_)) {
-        return Ok(Role::Participant.as_str());
-    }
+/// A person's current appointment (an active officer's role) and whether they are an admin.
+pub fn officer_and_admin(db: &Db, iin: &str) -> Result<(Option<Role>, bool), ApiError> {
     let row = db.one(
         "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
                 EXISTS (SELECT 1 FROM admins WHERE iin = ?1)",
@@ -307,6 +304,15 @@ fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiEr
         .and_then(|r| col_opt_text(r, 0))
         .and_then(|r| Role::parse_officer(&r));
     let admin = row.as_ref().and_then(|r| col_opt_int(r, 1)) == Some(1);
+    Ok((officer, admin))
+}
+
+/// The audit role of a person signing in: what their current standing gives an EDS session.
+fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
+    if !matches!(proof, Proof::Eds(_)) {
+        return Ok(Role::Participant.as_str());
+    }
+    let (officer, admin) = officer_and_admin(db, iin)?;
     let mut roles = vec![Role::Participant];
     roles.extend(officer);
     if admin {

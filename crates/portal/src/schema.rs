@@ -309,3 +309,6 @@ fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationErr
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(any(test, feature = "native"))]
+pub mod native;

@@ -147,16 +147,7 @@ pub fn bootstrap_admins() -> Vec<String> {
 }
 
 pub fn standing(db: &Db, iin: &str) -> Result<Standing, ApiError> {
-    let row = db.one(
-        "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
-                EXISTS (SELECT 1 FROM admins WHERE iin = ?1)",
-        &[text(iin)],
-    )?;
-    let officer = row
-        .as_ref()
-        .and_then(|r| col_opt_text(r, 0))
-        .and_then(|r| Role::parse_officer(&r));
-    let admin = row.as_ref().and_then(|r| r.get::<i64>(1)) == Some(1);
+    let (officer, admin) = crate::auth::officer_and_admin(db, iin)?;
     let bootstrap_admin = !admin && bootstrap_admins().iter().any(|a| a == iin);
     Ok(Standing {
         officer,

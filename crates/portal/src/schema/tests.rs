@@ -1,50 +1,6 @@
 use super::*;
 
-/// The runner's connection over rusqlite, as the host's tests and tools use SQLite.
-struct Native(rusqlite::Connection);
-
-fn bind(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
-    params
-        .iter()
-        .map(|p| match p {
-            Param::Int(i) => rusqlite::types::Value::Integer(*i),
-            Param::Text(t) => rusqlite::types::Value::Text((*t).to_owned()),
-        })
-        .collect()
-}
-
-impl Connection for Native {
-    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
-        let mut stmt = self.0.prepare(sql).map_err(|e| e.to_string())?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(bind(params)))
-            .map_err(|e| e.to_string())?;
-        while rows.next().map_err(|e| e.to_string())?.is_some() {}
-        Ok(())
-    }
-
-    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
-        use rusqlite::OptionalExtension as _;
-        self.0
-            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
-                r.get::<_, Option<String>>(0)
-            })
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| e.to_string())
-    }
-
-    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
-        use rusqlite::OptionalExtension as _;
-        self.0
-            .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
-                r.get::<_, Option<i64>>(0)
-            })
-            .optional()
-            .map(Option::flatten)
-            .map_err(|e| e.to_string())
-    }
-}
+use super::native::Native;
 
 fn m(version: i64, name: &'static str, sql: &'static str) -> Migration {
     Migration {
@@ -55,8 +11,8 @@ fn m(version: i64, name: &'static str, sql: &'static str) -> Migration {
     }
 }
 
-fn memory() -> Native {
-    Native(rusqlite::Connection::open_in_memory().unwrap())
+fn memory() -> rusqlite::Connection {
+    rusqlite::Connection::open_in_memory().unwrap()
 }
 
 #[test]
@@ -116,7 +72,8 @@ fn the_required_version_is_the_newest_embedded_migration() {
 
 #[test]
 fn the_embedded_migrations_apply_to_an_empty_database_and_set_user_version() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     let outcome = apply(&conn, &embedded()).unwrap();
     assert_eq!(outcome.applied.len(), embedded().len());
     assert_eq!(outcome.version, REQUIRED_VERSION);
@@ -130,7 +87,8 @@ fn the_embedded_migrations_apply_to_an_empty_database_and_set_user_version() {
 
 #[test]
 fn applies_in_order_exactly_once() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     let ms = [
         m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
         m(
@@ -150,7 +108,8 @@ fn applies_in_order_exactly_once() {
 
 #[test]
 fn a_failed_migration_leaves_the_database_as_it_was() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     let ms = [
         m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
         m(
@@ -180,7 +139,8 @@ fn a_failed_migration_leaves_the_database_as_it_was() {
 
 #[test]
 fn a_migration_changed_after_it_was_applied_is_refused() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     apply(
         &conn,
         &[m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")],
@@ -192,7 +152,8 @@ fn a_migration_changed_after_it_was_applied_is_refused() {
 
 #[test]
 fn a_database_ahead_of_the_code_is_not_touched() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     apply(
         &conn,
         &[
@@ -211,7 +172,8 @@ fn a_database_ahead_of_the_code_is_not_touched() {
 
 #[test]
 fn a_database_migrated_before_user_version_was_kept_is_brought_level() {
-    let conn = memory();
+    let raw = memory();
+    let conn = Native(&raw);
     let ms = [m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")];
     apply(&conn, &ms).unwrap();
     conn.execute("PRAGMA user_version = 0", &[]).unwrap();
