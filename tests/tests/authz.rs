@@ -113,6 +113,12 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/auth/me", SIGNED_IN),
     ("POST", "/api/auth/logout", [D401, N, N, N, N, N, N, N, N]),
     ("GET", "/api/auth/sessions", SIGNED_IN),
+    ("GET", "/api/auth/contacts", SIGNED_IN),
+    ("PUT", "/api/auth/contacts", SIGNED_IN),
+    ("POST", "/api/auth/contacts/verify", SIGNED_IN),
+    ("PUT", "/api/auth/notification-preferences", SIGNED_IN),
+    ("GET", "/api/officer/admin/outbox", ADMIN_ONLY),
+    ("POST", "/api/officer/admin/outbox/{id}/retry", ADMIN_ONLY),
     // The victim's session: only the victim may end it.
     (
         "DELETE",
@@ -313,6 +319,8 @@ struct Fixture<'a> {
     petition: i64,
     attachment_sha: String,
     notification: i64,
+    /// A message queued (not dead) in the outbox: retrying it is a conflict, not a denial.
+    outbox_message: String,
     dismissable_officer: String,
     police: i64,
     police_code: String,
@@ -386,6 +394,18 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     let notification = victim.get("/api/status/notifications").json()["notifications"][0]["id"]
         .as_i64()
         .expect("the victim has a notification");
+    // The victim gives a phone number: its code waits in the outbox (no webhook here).
+    let contacts = victim.send_json(
+        "PUT",
+        "/api/auth/contacts",
+        &json!({"phone": "+77010000000"}),
+    );
+    assert_eq!(contacts.status, 200, "{}", contacts.text());
+    let outbox_message = admin.get("/api/officer/admin/outbox?state=pending").json()["messages"][0]
+        ["id"]
+        .as_str()
+        .expect("a queued message")
+        .to_owned();
     // Both saw the case while they headed the unit …
     for head in [&transferred, &dismissed] {
         assert_eq!(head.get(&format!("/api/officer/cases/{erdr}")).status, 200);
@@ -434,6 +454,7 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
         petition: petition["id"].as_i64().expect("petition id"),
         attachment_sha: upload["sha256"].as_str().expect("sha").to_owned(),
         notification,
+        outbox_message,
         dismissable_officer,
         police,
         police_code,
@@ -456,11 +477,15 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         "/api/officer/admin/organs/{id}" => f.police.to_string(),
         t if t.contains("/participants/{id}") => f.victim_participant.to_string(),
         t if t.contains("/notifications/{id}") => f.notification.to_string(),
+        "/api/officer/admin/outbox/{id}/retry" => f.outbox_message.clone(),
         _ => f.petition.to_string(),
     };
     let path = path.replace("{id}", &id);
     let body = match (method, template) {
         ("PUT", "/api/auth/password") => json!({"password": "a long and unusual passphrase 7"}),
+        ("PUT", "/api/auth/contacts") => json!({"language": "kk"}),
+        ("POST", "/api/auth/contacts/verify") => json!({"channel": "email", "code": "000000"}),
+        ("PUT", "/api/auth/notification-preferences") => json!({"language": "en"}),
         ("POST", "/api/officer/admin/organs") => {
             json!({"name": format!("Organ {}", random_iin()), "region": "Astana"})
         }

@@ -11,7 +11,7 @@ use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::iin::Iin;
 use jaria_portal::revocation::{self, Source};
-use jaria_portal::{ApiError, authz, clock, config};
+use jaria_portal::{ApiError, authz, clock, config, delivery};
 use serde::Deserialize;
 
 pub fn route(req: &spin_sdk::http::Request, method: Method, path: &str) -> Result<Reply, ApiError> {
@@ -36,6 +36,10 @@ pub fn route(req: &spin_sdk::http::Request, method: Method, path: &str) -> Resul
         (Method::Get, ["crls"]) => list_crls(&db, &me),
         (Method::Post, ["crls"]) => load_crl(&db, &me, req),
         (_, ["crls"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        (Method::Get, ["outbox"]) => list_outbox(&db, &me, req),
+        (_, ["outbox"]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+        (Method::Post, ["outbox", id, "retry"]) => retry_message(&db, &me, id),
+        (_, ["outbox", _, "retry"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         (Method::Post, ["admins"]) => add_admin(&db, &me, req),
         (_, ["admins"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         _ => Err(ApiError::NotFound),
@@ -612,4 +616,57 @@ fn add_admin(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<R
         )
     })?;
     Reply::json(201, &serde_json::json!({ "iin": iin.as_str() }))
+}
+
+/// `GET /api/officer/admin/outbox?state=dead|pending|sent` (dead by default): the messages of
+/// the delivery webhook, newest first, without their texts.
+fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let query = req.query();
+    let state = match jaria_portal::paging::query_param(query, "state") {
+        None => "dead",
+        Some(s @ ("dead" | "pending" | "sent")) => s,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "state",
+                "invalid_state",
+                "The state is dead, pending or sent.",
+            ));
+        }
+    };
+    audited_list(db, me, "outbox_listed", |db| {
+        Ok(serde_json::json!({
+            "messages": delivery::list(db, state, 100)?,
+            "counts": delivery::counts(db)?,
+        }))
+    })
+}
+
+/// `POST /api/officer/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now.
+fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound);
+    }
+    let now = clock::now().timestamp();
+    let message = db.transaction(|db| {
+        let Some(message) = delivery::retry(db, id, now)? else {
+            return Ok(None);
+        };
+        audit::record(
+            db,
+            &me.actor(),
+            "outbox_retried",
+            &format!("message:{id}"),
+            serde_json::json!({}),
+        )?;
+        Ok(Some(message))
+    })?;
+    match message {
+        Some(message) => Reply::json(200, &message),
+        None => match db.one("SELECT state FROM outbox WHERE id = ?", &[text(id)])? {
+            Some(_) => Err(ApiError::Conflict(
+                "Only a dead message can be retried; this one is still queued or was sent.".into(),
+            )),
+            None => Err(ApiError::NotFound),
+        },
+    }
 }

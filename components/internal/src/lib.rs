@@ -7,15 +7,19 @@
 //!   real Spin or SpinKube migrates itself at rollout. Safe to call from several replicas at
 //!   once, and again: it applies what is pending and nothing else.
 //! - `POST /api/internal/tick` does the periodic work, bounded in rows and time, idempotent,
-//!   safe on several replicas at once: today it seals the reads logged since the last tick into
-//!   the audit chain. `jaria up` calls it every minute; on real Spin a CronJob or timer does.
+//!   safe on several replicas at once: it seals the reads logged since the last tick into the
+//!   audit chain, sends the deadline alerts and digests that are due
+//!   (`jaria_portal::deadlines`), removes stale rows, and sends due messages of the outbox
+//!   through the delivery webhook (`jaria_portal::delivery`). `jaria up` calls it every
+//!   minute; on real Spin a CronJob or timer does.
 
 use jaria_portal::audit::{self, Actor};
 use jaria_portal::db::Db;
+use jaria_portal::delivery::{self, Webhook};
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::problem::Problem;
 use jaria_portal::schema::{self, MigrationError};
-use jaria_portal::{ApiError, auth, config, random};
+use jaria_portal::{ApiError, auth, clock, config, deadlines, random};
 use spin_sdk::http::{IncomingRequest, Request, Response};
 use spin_sdk::http_component;
 
@@ -76,21 +80,79 @@ fn operator(req: &Request) -> Actor {
     }
 }
 
-/// The periodic work: each step a short transaction, until nothing is left or the budget is
-/// spent.
+/// The periodic work: each step short transactions in bounded batches, until nothing is left
+/// or the budget is spent. Alerts are written before the outbox is sent, so a tick delivers
+/// what it raised.
 fn tick(req: &Request) -> Result<Reply, ApiError> {
     let db = Db::open()?;
     let actor = operator(req);
     let started = std::time::Instant::now();
+    let within_budget = || started.elapsed() < TICK_BUDGET;
     let mut sealed = 0;
-    loop {
+    while within_budget() {
         let batch = db.transaction(|db| audit::seal_reads(db, &actor))?;
         sealed += batch;
-        if batch == 0 || started.elapsed() > TICK_BUDGET {
+        if batch == 0 {
             break;
         }
     }
-    Reply::json(200, &serde_json::json!({ "reads_sealed": sealed }))
+    let mut work = deadlines::Report::default();
+    let now = clock::now().timestamp();
+    repeat_while_busy(&within_budget, &mut work.due_soon_reminders, || {
+        deadlines::remind_due_soon(&db, now)
+    })?;
+    repeat_while_busy(&within_budget, &mut work.overdue_escalations, || {
+        deadlines::escalate_overdue(&db, &actor, now)
+    })?;
+    repeat_while_busy(&within_budget, &mut work.court_window_reminders, || {
+        deadlines::remind_court_window(&db, now)
+    })?;
+    repeat_while_busy(&within_budget, &mut work.digests, || {
+        deadlines::send_digests(&db, now)
+    })?;
+    deadlines::expire_stale(&db, now, &mut work)?;
+    // Delivery gets what is left of the budget, and at least a second.
+    let delivery = match Webhook::configured() {
+        Ok(Some(webhook)) => {
+            let left = TICK_BUDGET
+                .saturating_sub(started.elapsed())
+                .max(std::time::Duration::from_secs(1));
+            let origin = config::optional("portal_origin").filter(|o| !o.trim().is_empty());
+            let report = delivery::dispatch(&db, &webhook, origin.as_deref(), left)?;
+            serde_json::json!({ "state": "on", "sent": report.sent, "retrying": report.retrying, "dead": report.dead })
+        }
+        Ok(None) => serde_json::json!({ "state": "off" }),
+        Err(e) => {
+            eprintln!("internal: delivery webhook misconfigured: {e}");
+            serde_json::json!({ "state": "misconfigured", "detail": e.to_string() })
+        }
+    };
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "reads_sealed": sealed,
+            "deadlines": work,
+            "delivery": delivery,
+            "outbox": delivery::counts(&db)?,
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+        }),
+    )
+}
+
+/// Runs a batch step again while it did a full batch's work and the budget allows.
+fn repeat_while_busy(
+    within_budget: &dyn Fn() -> bool,
+    total: &mut u64,
+    mut step: impl FnMut() -> Result<u64, ApiError>,
+) -> Result<(), ApiError> {
+    while within_budget() {
+        let done = step()?;
+        *total += done;
+        if done == 0 {
+            break;
+        }
+    }
+    Ok(())
 }
 
 fn migrate(req: &Request) -> Result<Reply, ApiError> {

@@ -1,6 +1,7 @@
 //! `login` — sign-in with an EDS certificate (the primary way) or, for participants already
 //! proven by EDS, a password; and the sessions every other component trusts.
 
+mod contacts;
 mod eds_sign_in;
 mod password_sign_in;
 mod sessions;
@@ -31,6 +32,13 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         "/me" => only(Method::Get, "GET", &|| sessions::me(req)),
         "/logout" => only(Method::Post, "POST", &|| sessions::logout(req)),
         "/sessions" => only(Method::Get, "GET", &|| sessions::list(req)),
+        "/contacts" => match method {
+            Method::Get => contacts::show(req),
+            Method::Put => contacts::update(req),
+            _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
+        },
+        "/contacts/verify" => only(Method::Post, "POST", &|| contacts::verify(req)),
+        "/notification-preferences" => only(Method::Put, "PUT", &|| contacts::preferences(req)),
         _ => match path.strip_prefix("/sessions/") {
             Some(id) if !id.is_empty() && !id.contains('/') => {
                 only(Method::Delete, "DELETE", &|| sessions::revoke(req, id))

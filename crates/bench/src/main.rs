@@ -4,7 +4,10 @@
 //! native hyper server, and stock `wasmtime serve` on the same trivial component), and writes
 //! `BENCHMARKS.md`. Run it through `bench/run`, which builds everything first.
 //!
-//! `jaria-bench hyper-hello --listen ADDR` is the native reference server itself.
+//! `jaria-bench hyper-hello --listen ADDR` is the native reference server itself;
+//! `jaria-bench tick` measures the scheduled tick with 10 000 due rows (`tick.rs`).
+
+mod tick;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +28,8 @@ fn main() -> anyhow::Result<()> {
             hyper_hello(&flag(&args, "--listen").unwrap_or("127.0.0.1:0".into()))
         }
         Some("run") | None => run(Options::from_args(&args)?),
-        Some(other) => bail!("unknown command {other}: use `run` or `hyper-hello`"),
+        Some("tick") => tick::run(&args),
+        Some(other) => bail!("unknown command {other}: use `run`, `tick` or `hyper-hello`"),
     }
 }
 

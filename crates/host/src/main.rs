@@ -150,7 +150,7 @@ struct UpArgs {
     slot_reset: SlotResetArg,
     /// How often the app's periodic work runs (`POST /api/internal/tick`, as a CronJob does
     /// on real Spin), in seconds; 0: never.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, env = "JARIA_TICK_INTERVAL_SECS", default_value_t = 60)]
     tick_interval_secs: u64,
     /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of their own (keep it
     /// off the public network). Port 0 picks a free port; the address is printed.

@@ -166,8 +166,11 @@ const REPORTS_TO_MY_ORGAN: &str = "filings f WHERE f.organ_id = ?";
 /// The capacities in which I receive filings at all, each with the SQL source selecting the
 /// filings it brings me (over `f`, `c`) and its parameters — the same relations as
 /// [`relations`], as queries.
-fn receiving(me: &Principal) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
-    let Some(a) = &me.appointment else {
+fn receiving(
+    iin: &str,
+    appointment: Option<&Appointment>,
+) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
+    let Some(a) = appointment else {
         return Vec::new();
     };
     let organ = a.organ.id;
@@ -176,7 +179,7 @@ fn receiving(me: &Principal) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
             (
                 Handler::LeadOfficer,
                 FILINGS_OF_MY_LEAD,
-                vec![text(&me.iin), int(organ)],
+                vec![text(iin), int(organ)],
             ),
             (Handler::OrganOfficer, REPORTS_TO_MY_ORGAN, vec![int(organ)]),
         ],
@@ -196,7 +199,7 @@ fn receiving(me: &Principal) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
         Role::Prosecutor => vec![(
             Handler::SupervisingProsecutor,
             FILINGS_OF_MY_SUPERVISION,
-            vec![text(&me.iin), int(organ)],
+            vec![text(iin), int(organ)],
         )],
         Role::Participant | Role::Admin => Vec::new(),
     }
@@ -206,9 +209,17 @@ fn receiving(me: &Principal) -> Vec<(Handler, &'static str, Vec<SqlValue>)> {
 /// rule table: a union of index-backed selections, one per capacity (one `OR` over all of them
 /// made SQLite scan every filing).
 pub fn received_filings_sql(me: &Principal) -> (String, Vec<SqlValue>) {
+    received_filings_sql_for(&me.iin, me.appointment.as_ref())
+}
+
+/// [`received_filings_sql`] for an officer who is not the caller (the scheduler's digest).
+pub fn received_filings_sql_for(
+    iin: &str,
+    appointment: Option<&Appointment>,
+) -> (String, Vec<SqlValue>) {
     let mut clauses = Vec::new();
     let mut params = Vec::new();
-    for (handler, source, scope) in receiving(me) {
+    for (handler, source, scope) in receiving(iin, appointment) {
         let mut which = Vec::new();
         let mut which_params = Vec::new();
         for kind in Kind::ALL {
@@ -261,11 +272,21 @@ pub fn filing_handlers(
     filing: FilingFacts<'_>,
     case: Option<CaseFacts<'_>>,
 ) -> Vec<Handler> {
-    let Some(a) = &me.appointment else {
+    handlers_for(&me.iin, me.appointment.as_ref(), filing, case)
+}
+
+/// [`filing_handlers`] for any officer, from their current appointment.
+pub fn handlers_for(
+    iin: &str,
+    appointment: Option<&Appointment>,
+    filing: FilingFacts<'_>,
+    case: Option<CaseFacts<'_>>,
+) -> Vec<Handler> {
+    let Some(a) = appointment else {
         return Vec::new();
     };
     let mut mine: Vec<Handler> = case
-        .map(|c| relations(&me.iin, Some(a), c))
+        .map(|c| relations(iin, Some(a), c))
         .unwrap_or_default()
         .into_iter()
         .map(OfficerRelation::handler)
@@ -281,6 +302,46 @@ pub fn filing_handlers(
     let mut out: Vec<Handler> = mine.into_iter().filter(|h| wanted.contains(h)).collect();
     out.dedup();
     out
+}
+
+/// Who a deadline alert about a filing goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alerted {
+    /// "Due within 24 hours": the officers who must answer it — the lead officer or the
+    /// prosecutor it is addressed to; for statements sent to an organ (which any of its
+    /// officers may take), the organ's heads of unit, who distribute them.
+    Handlers,
+    /// "Overdue": the heads of unit of the organ that owes the answer, and the case's
+    /// supervising prosecutor.
+    Supervisors,
+}
+
+/// Whether an officer (current appointment) receives a deadline alert about this filing.
+/// Nobody is alerted as an officer about a filing that concerns them.
+pub fn is_alerted(
+    iin: &str,
+    appointment: &Appointment,
+    filing: FilingFacts<'_>,
+    case: Option<CaseFacts<'_>>,
+    audience: Alerted,
+) -> bool {
+    if filing.filer_iin == iin || filing.on_behalf_of_iin == Some(iin) {
+        return false;
+    }
+    let organ = appointment.organ.id;
+    let owing_organ = case.map(|c| c.organ_id).or(filing.organ_id);
+    match audience {
+        Alerted::Handlers => handlers_for(iin, Some(appointment), filing, case)
+            .into_iter()
+            .any(|h| h != Handler::OrganOfficer || appointment.role == Role::HeadOfUnit),
+        Alerted::Supervisors => {
+            (appointment.role == Role::HeadOfUnit && owing_organ == Some(organ))
+                || case.is_some_and(|c| {
+                    relations(iin, Some(appointment), c)
+                        .contains(&OfficerRelation::SupervisingProsecutor)
+                })
+        }
+    }
 }
 
 /// A matter concerns an officer when it is about them: their own request or status, a filing

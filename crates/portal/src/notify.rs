@@ -1,6 +1,8 @@
 //! The notification feed: a row per person per event, written in the same transaction as the
 //! change it reports, so a notice exists exactly when its change does. A payload carries only
-//! what its recipient may already see.
+//! what its recipient may already see. The same transaction queues the notice for every
+//! verified channel the person wants it on (`delivery`): nothing is sent from a request that
+//! changes state; the tick sends it.
 
 use crate::db::{Db, text};
 use crate::error::ApiError;
@@ -20,6 +22,14 @@ pub enum Notice {
     FamiliarisationGranted,
     /// That right was withdrawn.
     FamiliarisationRevoked,
+    /// My filing was not answered in time; its supervisors have been told.
+    FilingOverdue,
+    /// (Officer) a filing I receive is due within 24 hours.
+    FilingDueSoon,
+    /// (Head of unit, supervising prosecutor) a filing of my organ or supervision is overdue.
+    FilingOverdueEscalated,
+    /// My period for taking an answer to the investigating judge (CPC art. 106) ends soon.
+    CourtWindow,
 }
 
 impl Notice {
@@ -31,6 +41,10 @@ impl Notice {
             Notice::DecisionAvailable => "decision_available",
             Notice::FamiliarisationGranted => "familiarisation_granted",
             Notice::FamiliarisationRevoked => "familiarisation_revoked",
+            Notice::FilingOverdue => "filing_overdue",
+            Notice::FilingDueSoon => "filing_due_soon",
+            Notice::FilingOverdueEscalated => "filing_overdue_escalated",
+            Notice::CourtWindow => "court_window",
         }
     }
 }
@@ -44,7 +58,8 @@ pub fn send<'a>(
     payload: &serde_json::Value,
 ) -> Result<(), ApiError> {
     let mut sent: Vec<&str> = Vec::new();
-    let payload = payload.to_string();
+    let now_unix = crate::clock::now().timestamp();
+    let payload_text = payload.to_string();
     for recipient in recipients {
         if sent.contains(&recipient) {
             continue;
@@ -56,9 +71,33 @@ pub fn send<'a>(
                 text(recipient),
                 text(at),
                 text(notice.as_str()),
-                text(&payload),
+                text(&payload_text),
             ],
         )?;
+        crate::delivery::enqueue_for(db, recipient, notice.as_str(), payload, at, now_unix)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_notice_has_a_template_to_leave_the_portal_by() {
+        for notice in [
+            Notice::FilingUpdated,
+            Notice::AccessRequestDecided,
+            Notice::StatusRevoked,
+            Notice::DecisionAvailable,
+            Notice::FamiliarisationGranted,
+            Notice::FamiliarisationRevoked,
+            Notice::FilingOverdue,
+            Notice::FilingDueSoon,
+            Notice::FilingOverdueEscalated,
+            Notice::CourtWindow,
+        ] {
+            assert!(crate::delivery::is_template(notice.as_str()), "{notice:?}");
+        }
+    }
 }

@@ -72,15 +72,32 @@ pub fn post(
     timeout: Duration,
     max_bytes: usize,
 ) -> Result<Answer, OutboundError> {
+    post_with_headers(target, content_type, &[], body, timeout, max_bytes)
+}
+
+/// [`post`] with more request headers (a signature, a message id).
+pub fn post_with_headers(
+    target: &Target,
+    content_type: &str,
+    extra_headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Answer, OutboundError> {
     let send = |e: String| OutboundError::Send(e);
-    let headers = Fields::from_list(&[
+    let mut fields = vec![
         ("content-type".to_owned(), content_type.as_bytes().to_vec()),
         (
             "content-length".to_owned(),
             body.len().to_string().into_bytes(),
         ),
-    ])
-    .map_err(|e| send(format!("{e:?}")))?;
+    ];
+    fields.extend(
+        extra_headers
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.as_bytes().to_vec())),
+    );
+    let headers = Fields::from_list(&fields).map_err(|e| send(format!("{e:?}")))?;
     let request = OutgoingRequest::new(headers);
     let scheme = if target.https {
         Scheme::Https

@@ -237,3 +237,166 @@ fn an_organ_registers_only_numbers_of_its_own_code() {
         "{none:?}"
     );
 }
+
+fn petition<'a>(addressee: Addressee, filer: &'a str) -> FilingFacts<'a> {
+    FilingFacts {
+        kind: Kind::Petition,
+        addressee,
+        organ_id: None,
+        filer_iin: filer,
+        on_behalf_of_iin: None,
+    }
+}
+
+fn alerted(
+    iin: &str,
+    role: Role,
+    organ_id: i64,
+    filing: FilingFacts<'_>,
+    c: Option<CaseFacts<'_>>,
+    audience: Alerted,
+) -> bool {
+    let a = appointed(role, organ_id).expect("appointment");
+    is_alerted(iin, &a, filing, c, audience)
+}
+
+#[test]
+fn due_soon_reminders_go_to_whoever_must_answer_now() {
+    let c = case(ME, Some(OTHER));
+    let filer = "900101300011";
+    let to_investigator = petition(Addressee::Investigator, filer);
+    assert!(alerted(
+        ME,
+        Role::Investigator,
+        1,
+        to_investigator,
+        Some(c),
+        Alerted::Handlers
+    ));
+    // Moved away: the reminder no longer reaches them.
+    assert!(!alerted(
+        ME,
+        Role::Investigator,
+        2,
+        to_investigator,
+        Some(c),
+        Alerted::Handlers
+    ));
+    // The head of unit does not answer a petition to the investigator.
+    assert!(!alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        1,
+        to_investigator,
+        Some(c),
+        Alerted::Handlers
+    ));
+    let to_prosecutor = petition(Addressee::Prosecutor, filer);
+    assert!(alerted(
+        OTHER,
+        Role::Prosecutor,
+        9,
+        to_prosecutor,
+        Some(c),
+        Alerted::Handlers
+    ));
+    assert!(!alerted(
+        ME,
+        Role::Investigator,
+        1,
+        to_prosecutor,
+        Some(c),
+        Alerted::Handlers
+    ));
+    // A statement sent to an organ: its heads of unit, not every investigator.
+    let report = FilingFacts {
+        kind: Kind::CrimeReport,
+        addressee: Addressee::Investigator,
+        organ_id: Some(1),
+        filer_iin: filer,
+        on_behalf_of_iin: None,
+    };
+    assert!(alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        1,
+        report,
+        None,
+        Alerted::Handlers
+    ));
+    assert!(!alerted(
+        ME,
+        Role::Investigator,
+        1,
+        report,
+        None,
+        Alerted::Handlers
+    ));
+    assert!(!alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        2,
+        report,
+        None,
+        Alerted::Handlers
+    ));
+}
+
+#[test]
+fn overdue_escalations_go_to_the_owing_organs_heads_and_the_supervising_prosecutor() {
+    let c = case(ME, Some(OTHER));
+    let filer = "900101300011";
+    let f = petition(Addressee::Investigator, filer);
+    assert!(alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        1,
+        f,
+        Some(c),
+        Alerted::Supervisors
+    ));
+    assert!(alerted(
+        OTHER,
+        Role::Prosecutor,
+        9,
+        f,
+        Some(c),
+        Alerted::Supervisors
+    ));
+    // The late officer is not their own supervisor; a head of another organ is nobody here.
+    assert!(!alerted(
+        ME,
+        Role::Investigator,
+        1,
+        f,
+        Some(c),
+        Alerted::Supervisors
+    ));
+    assert!(!alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        2,
+        f,
+        Some(c),
+        Alerted::Supervisors
+    ));
+    // A prosecutor moved to another office no longer supervises.
+    assert!(!alerted(
+        OTHER,
+        Role::Prosecutor,
+        8,
+        f,
+        Some(c),
+        Alerted::Supervisors
+    ));
+    // An officer who filed it hears of it as the filer, never as its supervisor.
+    let own = petition(Addressee::Investigator, "111111111111");
+    assert!(!alerted(
+        "111111111111",
+        Role::HeadOfUnit,
+        1,
+        own,
+        Some(c),
+        Alerted::Supervisors
+    ));
+}

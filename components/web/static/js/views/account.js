@@ -1,4 +1,5 @@
-// My account: set or change the password, my sessions (end any), sign out.
+// My account: set or change the password, my e-mail and phone for notices (with their codes),
+// my sessions (end any), sign out.
 
 import { api, ApiProblem } from '../api.js';
 import { t } from '../i18n.js';
@@ -80,6 +81,102 @@ async function sessionsSection() {
   return section(t('account.sessions'), container);
 }
 
+const NOTICE_LANGUAGES = ['kk', 'ru', 'en'];
+const OFFICER_ROLES = ['investigator', 'inquirer', 'prosecutor', 'head_of_unit'];
+
+function contactState(contact) {
+  if (!contact) return t('account.contact.none');
+  if (contact.verified) return t('account.contact.verified');
+  return contact.code_pending ? t('account.contact.pending') : t('account.contact.unverified');
+}
+
+// What changed, as PUT /api/auth/contacts takes it: a left-out field is kept, null removes.
+function contactChanges(current, values) {
+  const body = {};
+  for (const [name, key] of [['email', 'email'], ['phone', 'phone']]) {
+    const before = current[key] ? current[key].address : '';
+    const now = values[name] || '';
+    const unverified = current[key] && !current[key].verified;
+    if (now !== before || (now && unverified && !current[key].code_pending)) body[key] = now ? now : null;
+  }
+  if (values.language && values.language !== current.language) body.language = values.language;
+  return body;
+}
+
+async function noticesSection(me) {
+  let contacts;
+  try {
+    contacts = await api('/api/auth/contacts');
+  } catch (error) {
+    return section(t('account.notices'), errorBox(error));
+  }
+  const status = details([
+    [t('account.email'), contacts.email ? [contacts.email.address, ' — ', contactState(contacts.email)] : contactState(null)],
+    [t('account.phone'), contacts.phone ? [contacts.phone.address, ' — ', contactState(contacts.phone)] : contactState(null)],
+  ]);
+  const isOfficer = me.roles.some((role) => OFFICER_ROLES.includes(role));
+  const fields = [
+    field({ name: 'email', type: 'email', label: t('account.email'), autocomplete: 'email', maxlength: 254, value: contacts.email ? contacts.email.address : '' }),
+    field({ name: 'phone', type: 'tel', label: t('account.phone'), hint: t('account.phone_hint'), autocomplete: 'tel', inputmode: 'tel', value: contacts.phone ? contacts.phone.address : '' }),
+    field({
+      name: 'language',
+      type: 'select',
+      label: t('account.notice_language'),
+      value: contacts.language,
+      options: NOTICE_LANGUAGES.map((value) => ({ value, label: t(`account.notice_language.${value}`) })),
+    }),
+  ];
+  if (isOfficer) {
+    fields.push(field({ name: 'officer_digest', type: 'checkbox', label: t('account.digest') }));
+  }
+  const contactsForm = form({
+    name: 'contacts',
+    submitLabel: t('account.save_contacts'),
+    fields,
+    async onSubmit(values) {
+      const body = contactChanges(contacts, values);
+      if (Object.keys(body).length > 0) await api('/api/auth/contacts', { method: 'PUT', json: body });
+      if (isOfficer && values.officer_digest !== contacts.officer_digest) {
+        await api('/api/auth/notification-preferences', { method: 'PUT', json: { officer_digest: values.officer_digest } });
+      }
+      announce(t('account.contacts_saved'));
+      reload();
+    },
+  });
+  const digest = contactsForm.querySelector('input[name="officer_digest"]');
+  if (digest) digest.checked = contacts.officer_digest;
+  const pending = ['email', 'phone'].filter((key) => contacts[key] && contacts[key].code_pending);
+  const verifyForm = pending.length
+    ? form({
+        name: 'verify-contact',
+        submitLabel: t('account.verify_submit'),
+        fields: [
+          field({
+            name: 'channel',
+            type: 'select',
+            label: t('account.channel'),
+            value: pending[0] === 'phone' ? 'sms' : 'email',
+            options: pending.map((key) => ({ value: key === 'phone' ? 'sms' : 'email', label: t(key === 'phone' ? 'account.phone' : 'account.email') })),
+          }),
+          field({ name: 'code', label: t('account.code'), hint: t('account.code_hint'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true }),
+        ],
+        async onSubmit(values) {
+          await api('/api/auth/contacts/verify', { method: 'POST', json: { channel: values.channel, code: values.code } });
+          announce(t('account.verified_done'));
+          reload();
+        },
+      })
+    : null;
+  return section(
+    t('account.notices'),
+    h('p', { class: 'hint' }, t('account.notices_lead')),
+    status,
+    contactsForm,
+    verifyForm ? h('h3', {}, t('account.verify')) : null,
+    verifyForm,
+  );
+}
+
 export async function render({ me }) {
   const roles = me.roles.filter((role) => ROLE_KEYS.includes(role)).map((role) => t(`role.${role}`)).join(', ');
   const identity = section(
@@ -97,5 +194,5 @@ export async function render({ me }) {
   const password = isParticipantOnly
     ? section(t('account.password'), h('p', { class: 'hint' }, t('account.password_lead')), passwordForm(me))
     : section(t('account.password'), h('p', { class: 'hint' }, t('account.password_officers')));
-  return page('account.title', identity, password, await sessionsSection());
+  return page('account.title', identity, password, await noticesSection(me), await sessionsSection());
 }

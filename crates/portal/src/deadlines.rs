@@ -1,0 +1,431 @@
+//! The scheduler's work on deadlines and stale rows, run by the tick in bounded batches. Each
+//! alert goes once: its `deadline_alerts` row is inserted in the transaction that writes the
+//! notices, and a tick that finds it already there (another replica was first) sends nothing.
+//!
+//! - An open filing due within 24 hours: its handlers are reminded (once per due time, so an
+//!   extension gets its own reminder).
+//! - An open filing past its due time: the filer (and the person it was filed for) learn that
+//!   it is overdue, and the heads of unit of the organ that owes the answer and the case's
+//!   supervising prosecutor are told; the filing's timeline records the escalation.
+//! - A complaint or statement answered with a rejection or refusal: three days before the 15
+//!   days of CPC art. 106 end, the filer is reminded they may go to the investigating judge.
+//! - An officer who chose the daily digest gets it by e-mail once a day, after 08:00 Almaty.
+//! - Unattached uploads, stale sign-in challenges and old code-sending records are removed.
+
+use chrono::Timelike;
+use serde::Serialize;
+
+use crate::audit::{self, Actor};
+use crate::authz::{self, Alerted, Appointment, CaseFacts, FilingFacts};
+use crate::clock;
+use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
+use crate::delivery::{self, Channel};
+use crate::error::ApiError;
+use crate::filing::deadline::{Addressee, Kind, almaty};
+use crate::identity::{Organ, Role};
+use crate::notify::{self, Notice};
+
+/// Filings looked at per transaction.
+const BATCH: i64 = 50;
+/// The art. 106 window, and how long before its end the reminder goes.
+pub const COURT_WINDOW_SECS: i64 = 15 * 86_400;
+pub const COURT_REMINDER_BEFORE_SECS: i64 = 3 * 86_400;
+/// Uploads not attached to a filing within this long are removed.
+pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub due_soon_reminders: u64,
+    pub overdue_escalations: u64,
+    pub court_window_reminders: u64,
+    pub digests: u64,
+    pub attachments_expired: u64,
+    pub challenges_expired: u64,
+}
+
+/// A local time as people read it in notices: `dd.mm.yyyy HH:MM` in Almaty.
+pub fn almaty_text(unix: i64) -> String {
+    clock::from_unix(unix)
+        .with_timezone(&almaty())
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+/// One filing with the facts its alerts depend on.
+struct Due {
+    id: i64,
+    registration_number: String,
+    kind: Kind,
+    addressee: Addressee,
+    organ_id: Option<i64>,
+    filer_iin: String,
+    on_behalf_of_iin: Option<String>,
+    due_unix: i64,
+    case: Option<(i64, String, Option<String>, Option<i64>)>,
+    case_id: Option<i64>,
+}
+
+const DUE_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.organ_id, f.filer_iin, \
+     f.on_behalf_of_iin, f.due_unix, c.organ_id, c.lead_officer_iin, c.prosecutor_iin, c.prosecutor_organ_id, c.id";
+
+fn due_rows(db: &Db, sql: &str, params: &[spin_sdk::sqlite::Value]) -> Result<Vec<Due>, ApiError> {
+    let rows = db.query(sql, params)?;
+    let mut out = Vec::with_capacity(rows.rows.len());
+    for row in &rows.rows {
+        let (Some(kind), Some(addressee)) = (
+            Kind::parse(&col_text(row, 2)?),
+            Addressee::parse(&col_text(row, 3)?),
+        ) else {
+            continue;
+        };
+        let case = match (col_opt_int(row, 8), col_opt_text(row, 9)) {
+            (Some(organ), Some(lead)) => {
+                Some((organ, lead, col_opt_text(row, 10), col_opt_int(row, 11)))
+            }
+            _ => None,
+        };
+        out.push(Due {
+            id: col_int(row, 0)?,
+            registration_number: col_text(row, 1)?,
+            kind,
+            addressee,
+            organ_id: col_opt_int(row, 4),
+            filer_iin: col_text(row, 5)?,
+            on_behalf_of_iin: col_opt_text(row, 6),
+            due_unix: col_int(row, 7)?,
+            case,
+            case_id: col_opt_int(row, 12),
+        });
+    }
+    Ok(out)
+}
+
+impl Due {
+    fn facts(&self) -> FilingFacts<'_> {
+        FilingFacts {
+            kind: self.kind,
+            addressee: self.addressee,
+            organ_id: self.organ_id,
+            filer_iin: &self.filer_iin,
+            on_behalf_of_iin: self.on_behalf_of_iin.as_deref(),
+        }
+    }
+
+    fn case_facts(&self) -> Option<CaseFacts<'_>> {
+        self.case
+            .as_ref()
+            .map(|(organ_id, lead, prosecutor, prosecutor_organ)| CaseFacts {
+                organ_id: *organ_id,
+                lead_officer_iin: lead,
+                prosecutor_iin: prosecutor.as_deref(),
+                prosecutor_organ_id: *prosecutor_organ,
+            })
+    }
+
+    /// The officers, by current appointment, that `audience` of this filing's alerts names.
+    fn officers(&self, db: &Db, audience: Alerted) -> Result<Vec<String>, ApiError> {
+        let case = self.case_facts();
+        let none = -1;
+        let rows = db.query(
+            "SELECT iin, role, organ_id FROM officers
+             WHERE active = 1 AND (organ_id IN (?, ?, ?) OR iin IN (?, ?))",
+            &[
+                int(case.map_or(none, |c| c.organ_id)),
+                int(self.organ_id.unwrap_or(none)),
+                int(case.and_then(|c| c.prosecutor_organ_id).unwrap_or(none)),
+                text(case.map_or("", |c| c.lead_officer_iin)),
+                text(case.and_then(|c| c.prosecutor_iin).unwrap_or("")),
+            ],
+        )?;
+        let mut out = Vec::new();
+        for row in &rows.rows {
+            let iin = col_text(row, 0)?;
+            let Some(role) = Role::parse_officer(&col_text(row, 1)?) else {
+                continue;
+            };
+            let appointment = Appointment {
+                role,
+                organ: Organ {
+                    id: col_int(row, 2)?,
+                    name: String::new(),
+                    region: String::new(),
+                    code: None,
+                },
+            };
+            if authz::is_alerted(&iin, &appointment, self.facts(), case, audience)
+                && !out.contains(&iin)
+            {
+                out.push(iin);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Inserts the alert's row; false when it was already there (sent before, or by a parallel
+/// tick).
+fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "INSERT INTO deadline_alerts (subject, kind, at) VALUES (?, ?, ?)
+             ON CONFLICT (subject, kind) DO NOTHING RETURNING subject",
+            &[text(subject), text(kind), text(at)],
+        )?
+        .is_some())
+}
+
+const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
+
+/// Reminds handlers of open filings due within 24 hours.
+pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let at = clock::rfc3339(clock::from_unix(now));
+    db.transaction(|db| {
+        let due = due_rows(
+            db,
+            &format!(
+                "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
+                 WHERE {OPEN} AND f.due_unix > ? AND f.due_unix <= ?
+                   AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                                   WHERE a.subject = 'filing:' || f.id AND a.kind = 'due_soon:' || f.due_unix)
+                 ORDER BY f.due_unix, f.id LIMIT ?"
+            ),
+            &[int(now), int(now + 86_400), int(BATCH)],
+        )?;
+        let mut sent = 0;
+        for f in &due {
+            if !first_time(db, &format!("filing:{}", f.id), &format!("due_soon:{}", f.due_unix), &at)? {
+                continue;
+            }
+            let officers = f.officers(db, Alerted::Handlers)?;
+            notify::send(
+                db,
+                officers.iter().map(String::as_str),
+                Notice::FilingDueSoon,
+                &at,
+                &serde_json::json!({
+                    "filing_id": f.id, "registration_number": f.registration_number,
+                    "due_at": almaty_text(f.due_unix),
+                }),
+            )?;
+            sent += 1;
+        }
+        Ok(sent)
+    })
+}
+
+/// Tells filers and supervisors of filings that became overdue, once per due time, with the
+/// escalation in the filing's timeline and the audit chain.
+pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiError> {
+    let at = clock::rfc3339(clock::from_unix(now));
+    db.transaction(|db| {
+        let due = due_rows(
+            db,
+            &format!(
+                "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
+                 WHERE {OPEN} AND f.due_unix <= ?
+                   AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                                   WHERE a.subject = 'filing:' || f.id AND a.kind = 'overdue:' || f.due_unix)
+                 ORDER BY f.due_unix, f.id LIMIT ?"
+            ),
+            &[int(now), int(BATCH)],
+        )?;
+        let mut escalated = 0;
+        for f in &due {
+            let subject = format!("filing:{}", f.id);
+            if !first_time(db, &subject, &format!("overdue:{}", f.due_unix), &at)? {
+                continue;
+            }
+            let supervisors = f.officers(db, Alerted::Supervisors)?;
+            let payload = serde_json::json!({
+                "filing_id": f.id, "registration_number": f.registration_number,
+                "due_at": almaty_text(f.due_unix),
+            });
+            notify::send(
+                db,
+                std::iter::once(f.filer_iin.as_str()).chain(f.on_behalf_of_iin.as_deref()),
+                Notice::FilingOverdue,
+                &at,
+                &payload,
+            )?;
+            notify::send(
+                db,
+                supervisors.iter().map(String::as_str),
+                Notice::FilingOverdueEscalated,
+                &at,
+                &payload,
+            )?;
+            let due_at = clock::rfc3339(clock::from_unix(f.due_unix));
+            // The filer's timeline says when it was due; who was told stays in the audit.
+            db.exec(
+                "INSERT INTO filing_events (filing_id, at, kind, detail) VALUES (?, ?, 'overdue_escalated', ?)",
+                &[int(f.id), text(&at), text(serde_json::json!({ "due_at": due_at }).to_string())],
+            )?;
+            audit::record_for_case(
+                db,
+                actor,
+                "filing_overdue_escalated",
+                &subject,
+                f.case_id,
+                serde_json::json!({ "due_at": due_at, "told": supervisors }),
+            )?;
+            escalated += 1;
+        }
+        Ok(escalated)
+    })
+}
+
+/// Reminds filers whose complaint or statement was rejected or refused that the art. 106
+/// window to go to the investigating judge ends in three days or less.
+pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let at = clock::rfc3339(clock::from_unix(now));
+    // Decided in (now - 15 days, now - 12 days]: fewer than three days of the window left.
+    let from = clock::rfc3339(clock::from_unix(now - COURT_WINDOW_SECS));
+    let to = clock::rfc3339(clock::from_unix(
+        now - COURT_WINDOW_SECS + COURT_REMINDER_BEFORE_SECS,
+    ));
+    db.transaction(|db| {
+        let rows = db.query(
+            "SELECT f.id, f.registration_number, f.filer_iin, f.on_behalf_of_iin, f.decided_at FROM filings f
+             WHERE f.outcome IN ('rejected', 'refused') AND f.kind IN ('complaint', 'crime_report')
+               AND f.decided_at > ? AND f.decided_at <= ?
+               AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                               WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
+             ORDER BY f.decided_at LIMIT ?",
+            &[text(&from), text(&to), int(BATCH)],
+        )?;
+        let mut sent = 0;
+        for row in &rows.rows {
+            let id = col_int(row, 0)?;
+            if !first_time(db, &format!("filing:{id}"), "court_window", &at)? {
+                continue;
+            }
+            let decided = chrono::DateTime::parse_from_rfc3339(&col_text(row, 4)?)
+                .map(|t| t.timestamp())
+                .unwrap_or(now);
+            let days_left = ((decided + COURT_WINDOW_SECS - now) as f64 / 86_400.0).ceil().max(1.0) as i64;
+            let filer = col_text(row, 2)?;
+            let beneficiary = col_opt_text(row, 3);
+            notify::send(
+                db,
+                std::iter::once(filer.as_str()).chain(beneficiary.as_deref()),
+                Notice::CourtWindow,
+                &at,
+                &serde_json::json!({
+                    "filing_id": id, "registration_number": col_text(row, 1)?,
+                    "days_left": days_left,
+                    "ends_at": clock::rfc3339(clock::from_unix(decided + COURT_WINDOW_SECS)),
+                }),
+            )?;
+            sent += 1;
+        }
+        Ok(sent)
+    })
+}
+
+/// The officers' daily digests, once a day each, from 08:00 Almaty.
+pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let local = clock::from_unix(now).with_timezone(&almaty());
+    if local.hour() < 8 {
+        return Ok(0);
+    }
+    let day = local.format("%Y-%m-%d").to_string();
+    let at = clock::rfc3339(clock::from_unix(now));
+    db.transaction(|db| {
+        let rows = db.query(
+            "SELECT o.iin, o.role, o.organ_id, c.address, p.language FROM notice_preferences p
+             JOIN officers o ON o.iin = p.iin AND o.active = 1
+             JOIN contacts c ON c.iin = p.iin AND c.channel = 'email' AND c.verified_at IS NOT NULL
+             WHERE p.officer_digest = 1
+               AND NOT EXISTS (SELECT 1 FROM deadline_alerts a WHERE a.subject = 'digest:' || p.iin AND a.kind = ?)
+             LIMIT ?",
+            &[text(&day), int(BATCH)],
+        )?;
+        let mut sent = 0;
+        for row in &rows.rows {
+            let iin = col_text(row, 0)?;
+            let Some(role) = Role::parse_officer(&col_text(row, 1)?) else {
+                continue;
+            };
+            if !first_time(db, &format!("digest:{iin}"), &day, &at)? {
+                continue;
+            }
+            let appointment = Appointment {
+                role,
+                organ: Organ {
+                    id: col_int(row, 2)?,
+                    name: String::new(),
+                    region: String::new(),
+                    code: None,
+                },
+            };
+            let (mine, mine_params) = authz::received_filings_sql_for(&iin, Some(&appointment));
+            // The count's own parameters come first in the statement.
+            let mut params = vec![int(now), int(now + 86_400), int(now)];
+            params.extend(mine_params);
+            let counts = db.one(
+                &format!(
+                    "SELECT count(*), coalesce(sum(f.due_unix > ? AND f.due_unix <= ?), 0), coalesce(sum(f.due_unix <= ?), 0)
+                     FROM filings f WHERE {mine} AND {OPEN}"
+                ),
+                &params,
+            )?;
+            let (open, due_soon, overdue) = match &counts {
+                Some(r) => (col_int(r, 0)?, col_int(r, 1)?, col_int(r, 2)?),
+                None => (0, 0, 0),
+            };
+            let language = col_opt_text(row, 4)
+                .and_then(|l| delivery::Language::parse(&l))
+                .unwrap_or(delivery::Language::DEFAULT);
+            delivery::enqueue(
+                db,
+                &iin,
+                Channel::Email,
+                &col_text(row, 3)?,
+                language,
+                "officer_digest",
+                &serde_json::json!({ "open": open, "due_soon": due_soon, "overdue": overdue }),
+                &at,
+                now,
+            )?;
+            sent += 1;
+        }
+        Ok(sent)
+    })
+}
+
+/// Removes stale rows nobody can use any more, a bounded batch of each.
+pub fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiError> {
+    db.transaction(|db| {
+        let gone = db.query(
+            "DELETE FROM attachments WHERE id IN
+               (SELECT id FROM attachments WHERE filing_id IS NULL AND created_unix < ? LIMIT 500)
+             RETURNING id",
+            &[int(now - ATTACHMENT_TTL_SECS)],
+        )?;
+        report.attachments_expired += gone.rows.len() as u64;
+        let gone = db.query(
+            "DELETE FROM auth_challenges WHERE nonce IN
+               (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)
+             RETURNING nonce",
+            &[int(now)],
+        )?;
+        report.challenges_expired += gone.rows.len() as u64;
+        db.exec(
+            "DELETE FROM contact_codes_sent WHERE id IN
+               (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",
+            &[int(now - 86_400)],
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notice_times_are_almaty_wall_clock() {
+        // 2026-12-01T13:00:00Z is 18:00 in Almaty (UTC+5).
+        assert_eq!(almaty_text(1_796_130_000), "01.12.2026 18:00");
+    }
+}

@@ -1,0 +1,564 @@
+//! Notices that leave the portal, tried against a real HTTP receiver started here (one that
+//! fails, stalls and answers slowly on purpose): contacts proven by codes sent through the
+//! channel itself, messages signed and in the recipient's language, delivered once through
+//! outages and parallel ticks, and deadlines that escalate on the schedule.
+
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use jaria_tests::webhook::{Behaviour, Receiver, SECRET};
+use jaria_tests::world::{add_decision, decide, erdr_of, officer, organ, request, signed_in};
+use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TEST_INTERNAL_TOKEN, TestApp, random_iin};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+/// The portal with its delivery webhook pointed at `receiver`, retries a second apart.
+fn app_with(receiver: &Receiver, more: &[(&str, &str)]) -> TestApp {
+    let mut builder = TestApp::builder()
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_URL", &receiver.url())
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", &receiver.origin())
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
+        .env("SPIN_VARIABLE_NOTIFY_RETRY_BASE_SECS", "1")
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_TIMEOUT_MS", "1000")
+        // The test's ticks are the only ones: jaria up's own minute ticker is off.
+        .env("JARIA_TICK_INTERVAL_SECS", "0");
+    for (k, v) in more {
+        builder = builder.env(k, v);
+    }
+    builder.portal().start()
+}
+
+fn tick(app: &TestApp) -> Value {
+    let r = app.request(
+        "POST",
+        "/api/internal/tick",
+        &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}\n{}", r.text(), app.log());
+    r.json()
+}
+
+fn put_contacts(session: &Session<'_>, body: &Value, language: &str) -> Reply {
+    session.request_with(
+        "PUT",
+        "/api/auth/contacts",
+        &[
+            ("content-type", "application/json"),
+            ("accept-language", language),
+        ],
+        body.to_string().as_bytes(),
+    )
+}
+
+fn verify(session: &Session<'_>, channel: &str, code: &str) -> Reply {
+    session.post_json(
+        "/api/auth/contacts/verify",
+        &json!({"channel": channel, "code": code}),
+    )
+}
+
+/// Ticks until the receiver has taken a message `pick` finds, and returns it.
+fn delivered(
+    app: &TestApp,
+    receiver: &Receiver,
+    what: &str,
+    pick: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(m) = receiver.accepted().into_iter().find(|m| pick(m)) {
+            return m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {what} delivered in 30 s; the receiver got {:?}",
+            receiver.accepted()
+        );
+        tick(app);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn code_in(message: &Value) -> String {
+    let text = message["text"].as_str().expect("text");
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_owned()
+}
+
+/// Gives `session` a verified phone number, its code read from the webhook.
+fn verified_phone(
+    app: &TestApp,
+    receiver: &Receiver,
+    session: &Session<'_>,
+    language: &str,
+) -> String {
+    let phone = format!("+770{}", &random_iin()[..8]);
+    let r = put_contacts(session, &json!({"phone": phone}), language);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["phone"]["verified"], false);
+    assert_eq!(r.json()["phone"]["code_pending"], true);
+    let message = delivered(app, receiver, "verification code", |m| {
+        m["to"] == phone.as_str() && m["template"] == "verification_code"
+    });
+    let r = verify(session, "sms", &code_in(&message));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["phone"]["verified"], true);
+    phone
+}
+
+/// A case led by an investigator, with its victim confirmed.
+struct World<'a> {
+    erdr: String,
+    lead: Session<'a>,
+    head: Session<'a>,
+    victim: Session<'a>,
+}
+
+fn world(app: &TestApp) -> World<'_> {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (_, lead) = officer(app, &admin, "investigator", police);
+    let (_, head) = officer(app, &admin, "head_of_unit", police);
+    let erdr = erdr_of(&lead);
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let victim = signed_in(app, &random_iin(), "VICTIM");
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+    World {
+        erdr,
+        lead,
+        head,
+        victim,
+    }
+}
+
+fn signature_of(body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[test]
+fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let w = world(&app);
+    let phone = verified_phone(&app, &receiver, &w.victim, "kk-KZ,kk;q=0.9,ru;q=0.8");
+    add_decision(&w.lead, &w.erdr, "suspension");
+    let message = delivered(&app, &receiver, "decision notice", |m| {
+        m["template"] == "decision_available"
+    });
+    assert_eq!(message["channel"], "sms");
+    assert_eq!(message["to"], phone.as_str());
+    assert_eq!(message["language"], "kk");
+    let text = message["text"].as_str().expect("text");
+    assert!(text.contains(&w.erdr), "{text}");
+    assert!(text.contains("шешім"), "not Kazakh: {text}");
+    // Never case content in an SMS: the decision's title stays in the portal.
+    assert!(!text.contains("Order"), "{text}");
+    // Signed over the exact bytes, with the message id also in a header.
+    let raw = receiver
+        .received()
+        .into_iter()
+        .find(|r| r.accepted && r.json()["template"] == "decision_available")
+        .expect("raw request");
+    assert_eq!(raw.path, "/hooks/jaria");
+    assert_eq!(
+        raw.signature.as_deref(),
+        Some(signature_of(&raw.body).as_str())
+    );
+    assert_eq!(raw.message_id_header.as_deref(), message["id"].as_str());
+    // More ticks send nothing again.
+    tick(&app);
+    tick(&app);
+    let decisions: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|m| m["template"] == "decision_available")
+        .collect();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    // The feed has it too, as before.
+    let feed = w.victim.get("/api/status/notifications").json();
+    assert_eq!(feed["notifications"][0]["kind"], "decision_available");
+    // A narrower choice is honoured: decisions to the feed only.
+    let r = w.victim.send_json(
+        "PUT",
+        "/api/auth/notification-preferences",
+        &json!({"kinds": {"decision_available": []}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    add_decision(&w.lead, &w.erdr, "termination");
+    tick(&app);
+    let decisions = receiver
+        .accepted()
+        .into_iter()
+        .filter(|m| m["template"] == "decision_available")
+        .count();
+    assert_eq!(decisions, 1);
+    // A person without verified contacts gets nothing outside the portal.
+    assert!(
+        receiver
+            .accepted()
+            .iter()
+            .all(|m| m["to"] == phone.as_str()),
+        "{:?}",
+        receiver.accepted()
+    );
+}
+
+#[test]
+fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_duplicate() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let w = world(&app);
+    verified_phone(&app, &receiver, &w.victim, "en");
+    // Down: three decisions are tried and refused.
+    receiver.set(Behaviour::Fail);
+    for kind in ["suspension", "resumption", "termination"] {
+        add_decision(&w.lead, &w.erdr, kind);
+    }
+    let report = tick(&app);
+    assert_eq!(report["delivery"]["retrying"], 3, "{report}");
+    assert!(
+        receiver
+            .accepted()
+            .iter()
+            .all(|m| m["template"] != "decision_available")
+    );
+    // Stalled: the tick gives up on each within the timeout, and keeps its budget.
+    std::thread::sleep(Duration::from_millis(1600));
+    receiver.set(Behaviour::Stall);
+    let started = Instant::now();
+    tick(&app);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    // Slow, past the timeout: taken by the receiver but not known to the portal, so sent again
+    // later with the same id.
+    receiver.set(Behaviour::Slow(Duration::from_millis(1500)));
+    std::thread::sleep(Duration::from_secs(3));
+    tick(&app);
+    // Back: everything arrives.
+    receiver.set(Behaviour::Accept);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let report = tick(&app);
+        if report["outbox"]["pending"] == 0 {
+            assert_eq!(report["outbox"]["dead"], 0, "{report}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still queued: {report}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let mut ids: Vec<String> = receiver
+        .accepted()
+        .into_iter()
+        .filter(|m| m["template"] == "decision_available")
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    // Once the portal has had a 2xx it never sends that id again.
+    let seen = receiver.received().len();
+    std::thread::sleep(Duration::from_secs(2));
+    tick(&app);
+    assert_eq!(receiver.received().len(), seen);
+    // Every repeat the receiver saw carries the id of a message it already had: nothing lost,
+    // and duplicates are recognisable.
+    let all: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|m| m["template"] == "decision_available")
+        .collect();
+    assert!(
+        all.len() > 3,
+        "the failures should have caused repeats: {all:?}"
+    );
+    for m in &all {
+        assert!(
+            ids.contains(&m["id"].as_str().unwrap_or("").to_owned()),
+            "{m}"
+        );
+    }
+    for id in &ids {
+        let texts: Vec<&Value> = all
+            .iter()
+            .filter(|m| m["id"] == id.as_str())
+            .map(|m| &m["text"])
+            .collect();
+        assert!(
+            texts.windows(2).all(|p| p[0] == p[1]),
+            "a repeat changed its text: {texts:?}"
+        );
+    }
+}
+
+#[test]
+fn two_ticks_in_parallel_send_each_message_once() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let w = world(&app);
+    verified_phone(&app, &receiver, &w.victim, "ru");
+    receiver.set(Behaviour::Slow(Duration::from_millis(30)));
+    for _ in 0..12 {
+        add_decision(&w.lead, &w.erdr, "suspension");
+    }
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                for _ in 0..3 {
+                    tick(&app);
+                }
+            });
+        }
+    });
+    let decisions: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|m| m["template"] == "decision_available")
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    let mut unique = decisions.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 12, "{decisions:?}");
+    assert_eq!(
+        decisions.len(),
+        12,
+        "a message was sent twice: {decisions:?}"
+    );
+}
+
+fn feed_kinds(session: &Session<'_>) -> Vec<String> {
+    session.get("/api/status/notifications").json()["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter_map(|n| n["kind"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn count(kinds: &[String], kind: &str) -> usize {
+    kinds.iter().filter(|k| *k == kind).count()
+}
+
+#[test]
+fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let w = world(&app);
+    let file = |text: &str| -> i64 {
+        let r = w.victim.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", &random_iin()),
+                ("content-type", "application/json"),
+            ],
+            json!({"kind": "petition", "erdr_number": w.erdr, "text": text})
+                .to_string()
+                .as_bytes(),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().expect("id")
+    };
+    let late = file("Return my phone.");
+    let near = file("Question the neighbour.");
+    // Days are too long to wait: the due times are moved in the file.
+    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let now = chrono::Utc::now().timestamp();
+    db.execute(
+        "UPDATE filings SET due_unix = ?1 WHERE id = ?2",
+        [now - 60, late],
+    )
+    .expect("update");
+    db.execute(
+        "UPDATE filings SET due_unix = ?1 WHERE id = ?2",
+        [now + 6 * 3600, near],
+    )
+    .expect("update");
+    drop(db);
+    let report = tick(&app);
+    assert_eq!(report["deadlines"]["overdue_escalations"], 1, "{report}");
+    assert_eq!(report["deadlines"]["due_soon_reminders"], 1, "{report}");
+    // Again, and in parallel: nothing more.
+    std::thread::scope(|s| {
+        s.spawn(|| tick(&app));
+        s.spawn(|| tick(&app));
+    });
+    let again = tick(&app);
+    assert_eq!(again["deadlines"]["overdue_escalations"], 0, "{again}");
+    assert_eq!(count(&feed_kinds(&w.victim), "filing_overdue"), 1);
+    assert_eq!(count(&feed_kinds(&w.head), "filing_overdue_escalated"), 1);
+    assert_eq!(count(&feed_kinds(&w.lead), "filing_due_soon"), 1);
+    // The lead is not the supervisor of their own overdue work; the head is not its handler.
+    assert_eq!(count(&feed_kinds(&w.lead), "filing_overdue_escalated"), 0);
+    assert_eq!(count(&feed_kinds(&w.head), "filing_due_soon"), 0);
+    // The filer sees the escalation in the filing's timeline, once.
+    let status = w.victim.get(&format!("/api/status/filings/{late}")).json();
+    let escalations = status["timeline"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter(|e| e["event"] == "overdue_escalated")
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(escalations, 1, "{status}");
+}
+
+#[test]
+fn codes_expire_run_out_of_tries_and_are_rate_limited() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let me = signed_in(&app, &random_iin(), "CITIZEN");
+    // Bad addresses are refused with the field named.
+    let r = put_contacts(&me, &json!({"phone": "8 701 234 56 78"}), "en");
+    assert_eq!(r.assert_problem(422)["errors"][0]["field"], "phone");
+    let r = put_contacts(&me, &json!({"email": "not an address"}), "en");
+    assert_eq!(r.assert_problem(422)["errors"][0]["field"], "email");
+    assert_eq!(verify(&me, "sms", "123456").error_code(), "no_code");
+    // A code, then a second one at once: too soon.
+    let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let first = delivered(&app, &receiver, "code", |m| m["to"] == "citizen@mail.kz");
+    assert_eq!(first["channel"], "email");
+    let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
+    r.assert_problem(429);
+    assert!(r.header("retry-after").is_some());
+    // Five wrong tries use the code up; the right one is then refused too.
+    let right = code_in(&first);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for left in (1..=4).rev() {
+        let r = verify(&me, "email", wrong);
+        assert_eq!(r.error_code(), "wrong_code", "{}", r.text());
+        assert!(r.text().contains(&format!("{left} tries")), "{}", r.text());
+    }
+    assert_eq!(verify(&me, "email", wrong).error_code(), "code_exhausted");
+    assert_eq!(verify(&me, "email", &right).error_code(), "code_exhausted");
+    // Parallel guesses cannot share a try: the count is exact.
+    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let spacing = |db: &rusqlite::Connection| {
+        db.execute("UPDATE contact_codes_sent SET at_unix = at_unix - 61", [])
+            .expect("update");
+    };
+    spacing(&db);
+    let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
+    assert_eq!(r.status, 200, "{}", r.text());
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| verify(&me, "email", wrong));
+        }
+    });
+    let left: i64 = db
+        .query_row(
+            "SELECT code_tries_left FROM contacts WHERE channel = 'email' AND address = 'citizen@mail.kz'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("row");
+    assert_eq!(left, 0);
+    // An expired code is refused as expired.
+    spacing(&db);
+    let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
+    assert_eq!(r.status, 200, "{}", r.text());
+    db.execute(
+        "UPDATE contacts SET code_expires_unix = 1 WHERE address = 'citizen@mail.kz'",
+        [],
+    )
+    .expect("update");
+    assert_eq!(verify(&me, "email", "123456").error_code(), "code_expired");
+    // Five codes an hour at most, whatever the spacing.
+    spacing(&db);
+    assert_eq!(
+        put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en").status,
+        200
+    );
+    spacing(&db);
+    assert_eq!(
+        put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en").status,
+        200
+    );
+    spacing(&db);
+    let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
+    r.assert_problem(429);
+    // Nothing was half-written by the refusal: the address and its pending code stand.
+    let view = me.get("/api/auth/contacts").json();
+    assert_eq!(view["email"]["address"], "citizen@mail.kz");
+    assert_eq!(view["email"]["verified"], false);
+    // Removing the address drops what was queued for it.
+    let r = put_contacts(&me, &json!({"email": null}), "en");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["email"], Value::Null);
+}
+
+#[test]
+fn dead_messages_are_shown_to_admins_and_can_be_retried() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[("SPIN_VARIABLE_NOTIFY_MAX_ATTEMPTS", "2")]);
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let me = signed_in(&app, &random_iin(), "CITIZEN");
+    receiver.set(Behaviour::Fail);
+    let r = put_contacts(&me, &json!({"phone": "+77011112233"}), "ru");
+    assert_eq!(r.status, 200, "{}", r.text());
+    tick(&app);
+    std::thread::sleep(Duration::from_millis(1400));
+    let report = tick(&app);
+    assert_eq!(report["outbox"]["dead"], 1, "{report}");
+    // Only admins see the list, and never a message's text (a code may be in it).
+    me.get("/api/officer/admin/outbox").assert_problem(403);
+    let list = admin.get("/api/officer/admin/outbox").json();
+    let dead = &list["messages"][0];
+    assert_eq!(dead["template"], "verification_code");
+    assert_eq!(dead["attempts"], 2);
+    assert!(
+        dead["last_error"].as_str().unwrap_or("").contains("503"),
+        "{dead}"
+    );
+    assert!(
+        dead.get("text").is_none() && dead.get("payload").is_none(),
+        "{dead}"
+    );
+    admin
+        .get("/api/officer/admin/outbox?state=lost")
+        .assert_problem(422);
+    // Retried, it is delivered.
+    let id = dead["id"].as_str().expect("id").to_owned();
+    receiver.set(Behaviour::Accept);
+    let r = admin.post_json(&format!("/api/officer/admin/outbox/{id}/retry"), &json!({}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "pending");
+    admin
+        .post_json(&format!("/api/officer/admin/outbox/{id}/retry"), &json!({}))
+        .assert_problem(409);
+    admin
+        .post_json(
+            &format!("/api/officer/admin/outbox/{}/retry", "0".repeat(32)),
+            &json!({}),
+        )
+        .assert_problem(404);
+    delivered(&app, &receiver, "retried code", |m| m["id"] == id.as_str());
+}
