@@ -10,7 +10,8 @@
 //! - A complaint or statement answered with a rejection or refusal: three days before the 15
 //!   days of CPC art. 106 end, the filer is reminded they may go to the investigating judge.
 //! - An officer who chose the daily digest gets it by e-mail once a day, after 08:00 Almaty.
-//! - Unattached uploads, stale sign-in challenges and old code-sending records are removed.
+//! - Unattached uploads, stale sign-in challenges and old code-sending records are removed;
+//!   sessions past their lifetime or idle timeout are marked ended.
 
 use chrono::Timelike;
 use serde::Serialize;
@@ -42,6 +43,7 @@ pub struct Report {
     pub digests: u64,
     pub attachments_expired: u64,
     pub challenges_expired: u64,
+    pub sessions_expired: u64,
 }
 
 /// A local time as people read it in notices: `dd.mm.yyyy HH:MM` in Almaty.
@@ -411,6 +413,21 @@ pub fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiErr
             &[int(now)],
         )?;
         report.challenges_expired += gone.rows.len() as u64;
+        // Sessions past their lifetime or idle too long are already refused at every request;
+        // marking them ends them in the lists and the live index too. The rows stay: they are
+        // the record of who signed in, and the proof a password was set from.
+        let ended = db.query(
+            "UPDATE sessions SET revoked_at = ?, revoked_reason = 'expired' WHERE id IN
+               (SELECT id FROM sessions WHERE revoked_at IS NULL
+                  AND (expires_unix < ? OR last_seen_unix + idle_timeout_secs < ?) LIMIT 500)
+             RETURNING id",
+            &[
+                text(clock::rfc3339(clock::from_unix(now))),
+                int(now),
+                int(now),
+            ],
+        )?;
+        report.sessions_expired += ended.rows.len() as u64;
         db.exec(
             "DELETE FROM contact_codes_sent WHERE id IN
                (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",
