@@ -562,3 +562,45 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
         .assert_problem(404);
     delivered(&app, &receiver, "retried code", |m| m["id"] == id.as_str());
 }
+
+#[test]
+fn a_misconfigured_webhook_is_not_ready_and_spends_nothing() {
+    jaria_tests::local_only!();
+    let app = TestApp::builder()
+        // The URL is outside the origin the component may reach.
+        .env(
+            "SPIN_VARIABLE_NOTIFY_WEBHOOK_URL",
+            "http://127.0.0.1:9/hooks",
+        )
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", "http://127.0.0.1:8")
+        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
+        .env("JARIA_TICK_INTERVAL_SECS", "0")
+        .portal()
+        .start();
+    let ready = app.get("/api/internal/health/ready");
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert!(
+        ready.text().contains("notify_webhook_url"),
+        "{}",
+        ready.text()
+    );
+    // The other components do not depend on it.
+    assert_eq!(app.get("/api/auth/health/ready").status, 200);
+    let me = signed_in(&app, &random_iin(), "CITIZEN");
+    assert_eq!(
+        put_contacts(&me, &json!({"phone": "+77015556677"}), "en").status,
+        200
+    );
+    let report = tick(&app);
+    assert_eq!(report["delivery"]["state"], "misconfigured", "{report}");
+    assert!(
+        report["delivery"]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("notify_webhook_origin"),
+        "{report}"
+    );
+    // The code waits, untried, for a working configuration.
+    assert_eq!(report["outbox"]["pending"], 1, "{report}");
+    assert_eq!(report["outbox"]["dead"], 0, "{report}");
+}

@@ -218,6 +218,15 @@ pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
             outcome,
         ));
     }
+    // Optional too: a webhook set wrong would leave every e-mail and SMS waiting.
+    if component == "internal"
+        && crate::config::optional("notify_webhook_url").is_some_and(|u| !u.trim().is_empty())
+    {
+        let outcome = crate::delivery::Webhook::configured()
+            .map(|_| None)
+            .map_err(|e| format!("set but unusable: {e}"));
+        checks.push(ReadinessCheck::of("variable:notify_webhook_url", outcome));
+    }
     for needed in needed_variables(component) {
         let outcome = match crate::config::optional(needed.name) {
             Some(value) if !value.trim().is_empty() => (needed.usable)(&value)
