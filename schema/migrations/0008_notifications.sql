@@ -73,3 +73,6 @@ CREATE TABLE deadline_alerts (
 -- The art. 106 reminder looks for rejections and refusals by the time of the answer.
 CREATE INDEX filings_rejected_by_decision ON filings (decided_at)
     WHERE outcome IN ('rejected', 'refused') AND kind IN ('complaint', 'crime_report');
+
+-- The scheduler finds the officers of an organ (its heads of unit, its handlers).
+CREATE INDEX officers_by_organ ON officers (organ_id, role) WHERE active = 1;

@@ -184,7 +184,7 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
                 filings.push(("complaint", "head_of_unit", Some(case_id), None));
             }
             if i % 3 == 0 {
-                filings.push(("crime_report", "organ", None, Some(organ_ids[o])));
+                filings.push(("crime_report", "investigator", None, Some(organ_ids[o])));
             }
             for (f, (kind, addressee, filing_case, organ)) in filings.into_iter().enumerate() {
                 let letter = match kind {

@@ -75,12 +75,10 @@ fn due_rows(db: &Db, sql: &str, params: &[spin_sdk::sqlite::Value]) -> Result<Ve
     let rows = db.query(sql, params)?;
     let mut out = Vec::with_capacity(rows.rows.len());
     for row in &rows.rows {
-        let (Some(kind), Some(addressee)) = (
-            Kind::parse(&col_text(row, 2)?),
-            Addressee::parse(&col_text(row, 3)?),
-        ) else {
-            continue;
-        };
+        // The kind is constrained by the table; a statement's addressee is not used (it goes
+        // to an organ), and reads as the investigator as everywhere else (`filing::store`).
+        let kind = Kind::parse(&col_text(row, 2)?).unwrap_or(Kind::Petition);
+        let addressee = Addressee::parse(&col_text(row, 3)?).unwrap_or(Addressee::Investigator);
         let case = match (col_opt_int(row, 8), col_opt_text(row, 9)) {
             (Some(organ), Some(lead)) => {
                 Some((organ, lead, col_opt_text(row, 10), col_opt_int(row, 11)))
