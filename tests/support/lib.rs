@@ -6,6 +6,7 @@
 pub mod ocsp;
 pub mod otlp;
 pub mod redis;
+pub mod stub_http;
 pub mod webhook;
 pub mod world;
 

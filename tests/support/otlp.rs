@@ -3,8 +3,6 @@
 //! OpenTelemetry project's own protobuf definitions (`opentelemetry-proto`), and keeps every
 //! span it was sent.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -54,17 +52,11 @@ fn text(value: Option<&opentelemetry_proto::tonic::common::v1::AnyValue>) -> Str
 
 impl Receiver {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the OTLP receiver");
-        let port = listener.local_addr().expect("address").port();
         let spans = Arc::new(Mutex::new(Vec::new()));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (spans_in, requests_in) = (Arc::clone(&spans), Arc::clone(&requests));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (spans, requests) = (Arc::clone(&spans_in), Arc::clone(&requests_in));
-                std::thread::spawn(move || serve(stream, &spans, &requests));
-            }
-        });
+        let port =
+            crate::stub_http::serve(move |request| Some(answer(request, &spans_in, &requests_in)));
         Self {
             port,
             spans,
@@ -103,88 +95,52 @@ impl Receiver {
     }
 }
 
-/// One connection: HTTP/1.1 requests, one after another, each answered 200 (or 404).
-fn serve(stream: TcpStream, spans: &Mutex<Vec<Span>>, requests: &Mutex<Vec<String>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        let mut content_type = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    "content-type" => content_type = value.trim().to_owned(),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let path = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("")
-            .to_owned();
-        if let Ok(mut r) = requests.lock() {
-            r.push(format!("{path} {content_type}"));
-        }
-        let status = if path == "/v1/traces" {
-            if let Ok(export) = ExportTraceServiceRequest::decode(body.as_slice())
-                && let Ok(mut kept) = spans.lock()
-            {
-                for resource_spans in export.resource_spans {
-                    let service = resource_spans
-                        .resource
-                        .as_ref()
-                        .and_then(|r| r.attributes.iter().find(|a| a.key == "service.name"))
-                        .map(|a| text(a.value.as_ref()))
-                        .unwrap_or_default();
-                    for scope in resource_spans.scope_spans {
-                        for span in scope.spans {
-                            kept.push(Span {
-                                service: service.clone(),
-                                trace_id: span.trace_id,
-                                span_id: span.span_id,
-                                parent_span_id: span.parent_span_id,
-                                name: span.name,
-                                kind: span.kind,
-                                attributes: span
-                                    .attributes
-                                    .iter()
-                                    .map(|a| (a.key.clone(), text(a.value.as_ref())))
-                                    .collect(),
-                            });
-                        }
+/// One export: its spans kept, answered 200 (404 off `/v1/traces`).
+fn answer(
+    request: &crate::stub_http::Request,
+    spans: &Mutex<Vec<Span>>,
+    requests: &Mutex<Vec<String>>,
+) -> String {
+    let path = request.path.as_str();
+    let content_type = request.header("content-type").unwrap_or("");
+    if let Ok(mut r) = requests.lock() {
+        r.push(format!("{path} {content_type}"));
+    }
+    let status = if path == "/v1/traces" {
+        if let Ok(export) = ExportTraceServiceRequest::decode(request.body.as_slice())
+            && let Ok(mut kept) = spans.lock()
+        {
+            for resource_spans in export.resource_spans {
+                let service = resource_spans
+                    .resource
+                    .as_ref()
+                    .and_then(|r| r.attributes.iter().find(|a| a.key == "service.name"))
+                    .map(|a| text(a.value.as_ref()))
+                    .unwrap_or_default();
+                for scope in resource_spans.scope_spans {
+                    for span in scope.spans {
+                        kept.push(Span {
+                            service: service.clone(),
+                            trace_id: span.trace_id,
+                            span_id: span.span_id,
+                            parent_span_id: span.parent_span_id,
+                            name: span.name,
+                            kind: span.kind,
+                            attributes: span
+                                .attributes
+                                .iter()
+                                .map(|a| (a.key.clone(), text(a.value.as_ref())))
+                                .collect(),
+                        });
                     }
                 }
             }
-            "200 OK"
-        } else {
-            "404 Not Found"
-        };
-        let answer = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n"
-        );
-        if writer.write_all(answer.as_bytes()).is_err() {
-            return;
         }
-    }
+        "200 OK"
+    } else {
+        "404 Not Found"
+    };
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n"
+    )
 }

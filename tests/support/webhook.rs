@@ -2,8 +2,6 @@
 //! POSTs, checks nothing itself (the tests do), and can be told to fail, stall or answer
 //! slowly, as operators' SMS gateways and mail relays do.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,17 +47,10 @@ pub const SECRET: &str = "tests-only-webhook-secret-0123456789";
 
 impl Receiver {
     pub fn start() -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the webhook receiver");
-        let port = listener.local_addr().expect("address").port();
         let behaviour = Arc::new(Mutex::new(Behaviour::Accept));
         let received = Arc::new(Mutex::new(Vec::new()));
         let (b, r) = (Arc::clone(&behaviour), Arc::clone(&received));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (b, r) = (Arc::clone(&b), Arc::clone(&r));
-                std::thread::spawn(move || serve(stream, &b, &r));
-            }
-        });
+        let port = crate::stub_http::serve(move |request| answer(request, &b, &r));
         Receiver {
             port,
             behaviour,
@@ -112,72 +103,32 @@ impl Receiver {
     }
 }
 
-fn serve(stream: TcpStream, behaviour: &Mutex<Behaviour>, received: &Mutex<Vec<Received>>) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut length = 0usize;
-        let mut signature = None;
-        let mut message_id = None;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    "x-jaria-signature" => signature = Some(value.trim().to_owned()),
-                    "x-jaria-message-id" => message_id = Some(value.trim().to_owned()),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        let now = behaviour.lock().map(|b| *b).unwrap_or(Behaviour::Accept);
-        let accepted = matches!(now, Behaviour::Accept | Behaviour::Slow(_));
-        if let Ok(mut r) = received.lock() {
-            r.push(Received {
-                path: request_line
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("")
-                    .to_owned(),
-                signature,
-                message_id_header: message_id,
-                body,
-                accepted,
-            });
-        }
-        let status = match now {
-            Behaviour::Accept => "200 OK",
-            Behaviour::Fail => "503 Service Unavailable",
-            Behaviour::Stall => {
-                std::thread::sleep(Duration::from_secs(60));
-                return;
-            }
-            Behaviour::Slow(wait) => {
-                std::thread::sleep(wait);
-                "200 OK"
-            }
-        };
-        let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
-        if writer.write_all(answer.as_bytes()).is_err() {
-            return;
-        }
+fn answer(
+    request: &crate::stub_http::Request,
+    behaviour: &Mutex<Behaviour>,
+    received: &Mutex<Vec<Received>>,
+) -> Option<String> {
+    let now = behaviour.lock().map(|b| *b).unwrap_or(Behaviour::Accept);
+    if let Ok(mut r) = received.lock() {
+        r.push(Received {
+            path: request.path.clone(),
+            signature: request.header("x-jaria-signature").map(str::to_owned),
+            message_id_header: request.header("x-jaria-message-id").map(str::to_owned),
+            body: request.body.clone(),
+            accepted: matches!(now, Behaviour::Accept | Behaviour::Slow(_)),
+        });
     }
+    let status = match now {
+        Behaviour::Accept => "200 OK",
+        Behaviour::Fail => "503 Service Unavailable",
+        Behaviour::Stall => {
+            std::thread::sleep(Duration::from_secs(60));
+            return None;
+        }
+        Behaviour::Slow(wait) => {
+            std::thread::sleep(wait);
+            "200 OK"
+        }
+    };
+    Some(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n"))
 }

@@ -334,13 +334,23 @@ fn seed(state: &Path, cases: usize) -> anyhow::Result<()> {
         std::fs::remove_dir_all(state)?;
     }
     std::fs::create_dir_all(state)?;
-    let jaria = jaria_binary();
     let started = Instant::now();
+    migrate_and_seed(state, cases)?;
+    eprintln!(
+        "seeded {cases} cases in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    std::fs::write(marker, "")?;
+    Ok(())
+}
+
+/// `jaria migrate` and `jaria seed --cases N` into `state`.
+fn migrate_and_seed(state: &Path, cases: usize) -> anyhow::Result<()> {
     for args in [
         vec!["migrate".to_owned()],
         vec!["seed".into(), "--cases".into(), cases.to_string()],
     ] {
-        let status = Command::new(&jaria)
+        let status = Command::new(jaria_binary())
             .args(&args)
             .arg("--state-dir")
             .arg(state)
@@ -351,11 +361,6 @@ fn seed(state: &Path, cases: usize) -> anyhow::Result<()> {
             bail!("jaria {args:?} failed");
         }
     }
-    eprintln!(
-        "seeded {cases} cases in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-    std::fs::write(marker, "")?;
     Ok(())
 }
 

@@ -98,22 +98,7 @@ fn prepare(state: &Path, rows: u64) -> anyhow::Result<()> {
     std::fs::create_dir_all(state)?;
     // About 0.78 open filings per seeded case.
     let cases = (rows as f64 / 0.7).ceil() as usize;
-    let jaria = workspace_root().join("target/release/jaria");
-    for args in [
-        vec!["migrate".to_owned()],
-        vec!["seed".into(), "--cases".into(), cases.to_string()],
-    ] {
-        let status = std::process::Command::new(&jaria)
-            .args(&args)
-            .arg("--state-dir")
-            .arg(state)
-            .arg("--from")
-            .arg(workspace_root().join("spin.toml"))
-            .status()?;
-        if !status.success() {
-            bail!("jaria {args:?} failed");
-        }
-    }
+    crate::migrate_and_seed(state, cases)?;
     let db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
     let now = now_unix();
     db.execute(

@@ -159,6 +159,20 @@ fn row_int(row: &spin_sdk::sqlite::RowResult, index: usize) -> Option<i64> {
     crate::db::col_opt_int(row, index)
 }
 
+/// A `language` field: absent or null keeps, otherwise one of the three languages.
+fn language_field(value: Option<&serde_json::Value>) -> Result<Option<Language>, ApiError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => v
+            .as_str()
+            .and_then(Language::parse)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid("language", "invalid_language", "Choose kk, ru or en.")
+            }),
+    }
+}
+
 /// Makes sure the person has a preferences row (their language, from the browser's
 /// `Accept-Language` at their first contact, unless they give one).
 fn ensure_preferences(
@@ -261,12 +275,7 @@ pub fn update(
             "Only email, phone and language can be set here.",
         ));
     }
-    let language = match body.get("language") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_str().and_then(Language::parse).ok_or_else(|| {
-            ApiError::invalid("language", "invalid_language", "Choose kk, ru or en.")
-        })?),
-    };
+    let language = language_field(body.get("language"))?;
     let email = match change_of(body, "email")? {
         Change::Set(v) => Change::Set(normalise_email(&v)?),
         other => other,
@@ -483,12 +492,7 @@ pub fn set_preferences(
             "Set language, kinds or officer_digest.",
         ));
     }
-    let language = match object.get("language") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(v.as_str().and_then(Language::parse).ok_or_else(|| {
-            ApiError::invalid("language", "invalid_language", "Choose kk, ru or en.")
-        })?),
-    };
+    let language = language_field(object.get("language"))?;
     let kinds = match object.get("kinds") {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => Some(parse_kinds(v)?),

@@ -144,15 +144,7 @@ impl Due {
             let Some(role) = Role::parse_officer(&col_text(row, 1)?) else {
                 continue;
             };
-            let appointment = Appointment {
-                role,
-                organ: Organ {
-                    id: col_int(row, 2)?,
-                    name: String::new(),
-                    region: String::new(),
-                    code: None,
-                },
-            };
+            let appointment = appointment(role, col_int(row, 2)?);
             if authz::is_alerted(&iin, &appointment, self.facts(), case, audience)
                 && !out.contains(&iin)
             {
@@ -160,6 +152,20 @@ impl Due {
             }
         }
         Ok(out)
+    }
+}
+
+/// An officer's appointment as the scheduler knows it: role and organ id (authority needs no
+/// more of the organ).
+fn appointment(role: Role, organ_id: i64) -> Appointment {
+    Appointment {
+        role,
+        organ: Organ {
+            id: organ_id,
+            name: String::new(),
+            region: String::new(),
+            code: None,
+        },
     }
 }
 
@@ -350,15 +356,7 @@ pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
             if !first_time(db, &format!("digest:{iin}"), &day, &at)? {
                 continue;
             }
-            let appointment = Appointment {
-                role,
-                organ: Organ {
-                    id: col_int(row, 2)?,
-                    name: String::new(),
-                    region: String::new(),
-                    code: None,
-                },
-            };
+            let appointment = appointment(role, col_int(row, 2)?);
             let (mine, mine_params) = authz::received_filings_sql_for(&iin, Some(&appointment));
             // The count's own parameters come first in the statement.
             let mut params = vec![int(now), int(now + 86_400), int(now)];

@@ -800,90 +800,40 @@ mod tests {
 
     #[test]
     fn the_webhook_must_be_https_or_loopback_and_inside_its_allowed_origin() {
-        let ok = Webhook::from_settings(
+        let settings = |url: &str, origin: &str, secret: &str| {
+            Webhook::from_settings(url, origin, secret, 30, 10, Duration::from_secs(10))
+        };
+        let secret = "0123456789abcdef";
+        let ok = settings(
             "https://relay.example.kz/jaria/notify",
             "https://relay.example.kz",
-            "0123456789abcdef",
-            30,
-            10,
-            Duration::from_secs(10),
+            secret,
         )
         .unwrap()
         .unwrap();
         assert_eq!(ok.target.path_and_query, "/jaria/notify");
-        assert!(
-            Webhook::from_settings("", "", "", 30, 10, Duration::from_secs(10))
-                .unwrap()
-                .is_none()
-        );
+        assert!(settings("", "", "").unwrap().is_none());
         assert_eq!(
-            Webhook::from_settings(
+            settings(
                 "http://relay.example.kz/n",
                 "http://relay.example.kz",
-                "0123456789abcdef",
-                30,
-                10,
-                Duration::from_secs(10)
+                secret
             )
             .unwrap_err(),
             WebhookConfigError::PlainHttp
         );
-        assert!(
-            Webhook::from_settings(
-                "http://127.0.0.1:9/n",
-                "http://127.0.0.1:9",
-                "0123456789abcdef",
-                30,
-                10,
-                Duration::from_secs(10)
-            )
-            .is_ok()
-        );
-        assert!(
-            Webhook::from_settings(
-                "http://[::1]:9/n",
-                "http://[::1]:9",
-                "0123456789abcdef",
-                30,
-                10,
-                Duration::from_secs(10)
-            )
-            .is_ok()
-        );
+        assert!(settings("http://127.0.0.1:9/n", "http://127.0.0.1:9", secret).is_ok());
+        assert!(settings("http://[::1]:9/n", "http://[::1]:9", secret).is_ok());
         assert_eq!(
-            Webhook::from_settings(
-                "https://a.kz/n",
-                "https://b.kz",
-                "0123456789abcdef",
-                30,
-                10,
-                Duration::from_secs(10)
-            )
-            .unwrap_err(),
+            settings("https://a.kz/n", "https://b.kz", secret).unwrap_err(),
             WebhookConfigError::OriginMismatch
         );
         assert_eq!(
-            Webhook::from_settings(
-                "https://a.kz/n",
-                "https://a.kz/n",
-                "0123456789abcdef",
-                30,
-                10,
-                Duration::from_secs(10)
-            )
-            .unwrap_err(),
+            settings("https://a.kz/n", "https://a.kz/n", secret).unwrap_err(),
             WebhookConfigError::OriginMismatch
         );
         assert_eq!(
-            Webhook::from_settings(
-                "https://a.kz/n",
-                "https://a.kz",
-                "short",
-                30,
-                10,
-                Duration::from_secs(10)
-            )
-            .unwrap_err(),
+            settings("https://a.kz/n", "https://a.kz", "short").unwrap_err(),
             WebhookConfigError::WeakSecret
         );
     }
