@@ -183,24 +183,35 @@ fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiE
 
 const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
 
+/// A batch of open filings due in (`after`, `until`] not yet alerted as `alert` for their
+/// current due time, earliest first.
+fn open_filings_due(db: &Db, after: i64, until: i64, alert: &str) -> Result<Vec<Due>, ApiError> {
+    due_rows(
+        db,
+        &format!(
+            "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
+             WHERE {OPEN} AND f.due_unix > ? AND f.due_unix <= ?
+               AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                               WHERE a.subject = 'filing:' || f.id AND a.kind = ? || ':' || f.due_unix)
+             ORDER BY f.due_unix, f.id LIMIT ?"
+        ),
+        &[int(after), int(until), text(alert), int(BATCH)],
+    )
+}
+
 /// Reminds handlers of open filings due within 24 hours.
 pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     db.transaction(|db| {
-        let due = due_rows(
-            db,
-            &format!(
-                "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
-                 WHERE {OPEN} AND f.due_unix > ? AND f.due_unix <= ?
-                   AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
-                                   WHERE a.subject = 'filing:' || f.id AND a.kind = 'due_soon:' || f.due_unix)
-                 ORDER BY f.due_unix, f.id LIMIT ?"
-            ),
-            &[int(now), int(now + 86_400), int(BATCH)],
-        )?;
+        let due = open_filings_due(db, now, now + 86_400, "due_soon")?;
         let mut sent = 0;
         for f in &due {
-            if !first_time(db, &format!("filing:{}", f.id), &format!("due_soon:{}", f.due_unix), &at)? {
+            if !first_time(
+                db,
+                &format!("filing:{}", f.id),
+                &format!("due_soon:{}", f.due_unix),
+                &at,
+            )? {
                 continue;
             }
             let officers = f.officers(db, Alerted::Handlers)?;
@@ -225,17 +236,7 @@ pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
 pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     db.transaction(|db| {
-        let due = due_rows(
-            db,
-            &format!(
-                "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
-                 WHERE {OPEN} AND f.due_unix <= ?
-                   AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
-                                   WHERE a.subject = 'filing:' || f.id AND a.kind = 'overdue:' || f.due_unix)
-                 ORDER BY f.due_unix, f.id LIMIT ?"
-            ),
-            &[int(now), int(BATCH)],
-        )?;
+        let due = open_filings_due(db, i64::MIN, now, "overdue")?;
         let mut escalated = 0;
         for f in &due {
             let subject = format!("filing:{}", f.id);
