@@ -16,14 +16,17 @@ CREATE TABLE contacts (
     PRIMARY KEY (iin, channel)
 ) STRICT;
 
--- Codes sent, counted exactly per person to rate-limit sending (and so guessing).
+-- Codes sent, counted exactly per person (to rate-limit sending, and so guessing) and per
+-- address (so nobody can flood someone else's phone or mailbox with codes).
 CREATE TABLE contact_codes_sent (
     id      INTEGER PRIMARY KEY,
     iin     TEXT NOT NULL,
     channel TEXT NOT NULL,
+    address TEXT NOT NULL,
     at_unix INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX contact_codes_sent_by_person ON contact_codes_sent (iin, at_unix);
+CREATE INDEX contact_codes_sent_by_address ON contact_codes_sent (address, at_unix);
 
 -- The language notices are written in, which kinds go to which verified channels (JSON object
 -- kind -> array of channels; a kind not named goes to every verified channel), and the
@@ -35,6 +38,7 @@ CREATE TABLE notice_preferences (
     officer_digest INTEGER NOT NULL DEFAULT 0 CHECK (officer_digest IN (0, 1)),
     updated_at     TEXT NOT NULL
 ) STRICT;
+CREATE INDEX notice_preferences_digest ON notice_preferences (iin) WHERE officer_digest = 1;
 
 -- One row per message per channel, written in the transaction of the change it reports.
 -- `next_attempt_unix` is when a pending row is due; a tick that claims a row moves it forward
@@ -59,10 +63,24 @@ CREATE TABLE outbox (
     sent_at           TEXT
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (next_attempt_unix) WHERE state = 'pending';
+-- Codes go before everything else: they are useless after ten minutes.
+CREATE INDEX outbox_codes_due ON outbox (next_attempt_unix)
+    WHERE state = 'pending' AND template = 'verification_code';
 CREATE INDEX outbox_by_state ON outbox (state, created_at);
 
+-- The due time a filing's overdue escalation was sent for: the scheduler's index holds only
+-- open filings not yet escalated for their current due time, so it never rescans the rest.
+ALTER TABLE filings ADD COLUMN overdue_alerted_due_unix INTEGER;
+CREATE INDEX filings_overdue_unalerted ON filings (due_unix)
+    WHERE state IN ('submitted', 'under_review', 'extended')
+      AND overdue_alerted_due_unix IS NOT due_unix;
+
+-- Uploads never attached, by age, for their expiry.
+CREATE INDEX attachments_unattached ON attachments (created_unix) WHERE filing_id IS NULL;
+
 -- Alerts that must go once: the primary key makes "once" hold when ticks run in parallel.
--- subject is e.g. 'filing:42'; kind 'due_soon', 'overdue', 'court_window' or 'digest:<day>'.
+-- subject is e.g. 'filing:42' with kind 'due_soon:<due>' or 'court_window', or
+-- 'digest:<iin>' with the day.
 CREATE TABLE deadline_alerts (
     subject TEXT NOT NULL,
     kind    TEXT NOT NULL,

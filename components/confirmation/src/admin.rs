@@ -6,6 +6,7 @@
 use jaria_portal::audit::{self, ReadNote};
 use jaria_portal::auth::{self, Principal};
 use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::delivery::RetryRefusal;
 use jaria_portal::eds::{self, CertKey};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
@@ -641,32 +642,34 @@ fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result
     })
 }
 
-/// `POST /api/officer/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now.
+/// `POST /api/officer/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now
+/// — except a code, or a message to an address its owner removed or replaced.
 fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound);
     }
     let now = clock::now().timestamp();
-    let message = db.transaction(|db| {
-        let Some(message) = delivery::retry(db, id, now)? else {
-            return Ok(None);
-        };
-        audit::record(
-            db,
-            &me.actor(),
-            "outbox_retried",
-            &format!("message:{id}"),
-            serde_json::json!({}),
-        )?;
-        Ok(Some(message))
+    let outcome = db.transaction(|db| {
+        let outcome = delivery::retry(db, id, now)?;
+        if outcome.is_ok() {
+            audit::record(
+                db,
+                &me.actor(),
+                "outbox_retried",
+                &format!("message:{id}"),
+                serde_json::json!({}),
+            )?;
+        }
+        Ok(outcome)
     })?;
-    match message {
-        Some(message) => Reply::json(200, &message),
-        None => match db.one("SELECT state FROM outbox WHERE id = ?", &[text(id)])? {
-            Some(_) => Err(ApiError::Conflict(
-                "Only a dead message can be retried; this one is still queued or was sent.".into(),
-            )),
-            None => Err(ApiError::NotFound),
-        },
+    match outcome {
+        Ok(message) => Reply::json(200, &message),
+        Err(RetryRefusal::NotFound) => Err(ApiError::NotFound),
+        Err(RetryRefusal::NotDead) => Err(ApiError::Conflict(
+            "Only a dead message can be retried; this one is still queued or was sent.".into(),
+        )),
+        Err(RetryRefusal::MustNotBeResent) => Err(ApiError::Conflict(
+            "This message must not be sent again: a verification code (the person asks for a new one) or a message to an address its owner removed or replaced.".into(),
+        )),
     }
 }

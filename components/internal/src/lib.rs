@@ -69,8 +69,10 @@ fn authorised(req: &Request) -> Result<(), ApiError> {
     }
 }
 
-/// How long one tick may work before it stops and leaves the rest to the next.
-const TICK_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long one tick may work before it stops and leaves the rest to the next: the steps
+/// before delivery get `STEPS_BUDGET` of it, delivery at least `DELIVERY_BUDGET`.
+const STEPS_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn operator(req: &Request) -> Actor {
     Actor {
@@ -82,44 +84,74 @@ fn operator(req: &Request) -> Actor {
 
 /// The periodic work: each step short transactions in bounded batches, until nothing is left
 /// or the budget is spent. Alerts are written before the outbox is sent, so a tick delivers
-/// what it raised.
+/// what it raised. A step that fails is logged and reported, and the others still run: one
+/// broken step must not stop every e-mail and SMS.
 fn tick(req: &Request) -> Result<Reply, ApiError> {
     let db = Db::open()?;
     let actor = operator(req);
     let started = std::time::Instant::now();
-    let within_budget = || started.elapsed() < TICK_BUDGET;
-    let mut sealed = 0;
-    while within_budget() {
-        let batch = db.transaction(|db| audit::seal_reads(db, &actor))?;
-        sealed += batch;
-        if batch == 0 {
-            break;
+    let within_budget = || started.elapsed() < STEPS_BUDGET;
+    let mut errors: Vec<serde_json::Value> = Vec::new();
+    let mut note = |step: &str, outcome: Result<(), ApiError>| {
+        if let Err(e) = outcome {
+            eprintln!("internal: tick step {step} failed: {e}");
+            errors.push(serde_json::json!({ "step": step, "error": e.to_string() }));
         }
-    }
+    };
+    let mut sealed = 0;
+    let outcome = (|| {
+        while within_budget() {
+            let batch = db.transaction(|db| audit::seal_reads(db, &actor))?;
+            sealed += batch;
+            if batch == 0 {
+                break;
+            }
+        }
+        Ok(())
+    })();
+    note("seal_reads", outcome);
     let mut work = deadlines::Report::default();
     let now = clock::now().timestamp();
-    repeat_while_busy(&within_budget, &mut work.due_soon_reminders, || {
-        deadlines::remind_due_soon(&db, now)
-    })?;
-    repeat_while_busy(&within_budget, &mut work.overdue_escalations, || {
-        deadlines::escalate_overdue(&db, &actor, now)
-    })?;
-    repeat_while_busy(&within_budget, &mut work.court_window_reminders, || {
-        deadlines::remind_court_window(&db, now)
-    })?;
-    repeat_while_busy(&within_budget, &mut work.digests, || {
-        deadlines::send_digests(&db, now)
-    })?;
-    deadlines::expire_stale(&db, now, &mut work)?;
-    // Delivery gets what is left of the budget, and at least a second.
+    note(
+        "due_soon",
+        repeat_while_busy(&within_budget, &mut work.due_soon_reminders, || {
+            deadlines::remind_due_soon(&db, now)
+        }),
+    );
+    note(
+        "overdue",
+        repeat_while_busy(&within_budget, &mut work.overdue_escalations, || {
+            deadlines::escalate_overdue(&db, &actor, now)
+        }),
+    );
+    note(
+        "court_window",
+        repeat_while_busy(&within_budget, &mut work.court_window_reminders, || {
+            deadlines::remind_court_window(&db, now)
+        }),
+    );
+    note(
+        "digests",
+        repeat_while_busy(&within_budget, &mut work.digests, || {
+            deadlines::send_digests(&db, now)
+        }),
+    );
+    note("expire", deadlines::expire_stale(&db, now, &mut work));
     let delivery = match Webhook::configured() {
         Ok(Some(webhook)) => {
-            let left = TICK_BUDGET
+            let left = (STEPS_BUDGET + DELIVERY_BUDGET)
                 .saturating_sub(started.elapsed())
-                .max(std::time::Duration::from_secs(1));
+                .max(DELIVERY_BUDGET);
             let origin = config::optional("portal_origin").filter(|o| !o.trim().is_empty());
-            let report = delivery::dispatch(&db, &webhook, origin.as_deref(), left)?;
-            serde_json::json!({ "state": "on", "sent": report.sent, "retrying": report.retrying, "dead": report.dead })
+            match delivery::dispatch(&db, &webhook, origin.as_deref(), left) {
+                Ok(report) => serde_json::json!({
+                    "state": "on", "sent": report.sent, "retrying": report.retrying, "dead": report.dead,
+                }),
+                Err(e) => {
+                    note("delivery", Err(e));
+                    serde_json::json!({ "state": "on", "sent": 0, "retrying": 0, "dead": 0 })
+                }
+            }
         }
         Ok(None) => serde_json::json!({ "state": "off" }),
         Err(e) => {
@@ -127,13 +159,15 @@ fn tick(req: &Request) -> Result<Reply, ApiError> {
             serde_json::json!({ "state": "misconfigured", "detail": e.to_string() })
         }
     };
+    let outbox = delivery::counts(&db)?;
     Reply::json(
         200,
         &serde_json::json!({
             "reads_sealed": sealed,
             "deadlines": work,
             "delivery": delivery,
-            "outbox": delivery::counts(&db)?,
+            "outbox": outbox,
+            "errors": errors,
             "elapsed_ms": started.elapsed().as_millis() as u64,
         }),
     )

@@ -3,7 +3,8 @@
 //!
 //! A code is 6 digits, lives 10 minutes and allows 5 tries; then a new one must be asked for.
 //! Codes are rate-limited per person (one per channel per minute, five an hour), so guessing
-//! gets at most 25 tries an hour at a million codes. Tries are counted in the same write
+//! gets at most 25 tries an hour at a million codes, and per address (three an hour, whoever
+//! asks), so nobody can flood another person's phone with codes. Tries are counted in the same write
 //! transaction that checks them: parallel guesses cannot share one try.
 
 use crate::audit::{self, Actor};
@@ -16,8 +17,10 @@ pub const CODE_TTL_SECS: i64 = 600;
 pub const CODE_TRIES: i64 = 5;
 /// At most one code per channel in this many seconds…
 pub const CODE_SPACING_SECS: i64 = 60;
-/// …and this many per person per hour.
+/// …and this many per person per hour…
 pub const CODES_PER_HOUR: i64 = 5;
+/// …and this many to one address per hour, whoever asks (nobody floods another's phone).
+pub const CODES_PER_ADDRESS_PER_HOUR: i64 = 3;
 
 /// An e-mail address as stored: trimmed, its domain in lower case. Plain addresses only
 /// (no quoted local parts, no comments): what mail relays accept everywhere.
@@ -221,6 +224,23 @@ fn send_code(
             });
         }
     }
+    if let Some(row) = db.one(
+        "SELECT count(*), min(at_unix) FROM contact_codes_sent WHERE address = ? AND at_unix > ?",
+        &[text(address), int(now - 3600)],
+    )? && col_int(&row, 0)? >= CODES_PER_ADDRESS_PER_HOUR
+    {
+        let oldest = row_int(&row, 1).unwrap_or(now);
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: u32::try_from((oldest + 3600 - now).max(1)).unwrap_or(3600),
+        });
+    }
+    // A new code voids the one before: its message, if still queued, is not sent (and the
+    // code is not kept).
+    db.exec(
+        "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'replaced by a newer code'
+         WHERE recipient_iin = ? AND channel = ? AND template = 'verification_code' AND state = 'pending'",
+        &[text(iin), text(channel.as_str())],
+    )?;
     let code = new_code()?;
     db.exec(
         "UPDATE contacts SET code_hash = ?, code_expires_unix = ?, code_tries_left = ?, updated_at = ?
@@ -235,8 +255,8 @@ fn send_code(
         ],
     )?;
     db.exec(
-        "INSERT INTO contact_codes_sent (iin, channel, at_unix) VALUES (?, ?, ?)",
-        &[text(iin), text(channel.as_str()), int(now)],
+        "INSERT INTO contact_codes_sent (iin, channel, address, at_unix) VALUES (?, ?, ?, ?)",
+        &[text(iin), text(channel.as_str()), text(address), int(now)],
     )?;
     let language = delivery::language_of(db, iin)?;
     delivery::enqueue(
@@ -305,7 +325,7 @@ pub fn update(
                     if removed.is_some() {
                         // Messages not yet sent to the removed address are not sent.
                         db.exec(
-                            "UPDATE outbox SET state = 'dead', last_error = 'address removed'
+                            "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'address removed'
                              WHERE recipient_iin = ? AND channel = ? AND state = 'pending'",
                             &[text(iin), text(channel.as_str())],
                         )?;
@@ -330,6 +350,13 @@ pub fn update(
                     if same_verified {
                         continue;
                     }
+                    // Nothing queued for the old address goes there any more: it may be
+                    // someone else's now (a lost SIM card, a closed mailbox).
+                    db.exec(
+                        "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'address changed'
+                         WHERE recipient_iin = ? AND channel = ? AND state = 'pending' AND address != ?",
+                        &[text(iin), text(channel.as_str()), text(address)],
+                    )?;
                     db.exec(
                         "INSERT INTO contacts (iin, channel, address, updated_at) VALUES (?, ?, ?, ?)
                          ON CONFLICT (iin, channel) DO UPDATE SET address = excluded.address,

@@ -1,17 +1,19 @@
 //! The scheduler's work on deadlines and stale rows, run by the tick in bounded batches. Each
-//! alert goes once: its `deadline_alerts` row is inserted in the transaction that writes the
-//! notices, and a tick that finds it already there (another replica was first) sends nothing.
+//! alert goes once: its mark (a `deadline_alerts` row, or for an overdue filing the due time
+//! it was escalated for) is written in the transaction that writes the notices, and a tick
+//! that finds it already there (another replica was first) sends nothing.
 //!
 //! - An open filing due within 24 hours: its handlers are reminded (once per due time, so an
 //!   extension gets its own reminder).
 //! - An open filing past its due time: the filer (and the person it was filed for) learn that
 //!   it is overdue, and the heads of unit of the organ that owes the answer and the case's
-//!   supervising prosecutor are told; the filing's timeline records the escalation.
+//!   supervising prosecutor are told; the filing's timeline records the escalation, and the
+//!   filing itself the due time it was escalated for.
 //! - A complaint or statement answered with a rejection or refusal: three days before the 15
 //!   days of CPC art. 106 end, the filer is reminded they may go to the investigating judge.
 //! - An officer who chose the daily digest gets it by e-mail once a day, after 08:00 Almaty.
-//! - Unattached uploads, stale sign-in challenges and old code-sending records are removed;
-//!   sessions past their lifetime or idle timeout are marked ended.
+//! - Unattached uploads, stale sign-in challenges, old code-sending records and old outbox
+//!   rows are removed; sessions past their lifetime or idle timeout are marked ended.
 
 use chrono::Timelike;
 use serde::Serialize;
@@ -44,6 +46,7 @@ pub struct Report {
     pub attachments_expired: u64,
     pub challenges_expired: u64,
     pub sessions_expired: u64,
+    pub messages_pruned: u64,
 }
 
 /// A local time as people read it in notices: `dd.mm.yyyy HH:MM` in Almaty.
@@ -184,7 +187,7 @@ fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiE
 const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
 
 /// A batch of open filings due in (`after`, `until`] not yet alerted as `alert` for their
-/// current due time, earliest first.
+/// current due time, earliest first (the window keeps the scan to what is due soon).
 fn open_filings_due(db: &Db, after: i64, until: i64, alert: &str) -> Result<Vec<Due>, ApiError> {
     due_rows(
         db,
@@ -236,11 +239,31 @@ pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
 pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     db.transaction(|db| {
-        let due = open_filings_due(db, i64::MIN, now, "overdue")?;
+        // Open filings past due and not yet escalated for this due time, from an index that
+        // holds only those: escalated ones leave it, so nothing is rescanned.
+        let due = due_rows(
+            db,
+            &format!(
+                "SELECT {DUE_COLUMNS} FROM filings f INDEXED BY filings_overdue_unalerted
+                 LEFT JOIN cases c ON c.id = f.case_id
+                 WHERE {OPEN} AND f.overdue_alerted_due_unix IS NOT f.due_unix AND f.due_unix <= ?
+                 ORDER BY f.due_unix LIMIT ?"
+            ),
+            &[int(now), int(BATCH)],
+        )?;
         let mut escalated = 0;
         for f in &due {
             let subject = format!("filing:{}", f.id);
-            if !first_time(db, &subject, &format!("overdue:{}", f.due_unix), &at)? {
+            // Once per due time, also against a parallel tick: the first to mark it sends.
+            let first = db
+                .one(
+                    "UPDATE filings SET overdue_alerted_due_unix = due_unix
+                     WHERE id = ? AND due_unix = ? AND overdue_alerted_due_unix IS NOT due_unix
+                     RETURNING id",
+                    &[int(f.id), int(f.due_unix)],
+                )?
+                .is_some();
+            if !first {
                 continue;
             }
             let supervisors = f.officers(db, Alerted::Supervisors)?;
@@ -425,6 +448,7 @@ pub fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiErr
             ],
         )?;
         report.sessions_expired += ended.rows.len() as u64;
+        report.messages_pruned += crate::delivery::prune(db, now)?;
         db.exec(
             "DELETE FROM contact_codes_sent WHERE id IN
                (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",

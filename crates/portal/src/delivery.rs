@@ -10,7 +10,8 @@
 //!
 //! A row is claimed by moving its `next_attempt_unix` forward by a lease in one write
 //! transaction: parallel ticks never take the same row, and a crashed tick's rows come due
-//! again when the lease ends.
+//! again when the lease ends. What a tick records afterwards applies only while it still holds
+//! the lease.
 
 use std::time::{Duration, Instant};
 
@@ -151,9 +152,9 @@ const TEMPLATES: &[Template] = &[
     },
     Template {
         name: "filing_overdue",
-        kk: "Jaria: № {registration_number} өтінішіңізге жауап беру мерзімі өтті; бұл туралы басшылыққа хабарланды.",
-        ru: "Jaria: срок ответа на ваше обращение № {registration_number} истёк; руководство уведомлено.",
-        en: "Jaria: the period for answering your filing {registration_number} has run out; the supervisors have been told.",
+        kk: "Jaria: № {registration_number} өтінішіңізге жауап беру мерзімі өтті.",
+        ru: "Jaria: срок ответа на ваше обращение № {registration_number} истёк.",
+        en: "Jaria: the period for answering your filing {registration_number} has run out.",
         link: Some("/#/filings/{filing_id}"),
     },
     Template {
@@ -361,7 +362,7 @@ impl Webhook {
             secret: secret.trim().as_bytes().to_vec(),
             retry_base_secs: retry_base_secs.max(1),
             max_attempts: max_attempts.max(1),
-            timeout: timeout.clamp(Duration::from_millis(100), Duration::from_secs(60)),
+            timeout: timeout.clamp(Duration::from_millis(100), Duration::from_secs(30)),
         }))
     }
 
@@ -382,8 +383,9 @@ impl Webhook {
     }
 }
 
-/// How long a claim keeps other ticks off a row: longer than one send can take.
-pub const CLAIM_LEASE_SECS: i64 = 120;
+/// How long a claim keeps other ticks off a row: longer than a tick's budget plus one send at
+/// the longest timeout (connect and answer, 30 s each).
+pub const CLAIM_LEASE_SECS: i64 = 300;
 /// Rows claimed per write transaction.
 const BATCH: i64 = 25;
 
@@ -492,7 +494,7 @@ pub fn enqueue_for(
     Ok(queued)
 }
 
-/// A row a tick has claimed.
+/// A row a tick has claimed, with the lease it holds it by (its `next_attempt_unix`).
 #[derive(Debug, Clone)]
 struct Claimed {
     id: String,
@@ -502,17 +504,43 @@ struct Claimed {
     template: String,
     payload: serde_json::Value,
     attempts: u32,
+    lease: i64,
 }
 
-fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Claimed>, ApiError> {
+/// Claims up to `limit` due rows, verification codes first (they are useless after ten
+/// minutes). In the same transaction it gives up on what can no longer be sent well: codes
+/// older than their lifetime, and rows whose attempts are used up without an outcome (a send
+/// that kept killing the tick), so no row can block the queue for ever.
+fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed>, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
+    let lease = now + CLAIM_LEASE_SECS;
     let rows = db.transaction(|db| {
+        db.exec(
+            "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'the code expired before it could be delivered'
+             WHERE state = 'pending' AND template = 'verification_code' AND next_attempt_unix <= ? AND created_at < ?",
+            &[
+                int(now),
+                text(clock::rfc3339(clock::from_unix(now - crate::contacts::CODE_TTL_SECS))),
+            ],
+        )?;
+        db.exec(
+            "UPDATE outbox SET state = 'dead',
+                    payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END,
+                    last_error = coalesce(last_error, 'no outcome was recorded') || ' (attempts used up)'
+             WHERE state = 'pending' AND next_attempt_unix <= ? AND attempts >= ?",
+            &[int(now), int(i64::from(webhook.max_attempts))],
+        )?;
         db.query(
             "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts + 1, last_attempt_at = ?
-             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_unix <= ?
-                          ORDER BY next_attempt_unix, id LIMIT ?)
+             WHERE id IN (
+                 SELECT id FROM (SELECT id FROM outbox
+                                 WHERE state = 'pending' AND template = 'verification_code' AND next_attempt_unix <= ?
+                                 ORDER BY next_attempt_unix LIMIT ?)
+                 UNION ALL
+                 SELECT id FROM (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_unix <= ?
+                                 ORDER BY next_attempt_unix LIMIT ?))
              RETURNING id, channel, address, language, template, payload, attempts",
-            &[int(now + CLAIM_LEASE_SECS), text(&at), int(now), int(limit)],
+            &[int(lease), text(&at), int(now), int(limit), int(now), int(limit)],
         )
     })?;
     let mut out = Vec::with_capacity(rows.rows.len());
@@ -525,6 +553,7 @@ fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Claimed>, ApiError> {
             template: col_text(row, 4)?,
             payload: serde_json::from_str(&col_text(row, 5)?).unwrap_or_default(),
             attempts: u32::try_from(col_int(row, 6)?).unwrap_or(u32::MAX),
+            lease,
         });
     }
     Ok(out)
@@ -574,7 +603,8 @@ fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
         ],
         &body,
         webhook.timeout,
-        64 * 1024,
+        // The answer is not used; only a huge one is refused (and then sent again).
+        1024 * 1024,
     ) {
         Ok(answer) if (200..300).contains(&answer.status) => Fate::Sent,
         Ok(answer) => Fate::Failed(format!("the webhook answered HTTP {}", answer.status)),
@@ -582,6 +612,8 @@ fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
     }
 }
 
+/// Records what became of each row, only where this tick still holds its claim (a row whose
+/// lease ran out may have been claimed again; then that tick decides it).
 fn record_fates(
     db: &Db,
     webhook: &Webhook,
@@ -598,8 +630,8 @@ fn record_fates(
                     db.exec(
                         "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL,
                                 payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END
-                         WHERE id = ? AND state = 'pending'",
-                        &[text(&at), text(&row.id)],
+                         WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
+                        &[text(&at), text(&row.id), int(row.lease)],
                     )?;
                     report.sent += 1;
                 }
@@ -607,15 +639,18 @@ fn record_fates(
                     let jitter = f64::from(random::bytes::<1>()?[0]) / 255.0;
                     let wait = backoff_secs(row.attempts, webhook.retry_base_secs, jitter);
                     db.exec(
-                        "UPDATE outbox SET next_attempt_unix = ?, last_error = ? WHERE id = ? AND state = 'pending'",
-                        &[int(now + wait), text(error), text(&row.id)],
+                        "UPDATE outbox SET next_attempt_unix = ?, last_error = ?
+                         WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
+                        &[int(now + wait), text(error), text(&row.id), int(row.lease)],
                     )?;
                     report.retrying += 1;
                 }
                 Fate::Failed(error) | Fate::Unsendable(error) => {
                     db.exec(
-                        "UPDATE outbox SET state = 'dead', last_error = ? WHERE id = ? AND state = 'pending'",
-                        &[text(error), text(&row.id)],
+                        "UPDATE outbox SET state = 'dead', last_error = ?,
+                                payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END
+                         WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
+                        &[text(error), text(&row.id), int(row.lease)],
                     )?;
                     report.dead += 1;
                 }
@@ -636,7 +671,7 @@ pub fn dispatch(
     let mut report = DispatchReport::default();
     while started.elapsed() < budget {
         let now = clock::now().timestamp();
-        let batch = claim(db, now, BATCH)?;
+        let batch = claim(db, webhook, now, BATCH)?;
         if batch.is_empty() {
             break;
         }
@@ -650,14 +685,15 @@ pub fn dispatch(
             }
         }
         // Rows claimed but not tried (budget spent) come due again now, not after the lease.
-        let untried: Vec<String> = rows.map(|r| r.id).collect();
+        let untried: Vec<Claimed> = rows.collect();
         record_fates(db, webhook, &fates, clock::now().timestamp(), &mut report)?;
         if !untried.is_empty() {
             db.transaction(|db| {
-                for id in &untried {
+                for row in &untried {
                     db.exec(
-                        "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts - 1 WHERE id = ? AND state = 'pending'",
-                        &[int(now), text(id)],
+                        "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts - 1
+                         WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
+                        &[int(now), text(&row.id), int(row.lease)],
                     )?;
                 }
                 Ok(())
@@ -665,6 +701,26 @@ pub fn dispatch(
         }
     }
     Ok(report)
+}
+
+/// Deletes delivered messages after 30 days and dead ones after 90: the outbox is a queue,
+/// not an archive (the audit chain and the feed are the record).
+pub fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let sent_before = clock::rfc3339(clock::from_unix(now - 30 * 86_400));
+    let dead_before = clock::rfc3339(clock::from_unix(now - 90 * 86_400));
+    let gone = db.query(
+        "DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE state = 'sent' AND created_at < ? LIMIT 1000)
+         RETURNING id",
+        &[text(sent_before)],
+    )?;
+    let dead = db.query(
+        "DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE state = 'dead' AND created_at < ? LIMIT 1000)
+         RETURNING id",
+        &[text(dead_before)],
+    )?;
+    Ok((gone.rows.len() + dead.rows.len()) as u64)
 }
 
 /// One outbox row as an admin sees it: never the text (a code may be in it).
@@ -693,16 +749,40 @@ pub fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Value>, 
     rows.rows.iter().map(admin_view).collect()
 }
 
+/// Why a message cannot be put back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryRefusal {
+    NotFound,
+    NotDead,
+    /// A code (useless after ten minutes: the person asks for a new one) or a message to an
+    /// address its owner removed or replaced (it may be someone else's now).
+    MustNotBeResent,
+}
+
 /// Puts a dead message back in the queue, due now, with its attempts reset (in the caller's
-/// transaction). `None`: no dead message has that id.
-pub fn retry(db: &Db, id: &str, now: i64) -> Result<Option<serde_json::Value>, ApiError> {
+/// transaction).
+pub fn retry(
+    db: &Db,
+    id: &str,
+    now: i64,
+) -> Result<Result<serde_json::Value, RetryRefusal>, ApiError> {
     let row = db.one(
         "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_unix = ?
-         WHERE id = ? AND state = 'dead'
+         WHERE id = ? AND state = 'dead' AND template != 'verification_code'
+           AND coalesce(last_error, '') NOT IN ('address removed', 'address changed')
          RETURNING id, channel, recipient_iin, template, state, attempts, created_at, last_attempt_at, last_error, sent_at",
         &[int(now), text(id)],
     )?;
-    row.as_ref().map(admin_view).transpose()
+    if let Some(row) = row {
+        return Ok(Ok(admin_view(&row)?));
+    }
+    Ok(Err(
+        match db.one("SELECT state FROM outbox WHERE id = ?", &[text(id)])? {
+            None => RetryRefusal::NotFound,
+            Some(r) if col_text(&r, 0)? != "dead" => RetryRefusal::NotDead,
+            Some(_) => RetryRefusal::MustNotBeResent,
+        },
+    ))
 }
 
 /// How many messages wait in each state (for health and the tick's answer).
