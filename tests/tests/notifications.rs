@@ -661,6 +661,24 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     delivered(&app, &receiver, "retried notice", |m| {
         m["id"] == id.as_str()
     });
+    // The outbox is a queue, not an archive: delivered messages go after 30 days (moved back
+    // in the file), dead ones after 90.
+    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    db.execute(
+        "UPDATE outbox SET created_at = '2000-01-01T00:00:00.000Z' WHERE state = 'sent'",
+        [],
+    )
+    .expect("update");
+    let report = tick(&app);
+    assert!(
+        report["deadlines"]["messages_pruned"].as_u64().unwrap_or(0) >= 2,
+        "{report}"
+    );
+    assert_eq!(report["outbox"]["sent"], 0, "{report}");
+    assert_eq!(
+        report["outbox"]["dead"], 1,
+        "the dead code is younger than 90 days: {report}"
+    );
 }
 
 #[test]

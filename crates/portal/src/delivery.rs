@@ -706,21 +706,20 @@ pub fn dispatch(
 /// Deletes delivered messages after 30 days and dead ones after 90: the outbox is a queue,
 /// not an archive (the audit chain and the feed are the record).
 pub fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
-    let sent_before = clock::rfc3339(clock::from_unix(now - 30 * 86_400));
-    let dead_before = clock::rfc3339(clock::from_unix(now - 90 * 86_400));
-    let gone = db.query(
-        "DELETE FROM outbox WHERE id IN (
-             SELECT id FROM outbox WHERE state = 'sent' AND created_at < ? LIMIT 1000)
-         RETURNING id",
-        &[text(sent_before)],
-    )?;
-    let dead = db.query(
-        "DELETE FROM outbox WHERE id IN (
-             SELECT id FROM outbox WHERE state = 'dead' AND created_at < ? LIMIT 1000)
-         RETURNING id",
-        &[text(dead_before)],
-    )?;
-    Ok((gone.rows.len() + dead.rows.len()) as u64)
+    let mut pruned = 0;
+    for (state, days) in [("sent", 30), ("dead", 90)] {
+        let gone = db.query(
+            "DELETE FROM outbox WHERE id IN (
+                 SELECT id FROM outbox WHERE state = ? AND created_at < ? LIMIT 1000)
+             RETURNING id",
+            &[
+                text(state),
+                text(clock::rfc3339(clock::from_unix(now - days * 86_400))),
+            ],
+        )?;
+        pruned += gone.rows.len() as u64;
+    }
+    Ok(pruned)
 }
 
 /// One outbox row as an admin sees it: never the text (a code may be in it).
