@@ -18,8 +18,6 @@ use sha2::{Digest, Sha256};
 
 const MAX_ATTACHMENTS: usize = 10;
 const MAX_TEXT_CHARS: usize = 20_000;
-/// Unattached uploads older than this cannot be attached any more.
-const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -400,7 +398,7 @@ fn submit(
         let row = db
             .one(
                 "SELECT sha256 FROM attachments WHERE id = ? AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
-                &[text(id), text(&me.iin), int(now.timestamp() - ATTACHMENT_TTL_SECS)],
+                &[text(id), text(&me.iin), int(now.timestamp() - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
             )?
             .ok_or_else(|| ApiError::invalid("attachments", "unknown_attachment", "An attachment is unknown, expired or already used."))?;
         attachment_shas.push(col_text(&row, 0)?);

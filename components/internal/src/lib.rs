@@ -99,17 +99,13 @@ fn tick(req: &Request) -> Result<Reply, ApiError> {
         }
     };
     let mut sealed = 0;
-    let outcome = (|| {
-        while within_budget() {
-            let batch = db.transaction(|db| audit::seal_reads(db, &actor))?;
-            sealed += batch;
-            if batch == 0 {
-                break;
-            }
-        }
-        Ok(())
-    })();
-    note("seal_reads", outcome);
+    note(
+        "seal_reads",
+        repeat_while_busy(&within_budget, &mut sealed, || {
+            db.transaction(|db| audit::seal_reads(db, &actor))
+                .map(|n| u64::try_from(n).unwrap_or(0))
+        }),
+    );
     let mut work = deadlines::Report::default();
     let now = clock::now().timestamp();
     note(

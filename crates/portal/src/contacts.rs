@@ -8,7 +8,7 @@
 //! transaction that checks them: parallel guesses cannot share one try.
 
 use crate::audit::{self, Actor};
-use crate::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text};
 use crate::delivery::{self, Channel, Language};
 use crate::error::ApiError;
 use crate::{clock, random};
@@ -127,8 +127,8 @@ pub fn view(db: &Db, iin: &str) -> Result<serde_json::Value, ApiError> {
             None => continue,
         };
         let pending = col_opt_text(row, 2).is_none()
-            && row_int(row, 3).is_some_and(|until| until > now)
-            && row_int(row, 4).is_some_and(|left| left > 0);
+            && col_opt_int(row, 3).is_some_and(|until| until > now)
+            && col_opt_int(row, 4).is_some_and(|left| left > 0);
         out[field] = serde_json::json!({
             "address": col_text(row, 1)?,
             "verified": col_opt_text(row, 2).is_some(),
@@ -156,10 +156,6 @@ pub fn view(db: &Db, iin: &str) -> Result<serde_json::Value, ApiError> {
     out["kinds"] = kinds;
     out["officer_digest"] = digest.into();
     Ok(out)
-}
-
-fn row_int(row: &spin_sdk::sqlite::RowResult, index: usize) -> Option<i64> {
-    crate::db::col_opt_int(row, index)
 }
 
 /// A `language` field: absent or null keeps, otherwise one of the three languages.
@@ -210,7 +206,7 @@ fn send_code(
         &[text(channel.as_str()), text(iin), int(now - 3600)],
     )?;
     if let Some(row) = row {
-        if let Some(last) = row_int(&row, 0)
+        if let Some(last) = col_opt_int(&row, 0)
             && now - last < CODE_SPACING_SECS
         {
             return Err(ApiError::TooManyRequests {
@@ -218,7 +214,7 @@ fn send_code(
             });
         }
         if col_int(&row, 1)? >= CODES_PER_HOUR {
-            let oldest = row_int(&row, 2).unwrap_or(now);
+            let oldest = col_opt_int(&row, 2).unwrap_or(now);
             return Err(ApiError::TooManyRequests {
                 retry_after_secs: u32::try_from((oldest + 3600 - now).max(1)).unwrap_or(3600),
             });
@@ -229,7 +225,7 @@ fn send_code(
         &[text(address), int(now - 3600)],
     )? && col_int(&row, 0)? >= CODES_PER_ADDRESS_PER_HOUR
     {
-        let oldest = row_int(&row, 1).unwrap_or(now);
+        let oldest = col_opt_int(&row, 1).unwrap_or(now);
         return Err(ApiError::TooManyRequests {
             retry_after_secs: u32::try_from((oldest + 3600 - now).max(1)).unwrap_or(3600),
         });
@@ -414,7 +410,7 @@ pub fn verify(
         if col_opt_text(&row, 3).is_some() {
             return Ok(Verification::Verified);
         }
-        if row_int(&row, 1).is_none_or(|until| until <= now) {
+        if col_opt_int(&row, 1).is_none_or(|until| until <= now) {
             return Ok(Verification::Expired);
         }
         let tries_left = col_int(&row, 2)?;

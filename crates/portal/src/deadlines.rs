@@ -33,8 +33,6 @@ const BATCH: i64 = 50;
 /// The art. 106 window, and how long before its end the reminder goes.
 pub const COURT_WINDOW_SECS: i64 = 15 * 86_400;
 pub const COURT_REMINDER_BEFORE_SECS: i64 = 3 * 86_400;
-/// Uploads not attached to a filing within this long are removed.
-pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -186,19 +184,19 @@ fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiE
 
 const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
 
-/// A batch of open filings due in (`after`, `until`] not yet alerted as `alert` for their
-/// current due time, earliest first (the window keeps the scan to what is due soon).
-fn open_filings_due(db: &Db, after: i64, until: i64, alert: &str) -> Result<Vec<Due>, ApiError> {
+/// A batch of open filings due within 24 hours and not yet reminded of for their current due
+/// time, earliest first (the window keeps the scan to what is due soon).
+fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
     due_rows(
         db,
         &format!(
             "SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id
              WHERE {OPEN} AND f.due_unix > ? AND f.due_unix <= ?
                AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
-                               WHERE a.subject = 'filing:' || f.id AND a.kind = ? || ':' || f.due_unix)
+                               WHERE a.subject = 'filing:' || f.id AND a.kind = 'due_soon:' || f.due_unix)
              ORDER BY f.due_unix, f.id LIMIT ?"
         ),
-        &[int(after), int(until), text(alert), int(BATCH)],
+        &[int(now), int(now + 86_400), int(BATCH)],
     )
 }
 
@@ -206,7 +204,7 @@ fn open_filings_due(db: &Db, after: i64, until: i64, alert: &str) -> Result<Vec<
 pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     db.transaction(|db| {
-        let due = open_filings_due(db, now, now + 86_400, "due_soon")?;
+        let due = due_soon_unreminded(db, now)?;
         let mut sent = 0;
         for f in &due {
             if !first_time(
@@ -396,9 +394,7 @@ pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
                 Some(r) => (col_int(r, 0)?, col_int(r, 1)?, col_int(r, 2)?),
                 None => (0, 0, 0),
             };
-            let language = col_opt_text(row, 4)
-                .and_then(|l| delivery::Language::parse(&l))
-                .unwrap_or(delivery::Language::DEFAULT);
+            let language = delivery::Language::stored(col_opt_text(row, 4));
             delivery::enqueue(
                 db,
                 &iin,
@@ -423,16 +419,10 @@ pub fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiErr
             "DELETE FROM attachments WHERE id IN
                (SELECT id FROM attachments WHERE filing_id IS NULL AND created_unix < ? LIMIT 500)
              RETURNING id",
-            &[int(now - ATTACHMENT_TTL_SECS)],
+            &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
         )?;
         report.attachments_expired += gone.rows.len() as u64;
-        let gone = db.query(
-            "DELETE FROM auth_challenges WHERE nonce IN
-               (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)
-             RETURNING nonce",
-            &[int(now)],
-        )?;
-        report.challenges_expired += gone.rows.len() as u64;
+        report.challenges_expired += crate::signin::expire_challenges(db, now)?;
         // Sessions past their lifetime or idle too long are already refused at every request;
         // marking them ends them in the lists and the live index too. The rows stay: they are
         // the record of who signed in, and the proof a password was set from.

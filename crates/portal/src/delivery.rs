@@ -73,6 +73,13 @@ impl Language {
         Language::ALL.into_iter().find(|l| l.as_str() == text)
     }
 
+    /// A stored language column (NULL when the person never chose: the default).
+    pub fn stored(text: Option<String>) -> Language {
+        text.as_deref()
+            .and_then(Language::parse)
+            .unwrap_or(Language::DEFAULT)
+    }
+
     /// The first language of an `Accept-Language` header that notices are written in, in
     /// the order the browser prefers them (`q` weights honoured).
     pub fn from_accept_language(header: &str) -> Option<Language> {
@@ -436,14 +443,11 @@ pub fn wanted_channels(preferences: &serde_json::Value, kind: &str) -> Option<Ve
 
 /// A person's language for notices.
 pub fn language_of(db: &Db, iin: &str) -> Result<Language, ApiError> {
-    Ok(db
-        .one(
-            "SELECT language FROM notice_preferences WHERE iin = ?",
-            &[text(iin)],
-        )?
-        .and_then(|r| col_opt_text(&r, 0))
-        .and_then(|l| Language::parse(&l))
-        .unwrap_or(Language::DEFAULT))
+    let row = db.one(
+        "SELECT language FROM notice_preferences WHERE iin = ?",
+        &[text(iin)],
+    )?;
+    Ok(Language::stored(row.and_then(|r| col_opt_text(&r, 0))))
 }
 
 /// Queues `template` to every verified channel `recipient` wants it on (in the caller's
@@ -467,9 +471,7 @@ pub fn enqueue_for(
         let Some(channel) = Channel::parse(&col_text(row, 0)?) else {
             continue;
         };
-        let language = col_opt_text(row, 2)
-            .and_then(|l| Language::parse(&l))
-            .unwrap_or(Language::DEFAULT);
+        let language = Language::stored(col_opt_text(row, 2));
         let preferences: serde_json::Value = col_opt_text(row, 3)
             .and_then(|p| serde_json::from_str(&p).ok())
             .unwrap_or_default();
@@ -549,7 +551,7 @@ fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed
             id: col_text(row, 0)?,
             channel: Channel::parse(&col_text(row, 1)?).unwrap_or(Channel::Email),
             address: col_text(row, 2)?,
-            language: Language::parse(&col_text(row, 3)?).unwrap_or(Language::DEFAULT),
+            language: Language::stored(col_opt_text(row, 3)),
             template: col_text(row, 4)?,
             payload: serde_json::from_str(&col_text(row, 5)?).unwrap_or_default(),
             attempts: u32::try_from(col_int(row, 6)?).unwrap_or(u32::MAX),
@@ -722,8 +724,11 @@ pub fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
     Ok(pruned)
 }
 
+/// The columns [`admin_view`] reads, in its order.
+const ADMIN_COLUMNS: &str = "id, channel, recipient_iin, template, state, attempts, created_at, last_attempt_at, last_error, sent_at";
+
 /// One outbox row as an admin sees it: never the text (a code may be in it).
-pub fn admin_view(row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, ApiError> {
+fn admin_view(row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, ApiError> {
     Ok(serde_json::json!({
         "id": col_text(row, 0)?,
         "channel": col_text(row, 1)?,
@@ -741,8 +746,9 @@ pub fn admin_view(row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value
 /// The admin's list: messages in `state`, newest first, at most `limit`.
 pub fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db.query(
-        "SELECT id, channel, recipient_iin, template, state, attempts, created_at, last_attempt_at, last_error, sent_at
-         FROM outbox WHERE state = ? ORDER BY created_at DESC, id LIMIT ?",
+        &format!(
+            "SELECT {ADMIN_COLUMNS} FROM outbox WHERE state = ? ORDER BY created_at DESC, id LIMIT ?"
+        ),
         &[text(state), int(limit)],
     )?;
     rows.rows.iter().map(admin_view).collect()
@@ -766,10 +772,12 @@ pub fn retry(
     now: i64,
 ) -> Result<Result<serde_json::Value, RetryRefusal>, ApiError> {
     let row = db.one(
-        "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_unix = ?
-         WHERE id = ? AND state = 'dead' AND template != 'verification_code'
-           AND coalesce(last_error, '') NOT IN ('address removed', 'address changed')
-         RETURNING id, channel, recipient_iin, template, state, attempts, created_at, last_attempt_at, last_error, sent_at",
+        &format!(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_unix = ?
+             WHERE id = ? AND state = 'dead' AND template != 'verification_code'
+               AND coalesce(last_error, '') NOT IN ('address removed', 'address changed')
+             RETURNING {ADMIN_COLUMNS}"
+        ),
         &[int(now), text(id)],
     )?;
     if let Some(row) = row {

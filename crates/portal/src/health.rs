@@ -105,6 +105,8 @@ pub fn live(component: &'static str) -> Result<Reply, ApiError> {
 /// A variable a component cannot serve without, and what makes its value usable.
 struct Needed {
     name: &'static str,
+    /// Required: not ready while empty. Optional: checked only when set.
+    required: bool,
     usable: fn(&str) -> Result<(), String>,
 }
 
@@ -124,26 +126,58 @@ fn non_empty(_: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// What each component needs set before it is ready. The sign-in needs the CAs it trusts
-/// (without them nobody can sign in); filing signs every receipt; the admin's CRL upload
-/// checks CRLs against the anchors; the operators' endpoints need their token.
+/// What each component needs set before it is ready, and what it checks when set. The sign-in
+/// needs the CAs it trusts (without them nobody can sign in); filing signs every receipt, and
+/// retired receipt keys set wrong would stop old receipts verifying; the admin's CRL upload
+/// checks CRLs against the anchors; the operators' endpoints need their token, and a delivery
+/// webhook set wrong would leave every e-mail and SMS waiting.
 fn needed_variables(component: &str) -> &'static [Needed] {
     const ANCHORS: Needed = Needed {
         name: "eds_trust_anchors",
+        required: true,
         usable: trust_anchors_usable,
     };
     match component {
         "login" | "confirmation" => &[ANCHORS],
-        "filing" => &[Needed {
-            name: "receipt_signing_key",
-            usable: receipt_key_usable,
-        }],
-        "internal" => &[Needed {
-            name: "internal_token",
-            usable: non_empty,
-        }],
+        "filing" => &[
+            Needed {
+                name: "receipt_signing_key",
+                required: true,
+                usable: receipt_key_usable,
+            },
+            Needed {
+                name: "receipt_previous_public_keys",
+                required: false,
+                usable: previous_receipt_keys_usable,
+            },
+        ],
+        "internal" => &[
+            Needed {
+                name: "internal_token",
+                required: true,
+                usable: non_empty,
+            },
+            Needed {
+                name: "notify_webhook_url",
+                required: false,
+                usable: webhook_usable,
+            },
+        ],
         _ => &[],
     }
+}
+
+fn previous_receipt_keys_usable(list: &str) -> Result<(), String> {
+    crate::filing::receipt::previous_keys(list)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The URL with its origin and secret (the other variables it needs).
+fn webhook_usable(_url: &str) -> Result<(), String> {
+    crate::delivery::Webhook::configured()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Serialize)]
@@ -205,33 +239,13 @@ pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
         .map(|_| None)
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("key_value", kv));
-    // Optional, but unusable when set wrong: old receipts would stop verifying.
-    if component == "filing"
-        && let Some(list) = crate::config::optional("receipt_previous_public_keys")
-        && !list.trim().is_empty()
-    {
-        let outcome = crate::filing::receipt::previous_keys(&list)
-            .map(|_| None)
-            .map_err(|e| format!("set but unusable: {e}"));
-        checks.push(ReadinessCheck::of(
-            "variable:receipt_previous_public_keys",
-            outcome,
-        ));
-    }
-    // Optional too: a webhook set wrong would leave every e-mail and SMS waiting.
-    if component == "internal"
-        && crate::config::optional("notify_webhook_url").is_some_and(|u| !u.trim().is_empty())
-    {
-        let outcome = crate::delivery::Webhook::configured()
-            .map(|_| None)
-            .map_err(|e| format!("set but unusable: {e}"));
-        checks.push(ReadinessCheck::of("variable:notify_webhook_url", outcome));
-    }
     for needed in needed_variables(component) {
         let outcome = match crate::config::optional(needed.name) {
             Some(value) if !value.trim().is_empty() => (needed.usable)(&value)
                 .map(|()| None)
                 .map_err(|e| format!("set but unusable: {e}")),
+            // An optional variable left empty is fine; set, it must be usable.
+            _ if !needed.required => continue,
             _ => Err("not set".to_owned()),
         };
         checks.push(ReadinessCheck::of(

@@ -55,6 +55,18 @@ pub struct Challenge {
     pub to_sign: String,
 }
 
+/// Deletes a batch of expired challenges (at each new challenge, and by the tick); returns how
+/// many went.
+pub fn expire_challenges(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let gone = db.query(
+        "DELETE FROM auth_challenges WHERE nonce IN
+           (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)
+         RETURNING nonce",
+        &[int(now)],
+    )?;
+    Ok(gone.rows.len() as u64)
+}
+
 /// Issues a single-use challenge, at most `challenges_per_client_per_minute` per client, and
 /// none while too many are live: an unauthenticated write must not grow the database without
 /// bound.
@@ -69,11 +81,7 @@ pub fn challenge(db: &Db, req: &spin_sdk::http::Request) -> Result<Challenge, Ap
         DEFAULT_CHALLENGES_PER_MINUTE,
     );
     db.transaction(|db| {
-        db.exec(
-            "DELETE FROM auth_challenges WHERE nonce IN
-               (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)",
-            &[int(now)],
-        )?;
+        expire_challenges(db, now)?;
         let recent = col_int(
             &db.one(
                 "SELECT count(*) FROM auth_challenges WHERE client_key = ? AND created_unix > ?",
