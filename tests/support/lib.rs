@@ -307,6 +307,19 @@ impl TestApp {
         )
     }
 
+    /// `POST /api/internal/tick` with the tests' internal token: the tick's report (a tick that
+    /// does not answer 200 fails the test).
+    pub fn tick(&self) -> Value {
+        let r = self.request(
+            "POST",
+            "/api/internal/tick",
+            &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
+            None,
+        );
+        assert_eq!(r.status, 200, "{}\n{}", r.text(), self.log());
+        r.json()
+    }
+
     pub fn post_json(&self, path: &str, body: &Value) -> Reply {
         self.post(path, "application/json", body.to_string().as_bytes())
     }

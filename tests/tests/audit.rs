@@ -260,32 +260,11 @@ fn reads_are_sealed_into_the_chain_by_the_tick() {
             assert_eq!(me.get("/api/cases").status, 200);
         }
     }
-    let tick = app.request(
-        "POST",
-        "/api/internal/tick",
-        &[(
-            "authorization",
-            &format!("Bearer {}", jaria_tests::TEST_INTERNAL_TOKEN),
-        )],
-        None,
-    );
-    assert_eq!(tick.status, 200, "{}", tick.text());
-    assert!(
-        tick.json()["reads_sealed"].as_i64().unwrap_or(0) >= 5,
-        "{}",
-        tick.text()
-    );
+    let tick = app.tick();
+    assert!(tick["reads_sealed"].as_i64().unwrap_or(0) >= 5, "{tick}");
     // The tick is idempotent: nothing is left to seal.
-    let again = app.request(
-        "POST",
-        "/api/internal/tick",
-        &[(
-            "authorization",
-            &format!("Bearer {}", jaria_tests::TEST_INTERNAL_TOKEN),
-        )],
-        None,
-    );
-    assert_eq!(again.json()["reads_sealed"], 0, "{}", again.text());
+    let again = app.tick();
+    assert_eq!(again["reads_sealed"], 0, "{again}");
     assert!(app.stop().is_some_and(|s| s.success()));
     let out = verify(app.state_dir());
     assert!(out.status.success(), "{}", describe(&out));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, Mac};
 use jaria_tests::webhook::{Behaviour, Receiver, SECRET};
 use jaria_tests::world::{add_decision, decide, erdr_of, officer, organ, request, signed_in};
-use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TEST_INTERNAL_TOKEN, TestApp, random_iin};
+use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -26,17 +26,6 @@ fn app_with(receiver: &Receiver, more: &[(&str, &str)]) -> TestApp {
         builder = builder.env(k, v);
     }
     builder.portal().start()
-}
-
-fn tick(app: &TestApp) -> Value {
-    let r = app.request(
-        "POST",
-        "/api/internal/tick",
-        &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
-        None,
-    );
-    assert_eq!(r.status, 200, "{}\n{}", r.text(), app.log());
-    r.json()
 }
 
 fn put_contacts(session: &Session<'_>, body: &Value, language: &str) -> Reply {
@@ -75,7 +64,7 @@ fn delivered(
             "no {what} delivered in 30 s; the receiver got {:?}",
             receiver.accepted()
         );
-        tick(app);
+        app.tick();
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -177,8 +166,8 @@ fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
     );
     assert_eq!(raw.message_id_header.as_deref(), message["id"].as_str());
     // More ticks send nothing again.
-    tick(&app);
-    tick(&app);
+    app.tick();
+    app.tick();
     let decisions: Vec<Value> = receiver
         .received()
         .iter()
@@ -197,7 +186,7 @@ fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
     );
     assert_eq!(r.status, 200, "{}", r.text());
     add_decision(&w.lead, &w.erdr, "termination");
-    tick(&app);
+    app.tick();
     let decisions = receiver
         .accepted()
         .into_iter()
@@ -227,7 +216,7 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     for kind in ["suspension", "resumption", "termination"] {
         add_decision(&w.lead, &w.erdr, kind);
     }
-    let report = tick(&app);
+    let report = app.tick();
     assert_eq!(report["delivery"]["retrying"], 3, "{report}");
     assert!(
         receiver
@@ -239,7 +228,7 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     std::thread::sleep(Duration::from_millis(1600));
     receiver.set(Behaviour::Stall);
     let started = Instant::now();
-    tick(&app);
+    app.tick();
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "{:?}",
@@ -249,12 +238,12 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     // later with the same id.
     receiver.set(Behaviour::Slow(Duration::from_millis(1500)));
     std::thread::sleep(Duration::from_secs(3));
-    tick(&app);
+    app.tick();
     // Back: everything arrives.
     receiver.set(Behaviour::Accept);
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
-        let report = tick(&app);
+        let report = app.tick();
         if report["outbox"]["pending"] == 0 {
             assert_eq!(report["outbox"]["dead"], 0, "{report}");
             break;
@@ -274,7 +263,7 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     // Once the portal has had a 2xx it never sends that id again.
     let seen = receiver.received().len();
     std::thread::sleep(Duration::from_secs(2));
-    tick(&app);
+    app.tick();
     assert_eq!(receiver.received().len(), seen);
     // Every repeat the receiver saw carries the id of a message it already had: nothing lost,
     // and duplicates are recognisable.
@@ -322,7 +311,7 @@ fn two_ticks_in_parallel_send_each_message_once() {
         for _ in 0..3 {
             s.spawn(|| {
                 for _ in 0..3 {
-                    tick(&app);
+                    app.tick();
                 }
             });
         }
@@ -395,15 +384,15 @@ fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
     )
     .expect("update");
     drop(db);
-    let report = tick(&app);
+    let report = app.tick();
     assert_eq!(report["deadlines"]["overdue_escalations"], 1, "{report}");
     assert_eq!(report["deadlines"]["due_soon_reminders"], 1, "{report}");
     // Again, and in parallel: nothing more.
     std::thread::scope(|s| {
-        s.spawn(|| tick(&app));
-        s.spawn(|| tick(&app));
+        s.spawn(|| app.tick());
+        s.spawn(|| app.tick());
     });
-    let again = tick(&app);
+    let again = app.tick();
     assert_eq!(again["deadlines"]["overdue_escalations"], 0, "{again}");
     assert_eq!(count(&feed_kinds(&w.victim), "filing_overdue"), 1);
     assert_eq!(count(&feed_kinds(&w.head), "filing_overdue_escalated"), 1);
@@ -546,7 +535,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     let old = verified_phone(&app, &receiver, &w.victim, "ru");
     receiver.set(Behaviour::Fail);
     add_decision(&w.lead, &w.erdr, "suspension");
-    let report = tick(&app);
+    let report = app.tick();
     assert_eq!(report["delivery"]["retrying"], 1, "{report}");
     // The SIM card is lost: the victim gives a new number while the notice waits (a minute
     // after the last code, as the per-channel limit wants: moved in the file).
@@ -561,7 +550,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     delivered(&app, &receiver, "the new number's code", |m| {
         m["to"] == new.as_str() && m["template"] == "verification_code"
     });
-    tick(&app);
+    app.tick();
     assert!(
         receiver
             .accepted()
@@ -603,9 +592,9 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     // A code to a new e-mail address fails the same way.
     let r = put_contacts(&w.victim, &json!({"email": "victim@mail.kz"}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
-    tick(&app);
+    app.tick();
     std::thread::sleep(Duration::from_millis(1400));
-    let report = tick(&app);
+    let report = app.tick();
     assert_eq!(report["outbox"]["dead"], 2, "{report}");
     // Only admins see the list, and never a message's text (a code may be in it).
     w.victim
@@ -669,7 +658,7 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
         [],
     )
     .expect("update");
-    let report = tick(&app);
+    let report = app.tick();
     assert!(
         report["deadlines"]["messages_pruned"].as_u64().unwrap_or(0) >= 2,
         "{report}"
@@ -709,7 +698,7 @@ fn a_misconfigured_webhook_is_not_ready_and_spends_nothing() {
         put_contacts(&me, &json!({"phone": "+77015556677"}), "en").status,
         200
     );
-    let report = tick(&app);
+    let report = app.tick();
     assert_eq!(report["delivery"]["state"], "misconfigured", "{report}");
     assert!(
         report["delivery"]["detail"]

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use jaria_tests::webhook::{Receiver, SECRET};
-use jaria_tests::{Runtime, TEST_INTERNAL_TOKEN, TestApp, workspace_root};
+use jaria_tests::{Runtime, TestApp, workspace_root};
 use serde_json::Value;
 
 /// One phase: ticks until the work is done.
@@ -45,19 +45,11 @@ struct Measured {
     idle_ms: f64,
 }
 
+/// One tick's report and how long it took, in ms.
 fn tick(app: &TestApp) -> anyhow::Result<(Value, f64)> {
     let started = Instant::now();
-    let r = app.request(
-        "POST",
-        "/api/internal/tick",
-        &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
-        None,
-    );
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if r.status != 200 {
-        bail!("tick: {} {}", r.status, r.text());
-    }
-    Ok((r.json(), ms))
+    let report = app.tick();
+    Ok((report, started.elapsed().as_secs_f64() * 1000.0))
 }
 
 /// Ticks until `done_in` says a tick did none of the phase's work.

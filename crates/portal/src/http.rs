@@ -271,19 +271,17 @@ pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 128;
 /// service accepts: 1 to 128 ASCII letters, digits, `-`, `_`, `.` or `:`. Nothing else, so a
 /// key is safe to store, log and compare byte for byte.
 pub fn valid_idempotency_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= MAX_IDEMPOTENCY_KEY_BYTES
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    is_plain_token(key, MAX_IDEMPOTENCY_KEY_BYTES)
 }
 
-/// The request path below the component's route, as Spin passes it in `spin-path-info`.
-pub fn path_info(req: &spin_sdk::http::Request) -> String {
-    req.header("spin-path-info")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned)
-        .unwrap_or_else(|| req.path().to_owned())
+/// 1 to `max` bytes of ASCII letters, digits, `-`, `_`, `.` or `:`: a client-chosen token that
+/// is safe to store, log, put in a header or a URN, and compare byte for byte.
+pub fn is_plain_token(value: &str, max: usize) -> bool {
+    !value.is_empty()
+        && value.len() <= max
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,24 +31,19 @@ thread_local! {
 /// Whether a client-supplied id may be used as it is: 1 to [`MAX_LEN`] characters of
 /// letters, digits and `-_.:` — nothing that could break a log line, a header or a URN.
 pub fn well_formed(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_LEN
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    crate::http::is_plain_token(id, MAX_LEN)
 }
 
 /// A new id: a random (version 4) UUID.
 pub fn new_id() -> String {
-    let mut bytes = [0u8; 16];
     // Without randomness the id is still unique enough per instance to be useful; it is not
     // a secret.
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
+    let mut bytes = crate::random::bytes::<16>().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        bytes = nanos.to_le_bytes();
-    }
+            .map_or(0, |d| d.as_nanos())
+            .to_le_bytes()
+    });
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex = hex::encode(bytes);
