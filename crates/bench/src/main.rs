@@ -374,7 +374,7 @@ fn seeded_session<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
 }
 
 fn duplicated_keys(state: &Path) -> anyhow::Result<i64> {
-    let db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
+    let db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
     Ok(db.query_row(
         "SELECT count(*) - count(DISTINCT filer_iin || ':' || idempotency_key) FROM filings",
         [],
@@ -383,7 +383,7 @@ fn duplicated_keys(state: &Path) -> anyhow::Result<i64> {
 }
 
 fn count_filings(state: &Path) -> anyhow::Result<i64> {
-    let db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
+    let db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
     Ok(db.query_row("SELECT count(*) FROM filings", [], |r| r.get(0))?)
 }
 
@@ -873,7 +873,7 @@ fn mean_micros(rounds: u32, mut work: impl FnMut() -> anyhow::Result<()>) -> any
 /// holding it open as under load.
 fn sqlite_costs(state: &Path, scales: &[ScaleRun]) -> anyhow::Result<String> {
     use rusqlite::{Connection, OpenFlags};
-    let path = state.join("sqlite_db.db");
+    let path = state.join(jaria_host::storage::DB_FILE);
     let _held = Connection::open(&path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let rounds = 3000;

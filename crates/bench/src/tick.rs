@@ -91,7 +91,7 @@ fn prepare(state: &Path, rows: u64) -> anyhow::Result<()> {
     // About 0.78 open filings per seeded case.
     let cases = (rows as f64 / 0.7).ceil() as usize;
     crate::migrate_and_seed(state, cases)?;
-    let db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
+    let db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
     let now = now_unix();
     db.execute(
         "UPDATE filings SET due_unix = ?1 WHERE state IN ('submitted', 'under_review', 'extended')",
@@ -116,7 +116,7 @@ fn now_unix() -> i64 {
 }
 
 fn queue_messages(state: &Path, rows: u64) -> anyhow::Result<()> {
-    let mut db = rusqlite::Connection::open(state.join("sqlite_db.db"))?;
+    let mut db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
     db.busy_timeout(std::time::Duration::from_secs(30))?;
     let tx = db.transaction()?;
     let now = now_unix();

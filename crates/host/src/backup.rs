@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use rusqlite::{Connection, OpenFlags};
 
-/// The state files a backup holds, in Spin's layout.
-pub const DATABASE_FILE: &str = "sqlite_db.db";
-pub const KEY_VALUE_FILE: &str = "sqlite_key_value.db";
+// The state files a backup holds, in Spin's layout.
+use crate::storage::{DB_FILE as DATABASE_FILE, KV_FILE as KEY_VALUE_FILE};
 
 /// One file copied.
 #[derive(Debug, Clone)]
@@ -84,9 +83,9 @@ pub fn backup(state_dir: &Path, to: &Path) -> anyhow::Result<Backup> {
     if key_value.exists() {
         files.push(copy_online(&key_value, &to.join(KEY_VALUE_FILE))?);
     }
-    let copy =
-        Connection::open_with_flags(to.join(DATABASE_FILE), OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let verified = crate::audit::verify(&copy)?
+    // The whole check `jaria audit verify` makes: the chain, its checkpoints and the read
+    // seals.
+    let verified = crate::audit::verify_state_dir(to, &[])?
         .map_err(|broken| anyhow::anyhow!("the copy's audit chain is broken: {broken}"))?;
     Ok(Backup {
         files,

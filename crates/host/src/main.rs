@@ -439,7 +439,7 @@ fn start_metrics_listener(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
                 }
             };
             runtime.block_on(async move {
-                let bound = jaria_host::metrics::serve(addr, std::future::pending()).await;
+                let bound = jaria_host::metrics::serve(addr).await;
                 let serving = bound.is_ok();
                 let _ = bound_tx.send(bound);
                 if serving {
@@ -533,8 +533,9 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(addr) = args.metrics_listen {
+        let metrics = jaria_host::metrics::enable()?;
         for (store, path) in app.state_files() {
-            jaria_host::metrics::get().watch_state_file(store, path);
+            metrics.watch_state_file(store, path);
         }
         let bound = start_metrics_listener(addr)?;
         println!("Metrics http://{bound}/metrics");

@@ -4,7 +4,8 @@
 //! component, host calls by interface, and the sizes of the state files.
 //!
 //! The registry is process-wide so that the storage layer and the host interfaces can count
-//! without being handed a handle; every recording is a few atomic operations.
+//! without being handed a handle. It exists only when `--metrics-listen` asks for it: without
+//! it every recording site is one check of an unset `OnceLock`, nothing more.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -37,9 +38,19 @@ pub struct Metrics {
 
 static METRICS: OnceLock<Metrics> = OnceLock::new();
 
-/// The process's metrics (created on first use).
-pub fn get() -> &'static Metrics {
-    METRICS.get_or_init(|| Metrics::new().unwrap_or_else(|e| panic!("metrics registry: {e}")))
+/// Creates the process's metrics, once, at start-up (a failure stops the start, not a
+/// request).
+pub fn enable() -> prometheus::Result<&'static Metrics> {
+    if let Some(metrics) = METRICS.get() {
+        return Ok(metrics);
+    }
+    let metrics = Metrics::new()?;
+    Ok(METRICS.get_or_init(|| metrics))
+}
+
+/// The process's metrics, when they were enabled.
+pub fn get() -> Option<&'static Metrics> {
+    METRICS.get()
 }
 
 impl Metrics {
@@ -229,24 +240,19 @@ impl Drop for LiveInstance {
     }
 }
 
-/// Serves `GET /metrics` (and nothing else) on `addr` until `shutdown` completes. Returns the
-/// bound address.
-pub async fn serve(
-    addr: SocketAddr,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<SocketAddr> {
+/// Serves `GET /metrics` (and nothing else) on `addr`, for as long as the process runs.
+/// Returns the bound address.
+pub async fn serve(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
+    let metrics = enable()?;
     use http_body_util::Full;
     use hyper::body::Bytes;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     tokio::spawn(async move {
-        tokio::pin!(shutdown);
         loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                () = &mut shutdown => break,
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
             };
-            let Ok((stream, _)) = accepted else { continue };
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|req: hyper::Request<_>| async move {
                     let (status, content_type, body) = if req.uri().path() != "/metrics" {
@@ -254,7 +260,7 @@ pub async fn serve(
                     } else if req.method() != hyper::Method::GET {
                         (405, "text/plain", "GET only\n".to_owned())
                     } else {
-                        (200, prometheus::TEXT_FORMAT, get().render())
+                        (200, prometheus::TEXT_FORMAT, metrics.render())
                     };
                     hyper::Response::builder()
                         .status(status)

@@ -468,8 +468,15 @@ impl App {
                 request_id = tracing::field::Empty,
             )
         };
-        let component_id = route.component.clone();
-        let (raw_route, path_info) = (route.raw_route.clone(), route.path_info.clone());
+        // What the metrics label needs, kept only when metrics are on.
+        let labels = crate::metrics::get().map(|metrics| {
+            (
+                metrics,
+                route.component.clone(),
+                route.raw_route.clone(),
+                route.path_info.clone(),
+            )
+        });
         let response = self
             .handle_routed(req, route, client)
             .instrument(span.clone())
@@ -483,9 +490,10 @@ impl App {
         {
             span.record("request_id", id);
         }
-        let metrics = crate::metrics::get();
-        let label = metrics.route_label(&raw_route, &path_info, status);
-        metrics.request_done(&component_id, &label, status, started.elapsed());
+        if let Some((metrics, component_id, raw_route, path_info)) = labels {
+            let label = metrics.route_label(&raw_route, &path_info, status);
+            metrics.request_done(&component_id, &label, status, started.elapsed());
+        }
         response
     }
 
@@ -683,7 +691,7 @@ impl App {
         // response head is sent; its output reaches the log when it ends.
         let span = tracing::Span::current();
         let guest = async move {
-            let _live = crate::metrics::get().instance_started();
+            let _live = crate::metrics::get().map(|m| m.instance_started());
             let result = async {
                 let proxy = pre
                     .instantiate_async(&mut store)
@@ -698,7 +706,9 @@ impl App {
             .await;
             log_guest_output(&id, "stdout", &stdout.contents());
             log_guest_output(&id, "stderr", &stderr.contents());
-            crate::metrics::get().guest_memory(&id, store.data().peak_memory);
+            if let Some(metrics) = crate::metrics::get() {
+                metrics.guest_memory(&id, store.data().peak_memory);
+            }
             result
         }
         .instrument(span);

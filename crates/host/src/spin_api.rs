@@ -46,7 +46,9 @@ fn kv_error(e: impl std::fmt::Display) -> key_value::Error {
 /// Runs one host call: counted in the metrics, and inside a span named as Spin names its own
 /// (`spin_key_value.get`, `spin_sqlite.execute`, …), a child of the request's span.
 fn host_call<R>(interface: &'static str, operation: &'static str, f: impl FnOnce() -> R) -> R {
-    crate::metrics::get().host_call(interface, operation);
+    if let Some(metrics) = crate::metrics::get() {
+        metrics.host_call(interface, operation);
+    }
     if !crate::telemetry::enabled() {
         return f();
     }
@@ -338,14 +340,13 @@ impl sqlite3::HostConnection for RequestState {
 impl variables::Host for RequestState {
     fn get(&mut self, name: String) -> Result<String, variables::Error> {
         use crate::variables::VariableError;
-        crate::metrics::get().host_call("spin_variables", "get");
-        self.app
-            .variables
-            .get(&self.component.id, &name)
-            .map_err(|e| match e {
-                VariableError::InvalidName(m) => variables::Error::InvalidName(m),
-                VariableError::Undefined(m) => variables::Error::Undefined(m),
-                VariableError::Provider(m) => variables::Error::Provider(m),
-            })
+        host_call("spin_variables", "get", || {
+            self.app.variables.get(&self.component.id, &name)
+        })
+        .map_err(|e| match e {
+            VariableError::InvalidName(m) => variables::Error::InvalidName(m),
+            VariableError::Undefined(m) => variables::Error::Undefined(m),
+            VariableError::Provider(m) => variables::Error::Provider(m),
+        })
     }
 }

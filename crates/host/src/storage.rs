@@ -282,7 +282,9 @@ impl PooledConnection {
     fn enter_writer_gate(&self) {
         let started = std::time::Instant::now();
         let turn = self.pool.writers.enter(WRITER_GATE_WAIT);
-        crate::metrics::get().writer_gate_waited(started.elapsed());
+        if let Some(metrics) = crate::metrics::get() {
+            metrics.writer_gate_waited(started.elapsed());
+        }
         self.holds_gate
             .store(turn.is_some(), std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut writing) = self.writing.lock() {
