@@ -312,7 +312,12 @@ fn state_survives_a_restart_and_migrations_apply_once() {
 fn migrated_state() -> (tempfile::TempDir, rusqlite::Connection) {
     let state = tempfile::tempdir().expect("temp dir");
     let mut first = TestApp::builder().state_dir(state.path()).start();
-    assert!(first.stop().is_some_and(|s| s.success()));
+    let status = first.stop();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{}",
+        first.log()
+    );
     drop(first);
     let db = rusqlite::Connection::open(state.path().join("sqlite_db.db")).expect("db");
     (state, db)

@@ -552,6 +552,6 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             }
             server::print_routes(&app, addr);
         },
-        server::shutdown_signal(),
+        server::shutdown_signal,
     )
 }

@@ -47,13 +47,16 @@ pub fn print_routes(app: &App, addr: SocketAddr) {
 /// work stealing per request. CPU-heavy routes still leave for the background lane
 /// ([`crate::lanes`]). Returns when `shutdown` fires and every thread has drained, or when a
 /// thread fails.
-pub fn serve_on_threads(
+pub fn serve_on_threads<F>(
     app: Arc<App>,
     listen: SocketAddr,
     threads: usize,
     on_bound: impl FnOnce(SocketAddr),
-    shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
+    shutdown: impl FnOnce() -> F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = ()>,
+{
     use anyhow::Context as _;
     let threads = threads.max(1);
     let socket = |addr: SocketAddr| -> std::io::Result<tokio::net::TcpSocket> {
@@ -116,6 +119,12 @@ pub fn serve_on_threads(
     drop(listening_tx);
     // A thread that failed before listening drops its sender: fewer signals than threads.
     let listening = listening_rx.iter().take(workers.len()).count();
+    // The signal handlers are installed before the address is announced: a SIGTERM that
+    // follows the announcement at once is a graceful stop, not the default kill.
+    let shutdown = {
+        let _runtime = control.enter();
+        shutdown()
+    };
     if listening == workers.len() {
         on_bound(bound);
     }
@@ -223,24 +232,32 @@ fn head_too_large_problem() -> Problem {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes at the first SIGTERM or Ctrl-C. The handlers are installed when
+/// this is called (inside a runtime), not when the future is first polled.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let first = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = first(term) => {},
+                () = first(interrupt) => {},
             }
-            Err(_) => std::future::pending().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
