@@ -177,10 +177,26 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         CASE_OFFICERS,
     ),
     (
+        "POST",
+        "/api/officer/cases/{erdr}/participants",
+        CASE_OFFICERS,
+    ),
+    (
         "DELETE",
         "/api/officer/cases/{erdr}/participants/{id}",
         [D401, D403, D403, D403, N, D404, D403, D404, D403],
     ),
+    (
+        "POST",
+        "/api/officer/cases/{erdr}/participants/{id}/end",
+        [D401, D403, D403, D403, N, D404, D403, D404, D403],
+    ),
+    (
+        "GET",
+        "/api/officer/cases/{erdr}/decisions/{id}/service",
+        CASE_OFFICERS,
+    ),
+    ("GET", "/api/officer/forwardings", OFFICERS),
     (
         "PUT",
         "/api/officer/cases/{erdr}/participants/{id}/familiarisation",
@@ -472,6 +488,7 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
     let id = match template {
         "/api/auth/sessions/{id}" => f.victim_session_id.clone(),
         "/api/cases/{erdr}/decisions/{id}/document" => f.decision.to_string(),
+        "/api/officer/cases/{erdr}/decisions/{id}/service" => f.decision.to_string(),
         "/api/cases/{erdr}/materials/{id}/content" => f.material.to_string(),
         "/api/officer/access-requests/{id}/decision" => f.pending_request.to_string(),
         "/api/officer/admin/organs/{id}" => f.police.to_string(),
@@ -511,6 +528,13 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         ("POST", "/api/officer/access-requests/{id}/decision") => json!({"decision": "confirm"}),
         ("PUT", "/api/officer/cases/{erdr}/participants/{id}/familiarisation") => {
             json!({"scope": "all"})
+        }
+        ("POST", "/api/officer/cases/{erdr}/participants") => json!({
+            "iin": random_iin(), "full_name": "RECORDED WITNESS", "procedural_status": "civil_plaintiff",
+            "basis": {"document": "Order recognising as civil plaintiff", "date": "2026-11-20"},
+        }),
+        ("POST", "/api/officer/cases/{erdr}/participants/{id}/end") => {
+            json!({"ended_on": "2026-11-25", "reason": "Recognition revoked."})
         }
         ("POST", "/api/filings") => json!({
             "kind": "crime_report", "organ_id": f.police, "text": "A statement.",

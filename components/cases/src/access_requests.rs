@@ -36,6 +36,13 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             "Not a procedural status.",
         )
     })?;
+    if status.by_statement_only() {
+        return Err(ApiError::invalid(
+            "procedural_status",
+            "by_statement_only",
+            "A person becomes an applicant when their statement is registered as the case.",
+        ));
+    }
     let represented = match (&body.represented_iin, status.acts_for_another()) {
         (Some(iin), true) => Some(
             Iin::parse(iin.trim())
@@ -80,14 +87,14 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
         ));
     }
     let now = clock::now();
-    let id = db.transaction(|db| {
+    let (id, state) = db.transaction(|db| {
         // The case may not exist: the request is kept all the same (no existence leak).
         let case_id = db
             .one("SELECT id FROM cases WHERE erdr_number = ?", &[text(erdr.as_str())])?
             .map(|r| col_int(&r, 0))
             .transpose()?;
-        let duplicate = db.one(
-            "SELECT id FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
+        let live = db.one(
+            "SELECT id, state FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
              AND ifnull(represented_iin, '') = ? AND state IN ('requested', 'confirmed')",
             &[
                 text(erdr.as_str()),
@@ -96,10 +103,18 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                 text(represented.as_ref().map(|r| r.as_str()).unwrap_or("")),
             ],
         )?;
-        if duplicate.is_some() {
-            return Err(ApiError::Conflict(
-                "You already asked for this status in this case.".into(),
-            ));
+        match live {
+            // The officer already recorded this status: the record confirms the request, and
+            // nothing is queued.
+            Some(row) if col_text(&row, 1)? == "confirmed" => {
+                return Ok((col_int(&row, 0)?, "confirmed"));
+            }
+            Some(_) => {
+                return Err(ApiError::Conflict(
+                    "You already asked for this status in this case.".into(),
+                ));
+            }
+            None => {}
         }
         let row = db
             .one(
@@ -127,13 +142,14 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             case_id,
             serde_json::json!({ "status": status.as_str() }),
         )?;
-        Ok(id)
+        Ok((id, "requested"))
     })?;
+    // 200 when an officer's record already confirms it, 202 when it waits for an officer.
     Reply::json(
-        202,
+        if state == "confirmed" { 200 } else { 202 },
         &serde_json::json!({
             "id": id, "erdr_number": erdr.as_str(), "procedural_status": status,
-            "represented_iin": represented.map(|r| r.as_str().to_owned()), "state": "requested",
+            "represented_iin": represented.map(|r| r.as_str().to_owned()), "state": state,
         }),
     )
 }

@@ -9,7 +9,7 @@ use jaria_portal::case::store::{self, CaseRow, Participation};
 use jaria_portal::case::visibility::receives_concerning;
 use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, clock, documents, paging};
+use jaria_portal::{ApiError, audit, clock, documents, paging, service};
 
 fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
     serde_json::json!({
@@ -23,6 +23,9 @@ fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
             "participant_id": p.id, "procedural_status": p.status,
             "represented_iin": p.represented_iin,
         })).collect::<Vec<_>>(),
+        // Art. 42-1: the case went back to paper; the portal shows it read-only.
+        "paper_since": case.paper_since,
+        "read_only": case.paper_since.is_some(),
     })
 }
 
@@ -76,8 +79,11 @@ fn list_page(
     )?;
     let mut items = Vec::new();
     for case in &cases {
+        // Only statuses in force: a defender whose client's status ended no longer has it.
         let mine = store::confirmed_participations(db, case.id, &me.iin)?;
-        items.push(case_json(case, &mine));
+        if !mine.is_empty() {
+            items.push(case_json(case, &mine));
+        }
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
     Ok((
@@ -137,23 +143,30 @@ fn visible_decisions(
 
 pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (list, next) = read_case(req, erdr, "decisions_listed", |db, me, case, mine| {
+    let (list, next) = read_case(req, erdr, service::LISTED, |db, me, case, mine| {
         let (visible, next) =
             paging::page_of(visible_decisions(db, me, case, mine)?, |d| d.id, &page);
+        // My earlier reads: the person sees that opening a decision is recorded (proof of
+        // service), and this listing is logged with the ids it showed.
+        let mut reads = service::first_reads_of(db, case.id, &me.iin)?;
+        let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
         let list: Vec<serde_json::Value> = visible
             .into_iter()
             .map(|d| {
+                let first = reads.remove(&d.id).unwrap_or_default();
                 serde_json::json!({
                     "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
                     "document": { "sha256": d.sha, "filename": d.filename },
+                    "my_first_listed_at": first.first_listed_at,
+                    "my_first_downloaded_at": first.first_downloaded_at,
                 })
             })
             .collect();
-        Ok(((list, next), serde_json::json!({})))
+        Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
     })?;
     Reply::json(
         200,
-        &serde_json::json!({ "decisions": list, "next_cursor": next }),
+        &serde_json::json!({ "decisions": list, "next_cursor": next, "service_recorded": true }),
     )
 }
 
@@ -173,7 +186,7 @@ pub fn decision_document(
         req,
         erdr,
         id,
-        "decision_downloaded",
+        service::DOWNLOADED,
         "decision_id",
         |db, me, case, mine, id| {
             Ok(visible_decisions(db, me, case, mine)?

@@ -9,11 +9,12 @@ use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Calendar, Kind};
+use jaria_portal::filing::forwarding;
 use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
 use jaria_portal::filing::store::{self, FilingRow};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::notify::{self, Notice};
-use jaria_portal::{ApiError, audit, clock, documents, paging};
+use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
 use serde::Deserialize;
 
 const MAX_REASONING_CHARS: usize = 20_000;
@@ -395,9 +396,15 @@ struct Answer {
     /// A registered crime report: the case it opened or joined.
     #[serde(default)]
     erdr_number: Option<String>,
-    /// A forwarded filing: to whom.
+    /// A forwarded petition or complaint: to whom.
     #[serde(default)]
     forwarded_to: Option<String>,
+    /// A forwarded statement: the organ (from the list of organs) whose queue it moves to.
+    #[serde(default)]
+    forwarded_to_organ_id: Option<i64>,
+    /// A registered statement: the officer also recognised the applicant as victim.
+    #[serde(default)]
+    applicant_is_victim: bool,
     #[serde(default)]
     document: Option<AnswerDocument>,
 }
@@ -413,24 +420,43 @@ pub fn decide(
     let outcome = Outcome::parse(&body.outcome)
         .ok_or_else(|| ApiError::invalid("outcome", "invalid_outcome", "Not an outcome."))?;
     let reasoning = checked_text("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
-    let forwarded_to = match (outcome, body.forwarded_to.as_deref()) {
-        (Outcome::Forwarded, Some(to)) => Some(checked_text("forwarded_to", to, 300)?),
-        (Outcome::Forwarded, None) => {
+    let forwarded_to = match (
+        outcome,
+        body.forwarded_to.as_deref(),
+        body.forwarded_to_organ_id,
+    ) {
+        (Outcome::Forwarded, Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "forwarded_to",
+                "not_allowed",
+                "Name either the official (forwarded_to) or the organ (forwarded_to_organ_id).",
+            ));
+        }
+        (Outcome::Forwarded, Some(to), None) => Some(checked_text("forwarded_to", to, 300)?),
+        (Outcome::Forwarded, None, Some(_)) => None,
+        (Outcome::Forwarded, None, None) => {
             return Err(ApiError::invalid(
                 "forwarded_to",
                 "required",
                 "Say to whom it is forwarded.",
             ));
         }
-        (_, Some(_)) => {
+        (_, Some(_), _) | (_, _, Some(_)) => {
             return Err(ApiError::invalid(
                 "forwarded_to",
                 "not_allowed",
                 "Only a forwarded filing names where it went.",
             ));
         }
-        (_, None) => None,
+        (_, None, None) => None,
     };
+    if body.applicant_is_victim && outcome != Outcome::Registered {
+        return Err(ApiError::invalid(
+            "applicant_is_victim",
+            "not_allowed",
+            "Only a statement registered as a case makes its applicant a victim.",
+        ));
+    }
     let erdr = match (outcome, body.erdr_number.as_deref()) {
         (Outcome::Registered, Some(e)) => Some(ErdrNumber::parse(e.trim()).map_err(|e| {
             ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
@@ -456,15 +482,33 @@ pub fn decide(
         .as_ref()
         .map(|d| documents::from_base64("document.", &d.filename, &d.content_base64))
         .transpose()?;
-    let now = clock::rfc3339(clock::now());
+    let now_time = clock::now();
+    let now = clock::rfc3339(now_time);
+    let deadlines = deadline::Deadlines::from_config()?;
     let state = db.transaction(|db| {
         let r = received_to_decide(db, me, id)?;
+        if let Some(case) = &r.case {
+            case.refuse_if_on_paper()?;
+        }
         handling::check_answer(r.filing.kind, r.filing.addressee, r.filing.state, r.challenged, outcome)
             .map_err(|e| match e {
                 AnswerError::NotOpen(state) => ApiError::Conflict(format!("The filing is already {state}.")),
                 AnswerError::OwnAct => ApiError::invalid("outcome", "own_act", "A complaint is never decided by the official whose act it challenges: forward it."),
                 AnswerError::OutcomeNotPermitted => ApiError::invalid("outcome", "outcome_not_permitted", "This outcome is not available for this filing."),
             })?;
+        // A statement forwarded to another organ moves into that organ's queue, open again.
+        if let Some(to_organ) = body.forwarded_to_organ_id {
+            let name = forwarding::check_target(db, &r.filing, to_organ)?;
+            forwarding::forward(db, me, &r.filing, to_organ, &name, &reasoning, &deadlines, now_time)?;
+            return Ok(State::Submitted);
+        }
+        if forwarding::moves_between_organs(r.filing.kind) && outcome == Outcome::Forwarded {
+            return Err(ApiError::invalid(
+                "forwarded_to_organ_id",
+                "required",
+                "Choose the organ the statement is forwarded to from the list of organs.",
+            ));
+        }
         // A statement is registered in a case of its organ that I may act on.
         let registered_case = match &erdr {
             Some(erdr) => {
@@ -503,6 +547,22 @@ pub fn decide(
         }
         let audit_case_id = registered_case.as_ref().map(|c| c.id).or(audit_case(&r));
         record_change(db, me, &r, state.as_str(), detail, audit_case_id)?;
+        // The statement makes its filer a participant of the case it opened or joined.
+        if let Some(case) = &registered_case {
+            let statement = participants::RegisteredStatement {
+                filer_iin: &r.filing.filer_iin,
+                registration_number: &r.filing.registration_number,
+                recognised_as_victim: body.applicant_is_victim,
+            };
+            participants::record_applicant(
+                db,
+                me,
+                case,
+                &statement,
+                &now,
+                clock::almaty_date(now_time),
+            )?;
+        }
         Ok(state)
     })?;
     Reply::json(
@@ -510,6 +570,7 @@ pub fn decide(
         &serde_json::json!({
             "state": state.as_str(), "outcome": outcome.as_str(), "decided_at": now,
             "erdr_number": erdr.map(|e| e.as_str().to_owned()), "forwarded_to": forwarded_to,
+            "forwarded_to_organ_id": body.forwarded_to_organ_id,
         }),
     )
 }
@@ -539,4 +600,20 @@ pub fn open_for_queue(
             item
         })
         .collect())
+}
+
+/// `GET /api/officer/forwardings` — statements my organ sent on or received.
+pub fn forwardings(db: &Db, me: &Principal, _query: &str) -> Result<Reply, ApiError> {
+    let organ = match &me.appointment {
+        Some(a) => a.organ.id,
+        None => return Err(ApiError::Forbidden),
+    };
+    let body = audit::audited_read(db, &me.actor(), |db| {
+        let list = forwarding::of_organ(db, organ, 200)?;
+        Ok((
+            list,
+            ReadNote::new("forwardings_viewed", format!("organ:{organ}"), None),
+        ))
+    })?;
+    Reply::json(200, &body)
 }

@@ -15,7 +15,7 @@ use jaria_portal::db::{
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::notify::{self, Notice};
-use jaria_portal::{ApiError, audit, clock, documents, paging};
+use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
 use serde::Deserialize;
 
 pub fn route(
@@ -81,10 +81,26 @@ pub fn route(
             with_officer(req, |db, me| crate::filings::decide(db, me, id, req))
         }
         (_, ["filings", _, "decision"]) => allow("POST"),
+        (Method::Post, ["cases", erdr, "participants"]) => {
+            with_officer(req, |db, me| record_participant(db, me, erdr, req))
+        }
+        (_, ["cases", _, "participants"]) => allow("POST"),
         (Method::Delete, ["cases", erdr, "participants", id]) => {
             with_officer(req, |db, me| revoke_status(db, me, erdr, id))
         }
         (_, ["cases", _, "participants", _]) => allow("DELETE"),
+        (Method::Post, ["cases", erdr, "participants", id, "end"]) => {
+            with_officer(req, |db, me| end_status(db, me, erdr, id, req))
+        }
+        (_, ["cases", _, "participants", _, "end"]) => allow("POST"),
+        (Method::Get, ["cases", erdr, "decisions", id, "service"]) => {
+            with_officer(req, |db, me| proof_of_service(db, me, erdr, id))
+        }
+        (_, ["cases", _, "decisions", _, "service"]) => allow("GET"),
+        (Method::Get, ["forwardings"]) => with_officer(req, |db, me| {
+            crate::filings::forwardings(db, me, req.query())
+        }),
+        (_, ["forwardings"]) => allow("GET"),
         (Method::Put, ["cases", erdr, "participants", id, "familiarisation"]) => {
             with_officer(req, |db, me| grant(db, me, erdr, id, req))
         }
@@ -126,6 +142,7 @@ fn case_json(case: &CaseRow) -> serde_json::Value {
         "organ": { "id": case.organ_id, "name": case.organ_name },
         "lead_officer_iin": case.lead_officer_iin, "prosecutor_iin": case.prosecutor_iin,
         "articles": case.articles, "stage": case.stage, "updated_at": case.updated_at,
+        "paper_since": case.paper_since,
     })
 }
 
@@ -195,7 +212,8 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), |db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
         let rows = db.query(
-            "SELECT p.id, p.person_iin, ps.full_name, p.status, p.represented_iin, p.state, p.basis, p.reason
+            "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
+                    p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on
              FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
              WHERE p.case_id = ? ORDER BY p.id",
             &[int(case.id)],
@@ -208,6 +226,8 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
                     "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
                     "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
                     "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
+                    "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
+                    "ended_on": col_opt_text(r, 10),
                 }))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
@@ -426,6 +446,38 @@ struct CaseChange {
     stage: Option<String>,
     #[serde(default)]
     lead_officer_iin: Option<String>,
+    /// A supervising prosecutor assigned after registration.
+    #[serde(default)]
+    prosecutor_iin: Option<String>,
+}
+
+/// Who may assign the supervising prosecutor, and whom: the investigating unit names the
+/// first one when the case has none; afterwards only the head of the supervising prosecutor's
+/// office reassigns, within that office. Returns the prosecutor's organ.
+fn assignable_prosecutor(
+    db: &Db,
+    case: &CaseRow,
+    relation: authz::OfficerRelation,
+    prosecutor_iin: &str,
+) -> Result<i64, ApiError> {
+    let organ = prosecutor_organ(db, prosecutor_iin)?.ok_or_else(|| {
+        ApiError::invalid(
+            "prosecutor_iin",
+            "not_a_prosecutor",
+            "No active prosecutor has this IIN.",
+        )
+    })?;
+    let allowed = match relation {
+        authz::OfficerRelation::Lead | authz::OfficerRelation::HeadOfUnit => {
+            case.prosecutor_iin.is_none()
+        }
+        authz::OfficerRelation::HeadOfProsecutorsOffice => case.prosecutor_organ_id == Some(organ),
+        authz::OfficerRelation::SupervisingProsecutor => false,
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(organ)
 }
 
 fn update_case(
@@ -445,6 +497,9 @@ fn update_case(
         .transpose()?;
     let case = db.transaction(|db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
+        if case.paper_since.is_some() && (body.stage.is_some() || body.lead_officer_iin.is_some()) {
+            case.refuse_if_on_paper()?;
+        }
         // The prosecutor's office supervises; who conducts the investigation is the unit's call.
         if !relation.conducts() && body.lead_officer_iin.is_some() {
             return Err(ApiError::Forbidden);
@@ -453,6 +508,17 @@ fn update_case(
             && !officer_in(db, lead, &["investigator", "inquirer"], Some(case.organ_id))?
         {
             return Err(ApiError::invalid("lead_officer_iin", "not_an_investigator", "Not an investigator of this organ."));
+        }
+        if let Some(prosecutor) = &body.prosecutor_iin {
+            let organ = assignable_prosecutor(db, &case, relation, prosecutor)?;
+            db.exec(
+                "UPDATE cases SET prosecutor_iin = ?, prosecutor_organ_id = ?, updated_at = ? WHERE id = ?",
+                &[text(prosecutor), int(organ), text(clock::rfc3339(clock::now())), int(case.id)],
+            )?;
+            record(
+                db, me, "prosecutor_assigned", &format!("case:{}", case.erdr_number), &case,
+                serde_json::json!({ "prosecutor_iin": prosecutor, "previous": case.prosecutor_iin }),
+            )?;
         }
         db.exec(
             "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin), updated_at = ?
@@ -515,7 +581,8 @@ fn add_document(
         documents::from_base64("", &body.filename, &body.content_base64)?;
     let now = clock::rfc3339(clock::now());
     let (id, sha) = db.transaction(|db| {
-        let (case, _) = store::case_for_officer(db, me, erdr)?;
+        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+        case.refuse_if_on_paper()?;
         let sha = documents::store(db, &bytes, media_type, &now)?;
         let (id, action) = match what {
             Attachment::Decision => {
@@ -546,6 +613,17 @@ fn add_document(
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
                 )?;
+                if kind == DecisionType::SwitchToPaper {
+                    // Art. 42-1 is the conducting officer's reasoned order, not the supervisor's.
+                    if !relation.conducts() {
+                        return Err(ApiError::Forbidden);
+                    }
+                    let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
+                    db.exec(
+                        "UPDATE cases SET paper_since = ?, paper_decision_id = ?, updated_at = ? WHERE id = ?",
+                        &[text(&decided_on), decision_id.map(int).unwrap_or(SqlValue::Null), text(&now), int(case.id)],
+                    )?;
+                }
                 // Everyone who may now see it is told, in the same transaction.
                 let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref())?;
                 let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
@@ -705,21 +783,83 @@ fn decide_request(
     )
 }
 
+/// `DELETE .../participants/{id}`: the status ends today (kept for clients of the first API;
+/// `POST .../participants/{id}/end` records the date and the reason).
 fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
-    db.transaction(|db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr))?;
-        p.refuse_self_dealing(me)?;
-        let (case, id, current) = (&p.case, p.id, &p.state);
-        if current != "confirmed" {
-            return Err(ApiError::Conflict(format!("The status is {current}, not confirmed.")));
-        }
-        let now = clock::rfc3339(clock::now());
-        db.exec("UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ? WHERE id = ?", &[text(&me.iin), text(&now), int(id)])?;
-        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)])?;
-        record(db, me, "status_revoked", &format!("participant:{id}"), case, serde_json::json!({}))?;
-        notify_participant(db, &p, Notice::StatusRevoked, serde_json::json!({}))
-    })?;
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let now = clock::now();
+    let ending = participants::Ending {
+        ended_on: clock::almaty_date(now),
+        reason: "Status revoked.".into(),
+    };
+    db.transaction(|db| participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)))?;
     Ok(Reply::empty(204))
+}
+
+/// `POST /api/officer/cases/{erdr}/participants`: the officer records a participant on their
+/// procedural decision; the person sees the case at their next sign-in.
+fn record_participant(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let input: participants::RecordInput = json_body(req)?;
+    let now = clock::now();
+    let new = participants::validate(&input, clock::almaty_date(now))?;
+    let (_, recorded) =
+        db.transaction(|db| participants::record(db, me, erdr, &new, &clock::rfc3339(now)))?;
+    Reply::json(
+        201,
+        &serde_json::json!({
+            "id": recorded.id, "erdr_number": erdr, "iin": new.iin.as_str(),
+            "full_name": new.full_name, "procedural_status": new.status,
+            "represented_iin": new.represented.as_ref().map(|r| r.as_str()),
+            "basis": {
+                "document": new.basis.document, "number": new.basis.number,
+                "date": new.basis.date.to_string(),
+            },
+            "state": "confirmed", "confirmed_request": recorded.confirmed_request,
+        }),
+    )
+}
+
+/// `POST /api/officer/cases/{erdr}/participants/{id}/end`
+fn end_status(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    id: &str,
+    req: &spin_sdk::http::Request,
+) -> Result<Reply, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let input: participants::EndInput = json_body(req)?;
+    let now = clock::now();
+    let ending = participants::validate_ending(&input, clock::almaty_date(now))?;
+    db.transaction(|db| participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)))?;
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "id": id, "state": "revoked", "ended_on": ending.ended_on.to_string(),
+            "reason": ending.reason,
+        }),
+    )
+}
+
+/// `GET /api/officer/cases/{erdr}/decisions/{id}/service`: proof of service — for each person
+/// the decision reaches now, when they first saw it listed and first downloaded it, from the
+/// read log (every participant read is logged).
+fn proof_of_service(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let body = audit::audited_read(db, &me.actor(), |db| {
+        let (case, _) = store::case_for_officer(db, me, erdr)?;
+        let service = jaria_portal::service::of_decision(db, &case, id)?;
+        Ok((
+            service,
+            ReadNote::new("service_viewed", format!("decision:{id}"), Some(case.id)),
+        ))
+    })?;
+    Reply::json(200, &body)
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store;
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
-use jaria_portal::filing::deadline::{self, Addressee, Calendar, Deadlines, Kind, Subject};
+use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::store as filing_store;
@@ -39,6 +39,9 @@ struct NewFiling {
     text: String,
     #[serde(default)]
     attachments: Vec<String>,
+    /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
+    #[serde(default)]
+    filed_in_detention: bool,
 }
 
 fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
@@ -87,27 +90,6 @@ fn parse_subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
         ));
     }
     Ok(subject)
-}
-
-/// The deadlines, with the registration period of crime reports from its Spin variable.
-fn deadlines() -> Result<Deadlines, ApiError> {
-    let registration_hours = match config::optional("crime_report_registration_hours") {
-        None => deadline::DEFAULT_REGISTRATION_HOURS,
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|h| (1..=24 * 30).contains(h))
-            .ok_or_else(|| {
-                ApiError::Unavailable(
-                    "crime_report_registration_hours must be hours from 1 to 720".into(),
-                )
-            })?,
-    };
-    Ok(Deadlines {
-        calendar: Calendar::kazakhstan(),
-        registration_hours,
-    })
 }
 
 fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
@@ -216,7 +198,7 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let key = idempotency_key(req)?;
     let request_sha = hex::encode(Sha256::digest(req.body()));
     let signing = signing_key()?;
-    let deadlines = deadlines()?;
+    let deadlines = Deadlines::from_config()?;
     let body: NewFiling = json_body(req)?;
     // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
     let stored = db.transaction(|db| {
@@ -256,6 +238,13 @@ fn submit(
             "One of crime_report, petition, complaint.",
         )
     })?;
+    if body.filed_in_detention && kind == Kind::CrimeReport {
+        return Err(ApiError::invalid(
+            "filed_in_detention",
+            "not_allowed",
+            "Art. 101 concerns petitions and complaints of persons in custody.",
+        ));
+    }
     let addressee = parse_addressee(kind, body.addressee.as_deref())?;
     let subject = parse_subject(kind, body.subject.as_deref())?;
     let (addressee_name, subject_name) = match kind {
@@ -321,6 +310,8 @@ fn submit(
                     "You do not act for this person in this case.",
                 ));
             }
+            // Art. 42-1: a case gone back to paper takes nothing new through the portal.
+            case.refuse_if_on_paper()?;
             Some(case)
         }
     };
@@ -405,12 +396,16 @@ fn submit(
     }
     attachment_shas.sort();
 
-    let content = serde_json::json!({
+    let mut content = serde_json::json!({
         "kind": body.kind, "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()), "organ_id": organ_id,
         "on_behalf_of_iin": on_behalf.as_ref().map(|i| i.as_str()), "addressee": addressee_name,
         "subject": subject_name, "challenged_decision_id": body.challenged_decision_id,
         "text": text_body, "attachments_sha256": attachment_shas,
     });
+    // Only when set, so the content hash of every other filing stays as it was.
+    if body.filed_in_detention {
+        content["filed_in_detention"] = true.into();
+    }
     let content_sha = hex::encode(Sha256::digest(content.to_string().as_bytes()));
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
@@ -418,14 +413,14 @@ fn submit(
         .one(
             "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id, addressee, subject,
                  challenged_decision_id, body, state, submitted_at, submitted_unix, due_unix, content_sha256, receipt,
-                 idempotency_key, request_sha256, organ_id)
-             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?) RETURNING id",
+                 idempotency_key, request_sha256, organ_id, filed_in_detention)
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?) RETURNING id",
             &[
                 text(format!("{}:{key}", me.iin)), text(&body.kind), text(&me.iin), opt_text(on_behalf.as_ref().map(|i| i.as_str())),
                 case.as_ref().map(|c| int(c.id)).unwrap_or(SqlValue::Null), text(addressee_name), text(subject_name),
                 body.challenged_decision_id.map(int).unwrap_or(SqlValue::Null), text(text_body), text(&submitted_at),
                 int(now.timestamp()), int(due.timestamp()), text(&content_sha), text(key), text(request_sha),
-                organ_id.map(int).unwrap_or(SqlValue::Null),
+                organ_id.map(int).unwrap_or(SqlValue::Null), int(i64::from(body.filed_in_detention)),
             ],
         )?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;

@@ -454,6 +454,11 @@ fn start_metrics_listener(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
 }
 
 fn up(args: UpArgs) -> anyhow::Result<()> {
+    // The law data the components carry (visibility, deadlines, days off): a rule naming an
+    // unknown status or type stops the start here, with the row it is in. On real Spin the
+    // same check makes every component's readiness 503.
+    jaria_portal::law::shipped()
+        .map_err(|e| anyhow::anyhow!("the law data is not valid, not starting: {e}"))?;
     let manifest = Manifest::load(&args.from)?;
     if !args.no_build {
         building::build_stale(&manifest)?;

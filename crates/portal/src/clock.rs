@@ -17,6 +17,12 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The date in Asia/Almaty at `t`: the day a decision is taken and a period counts from.
+pub fn almaty_date(t: DateTime<Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&crate::filing::deadline::almaty())
+        .date_naive()
+}
+
 pub fn from_unix(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }

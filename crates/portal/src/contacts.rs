@@ -462,6 +462,8 @@ pub const ROUTABLE_KINDS: &[&str] = &[
     "court_window",
     "filing_due_soon",
     "filing_overdue_escalated",
+    "participant_recorded",
+    "filing_forwarded",
 ];
 
 /// Checks a `kinds` object: every key a routable kind, every value a list of channels.

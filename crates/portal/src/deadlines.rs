@@ -30,8 +30,7 @@ use crate::notify::{self, Notice};
 
 /// Filings looked at per transaction.
 const BATCH: i64 = 50;
-/// The art. 106 window, and how long before its end the reminder goes.
-pub const COURT_WINDOW_SECS: i64 = 15 * 86_400;
+/// How long before the end of the art. 106 window the reminder goes.
 pub const COURT_REMINDER_BEFORE_SECS: i64 = 3 * 86_400;
 
 /// What one pass did.
@@ -308,9 +307,10 @@ pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiErro
 pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     // Decided in (now - 15 days, now - 12 days]: fewer than three days of the window left.
-    let from = clock::rfc3339(clock::from_unix(now - COURT_WINDOW_SECS));
+    let window_secs = crate::filing::deadline::court_window_days() * 86_400;
+    let from = clock::rfc3339(clock::from_unix(now - window_secs));
     let to = clock::rfc3339(clock::from_unix(
-        now - COURT_WINDOW_SECS + COURT_REMINDER_BEFORE_SECS,
+        now - window_secs + COURT_REMINDER_BEFORE_SECS,
     ));
     db.transaction(|db| {
         let rows = db.query(
@@ -331,7 +331,7 @@ pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
             let decided = chrono::DateTime::parse_from_rfc3339(&col_text(row, 4)?)
                 .map(|t| t.timestamp())
                 .unwrap_or(now);
-            let days_left = ((decided + COURT_WINDOW_SECS - now) as f64 / 86_400.0).ceil().max(1.0) as i64;
+            let days_left = ((decided + window_secs - now) as f64 / 86_400.0).ceil().max(1.0) as i64;
             let filer = col_text(row, 2)?;
             let beneficiary = col_opt_text(row, 3);
             notify::send(
@@ -342,7 +342,7 @@ pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
                 &serde_json::json!({
                     "filing_id": id, "registration_number": col_text(row, 1)?,
                     "days_left": days_left,
-                    "ends_at": clock::rfc3339(clock::from_unix(decided + COURT_WINDOW_SECS)),
+                    "ends_at": clock::rfc3339(clock::from_unix(decided + window_secs)),
                 }),
             )?;
             sent += 1;

@@ -116,6 +116,20 @@ struct Template {
 
 const TEMPLATES: &[Template] = &[
     Template {
+        name: "participant_recorded",
+        kk: "Jaria: сіз № {erdr_number} іске қатысушы ретінде тіркелдіңіз.",
+        ru: "Jaria: вы внесены в дело № {erdr_number} как участник процесса.",
+        en: "Jaria: you have been recorded as a participant in case {erdr_number}.",
+        link: Some("/#/cases/{erdr_number}"),
+    },
+    Template {
+        name: "filing_forwarded",
+        kk: "Jaria: № {registration_number} өтінішіңіз басқа органға жіберілді.",
+        ru: "Jaria: ваше обращение № {registration_number} направлено в другой орган.",
+        en: "Jaria: your filing {registration_number} has been forwarded to another body.",
+        link: Some("/#/filings/{filing_id}"),
+    },
+    Template {
         name: "filing_updated",
         kk: "Jaria: № {registration_number} өтінішіңіз бойынша жаңалық бар.",
         ru: "Jaria: есть новости по вашему обращению № {registration_number}.",

@@ -25,6 +25,10 @@ pub enum ApiError {
     MethodNotAllowed { allow: &'static str },
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The case went back to paper (CPC art. 42-1) on `since`: the portal takes nothing new
+    /// for it.
+    #[error("case on paper since {since}")]
+    CaseOnPaper { since: String },
     #[error("unprocessable: {0:?}")]
     Unprocessable(Vec<FieldError>),
     #[error("unsupported media type: {0}")]
@@ -96,6 +100,17 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => Problem::new(405, "Method Not Allowed")
                 .with_detail("This resource does not support the request method."),
             ApiError::Conflict(detail) => Problem::new(409, "Conflict").with_detail(detail),
+            ApiError::CaseOnPaper { since } => {
+                let mut p = Problem::new(409, "Conflict").with_detail(format!(
+                    "Since {since} this case is conducted on paper (CPC art. 42-1): the portal shows it read-only and takes nothing new for it. Address the body conducting it in writing."
+                ));
+                p.errors.push(FieldError {
+                    field: "".into(),
+                    code: "case_on_paper".into(),
+                    message: format!("On paper since {since}."),
+                });
+                p
+            }
             ApiError::Unprocessable(errors) => {
                 let mut p = Problem::new(422, "Unprocessable Content")
                     .with_detail("The request contains invalid data.");
@@ -170,6 +185,12 @@ mod tests {
             (ApiError::NotFound, 404),
             (ApiError::MethodNotAllowed { allow: "GET" }, 405),
             (ApiError::Conflict("x".into()), 409),
+            (
+                ApiError::CaseOnPaper {
+                    since: "2026-01-01".into(),
+                },
+                409,
+            ),
             (ApiError::UnsupportedMediaType("x".into()), 415),
             (ApiError::PayloadTooLarge { limit: 1 }, 413),
             (ApiError::RequestTimeout, 408),

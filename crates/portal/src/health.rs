@@ -21,6 +21,40 @@ pub struct Health {
     pub status: &'static str,
     pub key_value: KeyValueCheck,
     pub sqlite: SqliteCheck,
+    pub law: LawCheck,
+}
+
+/// The law data this build carries: whether it is valid, and until when the calendar of days
+/// off is known, with a warning 60 days before it runs out.
+#[derive(Debug, Serialize)]
+pub struct LawCheck {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_valid_through: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+fn law_check() -> LawCheck {
+    match crate::law::shipped() {
+        Ok(law) => LawCheck {
+            ok: true,
+            error: None,
+            calendar_valid_through: Some(law.calendar_valid_through.to_string()),
+            warning: crate::law::calendar_warning(
+                law.calendar_valid_through,
+                crate::clock::almaty_date(crate::clock::now()),
+            ),
+        },
+        Err(e) => LawCheck {
+            ok: false,
+            error: Some(e.to_string()),
+            calendar_valid_through: None,
+            warning: None,
+        },
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -61,7 +95,8 @@ pub fn check(component: &'static str) -> Result<Reply, ApiError> {
         .and_then(|row| row.get::<i64>(0))
         .ok_or_else(|| ApiError::Internal("count(*) returned no row".into()))?;
 
-    let healthy = read_back;
+    let law = law_check();
+    let healthy = read_back && law.ok;
     Reply::json(
         if healthy { 200 } else { 503 },
         &Health {
@@ -73,6 +108,7 @@ pub fn check(component: &'static str) -> Result<Reply, ApiError> {
                 read_back,
             },
             sqlite: SqliteCheck { migrations_applied },
+            law,
         },
     )
 }
@@ -239,6 +275,11 @@ pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
         .map(|_| None)
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("key_value", kv));
+    // The law data (visibility, deadlines, days off): never serve on a broken table.
+    let law = crate::law::shipped()
+        .map(|_| None)
+        .map_err(|e| e.to_string());
+    checks.push(ReadinessCheck::of("law", law));
     for needed in needed_variables(component) {
         let outcome = match crate::config::optional(needed.name) {
             Some(value) if !value.trim().is_empty() => (needed.usable)(&value)

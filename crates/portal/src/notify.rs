@@ -30,6 +30,10 @@ pub enum Notice {
     FilingOverdueEscalated,
     /// My period for taking an answer to the investigating judge (CPC art. 106) ends soon.
     CourtWindow,
+    /// An officer recorded me as a participant of a case (or my statement was registered as one).
+    ParticipantRecorded,
+    /// My filing was forwarded to another organ, which now owes the answer.
+    FilingForwarded,
 }
 
 impl Notice {
@@ -45,6 +49,8 @@ impl Notice {
             Notice::FilingDueSoon => "filing_due_soon",
             Notice::FilingOverdueEscalated => "filing_overdue_escalated",
             Notice::CourtWindow => "court_window",
+            Notice::ParticipantRecorded => "participant_recorded",
+            Notice::FilingForwarded => "filing_forwarded",
         }
     }
 }
@@ -96,6 +102,8 @@ mod tests {
             Notice::FilingDueSoon,
             Notice::FilingOverdueEscalated,
             Notice::CourtWindow,
+            Notice::ParticipantRecorded,
+            Notice::FilingForwarded,
         ] {
             assert!(crate::delivery::is_template(notice.as_str()), "{notice:?}");
         }

@@ -15,10 +15,13 @@ pub enum ProceduralStatus {
     PrivateProsecutor,
     CivilPlaintiff,
     CivilDefendant,
+    /// The person whose statement about an offence was registered as the case (art. 180–185):
+    /// not a party, but told of the case's course (our reading; show less).
+    Applicant,
 }
 
 impl ProceduralStatus {
-    pub const ALL: [ProceduralStatus; 10] = [
+    pub const ALL: [ProceduralStatus; 11] = [
         ProceduralStatus::Suspect,
         ProceduralStatus::Accused,
         ProceduralStatus::WitnessWithDefence,
@@ -29,6 +32,7 @@ impl ProceduralStatus {
         ProceduralStatus::PrivateProsecutor,
         ProceduralStatus::CivilPlaintiff,
         ProceduralStatus::CivilDefendant,
+        ProceduralStatus::Applicant,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl ProceduralStatus {
             ProceduralStatus::PrivateProsecutor => "private_prosecutor",
             ProceduralStatus::CivilPlaintiff => "civil_plaintiff",
             ProceduralStatus::CivilDefendant => "civil_defendant",
+            ProceduralStatus::Applicant => "applicant",
         }
     }
 
@@ -60,6 +65,12 @@ impl ProceduralStatus {
         )
     }
 
+    /// A status only the register gives (the applicant comes from a registered statement):
+    /// nobody asks for it and no officer records it by hand.
+    pub fn by_statement_only(self) -> bool {
+        self == ProceduralStatus::Applicant
+    }
+
     /// Whether a person of this (acting) status may act for someone of `principal` status:
     /// a defender for the defence side, a representative for the victim and civil parties, a
     /// legal representative for any principal party.
@@ -73,7 +84,7 @@ impl ProceduralStatus {
                     Victim | CivilPlaintiff | CivilDefendant | PrivateProsecutor
                 )
             }
-            LegalRepresentative => !principal.acts_for_another(),
+            LegalRepresentative => !principal.acts_for_another() && principal != Applicant,
             _ => false,
         }
     }
@@ -103,6 +114,9 @@ mod tests {
         assert!(LegalRepresentative.may_act_for(Suspect));
         assert!(!LegalRepresentative.may_act_for(Defender));
         assert!(!Victim.may_act_for(Victim));
+        assert!(!LegalRepresentative.may_act_for(Applicant));
+        assert!(!Defender.may_act_for(Applicant));
+        assert!(!Representative.may_act_for(Applicant));
         assert_eq!(
             ProceduralStatus::ALL
                 .iter()

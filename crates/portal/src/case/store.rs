@@ -23,10 +23,25 @@ pub struct CaseRow {
     pub articles: serde_json::Value,
     pub stage: String,
     pub updated_at: String,
+    /// The date a reasoned order (art. 42-1) took the case back to paper: from then on the
+    /// portal shows it read-only and takes nothing new for it.
+    pub paper_since: Option<String>,
+}
+
+impl CaseRow {
+    /// Refuses a new act through the portal on a case that has gone to paper (art. 42-1).
+    pub fn refuse_if_on_paper(&self) -> Result<(), ApiError> {
+        match &self.paper_since {
+            Some(since) => Err(ApiError::CaseOnPaper {
+                since: since.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 const CASE_COLUMNS: &str = "c.id, c.erdr_number, c.registered_on, c.organ_id, g.name, \
-     c.lead_officer_iin, c.prosecutor_iin, c.articles, c.stage, c.updated_at, c.prosecutor_organ_id";
+     c.lead_officer_iin, c.prosecutor_iin, c.articles, c.stage, c.updated_at, c.prosecutor_organ_id, c.paper_since";
 
 fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
     Ok(CaseRow {
@@ -41,6 +56,7 @@ fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
         stage: col_text(row, 8)?,
         updated_at: col_text(row, 9)?,
         prosecutor_organ_id: crate::db::col_opt_int(row, 10),
+        paper_since: col_opt_text(row, 11),
     })
 }
 
@@ -74,11 +90,37 @@ pub struct Participation {
     pub represented_iin: Option<String>,
 }
 
+/// A person's statuses in a case that are **in force now**: their own confirmed statuses, and
+/// a status acting for someone (defender, representative) only while that person holds a
+/// confirmed status this one may act for. The one rule every read of a case goes through:
+/// ending a suspect's status ends their defender's access with it.
 pub fn confirmed_participations(
     db: &Db,
     case_id: i64,
     iin: &str,
 ) -> Result<Vec<Participation>, ApiError> {
+    let mine = recorded_statuses(db, case_id, iin)?;
+    let mut in_force = Vec::with_capacity(mine.len());
+    for p in mine {
+        if !p.status.acts_for_another() {
+            in_force.push(p);
+            continue;
+        }
+        let Some(principal) = p.represented_iin.as_deref() else {
+            continue;
+        };
+        let acts_for_a_live_status = recorded_statuses(db, case_id, principal)?
+            .iter()
+            .any(|theirs| p.status.may_act_for(theirs.status));
+        if acts_for_a_live_status {
+            in_force.push(p);
+        }
+    }
+    Ok(in_force)
+}
+
+/// The confirmed rows of one person in a case, as recorded (no check of whom they act for).
+pub fn recorded_statuses(db: &Db, case_id: i64, iin: &str) -> Result<Vec<Participation>, ApiError> {
     let rows = db.query(
         "SELECT id, status, represented_iin FROM case_participants
          WHERE case_id = ? AND person_iin = ? AND state = 'confirmed' ORDER BY id",
@@ -115,7 +157,7 @@ pub fn effective_statuses(
         let Some(principal) = &p.represented_iin else {
             continue;
         };
-        for theirs in confirmed_participations(db, case_id, principal)? {
+        for theirs in recorded_statuses(db, case_id, principal)? {
             if !theirs.status.acts_for_another() && p.status.may_act_for(theirs.status) {
                 statuses.push((theirs.status, principal.clone()));
             }

@@ -1,12 +1,13 @@
 //! Which procedural decisions each status receives — our reading of the CPC (the mission
-//! brief's table), kept as data in one place so a lawyer can correct it without touching code.
+//! brief's table), kept as data (`data/law/visibility.json`, read and checked by [`crate::law`])
+//! so a lawyer can correct it without touching code.
 //! Where unsure, show less: visibility can be widened by data, a leak cannot be undone.
 //! A defender or representative sees what the person they act for sees, never more: callers
 //! pass the statuses of the represented person, not the representative's own.
 
 use serde::{Deserialize, Serialize};
 
-use super::status::ProceduralStatus::{self, *};
+use super::status::ProceduralStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,69 +27,57 @@ pub enum DecisionType {
     Indictment,
     MisdemeanourReport,
     SendingToCourt,
+    /// Recognition as a witness with the right to defence (art. 65-1).
+    RecognitionAsWitnessWithDefence,
+    /// Recognition as a private prosecutor (art. 72).
+    RecognitionAsPrivateProsecutor,
+    /// Extension of the period of the pre-trial investigation (art. 192).
+    ExtensionOfInvestigationPeriod,
+    /// The reasoned order switching the case from the electronic format to paper (art. 42-1):
+    /// the case leaves the portal and is shown read-only from then on.
+    SwitchToPaper,
 }
 
 /// Who receives a decision type.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recipients {
-    /// Every confirmed participant of the case.
+    /// Every participant of the case whose status is in force.
     Everyone,
     /// Only these statuses (and those acting for them).
-    Only(&'static [ProceduralStatus]),
+    Only(Vec<ProceduralStatus>),
 }
 
-/// The table. One row per decision type; tests check each row against the brief.
-pub const TABLE: &[(DecisionType, Recipients)] = &[
-    (
-        DecisionType::RecognitionAsVictim,
-        Recipients::Only(&[Victim]),
-    ),
-    (
-        DecisionType::RefusalToRecogniseVictim,
-        Recipients::Only(&[Victim]),
-    ),
-    (
-        DecisionType::RecognitionAsSuspect,
-        Recipients::Only(&[Suspect]),
-    ),
-    (
-        DecisionType::QualificationOfSuspicion,
-        Recipients::Only(&[Suspect, Victim]),
-    ),
-    (
-        DecisionType::PreventiveMeasure,
-        Recipients::Only(&[Suspect]),
-    ),
-    (
-        DecisionType::RecognitionAsCivilPlaintiff,
-        Recipients::Only(&[CivilPlaintiff]),
-    ),
-    (
-        DecisionType::RecognitionAsCivilDefendant,
-        Recipients::Only(&[CivilDefendant]),
-    ),
-    (
-        DecisionType::ExpertExamination,
-        Recipients::Only(&[Suspect, Victim]),
-    ),
-    (DecisionType::Suspension, Recipients::Everyone),
-    (DecisionType::Resumption, Recipients::Everyone),
-    (DecisionType::Termination, Recipients::Everyone),
-    (DecisionType::JoinderOrSeparation, Recipients::Everyone),
-    (
-        DecisionType::Indictment,
-        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
-    ),
-    (
-        DecisionType::MisdemeanourReport,
-        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
-    ),
-    (
-        DecisionType::SendingToCourt,
-        Recipients::Only(&[Accused, Victim, CivilPlaintiff, CivilDefendant]),
-    ),
-];
+/// The table, as the law data has it (`data/law/visibility.json`, checked by
+/// [`crate::law`]); if that data were broken, nobody receives anything: show less.
+pub fn table() -> &'static [crate::law::VisibilityRule] {
+    crate::law::shipped()
+        .map(|law| law.visibility.as_slice())
+        .unwrap_or(&[])
+}
 
 impl DecisionType {
+    pub const ALL: [DecisionType; 19] = [
+        DecisionType::RecognitionAsVictim,
+        DecisionType::RefusalToRecogniseVictim,
+        DecisionType::RecognitionAsSuspect,
+        DecisionType::QualificationOfSuspicion,
+        DecisionType::PreventiveMeasure,
+        DecisionType::RecognitionAsCivilPlaintiff,
+        DecisionType::RecognitionAsCivilDefendant,
+        DecisionType::ExpertExamination,
+        DecisionType::Suspension,
+        DecisionType::Resumption,
+        DecisionType::Termination,
+        DecisionType::JoinderOrSeparation,
+        DecisionType::Indictment,
+        DecisionType::MisdemeanourReport,
+        DecisionType::SendingToCourt,
+        DecisionType::RecognitionAsWitnessWithDefence,
+        DecisionType::RecognitionAsPrivateProsecutor,
+        DecisionType::ExtensionOfInvestigationPeriod,
+        DecisionType::SwitchToPaper,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DecisionType::RecognitionAsVictim => "recognition_as_victim",
@@ -106,26 +95,25 @@ impl DecisionType {
             DecisionType::Indictment => "indictment",
             DecisionType::MisdemeanourReport => "misdemeanour_report",
             DecisionType::SendingToCourt => "sending_to_court",
+            DecisionType::RecognitionAsWitnessWithDefence => "recognition_as_witness_with_defence",
+            DecisionType::RecognitionAsPrivateProsecutor => "recognition_as_private_prosecutor",
+            DecisionType::ExtensionOfInvestigationPeriod => "extension_of_investigation_period",
+            DecisionType::SwitchToPaper => "switch_to_paper",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        TABLE.iter().map(|(t, _)| *t).find(|t| t.as_str() == text)
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
     }
 }
 
 /// The party a personal decision is about, by type: that party receives it only when it is
 /// about them. `None`: the decision is about the case, not one person.
 pub fn party_status(decision: DecisionType) -> Option<ProceduralStatus> {
-    match decision {
-        DecisionType::RecognitionAsVictim | DecisionType::RefusalToRecogniseVictim => Some(Victim),
-        DecisionType::RecognitionAsSuspect
-        | DecisionType::QualificationOfSuspicion
-        | DecisionType::PreventiveMeasure => Some(Suspect),
-        DecisionType::RecognitionAsCivilPlaintiff => Some(CivilPlaintiff),
-        DecisionType::RecognitionAsCivilDefendant => Some(CivilDefendant),
-        _ => None,
-    }
+    table()
+        .iter()
+        .find(|r| r.decision == decision)
+        .and_then(|r| r.party)
 }
 
 /// Whether a viewer receives a decision that may concern one person. `viewer` pairs each
@@ -152,7 +140,11 @@ pub fn receives(decision: DecisionType, statuses: &[ProceduralStatus]) -> bool {
     if statuses.is_empty() {
         return false;
     }
-    match TABLE.iter().find(|(t, _)| *t == decision).map(|(_, r)| r) {
+    match table()
+        .iter()
+        .find(|r| r.decision == decision)
+        .map(|r| &r.recipients)
+    {
         Some(Recipients::Everyone) => true,
         Some(Recipients::Only(allowed)) => statuses.iter().any(|s| allowed.contains(s)),
         None => false,
@@ -162,6 +154,7 @@ pub fn receives(decision: DecisionType, statuses: &[ProceduralStatus]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ProceduralStatus::*;
 
     /// The statuses that receive `decision`, out of the principal (non-acting) statuses.
     fn recipients(decision: DecisionType) -> Vec<ProceduralStatus> {
@@ -180,9 +173,13 @@ mod tests {
 
     #[test]
     fn every_type_has_exactly_one_row() {
-        for (t, _) in TABLE {
-            assert_eq!(TABLE.iter().filter(|(u, _)| u == t).count(), 1, "{t:?}");
-            assert_eq!(DecisionType::parse(t.as_str()), Some(*t));
+        for t in DecisionType::ALL {
+            assert_eq!(
+                table().iter().filter(|r| r.decision == t).count(),
+                1,
+                "{t:?}"
+            );
+            assert_eq!(DecisionType::parse(t.as_str()), Some(t));
         }
     }
 
@@ -250,14 +247,65 @@ mod tests {
     }
 
     #[test]
+    fn row_recognition_as_witness_with_defence_goes_to_that_witness() {
+        assert_eq!(
+            recipients(DecisionType::RecognitionAsWitnessWithDefence),
+            [WitnessWithDefence]
+        );
+        assert_eq!(
+            party_status(DecisionType::RecognitionAsWitnessWithDefence),
+            Some(WitnessWithDefence)
+        );
+    }
+
+    #[test]
+    fn row_recognition_as_private_prosecutor_goes_to_that_prosecutor() {
+        assert_eq!(
+            recipients(DecisionType::RecognitionAsPrivateProsecutor),
+            [PrivateProsecutor]
+        );
+        assert_eq!(
+            party_status(DecisionType::RecognitionAsPrivateProsecutor),
+            Some(PrivateProsecutor)
+        );
+    }
+
+    #[test]
+    fn row_extension_of_the_investigation_goes_to_the_defence_side_and_the_victim() {
+        assert_eq!(
+            recipients(DecisionType::ExtensionOfInvestigationPeriod),
+            [Suspect, Accused, WitnessWithDefence, Victim]
+        );
+    }
+
+    #[test]
+    fn row_switch_to_paper_goes_to_everyone_the_applicant_too() {
+        assert_eq!(recipients(DecisionType::SwitchToPaper), principals());
+        assert!(receives(DecisionType::SwitchToPaper, &[Applicant]));
+    }
+
+    #[test]
+    fn the_applicant_receives_only_what_goes_to_everyone() {
+        for r in table() {
+            assert_eq!(
+                receives(r.decision, &[Applicant]),
+                matches!(r.recipients, Recipients::Everyone),
+                "{:?}",
+                r.decision
+            );
+        }
+    }
+
+    #[test]
     fn acting_statuses_receive_nothing_of_their_own() {
-        for (t, _) in TABLE {
+        for r in table() {
             for acting in [Defender, Representative, LegalRepresentative] {
-                if !matches!(
-                    TABLE.iter().find(|(u, _)| u == t),
-                    Some((_, Recipients::Everyone))
-                ) {
-                    assert!(!receives(*t, &[acting]), "{t:?} {acting:?}");
+                if r.recipients != Recipients::Everyone {
+                    assert!(
+                        !receives(r.decision, &[acting]),
+                        "{:?} {acting:?}",
+                        r.decision
+                    );
                 }
             }
         }
@@ -284,8 +332,8 @@ mod tests {
 
     #[test]
     fn nobody_without_a_status_receives_anything() {
-        for (t, _) in TABLE {
-            assert!(!receives(*t, &[]));
+        for t in DecisionType::ALL {
+            assert!(!receives(t, &[]));
         }
     }
 }

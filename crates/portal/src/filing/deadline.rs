@@ -1,7 +1,7 @@
 //! Deadlines for answering filings, computed as CPC arts. 48–49 say: the starting day is not
 //! counted, a period in days ends at 24:00 of its last day (Asia/Almaty), and a last day that is
-//! a day off moves to the next working day. The periods are one table ([`RULES`]); the calendar
-//! of days off is data (`data/days-off.txt`).
+//! a day off moves to the next working day. The periods are data (`data/law/deadlines.json`),
+//! and so is the calendar of days off (`data/days-off.txt`), both checked by [`crate::law`].
 
 use std::collections::BTreeSet;
 
@@ -88,10 +88,6 @@ impl Subject {
         Subject::Other,
     ];
 
-    fn is_urgent(self) -> bool {
-        !matches!(self, Subject::Other)
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Detention => "detention",
@@ -122,40 +118,87 @@ pub enum Period {
 
 pub const DEFAULT_REGISTRATION_HOURS: i64 = 24;
 
-/// Whether a rule applies to a filing of this kind, to this addressee, on this subject.
-pub type Applies = fn(Kind, Addressee, Subject) -> bool;
+/// Art. 101: a petition or complaint of a person in custody is handed on to its addressee
+/// within 24 hours (counted in hours: detention periods do not move for days off). Through
+/// the portal it reaches the addressee at once, so the addressee must take it up (under
+/// review or answered) within that time; the answer's own period is the rule above.
+pub fn detainee_handover() -> Period {
+    crate::law::shipped()
+        .map(|l| l.detainee_handover)
+        .unwrap_or(Period::Hours(24))
+}
 
-/// The rules, first match wins; each has a test.
-pub const RULES: &[(&str, Applies, Period)] = &[
-    (
-        "crime report: registered within 24 hours (configurable)",
-        |k, _, _| k == Kind::CrimeReport,
-        Period::Registration,
-    ),
-    (
-        "petition: within 3 days (art. 99)",
-        |k, _, _| k == Kind::Petition,
-        Period::Days(3),
-    ),
-    (
-        "complaint to the investigating judge: within 3 days (art. 106)",
-        |k, a, _| k == Kind::Complaint && a == Addressee::InvestigatingJudge,
-        Period::Days(3),
-    ),
-    (
-        "complaint on detention, suspicion, qualification, suspension, search, assets: 3 days (art. 105)",
-        |k, _, s| k == Kind::Complaint && s.is_urgent(),
-        Period::Days(3),
-    ),
-    (
-        "complaint: within 7 days (art. 105)",
-        |k, _, _| k == Kind::Complaint,
-        Period::Days(7),
-    ),
-];
+/// When a detained person's filing submitted at `submitted_unix` must have been taken up.
+pub fn detainee_handover_due(submitted_unix: i64) -> i64 {
+    match detainee_handover() {
+        Period::Hours(h) => submitted_unix + h * 3600,
+        Period::Days(d) => submitted_unix + d * 86_400,
+        Period::Registration => submitted_unix + DEFAULT_REGISTRATION_HOURS * 3600,
+    }
+}
+
+/// Art. 106: the period (days) to take a refusal (or a silence) to the investigating judge.
+pub fn court_window_days() -> i64 {
+    crate::law::shipped()
+        .map(|l| l.court_window_days)
+        .unwrap_or(15)
+}
+
+/// The art. 106 window on one filing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CourtWindow {
+    /// `refusal`: the complaint was rejected or the statement refused; `no_answer`: the
+    /// answer did not come in time.
+    pub opened_by: &'static str,
+    pub ends_unix: i64,
+}
+
+impl CourtWindow {
+    /// Whole days left, rounded up (0 once it has ended).
+    pub fn days_left(&self, now_unix: i64) -> i64 {
+        let left = self.ends_unix - now_unix;
+        if left <= 0 {
+            0
+        } else {
+            (left + 86_399) / 86_400
+        }
+    }
+}
+
+/// Whether a filing opens the art. 106 window, and until when: a complaint rejected or a
+/// statement refused opens it on the decision; one still unanswered past its due time opens
+/// it at the due time. Petitions go to the judge only through a complaint first.
+pub fn court_window(
+    kind: Kind,
+    outcome: Option<&str>,
+    decided_unix: Option<i64>,
+    open: bool,
+    due_unix: i64,
+    now_unix: i64,
+) -> Option<CourtWindow> {
+    if !matches!(kind, Kind::Complaint | Kind::CrimeReport) {
+        return None;
+    }
+    let span = court_window_days() * 86_400;
+    match (outcome, decided_unix) {
+        (Some("rejected" | "refused"), Some(decided)) => Some(CourtWindow {
+            opened_by: "refusal",
+            ends_unix: decided + span,
+        }),
+        (None, _) if open && due_unix < now_unix => Some(CourtWindow {
+            opened_by: "no_answer",
+            ends_unix: due_unix + span,
+        }),
+        _ => None,
+    }
+}
 
 /// The longest a complaint may be extended to, with notice to the complainant (art. 105).
-pub const EXTENDED_COMPLAINT: Period = Period::Days(15);
+pub fn extended_complaint() -> Period {
+    crate::law::shipped()
+        .map(|l| l.complaint_extension)
+        .unwrap_or(Period::Days(3))
+}
 
 /// How far the answer to a filing may be extended, if at all: only a complaint to a head of
 /// unit or a prosecutor, up to 15 days (art. 105). A petition is decided within 3 days
@@ -164,18 +207,23 @@ pub const EXTENDED_COMPLAINT: Period = Period::Days(15);
 pub fn extension_limit(kind: Kind, addressee: Addressee) -> Option<Period> {
     match (kind, addressee) {
         (Kind::Complaint, Addressee::HeadOfUnit | Addressee::Prosecutor) => {
-            Some(EXTENDED_COMPLAINT)
+            Some(extended_complaint())
         }
         _ => None,
     }
 }
 
+/// The period the first matching rule of the law data gives. The data is checked to cover
+/// every filing; were it broken, the shortest period is the safe default.
 pub fn period_for(kind: Kind, addressee: Addressee, subject: Subject) -> Period {
-    RULES
-        .iter()
-        .find(|(_, matches, _)| matches(kind, addressee, subject))
-        .map(|(_, _, p)| *p)
-        // Unreachable for the kinds above; the shortest period is the safe default.
+    crate::law::shipped()
+        .ok()
+        .and_then(|law| {
+            law.deadline_rules
+                .iter()
+                .find(|r| r.applies(kind, addressee, subject))
+        })
+        .map(|r| r.period)
         .unwrap_or(Period::Days(3))
 }
 
@@ -186,9 +234,11 @@ pub struct Calendar {
 }
 
 impl Calendar {
-    /// The shipped calendar (`data/days-off.txt`).
+    /// The shipped calendar (`data/days-off.txt`, checked by [`crate::law`]).
     pub fn kazakhstan() -> Self {
-        Self::parse(include_str!("../../data/days-off.txt"))
+        crate::law::shipped()
+            .map(|l| l.calendar.clone())
+            .unwrap_or_default()
     }
 
     pub fn parse(text: &str) -> Self {
@@ -214,6 +264,28 @@ pub struct Deadlines {
 }
 
 impl Deadlines {
+    /// The shipped calendar and the registration period from the
+    /// `crime_report_registration_hours` variable (1 to 720; unset: 24).
+    pub fn from_config() -> Result<Self, crate::ApiError> {
+        let registration_hours = match crate::config::optional("crime_report_registration_hours") {
+            None => DEFAULT_REGISTRATION_HOURS,
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=24 * 30).contains(h))
+                .ok_or_else(|| {
+                    crate::ApiError::Unavailable(
+                        "crime_report_registration_hours must be hours from 1 to 720".into(),
+                    )
+                })?,
+        };
+        Ok(Deadlines {
+            calendar: Calendar::kazakhstan(),
+            registration_hours,
+        })
+    }
+
     pub fn due(&self, submitted: DateTime<Utc>, period: Period) -> DateTime<Utc> {
         let period = match period {
             Period::Registration => Period::Hours(self.registration_hours),
@@ -253,6 +325,53 @@ pub fn due(submitted: DateTime<Utc>, period: Period, calendar: &Calendar) -> Dat
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or(submitted)
         }
+    }
+}
+
+#[cfg(test)]
+mod art_101_106_tests {
+    use super::*;
+
+    #[test]
+    fn rule_detainee_filings_are_handed_on_within_24_hours() {
+        assert_eq!(detainee_handover(), Period::Hours(24));
+        assert_eq!(detainee_handover_due(1_000), 1_000 + 86_400);
+    }
+
+    #[test]
+    fn rule_court_window_opens_on_refusal_for_15_days() {
+        let w = court_window(Kind::Complaint, Some("rejected"), Some(100), false, 50, 200).unwrap();
+        assert_eq!(w.opened_by, "refusal");
+        assert_eq!(w.ends_unix, 100 + 15 * 86_400);
+        assert_eq!(w.days_left(100), 15);
+        assert_eq!(w.days_left(100 + 15 * 86_400 - 1), 1);
+        assert_eq!(w.days_left(100 + 15 * 86_400), 0);
+        let refused = court_window(Kind::CrimeReport, Some("refused"), Some(7), false, 0, 8);
+        assert_eq!(refused.map(|w| w.opened_by), Some("refusal"));
+    }
+
+    #[test]
+    fn rule_court_window_opens_when_no_answer_came_in_time() {
+        let w = court_window(Kind::Complaint, None, None, true, 1_000, 2_000).unwrap();
+        assert_eq!(w.opened_by, "no_answer");
+        assert_eq!(w.ends_unix, 1_000 + 15 * 86_400);
+        assert_eq!(
+            court_window(Kind::Complaint, None, None, true, 3_000, 2_000),
+            None
+        );
+    }
+
+    #[test]
+    fn rule_no_court_window_for_granted_answers_or_petitions() {
+        assert_eq!(
+            court_window(Kind::Complaint, Some("granted"), Some(1), false, 0, 2),
+            None
+        );
+        assert_eq!(
+            court_window(Kind::Petition, Some("rejected"), Some(1), false, 0, 2),
+            None
+        );
+        assert_eq!(court_window(Kind::Petition, None, None, true, 0, 2), None);
     }
 }
 
@@ -409,7 +528,7 @@ mod tests {
     fn extension_is_15_days() {
         let d = due(
             at("2026-11-23T10:00:00+05:00"),
-            EXTENDED_COMPLAINT,
+            extended_complaint(),
             &Calendar::kazakhstan(),
         );
         assert_eq!(almaty_text(d), "2026-12-09 00:00");
@@ -484,7 +603,7 @@ mod proptests {
             registration_hours in 1i64..=720,
         ) {
             let deadlines = Deadlines { calendar, registration_hours };
-            for period in [period_for(kind, addressee, subject), EXTENDED_COMPLAINT] {
+            for period in [period_for(kind, addressee, subject), extended_complaint()] {
                 let by = deadlines.due(submitted, period);
                 prop_assert!(by >= submitted, "{:?} submitted {} due {}", period, submitted, by);
                 prop_assert_eq!(by.timestamp_subsec_nanos(), 0, "due {} is not whole seconds", by);

@@ -5,7 +5,7 @@ use crate::clock;
 use crate::db::{Db, col_int, col_opt_text, col_text, int};
 use crate::error::ApiError;
 
-use super::deadline::{Addressee, Kind, Subject};
+use super::deadline::{self, Addressee, Kind, Subject};
 use super::handling::State;
 
 #[derive(Debug, Clone)]
@@ -36,6 +36,8 @@ pub struct FilingRow {
     pub decided_at: Option<String>,
     pub result_erdr_number: Option<String>,
     pub forwarded_to: Option<String>,
+    /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
+    pub filed_in_detention: bool,
 }
 
 impl FilingRow {
@@ -56,7 +58,7 @@ impl FilingRow {
 const COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.subject, f.state, f.filer_iin, \
      f.on_behalf_of_iin, f.case_id, c.erdr_number, f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
      f.submitted_at, f.submitted_unix, f.due_unix, f.outcome, f.answer, f.answer_document_sha256, \
-     f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to";
+     f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to, f.filed_in_detention";
 
 fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
     let corrupt = |what: &str| ApiError::Internal(format!("unknown {what} in filings"));
@@ -86,6 +88,7 @@ fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
         decided_at: col_opt_text(r, 21),
         result_erdr_number: col_opt_text(r, 22),
         forwarded_to: col_opt_text(r, 23),
+        filed_in_detention: col_int(r, 24)? == 1,
     })
 }
 
@@ -197,12 +200,41 @@ pub fn timeline(db: &Db, filing_id: i64) -> Result<Vec<serde_json::Value>, ApiEr
 
 /// The fields both the filer and the officer see in a list.
 pub fn summary_json(f: &FilingRow, now_unix: i64) -> serde_json::Value {
-    serde_json::json!({
+    let mut body = serde_json::json!({
         "id": f.id, "registration_number": f.registration_number, "kind": f.kind.as_str(),
         "state": f.state.as_str(), "submitted_at": f.submitted_at,
         "due_at": clock::rfc3339(clock::from_unix(f.due_unix)),
         "overdue": f.is_overdue(now_unix), "erdr_number": f.erdr_number,
-    })
+        "filed_in_detention": f.filed_in_detention,
+    });
+    if f.filed_in_detention {
+        let handover = deadline::detainee_handover_due(f.submitted_unix);
+        body["handover_due_at"] = clock::rfc3339(clock::from_unix(handover)).into();
+        body["handover_overdue"] = (f.state == State::Submitted && handover < now_unix).into();
+    }
+    body
+}
+
+/// The art. 106 countdown shown on the filing: how long the filer has to go to the
+/// investigating judge after a refusal or when no answer came in time.
+fn court_window_json(f: &FilingRow, now_unix: i64) -> Option<serde_json::Value> {
+    let decided_unix = f
+        .decided_at
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp());
+    let window = deadline::court_window(
+        f.kind,
+        f.outcome.as_deref(),
+        decided_unix,
+        f.state.is_open(),
+        f.due_unix,
+        now_unix,
+    )?;
+    Some(serde_json::json!({
+        "opened_by": window.opened_by, "ends_at": clock::rfc3339(clock::from_unix(window.ends_unix)),
+        "days_left": window.days_left(now_unix), "expired": window.ends_unix <= now_unix,
+    }))
 }
 
 /// The whole filing with its timeline and answer.
@@ -222,6 +254,7 @@ pub fn detail_json(db: &Db, f: &FilingRow, now_unix: i64) -> Result<serde_json::
             "erdr_number": f.result_erdr_number, "forwarded_to": f.forwarded_to,
         })),
         "timeline": timeline(db, f.id)?,
+        "court_window": court_window_json(f, now_unix),
     });
     if let (Some(target), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
         target.extend(more);

@@ -1,0 +1,169 @@
+//! Forwarding a statement about an offence to the organ competent to register it (CPC art.
+//! 180–185: registration is mandatory, so a statement sent to the wrong organ is passed on,
+//! not refused). The statement moves into the receiving organ's queue with a fresh
+//! registration period; the move is kept (`filing_forwardings`) so both the sending and the
+//! receiving organ see it, and the filer is told where it went.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::Principal;
+use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
+use crate::error::ApiError;
+use crate::notify::{self, Notice};
+use crate::{audit, clock};
+
+use super::deadline::{Deadlines, Kind, Period};
+use super::store::FilingRow;
+
+/// Whether a filing of this kind moves into another organ's queue when forwarded. Petitions
+/// and complaints belong to their case; forwarding one names the official who must answer
+/// (a complaint about an investigator goes to the head of unit or the prosecutor), which the
+/// handling rules already route, so they do not change organ.
+pub fn moves_between_organs(kind: Kind) -> bool {
+    kind == Kind::CrimeReport
+}
+
+/// The organ a statement is forwarded to: it exists and is not the one holding it now.
+pub fn check_target(db: &Db, filing: &FilingRow, to_organ_id: i64) -> Result<String, ApiError> {
+    if !moves_between_organs(filing.kind) {
+        return Err(ApiError::invalid(
+            "forwarded_to_organ_id",
+            "not_allowed",
+            "Only a statement about an offence moves to another organ; a petition or complaint stays with its case.",
+        ));
+    }
+    if filing.organ_id == Some(to_organ_id) {
+        return Err(ApiError::invalid(
+            "forwarded_to_organ_id",
+            "same_organ",
+            "The statement is already with this organ.",
+        ));
+    }
+    db.one("SELECT name FROM organs WHERE id = ?", &[int(to_organ_id)])?
+        .map(|r| col_text(&r, 0))
+        .transpose()?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "forwarded_to_organ_id",
+                "unknown_organ",
+                "No such organ; choose one from the list of organs.",
+            )
+        })
+}
+
+/// Moves the statement into `to_organ_id`'s queue: open again, due after the registration
+/// period from now, with the move, its timeline event, audit row and the filer's notice in
+/// the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn forward(
+    db: &Db,
+    me: &Principal,
+    filing: &FilingRow,
+    to_organ_id: i64,
+    to_organ_name: &str,
+    reasoning: &str,
+    deadlines: &Deadlines,
+    now: DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let at = clock::rfc3339(now);
+    let due = deadlines.due(now, Period::Registration);
+    db.exec(
+        "UPDATE filings SET organ_id = ?, state = 'submitted', due_unix = ?, forwarded_to = ?,
+             overdue_alerted_due_unix = NULL
+         WHERE id = ?",
+        &[
+            int(to_organ_id),
+            int(due.timestamp()),
+            text(to_organ_name),
+            int(filing.id),
+        ],
+    )?;
+    db.exec(
+        "INSERT INTO filing_forwardings (filing_id, from_organ_id, to_organ_id, forwarded_by,
+             forwarded_at, reasoning)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            int(filing.id),
+            filing
+                .organ_id
+                .map(int)
+                .unwrap_or(crate::db::SqlValue::Null),
+            int(to_organ_id),
+            text(&me.iin),
+            text(&at),
+            text(reasoning),
+        ],
+    )?;
+    let detail = serde_json::json!({
+        "from_organ_id": filing.organ_id, "to_organ_id": to_organ_id,
+        "to_organ": to_organ_name, "due_at": clock::rfc3339(due),
+    });
+    db.exec(
+        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, 'forwarded', ?, ?)",
+        &[int(filing.id), text(&at), text(&me.iin), text(detail.to_string())],
+    )?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "filing_forwarded",
+        &format!("filing:{}", filing.id),
+        None,
+        detail,
+    )?;
+    notify::send(
+        db,
+        filing.interested(),
+        Notice::FilingForwarded,
+        &at,
+        &serde_json::json!({
+            "filing_id": filing.id, "registration_number": filing.registration_number,
+            "to_organ": to_organ_name,
+        }),
+    )?;
+    Ok(due.timestamp())
+}
+
+/// `GET /api/officer/forwardings`: the statements my organ sent on and received, newest
+/// first. `organ_id` is the caller's organ now.
+pub fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::Value, ApiError> {
+    let rows = db.query(
+        "SELECT w.id, w.filing_id, f.registration_number, w.from_organ_id, fo.name, w.to_organ_id,
+                t.name, w.forwarded_by, w.forwarded_at, w.reasoning
+         FROM (SELECT * FROM filing_forwardings WHERE from_organ_id = ?
+               UNION SELECT * FROM filing_forwardings WHERE to_organ_id = ?) w
+         JOIN filings f ON f.id = w.filing_id
+         LEFT JOIN organs fo ON fo.id = w.from_organ_id
+         JOIN organs t ON t.id = w.to_organ_id
+         ORDER BY w.id DESC LIMIT ?",
+        &[int(organ_id), int(organ_id), int(limit)],
+    )?;
+    let items = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let from = col_opt_int(r, 3);
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "filing_id": col_int(r, 1)?,
+                "registration_number": col_text(r, 2)?,
+                "direction": if from == Some(organ_id) { "sent" } else { "received" },
+                "from_organ": { "id": from, "name": col_opt_text(r, 4) },
+                "to_organ": { "id": col_int(r, 5)?, "name": col_text(r, 6)? },
+                "forwarded_by": col_text(r, 7)?, "forwarded_at": col_text(r, 8)?,
+                "reasoning": col_text(r, 9)?,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(serde_json::json!({ "forwardings": items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_statements_change_organ() {
+        assert!(moves_between_organs(Kind::CrimeReport));
+        assert!(!moves_between_organs(Kind::Petition));
+        assert!(!moves_between_organs(Kind::Complaint));
+    }
+}

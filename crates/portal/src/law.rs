@@ -1,0 +1,541 @@
+//! The law as data: which decisions each status receives (`data/law/visibility.json`), the
+//! periods for answering filings (`data/law/deadlines.json`) and the days off
+//! (`data/days-off.txt`). A lawyer corrects them without touching code. They are read and
+//! checked once per process: a rule naming an unknown status, decision type, kind, addressee or
+//! subject, a decision type without its row, a filing no rule covers, or a calendar without its
+//! end date is a [`LawError`] with a message that says which row and why. `jaria up` refuses to
+//! start on one, and every component's readiness answers 503 with it (on real Spin, where no
+//! start hook exists); the rules then fall back to showing nothing and the shortest period.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::case::ProceduralStatus;
+use crate::case::visibility::{DecisionType, Recipients};
+use crate::filing::deadline::{Addressee, Calendar, Kind, Period, Subject};
+
+const VISIBILITY_JSON: &str = include_str!("../data/law/visibility.json");
+const DEADLINES_JSON: &str = include_str!("../data/law/deadlines.json");
+const DAYS_OFF: &str = include_str!("../data/days-off.txt");
+
+/// How long before the calendar of days off runs out the health answer warns.
+pub const CALENDAR_WARNING_DAYS: i64 = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LawError {
+    #[error("{file}: not valid: {reason}")]
+    Malformed { file: &'static str, reason: String },
+    #[error("{file}, row {row}: unknown {what} \"{name}\"")]
+    Unknown {
+        file: &'static str,
+        row: usize,
+        what: &'static str,
+        name: String,
+    },
+    #[error("{file}, row {row}: {reason}")]
+    BadRow {
+        file: &'static str,
+        row: usize,
+        reason: String,
+    },
+    #[error("visibility.json: decision type \"{0}\" has no row")]
+    MissingDecision(&'static str),
+    #[error("visibility.json: decision type \"{0}\" has more than one row")]
+    DuplicateDecision(&'static str),
+    #[error("deadlines.json: no rule covers a {kind} to {addressee} on {subject}")]
+    Uncovered {
+        kind: &'static str,
+        addressee: &'static str,
+        subject: &'static str,
+    },
+    #[error("days-off.txt: {0}")]
+    Calendar(String),
+}
+
+/// One row of the visibility table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisibilityRule {
+    pub decision: DecisionType,
+    pub recipients: Recipients,
+    /// The party a personal decision is about: that party receives it only when it is theirs.
+    pub party: Option<ProceduralStatus>,
+}
+
+/// One deadline rule: it applies to a filing of `kind`, to `addressee` if set, on one of
+/// `subjects` if set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineRule {
+    pub name: String,
+    pub kind: Kind,
+    pub addressee: Option<Addressee>,
+    pub subjects: Option<Vec<Subject>>,
+    pub period: Period,
+}
+
+impl DeadlineRule {
+    pub fn applies(&self, kind: Kind, addressee: Addressee, subject: Subject) -> bool {
+        self.kind == kind
+            && self.addressee.is_none_or(|a| a == addressee)
+            && self.subjects.as_ref().is_none_or(|s| s.contains(&subject))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Law {
+    pub visibility: Vec<VisibilityRule>,
+    pub deadline_rules: Vec<DeadlineRule>,
+    /// The longest a complaint may be extended to (art. 105).
+    pub complaint_extension: Period,
+    /// A detained person's filing is taken up within this (art. 101).
+    pub detainee_handover: Period,
+    /// The period to go to the investigating judge (art. 106).
+    pub court_window_days: i64,
+    pub calendar: Calendar,
+    /// The last day the calendar of days off is known for.
+    pub calendar_valid_through: NaiveDate,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisibilityFile {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    rows: Vec<VisibilityRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisibilityRow {
+    decision: String,
+    recipients: RecipientsText,
+    #[serde(default)]
+    party: Option<String>,
+    #[serde(default)]
+    basis: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecipientsText {
+    Word(String),
+    Statuses(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlinesFile {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    rules: Vec<RuleText>,
+    complaint_extension: PeriodText,
+    detainee_handover: PeriodText,
+    court_window_days: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleText {
+    rule: String,
+    kind: String,
+    #[serde(default)]
+    addressee: Option<String>,
+    #[serde(default)]
+    subjects: Option<Vec<String>>,
+    period: PeriodText,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PeriodText {
+    Word(String),
+    Days { days: i64 },
+    Hours { hours: i64 },
+}
+
+fn period(file: &'static str, row: usize, text: &PeriodText) -> Result<Period, LawError> {
+    let bad = |reason: &str| LawError::BadRow {
+        file,
+        row,
+        reason: reason.to_owned(),
+    };
+    match text {
+        PeriodText::Word(w) if w == "registration" => Ok(Period::Registration),
+        PeriodText::Word(w) => Err(LawError::Unknown {
+            file,
+            row,
+            what: "period",
+            name: w.clone(),
+        }),
+        PeriodText::Days { days } if (1..=365).contains(days) => Ok(Period::Days(*days)),
+        PeriodText::Hours { hours } if (1..=24 * 365).contains(hours) => Ok(Period::Hours(*hours)),
+        _ => Err(bad("a period is 1 to 365 days or 1 to 8760 hours")),
+    }
+}
+
+fn status(file: &'static str, row: usize, name: &str) -> Result<ProceduralStatus, LawError> {
+    ProceduralStatus::parse(name).ok_or_else(|| LawError::Unknown {
+        file,
+        row,
+        what: "procedural status",
+        name: name.to_owned(),
+    })
+}
+
+/// Reads and checks the visibility table.
+pub fn parse_visibility(json: &str) -> Result<Vec<VisibilityRule>, LawError> {
+    const FILE: &str = "visibility.json";
+    let file: VisibilityFile = serde_json::from_str(json).map_err(|e| LawError::Malformed {
+        file: FILE,
+        reason: e.to_string(),
+    })?;
+    let mut rules = Vec::with_capacity(file.rows.len());
+    for (i, row) in file.rows.iter().enumerate() {
+        let n = i + 1;
+        let _ = &row.basis;
+        let decision = DecisionType::parse(&row.decision).ok_or_else(|| LawError::Unknown {
+            file: FILE,
+            row: n,
+            what: "decision type",
+            name: row.decision.clone(),
+        })?;
+        let recipients = match &row.recipients {
+            RecipientsText::Word(w) if w == "everyone" => Recipients::Everyone,
+            RecipientsText::Word(w) => {
+                return Err(LawError::Unknown {
+                    file: FILE,
+                    row: n,
+                    what: "recipients",
+                    name: w.clone(),
+                });
+            }
+            RecipientsText::Statuses(names) => {
+                let mut statuses = Vec::with_capacity(names.len());
+                for name in names {
+                    let s = status(FILE, n, name)?;
+                    if s.acts_for_another() {
+                        return Err(LawError::BadRow {
+                            file: FILE,
+                            row: n,
+                            reason: format!(
+                                "\"{name}\" acts for someone: they receive what their principal receives, never a row of their own"
+                            ),
+                        });
+                    }
+                    statuses.push(s);
+                }
+                Recipients::Only(statuses)
+            }
+        };
+        let party = row
+            .party
+            .as_deref()
+            .map(|p| status(FILE, n, p))
+            .transpose()?;
+        if let (Some(p), Recipients::Only(list)) = (party, &recipients)
+            && !list.contains(&p)
+        {
+            return Err(LawError::BadRow {
+                file: FILE,
+                row: n,
+                reason: format!("the party \"{}\" must be among the recipients", p.as_str()),
+            });
+        }
+        if rules
+            .iter()
+            .any(|r: &VisibilityRule| r.decision == decision)
+        {
+            return Err(LawError::DuplicateDecision(decision.as_str()));
+        }
+        rules.push(VisibilityRule {
+            decision,
+            recipients,
+            party,
+        });
+    }
+    for t in DecisionType::ALL {
+        if !rules.iter().any(|r| r.decision == t) {
+            return Err(LawError::MissingDecision(t.as_str()));
+        }
+    }
+    Ok(rules)
+}
+
+/// Reads and checks the deadline rules; every kind, addressee and subject must be covered.
+#[allow(clippy::type_complexity)]
+pub fn parse_deadlines(json: &str) -> Result<(Vec<DeadlineRule>, Period, Period, i64), LawError> {
+    const FILE: &str = "deadlines.json";
+    let file: DeadlinesFile = serde_json::from_str(json).map_err(|e| LawError::Malformed {
+        file: FILE,
+        reason: e.to_string(),
+    })?;
+    let mut rules = Vec::with_capacity(file.rules.len());
+    for (i, r) in file.rules.iter().enumerate() {
+        let n = i + 1;
+        let unknown = |what: &'static str, name: &str| LawError::Unknown {
+            file: FILE,
+            row: n,
+            what,
+            name: name.to_owned(),
+        };
+        let kind = Kind::parse(&r.kind).ok_or_else(|| unknown("filing kind", &r.kind))?;
+        let addressee = r
+            .addressee
+            .as_deref()
+            .map(|a| Addressee::parse(a).ok_or_else(|| unknown("addressee", a)))
+            .transpose()?;
+        let subjects = r
+            .subjects
+            .as_ref()
+            .map(|list| {
+                list.iter()
+                    .map(|s| Subject::parse(s).ok_or_else(|| unknown("subject", s)))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        if r.rule.trim().is_empty() {
+            return Err(LawError::BadRow {
+                file: FILE,
+                row: n,
+                reason: "a rule says what it is in `rule`".into(),
+            });
+        }
+        rules.push(DeadlineRule {
+            name: r.rule.clone(),
+            kind,
+            addressee,
+            subjects,
+            period: period(FILE, n, &r.period)?,
+        });
+    }
+    for kind in Kind::ALL {
+        for addressee in Addressee::ALL {
+            for subject in Subject::ALL {
+                if !rules.iter().any(|r| r.applies(kind, addressee, subject)) {
+                    return Err(LawError::Uncovered {
+                        kind: kind.as_str(),
+                        addressee: addressee.as_str(),
+                        subject: subject.as_str(),
+                    });
+                }
+            }
+        }
+    }
+    let extension = period(FILE, 0, &file.complaint_extension)?;
+    let handover = period(FILE, 0, &file.detainee_handover)?;
+    if !(1..=365).contains(&file.court_window_days) {
+        return Err(LawError::BadRow {
+            file: FILE,
+            row: 0,
+            reason: "court_window_days is 1 to 365".into(),
+        });
+    }
+    Ok((rules, extension, handover, file.court_window_days))
+}
+
+/// Reads the calendar of days off and the `# valid-through: YYYY-MM-DD` line it must carry.
+pub fn parse_calendar(text: &str) -> Result<(Calendar, NaiveDate), LawError> {
+    let mut valid_through = None;
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("# valid-through:") {
+            let date = rest.split_whitespace().next().unwrap_or_default();
+            valid_through = Some(NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                LawError::Calendar(format!("line {}: valid-through is not a date", i + 1))
+            })?);
+        } else if !line.is_empty()
+            && !line.starts_with('#')
+            && NaiveDate::parse_from_str(line, "%Y-%m-%d").is_err()
+        {
+            return Err(LawError::Calendar(format!(
+                "line {}: \"{line}\" is not a date",
+                i + 1
+            )));
+        }
+    }
+    let valid_through = valid_through.ok_or_else(|| {
+        LawError::Calendar("it must say until when it is known: # valid-through: YYYY-MM-DD".into())
+    })?;
+    Ok((Calendar::parse(text), valid_through))
+}
+
+/// Reads all three.
+pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, LawError> {
+    let visibility = parse_visibility(visibility)?;
+    let (deadline_rules, complaint_extension, detainee_handover, court_window_days) =
+        parse_deadlines(deadlines)?;
+    let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
+    Ok(Law {
+        visibility,
+        deadline_rules,
+        complaint_extension,
+        detainee_handover,
+        court_window_days,
+        calendar,
+        calendar_valid_through,
+    })
+}
+
+/// The law this build ships, read and checked once per process.
+pub fn shipped() -> Result<&'static Law, &'static LawError> {
+    static LAW: OnceLock<Result<Law, LawError>> = OnceLock::new();
+    LAW.get_or_init(|| parse(VISIBILITY_JSON, DEADLINES_JSON, DAYS_OFF))
+        .as_ref()
+}
+
+/// The health answer's warning when the calendar of days off ends within
+/// [`CALENDAR_WARNING_DAYS`] of `today` (or has ended).
+pub fn calendar_warning(valid_through: NaiveDate, today: NaiveDate) -> Option<String> {
+    let left = (valid_through - today).num_days();
+    if left > CALENDAR_WARNING_DAYS {
+        return None;
+    }
+    Some(if left < 0 {
+        format!(
+            "The calendar of days off ended on {valid_through}: deadlines after it ignore public holidays. Add the next year to days-off.txt."
+        )
+    } else {
+        format!(
+            "The calendar of days off ends on {valid_through} ({left} days): add the next year to days-off.txt."
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_law_is_valid() {
+        let law = shipped().expect("the shipped law");
+        assert_eq!(law.visibility.len(), DecisionType::ALL.len());
+        assert!(!law.deadline_rules.is_empty());
+        assert!(law.calendar_valid_through >= NaiveDate::from_ymd_opt(2027, 12, 31).unwrap());
+    }
+
+    fn visibility_with(row: &str) -> String {
+        VISIBILITY_JSON.replacen("\"rows\": [", &format!("\"rows\": [\n    {row},"), 1)
+    }
+
+    #[test]
+    fn an_unknown_status_or_type_is_named_with_its_row() {
+        let err = parse_visibility(&visibility_with(
+            r#"{ "decision": "recognition_as_victim", "recipients": ["victm"] }"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "visibility.json, row 1: unknown procedural status \"victm\""
+        );
+        let err = parse_visibility(&visibility_with(
+            r#"{ "decision": "recognition_as_witness", "recipients": "everyone" }"#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "visibility.json, row 1: unknown decision type \"recognition_as_witness\""
+        );
+    }
+
+    #[test]
+    fn every_type_has_exactly_one_row_and_acting_statuses_none() {
+        let err = parse_visibility(&visibility_with(
+            r#"{ "decision": "suspension", "recipients": "everyone" }"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err, LawError::DuplicateDecision("suspension"));
+        let without = VISIBILITY_JSON.replace(
+            r#"{ "decision": "switch_to_paper", "recipients": "everyone", "basis": "art. 42-1" }"#,
+            r#"{ "decision": "suspension", "recipients": "everyone" }"#,
+        );
+        assert!(parse_visibility(&without).is_err());
+        let acting = VISIBILITY_JSON.replace(
+            r#""recipients": ["civil_defendant"], "party": "civil_defendant""#,
+            r#""recipients": ["civil_defendant", "defender"], "party": "civil_defendant""#,
+        );
+        assert!(matches!(
+            parse_visibility(&acting),
+            Err(LawError::BadRow { .. })
+        ));
+        let party_outside = VISIBILITY_JSON.replace(
+            r#""recipients": ["suspect"], "party": "suspect", "basis": "art. 64" }"#,
+            r#""recipients": ["victim"], "party": "suspect", "basis": "art. 64" }"#,
+        );
+        assert!(matches!(
+            parse_visibility(&party_outside),
+            Err(LawError::BadRow { .. })
+        ));
+    }
+
+    #[test]
+    fn deadline_rules_must_name_known_things_and_cover_every_filing() {
+        let err = parse_deadlines(&DEADLINES_JSON.replace(
+            r#""kind": "petition", "period""#,
+            r#""kind": "appeal", "period""#,
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "deadlines.json, row 2: unknown filing kind \"appeal\""
+        );
+        let err = parse_deadlines(&DEADLINES_JSON.replace(
+            r#"{ "rule": "complaint: within 7 days (art. 105)", "kind": "complaint", "period": { "days": 7 } }"#,
+            r#"{ "rule": "complaint: within 7 days (art. 105)", "kind": "complaint", "addressee": "prosecutor", "period": { "days": 7 } }"#,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LawError::Uncovered {
+                    kind: "complaint",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = parse_deadlines(&DEADLINES_JSON.replace(
+            r#""period": { "days": 3 } },
+    { "rule": "complaint to"#,
+            r#""period": { "days": 0 } },
+    { "rule": "complaint to"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(err, LawError::BadRow { row: 2, .. }), "{err}");
+        let err = parse_deadlines(&DEADLINES_JSON.replace(
+            r#""addressee": "investigating_judge""#,
+            r#""addressee": "judge""#,
+        ))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown addressee \"judge\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_calendar_says_until_when_and_holds_only_dates() {
+        let (cal, through) = parse_calendar("# valid-through: 2026-12-31\n2026-12-16\n").unwrap();
+        assert_eq!(through, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        assert!(cal.is_day_off(NaiveDate::from_ymd_opt(2026, 12, 16).unwrap()));
+        assert!(parse_calendar("2026-12-16\n").is_err());
+        assert!(parse_calendar("# valid-through: 2026-12-31\n16.12.2026\n").is_err());
+    }
+
+    #[test]
+    fn the_calendar_warns_sixty_days_before_it_runs_out() {
+        let end = NaiveDate::from_ymd_opt(2027, 12, 31).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2027, m, d).unwrap();
+        assert_eq!(calendar_warning(end, day(10, 31)), None);
+        assert!(
+            calendar_warning(end, day(11, 1))
+                .unwrap()
+                .contains("(60 days)")
+        );
+        assert!(
+            calendar_warning(end, NaiveDate::from_ymd_opt(2028, 1, 1).unwrap())
+                .unwrap()
+                .contains("ended")
+        );
+    }
+}

@@ -1,0 +1,695 @@
+//! Participants as the register records them. In the register the officer's procedural decision
+//! (recognition as victim or suspect, admission of a defender) makes a person a participant;
+//! the portal only lets that person see it. So the lead officer (or head of unit) **records** a
+//! participant, with the basis (the decision or warrant and its date); the person sees the case
+//! at their next sign-in without asking. A registered statement makes its filer an applicant in
+//! the case. Ending a status keeps the row with the date it ended; access ends with it, and a
+//! defender's or representative's with their principal's ([`crate::case::store`] reads only
+//! statuses in force).
+//!
+//! Validation is plain Rust (unit-tested below); the writes run inside the caller's
+//! transaction, each with its audit row and the person's notice.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::auth::Principal;
+use crate::case::ProceduralStatus;
+use crate::case::store::{self, CaseRow};
+use crate::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use crate::error::ApiError;
+use crate::iin::Iin;
+use crate::notify::{self, Notice};
+use crate::{audit, authz};
+
+const MAX_NAME_CHARS: usize = 200;
+const MAX_DOCUMENT_CHARS: usize = 300;
+const MAX_NUMBER_CHARS: usize = 100;
+const MAX_REASON_CHARS: usize = 1_000;
+
+/// What a status rests on, as the officer sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BasisInput {
+    /// The decision or warrant, e.g. "Order recognising as victim", "Advocate's warrant".
+    pub document: String,
+    /// Its number; an advocate's admission must give the warrant (order) number.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Its date, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// `POST /api/officer/cases/{erdr}/participants`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordInput {
+    pub iin: String,
+    pub full_name: String,
+    pub procedural_status: String,
+    pub basis: BasisInput,
+    #[serde(default)]
+    pub represented_iin: Option<String>,
+}
+
+/// `POST /api/officer/cases/{erdr}/participants/{id}/end`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndInput {
+    /// The date the status ended (the revoking order, the defender's withdrawal).
+    pub ended_on: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Basis {
+    pub document: String,
+    pub number: Option<String>,
+    pub date: NaiveDate,
+}
+
+impl Basis {
+    /// The basis as the register writes it: the document, then its number.
+    pub fn describe(&self) -> String {
+        match &self.number {
+            Some(number) => format!("{} № {number}", self.document),
+            None => self.document.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewParticipant {
+    pub iin: Iin,
+    pub full_name: String,
+    pub status: ProceduralStatus,
+    pub basis: Basis,
+    pub represented: Option<Iin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub ended_on: NaiveDate,
+    pub reason: String,
+}
+
+/// Trimmed text of 1 to `max` characters with no control characters.
+fn plain_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            "invalid_length",
+            &format!("Write 1 to {max} characters."),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            "control_characters",
+            "Line breaks and control characters are not allowed here.",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A date `YYYY-MM-DD` that is not after `today` (a decision cannot be recorded before it is
+/// taken).
+pub fn past_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(field, "invalid_date", "Give a date as YYYY-MM-DD."))?;
+    if date > today {
+        return Err(ApiError::invalid(
+            field,
+            "in_the_future",
+            "The date cannot be after today.",
+        ));
+    }
+    Ok(date)
+}
+
+fn parse_iin(field: &str, value: &str) -> Result<Iin, ApiError> {
+    Iin::parse(value.trim()).map_err(|e| ApiError::invalid(field, "invalid_iin", &e.to_string()))
+}
+
+/// Checks what an officer sends to record a participant, against today's date (Almaty).
+pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant, ApiError> {
+    let iin = parse_iin("iin", &input.iin)?;
+    let full_name = plain_text("full_name", &input.full_name, MAX_NAME_CHARS)?;
+    let status = ProceduralStatus::parse(input.procedural_status.trim()).ok_or_else(|| {
+        ApiError::invalid(
+            "procedural_status",
+            "invalid_status",
+            "Not a procedural status.",
+        )
+    })?;
+    if status.by_statement_only() {
+        return Err(ApiError::invalid(
+            "procedural_status",
+            "by_statement_only",
+            "A person becomes an applicant when their statement is registered as the case.",
+        ));
+    }
+    let represented = match (&input.represented_iin, status.acts_for_another()) {
+        (Some(r), true) => Some(parse_iin("represented_iin", r)?),
+        (None, true) => {
+            return Err(ApiError::invalid(
+                "represented_iin",
+                "required",
+                "Name the IIN of the person they act for.",
+            ));
+        }
+        (Some(_), false) => {
+            return Err(ApiError::invalid(
+                "represented_iin",
+                "not_allowed",
+                "Only a defender or a representative acts for someone else.",
+            ));
+        }
+        (None, false) => None,
+    };
+    if represented.as_ref() == Some(&iin) {
+        return Err(ApiError::invalid(
+            "represented_iin",
+            "self",
+            "Nobody acts for themselves.",
+        ));
+    }
+    let document = plain_text("basis.document", &input.basis.document, MAX_DOCUMENT_CHARS)?;
+    let number = input
+        .basis
+        .number
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| plain_text("basis.number", n, MAX_NUMBER_CHARS))
+        .transpose()?;
+    if status == ProceduralStatus::Defender && number.is_none() {
+        return Err(ApiError::invalid(
+            "basis.number",
+            "required",
+            "An advocate is admitted on a warrant (order): give its number and date.",
+        ));
+    }
+    let date = past_date("basis.date", &input.basis.date, today)?;
+    Ok(NewParticipant {
+        iin,
+        full_name,
+        status,
+        basis: Basis {
+            document,
+            number,
+            date,
+        },
+        represented,
+    })
+}
+
+/// Checks an ending: its date not in the future, and a reason.
+pub fn validate_ending(input: &EndInput, today: NaiveDate) -> Result<Ending, ApiError> {
+    Ok(Ending {
+        ended_on: past_date("ended_on", &input.ended_on, today)?,
+        reason: plain_text("reason", &input.reason, MAX_REASON_CHARS)?,
+    })
+}
+
+/// A recorded participant: its row, and whether recording it confirmed the person's own
+/// pending request instead of adding a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub confirmed_request: bool,
+}
+
+/// Only the officers who conduct the investigation (the lead officer, the head of unit) make
+/// people participants; the supervising prosecutor does not take over the case.
+fn conducting_case(db: &Db, me: &Principal, erdr: &str) -> Result<CaseRow, ApiError> {
+    let (case, relation) = store::case_for_officer(db, me, erdr)?;
+    if !relation.conducts() {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(case)
+}
+
+/// Records a participant in the case `erdr` on the officer's decision. Runs inside the
+/// caller's transaction: the row (or the confirmed request), its audit row and the person's
+/// notice together.
+pub fn record(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    new: &NewParticipant,
+    now: &str,
+) -> Result<(CaseRow, Recorded), ApiError> {
+    let case = conducting_case(db, me, erdr)?;
+    case.refuse_if_on_paper()?;
+    authz::refuse_self_dealing(
+        me,
+        &[
+            Some(new.iin.as_str()),
+            new.represented.as_ref().map(Iin::as_str),
+        ],
+    )?;
+    if let Some(principal) = &new.represented {
+        let acts_for_a_live_status = store::recorded_statuses(db, case.id, principal.as_str())?
+            .iter()
+            .any(|p| new.status.may_act_for(p.status));
+        if !acts_for_a_live_status {
+            return Err(ApiError::invalid(
+                "represented_iin",
+                "principal_not_recorded",
+                "The person they act for holds no status in this case that this one acts for: record that person first.",
+            ));
+        }
+    }
+    let represented = new.represented.as_ref().map(Iin::as_str);
+    let live = db.one(
+        "SELECT id, state FROM case_participants
+         WHERE erdr_number = ? AND person_iin = ? AND status = ? AND ifnull(represented_iin, '') = ?
+           AND state IN ('requested', 'confirmed')",
+        &[
+            text(&case.erdr_number),
+            text(new.iin.as_str()),
+            text(new.status.as_str()),
+            text(represented.unwrap_or("")),
+        ],
+    )?;
+    let basis = new.basis.describe();
+    let basis_date = new.basis.date.to_string();
+    let recorded = match live {
+        Some(row) if col_text(&row, 1)? == "confirmed" => {
+            return Err(ApiError::Conflict(
+                "This person already holds this status in the case.".into(),
+            ));
+        }
+        // The person asked first: the record confirms their request rather than queueing
+        // a second row.
+        Some(row) => {
+            let id = col_int(&row, 0)?;
+            db.exec(
+                "UPDATE case_participants SET state = 'confirmed', case_id = ?, decided_by = ?,
+                     decided_at = ?, full_name = ?, basis = ?, basis_date = ?
+                 WHERE id = ?",
+                &[
+                    int(case.id),
+                    text(&me.iin),
+                    text(now),
+                    text(&new.full_name),
+                    text(&basis),
+                    text(&basis_date),
+                    int(id),
+                ],
+            )?;
+            Recorded {
+                id,
+                confirmed_request: true,
+            }
+        }
+        None => {
+            let row = db
+                .one(
+                    "INSERT INTO case_participants (erdr_number, case_id, person_iin, status,
+                         represented_iin, basis, state, requested_at, due_unix, decided_by,
+                         decided_at, origin, full_name, basis_date)
+                     VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, 'record', ?, ?) RETURNING id",
+                    &[
+                        text(&case.erdr_number),
+                        int(case.id),
+                        text(new.iin.as_str()),
+                        text(new.status.as_str()),
+                        opt_text(represented),
+                        text(&basis),
+                        text(now),
+                        int(crate::clock::now().timestamp()),
+                        text(&me.iin),
+                        text(now),
+                        text(&new.full_name),
+                        text(&basis_date),
+                    ],
+                )?
+                .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+            Recorded {
+                id: col_int(&row, 0)?,
+                confirmed_request: false,
+            }
+        }
+    };
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "participant_recorded",
+        &format!("participant:{}", recorded.id),
+        Some(case.id),
+        serde_json::json!({
+            "status": new.status.as_str(), "represented_iin": represented,
+            "basis": basis, "basis_date": basis_date,
+            "confirmed_request": recorded.confirmed_request,
+        }),
+    )?;
+    notify::send(
+        db,
+        [new.iin.as_str()],
+        Notice::ParticipantRecorded,
+        now,
+        &serde_json::json!({
+            "erdr_number": case.erdr_number, "participant_id": recorded.id,
+            "procedural_status": new.status.as_str(),
+        }),
+    )?;
+    Ok((case, recorded))
+}
+
+/// Ends a status in force on `ending.ended_on`: the row stays (history) as revoked with its
+/// date and reason, its familiarisation grants end, and the person is told. Those acting for
+/// the person lose access with it (they see only while their principal's status is in force).
+pub fn end(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    participant_id: i64,
+    ending: &Ending,
+    now: &str,
+) -> Result<CaseRow, ApiError> {
+    let case = conducting_case(db, me, erdr)?;
+    let row = db
+        .one(
+            "SELECT state, person_iin, represented_iin, basis_date FROM case_participants
+             WHERE id = ? AND case_id = ?",
+            &[int(participant_id), int(case.id)],
+        )?
+        .ok_or(ApiError::NotFound)?;
+    let (state, person, represented) = (
+        col_text(&row, 0)?,
+        col_text(&row, 1)?,
+        col_opt_text(&row, 2),
+    );
+    authz::refuse_self_dealing(me, &[Some(person.as_str()), represented.as_deref()])?;
+    if state != "confirmed" {
+        return Err(ApiError::Conflict(format!(
+            "The status is {state}: only a status in force can end."
+        )));
+    }
+    let ended_on = ending.ended_on.to_string();
+    if col_opt_text(&row, 3).is_some_and(|basis_date| ended_on < basis_date) {
+        return Err(ApiError::invalid(
+            "ended_on",
+            "before_basis",
+            "A status cannot end before the decision it rests on.",
+        ));
+    }
+    db.exec(
+        "UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ?,
+             ended_on = ?, reason = ?
+         WHERE id = ?",
+        &[
+            text(&me.iin),
+            text(now),
+            text(&ended_on),
+            text(&ending.reason),
+            int(participant_id),
+        ],
+    )?;
+    db.exec(
+        "UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL",
+        &[text(now), int(participant_id)],
+    )?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "status_ended",
+        &format!("participant:{participant_id}"),
+        Some(case.id),
+        serde_json::json!({ "ended_on": ended_on }),
+    )?;
+    notify::send(
+        db,
+        [person.as_str()],
+        Notice::StatusRevoked,
+        now,
+        &serde_json::json!({
+            "erdr_number": case.erdr_number, "participant_id": participant_id,
+            "ended_on": ended_on,
+        }),
+    )?;
+    Ok(case)
+}
+
+/// The statement an officer registered as a case, as far as the participant record needs it.
+pub struct RegisteredStatement<'a> {
+    pub filer_iin: &'a str,
+    pub registration_number: &'a str,
+    /// The officer recognised the filer as victim in the same act.
+    pub recognised_as_victim: bool,
+}
+
+/// A statement registered as `case` makes its filer an applicant in it, and a victim too when
+/// the officer recognised them as one in the same act. A status the filer already holds is
+/// left as it is. Runs inside the registering transaction; returns the rows recorded.
+pub fn record_applicant(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    statement: &RegisteredStatement<'_>,
+    now: &str,
+    today: NaiveDate,
+) -> Result<Vec<i64>, ApiError> {
+    let RegisteredStatement {
+        filer_iin,
+        registration_number,
+        recognised_as_victim,
+    } = *statement;
+    let full_name = db
+        .one(
+            "SELECT full_name FROM persons WHERE iin = ?",
+            &[text(filer_iin)],
+        )?
+        .map(|r| col_text(&r, 0))
+        .transpose()?;
+    let mut statuses = vec![(
+        ProceduralStatus::Applicant,
+        format!("Statement № {registration_number}"),
+    )];
+    if recognised_as_victim {
+        statuses.push((
+            ProceduralStatus::Victim,
+            format!("Recognised as victim on registering statement № {registration_number}"),
+        ));
+    }
+    let mut ids = Vec::new();
+    for (status, basis) in statuses {
+        let held = db.one(
+            "SELECT 1 FROM case_participants WHERE case_id = ? AND person_iin = ? AND status = ?
+               AND represented_iin IS NULL AND state = 'confirmed'",
+            &[int(case.id), text(filer_iin), text(status.as_str())],
+        )?;
+        if held.is_some() {
+            continue;
+        }
+        // A pending request for the same status is confirmed by the registration.
+        let pending = db.one(
+            "SELECT id FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
+               AND represented_iin IS NULL AND state = 'requested'",
+            &[
+                text(&case.erdr_number),
+                text(filer_iin),
+                text(status.as_str()),
+            ],
+        )?;
+        let row = match pending {
+            Some(row) => {
+                let id = col_int(&row, 0)?;
+                db.exec(
+                    "UPDATE case_participants SET state = 'confirmed', case_id = ?, decided_by = ?,
+                         decided_at = ?, basis = ?, basis_date = ?
+                     WHERE id = ?",
+                    &[
+                        int(case.id),
+                        text(&me.iin),
+                        text(now),
+                        text(&basis),
+                        text(today.to_string()),
+                        int(id),
+                    ],
+                )?;
+                row
+            }
+            None => db
+            .one(
+                "INSERT INTO case_participants (erdr_number, case_id, person_iin, status, basis,
+                     state, requested_at, due_unix, decided_by, decided_at, origin, full_name,
+                     basis_date)
+                 VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, 'statement', ?, ?) RETURNING id",
+                &[
+                    text(&case.erdr_number),
+                    int(case.id),
+                    text(filer_iin),
+                    text(status.as_str()),
+                    text(&basis),
+                    text(now),
+                    int(crate::clock::now().timestamp()),
+                    text(&me.iin),
+                    text(now),
+                    opt_text(full_name.as_deref()),
+                    text(today.to_string()),
+                ],
+            )?
+            .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
+        };
+        let id = col_int(&row, 0)?;
+        audit::record_for_case(
+            db,
+            &me.actor(),
+            "participant_recorded",
+            &format!("participant:{id}"),
+            Some(case.id),
+            serde_json::json!({ "status": status.as_str(), "basis": basis, "origin": "statement" }),
+        )?;
+        notify::send(
+            db,
+            [filer_iin],
+            Notice::ParticipantRecorded,
+            now,
+            &serde_json::json!({
+                "erdr_number": case.erdr_number, "participant_id": id,
+                "procedural_status": status.as_str(),
+            }),
+        )?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
+    fn input(status: &str, represented: Option<&str>, number: Option<&str>) -> RecordInput {
+        RecordInput {
+            iin: "791028302728".into(),
+            full_name: "  Асанов Асан  ".into(),
+            procedural_status: status.into(),
+            basis: BasisInput {
+                document: "Order".into(),
+                number: number.map(Into::into),
+                date: "2026-11-30".into(),
+            },
+            represented_iin: represented.map(Into::into),
+        }
+    }
+
+    fn code(err: ApiError) -> (String, String) {
+        match err {
+            ApiError::Unprocessable(errors) => (errors[0].field.clone(), errors[0].code.clone()),
+            other => panic!("not a validation error: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_suspect_is_recorded_with_the_order_and_its_date() {
+        let p = validate(&input("suspect", None, Some("17")), today()).unwrap();
+        assert_eq!(p.status, ProceduralStatus::Suspect);
+        assert_eq!(p.full_name, "Асанов Асан");
+        assert_eq!(p.basis.describe(), "Order № 17");
+        assert_eq!(p.basis.date.to_string(), "2026-11-30");
+        assert_eq!(p.represented, None);
+    }
+
+    #[test]
+    fn an_advocate_needs_the_warrant_number_and_whom_they_defend() {
+        let err = validate(&input("defender", Some("061211600012"), None), today()).unwrap_err();
+        assert_eq!(code(err), ("basis.number".into(), "required".into()));
+        let err = validate(&input("defender", None, Some("W-1")), today()).unwrap_err();
+        assert_eq!(code(err), ("represented_iin".into(), "required".into()));
+        let ok = validate(
+            &input("defender", Some("061211600012"), Some("W-1")),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(ok.represented.unwrap().as_str(), "061211600012");
+    }
+
+    #[test]
+    fn only_those_acting_for_someone_name_them_and_never_themselves() {
+        let err = validate(&input("victim", Some("061211600012"), None), today()).unwrap_err();
+        assert_eq!(code(err), ("represented_iin".into(), "not_allowed".into()));
+        let err = validate(
+            &input("representative", Some("791028302728"), None),
+            today(),
+        )
+        .unwrap_err();
+        assert_eq!(code(err), ("represented_iin".into(), "self".into()));
+    }
+
+    #[test]
+    fn the_applicant_status_comes_only_from_a_registered_statement() {
+        let err = validate(&input("applicant", None, None), today()).unwrap_err();
+        assert_eq!(
+            code(err),
+            ("procedural_status".into(), "by_statement_only".into())
+        );
+        let err = validate(&input("witness", None, None), today()).unwrap_err();
+        assert_eq!(
+            code(err),
+            ("procedural_status".into(), "invalid_status".into())
+        );
+    }
+
+    #[test]
+    fn bad_identity_name_and_dates_are_refused() {
+        let mut bad_iin = input("victim", None, None);
+        bad_iin.iin = "791028302729".into();
+        assert_eq!(
+            code(validate(&bad_iin, today()).unwrap_err()).1,
+            "invalid_iin"
+        );
+        let mut no_name = input("victim", None, None);
+        no_name.full_name = "   ".into();
+        assert_eq!(
+            code(validate(&no_name, today()).unwrap_err()),
+            ("full_name".into(), "invalid_length".into())
+        );
+        let mut control = input("victim", None, None);
+        control.full_name = "A\u{0}B".into();
+        assert_eq!(
+            code(validate(&control, today()).unwrap_err()).1,
+            "control_characters"
+        );
+        let mut future = input("victim", None, None);
+        future.basis.date = "2026-12-02".into();
+        assert_eq!(
+            code(validate(&future, today()).unwrap_err()),
+            ("basis.date".into(), "in_the_future".into())
+        );
+        let mut garbled = input("victim", None, None);
+        garbled.basis.date = "30.11.2026".into();
+        assert_eq!(
+            code(validate(&garbled, today()).unwrap_err()).1,
+            "invalid_date"
+        );
+    }
+
+    #[test]
+    fn an_ending_has_a_past_date_and_a_reason() {
+        let ok = validate_ending(
+            &EndInput {
+                ended_on: "2026-12-01".into(),
+                reason: "Warrant withdrawn".into(),
+            },
+            today(),
+        )
+        .unwrap();
+        assert_eq!(ok.ended_on.to_string(), "2026-12-01");
+        let err = validate_ending(
+            &EndInput {
+                ended_on: "2026-12-01".into(),
+                reason: " ".into(),
+            },
+            today(),
+        )
+        .unwrap_err();
+        assert_eq!(code(err).0, "reason");
+    }
+}

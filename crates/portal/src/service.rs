@@ -1,0 +1,92 @@
+//! Proof of service: when each person a decision reaches first saw it listed and first
+//! downloaded it. Nothing new is written for it: every read of a case by a participant is
+//! already in the read log (`decisions_listed` names the decisions on the page it answered,
+//! `decision_downloaded` the one served), and that log is sealed into the audit chain.
+
+use std::collections::BTreeMap;
+
+use crate::case::DecisionType;
+use crate::case::store::{self, CaseRow};
+use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::error::ApiError;
+
+/// The read log's actions that serve a decision.
+pub const LISTED: &str = "decisions_listed";
+pub const DOWNLOADED: &str = "decision_downloaded";
+
+/// When one person first saw a decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FirstReads {
+    pub first_listed_at: Option<String>,
+    pub first_downloaded_at: Option<String>,
+}
+
+/// For every decision of the case that `iin` has read, their first listing and download.
+pub fn first_reads_of(
+    db: &Db,
+    case_id: i64,
+    iin: &str,
+) -> Result<BTreeMap<i64, FirstReads>, ApiError> {
+    let mut out: BTreeMap<i64, FirstReads> = BTreeMap::new();
+    let listed = db.query(
+        "SELECT j.value, min(r.at) FROM read_log r, json_each(r.detail, '$.decision_ids') j
+         WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY j.value",
+        &[int(case_id), text(LISTED), text(iin)],
+    )?;
+    for row in &listed.rows {
+        out.entry(col_int(row, 0)?).or_default().first_listed_at = Some(col_text(row, 1)?);
+    }
+    let downloaded = db.query(
+        "SELECT json_extract(r.detail, '$.decision_id'), min(r.at) FROM read_log r
+         WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY 1",
+        &[int(case_id), text(DOWNLOADED), text(iin)],
+    )?;
+    for row in &downloaded.rows {
+        if let Some(id) = row.get::<i64>(0) {
+            out.entry(id).or_default().first_downloaded_at = Some(col_text(row, 1)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The officer's view: each person the decision reaches now, with their first reads.
+pub fn of_decision(
+    db: &Db,
+    case: &CaseRow,
+    decision_id: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let row = db
+        .one(
+            "SELECT type, concerns_iin, created_at FROM decisions WHERE id = ? AND case_id = ?",
+            &[int(decision_id), int(case.id)],
+        )?
+        .ok_or(ApiError::NotFound)?;
+    let type_text = col_text(&row, 0)?;
+    let kind = DecisionType::parse(&type_text).ok_or(ApiError::NotFound)?;
+    let concerns = col_opt_text(&row, 1);
+    let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref())?;
+    let mut people = Vec::with_capacity(recipients.len());
+    for iin in recipients {
+        let name = db
+            .one(
+                "SELECT ifnull((SELECT full_name FROM case_participants
+                                WHERE case_id = ? AND person_iin = ? AND full_name IS NOT NULL
+                                ORDER BY id DESC LIMIT 1),
+                               (SELECT full_name FROM persons WHERE iin = ?))",
+                &[int(case.id), text(&iin), text(&iin)],
+            )?
+            .and_then(|r| col_opt_text(&r, 0));
+        let reads = first_reads_of(db, case.id, &iin)?
+            .remove(&decision_id)
+            .unwrap_or_default();
+        people.push(serde_json::json!({
+            "iin": iin, "full_name": name,
+            "first_listed_at": reads.first_listed_at,
+            "first_downloaded_at": reads.first_downloaded_at,
+        }));
+    }
+    Ok(serde_json::json!({
+        "decision_id": decision_id, "type": type_text, "created_at": col_text(&row, 2)?,
+        "recipients": people,
+    }))
+}

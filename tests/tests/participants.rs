@@ -1,0 +1,808 @@
+//! Participants as the register records them: the officer's decision makes a person a
+//! participant, a defender sees what their client's recorded status gives while both records
+//! are in force, a registered statement makes its filer a participant, a forwarded statement
+//! reaches the other organ's queue; and the CPC pieces around them (art. 42-1 paper, art. 101
+//! detainees, art. 106 window, a prosecutor assigned later, proof of service).
+
+use jaria_tests::world::{
+    add_decision, add_decision_about, erdr_of, officer, organ, register_case, request, signed_in,
+};
+use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin};
+use serde_json::{Value, json};
+
+struct Desk<'a> {
+    admin: Session<'a>,
+    police: i64,
+    lead: Session<'a>,
+    lead_iin: String,
+    head: Session<'a>,
+    prosecutor: Session<'a>,
+    prosecutor_iin: String,
+    prosecutors: i64,
+    erdr: String,
+}
+
+/// An organ with a lead investigator and a head of unit, a prosecutor's office, and a case
+/// the lead registered (supervised by the prosecutor).
+fn desk(app: &TestApp) -> Desk<'_> {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let prosecutors = organ(&admin, "Prosecutor's office");
+    let (lead_iin, lead) = officer(app, &admin, "investigator", police);
+    let (_, head) = officer(app, &admin, "head_of_unit", police);
+    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
+    let erdr = erdr_of(&lead);
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01",
+                "articles": ["art. 190 part 3"], "prosecutor_iin": prosecutor_iin}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    Desk {
+        admin,
+        police,
+        lead,
+        lead_iin,
+        head,
+        prosecutor,
+        prosecutor_iin,
+        prosecutors,
+        erdr,
+    }
+}
+
+fn record(
+    officer: &Session<'_>,
+    erdr: &str,
+    iin: &str,
+    status: &str,
+    represented: Option<&str>,
+) -> Reply {
+    let mut body = json!({
+        "iin": iin, "full_name": format!("PERSON {status}"), "procedural_status": status,
+        "basis": {"document": format!("Order on {status}"), "number": "17/2026", "date": "2026-11-20"},
+    });
+    if let Some(r) = represented {
+        body["represented_iin"] = r.into();
+    }
+    officer.post_json(&format!("/api/officer/cases/{erdr}/participants"), &body)
+}
+
+fn recorded(officer: &Session<'_>, erdr: &str, iin: &str, status: &str, rep: Option<&str>) -> i64 {
+    let r = record(officer, erdr, iin, status, rep);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["state"], "confirmed");
+    r.json()["id"].as_i64().expect("participant id")
+}
+
+fn end(officer: &Session<'_>, erdr: &str, id: i64) -> Reply {
+    officer.post_json(
+        &format!("/api/officer/cases/{erdr}/participants/{id}/end"),
+        &json!({"ended_on": "2026-11-25", "reason": "Warrant withdrawn by the client."}),
+    )
+}
+
+fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
+    let r = session.get(&format!("/api/cases/{erdr}/decisions"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut types: Vec<String> = r.json()["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| d["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    types.sort();
+    types
+}
+
+fn my_case_numbers(session: &Session<'_>) -> Vec<String> {
+    let r = session.get("/api/cases");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["erdr_number"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn participant_count(officer: &Session<'_>, erdr: &str) -> usize {
+    let card = officer.get(&format!("/api/officer/cases/{erdr}"));
+    assert_eq!(card.status, 200, "{}", card.text());
+    card.json()["participants"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0)
+}
+
+fn notice_kinds(session: &Session<'_>) -> Vec<String> {
+    let r = session.get("/api/status/notifications");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_are_in_force() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    // The suspect is in custody and never signs in; the officer records them.
+    let suspect_iin = random_iin();
+    let victim_iin = random_iin();
+    let defender_iin = random_iin();
+    let suspect_record = recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let defender_record = recorded(
+        &d.lead,
+        &d.erdr,
+        &defender_iin,
+        "defender",
+        Some(&suspect_iin),
+    );
+    // Decisions of every kind; a suspect receives exactly these.
+    add_decision_about(
+        &d.lead,
+        &d.erdr,
+        "recognition_as_suspect",
+        Some(&suspect_iin),
+    );
+    add_decision_about(&d.lead, &d.erdr, "preventive_measure", Some(&suspect_iin));
+    add_decision_about(&d.lead, &d.erdr, "recognition_as_victim", Some(&victim_iin));
+    add_decision(&d.lead, &d.erdr, "expert_examination");
+    add_decision(&d.lead, &d.erdr, "suspension");
+    add_decision(&d.lead, &d.erdr, "indictment");
+    add_decision(&d.lead, &d.erdr, "extension_of_investigation_period");
+    let suspect_sees = [
+        "expert_examination",
+        "extension_of_investigation_period",
+        "preventive_measure",
+        "recognition_as_suspect",
+        "suspension",
+    ];
+
+    // The defender signs in for the first time: the case is there without asking.
+    let defender = signed_in(&app, &defender_iin, "DEFENDER");
+    assert_eq!(my_case_numbers(&defender), vec![d.erdr.clone()]);
+    assert!(notice_kinds(&defender).contains(&"participant_recorded".to_owned()));
+    let card = defender.get(&format!("/api/cases/{}", d.erdr));
+    assert_eq!(card.status, 200, "{}", card.text());
+    assert_eq!(
+        card.json()["my_statuses"][0]["procedural_status"],
+        "defender"
+    );
+    assert_eq!(decision_types(&defender, &d.erdr), suspect_sees);
+    // No materials until the right is granted, and then only to them.
+    let material = d.lead.post_json(
+        &format!("/api/officer/cases/{}/materials", d.erdr),
+        &json!({"title": "Expert report", "filename": "r.pdf",
+                "content_base64": base64_pdf()}),
+    );
+    assert_eq!(material.status, 201, "{}", material.text());
+    let materials = |s: &Session<'_>| {
+        s.get(&format!("/api/cases/{}/materials", d.erdr)).json()["materials"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert_eq!(materials(&defender), 0);
+    let r = d.lead.send_json(
+        "PUT",
+        &format!(
+            "/api/officer/cases/{}/participants/{defender_record}/familiarisation",
+            d.erdr
+        ),
+        &json!({"scope": "all"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(materials(&defender), 1);
+    // The defender acts for the client: a petition on the client's behalf is taken.
+    let petition = defender.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "defence-petition"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": d.erdr, "on_behalf_of_iin": suspect_iin,
+               "addressee": "investigator", "text": "Please order a second examination."})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(petition.status, 201, "{}", petition.text());
+
+    // Ending the admission ends access at once, and the history stays.
+    let r = end(&d.lead, &d.erdr, defender_record);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["ended_on"], "2026-11-25");
+    defender
+        .get(&format!("/api/cases/{}", d.erdr))
+        .assert_problem(404);
+    defender
+        .get(&format!("/api/cases/{}/decisions", d.erdr))
+        .assert_problem(404);
+    assert!(my_case_numbers(&defender).is_empty());
+    let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let row = card["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["id"] == defender_record)
+        .cloned()
+        .expect("the ended row stays");
+    assert_eq!(row["state"], "revoked");
+    assert_eq!(row["ended_on"], "2026-11-25");
+    assert_eq!(row["origin"], "record");
+    assert_eq!(row["basis"], "Order on defender № 17/2026");
+    end(&d.lead, &d.erdr, defender_record).assert_problem(409);
+
+    // A second defender loses access when the client's own status ends.
+    let second_iin = random_iin();
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &second_iin,
+        "defender",
+        Some(&suspect_iin),
+    );
+    let second = signed_in(&app, &second_iin, "SECOND DEFENDER");
+    assert_eq!(decision_types(&second, &d.erdr), suspect_sees);
+    assert_eq!(end(&d.lead, &d.erdr, suspect_record).status, 200);
+    second
+        .get(&format!("/api/cases/{}", d.erdr))
+        .assert_problem(404);
+    assert!(my_case_numbers(&second).is_empty());
+}
+
+fn base64_pdf() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(jaria_tests::world::PDF)
+}
+
+#[test]
+fn only_the_conducting_officers_record_and_every_bad_record_is_refused_with_nothing_stored() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let (_, stranger) = officer(&app, &d.admin, "investigator", organ(&d.admin, "Other"));
+    let citizen = signed_in(&app, &random_iin(), "CITIZEN");
+    let iin = random_iin();
+    // The supervising prosecutor supervises; others do not see the case at all.
+    record(&d.prosecutor, &d.erdr, &iin, "victim", None).assert_problem(403);
+    record(&stranger, &d.erdr, &iin, "victim", None).assert_problem(404);
+    record(&citizen, &d.erdr, &iin, "victim", None).assert_problem(403);
+    // Nobody records themselves.
+    let own = record(&d.lead, &d.erdr, &d.lead_iin, "victim", None).assert_problem(403);
+    assert_eq!(own["errors"][0]["code"], "self_dealing");
+    let before = participant_count(&d.lead, &d.erdr);
+    let code = |r: Reply| r.assert_problem(422)["errors"][0]["code"].clone();
+    // An advocate without a warrant number; for someone who holds no status; an applicant.
+    let mut no_warrant = json!({
+        "iin": random_iin(), "full_name": "ADVOCATE", "procedural_status": "defender",
+        "represented_iin": iin, "basis": {"document": "Warrant", "date": "2026-11-20"},
+    });
+    assert_eq!(
+        code(d.lead.post_json(
+            &format!("/api/officer/cases/{}/participants", d.erdr),
+            &no_warrant
+        )),
+        "required"
+    );
+    no_warrant["basis"]["number"] = "W-1".into();
+    assert_eq!(
+        code(d.lead.post_json(
+            &format!("/api/officer/cases/{}/participants", d.erdr),
+            &no_warrant
+        )),
+        "principal_not_recorded"
+    );
+    assert_eq!(
+        code(record(&d.lead, &d.erdr, &iin, "applicant", None)),
+        "by_statement_only"
+    );
+    assert_eq!(
+        code(record(&d.lead, &d.erdr, "123", "victim", None)),
+        "invalid_iin"
+    );
+    let future = d.lead.post_json(
+        &format!("/api/officer/cases/{}/participants", d.erdr),
+        &json!({"iin": iin, "full_name": "X", "procedural_status": "victim",
+                "basis": {"document": "Order", "date": "2999-01-01"}}),
+    );
+    assert_eq!(code(future), "in_the_future");
+    // A victim cannot be defended; a defender defends the defence side only.
+    recorded(&d.lead, &d.erdr, &iin, "victim", None);
+    let r = record(&d.lead, &d.erdr, &random_iin(), "defender", Some(&iin));
+    assert_eq!(code(r), "principal_not_recorded");
+    // The same status twice is a conflict.
+    record(&d.lead, &d.erdr, &iin, "victim", None).assert_problem(409);
+    assert_eq!(participant_count(&d.lead, &d.erdr), before + 1);
+    // The head of unit records too.
+    recorded(&d.head, &d.erdr, &random_iin(), "civil_plaintiff", None);
+}
+
+#[test]
+fn a_request_meets_the_record_instead_of_the_queue() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    // Recorded first, asks later: confirmed by the record, nothing queued.
+    let victim_iin = random_iin();
+    let victim_record = recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let victim = signed_in(&app, &victim_iin, "VICTIM");
+    let r = victim.post_json(
+        "/api/cases/access-requests",
+        &json!({"erdr_number": d.erdr, "procedural_status": "victim"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "confirmed");
+    assert_eq!(r.json()["id"], victim_record);
+    let queue = d.lead.get("/api/officer/queue").json();
+    assert!(
+        !queue["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["kind"] == "access_request"),
+        "{queue}"
+    );
+    // Asked first, recorded later: the record confirms the request (one row, same id).
+    let plaintiff_iin = random_iin();
+    let plaintiff = signed_in(&app, &plaintiff_iin, "PLAINTIFF");
+    let asked = request(&plaintiff, &d.erdr, "civil_plaintiff", None, None);
+    let r = record(&d.lead, &d.erdr, &plaintiff_iin, "civil_plaintiff", None);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["id"], asked);
+    assert_eq!(r.json()["confirmed_request"], true);
+    assert_eq!(my_case_numbers(&plaintiff), vec![d.erdr.clone()]);
+    // Nobody asks to be an applicant.
+    let r = plaintiff.post_json(
+        "/api/cases/access-requests",
+        &json!({"erdr_number": d.erdr, "procedural_status": "applicant"}),
+    );
+    assert_eq!(
+        r.assert_problem(422)["errors"][0]["code"],
+        "by_statement_only"
+    );
+}
+
+fn file(session: &Session<'_>, body: &Value) -> i64 {
+    let r = session.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", &random_iin()),
+            ("content-type", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    r.json()["id"].as_i64().expect("filing id")
+}
+
+fn queue_ids(officer: &Session<'_>) -> Vec<i64> {
+    let r = officer.get("/api/officer/filings");
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.json()["filings"]
+        .as_array()
+        .expect("filings")
+        .iter()
+        .filter_map(|f| f["id"].as_i64())
+        .collect()
+}
+
+#[test]
+fn a_registered_statement_puts_its_applicant_in_the_case() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let applicant_iin = random_iin();
+    let applicant = signed_in(&app, &applicant_iin, "APPLICANT");
+    let report = file(
+        &applicant,
+        &json!({"kind": "crime_report", "organ_id": d.police, "text": "My car was stolen."}),
+    );
+    assert!(my_case_numbers(&applicant).is_empty());
+    // Recognised as victim only on a registration.
+    d.lead
+        .post_json(
+            &format!("/api/officer/filings/{report}/decision"),
+            &json!({"outcome": "refused", "reasoning": "x", "applicant_is_victim": true}),
+        )
+        .assert_problem(422);
+    let r = d.lead.post_json(
+        &format!("/api/officer/filings/{report}/decision"),
+        &json!({"outcome": "registered", "reasoning": "Registered in ERDR.",
+                "erdr_number": d.erdr, "applicant_is_victim": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(my_case_numbers(&applicant), vec![d.erdr.clone()]);
+    let card = applicant.get(&format!("/api/cases/{}", d.erdr)).json();
+    let mut statuses: Vec<String> = card["my_statuses"]
+        .as_array()
+        .expect("statuses")
+        .iter()
+        .map(|s| {
+            s["procedural_status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, ["applicant", "victim"]);
+    assert!(notice_kinds(&applicant).contains(&"participant_recorded".to_owned()));
+    // An applicant who is only an applicant gets what goes to everyone, nothing personal.
+    let other_iin = random_iin();
+    let other = signed_in(&app, &other_iin, "OTHER APPLICANT");
+    let second = file(
+        &other,
+        &json!({"kind": "crime_report", "organ_id": d.police, "text": "Same theft, I saw it."}),
+    );
+    let r = d.head.post_json(
+        &format!("/api/officer/filings/{second}/decision"),
+        &json!({"outcome": "registered", "reasoning": "Joined.", "erdr_number": d.erdr}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    add_decision(&d.lead, &d.erdr, "suspension");
+    add_decision(&d.lead, &d.erdr, "expert_examination");
+    assert_eq!(decision_types(&other, &d.erdr), ["suspension"]);
+    assert_eq!(
+        decision_types(&applicant, &d.erdr),
+        ["expert_examination", "suspension"]
+    );
+    let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let origins: Vec<&str> = card["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .filter_map(|p| p["origin"].as_str())
+        .collect();
+    assert_eq!(origins, ["statement", "statement", "statement"]);
+}
+
+#[test]
+fn a_forwarded_statement_moves_into_the_other_organs_queue() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let finpol = organ(&d.admin, "Financial monitoring");
+    let (_, finpol_officer) = officer(&app, &d.admin, "investigator", finpol);
+    let citizen = signed_in(&app, &random_iin(), "CITIZEN");
+    let report = file(
+        &citizen,
+        &json!({"kind": "crime_report", "organ_id": d.police, "text": "A pyramid scheme."}),
+    );
+    assert!(queue_ids(&d.lead).contains(&report));
+    let forward = |body: Value| {
+        d.lead
+            .post_json(&format!("/api/officer/filings/{report}/decision"), &body)
+    };
+    // The organ is chosen from the list: free text, the same organ or none are refused.
+    forward(json!({"outcome": "forwarded", "reasoning": "x", "forwarded_to": "Finpol"}))
+        .assert_problem(422);
+    forward(json!({"outcome": "forwarded", "reasoning": "x", "forwarded_to_organ_id": d.police}))
+        .assert_problem(422);
+    forward(
+        json!({"outcome": "forwarded", "reasoning": "x", "forwarded_to_organ_id": 999_999_999}),
+    )
+    .assert_problem(422);
+    assert!(queue_ids(&d.lead).contains(&report));
+    let r = forward(
+        json!({"outcome": "forwarded", "reasoning": "Art. 187: within the competence of financial monitoring.",
+                          "forwarded_to_organ_id": finpol}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "submitted");
+    // It left the sending organ's queue and is in the receiving one's, open.
+    assert!(!queue_ids(&d.lead).contains(&report));
+    d.lead
+        .get(&format!("/api/officer/filings/{report}"))
+        .assert_problem(404);
+    assert!(queue_ids(&finpol_officer).contains(&report));
+    // Both sides see the move.
+    let sent = d.lead.get("/api/officer/forwardings").json();
+    assert_eq!(sent["forwardings"][0]["filing_id"], report);
+    assert_eq!(sent["forwardings"][0]["direction"], "sent");
+    let received = finpol_officer.get("/api/officer/forwardings").json();
+    assert_eq!(received["forwardings"][0]["direction"], "received");
+    assert_eq!(received["forwardings"][0]["from_organ"]["id"], d.police);
+    // The filer is told, and sees where it went.
+    assert!(notice_kinds(&citizen).contains(&"filing_forwarded".to_owned()));
+    let status = citizen.get(&format!("/api/status/filings/{report}")).json();
+    assert_eq!(status["state"], "submitted");
+    assert!(
+        status["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| e["event"] == "forwarded" && e["detail"]["to_organ_id"] == finpol),
+        "{status}"
+    );
+    // The receiving organ registers it.
+    let erdr = register_case(&finpol_officer);
+    let r = finpol_officer.post_json(
+        &format!("/api/officer/filings/{report}/decision"),
+        &json!({"outcome": "registered", "reasoning": "Registered.", "erdr_number": erdr}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(my_case_numbers(&citizen), [erdr]);
+}
+
+#[test]
+fn new_decision_types_reach_exactly_their_row() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let people: Vec<(String, &str)> = [
+        "witness_with_defence",
+        "private_prosecutor",
+        "suspect",
+        "victim",
+        "civil_plaintiff",
+    ]
+    .into_iter()
+    .map(|s| (random_iin(), s))
+    .collect();
+    for (iin, status) in &people {
+        recorded(&d.lead, &d.erdr, iin, status, None);
+    }
+    let iin_of = |s: &str| {
+        people
+            .iter()
+            .find(|p| p.1 == s)
+            .map(|p| p.0.clone())
+            .unwrap()
+    };
+    add_decision_about(
+        &d.lead,
+        &d.erdr,
+        "recognition_as_witness_with_defence",
+        Some(&iin_of("witness_with_defence")),
+    );
+    add_decision_about(
+        &d.lead,
+        &d.erdr,
+        "recognition_as_private_prosecutor",
+        Some(&iin_of("private_prosecutor")),
+    );
+    add_decision(&d.lead, &d.erdr, "extension_of_investigation_period");
+    let expected = [
+        (
+            "witness_with_defence",
+            vec![
+                "extension_of_investigation_period",
+                "recognition_as_witness_with_defence",
+            ],
+        ),
+        (
+            "private_prosecutor",
+            vec!["recognition_as_private_prosecutor"],
+        ),
+        ("suspect", vec!["extension_of_investigation_period"]),
+        ("victim", vec!["extension_of_investigation_period"]),
+        ("civil_plaintiff", vec![]),
+    ];
+    for (status, types) in expected {
+        let session = signed_in(&app, &iin_of(status), status);
+        assert_eq!(decision_types(&session, &d.erdr), types, "{status}");
+    }
+    // A personal recognition must name its person.
+    let r = d.lead.post_json(
+        &format!("/api/officer/cases/{}/decisions", d.erdr),
+        &json!({"type": "recognition_as_private_prosecutor", "decided_on": "2026-11-20",
+                "title": "t", "filename": "f.pdf", "content_base64": base64_pdf()}),
+    );
+    assert_eq!(r.assert_problem(422)["errors"][0]["field"], "concerns_iin");
+}
+
+#[test]
+fn a_case_switched_to_paper_is_read_only_in_the_portal() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let victim_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let victim = signed_in(&app, &victim_iin, "VICTIM");
+    // The supervisor does not switch the format; the conducting officer does.
+    let paper = json!({"type": "switch_to_paper", "decided_on": "2026-11-28",
+                       "title": "Order on conducting the proceedings on paper (art. 42-1)",
+                       "filename": "paper.pdf", "content_base64": base64_pdf()});
+    d.prosecutor
+        .post_json(&format!("/api/officer/cases/{}/decisions", d.erdr), &paper)
+        .assert_problem(403);
+    let r = d
+        .lead
+        .post_json(&format!("/api/officer/cases/{}/decisions", d.erdr), &paper);
+    assert_eq!(r.status, 201, "{}", r.text());
+    // Everyone is told and sees the order; the card says read-only.
+    assert_eq!(decision_types(&victim, &d.erdr), ["switch_to_paper"]);
+    let card = victim.get(&format!("/api/cases/{}", d.erdr)).json();
+    assert_eq!(card["read_only"], true);
+    assert_eq!(card["paper_since"], "2026-11-28");
+    // Nothing new is taken through the portal.
+    let petition = victim.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "on-paper"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": d.erdr, "addressee": "investigator",
+               "text": "Please question a witness."})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(
+        petition.assert_problem(409)["errors"][0]["code"],
+        "case_on_paper"
+    );
+    let r = d.lead.post_json(
+        &format!("/api/officer/cases/{}/decisions", d.erdr),
+        &json!({"type": "suspension", "decided_on": "2026-11-29", "title": "t",
+                "filename": "f.pdf", "content_base64": base64_pdf()}),
+    );
+    assert_eq!(r.assert_problem(409)["errors"][0]["code"], "case_on_paper");
+    record(&d.lead, &d.erdr, &random_iin(), "victim", None).assert_problem(409);
+}
+
+#[test]
+fn a_prosecutor_is_assigned_after_registration_by_whom_the_cpc_allows() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let erdr = register_case(&d.lead);
+    let (second_iin, second) = officer(&app, &d.admin, "prosecutor", d.prosecutors);
+    let (_, head_of_office) = officer(&app, &d.admin, "head_of_unit", d.prosecutors);
+    let cases_of = |s: &Session<'_>| -> Vec<String> {
+        s.get("/api/officer/cases").json()["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(|c| c["erdr_number"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert!(!cases_of(&d.prosecutor).contains(&erdr));
+    let assign = |s: &Session<'_>, iin: &str| {
+        s.send_json(
+            "PATCH",
+            &format!("/api/officer/cases/{erdr}"),
+            &json!({"prosecutor_iin": iin}),
+        )
+    };
+    assign(&d.lead, &random_iin()).assert_problem(422);
+    let r = assign(&d.lead, &d.prosecutor_iin);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["prosecutor_iin"], d.prosecutor_iin.as_str());
+    assert!(cases_of(&d.prosecutor).contains(&erdr));
+    // Once assigned, the unit does not replace its own supervisor; the head of the office does.
+    assign(&d.lead, &second_iin).assert_problem(403);
+    assign(&d.prosecutor, &second_iin).assert_problem(403);
+    let r = assign(&head_of_office, &second_iin);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(cases_of(&second).contains(&erdr));
+    assert!(!cases_of(&d.prosecutor).contains(&erdr));
+}
+
+#[test]
+fn detainees_filings_and_the_court_window_have_their_own_periods() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let suspect_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    let suspect = signed_in(&app, &suspect_iin, "SUSPECT IN CUSTODY");
+    let complaint = file(
+        &suspect,
+        &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
+                "subject": "detention", "filed_in_detention": true,
+                "text": "I was detained without grounds."}),
+    );
+    let status = suspect
+        .get(&format!("/api/status/filings/{complaint}"))
+        .json();
+    assert_eq!(status["filed_in_detention"], true);
+    let submitted = chrono::DateTime::parse_from_rfc3339(status["submitted_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    let handover =
+        chrono::DateTime::parse_from_rfc3339(status["handover_due_at"].as_str().unwrap())
+            .unwrap()
+            .timestamp();
+    assert_eq!(handover - submitted, 24 * 3600);
+    assert_eq!(status["handover_overdue"], false);
+    assert_eq!(status["court_window"], Value::Null);
+    // A statement is not an art. 101 filing.
+    let r = suspect.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "statement-in-custody"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "crime_report", "organ_id": d.police, "filed_in_detention": true,
+               "text": "x"})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(
+        r.assert_problem(422)["errors"][0]["field"],
+        "filed_in_detention"
+    );
+    // Rejected: the art. 106 countdown starts, 15 days.
+    let r = d.head.post_json(
+        &format!("/api/officer/filings/{complaint}/decision"),
+        &json!({"outcome": "rejected", "reasoning": "The detention was lawful."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let status = suspect
+        .get(&format!("/api/status/filings/{complaint}"))
+        .json();
+    assert_eq!(status["court_window"]["opened_by"], "refusal");
+    assert_eq!(status["court_window"]["days_left"], 15);
+    assert_eq!(status["court_window"]["expired"], false);
+}
+
+#[test]
+fn the_officer_sees_when_each_recipient_first_opened_a_decision() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let victim_iin = random_iin();
+    let victim_record = recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let suspect_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    let decision = add_decision(&d.lead, &d.erdr, "suspension");
+    let service = |s: &Session<'_>| {
+        s.get(&format!(
+            "/api/officer/cases/{}/decisions/{decision}/service",
+            d.erdr
+        ))
+    };
+    let before = service(&d.lead);
+    assert_eq!(before.status, 200, "{}", before.text());
+    let recipients = before.json()["recipients"].clone();
+    assert_eq!(recipients.as_array().map(Vec::len), Some(2), "{recipients}");
+    assert!(
+        recipients
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["first_listed_at"].is_null() && r["first_downloaded_at"].is_null())
+    );
+    let victim = signed_in(&app, &victim_iin, "VICTIM");
+    let list = victim
+        .get(&format!("/api/cases/{}/decisions", d.erdr))
+        .json();
+    assert_eq!(list["service_recorded"], true);
+    assert_eq!(list["decisions"][0]["my_first_listed_at"], Value::Null);
+    let document = victim.get(&format!(
+        "/api/cases/{}/decisions/{decision}/document",
+        d.erdr
+    ));
+    assert_eq!(document.status, 200);
+    // The participant sees their opening is recorded.
+    let list = victim
+        .get(&format!("/api/cases/{}/decisions", d.erdr))
+        .json();
+    assert!(
+        list["decisions"][0]["my_first_listed_at"].is_string(),
+        "{list}"
+    );
+    assert!(
+        list["decisions"][0]["my_first_downloaded_at"].is_string(),
+        "{list}"
+    );
+    let after = service(&d.lead).json();
+    let of = |iin: &str| {
+        after["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["iin"] == iin)
+            .cloned()
+            .unwrap()
+    };
+    assert!(of(&victim_iin)["first_listed_at"].is_string());
+    assert!(of(&victim_iin)["first_downloaded_at"].is_string());
+    assert_eq!(of(&victim_iin)["full_name"], "PERSON victim");
+    assert!(of(&suspect_iin)["first_listed_at"].is_null());
+    // Not the officer's case: it does not exist for them.
+    let (_, stranger) = officer(&app, &d.admin, "investigator", organ(&d.admin, "Other"));
+    service(&stranger).assert_problem(404);
+    let _ = victim_record;
+}
