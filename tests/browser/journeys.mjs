@@ -8,6 +8,8 @@ import { launch, person, signInWithEds, journey, assert, checks, settle, PHONE, 
 // A minimal PDF: the portal checks attachments by their content, not their name.
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 const SUSPECT_IIN = '920412400018';
+/** Not in the demo: a person the officer records who never signs in. */
+const WITNESS_IIN = '900101300057';
 
 /**
  * The issue's journey: a participant asks for a status in the demo case, the investigator
@@ -165,6 +167,63 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
   });
 }
 
+/**
+ * The register's way round: the investigator records a person who never signs in (a witness
+ * with the right to defence, on the basis of an order), ends that status, and sees who each
+ * decision reached and when (proof of service).
+ */
+async function officerRecordsParticipants(browser) {
+  await journey('officer-records-participants', async (step) => {
+    const officer = await person(browser, 'officer-records', 'investigator', { lang: 'ru', viewport: DESKTOP });
+    const o = officer.page;
+    const form = 'form[data-form="record-participant"]';
+    let rowId;
+    await step('records a witness with the right to defence from an order', async () => {
+      await signInWithEds(officer, 'investigator');
+      await officer.open(`/officer/cases/${DEMO_ERDR}`);
+      await o.waitForSelector(form);
+      await o.selectOption(`${form} [name="procedural_status"]`, 'defender');
+      assert(await o.isVisible(`${form} [name="represented_iin"]`), 'a defender names whom they defend');
+      await o.click('[data-action="record-participant-submit"]');
+      await o.waitForSelector(`${form} [data-field="iin"] .field-error:not([hidden])`);
+      await o.selectOption(`${form} [name="procedural_status"]`, 'witness_with_defence');
+      assert(!(await o.isVisible(`${form} [name="represented_iin"]`)), 'a witness acts for nobody');
+      await o.fill(`${form} [name="iin"]`, WITNESS_IIN);
+      await o.fill(`${form} [name="full_name"]`, 'Сапаров Ерлан Маратович');
+      await o.fill(`${form} [name="basis.document"]`, 'Постановление о признании свидетелем, имеющим право на защиту');
+      await officer.axe('record-participant');
+      await o.click('[data-action="record-participant-submit"]');
+      const row = o.locator(`[data-section="participants"] tr[data-state="confirmed"]:has-text("${WITNESS_IIN}")`);
+      await row.waitFor();
+      rowId = await row.getAttribute('data-id');
+      await officer.shot('participant-recorded');
+    });
+    await step('ends that status; the row stays, ended', async () => {
+      const row = `[data-section="participants"] tr[data-id="${rowId}"]`;
+      await o.click(`${row} [data-action="end-status"]`);
+      await o.fill(`${row} form[data-form="end-status"] [name="reason"]`, 'Постановление об отмене признания');
+      await officer.axe('end-status');
+      await o.click(`${row} [data-action="end-status-submit"]`);
+      await o.waitForSelector(`[data-section="participants"] tr[data-id="${rowId}"][data-state="revoked"]`);
+    });
+    await step('sees who each decision reached and when they opened it', async () => {
+      const decisionForm = 'form[data-form="decision"]';
+      await o.selectOption(`${decisionForm} [name="type"]`, 'extension_of_investigation_period');
+      await o.fill(`${decisionForm} [name="title"]`, 'Постановление о продлении срока досудебного расследования');
+      await o.setInputFiles(`${decisionForm} input[name="document"]`, { name: 'extension.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await o.click('[data-action="decision-submit"]');
+      await o.waitForSelector('[data-section="decisions"] tr[data-id]');
+      const decision = o.locator('[data-section="decisions"] tr[data-id]').first();
+      await decision.locator('[data-action="service"]').click();
+      await decision.locator('.service:not([hidden])').waitFor();
+      assert((await decision.locator('[data-action="service"]').getAttribute('aria-expanded')) === 'true', 'the button says the list is open');
+      await officer.axe('proof-of-service');
+      await officer.shot('proof-of-service');
+    });
+    await officer.close();
+  });
+}
+
 const browser = await launch();
 try {
   await journey('sign-in-and-account', async (step) => {
@@ -249,6 +308,7 @@ try {
     represented: SUSPECT_IIN,
     basis: 'Ордер № 17 от адвокатской конторы',
   });
+  await officerRecordsParticipants(browser);
 } finally {
   await browser.close();
 }

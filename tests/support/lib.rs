@@ -129,6 +129,8 @@ fn ensure_built() {
             "-p",
             "confirmation",
             "-p",
+            "admin",
+            "-p",
             "web",
             "-p",
             "internal",

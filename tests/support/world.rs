@@ -60,7 +60,7 @@ pub fn organ(admin: &Session<'_>, name: &str) -> i64 {
     for _ in 0..20 {
         let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
         let r = admin.post_json(
-            "/api/officer/admin/organs",
+            "/api/admin/organs",
             &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty", "code": code}),
         );
         if r.status == 409 {
@@ -80,7 +80,7 @@ pub fn officer<'a>(
 ) -> (String, Session<'a>) {
     let iin = random_iin();
     let r = admin.post_json(
-        "/api/officer/admin/officers",
+        "/api/admin/officers",
         &json!({"iin": iin, "full_name": format!("OFFICER {role}"), "role": role, "organ_id": organ_id}),
     );
     assert_eq!(r.status, 201, "{}", r.text());

@@ -117,24 +117,24 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("PUT", "/api/auth/contacts", SIGNED_IN),
     ("POST", "/api/auth/contacts/verify", SIGNED_IN),
     ("PUT", "/api/auth/notification-preferences", SIGNED_IN),
-    ("GET", "/api/officer/admin/outbox", ADMIN_ONLY),
-    ("POST", "/api/officer/admin/outbox/{id}/retry", ADMIN_ONLY),
+    ("GET", "/api/admin/outbox", ADMIN_ONLY),
+    ("POST", "/api/admin/outbox/{id}/retry", ADMIN_ONLY),
     // The victim's session: only the victim may end it.
     (
         "DELETE",
         "/api/auth/sessions/{id}",
         [D401, D404, D404, N, D404, D404, D404, D404, D404],
     ),
-    ("GET", "/api/officer/admin/organs", ADMIN_ONLY),
-    ("POST", "/api/officer/admin/organs", ADMIN_ONLY),
-    ("PATCH", "/api/officer/admin/organs/{id}", ADMIN_ONLY),
-    ("GET", "/api/officer/admin/officers", ADMIN_ONLY),
-    ("POST", "/api/officer/admin/officers", ADMIN_ONLY),
-    ("DELETE", "/api/officer/admin/officers/{iin}", ADMIN_ONLY),
-    ("GET", "/api/officer/admin/revocations", ADMIN_ONLY),
-    ("POST", "/api/officer/admin/revocations", ADMIN_ONLY),
-    ("GET", "/api/officer/admin/crls", ADMIN_ONLY),
-    ("POST", "/api/officer/admin/crls", ADMIN_ONLY),
+    ("GET", "/api/admin/organs", ADMIN_ONLY),
+    ("POST", "/api/admin/organs", ADMIN_ONLY),
+    ("PATCH", "/api/admin/organs/{id}", ADMIN_ONLY),
+    ("GET", "/api/admin/officers", ADMIN_ONLY),
+    ("POST", "/api/admin/officers", ADMIN_ONLY),
+    ("DELETE", "/api/admin/officers/{iin}", ADMIN_ONLY),
+    ("GET", "/api/admin/revocations", ADMIN_ONLY),
+    ("POST", "/api/admin/revocations", ADMIN_ONLY),
+    ("GET", "/api/admin/crls", ADMIN_ONLY),
+    ("POST", "/api/admin/crls", ADMIN_ONLY),
     // Operators with the internal token only: no session opens it.
     (
         "POST",
@@ -146,7 +146,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         "/api/internal/tick",
         [D401, D401, D401, D401, D401, D401, D401, D401, D401],
     ),
-    ("POST", "/api/officer/admin/admins", ADMIN_ONLY),
+    ("POST", "/api/admin/admins", ADMIN_ONLY),
     ("GET", "/api/cases", SIGNED_IN),
     ("GET", "/api/cases/access-requests", SIGNED_IN),
     ("POST", "/api/cases/access-requests", SIGNED_IN),
@@ -417,8 +417,7 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
         &json!({"phone": "+77010000000"}),
     );
     assert_eq!(contacts.status, 200, "{}", contacts.text());
-    let outbox_message = admin.get("/api/officer/admin/outbox?state=pending").json()["messages"][0]
-        ["id"]
+    let outbox_message = admin.get("/api/admin/outbox?state=pending").json()["messages"][0]["id"]
         .as_str()
         .expect("a queued message")
         .to_owned();
@@ -428,13 +427,13 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     }
     // … and then their appointments changed, with their sessions open.
     let moved = admin.post_json(
-        "/api/officer/admin/officers",
+        "/api/admin/officers",
         &json!({"iin": transferred_iin, "full_name": "MOVED", "role": "investigator", "organ_id": other}),
     );
     assert_eq!(moved.status, 201, "{}", moved.text());
     assert_eq!(
         admin
-            .delete(&format!("/api/officer/admin/officers/{dismissed_iin}"))
+            .delete(&format!("/api/admin/officers/{dismissed_iin}"))
             .status,
         204
     );
@@ -491,10 +490,10 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         "/api/officer/cases/{erdr}/decisions/{id}/service" => f.decision.to_string(),
         "/api/cases/{erdr}/materials/{id}/content" => f.material.to_string(),
         "/api/officer/access-requests/{id}/decision" => f.pending_request.to_string(),
-        "/api/officer/admin/organs/{id}" => f.police.to_string(),
+        "/api/admin/organs/{id}" => f.police.to_string(),
         t if t.contains("/participants/{id}") => f.victim_participant.to_string(),
         t if t.contains("/notifications/{id}") => f.notification.to_string(),
-        "/api/officer/admin/outbox/{id}/retry" => f.outbox_message.clone(),
+        "/api/admin/outbox/{id}/retry" => f.outbox_message.clone(),
         _ => f.petition.to_string(),
     };
     let path = path.replace("{id}", &id);
@@ -503,10 +502,10 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         ("PUT", "/api/auth/contacts") => json!({"language": "kk"}),
         ("POST", "/api/auth/contacts/verify") => json!({"channel": "email", "code": "000000"}),
         ("PUT", "/api/auth/notification-preferences") => json!({"language": "en"}),
-        ("POST", "/api/officer/admin/organs") => {
+        ("POST", "/api/admin/organs") => {
             json!({"name": format!("Organ {}", random_iin()), "region": "Astana"})
         }
-        ("POST", "/api/officer/admin/officers") => json!({
+        ("POST", "/api/admin/officers") => json!({
             "iin": random_iin(), "full_name": "NEW OFFICER", "role": "inquirer", "organ_id": f.police,
         }),
         ("POST", "/api/cases/access-requests") => {
@@ -517,7 +516,7 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         }),
         ("PATCH", "/api/officer/cases/{erdr}") => json!({"stage": "under_investigation"}),
         // The police's own code again: a valid change that changes nothing.
-        ("PATCH", "/api/officer/admin/organs/{id}") => json!({"code": f.police_code}),
+        ("PATCH", "/api/admin/organs/{id}") => json!({"code": f.police_code}),
         ("POST", "/api/officer/cases/{erdr}/decisions") => json!({
             "type": "suspension", "decided_on": "2026-11-21", "title": "t", "filename": "f.pdf",
             "content_base64": pdf,
@@ -762,12 +761,12 @@ fn every_deciding_endpoint_refuses_an_officer_on_their_own_matter() {
         ),
         (
             "POST",
-            "/api/officer/admin/officers".to_owned(),
+            "/api/admin/officers".to_owned(),
             json!({"iin": TEST_ADMIN_IIN, "full_name": "ADMIN", "role": "investigator", "organ_id": police}),
         ),
     ];
     for (method, path, body) in cases {
-        let who = if path.starts_with("/api/officer/admin") {
+        let who = if path.starts_with("/api/admin") {
             &admin
         } else {
             &lead

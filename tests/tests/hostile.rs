@@ -233,10 +233,10 @@ const JSON_OPERATIONS: &[(&str, &str, Who)] = &[
     ("POST", "/api/cases/access-requests", Who::Participant),
     ("POST", "/api/filings", Who::Participant),
     ("POST", "/api/filings/receipts/verify", Who::Anyone),
-    ("POST", "/api/officer/admin/organs", Who::Admin),
-    ("POST", "/api/officer/admin/officers", Who::Admin),
-    ("POST", "/api/officer/admin/revocations", Who::Admin),
-    ("POST", "/api/officer/admin/admins", Who::Admin),
+    ("POST", "/api/admin/organs", Who::Admin),
+    ("POST", "/api/admin/officers", Who::Admin),
+    ("POST", "/api/admin/revocations", Who::Admin),
+    ("POST", "/api/admin/admins", Who::Admin),
     ("POST", "/api/officer/cases", Who::Officer),
     ("PATCH", "/api/officer/cases/{erdr}", Who::Officer),
     ("POST", "/api/officer/cases/{erdr}/decisions", Who::Officer),
@@ -330,8 +330,8 @@ fn bodies_over_the_limit_are_413_problems_before_anyone_reads_them() {
             "/api/officer/cases/267511031000001/decisions",
             "application/json",
         ),
-        ("POST", "/api/officer/admin/organs", "application/json"),
-        ("POST", "/api/officer/admin/crls", "application/pkix-crl"),
+        ("POST", "/api/admin/organs", "application/json"),
+        ("POST", "/api/admin/crls", "application/pkix-crl"),
         ("POST", "/api/internal/migrate", "application/json"),
     ] {
         // Declared only: refused on the declaration, without waiting for the bytes.
@@ -962,8 +962,8 @@ fn path_traversal_finds_nothing_outside() {
         assert_no_file_leaked(&reply, path);
     }
     for path in [
-        "/api/officer/admin/officers/..%2F..%2Fetc%2Fpasswd",
-        "/api/officer/admin/officers/%2e%2e",
+        "/api/admin/officers/..%2F..%2Fetc%2Fpasswd",
+        "/api/admin/officers/%2e%2e",
     ] {
         let reply = case.admin.delete(path);
         assert_refused(&reply, &[404, 422], &format!("DELETE {path}"));
@@ -1045,14 +1045,14 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
             text.clone()
         };
         let reply = admin.post_json(
-            "/api/officer/admin/organs",
+            "/api/admin/organs",
             &json!({"name": name, "region": text.chars().take(100).collect::<String>()}),
         );
         let what = format!("organ name {name:?}");
         assert_verbatim_or_refused(&reply, reply.json().get("name"), &name, &what);
         if reply.status == 201 {
             let id = reply.json()["id"].clone();
-            let listed = admin.get("/api/officer/admin/organs").json();
+            let listed = admin.get("/api/admin/organs").json();
             let organ =
                 find(&listed, "organs", &id).unwrap_or_else(|| panic!("{what}: not listed"));
             assert_eq!(organ["name"], name.as_str(), "{what}");
@@ -1062,7 +1062,7 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
     // A name past the limit is refused, not cut.
     assert_refused(
         &admin.post_json(
-            "/api/officer/admin/organs",
+            "/api/admin/organs",
             &json!({"name": long(201), "region": "x"}),
         ),
         &[422],
@@ -1073,7 +1073,7 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
     for text in with_long(200) {
         let iin = random_iin();
         let reply = admin.post_json(
-            "/api/officer/admin/officers",
+            "/api/admin/officers",
             &json!({"iin": iin, "full_name": text, "role": "investigator",
                     "organ_id": organ_ids.first().map(|(id, _)| id.clone())}),
         );
@@ -1085,7 +1085,7 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
         );
         let serial = format!("{:x}", rand::random::<u64>() | 1);
         let reply = admin.post_json(
-            "/api/officer/admin/revocations",
+            "/api/admin/revocations",
             &json!({"serial_number": serial, "reason": text}),
         );
         assert_verbatim_or_refused(

@@ -163,13 +163,13 @@ fn an_admin_revokes_a_certificate_and_it_no_longer_signs_in() {
     let user = app.sign_in(&p);
     // Only admins administer.
     user.post_json(
-        "/api/officer/admin/revocations",
+        "/api/admin/revocations",
         &serde_json::json!({"certificate": p.cert_pem, "reason": "lost"}),
     )
     .assert_problem(403);
     // By issuer and serial (any case of hex): the issuer's certificate names the issuer.
     let revoked = admin.post_json(
-        "/api/officer/admin/revocations",
+        "/api/admin/revocations",
         &serde_json::json!({"issuer_certificate": jaria_tests::test_ca_pem(),
                             "serial_number": p.serial_hex.to_uppercase(), "reason": "key lost"}),
     );
@@ -177,7 +177,7 @@ fn an_admin_revokes_a_certificate_and_it_no_longer_signs_in() {
     let reply = app.try_sign_in(&p, Signing::Der);
     reply.assert_problem(401);
     assert_eq!(error_code(&reply), "certificate_revoked");
-    let list = admin.get("/api/officer/admin/revocations").json();
+    let list = admin.get("/api/admin/revocations").json();
     assert!(list.to_string().contains(&p.serial_hex), "{list}");
 }
 
@@ -383,20 +383,20 @@ fn officers_sign_in_only_with_eds_and_carry_their_organ() {
     let app = TestApp::portal();
     let admin = app.sign_in(&issue(PersonSpec::new(TEST_ADMIN_IIN, "ADMIN")));
     let organ = admin.post_json(
-        "/api/officer/admin/organs",
+        "/api/admin/organs",
         &serde_json::json!({"name": format!("Police {}", random_iin()), "region": "Almaty"}),
     );
     assert_eq!(organ.status, 201, "{}", organ.text());
     let organ_id = organ.json()["id"].as_i64().expect("id");
     let iin = random_iin();
     let appointed = admin.post_json(
-        "/api/officer/admin/officers",
+        "/api/admin/officers",
         &serde_json::json!({"iin": iin, "full_name": "SERIKOVA DANA", "role": "investigator", "organ_id": organ_id}),
     );
     assert_eq!(appointed.status, 201, "{}", appointed.text());
     admin
         .post_json(
-            "/api/officer/admin/officers",
+            "/api/admin/officers",
             &serde_json::json!({"iin": iin, "full_name": "X", "role": "sheriff", "organ_id": organ_id}),
         )
         .assert_problem(422);
@@ -410,15 +410,11 @@ fn officers_sign_in_only_with_eds_and_carry_their_organ() {
     officer
         .set_password("officer long password")
         .assert_problem(403);
-    officer
-        .get("/api/officer/admin/officers")
-        .assert_problem(403);
+    officer.get("/api/admin/officers").assert_problem(403);
     // Dismissal ends the officer's powers in the session already open (it goes on as a
     // person's own).
     assert_eq!(
-        admin
-            .delete(&format!("/api/officer/admin/officers/{iin}"))
-            .status,
+        admin.delete(&format!("/api/admin/officers/{iin}")).status,
         204
     );
     let me = officer.get("/api/auth/me").json();

@@ -561,7 +561,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     );
     // And an admin cannot send it there either.
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
-    let dead = admin.get("/api/officer/admin/outbox").json();
+    let dead = admin.get("/api/admin/outbox").json();
     let message = dead["messages"]
         .as_array()
         .and_then(|m| m.iter().find(|m| m["template"] == "decision_available"))
@@ -571,7 +571,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     admin
         .post_json(
             &format!(
-                "/api/officer/admin/outbox/{}/retry",
+                "/api/admin/outbox/{}/retry",
                 message["id"].as_str().unwrap_or("")
             ),
             &json!({}),
@@ -597,10 +597,8 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     let report = app.tick();
     assert_eq!(report["outbox"]["dead"], 2, "{report}");
     // Only admins see the list, and never a message's text (a code may be in it).
-    w.victim
-        .get("/api/officer/admin/outbox")
-        .assert_problem(403);
-    let list = admin.get("/api/officer/admin/outbox").json();
+    w.victim.get("/api/admin/outbox").assert_problem(403);
+    let list = admin.get("/api/admin/outbox").json();
     let find = |template: &str| {
         list["messages"]
             .as_array()
@@ -619,14 +617,14 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
         "{dead}"
     );
     admin
-        .get("/api/officer/admin/outbox?state=lost")
+        .get("/api/admin/outbox?state=lost")
         .assert_problem(422);
     // A dead code is never sent again: the person asks for a new one.
     let code = find("verification_code");
     admin
         .post_json(
             &format!(
-                "/api/officer/admin/outbox/{}/retry",
+                "/api/admin/outbox/{}/retry",
                 code["id"].as_str().unwrap_or("")
             ),
             &json!({}),
@@ -635,15 +633,15 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     // The notice, retried, is delivered.
     let id = dead["id"].as_str().expect("id").to_owned();
     receiver.set(Behaviour::Accept);
-    let r = admin.post_json(&format!("/api/officer/admin/outbox/{id}/retry"), &json!({}));
+    let r = admin.post_json(&format!("/api/admin/outbox/{id}/retry"), &json!({}));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["state"], "pending");
     admin
-        .post_json(&format!("/api/officer/admin/outbox/{id}/retry"), &json!({}))
+        .post_json(&format!("/api/admin/outbox/{id}/retry"), &json!({}))
         .assert_problem(409);
     admin
         .post_json(
-            &format!("/api/officer/admin/outbox/{}/retry", "0".repeat(32)),
+            &format!("/api/admin/outbox/{}/retry", "0".repeat(32)),
             &json!({}),
         )
         .assert_problem(404);

@@ -4,12 +4,13 @@
 
 use jaria_tests::TestApp;
 
-const PREFIXES: [(&str, &str); 6] = [
+const PREFIXES: [(&str, &str); 7] = [
     ("/api/auth", "login"),
     ("/api/cases", "cases"),
     ("/api/filings", "filing"),
     ("/api/status", "status"),
     ("/api/officer", "confirmation"),
+    ("/api/admin", "admin"),
     ("", "web"),
 ];
 

@@ -37,7 +37,7 @@ include-path-regex = '^/api/auth/(contacts|contacts/verify|notification-preferen
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]
-include-path-regex = '^/api/officer/admin/outbox/\{id\}/retry$'
+include-path-regex = '^/api/admin/outbox/\{id\}/retry$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]

@@ -19,7 +19,7 @@ fn admin(app: &TestApp) -> Session<'_> {
 }
 
 fn revoke(admin: &Session<'_>, body: serde_json::Value) -> Reply {
-    admin.post_json("/api/officer/admin/revocations", &body)
+    admin.post_json("/api/admin/revocations", &body)
 }
 
 /// A CA under the suite's root, with its own name: its revocations and lists concern only the
@@ -172,12 +172,12 @@ fn upload_crl(admin: &Session<'_>, crl_pem: &str, chain: Option<&str>) -> Reply 
     match chain {
         None => admin.request_with(
             "POST",
-            "/api/officer/admin/crls",
+            "/api/admin/crls",
             &[("content-type", "application/pkix-crl")],
             crl_pem.as_bytes(),
         ),
         Some(chain) => admin.post_json(
-            "/api/officer/admin/crls",
+            "/api/admin/crls",
             &json!({"crl": crl_pem, "issuer_chain": chain}),
         ),
     }
@@ -234,7 +234,7 @@ fn a_revocation_list_of_the_ca_is_verified_and_applied() {
     assert_eq!(sign_in_chained(&app, &listed).status, 200);
     // Not a CRL at all.
     upload_crl(&admin, "garbage", None).assert_problem(422);
-    let listed_crls = admin.get("/api/officer/admin/crls");
+    let listed_crls = admin.get("/api/admin/crls");
     assert_eq!(listed_crls.status, 200);
     assert!(
         listed_crls.json()["crls"]
@@ -497,7 +497,7 @@ fn desk(app: &TestApp) -> Desk<'_> {
 
 fn reappoint(admin: &Session<'_>, iin: &str, role: &str, organ_id: i64) {
     let r = admin.post_json(
-        "/api/officer/admin/officers",
+        "/api/admin/officers",
         &json!({"iin": iin, "full_name": "MOVED OFFICER", "role": role, "organ_id": organ_id}),
     );
     assert_eq!(r.status, 201, "{}", r.text());
@@ -537,7 +537,7 @@ fn a_dismissed_officers_open_session_loses_every_power_at_once() {
     let d = desk(&app);
     let r = d
         .admin
-        .delete(&format!("/api/officer/admin/officers/{}", d.lead_iin));
+        .delete(&format!("/api/admin/officers/{}", d.lead_iin));
     assert_eq!(r.status, 204, "{}", r.text());
     d.lead.get("/api/officer/queue").assert_problem(403);
     d.lead
@@ -581,7 +581,7 @@ fn no_request_after_a_dismissal_succeeds_even_while_the_officer_is_busy() {
         })
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let r = admin.delete(&format!("/api/officer/admin/officers/{lead_iin}"));
+    let r = admin.delete(&format!("/api/admin/officers/{lead_iin}"));
     assert_eq!(r.status, 204, "{}", r.text());
     dismissed.store(true, std::sync::atomic::Ordering::SeqCst);
     let late: u32 = workers.into_iter().map(|w| w.join().expect("worker")).sum();

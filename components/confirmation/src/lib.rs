@@ -1,8 +1,6 @@
-//! `confirmation` — the officers' side: confirming procedural status, granting
-//! familiarisation, answering filings; and, under `/admin`, the administration of organs,
-//! officers and revoked certificates.
+//! `confirmation` — the officers' side: recording participants and confirming procedural
+//! status, granting familiarisation, answering filings. Administration is the `admin` component.
 
-mod admin;
 mod filings;
 mod officer;
 
@@ -24,14 +22,10 @@ fn body_limit(method: Method, path: &str) -> usize {
         (Method::Post, ["cases", _, "decisions" | "materials"] | ["filings", _, "decision"]) => {
             body::DOCUMENT_JSON_LIMIT
         }
-        (Method::Post, ["admin", "crls"]) => body::CRL_LIMIT,
         _ => body::default_limit(method),
     }
 }
 
 fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    match path.strip_prefix("/admin/") {
-        Some(rest) => Some(admin::route(req, method, rest)),
-        None => officer::route(req, method, path),
-    }
+    officer::route(req, method, path)
 }

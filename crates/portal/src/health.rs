@@ -174,7 +174,7 @@ fn needed_variables(component: &str) -> &'static [Needed] {
         usable: trust_anchors_usable,
     };
     match component {
-        "login" | "confirmation" => &[ANCHORS],
+        "login" | "admin" => &[ANCHORS],
         "filing" => &[
             Needed {
                 name: "receipt_signing_key",

@@ -194,8 +194,8 @@ mod tests {
             "/api/cases/:id/materials/:id/content"
         );
         assert_eq!(
-            route_template("/api/officer/admin/officers/880101300123"),
-            "/api/officer/admin/officers/:id"
+            route_template("/api/admin/officers/880101300123"),
+            "/api/admin/officers/:id"
         );
         assert_eq!(route_template("/health/live"), "/health/live");
         assert_eq!(route_template(""), "/");

@@ -1,6 +1,7 @@
-// One case I act on: its card and stage, its participants (confirm state, familiarisation grant
-// and revocation, revocation of a status), and forms to add a procedural decision and a
-// material, each with its document (sent as base64 inside the JSON body).
+// One case I act on: its card and stage, its participants (recording one on the basis of a
+// procedural decision, ending a status, familiarisation grant and revocation), and forms to add
+// a procedural decision and a material, each with its document (sent as base64 inside the JSON
+// body); for each decision, who it reached and when they first opened it (proof of service).
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
@@ -25,6 +26,10 @@ export const DECISION_TYPES = [
   'indictment',
   'misdemeanour_report',
   'sending_to_court',
+  'recognition_as_witness_with_defence',
+  'recognition_as_private_prosecutor',
+  'extension_of_investigation_period',
+  'switch_to_paper',
 ];
 /** Decisions about one person: the API wants whom they concern. */
 const PERSONAL_TYPES = [
@@ -35,7 +40,25 @@ const PERSONAL_TYPES = [
   'preventive_measure',
   'recognition_as_civil_plaintiff',
   'recognition_as_civil_defendant',
+  'recognition_as_witness_with_defence',
+  'recognition_as_private_prosecutor',
 ];
+
+/** Statuses an officer records (the applicant status comes only from a registered statement). */
+const RECORDABLE_STATUSES = [
+  'suspect',
+  'accused',
+  'witness_with_defence',
+  'victim',
+  'private_prosecutor',
+  'civil_plaintiff',
+  'civil_defendant',
+  'defender',
+  'legal_representative',
+  'representative',
+];
+/** Those who act for someone else: the record names whom. */
+const ACTING_FOR_ANOTHER = ['defender', 'legal_representative', 'representative'];
 
 const PARTICIPANT_TONES = { requested: 'warn', confirmed: 'ok', rejected: 'danger', revoked: null };
 
@@ -60,6 +83,12 @@ function caseDetails(c) {
     [t('ocase.my_relation'), t(`ocase.relation.${c.my_relation}`)],
     [t('ocase.updated'), time(c.updated_at)],
   ]);
+}
+
+/** After the art. 42-1 switch the case goes on paper: the portal keeps it read-only. */
+function paperNotice(c) {
+  if (!c.paper_since) return null;
+  return h('div', { class: 'notice', role: 'status', dataset: { state: 'paper' } }, h('p', {}, h('strong', {}, t('ocase.paper', { date: formatDate(c.paper_since) }))), h('p', {}, t('ocase.paper_detail')));
 }
 
 function stageForm(c, base) {
@@ -193,7 +222,73 @@ function participantActions(p, base, container) {
     ),
   );
   const revokeStatus = disclosureButton({ label: t('ocase.revoke_status'), tone: 'danger', action: 'revoke-status', panel: confirmBox });
-  return [h('div', { class: 'actions' }, grant, revoke, revokeStatus), grantForm, confirmBox];
+  const endForm = endStatusForm(p, base, `end-status-${p.id}`);
+  const endStatus = disclosureButton({ label: t('ocase.end.open'), tone: 'secondary', action: 'end-status', panel: endForm, focus: 'input' });
+  return [h('div', { class: 'actions' }, grant, revoke, endStatus, revokeStatus), grantForm, endForm, confirmBox];
+}
+
+/** Ending a status (recognition revoked, defender withdrawn…) as of a date, with its reason. */
+function endStatusForm(p, base, formId) {
+  const node = form({
+    name: 'end-status',
+    submitLabel: t('ocase.end.submit'),
+    fields: [
+      field({ name: 'ended_on', type: 'date', label: t('ocase.end.ended_on'), value: almatyToday(), max: almatyToday(), required: true }),
+      field({ name: 'reason', label: t('ocase.end.reason'), hint: t('ocase.end.reason_hint'), maxlength: 500, required: true }),
+    ],
+    async onSubmit(values) {
+      await api(`${base}/participants/${encodeURIComponent(p.id)}/end`, { method: 'POST', json: { ended_on: values.ended_on, reason: values.reason } });
+      announce(t('ocase.end.done', { name: p.full_name || p.iin }));
+      reload();
+    },
+  });
+  node.id = formId;
+  node.hidden = true;
+  return node;
+}
+
+/** Recording a participant on the basis of the officer's procedural decision (or warrant). */
+function recordForm(c, base) {
+  const draftKey = `participant-${c.erdr_number}`;
+  const node = form({
+    name: 'record-participant',
+    submitLabel: t('ocase.record.submit'),
+    fields: [
+      field({ name: 'iin', label: t('ocase.record.iin'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'full_name', label: t('ocase.record.full_name'), maxlength: 200, required: true, autocomplete: 'off' }),
+      field({
+        name: 'procedural_status',
+        type: 'select',
+        label: t('ocase.record.status'),
+        required: true,
+        options: [{ value: '', label: t('ocase.decision.choose') }, ...RECORDABLE_STATUSES.map((status) => ({ value: status, label: t(`ocase.status.${status}`) }))],
+      }),
+      field({ name: 'represented_iin', label: t('ocase.record.represented_iin'), hint: t('ocase.record.represented_iin_hint'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'basis.document', label: t('ocase.record.basis_document'), hint: t('ocase.record.basis_document_hint'), maxlength: 300, required: true }),
+      field({ name: 'basis.number', label: t('ocase.record.basis_number'), hint: t('ocase.record.basis_number_hint'), maxlength: 100 }),
+      field({ name: 'basis.date', type: 'date', label: t('ocase.record.basis_date'), value: almatyToday(), max: almatyToday(), required: true }),
+    ],
+    async onSubmit(values) {
+      const body = {
+        iin: values.iin,
+        full_name: values.full_name,
+        procedural_status: values.procedural_status,
+        basis: { document: values['basis.document'], date: values['basis.date'] },
+      };
+      if (values['basis.number']) body.basis.number = values['basis.number'];
+      if (ACTING_FOR_ANOTHER.includes(values.procedural_status)) body.represented_iin = values.represented_iin;
+      const created = await api(`${base}/participants`, { method: 'POST', json: body });
+      clearDraft(draftKey);
+      announce(t(created.confirmed_request ? 'ocase.record.confirmed_request' : 'ocase.record.done', { name: values.full_name }));
+      reload();
+    },
+  });
+  keepDraft(node, draftKey);
+  const select = node.querySelector('select[name="procedural_status"]');
+  const update = () => showField(node.querySelector('[data-field="represented_iin"]'), ACTING_FOR_ANOTHER.includes(select.value));
+  select.addEventListener('change', update);
+  update();
+  return node;
 }
 
 function participantsSection(c, base) {
@@ -215,8 +310,9 @@ function participantsSection(c, base) {
           {
             label: t('ocase.col.state'),
             cell: (p) => [
-              badge(t(`ocase.pstate.${p.state}`), PARTICIPANT_TONES[p.state]),
-              p.basis ? [h('br'), h('span', { class: 'muted' }, t('queue.basis')), ' ', p.basis] : null,
+              badge(t(p.ended_on ? 'ocase.pstate.ended' : `ocase.pstate.${p.state}`), p.ended_on ? null : PARTICIPANT_TONES[p.state]),
+              p.basis ? [h('br'), h('span', { class: 'muted' }, t('queue.basis')), ' ', p.basis, p.basis_date ? ` (${formatDate(p.basis_date)})` : ''] : null,
+              p.ended_on ? [h('br'), h('span', { class: 'muted' }, t('ocase.ended_on', { date: formatDate(p.ended_on) }))] : null,
               p.reason ? [h('br'), h('span', { class: 'muted' }, t('ocase.reason')), ' ', p.reason] : null,
             ],
           },
@@ -228,7 +324,8 @@ function participantsSection(c, base) {
       ),
     );
   }
-  const node = section(t('ocase.participants'), h('p', { class: 'hint' }, t('ocase.fam.lead')), container);
+  const recording = c.paper_since || c.my_relation === 'supervising_prosecutor' ? null : [h('h3', {}, t('ocase.record.title')), h('p', { class: 'hint' }, t('ocase.record.lead')), recordForm(c, base)];
+  const node = section(t('ocase.participants'), h('p', { class: 'hint' }, t('ocase.fam.lead')), container, recording);
   node.dataset.section = 'participants';
   return node;
 }
@@ -299,6 +396,7 @@ function decisionSection(c, base) {
       { label: t('ocase.decision.title'), cell: (d) => d.title },
       { label: t('ocase.decision.type'), cell: (d) => [t(`ocase.dtype.${d.type}`), d.concerns_iin ? [h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: d.concerns_iin }))] : null] },
       { label: t('ocase.decision.decided_on'), cell: (d) => formatDate(d.decided_on) },
+      { label: t('ocase.service.col'), cell: (d) => serviceCell(base, d) },
     ],
     'ocase.decisions_empty',
     'ocase.decisions_caption',
@@ -306,6 +404,56 @@ function decisionSection(c, base) {
   const wrapper = section(t('ocase.decisions'), list, h('h3', {}, t('ocase.decision.submit')), h('p', { class: 'hint' }, t('ocase.decision.lead')), node);
   wrapper.dataset.section = 'decisions';
   return wrapper;
+}
+
+/** Proof of service: whom a decision reaches now, and when each first saw and downloaded it. */
+function serviceCell(base, d) {
+  const holder = h('div', { class: 'service', id: `service-${d.id}`, hidden: true });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'aria-expanded': 'false',
+      'aria-controls': holder.id,
+      dataset: { action: 'service' },
+      async onclick(event) {
+        if (!holder.hidden) {
+          holder.hidden = true;
+          button.setAttribute('aria-expanded', 'false');
+          return;
+        }
+        await busy(event.currentTarget, async () => {
+          try {
+            const service = await api(`${base}/decisions/${encodeURIComponent(d.id)}/service`);
+            holder.replaceChildren(serviceTable(service));
+          } catch (error) {
+            holder.replaceChildren();
+            showProblem(holder, error);
+          }
+          holder.hidden = false;
+          button.setAttribute('aria-expanded', 'true');
+        });
+      },
+    },
+    t('ocase.service.show'),
+  );
+  return [button, holder];
+}
+
+function serviceTable(service) {
+  const recipients = service.recipients || [];
+  if (!recipients.length) return empty('ocase.service.none');
+  const when = (at) => (at ? time(at) : h('span', { class: 'muted' }, t('ocase.service.not_yet')));
+  return table(
+    [
+      { label: t('ocase.col.person'), cell: (r) => [r.full_name || t('queue.unknown_person'), h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: r.iin }))] },
+      { label: t('ocase.service.listed'), cell: (r) => when(r.first_listed_at) },
+      { label: t('ocase.service.downloaded'), cell: (r) => when(r.first_downloaded_at) },
+    ],
+    recipients.map((r) => ({ ...r, dataset: { iin: r.iin, served: r.first_downloaded_at ? 'yes' : 'no' } })),
+    t('ocase.service.caption'),
+  );
 }
 
 function materialSection(c, base) {
@@ -351,6 +499,8 @@ export async function render({ params }) {
   const card = section(t('ocase.card'), caseDetails(c), h('h3', {}, t('ocase.stage_change')), stageForm(c, base));
   card.dataset.section = 'case';
   const title = page('ocase.title', h('p', { class: 'lead' }, t('ocase.lead', { erdr: c.erdr_number })));
+  const notice = paperNotice(c);
+  if (notice) title.append(notice);
   title.append(card, participantsSection(c, base), decisionSection(c, base), materialSection(c, base), h('p', {}, link('/officer/cases', t('ocases.back'))));
   return title;
 }

@@ -177,9 +177,14 @@ function extensionForm(f) {
   return node;
 }
 
-function answerForm(f) {
+/**
+ * A statement about an offence is forwarded by jurisdiction to another organ's queue (chosen
+ * from the list); a petition or complaint is forwarded to a named official.
+ */
+function answerForm(f, organs) {
   const draftKey = `answer-${f.id}`;
   const outcomes = f.permitted_outcomes;
+  const toOrgan = f.kind === 'crime_report';
   const node = form({
     name: 'answer',
     submitLabel: t('ofiling.answer.submit'),
@@ -192,14 +197,30 @@ function answerForm(f) {
         options: outcomes.map((outcome) => ({ value: outcome, label: t(`ofiling.outcome.${outcome}`) })),
       }),
       field({ name: 'erdr_number', label: t('ofiling.answer.erdr_number'), hint: t('ofiling.answer.erdr_number_hint'), inputmode: 'numeric', pattern: '[0-9]{15}', maxlength: 15, required: true, autocomplete: 'off' }),
-      field({ name: 'forwarded_to', label: t('ofiling.answer.forwarded_to'), hint: t('ofiling.answer.forwarded_to_hint'), maxlength: 300, required: true }),
+      field({ name: 'applicant_is_victim', type: 'checkbox', label: t('ofiling.answer.applicant_is_victim') }),
+      toOrgan
+        ? field({
+            name: 'forwarded_to_organ_id',
+            type: 'select',
+            label: t('ofiling.answer.forwarded_to_organ'),
+            hint: t('ofiling.answer.forwarded_to_organ_hint'),
+            required: true,
+            options: [{ value: '', label: t('ocase.decision.choose') }, ...organs.filter((o) => o.id !== f.organ_id).map((o) => ({ value: String(o.id), label: o.name }))],
+          })
+        : field({ name: 'forwarded_to', label: t('ofiling.answer.forwarded_to'), hint: t('ofiling.answer.forwarded_to_hint'), maxlength: 300, required: true }),
       field({ name: 'reasoning', type: 'textarea', rows: 8, maxlength: 20000, label: t('ofiling.answer.reasoning'), hint: t('ofiling.answer.reasoning_hint'), required: true }),
       field({ name: 'document', type: 'file', label: t('ofiling.answer.document_field'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT }),
     ],
     async onSubmit(values) {
       const body = { outcome: values.outcome, reasoning: values.reasoning };
-      if (values.outcome === 'registered') body.erdr_number = values.erdr_number;
-      if (values.outcome === 'forwarded') body.forwarded_to = values.forwarded_to;
+      if (values.outcome === 'registered') {
+        body.erdr_number = values.erdr_number;
+        if (toOrgan && values.applicant_is_victim) body.applicant_is_victim = true;
+      }
+      if (values.outcome === 'forwarded') {
+        if (toOrgan) body.forwarded_to_organ_id = Number(values.forwarded_to_organ_id);
+        else body.forwarded_to = values.forwarded_to;
+      }
       let result;
       try {
         const document = await documentOf(values.document, 'document');
@@ -220,7 +241,8 @@ function answerForm(f) {
     const checked = node.querySelector('input[name="outcome"]:checked');
     const outcome = checked ? checked.value : '';
     showField(node.querySelector('[data-field="erdr_number"]'), outcome === 'registered');
-    showField(node.querySelector('[data-field="forwarded_to"]'), outcome === 'forwarded');
+    showField(node.querySelector('[data-field="applicant_is_victim"]'), toOrgan && outcome === 'registered');
+    showField(node.querySelector(toOrgan ? '[data-field="forwarded_to_organ_id"]' : '[data-field="forwarded_to"]'), outcome === 'forwarded');
   };
   node.addEventListener('change', update);
   update();
@@ -245,7 +267,8 @@ export async function render({ params }) {
     if (f.state === 'submitted') actions.push(reviewAction(f));
     const mayExtend = f.extension_limit_at && new Date(f.extension_limit_at) > new Date(f.due_at);
     if (mayExtend) actions.push(h('h3', {}, t('ofiling.extension')), h('p', { class: 'hint' }, t('ofiling.extension.lead')), extensionForm(f));
-    actions.push(h('h3', {}, t('ofiling.answer.title')), answerForm(f));
+    const organs = f.kind === 'crime_report' ? (await api('/api/filings/organs')).organs || [] : [];
+    actions.push(h('h3', {}, t('ofiling.answer.title')), answerForm(f, organs));
     const node = section(t('ofiling.actions'), ...actions);
     node.dataset.section = 'actions';
     blocks.push(node);

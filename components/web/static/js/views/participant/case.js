@@ -2,7 +2,7 @@
 // familiarisation grant opens to me, and who looked at what concerns me.
 
 import { api, ApiProblem } from '../../api.js';
-import { t } from '../../i18n.js';
+import { t, formatDate } from '../../i18n.js';
 import { h, page, section, table, time, details, link, errorBox, pagedList, withPage } from '../../ui.js';
 import { statusWithPrincipal, stageBadge, date, label, downloadButton } from './common.js';
 
@@ -15,7 +15,7 @@ function tagged(node, name) {
   return node;
 }
 
-async function decisionsSection(erdr) {
+async function decisionsSection(erdr, readOnly) {
   const holder = h('div');
   try {
     const list = await pagedList({
@@ -29,6 +29,7 @@ async function decisionsSection(erdr) {
             { label: t('case.decision.title'), cell: (d) => d.title },
             { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
             { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
+            { label: t('case.decision.opened'), cell: (d) => (d.my_first_downloaded_at ? time(d.my_first_downloaded_at) : h('span', { class: 'muted' }, t('case.decision.not_opened'))) },
             {
               label: t('case.decision.actions'),
               cell: (d) =>
@@ -36,11 +37,13 @@ async function decisionsSection(erdr) {
                   'div',
                   { class: 'actions' },
                   downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/document`, d.document && d.document.filename, () => holder, { id: String(d.id) }),
-                  link(
-                    `/file?kind=complaint&erdr_number=${encodeURIComponent(erdr)}&challenged_decision_id=${encodeURIComponent(d.id)}`,
-                    t('case.decision.complain'),
-                    { class: 'button secondary', dataset: { action: 'complain' } },
-                  ),
+                  readOnly
+                    ? null
+                    : link(
+                        `/file?kind=complaint&erdr_number=${encodeURIComponent(erdr)}&challenged_decision_id=${encodeURIComponent(d.id)}`,
+                        t('case.decision.complain'),
+                        { class: 'button secondary', dataset: { action: 'complain' } },
+                      ),
                 ),
             },
           ],
@@ -53,7 +56,7 @@ async function decisionsSection(erdr) {
   } catch (error) {
     holder.append(errorBox(error));
   }
-  return tagged(section(t('case.decisions.title'), h('p', { class: 'hint' }, t('case.decisions.lead')), holder), 'decisions');
+  return tagged(section(t('case.decisions.title'), h('p', { class: 'hint' }, t('case.decisions.lead')), h('p', { class: 'hint', dataset: { note: 'service' } }, t('case.decisions.service_note')), holder), 'decisions');
 }
 
 async function materialsSection(erdr) {
@@ -155,16 +158,18 @@ export async function render(ctx) {
       [t('cases.registered_on'), date(card.registered_on)],
       [t('case.updated_at'), time(card.updated_at)],
     ]),
-    h(
-      'div',
-      { class: 'actions' },
-      link(`/file?kind=petition&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_petition'), { class: 'button primary', dataset: { action: 'file-petition' } }),
-      link(`/file?kind=complaint&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_complaint'), { class: 'button secondary', dataset: { action: 'file-complaint' } }),
-    ),
+    card.read_only
+      ? h('div', { class: 'notice', role: 'status', dataset: { state: 'paper' } }, h('p', {}, h('strong', {}, t('case.paper', { date: formatDate(card.paper_since) }))), h('p', {}, t('case.paper_detail')))
+      : h(
+          'div',
+          { class: 'actions' },
+          link(`/file?kind=petition&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_petition'), { class: 'button primary', dataset: { action: 'file-petition' } }),
+          link(`/file?kind=complaint&erdr_number=${encodeURIComponent(card.erdr_number)}`, t('case.file_complaint'), { class: 'button secondary', dataset: { action: 'file-complaint' } }),
+        ),
   );
   summary.dataset.section = 'card';
   // The three lists are read one after another: each read is audited, in this order.
-  const decisions = await decisionsSection(card.erdr_number);
+  const decisions = await decisionsSection(card.erdr_number, card.read_only);
   const materials = await materialsSection(card.erdr_number);
   const log = await accessLogSection(card.erdr_number);
   const title = page('case.title', h('p', { class: 'toolbar' }, link('/cases', t('case.back'))), summary, decisions, materials, log);

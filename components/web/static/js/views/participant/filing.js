@@ -63,6 +63,28 @@ function answerSection(filing) {
   return node;
 }
 
+/**
+ * Art. 106 CPC: after a refusal, or when no answer came in time, the filer may go to the
+ * investigating judge within the window; the countdown says how long is left.
+ */
+function courtWindowSection(filing) {
+  const w = filing.court_window;
+  if (!w) return null;
+  const node = section(
+    t('filing.court.title'),
+    h(
+      'div',
+      { class: 'notice', role: 'status', dataset: { state: w.expired ? 'court-window-ended' : 'court-window-open' } },
+      h('p', {}, h('strong', {}, w.expired ? t('filing.court.expired') : t('filing.court.days_left', { days: w.days_left }))),
+      h('p', {}, t(`filing.court.opened_by.${w.opened_by}`)),
+      h('p', {}, t('filing.court.ends_at'), ' ', time(w.ends_at)),
+    ),
+    h('p', { class: 'hint' }, t('filing.court.hint')),
+  );
+  node.dataset.section = 'court-window';
+  return node;
+}
+
 function attachmentsList(filing, holder) {
   const docs = (filing.documents || []).filter((d) => d.role === 'attachment');
   if (!docs.length) return t('filing.no_attachments');
@@ -158,7 +180,7 @@ export async function render(ctx) {
         node.dataset.section = 'answer-pending';
         return node;
       })();
-  const view = page('filing.title', h('p', { class: 'toolbar' }, link('/filings', t('filing.back'))), summary, timelineSection(filing), answer);
+  const view = page('filing.title', h('p', { class: 'toolbar' }, link('/filings', t('filing.back'))), summary, courtWindowSection(filing), timelineSection(filing), answer);
   view.querySelector('h1').append(' ', h('span', { class: 'muted' }, filing.registration_number));
   document.title = `${t('filing.title')} ${filing.registration_number} — Jaria`;
   return view;

@@ -54,6 +54,27 @@ export function describe(notice) {
       };
     case 'familiarisation_revoked':
       return { text: t('notifications.familiarisation_revoked', { erdr }), lines: [], route: caseRoute, linkText: t('notifications.open_case') };
+    case 'participant_recorded':
+      return {
+        text: t('notifications.participant_recorded', { erdr, status: label('status.', p.procedural_status) }),
+        lines: [],
+        route: caseRoute,
+        linkText: t('notifications.open_case'),
+      };
+    case 'filing_forwarded':
+      return {
+        text: t('notifications.filing_forwarded', { number: p.registration_number || `#${p.filing_id}`, to: p.to_organ || '—' }),
+        lines: [],
+        route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
+        linkText: t('notifications.open_filing'),
+      };
+    case 'court_window':
+      return {
+        text: t('notifications.court_window', { number: p.registration_number || `#${p.filing_id}`, days: p.days_left }),
+        lines: p.ends_at ? [[t('filing.court.ends_at'), ' ', time(p.ends_at)]] : [],
+        route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
+        linkText: t('notifications.open_filing'),
+      };
     default:
       return { text: t('notifications.other'), lines: [], route: null, linkText: null };
   }

@@ -619,7 +619,7 @@ fn add_admin(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<R
     Reply::json(201, &serde_json::json!({ "iin": iin.as_str() }))
 }
 
-/// `GET /api/officer/admin/outbox?state=dead|pending|sent` (dead by default): the messages of
+/// `GET /api/admin/outbox?state=dead|pending|sent` (dead by default): the messages of
 /// the delivery webhook, newest first, without their texts.
 fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let query = req.query();
@@ -642,7 +642,7 @@ fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result
     })
 }
 
-/// `POST /api/officer/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now
+/// `POST /api/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now
 /// — except a code, or a message to an address its owner removed or replaced.
 fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -1,0 +1,28 @@
+//! `admin` — the administration of organs, officers' appointments, revoked certificates and
+//! revocation lists, the notice outbox and admins. Its own component so that it can be deployed,
+//! limited and load-tested apart from the officers' daily work, with only the grants it needs.
+
+mod admin;
+
+use jaria_portal::ApiError;
+use jaria_portal::http::{Method, Reply};
+use spin_sdk::http::{IncomingRequest, Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: IncomingRequest) -> Response {
+    jaria_portal::http::serve("admin", req, body_limit, route)
+}
+
+/// The CA's revocation lists are large; everything else is small JSON.
+fn body_limit(method: Method, path: &str) -> usize {
+    use jaria_portal::body;
+    match (method, path.trim_matches('/')) {
+        (Method::Post, "crls") => body::CRL_LIMIT,
+        _ => body::default_limit(method),
+    }
+}
+
+fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    Some(admin::route(req, method, path))
+}
