@@ -883,6 +883,19 @@ impl<'a> Session<'a> {
             .request("DELETE", path, &[("authorization", &self.bearer())], None)
     }
 
+    /// `GET path` (which must answer 200), then the string `field` of each item of the array
+    /// `list` in its body, in order: the ERDR numbers of my cases, the kinds of my notices…
+    pub fn strings_of(&self, path: &str, list: &str, field: &str) -> Vec<String> {
+        let reply = self.get(path);
+        assert_eq!(reply.status, 200, "GET {path}: {}", reply.text());
+        reply.json()[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("GET {path}: no {list} array"))
+            .iter()
+            .map(|item| item[field].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub fn send_json(&self, method: &str, path: &str, body: &Value) -> Reply {
         self.app.request(
             method,

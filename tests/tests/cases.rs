@@ -25,14 +25,8 @@ struct World<'a> {
 }
 
 fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
-    let r = session.get(&format!("/api/cases/{erdr}/decisions"));
-    assert_eq!(r.status, 200, "{}", r.text());
-    let mut types: Vec<String> = r.json()["decisions"]
-        .as_array()
-        .expect("decisions")
-        .iter()
-        .map(|d| d["type"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let mut types =
+        session.strings_of(&format!("/api/cases/{erdr}/decisions"), "decisions", "type");
     types.sort();
     types
 }

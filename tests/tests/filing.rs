@@ -421,14 +421,11 @@ fn filing_events_notified(session: &Session<'_>, filing: i64) -> Vec<String> {
 }
 
 fn timeline_events(session: &Session<'_>, filing: i64) -> Vec<String> {
-    let r = session.get(&format!("/api/status/filings/{filing}"));
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.json()["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    session.strings_of(
+        &format!("/api/status/filings/{filing}"),
+        "timeline",
+        "event",
+    )
 }
 
 #[test]

@@ -83,27 +83,14 @@ fn end(officer: &Session<'_>, erdr: &str, id: i64) -> Reply {
 }
 
 fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
-    let r = session.get(&format!("/api/cases/{erdr}/decisions"));
-    assert_eq!(r.status, 200, "{}", r.text());
-    let mut types: Vec<String> = r.json()["decisions"]
-        .as_array()
-        .expect("decisions")
-        .iter()
-        .map(|d| d["type"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let mut types =
+        session.strings_of(&format!("/api/cases/{erdr}/decisions"), "decisions", "type");
     types.sort();
     types
 }
 
 fn my_case_numbers(session: &Session<'_>) -> Vec<String> {
-    let r = session.get("/api/cases");
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.json()["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .map(|c| c["erdr_number"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    session.strings_of("/api/cases", "cases", "erdr_number")
 }
 
 fn participant_count(officer: &Session<'_>, erdr: &str) -> usize {
@@ -116,14 +103,7 @@ fn participant_count(officer: &Session<'_>, erdr: &str) -> usize {
 }
 
 fn notice_kinds(session: &Session<'_>) -> Vec<String> {
-    let r = session.get("/api/status/notifications");
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.json()["notifications"]
-        .as_array()
-        .expect("notifications")
-        .iter()
-        .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
-        .collect()
+    session.strings_of("/api/status/notifications", "notifications", "kind")
 }
 
 #[test]

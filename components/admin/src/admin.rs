@@ -47,18 +47,6 @@ pub fn route(req: &spin_sdk::http::Request, method: Method, path: &str) -> Resul
     }
 }
 
-fn non_empty(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(ApiError::invalid(
-            field,
-            "invalid_length",
-            &format!("Give 1 to {max} characters."),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 fn parse_iin(field: &str, value: &str) -> Result<Iin, ApiError> {
     Iin::parse(value).map_err(|e| ApiError::invalid(field, "invalid_iin", &e.to_string()))
 }
@@ -126,8 +114,8 @@ fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiE
 
 fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let body: NewOrgan = json_body(req)?;
-    let name = non_empty("name", &body.name, 200)?;
-    let region = non_empty("region", &body.region, 100)?;
+    let name = jaria_portal::text::bounded("name", &body.name, 200)?;
+    let region = jaria_portal::text::bounded("region", &body.region, 100)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;
     let id = db.transaction(|db| {
         if db
@@ -258,7 +246,7 @@ fn appoint_officer(
     let iin = parse_iin("iin", &body.iin)?;
     // An admin's power over appointments is not a way to powers over cases for themselves.
     authz::refuse_self_dealing(me, &[Some(iin.as_str())])?;
-    let full_name = non_empty("full_name", &body.full_name, 200)?;
+    let full_name = jaria_portal::text::bounded("full_name", &body.full_name, 200)?;
     let role = Role::parse_officer(&body.role).ok_or_else(|| {
         ApiError::invalid(
             "role",
@@ -446,7 +434,7 @@ fn revoke_certificate(
 ) -> Result<Reply, ApiError> {
     let body: NewRevocation = json_body(req)?;
     let key = revoked_key(&body)?;
-    let reason = non_empty("reason", &body.reason, 500)?;
+    let reason = jaria_portal::text::bounded("reason", &body.reason, 500)?;
     let revoked_at = clock::rfc3339(clock::now());
     let done = db.transaction(|db| {
         let done = revocation::record(db, &key, &reason, Source::Admin, &me.iin, &revoked_at)?;

@@ -5,7 +5,7 @@ use jaria_portal::case::{ErdrNumber, ProceduralStatus};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::iin::Iin;
-use jaria_portal::{ApiError, audit, clock};
+use jaria_portal::{ApiError, audit, clock, participants};
 use serde::Deserialize;
 
 /// An officer answers an access request within three days (our reading; CPC art. 99 sets
@@ -29,48 +29,13 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let body: NewRequest = json_body(req)?;
     let erdr = ErdrNumber::parse(body.erdr_number.trim())
         .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
-    let status = ProceduralStatus::parse(&body.procedural_status).ok_or_else(|| {
-        ApiError::invalid(
-            "procedural_status",
-            "invalid_status",
-            "Not a procedural status.",
-        )
-    })?;
-    if status.by_statement_only() {
-        return Err(ApiError::invalid(
-            "procedural_status",
-            "by_statement_only",
-            "A person becomes an applicant when their statement is registered as the case.",
-        ));
-    }
-    let represented = match (&body.represented_iin, status.acts_for_another()) {
-        (Some(iin), true) => Some(
-            Iin::parse(iin.trim())
-                .map_err(|e| ApiError::invalid("represented_iin", "invalid_iin", &e.to_string()))?,
-        ),
-        (None, true) => {
-            return Err(ApiError::invalid(
-                "represented_iin",
-                "required",
-                "Name the IIN of the person you act for.",
-            ));
-        }
-        (Some(_), false) => {
-            return Err(ApiError::invalid(
-                "represented_iin",
-                "not_allowed",
-                "Only a defender or a representative acts for someone else.",
-            ));
-        }
-        (None, false) => None,
-    };
-    if represented.as_ref().is_some_and(|r| r.as_str() == me.iin) {
-        return Err(ApiError::invalid(
-            "represented_iin",
-            "self",
-            "You cannot act for yourself.",
-        ));
-    }
+    let holder =
+        Iin::parse(&me.iin).map_err(|e| ApiError::Internal(format!("session IIN: {e}")))?;
+    let (status, represented) = participants::status_and_principal(
+        &body.procedural_status,
+        body.represented_iin.as_deref(),
+        &holder,
+    )?;
     let basis: String = body.basis.unwrap_or_default().trim().to_owned();
     if basis.chars().count() > 500 {
         return Err(ApiError::invalid(

@@ -317,7 +317,7 @@ pub fn extend(
     req: &spin_sdk::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: Extension = json_body(req)?;
-    let reason = checked_text("reason", &body.reason, 2_000)?;
+    let reason = jaria_portal::text::bounded("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
     let due = db.transaction(|db| {
         let r = received_to_decide(db, me, id)?;
@@ -369,18 +369,6 @@ pub fn extend(
     )
 }
 
-fn checked_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max_chars {
-        return Err(ApiError::invalid(
-            field,
-            "invalid_length",
-            &format!("Write 1 to {max_chars} characters."),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AnswerDocument {
@@ -419,7 +407,7 @@ pub fn decide(
     let body: Answer = json_body(req)?;
     let outcome = Outcome::parse(&body.outcome)
         .ok_or_else(|| ApiError::invalid("outcome", "invalid_outcome", "Not an outcome."))?;
-    let reasoning = checked_text("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
+    let reasoning = jaria_portal::text::bounded("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
     let forwarded_to = match (
         outcome,
         body.forwarded_to.as_deref(),
@@ -432,7 +420,9 @@ pub fn decide(
                 "Name either the official (forwarded_to) or the organ (forwarded_to_organ_id).",
             ));
         }
-        (Outcome::Forwarded, Some(to), None) => Some(checked_text("forwarded_to", to, 300)?),
+        (Outcome::Forwarded, Some(to), None) => {
+            Some(jaria_portal::text::bounded("forwarded_to", to, 300)?)
+        }
         (Outcome::Forwarded, None, Some(_)) => None,
         (Outcome::Forwarded, None, None) => {
             return Err(ApiError::invalid(

@@ -569,14 +569,7 @@ fn add_document(
     what: Attachment,
 ) -> Result<Reply, ApiError> {
     let body: NewDocument = json_body(req)?;
-    let title = body.title.trim().to_owned();
-    if title.is_empty() || title.chars().count() > 300 {
-        return Err(ApiError::invalid(
-            "title",
-            "invalid_length",
-            "Give 1 to 300 characters.",
-        ));
-    }
+    let title = jaria_portal::text::bounded("title", &body.title, 300)?;
     let (filename, bytes, media_type) =
         documents::from_base64("", &body.filename, &body.content_base64)?;
     let now = clock::rfc3339(clock::now());

@@ -251,14 +251,7 @@ fn submit(
         Kind::CrimeReport => ("organ", subject.as_str()),
         _ => (addressee.as_str(), subject.as_str()),
     };
-    let text_body = body.text.trim();
-    if text_body.is_empty() || text_body.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::invalid(
-            "text",
-            "invalid_length",
-            "Write 1 to 20000 characters.",
-        ));
-    }
+    let text_body = jaria_portal::text::bounded("text", &body.text, MAX_TEXT_CHARS)?;
     if body.attachments.len() > MAX_ATTACHMENTS {
         return Err(ApiError::invalid(
             "attachments",

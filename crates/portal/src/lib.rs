@@ -43,6 +43,7 @@ pub mod service;
 pub mod session;
 pub mod signin;
 pub mod storage;
+pub mod text;
 pub mod webassets;
 
 pub use error::ApiError;

@@ -93,26 +93,6 @@ pub struct Ending {
     pub reason: String,
 }
 
-/// Trimmed text of 1 to `max` characters with no control characters.
-fn plain_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(ApiError::invalid(
-            field,
-            "invalid_length",
-            &format!("Write 1 to {max} characters."),
-        ));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            field,
-            "control_characters",
-            "Line breaks and control characters are not allowed here.",
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 /// A date `YYYY-MM-DD` that is not after `today` (a decision cannot be recorded before it is
 /// taken).
 pub fn past_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
@@ -132,11 +112,15 @@ fn parse_iin(field: &str, value: &str) -> Result<Iin, ApiError> {
     Iin::parse(value.trim()).map_err(|e| ApiError::invalid(field, "invalid_iin", &e.to_string()))
 }
 
-/// Checks what an officer sends to record a participant, against today's date (Almaty).
-pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant, ApiError> {
-    let iin = parse_iin("iin", &input.iin)?;
-    let full_name = plain_text("full_name", &input.full_name, MAX_NAME_CHARS)?;
-    let status = ProceduralStatus::parse(input.procedural_status.trim()).ok_or_else(|| {
+/// The status a person is to hold and, for one acting for someone else, whom they act for:
+/// the same rule for an officer's record and a person's own request. The applicant status
+/// comes only from a registered statement, and nobody acts for themselves (`holder`).
+pub fn status_and_principal(
+    status: &str,
+    represented_iin: Option<&str>,
+    holder: &Iin,
+) -> Result<(ProceduralStatus, Option<Iin>), ApiError> {
+    let status = ProceduralStatus::parse(status.trim()).ok_or_else(|| {
         ApiError::invalid(
             "procedural_status",
             "invalid_status",
@@ -150,7 +134,7 @@ pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant,
             "A person becomes an applicant when their statement is registered as the case.",
         ));
     }
-    let represented = match (&input.represented_iin, status.acts_for_another()) {
+    let represented = match (represented_iin, status.acts_for_another()) {
         (Some(r), true) => Some(parse_iin("represented_iin", r)?),
         (None, true) => {
             return Err(ApiError::invalid(
@@ -168,20 +152,33 @@ pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant,
         }
         (None, false) => None,
     };
-    if represented.as_ref() == Some(&iin) {
+    if represented.as_ref() == Some(holder) {
         return Err(ApiError::invalid(
             "represented_iin",
             "self",
             "Nobody acts for themselves.",
         ));
     }
-    let document = plain_text("basis.document", &input.basis.document, MAX_DOCUMENT_CHARS)?;
+    Ok((status, represented))
+}
+
+/// Checks what an officer sends to record a participant, against today's date (Almaty).
+pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant, ApiError> {
+    let iin = parse_iin("iin", &input.iin)?;
+    let full_name = crate::text::single_line("full_name", &input.full_name, MAX_NAME_CHARS)?;
+    let (status, represented) = status_and_principal(
+        &input.procedural_status,
+        input.represented_iin.as_deref(),
+        &iin,
+    )?;
+    let document =
+        crate::text::single_line("basis.document", &input.basis.document, MAX_DOCUMENT_CHARS)?;
     let number = input
         .basis
         .number
         .as_deref()
         .filter(|n| !n.trim().is_empty())
-        .map(|n| plain_text("basis.number", n, MAX_NUMBER_CHARS))
+        .map(|n| crate::text::single_line("basis.number", n, MAX_NUMBER_CHARS))
         .transpose()?;
     if status == ProceduralStatus::Defender && number.is_none() {
         return Err(ApiError::invalid(
@@ -208,7 +205,7 @@ pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant,
 pub fn validate_ending(input: &EndInput, today: NaiveDate) -> Result<Ending, ApiError> {
     Ok(Ending {
         ended_on: past_date("ended_on", &input.ended_on, today)?,
-        reason: plain_text("reason", &input.reason, MAX_REASON_CHARS)?,
+        reason: crate::text::single_line("reason", &input.reason, MAX_REASON_CHARS)?,
     })
 }
 
