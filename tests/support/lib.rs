@@ -309,6 +309,16 @@ impl TestApp {
         )
     }
 
+    /// `POST /api/auth/eds` with a CMS signature (DER, sent as base64).
+    pub fn post_eds_cms(&self, nonce: &str, cms_der: &[u8]) -> Reply {
+        use base64::Engine as _;
+        let body = serde_json::json!({
+            "nonce": nonce,
+            "cms": base64::engine::general_purpose::STANDARD.encode(cms_der),
+        });
+        self.post_json("/api/auth/eds", &body)
+    }
+
     /// `POST /api/internal/tick` with the tests' internal token: the tick's report (a tick that
     /// does not answer 200 fails the test).
     pub fn tick(&self) -> Value {
@@ -776,7 +786,7 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-pub use jaria_test_ca::{KeyAlgorithm, Person, PersonSpec};
+pub use jaria_test_ca::{CmsOptions, KeyAlgorithm, Person, PersonSpec};
 
 /// The suite's receipt signing key (a deployment under test is given the same one).
 pub const TEST_RECEIPT_KEY: &str = "dGVzdHMtb25seS1yZWNlaXB0LWtleS0zMi1ieXRlcyE=";

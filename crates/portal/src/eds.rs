@@ -15,6 +15,8 @@ use x509_cert::name::Name;
 
 use crate::iin::{Iin, IinError};
 
+pub mod cms;
+
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 const OID_SURNAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.4");
 const OID_SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
@@ -78,6 +80,16 @@ pub enum EdsError {
     Revoked,
     #[error("the certificate's revocation status is not known")]
     RevocationUnknown,
+    #[error("the CMS signature is not a valid SignedData: {0}")]
+    CmsMalformed(String),
+    #[error("the signature covers other content than what was to be signed")]
+    CmsOtherContent,
+    #[error("the CMS names no signer whose certificate it carries")]
+    CmsSigner,
+    #[error("the CMS lacks a valid signed attribute: {0}")]
+    CmsAttributes(&'static str),
+    #[error("the signing time is outside the time the signature was asked for")]
+    CmsSigningTime,
 }
 
 impl EdsError {
@@ -101,6 +113,11 @@ impl EdsError {
             EdsError::PathTooLong => "certificate_path_too_long",
             EdsError::Revoked => "certificate_revoked",
             EdsError::RevocationUnknown => "certificate_status_unknown",
+            EdsError::CmsMalformed(_) => "cms_malformed",
+            EdsError::CmsOtherContent => "cms_other_content",
+            EdsError::CmsSigner => "cms_signer_missing",
+            EdsError::CmsAttributes(_) => "cms_attributes",
+            EdsError::CmsSigningTime => "cms_signing_time",
         }
     }
 }
@@ -127,7 +144,7 @@ pub fn parse_pem_bundle(pem: &str) -> Result<Vec<Certificate>, EdsError> {
 /// A public key this service can verify with.
 enum PublicKey {
     P256(p256::ecdsa::VerifyingKey),
-    Rsa(rsa::pkcs1v15::VerifyingKey<sha2::Sha256>),
+    Rsa(rsa::RsaPublicKey),
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
@@ -166,7 +183,7 @@ impl PublicKey {
             if key.size() * 8 < MIN_RSA_BITS {
                 return Err(EdsError::WeakKey);
             }
-            Ok(PublicKey::Rsa(rsa::pkcs1v15::VerifyingKey::new(key)))
+            Ok(PublicKey::Rsa(key))
         } else if alg == OID_ED25519 {
             let bytes: [u8; 32] = bits
                 .try_into()
@@ -190,10 +207,68 @@ impl PublicKey {
                     });
                 parsed.is_some_and(|s| key.verify(message, &s).is_ok())
             }
-            PublicKey::Rsa(key) => rsa::pkcs1v15::Signature::try_from(sig)
-                .is_ok_and(|s| key.verify(message, &s).is_ok()),
+            PublicKey::Rsa(key) => rsa::pkcs1v15::Signature::try_from(sig).is_ok_and(|s| {
+                rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key.clone())
+                    .verify(message, &s)
+                    .is_ok()
+            }),
             PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(sig)
                 .is_ok_and(|s| key.verify_strict(message, &s).is_ok()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(EdsError::BadSignature)
+        }
+    }
+
+    /// Verifies `sig` over a message whose `hash` is `digest` (a CMS signer's signed
+    /// attributes), by `scheme`.
+    fn verify_digest(
+        &self,
+        scheme: cms::Scheme,
+        hash: cms::Hash,
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), EdsError> {
+        use signature::hazmat::PrehashVerifier as _;
+        let rsa_scheme = |key: &rsa::RsaPublicKey| -> bool {
+            let result = match (scheme, hash) {
+                (cms::Scheme::Pkcs1v15, cms::Hash::Sha256) => {
+                    key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest, sig)
+                }
+                (cms::Scheme::Pkcs1v15, cms::Hash::Sha384) => {
+                    key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), digest, sig)
+                }
+                (cms::Scheme::Pkcs1v15, cms::Hash::Sha512) => {
+                    key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), digest, sig)
+                }
+                (cms::Scheme::Pss { salt_len }, cms::Hash::Sha256) => key.verify(
+                    rsa::Pss::new_with_salt::<sha2::Sha256>(salt_len),
+                    digest,
+                    sig,
+                ),
+                (cms::Scheme::Pss { salt_len }, cms::Hash::Sha384) => key.verify(
+                    rsa::Pss::new_with_salt::<sha2::Sha384>(salt_len),
+                    digest,
+                    sig,
+                ),
+                (cms::Scheme::Pss { salt_len }, cms::Hash::Sha512) => key.verify(
+                    rsa::Pss::new_with_salt::<sha2::Sha512>(salt_len),
+                    digest,
+                    sig,
+                ),
+                (cms::Scheme::Ecdsa, _) => return false,
+            };
+            result.is_ok()
+        };
+        let ok = match (self, scheme) {
+            (PublicKey::Rsa(key), cms::Scheme::Pkcs1v15 | cms::Scheme::Pss { .. }) => {
+                rsa_scheme(key)
+            }
+            (PublicKey::P256(key), cms::Scheme::Ecdsa) => p256::ecdsa::Signature::from_der(sig)
+                .is_ok_and(|s| key.verify_prehash(digest, &s).is_ok()),
+            _ => return Err(EdsError::UnsupportedAlgorithm),
         };
         if ok {
             Ok(())
@@ -447,7 +522,17 @@ pub fn verify_chain(
 ) -> Result<Verified, EdsError> {
     let certs = parse_pem_bundle(certificate_pem)?;
     let (leaf, intermediates) = certs.split_first().ok_or(EdsError::Untrusted)?;
+    verify_path(leaf, intermediates, policy, now)
+}
 
+/// `leaf`'s chain through any of `intermediates` (in any order) to an anchor of `policy`,
+/// and the leaf fit for `policy`'s purposes, at `now`.
+fn verify_path(
+    leaf: &Certificate,
+    intermediates: &[Certificate],
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Result<Verified, EdsError> {
     // The leaf: a person's certificate meant for signing in.
     check_critical_extensions(leaf)?;
     if is_ca(leaf)? || policy.anchors.iter().any(|a| a == leaf) {

@@ -198,12 +198,81 @@ impl FailurePolicy {
     }
 }
 
+/// An EDS sign-in: the challenge's nonce and either the certificate chain (PEM) with a raw
+/// signature over the challenge (the key opened in the page), or a CMS `SignedData` over it
+/// that carries its own chain (NCALayer, KAZTOKEN, `openssl cms -sign`).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EdsRequest {
-    pub certificate: String,
     pub nonce: String,
-    pub signature: String,
+    #[serde(default)]
+    pub certificate: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+    /// Base64 of the DER, or PEM (`-----BEGIN CMS-----`).
+    #[serde(default)]
+    pub cms: Option<String>,
+}
+
+/// What proves the key: checked for shape before the challenge is spent.
+enum KeyProof<'a> {
+    Raw {
+        certificate: &'a str,
+        signature: Vec<u8>,
+    },
+    Cms(Vec<u8>),
+}
+
+/// A CMS signing time may be this far outside the challenge's life: people's clocks drift.
+const CLOCK_SKEW_SECS: i64 = 120;
+
+fn key_proof(body: &EdsRequest) -> Result<KeyProof<'_>, ApiError> {
+    use base64::Engine as _;
+    match (&body.cms, &body.certificate, &body.signature) {
+        (Some(cms), None, None) => eds::cms::decode_transport(cms)
+            .map(KeyProof::Cms)
+            .map_err(|e| ApiError::invalid("cms", e.code(), &e.to_string())),
+        (None, Some(certificate), Some(signature)) => {
+            if certificate.len() > MAX_CERTIFICATE_BYTES {
+                return Err(ApiError::invalid(
+                    "certificate",
+                    "certificate_too_large",
+                    "The certificate bundle is too large.",
+                ));
+            }
+            let signature = base64::engine::general_purpose::STANDARD
+                .decode(signature.trim())
+                .or_else(|_| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature.trim())
+                })
+                .map_err(|_| {
+                    ApiError::invalid(
+                        "signature",
+                        "signature_malformed",
+                        "The signature is not base64.",
+                    )
+                })?;
+            Ok(KeyProof::Raw {
+                certificate,
+                signature,
+            })
+        }
+        (Some(_), _, _) => Err(ApiError::invalid(
+            "cms",
+            "not_allowed",
+            "Give either a CMS signature, or a certificate with a signature, not both.",
+        )),
+        (None, None, _) => Err(ApiError::invalid(
+            "certificate",
+            "required",
+            "Give the certificate chain with the signature, or a CMS signature.",
+        )),
+        (None, Some(_), None) => Err(ApiError::invalid(
+            "signature",
+            "required",
+            "Give the signature over the challenge.",
+        )),
+    }
 }
 
 fn sign_in_policy() -> Result<Policy, ApiError> {
@@ -227,24 +296,7 @@ pub fn eds_sign_in(
     req: &spin_sdk::http::Request,
     body: &EdsRequest,
 ) -> Result<NewSession, ApiError> {
-    use base64::Engine as _;
-    if body.certificate.len() > MAX_CERTIFICATE_BYTES {
-        return Err(ApiError::invalid(
-            "certificate",
-            "certificate_too_large",
-            "The certificate bundle is too large.",
-        ));
-    }
-    let signature = base64::engine::general_purpose::STANDARD
-        .decode(body.signature.trim())
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body.signature.trim()))
-        .map_err(|_| {
-            ApiError::invalid(
-                "signature",
-                "signature_malformed",
-                "The signature is not base64.",
-            )
-        })?;
+    let proof = key_proof(body)?;
     let policy = sign_in_policy()?;
     let actor = auth::anonymous(req);
     let client = auth::throttle_key(req);
@@ -274,11 +326,13 @@ pub fn eds_sign_in(
 
     // Consume the challenge first: whatever happens next, it cannot be replayed.
     let consumed = db.one(
-        "DELETE FROM auth_challenges WHERE nonce = ? RETURNING expires_unix, message",
+        "DELETE FROM auth_challenges WHERE nonce = ? RETURNING expires_unix, message, created_unix",
         &[text(&body.nonce)],
     )?;
-    let message = match consumed {
-        Some(row) if col_int(&row, 0)? >= now.timestamp() => col_text(&row, 1)?,
+    let (message, issued_unix) = match consumed {
+        Some(row) if col_int(&row, 0)? >= now.timestamp() => {
+            (col_text(&row, 1)?, col_int(&row, 2)?)
+        }
         _ => {
             return refuse(
                 "nonce",
@@ -287,17 +341,27 @@ pub fn eds_sign_in(
             );
         }
     };
-    let verified = match eds::verify_sign_in(
-        &body.certificate,
-        &policy,
-        message.as_bytes(),
-        &signature,
-        now,
-    ) {
+    let outcome = match &proof {
+        KeyProof::Raw {
+            certificate,
+            signature,
+        } => eds::verify_sign_in(certificate, &policy, message.as_bytes(), signature, now),
+        KeyProof::Cms(der) => {
+            // Signed while the challenge lived, give or take the signer's clock.
+            let expected = eds::cms::Expected {
+                content: message.as_bytes(),
+                signed_after: clock::from_unix(issued_unix - CLOCK_SKEW_SECS),
+                signed_before: now + chrono::TimeDelta::seconds(CLOCK_SKEW_SECS),
+            };
+            eds::cms::verify(der, &expected, &policy, now).map(|signed| signed.verified)
+        }
+    };
+    let verified = match outcome {
         Ok(verified) => verified,
         Err(e) => {
-            let field = match e {
-                EdsError::BadSignature | EdsError::SignatureEncoding => "signature",
+            let field = match (&proof, &e) {
+                (KeyProof::Cms(_), _) => "cms",
+                (_, EdsError::BadSignature | EdsError::SignatureEncoding) => "signature",
                 _ => "certificate",
             };
             return refuse(field, e.code(), &e.to_string());

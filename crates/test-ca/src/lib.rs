@@ -12,6 +12,9 @@ use rcgen::{
 };
 use time::OffsetDateTime;
 
+mod cms;
+pub use cms::CmsOptions;
+
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
     #[error("certificate generation: {0}")]
