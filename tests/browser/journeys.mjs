@@ -3,7 +3,11 @@
 // JARIA_SHOTS_DIR. Selectors are the client's test hooks (data-form, data-action, data-id,
 // field names), never translated text, so every journey runs in any language.
 
-import { launch, person, signInWithEds, journey, assert, checks, settle, PHONE, DESKTOP, DEMO_ERDR } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, person, signInWithEds, journey, assert, checks, settle, PHONE, DESKTOP, DEMO_ERDR, BASE_URL } from './harness.mjs';
+import { startNcaLayer } from './ncalayer-standin.mjs';
 
 // A minimal PDF: the portal checks attachments by their content, not their name.
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
@@ -224,6 +228,185 @@ async function officerRecordsParticipants(browser) {
   });
 }
 
+/**
+ * EDS as people hold it: a password-protected .p12 opened in the page (the national CA's
+ * legacy encryption and today's), and NCALayer (here its stand-in) — absent, cancelled, the
+ * wrong key, and the right one. Nothing but a certificate chain and a signature leaves the page.
+ */
+async function edsAsPeopleHoldIt(browser) {
+  const kitDir = process.env.JARIA_EDS_KIT;
+  assert(kitDir, 'JARIA_EDS_KIT names the EDS kit (tests/tests/browser.rs makes it)');
+  const kit = JSON.parse(readFileSync(join(kitDir, 'kit.json'), 'utf8'));
+  const file = (name) => join(kitDir, name);
+  await journey('eds-p12-and-ncalayer', async (step) => {
+    const citizen = await person(browser, 'eds', 'p12-holder', { lang: 'ru', ignoreHTTPSErrors: true });
+    const page = citizen.page;
+    const sent = [];
+    page.on('request', (request) => sent.push(request.postData() || ''));
+    const form = 'form[data-form="eds"]';
+    const signedInAs = async (iin) => {
+      // Signed in, or the message that says why not (named in the failure).
+      await page.waitForSelector('[data-action="sign-out"], .form-summary:not([hidden]), .field-error:not([hidden])');
+      if (!(await page.isVisible('[data-action="sign-out"]'))) {
+        const shown = await page.locator('.form-summary:not([hidden]), .field-error:not([hidden])').allTextContents();
+        throw new Error(`not signed in: ${shown.join(' | ')}`);
+      }
+      await settle(page);
+      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
+      assert(me.iin === iin, `signed in as ${me.iin}, expected ${iin}`);
+    };
+    const signOut = async () => {
+      await page.click('[data-action="sign-out"]');
+      await page.waitForSelector(form);
+    };
+
+    await step('a legacy .p12 asks for its password; a wrong one is refused in Russian', async () => {
+      await citizen.open('/signin');
+      await page.setInputFiles(`${form} input[name="key"]`, file('legacy.p12'));
+      await page.waitForSelector(`${form} input[name="password"]:not([disabled])`);
+      assert(!(await page.isVisible(`${form} input[name="certificate"]`)), 'a container needs no certificate file');
+      await page.fill(`${form} input[name="password"]`, 'Wrong1234');
+      await citizen.axe('p12-password');
+      await page.click('[data-action="eds-submit"]');
+      const error = page.locator(`${form} [data-field="password"] .field-error:not([hidden])`);
+      await error.waitFor();
+      assert(/[Пп]ароль/.test(await error.textContent()), `a Russian message about the password, got ${await error.textContent()}`);
+      await citizen.shot('p12-wrong-password');
+    });
+    await step('the right password signs in; the key and the password never leave the page', async () => {
+      await page.fill(`${form} input[name="password"]`, kit.password);
+      await page.click('[data-action="eds-submit"]');
+      await signedInAs(kit.iin);
+      assert(!sent.some((body) => body.includes(kit.password) || body.includes('PRIVATE KEY') || body.includes('Wrong1234')), 'a key or a password left the page');
+      assert(sent.some((body) => body.includes('"signature"') && body.includes('BEGIN CERTIFICATE')), 'the chain and the signature were sent');
+      await signOut();
+    });
+    await step('a .p12 with modern encryption (PBES2, AES-256) signs in too, in Kazakh', async () => {
+      await page.selectOption('#lang', 'kk');
+      await page.waitForFunction(() => document.documentElement.lang === 'kk');
+      await page.setInputFiles(`${form} input[name="key"]`, file('modern.p12'));
+      await page.fill(`${form} input[name="password"]`, kit.password);
+      await page.click('[data-action="eds-submit"]');
+      await signedInAs(kit.iin);
+      await signOut();
+      await page.selectOption('#lang', 'ru');
+      await page.waitForFunction(() => document.documentElement.lang === 'ru');
+    });
+
+    const nca = 'form[data-form="ncalayer"]';
+    const ncaError = async () => {
+      const summary = page.locator(`${nca} .form-summary:not([hidden])`);
+      await summary.waitFor();
+      return summary.textContent();
+    };
+    await step('without NCALayer running, the page says to start it', async () => {
+      await page.click('[data-action="tab-ncalayer"]');
+      await page.waitForSelector(nca);
+      await citizen.axe('ncalayer');
+      await page.click('[data-action="ncalayer-submit"]');
+      assert(/NCALayer/.test(await ncaError()), 'a message naming NCALayer');
+      await citizen.shot('ncalayer-absent');
+    });
+    const layer = await startNcaLayer({
+      tlsKey: file('tls.key'),
+      tlsCert: file('tls.pem'),
+      authKey: file('auth.key'),
+      authCert: file('auth.pem'),
+      signKey: file('sign.key'),
+      signCert: file('sign.pem'),
+    });
+    try {
+      await step('cancelled in NCALayer: nothing is sent, and the page says so', async () => {
+        layer.setMode('cancel');
+        const before = sent.length;
+        await citizen.open('/signin');
+        await page.click('[data-action="tab-ncalayer"]');
+        await page.click('[data-action="ncalayer-submit"]');
+        assert(/отмен/i.test(await ncaError()), 'a Russian message about the cancel');
+        assert(!sent.slice(before).some((body) => body.includes('"cms"')), 'a cancelled signature was sent');
+      });
+      await step('the signing key instead of the authentication key: told to pick AUTH', async () => {
+        layer.setMode('sign');
+        await citizen.open('/signin');
+        await page.click('[data-action="tab-ncalayer"]');
+        await page.click('[data-action="ncalayer-submit"]');
+        assert(/AUTH/.test(await ncaError()), 'a message naming the AUTH key');
+        await citizen.shot('ncalayer-wrong-key');
+      });
+      await step('NCALayer signs the challenge as a CMS and the person is signed in', async () => {
+        layer.setMode('auth');
+        await citizen.open('/signin');
+        await page.click('[data-action="tab-ncalayer"]');
+        await page.click('[data-action="ncalayer-submit"]');
+        await signedInAs(kit.iin);
+        const asked = layer.requests.at(-1);
+        assert(asked.module === 'kz.gov.pki.knca.basics' && asked.args.format === 'cms', 'the basics module was asked for a CMS');
+        assert(asked.args.signingParams.encapsulate === false, 'a detached signature was asked for');
+        assert(asked.args.signerParams.extKeyUsageOids.includes('1.3.6.1.5.5.7.3.2'), 'an authentication key was asked for');
+        await citizen.shot('ncalayer-signed-in');
+      });
+      const fileForm = 'form[data-form="filing"]';
+      const startStatement = async (text) => {
+        await citizen.open('/file');
+        await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
+        const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
+        await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
+        await page.fill(`${fileForm} [name="text"]`, text);
+        assert(!(await page.isVisible(`${fileForm} input[name="sign_with"][value="none"]`)), 'a statement cannot go unsigned');
+      };
+      const receiptId = async () => {
+        const receipt = page.locator('[data-section="receipt"][data-filing-id]');
+        await receipt.waitFor();
+        return receipt.getAttribute('data-filing-id');
+      };
+      /** The filing's signature and what it signs, checked by OpenSSL against the demo CA. */
+      const checkWithOpenssl = async (id) => {
+        await citizen.open(`/filings/${id}`);
+        await page.waitForSelector('[data-signature="signed"]');
+        const fetchBase64 = (path) =>
+          page.evaluate(async (url) => {
+            const bytes = new Uint8Array(await (await fetch(url, { credentials: 'same-origin' })).arrayBuffer());
+            let binary = '';
+            for (const b of bytes) binary += String.fromCharCode(b);
+            return btoa(binary);
+          }, `${BASE_URL}${path}`);
+        writeFileSync(file(`statement-${id}.p7s`), Buffer.from(await fetchBase64(`/api/status/filings/${id}/signature`), 'base64'));
+        writeFileSync(file(`statement-${id}.json`), Buffer.from(await fetchBase64(`/api/status/filings/${id}/signed-content`), 'base64'));
+        execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file(`statement-${id}.p7s`), '-content', file(`statement-${id}.json`), '-CAfile', file('ca.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+      };
+      await step('a statement signed with the .p12 signing key: a wrong password is refused, the right one files it', async () => {
+        await startStatement('У меня украли велосипед во дворе дома.');
+        await page.check(`${fileForm} input[name="sign_with"][value="key"]`);
+        await page.setInputFiles(`${fileForm} input[name="sign_key"]`, file('sign.p12'));
+        await page.fill(`${fileForm} input[name="sign_password"]`, 'Wrong1234');
+        await citizen.axe('file-signed');
+        await page.click('[data-action="filing-submit"]');
+        await page.locator(`${fileForm} [data-field="sign_password"] .field-error:not([hidden])`).waitFor();
+        await page.fill(`${fileForm} input[name="sign_password"]`, kit.password);
+        await page.click('[data-action="filing-submit"]');
+        const id = await receiptId();
+        await citizen.shot('statement-signed');
+        await checkWithOpenssl(id);
+        assert(!sent.some((body) => body.includes(kit.password)), 'the key password left the page');
+      });
+      await step('a statement signed through NCALayer with the signing key, checked by OpenSSL', async () => {
+        layer.setMode('sign');
+        await startStatement('Мошенники списали деньги с моей карты.');
+        await page.check(`${fileForm} input[name="sign_with"][value="ncalayer"]`);
+        await page.click('[data-action="filing-submit"]');
+        const id = await receiptId();
+        const asked = layer.requests.at(-1);
+        assert(asked.args.signerParams.extKeyUsageOids.includes('1.3.6.1.5.5.7.3.4'), 'a signing key was asked for');
+        assert(asked.args.signerParams.iin === kit.iin, 'NCALayer was told whose key to offer');
+        await checkWithOpenssl(id);
+      });
+    } finally {
+      await layer.close();
+    }
+    await citizen.close();
+  });
+}
+
 const browser = await launch();
 try {
   await journey('sign-in-and-account', async (step) => {
@@ -309,6 +492,7 @@ try {
     basis: 'Ордер № 17 от адвокатской конторы',
   });
   await officerRecordsParticipants(browser);
+  await edsAsPeopleHoldIt(browser);
 } finally {
   await browser.close();
 }

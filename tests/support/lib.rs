@@ -271,7 +271,9 @@ impl TestApp {
     pub fn sign_in(&self, person: &Person) -> Session<'_> {
         let reply = self.try_sign_in(person, Signing::Der);
         assert_eq!(reply.status, 200, "EDS sign-in failed: {}", reply.text());
-        Session::from_reply(self, &reply)
+        let mut session = Session::from_reply(self, &reply);
+        session.person = Some(person.clone());
+        session
     }
 
     /// One EDS sign-in attempt, for tests of what fails.
@@ -854,6 +856,8 @@ pub struct Session<'a> {
     pub csrf_token: String,
     pub session_id: String,
     pub cookie: String,
+    /// The person's key, when the session came from [`TestApp::sign_in`]: it signs filings.
+    pub person: Option<Person>,
 }
 
 impl<'a> Session<'a> {
@@ -871,6 +875,7 @@ impl<'a> Session<'a> {
             csrf_token: field("csrf_token"),
             session_id: field("session_id"),
             cookie: reply.header("set-cookie").unwrap_or("").to_owned(),
+            person: None,
         }
     }
 
@@ -891,6 +896,32 @@ impl<'a> Session<'a> {
     pub fn delete(&self, path: &str) -> Reply {
         self.app
             .request("DELETE", path, &[("authorization", &self.bearer())], None)
+    }
+
+    /// `body` (a new filing) with this person's EDS signature (a detached CMS) over the bytes
+    /// `POST /api/filings/to-sign` answers for it, as the filing page makes it. Sign once and
+    /// reuse the result when a retry must be the same request. A body the portal refuses to
+    /// prepare comes back unsigned: filing it then answers the same refusal.
+    pub fn signed_filing(&self, body: &Value) -> Value {
+        use base64::Engine as _;
+        let person = self
+            .person
+            .as_ref()
+            .expect("a session from TestApp::sign_in holds its person's key");
+        let reply = self.post_json("/api/filings/to-sign", body);
+        if reply.status != 200 {
+            return body.clone();
+        }
+        let to_sign = reply.json()["to_sign"]
+            .as_str()
+            .expect("to_sign")
+            .to_owned();
+        let cms = person
+            .sign_cms(to_sign.as_bytes(), &CmsOptions::default())
+            .expect("a CMS signature");
+        let mut signed = body.clone();
+        signed["signature"] = base64::engine::general_purpose::STANDARD.encode(cms).into();
+        signed
     }
 
     /// `GET path` (which must answer 200), then the string `field` of each item of the array

@@ -33,8 +33,10 @@ fn portal_with_history() -> TestApp {
                 ("idempotency-key", "audit-1"),
                 ("content-type", "application/json"),
             ],
-            json!({"kind": "crime_report", "organ_id": organ_id, "text": "Stolen bicycle.",
-                   "attachments": [upload.json()["id"]]})
+            me.signed_filing(
+                &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Stolen bicycle.",
+                   "attachments": [upload.json()["id"]]}),
+            )
             .to_string()
             .as_bytes(),
         );

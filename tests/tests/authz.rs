@@ -86,6 +86,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/filings/health", PUBLIC),
     ("GET", "/api/status/health", PUBLIC),
     ("GET", "/api/officer/health", PUBLIC),
+    ("GET", "/api/admin/health", PUBLIC),
     ("GET", "/api/internal/health", PUBLIC),
     ("GET", "/health/live", PUBLIC),
     ("GET", "/health/ready", PUBLIC),
@@ -99,6 +100,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/status/health/ready", PUBLIC),
     ("GET", "/api/officer/health/live", PUBLIC),
     ("GET", "/api/officer/health/ready", PUBLIC),
+    ("GET", "/api/admin/health/live", PUBLIC),
+    ("GET", "/api/admin/health/ready", PUBLIC),
     ("GET", "/api/internal/health/live", PUBLIC),
     ("GET", "/api/internal/health/ready", PUBLIC),
     ("GET", "/api/auth/challenge", PUBLIC),
@@ -208,6 +211,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         [D401, D403, D403, D403, N, D404, D403, D404, D403],
     ),
     ("POST", "/api/filings", SIGNED_IN),
+    ("POST", "/api/filings/to-sign", SIGNED_IN),
     ("POST", "/api/filings/attachments", SIGNED_IN),
     ("GET", "/api/filings/organs", SIGNED_IN),
     // The victim's petition.
@@ -225,6 +229,16 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         "/api/status/filings/{id}/documents/{sha256}",
         CASE_PARTICIPANTS,
     ),
+    (
+        "GET",
+        "/api/status/filings/{id}/signature",
+        CASE_PARTICIPANTS,
+    ),
+    (
+        "GET",
+        "/api/status/filings/{id}/signed-content",
+        CASE_PARTICIPANTS,
+    ),
     ("GET", "/api/status/notifications", SIGNED_IN),
     // One of the victim's notifications.
     (
@@ -238,6 +252,12 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     (
         "GET",
         "/api/officer/filings/{id}/documents/{sha256}",
+        CASE_OFFICERS,
+    ),
+    ("GET", "/api/officer/filings/{id}/signature", CASE_OFFICERS),
+    (
+        "GET",
+        "/api/officer/filings/{id}/signed-content",
         CASE_OFFICERS,
     ),
     ("POST", "/api/officer/filings/{id}/review", CASE_OFFICERS),
@@ -400,10 +420,14 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
             ("idempotency-key", "matrix-petition"),
             ("content-type", "application/json"),
         ],
-        json!({"kind": "petition", "erdr_number": erdr, "text": petition_text,
-               "attachments": [upload["id"]]})
-        .to_string()
-        .as_bytes(),
+        // Signed by the victim: the signature downloads have something to serve.
+        victim
+            .signed_filing(
+                &json!({"kind": "petition", "erdr_number": erdr, "text": petition_text,
+                   "attachments": [upload["id"]]}),
+            )
+            .to_string()
+            .as_bytes(),
     );
     assert_eq!(petition.status, 201, "{}", petition.text());
     let petition = petition.json();
@@ -535,7 +559,7 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         ("POST", "/api/officer/cases/{erdr}/participants/{id}/end") => {
             json!({"ended_on": "2026-11-25", "reason": "Recognition revoked."})
         }
-        ("POST", "/api/filings") => json!({
+        ("POST", "/api/filings" | "/api/filings/to-sign") => json!({
             "kind": "crime_report", "organ_id": f.police, "text": "A statement.",
         }),
         ("POST", "/api/officer/filings/{id}/extension") => {

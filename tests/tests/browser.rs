@@ -6,12 +6,123 @@
 //! CI installs Chromium and the npm packages and sets `JARIA_BROWSER=required`; elsewhere the
 //! test says what is missing and passes. Against a deployment (`JARIA_BASE_URL`) it needs the
 //! demo's keys in `JARIA_DEMO_DIR`.
+//!
+//! For the EDS journeys the test makes, with the demo's CA, a person's authentication and
+//! signing keys, their password-protected `.p12` containers as `openssl pkcs12 -export`
+//! makes them (legacy and modern encryption), and the TLS certificate of the NCALayer
+//! stand-in (`tests/browser/ncalayer-standin.mjs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use jaria_tests::{TestApp, external_base_url, workspace_root};
+use jaria_test_ca::{Authority, KeyAlgorithm, PersonSpec, Purpose};
+use jaria_tests::{TestApp, external_base_url, random_iin, workspace_root};
+
+/// The password of the test containers (shaped as the national CA requires them).
+const KIT_PASSWORD: &str = "Qwerty12";
+
+fn openssl(args: &[&str], dir: &Path) {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is needed for the EDS journeys (apt-get install openssl)");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The EDS kit of one person, issued by the demo CA, in `dir`: `auth.key`/`auth.pem` (for
+/// signing in), `sign.key`/`sign.pem` (for signing documents only), `legacy.p12` and
+/// `modern.p12` (the authentication key with its chain), `sign.p12` (the signing key),
+/// `tls.key`/`tls.pem` (127.0.0.1),
+/// `ca.pem`, and `kit.json` naming the IIN and the password.
+fn eds_kit(demo_dir: &Path, dir: &Path) {
+    let read = |name: &str| {
+        std::fs::read_to_string(demo_dir.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e}", demo_dir.join(name).display()))
+    };
+    let ca = Authority::from_pem(&read("ca.pem"), &read("ca.key")).expect("demo CA");
+    let iin = random_iin();
+    let name = "ТЕСТОВА АЙГЕРИМ";
+    let auth = ca
+        .issue(&PersonSpec::new(&iin, name).algorithm(KeyAlgorithm::Rsa2048))
+        .expect("auth certificate");
+    let sign = ca
+        .issue(
+            // As the national CA's RSA256_… certificates: digital signature and
+            // non-repudiation, for e-mail protection, not client authentication.
+            &PersonSpec::new(&iin, name)
+                .algorithm(KeyAlgorithm::Rsa2048)
+                .purposes(&[Purpose::EmailProtection]),
+        )
+        .expect("signing certificate");
+    let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).expect("kit file");
+    write("auth.key", &auth.key_pem);
+    write("auth.pem", &auth.cert_pem);
+    write("sign.key", &sign.key_pem);
+    write("sign.pem", &sign.cert_pem);
+    write("ca.pem", &ca.cert_pem);
+    let pass = format!("pass:{KIT_PASSWORD}");
+    let export = ["pkcs12", "-export", "-in", "auth.pem", "-inkey", "auth.key"];
+    let chain = [
+        "-certfile",
+        "ca.pem",
+        "-name",
+        "AUTH_RSA256",
+        "-passout",
+        &pass,
+    ];
+    // The national CA's files: 3DES key bag, RC2-40 certificates, SHA-1 MAC.
+    openssl(
+        &[&export[..], &chain[..], &["-legacy", "-out", "legacy.p12"]].concat(),
+        dir,
+    );
+    // What OpenSSL makes today: PBES2 with PBKDF2 and AES-256-CBC, SHA-256 MAC.
+    openssl(
+        &[&export[..], &chain[..], &["-out", "modern.p12"]].concat(),
+        dir,
+    );
+    // The signing key's container (RSA256_…), legacy like the national CA's.
+    let sign_export = ["pkcs12", "-export", "-in", "sign.pem", "-inkey", "sign.key"];
+    let sign_chain = ["-certfile", "ca.pem", "-name", "RSA256", "-passout", &pass];
+    openssl(
+        &[
+            &sign_export[..],
+            &sign_chain[..],
+            &["-legacy", "-out", "sign.p12"],
+        ]
+        .concat(),
+        dir,
+    );
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "tls.key",
+            "-out",
+            "tls.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        dir,
+    );
+    write(
+        "kit.json",
+        &serde_json::json!({ "iin": iin, "password": KIT_PASSWORD }).to_string(),
+    );
+}
 
 fn chromium() -> PathBuf {
     std::env::var_os("JARIA_CHROMIUM")
@@ -78,12 +189,15 @@ fn journeys_in_a_real_browser() {
         .join("browser-shots");
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let kit = tempfile::tempdir().expect("kit dir");
+    eds_kit(&demo_dir, kit.path());
 
     let mut child = Command::new("node")
         .arg("journeys.mjs")
         .current_dir(&browser_dir)
         .env("JARIA_BASE_URL", &app.base_url)
         .env("JARIA_DEMO_DIR", &demo_dir)
+        .env("JARIA_EDS_KIT", kit.path())
         .env("JARIA_SHOTS_DIR", &shots)
         .env("JARIA_CHROMIUM", chromium())
         .stdout(Stdio::piped())

@@ -16,9 +16,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use base64::Engine as _;
 use jaria_portal::documents::sha256_hex;
 use jaria_tests::world::{PDF, organ, signed_in};
-use jaria_tests::{TEST_ADMIN_IIN, TestApp, random_iin};
+use jaria_tests::{CmsOptions, Person, TEST_ADMIN_IIN, TestApp, random_iin};
 use rand::Rng;
 use serde_json::{Value, json};
 
@@ -163,6 +164,7 @@ fn parse_acked(writer: usize, key: &str, body: &[u8]) -> Result<Acked, String> {
 fn writer(
     base_url: String,
     token: String,
+    person: Person,
     writer: usize,
     round: usize,
     organ_id: i64,
@@ -220,11 +222,45 @@ fn writer(
             }
         }
         shas.sort();
-        let body = json!({
+        let unsigned = json!({
             "kind": "crime_report", "organ_id": organ_id,
             "text": format!("Statement {tag}: my bicycle was stolen."), "attachments": ids,
-        })
-        .to_string();
+        });
+        // A statement is signed by its filer: over what the portal says to sign.
+        let to_sign = match send(
+            &agent,
+            &format!("{base_url}/api/filings/to-sign"),
+            "POST",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            unsigned.to_string().as_bytes(),
+        ) {
+            Ok((200, answer)) => {
+                serde_json::from_slice::<Value>(&answer).unwrap_or_default()["to_sign"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+            Ok((status, answer)) => {
+                out.unexpected.push(format!(
+                    "to-sign for {tag}: {status} {}",
+                    String::from_utf8_lossy(&answer)
+                ));
+                continue;
+            }
+            Err(_) => {
+                out.lost_uploads += 1;
+                return out;
+            }
+        };
+        let cms = person
+            .sign_cms(to_sign.as_bytes(), &CmsOptions::default())
+            .expect("a CMS signature");
+        let mut signed = unsigned;
+        signed["signature"] = base64::engine::general_purpose::STANDARD.encode(cms).into();
+        let body = signed.to_string();
         match send(
             &agent,
             &format!("{base_url}/api/filings"),
@@ -309,14 +345,14 @@ struct Stats {
 /// the lost request made (if it committed) or a new one, and the same again on a second try.
 fn retry_lost(
     app: &TestApp,
-    writers: &[(String, String)],
+    writers: &[(String, String, Person)],
     lost: Vec<Lost>,
     outcome: &mut Outcome,
     stats: &mut Stats,
 ) {
     let agent = agent();
     for l in lost {
-        let (iin, token) = &writers[l.writer];
+        let (iin, token, _) = &writers[l.writer];
         let before = stored_filing(app.state_dir(), iin, &l.key);
         assert!(
             before.len() <= 1,
@@ -385,11 +421,12 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
     let dir = tempfile::tempdir().expect("temp state dir");
     let mut app = start(dir.path());
     let organ_id = organ(&signed_in(&app, TEST_ADMIN_IIN, "ADMIN"), "Police");
-    let writers: Vec<(String, String)> = (0..WRITERS)
+    let writers: Vec<(String, String, Person)> = (0..WRITERS)
         .map(|w| {
             let iin = random_iin();
             let session = signed_in(&app, &iin, &format!("WRITER {w}"));
-            (iin, session.token.clone())
+            let person = session.person.clone().expect("the writer's key");
+            (iin, session.token.clone(), person)
         })
         .collect();
 
@@ -413,9 +450,14 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
         let threads: Vec<_> = writers
             .iter()
             .enumerate()
-            .map(|(w, (_, token))| {
-                let (base, token, stop) = (app.base_url.clone(), token.clone(), stop.clone());
-                std::thread::spawn(move || writer(base, token, w, round, organ_id, stop))
+            .map(|(w, (_, token, person))| {
+                let (base, token, person, stop) = (
+                    app.base_url.clone(),
+                    token.clone(),
+                    person.clone(),
+                    stop.clone(),
+                );
+                std::thread::spawn(move || writer(base, token, person, w, round, organ_id, stop))
             })
             .collect();
         std::thread::sleep(Duration::from_millis(rng.gen_range(KILL_AFTER_MS)));

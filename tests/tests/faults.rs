@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 /// restarts of the host (sessions live in the state files).
 struct World {
     erdr: String,
-    police: i64,
     victim: String,
     lead: String,
     outsider: String,
@@ -31,7 +30,6 @@ fn world(app: &TestApp) -> World {
     let outsider = signed_in(app, &random_iin(), "OUTSIDER");
     World {
         erdr,
-        police,
         victim: victim.token.clone(),
         lead: lead.token.clone(),
         outsider: outsider.token.clone(),
@@ -118,7 +116,7 @@ fn file_until_acknowledged(
     attempts: usize,
 ) -> Option<(i64, String)> {
     let body =
-        json!({"kind": "crime_report", "organ_id": w.police, "text": format!("Statement {key}")});
+        json!({"kind": "petition", "erdr_number": w.erdr, "text": format!("Petition {key}")});
     for _ in 0..attempts {
         let r = call(
             app,

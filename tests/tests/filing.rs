@@ -57,7 +57,7 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
     let filed = file(
         &me,
         "report-1",
-        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "My car was stolen.", "attachments": [attachment_id]}),
+        &me.signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "My car was stolen.", "attachments": [attachment_id]})),
     );
     if filed.status != 201 {
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -144,7 +144,8 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     let app = std::sync::Arc::new(TestApp::portal());
     let organ_id = police(&app);
     let me = app.sign_in(&person("A"));
-    let body = json!({"kind": "crime_report", "organ_id": organ_id, "text": "Retried."});
+    let body = me
+        .signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "Retried."}));
     let first = file(&me, "same-key", &body).json();
     let second = file(&me, "same-key", &body).json();
     assert_eq!(first["id"], second["id"]);
@@ -165,9 +166,12 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     file(&me, "", &body).assert_problem(400);
     // Parallel duplicates: one filing.
     let token = me.token.clone();
+    let parallel = me.signed_filing(
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "In parallel."}),
+    );
     let handles: Vec<_> = (0..8)
         .map(|_| {
-            let (app, token) = (app.clone(), token.clone());
+            let (app, token, parallel) = (app.clone(), token.clone(), parallel.clone());
             std::thread::spawn(move || {
                 let r = app.request(
                     "POST",
@@ -177,11 +181,7 @@ fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
                         ("idempotency-key", "parallel"),
                         ("content-type", "application/json"),
                     ],
-                    Some(
-                        json!({"kind": "crime_report", "organ_id": organ_id, "text": "In parallel."})
-                            .to_string()
-                            .as_bytes(),
-                    ),
+                    Some(parallel.to_string().as_bytes()),
                 );
                 (r.status, r.json()["id"].clone())
             })
@@ -375,8 +375,14 @@ fn desk(app: &TestApp) -> Desk<'_> {
     }
 }
 
+/// Files `body` (a statement about an offence signed, as it must be) and answers its id.
 fn filed(session: &Session<'_>, body: &Value) -> i64 {
-    let r = file(session, &random_iin(), body);
+    let body = if body["kind"] == "crime_report" {
+        session.signed_filing(body)
+    } else {
+        body.clone()
+    };
+    let r = file(session, &random_iin(), &body);
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_i64().expect("filing id")
 }
@@ -997,7 +1003,7 @@ fn the_registration_period_of_a_crime_report_is_configurable() {
     let r = file(
         &me,
         "k",
-        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Fraud."}),
+        &me.signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "Fraud."})),
     )
     .json();
     let submitted = chrono::DateTime::parse_from_rfc3339(r["submitted_at"].as_str().expect("at"))
@@ -1062,7 +1068,7 @@ fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
         let filed = file(
             &me,
             "before-rotation",
-            &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the old key."}),
+            &me.signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the old key."})),
         );
         assert_eq!(filed.status, 201, "{}", filed.text());
         let receipt = filed.json();
@@ -1122,7 +1128,7 @@ fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
     let filed = file(
         &me,
         "after-rotation",
-        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the new key."}),
+        &me.signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed under the new key."})),
     );
     assert_eq!(filed.status, 201, "{}", filed.text());
     let fresh = filed.json();

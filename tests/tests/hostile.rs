@@ -1108,7 +1108,8 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
                 ("idempotency-key", &format!("sql-{i}")),
                 ("content-type", "application/json"),
             ],
-            json!({"kind": "crime_report", "organ_id": organ_id, "text": text})
+            victim
+                .signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": text}))
                 .to_string()
                 .as_bytes(),
         );
@@ -1222,7 +1223,8 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
             ("idempotency-key", "sql-after"),
             ("content-type", "application/json"),
         ],
-        json!({"kind": "crime_report", "organ_id": organ_ids[0].0, "text": "An ordinary statement."})
+        victim
+            .signed_filing(&json!({"kind": "crime_report", "organ_id": organ_ids[0].0, "text": "An ordinary statement."}))
             .to_string()
             .as_bytes(),
     );

@@ -484,17 +484,17 @@ fn a_backup_taken_under_write_load_restores_verifies_and_serves() {
     let admin = jaria_tests::world::signed_in(&app, jaria_tests::TEST_ADMIN_IIN, "ADMIN");
     let organ_id = jaria_tests::world::organ(&admin, "Police");
     let filer = app.sign_in(&person("FILER UNDER LOAD"));
-    let file =
-        |key: &str| {
-            filer.request_with(
+    let file = |key: &str| {
+        filer.request_with(
             "POST",
             "/api/filings",
             &[("idempotency-key", key), ("content-type", "application/json")],
-            json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed during a backup."})
+            filer
+                .signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed during a backup."}))
                 .to_string()
                 .as_bytes(),
         )
-        };
+    };
     // Acknowledged before the backup starts: these must be in it.
     let mut before = Vec::new();
     for n in 0..5 {

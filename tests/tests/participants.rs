@@ -380,7 +380,9 @@ fn a_registered_statement_puts_its_applicant_in_the_case() {
     let applicant = signed_in(&app, &applicant_iin, "APPLICANT");
     let report = file(
         &applicant,
-        &json!({"kind": "crime_report", "organ_id": d.police, "text": "My car was stolen."}),
+        &applicant.signed_filing(
+            &json!({"kind": "crime_report", "organ_id": d.police, "text": "My car was stolen."}),
+        ),
     );
     assert!(my_case_numbers(&applicant).is_empty());
     // Recognised as victim only on a registration.
@@ -417,7 +419,9 @@ fn a_registered_statement_puts_its_applicant_in_the_case() {
     let other = signed_in(&app, &other_iin, "OTHER APPLICANT");
     let second = file(
         &other,
-        &json!({"kind": "crime_report", "organ_id": d.police, "text": "Same theft, I saw it."}),
+        &other.signed_filing(
+            &json!({"kind": "crime_report", "organ_id": d.police, "text": "Same theft, I saw it."}),
+        ),
     );
     let r = d.head.post_json(
         &format!("/api/officer/filings/{second}/decision"),
@@ -450,7 +454,9 @@ fn a_forwarded_statement_moves_into_the_other_organs_queue() {
     let citizen = signed_in(&app, &random_iin(), "CITIZEN");
     let report = file(
         &citizen,
-        &json!({"kind": "crime_report", "organ_id": d.police, "text": "A pyramid scheme."}),
+        &citizen.signed_filing(
+            &json!({"kind": "crime_report", "organ_id": d.police, "text": "A pyramid scheme."}),
+        ),
     );
     assert!(queue_ids(&d.lead).contains(&report));
     let forward = |body: Value| {

@@ -9,9 +9,9 @@ use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Calendar, Kind};
-use jaria_portal::filing::forwarding;
 use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
 use jaria_portal::filing::store::{self, FilingRow};
+use jaria_portal::filing::{forwarding, signature};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
@@ -185,6 +185,26 @@ pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
         Ok((body, note))
     })?;
     Reply::json(200, &body)
+}
+
+/// `GET /api/officer/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
+/// exact bytes it signs, for a filing I receive (404 when not signed). Read like a document.
+pub fn signed_part(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    part: signature::Part,
+) -> Result<Reply, ApiError> {
+    audit::audited_read(db, &me.actor(), |db| {
+        let r = received(db, me, id)?;
+        let reply = signature::download(db, r.filing.id, &r.filing.registration_number, part)?;
+        let note = ReadNote::new(
+            "filing_signature_downloaded",
+            format!("filing:{}", r.filing.id),
+            audit_case(&r),
+        );
+        Ok((reply, note))
+    })
 }
 
 /// `GET /api/officer/filings/{id}/documents/{sha256}`

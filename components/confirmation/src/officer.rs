@@ -12,6 +12,7 @@ use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
 use jaria_portal::db::{
     Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text,
 };
+use jaria_portal::filing::signature;
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::notify::{self, Notice};
@@ -69,6 +70,14 @@ pub fn route(
             with_officer(req, |db, me| crate::filings::document(db, me, req, id, sha))
         }
         (_, ["filings", _, "documents", _]) => allow("GET"),
+        (Method::Get, ["filings", id, "signature"]) => with_officer(req, |db, me| {
+            crate::filings::signed_part(db, me, id, signature::Part::Cms)
+        }),
+        (_, ["filings", _, "signature"]) => allow("GET"),
+        (Method::Get, ["filings", id, "signed-content"]) => with_officer(req, |db, me| {
+            crate::filings::signed_part(db, me, id, signature::Part::Content)
+        }),
+        (_, ["filings", _, "signed-content"]) => allow("GET"),
         (Method::Post, ["filings", id, "review"]) => {
             with_officer(req, |db, me| crate::filings::review(db, me, id))
         }

@@ -28,6 +28,8 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
     Some(match (method, segments.as_slice()) {
         (Method::Post, [""]) => submit::create(req),
         (_, [""]) => allow("POST"),
+        (Method::Post, ["to-sign"]) => submit::to_sign(req),
+        (_, ["to-sign"]) => allow("POST"),
         (Method::Post, ["attachments"]) => attachments::upload(req),
         (_, ["attachments"]) => allow("POST"),
         (Method::Get, ["organs"]) => submit::organs(req),

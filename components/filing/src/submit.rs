@@ -8,6 +8,7 @@ use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_t
 use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::receipt::{self, Summary};
+use jaria_portal::filing::signature;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::iin::Iin;
@@ -42,6 +43,10 @@ struct NewFiling {
     /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
     #[serde(default)]
     filed_in_detention: bool,
+    /// The filer's CMS signature over the filing's canonical content (`POST .../to-sign`):
+    /// base64 of DER, or PEM. Required for a statement about an offence (art. 181).
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
@@ -170,6 +175,7 @@ fn load(
                 .iter()
                 .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
                 .collect(),
+            signature_sha256: signature::sha256_of(db, id)?,
         },
         signature: col_text(&row, 9)?,
         state: col_text(&row, 10)?,
@@ -222,15 +228,24 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     acknowledgement(&stored, &signing)
 }
 
-fn submit(
-    db: &Db,
-    me: &Principal,
-    body: &NewFiling,
-    key: &str,
-    request_sha: &str,
-    signing: &ed25519_dalek::SigningKey,
-    deadlines: &Deadlines,
-) -> Result<Stored, ApiError> {
+/// A filing checked against everything it refers to, and its canonical content: what the
+/// receipt's `content_sha256` covers and what the filer's EDS signs.
+struct Checked {
+    kind: Kind,
+    addressee: Addressee,
+    subject: Subject,
+    addressee_name: &'static str,
+    subject_name: &'static str,
+    text_body: String,
+    on_behalf: Option<Iin>,
+    case: Option<store::CaseRow>,
+    organ_id: Option<i64>,
+    attachment_shas: Vec<String>,
+    content: String,
+}
+
+/// Checks a filing as it would be filed now, writing nothing.
+fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<Checked, ApiError> {
     let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(
             "kind",
@@ -376,13 +391,12 @@ fn submit(
     }
 
     // The attachments: mine, not yet attached, not expired.
-    let now = clock::now();
     let mut attachment_shas = Vec::new();
     for id in &body.attachments {
         let row = db
             .one(
                 "SELECT sha256 FROM attachments WHERE id = ? AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
-                &[text(id), text(&me.iin), int(now.timestamp() - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
+                &[text(id), text(&me.iin), int(now_unix - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
             )?
             .ok_or_else(|| ApiError::invalid("attachments", "unknown_attachment", "An attachment is unknown, expired or already used."))?;
         attachment_shas.push(col_text(&row, 0)?);
@@ -399,7 +413,87 @@ fn submit(
     if body.filed_in_detention {
         content["filed_in_detention"] = true.into();
     }
-    let content_sha = hex::encode(Sha256::digest(content.to_string().as_bytes()));
+    Ok(Checked {
+        kind,
+        addressee,
+        subject,
+        addressee_name,
+        subject_name,
+        text_body,
+        on_behalf,
+        case,
+        organ_id,
+        attachment_shas,
+        content: content.to_string(),
+    })
+}
+
+/// `POST /api/filings/to-sign`: the exact bytes the filer's EDS signs for this filing (the
+/// same body as the filing, without its signature). Nothing is stored.
+pub fn to_sign(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open()?;
+    let me = auth::authenticate(&db, req)?;
+    let body: NewFiling = json_body(req)?;
+    if body.signature.is_some() {
+        return Err(ApiError::invalid(
+            "signature",
+            "not_allowed",
+            "Ask for the content to sign without a signature.",
+        ));
+    }
+    let checked = checked(&db, &me, &body, clock::now().timestamp())?;
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "to_sign": checked.content,
+            "content_sha256": hex::encode(Sha256::digest(checked.content.as_bytes())),
+            "signature_required": checked.kind == Kind::CrimeReport,
+        }),
+    )
+}
+
+fn submit(
+    db: &Db,
+    me: &Principal,
+    body: &NewFiling,
+    key: &str,
+    request_sha: &str,
+    signing: &ed25519_dalek::SigningKey,
+    deadlines: &Deadlines,
+) -> Result<Stored, ApiError> {
+    let now = clock::now();
+    let Checked {
+        kind,
+        addressee,
+        subject,
+        addressee_name,
+        subject_name,
+        text_body,
+        on_behalf,
+        case,
+        organ_id,
+        attachment_shas,
+        content,
+    } = checked(db, me, body, now.timestamp())?;
+    // Art. 181: a statement about an offence is a document signed by its applicant.
+    let signed = match (&body.signature, kind) {
+        (Some(cms), _) => Some(signature::verify(
+            db,
+            cms,
+            content.as_bytes(),
+            &me.iin,
+            now,
+        )?),
+        (None, Kind::CrimeReport) => {
+            return Err(ApiError::invalid(
+                "signature",
+                "signature_required",
+                "A statement about a criminal offence must be signed with your EDS (CPC art. 181).",
+            ));
+        }
+        (None, _) => None,
+    };
+    let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
     let row = db
@@ -430,6 +524,9 @@ fn submit(
             &[int(id), text(attachment)],
         )?;
     }
+    if let Some(signed) = &signed {
+        signature::store(db, id, signed, &content, &submitted_at)?;
+    }
     let summary = Summary {
         id,
         registration_number: registration_number.clone(),
@@ -441,6 +538,7 @@ fn submit(
         due_at: clock::rfc3339(due),
         content_sha256: content_sha,
         attachments_sha256: attachment_shas,
+        signature_sha256: signed.as_ref().map(signature::Signed::sha256),
     };
     let signature = receipt::sign(signing, &summary);
     db.exec(
@@ -457,7 +555,7 @@ fn submit(
         "filing_submitted",
         &format!("filing:{id}"),
         case.as_ref().map(|c| c.id),
-        serde_json::json!({ "kind": body.kind }),
+        serde_json::json!({ "kind": body.kind, "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
     )?;
     Ok(Stored {
         summary,

@@ -5,7 +5,7 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::State;
-use jaria_portal::filing::store;
+use jaria_portal::filing::{signature, store};
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::{ApiError, clock, documents, paging};
 use spin_sdk::http::{IncomingRequest, Request, Response};
@@ -35,6 +35,12 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         ["filings", id, "documents", sha] => {
             signed_in(Method::Get, "GET", &|db, me| document(db, req, me, id, sha))
         }
+        ["filings", id, "signature"] => signed_in(Method::Get, "GET", &|db, me| {
+            signed_part(db, me, id, signature::Part::Cms)
+        }),
+        ["filings", id, "signed-content"] => signed_in(Method::Get, "GET", &|db, me| {
+            signed_part(db, me, id, signature::Part::Content)
+        }),
         ["notifications"] => signed_in(Method::Get, "GET", &|db, me| notifications(db, req, me)),
         ["notifications", "read-all"] => signed_in(Method::Post, "POST", &read_all),
         ["notifications", id, "read"] => {
@@ -134,6 +140,18 @@ fn document(
         header("range"),
         header("if-none-match"),
     ))
+}
+
+/// `GET /api/status/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
+/// exact bytes it signs, to check with `openssl cms -verify` (404 when not signed).
+fn signed_part(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    part: signature::Part,
+) -> Result<Reply, ApiError> {
+    let filing = store::find_mine(db, &me.iin, id)?;
+    signature::download(db, filing.id, &filing.registration_number, part)
 }
 
 /// `GET /api/status/notifications?unread=true` — newest first, with the unread count.

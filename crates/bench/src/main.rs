@@ -484,10 +484,25 @@ fn run_scale(
         upload: None,
         read_route: true,
     };
-    let filing_body =
-        json!({"kind": "crime_report", "organ_id": organ_id, "text": "A benchmark statement."});
-    let routes =
-        vec![
+    // Statements are signed by their filers (CPC art. 181): each body carries the victim's CMS
+    // over its content, made once here; the content is the same for every request of a route
+    // (an attachment is named in it by its hash, and every upload is the same bytes).
+    let filing_body = victim.signed_filing(
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "A benchmark statement."}),
+    );
+    let sample = victim.request_with(
+        "POST",
+        "/api/filings/attachments",
+        &[("content-type", "application/pdf")],
+        &one_mib,
+    );
+    anyhow::ensure!(sample.status == 201, "sample upload: {}", sample.text());
+    let mut attached_body = victim.signed_filing(&json!({
+        "kind": "crime_report", "organ_id": organ_id, "text": "With an attachment.",
+        "attachments": [sample.json()["id"]],
+    }));
+    attached_body["attachments"] = json!(["ATTACHMENT_ID"]);
+    let routes = vec![
         Route {
             name: "EDS sign-in",
             method: "POST",
@@ -504,14 +519,22 @@ fn run_scale(
             path: "/api/auth/login".into(),
             auth: None,
             mode: "plain",
-            body: Some(json!({"iin": victim_iin, "password": password}).to_string().into_bytes()),
+            body: Some(
+                json!({"iin": victim_iin, "password": password})
+                    .to_string()
+                    .into_bytes(),
+            ),
             upload: None,
             read_route: false,
         },
         get("me", "/api/auth/me".into(), token(&victim)),
         get("case list", "/api/cases".into(), token(&victim)),
         get("case card", format!("/api/cases/{erdr}"), token(&victim)),
-        get("decisions", format!("/api/cases/{erdr}/decisions"), token(&victim)),
+        get(
+            "decisions",
+            format!("/api/cases/{erdr}/decisions"),
+            token(&victim),
+        ),
         Route {
             read_route: false,
             ..get(
@@ -536,17 +559,16 @@ fn run_scale(
             path: "/api/filings".into(),
             auth: token(&victim),
             mode: "upload_file",
-            body: Some(
-                json!({"kind": "crime_report", "organ_id": organ_id, "text": "With an attachment.",
-                       "attachments": ["ATTACHMENT_ID"]})
-                .to_string()
-                .into_bytes(),
-            ),
+            body: Some(attached_body.to_string().into_bytes()),
             upload: Some(one_mib.clone()),
             read_route: false,
         },
         get("status list", "/api/status/filings".into(), token(&victim)),
-        get("status timeline", format!("/api/status/filings/{petition_id}"), token(&victim)),
+        get(
+            "status timeline",
+            format!("/api/status/filings/{petition_id}"),
+            token(&victim),
+        ),
         get("officer queue", "/api/officer/queue".into(), token(&lead)),
     ];
     let seconds = opts.duration_secs;

@@ -291,6 +291,11 @@ fn signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return Err(EdsError::Untrusted);
     }
+    // RFC 5280 §4.1.1.2: the algorithm outside the signed part must be the one inside it; a
+    // certificate whose two differ has been rewritten since it was signed.
+    if cert.signature_algorithm != cert.tbs_certificate.signature {
+        return Err(EdsError::Untrusted);
+    }
     let tbs = cert
         .tbs_certificate
         .to_der()

@@ -20,10 +20,12 @@ pub struct Asset {
 }
 
 /// Pages load only their own scripts, styles and fonts; no inline code, no framing, no
-/// plugins; forms post only to the portal.
+/// plugins; forms post only to the portal. Besides the portal, the page may reach only
+/// NCALayer, the national CA's signing application on the person's own computer.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+     style-src 'self'; img-src 'self' data: blob:; font-src 'self'; \
+     connect-src 'self' wss://127.0.0.1:13579; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
 
 /// `index.html` must be revalidated so a new release is picked up at once; assets are named
 /// by release, so they never change under their name.
@@ -217,6 +219,8 @@ mod tests {
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(csp.contains("script-src 'self';"));
         assert!(!csp.contains("unsafe-inline"));
+        // The page talks to the portal and to NCALayer on this computer, nowhere else.
+        assert!(csp.contains("connect-src 'self' wss://127.0.0.1:13579;"));
         assert!(reply.header("strict-transport-security").is_some());
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));

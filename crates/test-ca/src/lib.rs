@@ -135,6 +135,7 @@ impl PersonSpec {
 }
 
 /// An issued certificate with its private key.
+#[derive(Clone)]
 pub struct Person {
     pub cert_pem: String,
     /// PKCS#8 private key, PEM (what a person would hold in their key file).
@@ -145,6 +146,7 @@ pub struct Person {
     signer: Signer,
 }
 
+#[derive(Clone)]
 enum Signer {
     P256(p256::ecdsa::SigningKey),
     Ed25519(ed25519_dalek::SigningKey),

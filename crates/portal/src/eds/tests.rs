@@ -299,3 +299,16 @@ fn the_sign_in_message_binds_purpose_origin_and_nonce() {
         Some(EdsError::BadSignature)
     );
 }
+
+#[test]
+fn a_certificate_rewritten_after_signing_is_not_trusted() {
+    // The outer signature algorithm no longer matches the signed one (what a tool that
+    // re-encodes certificates, like node-forge, can produce): refused as OpenSSL refuses it.
+    let ca = Authority::new_root("Test CA").unwrap();
+    let person = ca.issue(&PersonSpec::new(IIN, "A")).unwrap();
+    let mut cert = parse_pem_bundle(&person.cert_pem).unwrap().remove(0);
+    cert.signature_algorithm.parameters = Some(der::Any::null());
+    let pem = der::EncodePem::to_pem(&cert, der::pem::LineEnding::LF).unwrap();
+    let err = verify_sign_in(&pem, &anchors(&ca), NONCE, &person.sign(NONCE), now()).unwrap_err();
+    assert_eq!(err, EdsError::Untrusted);
+}

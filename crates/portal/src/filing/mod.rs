@@ -9,4 +9,5 @@ pub mod deadline;
 pub mod forwarding;
 pub mod handling;
 pub mod receipt;
+pub mod signature;
 pub mod store;

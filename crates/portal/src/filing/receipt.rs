@@ -20,6 +20,10 @@ pub struct Summary {
     pub due_at: String,
     pub content_sha256: String,
     pub attachments_sha256: Vec<String>,
+    /// The SHA-256 of the filer's CMS signature, when the filing is signed. Left out when not,
+    /// so the canonical form of every unsigned receipt stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_sha256: Option<String>,
 }
 
 impl Summary {
@@ -155,6 +159,9 @@ pub fn printable(summary: &Summary, signature: &str, public_key: &str) -> String
     for (i, sha) in summary.attachments_sha256.iter().enumerate() {
         rows += &row(&format!("Attachment {} SHA-256", i + 1), sha);
     }
+    if let Some(sha) = &summary.signature_sha256 {
+        rows += &row("Filer's EDS signature (CMS) SHA-256", sha);
+    }
     rows += &row("Signature (Ed25519, base64)", signature);
     rows += &row("Portal public key (base64)", public_key);
     let verify = serde_json::json!({ "summary": summary, "signature": signature }).to_string();
@@ -184,7 +191,26 @@ mod tests {
             due_at: "2026-12-01T19:00:00.000Z".into(),
             content_sha256: "ab".into(),
             attachments_sha256: vec![],
+            signature_sha256: None,
         }
+    }
+
+    #[test]
+    fn an_unsigned_receipt_keeps_its_canonical_form_and_a_signed_one_names_its_signature() {
+        let plain = String::from_utf8(summary().canonical()).unwrap();
+        assert!(plain.ends_with(r#""attachments_sha256":[]}"#), "{plain}");
+        let mut signed = summary();
+        signed.signature_sha256 = Some("cd".into());
+        let text = String::from_utf8(signed.canonical()).unwrap();
+        assert!(
+            text.ends_with(r#""attachments_sha256":[],"signature_sha256":"cd"}"#),
+            "{text}"
+        );
+        // Changing or dropping the signature breaks the receipt.
+        let key = signing_key(&STANDARD.encode([7u8; 32])).unwrap();
+        let sig = sign(&key, &signed);
+        assert!(verify(&key.verifying_key(), &signed, &sig));
+        assert!(!verify(&key.verifying_key(), &summary(), &sig));
     }
 
     #[test]
@@ -252,6 +278,7 @@ mod proptests {
                         due_at: due,
                         content_sha256: sha,
                         attachments_sha256: attachments,
+                        signature_sha256: None,
                     }
                 },
             )

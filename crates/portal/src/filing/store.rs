@@ -249,6 +249,7 @@ pub fn detail_json(db: &Db, f: &FilingRow, now_unix: i64) -> Result<serde_json::
         "filer_iin": f.filer_iin, "on_behalf_of_iin": f.on_behalf_of_iin,
         "challenged_decision_id": f.challenged_decision_id, "text": f.text,
         "documents": documents(db, f)?,
+        "signature": super::signature::info(db, f.id)?,
         "answer": f.outcome.as_ref().map(|outcome| serde_json::json!({
             "outcome": outcome, "reasoning": f.answer, "decided_at": f.decided_at,
             "erdr_number": f.result_erdr_number, "forwarded_to": f.forwarded_to,

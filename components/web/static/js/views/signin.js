@@ -1,43 +1,106 @@
-// Sign in with an EDS key and certificate (signed in the page) or with IIN and password.
+// Sign in with EDS — a key container (.p12/.pfx, opened with its password in the page), a
+// PEM key and certificate, or NCALayer — or with IIN and password. Whatever the way, only the
+// certificate chain and a signature over the portal's challenge leave the page.
 
 import { api, ApiProblem } from '../api.js';
-import { t } from '../i18n.js';
-import { h, page, form, field, readText } from '../ui.js';
+import { t, language } from '../i18n.js';
+import { h, page, form, field, readText, showField } from '../ui.js';
 import { signedIn } from '../app.js';
 import { importSigningKey, signBase64, certificateChain, KeyError } from '../eds.js';
+import { isPkcs12, openPkcs12 } from '../pkcs12.js';
+import { signWithNcaLayer, NcaLayerError } from '../ncalayer.js';
 
-function localProblem(code) {
-  // Shaped like the API's 422 so the form shows it next to the field it concerns.
-  const fieldName = code.startsWith('certificate') ? 'certificate' : 'key';
+/** Shaped like the API's 422 so the form shows it next to the field it concerns. */
+function localProblem(code, fieldName) {
   return new ApiProblem(422, { status: 422, errors: [{ field: fieldName, code, message: '' }] });
 }
 
+function keyFieldOf(code) {
+  if (code.startsWith('certificate')) return 'certificate';
+  if (code === 'p12_password') return 'password';
+  return 'key';
+}
+
+async function firstByte(file) {
+  const head = new Uint8Array(await file.slice(0, 1).arrayBuffer());
+  return head.length ? head[0] : null;
+}
+
+/** The signing key and chain from what the person picked: a container, or PEM key + certificate. */
+async function keyFromFiles(values) {
+  const file = values.key[0];
+  if (isPkcs12(file, await firstByte(file))) {
+    if (values.password === undefined) throw new KeyError('p12_password');
+    return openPkcs12(new Uint8Array(await file.arrayBuffer()), values.password);
+  }
+  if (!values.certificate || !values.certificate[0]) throw new KeyError('certificate_unreadable');
+  const signing = await importSigningKey(await readText(file));
+  const certificate = certificateChain(await readText(values.certificate[0]));
+  return { signing, certificate };
+}
+
 function edsForm() {
-  return form({
+  const node = form({
     name: 'eds',
     submitLabel: t('signin.eds.submit'),
     fields: [
-      field({ name: 'key', type: 'file', label: t('signin.eds.key'), hint: t('signin.eds.key_hint'), accept: '.pem,.key,application/x-pem-file', required: true }),
+      field({ name: 'key', type: 'file', label: t('signin.eds.key'), hint: t('signin.eds.key_hint'), accept: '.p12,.pfx,.pem,.key,application/x-pkcs12,application/x-pem-file', required: true }),
+      field({ name: 'password', type: 'password', label: t('signin.eds.password'), hint: t('signin.eds.password_hint'), autocomplete: 'off', required: true }),
       field({ name: 'certificate', type: 'file', label: t('signin.eds.certificate'), hint: t('signin.eds.certificate_hint'), accept: '.pem,.crt,.cer,application/x-pem-file', required: true }),
     ],
     async onSubmit(values) {
-      let signing;
-      let certificate;
+      let key;
       try {
-        signing = await importSigningKey(await readText(values.key[0]));
-        certificate = certificateChain(await readText(values.certificate[0]));
+        key = await keyFromFiles(values);
       } catch (error) {
-        if (error instanceof KeyError) throw localProblem(error.code);
+        if (error instanceof KeyError) throw localProblem(error.code, keyFieldOf(error.code));
         throw error;
       }
       const challenge = await api('/api/auth/challenge', { signingIn: true });
       // The portal says exactly what to sign: purpose, origin and nonce, never the bare nonce.
-      const signature = await signBase64(signing, challenge.to_sign);
+      const signature = await signBase64(key.signing, challenge.to_sign);
       const result = await api('/api/auth/eds', {
         method: 'POST',
-        json: { certificate, nonce: challenge.nonce, signature },
+        json: { certificate: key.certificate, nonce: challenge.nonce, signature },
         signingIn: true,
       });
+      await signedIn(result);
+    },
+  });
+  // A container asks for its password; a PEM key for its certificate. Nothing until a file is picked.
+  const keyInput = node.querySelector('input[name="key"]');
+  const show = (file, container) => {
+    showField(node.querySelector('[data-field="password"]'), Boolean(file) && container);
+    showField(node.querySelector('[data-field="certificate"]'), Boolean(file) && !container);
+  };
+  const update = async () => {
+    const file = keyInput.files && keyInput.files[0];
+    // By name at once; then by content, for a container whose name does not say so.
+    show(file, Boolean(file) && isPkcs12(file, null));
+    if (file) show(file, isPkcs12(file, await firstByte(file)));
+  };
+  keyInput.addEventListener('change', update);
+  showField(node.querySelector('[data-field="password"]'), false);
+  showField(node.querySelector('[data-field="certificate"]'), false);
+  return node;
+}
+
+/** Sign-in through NCALayer: the key and its password stay in NCALayer's own window. */
+function ncaLayerForm() {
+  return form({
+    name: 'ncalayer',
+    submitLabel: t('signin.ncalayer.submit'),
+    fields: [h('p', { class: 'hint' }, t('signin.ncalayer.lead'))],
+    async onSubmit() {
+      const challenge = await api('/api/auth/challenge', { signingIn: true });
+      let cms;
+      try {
+        cms = await signWithNcaLayer(challenge.to_sign, { purpose: 'auth', locale: language() });
+      } catch (error) {
+        if (error instanceof NcaLayerError) throw localProblem(error.code, 'ncalayer');
+        throw error;
+      }
+      const result = await api('/api/auth/eds', { method: 'POST', json: { nonce: challenge.nonce, cms }, signingIn: true });
       await signedIn(result);
     },
   });
@@ -60,9 +123,11 @@ function passwordForm() {
 
 export function render() {
   const eds = edsForm();
+  const ncaLayer = ncaLayerForm();
   const password = passwordForm();
   const panels = [
     { id: 'eds', label: t('signin.tab.eds'), node: eds },
+    { id: 'ncalayer', label: t('signin.tab.ncalayer'), node: ncaLayer },
     { id: 'password', label: t('signin.tab.password'), node: password },
   ];
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('signin.method') });

@@ -29,7 +29,42 @@ function summary(f) {
     [t('ofiling.submitted'), time(f.submitted_at)],
     [t('ofiling.due'), dueCell(f)],
     f.extension_limit_at ? [t('ofiling.extension_limit'), time(f.extension_limit_at)] : null,
+    [t('ofiling.signature'), signature(f)],
   ]);
+}
+
+/** Whether the filer signed it with EDS, by whom and when; the CMS and what it signs to check. */
+function signature(f) {
+  const sig = f.signature;
+  if (!sig) return h('span', { class: 'muted', dataset: { signature: 'none' } }, t('ofiling.signature.none'));
+  const base = `/api/officer/filings/${encodeURIComponent(f.id)}`;
+  const holder = h('span');
+  const fetchPart = (part, name) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        dataset: { action: 'download', part },
+        async onclick(event) {
+          await busy(event.currentTarget, async () => {
+            try {
+              await download(`${base}/${part}`, name);
+            } catch (error) {
+              showProblem(holder, error);
+            }
+          });
+        },
+      },
+      t(`ofiling.signature.${part}`),
+    );
+  return h(
+    'div',
+    { dataset: { signature: 'signed' } },
+    h('p', {}, t('ofiling.signature.by', { name: sig.signer_name, iin: sig.signer_iin }), ' ', time(sig.signing_time)),
+    h('div', { class: 'actions' }, fetchPart('signature', `${f.registration_number}.p7s`), fetchPart('signed-content', `${f.registration_number}.json`)),
+    holder,
+  );
 }
 
 function documentsSection(f) {

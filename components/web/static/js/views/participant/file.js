@@ -1,11 +1,16 @@
 // File a statement about a criminal offence (CPC arts. 179–186), a petition (art. 99) or a
-// complaint (arts. 100–106). Attachments are uploaded first; the filing is then sent with an
+// complaint (arts. 100–106). Attachments are uploaded first; the filing is then signed with
+// the person's EDS (a .p12 opened in the page, or NCALayer) over the exact content the portal
+// says to sign — required for a statement (art. 181), optional otherwise — and sent with an
 // Idempotency-Key kept for retries of the same contents, so a retry never files twice.
 
 import { api, ApiProblem, idempotencyKey } from '../../api.js';
-import { t, formatBytes, formatDate } from '../../i18n.js';
+import { t, formatBytes, formatDate, language } from '../../i18n.js';
 import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
 import { label, statusWithPrincipal, receiptButton, ACTS_FOR_ANOTHER } from './common.js';
+import { KeyError } from '../../eds.js';
+import { signCmsWithPkcs12 } from '../../pkcs12.js';
+import { signWithNcaLayer, NcaLayerError } from '../../ncalayer.js';
 
 const DRAFT = 'filing';
 const ATTEMPT_KEY = 'jaria.filing-attempt';
@@ -87,6 +92,9 @@ function receiptSection(filing) {
       [t('filing.submitted_at'), time(filing.submitted_at)],
       [t('filing.due_at'), time(filing.due_at)],
       [t('file.receipt.content_hash'), h('code', { class: 'hash' }, filing.content_sha256)],
+      filing.receipt_summary && filing.receipt_summary.signature_sha256
+        ? [t('file.receipt.signature_hash'), h('code', { class: 'hash', dataset: { field: 'signature_sha256' } }, filing.receipt_summary.signature_sha256)]
+        : null,
     ]),
     h('p', { class: 'hint' }, t('file.receipt.hint')),
     holder,
@@ -167,13 +175,49 @@ export async function render(ctx) {
     hint: t('file.attachments_hint'),
   });
 
+  // The filer's EDS signature: required for a statement about an offence (art. 181).
+  const signWith = radios({
+    name: 'sign_with',
+    label: t('file.sign.with'),
+    required: true,
+    value: 'key',
+    options: [
+      { value: 'key', label: t('file.sign.key') },
+      { value: 'ncalayer', label: t('file.sign.ncalayer') },
+      { value: 'none', label: t('file.sign.none') },
+    ],
+  });
+  const signLead = h('p', { class: 'hint', dataset: { hint: 'signature' } }, t('file.sign.lead'));
+  const signKey = field({ name: 'sign_key', type: 'file', label: t('file.sign.key_file'), hint: t('file.sign.key_file_hint'), accept: '.p12,.pfx,application/x-pkcs12', required: true });
+  const signPassword = field({ name: 'sign_password', type: 'password', label: t('signin.eds.password'), hint: t('signin.eds.password_hint'), autocomplete: 'off', required: true });
+
   const holder = h('div');
   let attempt = loadAttempt();
+
+  /** The CMS over what the portal says to sign for `body`, made as the person chose. */
+  async function signatureFor(body, values) {
+    const prepared = await api('/api/filings/to-sign', { method: 'POST', json: body });
+    if (values.sign_with === 'ncalayer') {
+      try {
+        return await signWithNcaLayer(prepared.to_sign, { purpose: 'sign', locale: language(), iin: ctx.me && ctx.me.iin });
+      } catch (error) {
+        if (error instanceof NcaLayerError) throw fieldProblem('sign_with', error.code);
+        throw error;
+      }
+    }
+    try {
+      const file = values.sign_key[0];
+      return await signCmsWithPkcs12(new Uint8Array(await file.arrayBuffer()), values.sign_password, prepared.to_sign);
+    } catch (error) {
+      if (error instanceof KeyError) throw fieldProblem(error.code === 'p12_password' ? 'sign_password' : 'sign_key', error.code);
+      throw error;
+    }
+  }
 
   const node = form({
     name: 'filing',
     submitLabel: t('file.submit'),
-    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments],
+    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword],
     async onSubmit(values) {
       const files = values.attachments || [];
       checkFiles(files);
@@ -191,7 +235,7 @@ export async function render(ctx) {
       }
       body.text = values.text;
       // Same contents and same files as the last attempt: the same key, the same uploads.
-      const signature = JSON.stringify([body, files.map(fileIdentity)]);
+      const signature = JSON.stringify([body, files.map(fileIdentity), values.sign_with]);
       // Uploads can be attached for 24 hours; an older attempt is not reused.
       if (!attempt || attempt.signature !== signature || !(Date.now() - attempt.started < 23 * 3600 * 1000)) {
         attempt = { signature, key: idempotencyKey(), uploads: {}, started: Date.now() };
@@ -207,15 +251,24 @@ export async function render(ctx) {
         ids.push(attempt.uploads[identity]);
       }
       if (ids.length) body.attachments = ids;
+      // Signed once per attempt: a retry sends the very same request.
+      if (values.sign_with !== 'none' && !attempt.cms) {
+        attempt.cms = await signatureFor(body, values);
+        saveAttempt(attempt);
+      }
+      if (values.sign_with !== 'none') body.signature = attempt.cms;
       let filing;
       try {
         filing = await api('/api/filings', { method: 'POST', json: body, idempotencyKey: attempt.key });
       } catch (error) {
-        // Uploads expired or the key clashed: the next try starts afresh (new uploads, new key).
-        if (error instanceof ApiProblem && error.errors.some((e) => ['unknown_attachment', 'idempotency_key_reused'].includes(e.code))) {
+        // Uploads expired, the key clashed or the signature was refused: the next try starts
+        // afresh (new uploads, new key, a new signature).
+        if (error instanceof ApiProblem && error.errors.some((e) => ['unknown_attachment', 'idempotency_key_reused'].includes(e.code) || e.field === 'signature')) {
           attempt = null;
           saveAttempt(null);
         }
+        // The signature's refusal is shown at the choice of how to sign.
+        if (error instanceof ApiProblem) for (const item of error.errors) if (item.field === 'signature') item.field = 'sign_with';
         throw error;
       }
       clearDraft(DRAFT);
@@ -269,6 +322,8 @@ export async function render(ctx) {
     }
   }
 
+  // Whether the person picked how to sign (else the default follows the kind).
+  let signChoiceMade = false;
   function apply() {
     const chosen = (kindInputs.find((input) => input.checked) || {}).value || '';
     for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
@@ -282,6 +337,19 @@ export async function render(ctx) {
     showField(decision, chosen === 'complaint' && Boolean(caseSelect.value));
     showField(text, Boolean(chosen));
     showField(attachments, Boolean(chosen));
+    // A statement must be signed; a petition or complaint may be.
+    const unsigned = node.querySelector('input[name="sign_with"][value="none"]');
+    unsigned.disabled = chosen === 'crime_report';
+    unsigned.closest('.radio').hidden = chosen === 'crime_report';
+    // Until the person chooses, a statement is signed with the key file and the rest unsigned.
+    if (!signChoiceMade || (chosen === 'crime_report' && unsigned.checked)) {
+      node.querySelector(`input[name="sign_with"][value="${chosen === 'crime_report' ? 'key' : 'none'}"]`).checked = true;
+    }
+    const how = (node.querySelector('input[name="sign_with"]:checked') || {}).value;
+    signWith.hidden = !chosen;
+    signLead.hidden = !chosen;
+    showField(signKey, Boolean(chosen) && how === 'key');
+    showField(signPassword, Boolean(chosen) && how === 'key');
     // Only the addressees this kind may go to (CPC arts. 99, 104–106).
     const allowed = ADDRESSEES[chosen] || [];
     for (const option of addresseeSelect.options) {
@@ -312,6 +380,12 @@ export async function render(ctx) {
   }
   if (cases.some((c) => c.erdr_number === query.get('erdr_number'))) caseSelect.value = query.get('erdr_number');
   for (const input of kindInputs) input.addEventListener('change', apply);
+  for (const input of node.querySelectorAll('input[name="sign_with"]')) {
+    input.addEventListener('change', () => {
+      signChoiceMade = true;
+      apply();
+    });
+  }
   caseSelect.addEventListener('change', () => {
     pendingDecision = '';
     apply();

@@ -2,7 +2,7 @@
 // while it is still open.
 
 import { api } from '../../api.js';
-import { t, formatBytes } from '../../i18n.js';
+import { t, formatBytes, formatDateTime } from '../../i18n.js';
 import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
 import { reload } from '../../app.js';
 import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton, OPEN_STATES } from './common.js';
@@ -83,6 +83,24 @@ function courtWindowSection(filing) {
   );
   node.dataset.section = 'court-window';
   return node;
+}
+
+/** Who signed the filing with EDS and when, with the signature and what it signs to check. */
+function signatureCell(filing, holder) {
+  const sig = filing.signature;
+  if (!sig) return h('span', { class: 'muted', dataset: { signature: 'none' } }, t('filing.signature.none'));
+  const base = `/api/status/filings/${encodeURIComponent(filing.id)}`;
+  return h(
+    'div',
+    { dataset: { signature: 'signed' } },
+    h('p', {}, t('filing.signature.by', { name: sig.signer_name, iin: sig.signer_iin, time: formatDateTime(sig.signing_time) })),
+    h(
+      'div',
+      { class: 'actions' },
+      downloadButton(`${base}/signature`, `${filing.registration_number}.p7s`, () => holder, { part: 'signature' }),
+      downloadButton(`${base}/signed-content`, `${filing.registration_number}.json`, () => holder, { part: 'signed-content' }),
+    ),
+  );
 }
 
 function attachmentsList(filing, holder) {
@@ -167,6 +185,7 @@ export async function render(ctx) {
       [t('filing.submitted_at'), time(filing.submitted_at)],
       [t('filing.due_at'), [time(filing.due_at), overdueMark(filing)]],
       [t('filing.attachments'), attachmentsList(filing, holder)],
+      [t('filing.signature'), signatureCell(filing, holder)],
     ]),
     h('h3', {}, t('filing.text')),
     textBlock(filing.text),
