@@ -123,6 +123,8 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       await outcome.check();
       await o.fill('form[data-form="answer"] [name="reasoning"]', `The document is added to the case file (${name}).`);
       await o.setInputFiles('form[data-form="answer"] input[name="document"]', { name: 'answer.pdf', mimeType: 'application/pdf', buffer: PDF });
+      // The demo investigator's key is an elliptic-curve one, which only NCALayer signs with.
+      await o.check('form[data-form="answer"] input[name="sign_with"][value="none"]');
       await o.click('[data-action="answer-submit"]');
       await o.waitForSelector('[data-section="answer"]');
       await officer.shot('answered');
@@ -215,6 +217,8 @@ async function officerRecordsParticipants(browser) {
       await o.selectOption(`${decisionForm} [name="type"]`, 'extension_of_investigation_period');
       await o.fill(`${decisionForm} [name="title"]`, 'Постановление о продлении срока досудебного расследования');
       await o.setInputFiles(`${decisionForm} input[name="document"]`, { name: 'extension.pdf', mimeType: 'application/pdf', buffer: PDF });
+      // The demo investigator's key is an elliptic-curve one, which only NCALayer signs with.
+      await o.check(`${decisionForm} input[name="sign_with"][value="none"]`);
       await o.click('[data-action="decision-submit"]');
       await o.waitForSelector('[data-section="decisions"] tr[data-id]');
       const decision = o.locator('[data-section="decisions"] tr[data-id]').first();

@@ -77,6 +77,10 @@ const CASE_OFFICERS: [Expect; 9] = [D401, D403, D403, D403, A, D404, D403, D404,
 /// The confirmed participants of this case; to everyone else it does not exist.
 const CASE_PARTICIPANTS: [Expect; 9] = [D401, D404, D404, A, D404, D404, D404, D404, D404];
 
+/// What no one finds here (the petition's answer document is not signed): never a leak of
+/// whether it exists, and the signed case is in `tests/signed_acts.rs`.
+const NOBODY_FINDS: [Expect; 9] = [D401, D404, D404, D404, D404, D404, D404, D404, D404];
+
 /// The matrix: (method, OpenAPI path, expectation per caller in [`CALLERS`] order).
 const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/", PUBLIC),
@@ -160,6 +164,11 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         "/api/cases/{erdr}/decisions/{id}/document",
         CASE_PARTICIPANTS,
     ),
+    (
+        "GET",
+        "/api/cases/{erdr}/decisions/{id}/signature",
+        CASE_PARTICIPANTS,
+    ),
     ("GET", "/api/cases/{erdr}/materials", CASE_PARTICIPANTS),
     (
         "GET",
@@ -228,6 +237,11 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         "GET",
         "/api/status/filings/{id}/documents/{sha256}",
         CASE_PARTICIPANTS,
+    ),
+    (
+        "GET",
+        "/api/status/filings/{id}/documents/{sha256}/signature",
+        NOBODY_FINDS,
     ),
     (
         "GET",
@@ -387,10 +401,18 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
     );
     let pending_request = request(&pending, &erdr, "witness_with_defence", None, None);
     let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    // Signed by the lead officer: its signature download has something to serve.
+    let order_signature = lead
+        .person
+        .as_ref()
+        .expect("the lead's key")
+        .sign_cms(PDF, &jaria_tests::CmsOptions::default())
+        .expect("cms");
     let decision = lead.post_json(
         &format!("/api/officer/cases/{erdr}/decisions"),
         &json!({"type": "suspension", "decided_on": "2026-11-20", "title": "Suspension order",
-                "filename": "s.pdf", "content_base64": pdf}),
+                "filename": "s.pdf", "content_base64": pdf,
+                "signature": base64::engine::general_purpose::STANDARD.encode(order_signature)}),
     );
     assert_eq!(decision.status, 201, "{}", decision.text());
     let material = lead.post_json(

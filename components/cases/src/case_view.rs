@@ -107,6 +107,8 @@ struct DecisionRow {
     title: String,
     sha: String,
     filename: String,
+    /// The officer who made the decision: whose signature of the document counts.
+    officer_iin: String,
 }
 
 /// The decisions my effective statuses receive, newest first.
@@ -118,8 +120,8 @@ fn visible_decisions(
 ) -> Result<Vec<DecisionRow>, ApiError> {
     let viewer = store::effective_statuses(db, case.id, &me.iin, mine)?;
     let rows = db.query(
-        "SELECT id, type, decided_on, title, document_sha256, filename, concerns_iin FROM decisions
-         WHERE case_id = ? ORDER BY id DESC LIMIT 500",
+        "SELECT id, type, decided_on, title, document_sha256, filename, concerns_iin, officer_iin
+         FROM decisions WHERE case_id = ? ORDER BY id DESC LIMIT 500",
         &[int(case.id)],
     )?;
     let mut out = Vec::new();
@@ -135,6 +137,7 @@ fn visible_decisions(
                 title: col_text(r, 3)?,
                 sha: col_text(r, 4)?,
                 filename: col_text(r, 5)?,
+                officer_iin: col_text(r, 7)?,
             });
         }
     }
@@ -154,14 +157,17 @@ pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
             .into_iter()
             .map(|d| {
                 let first = reads.remove(&d.id).unwrap_or_default();
-                serde_json::json!({
+                // Who signed the decision with EDS and when (null: not signed).
+                let signature = jaria_portal::signed::document_info(db, &d.sha, &d.officer_iin)?;
+                Ok(serde_json::json!({
                     "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
                     "document": { "sha256": d.sha, "filename": d.filename },
+                    "signature": signature,
                     "my_first_listed_at": first.first_listed_at,
                     "my_first_downloaded_at": first.first_downloaded_at,
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
     })?;
     Reply::json(
@@ -193,6 +199,35 @@ pub fn decision_document(
                 .into_iter()
                 .find(|d| d.id == id)
                 .map(|d| (d.sha, d.filename)))
+        },
+    )
+}
+
+/// `GET /api/cases/{erdr}/decisions/{id}/signature`: the deciding officer's CMS over the
+/// decision's document (`.p7s`), for whoever may download the document; 404 when unsigned.
+pub fn decision_signature(
+    req: &spin_sdk::http::Request,
+    erdr: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    let id = parse_id(id)?;
+    // Logged as its own read: fetching the signature is not opening the decision (service).
+    read_case(
+        req,
+        erdr,
+        "decision_signature_downloaded",
+        |db, me, case, mine| {
+            let decision = visible_decisions(db, me, case, mine)?
+                .into_iter()
+                .find(|d| d.id == id)
+                .ok_or(ApiError::NotFound)?;
+            let reply = jaria_portal::signed::document_download(
+                db,
+                &decision.sha,
+                &decision.officer_iin,
+                &decision.filename,
+            )?;
+            Ok((reply, serde_json::json!({ "decision_id": id })))
         },
     )
 }

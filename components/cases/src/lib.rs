@@ -33,6 +33,9 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         [erdr, "decisions", id, "document"] => {
             get_only(&|| case_view::decision_document(req, erdr, id))
         }
+        [erdr, "decisions", id, "signature"] => {
+            get_only(&|| case_view::decision_signature(req, erdr, id))
+        }
         [erdr, "materials"] => get_only(&|| case_view::materials(req, erdr)),
         [erdr, "materials", id, "content"] => {
             get_only(&|| case_view::material_content(req, erdr, id))

@@ -394,6 +394,9 @@ pub fn extend(
 struct AnswerDocument {
     filename: String,
     content_base64: String,
+    /// The officer's CMS signature over the document's bytes (detached).
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -494,6 +497,20 @@ pub fn decide(
         .transpose()?;
     let now_time = clock::now();
     let now = clock::rfc3339(now_time);
+    // The answer's document signed by the officer who answers, over exactly its bytes.
+    let signed = match (&body.document, &document) {
+        (
+            Some(AnswerDocument {
+                signature: Some(cms),
+                ..
+            }),
+            Some((_, bytes, _)),
+        ) => Some(
+            jaria_portal::signed::verify(db, cms, bytes, &me.iin, now_time)
+                .map_err(|e| rename_field(e, "signature", "document.signature"))?,
+        ),
+        _ => None,
+    };
     let deadlines = deadline::Deadlines::from_config()?;
     let state = db.transaction(|db| {
         let r = received_to_decide(db, me, id)?;
@@ -533,7 +550,11 @@ pub fn decide(
         };
         let (sha, filename) = match &document {
             Some((filename, bytes, media_type)) => {
-                (Some(documents::store(db, bytes, media_type, &now)?), Some(filename.clone()))
+                let sha = documents::store(db, bytes, media_type, &now)?;
+                if let Some(signed) = &signed {
+                    jaria_portal::signed::store_for_document(db, &sha, signed, &now)?;
+                }
+                (Some(sha), Some(filename.clone()))
             }
             None => (None, None),
         };
@@ -626,4 +647,19 @@ pub fn forwardings(db: &Db, me: &Principal, _query: &str) -> Result<Reply, ApiEr
         ))
     })?;
     Reply::json(200, &body)
+}
+
+/// The same refusal, named at the field the request used (`document.signature`).
+fn rename_field(error: ApiError, from: &str, to: &str) -> ApiError {
+    match error {
+        ApiError::Unprocessable(mut errors) => {
+            for e in &mut errors {
+                if e.field == from {
+                    e.field = to.to_owned();
+                }
+            }
+            ApiError::Unprocessable(errors)
+        }
+        other => other,
+    }
 }

@@ -288,8 +288,11 @@ fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError
 
 fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db.query(
-        "SELECT id, type, concerns_iin, decided_on, title, filename, created_at FROM decisions
-         WHERE case_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
+                s.signing_time
+         FROM decisions d LEFT JOIN document_signatures s
+           ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
+         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
         &[int(case_id), int(CARD_LIST_LIMIT)],
     )?;
     rows.rows
@@ -298,7 +301,7 @@ fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiEr
             Ok(serde_json::json!({
                 "id": col_int(r, 0)?, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
                 "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
-                "created_at": col_text(r, 6)?,
+                "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
             }))
         })
         .collect()
@@ -568,6 +571,10 @@ struct NewDocument {
     concerns_iin: Option<String>,
     #[serde(default)]
     kind: Option<String>,
+    /// The officer's CMS signature over the document's bytes (detached), as NCALayer or the
+    /// page's `.p12` signing makes it: base64 of DER, or PEM.
+    #[serde(default)]
+    signature: Option<String>,
 }
 
 fn add_document(
@@ -581,11 +588,22 @@ fn add_document(
     let title = jaria_portal::text::bounded("title", &body.title, 300)?;
     let (filename, bytes, media_type) =
         documents::from_base64("", &body.filename, &body.content_base64)?;
-    let now = clock::rfc3339(clock::now());
+    let now_time = clock::now();
+    let now = clock::rfc3339(now_time);
+    // Signed by the officer who sends it, over exactly these bytes: checked before anything
+    // is stored.
+    let signed = body
+        .signature
+        .as_deref()
+        .map(|cms| jaria_portal::signed::verify(db, cms, &bytes, &me.iin, now_time))
+        .transpose()?;
     let (id, sha) = db.transaction(|db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
         case.refuse_if_on_paper()?;
         let sha = documents::store(db, &bytes, media_type, &now)?;
+        if let Some(signed) = &signed {
+            jaria_portal::signed::store_for_document(db, &sha, signed, &now)?;
+        }
         let (id, action) = match what {
             Attachment::Decision => {
                 let kind = body

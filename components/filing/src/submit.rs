@@ -477,7 +477,7 @@ fn submit(
     } = checked(db, me, body, now.timestamp())?;
     // Art. 181: a statement about an offence is a document signed by its applicant.
     let signed = match (&body.signature, kind) {
-        (Some(cms), _) => Some(signature::verify(
+        (Some(cms), _) => Some(jaria_portal::signed::verify(
             db,
             cms,
             content.as_bytes(),
@@ -538,7 +538,7 @@ fn submit(
         due_at: clock::rfc3339(due),
         content_sha256: content_sha,
         attachments_sha256: attachment_shas,
-        signature_sha256: signed.as_ref().map(signature::Signed::sha256),
+        signature_sha256: signed.as_ref().map(jaria_portal::signed::Signed::sha256),
     };
     let signature = receipt::sign(signing, &summary);
     db.exec(

@@ -35,6 +35,12 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
         ["filings", id, "documents", sha] => {
             signed_in(Method::Get, "GET", &|db, me| document(db, req, me, id, sha))
         }
+        ["filings", id, "documents", sha, "signature"] => {
+            signed_in(Method::Get, "GET", &|db, me| {
+                let filing = store::find_mine(db, &me.iin, id)?;
+                store::answer_signature(db, &filing, sha)
+            })
+        }
         ["filings", id, "signature"] => signed_in(Method::Get, "GET", &|db, me| {
             signed_part(db, me, id, signature::Part::Cms)
         }),

@@ -163,8 +163,9 @@ fn non_empty(_: &str) -> Result<(), String> {
 }
 
 /// What each component needs set before it is ready, and what it checks when set. The sign-in
-/// needs the CAs it trusts (without them nobody can sign in), and so does filing (it checks
-/// the filers' signatures); filing signs every receipt, and
+/// needs the CAs it trusts (without them nobody can sign in), and so do filing and the
+/// officers' side (they check the signatures of filings and decisions); filing signs every
+/// receipt, and
 /// retired receipt keys set wrong would stop old receipts verifying; the admin's CRL upload
 /// checks CRLs against the anchors; the operators' endpoints need their token, and a delivery
 /// webhook set wrong would leave every e-mail and SMS waiting.
@@ -175,7 +176,7 @@ fn needed_variables(component: &str) -> &'static [Needed] {
         usable: trust_anchors_usable,
     };
     match component {
-        "login" | "admin" => &[ANCHORS],
+        "login" | "admin" | "confirmation" => &[ANCHORS],
         "filing" => &[
             ANCHORS,
             Needed {

@@ -41,6 +41,7 @@ pub mod revocation;
 pub mod schema;
 pub mod service;
 pub mod session;
+pub mod signed;
 pub mod signin;
 pub mod storage;
 pub mod text;

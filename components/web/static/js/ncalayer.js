@@ -95,22 +95,24 @@ function connect() {
   });
 }
 
-function base64Utf8(text) {
-  const bytes = new TextEncoder().encode(text);
+/** Base64 of text's UTF-8 bytes, or of a Uint8Array. */
+function base64Of(content) {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary);
 }
 
 /**
- * Asks NCALayer for a detached CMS signature over the UTF-8 bytes of `text` with an
- * authentication key (`purpose: 'auth'`) or a signing key (`'sign'`), its window in `locale`.
- * Resolves to the CMS as NCALayer gives it (PEM or base64); the server reads both.
+ * Asks NCALayer for a detached CMS signature over `content` (text, as its UTF-8 bytes, or a
+ * Uint8Array) with an authentication key (`purpose: 'auth'`) or a signing key (`'sign'`), its
+ * window in `locale`. Resolves to the CMS as NCALayer gives it (PEM or base64); the server
+ * reads both.
  */
-export async function signWithNcaLayer(text, { purpose = 'auth', locale = 'ru', iin } = {}) {
+export async function signWithNcaLayer(content, { purpose = 'auth', locale = 'ru', iin } = {}) {
   const layer = await connect();
   try {
-    const data = base64Utf8(text);
+    const data = base64Of(content);
     const signerParams = { extKeyUsageOids: purpose === 'auth' ? [CLIENT_AUTH] : ['1.3.6.1.5.5.7.3.4'], chain: [] };
     if (iin) signerParams.iin = iin;
     const answer = basicsResult(

@@ -144,17 +144,17 @@ export async function openPkcs12(bytes, password) {
 }
 
 /**
- * Signs the UTF-8 bytes of `text` as a document: a detached CMS SignedData (SHA-256, signed
- * attributes content type, signing time and message digest) by the container's signing key,
- * with its certificate and the readable ones of its chain — what NCALayer answers too.
- * Resolves to the base64 of its DER.
+ * Signs `content` (text, signed as its UTF-8 bytes, or a Uint8Array: a document's bytes) as a
+ * detached CMS SignedData (SHA-256, signed attributes content type, signing time and message
+ * digest) by the container's signing key, with its certificate and the readable ones of its
+ * chain — what NCALayer answers too. Resolves to the base64 of its DER.
  */
-export async function signCmsWithPkcs12(bytes, password, text) {
+export async function signCmsWithPkcs12(bytes, password, content) {
   const { forge, chosen, certs } = await openContainer(bytes, password, 'sign');
   const leaf = readableCertificate(forge, chosen.certBag);
   if (!leaf) throw new KeyError('p12_no_certificate');
   const p7 = forge.pkcs7.createSignedData();
-  p7.content = forge.util.createBuffer(forge.util.encodeUtf8(text));
+  p7.content = forge.util.createBuffer(typeof content === 'string' ? forge.util.encodeUtf8(content) : binaryString(content));
   p7.addCertificate(leaf);
   for (const bag of certs) {
     const cert = bag === chosen.certBag ? null : readableCertificate(forge, bag);

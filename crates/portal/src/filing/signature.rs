@@ -5,98 +5,9 @@
 //! and the portal checks it against the signed-in person before it takes the filing. The CMS
 //! is kept as it came, with the exact bytes it signs, so `openssl cms -verify` checks it later.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use der::asn1::ObjectIdentifier;
-
 use crate::db::{Db, SqlValue, col_text, int, text};
-use crate::eds::{EdsError, Policy, cms};
-use crate::{ApiError, clock, config, revocation};
-
-/// A signature is made just before the filing is sent: its signing time may be this old.
-pub const MAX_SIGNATURE_AGE_SECS: i64 = 30 * 60;
-/// … or this far ahead, for the signer's clock.
-const CLOCK_SKEW_SECS: i64 = 120;
-
-/// `id-kp-emailProtection`: the national CA's signing (`RSA256_…`, `GOST512_…`) certificates.
-const OID_EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
-
-/// A verified signature of a filing.
-#[derive(Debug, Clone)]
-pub struct Signed {
-    pub der: Vec<u8>,
-    pub signer_iin: String,
-    pub signer_name: String,
-    pub serial_hex: String,
-    pub signing_time: DateTime<Utc>,
-}
-
-impl Signed {
-    pub fn sha256(&self) -> String {
-        use sha2::Digest as _;
-        hex::encode(sha2::Sha256::digest(&self.der))
-    }
-}
-
-/// The anchors sign-in trusts, and the purposes of a key that may sign documents: the
-/// signing key, or the authentication key of a person who holds only that one.
-fn document_policy() -> Result<Policy, ApiError> {
-    let anchors = config::optional("eds_trust_anchors").unwrap_or_default();
-    if anchors.trim().is_empty() {
-        return Err(ApiError::Unavailable(
-            "signed filings need the eds_trust_anchors variable".into(),
-        ));
-    }
-    let mut policy = Policy::from_config(&anchors, None)
-        .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
-    policy.sign_in_purposes.push(OID_EMAIL_PROTECTION);
-    Ok(policy)
-}
-
-fn refused(code: &str, message: &str) -> ApiError {
-    ApiError::invalid("signature", code, message)
-}
-
-/// Checks `cms_text` (base64 of DER, or PEM) as `filer_iin`'s signature over `content`, made
-/// within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate that leads to a trust anchor
-/// and is on no revocation list the portal holds.
-pub fn verify(
-    db: &Db,
-    cms_text: &str,
-    content: &[u8],
-    filer_iin: &str,
-    now: DateTime<Utc>,
-) -> Result<Signed, ApiError> {
-    let der = cms::decode_transport(cms_text).map_err(|e| refused(e.code(), &e.to_string()))?;
-    let expected = cms::Expected {
-        content,
-        signed_after: now - TimeDelta::seconds(MAX_SIGNATURE_AGE_SECS),
-        signed_before: now + TimeDelta::seconds(CLOCK_SKEW_SECS),
-    };
-    let signed = cms::verify(&der, &expected, &document_policy()?, now)
-        .map_err(|e| refused(e.code(), &e.to_string()))?;
-    let holder = &signed.verified.holder;
-    if holder.iin.as_str() != filer_iin {
-        return Err(refused(
-            "signature_other_person",
-            "The signature is by another person than the one filing: sign with your own key.",
-        ));
-    }
-    let keys = signed
-        .verified
-        .revocable()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if revocation::first_revoked(db, &keys)?.is_some() {
-        let e = EdsError::Revoked;
-        return Err(refused(e.code(), &e.to_string()));
-    }
-    Ok(Signed {
-        der,
-        signer_iin: holder.iin.as_str().to_owned(),
-        signer_name: holder.full_name.clone(),
-        serial_hex: holder.serial_hex.clone(),
-        signing_time: signed.signing_time,
-    })
-}
+use crate::signed::Signed;
+use crate::{ApiError, clock};
 
 /// Keeps the signature with its filing (inside the filing's transaction).
 pub fn store(
@@ -184,16 +95,11 @@ pub fn download(
         ),
         Part::Content => (col_text(&row, 1)?.into_bytes(), "application/json", "json"),
     };
-    let mut reply = crate::http::Reply::empty(200);
-    reply.set_header("content-type", content_type);
-    reply.set_header(
-        "content-disposition",
-        &crate::documents::content_disposition(&format!("{registration_number}.{extension}")),
-    );
-    // Personal data: private to this person's browser.
-    reply.set_header("cache-control", "private, no-store");
-    reply.body = body;
-    Ok(reply)
+    Ok(crate::signed::signature_reply(
+        body,
+        content_type,
+        &format!("{registration_number}.{extension}"),
+    ))
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub struct FilingRow {
     pub forwarded_to: Option<String>,
     /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
     pub filed_in_detention: bool,
+    /// The officer who answered it: whose signature of the answer's document counts.
+    pub decided_by: Option<String>,
 }
 
 impl FilingRow {
@@ -58,7 +60,8 @@ impl FilingRow {
 const COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.subject, f.state, f.filer_iin, \
      f.on_behalf_of_iin, f.case_id, c.erdr_number, f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
      f.submitted_at, f.submitted_unix, f.due_unix, f.outcome, f.answer, f.answer_document_sha256, \
-     f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to, f.filed_in_detention";
+     f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to, f.filed_in_detention, \
+     f.decided_by";
 
 fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
     let corrupt = |what: &str| ApiError::Internal(format!("unknown {what} in filings"));
@@ -89,6 +92,7 @@ fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
         result_erdr_number: col_opt_text(r, 22),
         forwarded_to: col_opt_text(r, 23),
         filed_in_detention: col_int(r, 24)? == 1,
+        decided_by: col_opt_text(r, 25),
     })
 }
 
@@ -151,9 +155,35 @@ pub fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, 
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
     if let (Some(sha), Some(name)) = (&filing.answer_document_sha256, &filing.answer_filename) {
-        out.push(serde_json::json!({ "role": "answer", "sha256": sha, "filename": name }));
+        // Who signed the answer's document with EDS, if the answering officer did.
+        let signature = match &filing.decided_by {
+            Some(officer) => crate::signed::document_info(db, sha, officer)?,
+            None => None,
+        };
+        out.push(serde_json::json!({
+            "role": "answer", "sha256": sha, "filename": name, "signature": signature,
+        }));
     }
     Ok(out)
+}
+
+/// The answering officer's signature (`.p7s`) of a filing's answer document (404 when it is
+/// not the answer's document or is unsigned).
+pub fn answer_signature(
+    db: &Db,
+    filing: &FilingRow,
+    sha: &str,
+) -> Result<crate::http::Reply, ApiError> {
+    match (
+        &filing.answer_document_sha256,
+        &filing.answer_filename,
+        &filing.decided_by,
+    ) {
+        (Some(answer), Some(name), Some(officer)) if answer == sha => {
+            crate::signed::document_download(db, sha, officer, name)
+        }
+        _ => Err(ApiError::NotFound),
+    }
 }
 
 /// The file name to serve a document of this filing under, if it is one of its documents.

@@ -8,6 +8,7 @@ import { t, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
+import { signingFields, showSigning, signDocument, signatureRefusalAtChoice } from './sign.js';
 
 export const STAGES = ['registered', 'under_investigation', 'suspended', 'terminated', 'sent_to_court', 'joined'];
 export const DECISION_TYPES = [
@@ -372,11 +373,20 @@ function decisionSection(c, base) {
       field({ name: 'decided_on', type: 'date', label: t('ocase.decision.decided_on'), value: almatyToday(), required: true }),
       field({ name: 'title', label: t('ocase.decision.title'), maxlength: 300, required: true }),
       field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
+      ...signingFields(),
     ],
     async onSubmit(values) {
       const body = { type: values.type, decided_on: values.decided_on, title: values.title };
       if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
-      const created = await postWithDocument(`${base}/decisions`, body, values.document);
+      if (values.sign_with !== 'none' && values.document && values.document[0]) {
+        body.signature = await signDocument(new Uint8Array(await values.document[0].arrayBuffer()), values);
+      }
+      let created;
+      try {
+        created = await postWithDocument(`${base}/decisions`, body, values.document);
+      } catch (error) {
+        throw signatureRefusalAtChoice(error, 'signature');
+      }
       clearDraft(draftKey);
       announce(t('ocase.decision.added', { id: created.id }));
       reload();
@@ -388,6 +398,7 @@ function decisionSection(c, base) {
     showField(node.querySelector('[data-field="concerns_iin"]'), PERSONAL_TYPES.includes(type));
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
+  showSigning(node);
   update();
   const list = existingList(
     c.decisions,
@@ -396,6 +407,7 @@ function decisionSection(c, base) {
       { label: t('ocase.decision.title'), cell: (d) => d.title },
       { label: t('ocase.decision.type'), cell: (d) => [t(`ocase.dtype.${d.type}`), d.concerns_iin ? [h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: d.concerns_iin }))] : null] },
       { label: t('ocase.decision.decided_on'), cell: (d) => formatDate(d.decided_on) },
+      { label: t('ocase.col.signature'), cell: (d) => (d.signed_at ? badge(t('ocase.decision.signed'), 'ok') : h('span', { class: 'muted' }, t('ocase.decision.unsigned'))) },
       { label: t('ocase.service.col'), cell: (d) => serviceCell(base, d) },
     ],
     'ocase.decisions_empty',

@@ -8,6 +8,7 @@ import { t, formatBytes, formatDateTime } from '../../i18n.js';
 import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
 import { reload } from '../../app.js';
 import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
+import { signingFields, showSigning, signDocument, signatureRefusalAtChoice } from './sign.js';
 
 /** Text as typed, line breaks kept (as text nodes and `<br>`, never parsed). */
 function multiline(text) {
@@ -245,6 +246,7 @@ function answerForm(f, organs) {
         : field({ name: 'forwarded_to', label: t('ofiling.answer.forwarded_to'), hint: t('ofiling.answer.forwarded_to_hint'), maxlength: 300, required: true }),
       field({ name: 'reasoning', type: 'textarea', rows: 8, maxlength: 20000, label: t('ofiling.answer.reasoning'), hint: t('ofiling.answer.reasoning_hint'), required: true }),
       field({ name: 'document', type: 'file', label: t('ofiling.answer.document_field'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT }),
+      ...signingFields(),
     ],
     async onSubmit(values) {
       const body = { outcome: values.outcome, reasoning: values.reasoning };
@@ -259,10 +261,15 @@ function answerForm(f, organs) {
       let result;
       try {
         const document = await documentOf(values.document, 'document');
-        if (document) body.document = document;
+        if (document) {
+          // The answer's document signed by the officer, over its bytes.
+          const signature = await signDocument(new Uint8Array(await values.document[0].arrayBuffer()), values);
+          if (signature) document.signature = signature;
+          body.document = document;
+        }
         result = await api(`/api/officer/filings/${encodeURIComponent(f.id)}/decision`, { method: 'POST', json: body });
       } catch (error) {
-        throw onDocumentField(error, 'document', 'document.');
+        throw onDocumentField(signatureRefusalAtChoice(error, 'document.signature'), 'document', 'document.');
       }
       clearDraft(draftKey);
       announce(t('ofiling.answer.done', { outcome: t(`ofiling.outcome.${result.outcome}`) }));
@@ -281,6 +288,7 @@ function answerForm(f, organs) {
   };
   node.addEventListener('change', update);
   update();
+  showSigning(node);
   return node;
 }
 

@@ -29,6 +29,17 @@ async function decisionsSection(erdr, readOnly) {
             { label: t('case.decision.title'), cell: (d) => d.title },
             { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
             { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
+            {
+              label: t('case.decision.signature'),
+              cell: (d) =>
+                d.signature
+                  ? [
+                      h('span', { dataset: { signature: 'signed' } }, t('case.decision.signed_by', { name: d.signature.signer_name }), ' ', time(d.signature.signing_time)),
+                      h('br'),
+                      downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/signature`, `${(d.document && d.document.filename) || d.id}.p7s`, () => holder, { part: 'signature', id: String(d.id) }),
+                    ]
+                  : h('span', { class: 'muted', dataset: { signature: 'none' } }, t('case.decision.unsigned')),
+            },
             { label: t('case.decision.opened'), cell: (d) => (d.my_first_downloaded_at ? time(d.my_first_downloaded_at) : h('span', { class: 'muted' }, t('case.decision.not_opened'))) },
             {
               label: t('case.decision.actions'),

@@ -55,7 +55,28 @@ function answerSection(filing) {
     docs.length
       ? [
           h('h3', {}, t('filing.answer.documents')),
-          h('ul', { class: 'documents' }, docs.map((d) => h('li', { dataset: { sha256: d.sha256 } }, d.filename || d.sha256.slice(0, 12), ' ', downloadButton(documentPath(filing, d.sha256), d.filename, () => holder, { sha256: d.sha256 })))),
+          h(
+            'ul',
+            { class: 'documents' },
+            docs.map((d) =>
+              h(
+                'li',
+                { dataset: { sha256: d.sha256 } },
+                d.filename || d.sha256.slice(0, 12),
+                ' ',
+                downloadButton(documentPath(filing, d.sha256), d.filename, () => holder, { sha256: d.sha256 }),
+                // Signed by the answering officer with EDS: who, when, and the signature.
+                d.signature
+                  ? [
+                      h('br'),
+                      h('span', { dataset: { signature: 'signed' } }, t('case.decision.signed_by', { name: d.signature.signer_name }), ' ', time(d.signature.signing_time)),
+                      ' ',
+                      downloadButton(`${documentPath(filing, d.sha256)}/signature`, `${d.filename || d.sha256}.p7s`, () => holder, { part: 'signature' }),
+                    ]
+                  : null,
+              ),
+            ),
+          ),
         ]
       : null,
   );

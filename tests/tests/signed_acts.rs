@@ -1,7 +1,8 @@
-//! Filings signed with the filer's EDS (CPC art. 181: a statement about an offence is an
-//! electronic document signed by its applicant). The portal says what to sign, checks the CMS
-//! against the signed-in person, keeps it with the filing and names it in the receipt; anyone
-//! who may see the filing downloads it and checks it with `openssl cms -verify`.
+//! Acts signed with EDS. Filings by their filers (CPC art. 181: a statement about an offence is
+//! an electronic document signed by its applicant): the portal says what to sign, checks the
+//! CMS against the signed-in person, keeps it with the filing and names it in the receipt.
+//! Officers' decisions by the deciding officer, over the document's bytes. Whoever may see the
+//! act downloads the signature and checks it with `openssl cms -verify`.
 //! Runs against a fresh local host, or `JARIA_BASE_URL`.
 
 use std::process::Command;
@@ -45,6 +46,40 @@ fn to_sign(session: &Session<'_>, body: &Value) -> String {
     let r = session.post_json("/api/filings/to-sign", body);
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()["to_sign"].as_str().expect("to_sign").to_owned()
+}
+
+/// `openssl cms -verify` of a detached CMS over `content`, against the suite's CA.
+fn openssl_verifies(cms: &[u8], content: &[u8]) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("act.p7s"), cms).expect("p7s");
+    std::fs::write(dir.path().join("act.content"), content).expect("content");
+    std::fs::write(dir.path().join("ca.pem"), test_ca_pem()).expect("ca");
+    let check = Command::new("openssl")
+        .current_dir(dir.path())
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "act.p7s",
+            "-content",
+            "act.content",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ])
+        .output()
+        .expect("openssl is needed for this test (apt-get install openssl)");
+    assert!(
+        check.status.success(),
+        "openssl cms -verify: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 fn with_cms(body: &Value, cms: &[u8]) -> Value {
@@ -125,36 +160,7 @@ fn a_statement_is_signed_kept_named_in_its_receipt_and_checks_with_openssl() {
     assert_eq!(officer_copy.body, cms);
 
     // And anyone checks it with OpenSSL against the CA.
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("statement.p7s"), &p7s.body).expect("p7s");
-    std::fs::write(dir.path().join("statement.json"), &signed_content.body).expect("json");
-    std::fs::write(dir.path().join("ca.pem"), test_ca_pem()).expect("ca");
-    let check = Command::new("openssl")
-        .current_dir(dir.path())
-        .args([
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            "statement.p7s",
-            "-content",
-            "statement.json",
-            "-CAfile",
-            "ca.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ])
-        .output()
-        .expect("openssl is needed for this test (apt-get install openssl)");
-    assert!(
-        check.status.success(),
-        "openssl cms -verify: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    openssl_verifies(&p7s.body, &signed_content.body);
     // An unsigned filing has no signature to download.
     let case_free = signed_in(&app, &random_iin(), "NOBODY");
     assert_eq!(my_filing_count(&case_free), 0);
@@ -233,13 +239,144 @@ fn petitions_may_be_signed_too_and_to_sign_never_stores() {
         .post_json("/api/filings/to-sign", &with_cms(&petition, b"x"))
         .assert_problem(422);
     // Unsigned is taken; signed is taken and carries its signature.
-    assert_eq!(file(&victim, &petition).status, 201);
+    let unsigned = file(&victim, &petition);
+    assert_eq!(unsigned.status, 201);
+    let unsigned = unsigned.json()["id"].as_i64().expect("id");
     let signed = file(&victim, &victim.signed_filing(&petition));
     assert_eq!(signed.status, 201, "{}", signed.text());
     assert!(signed.json()["receipt_summary"]["signature_sha256"].is_string());
+    // The investigator answers with a document signed with their EDS; the filer downloads
+    // that signature beside the document and checks it.
+    let answer_document = jaria_tests::world::PDF;
+    let cms = lead
+        .person
+        .as_ref()
+        .expect("the officer's key")
+        .sign_cms(answer_document, &CmsOptions::default())
+        .expect("cms");
+    let answered = lead.post_json(
+        &format!("/api/officer/filings/{unsigned}/decision"),
+        &json!({"outcome": "granted", "reasoning": "The witness will be questioned.",
+                "document": {"filename": "answer.pdf",
+                    "content_base64": base64::engine::general_purpose::STANDARD.encode(answer_document),
+                    "signature": base64::engine::general_purpose::STANDARD.encode(&cms)}}),
+    );
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    let detail = victim
+        .get(&format!("/api/status/filings/{unsigned}"))
+        .json();
+    let answer_doc = detail["documents"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["role"] == "answer"))
+        .cloned()
+        .expect("the answer's document");
+    assert!(
+        answer_doc["signature"]["signer_iin"].is_string(),
+        "{detail}"
+    );
+    let sha = answer_doc["sha256"].as_str().expect("sha");
+    let p7s = victim.get(&format!(
+        "/api/status/filings/{unsigned}/documents/{sha}/signature"
+    ));
+    assert_eq!(p7s.status, 200, "{}", p7s.text());
+    openssl_verifies(&p7s.body, answer_document);
     // Someone outside the case cannot even prepare one for it.
     let outsider = signed_in(&app, &random_iin(), "OUTSIDER");
     outsider
         .post_json("/api/filings/to-sign", &petition)
+        .assert_problem(404);
+}
+
+#[test]
+fn a_decision_signed_by_its_officer_reaches_the_participant_with_its_signature() {
+    let app = TestApp::portal();
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (lead_iin, lead) = officer(&app, &admin, "investigator", police);
+    let erdr = jaria_tests::world::register_case(&lead);
+    let victim = signed_in(&app, &random_iin(), "VICTIM");
+    let id = jaria_tests::world::request(&victim, &erdr, "victim", None, None);
+    assert_eq!(
+        jaria_tests::world::decide(&lead, id, "confirm", None).status,
+        200
+    );
+    let key = lead.person.clone().expect("the officer's key");
+    let order = jaria_tests::world::PDF;
+    let post_document = |document: &[u8], signature: Option<Vec<u8>>| {
+        let mut body = json!({"type": "suspension", "decided_on": "2026-11-20",
+            "title": "Order suspending the investigation", "filename": "order.pdf",
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(document)});
+        if let Some(cms) = signature {
+            body["signature"] = base64::engine::general_purpose::STANDARD.encode(cms).into();
+        }
+        lead.post_json(&format!("/api/officer/cases/{erdr}/decisions"), &body)
+    };
+    let post = |signature: Option<Vec<u8>>| post_document(order, signature);
+    let decisions_on_card = || {
+        lead.get(&format!("/api/officer/cases/{erdr}")).json()["decisions"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    // Signed by someone else, or over other bytes: refused, nothing stored.
+    let stranger = issue(PersonSpec::new(&random_iin(), "NOT THE OFFICER"));
+    for (cms, code) in [
+        (
+            stranger
+                .sign_cms(order, &CmsOptions::default())
+                .expect("cms"),
+            "signature_other_person",
+        ),
+        (
+            key.sign_cms(b"another document", &CmsOptions::default())
+                .expect("cms"),
+            "cms_other_content",
+        ),
+    ] {
+        let r = post(Some(cms));
+        r.assert_problem(422);
+        assert_eq!(error(&r), ("signature".into(), code.into()), "{}", r.text());
+    }
+    assert_eq!(decisions_on_card(), 0);
+    // Signed by the officer: the participant sees who signed it and downloads the signature.
+    let cms = key.sign_cms(order, &CmsOptions::default()).expect("cms");
+    let created = post(Some(cms.clone()));
+    assert_eq!(created.status, 201, "{}", created.text());
+    let decision = created.json()["id"].as_i64().expect("id");
+    let listed = victim.get(&format!("/api/cases/{erdr}/decisions")).json();
+    assert_eq!(listed["decisions"][0]["signature"]["signer_iin"], lead_iin);
+    let card = lead.get(&format!("/api/officer/cases/{erdr}")).json();
+    assert!(card["decisions"][0]["signed_at"].is_string(), "{card}");
+    let p7s = victim.get(&format!("/api/cases/{erdr}/decisions/{decision}/signature"));
+    assert_eq!(p7s.status, 200, "{}", p7s.text());
+    assert_eq!(p7s.body, cms);
+    // Fetching the signature is not opening the decision: the officer's proof of service
+    // still says the victim has not downloaded it.
+    let service = lead
+        .get(&format!(
+            "/api/officer/cases/{erdr}/decisions/{decision}/service"
+        ))
+        .json();
+    let victims_row = service["recipients"]
+        .as_array()
+        .and_then(|r| r.first())
+        .cloned()
+        .unwrap_or_default();
+    assert!(victims_row["first_downloaded_at"].is_null(), "{service}");
+    let document = victim.get(&format!("/api/cases/{erdr}/decisions/{decision}/document"));
+    assert_eq!(document.status, 200);
+    openssl_verifies(&p7s.body, &document.body);
+    // A decision whose document was never signed has no signature (a signature belongs to
+    // the bytes it covers); someone outside the case sees neither.
+    let other_document = [order, &b"% another order\n"[..]].concat();
+    let unsigned = post_document(&other_document, None);
+    assert_eq!(unsigned.status, 201);
+    let unsigned = unsigned.json()["id"].as_i64().expect("id");
+    victim
+        .get(&format!("/api/cases/{erdr}/decisions/{unsigned}/signature"))
+        .assert_problem(404);
+    let outsider = signed_in(&app, &random_iin(), "OUTSIDER");
+    outsider
+        .get(&format!("/api/cases/{erdr}/decisions/{decision}/signature"))
         .assert_problem(404);
 }

@@ -1,0 +1,188 @@
+//! Documents signed with a person's EDS: a CMS SignedData over exact bytes (a filing's
+//! canonical content, an officer's decision document), checked against the person who sends
+//! it. The CMS is kept as it came, so `openssl cms -verify` checks it later against the bytes.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use der::asn1::ObjectIdentifier;
+
+use crate::db::{Db, SqlValue, col_text, text};
+use crate::eds::{EdsError, Policy, cms};
+use crate::{ApiError, clock, config, revocation};
+
+/// A signature is made just before the document is sent: its signing time may be this old.
+pub const MAX_SIGNATURE_AGE_SECS: i64 = 30 * 60;
+/// … or this far ahead, for the signer's clock.
+const CLOCK_SKEW_SECS: i64 = 120;
+
+/// `id-kp-emailProtection`: the national CA's signing (`RSA256_…`, `GOST512_…`) certificates.
+const OID_EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
+
+/// A verified signature.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub der: Vec<u8>,
+    pub signer_iin: String,
+    pub signer_name: String,
+    pub serial_hex: String,
+    pub signing_time: DateTime<Utc>,
+}
+
+impl Signed {
+    pub fn sha256(&self) -> String {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(&self.der))
+    }
+}
+
+/// The anchors sign-in trusts, and the purposes of a key that may sign documents: the
+/// signing key, or the authentication key of a person who holds only that one.
+fn document_policy() -> Result<Policy, ApiError> {
+    let anchors = config::optional("eds_trust_anchors").unwrap_or_default();
+    if anchors.trim().is_empty() {
+        return Err(ApiError::Unavailable(
+            "checking EDS signatures needs the eds_trust_anchors variable".into(),
+        ));
+    }
+    let mut policy = Policy::from_config(&anchors, None)
+        .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
+    policy.sign_in_purposes.push(OID_EMAIL_PROTECTION);
+    Ok(policy)
+}
+
+fn refused(code: &str, message: &str) -> ApiError {
+    ApiError::invalid("signature", code, message)
+}
+
+/// Checks `cms_text` (base64 of DER, or PEM) as `signer_iin`'s signature over `content`, made
+/// within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate that leads to a trust anchor
+/// and is on no revocation list the portal holds.
+pub fn verify(
+    db: &Db,
+    cms_text: &str,
+    content: &[u8],
+    signer_iin: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed, ApiError> {
+    let der = cms::decode_transport(cms_text).map_err(|e| refused(e.code(), &e.to_string()))?;
+    let expected = cms::Expected {
+        content,
+        signed_after: now - TimeDelta::seconds(MAX_SIGNATURE_AGE_SECS),
+        signed_before: now + TimeDelta::seconds(CLOCK_SKEW_SECS),
+    };
+    let signed = cms::verify(&der, &expected, &document_policy()?, now)
+        .map_err(|e| refused(e.code(), &e.to_string()))?;
+    let holder = &signed.verified.holder;
+    if holder.iin.as_str() != signer_iin {
+        return Err(refused(
+            "signature_other_person",
+            "The signature is by another person than the one sending it: sign with your own key.",
+        ));
+    }
+    let keys = signed
+        .verified
+        .revocable()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if revocation::first_revoked(db, &keys)?.is_some() {
+        let e = EdsError::Revoked;
+        return Err(refused(e.code(), &e.to_string()));
+    }
+    Ok(Signed {
+        der,
+        signer_iin: holder.iin.as_str().to_owned(),
+        signer_name: holder.full_name.clone(),
+        serial_hex: holder.serial_hex.clone(),
+        signing_time: signed.signing_time,
+    })
+}
+
+/// Keeps an officer's signature of a stored document (inside the transaction that stores it).
+/// Signing the same document again replaces the earlier signature of the same person.
+pub fn store_for_document(
+    db: &Db,
+    document_sha256: &str,
+    signed: &Signed,
+    now: &str,
+) -> Result<(), ApiError> {
+    db.exec(
+        "INSERT INTO document_signatures (document_sha256, signer_iin, cms, cms_sha256,
+             signer_name, signer_serial, signing_time, verified_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (document_sha256, signer_iin) DO UPDATE SET cms = excluded.cms,
+             cms_sha256 = excluded.cms_sha256, signer_name = excluded.signer_name,
+             signer_serial = excluded.signer_serial, signing_time = excluded.signing_time,
+             verified_at = excluded.verified_at",
+        &[
+            text(document_sha256),
+            text(&signed.signer_iin),
+            SqlValue::Blob(signed.der.clone()),
+            text(signed.sha256()),
+            text(&signed.signer_name),
+            text(&signed.serial_hex),
+            text(clock::rfc3339(signed.signing_time)),
+            text(now),
+        ],
+    )
+}
+
+/// Who signed a document (as `signer_iin`) and when, if they did.
+pub fn document_info(
+    db: &Db,
+    document_sha256: &str,
+    signer_iin: &str,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    let Some(row) = db.one(
+        "SELECT cms_sha256, signer_name, signing_time FROM document_signatures
+         WHERE document_sha256 = ? AND signer_iin = ?",
+        &[text(document_sha256), text(signer_iin)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::json!({
+        "cms_sha256": col_text(&row, 0)?, "signer_iin": signer_iin,
+        "signer_name": col_text(&row, 1)?, "signing_time": col_text(&row, 2)?,
+    })))
+}
+
+/// The CMS (DER, `.p7s`) by which `signer_iin` signed a document, as a download named
+/// `filename.p7s` (404 when they did not sign it).
+pub fn document_download(
+    db: &Db,
+    document_sha256: &str,
+    signer_iin: &str,
+    filename: &str,
+) -> Result<crate::http::Reply, ApiError> {
+    let row = db
+        .one(
+            "SELECT cms FROM document_signatures WHERE document_sha256 = ? AND signer_iin = ?",
+            &[text(document_sha256), text(signer_iin)],
+        )?
+        .ok_or(ApiError::NotFound)?;
+    let body = row
+        .get::<&[u8]>(0)
+        .ok_or_else(|| ApiError::Internal("cms is not a blob".into()))?
+        .to_vec();
+    Ok(signature_reply(
+        body,
+        "application/pkcs7-signature",
+        &format!("{filename}.p7s"),
+    ))
+}
+
+/// A signature or signed content as a private download.
+pub(crate) fn signature_reply(
+    body: Vec<u8>,
+    content_type: &str,
+    filename: &str,
+) -> crate::http::Reply {
+    let mut reply = crate::http::Reply::empty(200);
+    reply.set_header("content-type", content_type);
+    reply.set_header(
+        "content-disposition",
+        &crate::documents::content_disposition(filename),
+    );
+    // Personal data: private to this person's browser.
+    reply.set_header("cache-control", "private, no-store");
+    reply.body = body;
+    reply
+}
