@@ -28,6 +28,13 @@ const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.8
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 const OID_RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+/// The national CA's GOST 34.10-2015 512-bit public key, its parameter set (TC26 512 A), and
+/// its signature algorithm (with Streebog-512).
+const OID_GOST_512_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2");
+const OID_GOST_512_PARAMS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+const OID_GOST_512_SIGNATURE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.3.2");
 
 const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
@@ -146,6 +153,7 @@ enum PublicKey {
     P256(p256::ecdsa::VerifyingKey),
     Rsa(rsa::RsaPublicKey),
     Ed25519(ed25519_dalek::VerifyingKey),
+    Gost512(jaria_gost::VerifyingKey),
 }
 
 /// How an ECDSA signature is encoded: X.509 uses DER, WebCrypto produces raw r‖s.
@@ -191,6 +199,25 @@ impl PublicKey {
             ed25519_dalek::VerifyingKey::from_bytes(&bytes)
                 .map(PublicKey::Ed25519)
                 .map_err(|_| EdsError::Malformed("bad Ed25519 public key".into()))
+        } else if alg == OID_GOST_512_KEY {
+            // Parameters: SEQUENCE { parameter set, digest }; only TC26 512 A is known here.
+            let params = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<Vec<ObjectIdentifier>>().ok())
+                .unwrap_or_default();
+            if params.first() != Some(&OID_GOST_512_PARAMS) {
+                return Err(EdsError::UnsupportedAlgorithm);
+            }
+            let point = der::asn1::OctetString::from_der(bits)
+                .map_err(|_| EdsError::Malformed("bad GOST public key".into()))?;
+            jaria_gost::VerifyingKey::from_le_bytes(
+                jaria_gost::Curve::tc26_512_a(),
+                point.as_bytes(),
+            )
+            .map(PublicKey::Gost512)
+            .map_err(|_| EdsError::Malformed("bad GOST public key".into()))
         } else {
             Err(EdsError::UnsupportedAlgorithm)
         }
@@ -214,6 +241,7 @@ impl PublicKey {
             }),
             PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(sig)
                 .is_ok_and(|s| key.verify_strict(message, &s).is_ok()),
+            PublicKey::Gost512(key) => key.verify(message, sig),
         };
         if ok {
             Ok(())
@@ -258,7 +286,8 @@ impl PublicKey {
                     digest,
                     sig,
                 ),
-                (cms::Scheme::Ecdsa, _) => return false,
+                // ECDSA and GOST keys are not RSA keys; RSA does not sign Streebog digests.
+                _ => return false,
             };
             result.is_ok()
         };
@@ -268,6 +297,9 @@ impl PublicKey {
             }
             (PublicKey::P256(key), cms::Scheme::Ecdsa) => p256::ecdsa::Signature::from_der(sig)
                 .is_ok_and(|s| key.verify_prehash(digest, &s).is_ok()),
+            (PublicKey::Gost512(key), cms::Scheme::Gost) if hash == cms::Hash::Streebog512 => {
+                key.verify_digest(digest, sig)
+            }
             _ => return Err(EdsError::UnsupportedAlgorithm),
         };
         if ok {
@@ -283,6 +315,7 @@ impl PublicKey {
             (PublicKey::P256(_), o) if o == OID_ECDSA_SHA256
         ) || matches!((self, oid), (PublicKey::Rsa(_), o) if o == OID_RSA_SHA256)
             || matches!((self, oid), (PublicKey::Ed25519(_), o) if o == OID_ED25519)
+            || matches!((self, oid), (PublicKey::Gost512(_), o) if o == OID_GOST_512_SIGNATURE)
     }
 }
 

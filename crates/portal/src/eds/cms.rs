@@ -35,6 +35,11 @@ const OID_SUBJECT_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwra
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+/// Streebog-512 (GOST 34.11-2015) as the national CA names it.
+const OID_STREEBOG_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.10.1.3.3");
+const OID_GOST_512_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2");
+const OID_GOST_512_SIGNATURE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.3.2");
 
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
@@ -53,6 +58,7 @@ pub enum Hash {
     Sha256,
     Sha384,
     Sha512,
+    Streebog512,
 }
 
 impl Hash {
@@ -61,6 +67,7 @@ impl Hash {
             o if o == OID_SHA256 => Some(Hash::Sha256),
             o if o == OID_SHA384 => Some(Hash::Sha384),
             o if o == OID_SHA512 => Some(Hash::Sha512),
+            o if o == OID_STREEBOG_512 => Some(Hash::Streebog512),
             _ => None,
         }
     }
@@ -71,6 +78,7 @@ impl Hash {
             Hash::Sha256 => sha2::Sha256::digest(data).to_vec(),
             Hash::Sha384 => sha2::Sha384::digest(data).to_vec(),
             Hash::Sha512 => sha2::Sha512::digest(data).to_vec(),
+            Hash::Streebog512 => jaria_gost::streebog512(data),
         }
     }
 }
@@ -79,8 +87,12 @@ impl Hash {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Scheme {
     Pkcs1v15,
-    Pss { salt_len: usize },
+    Pss {
+        salt_len: usize,
+    },
     Ecdsa,
+    /// GOST 34.10-2015 with Streebog-512.
+    Gost,
 }
 
 /// What the signature must be about: exactly these bytes, signed in this time window.
@@ -306,6 +318,9 @@ fn scheme_of(signer: &SignerInfo, hash: Hash) -> Result<Scheme, EdsError> {
         o if o == OID_ECDSA_SHA256 => same_hash(Hash::Sha256).map(|()| Scheme::Ecdsa),
         o if o == OID_ECDSA_SHA384 => same_hash(Hash::Sha384).map(|()| Scheme::Ecdsa),
         o if o == OID_ECDSA_SHA512 => same_hash(Hash::Sha512).map(|()| Scheme::Ecdsa),
+        o if o == OID_GOST_512_KEY || o == OID_GOST_512_SIGNATURE => {
+            same_hash(Hash::Streebog512).map(|()| Scheme::Gost)
+        }
         o if o == OID_RSA_PSS => {
             let params = alg
                 .parameters

@@ -312,3 +312,32 @@ fn a_certificate_rewritten_after_signing_is_not_trusted() {
     let err = verify_sign_in(&pem, &anchors(&ca), NONCE, &person.sign(NONCE), now()).unwrap_err();
     assert_eq!(err, EdsError::Untrusted);
 }
+
+#[test]
+fn the_national_cas_gost_signature_verifies_through_the_same_path_as_any_other() {
+    // The national CA's public test issuing authority (GOST 34.10-2015, 512 bits) and a
+    // revocation list it signed: what `POST /api/admin/crls` checks for a GOST CA.
+    let authority = Certificate::from_der(include_bytes!(
+        "../../../gost/tests/data/nca_gost2015_test.cer"
+    ))
+    .unwrap();
+    let crl = x509_cert::crl::CertificateList::from_der(include_bytes!(
+        "../../../gost/tests/data/nca_gost2022_test.crl"
+    ))
+    .unwrap();
+    let signed = crl.tbs_cert_list.to_der().unwrap();
+    let signature = crl.signature.as_bytes().unwrap();
+    verify_signed_by(&authority, crl.signature_algorithm.oid, &signed, signature).unwrap();
+    let mut changed = signed.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 1;
+    assert_eq!(
+        verify_signed_by(&authority, crl.signature_algorithm.oid, &changed, signature),
+        Err(EdsError::BadSignature)
+    );
+    // Another algorithm named for a GOST key: refused, never tried.
+    assert_eq!(
+        verify_signed_by(&authority, OID_RSA_SHA256, &signed, signature),
+        Err(EdsError::UnsupportedAlgorithm)
+    );
+}
