@@ -318,6 +318,8 @@ async function edsAsPeopleHoldIt(browser) {
       authCert: file('auth.pem'),
       signKey: file('sign.key'),
       signCert: file('sign.pem'),
+      strangerKey: file('stranger.key'),
+      strangerCert: file('stranger.pem'),
     });
     try {
       await step('cancelled in NCALayer: nothing is sent, and the page says so', async () => {
@@ -392,6 +394,26 @@ async function edsAsPeopleHoldIt(browser) {
         await citizen.shot('statement-signed');
         await checkWithOpenssl(id);
         assert(!sent.some((body) => body.includes(kit.password)), 'the key password left the page');
+      });
+      const myFilings = () => page.evaluate(async (url) => ((await (await fetch(url, { credentials: 'same-origin' })).json()).filings || []).length, `${BASE_URL}/api/status/filings`);
+      await step("another person's signature, one over other content, one made hours ago: each refused in Russian, nothing filed", async () => {
+        for (const [mode, words] of [
+          ['stranger', /другому лицу/],
+          ['other-content', /не к тому/],
+          ['stale', /Время подписания/],
+        ]) {
+          layer.setMode(mode);
+          const before = await myFilings();
+          await startStatement(`Заявление (${mode}).`);
+          await page.check(`${fileForm} input[name="sign_with"][value="ncalayer"]`);
+          await page.click('[data-action="filing-submit"]');
+          const error = page.locator(`${fileForm} [data-field="sign_with"] .field-error:not([hidden])`);
+          await error.waitFor();
+          const text = await error.textContent();
+          assert(words.test(text), `${mode}: the message says why, got ${text}`);
+          assert((await myFilings()) === before, `${mode}: something was filed`);
+        }
+        await citizen.shot('statement-refused');
       });
       await step('a statement signed through NCALayer with the signing key, checked by OpenSSL', async () => {
         layer.setMode('sign');

@@ -13,9 +13,10 @@ import { WebSocketServer } from 'ws';
 
 export const NCALAYER_PORT = 13579;
 
-function signCms(dataBase64, signer) {
+function signCms(dataBase64, signer, { otherContent = false, signedAt = new Date() } = {}) {
   const p7 = forge.pkcs7.createSignedData();
-  p7.content = forge.util.createBuffer(forge.util.decode64(dataBase64));
+  const data = forge.util.decode64(dataBase64);
+  p7.content = forge.util.createBuffer(otherContent ? `${data} (changed)` : data);
   for (const cert of signer.certificates) p7.addCertificate(cert);
   p7.addSigner({
     key: signer.key,
@@ -23,7 +24,7 @@ function signCms(dataBase64, signer) {
     digestAlgorithm: forge.pki.oids.sha256,
     authenticatedAttributes: [
       { type: forge.pki.oids.contentType, value: forge.pki.oids.data },
-      { type: forge.pki.oids.signingTime, value: new Date() },
+      { type: forge.pki.oids.signingTime, value: signedAt },
       { type: forge.pki.oids.messageDigest },
     ],
   });
@@ -48,8 +49,10 @@ function loadSigner(keyPath, certPaths) {
 
 /**
  * Starts the stand-in. `kit` names PEM files: `tlsKey`, `tlsCert` (for 127.0.0.1), `authKey`,
- * `authCert`, `signKey`, `signCert`. Returns `{ setMode(mode), requests, close() }`;
- * mode is 'auth' (sign with the authentication key), 'sign' (with the signing key) or 'cancel'.
+ * `authCert`, `signKey`, `signCert`, `strangerKey`, `strangerCert`. Returns
+ * `{ setMode(mode), requests, close() }`; mode is 'auth' (sign with the authentication key),
+ * 'sign' (with the signing key), 'cancel', or a wrong answer: 'stranger' (another person's
+ * key), 'other-content' (other bytes than asked), 'stale' (signed two hours ago).
  */
 export async function startNcaLayer(kit) {
   const signers = {
@@ -57,6 +60,15 @@ export async function startNcaLayer(kit) {
     // cannot read); real NCALayer adds the issuing CA.
     auth: loadSigner(kit.authKey, [kit.authCert]),
     sign: loadSigner(kit.signKey, [kit.signCert]),
+    stranger: loadSigner(kit.strangerKey, [kit.strangerCert]),
+  };
+  // What a person (or a tampered NCALayer) may answer: each mode names a signer and how.
+  const modes = {
+    auth: { signer: signers.auth },
+    sign: { signer: signers.sign },
+    stranger: { signer: signers.stranger },
+    'other-content': { signer: signers.sign, otherContent: true },
+    stale: { signer: signers.sign, signedAt: new Date(Date.now() - 2 * 3600 * 1000) },
   };
   let mode = 'auth';
   const requests = [];
@@ -89,7 +101,8 @@ export async function startNcaLayer(kit) {
           socket.send(JSON.stringify({ status: true, body: {} }));
           return;
         }
-        socket.send(JSON.stringify({ status: true, body: { result: [signCms(args.data, signers[mode])] } }));
+        const how = modes[mode];
+        socket.send(JSON.stringify({ status: true, body: { result: [signCms(args.data, how.signer, how)] } }));
         return;
       }
       if (request.module === 'kz.gov.pki.knca.commonUtils' && request.method === 'createCAdESFromBase64') {
@@ -98,7 +111,8 @@ export async function startNcaLayer(kit) {
           socket.send(JSON.stringify({ code: '500', message: 'action.canceled' }));
           return;
         }
-        const pem = signCms(data, signers[mode]);
+        const how = modes[mode];
+        const pem = signCms(data, how.signer, how);
         socket.send(JSON.stringify({ code: '200', responseObject: pem.replace(/-----[A-Z ]+-----|\n/g, '') }));
         return;
       }

@@ -60,7 +60,17 @@ fn eds_kit(demo_dir: &Path, dir: &Path) {
                 .purposes(&[Purpose::EmailProtection]),
         )
         .expect("signing certificate");
+    // Another person, whose signature on this person's statement must be refused.
+    let stranger = ca
+        .issue(
+            &PersonSpec::new(&random_iin(), "БАСҚА АДАМ")
+                .algorithm(KeyAlgorithm::Rsa2048)
+                .purposes(&[Purpose::EmailProtection]),
+        )
+        .expect("another person's certificate");
     let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).expect("kit file");
+    write("stranger.key", &stranger.key_pem);
+    write("stranger.pem", &stranger.cert_pem);
     write("auth.key", &auth.key_pem);
     write("auth.pem", &auth.cert_pem);
     write("sign.key", &sign.key_pem);
