@@ -88,6 +88,21 @@ fn with_cms(body: &Value, cms: &[u8]) -> Value {
     signed
 }
 
+/// A case with its investigator (IIN and session) and a confirmed victim.
+fn case_with_victim(app: &TestApp) -> (String, Session<'_>, String, Session<'_>) {
+    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (lead_iin, lead) = officer(app, &admin, "investigator", police);
+    let erdr = jaria_tests::world::register_case(&lead);
+    let victim = signed_in(app, &random_iin(), "VICTIM");
+    let id = jaria_tests::world::request(&victim, &erdr, "victim", None, None);
+    assert_eq!(
+        jaria_tests::world::decide(&lead, id, "confirm", None).status,
+        200
+    );
+    (lead_iin, lead, erdr, victim)
+}
+
 #[test]
 fn a_statement_is_signed_kept_named_in_its_receipt_and_checks_with_openssl() {
     let app = TestApp::portal();
@@ -220,16 +235,7 @@ fn a_signature_by_another_person_over_other_content_or_too_old_is_refused_and_no
 #[test]
 fn petitions_may_be_signed_too_and_to_sign_never_stores() {
     let app = TestApp::portal();
-    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let (_, lead) = officer(&app, &admin, "investigator", police);
-    let erdr = jaria_tests::world::register_case(&lead);
-    let victim = signed_in(&app, &random_iin(), "VICTIM");
-    let id = jaria_tests::world::request(&victim, &erdr, "victim", None, None);
-    assert_eq!(
-        jaria_tests::world::decide(&lead, id, "confirm", None).status,
-        200
-    );
+    let (_, lead, erdr, victim) = case_with_victim(&app);
     let petition = json!({"kind": "petition", "erdr_number": erdr, "text": "Question a witness."});
     let prepared = victim.post_json("/api/filings/to-sign", &petition).json();
     assert_eq!(prepared["signature_required"], false);
@@ -290,16 +296,7 @@ fn petitions_may_be_signed_too_and_to_sign_never_stores() {
 #[test]
 fn a_decision_signed_by_its_officer_reaches_the_participant_with_its_signature() {
     let app = TestApp::portal();
-    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let (lead_iin, lead) = officer(&app, &admin, "investigator", police);
-    let erdr = jaria_tests::world::register_case(&lead);
-    let victim = signed_in(&app, &random_iin(), "VICTIM");
-    let id = jaria_tests::world::request(&victim, &erdr, "victim", None, None);
-    assert_eq!(
-        jaria_tests::world::decide(&lead, id, "confirm", None).status,
-        200
-    );
+    let (lead_iin, lead, erdr, victim) = case_with_victim(&app);
     let key = lead.person.clone().expect("the officer's key");
     let order = jaria_tests::world::PDF;
     let post_document = |document: &[u8], signature: Option<Vec<u8>>| {

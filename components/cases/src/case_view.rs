@@ -109,6 +109,8 @@ struct DecisionRow {
     filename: String,
     /// The officer who made the decision: whose signature of the document counts.
     officer_iin: String,
+    /// Who signed the document with EDS and when (`None`: not signed).
+    signature: Option<serde_json::Value>,
 }
 
 /// The decisions my effective statuses receive, newest first.
@@ -120,8 +122,11 @@ fn visible_decisions(
 ) -> Result<Vec<DecisionRow>, ApiError> {
     let viewer = store::effective_statuses(db, case.id, &me.iin, mine)?;
     let rows = db.query(
-        "SELECT id, type, decided_on, title, document_sha256, filename, concerns_iin, officer_iin
-         FROM decisions WHERE case_id = ? ORDER BY id DESC LIMIT 500",
+        "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
+                d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time
+         FROM decisions d LEFT JOIN document_signatures s
+           ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
+         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT 500",
         &[int(case.id)],
     )?;
     let mut out = Vec::new();
@@ -138,6 +143,12 @@ fn visible_decisions(
                 sha: col_text(r, 4)?,
                 filename: col_text(r, 5)?,
                 officer_iin: col_text(r, 7)?,
+                signature: col_opt_text(r, 8).map(|cms_sha256| {
+                    serde_json::json!({
+                        "cms_sha256": cms_sha256, "signer_iin": col_opt_text(r, 7),
+                        "signer_name": col_opt_text(r, 9), "signing_time": col_opt_text(r, 10),
+                    })
+                }),
             });
         }
     }
@@ -157,17 +168,15 @@ pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
             .into_iter()
             .map(|d| {
                 let first = reads.remove(&d.id).unwrap_or_default();
-                // Who signed the decision with EDS and when (null: not signed).
-                let signature = jaria_portal::signed::document_info(db, &d.sha, &d.officer_iin)?;
-                Ok(serde_json::json!({
+                serde_json::json!({
                     "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
                     "document": { "sha256": d.sha, "filename": d.filename },
-                    "signature": signature,
+                    "signature": d.signature,
                     "my_first_listed_at": first.first_listed_at,
                     "my_first_downloaded_at": first.first_downloaded_at,
-                }))
+                })
             })
-            .collect::<Result<_, ApiError>>()?;
+            .collect();
         Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
     })?;
     Reply::json(

@@ -505,10 +505,14 @@ pub fn decide(
                 ..
             }),
             Some((_, bytes, _)),
-        ) => Some(
-            jaria_portal::signed::verify(db, cms, bytes, &me.iin, now_time)
-                .map_err(|e| rename_field(e, "signature", "document.signature"))?,
-        ),
+        ) => Some(jaria_portal::signed::verify(
+            db,
+            "document.signature",
+            cms,
+            bytes,
+            &me.iin,
+            now_time,
+        )?),
         _ => None,
     };
     let deadlines = deadline::Deadlines::from_config()?;
@@ -634,7 +638,7 @@ pub fn open_for_queue(
 }
 
 /// `GET /api/officer/forwardings` — statements my organ sent on or received.
-pub fn forwardings(db: &Db, me: &Principal, _query: &str) -> Result<Reply, ApiError> {
+pub fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     let organ = match &me.appointment {
         Some(a) => a.organ.id,
         None => return Err(ApiError::Forbidden),
@@ -647,19 +651,4 @@ pub fn forwardings(db: &Db, me: &Principal, _query: &str) -> Result<Reply, ApiEr
         ))
     })?;
     Reply::json(200, &body)
-}
-
-/// The same refusal, named at the field the request used (`document.signature`).
-fn rename_field(error: ApiError, from: &str, to: &str) -> ApiError {
-    match error {
-        ApiError::Unprocessable(mut errors) => {
-            for e in &mut errors {
-                if e.field == from {
-                    e.field = to.to_owned();
-                }
-            }
-            ApiError::Unprocessable(errors)
-        }
-        other => other,
-    }
 }

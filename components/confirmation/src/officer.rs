@@ -106,9 +106,7 @@ pub fn route(
             with_officer(req, |db, me| proof_of_service(db, me, erdr, id))
         }
         (_, ["cases", _, "decisions", _, "service"]) => allow("GET"),
-        (Method::Get, ["forwardings"]) => with_officer(req, |db, me| {
-            crate::filings::forwardings(db, me, req.query())
-        }),
+        (Method::Get, ["forwardings"]) => with_officer(req, crate::filings::forwardings),
         (_, ["forwardings"]) => allow("GET"),
         (Method::Put, ["cases", erdr, "participants", id, "familiarisation"]) => {
             with_officer(req, |db, me| grant(db, me, erdr, id, req))
@@ -509,7 +507,7 @@ fn update_case(
         .transpose()?;
     let case = db.transaction(|db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;
-        if case.paper_since.is_some() && (body.stage.is_some() || body.lead_officer_iin.is_some()) {
+        if body.stage.is_some() || body.lead_officer_iin.is_some() {
             case.refuse_if_on_paper()?;
         }
         // The prosecutor's office supervises; who conducts the investigation is the unit's call.
@@ -521,27 +519,31 @@ fn update_case(
         {
             return Err(ApiError::invalid("lead_officer_iin", "not_an_investigator", "Not an investigator of this organ."));
         }
+        let prosecutor_organ = body
+            .prosecutor_iin
+            .as_deref()
+            .map(|prosecutor| assignable_prosecutor(db, &case, relation, prosecutor))
+            .transpose()?;
+        db.exec(
+            "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin),
+                 prosecutor_iin = ifnull(?, prosecutor_iin),
+                 prosecutor_organ_id = ifnull(?, prosecutor_organ_id), updated_at = ?
+             WHERE id = ?",
+            &[
+                opt_text(stage.map(|s| s.as_str())),
+                opt_text(body.lead_officer_iin.as_deref()),
+                opt_text(body.prosecutor_iin.as_deref()),
+                prosecutor_organ.map(int).unwrap_or(SqlValue::Null),
+                text(clock::rfc3339(clock::now())),
+                int(case.id),
+            ],
+        )?;
         if let Some(prosecutor) = &body.prosecutor_iin {
-            let organ = assignable_prosecutor(db, &case, relation, prosecutor)?;
-            db.exec(
-                "UPDATE cases SET prosecutor_iin = ?, prosecutor_organ_id = ?, updated_at = ? WHERE id = ?",
-                &[text(prosecutor), int(organ), text(clock::rfc3339(clock::now())), int(case.id)],
-            )?;
             record(
                 db, me, "prosecutor_assigned", &format!("case:{}", case.erdr_number), &case,
                 serde_json::json!({ "prosecutor_iin": prosecutor, "previous": case.prosecutor_iin }),
             )?;
         }
-        db.exec(
-            "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin), updated_at = ?
-             WHERE id = ?",
-            &[
-                opt_text(stage.map(|s| s.as_str())),
-                opt_text(body.lead_officer_iin.as_deref()),
-                text(clock::rfc3339(clock::now())),
-                int(case.id),
-            ],
-        )?;
         record(
             db, me, "case_updated", &format!("case:{}", case.erdr_number), &case,
             serde_json::json!({ "stage": stage.map(|s| s.as_str()), "lead_officer_iin": body.lead_officer_iin }),
@@ -595,7 +597,7 @@ fn add_document(
     let signed = body
         .signature
         .as_deref()
-        .map(|cms| jaria_portal::signed::verify(db, cms, &bytes, &me.iin, now_time))
+        .map(|cms| jaria_portal::signed::verify(db, "signature", cms, &bytes, &me.iin, now_time))
         .transpose()?;
     let (id, sha) = db.transaction(|db| {
         let (case, relation) = store::case_for_officer(db, me, erdr)?;

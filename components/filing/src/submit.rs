@@ -206,6 +206,25 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     let signing = signing_key()?;
     let deadlines = Deadlines::from_config()?;
     let body: NewFiling = json_body(req)?;
+    let now = clock::now();
+    // The filer's signature is checked before the write transaction, so the database's single
+    // writer never waits on it; a retry of a filing already made skips it (and answers that
+    // filing, however old its signature).
+    let presigned = match &body.signature {
+        Some(cms) if !already_filed(&db, &me.iin, &key)? => {
+            let content = checked(&db, &me, &body, now.timestamp())?.content;
+            let signed = jaria_portal::signed::verify(
+                &db,
+                "signature",
+                cms,
+                content.as_bytes(),
+                &me.iin,
+                now,
+            )?;
+            Some(Presigned { content, signed })
+        }
+        _ => None,
+    };
     // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
     let stored = db.transaction(|db| {
         if let Some((stored, previous_sha)) = load(
@@ -223,9 +242,41 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                 ))
             };
         }
-        submit(db, &me, &body, &key, &request_sha, &signing, &deadlines)
+        let filing = Submission {
+            body: &body,
+            key: &key,
+            request_sha: &request_sha,
+            presigned: presigned.as_ref(),
+            now,
+        };
+        submit(db, &me, &filing, &signing, &deadlines)
     })?;
     acknowledgement(&stored, &signing)
+}
+
+/// Whether I already made a filing under this Idempotency-Key.
+fn already_filed(db: &Db, filer_iin: &str, key: &str) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "SELECT 1 FROM filings WHERE filer_iin = ? AND idempotency_key = ?",
+            &[text(filer_iin), text(key)],
+        )?
+        .is_some())
+}
+
+/// A filer's signature checked before the transaction, with the content it covers.
+struct Presigned {
+    content: String,
+    signed: jaria_portal::signed::Signed,
+}
+
+/// One filing request as the transaction takes it.
+struct Submission<'a> {
+    body: &'a NewFiling,
+    key: &'a str,
+    request_sha: &'a str,
+    presigned: Option<&'a Presigned>,
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 /// A filing checked against everything it refers to, and its canonical content: what the
@@ -455,13 +506,17 @@ pub fn to_sign(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 fn submit(
     db: &Db,
     me: &Principal,
-    body: &NewFiling,
-    key: &str,
-    request_sha: &str,
+    filing: &Submission<'_>,
     signing: &ed25519_dalek::SigningKey,
     deadlines: &Deadlines,
 ) -> Result<Stored, ApiError> {
-    let now = clock::now();
+    let Submission {
+        body,
+        key,
+        request_sha,
+        presigned,
+        now,
+    } = *filing;
     let Checked {
         kind,
         addressee,
@@ -476,22 +531,30 @@ fn submit(
         content,
     } = checked(db, me, body, now.timestamp())?;
     // Art. 181: a statement about an offence is a document signed by its applicant.
-    let signed = match (&body.signature, kind) {
-        (Some(cms), _) => Some(jaria_portal::signed::verify(
+    let signed = match (&body.signature, presigned, kind) {
+        // What was signed is still what is filed (nothing it names changed meanwhile).
+        (Some(_), Some(p), _) if p.content == content => Some(p.signed.clone()),
+        (Some(_), Some(_), _) => {
+            return Err(ApiError::Conflict(
+                "What the filing names changed while it was being sent: sign it again.".into(),
+            ));
+        }
+        (Some(cms), None, _) => Some(jaria_portal::signed::verify(
             db,
+            "signature",
             cms,
             content.as_bytes(),
             &me.iin,
             now,
         )?),
-        (None, Kind::CrimeReport) => {
+        (None, _, Kind::CrimeReport) => {
             return Err(ApiError::invalid(
                 "signature",
                 "signature_required",
                 "A statement about a criminal offence must be signed with your EDS (CPC art. 181).",
             ));
         }
-        (None, _) => None,
+        (None, _, _) => None,
     };
     let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));

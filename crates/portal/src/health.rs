@@ -164,11 +164,10 @@ fn non_empty(_: &str) -> Result<(), String> {
 
 /// What each component needs set before it is ready, and what it checks when set. The sign-in
 /// needs the CAs it trusts (without them nobody can sign in), and so do filing and the
-/// officers' side (they check the signatures of filings and decisions); filing signs every
-/// receipt, and
-/// retired receipt keys set wrong would stop old receipts verifying; the admin's CRL upload
-/// checks CRLs against the anchors; the operators' endpoints need their token, and a delivery
-/// webhook set wrong would leave every e-mail and SMS waiting.
+/// officers' side (they check the signatures of filings and decisions) and the admin's CRL
+/// upload; filing signs every receipt, and retired receipt keys set wrong would stop old
+/// receipts verifying; the operators' endpoints need their token, and a delivery webhook set
+/// wrong would leave every e-mail and SMS waiting.
 fn needed_variables(component: &str) -> &'static [Needed] {
     const ANCHORS: Needed = Needed {
         name: "eds_trust_anchors",

@@ -259,98 +259,32 @@ pub fn record(
         }
     }
     let represented = new.represented.as_ref().map(Iin::as_str);
-    let live = db.one(
-        "SELECT id, state FROM case_participants
-         WHERE erdr_number = ? AND person_iin = ? AND status = ? AND ifnull(represented_iin, '') = ?
-           AND state IN ('requested', 'confirmed')",
-        &[
-            text(&case.erdr_number),
-            text(new.iin.as_str()),
-            text(new.status.as_str()),
-            text(represented.unwrap_or("")),
-        ],
-    )?;
     let basis = new.basis.describe();
     let basis_date = new.basis.date.to_string();
-    let recorded = match live {
-        Some(row) if col_text(&row, 1)? == "confirmed" => {
-            return Err(ApiError::Conflict(
-                "This person already holds this status in the case.".into(),
-            ));
-        }
-        // The person asked first: the record confirms their request rather than queueing
-        // a second row.
-        Some(row) => {
-            let id = col_int(&row, 0)?;
-            db.exec(
-                "UPDATE case_participants SET state = 'confirmed', case_id = ?, decided_by = ?,
-                     decided_at = ?, full_name = ?, basis = ?, basis_date = ?
-                 WHERE id = ?",
-                &[
-                    int(case.id),
-                    text(&me.iin),
-                    text(now),
-                    text(&new.full_name),
-                    text(&basis),
-                    text(&basis_date),
-                    int(id),
-                ],
-            )?;
-            Recorded {
-                id,
-                confirmed_request: true,
-            }
-        }
-        None => {
-            let row = db
-                .one(
-                    "INSERT INTO case_participants (erdr_number, case_id, person_iin, status,
-                         represented_iin, basis, state, requested_at, due_unix, decided_by,
-                         decided_at, origin, full_name, basis_date)
-                     VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, 'record', ?, ?) RETURNING id",
-                    &[
-                        text(&case.erdr_number),
-                        int(case.id),
-                        text(new.iin.as_str()),
-                        text(new.status.as_str()),
-                        opt_text(represented),
-                        text(&basis),
-                        text(now),
-                        int(crate::clock::now().timestamp()),
-                        text(&me.iin),
-                        text(now),
-                        text(&new.full_name),
-                        text(&basis_date),
-                    ],
-                )?
-                .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
-            Recorded {
-                id: col_int(&row, 0)?,
-                confirmed_request: false,
-            }
-        }
+    let entry = Entry {
+        person: new.iin.as_str(),
+        status: new.status,
+        represented,
+        full_name: Some(&new.full_name),
+        basis: &basis,
+        basis_date: &basis_date,
+        origin: "record",
     };
-    audit::record_for_case(
+    let recorded = enter(db, me, &case, &entry, now)?.ok_or_else(|| {
+        ApiError::Conflict("This person already holds this status in the case.".into())
+    })?;
+    announce(
         db,
-        &me.actor(),
-        "participant_recorded",
-        &format!("participant:{}", recorded.id),
-        Some(case.id),
+        me,
+        &case,
+        &entry,
+        recorded,
         serde_json::json!({
             "status": new.status.as_str(), "represented_iin": represented,
             "basis": basis, "basis_date": basis_date,
             "confirmed_request": recorded.confirmed_request,
         }),
-    )?;
-    notify::send(
-        db,
-        [new.iin.as_str()],
-        Notice::ParticipantRecorded,
         now,
-        &serde_json::json!({
-            "erdr_number": case.erdr_number, "participant_id": recorded.id,
-            "procedural_status": new.status.as_str(),
-        }),
     )?;
     Ok((case, recorded))
 }
@@ -430,6 +364,126 @@ pub fn end(
     Ok(case)
 }
 
+/// One status a person is to hold in a case, and where the record comes from.
+struct Entry<'a> {
+    person: &'a str,
+    status: ProceduralStatus,
+    represented: Option<&'a str>,
+    full_name: Option<&'a str>,
+    basis: &'a str,
+    basis_date: &'a str,
+    /// `record` (the officer's decision) or `statement` (a registered statement).
+    origin: &'a str,
+}
+
+/// Records `entry` in `case`: the person's own pending request for the same status becomes the
+/// record (confirmed by `me`), or a new confirmed row is added. `None` when the person already
+/// holds the status.
+fn enter(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    entry: &Entry<'_>,
+    now: &str,
+) -> Result<Option<Recorded>, ApiError> {
+    let live = db.one(
+        "SELECT id, state FROM case_participants
+         WHERE erdr_number = ? AND person_iin = ? AND status = ? AND ifnull(represented_iin, '') = ?
+           AND state IN ('requested', 'confirmed')",
+        &[
+            text(&case.erdr_number),
+            text(entry.person),
+            text(entry.status.as_str()),
+            text(entry.represented.unwrap_or("")),
+        ],
+    )?;
+    match live {
+        Some(row) if col_text(&row, 1)? == "confirmed" => Ok(None),
+        // The person asked first: the record confirms their request rather than queueing a
+        // second row.
+        Some(row) => {
+            let id = col_int(&row, 0)?;
+            db.exec(
+                "UPDATE case_participants SET state = 'confirmed', case_id = ?, decided_by = ?,
+                     decided_at = ?, full_name = ifnull(?, full_name), basis = ?, basis_date = ?
+                 WHERE id = ?",
+                &[
+                    int(case.id),
+                    text(&me.iin),
+                    text(now),
+                    opt_text(entry.full_name),
+                    text(entry.basis),
+                    text(entry.basis_date),
+                    int(id),
+                ],
+            )?;
+            Ok(Some(Recorded {
+                id,
+                confirmed_request: true,
+            }))
+        }
+        None => {
+            let row = db
+                .one(
+                    "INSERT INTO case_participants (erdr_number, case_id, person_iin, status,
+                         represented_iin, basis, state, requested_at, due_unix, decided_by,
+                         decided_at, origin, full_name, basis_date)
+                     VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    &[
+                        text(&case.erdr_number),
+                        int(case.id),
+                        text(entry.person),
+                        text(entry.status.as_str()),
+                        opt_text(entry.represented),
+                        text(entry.basis),
+                        text(now),
+                        int(crate::clock::now().timestamp()),
+                        text(&me.iin),
+                        text(now),
+                        text(entry.origin),
+                        opt_text(entry.full_name),
+                        text(entry.basis_date),
+                    ],
+                )?
+                .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+            Ok(Some(Recorded {
+                id: col_int(&row, 0)?,
+                confirmed_request: false,
+            }))
+        }
+    }
+}
+
+/// The record's audit row (with `detail`) and the person's notice, in the same transaction.
+fn announce(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    entry: &Entry<'_>,
+    recorded: Recorded,
+    detail: serde_json::Value,
+    now: &str,
+) -> Result<(), ApiError> {
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "participant_recorded",
+        &format!("participant:{}", recorded.id),
+        Some(case.id),
+        detail,
+    )?;
+    notify::send(
+        db,
+        [entry.person],
+        Notice::ParticipantRecorded,
+        now,
+        &serde_json::json!({
+            "erdr_number": case.erdr_number, "participant_id": recorded.id,
+            "procedural_status": entry.status.as_str(),
+        }),
+    )
+}
+
 /// The statement an officer registered as a case, as far as the participant record needs it.
 pub struct RegisteredStatement<'a> {
     pub filer_iin: &'a str,
@@ -471,86 +525,32 @@ pub fn record_applicant(
             format!("Recognised as victim on registering statement № {registration_number}"),
         ));
     }
+    let basis_date = today.to_string();
     let mut ids = Vec::new();
     for (status, basis) in statuses {
-        let held = db.one(
-            "SELECT 1 FROM case_participants WHERE case_id = ? AND person_iin = ? AND status = ?
-               AND represented_iin IS NULL AND state = 'confirmed'",
-            &[int(case.id), text(filer_iin), text(status.as_str())],
-        )?;
-        if held.is_some() {
-            continue;
-        }
-        // A pending request for the same status is confirmed by the registration.
-        let pending = db.one(
-            "SELECT id FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
-               AND represented_iin IS NULL AND state = 'requested'",
-            &[
-                text(&case.erdr_number),
-                text(filer_iin),
-                text(status.as_str()),
-            ],
-        )?;
-        let row = match pending {
-            Some(row) => {
-                let id = col_int(&row, 0)?;
-                db.exec(
-                    "UPDATE case_participants SET state = 'confirmed', case_id = ?, decided_by = ?,
-                         decided_at = ?, basis = ?, basis_date = ?
-                     WHERE id = ?",
-                    &[
-                        int(case.id),
-                        text(&me.iin),
-                        text(now),
-                        text(&basis),
-                        text(today.to_string()),
-                        int(id),
-                    ],
-                )?;
-                row
-            }
-            None => db
-            .one(
-                "INSERT INTO case_participants (erdr_number, case_id, person_iin, status, basis,
-                     state, requested_at, due_unix, decided_by, decided_at, origin, full_name,
-                     basis_date)
-                 VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, 'statement', ?, ?) RETURNING id",
-                &[
-                    text(&case.erdr_number),
-                    int(case.id),
-                    text(filer_iin),
-                    text(status.as_str()),
-                    text(&basis),
-                    text(now),
-                    int(crate::clock::now().timestamp()),
-                    text(&me.iin),
-                    text(now),
-                    opt_text(full_name.as_deref()),
-                    text(today.to_string()),
-                ],
-            )?
-            .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
+        let entry = Entry {
+            person: filer_iin,
+            status,
+            represented: None,
+            full_name: full_name.as_deref(),
+            basis: &basis,
+            basis_date: &basis_date,
+            origin: "statement",
         };
-        let id = col_int(&row, 0)?;
-        audit::record_for_case(
+        // A status the filer already holds is left as it is.
+        let Some(recorded) = enter(db, me, case, &entry, now)? else {
+            continue;
+        };
+        announce(
             db,
-            &me.actor(),
-            "participant_recorded",
-            &format!("participant:{id}"),
-            Some(case.id),
+            me,
+            case,
+            &entry,
+            recorded,
             serde_json::json!({ "status": status.as_str(), "basis": basis, "origin": "statement" }),
-        )?;
-        notify::send(
-            db,
-            [filer_iin],
-            Notice::ParticipantRecorded,
             now,
-            &serde_json::json!({
-                "erdr_number": case.erdr_number, "participant_id": id,
-                "procedural_status": status.as_str(),
-            }),
         )?;
-        ids.push(id);
+        ids.push(recorded.id);
     }
     Ok(ids)
 }

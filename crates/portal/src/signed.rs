@@ -49,20 +49,19 @@ fn document_policy() -> Result<Policy, ApiError> {
     Ok(policy)
 }
 
-fn refused(code: &str, message: &str) -> ApiError {
-    ApiError::invalid("signature", code, message)
-}
-
-/// Checks `cms_text` (base64 of DER, or PEM) as `signer_iin`'s signature over `content`, made
-/// within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate that leads to a trust anchor
-/// and is on no revocation list the portal holds.
+/// Checks `cms_text` (base64 of DER, or PEM), sent as the request's `field`, as `signer_iin`'s
+/// signature over `content`, made within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate
+/// that leads to a trust anchor and is on no revocation list the portal holds. A refusal is a
+/// 422 on `field` with the reason's code.
 pub fn verify(
     db: &Db,
+    field: &str,
     cms_text: &str,
     content: &[u8],
     signer_iin: &str,
     now: DateTime<Utc>,
 ) -> Result<Signed, ApiError> {
+    let refused = |code: &str, message: &str| ApiError::invalid(field, code, message);
     let der = cms::decode_transport(cms_text).map_err(|e| refused(e.code(), &e.to_string()))?;
     let expected = cms::Expected {
         content,

@@ -352,11 +352,11 @@ fn scheme_of(signer: &SignerInfo, hash: Hash) -> Result<Scheme, EdsError> {
 /// the bytes the signature covers (RFC 5652 §5.4).
 fn signed_attributes_der(der: &[u8]) -> Result<Vec<u8>, EdsError> {
     // ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT SignedData }
-    let content_info = Tlv::read(der)?.expect(0x30)?;
+    let content_info = Tlv::read(der)?.tagged(0x30)?;
     let mut fields = content_info.children();
     fields.next_tlv()?; // contentType
-    let explicit = fields.next_tlv()?.expect(0xA0)?;
-    let signed_data = explicit.children().next_tlv()?.expect(0x30)?;
+    let explicit = fields.next_tlv()?.tagged(0xA0)?;
+    let signed_data = explicit.children().next_tlv()?.tagged(0x30)?;
     // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
     //   [0] certificates OPTIONAL, [1] crls OPTIONAL, signerInfos SET OF }
     let mut fields = signed_data.children();
@@ -366,16 +366,16 @@ fn signed_attributes_der(der: &[u8]) -> Result<Vec<u8>, EdsError> {
     }
     let signer_infos = signer_infos.ok_or_else(|| malformed("no signer infos"))?;
     let signer_info = signer_infos
-        .expect(0x31)?
+        .tagged(0x31)?
         .children()
         .next_tlv()?
-        .expect(0x30)?;
+        .tagged(0x30)?;
     // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, [0] signedAttrs, ... }
     let mut fields = signer_info.children();
     for _ in 0..3 {
         fields.next_tlv()?;
     }
-    let attrs = fields.next_tlv()?.expect(0xA0)?;
+    let attrs = fields.next_tlv()?.tagged(0xA0)?;
     let mut bytes = attrs.whole.to_vec();
     bytes[0] = 0x31;
     Ok(bytes)
@@ -419,7 +419,7 @@ impl<'a> Tlv<'a> {
         })
     }
 
-    fn expect(self, tag: u8) -> Result<Self, EdsError> {
+    fn tagged(self, tag: u8) -> Result<Self, EdsError> {
         if self.tag == tag {
             Ok(self)
         } else {

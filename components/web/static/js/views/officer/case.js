@@ -8,7 +8,7 @@ import { t, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
-import { signingFields, showSigning, signDocument, signatureRefusalAtChoice } from './sign.js';
+import { signingFields, showSigning, signContent, signatureRefusalAtChoice } from './sign.js';
 
 export const STAGES = ['registered', 'under_investigation', 'suspended', 'terminated', 'sent_to_court', 'joined'];
 export const DECISION_TYPES = [
@@ -379,7 +379,7 @@ function decisionSection(c, base) {
       const body = { type: values.type, decided_on: values.decided_on, title: values.title };
       if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
       if (values.sign_with !== 'none' && values.document && values.document[0]) {
-        body.signature = await signDocument(new Uint8Array(await values.document[0].arrayBuffer()), values);
+        body.signature = await signContent(new Uint8Array(await values.document[0].arrayBuffer()), values);
       }
       let created;
       try {

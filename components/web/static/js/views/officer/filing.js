@@ -8,7 +8,7 @@ import { t, formatBytes, formatDateTime } from '../../i18n.js';
 import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
 import { reload } from '../../app.js';
 import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
-import { signingFields, showSigning, signDocument, signatureRefusalAtChoice } from './sign.js';
+import { signingFields, showSigning, signContent, signatureRefusalAtChoice } from './sign.js';
 
 /** Text as typed, line breaks kept (as text nodes and `<br>`, never parsed). */
 function multiline(text) {
@@ -263,7 +263,7 @@ function answerForm(f, organs) {
         const document = await documentOf(values.document, 'document');
         if (document) {
           // The answer's document signed by the officer, over its bytes.
-          const signature = await signDocument(new Uint8Array(await values.document[0].arrayBuffer()), values);
+          const signature = await signContent(new Uint8Array(await values.document[0].arrayBuffer()), values);
           if (signature) document.signature = signature;
           body.document = document;
         }

@@ -1,14 +1,10 @@
 // Officers sign their documents (a procedural decision, an answer's document) with their
-// EDS: a detached CMS over the document's bytes, made in the page with the .p12 signing key
-// or through NCALayer (keys on a token or ID card, GOST keys). The key and its password never
-// leave the page; the portal checks the signature is the officer's and over these bytes.
+// EDS (see ../../sign.js): the choice of how, the key file and password it may need.
 
-import { ApiProblem } from '../../api.js';
-import { t, language } from '../../i18n.js';
+import { t } from '../../i18n.js';
 import { field, radios, showField } from '../../ui.js';
-import { KeyError } from '../../eds.js';
-import { signCmsWithPkcs12 } from '../../pkcs12.js';
-import { signWithNcaLayer, NcaLayerError } from '../../ncalayer.js';
+
+export { signContent, signatureRefusalAtChoice } from '../../sign.js';
 
 /** The choice of how to sign, and the key file and password it may need. */
 export function signingFields() {
@@ -34,35 +30,4 @@ export function showSigning(form) {
   };
   for (const input of form.querySelectorAll('input[name="sign_with"]')) input.addEventListener('change', update);
   update();
-}
-
-function localProblem(field, code) {
-  return new ApiProblem(422, { status: 422, errors: [{ field, code, message: '' }] });
-}
-
-/** The officer's detached CMS over `bytes` as `values` chose (base64 or PEM), or null. */
-export async function signDocument(bytes, values) {
-  if (values.sign_with === 'none') return null;
-  if (values.sign_with === 'ncalayer') {
-    try {
-      return await signWithNcaLayer(bytes, { purpose: 'sign', locale: language() });
-    } catch (error) {
-      if (error instanceof NcaLayerError) throw localProblem('sign_with', error.code);
-      throw error;
-    }
-  }
-  try {
-    return await signCmsWithPkcs12(new Uint8Array(await values.sign_key[0].arrayBuffer()), values.sign_password, bytes);
-  } catch (error) {
-    if (error instanceof KeyError) throw localProblem(error.code === 'p12_password' ? 'sign_password' : 'sign_key', error.code);
-    throw error;
-  }
-}
-
-/** The portal's refusal of a signature (at `field`) shown at the choice of how to sign. */
-export function signatureRefusalAtChoice(error, fieldName) {
-  if (error instanceof ApiProblem) {
-    for (const item of error.errors) if (item.field === fieldName) item.field = 'sign_with';
-  }
-  return error;
 }

@@ -5,12 +5,10 @@
 // Idempotency-Key kept for retries of the same contents, so a retry never files twice.
 
 import { api, ApiProblem, idempotencyKey } from '../../api.js';
-import { t, formatBytes, formatDate, language } from '../../i18n.js';
+import { t, formatBytes, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
 import { label, statusWithPrincipal, receiptButton, ACTS_FOR_ANOTHER } from './common.js';
-import { KeyError } from '../../eds.js';
-import { signCmsWithPkcs12 } from '../../pkcs12.js';
-import { signWithNcaLayer, NcaLayerError } from '../../ncalayer.js';
+import { signContent, signatureRefusalAtChoice } from '../../sign.js';
 
 const DRAFT = 'filing';
 const ATTEMPT_KEY = 'jaria.filing-attempt';
@@ -195,23 +193,10 @@ export async function render(ctx) {
   let attempt = loadAttempt();
 
   /** The CMS over what the portal says to sign for `body`, made as the person chose. */
+  /** The CMS over what the portal says to sign for `body`, made as the person chose. */
   async function signatureFor(body, values) {
     const prepared = await api('/api/filings/to-sign', { method: 'POST', json: body });
-    if (values.sign_with === 'ncalayer') {
-      try {
-        return await signWithNcaLayer(prepared.to_sign, { purpose: 'sign', locale: language(), iin: ctx.me && ctx.me.iin });
-      } catch (error) {
-        if (error instanceof NcaLayerError) throw fieldProblem('sign_with', error.code);
-        throw error;
-      }
-    }
-    try {
-      const file = values.sign_key[0];
-      return await signCmsWithPkcs12(new Uint8Array(await file.arrayBuffer()), values.sign_password, prepared.to_sign);
-    } catch (error) {
-      if (error instanceof KeyError) throw fieldProblem(error.code === 'p12_password' ? 'sign_password' : 'sign_key', error.code);
-      throw error;
-    }
+    return signContent(prepared.to_sign, values, { iin: ctx.me && ctx.me.iin });
   }
 
   const node = form({
@@ -268,8 +253,7 @@ export async function render(ctx) {
           saveAttempt(null);
         }
         // The signature's refusal is shown at the choice of how to sign.
-        if (error instanceof ApiProblem) for (const item of error.errors) if (item.field === 'signature') item.field = 'sign_with';
-        throw error;
+        throw signatureRefusalAtChoice(error, 'signature');
       }
       clearDraft(DRAFT);
       saveAttempt(null);
