@@ -233,6 +233,8 @@ pub struct TestAppBuilder {
     manifest: PathBuf,
     state_dir: Option<PathBuf>,
     args: Vec<String>,
+    /// Flags `spin up` and `jaria up` take under the same names (instance reuse).
+    runtime_flags: Vec<String>,
     env: Vec<(String, String)>,
     demo: bool,
     runtime: Option<Runtime>,
@@ -344,6 +346,7 @@ impl TestApp {
             manifest: workspace_root().join("spin.toml"),
             state_dir: None,
             args: Vec::new(),
+            runtime_flags: Vec::new(),
             env: Vec::new(),
             demo: false,
             runtime: None,
@@ -515,6 +518,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// A flag of `spin up` that `jaria up` takes under the same name (`--max-instance-reuse-count`
+    /// and the like), given to whichever runtime serves the test.
+    pub fn runtime_flag(mut self, name: &str, value: &str) -> Self {
+        self.runtime_flags.push(name.to_owned());
+        self.runtime_flags.push(value.to_owned());
+        self
+    }
+
     /// The demo, on either runtime: the state dir seeded with `jaria seed --demo`, its CA
     /// trusted and its receipt key used (what `jaria up --demo` does in one step).
     pub fn demo(mut self) -> Self {
@@ -635,6 +646,7 @@ impl TestAppBuilder {
                     .arg("--from")
                     .arg(&self.manifest)
                     .args(&self.args)
+                    .args(&self.runtime_flags)
                     .env(
                         "JARIA_CACHE_DIR",
                         workspace_root().join("target/jaria-test-cache"),
@@ -652,7 +664,8 @@ impl TestAppBuilder {
                     .args(["up", "--listen", "127.0.0.1:0", "--state-dir"])
                     .arg(&state_dir)
                     .arg("--from")
-                    .arg(&self.manifest);
+                    .arg(&self.manifest)
+                    .args(&self.runtime_flags);
                 command
             }
         };

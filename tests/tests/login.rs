@@ -73,7 +73,8 @@ fn a_challenge_is_single_use_even_under_a_race() {
     );
     assert!(
         statuses.iter().all(|s| *s == 200 || *s == 401 || *s == 429),
-        "{statuses:?}"
+        "{statuses:?}\n{}",
+        app.component_log()
     );
     // A replay is refused; by now the IIN may also be locked out by the failed racers.
     let replay = app.post_eds(&p.cert_pem, &nonce, &signature);

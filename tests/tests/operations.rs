@@ -157,7 +157,8 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     let app = TestApp::portal();
     let iin = random_iin();
     let someone = issue(PersonSpec::new(&iin, "CITIZEN WITH A COMPLAINT"));
-    // The sign-in: a state change with its audit row, under the client's own id.
+    // The sign-in: a state change with its audit row. The client (or its proxy) sends an id of
+    // its own; the portal names the request with its own id and keeps the client's beside it.
     let challenge = app.challenge();
     let signature = someone.sign(challenge.to_sign.as_bytes());
     let body = json!({
@@ -175,12 +176,9 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
         Some(body.to_string().as_bytes()),
     );
     assert_eq!(signed_in.status, 200, "{}", signed_in.text());
-    assert_eq!(
-        signed_in.header("x-request-id"),
-        Some("complaint-1402.signin")
-    );
+    let sign_in_id = server_id(&signed_in);
     let session = jaria_tests::Session::from_reply(&app, &signed_in);
-    // An audited read under another id.
+    // An audited read under another client id.
     let read = session.request_with(
         "GET",
         "/api/cases",
@@ -188,8 +186,8 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
         b"",
     );
     assert_eq!(read.status, 200, "{}", read.text());
-    assert_eq!(read.header("x-request-id"), Some("complaint-1402.read"));
-    // A failure: the problem names the request.
+    let read_id = server_id(&read);
+    // A failure: the problem names the request by the server's id.
     let failed = session.request_with(
         "GET",
         "/api/cases/not-a-number",
@@ -198,51 +196,57 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     );
     let problem = failed.assert_problem(failed.status);
     assert!(failed.status >= 400);
-    assert_eq!(problem["request_id"], "complaint-1402.failed");
+    let failed_id = server_id(&failed);
+    assert_eq!(problem["request_id"], failed_id.as_str());
     assert_eq!(
         problem["instance"],
-        "urn:jaria:request:complaint-1402.failed"
+        format!("urn:jaria:request:{failed_id}").as_str()
     );
-    // An id that could break a log line is replaced by one of ours, never echoed.
+    // An id that could break a log line is not kept at all; none sent, one is still made.
     let hostile = app.request(
         "GET",
         "/api/auth/health/live",
         &[("x-request-id", "evil\"id with spaces")],
         None,
     );
-    let made = hostile
-        .header("x-request-id")
-        .expect("an id is always given");
-    assert_eq!(made.len(), 36, "a UUID: {made}");
-    let anonymous = app.get("/api/auth/health/live");
-    assert_eq!(
-        anonymous.header("x-request-id").map(str::len),
-        Some(36),
-        "one is made when none is sent"
-    );
+    server_id(&hostile);
+    server_id(&app.get("/api/auth/health/live"));
 
-    // The audit rows of those requests carry their ids.
+    // The audit rows of those requests carry the server's id, and the client's beside it.
     let db = open_read_only(&app.state_dir().join("sqlite_db.db"));
-    let rows_with = |id: &str| -> i64 {
+    let rows_with = |id: &str, client_id: &str| -> i64 {
         let needle = format!("%\"request_id\":\"{id}\"%");
+        let client = format!("%\"client_request_id\":\"{client_id}\"%");
         db.query_row(
-            "SELECT (SELECT count(*) FROM audit_log WHERE detail LIKE ?1)
-                  + (SELECT count(*) FROM read_log WHERE detail LIKE ?1)",
-            [&needle],
+            "SELECT (SELECT count(*) FROM audit_log WHERE detail LIKE ?1 AND detail LIKE ?2)
+                  + (SELECT count(*) FROM read_log WHERE detail LIKE ?1 AND detail LIKE ?2)",
+            [&needle, &client],
             |r| r.get(0),
         )
         .unwrap()
     };
     assert!(
-        rows_with("complaint-1402.signin") >= 1,
-        "sign-in audited with its id"
+        rows_with(&sign_in_id, "complaint-1402.signin") >= 1,
+        "sign-in audited with its ids"
     );
     assert!(
-        rows_with("complaint-1402.read") >= 1,
-        "read logged with its id"
+        rows_with(&read_id, "complaint-1402.read") >= 1,
+        "read logged with its ids"
+    );
+    let claimed: i64 = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM audit_log WHERE detail LIKE '%\"request_id\":\"complaint-1402%')
+                  + (SELECT count(*) FROM read_log WHERE detail LIKE '%\"request_id\":\"complaint-1402%')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        claimed, 0,
+        "a client's id is never recorded as the request's own"
     );
 
-    // The log has one structured line per request: the id, the status, the kind of
+    // The log has one structured line per request: the ids, the status, the kind of
     // principal — and never the IIN or the token.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let line_for = |id: &str| {
@@ -260,7 +264,7 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     };
     let mut read_line = None;
     while read_line.is_none() && std::time::Instant::now() < deadline {
-        read_line = line_for("complaint-1402.read");
+        read_line = line_for(&read_id);
         if read_line.is_none() {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
@@ -271,12 +275,25 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     assert_eq!(read_line["component"], "cases");
     assert_eq!(read_line["principal"], "participant");
     assert_eq!(read_line["route"], "/");
+    assert_eq!(read_line["client_request_id"], "complaint-1402.read");
     assert!(read_line["duration_ms"].is_number());
-    let failed_line = line_for("complaint-1402.failed").expect("the failure is logged");
+    let failed_line = line_for(&failed_id).expect("the failure is logged");
     assert_eq!(failed_line["status"], failed.status);
     let log = app.component_log();
     assert!(!log.contains(&iin), "no IIN in the log");
     assert!(!log.contains(&session.token), "no token in the log");
+}
+
+/// The request id the portal gave an answer: always one of its own (a UUID), never the one
+/// the client sent.
+fn server_id(reply: &jaria_tests::Reply) -> String {
+    let id = reply
+        .header("x-request-id")
+        .expect("an id is always given")
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert!(!id.starts_with("complaint") && !id.contains("evil"), "{id}");
+    id
 }
 
 /// The `Metrics http://…/metrics` address `jaria up` printed.
@@ -384,7 +401,8 @@ fn metrics_are_served_on_their_own_listener_and_parse() {
         })
         .expect("a latency histogram");
     assert!(latency_count >= 7.0);
-    assert!(sample(&m, "jaria_instances_started_total", &[]).is_some_and(|v| v >= 8.0));
+    // Instances are reused (WASI 0.3), so fewer start than requests arrive; at least one did.
+    assert!(sample(&m, "jaria_instances_started_total", &[]).is_some_and(|v| v >= 1.0));
     assert!(sample(&m, "jaria_live_instances", &[]).is_some());
     assert!(
         sample(
@@ -406,13 +424,18 @@ fn metrics_are_served_on_their_own_listener_and_parse() {
         })
         .expect("writer-gate waits");
     assert!(gate >= 1.0);
-    assert!(
-        m.samples
-            .iter()
-            .any(|s| s.metric == "jaria_guest_memory_bytes"
-                && s.labels.get("component") == Some("cases")),
-        "guest memory per component"
-    );
+    // An instance's memory is observed when it ends: reused instances end after a second
+    // without work (`--idle-instance-timeout`).
+    let memory_observed = |m: &prometheus_parse::Scrape| {
+        m.samples.iter().any(|s| {
+            s.metric == "jaria_guest_memory_bytes" && s.labels.get("component") == Some("cases")
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !memory_observed(&scrape(&url)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(memory_observed(&scrape(&url)), "guest memory per component");
     // Nothing else is served there.
     let other = ureq::get(&url.replace("/metrics", "/api/cases")).call();
     assert!(
@@ -440,10 +463,11 @@ fn traces_reach_a_real_otlp_receiver_with_the_request_id() {
         None,
     );
     assert_eq!(ready.status, 200, "{}", ready.text());
+    let id = ready.header("x-request-id").expect("request id").to_owned();
     let request = receiver.wait_for("server span with the request id", |spans| {
         spans
             .iter()
-            .find(|s| s.attribute("request_id") == Some("trace-me-0001"))
+            .find(|s| s.attribute("request_id") == Some(id.as_str()))
             .cloned()
     });
     assert_eq!(request.kind, 2, "a server span: {request:?}");

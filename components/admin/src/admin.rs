@@ -15,33 +15,37 @@ use jaria_portal::revocation::{self, Source};
 use jaria_portal::{ApiError, authz, clock, config, delivery};
 use serde::Deserialize;
 
-pub fn route(req: &spin_sdk::http::Request, method: Method, path: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn route(
+    req: &jaria_portal::http::Request,
+    method: Method,
+    path: &str,
+) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     me.require(Role::Admin)?;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
-        (Method::Get, ["organs"]) => list_organs(&db, &me),
-        (Method::Post, ["organs"]) => create_organ(&db, &me, req),
+        (Method::Get, ["organs"]) => list_organs(&db, &me).await,
+        (Method::Post, ["organs"]) => create_organ(&db, &me, req).await,
         (_, ["organs"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Patch, ["organs", id]) => update_organ(&db, &me, id, req),
+        (Method::Patch, ["organs", id]) => update_organ(&db, &me, id, req).await,
         (_, ["organs", _]) => Err(ApiError::MethodNotAllowed { allow: "PATCH" }),
-        (Method::Get, ["officers"]) => list_officers(&db, &me),
-        (Method::Post, ["officers"]) => appoint_officer(&db, &me, req),
+        (Method::Get, ["officers"]) => list_officers(&db, &me).await,
+        (Method::Post, ["officers"]) => appoint_officer(&db, &me, req).await,
         (_, ["officers"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Delete, ["officers", iin]) => dismiss_officer(&db, &me, iin),
+        (Method::Delete, ["officers", iin]) => dismiss_officer(&db, &me, iin).await,
         (_, ["officers", _]) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
-        (Method::Get, ["revocations"]) => list_revocations(&db, &me),
-        (Method::Post, ["revocations"]) => revoke_certificate(&db, &me, req),
+        (Method::Get, ["revocations"]) => list_revocations(&db, &me).await,
+        (Method::Post, ["revocations"]) => revoke_certificate(&db, &me, req).await,
         (_, ["revocations"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Get, ["crls"]) => list_crls(&db, &me),
-        (Method::Post, ["crls"]) => load_crl(&db, &me, req),
+        (Method::Get, ["crls"]) => list_crls(&db, &me).await,
+        (Method::Post, ["crls"]) => load_crl(&db, &me, req).await,
         (_, ["crls"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-        (Method::Get, ["outbox"]) => list_outbox(&db, &me, req),
+        (Method::Get, ["outbox"]) => list_outbox(&db, &me, req).await,
         (_, ["outbox"]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-        (Method::Post, ["outbox", id, "retry"]) => retry_message(&db, &me, id),
+        (Method::Post, ["outbox", id, "retry"]) => retry_message(&db, &me, id).await,
         (_, ["outbox", _, "retry"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-        (Method::Post, ["admins"]) => add_admin(&db, &me, req),
+        (Method::Post, ["admins"]) => add_admin(&db, &me, req).await,
         (_, ["admins"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         _ => Err(ApiError::NotFound),
     }
@@ -66,18 +70,19 @@ fn parse_code(value: &str) -> Result<String, ApiError> {
 }
 
 /// An admin's read, in the audit log like every other read of personal data.
-fn audited_list(
+async fn audited_list(
     db: &Db,
     me: &Principal,
     action: &str,
-    read: impl FnOnce(&Db) -> Result<serde_json::Value, ApiError>,
+    read: impl AsyncFnOnce(&Db) -> Result<serde_json::Value, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let body = audit::audited_read(db, &me.actor(), |db| {
+    let body = audit::audited_read(db, &me.actor(), async |db| {
         Ok((
-            read(db)?,
+            read(db).await?,
             ReadNote::new(action, format!("person:{}", me.iin), None),
         ))
-    })?;
+    })
+    .await?;
     Reply::json(200, &body)
 }
 
@@ -90,15 +95,16 @@ struct NewOrgan {
     code: Option<String>,
 }
 
-fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "organs_listed", |db| {
-        Ok(serde_json::json!({ "organs": jaria_portal::identity::organs(db)? }))
+async fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "organs_listed", async |db| {
+        Ok(serde_json::json!({ "organs": jaria_portal::identity::organs(db).await? }))
     })
+    .await
 }
 
 /// A code already used by another organ is a conflict (two organs cannot register the same
 /// numbers).
-fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiError> {
+async fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiError> {
     Ok(db
         .one(
             "SELECT 1 FROM organs WHERE code = ? AND id IS NOT ?",
@@ -108,24 +114,29 @@ fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiE
                     .map(int)
                     .unwrap_or(jaria_portal::db::SqlValue::Null),
             ],
-        )?
+        )
+        .await?
         .is_some())
 }
 
-fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+async fn create_organ(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
     let body: NewOrgan = json_body(req)?;
     let name = jaria_portal::text::bounded("name", &body.name, 200)?;
     let region = jaria_portal::text::bounded("region", &body.region, 100)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;
-    let id = db.transaction(|db| {
+    let id = db.transaction(async |db| {
         if db
-            .one("SELECT 1 FROM organs WHERE name = ?", &[text(&name)])?
+            .one("SELECT 1 FROM organs WHERE name = ?", &[text(&name)]).await?
             .is_some()
         {
             return Err(ApiError::Conflict("An organ with this name exists.".into()));
         }
         if let Some(code) = &code
-            && code_taken(db, code, None)?
+            && code_taken(db, code, None).await?
         {
             return Err(ApiError::Conflict("Another organ has this code.".into()));
         }
@@ -138,7 +149,7 @@ fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Resul
                     opt_text(code.as_deref()),
                     text(clock::rfc3339(clock::now())),
                 ],
-            )?
+            ).await?
             .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
         let id = col_int(&row, 0)?;
         audit::record(
@@ -147,9 +158,9 @@ fn create_organ(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Resul
             "organ_created",
             &format!("organ:{id}"),
             serde_json::json!({ "name": name, "region": region, "code": code }),
-        )?;
+        ).await?;
         Ok(id)
-    })?;
+    }).await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "name": name, "region": region, "code": code }),
@@ -164,11 +175,11 @@ struct OrganChange {
 }
 
 /// Sets an organ's ERDR code (organs made before codes existed have none).
-fn update_organ(
+async fn update_organ(
     db: &Db,
     me: &Principal,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body: OrganChange = json_body(req)?;
@@ -178,29 +189,35 @@ fn update_organ(
         .map(parse_code)
         .transpose()?
         .ok_or_else(|| ApiError::invalid("code", "required", "Give the organ's code."))?;
-    let organ = db.transaction(|db| {
-        let previous = db
-            .one("SELECT code FROM organs WHERE id = ?", &[int(id)])?
-            .ok_or(ApiError::NotFound)?;
-        if code_taken(db, &code, Some(id))? {
-            return Err(ApiError::Conflict("Another organ has this code.".into()));
-        }
-        db.exec(
-            "UPDATE organs SET code = ? WHERE id = ?",
-            &[text(&code), int(id)],
-        )?;
-        audit::record(
-            db,
-            &me.actor(),
-            "organ_updated",
-            &format!("organ:{id}"),
-            serde_json::json!({ "code": code, "previous_code": col_opt_text(&previous, 0) }),
-        )?;
-        jaria_portal::identity::organs(db)?
-            .into_iter()
-            .find(|o| o.id == id)
-            .ok_or_else(|| ApiError::Internal("organ vanished".into()))
-    })?;
+    let organ = db
+        .transaction(async |db| {
+            let previous = db
+                .one("SELECT code FROM organs WHERE id = ?", &[int(id)])
+                .await?
+                .ok_or(ApiError::NotFound)?;
+            if code_taken(db, &code, Some(id)).await? {
+                return Err(ApiError::Conflict("Another organ has this code.".into()));
+            }
+            db.exec(
+                "UPDATE organs SET code = ? WHERE id = ?",
+                &[text(&code), int(id)],
+            )
+            .await?;
+            audit::record(
+                db,
+                &me.actor(),
+                "organ_updated",
+                &format!("organ:{id}"),
+                serde_json::json!({ "code": code, "previous_code": col_opt_text(&previous, 0) }),
+            )
+            .await?;
+            jaria_portal::identity::organs(db)
+                .await?
+                .into_iter()
+                .find(|o| o.id == id)
+                .ok_or_else(|| ApiError::Internal("organ vanished".into()))
+        })
+        .await?;
     Reply::json(200, &organ)
 }
 
@@ -213,13 +230,15 @@ struct NewOfficer {
     organ_id: i64,
 }
 
-fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "officers_listed", |db| {
-        let rows = db.query(
-            "SELECT o.iin, o.full_name, o.role, o.organ_id, g.name, o.active
+async fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "officers_listed", async |db| {
+        let rows = db
+            .query(
+                "SELECT o.iin, o.full_name, o.role, o.organ_id, g.name, o.active
              FROM officers o JOIN organs g ON g.id = o.organ_id ORDER BY o.full_name",
-            &[],
-        )?;
+                &[],
+            )
+            .await?;
         let officers = rows
             .rows
             .iter()
@@ -233,14 +252,15 @@ fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(serde_json::json!({ "officers": officers }))
     })
+    .await
 }
 
 /// Appoints (or re-appoints, moves) an officer. Their authority follows the appointment at
 /// once, in sessions already open too: it is read at every request.
-fn appoint_officer(
+async fn appoint_officer(
     db: &Db,
     me: &Principal,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewOfficer = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
@@ -255,7 +275,8 @@ fn appoint_officer(
         )
     })?;
     if db
-        .one("SELECT 1 FROM organs WHERE id = ?", &[int(body.organ_id)])?
+        .one("SELECT 1 FROM organs WHERE id = ?", &[int(body.organ_id)])
+        .await?
         .is_none()
     {
         return Err(ApiError::invalid(
@@ -264,11 +285,11 @@ fn appoint_officer(
             "No organ has this id.",
         ));
     }
-    db.transaction(|db| {
+    db.transaction(async |db| {
         let previous = db.one(
             "SELECT role, organ_id, active FROM officers WHERE iin = ?",
             &[text(iin.as_str())],
-        )?;
+        ).await?;
         db.exec(
             "INSERT INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
              VALUES (?, ?, ?, ?, 1, ?, ?)
@@ -282,7 +303,7 @@ fn appoint_officer(
                 text(clock::rfc3339(clock::now())),
                 text(&me.iin),
             ],
-        )?;
+        ).await?;
         let previous = previous
             .map(|r| {
                 Ok::<_, ApiError>(serde_json::json!({
@@ -296,8 +317,8 @@ fn appoint_officer(
             "officer_appointed",
             &format!("person:{}", iin.as_str()),
             serde_json::json!({ "role": role.as_str(), "organ_id": body.organ_id, "previous": previous }),
-        )
-    })?;
+        ).await
+    }).await?;
     Reply::json(
         201,
         &serde_json::json!({
@@ -308,14 +329,15 @@ fn appoint_officer(
 }
 
 /// Ends an appointment: from the next request on, no session of theirs acts as an officer.
-fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError> {
+async fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError> {
     let iin = Iin::parse(iin).map_err(|_| ApiError::NotFound)?;
-    db.transaction(|db| {
+    db.transaction(async |db| {
         if db
             .one(
                 "SELECT 1 FROM officers WHERE iin = ? AND active = 1",
                 &[text(iin.as_str())],
-            )?
+            )
+            .await?
             .is_none()
         {
             return Err(ApiError::NotFound);
@@ -323,7 +345,8 @@ fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError
         db.exec(
             "UPDATE officers SET active = 0 WHERE iin = ?",
             &[text(iin.as_str())],
-        )?;
+        )
+        .await?;
         audit::record(
             db,
             &me.actor(),
@@ -331,7 +354,9 @@ fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError
             &format!("person:{}", iin.as_str()),
             serde_json::json!({}),
         )
-    })?;
+        .await
+    })
+    .await?;
     Ok(Reply::empty(204))
 }
 
@@ -400,14 +425,14 @@ fn revoked_key(body: &NewRevocation) -> Result<CertKey, ApiError> {
     }
 }
 
-fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "revocations_listed", |db| {
+async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "revocations_listed", async |db| {
         // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added.
         let rows = db.query(
             "SELECT issuer_key, serial_hex, reason, source, revoked_at, recorded_by
              FROM certificate_revocations WHERE source <> 'crl' ORDER BY revoked_at DESC LIMIT 1000",
             &[],
-        )?;
+        ).await?;
         let list = rows
             .rows
             .iter()
@@ -422,32 +447,36 @@ fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(serde_json::json!({ "revocations": list }))
-    })
+    }).await
 }
 
 /// Revokes one certificate: the sessions it proved end now, and a password set from them is
 /// void.
-fn revoke_certificate(
+async fn revoke_certificate(
     db: &Db,
     me: &Principal,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewRevocation = json_body(req)?;
     let key = revoked_key(&body)?;
     let reason = jaria_portal::text::bounded("reason", &body.reason, 500)?;
     let revoked_at = clock::rfc3339(clock::now());
-    let done = db.transaction(|db| {
-        let done = revocation::record(db, &key, &reason, Source::Admin, &me.iin, &revoked_at)?;
-        audit::record(
-            db,
-            &me.actor(),
-            "certificate_revoked",
-            &format!("certificate:{}:{}", key.issuer_key, key.serial_hex),
-            serde_json::json!({ "reason": reason, "sessions_ended": done.sessions_ended,
+    let done = db
+        .transaction(async |db| {
+            let done =
+                revocation::record(db, &key, &reason, Source::Admin, &me.iin, &revoked_at).await?;
+            audit::record(
+                db,
+                &me.actor(),
+                "certificate_revoked",
+                &format!("certificate:{}:{}", key.issuer_key, key.serial_hex),
+                serde_json::json!({ "reason": reason, "sessions_ended": done.sessions_ended,
                 "passwords_voided": done.passwords_voided }),
-        )?;
-        Ok(done)
-    })?;
+            )
+            .await?;
+            Ok(done)
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({
@@ -471,7 +500,7 @@ struct CrlUpload {
 /// The CRL's bytes and the intermediates offered with it, from a raw upload
 /// (`application/pkix-crl`, DER or PEM) or JSON.
 fn crl_upload(
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<(Vec<u8>, Vec<x509_cert::Certificate>), ApiError> {
     use base64::Engine as _;
     let content_type = auth::header(req, "content-type")
@@ -512,9 +541,15 @@ fn crl_upload(
 /// Loads a revocation list as the national CA publishes it: its signature is checked against
 /// the trust anchors (or intermediates under them given with it), it must be current and newer
 /// than the one loaded before; every session its certificates proved ends.
-fn load_crl(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+async fn load_crl(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
     let (bytes, chain) = crl_upload(req)?;
-    let anchors_pem = config::optional("eds_trust_anchors").unwrap_or_default();
+    let anchors_pem = config::optional("eds_trust_anchors")
+        .await
+        .unwrap_or_default();
     if anchors_pem.trim().is_empty() {
         return Err(ApiError::Unavailable(
             "the eds_trust_anchors variable is empty".into(),
@@ -528,21 +563,24 @@ fn load_crl(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Re
     let contents =
         revocation::verify_crl(&crl, &issuers, now).map_err(|e| revocation::crl_problem(&e))?;
     let stamp = clock::rfc3339(now);
-    let (id, done) = db.transaction(|db| {
-        let (id, done) = revocation::load_crl(db, &contents, &me.iin, &stamp)?;
-        audit::record(
-            db,
-            &me.actor(),
-            "crl_loaded",
-            &format!("crl:{id}"),
-            serde_json::json!({
-                "issuer_key": contents.issuer_key, "entries": contents.revoked.len(),
-                "sha256": contents.sha256, "sessions_ended": done.sessions_ended,
-                "passwords_voided": done.passwords_voided,
-            }),
-        )?;
-        Ok((id, done))
-    })?;
+    let (id, done) = db
+        .transaction(async |db| {
+            let (id, done) = revocation::load_crl(db, &contents, &me.iin, &stamp).await?;
+            audit::record(
+                db,
+                &me.actor(),
+                "crl_loaded",
+                &format!("crl:{id}"),
+                serde_json::json!({
+                    "issuer_key": contents.issuer_key, "entries": contents.revoked.len(),
+                    "sha256": contents.sha256, "sessions_ended": done.sessions_ended,
+                    "passwords_voided": done.passwords_voided,
+                }),
+            )
+            .await?;
+            Ok((id, done))
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({
@@ -555,15 +593,15 @@ fn load_crl(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Re
     )
 }
 
-fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "crls_listed", |db| {
+async fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    audited_list(db, me, "crls_listed", async |db| {
         let now = clock::now().timestamp();
         let rows = db.query(
             "SELECT id, issuer_key, this_update_unix, next_update_unix, crl_number, sha256, entries,
                     loaded_at, loaded_by
              FROM crls ORDER BY id DESC LIMIT 200",
             &[],
-        )?;
+        ).await?;
         let list = rows
             .rows
             .iter()
@@ -579,7 +617,7 @@ fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(serde_json::json!({ "crls": list }))
-    })
+    }).await
 }
 
 #[derive(Deserialize)]
@@ -588,28 +626,36 @@ struct NewAdmin {
     iin: String,
 }
 
-fn add_admin(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+async fn add_admin(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
     let body: NewAdmin = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
-    db.transaction(|db| {
+    db.transaction(async |db| {
         db.exec(
             "INSERT INTO admins (iin, created_at, created_by) VALUES (?, ?, ?) ON CONFLICT (iin) DO NOTHING",
             &[text(iin.as_str()), text(clock::rfc3339(clock::now())), text(&me.iin)],
-        )?;
+        ).await?;
         audit::record(
             db,
             &me.actor(),
             "admin_added",
             &format!("person:{}", iin.as_str()),
             serde_json::json!({}),
-        )
-    })?;
+        ).await
+    }).await?;
     Reply::json(201, &serde_json::json!({ "iin": iin.as_str() }))
 }
 
 /// `GET /api/admin/outbox?state=dead|pending|sent` (dead by default): the messages of
 /// the delivery webhook, newest first, without their texts.
-fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+async fn list_outbox(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
     let query = req.query();
     let state = match jaria_portal::paging::query_param(query, "state") {
         None => "dead",
@@ -622,34 +668,38 @@ fn list_outbox(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result
             ));
         }
     };
-    audited_list(db, me, "outbox_listed", |db| {
+    audited_list(db, me, "outbox_listed", async |db| {
         Ok(serde_json::json!({
-            "messages": delivery::list(db, state, 100)?,
-            "counts": delivery::counts(db)?,
+            "messages": delivery::list(db, state, 100).await?,
+            "counts": delivery::counts(db).await?,
         }))
     })
+    .await
 }
 
 /// `POST /api/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now
 /// — except a code, or a message to an address its owner removed or replaced.
-fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+async fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound);
     }
     let now = clock::now().timestamp();
-    let outcome = db.transaction(|db| {
-        let outcome = delivery::retry(db, id, now)?;
-        if outcome.is_ok() {
-            audit::record(
-                db,
-                &me.actor(),
-                "outbox_retried",
-                &format!("message:{id}"),
-                serde_json::json!({}),
-            )?;
-        }
-        Ok(outcome)
-    })?;
+    let outcome = db
+        .transaction(async |db| {
+            let outcome = delivery::retry(db, id, now).await?;
+            if outcome.is_ok() {
+                audit::record(
+                    db,
+                    &me.actor(),
+                    "outbox_retried",
+                    &format!("message:{id}"),
+                    serde_json::json!({}),
+                )
+                .await?;
+            }
+            Ok(outcome)
+        })
+        .await?;
     match outcome {
         Ok(message) => Reply::json(200, &message),
         Err(RetryRefusal::NotFound) => Err(ApiError::NotFound),

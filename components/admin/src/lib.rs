@@ -5,13 +5,12 @@
 mod admin;
 
 use jaria_portal::ApiError;
+use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("admin", req, body_limit, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("admin", req, body_limit, route).await
 }
 
 /// The CA's revocation lists are large; everything else is small JSON.
@@ -23,6 +22,6 @@ fn body_limit(method: Method, path: &str) -> usize {
     }
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    Some(admin::route(req, method, path))
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    Some(admin::route(req, method, path).await)
 }

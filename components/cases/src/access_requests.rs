@@ -23,9 +23,9 @@ struct NewRequest {
     basis: Option<String>,
 }
 
-pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let body: NewRequest = json_body(req)?;
     let erdr = ErdrNumber::parse(body.erdr_number.trim())
         .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
@@ -52,10 +52,10 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
         ));
     }
     let now = clock::now();
-    let (id, state) = db.transaction(|db| {
+    let (id, state) = db.transaction(async |db| {
         // The case may not exist: the request is kept all the same (no existence leak).
         let case_id = db
-            .one("SELECT id FROM cases WHERE erdr_number = ?", &[text(erdr.as_str())])?
+            .one("SELECT id FROM cases WHERE erdr_number = ?", &[text(erdr.as_str())]).await?
             .map(|r| col_int(&r, 0))
             .transpose()?;
         let live = db.one(
@@ -67,7 +67,7 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                 text(status.as_str()),
                 text(represented.as_ref().map(|r| r.as_str()).unwrap_or("")),
             ],
-        )?;
+        ).await?;
         match live {
             // The officer already recorded this status: the record confirms the request, and
             // nothing is queued.
@@ -96,7 +96,7 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                     text(clock::rfc3339(now)),
                     int(now.timestamp() + DECISION_DAYS * 86_400),
                 ],
-            )?
+            ).await?
             .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
         let id = col_int(&row, 0)?;
         audit::record_for_case(
@@ -106,9 +106,9 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             &format!("participant:{id}"),
             case_id,
             serde_json::json!({ "status": status.as_str() }),
-        )?;
+        ).await?;
         Ok((id, "requested"))
-    })?;
+    }).await?;
     // 200 when an officer's record already confirms it, 202 when it waits for an officer.
     Reply::json(
         if state == "confirmed" { 200 } else { 202 },
@@ -119,9 +119,9 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     )
 }
 
-pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let page = jaria_portal::paging::parse(req.query())?;
     let rows = db.query(
         "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
@@ -131,7 +131,7 @@ pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             int(page.before_id.unwrap_or(i64::MAX)),
             int(page.limit),
         ],
-    )?;
+    ).await?;
     let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
     let requests = rows
         .rows

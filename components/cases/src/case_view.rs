@@ -31,22 +31,22 @@ fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
 
 /// Opens the case for me (404 if I am not confirmed on it), runs `read` on one snapshot, and
 /// answers only once `action` is in the audit log.
-fn read_case<T>(
-    req: &spin_sdk::http::Request,
+async fn read_case<T>(
+    req: &jaria_portal::http::Request,
     erdr: &str,
     action: &str,
-    read: impl FnOnce(
+    read: impl AsyncFnOnce(
         &Db,
         &Principal,
         &CaseRow,
         &[Participation],
     ) -> Result<(T, serde_json::Value), ApiError>,
 ) -> Result<T, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    audit::audited_read(&db, &me.actor(), |db| {
-        let (case, mine) = store::case_for_participant(db, &me, erdr)?;
-        let (value, detail) = read(db, &me, &case, &mine)?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    audit::audited_read(&db, &me.actor(), async |db| {
+        let (case, mine) = store::case_for_participant(db, &me, erdr).await?;
+        let (value, detail) = read(db, &me, &case, &mine).await?;
         let subject = mine
             .first()
             .map(|p| format!("participant:{}", p.id))
@@ -56,17 +56,19 @@ fn read_case<T>(
             ReadNote::new(action, subject, Some(case.id)).with_detail(detail),
         ))
     })
+    .await
 }
 
-pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    let body = audit::audited_read(&db, &me.actor(), |db| list_page(db, &me, &page))?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    let body =
+        audit::audited_read(&db, &me.actor(), async |db| list_page(db, &me, &page).await).await?;
     Reply::json(200, &body)
 }
 
-fn list_page(
+async fn list_page(
     db: &Db,
     me: &Principal,
     page: &paging::Page,
@@ -76,11 +78,11 @@ fn list_page(
         "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ? AND state = 'confirmed'
                   AND case_id IS NOT NULL) AND c.id < ? ORDER BY c.id DESC LIMIT ?",
         &[text(&me.iin), int(page.before_id.unwrap_or(i64::MAX)), int(page.limit)],
-    )?;
+    ).await?;
     let mut items = Vec::new();
     for case in &cases {
         // Only statuses in force: a defender whose client's status ended no longer has it.
-        let mine = store::confirmed_participations(db, case.id, &me.iin)?;
+        let mine = store::confirmed_participations(db, case.id, &me.iin).await?;
         if !mine.is_empty() {
             items.push(case_json(case, &mine));
         }
@@ -93,10 +95,11 @@ fn list_page(
     ))
 }
 
-pub fn card(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let body = read_case(req, erdr, "case_viewed", |_, _, case, mine| {
+pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+    let body = read_case(req, erdr, "case_viewed", async |_, _, case, mine| {
         Ok((case_json(case, mine), serde_json::json!({})))
-    })?;
+    })
+    .await?;
     Reply::json(200, &body)
 }
 
@@ -114,13 +117,13 @@ struct DecisionRow {
 }
 
 /// The decisions my effective statuses receive, newest first.
-fn visible_decisions(
+async fn visible_decisions(
     db: &Db,
     me: &Principal,
     case: &CaseRow,
     mine: &[Participation],
 ) -> Result<Vec<DecisionRow>, ApiError> {
-    let viewer = store::effective_statuses(db, case.id, &me.iin, mine)?;
+    let viewer = store::effective_statuses(db, case.id, &me.iin, mine).await?;
     let rows = db.query(
         "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
                 d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time
@@ -128,7 +131,7 @@ fn visible_decisions(
            ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
          WHERE d.case_id = ? ORDER BY d.id DESC LIMIT 500",
         &[int(case.id)],
-    )?;
+    ).await?;
     let mut out = Vec::new();
     for r in &rows.rows {
         let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
@@ -155,14 +158,17 @@ fn visible_decisions(
     Ok(out)
 }
 
-pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (list, next) = read_case(req, erdr, service::LISTED, |db, me, case, mine| {
-        let (visible, next) =
-            paging::page_of(visible_decisions(db, me, case, mine)?, |d| d.id, &page);
+    let (list, next) = read_case(req, erdr, service::LISTED, async |db, me, case, mine| {
+        let (visible, next) = paging::page_of(
+            visible_decisions(db, me, case, mine).await?,
+            |d| d.id,
+            &page,
+        );
         // My earlier reads: the person sees that opening a decision is recorded (proof of
         // service), and this listing is logged with the ids it showed.
-        let mut reads = service::first_reads_of(db, case.id, &me.iin)?;
+        let mut reads = service::first_reads_of(db, case.id, &me.iin).await?;
         let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
         let list: Vec<serde_json::Value> = visible
             .into_iter()
@@ -178,7 +184,8 @@ pub fn decisions(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
             })
             .collect();
         Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
-    })?;
+    })
+    .await?;
     Reply::json(
         200,
         &serde_json::json!({ "decisions": list, "next_cursor": next, "service_recorded": true }),
@@ -192,8 +199,8 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
-pub fn decision_document(
-    req: &spin_sdk::http::Request,
+pub async fn decision_document(
+    req: &jaria_portal::http::Request,
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
@@ -203,19 +210,21 @@ pub fn decision_document(
         id,
         service::DOWNLOADED,
         "decision_id",
-        |db, me, case, mine, id| {
-            Ok(visible_decisions(db, me, case, mine)?
+        async |db, me, case, mine, id| {
+            Ok(visible_decisions(db, me, case, mine)
+                .await?
                 .into_iter()
                 .find(|d| d.id == id)
                 .map(|d| (d.sha, d.filename)))
         },
     )
+    .await
 }
 
 /// `GET /api/cases/{erdr}/decisions/{id}/signature`: the deciding officer's CMS over the
 /// decision's document (`.p7s`), for whoever may download the document; 404 when unsigned.
-pub fn decision_signature(
-    req: &spin_sdk::http::Request,
+pub async fn decision_signature(
+    req: &jaria_portal::http::Request,
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
@@ -225,8 +234,9 @@ pub fn decision_signature(
         req,
         erdr,
         "decision_signature_downloaded",
-        |db, me, case, mine| {
-            let decision = visible_decisions(db, me, case, mine)?
+        async |db, me, case, mine| {
+            let decision = visible_decisions(db, me, case, mine)
+                .await?
                 .into_iter()
                 .find(|d| d.id == id)
                 .ok_or(ApiError::NotFound)?;
@@ -235,21 +245,23 @@ pub fn decision_signature(
                 &decision.sha,
                 &decision.officer_iin,
                 &decision.filename,
-            )?;
+            )
+            .await?;
             Ok((reply, serde_json::json!({ "decision_id": id })))
         },
     )
+    .await
 }
 
 /// Serves one document the caller may see: `find` picks its (sha256, file name) among what is
 /// visible to them; anything else is 404. The download is audited like every read.
-fn download_visible(
-    req: &spin_sdk::http::Request,
+async fn download_visible(
+    req: &jaria_portal::http::Request,
     erdr: &str,
     id: &str,
     action: &str,
     detail_key: &str,
-    find: impl FnOnce(
+    find: impl AsyncFnOnce(
         &Db,
         &Principal,
         &CaseRow,
@@ -258,13 +270,16 @@ fn download_visible(
     ) -> Result<Option<(String, String)>, ApiError>,
 ) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
-    let (doc, sha, filename) = read_case(req, erdr, action, |db, me, case, mine| {
-        let (sha, filename) = find(db, me, case, mine, id)?.ok_or(ApiError::NotFound)?;
-        let doc = documents::load(db, &sha)?;
+    let (doc, sha, filename) = read_case(req, erdr, action, async |db, me, case, mine| {
+        let (sha, filename) = find(db, me, case, mine, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let doc = documents::load(db, &sha).await?;
         let mut detail = serde_json::Map::new();
         detail.insert(detail_key.to_owned(), id.into());
         Ok(((doc, sha, filename), serde_json::Value::Object(detail)))
-    })?;
+    })
+    .await?;
     Ok(documents::download(
         &doc,
         &sha,
@@ -283,13 +298,13 @@ struct MaterialRow {
 }
 
 /// The materials a live grant of mine covers.
-fn visible_materials(
+async fn visible_materials(
     db: &Db,
     case: &CaseRow,
     mine: &[Participation],
 ) -> Result<Vec<MaterialRow>, ApiError> {
     let ids: Vec<i64> = mine.iter().map(|p| p.id).collect();
-    let grants = store::grants_of(db, &ids)?;
+    let grants = store::grants_of(db, &ids).await?;
     let now = clock::now().timestamp();
     if grants.iter().all(|g| !g.is_live(now)) {
         return Ok(Vec::new());
@@ -297,7 +312,7 @@ fn visible_materials(
     let rows = db.query(
         "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id DESC LIMIT 1000",
         &[int(case.id)],
-    )?;
+    ).await?;
     let mut out = Vec::new();
     for r in &rows.rows {
         let id = col_int(r, 0)?;
@@ -314,10 +329,11 @@ fn visible_materials(
     Ok(out)
 }
 
-pub fn materials(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+pub async fn materials(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (list, next) = read_case(req, erdr, "materials_listed", |db, _, case, mine| {
-        let (visible, next) = paging::page_of(visible_materials(db, case, mine)?, |m| m.id, &page);
+    let (list, next) = read_case(req, erdr, "materials_listed", async |db, _, case, mine| {
+        let (visible, next) =
+            paging::page_of(visible_materials(db, case, mine).await?, |m| m.id, &page);
         let list: Vec<serde_json::Value> = visible
             .into_iter()
             .map(|m| {
@@ -328,15 +344,16 @@ pub fn materials(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Api
             })
             .collect();
         Ok(((list, next), serde_json::json!({})))
-    })?;
+    })
+    .await?;
     Reply::json(
         200,
         &serde_json::json!({ "materials": list, "next_cursor": next }),
     )
 }
 
-pub fn material_content(
-    req: &spin_sdk::http::Request,
+pub async fn material_content(
+    req: &jaria_portal::http::Request,
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
@@ -346,20 +363,22 @@ pub fn material_content(
         id,
         "material_downloaded",
         "material_id",
-        |db, _, case, mine, id| {
-            Ok(visible_materials(db, case, mine)?
+        async |db, _, case, mine, id| {
+            Ok(visible_materials(db, case, mine)
+                .await?
                 .into_iter()
                 .find(|m| m.id == id)
                 .map(|m| (m.sha, m.filename)))
         },
     )
+    .await
 }
 
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous.
-pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, ApiError> {
+pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_time(req.query())?;
-    let (entries, next) = read_case(req, erdr, "access_log_viewed", |db, me, case, mine| {
+    let (entries, next) = read_case(req, erdr, "access_log_viewed", async |db, me, case, mine| {
         let mut subjects: Vec<String> = mine
             .iter()
             .map(|p| format!("participant:{}", p.id))
@@ -398,7 +417,7 @@ pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Ap
                  ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
             ),
             &params,
-        )?;
+        ).await?;
         let list = rows
             .rows
             .iter()
@@ -424,7 +443,7 @@ pub fn access_log(req: &spin_sdk::http::Request, erdr: &str) -> Result<Reply, Ap
             (list, paging::next_time_cursor(&page, last, rows.rows.len())),
             serde_json::json!({}),
         ))
-    })?;
+    }).await?;
     Reply::json(
         200,
         &serde_json::json!({ "entries": entries, "next_cursor": next }),

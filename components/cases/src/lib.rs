@@ -6,41 +6,35 @@ mod access_requests;
 mod case_view;
 
 use jaria_portal::ApiError;
-use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
+use jaria_portal::http::{Method, Reply, Request, get_only};
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("cases", req, jaria_portal::body::default_limit_for, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("cases", req, jaria_portal::body::default_limit_for, route).await
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    let get_only = |run: &dyn Fn() -> Result<Reply, ApiError>| match method {
-        Method::Get => run(),
-        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-    };
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     Some(match segments.as_slice() {
-        [""] => get_only(&|| case_view::list(req)),
+        [""] => get_only(method, case_view::list(req)).await,
         ["access-requests"] => match method {
-            Method::Get => access_requests::list(req),
-            Method::Post => access_requests::create(req),
+            Method::Get => access_requests::list(req).await,
+            Method::Post => access_requests::create(req).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
-        [erdr] => get_only(&|| case_view::card(req, erdr)),
-        [erdr, "decisions"] => get_only(&|| case_view::decisions(req, erdr)),
+        [erdr] => get_only(method, case_view::card(req, erdr)).await,
+        [erdr, "decisions"] => get_only(method, case_view::decisions(req, erdr)).await,
         [erdr, "decisions", id, "document"] => {
-            get_only(&|| case_view::decision_document(req, erdr, id))
+            get_only(method, case_view::decision_document(req, erdr, id)).await
         }
         [erdr, "decisions", id, "signature"] => {
-            get_only(&|| case_view::decision_signature(req, erdr, id))
+            get_only(method, case_view::decision_signature(req, erdr, id)).await
         }
-        [erdr, "materials"] => get_only(&|| case_view::materials(req, erdr)),
+        [erdr, "materials"] => get_only(method, case_view::materials(req, erdr)).await,
         [erdr, "materials", id, "content"] => {
-            get_only(&|| case_view::material_content(req, erdr, id))
+            get_only(method, case_view::material_content(req, erdr, id)).await
         }
-        [erdr, "access-log"] => get_only(&|| case_view::access_log(req, erdr)),
+        [erdr, "access-log"] => get_only(method, case_view::access_log(req, erdr)).await,
         _ => Err(ApiError::NotFound),
     })
 }

@@ -27,10 +27,11 @@ struct Received {
     challenged: bool,
 }
 
-fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
-    let filing = store::find(db, id)?.ok_or(ApiError::NotFound)?;
+async fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
+    let filing = store::find(db, id).await?.ok_or(ApiError::NotFound)?;
     let case = match filing.case_id {
-        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])?
+        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])
+            .await?
             .into_iter()
             .next(),
         None => None,
@@ -60,8 +61,8 @@ fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
 }
 
 /// A filing I receive and may change: never one I made or that was made for me.
-fn received_to_decide(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
-    let r = received(db, me, id)?;
+async fn received_to_decide(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
+    let r = received(db, me, id).await?;
     authz::refuse_self_dealing(
         me,
         &[
@@ -73,7 +74,7 @@ fn received_to_decide(db: &Db, me: &Principal, id: &str) -> Result<Received, Api
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
-pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
+pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_due(query)?;
     let states: Vec<State> =
         match paging::query_param(query, "state") {
@@ -110,7 +111,7 @@ pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
         int(after_id),
         int(page.limit),
     ]);
-    let filings = audit::audited_read(db, &me.actor(), |db| {
+    let filings = audit::audited_read(db, &me.actor(), async |db| {
         let note = ReadNote::new("filings_queue_viewed", format!("person:{}", me.iin), None);
         let filings = store::filings_where(
             db,
@@ -121,9 +122,11 @@ pub fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
                  ORDER BY f.due_unix, f.id LIMIT ?"
             ),
             &params,
-        )?;
+        )
+        .await?;
         Ok((filings, note))
-    })?;
+    })
+    .await?;
     let now = clock::now().timestamp();
     let last = filings.last().map(|f| (f.due_unix, f.id));
     let items: Vec<serde_json::Value> = filings
@@ -152,19 +155,21 @@ fn audit_case(r: &Received) -> Option<i64> {
 }
 
 /// `GET /api/officer/filings/{id}`
-pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let body = audit::audited_read(db, &me.actor(), |db| {
-        let r = received(db, me, id)?;
+pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id).await?;
         let note = ReadNote::new(
             "filing_viewed",
             format!("filing:{}", r.filing.id),
             audit_case(&r),
         );
-        let mut body = store::detail_json(db, &r.filing, clock::now().timestamp())?;
-        let filer = db.one(
-            "SELECT full_name FROM persons WHERE iin = ?",
-            &[text(&r.filing.filer_iin)],
-        )?;
+        let mut body = store::detail_json(db, &r.filing, clock::now().timestamp()).await?;
+        let filer = db
+            .one(
+                "SELECT full_name FROM persons WHERE iin = ?",
+                &[text(&r.filing.filer_iin)],
+            )
+            .await?;
         body["filer_full_name"] = filer
             .and_then(|row| jaria_portal::db::col_opt_text(&row, 0))
             .into();
@@ -183,21 +188,23 @@ pub fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
             .into();
         body["challenged_official_is_me"] = r.challenged.into();
         Ok((body, note))
-    })?;
+    })
+    .await?;
     Reply::json(200, &body)
 }
 
 /// `GET /api/officer/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
 /// exact bytes it signs, for a filing I receive (404 when not signed). Read like a document.
-pub fn signed_part(
+pub async fn signed_part(
     db: &Db,
     me: &Principal,
     id: &str,
     part: signature::Part,
 ) -> Result<Reply, ApiError> {
-    audit::audited_read(db, &me.actor(), |db| {
-        let r = received(db, me, id)?;
-        let reply = signature::download(db, r.filing.id, &r.filing.registration_number, part)?;
+    audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id).await?;
+        let reply =
+            signature::download(db, r.filing.id, &r.filing.registration_number, part).await?;
         let note = ReadNote::new(
             "filing_signature_downloaded",
             format!("filing:{}", r.filing.id),
@@ -205,27 +212,31 @@ pub fn signed_part(
         );
         Ok((reply, note))
     })
+    .await
 }
 
 /// `GET /api/officer/filings/{id}/documents/{sha256}`
-pub fn document(
+pub async fn document(
     db: &Db,
     me: &Principal,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
     id: &str,
     sha: &str,
 ) -> Result<Reply, ApiError> {
-    let (doc, name) = audit::audited_read(db, &me.actor(), |db| {
-        let r = received(db, me, id)?;
-        let name = store::document_name(db, &r.filing, sha)?.ok_or(ApiError::NotFound)?;
+    let (doc, name) = audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id).await?;
+        let name = store::document_name(db, &r.filing, sha)
+            .await?
+            .ok_or(ApiError::NotFound)?;
         let note = ReadNote::new(
             "filing_document_downloaded",
             format!("filing:{}", r.filing.id),
             audit_case(&r),
         )
         .with_detail(serde_json::json!({ "sha256": sha }));
-        Ok(((documents::load(db, sha)?, name), note))
-    })?;
+        Ok(((documents::load(db, sha).await?, name), note))
+    })
+    .await?;
     Ok(documents::download(
         &doc,
         sha,
@@ -237,7 +248,7 @@ pub fn document(
 
 /// Records a change of a filing: its event, the audit row, and the notices to the filer and
 /// the person filed for, in the caller's transaction.
-fn record_change(
+async fn record_change(
     db: &Db,
     me: &Principal,
     r: &Received,
@@ -255,7 +266,8 @@ fn record_change(
             text(&me.iin),
             text(detail.to_string()),
         ],
-    )?;
+    )
+    .await?;
     audit::record_for_case(
         db,
         &me.actor(),
@@ -263,7 +275,8 @@ fn record_change(
         &format!("filing:{}", r.filing.id),
         audit_case_id,
         detail.clone(),
-    )?;
+    )
+    .await?;
     let mut payload = serde_json::json!({
         "filing_id": r.filing.id, "registration_number": r.filing.registration_number,
         "event": event,
@@ -278,36 +291,41 @@ fn record_change(
         &now,
         &payload,
     )
+    .await
 }
 
 /// `POST /api/officer/filings/{id}/review` — I am looking into it (the filer sees that).
-pub fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let state = db.transaction(|db| {
-        let r = received_to_decide(db, me, id)?;
-        match r.filing.state {
-            State::Submitted => {}
-            State::UnderReview | State::Extended => return Ok(r.filing.state),
-            other => {
-                return Err(ApiError::Conflict(format!(
-                    "The filing is already {}.",
-                    other.as_str()
-                )));
+pub async fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let state = db
+        .transaction(async |db| {
+            let r = received_to_decide(db, me, id).await?;
+            match r.filing.state {
+                State::Submitted => {}
+                State::UnderReview | State::Extended => return Ok(r.filing.state),
+                other => {
+                    return Err(ApiError::Conflict(format!(
+                        "The filing is already {}.",
+                        other.as_str()
+                    )));
+                }
             }
-        }
-        db.exec(
-            "UPDATE filings SET state = 'under_review' WHERE id = ?",
-            &[int(r.filing.id)],
-        )?;
-        record_change(
-            db,
-            me,
-            &r,
-            "under_review",
-            serde_json::json!({}),
-            audit_case(&r),
-        )?;
-        Ok(State::UnderReview)
-    })?;
+            db.exec(
+                "UPDATE filings SET state = 'under_review' WHERE id = ?",
+                &[int(r.filing.id)],
+            )
+            .await?;
+            record_change(
+                db,
+                me,
+                &r,
+                "under_review",
+                serde_json::json!({}),
+                audit_case(&r),
+            )
+            .await?;
+            Ok(State::UnderReview)
+        })
+        .await?;
     Reply::json(200, &serde_json::json!({ "state": state.as_str() }))
 }
 
@@ -330,17 +348,17 @@ struct Extension {
 
 /// `POST /api/officer/filings/{id}/extension` — up to 15 days for a complaint, with its reason,
 /// and notice to the complainant (art. 105).
-pub fn extend(
+pub async fn extend(
     db: &Db,
     me: &Principal,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: Extension = json_body(req)?;
     let reason = jaria_portal::text::bounded("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
-    let due = db.transaction(|db| {
-        let r = received_to_decide(db, me, id)?;
+    let due = db.transaction(async |db| {
+        let r = received_to_decide(db, me, id).await?;
         if !r.filing.state.is_open() {
             return Err(ApiError::Conflict(format!(
                 "The filing is already {}.",
@@ -367,7 +385,7 @@ pub fn extend(
         db.exec(
             "UPDATE filings SET state = 'extended', due_unix = ? WHERE id = ?",
             &[int(new_due), int(r.filing.id)],
-        )?;
+        ).await?;
         let due_at = clock::rfc3339(clock::from_unix(new_due));
         record_change(
             db,
@@ -380,9 +398,9 @@ pub fn extend(
                 "due_at": due_at,
             }),
             audit_case(&r),
-        )?;
+        ).await?;
         Ok(due_at)
-    })?;
+    }).await?;
     Reply::json(
         200,
         &serde_json::json!({ "state": "extended", "due_at": due }),
@@ -421,11 +439,11 @@ struct Answer {
 }
 
 /// `POST /api/officer/filings/{id}/decision`
-pub fn decide(
+pub async fn decide(
     db: &Db,
     me: &Principal,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: Answer = json_body(req)?;
     let outcome = Outcome::parse(&body.outcome)
@@ -505,19 +523,15 @@ pub fn decide(
                 ..
             }),
             Some((_, bytes, _)),
-        ) => Some(jaria_portal::signed::verify(
-            db,
-            "document.signature",
-            cms,
-            bytes,
-            &me.iin,
-            now_time,
-        )?),
+        ) => Some(
+            jaria_portal::signed::verify(db, "document.signature", cms, bytes, &me.iin, now_time)
+                .await?,
+        ),
         _ => None,
     };
-    let deadlines = deadline::Deadlines::from_config()?;
-    let state = db.transaction(|db| {
-        let r = received_to_decide(db, me, id)?;
+    let deadlines = deadline::Deadlines::from_config().await?;
+    let state = db.transaction(async |db| {
+        let r = received_to_decide(db, me, id).await?;
         if let Some(case) = &r.case {
             case.refuse_if_on_paper()?;
         }
@@ -529,8 +543,8 @@ pub fn decide(
             })?;
         // A statement forwarded to another organ moves into that organ's queue, open again.
         if let Some(to_organ) = body.forwarded_to_organ_id {
-            let name = forwarding::check_target(db, &r.filing, to_organ)?;
-            forwarding::forward(db, me, &r.filing, to_organ, &name, &reasoning, &deadlines, now_time)?;
+            let name = forwarding::check_target(db, &r.filing, to_organ).await?;
+            forwarding::forward(db, me, &r.filing, to_organ, &name, &reasoning, &deadlines, now_time).await?;
             return Ok(State::Submitted);
         }
         if forwarding::moves_between_organs(r.filing.kind) && outcome == Outcome::Forwarded {
@@ -544,7 +558,7 @@ pub fn decide(
         let registered_case = match &erdr {
             Some(erdr) => {
                 let case = case_store::case_for_officer(db, me, erdr.as_str())
-                    .ok()
+                    .await.ok()
                     .map(|(c, _)| c)
                     .filter(|c| Some(c.organ_id) == r.filing.organ_id)
                     .ok_or_else(|| ApiError::invalid("erdr_number", "unknown_case", "Register the case in your organ first, then name it here."))?;
@@ -554,9 +568,9 @@ pub fn decide(
         };
         let (sha, filename) = match &document {
             Some((filename, bytes, media_type)) => {
-                let sha = documents::store(db, bytes, media_type, &now)?;
+                let sha = documents::store(db, bytes, media_type, &now).await?;
                 if let Some(signed) = &signed {
-                    jaria_portal::signed::store_for_document(db, &sha, signed, &now)?;
+                    jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
                 }
                 (Some(sha), Some(filename.clone()))
             }
@@ -572,7 +586,7 @@ pub fn decide(
                 opt_text(filename.as_deref()), text(&me.iin), text(&now),
                 opt_text(erdr.as_ref().map(|e| e.as_str())), opt_text(forwarded_to.as_deref()), int(r.filing.id),
             ],
-        )?;
+        ).await?;
         let mut detail = serde_json::json!({ "outcome": outcome.as_str() });
         if let Some(e) = &erdr {
             detail["erdr_number"] = e.as_str().into();
@@ -581,7 +595,7 @@ pub fn decide(
             detail["forwarded_to"] = to.as_str().into();
         }
         let audit_case_id = registered_case.as_ref().map(|c| c.id).or(audit_case(&r));
-        record_change(db, me, &r, state.as_str(), detail, audit_case_id)?;
+        record_change(db, me, &r, state.as_str(), detail, audit_case_id).await?;
         // The statement makes its filer a participant of the case it opened or joined.
         if let Some(case) = &registered_case {
             let statement = participants::RegisteredStatement {
@@ -596,10 +610,10 @@ pub fn decide(
                 &statement,
                 &now,
                 clock::almaty_date(now_time),
-            )?;
+            ).await?;
         }
         Ok(state)
-    })?;
+    }).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -611,7 +625,7 @@ pub fn decide(
 }
 
 /// Filings for the combined queue: open filings I receive, soonest due first.
-pub fn open_for_queue(
+pub async fn open_for_queue(
     db: &Db,
     me: &Principal,
     limit: i64,
@@ -624,7 +638,7 @@ pub fn open_for_queue(
             "{condition} AND f.state IN ('submitted', 'under_review', 'extended') ORDER BY f.due_unix, f.id LIMIT ?"
         ),
         &params,
-    )?;
+    ).await?;
     let now = clock::now().timestamp();
     Ok(filings
         .iter()
@@ -638,17 +652,18 @@ pub fn open_for_queue(
 }
 
 /// `GET /api/officer/forwardings` — statements my organ sent on or received.
-pub fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+pub async fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     let organ = match &me.appointment {
         Some(a) => a.organ.id,
         None => return Err(ApiError::Forbidden),
     };
-    let body = audit::audited_read(db, &me.actor(), |db| {
-        let list = forwarding::of_organ(db, organ, 200)?;
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let list = forwarding::of_organ(db, organ, 200).await?;
         Ok((
             list,
             ReadNote::new("forwardings_viewed", format!("organ:{organ}"), None),
         ))
-    })?;
+    })
+    .await?;
     Reply::json(200, &body)
 }

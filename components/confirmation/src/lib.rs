@@ -5,13 +5,12 @@ mod filings;
 mod officer;
 
 use jaria_portal::ApiError;
+use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("confirmation", req, body_limit, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("confirmation", req, body_limit, route).await
 }
 
 /// Officers' documents travel as base64 in JSON; the CA's revocation lists are large.
@@ -26,6 +25,6 @@ fn body_limit(method: Method, path: &str) -> usize {
     }
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    officer::route(req, method, path)
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    officer::route(req, method, path).await
 }

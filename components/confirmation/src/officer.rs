@@ -19,100 +19,139 @@ use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
 use serde::Deserialize;
 
-pub fn route(
-    req: &spin_sdk::http::Request,
+pub async fn route(
+    req: &jaria_portal::http::Request,
     method: Method,
     path: &str,
 ) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let allow = |allowed: &'static str| Err(ApiError::MethodNotAllowed { allow: allowed });
     Some(match (method, segments.as_slice()) {
-        (Method::Get, ["queue"]) => with_officer(req, |db, me| {
-            audit::audited_read(db, &me.actor(), |db| {
-                let note = ReadNote::new("queue_viewed", format!("person:{}", me.iin), None);
-                Ok((queue(db, me)?, note))
+        (Method::Get, ["queue"]) => {
+            with_officer(req, async |db, me| {
+                audit::audited_read(db, &me.actor(), async |db| {
+                    let note = ReadNote::new("queue_viewed", format!("person:{}", me.iin), None);
+                    Ok((queue(db, me).await?, note))
+                })
+                .await
             })
-        }),
+            .await
+        }
         (_, ["queue"]) => allow("GET"),
-        (Method::Get, ["cases"]) => with_officer(req, |db, me| {
-            audit::audited_read(db, &me.actor(), |db| {
-                let note = ReadNote::new("cases_listed", format!("person:{}", me.iin), None);
-                Ok((my_cases(db, me, req)?, note))
+        (Method::Get, ["cases"]) => {
+            with_officer(req, async |db, me| {
+                audit::audited_read(db, &me.actor(), async |db| {
+                    let note = ReadNote::new("cases_listed", format!("person:{}", me.iin), None);
+                    Ok((my_cases(db, me, req).await?, note))
+                })
+                .await
             })
-        }),
-        (Method::Post, ["cases"]) => with_officer(req, |db, me| register_case(db, me, req)),
+            .await
+        }
+        (Method::Post, ["cases"]) => {
+            with_officer(req, async |db, me| register_case(db, me, req).await).await
+        }
         (_, ["cases"]) => allow("GET, POST"),
-        (Method::Get, ["cases", erdr]) => with_officer(req, |db, me| case_card(db, me, erdr)),
+        (Method::Get, ["cases", erdr]) => {
+            with_officer(req, async |db, me| case_card(db, me, erdr).await).await
+        }
         (Method::Patch, ["cases", erdr]) => {
-            with_officer(req, |db, me| update_case(db, me, erdr, req))
+            with_officer(req, async |db, me| update_case(db, me, erdr, req).await).await
         }
         (_, ["cases", _]) => allow("GET, PATCH"),
-        (Method::Post, ["cases", erdr, "decisions"]) => with_officer(req, |db, me| {
-            add_document(db, me, erdr, req, Attachment::Decision)
-        }),
-        (Method::Post, ["cases", erdr, "materials"]) => with_officer(req, |db, me| {
-            add_document(db, me, erdr, req, Attachment::Material)
-        }),
+        (Method::Post, ["cases", erdr, "decisions"]) => {
+            with_officer(req, async |db, me| {
+                add_document(db, me, erdr, req, Attachment::Decision).await
+            })
+            .await
+        }
+        (Method::Post, ["cases", erdr, "materials"]) => {
+            with_officer(req, async |db, me| {
+                add_document(db, me, erdr, req, Attachment::Material).await
+            })
+            .await
+        }
         (_, ["cases", _, "decisions" | "materials"]) => allow("POST"),
         (Method::Post, ["access-requests", id, "decision"]) => {
-            with_officer(req, |db, me| decide_request(db, me, id, req))
+            with_officer(req, async |db, me| decide_request(db, me, id, req).await).await
         }
         (_, ["access-requests", _, "decision"]) => allow("POST"),
         (Method::Get, ["filings"]) => {
-            with_officer(req, |db, me| crate::filings::queue(db, me, req.query()))
+            with_officer(req, async |db, me| {
+                crate::filings::queue(db, me, req.query()).await
+            })
+            .await
         }
         (_, ["filings"]) => allow("GET"),
         (Method::Get, ["filings", id]) => {
-            with_officer(req, |db, me| crate::filings::view(db, me, id))
+            with_officer(req, async |db, me| crate::filings::view(db, me, id).await).await
         }
         (_, ["filings", _]) => allow("GET"),
         (Method::Get, ["filings", id, "documents", sha]) => {
-            with_officer(req, |db, me| crate::filings::document(db, me, req, id, sha))
+            with_officer(req, async |db, me| {
+                crate::filings::document(db, me, req, id, sha).await
+            })
+            .await
         }
         (_, ["filings", _, "documents", _]) => allow("GET"),
-        (Method::Get, ["filings", id, "signature"]) => with_officer(req, |db, me| {
-            crate::filings::signed_part(db, me, id, signature::Part::Cms)
-        }),
+        (Method::Get, ["filings", id, "signature"]) => {
+            with_officer(req, async |db, me| {
+                crate::filings::signed_part(db, me, id, signature::Part::Cms).await
+            })
+            .await
+        }
         (_, ["filings", _, "signature"]) => allow("GET"),
-        (Method::Get, ["filings", id, "signed-content"]) => with_officer(req, |db, me| {
-            crate::filings::signed_part(db, me, id, signature::Part::Content)
-        }),
+        (Method::Get, ["filings", id, "signed-content"]) => {
+            with_officer(req, async |db, me| {
+                crate::filings::signed_part(db, me, id, signature::Part::Content).await
+            })
+            .await
+        }
         (_, ["filings", _, "signed-content"]) => allow("GET"),
         (Method::Post, ["filings", id, "review"]) => {
-            with_officer(req, |db, me| crate::filings::review(db, me, id))
+            with_officer(req, async |db, me| crate::filings::review(db, me, id).await).await
         }
         (_, ["filings", _, "review"]) => allow("POST"),
         (Method::Post, ["filings", id, "extension"]) => {
-            with_officer(req, |db, me| crate::filings::extend(db, me, id, req))
+            with_officer(req, async |db, me| {
+                crate::filings::extend(db, me, id, req).await
+            })
+            .await
         }
         (_, ["filings", _, "extension"]) => allow("POST"),
         (Method::Post, ["filings", id, "decision"]) => {
-            with_officer(req, |db, me| crate::filings::decide(db, me, id, req))
+            with_officer(req, async |db, me| {
+                crate::filings::decide(db, me, id, req).await
+            })
+            .await
         }
         (_, ["filings", _, "decision"]) => allow("POST"),
         (Method::Post, ["cases", erdr, "participants"]) => {
-            with_officer(req, |db, me| record_participant(db, me, erdr, req))
+            with_officer(req, async |db, me| {
+                record_participant(db, me, erdr, req).await
+            })
+            .await
         }
         (_, ["cases", _, "participants"]) => allow("POST"),
         (Method::Delete, ["cases", erdr, "participants", id]) => {
-            with_officer(req, |db, me| revoke_status(db, me, erdr, id))
+            with_officer(req, async |db, me| revoke_status(db, me, erdr, id).await).await
         }
         (_, ["cases", _, "participants", _]) => allow("DELETE"),
         (Method::Post, ["cases", erdr, "participants", id, "end"]) => {
-            with_officer(req, |db, me| end_status(db, me, erdr, id, req))
+            with_officer(req, async |db, me| end_status(db, me, erdr, id, req).await).await
         }
         (_, ["cases", _, "participants", _, "end"]) => allow("POST"),
         (Method::Get, ["cases", erdr, "decisions", id, "service"]) => {
-            with_officer(req, |db, me| proof_of_service(db, me, erdr, id))
+            with_officer(req, async |db, me| proof_of_service(db, me, erdr, id).await).await
         }
         (_, ["cases", _, "decisions", _, "service"]) => allow("GET"),
-        (Method::Get, ["forwardings"]) => with_officer(req, crate::filings::forwardings),
+        (Method::Get, ["forwardings"]) => with_officer(req, crate::filings::forwardings).await,
         (_, ["forwardings"]) => allow("GET"),
         (Method::Put, ["cases", erdr, "participants", id, "familiarisation"]) => {
-            with_officer(req, |db, me| grant(db, me, erdr, id, req))
+            with_officer(req, async |db, me| grant(db, me, erdr, id, req).await).await
         }
         (Method::Delete, ["cases", erdr, "participants", id, "familiarisation"]) => {
-            with_officer(req, |db, me| revoke_grant(db, me, erdr, id))
+            with_officer(req, async |db, me| revoke_grant(db, me, erdr, id).await).await
         }
         (_, ["cases", _, "participants", _, "familiarisation"]) => allow("PUT, DELETE"),
         _ => return None,
@@ -120,19 +159,19 @@ pub fn route(
 }
 
 /// Signed in as an officer (admins and participants see no case content: 403).
-fn with_officer(
-    req: &spin_sdk::http::Request,
-    run: impl FnOnce(&Db, &Principal) -> Result<Reply, ApiError>,
+async fn with_officer(
+    req: &jaria_portal::http::Request,
+    run: impl AsyncFnOnce(&Db, &Principal) -> Result<Reply, ApiError>,
 ) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     if me.appointment.is_none() {
         return Err(ApiError::Forbidden);
     }
-    run(&db, &me)
+    run(&db, &me).await
 }
 
-fn record(
+async fn record(
     db: &Db,
     me: &Principal,
     action: &str,
@@ -140,7 +179,7 @@ fn record(
     case: &CaseRow,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    audit::record_for_case(db, &me.actor(), action, subject, Some(case.id), detail)
+    audit::record_for_case(db, &me.actor(), action, subject, Some(case.id), detail).await
 }
 
 fn case_json(case: &CaseRow) -> serde_json::Value {
@@ -158,7 +197,7 @@ const QUEUE_LIMIT: i64 = 200;
 /// Access requests waiting in my cases, then my open filings, soonest due first. The join is
 /// driven from my cases (CROSS JOIN fixes the order): starting from all pending requests
 /// instead meant scanning every one of them at a million cases.
-fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+async fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     let (condition, mut params) = authz::my_cases_sql(me);
     let now = clock::now().timestamp();
     params.push(int(QUEUE_LIMIT));
@@ -172,7 +211,7 @@ fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
              ORDER BY p.due_unix, p.id LIMIT ?"
         ),
         &params,
-    )?;
+    ).await?;
     let items = rows
         .rows
         .iter()
@@ -189,13 +228,17 @@ fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
         .collect::<Result<Vec<_>, ApiError>>()?;
     // Filings waiting for my answer join the same queue, soonest due first.
     let mut items = items;
-    items.extend(crate::filings::open_for_queue(db, me, QUEUE_LIMIT)?);
+    items.extend(crate::filings::open_for_queue(db, me, QUEUE_LIMIT).await?);
     items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
     items.truncate(QUEUE_LIMIT as usize);
     Reply::json(200, &serde_json::json!({ "items": items }))
 }
 
-fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+async fn my_cases(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let (condition, mut params) = authz::my_cases_sql(me);
     params.push(int(page.before_id.unwrap_or(i64::MAX)));
@@ -204,7 +247,8 @@ fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Re
         db,
         &format!("{condition} AND c.id < ? ORDER BY c.id DESC LIMIT ?"),
         &params,
-    )?;
+    )
+    .await?;
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
     Reply::json(
         200,
@@ -215,16 +259,16 @@ fn my_cases(db: &Db, me: &Principal, req: &spin_sdk::http::Request) -> Result<Re
     )
 }
 
-fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
-    let body = audit::audited_read(db, &me.actor(), |db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
         let rows = db.query(
             "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
                     p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on
              FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
              WHERE p.case_id = ? ORDER BY p.id",
             &[int(case.id)],
-        )?;
+        ).await?;
         let participants = rows
             .rows
             .iter()
@@ -241,9 +285,9 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
         let mut body = case_json(&case);
         body["my_relation"] = relation.as_str().into();
         body["participants"] = participants.into();
-        body["grants"] = live_grants(db, case.id)?.into();
-        body["decisions"] = case_decisions(db, case.id)?.into();
-        body["materials"] = case_materials(db, case.id)?.into();
+        body["grants"] = live_grants(db, case.id).await?.into();
+        body["decisions"] = case_decisions(db, case.id).await?.into();
+        body["materials"] = case_materials(db, case.id).await?.into();
         Ok((
             body,
             ReadNote::new(
@@ -252,7 +296,7 @@ fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
                 Some(case.id),
             ),
         ))
-    })?;
+    }).await?;
     Reply::json(200, &body)
 }
 
@@ -262,14 +306,16 @@ const CARD_LIST_LIMIT: i64 = 500;
 
 /// Familiarisation grants in force, one per participant at most: what each participant may
 /// read now, so the officer sees it before granting or revoking.
-fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db.query(
-        "SELECT g.participant_id, g.scope_all, g.material_ids, g.granted_at, g.until_unix
+async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT g.participant_id, g.scope_all, g.material_ids, g.granted_at, g.until_unix
          FROM familiarisation_grants g JOIN case_participants p ON p.id = g.participant_id
          WHERE p.case_id = ? AND g.revoked_at IS NULL AND (g.until_unix IS NULL OR g.until_unix > ?)
          ORDER BY g.id",
-        &[int(case_id), int(clock::now().timestamp())],
-    )?;
+            &[int(case_id), int(clock::now().timestamp())],
+        )
+        .await?;
     rows.rows
         .iter()
         .map(|r| {
@@ -284,15 +330,17 @@ fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError
         .collect()
 }
 
-fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db.query(
-        "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
+async fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
                 s.signing_time
          FROM decisions d LEFT JOIN document_signatures s
            ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
          WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
-        &[int(case_id), int(CARD_LIST_LIMIT)],
-    )?;
+            &[int(case_id), int(CARD_LIST_LIMIT)],
+        )
+        .await?;
     rows.rows
         .iter()
         .map(|r| {
@@ -305,12 +353,14 @@ fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiEr
         .collect()
 }
 
-fn case_materials(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db.query(
-        "SELECT id, title, kind, filename, created_at FROM materials
+async fn case_materials(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT id, title, kind, filename, created_at FROM materials
          WHERE case_id = ? ORDER BY id DESC LIMIT ?",
-        &[int(case_id), int(CARD_LIST_LIMIT)],
-    )?;
+            &[int(case_id), int(CARD_LIST_LIMIT)],
+        )
+        .await?;
     rows.rows
         .iter()
         .map(|r| {
@@ -341,21 +391,29 @@ fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
 }
 
 /// The organ an active prosecutor serves in, if `iin` is one.
-fn prosecutor_organ(db: &Db, iin: &str) -> Result<Option<i64>, ApiError> {
+async fn prosecutor_organ(db: &Db, iin: &str) -> Result<Option<i64>, ApiError> {
     db.one(
         "SELECT organ_id FROM officers WHERE iin = ? AND active = 1 AND role = 'prosecutor'",
         &[text(iin)],
-    )?
+    )
+    .await?
     .map(|row| col_int(&row, 0))
     .transpose()
 }
 
 /// An active officer of `role` in `organ_id`, if `iin` is one.
-fn officer_in(db: &Db, iin: &str, roles: &[&str], organ_id: Option<i64>) -> Result<bool, ApiError> {
-    let Some(row) = db.one(
-        "SELECT role, organ_id FROM officers WHERE iin = ? AND active = 1",
-        &[text(iin)],
-    )?
+async fn officer_in(
+    db: &Db,
+    iin: &str,
+    roles: &[&str],
+    organ_id: Option<i64>,
+) -> Result<bool, ApiError> {
+    let Some(row) = db
+        .one(
+            "SELECT role, organ_id FROM officers WHERE iin = ? AND active = 1",
+            &[text(iin)],
+        )
+        .await?
     else {
         return Ok(false);
     };
@@ -363,10 +421,10 @@ fn officer_in(db: &Db, iin: &str, roles: &[&str], organ_id: Option<i64>) -> Resu
         && organ_id.is_none_or(|o| o == col_int(&row, 1).unwrap_or(-1)))
 }
 
-fn register_case(
+async fn register_case(
     db: &Db,
     me: &Principal,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let organ = match &me.appointment {
         Some(a)
@@ -399,7 +457,7 @@ fn register_case(
         ));
     }
     let lead = body.lead_officer_iin.unwrap_or_else(|| me.iin.clone());
-    if !officer_in(db, &lead, &["investigator", "inquirer"], Some(organ.id))? {
+    if !officer_in(db, &lead, &["investigator", "inquirer"], Some(organ.id)).await? {
         return Err(ApiError::invalid(
             "lead_officer_iin",
             "not_an_investigator",
@@ -408,7 +466,7 @@ fn register_case(
     }
     let prosecutor_organ = match &body.prosecutor_iin {
         None => None,
-        Some(p) => Some(prosecutor_organ(db, p)?.ok_or_else(|| {
+        Some(p) => Some(prosecutor_organ(db, p).await?.ok_or_else(|| {
             ApiError::invalid(
                 "prosecutor_iin",
                 "not_a_prosecutor",
@@ -419,8 +477,8 @@ fn register_case(
     let now = clock::rfc3339(clock::now());
     let articles =
         serde_json::to_string(&body.articles).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let case = db.transaction(|db| {
-        if store::find_case(db, erdr.as_str())?.is_some() {
+    let case = db.transaction(async |db| {
+        if store::find_case(db, erdr.as_str()).await?.is_some() {
             return Err(ApiError::Conflict("A case with this ERDR number is registered.".into()));
         }
         let row = db
@@ -434,18 +492,18 @@ fn register_case(
                     prosecutor_organ.map(int).unwrap_or(SqlValue::Null),
                     text(&articles), text(&now), text(&now),
                 ],
-            )?
+            ).await?
             .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
         let id = col_int(&row, 0)?;
         // Requests made before the case was registered now reach its officers.
         db.exec(
             "UPDATE case_participants SET case_id = ? WHERE erdr_number = ? AND case_id IS NULL",
             &[int(id), text(erdr.as_str())],
-        )?;
-        let case = store::find_case(db, erdr.as_str())?.ok_or_else(|| ApiError::Internal("case vanished".into()))?;
-        record(db, me, "case_registered", &format!("case:{}", erdr.as_str()), &case, serde_json::json!({}))?;
+        ).await?;
+        let case = store::find_case(db, erdr.as_str()).await?.ok_or_else(|| ApiError::Internal("case vanished".into()))?;
+        record(db, me, "case_registered", &format!("case:{}", erdr.as_str()), &case, serde_json::json!({})).await?;
         Ok(case)
-    })?;
+    }).await?;
     Reply::json(201, &case_json(&case))
 }
 
@@ -464,13 +522,13 @@ struct CaseChange {
 /// Who may assign the supervising prosecutor, and whom: the investigating unit names the
 /// first one when the case has none; afterwards only the head of the supervising prosecutor's
 /// office reassigns, within that office. Returns the prosecutor's organ.
-fn assignable_prosecutor(
+async fn assignable_prosecutor(
     db: &Db,
     case: &CaseRow,
     relation: authz::OfficerRelation,
     prosecutor_iin: &str,
 ) -> Result<i64, ApiError> {
-    let organ = prosecutor_organ(db, prosecutor_iin)?.ok_or_else(|| {
+    let organ = prosecutor_organ(db, prosecutor_iin).await?.ok_or_else(|| {
         ApiError::invalid(
             "prosecutor_iin",
             "not_a_prosecutor",
@@ -490,11 +548,11 @@ fn assignable_prosecutor(
     Ok(organ)
 }
 
-fn update_case(
+async fn update_case(
     db: &Db,
     me: &Principal,
     erdr: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: CaseChange = json_body(req)?;
     let stage = body
@@ -505,8 +563,8 @@ fn update_case(
                 .ok_or_else(|| ApiError::invalid("stage", "invalid_stage", "Not a stage."))
         })
         .transpose()?;
-    let case = db.transaction(|db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+    let case = db.transaction(async |db| {
+        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
         if body.stage.is_some() || body.lead_officer_iin.is_some() {
             case.refuse_if_on_paper()?;
         }
@@ -515,15 +573,14 @@ fn update_case(
             return Err(ApiError::Forbidden);
         }
         if let Some(lead) = &body.lead_officer_iin
-            && !officer_in(db, lead, &["investigator", "inquirer"], Some(case.organ_id))?
+            && !officer_in(db, lead, &["investigator", "inquirer"], Some(case.organ_id)).await?
         {
             return Err(ApiError::invalid("lead_officer_iin", "not_an_investigator", "Not an investigator of this organ."));
         }
-        let prosecutor_organ = body
-            .prosecutor_iin
-            .as_deref()
-            .map(|prosecutor| assignable_prosecutor(db, &case, relation, prosecutor))
-            .transpose()?;
+        let prosecutor_organ = match body.prosecutor_iin.as_deref() {
+            Some(prosecutor) => Some(assignable_prosecutor(db, &case, relation, prosecutor).await?),
+            None => None,
+        };
         db.exec(
             "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin),
                  prosecutor_iin = ifnull(?, prosecutor_iin),
@@ -537,19 +594,19 @@ fn update_case(
                 text(clock::rfc3339(clock::now())),
                 int(case.id),
             ],
-        )?;
+        ).await?;
         if let Some(prosecutor) = &body.prosecutor_iin {
             record(
                 db, me, "prosecutor_assigned", &format!("case:{}", case.erdr_number), &case,
                 serde_json::json!({ "prosecutor_iin": prosecutor, "previous": case.prosecutor_iin }),
-            )?;
+            ).await?;
         }
         record(
             db, me, "case_updated", &format!("case:{}", case.erdr_number), &case,
             serde_json::json!({ "stage": stage.map(|s| s.as_str()), "lead_officer_iin": body.lead_officer_iin }),
-        )?;
-        store::find_case(db, erdr)?.ok_or_else(|| ApiError::Internal("case vanished".into()))
-    })?;
+        ).await?;
+        store::find_case(db, erdr).await?.ok_or_else(|| ApiError::Internal("case vanished".into()))
+    }).await?;
     Reply::json(200, &case_json(&case))
 }
 
@@ -579,11 +636,11 @@ struct NewDocument {
     signature: Option<String>,
 }
 
-fn add_document(
+async fn add_document(
     db: &Db,
     me: &Principal,
     erdr: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
     what: Attachment,
 ) -> Result<Reply, ApiError> {
     let body: NewDocument = json_body(req)?;
@@ -594,17 +651,18 @@ fn add_document(
     let now = clock::rfc3339(now_time);
     // Signed by the officer who sends it, over exactly these bytes: checked before anything
     // is stored.
-    let signed = body
-        .signature
-        .as_deref()
-        .map(|cms| jaria_portal::signed::verify(db, "signature", cms, &bytes, &me.iin, now_time))
-        .transpose()?;
-    let (id, sha) = db.transaction(|db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr)?;
+    let signed = match body.signature.as_deref() {
+        Some(cms) => Some(
+            jaria_portal::signed::verify(db, "signature", cms, &bytes, &me.iin, now_time).await?,
+        ),
+        None => None,
+    };
+    let (id, sha) = db.transaction(async |db| {
+        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
         case.refuse_if_on_paper()?;
-        let sha = documents::store(db, &bytes, media_type, &now)?;
+        let sha = documents::store(db, &bytes, media_type, &now).await?;
         if let Some(signed) = &signed {
-            jaria_portal::signed::store_for_document(db, &sha, signed, &now)?;
+            jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
         }
         let (id, action) = match what {
             Attachment::Decision => {
@@ -634,7 +692,7 @@ fn add_document(
                     "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
-                )?;
+                ).await?;
                 if kind == DecisionType::SwitchToPaper {
                     // Art. 42-1 is the conducting officer's reasoned order, not the supervisor's.
                     if !relation.conducts() {
@@ -644,10 +702,10 @@ fn add_document(
                     db.exec(
                         "UPDATE cases SET paper_since = ?, paper_decision_id = ?, updated_at = ? WHERE id = ?",
                         &[text(&decided_on), decision_id.map(int).unwrap_or(SqlValue::Null), text(&now), int(case.id)],
-                    )?;
+                    ).await?;
                 }
                 // Everyone who may now see it is told, in the same transaction.
-                let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref())?;
+                let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
                 let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
                 notify::send(
                     db,
@@ -658,7 +716,7 @@ fn add_document(
                         "erdr_number": case.erdr_number, "decision_id": decision_id,
                         "type": kind.as_str(), "title": title,
                     }),
-                )?;
+                ).await?;
                 (row, "decision_added")
             }
             Attachment::Material => {
@@ -667,14 +725,14 @@ fn add_document(
                     "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[int(case.id), text(&title), text(&kind), text(&sha), text(&filename), text(&me.iin), text(&now)],
-                )?;
+                ).await?;
                 (row, "material_added")
             }
         };
         let id = col_int(&id.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?, 0)?;
-        record(db, me, action, &format!("case:{}", case.erdr_number), &case, serde_json::json!({ "id": id }))?;
+        record(db, me, action, &format!("case:{}", case.erdr_number), &case, serde_json::json!({ "id": id })).await?;
         Ok((id, sha))
-    })?;
+    }).await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": media_type }),
@@ -711,7 +769,7 @@ impl ParticipantRow {
     }
 }
 
-fn participant_of_my_case(
+async fn participant_of_my_case(
     db: &Db,
     me: &Principal,
     id: &str,
@@ -719,13 +777,13 @@ fn participant_of_my_case(
 ) -> Result<ParticipantRow, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = db
-        .one("SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)])?
+        .one("SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)]).await?
         .ok_or(ApiError::NotFound)?;
     let case_erdr = col_text(&row, 0)?;
     if erdr.is_some_and(|e| e != case_erdr) {
         return Err(ApiError::NotFound);
     }
-    let (case, _) = store::case_for_officer(db, me, &case_erdr)?;
+    let (case, _) = store::case_for_officer(db, me, &case_erdr).await?;
     Ok(ParticipantRow {
         case,
         id,
@@ -736,7 +794,7 @@ fn participant_of_my_case(
 }
 
 /// Tells the participant what changed about their place in the case.
-fn notify_participant(
+async fn notify_participant(
     db: &Db,
     p: &ParticipantRow,
     notice: Notice,
@@ -754,13 +812,14 @@ fn notify_participant(
         &clock::rfc3339(clock::now()),
         &payload,
     )
+    .await
 }
 
-fn decide_request(
+async fn decide_request(
     db: &Db,
     me: &Principal,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: Decision = json_body(req)?;
     let reason = body.reason.unwrap_or_default().trim().to_owned();
@@ -782,8 +841,8 @@ fn decide_request(
             ));
         }
     };
-    let (id, state) = db.transaction(|db| {
-        let p = participant_of_my_case(db, me, id, None)?;
+    let (id, state) = db.transaction(async |db| {
+        let p = participant_of_my_case(db, me, id, None).await?;
         p.refuse_self_dealing(me)?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "requested" {
@@ -792,13 +851,13 @@ fn decide_request(
         db.exec(
             "UPDATE case_participants SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
             &[text(state), text(&me.iin), text(clock::rfc3339(clock::now())), opt_text((!reason.is_empty()).then_some(reason.as_str())), int(id)],
-        )?;
-        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), case, serde_json::json!({}))?;
+        ).await?;
+        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), case, serde_json::json!({})).await?;
         notify_participant(db, &p, Notice::AccessRequestDecided, serde_json::json!({
             "state": state, "reason": (!reason.is_empty()).then_some(reason.as_str()),
-        }))?;
+        })).await?;
         Ok((id, state))
-    })?;
+    }).await?;
     Reply::json(
         200,
         &serde_json::json!({ "id": id, "state": state, "reason": (!reason.is_empty()).then_some(reason) }),
@@ -807,30 +866,36 @@ fn decide_request(
 
 /// `DELETE .../participants/{id}`: the status ends today (kept for clients of the first API;
 /// `POST .../participants/{id}/end` records the date and the reason).
-fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+async fn revoke_status(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let now = clock::now();
     let ending = participants::Ending {
         ended_on: clock::almaty_date(now),
         reason: "Status revoked.".into(),
     };
-    db.transaction(|db| participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)))?;
+    db.transaction(async |db| {
+        participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)).await
+    })
+    .await?;
     Ok(Reply::empty(204))
 }
 
 /// `POST /api/officer/cases/{erdr}/participants`: the officer records a participant on their
 /// procedural decision; the person sees the case at their next sign-in.
-fn record_participant(
+async fn record_participant(
     db: &Db,
     me: &Principal,
     erdr: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let input: participants::RecordInput = json_body(req)?;
     let now = clock::now();
     let new = participants::validate(&input, clock::almaty_date(now))?;
-    let (_, recorded) =
-        db.transaction(|db| participants::record(db, me, erdr, &new, &clock::rfc3339(now)))?;
+    let (_, recorded) = db
+        .transaction(async |db| {
+            participants::record(db, me, erdr, &new, &clock::rfc3339(now)).await
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({
@@ -847,18 +912,21 @@ fn record_participant(
 }
 
 /// `POST /api/officer/cases/{erdr}/participants/{id}/end`
-fn end_status(
+async fn end_status(
     db: &Db,
     me: &Principal,
     erdr: &str,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let input: participants::EndInput = json_body(req)?;
     let now = clock::now();
     let ending = participants::validate_ending(&input, clock::almaty_date(now))?;
-    db.transaction(|db| participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)))?;
+    db.transaction(async |db| {
+        participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)).await
+    })
+    .await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -871,16 +939,22 @@ fn end_status(
 /// `GET /api/officer/cases/{erdr}/decisions/{id}/service`: proof of service — for each person
 /// the decision reaches now, when they first saw it listed and first downloaded it, from the
 /// read log (every participant read is logged).
-fn proof_of_service(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+async fn proof_of_service(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let body = audit::audited_read(db, &me.actor(), |db| {
-        let (case, _) = store::case_for_officer(db, me, erdr)?;
-        let service = jaria_portal::service::of_decision(db, &case, id)?;
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let (case, _) = store::case_for_officer(db, me, erdr).await?;
+        let service = jaria_portal::service::of_decision(db, &case, id).await?;
         Ok((
             service,
             ReadNote::new("service_viewed", format!("decision:{id}"), Some(case.id)),
         ))
-    })?;
+    })
+    .await?;
     Reply::json(200, &body)
 }
 
@@ -892,12 +966,12 @@ struct NewGrant {
     until: Option<String>,
 }
 
-fn grant(
+async fn grant(
     db: &Db,
     me: &Principal,
     erdr: &str,
     id: &str,
-    req: &spin_sdk::http::Request,
+    req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewGrant = json_body(req)?;
     let (scope_all, ids): (bool, Vec<i64>) = match &body.scope {
@@ -937,44 +1011,44 @@ fn grant(
             "The grant must end in the future.",
         ));
     }
-    db.transaction(|db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr))?;
+    db.transaction(async |db| {
+        let p = participant_of_my_case(db, me, id, Some(erdr)).await?;
         p.refuse_self_dealing(me)?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));
         }
         for material in &ids {
-            if db.one("SELECT 1 FROM materials WHERE id = ? AND case_id = ?", &[int(*material), int(case.id)])?.is_none() {
+            if db.one("SELECT 1 FROM materials WHERE id = ? AND case_id = ?", &[int(*material), int(case.id)]).await?.is_none() {
                 return Err(ApiError::invalid("scope", "unknown_material", &format!("Material {material} is not in this case.")));
             }
         }
         let now = clock::rfc3339(clock::now());
-        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)])?;
+        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)]).await?;
         db.exec(
             "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by, granted_at, until_unix)
              VALUES (?, ?, ?, ?, ?, ?)",
             &[int(id), int(scope_all as i64), text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())), text(&me.iin), text(&now), until_unix.map(int).unwrap_or(SqlValue::Null)],
-        )?;
-        record(db, me, "familiarisation_granted", &format!("participant:{id}"), case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids }))?;
-        notify_participant(db, &p, Notice::FamiliarisationGranted, serde_json::json!({ "until": body.until }))
-    })?;
+        ).await?;
+        record(db, me, "familiarisation_granted", &format!("participant:{id}"), case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids })).await?;
+        notify_participant(db, &p, Notice::FamiliarisationGranted, serde_json::json!({ "until": body.until })).await
+    }).await?;
     Reply::json(
         200,
         &serde_json::json!({ "participant_id": id, "scope": body.scope, "until": body.until }),
     )
 }
 
-fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
-    db.transaction(|db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr))?;
+async fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    db.transaction(async |db| {
+        let p = participant_of_my_case(db, me, id, Some(erdr)).await?;
         let (case, id) = (&p.case, p.id);
-        if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)])?.is_none() {
+        if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)]).await?.is_none() {
             return Err(ApiError::NotFound);
         }
-        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(clock::rfc3339(clock::now())), int(id)])?;
-        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), case, serde_json::json!({}))?;
-        notify_participant(db, &p, Notice::FamiliarisationRevoked, serde_json::json!({}))
-    })?;
+        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(clock::rfc3339(clock::now())), int(id)]).await?;
+        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), case, serde_json::json!({})).await?;
+        notify_participant(db, &p, Notice::FamiliarisationRevoked, serde_json::json!({})).await
+    }).await?;
     Ok(Reply::empty(204))
 }

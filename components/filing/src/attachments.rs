@@ -5,12 +5,11 @@ use jaria_portal::db::{Db, int, text};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, random};
 
-pub fn upload(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let declared = req
         .header("content-type")
-        .and_then(|v| v.as_str())
         .unwrap_or("")
         .split(';')
         .next()
@@ -36,29 +35,33 @@ pub fn upload(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     }
     let id = random::id()?;
     let now = clock::now();
-    let sha = db.transaction(|db| {
-        let sha = documents::store(db, bytes, actual, &clock::rfc3339(now))?;
-        db.exec(
-            "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
+    let sha = db
+        .transaction(async |db| {
+            let sha = documents::store(db, bytes, actual, &clock::rfc3339(now)).await?;
+            db.exec(
+                "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
              VALUES (?, ?, ?, ?, ?, ?)",
-            &[
-                text(&id),
-                text(&me.iin),
-                text(&sha),
-                int(bytes.len() as i64),
-                text(actual),
-                int(now.timestamp()),
-            ],
-        )?;
-        audit::record(
-            db,
-            &me.actor(),
-            "attachment_uploaded",
-            &format!("attachment:{id}"),
-            serde_json::json!({ "sha256": sha }),
-        )?;
-        Ok(sha)
-    })?;
+                &[
+                    text(&id),
+                    text(&me.iin),
+                    text(&sha),
+                    int(bytes.len() as i64),
+                    text(actual),
+                    int(now.timestamp()),
+                ],
+            )
+            .await?;
+            audit::record(
+                db,
+                &me.actor(),
+                "attachment_uploaded",
+                &format!("attachment:{id}"),
+                serde_json::json!({ "sha256": sha }),
+            )
+            .await?;
+            Ok(sha)
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": actual }),

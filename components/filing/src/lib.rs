@@ -5,13 +5,12 @@ mod attachments;
 mod submit;
 
 use jaria_portal::ApiError;
+use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("filing", req, body_limit, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("filing", req, body_limit, route).await
 }
 
 /// Attachments arrive as they are (up to 10 MiB); everything else is JSON.
@@ -22,23 +21,23 @@ fn body_limit(method: Method, path: &str) -> usize {
     }
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let allow = |a: &'static str| Err(ApiError::MethodNotAllowed { allow: a });
     Some(match (method, segments.as_slice()) {
-        (Method::Post, [""]) => submit::create(req),
+        (Method::Post, [""]) => submit::create(req).await,
         (_, [""]) => allow("POST"),
-        (Method::Post, ["to-sign"]) => submit::to_sign(req),
+        (Method::Post, ["to-sign"]) => submit::to_sign(req).await,
         (_, ["to-sign"]) => allow("POST"),
-        (Method::Post, ["attachments"]) => attachments::upload(req),
+        (Method::Post, ["attachments"]) => attachments::upload(req).await,
         (_, ["attachments"]) => allow("POST"),
-        (Method::Get, ["organs"]) => submit::organs(req),
+        (Method::Get, ["organs"]) => submit::organs(req).await,
         (_, ["organs"]) => allow("GET"),
-        (Method::Post, ["receipts", "verify"]) => submit::verify_receipt(req),
+        (Method::Post, ["receipts", "verify"]) => submit::verify_receipt(req).await,
         (_, ["receipts", "verify"]) => allow("POST"),
-        (Method::Get, [id, "receipt"]) => submit::receipt(req, id),
+        (Method::Get, [id, "receipt"]) => submit::receipt(req, id).await,
         (_, [_, "receipt"]) => allow("GET"),
-        (Method::Post, [id, "withdraw"]) => submit::withdraw(req, id),
+        (Method::Post, [id, "withdraw"]) => submit::withdraw(req, id).await,
         (_, [_, "withdraw"]) => allow("POST"),
         _ => Err(ApiError::NotFound),
     })

@@ -97,12 +97,8 @@ fn parse_subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
     Ok(subject)
 }
 
-fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
-    let key = req
-        .header("idempotency-key")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .trim();
+fn idempotency_key(req: &jaria_portal::http::Request) -> Result<String, ApiError> {
+    let key = req.header("idempotency-key").unwrap_or("").trim();
     if valid_idempotency_key(key) {
         Ok(key.to_owned())
     } else {
@@ -113,8 +109,10 @@ fn idempotency_key(req: &spin_sdk::http::Request) -> Result<String, ApiError> {
     }
 }
 
-fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
-    let seed = config::optional("receipt_signing_key").unwrap_or_default();
+async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
+    let seed = config::optional("receipt_signing_key")
+        .await
+        .unwrap_or_default();
     if seed.trim().is_empty() {
         return Err(ApiError::Unavailable(
             "receipt_signing_key is not configured".into(),
@@ -124,9 +122,13 @@ fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
 }
 
 /// The public keys of retired receipt keys (`receipt_previous_public_keys`).
-fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
-    receipt::previous_keys(&config::optional("receipt_previous_public_keys").unwrap_or_default())
-        .map_err(|e| ApiError::Unavailable(format!("receipt_previous_public_keys: {e}")))
+async fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
+    receipt::previous_keys(
+        &config::optional("receipt_previous_public_keys")
+            .await
+            .unwrap_or_default(),
+    )
+    .map_err(|e| ApiError::Unavailable(format!("receipt_previous_public_keys: {e}")))
 }
 
 /// The filing as stored, and its receipt summary.
@@ -142,7 +144,7 @@ struct Stored {
 const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, f.on_behalf_of_iin, c.erdr_number, \
      f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.state, f.case_id, f.request_sha256";
 
-fn load(
+async fn load(
     db: &Db,
     condition: &str,
     params: &[SqlValue],
@@ -150,15 +152,17 @@ fn load(
     let Some(row) = db.one(
         &format!("SELECT {FILING_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE {condition}"),
         params,
-    )?
+    ).await?
     else {
         return Ok(None);
     };
     let id = col_int(&row, 0)?;
-    let attachments = db.query(
-        "SELECT sha256 FROM attachments WHERE filing_id = ? ORDER BY sha256",
-        &[int(id)],
-    )?;
+    let attachments = db
+        .query(
+            "SELECT sha256 FROM attachments WHERE filing_id = ? ORDER BY sha256",
+            &[int(id)],
+        )
+        .await?;
     let stored = Stored {
         summary: Summary {
             id,
@@ -175,7 +179,7 @@ fn load(
                 .iter()
                 .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
                 .collect(),
-            signature_sha256: signature::sha256_of(db, id)?,
+            signature_sha256: signature::sha256_of(db, id).await?,
         },
         signature: col_text(&row, 9)?,
         state: col_text(&row, 10)?,
@@ -198,21 +202,21 @@ fn acknowledgement(stored: &Stored, key: &ed25519_dalek::SigningKey) -> Result<R
     )
 }
 
-pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let key = idempotency_key(req)?;
     let request_sha = hex::encode(Sha256::digest(req.body()));
-    let signing = signing_key()?;
-    let deadlines = Deadlines::from_config()?;
+    let signing = signing_key().await?;
+    let deadlines = Deadlines::from_config().await?;
     let body: NewFiling = json_body(req)?;
     let now = clock::now();
     // The filer's signature is checked before the write transaction, so the database's single
     // writer never waits on it; a retry of a filing already made skips it (and answers that
     // filing, however old its signature).
     let presigned = match &body.signature {
-        Some(cms) if !already_filed(&db, &me.iin, &key)? => {
-            let content = checked(&db, &me, &body, now.timestamp())?.content;
+        Some(cms) if !already_filed(&db, &me.iin, &key).await? => {
+            let content = checked(&db, &me, &body, now.timestamp()).await?.content;
             let signed = jaria_portal::signed::verify(
                 &db,
                 "signature",
@@ -220,47 +224,53 @@ pub fn create(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
                 content.as_bytes(),
                 &me.iin,
                 now,
-            )?;
+            )
+            .await?;
             Some(Presigned { content, signed })
         }
         _ => None,
     };
     // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
-    let stored = db.transaction(|db| {
-        if let Some((stored, previous_sha)) = load(
-            db,
-            "f.filer_iin = ? AND f.idempotency_key = ?",
-            &[text(&me.iin), text(&key)],
-        )? {
-            return if previous_sha == request_sha {
-                Ok(stored)
-            } else {
-                Err(ApiError::invalid(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used with a different request.",
-                ))
+    let stored = db
+        .transaction(async |db| {
+            if let Some((stored, previous_sha)) = load(
+                db,
+                "f.filer_iin = ? AND f.idempotency_key = ?",
+                &[text(&me.iin), text(&key)],
+            )
+            .await?
+            {
+                return if previous_sha == request_sha {
+                    Ok(stored)
+                } else {
+                    Err(ApiError::invalid(
+                        "Idempotency-Key",
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used with a different request.",
+                    ))
+                };
+            }
+            let filing = Submission {
+                body: &body,
+                key: &key,
+                request_sha: &request_sha,
+                presigned: presigned.as_ref(),
+                now,
             };
-        }
-        let filing = Submission {
-            body: &body,
-            key: &key,
-            request_sha: &request_sha,
-            presigned: presigned.as_ref(),
-            now,
-        };
-        submit(db, &me, &filing, &signing, &deadlines)
-    })?;
+            submit(db, &me, &filing, &signing, &deadlines).await
+        })
+        .await?;
     acknowledgement(&stored, &signing)
 }
 
 /// Whether I already made a filing under this Idempotency-Key.
-fn already_filed(db: &Db, filer_iin: &str, key: &str) -> Result<bool, ApiError> {
+async fn already_filed(db: &Db, filer_iin: &str, key: &str) -> Result<bool, ApiError> {
     Ok(db
         .one(
             "SELECT 1 FROM filings WHERE filer_iin = ? AND idempotency_key = ?",
             &[text(filer_iin), text(key)],
-        )?
+        )
+        .await?
         .is_some())
 }
 
@@ -296,7 +306,12 @@ struct Checked {
 }
 
 /// Checks a filing as it would be filed now, writing nothing.
-fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<Checked, ApiError> {
+async fn checked(
+    db: &Db,
+    me: &Principal,
+    body: &NewFiling,
+    now_unix: i64,
+) -> Result<Checked, ApiError> {
     let kind = Kind::parse(&body.kind).ok_or_else(|| {
         ApiError::invalid(
             "kind",
@@ -356,7 +371,7 @@ fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<C
             let erdr = ErdrNumber::parse(erdr.trim()).map_err(|e| {
                 ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
             })?;
-            let (case, mine) = store::case_for_participant(db, me, erdr.as_str())?;
+            let (case, mine) = store::case_for_participant(db, me, erdr.as_str()).await?;
             if let Some(principal) = &on_behalf
                 && !mine.iter().any(|p| {
                     p.status.acts_for_another()
@@ -388,7 +403,8 @@ fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<C
     let organ_id = match (kind, body.organ_id) {
         (Kind::CrimeReport, Some(organ)) => {
             if db
-                .one("SELECT 1 FROM organs WHERE id = ?", &[int(organ)])?
+                .one("SELECT 1 FROM organs WHERE id = ?", &[int(organ)])
+                .await?
                 .is_none()
             {
                 return Err(ApiError::invalid(
@@ -428,7 +444,8 @@ fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<C
                 .one(
                     "SELECT 1 FROM decisions WHERE id = ? AND case_id = ?",
                     &[int(decision), int(c.id)],
-                )?
+                )
+                .await?
                 .is_some(),
             _ => false,
         };
@@ -448,7 +465,7 @@ fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<C
             .one(
                 "SELECT sha256 FROM attachments WHERE id = ? AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
                 &[text(id), text(&me.iin), int(now_unix - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
-            )?
+            ).await?
             .ok_or_else(|| ApiError::invalid("attachments", "unknown_attachment", "An attachment is unknown, expired or already used."))?;
         attachment_shas.push(col_text(&row, 0)?);
     }
@@ -481,9 +498,9 @@ fn checked(db: &Db, me: &Principal, body: &NewFiling, now_unix: i64) -> Result<C
 
 /// `POST /api/filings/to-sign`: the exact bytes the filer's EDS signs for this filing (the
 /// same body as the filing, without its signature). Nothing is stored.
-pub fn to_sign(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let body: NewFiling = json_body(req)?;
     if body.signature.is_some() {
         return Err(ApiError::invalid(
@@ -492,7 +509,7 @@ pub fn to_sign(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             "Ask for the content to sign without a signature.",
         ));
     }
-    let checked = checked(&db, &me, &body, clock::now().timestamp())?;
+    let checked = checked(&db, &me, &body, clock::now().timestamp()).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -503,7 +520,7 @@ pub fn to_sign(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     )
 }
 
-fn submit(
+async fn submit(
     db: &Db,
     me: &Principal,
     filing: &Submission<'_>,
@@ -529,7 +546,7 @@ fn submit(
         organ_id,
         attachment_shas,
         content,
-    } = checked(db, me, body, now.timestamp())?;
+    } = checked(db, me, body, now.timestamp()).await?;
     // Art. 181: a statement about an offence is a document signed by its applicant.
     let signed = match (&body.signature, presigned, kind) {
         // What was signed is still what is filed (nothing it names changed meanwhile).
@@ -539,14 +556,10 @@ fn submit(
                 "What the filing names changed while it was being sent: sign it again.".into(),
             ));
         }
-        (Some(cms), None, _) => Some(jaria_portal::signed::verify(
-            db,
-            "signature",
-            cms,
-            content.as_bytes(),
-            &me.iin,
-            now,
-        )?),
+        (Some(cms), None, _) => Some(
+            jaria_portal::signed::verify(db, "signature", cms, content.as_bytes(), &me.iin, now)
+                .await?,
+        ),
         (None, _, Kind::CrimeReport) => {
             return Err(ApiError::invalid(
                 "signature",
@@ -572,7 +585,7 @@ fn submit(
                 int(now.timestamp()), int(due.timestamp()), text(&content_sha), text(key), text(request_sha),
                 organ_id.map(int).unwrap_or(SqlValue::Null), int(i64::from(body.filed_in_detention)),
             ],
-        )?
+        ).await?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
     let id = col_int(&row, 0)?;
     let letter = match kind {
@@ -585,10 +598,11 @@ fn submit(
         db.exec(
             "UPDATE attachments SET filing_id = ? WHERE id = ?",
             &[int(id), text(attachment)],
-        )?;
+        )
+        .await?;
     }
     if let Some(signed) = &signed {
-        signature::store(db, id, signed, &content, &submitted_at)?;
+        signature::store(db, id, signed, &content, &submitted_at).await?;
     }
     let summary = Summary {
         id,
@@ -607,11 +621,13 @@ fn submit(
     db.exec(
         "UPDATE filings SET registration_number = ?, receipt = ? WHERE id = ?",
         &[text(&registration_number), text(&signature), int(id)],
-    )?;
+    )
+    .await?;
     db.exec(
         "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'submitted', ?)",
         &[int(id), text(&submitted_at), text(&me.iin)],
-    )?;
+    )
+    .await?;
     audit::record_for_case(
         db,
         &me.actor(),
@@ -619,7 +635,7 @@ fn submit(
         &format!("filing:{id}"),
         case.as_ref().map(|c| c.id),
         serde_json::json!({ "kind": body.kind, "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
-    )?;
+    ).await?;
     Ok(Stored {
         summary,
         signature,
@@ -631,9 +647,11 @@ fn submit(
 }
 
 /// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.
-fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
+async fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let (stored, _) = load(db, "f.id = ?", &[int(id)])?.ok_or(ApiError::NotFound)?;
+    let (stored, _) = load(db, "f.id = ?", &[int(id)])
+        .await?
+        .ok_or(ApiError::NotFound)?;
     if filing_store::may_read(
         &stored.filer_iin,
         stored.on_behalf_of_iin.as_deref(),
@@ -645,11 +663,11 @@ fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
     }
 }
 
-pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    let signing = signing_key()?;
-    let stored = mine(&db, &me, id)?;
+pub async fn receipt(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    let signing = signing_key().await?;
+    let stored = mine(&db, &me, id).await?;
     // The key that signed this receipt: after a rotation, an old receipt names its old key.
     // Retired keys are read only for such a receipt, so a receipt of the current key is served
     // even while the list of retired keys is broken.
@@ -659,7 +677,7 @@ pub fn receipt(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErro
     } else {
         receipt::signed_by(
             &current,
-            &previous_keys()?,
+            &previous_keys().await?,
             &stored.summary,
             &stored.signature,
         )
@@ -698,7 +716,7 @@ struct VerifyRequest {
 }
 
 /// Anyone may check a receipt: it proves only what the summary says.
-pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn verify_receipt(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: VerifyRequest = if req.body().is_empty() {
         return Err(ApiError::BadRequest(
             "Send the receipt's summary and signature.".into(),
@@ -706,10 +724,10 @@ pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> 
     } else {
         json_body(req)?
     };
-    let signing = signing_key()?;
+    let signing = signing_key().await?;
     let signed_by = receipt::signed_by(
         &signing.verifying_key(),
-        &previous_keys()?,
+        &previous_keys().await?,
         &body.summary,
         &body.signature,
     );
@@ -723,11 +741,11 @@ pub fn verify_receipt(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> 
     )
 }
 
-pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    let state = db.transaction(|db| {
-        let stored = mine(db, &me, id)?;
+pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    let state = db.transaction(async |db| {
+        let stored = mine(db, &me, id).await?;
         if stored.filer_iin != me.iin {
             return Err(ApiError::Forbidden);
         }
@@ -735,12 +753,12 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
             return Err(ApiError::Conflict(format!("The filing is already {}.", stored.state)));
         }
         let now = clock::rfc3339(clock::now());
-        db.exec("UPDATE filings SET state = 'withdrawn' WHERE id = ?", &[int(stored.summary.id)])?;
+        db.exec("UPDATE filings SET state = 'withdrawn' WHERE id = ?", &[int(stored.summary.id)]).await?;
         db.exec(
             "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'withdrawn', ?)",
             &[int(stored.summary.id), text(&now), text(&me.iin)],
-        )?;
-        audit::record_for_case(db, &me.actor(), "filing_withdrawn", &format!("filing:{}", stored.summary.id), stored.case_id, serde_json::json!({}))?;
+        ).await?;
+        audit::record_for_case(db, &me.actor(), "filing_withdrawn", &format!("filing:{}", stored.summary.id), stored.case_id, serde_json::json!({})).await?;
         // The person it was filed for learns of it; the filer did it.
         notify::send(
             db,
@@ -751,16 +769,16 @@ pub fn withdraw(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiErr
                 "filing_id": stored.summary.id, "registration_number": stored.summary.registration_number,
                 "state": "withdrawn",
             }),
-        )?;
+        ).await?;
         Ok("withdrawn")
-    })?;
+    }).await?;
     Reply::json(200, &serde_json::json!({ "state": state }))
 }
 
 /// The organs a statement about an offence can be sent to.
-pub fn organs(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    auth::authenticate(&db, req)?;
-    let organs = jaria_portal::identity::organs(&db)?;
+pub async fn organs(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    auth::authenticate(&db, req).await?;
+    let organs = jaria_portal::identity::organs(&db).await?;
     Reply::json(200, &serde_json::json!({ "organs": organs }))
 }

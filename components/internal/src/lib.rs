@@ -16,31 +16,37 @@
 use jaria_portal::audit::{self, Actor};
 use jaria_portal::db::Db;
 use jaria_portal::delivery::{self, Webhook};
+use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::problem::Problem;
 use jaria_portal::schema::{self, MigrationError};
 use jaria_portal::{ApiError, auth, clock, config, deadlines, random};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
     jaria_portal::http::serve(
         "internal",
         req,
         jaria_portal::body::default_limit_for,
         route,
     )
+    .await
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     Some(match path {
         "/migrate" => match method {
-            Method::Post => authorised(req).and_then(|()| migrate(req)),
+            Method::Post => match authorised(req).await {
+                Ok(()) => migrate(req).await,
+                Err(e) => Err(e),
+            },
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
         "/tick" => match method {
-            Method::Post => authorised(req).and_then(|()| tick(req)),
+            Method::Post => match authorised(req).await {
+                Ok(()) => tick(req).await,
+                Err(e) => Err(e),
+            },
             _ => Err(ApiError::MethodNotAllowed { allow: "POST" }),
         },
         _ => return None,
@@ -48,8 +54,8 @@ fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiE
 }
 
 /// The internal token, compared in constant time; unset means these endpoints are off.
-fn authorised(req: &Request) -> Result<(), ApiError> {
-    let expected = config::optional("internal_token").unwrap_or_default();
+async fn authorised(req: &Request) -> Result<(), ApiError> {
+    let expected = config::optional("internal_token").await.unwrap_or_default();
     if expected.trim().is_empty() {
         return Err(ApiError::ServiceUnavailable(
             "The internal endpoints are switched off: set the internal_token variable.".into(),
@@ -74,11 +80,12 @@ fn authorised(req: &Request) -> Result<(), ApiError> {
 const STEPS_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
 const DELIVERY_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
-fn operator(req: &Request) -> Actor {
+async fn operator(req: &Request) -> Actor {
     Actor {
         iin: None,
         role: "operator".into(),
-        client_addr: auth::client_addr(req),
+        client_addr: auth::client_addr(req).await,
+        request: jaria_portal::audit::RequestIds::of(req),
     }
 }
 
@@ -86,9 +93,9 @@ fn operator(req: &Request) -> Actor {
 /// or the budget is spent. Alerts are written before the outbox is sent, so a tick delivers
 /// what it raised. A step that fails is logged and reported, and the others still run: one
 /// broken step must not stop every e-mail and SMS.
-fn tick(req: &Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let actor = operator(req);
+async fn tick(req: &Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let actor = operator(req).await;
     let started = std::time::Instant::now();
     let within_budget = || started.elapsed() < STEPS_BUDGET;
     let mut errors: Vec<serde_json::Value> = Vec::new();
@@ -101,45 +108,55 @@ fn tick(req: &Request) -> Result<Reply, ApiError> {
     let mut sealed = 0;
     note(
         "seal_reads",
-        repeat_while_busy(&within_budget, &mut sealed, || {
-            db.transaction(|db| audit::seal_reads(db, &actor))
+        repeat_while_busy(&within_budget, &mut sealed, async || {
+            db.transaction(async |db| audit::seal_reads(db, &actor).await)
+                .await
                 .map(|n| u64::try_from(n).unwrap_or(0))
-        }),
+        })
+        .await,
     );
     let mut work = deadlines::Report::default();
     let now = clock::now().timestamp();
     note(
         "due_soon",
-        repeat_while_busy(&within_budget, &mut work.due_soon_reminders, || {
-            deadlines::remind_due_soon(&db, now)
-        }),
+        repeat_while_busy(&within_budget, &mut work.due_soon_reminders, async || {
+            deadlines::remind_due_soon(&db, now).await
+        })
+        .await,
     );
     note(
         "overdue",
-        repeat_while_busy(&within_budget, &mut work.overdue_escalations, || {
-            deadlines::escalate_overdue(&db, &actor, now)
-        }),
+        repeat_while_busy(&within_budget, &mut work.overdue_escalations, async || {
+            deadlines::escalate_overdue(&db, &actor, now).await
+        })
+        .await,
     );
     note(
         "court_window",
-        repeat_while_busy(&within_budget, &mut work.court_window_reminders, || {
-            deadlines::remind_court_window(&db, now)
-        }),
+        repeat_while_busy(
+            &within_budget,
+            &mut work.court_window_reminders,
+            async || deadlines::remind_court_window(&db, now).await,
+        )
+        .await,
     );
     note(
         "digests",
-        repeat_while_busy(&within_budget, &mut work.digests, || {
-            deadlines::send_digests(&db, now)
-        }),
+        repeat_while_busy(&within_budget, &mut work.digests, async || {
+            deadlines::send_digests(&db, now).await
+        })
+        .await,
     );
-    note("expire", deadlines::expire_stale(&db, now, &mut work));
-    let delivery = match Webhook::configured() {
+    note("expire", deadlines::expire_stale(&db, now, &mut work).await);
+    let delivery = match Webhook::configured().await {
         Ok(Some(webhook)) => {
             let left = (STEPS_BUDGET + DELIVERY_BUDGET)
                 .saturating_sub(started.elapsed())
                 .max(DELIVERY_BUDGET);
-            let origin = config::optional("portal_origin").filter(|o| !o.trim().is_empty());
-            match delivery::dispatch(&db, &webhook, origin.as_deref(), left) {
+            let origin = config::optional("portal_origin")
+                .await
+                .filter(|o| !o.trim().is_empty());
+            match delivery::dispatch(&db, &webhook, origin.as_deref(), left).await {
                 Ok(report) => serde_json::json!({
                     "state": "on", "sent": report.sent, "retrying": report.retrying, "dead": report.dead,
                 }),
@@ -155,7 +172,7 @@ fn tick(req: &Request) -> Result<Reply, ApiError> {
             serde_json::json!({ "state": "misconfigured", "detail": e.to_string() })
         }
     };
-    let outbox = delivery::counts(&db)?;
+    let outbox = delivery::counts(&db).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -170,13 +187,13 @@ fn tick(req: &Request) -> Result<Reply, ApiError> {
 }
 
 /// Runs a batch step again while it did a full batch's work and the budget allows.
-fn repeat_while_busy(
+async fn repeat_while_busy(
     within_budget: &dyn Fn() -> bool,
     total: &mut u64,
-    mut step: impl FnMut() -> Result<u64, ApiError>,
+    mut step: impl AsyncFnMut() -> Result<u64, ApiError>,
 ) -> Result<(), ApiError> {
     while within_budget() {
-        let done = step()?;
+        let done = step().await?;
         *total += done;
         if done == 0 {
             break;
@@ -185,13 +202,13 @@ fn repeat_while_busy(
     Ok(())
 }
 
-fn migrate(req: &Request) -> Result<Reply, ApiError> {
-    let db = Db::open_unchecked()?;
-    match schema::apply(&db, &schema::embedded()) {
+async fn migrate(req: &Request) -> Result<Reply, ApiError> {
+    let db = Db::open_unchecked().await?;
+    match schema::apply(&db, &schema::embedded()).await {
         Ok(outcome) => {
             if !outcome.applied.is_empty() {
-                let actor = operator(req);
-                db.transaction(|db| {
+                let actor = operator(req).await;
+                db.transaction(async |db| {
                     audit::record(
                         db,
                         &actor,
@@ -199,7 +216,9 @@ fn migrate(req: &Request) -> Result<Reply, ApiError> {
                         &format!("schema:{}", outcome.version),
                         serde_json::json!({ "applied": outcome.applied }),
                     )
-                })?;
+                    .await
+                })
+                .await?;
             }
             Reply::json(200, &outcome)
         }

@@ -10,21 +10,21 @@ use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::Role;
 
 /// `GET /api/auth/contacts`
-pub fn show(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    Reply::json(200, &contacts::view(&db, &me.iin)?)
+pub async fn show(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    Reply::json(200, &contacts::view(&db, &me.iin).await?)
 }
 
 /// `PUT /api/auth/contacts` `{"email"?, "phone"?, "language"?}`: absent keeps, null removes,
 /// a new address is sent a code through its own channel.
-pub fn update(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn update(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: serde_json::Value = json_body(req)?;
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let browser = auth::header(req, "accept-language").and_then(Language::from_accept_language);
-    contacts::update(&db, &me.actor(), &me.iin, &body, browser)?;
-    Reply::json(200, &contacts::view(&db, &me.iin)?)
+    contacts::update(&db, &me.actor(), &me.iin, &body, browser).await?;
+    Reply::json(200, &contacts::view(&db, &me.iin).await?)
 }
 
 #[derive(serde::Deserialize)]
@@ -35,7 +35,7 @@ struct Code {
 }
 
 /// `POST /api/auth/contacts/verify` `{"channel": "email"|"sms", "code"}`
-pub fn verify(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn verify(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: Code = json_body(req)?;
     let channel = Channel::parse(&body.channel).ok_or_else(|| {
         ApiError::invalid("channel", "invalid_channel", "The channel is email or sms.")
@@ -47,11 +47,11 @@ pub fn verify(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
             "The code is six digits.",
         ));
     }
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let refused = |code: &str, message: String| Err(ApiError::invalid("code", code, &message));
-    match contacts::verify(&db, &me.actor(), &me.iin, channel, &body.code)? {
-        Verification::Verified => Reply::json(200, &contacts::view(&db, &me.iin)?),
+    match contacts::verify(&db, &me.actor(), &me.iin, channel, &body.code).await? {
+        Verification::Verified => Reply::json(200, &contacts::view(&db, &me.iin).await?),
         Verification::Wrong { tries_left } => refused(
             "wrong_code",
             format!("The code is not right; {tries_left} tries are left."),
@@ -72,16 +72,16 @@ pub fn verify(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 }
 
 /// `PUT /api/auth/notification-preferences` `{"language"?, "kinds"?, "officer_digest"?}`
-pub fn preferences(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn preferences(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: serde_json::Value = json_body(req)?;
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let is_officer = me.roles.iter().any(|r| {
         matches!(
             r,
             Role::Investigator | Role::Inquirer | Role::Prosecutor | Role::HeadOfUnit
         )
     });
-    contacts::set_preferences(&db, &me.actor(), &me.iin, is_officer, &body)?;
-    Reply::json(200, &contacts::view(&db, &me.iin)?)
+    contacts::set_preferences(&db, &me.actor(), &me.iin, is_officer, &body).await?;
+    Reply::json(200, &contacts::view(&db, &me.iin).await?)
 }

@@ -7,15 +7,15 @@ use jaria_portal::http::{Reply, json_body};
 use jaria_portal::signin::{self, EdsRequest};
 use jaria_portal::{ApiError, session};
 
-pub fn challenge(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    Reply::json(200, &signin::challenge(&db, req)?)
+pub async fn challenge(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    Reply::json(200, &signin::challenge(&db, req).await?)
 }
 
-pub fn sign_in(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn sign_in(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: EdsRequest = json_body(req)?;
-    let db = Db::open()?;
-    signed_in(&signin::eds_sign_in(&db, req, &body)?)
+    let db = Db::open().await?;
+    signed_in(&signin::eds_sign_in(&db, req, &body).await?)
 }
 
 /// The session's secrets in the body (API clients) and the token in a locked-down cookie.

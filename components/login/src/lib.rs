@@ -7,41 +7,33 @@ mod password_sign_in;
 mod sessions;
 
 use jaria_portal::ApiError;
-use jaria_portal::http::{Method, Reply};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
+use jaria_portal::http::{Method, Reply, Request, only};
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("login", req, jaria_portal::body::default_limit_for, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("login", req, jaria_portal::body::default_limit_for, route).await
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
-    let only = |allowed: Method, allow: &'static str, run: &dyn Fn() -> Result<Reply, ApiError>| {
-        if method == allowed {
-            run()
-        } else {
-            Err(ApiError::MethodNotAllowed { allow })
-        }
-    };
+async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+    use Method::{Delete, Get, Post, Put};
     Some(match path {
-        "/challenge" => only(Method::Get, "GET", &|| eds_sign_in::challenge(req)),
-        "/eds" => only(Method::Post, "POST", &|| eds_sign_in::sign_in(req)),
-        "/login" => only(Method::Post, "POST", &|| password_sign_in::sign_in(req)),
-        "/password" => only(Method::Put, "PUT", &|| password_sign_in::set_password(req)),
-        "/me" => only(Method::Get, "GET", &|| sessions::me(req)),
-        "/logout" => only(Method::Post, "POST", &|| sessions::logout(req)),
-        "/sessions" => only(Method::Get, "GET", &|| sessions::list(req)),
+        "/challenge" => only(method, Get, "GET", eds_sign_in::challenge(req)).await,
+        "/eds" => only(method, Post, "POST", eds_sign_in::sign_in(req)).await,
+        "/login" => only(method, Post, "POST", password_sign_in::sign_in(req)).await,
+        "/password" => only(method, Put, "PUT", password_sign_in::set_password(req)).await,
+        "/me" => only(method, Get, "GET", sessions::me(req)).await,
+        "/logout" => only(method, Post, "POST", sessions::logout(req)).await,
+        "/sessions" => only(method, Get, "GET", sessions::list(req)).await,
         "/contacts" => match method {
-            Method::Get => contacts::show(req),
-            Method::Put => contacts::update(req),
+            Get => contacts::show(req).await,
+            Put => contacts::update(req).await,
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
         },
-        "/contacts/verify" => only(Method::Post, "POST", &|| contacts::verify(req)),
-        "/notification-preferences" => only(Method::Put, "PUT", &|| contacts::preferences(req)),
+        "/contacts/verify" => only(method, Post, "POST", contacts::verify(req)).await,
+        "/notification-preferences" => only(method, Put, "PUT", contacts::preferences(req)).await,
         _ => match path.strip_prefix("/sessions/") {
             Some(id) if !id.is_empty() && !id.contains('/') => {
-                only(Method::Delete, "DELETE", &|| sessions::revoke(req, id))
+                only(method, Delete, "DELETE", sessions::revoke(req, id)).await
             }
             _ => return None,
         },

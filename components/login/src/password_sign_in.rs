@@ -15,20 +15,20 @@ struct LoginRequest {
     password: String,
 }
 
-pub fn sign_in(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
+pub async fn sign_in(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: LoginRequest = json_body(req)?;
     let iin = Iin::parse(&body.iin)
         .map_err(|e| ApiError::invalid("iin", "invalid_iin", &e.to_string()))?;
-    let db = Db::open()?;
-    let new = signin::password_sign_in(&db, req, &iin, &body.password)?;
+    let db = Db::open().await?;
+    let new = signin::password_sign_in(&db, req, &iin, &body.password).await?;
     crate::eds_sign_in::signed_in(&new)
 }
 
 /// Sets or changes the signed-in participant's password; every other session of theirs ends.
-pub fn set_password(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn set_password(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let body: SetPasswordRequest = json_body(req)?;
-    signin::set_password(&db, &me, &body)?;
+    signin::set_password(&db, &me, &body).await?;
     Ok(Reply::empty(204))
 }

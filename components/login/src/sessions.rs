@@ -6,9 +6,9 @@ use jaria_portal::http::Reply;
 use jaria_portal::session::{Liveness, SessionRow};
 use jaria_portal::{ApiError, clock, session};
 
-pub fn me(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn me(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -25,10 +25,10 @@ pub fn me(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
     )
 }
 
-pub fn logout(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
-    auth::end_session(&db, &me.session_id, &me.actor(), "sign_out")?;
+pub async fn logout(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    auth::end_session(&db, &me.session_id, &me.actor(), "sign_out").await?;
     let mut reply = Reply::empty(204);
     reply
         .headers
@@ -37,17 +37,19 @@ pub fn logout(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 }
 
 /// My sessions that are still usable: not revoked, not past their lifetime, not idle too long.
-pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me = auth::authenticate(&db, req)?;
+pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
     let now = clock::now().timestamp();
-    let rows = db.query(
-        "SELECT id, method, created_at, expires_at, client_addr, user_agent, created_unix,
+    let rows = db
+        .query(
+            "SELECT id, method, created_at, expires_at, client_addr, user_agent, created_unix,
                 last_seen_unix, expires_unix, idle_timeout_secs
          FROM sessions WHERE iin = ? AND revoked_at IS NULL AND expires_unix > ?
          ORDER BY created_unix DESC LIMIT 100",
-        &[text(&me.iin), int(now)],
-    )?;
+            &[text(&me.iin), int(now)],
+        )
+        .await?;
     let mut sessions = Vec::new();
     for row in &rows.rows {
         let id = col_text(row, 0)?;
@@ -77,14 +79,15 @@ pub fn list(req: &spin_sdk::http::Request) -> Result<Reply, ApiError> {
 }
 
 /// Ends one of my sessions; someone else's session is 404, exactly like one that never was.
-pub fn revoke(req: &spin_sdk::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let db = Db::open()?;
-    let me: Principal = auth::authenticate(&db, req)?;
+pub async fn revoke(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me: Principal = auth::authenticate(&db, req).await?;
     db.one(
         "SELECT 1 FROM sessions WHERE id = ? AND iin = ? AND revoked_at IS NULL",
         &[text(id), text(&me.iin)],
-    )?
+    )
+    .await?
     .ok_or(ApiError::NotFound)?;
-    auth::end_session(&db, id, &me.actor(), "session_revoked")?;
+    auth::end_session(&db, id, &me.actor(), "session_revoked").await?;
     Ok(Reply::empty(204))
 }

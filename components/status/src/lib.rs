@@ -1,62 +1,70 @@
 //! `status` — what I filed (or what was filed for me): the list, each filing's timeline, due
 //! date, whether it is overdue, the answer and its documents; and my notification feed.
 
-use jaria_portal::auth::{self, Principal};
+use jaria_portal::auth::{self, Principal, signed_in};
 use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::{signature, store};
+use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::{ApiError, clock, documents, paging};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("status", req, jaria_portal::body::default_limit_for, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("status", req, jaria_portal::body::default_limit_for, route).await
 }
 
-fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
+async fn route(req: &Request, _: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let signed_in = |allowed: Method,
-                     allow: &'static str,
-                     run: &dyn Fn(&Db, &Principal) -> Result<Reply, ApiError>| {
-        if method == allowed {
-            let db = Db::open()?;
-            let me = auth::authenticate(&db, req)?;
-            run(&db, &me)
-        } else {
-            Err(ApiError::MethodNotAllowed { allow })
-        }
-    };
+    let (get, post) = ((Method::Get, "GET"), (Method::Post, "POST"));
     Some(match segments.as_slice() {
-        ["filings"] => signed_in(Method::Get, "GET", &|db, me| list(db, req, me)),
-        ["filings", id] => signed_in(Method::Get, "GET", &|db, me| timeline(db, me, id)),
+        ["filings"] => signed_in(req, get.0, get.1, async |db, me| list(db, req, me).await).await,
+        ["filings", id] => {
+            signed_in(req, get.0, get.1, async |db, me| timeline(db, me, id).await).await
+        }
         ["filings", id, "documents", sha] => {
-            signed_in(Method::Get, "GET", &|db, me| document(db, req, me, id, sha))
+            signed_in(req, get.0, get.1, async |db, me| {
+                document(db, req, me, id, sha).await
+            })
+            .await
         }
         ["filings", id, "documents", sha, "signature"] => {
-            signed_in(Method::Get, "GET", &|db, me| {
-                let filing = store::find_mine(db, &me.iin, id)?;
-                store::answer_signature(db, &filing, sha)
+            signed_in(req, get.0, get.1, async |db, me| {
+                let filing = store::find_mine(db, &me.iin, id).await?;
+                store::answer_signature(db, &filing, sha).await
             })
+            .await
         }
-        ["filings", id, "signature"] => signed_in(Method::Get, "GET", &|db, me| {
-            signed_part(db, me, id, signature::Part::Cms)
-        }),
-        ["filings", id, "signed-content"] => signed_in(Method::Get, "GET", &|db, me| {
-            signed_part(db, me, id, signature::Part::Content)
-        }),
-        ["notifications"] => signed_in(Method::Get, "GET", &|db, me| notifications(db, req, me)),
-        ["notifications", "read-all"] => signed_in(Method::Post, "POST", &read_all),
+        ["filings", id, "signature"] => {
+            signed_in(req, get.0, get.1, async |db, me| {
+                signed_part(db, me, id, signature::Part::Cms).await
+            })
+            .await
+        }
+        ["filings", id, "signed-content"] => {
+            signed_in(req, get.0, get.1, async |db, me| {
+                signed_part(db, me, id, signature::Part::Content).await
+            })
+            .await
+        }
+        ["notifications"] => {
+            signed_in(req, get.0, get.1, async |db, me| {
+                notifications(db, req, me).await
+            })
+            .await
+        }
+        ["notifications", "read-all"] => {
+            signed_in(req, post.0, post.1, async |db, me| read_all(db, me).await).await
+        }
         ["notifications", id, "read"] => {
-            signed_in(Method::Post, "POST", &|db, me| read(db, me, id))
+            signed_in(req, post.0, post.1, async |db, me| read(db, me, id).await).await
         }
         _ => return None,
     })
 }
 
-fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
+async fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let kind = paging::query_param(req.query(), "kind");
     let state = paging::query_param(req.query(), "state");
@@ -107,7 +115,8 @@ fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
             int(page.limit),
             int(page.limit),
         ],
-    )?;
+    )
+    .await?;
     let now = clock::now().timestamp();
     let ids: Vec<i64> = filings.iter().map(|f| f.id).collect();
     let items: Vec<serde_json::Value> = filings
@@ -120,24 +129,26 @@ fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     )
 }
 
-fn timeline(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
-    let filing = store::find_mine(db, &me.iin, id)?;
+async fn timeline(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let filing = store::find_mine(db, &me.iin, id).await?;
     Reply::json(
         200,
-        &store::detail_json(db, &filing, clock::now().timestamp())?,
+        &store::detail_json(db, &filing, clock::now().timestamp()).await?,
     )
 }
 
-fn document(
+async fn document(
     db: &Db,
     req: &Request,
     me: &Principal,
     id: &str,
     sha: &str,
 ) -> Result<Reply, ApiError> {
-    let filing = store::find_mine(db, &me.iin, id)?;
-    let name = store::document_name(db, &filing, sha)?.ok_or(ApiError::NotFound)?;
-    let doc = documents::load(db, sha)?;
+    let filing = store::find_mine(db, &me.iin, id).await?;
+    let name = store::document_name(db, &filing, sha)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let doc = documents::load(db, sha).await?;
     let header = |name: &str| auth::header(req, name);
     Ok(documents::download(
         &doc,
@@ -150,18 +161,18 @@ fn document(
 
 /// `GET /api/status/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
 /// exact bytes it signs, to check with `openssl cms -verify` (404 when not signed).
-fn signed_part(
+async fn signed_part(
     db: &Db,
     me: &Principal,
     id: &str,
     part: signature::Part,
 ) -> Result<Reply, ApiError> {
-    let filing = store::find_mine(db, &me.iin, id)?;
-    signature::download(db, filing.id, &filing.registration_number, part)
+    let filing = store::find_mine(db, &me.iin, id).await?;
+    signature::download(db, filing.id, &filing.registration_number, part).await
 }
 
 /// `GET /api/status/notifications?unread=true` — newest first, with the unread count.
-fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
+async fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let unread_only = match paging::query_param(req.query(), "unread") {
         None | Some("false") => false,
@@ -174,17 +185,19 @@ fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiErr
             ));
         }
     };
-    let rows = db.query(
-        "SELECT id, at, kind, payload, read_at FROM notifications
+    let rows = db
+        .query(
+            "SELECT id, at, kind, payload, read_at FROM notifications
          WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
          ORDER BY id DESC LIMIT ?",
-        &[
-            text(&me.iin),
-            int(page.before_id.unwrap_or(i64::MAX)),
-            int(unread_only as i64),
-            int(page.limit),
-        ],
-    )?;
+            &[
+                text(&me.iin),
+                int(page.before_id.unwrap_or(i64::MAX)),
+                int(unread_only as i64),
+                int(page.limit),
+            ],
+        )
+        .await?;
     let mut ids = Vec::new();
     let items = rows
         .rows
@@ -204,7 +217,8 @@ fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiErr
         .one(
             "SELECT count(*) FROM notifications WHERE recipient_iin = ? AND read_at IS NULL",
             &[text(&me.iin)],
-        )?
+        )
+        .await?
         .map(|r| col_int(&r, 0))
         .transpose()?
         .unwrap_or(0);
@@ -218,21 +232,22 @@ fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiErr
 }
 
 /// Marks one of my notifications read (again is harmless); anyone else's is 404.
-fn read(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+async fn read(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let found = db.one(
         "UPDATE notifications SET read_at = ifnull(read_at, ?) WHERE id = ? AND recipient_iin = ?
          RETURNING id",
         &[text(clock::rfc3339(clock::now())), int(id), text(&me.iin)],
-    )?;
+    ).await?;
     found.ok_or(ApiError::NotFound)?;
     Ok(Reply::empty(204))
 }
 
-fn read_all(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+async fn read_all(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     db.exec(
         "UPDATE notifications SET read_at = ? WHERE recipient_iin = ? AND read_at IS NULL",
         &[text(clock::rfc3339(clock::now())), text(&me.iin)],
-    )?;
+    )
+    .await?;
     Ok(Reply::empty(204))
 }

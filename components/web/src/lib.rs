@@ -5,19 +5,17 @@
 
 use jaria_portal::ApiError;
 use jaria_portal::auth::header;
-use jaria_portal::http::Method;
+use jaria_portal::http::{Method, Request};
 use jaria_portal::webassets::{self, ASSET_CACHE, Asset, PAGE_CACHE, Target};
-use spin_sdk::http::{IncomingRequest, Request, Response};
-use spin_sdk::http_component;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
-#[http_component]
-fn handle(req: IncomingRequest) -> Response {
-    jaria_portal::http::serve("web", req, jaria_portal::body::default_limit_for, route)
+#[spin_sdk::http_service]
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
+    jaria_portal::http::serve("web", req, jaria_portal::body::default_limit_for, route).await
 }
 
-fn route(
+async fn route(
     req: &Request,
     method: Method,
     path: &str,

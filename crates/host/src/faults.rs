@@ -48,16 +48,13 @@ impl Faults {
         }
     }
 
+    /// A fault for this call, if one is due: a failure now, or a stall that blocks the calling
+    /// thread (synchronous callers).
     pub fn check(&self) -> Result<(), InjectedFault> {
-        let Some(state) = &self.inner else {
-            return Ok(());
-        };
-        let sample = state.next();
-        if sample >= state.threshold {
-            return Ok(());
-        }
-        match state.stall {
-            Some(stall) if sample & 1 == 1 => {
+        match self.decide() {
+            Decision::Pass => Ok(()),
+            Decision::Fail => Err(InjectedFault),
+            Decision::Stall(stall) => {
                 let sleep = || std::thread::sleep(stall);
                 match tokio::runtime::Handle::try_current() {
                     Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
@@ -67,9 +64,40 @@ impl Faults {
                 }
                 Ok(())
             }
-            _ => Err(InjectedFault),
         }
     }
+
+    /// [`Faults::check`] for asynchronous callers: a stall suspends the call, not the thread.
+    pub async fn check_async(&self) -> Result<(), InjectedFault> {
+        match self.decide() {
+            Decision::Pass => Ok(()),
+            Decision::Fail => Err(InjectedFault),
+            Decision::Stall(stall) => {
+                tokio::time::sleep(stall).await;
+                Ok(())
+            }
+        }
+    }
+
+    fn decide(&self) -> Decision {
+        let Some(state) = &self.inner else {
+            return Decision::Pass;
+        };
+        let sample = state.next();
+        if sample >= state.threshold {
+            return Decision::Pass;
+        }
+        match state.stall {
+            Some(stall) if sample & 1 == 1 => Decision::Stall(stall),
+            _ => Decision::Fail,
+        }
+    }
+}
+
+enum Decision {
+    Pass,
+    Fail,
+    Stall(std::time::Duration),
 }
 
 impl FaultState {

@@ -7,6 +7,8 @@ pub mod backup;
 pub mod building;
 pub mod demo;
 pub mod faults;
+pub mod guest_log;
+pub mod instance;
 pub mod kv;
 pub mod lanes;
 pub mod manifest;

@@ -148,6 +148,19 @@ struct UpArgs {
     /// dirtied page, `safe` never does.
     #[arg(long, value_enum, default_value = "auto")]
     slot_reset: SlotResetArg,
+    /// As on `spin up`: requests one instance serves before it is dropped (a number, or a
+    /// range such as 1..8 drawn from per instance). Default: 128 for WASI 0.3 components, 1
+    /// for WASI 0.2 ones. 1 gives every request a fresh instance.
+    #[arg(long, value_parser = jaria_host::instance::parse_count)]
+    max_instance_reuse_count: Option<jaria_host::instance::Choice<usize>>,
+    /// As on `spin up`: requests one instance serves at once. Default: 16 for WASI 0.3
+    /// components, 1 for WASI 0.2 ones.
+    #[arg(long, value_parser = jaria_host::instance::parse_count)]
+    max_instance_concurrent_reuse_count: Option<jaria_host::instance::Choice<usize>>,
+    /// As on `spin up`: how long an instance without work is kept for the next request
+    /// (`1s`, `250ms`, a range such as `1..8s`).
+    #[arg(long, default_value = "1s", value_parser = jaria_host::instance::parse_duration)]
+    idle_instance_timeout: jaria_host::instance::Choice<std::time::Duration>,
     /// How often the app's periodic work runs (`POST /api/internal/tick`, as a CronJob does
     /// on real Spin), in seconds; 0: never.
     #[arg(long, env = "JARIA_TICK_INTERVAL_SECS", default_value_t = 60)]
@@ -504,7 +517,9 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         Some(file) => jaria_host::runtime_config::RuntimeConfig::load(file)?,
         None => jaria_host::runtime_config::RuntimeConfig::default(),
     };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let options = AppOptions {
+        threads,
         state_dir,
         runtime_config,
         variable_fallbacks,
@@ -517,6 +532,15 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
             slot_reset: match args.slot_reset {
                 SlotResetArg::Auto => jaria_host::runtime::SlotReset::Auto,
                 SlotResetArg::Safe => jaria_host::runtime::SlotReset::Safe,
+            },
+            reuse: jaria_host::instance::Reuse {
+                max_requests: args
+                    .max_instance_reuse_count
+                    .unwrap_or(jaria_host::instance::Choice::Default),
+                max_concurrent: args
+                    .max_instance_concurrent_reuse_count
+                    .unwrap_or(jaria_host::instance::Choice::Default),
+                idle_timeout: args.idle_instance_timeout,
             },
         },
         faults: Faults::with_rate_and_stall(
@@ -545,7 +569,6 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         let bound = start_metrics_listener(addr)?;
         println!("Metrics http://{bound}/metrics");
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let demo = args.demo;
     server::serve_on_threads(
         Arc::clone(&app),

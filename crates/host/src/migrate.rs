@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use jaria_portal::schema::native::ready;
 use jaria_portal::schema::{self, Connection as _, Outcome};
 
 pub use jaria_portal::schema::native::Native;
@@ -17,14 +18,13 @@ pub fn migrate_file(db: &Path) -> anyhow::Result<Outcome> {
     }
     let conn = rusqlite::Connection::open(db)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(schema::apply(&Native(&conn), &schema::embedded())?)
+    Ok(schema::native::apply(&conn, &schema::embedded())?)
 }
 
 /// The schema version of a database file (`PRAGMA user_version`).
 pub fn version_of(db: &Path) -> anyhow::Result<i64> {
     let conn = rusqlite::Connection::open(db)?;
-    Ok(Native(&conn)
-        .query_int("PRAGMA user_version", &[])
+    Ok(ready(Native(&conn).query_int("PRAGMA user_version", &[]))
         .map_err(anyhow::Error::msg)?
         .unwrap_or(0))
 }

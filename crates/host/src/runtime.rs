@@ -1,6 +1,8 @@
 //! The execution engine: every component is compiled once and pre-instantiated at start-up;
-//! each request gets a fresh `Store` and instance, with its memory cap and deadline set right
-//! there, so no state (and no user's data) survives from one request to the next.
+//! requests are routed to its instances ([`crate::instance`]): a WASI 0.3 instance serves many
+//! requests in turn and at once, as on Spin 4.1, a WASI 0.2 one serves one. This module is the
+//! request's path from routing to the guest and back: forbidden headers stripped, the body
+//! limited, the lane chosen, and every failure turned into one problem response.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -14,18 +16,15 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use sha2::Digest;
 use tracing::Instrument as _;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime_wasi_http::handler::{ExpirationError, InstantiationError, ProxyHandler, ProxyPre};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::faults::Faults;
+use crate::instance::{ComponentHandler, InstanceState, RequestData, Reuse};
 use crate::manifest::Manifest;
-use crate::outbound::{AllowedHost, OutboundHooks};
+use crate::outbound::AllowedHost;
 use crate::problem::Problem;
 use crate::router::{Router, is_host_set_header};
 use crate::storage::State;
@@ -106,6 +105,8 @@ pub struct Limits {
     pub max_instances: u32,
     /// How used memory slots are reset.
     pub slot_reset: SlotReset,
+    /// How long instances live and how many requests they serve (Spin's flags).
+    pub reuse: Reuse,
 }
 
 impl Default for Limits {
@@ -116,6 +117,7 @@ impl Default for Limits {
             memory_bytes: 128 * 1024 * 1024,
             max_instances: 256,
             slot_reset: SlotReset::Auto,
+            reuse: Reuse::default(),
         }
     }
 }
@@ -127,14 +129,6 @@ impl Default for Limits {
 const SLOT_KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
 /// The same for tables (function references).
 const TABLE_KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
-
-/// A guest still running after this many epoch ticks yields to other requests at every tick.
-const YIELD_AFTER_TICKS: u32 = 2;
-
-/// How often the epoch ticks: the granularity of the per-request deadline.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
-/// Guest output kept per request for the log.
-const GUEST_OUTPUT_CAPACITY: usize = 64 * 1024;
 
 /// What a component was granted in the manifest; decided once, checked at every `open`.
 #[derive(Debug)]
@@ -154,132 +148,34 @@ pub struct Services {
 }
 
 struct LoadedComponent {
-    pre: ProxyPre<RequestState>,
     grants: Arc<ComponentGrants>,
+    /// The component's instances, kept apart per [`Slot`]: each HTTP thread's own (a request
+    /// and its guest stay on one core), the background lane's, and one set for calls made
+    /// from elsewhere (the start-up migration, the ticker).
+    handlers: Vec<ProxyHandler<ComponentHandler>>,
+}
+
+/// Which set of instances serves a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Thread(usize),
+    Background,
+    Elsewhere,
+}
+
+thread_local! {
+    /// The HTTP thread this is, if it is one ([`App::enter_thread`]).
+    static THREAD: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
 }
 
 pub struct App {
-    engine: Engine,
-    large_memory: Arc<tokio::sync::Semaphore>,
     lanes: Arc<crate::lanes::Lanes>,
     router: Router,
     components: HashMap<String, LoadedComponent>,
     services: Arc<Services>,
     limits: Limits,
-    faults: Faults,
-}
-
-/// The data of one request's `Store`.
-pub struct RequestState {
-    pub(crate) app: Arc<Services>,
-    pub(crate) component: Arc<ComponentGrants>,
-    pub(crate) table: ResourceTable,
-    pub(crate) faults: Faults,
-    wasi: WasiCtx,
-    http: WasiHttpCtx,
-    hooks: OutboundHooks,
-    limits: StoreLimits,
-    /// One flag per database connection this request opened: set while it holds its turn at
-    /// the writer gate. A guest never yields to other requests then (see `run`).
-    pub(crate) writer_flags: Vec<Arc<std::sync::atomic::AtomicBool>>,
-    /// Permits to grow past [`LARGE_MEMORY_BYTES`], shared by all requests.
-    large_memory: Arc<tokio::sync::Semaphore>,
-    large_memory_permit: Option<tokio::sync::OwnedSemaphorePermit>,
-    /// The most linear memory the instance asked for (for the metrics).
-    peak_memory: usize,
-}
-
-/// Guest memory a request may use without a large-memory permit. Small requests stay below
-/// it; an Argon2id sign-in (19 MiB) does not. At most [`LARGE_MEMORY_GUESTS`] guests hold more
-/// at once; the others wait at their `memory.grow`, before they touch the memory, so a burst of
-/// sign-ins cannot hold 32 × 19 MiB.
-const LARGE_MEMORY_BYTES: usize = 16 * 1024 * 1024;
-const LARGE_MEMORY_GUESTS: usize = 4;
-
-#[async_trait::async_trait]
-impl wasmtime::ResourceLimiterAsync for RequestState {
-    async fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        use wasmtime::ResourceLimiter as _;
-        if !self.limits.memory_growing(current, desired, maximum)? {
-            return Ok(false);
-        }
-        self.peak_memory = self.peak_memory.max(desired);
-        // Never wait while holding the writer gate: the permit holders may need it.
-        if desired > LARGE_MEMORY_BYTES
-            && self.large_memory_permit.is_none()
-            && !self.holds_writer_gate()
-        {
-            self.large_memory_permit = Arc::clone(&self.large_memory).acquire_owned().await.ok();
-        }
-        Ok(true)
-    }
-
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.memory_grow_failed(error)
-    }
-
-    async fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.table_growing(current, desired, maximum)
-    }
-
-    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.table_grow_failed(error)
-    }
-
-    fn instances(&self) -> usize {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.instances()
-    }
-
-    fn tables(&self) -> usize {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.tables()
-    }
-
-    fn memories(&self) -> usize {
-        use wasmtime::ResourceLimiter as _;
-        self.limits.memories()
-    }
-}
-
-impl RequestState {
-    fn holds_writer_gate(&self) -> bool {
-        self.writer_flags
-            .iter()
-            .any(|f| f.load(std::sync::atomic::Ordering::Relaxed))
-    }
-}
-
-impl WasiView for RequestState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl WasiHttpView for RequestState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.hooks,
-        }
-    }
+    /// HTTP threads that have instances of their own.
+    threads: usize,
 }
 
 pub struct AppOptions {
@@ -291,6 +187,8 @@ pub struct AppOptions {
     pub cache_dir: Option<PathBuf>,
     pub limits: Limits,
     pub faults: Faults,
+    /// HTTP threads that will serve requests (each gets instances of its own).
+    pub threads: usize,
 }
 
 impl App {
@@ -308,10 +206,19 @@ impl App {
         })?;
         let router = Router::build(&manifest.http_triggers).map_err(anyhow::Error::msg)?;
 
-        let mut linker: Linker<RequestState> = Linker::new(&engine);
+        let mut linker: Linker<InstanceState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
         crate::spin_api::add_to_linker(&mut linker)?;
+        let state = State::open_with(&options.state_dir, &options.runtime_config)?;
+        let services = Arc::new(Services { state, variables });
+        let lanes = Arc::new(crate::lanes::Lanes::new()?);
+        let large_memory = Arc::new(tokio::sync::Semaphore::new(
+            crate::instance::LARGE_MEMORY_GUESTS,
+        ));
+        let threads = options.threads.max(1);
 
         let mut components = HashMap::new();
         let routed: BTreeSet<&str> = manifest
@@ -346,10 +253,11 @@ impl App {
                 .with_context(|| {
                     format!("component `{id}` imports an interface this host does not provide")
                 })?;
-            let pre = ProxyPre::new(pre)
-                .map_err(anyhow::Error::from)
-                .with_context(|| format!("component `{id}` is not a wasi:http handler"))?;
-            let allowed = allowed_hosts(id, &spec.allowed_outbound_hosts, &variables)?;
+            let pre = Arc::new(
+                proxy_pre(pre)
+                    .with_context(|| format!("component `{id}` is not a wasi:http handler"))?,
+            );
+            let allowed = allowed_hosts(id, &spec.allowed_outbound_hosts, &services.variables)?;
             let grants = ComponentGrants {
                 id: id.to_owned(),
                 key_value_stores: spec.key_value_stores.iter().cloned().collect(),
@@ -358,27 +266,56 @@ impl App {
                 environment: spec.environment.clone().into_iter().collect(),
                 directories: directory_mounts(manifest, id)?,
             };
-            components.insert(
-                id.to_owned(),
-                LoadedComponent {
-                    pre,
-                    grants: Arc::new(grants),
-                },
-            );
+            let grants = Arc::new(grants);
+            let handlers = (0..threads + 2)
+                .map(|_| {
+                    ProxyHandler::new(ComponentHandler {
+                        engine: engine.clone(),
+                        pre: Arc::clone(&pre),
+                        grants: Arc::clone(&grants),
+                        services: Arc::clone(&services),
+                        limits: limits.clone(),
+                        faults: options.faults.clone(),
+                        large_memory: Arc::clone(&large_memory),
+                        lanes: Arc::clone(&lanes),
+                    })
+                })
+                .collect();
+            components.insert(id.to_owned(), LoadedComponent { grants, handlers });
         }
 
-        let state = State::open_with(&options.state_dir, &options.runtime_config)?;
-        start_epoch_ticker(&engine);
+        crate::instance::start_epoch_ticker(&engine);
         Ok(Self {
-            engine,
-            large_memory: Arc::new(tokio::sync::Semaphore::new(LARGE_MEMORY_GUESTS)),
-            lanes: Arc::new(crate::lanes::Lanes::new()?),
+            lanes,
             router,
             components,
-            services: Arc::new(Services { state, variables }),
+            services,
             limits,
-            faults: options.faults,
+            threads,
         })
+    }
+
+    /// Marks the calling thread as HTTP thread `index` (of the `threads` the app was loaded
+    /// for): its requests go to instances of its own.
+    pub fn enter_thread(&self, index: usize) {
+        THREAD.with(|t| t.set((index < self.threads).then_some(index)));
+    }
+
+    fn slot(&self, heavy: bool) -> Slot {
+        if heavy {
+            return Slot::Background;
+        }
+        THREAD
+            .with(|t| t.get())
+            .map_or(Slot::Elsewhere, Slot::Thread)
+    }
+
+    fn slot_index(&self, slot: Slot) -> usize {
+        match slot {
+            Slot::Thread(i) => i,
+            Slot::Background => self.threads,
+            Slot::Elsewhere => self.threads + 1,
+        }
     }
 
     pub fn router(&self) -> &Router {
@@ -607,6 +544,8 @@ impl App {
         }
     }
 
+    /// Hands the request to an instance of the component (in the lane its route has
+    /// earned) and waits for the answer's head; the body streams after it.
     async fn run<B>(
         &self,
         component: &LoadedComponent,
@@ -616,124 +555,26 @@ impl App {
         B: hyper::body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let grants = &component.grants;
-        let stdout = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
-        let stderr = MemoryOutputPipe::new(GUEST_OUTPUT_CAPACITY);
-        let mut wasi = WasiCtx::builder();
-        wasi.stdout(stdout.clone()).stderr(stderr.clone());
-        wasi.envs(&grants.environment);
-        for (host_dir, guest_dir) in &grants.directories {
-            wasi.preopened_dir(host_dir, guest_dir, wasmtime_wasi::FsPerms::ReadOnly)
-                .map_err(|e| Failure::Internal(anyhow::Error::from(e).context("preopen")))?;
-        }
-        let limits = wasmtime::StoreLimitsBuilder::new()
-            .memory_size(self.limits.memory_bytes)
-            .trap_on_grow_failure(true)
-            .build();
-        let mut store = Store::new(
-            &self.engine,
-            RequestState {
-                app: Arc::clone(&self.services),
-                component: Arc::clone(grants),
-                table: ResourceTable::new(),
-                faults: self.faults.clone(),
-                wasi: wasi.build(),
-                http: WasiHttpCtx::new(),
-                hooks: OutboundHooks {
-                    allowed: Arc::clone(&grants.allowed_outbound_hosts),
-                },
-                limits,
-                writer_flags: Vec::new(),
-                large_memory: Arc::clone(&self.large_memory),
-                large_memory_permit: None,
-                peak_memory: 0,
-            },
-        );
-        store.limiter_async(|s| s);
-        let route = crate::lanes::route_key(&grants.id, req.method(), req.uri().path());
+        let route = crate::lanes::route_key(&component.grants.id, req.method(), req.uri().path());
         let heavy = self.lanes.is_heavy(&route);
-        // Each epoch tick asks the guest: past the deadline, trap; running long, let other
-        // requests on this thread have a turn — unless it holds the database's writer gate,
-        // which writers on this thread would then wait for while it cannot run.
-        let guest_deadline = std::time::Instant::now() + self.limits.request_timeout;
-        let mut ticks = 0u32;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |ctx| {
-            if std::time::Instant::now() >= guest_deadline {
-                return Ok(wasmtime::UpdateDeadline::Interrupt);
-            }
-            ticks = ticks.saturating_add(1);
-            Ok(
-                if ticks >= YIELD_AFTER_TICKS && !ctx.data().holds_writer_gate() {
-                    wasmtime::UpdateDeadline::Yield(1)
-                } else {
-                    wasmtime::UpdateDeadline::Continue(1)
-                },
-            )
-        });
-        let cpu = Arc::new(std::sync::atomic::AtomicU64::new(0));
-
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let incoming = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, req)
-            .map_err(|e| Failure::Internal(e.into()))?;
-        let out = store
-            .data_mut()
-            .http()
-            .new_response_outparam(sender)
-            .map_err(|e| Failure::Internal(e.into()))?;
-        let pre = component.pre.clone();
-        let id = grants.id.clone();
-
-        // The guest runs in its own task so it can keep streaming the body after the
-        // response head is sent; its output reaches the log when it ends.
-        let span = tracing::Span::current();
-        let guest = async move {
-            let _live = crate::metrics::get().map(|m| m.instance_started());
-            let result = async {
-                let proxy = pre
-                    .instantiate_async(&mut store)
-                    .await
-                    .map_err(Failure::instantiate)?;
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, incoming, out)
-                    .await
-                    .map_err(Failure::guest)
-            }
-            .await;
-            log_guest_output(&id, "stdout", &stdout.contents());
-            log_guest_output(&id, "stderr", &stderr.contents());
-            if let Some(metrics) = crate::metrics::get() {
-                metrics.guest_memory(&id, store.data().peak_memory);
-            }
-            result
-        }
-        .instrument(span);
-        let lanes = Arc::clone(&self.lanes);
-        let task = self.lanes.spawn(heavy, async move {
-            let result = crate::lanes::Metered::new(guest, Arc::clone(&cpu)).await;
-            let spent =
-                std::time::Duration::from_nanos(cpu.load(std::sync::atomic::Ordering::Relaxed));
-            lanes.record(route, spent);
-            result
-        });
-
-        match receiver.await {
-            Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err(Failure::Guest(anyhow::anyhow!(
-                "guest answered with error code {code:?}"
-            ))),
-            Err(_) => match task.await {
-                Ok(Ok(())) => Err(Failure::Guest(anyhow::anyhow!(
-                    "guest returned without setting a response"
-                ))),
-                Ok(Err(failure)) => Err(failure),
-                Err(join) => Err(Failure::Internal(join.into())),
-            },
-        }
+        let handler = component.handlers[self.slot_index(self.slot(heavy))].clone();
+        let req = req.map(|body| body.map_err(Into::into).boxed_unsync());
+        let data = RequestData {
+            route,
+            span: tracing::Span::current(),
+        };
+        let started = std::time::Instant::now();
+        let outcome = if heavy {
+            // Instances of the background lane live on its runtime.
+            self.lanes
+                .spawn(true, async move { handler.handle(data, req).await })
+                .await
+                .map_err(|join| Failure::Internal(join.into()))?
+        } else {
+            handler.handle(data, req).await
+        };
+        outcome
+            .map_err(|e| Failure::of_handler(e, started.elapsed() >= self.limits.request_timeout))
     }
 }
 
@@ -804,22 +645,31 @@ enum Failure {
 }
 
 impl Failure {
-    fn instantiate(e: wasmtime::Error) -> Self {
+    /// What the instance machinery's error means for the request: no instance could be made
+    /// (the pool is full: shed load), it ran past its deadline, or the guest failed.
+    fn of_handler(e: wasmtime::Error, past_deadline: bool) -> Self {
+        if e.downcast_ref::<ExpirationError>().is_some() {
+            return Failure::Timeout;
+        }
+        if let Some(instantiation) = e.downcast_ref::<InstantiationError<RequestData>>() {
+            let text = format!("{:?}", instantiation.error);
+            let e = anyhow::anyhow!("{text}");
+            return if text.contains("maximum concurrent") || text.contains("pooling allocator") {
+                Failure::Overloaded(e)
+            } else {
+                Failure::Guest(e)
+            };
+        }
         let e: anyhow::Error = e.into();
-        let text = format!("{e:?}");
-        if text.contains("maximum concurrent") || text.contains("pooling allocator") {
-            Failure::Overloaded(e)
-        } else {
-            Failure::Guest(e)
+        let interrupted = e.chain().any(|cause| {
+            cause.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
+        });
+        // An instance stopped past a request's deadline was stopped by the epoch callback
+        // (the trap may come back wrapped in what the guest then failed to do).
+        if interrupted || past_deadline {
+            return Failure::Timeout;
         }
-    }
-
-    fn guest(e: wasmtime::Error) -> Self {
-        if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
-            Failure::Timeout
-        } else {
-            Failure::Guest(e.into())
-        }
+        Failure::Guest(e)
     }
 
     fn problem(&self) -> Problem {
@@ -831,18 +681,27 @@ impl Failure {
     }
 }
 
-fn log_guest_output(component: &str, stream: &str, bytes: &[u8]) {
-    if bytes.is_empty() {
-        return;
-    }
-    for line in String::from_utf8_lossy(bytes).lines() {
-        tracing::info!(target: "guest", component, stream, "{line}");
+/// The pre-instance as a WASI 0.3 handler if it exports one, else as a 0.2 handler.
+fn proxy_pre(
+    pre: wasmtime::component::InstancePre<InstanceState>,
+) -> anyhow::Result<ProxyPre<InstanceState>> {
+    match wasmtime_wasi_http::p3::bindings::ServicePre::new(pre.clone()) {
+        Ok(p3) => Ok(ProxyPre::P3(p3)),
+        Err(p3_error) => wasmtime_wasi_http::p2::bindings::ProxyPre::new(pre)
+            .map(ProxyPre::P2)
+            .map_err(|p2_error| {
+                anyhow::anyhow!(
+                    "exports neither wasi:http/handler@0.3 ({p3_error}) nor wasi:http/incoming-handler@0.2 ({p2_error})"
+                )
+            }),
     }
 }
 
 fn build_engine(limits: &Limits) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.wasm_component_model(true);
+    // WASI 0.3 components: async exports and imports, streams and futures.
+    config.wasm_component_model_async(true);
     config.epoch_interruption(true);
     let mut pool = PoolingAllocationConfig::default();
     let instances = limits.max_instances.max(1);
@@ -870,21 +729,6 @@ fn build_engine(limits: &Limits) -> anyhow::Result<Engine> {
     pool.max_unused_warm_slots(0);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
-}
-
-fn start_epoch_ticker(engine: &Engine) {
-    let weak = engine.weak();
-    std::thread::Builder::new()
-        .name("epoch-ticker".into())
-        .spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(EPOCH_TICK);
-            }
-        })
-        .map(drop)
-        .unwrap_or_else(|e| tracing::error!("cannot start epoch ticker: {e}"));
 }
 
 /// Compiles a component, reusing machine code cached from an earlier start when the same

@@ -101,6 +101,7 @@ where
                     let runtime = tokio::runtime::Builder::new_current_thread()
                         .enable_all()
                         .build()?;
+                    app.enter_thread(index);
                     runtime.block_on(async move {
                         let listener = socket.listen(1024)?;
                         let _ = listening.send(());

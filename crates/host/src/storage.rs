@@ -22,14 +22,18 @@ pub struct SqlitePool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     max_idle: usize,
-    /// Write transactions of this database queue here, first come first served.
+    /// Key-value writes (one statement each, never suspended) queue here.
     writers: Arc<WriterGate>,
+    /// Guests' writing statements queue here, first come first served: one permit, and
+    /// tokio's semaphore hands permits out in the order they were asked for. Waiting is
+    /// asynchronous, because the holder may be a guest task suspended on this same thread.
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
-/// A first-come-first-served gate for writers, held across calls (from `BEGIN IMMEDIATE` to
-/// the end of the transaction) and waited for by blocking the calling thread. Blocking is
-/// safe: a guest never yields to other requests on its thread while it holds a turn (see the
-/// epoch callback in `runtime.rs`), so the holder always runs on another thread.
+/// A first-come-first-served gate for key-value writers, waited for by blocking the calling
+/// thread. Blocking is safe only because a turn is held for one statement that never
+/// suspends: the holder always finishes on its own thread. (Guests' SQL, whose transactions
+/// span suspensions, waits for [`SqlitePool`]'s `turns` asynchronously instead.)
 #[derive(Debug, Default)]
 pub struct WriterGate {
     state: Mutex<GateState>,
@@ -111,6 +115,7 @@ impl SqlitePool {
             idle: Mutex::new(Vec::new()),
             max_idle: 64,
             writers: Arc::default(),
+            turns: Arc::new(tokio::sync::Semaphore::new(1)),
         });
         let conn = pool.connect()?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -158,7 +163,7 @@ impl SqlitePool {
             conn: Some(conn),
             pool: Arc::clone(self),
             writing: Mutex::new(None),
-            holds_gate: Arc::default(),
+            turn: Mutex::new(None),
         })
     }
 
@@ -267,55 +272,108 @@ fn reset(conn: &Connection) -> rusqlite::Result<()> {
 pub struct PooledConnection {
     conn: Option<Connection>,
     pool: Arc<SqlitePool>,
-    /// This connection's turn at the writer gate, held from `BEGIN IMMEDIATE` until the
-    /// transaction ends (or the connection is given back, after its rollback).
+    /// A key-value write's turn at the blocking gate, for its one statement.
     writing: Mutex<Option<GateTurn>>,
-    /// Whether `writing` holds a turn, for the request that owns this connection to see.
-    holds_gate: Arc<std::sync::atomic::AtomicBool>,
+    /// This connection's turn to write guests' SQL: from `BEGIN IMMEDIATE` (or the first
+    /// writing statement) until the transaction ends, or for one statement outside one.
+    turn: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
+/// Why a statement could not have its turn to write.
+#[derive(Debug, thiserror::Error)]
+#[error("the database stayed busy: no turn to write within {0:?}")]
+pub struct NoTurn(Duration);
+
 impl PooledConnection {
-    /// Waits for this connection's turn to write. SQLite's busy handler would otherwise make
-    /// waiting writers sleep in growing steps and let later ones overtake them: seconds of
-    /// tail latency under load. Here they queue in order and each starts the moment the one
-    /// before it commits.
-    fn enter_writer_gate(&self) {
-        let started = std::time::Instant::now();
-        let turn = self.pool.writers.enter(WRITER_GATE_WAIT);
-        if let Some(metrics) = crate::metrics::get() {
-            metrics.writer_gate_waited(started.elapsed());
-        }
-        self.holds_gate
-            .store(turn.is_some(), std::sync::atomic::Ordering::Relaxed);
-        if let Ok(mut writing) = self.writing.lock() {
-            *writing = turn;
-        }
-    }
-
-    /// Set while this connection holds its turn at the writer gate.
-    pub fn gate_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
-        Arc::clone(&self.holds_gate)
-    }
-
     /// Runs one writing statement in its turn at the gate (key-value writes, which have no
     /// transaction of their own).
     fn write_in_turn<R>(&self, work: impl FnOnce(&Connection) -> R) -> R {
-        self.enter_writer_gate();
+        let turn = self.pool.writers.enter(WRITER_GATE_WAIT);
+        if let Ok(mut writing) = self.writing.lock() {
+            *writing = turn;
+        }
         let result = work(self);
-        self.leave_writer_gate_if_done();
+        if let Ok(mut writing) = self.writing.lock() {
+            writing.take();
+        }
         result
     }
 
-    /// Leaves the gate once no transaction is open any more.
-    fn leave_writer_gate_if_done(&self) {
-        if self.is_autocommit()
-            && let Ok(mut writing) = self.writing.lock()
-        {
-            writing.take();
-            self.holds_gate
-                .store(false, std::sync::atomic::Ordering::Relaxed);
+    fn holds_turn(&self) -> bool {
+        self.turn.lock().map(|t| t.is_some()).unwrap_or(false)
+    }
+
+    /// Whether `statement` must wait for this database's turn to write before it runs:
+    /// `BEGIN IMMEDIATE`/`EXCLUSIVE`, and any statement that writes when no turn is held yet
+    /// (an autocommit insert, the first write of a deferred transaction). Queued in order,
+    /// writers never meet SQLite's busy handler, whose growing sleeps let later writers
+    /// overtake earlier ones and would block this thread while the holder cannot run.
+    /// A statement that does not prepare is run as it is, to fail with SQLite's own message.
+    pub fn needs_turn(&self, statement: &str) -> bool {
+        if self.holds_turn() {
+            return false;
+        }
+        if begins_write_transaction(statement) {
+            return true;
+        }
+        if sets_connection_pragma(statement) {
+            return false;
+        }
+        self.prepare_cached(statement)
+            .map(|stmt| !stmt.readonly())
+            .unwrap_or(false)
+    }
+
+    /// The database's queue of writers (to wait in without holding this connection).
+    pub fn turns(&self) -> Arc<tokio::sync::Semaphore> {
+        Arc::clone(&self.pool.turns)
+    }
+
+    /// Keeps a turn to write until the statements that need it are done.
+    pub fn hold_turn(&self, permit: tokio::sync::OwnedSemaphorePermit) {
+        if let Ok(mut turn) = self.turn.lock() {
+            *turn = Some(permit);
         }
     }
+
+    /// Gives the turn back once no transaction is open any more.
+    fn release_turn_if_done(&self) {
+        if self.is_autocommit()
+            && let Ok(mut turn) = self.turn.lock()
+        {
+            turn.take();
+        }
+    }
+}
+
+/// Waits, first come first served, for a turn to write; at most [`WRITER_GATE_WAIT`].
+pub async fn wait_for_turn(
+    turns: Arc<tokio::sync::Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, NoTurn> {
+    let started = std::time::Instant::now();
+    let permit = tokio::time::timeout(WRITER_GATE_WAIT, turns.acquire_owned()).await;
+    if let Some(metrics) = crate::metrics::get() {
+        metrics.writer_gate_waited(started.elapsed());
+    }
+    match permit {
+        Ok(Ok(permit)) => Ok(permit),
+        // The semaphore is never closed; a timeout is the database staying busy.
+        _ => Err(NoTurn(WRITER_GATE_WAIT)),
+    }
+}
+
+/// Pragmas that only change this connection's settings (and that a guest may set): they
+/// write nothing, whatever SQLite's read-only flag says of them.
+fn sets_connection_pragma(statement: &str) -> bool {
+    let mut words = statement
+        .split(|c: char| c.is_whitespace() || c == '=' || c == '(')
+        .filter(|w| !w.is_empty());
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("PRAGMA"))
+        && words.next().is_some_and(|w| {
+            w.eq_ignore_ascii_case("synchronous") || w.eq_ignore_ascii_case("busy_timeout")
+        })
 }
 
 impl std::ops::Deref for PooledConnection {
@@ -331,9 +389,7 @@ impl Drop for PooledConnection {
         if let Some(conn) = self.conn.take() {
             self.pool.give_back(conn);
         }
-        // The turn itself is released when `writing` drops, after the rollback above.
-        self.holds_gate
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        // The turn itself is released when `turn` drops, after the rollback above.
     }
 }
 
@@ -474,18 +530,38 @@ pub struct QueryOutput {
     pub rows: Vec<Vec<SqlValue>>,
 }
 
-/// Runs one statement with positional parameters, as Spin's `execute` does.
+/// Runs one statement with positional parameters, as Spin's `execute` does. A statement that
+/// [needs a turn](PooledConnection::needs_turn) must hold one (the caller waited for it); the
+/// turn is given back when no transaction is open any more.
 pub fn execute(
     c: &PooledConnection,
     statement: &str,
     params: &[SqlValue],
 ) -> rusqlite::Result<QueryOutput> {
-    if begins_write_transaction(statement) {
-        c.enter_writer_gate();
-    }
     let output = run_statement(c, statement, params);
-    c.leave_writer_gate_if_done();
+    c.release_turn_if_done();
     output
+}
+
+/// [`execute`] after waiting for a turn to write if the statement needs one: for callers that
+/// hold the connection across the wait (tests, native tools).
+pub async fn execute_in_turn(
+    c: &PooledConnection,
+    statement: &str,
+    params: &[SqlValue],
+) -> Result<QueryOutput, ExecuteError> {
+    if c.needs_turn(statement) {
+        c.hold_turn(wait_for_turn(c.turns()).await?);
+    }
+    Ok(execute(c, statement, params)?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    #[error(transparent)]
+    Busy(#[from] NoTurn),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 fn run_statement(
@@ -521,20 +597,83 @@ mod tests {
         assert!(!begins_write_transaction("SELECT 'BEGIN IMMEDIATE'"));
     }
 
-    #[test]
-    fn the_gate_is_held_for_the_transaction_and_released_at_its_end() {
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_turn_is_held_for_the_transaction_and_released_at_its_end() {
         let dir = tempfile::tempdir().unwrap();
         let state = State::open(dir.path()).unwrap();
+        let free = || state.db.turns.available_permits() == 1;
         let a = state.db.get().unwrap();
         let b = state.db.get().unwrap();
-        execute(&a, "BEGIN IMMEDIATE", &[]).unwrap();
-        assert!(state.db.writers.is_held(), "held while open");
-        execute(&a, "CREATE TABLE t (x)", &[]).unwrap();
-        execute(&a, "COMMIT", &[]).unwrap();
-        assert!(!state.db.writers.is_held(), "released at commit");
-        execute(&b, "BEGIN IMMEDIATE", &[]).unwrap();
-        drop(b); // given back mid-transaction: rolled back, and the gate released
-        assert!(!state.db.writers.is_held());
+        execute_in_turn(&a, "BEGIN IMMEDIATE", &[]).await.unwrap();
+        assert!(!free(), "held while open");
+        execute_in_turn(&a, "CREATE TABLE t (x)", &[])
+            .await
+            .unwrap();
+        execute_in_turn(&a, "COMMIT", &[]).await.unwrap();
+        assert!(free(), "released at commit");
+        // A write outside a transaction holds a turn for its one statement.
+        assert!(b.needs_turn("INSERT INTO t VALUES (1)"));
+        assert!(!b.needs_turn("SELECT x FROM t"));
+        assert!(!b.needs_turn("PRAGMA busy_timeout = 0"));
+        assert!(!b.needs_turn("PRAGMA synchronous=NORMAL"));
+        assert!(b.needs_turn("PRAGMA user_version = 3"));
+        execute_in_turn(&b, "INSERT INTO t VALUES (1)", &[])
+            .await
+            .unwrap();
+        assert!(free(), "released after the statement");
+        // A deferred transaction takes its turn at its first write and keeps it.
+        execute_in_turn(&b, "BEGIN", &[]).await.unwrap();
+        assert!(free());
+        execute_in_turn(&b, "INSERT INTO t VALUES (2)", &[])
+            .await
+            .unwrap();
+        assert!(!free(), "held from the first write");
+        drop(b); // given back mid-transaction: rolled back, and the turn released
+        assert!(free());
+        let c = state.db.get().unwrap();
+        let out = execute(&c, "SELECT count(*) FROM t", &[]).unwrap();
+        assert_eq!(out.rows, vec![vec![SqlValue::Integer(1)]]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn writers_on_one_thread_wait_for_a_suspended_holder_without_blocking_it() {
+        // The holder's transaction spans a suspension (a guest task awaiting something else);
+        // a second writer on the same thread waits asynchronously, so the holder can finish.
+        let dir = tempfile::tempdir().unwrap();
+        let state = State::open(dir.path()).unwrap();
+        let setup = state.db.get().unwrap();
+        execute(&setup, "CREATE TABLE t (x)", &[]).unwrap();
+        drop(setup);
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let holder = {
+            let pool = Arc::clone(&state.db);
+            let order = Arc::clone(&order);
+            async move {
+                let c = pool.get().unwrap();
+                execute_in_turn(&c, "BEGIN IMMEDIATE", &[]).await.unwrap();
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                execute_in_turn(&c, "INSERT INTO t VALUES (1)", &[])
+                    .await
+                    .unwrap();
+                execute_in_turn(&c, "COMMIT", &[]).await.unwrap();
+                order.lock().unwrap().push("holder");
+            }
+        };
+        let waiter = {
+            let pool = Arc::clone(&state.db);
+            let order = Arc::clone(&order);
+            async move {
+                tokio::task::yield_now().await;
+                let c = pool.get().unwrap();
+                execute_in_turn(&c, "INSERT INTO t VALUES (2)", &[])
+                    .await
+                    .unwrap();
+                order.lock().unwrap().push("waiter");
+            }
+        };
+        tokio::join!(holder, waiter);
+        assert_eq!(*order.lock().unwrap(), vec!["holder", "waiter"]);
     }
 
     #[test]
@@ -644,11 +783,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = State::open(dir.path()).unwrap();
         let c = state.db.get().unwrap();
-        let outcome = jaria_portal::schema::apply(
-            &crate::migrate::Native(&c),
-            &jaria_portal::schema::embedded(),
-        )
-        .unwrap();
+        let outcome =
+            jaria_portal::schema::native::apply(&c, &jaria_portal::schema::embedded()).unwrap();
         assert_eq!(outcome.version, jaria_portal::schema::REQUIRED_VERSION);
     }
 

@@ -11,13 +11,35 @@ use crate::error::ApiError;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Who did something, and from where.
+/// Who did something, from where, and in which request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub iin: Option<String>,
     /// `participant`, an officer role, `admin`, or `anonymous` before identity is proven.
     pub role: String,
     pub client_addr: String,
+    pub request: RequestIds,
+}
+
+/// The ids of the request an actor made: the server's, and the client's own if it sent one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestIds {
+    pub id: String,
+    pub client_id: Option<String>,
+}
+
+impl RequestIds {
+    pub fn of(req: &crate::http::Request) -> Self {
+        Self {
+            id: req.context().id().to_owned(),
+            client_id: req.context().client_id().map(str::to_owned),
+        }
+    }
+
+    /// Adds these ids to an audit detail object.
+    fn stamp(&self, detail: serde_json::Value) -> serde_json::Value {
+        crate::request::stamp(detail, &self.id, self.client_id.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,18 +76,18 @@ pub fn chain_hash(prev_hash: &str, entry: &Entry) -> String {
 
 /// Appends one row. Call inside a transaction: the read of the last hash and the insert must
 /// not interleave with another writer's.
-pub fn record(
+pub async fn record(
     db: &Db,
     actor: &Actor,
     action: &str,
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    record_for_case(db, actor, action, subject, None, detail)
+    record_for_case(db, actor, action, subject, None, detail).await
 }
 
 /// [`record`], for a row that concerns a case (it appears in the case's access log).
-pub fn record_for_case(
+pub async fn record_for_case(
     db: &Db,
     actor: &Actor,
     action: &str,
@@ -74,15 +96,15 @@ pub fn record_for_case(
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
     // Many reads waiting to be sealed (a busy minute): this change seals a batch first.
-    let (up_to, last) = seal_state(db)?;
+    let (up_to, last) = seal_state(db).await?;
     if last - up_to >= SEAL_WHEN_WAITING {
-        seal_reads(db, actor)?;
+        seal_reads(db, actor).await?;
     }
-    insert_chained(db, actor, action, subject, case_id, detail)
+    insert_chained(db, actor, action, subject, case_id, detail).await
 }
 
 /// Appends one row to the chain (inside the caller's write transaction).
-fn insert_chained(
+async fn insert_chained(
     db: &Db,
     actor: &Actor,
     action: &str,
@@ -90,7 +112,10 @@ fn insert_chained(
     case_id: Option<i64>,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let prev_hash = match db.one("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])? {
+    let prev_hash = match db
+        .one("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])
+        .await?
+    {
         Some(row) => crate::db::col_text(&row, 0)?,
         None => GENESIS_HASH.to_owned(),
     };
@@ -102,7 +127,7 @@ fn insert_chained(
         subject: subject.to_owned(),
         case_id,
         client_addr: actor.client_addr.clone(),
-        detail: crate::request::stamp(detail).to_string(),
+        detail: actor.request.stamp(detail).to_string(),
     };
     let hash = chain_hash(&prev_hash, &entry);
     let at = entry.at.clone();
@@ -121,13 +146,13 @@ fn insert_chained(
             text(prev_hash),
             text(&hash),
         ],
-    )?;
+    ).await?;
     let id = crate::db::col_int(
         &row.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
         0,
     )?;
     if id % CHECKPOINT_EVERY == 0 {
-        checkpoint(db, id, &hash, &at)?;
+        checkpoint(db, id, &hash, &at).await?;
     }
     Ok(())
 }
@@ -147,9 +172,11 @@ pub fn key_id(public_key: &[u8; 32]) -> String {
 
 /// The checkpoint signing key from the `audit_signing_key` variable (base64 of a 32-byte
 /// Ed25519 seed), if set. The key lives outside the database on purpose.
-fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
+async fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
     use base64::Engine as _;
-    let Some(text) = crate::config::optional("audit_signing_key").filter(|t| !t.trim().is_empty())
+    let Some(text) = crate::config::optional("audit_signing_key")
+        .await
+        .filter(|t| !t.trim().is_empty())
     else {
         return Ok(None);
     };
@@ -164,9 +191,9 @@ fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
 }
 
 /// Signs the chain up to row `audit_id` (inside the row's transaction).
-fn checkpoint(db: &Db, audit_id: i64, hash: &str, at: &str) -> Result<(), ApiError> {
+async fn checkpoint(db: &Db, audit_id: i64, hash: &str, at: &str) -> Result<(), ApiError> {
     use ed25519_dalek::Signer as _;
-    let Some(key) = checkpoint_key()? else {
+    let Some(key) = checkpoint_key().await? else {
         return Ok(());
     };
     let signature = key.sign(checkpoint_message(audit_id, hash, at).as_bytes());
@@ -179,7 +206,7 @@ fn checkpoint(db: &Db, audit_id: i64, hash: &str, at: &str) -> Result<(), ApiErr
             text(key_id(key.verifying_key().as_bytes())),
             text(hex::encode(signature.to_bytes())),
         ],
-    )
+    ).await
 }
 
 /// What a read of personal or case data leaves in the log.
@@ -213,12 +240,12 @@ impl ReadNote {
 /// that reaches a caller is in the log. Its commit does not wait for the disk (a power
 /// failure, unlike a crash, may cut the newest read rows off the end: [`Db::append_unsynced`]);
 /// the row joins the hash chain when reads are next sealed ([`seal_reads`]).
-pub fn audited_read<T>(
+pub async fn audited_read<T>(
     db: &Db,
     actor: &Actor,
-    read: impl FnOnce(&Db) -> Result<(T, ReadNote), ApiError>,
+    read: impl AsyncFnOnce(&Db) -> Result<(T, ReadNote), ApiError>,
 ) -> Result<T, ApiError> {
-    let (value, note) = db.snapshot(read)?;
+    let (value, note) = db.snapshot(read).await?;
     db.append_unsynced(
         "INSERT INTO read_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -230,9 +257,9 @@ pub fn audited_read<T>(
             text(&note.subject),
             note.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
             text(&actor.client_addr),
-            text(crate::request::stamp(note.detail).to_string()),
+            text(actor.request.stamp(note.detail).to_string()),
         ],
-    )?;
+    ).await?;
     Ok(value)
 }
 
@@ -278,17 +305,19 @@ pub const SEAL_WHEN_WAITING: i64 = 2_000;
 /// Seals the read rows not sealed yet (at most [`SEAL_BATCH`]) into the chain: one
 /// `reads_sealed` row with the range and the SHA-256 of the rows. Call inside a write
 /// transaction. Returns how many rows were sealed.
-pub fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
-    let (up_to, last) = seal_state(db)?;
+pub async fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
+    let (up_to, last) = seal_state(db).await?;
     if last <= up_to {
         return Ok(0);
     }
     let to = last.min(up_to + SEAL_BATCH);
-    let rows = db.query(
-        "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
+    let rows = db
+        .query(
+            "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
          FROM read_log WHERE id > ? AND id <= ? ORDER BY id",
-        &[crate::db::int(up_to), crate::db::int(to)],
-    )?;
+            &[crate::db::int(up_to), crate::db::int(to)],
+        )
+        .await?;
     let rows = rows
         .rows
         .iter()
@@ -312,7 +341,8 @@ pub fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
     db.exec(
         "UPDATE read_log_sealed SET up_to = ? WHERE only = 1",
         &[crate::db::int(to)],
-    )?;
+    )
+    .await?;
     insert_chained(
         db,
         actor,
@@ -320,17 +350,18 @@ pub fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
         "read_log",
         None,
         serde_json::json!({ "from": up_to + 1, "to": to, "count": rows.len(), "sha256": digest }),
-    )?;
+    )
+    .await?;
     Ok(rows.len() as i64)
 }
 
 /// How far reads are sealed, and the newest read row.
-fn seal_state(db: &Db) -> Result<(i64, i64), ApiError> {
+async fn seal_state(db: &Db) -> Result<(i64, i64), ApiError> {
     let row = db
         .one(
             "SELECT (SELECT up_to FROM read_log_sealed WHERE only = 1), (SELECT ifnull(max(id), 0) FROM read_log)",
             &[],
-        )?
+        ).await?
         .ok_or_else(|| ApiError::Internal("seal state returned no row".into()))?;
     Ok((
         crate::db::col_opt_int(&row, 0).unwrap_or(0),

@@ -6,14 +6,13 @@
 //! and no cached role can outlive an appointment. Officer and admin powers come only with a
 //! session proven by EDS.
 
-use spin_sdk::http::Request;
-
-use crate::audit::Actor;
+use crate::audit::{Actor, RequestIds};
 use crate::authz::Appointment;
 use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, text};
 use crate::eds::CertKey;
 use crate::error::ApiError;
 use crate::http::Method;
+use crate::http::Request;
 use crate::identity::{Organ, Role};
 use crate::session::{self, Liveness, SessionRow};
 use crate::{clock, config, random};
@@ -37,6 +36,8 @@ pub struct Principal {
     /// The EDS session whose certificate proves this one.
     pub proof_session_id: Option<String>,
     pub client_addr: String,
+    /// The request this principal made (for the audit rows it writes).
+    pub request: RequestIds,
 }
 
 impl Principal {
@@ -50,6 +51,7 @@ impl Principal {
             iin: Some(self.iin.clone()),
             role: actor_role(&self.roles).to_owned(),
             client_addr: self.client_addr.clone(),
+            request: self.request.clone(),
         }
     }
 
@@ -72,7 +74,7 @@ fn actor_role(roles: &[Role]) -> &'static str {
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.header(name).and_then(|v| v.as_str())
+    req.header(name)
 }
 
 /// The host and port this request was addressed to, from the runtime's `spin-full-url`
@@ -87,8 +89,11 @@ pub fn request_authority(req: &Request) -> Option<String> {
 
 /// The origin the portal is reached at: the `portal_origin` variable when set (behind a
 /// TLS-terminating proxy the runtime sees plain HTTP), else the request's scheme and authority.
-pub fn portal_origin(req: &Request) -> String {
-    if let Some(origin) = config::optional("portal_origin").filter(|o| !o.trim().is_empty()) {
+pub async fn portal_origin(req: &Request) -> String {
+    if let Some(origin) = config::optional("portal_origin")
+        .await
+        .filter(|o| !o.trim().is_empty())
+    {
         return origin.trim().trim_end_matches('/').to_owned();
     }
     let scheme = header(req, "spin-full-url")
@@ -103,9 +108,13 @@ pub fn portal_origin(req: &Request) -> String {
 
 /// The trusted-proxy rule from the variables; a rule that does not parse trusts no proxy
 /// (and says so in the log), which fails safe: every request counts as the proxy's.
-fn client_policy() -> crate::client::Policy {
-    let proxies = config::optional("trusted_proxies").unwrap_or_default();
-    let header = config::optional("client_ip_header").unwrap_or_default();
+async fn client_policy() -> crate::client::Policy {
+    let proxies = config::optional("trusted_proxies")
+        .await
+        .unwrap_or_default();
+    let header = config::optional("client_ip_header")
+        .await
+        .unwrap_or_default();
     crate::client::Policy::parse(&proxies, &header).unwrap_or_else(|e| {
         eprintln!("client address rule ignored: {e}");
         crate::client::Policy {
@@ -116,40 +125,40 @@ fn client_policy() -> crate::client::Policy {
 }
 
 /// The client's real address (see [`crate::client`]), as text.
-pub fn client_addr(req: &Request) -> String {
-    client_ip(req).map_or_else(
+pub async fn client_addr(req: &Request) -> String {
+    client_ip(req).await.map_or_else(
         || header(req, "spin-client-addr").unwrap_or("").to_owned(),
         |ip| ip.to_string(),
     )
 }
 
-fn client_ip(req: &Request) -> Option<std::net::IpAddr> {
+async fn client_ip(req: &Request) -> Option<std::net::IpAddr> {
     let peer = header(req, "spin-client-addr")?;
     let peer = peer
         .parse::<std::net::SocketAddr>()
         .map(|a| a.ip())
         .or_else(|_| peer.parse::<std::net::IpAddr>())
         .ok()?;
-    let policy = client_policy();
-    let values: Vec<&str> = req
-        .headers()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(policy.header.name()))
-        .filter_map(|(_, v)| v.as_str())
-        .collect();
+    let policy = client_policy().await;
+    let values: Vec<&str> = req.header_values(policy.header.name()).collect();
     Some(policy.client_ip(peer, &values))
 }
 
 /// What sign-in throttling counts this client by (an IPv6 client by its /64).
-pub fn throttle_key(req: &Request) -> String {
-    client_ip(req).map_or_else(|| client_addr(req), crate::client::throttle_key)
+pub async fn throttle_key(req: &Request) -> String {
+    match client_ip(req).await {
+        Some(ip) => crate::client::throttle_key(ip),
+        None => client_addr(req).await,
+    }
 }
 
 /// The actor of a request from someone not (yet) signed in.
-pub fn anonymous(req: &Request) -> Actor {
+pub async fn anonymous(req: &Request) -> Actor {
     Actor {
         iin: None,
         role: "anonymous".to_owned(),
-        client_addr: client_addr(req),
+        client_addr: client_addr(req).await,
+        request: RequestIds::of(req),
     }
 }
 
@@ -167,12 +176,13 @@ const SESSION_QUERY: &str =
 
 /// The signed-in person, or 401; a cookie-carried unsafe request without a valid CSRF token
 /// and same-origin `Origin` is 403.
-pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
+pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
     let (token, carrier) = session::token_from(header(req, "authorization"), header(req, "cookie"))
         .ok_or(ApiError::Unauthorized)?;
     let token_hash = random::token_hash(&token);
     let row = db
-        .one(SESSION_QUERY, &[text(&token_hash)])?
+        .one(SESSION_QUERY, &[text(&token_hash)])
+        .await?
         .ok_or(ApiError::Unauthorized)?;
     let session = SessionRow {
         id: col_text(&row, 0)?,
@@ -190,7 +200,8 @@ pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
             db.exec(
                 "UPDATE sessions SET last_seen_unix = ? WHERE id = ? AND revoked_at IS NULL",
                 &[int(now), text(&session.id)],
-            )?;
+            )
+            .await?;
         }
         Liveness::Live { .. } => {}
     }
@@ -231,7 +242,7 @@ pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
         roles.push(Role::Admin);
     }
     // The log line names the kind of principal, never the person.
-    crate::request::set_principal(if is_admin {
+    req.context().set_principal(if is_admin {
         "admin"
     } else if appointment.is_some() {
         "officer"
@@ -250,8 +261,25 @@ pub fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {
         created_unix: session.created_unix,
         expires_unix: session.expires_unix,
         proof_session_id: col_opt_text(&row, 8),
-        client_addr: client_addr(req),
+        client_addr: client_addr(req).await,
+        request: RequestIds::of(req),
     })
+}
+
+/// Runs `run` for the signed-in person when the request's method is `allowed` (else 405 naming
+/// `allow`), on the database it was authenticated against.
+pub async fn signed_in(
+    req: &Request,
+    allowed: Method,
+    allow: &'static str,
+    run: impl AsyncFnOnce(&Db, &Principal) -> Result<crate::http::Reply, ApiError>,
+) -> Result<crate::http::Reply, ApiError> {
+    if req.method() != allowed {
+        return Err(ApiError::MethodNotAllowed { allow });
+    }
+    let db = Db::open().await?;
+    let me = authenticate(&db, req).await?;
+    run(&db, &me).await
 }
 
 /// Someone whose identity was just proven, about to get a session.
@@ -293,12 +321,14 @@ pub struct NewSession {
 }
 
 /// A person's current appointment (an active officer's role) and whether they are an admin.
-pub fn officer_and_admin(db: &Db, iin: &str) -> Result<(Option<Role>, bool), ApiError> {
-    let row = db.one(
-        "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
+pub async fn officer_and_admin(db: &Db, iin: &str) -> Result<(Option<Role>, bool), ApiError> {
+    let row = db
+        .one(
+            "SELECT (SELECT role FROM officers WHERE iin = ?1 AND active = 1),
                 EXISTS (SELECT 1 FROM admins WHERE iin = ?1)",
-        &[text(iin)],
-    )?;
+            &[text(iin)],
+        )
+        .await?;
     let officer = row
         .as_ref()
         .and_then(|r| col_opt_text(r, 0))
@@ -308,11 +338,11 @@ pub fn officer_and_admin(db: &Db, iin: &str) -> Result<(Option<Role>, bool), Api
 }
 
 /// The audit role of a person signing in: what their current standing gives an EDS session.
-fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
+async fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
     if !matches!(proof, Proof::Eds(_)) {
         return Ok(Role::Participant.as_str());
     }
-    let (officer, admin) = officer_and_admin(db, iin)?;
+    let (officer, admin) = officer_and_admin(db, iin).await?;
     let mut roles = vec![Role::Participant];
     roles.extend(officer);
     if admin {
@@ -323,11 +353,11 @@ fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiEr
 
 /// Starts a session: its row, the certificates that proved it, `also` (more writes of the same
 /// sign-in) and the audit row commit together.
-pub fn start_session(
+pub async fn start_session(
     db: &Db,
     person: &Proven,
     req: &Request,
-    also: impl FnOnce(&Db, &str) -> Result<(), ApiError>,
+    also: impl AsyncFnOnce(&Db, &str) -> Result<(), ApiError>,
 ) -> Result<NewSession, ApiError> {
     let token = random::token()?;
     let csrf_token = random::token()?;
@@ -335,13 +365,15 @@ pub fn start_session(
     let now = clock::now();
     let now_unix = now.timestamp();
     let limits = session::Limits::from_config(
-        config::optional("session_idle_timeout_secs").as_deref(),
-        config::optional("session_lifetime_secs").as_deref(),
+        config::optional("session_idle_timeout_secs")
+            .await
+            .as_deref(),
+        config::optional("session_lifetime_secs").await.as_deref(),
     );
     let expires_unix = now_unix + limits.lifetime_secs;
     let expires_at = clock::rfc3339(clock::from_unix(expires_unix));
     let token_hash = random::token_hash(&token);
-    let client = client_addr(req);
+    let client = client_addr(req).await;
     let user_agent: String = header(req, "user-agent")
         .unwrap_or("")
         .chars()
@@ -352,12 +384,15 @@ pub fn start_session(
         Proof::Eds(_) => Some(id.clone()),
         Proof::Password { proof_session_id } => proof_session_id.clone(),
     };
-    db.transaction(|db| {
-        also(db, &id)?;
+    db.transaction(async |db| {
+        also(db, &id).await?;
         let actor = Actor {
             iin: Some(person.iin.clone()),
-            role: sign_in_role(db, &person.iin, &person.proof)?.to_owned(),
+            role: sign_in_role(db, &person.iin, &person.proof)
+                .await?
+                .to_owned(),
             client_addr: client.clone(),
+            request: RequestIds::of(req),
         };
         db.exec(
             "INSERT INTO sessions (id, token_hash, iin, method, created_at, expires_at, expires_unix,
@@ -380,14 +415,14 @@ pub fn start_session(
                 text(random::token_hash(&csrf_token)),
                 proof_session_id.map(text).unwrap_or(SqlValue::Null),
             ],
-        )?;
+        ).await?;
         if let Proof::Eds(certificates) = &person.proof {
             for cert in certificates {
                 db.exec(
                     "INSERT INTO session_certificates (session_id, issuer_key, serial_hex) VALUES (?, ?, ?)
                      ON CONFLICT DO NOTHING",
                     &[text(&id), text(&cert.issuer_key), text(&cert.serial_hex)],
-                )?;
+                ).await?;
             }
         }
         crate::audit::record(
@@ -397,7 +432,9 @@ pub fn start_session(
             &format!("session:{id}"),
             serde_json::json!({ "method": method }),
         )
-    })?;
+        .await
+    })
+    .await?;
     Ok(NewSession {
         token,
         csrf_token,
@@ -408,12 +445,18 @@ pub fn start_session(
 }
 
 /// Ends a session, with its audit row, in one transaction.
-pub fn end_session(db: &Db, session_id: &str, actor: &Actor, action: &str) -> Result<(), ApiError> {
-    db.transaction(|db| end_session_in(db, session_id, actor, action))
+pub async fn end_session(
+    db: &Db,
+    session_id: &str,
+    actor: &Actor,
+    action: &str,
+) -> Result<(), ApiError> {
+    db.transaction(async |db| end_session_in(db, session_id, actor, action).await)
+        .await
 }
 
 /// [`end_session`] inside the caller's transaction.
-pub fn end_session_in(
+pub async fn end_session_in(
     db: &Db,
     session_id: &str,
     actor: &Actor,
@@ -426,7 +469,7 @@ pub fn end_session_in(
             text(action),
             text(session_id),
         ],
-    )?;
+    ).await?;
     crate::audit::record(
         db,
         actor,
@@ -434,11 +477,12 @@ pub fn end_session_in(
         &format!("session:{session_id}"),
         serde_json::json!({}),
     )
+    .await
 }
 
 /// Ends every live session of a person except `keep`, inside the caller's transaction, with
 /// one audit row; returns how many ended.
-pub fn end_other_sessions(
+pub async fn end_other_sessions(
     db: &Db,
     iin: &str,
     keep: Option<&str>,
@@ -454,9 +498,11 @@ pub fn end_other_sessions(
             text(iin),
             keep.map(text).unwrap_or(SqlValue::Null),
         ],
-    )?;
+    )
+    .await?;
     let ended = db
-        .one("SELECT changes()", &[])?
+        .one("SELECT changes()", &[])
+        .await?
         .map(|r| col_int(&r, 0))
         .transpose()?
         .unwrap_or(0);
@@ -466,6 +512,7 @@ pub fn end_other_sessions(
         "sessions_ended",
         &format!("person:{iin}"),
         serde_json::json!({ "reason": reason, "count": ended }),
-    )?;
+    )
+    .await?;
     Ok(ended)
 }

@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
-use spin_sdk::http::{IncomingRequest, Request};
+use futures::FutureExt as _;
+use http_body_util::BodyExt as _;
 
 use crate::error::ApiError;
-use crate::http::Method;
+use crate::http::{Method, Request};
 
 /// Most JSON bodies of the API hold a few kilobytes; a filing's text (20 000 characters) and a
 /// certificate chain (64 KiB) fit with room to spare.
@@ -28,40 +29,37 @@ pub const NO_BODY_LIMIT: usize = 64 * 1024;
 const IDLE: Duration = Duration::from_secs(10);
 /// The whole body within this long: 14 MiB at about 1 Mbit/s, a slow mobile link.
 const TOTAL: Duration = Duration::from_secs(120);
-/// The most read from the stream at once.
-const READ_CHUNK: u64 = 64 * 1024;
 
-/// The request with its body read whole, or the problem that stopped the reading.
-/// What arrives before the body: method, URI, headers and the component-relative path.
+/// What arrives before the body: method, path, query and headers.
 pub struct Head {
-    method: spin_sdk::http::Method,
-    uri: String,
-    headers: Vec<(String, Vec<u8>)>,
+    method: Method,
+    query: String,
+    headers: Vec<(String, String)>,
     /// `spin-path-info`, else the request path without its query.
     pub path: String,
 }
 
 impl Head {
-    pub fn of(incoming: &IncomingRequest) -> Self {
-        let headers: Vec<(String, Vec<u8>)> = incoming.headers().entries();
+    pub fn of(incoming: &spin_sdk::http::Request) -> Self {
+        let headers: Vec<(String, String)> = incoming
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         let mut head = Self {
-            method: incoming.method(),
-            uri: incoming.uri(),
+            method: Method::from_http(incoming.method()),
+            query: incoming.uri().query().unwrap_or("").to_owned(),
             headers,
             path: String::new(),
         };
-        head.path = head.header("spin-path-info").map_or_else(
-            || {
-                incoming
-                    .path_with_query()
-                    .unwrap_or_default()
-                    .split('?')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned()
-            },
-            str::to_owned,
-        );
+        head.path = head
+            .header("spin-path-info")
+            .map_or_else(|| incoming.uri().path().to_owned(), str::to_owned);
         head
     }
 
@@ -71,75 +69,74 @@ impl Head {
             .iter()
             .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn method(&self) -> Method {
-        Method::from_sdk(&self.method)
+        self.method
     }
 }
 
 /// The whole request, its body read within the limit `body_limit` gives for its method and
-/// path, and within the body deadlines.
-pub fn read(
-    incoming: IncomingRequest,
+/// path, and within the body deadlines. A request whose body cannot be read still has its
+/// context (its id) for the problem answer.
+pub async fn read(
+    incoming: spin_sdk::http::Request,
     head: Head,
     body_limit: impl FnOnce(Method, &str) -> usize,
-) -> Result<Request, ApiError> {
+) -> Result<Request, (crate::request::Context, ApiError)> {
     let limit = body_limit(head.method(), &head.path);
     let declared = head
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
+    let body = if declared.is_some_and(|n| n > limit as u64) {
+        Err(ApiError::PayloadTooLarge { limit })
+    } else {
+        read_body(incoming.into_body(), limit).await
+    };
+    let request = Request::new(
+        head.method,
+        &head.path,
+        &head.query,
+        head.headers,
+        Vec::new(),
+    );
+    match body {
+        Ok(body) => Ok(request.with_body(body)),
+        Err(e) => Err((request.into_context(), e)),
     }
-    let body = read_body(incoming, limit)?;
-    let mut builder = Request::builder();
-    builder.method(head.method).uri(head.uri);
-    for (name, value) in head.headers {
-        builder.header(name, String::from_utf8_lossy(&value).into_owned());
-    }
-    builder.body(body);
-    Ok(builder.build())
 }
 
-fn read_body(incoming: IncomingRequest, limit: usize) -> Result<Vec<u8>, ApiError> {
-    use wasi::io::streams::StreamError;
+async fn read_body(
+    mut body: impl http_body::Body<Data = bytes::Bytes> + Unpin,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError> {
     let unreadable = || ApiError::BadRequest("The request body could not be read.".into());
-    let body = incoming.consume().map_err(|()| unreadable())?;
-    let stream = body.stream().map_err(|()| unreadable())?;
-    let started = wasi::clocks::monotonic_clock::now();
-    let total_ns = TOTAL.as_nanos() as u64;
+    let started = std::time::Instant::now();
     let mut bytes = Vec::new();
     loop {
-        match stream.read(READ_CHUNK) {
-            Ok(chunk) if chunk.is_empty() => {
-                let elapsed = wasi::clocks::monotonic_clock::now().saturating_sub(started);
-                let wait = IDLE
-                    .as_nanos()
-                    .min(u128::from(total_ns.saturating_sub(elapsed)))
-                    as u64;
-                if wait == 0 {
-                    return Err(ApiError::RequestTimeout);
-                }
-                let timer = wasi::clocks::monotonic_clock::subscribe_duration(wait);
-                let ready = wasi::io::poll::poll(&[&stream.subscribe(), &timer]);
-                if !ready.contains(&0) {
-                    return Err(ApiError::RequestTimeout);
+        let left = TOTAL.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(ApiError::RequestTimeout);
+        }
+        let wait = IDLE.min(left);
+        let frame = futures::select_biased! {
+            frame = body.frame().fuse() => frame,
+            () = spin_sdk::time::sleep(wait).fuse() => return Err(ApiError::RequestTimeout),
+        };
+        match frame {
+            None => break,
+            Some(Err(_)) => return Err(unreadable()),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if bytes.len() + data.len() > limit {
+                        return Err(ApiError::PayloadTooLarge { limit });
+                    }
+                    bytes.extend_from_slice(&data);
                 }
             }
-            Ok(chunk) => {
-                if bytes.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(_)) => return Err(unreadable()),
         }
     }
-    drop(stream);
-    drop(body);
     Ok(bytes)
 }
 

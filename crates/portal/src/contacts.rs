@@ -113,12 +113,12 @@ pub fn change_of(body: &serde_json::Value, field: &str) -> Result<Change, ApiErr
 }
 
 /// My contacts and choices, as the API shows them.
-pub fn view(db: &Db, iin: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn view(db: &Db, iin: &str) -> Result<serde_json::Value, ApiError> {
     let now = clock::now().timestamp();
     let rows = db.query(
         "SELECT channel, address, verified_at, code_expires_unix, code_tries_left FROM contacts WHERE iin = ?",
         &[text(iin)],
-    )?;
+    ).await?;
     let mut out = serde_json::json!({ "email": null, "phone": null });
     for row in &rows.rows {
         let field = match Channel::parse(&col_text(row, 0)?) {
@@ -136,10 +136,12 @@ pub fn view(db: &Db, iin: &str) -> Result<serde_json::Value, ApiError> {
             "code_pending": pending,
         });
     }
-    let prefs = db.one(
-        "SELECT language, channels, officer_digest FROM notice_preferences WHERE iin = ?",
-        &[text(iin)],
-    )?;
+    let prefs = db
+        .one(
+            "SELECT language, channels, officer_digest FROM notice_preferences WHERE iin = ?",
+            &[text(iin)],
+        )
+        .await?;
     let (language, kinds, digest) = match prefs {
         Some(row) => (
             col_text(&row, 0)?,
@@ -174,7 +176,7 @@ fn language_field(value: Option<&serde_json::Value>) -> Result<Option<Language>,
 
 /// Makes sure the person has a preferences row (their language, from the browser's
 /// `Accept-Language` at their first contact, unless they give one).
-fn ensure_preferences(
+async fn ensure_preferences(
     db: &Db,
     iin: &str,
     language: Option<Language>,
@@ -189,10 +191,11 @@ fn ensure_preferences(
             text(at),
         ],
     )
+    .await
 }
 
 /// Sends a new code to `address` on `channel`, refusing when the person asked too often.
-fn send_code(
+async fn send_code(
     db: &Db,
     iin: &str,
     channel: Channel,
@@ -200,11 +203,13 @@ fn send_code(
     now: i64,
     at: &str,
 ) -> Result<(), ApiError> {
-    let row = db.one(
-        "SELECT max(CASE WHEN channel = ? THEN at_unix END), count(*), min(at_unix)
+    let row = db
+        .one(
+            "SELECT max(CASE WHEN channel = ? THEN at_unix END), count(*), min(at_unix)
          FROM contact_codes_sent WHERE iin = ? AND at_unix > ?",
-        &[text(channel.as_str()), text(iin), int(now - 3600)],
-    )?;
+            &[text(channel.as_str()), text(iin), int(now - 3600)],
+        )
+        .await?;
     if let Some(row) = row {
         if let Some(last) = col_opt_int(&row, 0)
             && now - last < CODE_SPACING_SECS
@@ -223,7 +228,7 @@ fn send_code(
     if let Some(row) = db.one(
         "SELECT count(*), min(at_unix) FROM contact_codes_sent WHERE address = ? AND at_unix > ?",
         &[text(address), int(now - 3600)],
-    )? && col_int(&row, 0)? >= CODES_PER_ADDRESS_PER_HOUR
+    ).await? && col_int(&row, 0)? >= CODES_PER_ADDRESS_PER_HOUR
     {
         let oldest = col_opt_int(&row, 1).unwrap_or(now);
         return Err(ApiError::TooManyRequests {
@@ -236,7 +241,7 @@ fn send_code(
         "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'replaced by a newer code'
          WHERE recipient_iin = ? AND channel = ? AND template = 'verification_code' AND state = 'pending'",
         &[text(iin), text(channel.as_str())],
-    )?;
+    ).await?;
     let code = new_code()?;
     db.exec(
         "UPDATE contacts SET code_hash = ?, code_expires_unix = ?, code_tries_left = ?, updated_at = ?
@@ -249,12 +254,13 @@ fn send_code(
             text(iin),
             text(channel.as_str()),
         ],
-    )?;
+    ).await?;
     db.exec(
         "INSERT INTO contact_codes_sent (iin, channel, address, at_unix) VALUES (?, ?, ?, ?)",
         &[text(iin), text(channel.as_str()), text(address), int(now)],
-    )?;
-    let language = delivery::language_of(db, iin)?;
+    )
+    .await?;
+    let language = delivery::language_of(db, iin).await?;
     delivery::enqueue(
         db,
         iin,
@@ -265,13 +271,14 @@ fn send_code(
         &serde_json::json!({ "code": code }),
         at,
         now,
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
 /// Sets, changes or removes my e-mail address and phone number (one transaction with its
 /// audit rows). A new or still unverified address gets a fresh code through its channel.
-pub fn update(
+pub async fn update(
     db: &Db,
     actor: &Actor,
     iin: &str,
@@ -302,13 +309,13 @@ pub fn update(
     };
     let now = clock::now().timestamp();
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
-        ensure_preferences(db, iin, language.or(browser_language), &at)?;
+    db.transaction(async |db| {
+        ensure_preferences(db, iin, language.or(browser_language), &at).await?;
         if let Some(language) = language {
             db.exec(
                 "UPDATE notice_preferences SET language = ?, updated_at = ? WHERE iin = ?",
                 &[text(language.as_str()), text(&at), text(iin)],
-            )?;
+            ).await?;
         }
         for (channel, change) in [(Channel::Email, &email), (Channel::Sms, &phone)] {
             match change {
@@ -317,28 +324,28 @@ pub fn update(
                     let removed = db.one(
                         "DELETE FROM contacts WHERE iin = ? AND channel = ? RETURNING address",
                         &[text(iin), text(channel.as_str())],
-                    )?;
+                    ).await?;
                     if removed.is_some() {
                         // Messages not yet sent to the removed address are not sent.
                         db.exec(
                             "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'address removed'
                              WHERE recipient_iin = ? AND channel = ? AND state = 'pending'",
                             &[text(iin), text(channel.as_str())],
-                        )?;
+                        ).await?;
                         audit::record(
                             db,
                             actor,
                             "contact_removed",
                             &format!("person:{iin}"),
                             serde_json::json!({ "channel": channel.as_str() }),
-                        )?;
+                        ).await?;
                     }
                 }
                 Change::Set(address) => {
                     let current = db.one(
                         "SELECT address, verified_at FROM contacts WHERE iin = ? AND channel = ?",
                         &[text(iin), text(channel.as_str())],
-                    )?;
+                    ).await?;
                     let same_verified = current.as_ref().is_some_and(|r| {
                         col_opt_text(r, 0).as_deref() == Some(address.as_str())
                             && col_opt_text(r, 1).is_some()
@@ -352,27 +359,27 @@ pub fn update(
                         "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'address changed'
                          WHERE recipient_iin = ? AND channel = ? AND state = 'pending' AND address != ?",
                         &[text(iin), text(channel.as_str()), text(address)],
-                    )?;
+                    ).await?;
                     db.exec(
                         "INSERT INTO contacts (iin, channel, address, updated_at) VALUES (?, ?, ?, ?)
                          ON CONFLICT (iin, channel) DO UPDATE SET address = excluded.address,
                              verified_at = NULL, code_hash = NULL, code_expires_unix = NULL,
                              code_tries_left = 0, updated_at = excluded.updated_at",
                         &[text(iin), text(channel.as_str()), text(address), text(&at)],
-                    )?;
-                    send_code(db, iin, channel, address, now, &at)?;
+                    ).await?;
+                    send_code(db, iin, channel, address, now, &at).await?;
                     audit::record(
                         db,
                         actor,
                         "contact_set",
                         &format!("person:{iin}"),
                         serde_json::json!({ "channel": channel.as_str() }),
-                    )?;
+                    ).await?;
                 }
             }
         }
         Ok(())
-    })
+    }).await
 }
 
 /// How a code check ended. Checked and counted in one transaction that always commits, so a
@@ -386,7 +393,7 @@ pub enum Verification {
     NoCode,
 }
 
-pub fn verify(
+pub async fn verify(
     db: &Db,
     actor: &Actor,
     iin: &str,
@@ -395,12 +402,14 @@ pub fn verify(
 ) -> Result<Verification, ApiError> {
     let now = clock::now().timestamp();
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
-        let Some(row) = db.one(
-            "SELECT code_hash, code_expires_unix, code_tries_left, verified_at FROM contacts
+    db.transaction(async |db| {
+        let Some(row) = db
+            .one(
+                "SELECT code_hash, code_expires_unix, code_tries_left, verified_at FROM contacts
              WHERE iin = ? AND channel = ?",
-            &[text(iin), text(channel.as_str())],
-        )?
+                &[text(iin), text(channel.as_str())],
+            )
+            .await?
         else {
             return Ok(Verification::NoCode);
         };
@@ -423,21 +432,24 @@ pub fn verify(
                 "UPDATE contacts SET verified_at = ?, code_hash = NULL, code_expires_unix = NULL,
                      code_tries_left = 0, updated_at = ? WHERE iin = ? AND channel = ?",
                 &[text(&at), text(&at), text(iin), text(channel.as_str())],
-            )?;
+            )
+            .await?;
             audit::record(
                 db,
                 actor,
                 "contact_verified",
                 &format!("person:{iin}"),
                 serde_json::json!({ "channel": channel.as_str() }),
-            )?;
+            )
+            .await?;
             Ok(Verification::Verified)
         } else {
             db.exec(
                 "UPDATE contacts SET code_tries_left = code_tries_left - 1, updated_at = ?
                  WHERE iin = ? AND channel = ?",
                 &[text(&at), text(iin), text(channel.as_str())],
-            )?;
+            )
+            .await?;
             Ok(if tries_left - 1 == 0 {
                 Verification::Exhausted
             } else {
@@ -447,6 +459,7 @@ pub fn verify(
             })
         }
     })
+    .await
 }
 
 /// The kinds of notice a person may route (the verification code always goes to its own
@@ -497,7 +510,7 @@ pub fn parse_kinds(value: &serde_json::Value) -> Result<serde_json::Value, ApiEr
 
 /// Sets my language, my channels per kind and the officer's digest (one transaction with its
 /// audit row).
-pub fn set_preferences(
+pub async fn set_preferences(
     db: &Db,
     actor: &Actor,
     iin: &str,
@@ -541,8 +554,8 @@ pub fn set_preferences(
         ));
     }
     let at = clock::rfc3339(clock::now());
-    db.transaction(|db| {
-        ensure_preferences(db, iin, language, &at)?;
+    db.transaction(async |db| {
+        ensure_preferences(db, iin, language, &at).await?;
         db.exec(
             "UPDATE notice_preferences SET language = coalesce(?, language),
                  channels = coalesce(?, channels),
@@ -555,7 +568,8 @@ pub fn set_preferences(
                 text(&at),
                 text(iin),
             ],
-        )?;
+        )
+        .await?;
         audit::record(
             db,
             actor,
@@ -567,7 +581,9 @@ pub fn set_preferences(
                 "officer_digest": digest,
             }),
         )
+        .await
     })
+    .await
 }
 
 #[cfg(test)]

@@ -1,17 +1,79 @@
 //! The `default` SQLite database: parameterised statements, and transactions that either
 //! commit whole or roll back whole. Every failure to reach the database is a clean 503.
+//!
+//! **Connections live with the instance.** A runtime that reuses instances (Spin 4.1 and
+//! `jaria up` reuse WASI 0.3 ones) lets a connection outlive its request, and a kept
+//! connection skips what a new one costs before its first answer: opening the file and
+//! parsing the whole schema (about half a millisecond on real Spin, more than the rest of a
+//! read). A request takes a kept connection only when no transaction is open on it, and gives
+//! it back only after its last transaction ended in a commit or a rollback and no statement
+//! failed; anything else drops it. What a connection carries is settings (and the knowledge
+//! that the schema is new enough), never data: the session and the appointment are read in
+//! every request, as before. A connection idle for [`KEPT_IDLE_LIMIT`] is not reused: a libSQL
+//! server drops a stream after 10 s without a statement.
+//!
+//! **Two kinds of database behind one interface.** Spin's `default` database is a local
+//! SQLite file, or a libSQL server (`sqld`, Turso) through the runtime config. libSQL refuses
+//! the connection settings SQLite takes (`PRAGMA busy_timeout`, `PRAGMA synchronous`:
+//! "unsupported statement"): it queues writers itself and its durability is the server's
+//! setting. A connection that refuses them is remembered as one that has none, and its
+//! requests go on without them (`docs/operations.md`, "libSQL").
 
-use spin_sdk::sqlite::{Connection, QueryResult, RowResult, Value};
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+
+use spin_sdk::sqlite::{Connection, Value};
 
 use crate::error::ApiError;
 
+pub use spin_sdk::sqlite::RowResult;
 pub use spin_sdk::sqlite::Value as SqlValue;
 
-pub struct Db {
+/// A statement's answer: its columns and all its rows.
+#[derive(Debug)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<RowResult>,
+}
+
+/// A connection this instance keeps between requests, with what it knows of it.
+struct Kept {
     conn: Connection,
-    /// Set once this connection has been switched to commits that do not wait for the disk
-    /// ([`Db::append_unsynced`]); the next transaction switches it back first.
-    unsynced: std::cell::Cell<bool>,
+    /// The schema was found new enough (versions only grow, so this stays true).
+    schema_checked: bool,
+    /// The connection commits without waiting for the disk ([`Db::append_unsynced`]); the
+    /// next transaction switches it back first.
+    unsynced: bool,
+    /// The database refuses connection settings (libSQL).
+    settings_refused: bool,
+    /// When its last request gave it back.
+    idle_since: std::time::Instant,
+}
+
+thread_local! {
+    /// Connections this instance keeps for its next requests (one of the two statics request
+    /// handling may touch; it holds connections, never a request's data).
+    static KEPT: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Connections kept at most: an instance serves up to 16 requests at once on Spin, and most
+/// of them are quick; eight cover the common overlap.
+const MAX_KEPT: usize = 8;
+
+/// A kept connection idle longer than this is closed rather than reused: a libSQL server
+/// expires a stream after 10 s without a statement, and Spin drops an instance idle for 1 s
+/// anyway (`--idle-instance-timeout`).
+pub const KEPT_IDLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub struct Db {
+    conn: Option<Connection>,
+    schema_checked: bool,
+    unsynced: Cell<bool>,
+    settings_refused: Cell<bool>,
+    /// A transaction is open (from its `BEGIN` until its commit or rollback succeeded).
+    in_transaction: Cell<bool>,
+    /// A statement failed: the connection is not kept (its state is not known well enough).
+    failed: Cell<bool>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
@@ -21,57 +83,112 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 impl Db {
     /// The database, once its schema is at the version this code needs (else 503: the
     /// deployment has not been migrated yet, `POST /api/internal/migrate`).
-    pub fn open() -> Result<Self, ApiError> {
-        let db = Self::open_unchecked()?;
-        let version = db
-            .one("PRAGMA user_version", &[])?
-            .and_then(|row| row.get::<i64>(0))
-            .unwrap_or(0);
-        if version < crate::schema::REQUIRED_VERSION {
-            return Err(ApiError::SchemaBehind {
-                found: version,
-                required: crate::schema::REQUIRED_VERSION,
-            });
+    pub async fn open() -> Result<Self, ApiError> {
+        let mut db = Self::open_unchecked().await?;
+        if !db.schema_checked {
+            let version = db
+                .one("PRAGMA user_version", &[])
+                .await?
+                .and_then(|row| row.get::<i64>(0))
+                .unwrap_or(0);
+            if version < crate::schema::REQUIRED_VERSION {
+                return Err(ApiError::SchemaBehind {
+                    found: version,
+                    required: crate::schema::REQUIRED_VERSION,
+                });
+            }
+            db.schema_checked = true;
         }
         Ok(db)
     }
 
     /// The database as it is, whatever its schema version: for the migration runner and the
     /// readiness check, which must work before the schema does.
-    pub fn open_unchecked() -> Result<Self, ApiError> {
-        let conn = Connection::open(crate::storage::DATABASE_NAME).map_err(unavailable)?;
+    pub async fn open_unchecked() -> Result<Self, ApiError> {
+        let kept = KEPT.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            kept.retain(|k| k.idle_since.elapsed() < KEPT_IDLE_LIMIT);
+            kept.pop()
+        });
+        let kept = match kept {
+            Some(kept) => kept,
+            None => Kept {
+                conn: Connection::open(crate::storage::DATABASE_NAME)
+                    .await
+                    .map_err(unavailable)?,
+                schema_checked: false,
+                unsynced: false,
+                settings_refused: false,
+                idle_since: std::time::Instant::now(),
+            },
+        };
         Ok(Self {
-            conn,
-            unsynced: std::cell::Cell::new(false),
+            conn: Some(kept.conn),
+            schema_checked: kept.schema_checked,
+            unsynced: Cell::new(kept.unsynced),
+            settings_refused: Cell::new(kept.settings_refused),
+            in_transaction: Cell::new(false),
+            failed: Cell::new(false),
         })
     }
 
-    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, ApiError> {
-        self.conn.execute(sql, params).map_err(unavailable)
+    fn conn(&self) -> Result<&Connection, ApiError> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("the database connection is gone".into()))
     }
 
-    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
-        self.query(sql, params).map(drop)
+    /// One statement, as the runtime answers it; any failure marks the connection as not to
+    /// be kept.
+    async fn run(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
+        let outcome = async {
+            let conn = self
+                .conn
+                .as_ref()
+                .ok_or_else(|| spin_sdk::sqlite::Error::InvalidConnection)?;
+            let result = conn.execute(sql, params.iter().cloned()).await?;
+            let columns = result.columns().to_vec();
+            let rows = result.collect().await?;
+            Ok(QueryResult { columns, rows })
+        }
+        .await;
+        if outcome.is_err() {
+            self.failed.set(true);
+        }
+        outcome
+    }
+
+    pub async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, ApiError> {
+        self.run(sql, params).await.map_err(unavailable)
+    }
+
+    pub async fn exec(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
+        self.query(sql, params).await.map(drop)
     }
 
     /// The first row of a query, if any.
-    pub fn one(&self, sql: &str, params: &[Value]) -> Result<Option<RowResult>, ApiError> {
-        Ok(self.query(sql, params)?.rows.into_iter().next())
+    pub async fn one(&self, sql: &str, params: &[Value]) -> Result<Option<RowResult>, ApiError> {
+        Ok(self.query(sql, params).await?.rows.into_iter().next())
     }
 
     /// Runs `work` in one write transaction (taken at once, so concurrent writers queue rather
     /// than deadlock); commits if it succeeds, rolls back if it fails. Keep the work short: it
     /// holds the database's single write lock.
-    pub fn transaction<T>(
+    pub async fn transaction<T>(
         &self,
-        work: impl FnOnce(&Db) -> Result<T, ApiError>,
+        work: impl AsyncFnOnce(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         if self.unsynced.replace(false) {
             // Acknowledged means stored through a power cut.
-            self.exec("PRAGMA synchronous = FULL", &[])?;
+            self.setting("PRAGMA synchronous = FULL").await?;
         }
-        self.begin_write()?;
-        self.finish(work(self))
+        self.begin_write().await?;
+        let outcome = work(self).await;
+        self.finish(outcome).await
     }
 
     /// Takes the write lock, waiting our own way. SQLite's busy handler, which the runtime
@@ -80,119 +197,197 @@ impl Db {
     /// before SQLite, some waited seconds. With the handler off for this one statement, the
     /// request retries itself, more and more often the longer it has waited (every 2 ms at
     /// first, down to every ¼ ms, with jitter), so the lock goes to the longest waiters first,
-    /// roughly as a queue would hand it out.
-    fn begin_write(&self) -> Result<(), ApiError> {
-        self.exec("PRAGMA busy_timeout = 0", &[])?;
-        let began = self.wait_for_write_lock();
-        // Every later statement waits as the runtime would have it.
-        let restored = self.exec(RUNTIME_BUSY_TIMEOUT, &[]);
+    /// roughly as a queue would hand it out. (`jaria up` queues writers before SQLite, so
+    /// there the first attempt waits its turn and succeeds.) The handler is back on for every
+    /// later statement: a write outside a transaction waits for the lock as the runtime has it.
+    async fn begin_write(&self) -> Result<(), ApiError> {
+        self.setting("PRAGMA busy_timeout = 0").await?;
+        let began = self.wait_for_write_lock().await;
+        let restored = self.setting(RUNTIME_BUSY_TIMEOUT).await;
         match (began, restored) {
             (Ok(()), Ok(())) => Ok(()),
             (Err(e), _) => Err(e),
             (Ok(()), Err(e)) => {
-                let _ = self.exec("ROLLBACK", &[]);
+                if self.run("ROLLBACK", &[]).await.is_ok() {
+                    self.in_transaction.set(false);
+                }
                 Err(e)
             }
         }
     }
 
-    fn wait_for_write_lock(&self) -> Result<(), ApiError> {
+    /// Applies a connection setting, unless the database is one that takes none (libSQL
+    /// answers "unsupported statement": remembered, not a failure).
+    async fn setting(&self, pragma: &str) -> Result<(), ApiError> {
+        if self.settings_refused.get() {
+            return Ok(());
+        }
+        let outcome = async {
+            let result = self.conn()?.execute(pragma, []).await;
+            Ok::<_, ApiError>(match result {
+                Ok(result) => result.collect().await.map(drop),
+                Err(e) => Err(e),
+            })
+        }
+        .await?;
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(e) if refuses_settings(&e) => {
+                self.settings_refused.set(true);
+                Ok(())
+            }
+            Err(e) => Err(self.failure(e)),
+        }
+    }
+
+    async fn wait_for_write_lock(&self) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
         let mut jitter = JitterSource::new();
         loop {
-            match self.conn.execute("BEGIN IMMEDIATE", &[]) {
-                Ok(_) => return Ok(()),
-                Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
-                    let pause = std::time::Duration::from_millis(2)
-                        .saturating_sub(started.elapsed() / 8)
-                        .max(std::time::Duration::from_micros(250));
-                    std::thread::sleep(jitter.between(pause / 2, pause));
+            // The runtime may answer the statement at once, or only with its rows: a busy
+            // database is told in either place.
+            let attempt = match self.conn()?.execute("BEGIN IMMEDIATE", []).await {
+                Ok(result) => result.collect().await.map(drop),
+                Err(e) => Err(e),
+            };
+            match attempt {
+                Ok(()) => {
+                    self.in_transaction.set(true);
+                    return Ok(());
                 }
-                Err(e) => return Err(unavailable(e)),
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
+                    let pause = Duration::from_millis(2)
+                        .saturating_sub(started.elapsed() / 8)
+                        .max(Duration::from_micros(250));
+                    spin_sdk::time::sleep(jitter.between(pause / 2, pause)).await;
+                }
+                Err(e) => return Err(self.failure(e)),
             }
         }
+    }
+
+    fn failure(&self, e: spin_sdk::sqlite::Error) -> ApiError {
+        self.failed.set(true);
+        unavailable(e)
     }
 
     /// Appends to a log whose newest rows may be lost to a power failure (never to a crash of
     /// the process): one statement, committed without waiting for the disk — the next
     /// ordinary commit syncs it with its own. State changes never use this; the connection's
     /// next [`Db::transaction`] is durable again.
-    pub fn append_unsynced(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
+    pub async fn append_unsynced(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
         if !self.unsynced.replace(true) {
-            self.exec("PRAGMA synchronous = NORMAL", &[])?;
+            self.setting("PRAGMA synchronous = NORMAL").await?;
         }
-        self.with_busy_retry(|| self.conn.execute(sql, params).map(drop))
+        self.with_busy_retry(sql, params).await
     }
 
     /// Runs `work` in a read transaction: one consistent snapshot, no write lock taken, so reads
     /// never queue behind writers (WAL).
-    pub fn snapshot<T>(
+    pub async fn snapshot<T>(
         &self,
-        work: impl FnOnce(&Db) -> Result<T, ApiError>,
+        work: impl AsyncFnOnce(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        self.begin("BEGIN DEFERRED")?;
-        self.finish(work(self))
+        self.with_busy_retry("BEGIN DEFERRED", &[]).await?;
+        self.in_transaction.set(true);
+        let outcome = work(self).await;
+        self.finish(outcome).await
     }
 
-    /// Starts a transaction; a busy database is retried ([`Db::with_busy_retry`]).
-    fn begin(&self, statement: &str) -> Result<(), ApiError> {
-        self.with_busy_retry(|| self.conn.execute(statement, &[]).map(drop))
-    }
-
-    /// Runs a statement that takes the write lock. A busy database (another writer past the
-    /// runtime's busy timeout) is retried with backoff for a bounded time before the request
-    /// gives up with a 503 and `Retry-After`.
-    fn with_busy_retry(
-        &self,
-        mut statement: impl FnMut() -> Result<(), spin_sdk::sqlite::Error>,
-    ) -> Result<(), ApiError> {
+    /// Runs a statement that may meet a busy database (another writer past the runtime's
+    /// busy timeout): retried with backoff for a bounded time before the request gives up
+    /// with a 503 and `Retry-After`.
+    async fn with_busy_retry(&self, sql: &str, params: &[Value]) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
-        let mut pause = std::time::Duration::from_millis(2);
+        let mut pause = Duration::from_millis(2);
         loop {
-            match statement() {
+            let attempt = async {
+                let result = self.conn()?.execute(sql, params.iter().cloned()).await;
+                Ok::<_, ApiError>(match result {
+                    Ok(result) => result.collect().await.map(drop),
+                    Err(e) => Err(e),
+                })
+            }
+            .await?;
+            match attempt {
                 Ok(()) => return Ok(()),
                 Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                    spin_sdk::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(50));
                 }
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(self.failure(e)),
             }
         }
     }
 
-    fn finish<T>(&self, outcome: Result<T, ApiError>) -> Result<T, ApiError> {
-        match outcome {
-            Ok(value) => match self.exec("COMMIT", &[]) {
-                Ok(()) => Ok(value),
-                Err(e) => {
-                    let _ = self.exec("ROLLBACK", &[]);
-                    Err(e)
+    async fn finish<T>(&self, outcome: Result<T, ApiError>) -> Result<T, ApiError> {
+        let end = if outcome.is_ok() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        match (outcome, self.run(end, &[]).await) {
+            (Ok(value), Ok(_)) => {
+                self.in_transaction.set(false);
+                Ok(value)
+            }
+            (Ok(_), Err(e)) => {
+                if self.run("ROLLBACK", &[]).await.is_ok() {
+                    self.in_transaction.set(false);
                 }
-            },
-            Err(e) => {
-                let _ = self.exec("ROLLBACK", &[]);
+                Err(unavailable(e))
+            }
+            (Err(e), ended) => {
+                if ended.is_ok() {
+                    self.in_transaction.set(false);
+                }
                 Err(e)
             }
         }
     }
 }
 
+impl Drop for Db {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if self.in_transaction.get() || self.failed.get() {
+            // Dropped: the runtime rolls back whatever is open and closes it.
+            return;
+        }
+        let kept = Kept {
+            conn,
+            schema_checked: self.schema_checked,
+            unsynced: self.unsynced.get(),
+            settings_refused: self.settings_refused.get(),
+            idle_since: std::time::Instant::now(),
+        };
+        KEPT.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < MAX_KEPT {
+                pool.push(kept);
+            }
+        });
+    }
+}
+
 impl crate::schema::Connection for Db {
-    fn execute(&self, sql: &str, params: &[crate::schema::Param<'_>]) -> Result<(), String> {
-        self.conn
-            .execute(sql, &bind(params))
+    async fn execute(&self, sql: &str, params: &[crate::schema::Param<'_>]) -> Result<(), String> {
+        self.run(sql, &bind(params))
+            .await
             .map(drop)
             .map_err(|e| e.to_string())
     }
 
-    fn query_text(
+    async fn query_text(
         &self,
         sql: &str,
         params: &[crate::schema::Param<'_>],
     ) -> Result<Option<String>, String> {
         let result = self
-            .conn
-            .execute(sql, &bind(params))
+            .run(sql, &bind(params))
+            .await
             .map_err(|e| e.to_string())?;
         Ok(result
             .rows
@@ -200,14 +395,14 @@ impl crate::schema::Connection for Db {
             .and_then(|row| row.get::<&str>(0).map(str::to_owned)))
     }
 
-    fn query_int(
+    async fn query_int(
         &self,
         sql: &str,
         params: &[crate::schema::Param<'_>],
     ) -> Result<Option<i64>, String> {
         let result = self
-            .conn
-            .execute(sql, &bind(params))
+            .run(sql, &bind(params))
+            .await
             .map_err(|e| e.to_string())?;
         Ok(result.rows.first().and_then(|row| row.get::<i64>(0)))
     }
@@ -224,9 +419,9 @@ fn bind(params: &[crate::schema::Param<'_>]) -> Vec<Value> {
 }
 
 /// How long a request keeps trying to start a transaction on a busy database.
-const BUSY_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+const BUSY_RETRY_FOR: Duration = Duration::from_secs(10);
 
-/// The busy timeout put back after [`Db::begin_write`]: what Spin's SQLite host sets.
+/// SQLite's busy timeout as Spin's SQLite host leaves it (rusqlite's default).
 const RUNTIME_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 5000";
 
 /// Cheap jitter for retry pauses (not a secret: an xorshift seeded from the clock).
@@ -241,17 +436,20 @@ impl JitterSource {
     }
 
     /// A duration between `low` and `high`.
-    fn between(
-        &mut self,
-        low: std::time::Duration,
-        high: std::time::Duration,
-    ) -> std::time::Duration {
+    fn between(&mut self, low: Duration, high: Duration) -> Duration {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         let span = high.saturating_sub(low).as_nanos() as u64;
-        low + std::time::Duration::from_nanos(if span == 0 { 0 } else { self.0 % span })
+        low + Duration::from_nanos(if span == 0 { 0 } else { self.0 % span })
     }
+}
+
+/// libSQL's answer to a statement its client does not pass on (connection settings).
+fn refuses_settings(e: &spin_sdk::sqlite::Error) -> bool {
+    e.to_string()
+        .to_ascii_lowercase()
+        .contains("unsupported statement")
 }
 
 fn is_busy(e: &spin_sdk::sqlite::Error) -> bool {

@@ -71,8 +71,12 @@ struct Due {
 const DUE_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.organ_id, f.filer_iin, \
      f.on_behalf_of_iin, f.due_unix, c.organ_id, c.lead_officer_iin, c.prosecutor_iin, c.prosecutor_organ_id, c.id";
 
-fn due_rows(db: &Db, sql: &str, params: &[spin_sdk::sqlite::Value]) -> Result<Vec<Due>, ApiError> {
-    let rows = db.query(sql, params)?;
+async fn due_rows(
+    db: &Db,
+    sql: &str,
+    params: &[spin_sdk::sqlite::Value],
+) -> Result<Vec<Due>, ApiError> {
+    let rows = db.query(sql, params).await?;
     let mut out = Vec::with_capacity(rows.rows.len());
     for row in &rows.rows {
         // The kind is constrained by the table; a statement's addressee is not used (it goes
@@ -124,20 +128,22 @@ impl Due {
     }
 
     /// The officers, by current appointment, that `audience` of this filing's alerts names.
-    fn officers(&self, db: &Db, audience: Alerted) -> Result<Vec<String>, ApiError> {
+    async fn officers(&self, db: &Db, audience: Alerted) -> Result<Vec<String>, ApiError> {
         let case = self.case_facts();
         let none = -1;
-        let rows = db.query(
-            "SELECT iin, role, organ_id FROM officers
+        let rows = db
+            .query(
+                "SELECT iin, role, organ_id FROM officers
              WHERE active = 1 AND (organ_id IN (?, ?, ?) OR iin IN (?, ?))",
-            &[
-                int(case.map_or(none, |c| c.organ_id)),
-                int(self.organ_id.unwrap_or(none)),
-                int(case.and_then(|c| c.prosecutor_organ_id).unwrap_or(none)),
-                text(case.map_or("", |c| c.lead_officer_iin)),
-                text(case.and_then(|c| c.prosecutor_iin).unwrap_or("")),
-            ],
-        )?;
+                &[
+                    int(case.map_or(none, |c| c.organ_id)),
+                    int(self.organ_id.unwrap_or(none)),
+                    int(case.and_then(|c| c.prosecutor_organ_id).unwrap_or(none)),
+                    text(case.map_or("", |c| c.lead_officer_iin)),
+                    text(case.and_then(|c| c.prosecutor_iin).unwrap_or("")),
+                ],
+            )
+            .await?;
         let mut out = Vec::new();
         for row in &rows.rows {
             let iin = col_text(row, 0)?;
@@ -171,13 +177,14 @@ fn appointment(role: Role, organ_id: i64) -> Appointment {
 
 /// Inserts the alert's row; false when it was already there (sent before, or by a parallel
 /// tick).
-fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiError> {
+async fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool, ApiError> {
     Ok(db
         .one(
             "INSERT INTO deadline_alerts (subject, kind, at) VALUES (?, ?, ?)
              ON CONFLICT (subject, kind) DO NOTHING RETURNING subject",
             &[text(subject), text(kind), text(at)],
-        )?
+        )
+        .await?
         .is_some())
 }
 
@@ -185,7 +192,7 @@ const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
 
 /// A batch of open filings due within 24 hours and not yet reminded of for their current due
 /// time, earliest first (the window keeps the scan to what is due soon).
-fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
+async fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
     due_rows(
         db,
         &format!(
@@ -196,14 +203,14 @@ fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
              ORDER BY f.due_unix, f.id LIMIT ?"
         ),
         &[int(now), int(now + 86_400), int(BATCH)],
-    )
+    ).await
 }
 
 /// Reminds handlers of open filings due within 24 hours.
-pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
+pub async fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
-        let due = due_soon_unreminded(db, now)?;
+    db.transaction(async |db| {
+        let due = due_soon_unreminded(db, now).await?;
         let mut sent = 0;
         for f in &due {
             if !first_time(
@@ -211,10 +218,12 @@ pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
                 &format!("filing:{}", f.id),
                 &format!("due_soon:{}", f.due_unix),
                 &at,
-            )? {
+            )
+            .await?
+            {
                 continue;
             }
-            let officers = f.officers(db, Alerted::Handlers)?;
+            let officers = f.officers(db, Alerted::Handlers).await?;
             notify::send(
                 db,
                 officers.iter().map(String::as_str),
@@ -224,18 +233,20 @@ pub fn remind_due_soon(db: &Db, now: i64) -> Result<u64, ApiError> {
                     "filing_id": f.id, "registration_number": f.registration_number,
                     "due_at": almaty_text(f.due_unix),
                 }),
-            )?;
+            )
+            .await?;
             sent += 1;
         }
         Ok(sent)
     })
+    .await
 }
 
 /// Tells filers and supervisors of filings that became overdue, once per due time, with the
 /// escalation in the filing's timeline and the audit chain.
-pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiError> {
+pub async fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
+    db.transaction(async |db| {
         // Open filings past due and not yet escalated for this due time, from an index that
         // holds only those: escalated ones leave it, so nothing is rescanned.
         let due = due_rows(
@@ -247,7 +258,7 @@ pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiErro
                  ORDER BY f.due_unix LIMIT ?"
             ),
             &[int(now), int(BATCH)],
-        )?;
+        ).await?;
         let mut escalated = 0;
         for f in &due {
             let subject = format!("filing:{}", f.id);
@@ -258,12 +269,12 @@ pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiErro
                      WHERE id = ? AND due_unix = ? AND overdue_alerted_due_unix IS NOT due_unix
                      RETURNING id",
                     &[int(f.id), int(f.due_unix)],
-                )?
+                ).await?
                 .is_some();
             if !first {
                 continue;
             }
-            let supervisors = f.officers(db, Alerted::Supervisors)?;
+            let supervisors = f.officers(db, Alerted::Supervisors).await?;
             let payload = serde_json::json!({
                 "filing_id": f.id, "registration_number": f.registration_number,
                 "due_at": almaty_text(f.due_unix),
@@ -274,20 +285,20 @@ pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiErro
                 Notice::FilingOverdue,
                 &at,
                 &payload,
-            )?;
+            ).await?;
             notify::send(
                 db,
                 supervisors.iter().map(String::as_str),
                 Notice::FilingOverdueEscalated,
                 &at,
                 &payload,
-            )?;
+            ).await?;
             let due_at = clock::rfc3339(clock::from_unix(f.due_unix));
             // The filer's timeline says when it was due; who was told stays in the audit.
             db.exec(
                 "INSERT INTO filing_events (filing_id, at, kind, detail) VALUES (?, ?, 'overdue_escalated', ?)",
                 &[int(f.id), text(&at), text(serde_json::json!({ "due_at": due_at }).to_string())],
-            )?;
+            ).await?;
             audit::record_for_case(
                 db,
                 actor,
@@ -295,16 +306,16 @@ pub fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, ApiErro
                 &subject,
                 f.case_id,
                 serde_json::json!({ "due_at": due_at, "told": supervisors }),
-            )?;
+            ).await?;
             escalated += 1;
         }
         Ok(escalated)
-    })
+    }).await
 }
 
 /// Reminds filers whose complaint or statement was rejected or refused that the art. 106
 /// window to go to the investigating judge ends in three days or less.
-pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
+pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     // Decided in (now - 15 days, now - 12 days]: fewer than three days of the window left.
     let window_secs = crate::filing::deadline::court_window_days() * 86_400;
@@ -312,7 +323,7 @@ pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
     let to = clock::rfc3339(clock::from_unix(
         now - window_secs + COURT_REMINDER_BEFORE_SECS,
     ));
-    db.transaction(|db| {
+    db.transaction(async |db| {
         let rows = db.query(
             "SELECT f.id, f.registration_number, f.filer_iin, f.on_behalf_of_iin, f.decided_at FROM filings f
              WHERE f.outcome IN ('rejected', 'refused') AND f.kind IN ('complaint', 'crime_report')
@@ -321,11 +332,11 @@ pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
                                WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
              ORDER BY f.decided_at LIMIT ?",
             &[text(&from), text(&to), int(BATCH)],
-        )?;
+        ).await?;
         let mut sent = 0;
         for row in &rows.rows {
             let id = col_int(row, 0)?;
-            if !first_time(db, &format!("filing:{id}"), "court_window", &at)? {
+            if !first_time(db, &format!("filing:{id}"), "court_window", &at).await? {
                 continue;
             }
             let decided = chrono::DateTime::parse_from_rfc3339(&col_text(row, 4)?)
@@ -344,22 +355,22 @@ pub fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
                     "days_left": days_left,
                     "ends_at": clock::rfc3339(clock::from_unix(decided + window_secs)),
                 }),
-            )?;
+            ).await?;
             sent += 1;
         }
         Ok(sent)
-    })
+    }).await
 }
 
 /// The officers' daily digests, once a day each, from 08:00 Almaty.
-pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
+pub async fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
     let local = clock::from_unix(now).with_timezone(&almaty());
     if local.hour() < 8 {
         return Ok(0);
     }
     let day = local.format("%Y-%m-%d").to_string();
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
+    db.transaction(async |db| {
         let rows = db.query(
             "SELECT o.iin, o.role, o.organ_id, c.address, p.language FROM notice_preferences p
              JOIN officers o ON o.iin = p.iin AND o.active = 1
@@ -368,14 +379,14 @@ pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
                AND NOT EXISTS (SELECT 1 FROM deadline_alerts a WHERE a.subject = 'digest:' || p.iin AND a.kind = ?)
              LIMIT ?",
             &[text(&day), int(BATCH)],
-        )?;
+        ).await?;
         let mut sent = 0;
         for row in &rows.rows {
             let iin = col_text(row, 0)?;
             let Some(role) = Role::parse_officer(&col_text(row, 1)?) else {
                 continue;
             };
-            if !first_time(db, &format!("digest:{iin}"), &day, &at)? {
+            if !first_time(db, &format!("digest:{iin}"), &day, &at).await? {
                 continue;
             }
             let appointment = appointment(role, col_int(row, 2)?);
@@ -389,7 +400,7 @@ pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
                      FROM filings f WHERE {mine} AND {OPEN}"
                 ),
                 &params,
-            )?;
+            ).await?;
             let (open, due_soon, overdue) = match &counts {
                 Some(r) => (col_int(r, 0)?, col_int(r, 1)?, col_int(r, 2)?),
                 None => (0, 0, 0),
@@ -405,46 +416,52 @@ pub fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
                 &serde_json::json!({ "open": open, "due_soon": due_soon, "overdue": overdue }),
                 &at,
                 now,
-            )?;
+            ).await?;
             sent += 1;
         }
         Ok(sent)
-    })
+    }).await
 }
 
 /// Removes stale rows nobody can use any more, a bounded batch of each.
-pub fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiError> {
-    db.transaction(|db| {
-        let gone = db.query(
-            "DELETE FROM attachments WHERE id IN
+pub async fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiError> {
+    db.transaction(async |db| {
+        let gone = db
+            .query(
+                "DELETE FROM attachments WHERE id IN
                (SELECT id FROM attachments WHERE filing_id IS NULL AND created_unix < ? LIMIT 500)
              RETURNING id",
-            &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
-        )?;
+                &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
+            )
+            .await?;
         report.attachments_expired += gone.rows.len() as u64;
-        report.challenges_expired += crate::signin::expire_challenges(db, now)?;
+        report.challenges_expired += crate::signin::expire_challenges(db, now).await?;
         // Sessions past their lifetime or idle too long are already refused at every request;
         // marking them ends them in the lists and the live index too. The rows stay: they are
         // the record of who signed in, and the proof a password was set from.
-        let ended = db.query(
-            "UPDATE sessions SET revoked_at = ?, revoked_reason = 'expired' WHERE id IN
+        let ended = db
+            .query(
+                "UPDATE sessions SET revoked_at = ?, revoked_reason = 'expired' WHERE id IN
                (SELECT id FROM sessions WHERE revoked_at IS NULL
                   AND (expires_unix < ? OR last_seen_unix + idle_timeout_secs < ?) LIMIT 500)
              RETURNING id",
-            &[
-                text(clock::rfc3339(clock::from_unix(now))),
-                int(now),
-                int(now),
-            ],
-        )?;
+                &[
+                    text(clock::rfc3339(clock::from_unix(now))),
+                    int(now),
+                    int(now),
+                ],
+            )
+            .await?;
         report.sessions_expired += ended.rows.len() as u64;
-        report.messages_pruned += crate::delivery::prune(db, now)?;
+        report.messages_pruned += crate::delivery::prune(db, now).await?;
         db.exec(
             "DELETE FROM contact_codes_sent WHERE id IN
                (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",
             &[int(now - 86_400)],
         )
+        .await
     })
+    .await
 }
 
 #[cfg(test)]

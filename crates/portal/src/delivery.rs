@@ -388,17 +388,21 @@ impl Webhook {
     }
 
     /// From the component's variables.
-    pub fn configured() -> Result<Option<Webhook>, WebhookConfigError> {
-        let var = |name: &str| crate::config::optional(name).unwrap_or_default();
-        let number = |name: &str, default: i64| var(name).trim().parse::<i64>().unwrap_or(default);
+    pub async fn configured() -> Result<Option<Webhook>, WebhookConfigError> {
+        async fn var(name: &str) -> String {
+            crate::config::optional(name).await.unwrap_or_default()
+        }
+        async fn number(name: &str, default: i64) -> i64 {
+            var(name).await.trim().parse::<i64>().unwrap_or(default)
+        }
         Webhook::from_settings(
-            &var("notify_webhook_url"),
-            &var("notify_webhook_origin"),
-            &var("notify_webhook_secret"),
-            number("notify_retry_base_secs", 30),
-            u32::try_from(number("notify_max_attempts", 10)).unwrap_or(10),
+            &var("notify_webhook_url").await,
+            &var("notify_webhook_origin").await,
+            &var("notify_webhook_secret").await,
+            number("notify_retry_base_secs", 30).await,
+            u32::try_from(number("notify_max_attempts", 10).await).unwrap_or(10),
             Duration::from_millis(
-                u64::try_from(number("notify_webhook_timeout_ms", 10_000)).unwrap_or(10_000),
+                u64::try_from(number("notify_webhook_timeout_ms", 10_000).await).unwrap_or(10_000),
             ),
         )
     }
@@ -412,7 +416,7 @@ const BATCH: i64 = 25;
 
 /// Queues a message for one address (in the caller's transaction).
 #[allow(clippy::too_many_arguments)]
-pub fn enqueue(
+pub async fn enqueue(
     db: &Db,
     recipient_iin: &str,
     channel: Channel,
@@ -438,7 +442,7 @@ pub fn enqueue(
             text(at),
             int(now_unix),
         ],
-    )?;
+    ).await?;
     Ok(id)
 }
 
@@ -456,17 +460,19 @@ pub fn wanted_channels(preferences: &serde_json::Value, kind: &str) -> Option<Ve
 }
 
 /// A person's language for notices.
-pub fn language_of(db: &Db, iin: &str) -> Result<Language, ApiError> {
-    let row = db.one(
-        "SELECT language FROM notice_preferences WHERE iin = ?",
-        &[text(iin)],
-    )?;
+pub async fn language_of(db: &Db, iin: &str) -> Result<Language, ApiError> {
+    let row = db
+        .one(
+            "SELECT language FROM notice_preferences WHERE iin = ?",
+            &[text(iin)],
+        )
+        .await?;
     Ok(Language::stored(row.and_then(|r| col_opt_text(&r, 0))))
 }
 
 /// Queues `template` to every verified channel `recipient` wants it on (in the caller's
 /// transaction). Returns how many messages were queued.
-pub fn enqueue_for(
+pub async fn enqueue_for(
     db: &Db,
     recipient: &str,
     template: &str,
@@ -474,12 +480,14 @@ pub fn enqueue_for(
     at: &str,
     now_unix: i64,
 ) -> Result<usize, ApiError> {
-    let rows = db.query(
-        "SELECT c.channel, c.address, p.language, p.channels
+    let rows = db
+        .query(
+            "SELECT c.channel, c.address, p.language, p.channels
          FROM contacts c LEFT JOIN notice_preferences p ON p.iin = c.iin
          WHERE c.iin = ? AND c.verified_at IS NOT NULL",
-        &[text(recipient)],
-    )?;
+            &[text(recipient)],
+        )
+        .await?;
     let mut queued = 0;
     for row in &rows.rows {
         let Some(channel) = Channel::parse(&col_text(row, 0)?) else {
@@ -504,7 +512,8 @@ pub fn enqueue_for(
             payload,
             at,
             now_unix,
-        )?;
+        )
+        .await?;
         queued += 1;
     }
     Ok(queued)
@@ -527,10 +536,10 @@ struct Claimed {
 /// minutes). In the same transaction it gives up on what can no longer be sent well: codes
 /// older than their lifetime, and rows whose attempts are used up without an outcome (a send
 /// that kept killing the tick), so no row can block the queue for ever.
-fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed>, ApiError> {
+async fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed>, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     let lease = now + CLAIM_LEASE_SECS;
-    let rows = db.transaction(|db| {
+    let rows = db.transaction(async |db| {
         db.exec(
             "UPDATE outbox SET state = 'dead', payload = '{}', last_error = 'the code expired before it could be delivered'
              WHERE state = 'pending' AND template = 'verification_code' AND next_attempt_unix <= ? AND created_at < ?",
@@ -538,14 +547,14 @@ fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed
                 int(now),
                 text(clock::rfc3339(clock::from_unix(now - crate::contacts::CODE_TTL_SECS))),
             ],
-        )?;
+        ).await?;
         db.exec(
             "UPDATE outbox SET state = 'dead',
                     payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END,
                     last_error = coalesce(last_error, 'no outcome was recorded') || ' (attempts used up)'
              WHERE state = 'pending' AND next_attempt_unix <= ? AND attempts >= ?",
             &[int(now), int(i64::from(webhook.max_attempts))],
-        )?;
+        ).await?;
         db.query(
             "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts + 1, last_attempt_at = ?
              WHERE id IN (
@@ -557,8 +566,8 @@ fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<Claimed
                                  ORDER BY next_attempt_unix LIMIT ?))
              RETURNING id, channel, address, language, template, payload, attempts",
             &[int(lease), text(&at), int(now), int(limit), int(now), int(limit)],
-        )
-    })?;
+        ).await
+    }).await?;
     let mut out = Vec::with_capacity(rows.rows.len());
     for row in &rows.rows {
         out.push(Claimed {
@@ -592,7 +601,7 @@ pub struct DispatchReport {
     pub dead: u64,
 }
 
-fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
+async fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
     let text = match render(&row.template, row.language, &row.payload, origin) {
         Ok(text) => text,
         Err(e) => return Fate::Unsendable(e.to_string()),
@@ -621,7 +630,9 @@ fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
         webhook.timeout,
         // The answer is not used; only a huge one is refused (and then sent again).
         1024 * 1024,
-    ) {
+    )
+    .await
+    {
         Ok(answer) if (200..300).contains(&answer.status) => Fate::Sent,
         Ok(answer) => Fate::Failed(format!("the webhook answered HTTP {}", answer.status)),
         Err(e) => Fate::Failed(e.to_string()),
@@ -630,7 +641,7 @@ fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fate {
 
 /// Records what became of each row, only where this tick still holds its claim (a row whose
 /// lease ran out may have been claimed again; then that tick decides it).
-fn record_fates(
+async fn record_fates(
     db: &Db,
     webhook: &Webhook,
     fates: &[(Claimed, Fate)],
@@ -638,7 +649,7 @@ fn record_fates(
     report: &mut DispatchReport,
 ) -> Result<(), ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(|db| {
+    db.transaction(async |db| {
         for (row, fate) in fates {
             match fate {
                 Fate::Sent => {
@@ -648,7 +659,7 @@ fn record_fates(
                                 payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[text(&at), text(&row.id), int(row.lease)],
-                    )?;
+                    ).await?;
                     report.sent += 1;
                 }
                 Fate::Failed(error) if row.attempts < webhook.max_attempts => {
@@ -658,7 +669,7 @@ fn record_fates(
                         "UPDATE outbox SET next_attempt_unix = ?, last_error = ?
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[int(now + wait), text(error), text(&row.id), int(row.lease)],
-                    )?;
+                    ).await?;
                     report.retrying += 1;
                 }
                 Fate::Failed(error) | Fate::Unsendable(error) => {
@@ -667,17 +678,17 @@ fn record_fates(
                                 payload = CASE WHEN template = 'verification_code' THEN '{}' ELSE payload END
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[text(error), text(&row.id), int(row.lease)],
-                    )?;
+                    ).await?;
                     report.dead += 1;
                 }
             }
         }
         Ok(())
-    })
+    }).await
 }
 
 /// Sends due messages, a claimed batch at a time, until none is due or `budget` is spent.
-pub fn dispatch(
+pub async fn dispatch(
     db: &Db,
     webhook: &Webhook,
     origin: Option<&str>,
@@ -687,14 +698,14 @@ pub fn dispatch(
     let mut report = DispatchReport::default();
     while started.elapsed() < budget {
         let now = clock::now().timestamp();
-        let batch = claim(db, webhook, now, BATCH)?;
+        let batch = claim(db, webhook, now, BATCH).await?;
         if batch.is_empty() {
             break;
         }
         let mut fates = Vec::with_capacity(batch.len());
         let mut rows = batch.into_iter();
         for row in rows.by_ref() {
-            let fate = send_one(webhook, &row, origin);
+            let fate = send_one(webhook, &row, origin).await;
             fates.push((row, fate));
             if started.elapsed() >= budget {
                 break;
@@ -702,18 +713,20 @@ pub fn dispatch(
         }
         // Rows claimed but not tried (budget spent) come due again now, not after the lease.
         let untried: Vec<Claimed> = rows.collect();
-        record_fates(db, webhook, &fates, clock::now().timestamp(), &mut report)?;
+        record_fates(db, webhook, &fates, clock::now().timestamp(), &mut report).await?;
         if !untried.is_empty() {
-            db.transaction(|db| {
+            db.transaction(async |db| {
                 for row in &untried {
                     db.exec(
                         "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts - 1
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[int(now), text(&row.id), int(row.lease)],
-                    )?;
+                    )
+                    .await?;
                 }
                 Ok(())
-            })?;
+            })
+            .await?;
         }
     }
     Ok(report)
@@ -721,18 +734,20 @@ pub fn dispatch(
 
 /// Deletes delivered messages after 30 days and dead ones after 90: the outbox is a queue,
 /// not an archive (the audit chain and the feed are the record).
-pub fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
+pub async fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
     let mut pruned = 0;
     for (state, days) in [("sent", 30), ("dead", 90)] {
-        let gone = db.query(
-            "DELETE FROM outbox WHERE id IN (
+        let gone = db
+            .query(
+                "DELETE FROM outbox WHERE id IN (
                  SELECT id FROM outbox WHERE state = ? AND created_at < ? LIMIT 1000)
              RETURNING id",
-            &[
-                text(state),
-                text(clock::rfc3339(clock::from_unix(now - days * 86_400))),
-            ],
-        )?;
+                &[
+                    text(state),
+                    text(clock::rfc3339(clock::from_unix(now - days * 86_400))),
+                ],
+            )
+            .await?;
         pruned += gone.rows.len() as u64;
     }
     Ok(pruned)
@@ -758,13 +773,13 @@ fn admin_view(row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, Ap
 }
 
 /// The admin's list: messages in `state`, newest first, at most `limit`.
-pub fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+pub async fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db.query(
         &format!(
             "SELECT {ADMIN_COLUMNS} FROM outbox WHERE state = ? ORDER BY created_at DESC, id LIMIT ?"
         ),
         &[text(state), int(limit)],
-    )?;
+    ).await?;
     rows.rows.iter().map(admin_view).collect()
 }
 
@@ -780,25 +795,30 @@ pub enum RetryRefusal {
 
 /// Puts a dead message back in the queue, due now, with its attempts reset (in the caller's
 /// transaction).
-pub fn retry(
+pub async fn retry(
     db: &Db,
     id: &str,
     now: i64,
 ) -> Result<Result<serde_json::Value, RetryRefusal>, ApiError> {
-    let row = db.one(
-        &format!(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_unix = ?
+    let row = db
+        .one(
+            &format!(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_unix = ?
              WHERE id = ? AND state = 'dead' AND template != 'verification_code'
                AND coalesce(last_error, '') NOT IN ('address removed', 'address changed')
              RETURNING {ADMIN_COLUMNS}"
-        ),
-        &[int(now), text(id)],
-    )?;
+            ),
+            &[int(now), text(id)],
+        )
+        .await?;
     if let Some(row) = row {
         return Ok(Ok(admin_view(&row)?));
     }
     Ok(Err(
-        match db.one("SELECT state FROM outbox WHERE id = ?", &[text(id)])? {
+        match db
+            .one("SELECT state FROM outbox WHERE id = ?", &[text(id)])
+            .await?
+        {
             None => RetryRefusal::NotFound,
             Some(r) if col_text(&r, 0)? != "dead" => RetryRefusal::NotDead,
             Some(_) => RetryRefusal::MustNotBeResent,
@@ -807,8 +827,10 @@ pub fn retry(
 }
 
 /// How many messages wait in each state (for health and the tick's answer).
-pub fn counts(db: &Db) -> Result<serde_json::Value, ApiError> {
-    let rows = db.query("SELECT state, count(*) FROM outbox GROUP BY state", &[])?;
+pub async fn counts(db: &Db) -> Result<serde_json::Value, ApiError> {
+    let rows = db
+        .query("SELECT state, count(*) FROM outbox GROUP BY state", &[])
+        .await?;
     let mut out = serde_json::json!({ "pending": 0, "sent": 0, "dead": 0 });
     for row in &rows.rows {
         out[col_text(row, 0)?] = serde_json::json!(col_int(row, 1)?);

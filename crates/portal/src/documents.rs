@@ -47,10 +47,11 @@ pub fn validate(field: &str, bytes: &[u8]) -> Result<&'static str, ApiError> {
 }
 
 /// Stores a document (once per content); call inside the transaction that references it.
-pub fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result<String, ApiError> {
+pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result<String, ApiError> {
     let sha = sha256_hex(bytes);
     if db
-        .one("SELECT 1 FROM documents WHERE sha256 = ?", &[text(&sha)])?
+        .one("SELECT 1 FROM documents WHERE sha256 = ?", &[text(&sha)])
+        .await?
         .is_some()
     {
         return Ok(sha);
@@ -65,7 +66,7 @@ pub fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result<Strin
             int(chunks.len() as i64),
             text(now),
         ],
-    )?;
+    ).await?;
     for (i, chunk) in chunks.into_iter().enumerate() {
         db.exec(
             "INSERT INTO document_chunks (sha256, idx, data) VALUES (?, ?, ?)",
@@ -74,7 +75,8 @@ pub fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result<Strin
                 int(i as i64),
                 crate::db::SqlValue::Blob(chunk.to_vec()),
             ],
-        )?;
+        )
+        .await?;
     }
     Ok(sha)
 }
@@ -84,19 +86,22 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
-pub fn load(db: &Db, sha: &str) -> Result<Document, ApiError> {
+pub async fn load(db: &Db, sha: &str) -> Result<Document, ApiError> {
     let meta = db
         .one(
             "SELECT media_type, chunk_count, size FROM documents WHERE sha256 = ?",
             &[text(sha)],
-        )?
+        )
+        .await?
         .ok_or_else(|| ApiError::Internal(format!("document {sha} is missing")))?;
     let media_type = col_text(&meta, 0)?;
     let size = col_int(&meta, 2)? as usize;
-    let rows = db.query(
-        "SELECT data FROM document_chunks WHERE sha256 = ? ORDER BY idx",
-        &[text(sha)],
-    )?;
+    let rows = db
+        .query(
+            "SELECT data FROM document_chunks WHERE sha256 = ? ORDER BY idx",
+            &[text(sha)],
+        )
+        .await?;
     let mut bytes = Vec::with_capacity(size);
     for row in &rows.rows {
         bytes.extend_from_slice(row.get::<&[u8]>(0).unwrap_or_default());

@@ -77,18 +77,20 @@ fn probe_value(component: &str) -> Result<String, ApiError> {
     Ok(format!("{component}-{:016x}", u64::from_le_bytes(bytes)))
 }
 
-pub fn check(component: &'static str) -> Result<Reply, ApiError> {
-    let store = storage::kv()?;
+pub async fn check(component: &'static str) -> Result<Reply, ApiError> {
+    let store = storage::kv().await?;
     let key = format!("health:{component}");
     let wrote = probe_value(component)?;
-    storage::kv_set(&store, &key, wrote.as_bytes())?;
-    let read_back = storage::kv_get(&store, &key)?.as_deref() == Some(wrote.as_bytes());
+    storage::kv_set(&store, &key, wrote.as_bytes()).await?;
+    let read_back = storage::kv_get(&store, &key).await?.as_deref() == Some(wrote.as_bytes());
 
-    let db = crate::db::Db::open()?;
-    let result = db.query(
-        "SELECT count(*) FROM schema_migrations WHERE version > ?",
-        &[Value::Integer(0)],
-    )?;
+    let db = crate::db::Db::open().await?;
+    let result = db
+        .query(
+            "SELECT count(*) FROM schema_migrations WHERE version > ?",
+            &[Value::Integer(0)],
+        )
+        .await?;
     let migrations_applied = result
         .rows
         .first()
@@ -114,20 +116,21 @@ pub fn check(component: &'static str) -> Result<Reply, ApiError> {
 }
 
 /// The health routes; `None` for any other path.
-pub fn route(
+pub async fn route(
     component: &'static str,
     method: crate::http::Method,
     path: &str,
 ) -> Option<Result<Reply, ApiError>> {
-    let answer: fn(&'static str) -> Result<Reply, ApiError> = match path {
-        "/health" => check,
-        "/health/live" => live,
-        "/health/ready" => ready,
-        _ => return None,
-    };
-    Some(match method {
-        crate::http::Method::Get => answer(component),
-        _ => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+    if !matches!(path, "/health" | "/health/live" | "/health/ready") {
+        return None;
+    }
+    if method != crate::http::Method::Get {
+        return Some(Err(ApiError::MethodNotAllowed { allow: "GET" }));
+    }
+    Some(match path {
+        "/health" => check(component).await,
+        "/health/live" => live(component),
+        _ => ready(component).await,
     })
 }
 
@@ -143,7 +146,27 @@ struct Needed {
     name: &'static str,
     /// Required: not ready while empty. Optional: checked only when set.
     required: bool,
-    usable: fn(&str) -> Result<(), String>,
+    usable: Usable,
+}
+
+/// How a set variable is found usable.
+enum Usable {
+    /// By its value alone.
+    Value(fn(&str) -> Result<(), String>),
+    /// With the other variables it goes with (the delivery webhook).
+    Webhook,
+}
+
+impl Usable {
+    async fn check(&self, value: &str) -> Result<(), String> {
+        match self {
+            Usable::Value(check) => check(value),
+            Usable::Webhook => crate::delivery::Webhook::configured()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
 }
 
 fn trust_anchors_usable(pem: &str) -> Result<(), String> {
@@ -172,7 +195,7 @@ fn needed_variables(component: &str) -> &'static [Needed] {
     const ANCHORS: Needed = Needed {
         name: "eds_trust_anchors",
         required: true,
-        usable: trust_anchors_usable,
+        usable: Usable::Value(trust_anchors_usable),
     };
     match component {
         "login" | "admin" | "confirmation" => &[ANCHORS],
@@ -181,24 +204,24 @@ fn needed_variables(component: &str) -> &'static [Needed] {
             Needed {
                 name: "receipt_signing_key",
                 required: true,
-                usable: receipt_key_usable,
+                usable: Usable::Value(receipt_key_usable),
             },
             Needed {
                 name: "receipt_previous_public_keys",
                 required: false,
-                usable: previous_receipt_keys_usable,
+                usable: Usable::Value(previous_receipt_keys_usable),
             },
         ],
         "internal" => &[
             Needed {
                 name: "internal_token",
                 required: true,
-                usable: non_empty,
+                usable: Usable::Value(non_empty),
             },
             Needed {
                 name: "notify_webhook_url",
                 required: false,
-                usable: webhook_usable,
+                usable: Usable::Webhook,
             },
         ],
         _ => &[],
@@ -207,13 +230,6 @@ fn needed_variables(component: &str) -> &'static [Needed] {
 
 fn previous_receipt_keys_usable(list: &str) -> Result<(), String> {
     crate::filing::receipt::previous_keys(list)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
-}
-
-/// The URL with its origin and secret (the other variables it needs).
-fn webhook_usable(_url: &str) -> Result<(), String> {
-    crate::delivery::Webhook::configured()
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
@@ -251,31 +267,32 @@ impl ReadinessCheck {
     }
 }
 
-pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
+pub async fn ready(component: &'static str) -> Result<Reply, ApiError> {
     let mut checks = Vec::new();
-    let schema = crate::db::Db::open_unchecked()
-        .and_then(|db| db.one("PRAGMA user_version", &[]))
-        .map_err(|e| e.to_string())
-        .and_then(|row| {
-            let found = row.and_then(|r| r.get::<i64>(0)).unwrap_or(0);
-            let required = crate::schema::REQUIRED_VERSION;
-            if found >= required {
-                Ok(Some(format!("version {found}, this code needs {required}")))
-            } else {
-                Err(format!(
-                    "version {found}, this code needs {required}: POST /api/internal/migrate"
-                ))
-            }
-        });
+    let version = match crate::db::Db::open_unchecked().await {
+        Ok(db) => db.one("PRAGMA user_version", &[]).await,
+        Err(e) => Err(e),
+    };
+    let schema = version.map_err(|e| e.to_string()).and_then(|row| {
+        let found = row.and_then(|r| r.get::<i64>(0)).unwrap_or(0);
+        let required = crate::schema::REQUIRED_VERSION;
+        if found >= required {
+            Ok(Some(format!("version {found}, this code needs {required}")))
+        } else {
+            Err(format!(
+                "version {found}, this code needs {required}: POST /api/internal/migrate"
+            ))
+        }
+    });
     checks.push(ReadinessCheck::of("sqlite_schema", schema));
-    let kv = storage::kv()
-        .and_then(|store| {
-            store
-                .exists("health:ready")
-                .map_err(|e| ApiError::Unavailable(format!("key-value exists: {e}")))
-        })
-        .map(|_| None)
-        .map_err(|e| e.to_string());
+    let kv = match storage::kv().await {
+        Ok(store) => store
+            .exists("health:ready")
+            .await
+            .map(|_| None)
+            .map_err(|e| format!("key-value exists: {e}")),
+        Err(e) => Err(e.to_string()),
+    };
     checks.push(ReadinessCheck::of("key_value", kv));
     // The law data (visibility, deadlines, days off): never serve on a broken table.
     let law = crate::law::shipped()
@@ -283,8 +300,11 @@ pub fn ready(component: &'static str) -> Result<Reply, ApiError> {
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("law", law));
     for needed in needed_variables(component) {
-        let outcome = match crate::config::optional(needed.name) {
-            Some(value) if !value.trim().is_empty() => (needed.usable)(&value)
+        let outcome = match crate::config::optional(needed.name).await {
+            Some(value) if !value.trim().is_empty() => needed
+                .usable
+                .check(&value)
+                .await
                 .map(|()| None)
                 .map_err(|e| format!("set but unusable: {e}")),
             // An optional variable left empty is fine; set, it must be usable.

@@ -1,5 +1,6 @@
-//! HTTP helpers: a plain [`Reply`] that handlers build and tests inspect natively, rendered to
-//! a Spin response in one place, with the headers every API answer carries.
+//! HTTP helpers: a plain [`Request`] and [`Reply`] that handlers take and build (and tests make
+//! and inspect natively), read from and rendered to `wasi:http` in one place ([`serve`]), with
+//! the headers every API answer carries.
 
 use serde::Serialize;
 
@@ -36,11 +37,12 @@ impl Reply {
         reply
     }
 
-    pub fn problem(error: &ApiError) -> Self {
+    /// The problem answer for `error`, naming the request (`request_id`) when there is one.
+    pub fn problem(error: &ApiError, request_id: Option<&str>) -> Self {
         let mut problem = error.to_problem();
-        if let Some(id) = crate::request::id() {
-            problem.instance = Some(crate::request::instance_urn(&id));
-            problem.request_id = Some(id);
+        if let Some(id) = request_id {
+            problem.instance = Some(crate::request::instance_urn(id));
+            problem.request_id = Some(id.to_owned());
         }
         let mut reply = Self::with_baseline(
             problem.status,
@@ -84,74 +86,163 @@ impl Reply {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+}
 
-    pub fn into_response(self) -> spin_sdk::http::Response {
-        let mut builder = spin_sdk::http::Response::builder();
-        builder.status(self.status);
-        for (k, v) in self.headers {
-            builder.header(k, v);
+/// A request as a handler sees it: the head, the path within the component, and the body
+/// read whole within its route's limit ([`crate::body`]), with the request's [context].
+///
+/// [context]: crate::request::Context
+#[derive(Debug)]
+pub struct Request {
+    method: Method,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    context: crate::request::Context,
+}
+
+impl Request {
+    /// A request from its parts: `path` is the component-relative path, `query` the part
+    /// after `?` (without it).
+    pub fn new(
+        method: Method,
+        path: &str,
+        query: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Self {
+        let context = crate::request::Context::begin(
+            headers
+                .iter()
+                .rev()
+                .find(|(k, _)| k.eq_ignore_ascii_case(crate::request::HEADER))
+                .map(|(_, v)| v.as_str()),
+        );
+        Self {
+            method,
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers,
+            body,
+            context,
         }
-        builder.body(self.body);
-        builder.build()
+    }
+
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The path within the component (`spin-path-info`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The query string, without the `?`.
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// A header's last value (the runtime appends its own `spin-*` headers after the
+    /// client's, so the last one is the runtime's word).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in the order they came.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// This request's id, start and principal kind.
+    pub fn context(&self) -> &crate::request::Context {
+        &self.context
+    }
+
+    /// The same request with its body.
+    pub fn with_body(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
+    }
+
+    pub fn into_context(self) -> crate::request::Context {
+        self.context
     }
 }
 
 /// Turns a handler's result into the reply; server-side failures go to the log (the
 /// component's stderr, which the runtime tags with the component name).
-pub fn finish(component: &str, result: Result<Reply, ApiError>) -> Reply {
+pub fn finish(
+    component: &str,
+    context: Option<&crate::request::Context>,
+    result: Result<Reply, ApiError>,
+) -> Reply {
     match result {
         Ok(reply) => reply,
         Err(error) => {
+            let id = context.map(crate::request::Context::id);
             if error.is_server_side() {
-                eprintln!(
-                    "{component}: request {}: {error}",
-                    crate::request::id().unwrap_or_default()
-                );
+                eprintln!("{component}: request {}: {error}", id.unwrap_or_default());
             }
-            Reply::problem(&error)
+            Reply::problem(&error, id)
         }
     }
 }
 
 /// The whole request handling of a component, from the request as the runtime hands it over:
-/// its id taken or made ([`crate::request`]), its body read within the limit `body_limit`
-/// gives for this route and within the body deadlines (so real Spin, which limits neither,
-/// is as safe as `jaria up`), then the health routes, then its own routes, then 404. `routes`
-/// answers `None` for a path it does not own. The answer carries the request id, and one
-/// JSON line per request goes to stderr.
-pub fn serve(
+/// its body read within the limit `body_limit` gives for this route and within the body
+/// deadlines (so real Spin, which limits neither, is as safe as `jaria up`), then the health
+/// routes, then its own routes, then 404. `routes` answers `None` for a path it does not own.
+/// The answer carries the request id, and one JSON line per request goes to stderr.
+pub async fn serve(
     component: &'static str,
-    incoming: spin_sdk::http::IncomingRequest,
+    incoming: spin_sdk::http::Request,
     body_limit: impl FnOnce(Method, &str) -> usize,
-    routes: impl FnOnce(&spin_sdk::http::Request, Method, &str) -> Option<Result<Reply, ApiError>>,
-) -> spin_sdk::http::Response {
+    routes: impl AsyncFnOnce(&Request, Method, &str) -> Option<Result<Reply, ApiError>>,
+) -> crate::respond::Response {
     let head = crate::body::Head::of(&incoming);
-    let request_id = crate::request::begin(head.header(crate::request::HEADER));
     let method = head.method();
     let path = head.path.clone();
-    let result = crate::body::read(incoming, head, body_limit).and_then(|req| {
-        crate::health::route(component, method, &path)
-            .or_else(|| routes(&req, method, &path))
-            .unwrap_or(Err(ApiError::NotFound))
-    });
-    let mut reply = finish(component, result);
-    reply.set_header(crate::request::HEADER, &request_id);
+    let request = crate::body::read(incoming, head, body_limit).await;
+    let (context, result) = match request {
+        Ok(req) => {
+            let result = match crate::health::route(component, req.method(), req.path()).await {
+                Some(result) => result,
+                None => routes(&req, req.method(), req.path())
+                    .await
+                    .unwrap_or(Err(ApiError::NotFound)),
+            };
+            (req.context, result)
+        }
+        // The body could not be read: the request still gets an id of its own.
+        Err((context, error)) => (context, Err(error)),
+    };
+    let mut reply = finish(component, Some(&context), result);
+    reply.set_header(crate::request::HEADER, context.id());
     eprintln!(
         "{}",
-        crate::request::log_line(component, method.as_str(), &path, reply.status)
+        context.log_line(component, method.as_str(), &path, reply.status)
     );
-    reply.into_response()
+    let response = crate::respond::respond(reply);
+    crate::respond::settle().await;
+    response
 }
 
 /// Parses a JSON request body; a body that is not `application/json` is 415, one that does
 /// not parse is 400, one that parses but has the wrong shape is 422.
-pub fn json_body<T: serde::de::DeserializeOwned>(
-    req: &spin_sdk::http::Request,
-) -> Result<T, ApiError> {
-    let content_type = req
-        .header("content-type")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
+pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let content_type = req.header("content-type").unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     if !essence.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::UnsupportedMediaType(
@@ -297,20 +388,19 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn of(req: &spin_sdk::http::Request) -> Self {
-        Self::from_sdk(req.method())
+    pub fn of(req: &Request) -> Self {
+        req.method()
     }
 
-    pub fn from_sdk(method: &spin_sdk::http::Method) -> Self {
-        use spin_sdk::http::Method as M;
-        match method {
-            M::Get => Method::Get,
-            M::Head => Method::Head,
-            M::Post => Method::Post,
-            M::Put => Method::Put,
-            M::Patch => Method::Patch,
-            M::Delete => Method::Delete,
-            M::Options => Method::Options,
+    pub fn from_http(method: &http::Method) -> Self {
+        match *method {
+            http::Method::GET => Method::Get,
+            http::Method::HEAD => Method::Head,
+            http::Method::POST => Method::Post,
+            http::Method::PUT => Method::Put,
+            http::Method::PATCH => Method::Patch,
+            http::Method::DELETE => Method::Delete,
+            http::Method::OPTIONS => Method::Options,
             _ => Method::Other,
         }
     }
@@ -359,7 +449,10 @@ mod tests {
 
     #[test]
     fn problem_reply_has_problem_content_type_and_retry_after() {
-        let r = Reply::problem(&ApiError::Unavailable("kv down".into()));
+        let r = Reply::problem(&ApiError::Unavailable("kv down".into()), Some("req-1"));
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["request_id"], "req-1");
         assert_eq!(r.status, 503);
         assert_eq!(r.header("content-type"), Some("application/problem+json"));
         assert_eq!(r.header("retry-after"), Some("1"));
@@ -368,7 +461,7 @@ mod tests {
 
     #[test]
     fn method_not_allowed_names_allowed_methods() {
-        let r = Reply::problem(&ApiError::MethodNotAllowed { allow: "GET" });
+        let r = Reply::problem(&ApiError::MethodNotAllowed { allow: "GET" }, None);
         assert_eq!(r.status, 405);
         assert_eq!(r.header("allow"), Some("GET"));
     }
@@ -645,5 +738,28 @@ mod proptests {
         assert!(!valid_idempotency_key("a b"));
         assert!(!valid_idempotency_key("' OR 1=1 --"));
         assert!(!valid_idempotency_key("ключ"));
+    }
+}
+
+/// Runs `answer` for a GET, else 405: for routes that only read.
+pub async fn get_only(
+    method: Method,
+    answer: impl Future<Output = Result<Reply, ApiError>>,
+) -> Result<Reply, ApiError> {
+    only(method, Method::Get, "GET", answer).await
+}
+
+/// Runs `answer` when the request's method is `allowed`, else 405 naming `allow`. (`answer`
+/// is only built, not run, for another method: a future does nothing until awaited.)
+pub async fn only(
+    method: Method,
+    allowed: Method,
+    allow: &'static str,
+    answer: impl Future<Output = Result<Reply, ApiError>>,
+) -> Result<Reply, ApiError> {
+    if method == allowed {
+        answer.await
+    } else {
+        Err(ApiError::MethodNotAllowed { allow })
     }
 }

@@ -53,12 +53,14 @@ pub struct Organ {
 }
 
 /// Every organ, by region and name (for admins, and for choosing where to send a statement).
-pub fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
+pub async fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
     use crate::db::{col_int, col_opt_text, col_text};
-    let rows = db.query(
-        "SELECT id, name, region, code FROM organs ORDER BY region, name",
-        &[],
-    )?;
+    let rows = db
+        .query(
+            "SELECT id, name, region, code FROM organs ORDER BY region, name",
+            &[],
+        )
+        .await?;
     rows.rows
         .iter()
         .map(|r| {

@@ -37,6 +37,7 @@ pub mod password;
 pub mod problem;
 pub mod random;
 pub mod request;
+pub mod respond;
 pub mod revocation;
 pub mod schema;
 pub mod service;

@@ -70,35 +70,40 @@ enum Begun {
 /// Counts the recent failures of every scope and, unless one is locked, records this attempt
 /// as a failure in each — all in one write transaction. Locked: 429 with `Retry-After`, and
 /// the lock (with its audit row) recorded once.
-pub fn begin(db: &Db, scopes: &[Scope<'_>], actor: &Actor, now: i64) -> Result<Attempt, ApiError> {
+pub async fn begin(
+    db: &Db,
+    scopes: &[Scope<'_>],
+    actor: &Actor,
+    now: i64,
+) -> Result<Attempt, ApiError> {
     let token = crate::random::id()?;
-    let begun = db.transaction(|db| {
+    let begun = db.transaction(async |db| {
         for scope in scopes {
             let rows = db.query(
                 "SELECT at_unix FROM auth_failures WHERE scope = ? AND key = ? AND at_unix > ?",
                 &[text(scope.name), text(scope.key), int(now - WINDOW_SECS)],
-            )?;
+            ).await?;
             let times: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
             if let Decision::Locked { retry_after_secs } = decide(&times, scope.free, now) {
                 let locked_already = db
                     .one(
                         "SELECT 1 FROM auth_lockouts WHERE scope = ? AND key = ? AND until_unix > ?",
                         &[text(scope.name), text(scope.key), int(now)],
-                    )?
+                    ).await?
                     .is_some();
                 if !locked_already {
                     db.exec(
                         "INSERT INTO auth_lockouts (scope, key, until_unix) VALUES (?, ?, ?)
                          ON CONFLICT (scope, key) DO UPDATE SET until_unix = excluded.until_unix",
                         &[text(scope.name), text(scope.key), int(now + retry_after_secs)],
-                    )?;
+                    ).await?;
                     audit::record(
                         db,
                         actor,
                         "sign_in_locked_out",
                         &format!("{}:{}", scope.name, scope.key),
                         serde_json::json!({ "retry_after_secs": retry_after_secs }),
-                    )?;
+                    ).await?;
                 }
                 return Ok(Begun::Locked(retry_after_secs));
             }
@@ -107,12 +112,12 @@ pub fn begin(db: &Db, scopes: &[Scope<'_>], actor: &Actor, now: i64) -> Result<A
             db.exec(
                 "INSERT INTO auth_failures (scope, key, at_unix, attempt) VALUES (?, ?, ?, ?)",
                 &[text(scope.name), text(scope.key), int(now), text(&token)],
-            )?;
+            ).await?;
         }
         Ok(Begun::Go(Attempt {
             token: token.clone(),
         }))
-    })?;
+    }).await?;
     match begun {
         Begun::Go(attempt) => Ok(attempt),
         Begun::Locked(retry_after_secs) => Err(ApiError::TooManyRequests {
@@ -123,16 +128,17 @@ pub fn begin(db: &Db, scopes: &[Scope<'_>], actor: &Actor, now: i64) -> Result<A
 
 /// The credential was right: the attempt no longer counts. Call inside the transaction that
 /// starts the session.
-pub fn succeeded(db: &Db, attempt: &Attempt) -> Result<(), ApiError> {
+pub async fn succeeded(db: &Db, attempt: &Attempt) -> Result<(), ApiError> {
     db.exec(
         "DELETE FROM auth_failures WHERE attempt = ?",
         &[text(&attempt.token)],
     )
+    .await
 }
 
 /// The credential was wrong: the attempt stays counted; its audit row is written, and the
 /// oldest rows no decision needs any more are cleared a few at a time.
-pub fn failed(
+pub async fn failed(
     db: &Db,
     attempt: &Attempt,
     actor: &Actor,
@@ -140,23 +146,23 @@ pub fn failed(
     detail: serde_json::Value,
     now: i64,
 ) -> Result<(), ApiError> {
-    db.transaction(|db| {
+    db.transaction(async |db| {
         db.exec(
             "UPDATE auth_failures SET attempt = NULL WHERE attempt = ?",
             &[text(&attempt.token)],
-        )?;
+        ).await?;
         db.exec(
             "DELETE FROM auth_failures WHERE id IN (SELECT id FROM auth_failures ORDER BY id LIMIT 100)
              AND at_unix < ?",
             &[int(now - 24 * 3600)],
-        )?;
+        ).await?;
         db.exec(
             "DELETE FROM auth_lockouts WHERE (scope, key) IN
                (SELECT scope, key FROM auth_lockouts WHERE until_unix < ? LIMIT 100)",
             &[int(now)],
-        )?;
-        audit::record(db, actor, "sign_in_failed", subject, detail)
-    })
+        ).await?;
+        audit::record(db, actor, "sign_in_failed", subject, detail).await
+    }).await
 }
 
 #[cfg(test)]

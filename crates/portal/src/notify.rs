@@ -56,7 +56,7 @@ impl Notice {
 }
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.
-pub fn send<'a>(
+pub async fn send<'a>(
     db: &Db,
     recipients: impl IntoIterator<Item = &'a str>,
     notice: Notice,
@@ -79,8 +79,9 @@ pub fn send<'a>(
                 text(notice.as_str()),
                 text(&payload_text),
             ],
-        )?;
-        crate::delivery::enqueue_for(db, recipient, notice.as_str(), payload, at, now_unix)?;
+        )
+        .await?;
+        crate::delivery::enqueue_for(db, recipient, notice.as_str(), payload, at, now_unix).await?;
     }
     Ok(())
 }

@@ -5,10 +5,8 @@
 
 use std::time::Duration;
 
-use wasi::http::types::{
-    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
-};
-use wasi::io::streams::StreamError;
+use futures::FutureExt as _;
+use http_body_util::BodyExt as _;
 
 /// Why an outbound request gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,18 +63,44 @@ impl Target {
 
 /// POSTs `body` and reads the answer, all within `timeout`; answers above `max_bytes` are
 /// refused.
-pub fn post(
+pub async fn post(
     target: &Target,
     content_type: &str,
     body: &[u8],
     timeout: Duration,
     max_bytes: usize,
 ) -> Result<Answer, OutboundError> {
-    post_with_headers(target, content_type, &[], body, timeout, max_bytes)
+    post_with_headers(target, content_type, &[], body, timeout, max_bytes).await
 }
 
-/// [`post`] with more request headers (a signature, a message id).
-pub fn post_with_headers(
+/// [`post`] with more request headers (a signature, a message id). The whole exchange (connect,
+/// send, the answer and its body) has `timeout`; the runtime is asked for the same per phase.
+pub async fn post_with_headers(
+    target: &Target,
+    content_type: &str,
+    extra_headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Answer, OutboundError> {
+    let exchange = exchange(
+        target,
+        content_type,
+        extra_headers,
+        body,
+        timeout,
+        max_bytes,
+    )
+    .fuse();
+    let deadline = spin_sdk::time::sleep(timeout).fuse();
+    futures::pin_mut!(exchange, deadline);
+    futures::select_biased! {
+        answer = exchange => answer,
+        () = deadline => Err(OutboundError::Timeout(timeout)),
+    }
+}
+
+async fn exchange(
     target: &Target,
     content_type: &str,
     extra_headers: &[(&str, &str)],
@@ -85,105 +109,44 @@ pub fn post_with_headers(
     max_bytes: usize,
 ) -> Result<Answer, OutboundError> {
     let send = |e: String| OutboundError::Send(e);
-    let mut fields = vec![
-        ("content-type".to_owned(), content_type.as_bytes().to_vec()),
-        (
-            "content-length".to_owned(),
-            body.len().to_string().into_bytes(),
-        ),
-    ];
-    fields.extend(
-        extra_headers
-            .iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.as_bytes().to_vec())),
-    );
-    let headers = Fields::from_list(&fields).map_err(|e| send(format!("{e:?}")))?;
-    let request = OutgoingRequest::new(headers);
-    let scheme = if target.https {
-        Scheme::Https
-    } else {
-        Scheme::Http
-    };
-    let set = |ok: Result<(), ()>, what: &str| ok.map_err(|()| send(format!("bad {what}")));
-    set(request.set_method(&Method::Post), "method")?;
-    set(request.set_scheme(Some(&scheme)), "scheme")?;
-    set(request.set_authority(Some(&target.authority)), "authority")?;
-    set(
-        request.set_path_with_query(Some(&target.path_and_query)),
-        "path",
-    )?;
-    let outgoing = request.body().map_err(|()| send("no body".into()))?;
-    let options = RequestOptions::new();
-    let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
-    // Hosts that do not support a timeout say so; the overall deadline below still holds.
-    let _ = options.set_connect_timeout(Some(nanos));
-    let _ = options.set_first_byte_timeout(Some(nanos));
-    let _ = options.set_between_bytes_timeout(Some(nanos));
-    let future = wasi::http::outgoing_handler::handle(request, Some(options))
-        .map_err(|e| send(describe(&e)))?;
-    {
-        let stream = outgoing
-            .write()
-            .map_err(|()| send("body not writable".into()))?;
-        for chunk in body.chunks(4096) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|e| send(format!("writing the body: {e:?}")))?;
-        }
+    let scheme = if target.https { "https" } else { "http" };
+    let uri = format!("{scheme}://{}{}", target.authority, target.path_and_query);
+    let mut request = http::Request::post(uri)
+        .header("content-type", content_type)
+        .header("content-length", body.len());
+    for (name, value) in extra_headers {
+        request = request.header(name.to_ascii_lowercase(), *value);
     }
-    OutgoingBody::finish(outgoing, None).map_err(|e| send(describe(&e)))?;
-
-    let deadline = wasi::clocks::monotonic_clock::now().saturating_add(nanos);
-    let wait = |pollable: &wasi::io::poll::Pollable| -> Result<(), OutboundError> {
-        let now = wasi::clocks::monotonic_clock::now();
-        if now >= deadline {
-            return Err(OutboundError::Timeout(timeout));
-        }
-        let timer = wasi::clocks::monotonic_clock::subscribe_instant(deadline);
-        let ready = wasi::io::poll::poll(&[pollable, &timer]);
-        if ready.contains(&0) {
-            Ok(())
-        } else {
-            Err(OutboundError::Timeout(timeout))
-        }
-    };
-    wait(&future.subscribe())?;
-    let response = match future.get() {
-        Some(Ok(Ok(response))) => response,
-        Some(Ok(Err(e))) => return Err(send(describe(&e))),
-        Some(Err(())) | None => return Err(send("no response".into())),
-    };
-    let status = response.status();
+    let mut request = request
+        .body(http_body_util::Full::new(bytes::Bytes::copy_from_slice(
+            body,
+        )))
+        .map_err(|e| send(e.to_string()))?;
+    request
+        .extensions_mut()
+        .insert(spin_sdk::wasip3::http_compat::RequestOptionsExtension(
+            phase_timeouts(timeout),
+        ));
+    let response = spin_sdk::http::send(request)
+        .await
+        .map_err(|e| send(format!("{e:?}")))?;
+    let status = response.status().as_u16();
     let content_type = response
         .headers()
-        .get(&"content-type".to_owned())
-        .into_iter()
-        .next()
-        .and_then(|v| String::from_utf8(v).ok());
-    let incoming = response
-        .consume()
-        .map_err(|()| send("answer body unreadable".into()))?;
-    let stream = incoming
-        .stream()
-        .map_err(|()| send("answer body unreadable".into()))?;
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut incoming = response.into_body();
     let mut bytes = Vec::new();
-    loop {
-        match stream.read(64 * 1024) {
-            Ok(chunk) if chunk.is_empty() => wait(&stream.subscribe())?,
-            Ok(chunk) => {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > max_bytes {
-                    return Err(OutboundError::TooLarge(max_bytes));
-                }
-            }
-            Err(StreamError::Closed) => break,
-            Err(StreamError::LastOperationFailed(e)) => {
-                return Err(send(e.to_debug_string()));
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| send(format!("reading the answer: {e:?}")))?;
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+            if bytes.len() > max_bytes {
+                return Err(OutboundError::TooLarge(max_bytes));
             }
         }
     }
-    drop(stream);
-    let _ = IncomingBody::finish(incoming);
     Ok(Answer {
         status,
         content_type,
@@ -191,8 +154,15 @@ pub fn post_with_headers(
     })
 }
 
-fn describe(e: &ErrorCode) -> String {
-    format!("{e:?}")
+/// The runtime's own per-phase timeouts (Spin waits 600 s per phase otherwise); a runtime that
+/// does not support one says so and the overall deadline still holds.
+fn phase_timeouts(timeout: Duration) -> spin_sdk::wasip3::http::types::RequestOptions {
+    let nanos = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+    let options = spin_sdk::wasip3::http::types::RequestOptions::new();
+    let _ = options.set_connect_timeout(Some(nanos));
+    let _ = options.set_first_byte_timeout(Some(nanos));
+    let _ = options.set_between_bytes_timeout(Some(nanos));
+    options
 }
 
 #[cfg(test)]

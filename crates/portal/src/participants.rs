@@ -219,8 +219,8 @@ pub struct Recorded {
 
 /// Only the officers who conduct the investigation (the lead officer, the head of unit) make
 /// people participants; the supervising prosecutor does not take over the case.
-fn conducting_case(db: &Db, me: &Principal, erdr: &str) -> Result<CaseRow, ApiError> {
-    let (case, relation) = store::case_for_officer(db, me, erdr)?;
+async fn conducting_case(db: &Db, me: &Principal, erdr: &str) -> Result<CaseRow, ApiError> {
+    let (case, relation) = store::case_for_officer(db, me, erdr).await?;
     if !relation.conducts() {
         return Err(ApiError::Forbidden);
     }
@@ -230,14 +230,14 @@ fn conducting_case(db: &Db, me: &Principal, erdr: &str) -> Result<CaseRow, ApiEr
 /// Records a participant in the case `erdr` on the officer's decision. Runs inside the
 /// caller's transaction: the row (or the confirmed request), its audit row and the person's
 /// notice together.
-pub fn record(
+pub async fn record(
     db: &Db,
     me: &Principal,
     erdr: &str,
     new: &NewParticipant,
     now: &str,
 ) -> Result<(CaseRow, Recorded), ApiError> {
-    let case = conducting_case(db, me, erdr)?;
+    let case = conducting_case(db, me, erdr).await?;
     case.refuse_if_on_paper()?;
     authz::refuse_self_dealing(
         me,
@@ -247,7 +247,8 @@ pub fn record(
         ],
     )?;
     if let Some(principal) = &new.represented {
-        let acts_for_a_live_status = store::recorded_statuses(db, case.id, principal.as_str())?
+        let acts_for_a_live_status = store::recorded_statuses(db, case.id, principal.as_str())
+            .await?
             .iter()
             .any(|p| new.status.may_act_for(p.status));
         if !acts_for_a_live_status {
@@ -270,7 +271,7 @@ pub fn record(
         basis_date: &basis_date,
         origin: "record",
     };
-    let recorded = enter(db, me, &case, &entry, now)?.ok_or_else(|| {
+    let recorded = enter(db, me, &case, &entry, now).await?.ok_or_else(|| {
         ApiError::Conflict("This person already holds this status in the case.".into())
     })?;
     announce(
@@ -285,14 +286,15 @@ pub fn record(
             "confirmed_request": recorded.confirmed_request,
         }),
         now,
-    )?;
+    )
+    .await?;
     Ok((case, recorded))
 }
 
 /// Ends a status in force on `ending.ended_on`: the row stays (history) as revoked with its
 /// date and reason, its familiarisation grants end, and the person is told. Those acting for
 /// the person lose access with it (they see only while their principal's status is in force).
-pub fn end(
+pub async fn end(
     db: &Db,
     me: &Principal,
     erdr: &str,
@@ -300,13 +302,14 @@ pub fn end(
     ending: &Ending,
     now: &str,
 ) -> Result<CaseRow, ApiError> {
-    let case = conducting_case(db, me, erdr)?;
+    let case = conducting_case(db, me, erdr).await?;
     let row = db
         .one(
             "SELECT state, person_iin, represented_iin, basis_date FROM case_participants
              WHERE id = ? AND case_id = ?",
             &[int(participant_id), int(case.id)],
-        )?
+        )
+        .await?
         .ok_or(ApiError::NotFound)?;
     let (state, person, represented) = (
         col_text(&row, 0)?,
@@ -338,11 +341,12 @@ pub fn end(
             text(&ending.reason),
             int(participant_id),
         ],
-    )?;
+    )
+    .await?;
     db.exec(
         "UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL",
         &[text(now), int(participant_id)],
-    )?;
+    ).await?;
     audit::record_for_case(
         db,
         &me.actor(),
@@ -350,7 +354,8 @@ pub fn end(
         &format!("participant:{participant_id}"),
         Some(case.id),
         serde_json::json!({ "ended_on": ended_on }),
-    )?;
+    )
+    .await?;
     notify::send(
         db,
         [person.as_str()],
@@ -360,7 +365,8 @@ pub fn end(
             "erdr_number": case.erdr_number, "participant_id": participant_id,
             "ended_on": ended_on,
         }),
-    )?;
+    )
+    .await?;
     Ok(case)
 }
 
@@ -379,24 +385,26 @@ struct Entry<'a> {
 /// Records `entry` in `case`: the person's own pending request for the same status becomes the
 /// record (confirmed by `me`), or a new confirmed row is added. `None` when the person already
 /// holds the status.
-fn enter(
+async fn enter(
     db: &Db,
     me: &Principal,
     case: &CaseRow,
     entry: &Entry<'_>,
     now: &str,
 ) -> Result<Option<Recorded>, ApiError> {
-    let live = db.one(
-        "SELECT id, state FROM case_participants
+    let live = db
+        .one(
+            "SELECT id, state FROM case_participants
          WHERE erdr_number = ? AND person_iin = ? AND status = ? AND ifnull(represented_iin, '') = ?
            AND state IN ('requested', 'confirmed')",
-        &[
-            text(&case.erdr_number),
-            text(entry.person),
-            text(entry.status.as_str()),
-            text(entry.represented.unwrap_or("")),
-        ],
-    )?;
+            &[
+                text(&case.erdr_number),
+                text(entry.person),
+                text(entry.status.as_str()),
+                text(entry.represented.unwrap_or("")),
+            ],
+        )
+        .await?;
     match live {
         Some(row) if col_text(&row, 1)? == "confirmed" => Ok(None),
         // The person asked first: the record confirms their request rather than queueing a
@@ -416,7 +424,8 @@ fn enter(
                     text(entry.basis_date),
                     int(id),
                 ],
-            )?;
+            )
+            .await?;
             Ok(Some(Recorded {
                 id,
                 confirmed_request: true,
@@ -444,7 +453,8 @@ fn enter(
                         opt_text(entry.full_name),
                         text(entry.basis_date),
                     ],
-                )?
+                )
+                .await?
                 .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
             Ok(Some(Recorded {
                 id: col_int(&row, 0)?,
@@ -455,7 +465,7 @@ fn enter(
 }
 
 /// The record's audit row (with `detail`) and the person's notice, in the same transaction.
-fn announce(
+async fn announce(
     db: &Db,
     me: &Principal,
     case: &CaseRow,
@@ -471,7 +481,8 @@ fn announce(
         &format!("participant:{}", recorded.id),
         Some(case.id),
         detail,
-    )?;
+    )
+    .await?;
     notify::send(
         db,
         [entry.person],
@@ -482,6 +493,7 @@ fn announce(
             "procedural_status": entry.status.as_str(),
         }),
     )
+    .await
 }
 
 /// The statement an officer registered as a case, as far as the participant record needs it.
@@ -495,7 +507,7 @@ pub struct RegisteredStatement<'a> {
 /// A statement registered as `case` makes its filer an applicant in it, and a victim too when
 /// the officer recognised them as one in the same act. A status the filer already holds is
 /// left as it is. Runs inside the registering transaction; returns the rows recorded.
-pub fn record_applicant(
+pub async fn record_applicant(
     db: &Db,
     me: &Principal,
     case: &CaseRow,
@@ -512,7 +524,8 @@ pub fn record_applicant(
         .one(
             "SELECT full_name FROM persons WHERE iin = ?",
             &[text(filer_iin)],
-        )?
+        )
+        .await?
         .map(|r| col_text(&r, 0))
         .transpose()?;
     let mut statuses = vec![(
@@ -538,7 +551,7 @@ pub fn record_applicant(
             origin: "statement",
         };
         // A status the filer already holds is left as it is.
-        let Some(recorded) = enter(db, me, case, &entry, now)? else {
+        let Some(recorded) = enter(db, me, case, &entry, now).await? else {
             continue;
         };
         announce(
@@ -549,7 +562,8 @@ pub fn record_applicant(
             recorded,
             serde_json::json!({ "status": status.as_str(), "basis": basis, "origin": "statement" }),
             now,
-        )?;
+        )
+        .await?;
         ids.push(recorded.id);
     }
     Ok(ids)

@@ -1,15 +1,17 @@
 //! The request being served: its id, when it started, and what kind of principal made it.
 //!
-//! The id is the client's own `x-request-id` when it is well-formed (a proxy or a load
-//! balancer in front of the portal usually sets one), else a new random one. It is echoed in
-//! the answer's `x-request-id`, named in every problem (`instance`), written in the log line of
-//! the request and in the detail of every audit row the request writes, so "it failed at
-//! 14:02" can be followed from the citizen's screen to the log to the audit trail.
+//! The id is the server's own: a new random one for every request, echoed in the answer's
+//! `x-request-id`, named in every problem (`instance`), written in the log line of the
+//! request and in the detail of every audit row the request writes, so "it failed at 14:02"
+//! can be followed from the citizen's screen to the log to the audit trail. A client's own
+//! `x-request-id` (a proxy or a load balancer in front of the portal usually sets one) is
+//! kept beside it when well-formed, never in its place: an id in the audit trail is one the
+//! portal made.
 //!
-//! A component instance serves exactly one request (a fresh instance per request, on Spin and
-//! on `jaria up`), so the context lives in a thread-local for the life of that request.
+//! An instance serves many requests, several at once, so the context is a value the request
+//! carries ([`crate::http::Request::context`]), never a static.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 /// Header carrying the id, in and out.
 pub const HEADER: &str = "x-request-id";
@@ -17,15 +19,97 @@ pub const HEADER: &str = "x-request-id";
 /// The longest id accepted from a client.
 pub const MAX_LEN: usize = 128;
 
-#[derive(Debug, Clone)]
-struct Context {
+#[derive(Debug)]
+pub struct Context {
     id: String,
+    client_id: Option<String>,
     started: std::time::Instant,
-    principal: &'static str,
+    principal: Cell<&'static str>,
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+impl Context {
+    /// A new request's context; the client's id is kept beside the server's when well-formed.
+    pub fn begin(client_id: Option<&str>) -> Self {
+        Self {
+            id: new_id(),
+            client_id: client_id
+                .map(str::trim)
+                .filter(|id| well_formed(id))
+                .map(str::to_owned),
+            started: std::time::Instant::now(),
+            principal: Cell::new("anonymous"),
+        }
+    }
+
+    /// The server's id of this request.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The id the client (or its proxy) sent, if well-formed.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// Records what kind of principal the request turned out to be (`participant`,
+    /// `officer`, `admin`): the log line names the kind, never the person.
+    pub fn set_principal(&self, kind: &'static str) {
+        self.principal.set(kind);
+    }
+
+    /// The principal kind recorded so far (`anonymous` until authentication says otherwise).
+    pub fn principal(&self) -> &'static str {
+        self.principal.get()
+    }
+
+    /// Time since the request began, in milliseconds.
+    pub fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// Adds the request's ids to an audit detail object (a non-object detail is left as it is).
+    pub fn stamp(&self, detail: serde_json::Value) -> serde_json::Value {
+        stamp(detail, &self.id, self.client_id())
+    }
+
+    /// One JSON line describing the finished request, for stderr (where Spin collects a
+    /// component's output).
+    pub fn log_line(&self, component: &str, method: &str, path: &str, status: u16) -> String {
+        serde_json::json!({
+            "time": crate::clock::rfc3339(crate::clock::now()),
+            "level": if status >= 500 { "error" } else if status >= 400 { "warn" } else { "info" },
+            "component": component,
+            "method": method,
+            "route": route_template(path),
+            "request_id": self.id,
+            "client_request_id": self.client_id,
+            "status": status,
+            "duration_ms": (self.elapsed_ms() * 1000.0).round() / 1000.0,
+            "principal": self.principal(),
+        })
+        .to_string()
+    }
+}
+
+/// Adds a request's ids to an audit detail object (a non-object detail is left as it is).
+pub fn stamp(
+    mut detail: serde_json::Value,
+    id: &str,
+    client_id: Option<&str>,
+) -> serde_json::Value {
+    if let Some(object) = detail.as_object_mut() {
+        object.insert(
+            "request_id".into(),
+            serde_json::Value::String(id.to_owned()),
+        );
+        if let Some(client_id) = client_id {
+            object.insert(
+                "client_request_id".into(),
+                serde_json::Value::String(client_id.to_owned()),
+            );
+        }
+    }
+    detail
 }
 
 /// Whether a client-supplied id may be used as it is: 1 to [`MAX_LEN`] characters of
@@ -57,52 +141,6 @@ pub fn new_id() -> String {
     )
 }
 
-/// Starts the request's context from the client's header (used when well-formed) and
-/// returns the id.
-pub fn begin(client_id: Option<&str>) -> String {
-    let id = client_id
-        .map(str::trim)
-        .filter(|id| well_formed(id))
-        .map_or_else(new_id, str::to_owned);
-    CURRENT.with(|c| {
-        *c.borrow_mut() = Some(Context {
-            id: id.clone(),
-            started: std::time::Instant::now(),
-            principal: "anonymous",
-        });
-    });
-    id
-}
-
-/// The current request's id, if a request is being served.
-pub fn id() -> Option<String> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|c| c.id.clone()))
-}
-
-/// Records what kind of principal the request turned out to be (`participant`, `officer`,
-/// `admin`): the log line names the kind, never the person.
-pub fn set_principal(kind: &'static str) {
-    CURRENT.with(|c| {
-        if let Some(c) = c.borrow_mut().as_mut() {
-            c.principal = kind;
-        }
-    });
-}
-
-/// The principal kind recorded so far (`anonymous` until authentication says otherwise).
-pub fn principal() -> &'static str {
-    CURRENT.with(|c| c.borrow().as_ref().map_or("anonymous", |c| c.principal))
-}
-
-/// Time since [`begin`], in milliseconds.
-pub fn elapsed_ms() -> f64 {
-    CURRENT.with(|c| {
-        c.borrow()
-            .as_ref()
-            .map_or(0.0, |c| c.started.elapsed().as_secs_f64() * 1000.0)
-    })
-}
-
 /// The problem `instance` of this request: a URN naming it.
 pub fn instance_urn(id: &str) -> String {
     format!("urn:jaria:request:{id}")
@@ -126,39 +164,23 @@ pub fn route_template(path: &str) -> String {
     out
 }
 
-/// Adds the request id to an audit detail object (a non-object detail is left as it is).
-pub fn stamp(mut detail: serde_json::Value) -> serde_json::Value {
-    if let (Some(id), Some(object)) = (id(), detail.as_object_mut()) {
-        object.insert("request_id".into(), serde_json::Value::String(id));
-    }
-    detail
-}
-
-/// One JSON line describing the finished request, for stderr (where Spin collects a
-/// component's output).
-pub fn log_line(component: &str, method: &str, path: &str, status: u16) -> String {
-    serde_json::json!({
-        "time": crate::clock::rfc3339(crate::clock::now()),
-        "level": if status >= 500 { "error" } else if status >= 400 { "warn" } else { "info" },
-        "component": component,
-        "method": method,
-        "route": route_template(path),
-        "request_id": id(),
-        "status": status,
-        "duration_ms": (elapsed_ms() * 1000.0).round() / 1000.0,
-        "principal": principal(),
-    })
-    .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_well_formed_client_id_is_kept_and_anything_else_replaced() {
-        assert_eq!(begin(Some("lb-7f3a:0001")), "lb-7f3a:0001");
-        assert_eq!(id().as_deref(), Some("lb-7f3a:0001"));
+    fn the_server_makes_every_id_and_keeps_a_well_formed_client_id_beside_it() {
+        let cx = Context::begin(Some("lb-7f3a:0001"));
+        assert_ne!(
+            cx.id(),
+            "lb-7f3a:0001",
+            "never the client's in the server's place"
+        );
+        assert_eq!(cx.id().len(), 36, "a UUID: {}", cx.id());
+        assert_eq!(cx.client_id(), Some("lb-7f3a:0001"));
+        let stamped = cx.stamp(serde_json::json!({"x": 1}));
+        assert_eq!(stamped["request_id"], cx.id());
+        assert_eq!(stamped["client_request_id"], "lb-7f3a:0001");
         for bad in [
             "",
             "has space",
@@ -167,12 +189,20 @@ mod tests {
             "ъ",
             &"x".repeat(MAX_LEN + 1),
         ] {
-            let made = begin(Some(bad));
-            assert_ne!(made, bad);
-            assert_eq!(made.len(), 36, "a UUID: {made}");
-            assert!(well_formed(&made));
+            let cx = Context::begin(Some(bad));
+            assert_eq!(cx.client_id(), None, "{bad:?} is not kept");
+            assert!(well_formed(cx.id()));
+            assert!(
+                cx.stamp(serde_json::json!({}))
+                    .get("client_request_id")
+                    .is_none()
+            );
         }
-        assert_ne!(begin(None), begin(None), "fresh ids differ");
+        assert_ne!(
+            Context::begin(None).id(),
+            Context::begin(None).id(),
+            "fresh ids differ"
+        );
     }
 
     #[test]
@@ -203,12 +233,13 @@ mod tests {
 
     #[test]
     fn the_log_line_names_the_kind_of_principal_never_the_person() {
-        begin(Some("req-1"));
-        set_principal("participant");
+        let cx = Context::begin(Some("req-1"));
+        cx.set_principal("participant");
         let line: serde_json::Value =
-            serde_json::from_str(&log_line("cases", "GET", "/api/cases/880101300123", 200))
+            serde_json::from_str(&cx.log_line("cases", "GET", "/api/cases/880101300123", 200))
                 .unwrap();
-        assert_eq!(line["request_id"], "req-1");
+        assert_eq!(line["request_id"], cx.id());
+        assert_eq!(line["client_request_id"], "req-1");
         assert_eq!(line["principal"], "participant");
         assert_eq!(line["component"], "cases");
         assert_eq!(line["level"], "info");
@@ -217,9 +248,9 @@ mod tests {
 
     #[test]
     fn audit_details_get_the_request_id() {
-        begin(Some("req-2"));
-        let d = stamp(serde_json::json!({"reason": "x"}));
+        let d = stamp(serde_json::json!({"reason": "x"}), "req-2", None);
         assert_eq!(d["request_id"], "req-2");
         assert_eq!(d["reason"], "x");
+        assert_eq!(stamp(serde_json::json!("text"), "req-2", None), "text");
     }
 }

@@ -418,7 +418,7 @@ pub struct Consequences {
 /// certificate proved (directly, or through a password set from such a session) end, and such a
 /// password is void — the person sets a new one after signing in with a valid certificate
 /// (restoring the old one would restore a password a thief may have chosen).
-pub fn record(
+pub async fn record(
     db: &Db,
     key: &CertKey,
     reason: &str,
@@ -438,7 +438,7 @@ pub fn record(
             text(now),
             text(recorded_by),
         ],
-    )?;
+    ).await?;
     let proofs =
         "SELECT session_id FROM session_certificates WHERE issuer_key = ?1 AND serial_hex = ?2";
     apply_consequences(
@@ -447,11 +447,12 @@ pub fn record(
         &[text(&key.issuer_key), text(&key.serial_hex)],
         now,
     )
+    .await
 }
 
 /// Ends the sessions whose proof is among `proofs` (SQL selecting session ids, with `params`
 /// as ?1, ?2, …) and voids the passwords set from them.
-fn apply_consequences(
+async fn apply_consequences(
     db: &Db,
     proofs: &str,
     params: &[crate::db::SqlValue],
@@ -466,16 +467,17 @@ fn apply_consequences(
              WHERE revoked_at IS NULL AND proof_session_id IN ({proofs})"
         ),
         &with_now,
-    )?;
-    let sessions_ended = changes(db)?;
+    )
+    .await?;
+    let sessions_ended = changes(db).await?;
     db.exec(
         &format!(
             "UPDATE persons SET password_hash = NULL, password_voided_at = ?{n}, password_proof_session_id = NULL
              WHERE password_hash IS NOT NULL AND password_proof_session_id IN ({proofs})"
         ),
         &with_now,
-    )?;
-    let passwords_voided = changes(db)?;
+    ).await?;
+    let passwords_voided = changes(db).await?;
     Ok(Consequences {
         sessions_ended,
         passwords_voided,
@@ -483,9 +485,10 @@ fn apply_consequences(
 }
 
 /// Rows the connection's last statement changed.
-fn changes(db: &Db) -> Result<i64, ApiError> {
+async fn changes(db: &Db) -> Result<i64, ApiError> {
     crate::db::col_int(
-        &db.one("SELECT changes()", &[])?
+        &db.one("SELECT changes()", &[])
+            .await?
             .ok_or_else(|| ApiError::Internal("changes() returned no row".into()))?,
         0,
     )
@@ -494,14 +497,15 @@ fn changes(db: &Db) -> Result<i64, ApiError> {
 /// The first of `keys` that is revoked, if any. A legacy entry without an issuer (recorded
 /// before revocations named one) matches its serial under any issuer: it over-blocks rather
 /// than lets a possibly revoked certificate in.
-pub fn first_revoked(db: &Db, keys: &[CertKey]) -> Result<Option<CertKey>, ApiError> {
+pub async fn first_revoked(db: &Db, keys: &[CertKey]) -> Result<Option<CertKey>, ApiError> {
     for key in keys {
         if db
             .one(
                 "SELECT 1 FROM certificate_revocations
                  WHERE serial_hex = ? AND (issuer_key = ? OR issuer_key = '*') LIMIT 1",
                 &[text(&key.serial_hex), text(&key.issuer_key)],
-            )?
+            )
+            .await?
             .is_some()
         {
             return Ok(Some(key.clone()));
@@ -512,12 +516,16 @@ pub fn first_revoked(db: &Db, keys: &[CertKey]) -> Result<Option<CertKey>, ApiEr
 
 /// Whether the newest loaded CRL of an issuer is past its next update (the CA has published a
 /// newer one the portal does not have). `None` when no CRL of that issuer was loaded.
-pub fn crl_is_stale(db: &Db, issuer_key: &str, now_unix: i64) -> Result<Option<bool>, ApiError> {
+pub async fn crl_is_stale(
+    db: &Db,
+    issuer_key: &str,
+    now_unix: i64,
+) -> Result<Option<bool>, ApiError> {
     Ok(db
         .one(
             "SELECT next_update_unix FROM crls WHERE issuer_key = ? ORDER BY this_update_unix DESC LIMIT 1",
             &[text(issuer_key)],
-        )?
+        ).await?
         .and_then(|row| row.get::<i64>(0))
         .map(|next| next < now_unix))
 }
@@ -529,7 +537,7 @@ const CRL_INSERT_BATCH: usize = 200;
 /// the newest loaded for that issuer, replaces the issuer's CRL-sourced revocations with this
 /// list's, and applies the consequences to every certificate on it at once (a national CA's
 /// list has hundreds of thousands of entries: per-entry statements would take minutes).
-pub fn load_crl(
+pub async fn load_crl(
     db: &Db,
     crl: &CrlContents,
     loaded_by: &str,
@@ -538,7 +546,7 @@ pub fn load_crl(
     if let Some(row) = db.one(
         "SELECT this_update_unix FROM crls WHERE issuer_key = ? ORDER BY this_update_unix DESC LIMIT 1",
         &[text(&crl.issuer_key)],
-    )? && crate::db::col_int(&row, 0)? >= crl.this_update_unix
+    ).await? && crate::db::col_int(&row, 0)? >= crl.this_update_unix
     {
         return Err(crl_problem(&RevocationError::Older));
     }
@@ -556,14 +564,15 @@ pub fn load_crl(
                 text(now),
                 text(loaded_by),
             ],
-        )?
+        ).await?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
         0,
     )?;
     db.exec(
         "DELETE FROM certificate_revocations WHERE issuer_key = ? AND source = 'crl'",
         &[text(&crl.issuer_key)],
-    )?;
+    )
+    .await?;
     for batch in crl.revoked.chunks(CRL_INSERT_BATCH) {
         let rows = vec!["(?, ?, 'listed in the CA''s revocation list', 'crl', ?, ?)"; batch.len()]
             .join(", ");
@@ -582,12 +591,12 @@ pub fn load_crl(
                  VALUES {rows} ON CONFLICT (issuer_key, serial_hex) DO NOTHING"
             ),
             &params,
-        )?;
+        ).await?;
     }
     let proofs = "SELECT sc.session_id FROM session_certificates sc
                   JOIN certificate_revocations r ON r.issuer_key = sc.issuer_key AND r.serial_hex = sc.serial_hex
                   WHERE sc.issuer_key = ?1";
-    let done = apply_consequences(db, proofs, &[text(&crl.issuer_key)], now)?;
+    let done = apply_consequences(db, proofs, &[text(&crl.issuer_key)], now).await?;
     Ok((id, done))
 }
 

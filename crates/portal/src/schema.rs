@@ -151,13 +151,14 @@ pub enum Param<'a> {
 
 /// The little the runner needs of a database connection, so the same runner serves the app
 /// (over Spin's SQLite) and native tests (over rusqlite).
+#[allow(async_fn_in_trait)] // used generically, within one thread
 pub trait Connection {
     /// Runs one statement.
-    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String>;
+    async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String>;
     /// The first column of the first row as text (`None`: no row or NULL).
-    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String>;
+    async fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String>;
     /// The first column of the first row as an integer (`None`: no row or NULL).
-    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String>;
+    async fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,11 +200,14 @@ pub struct Outcome {
 /// replicas migrating at once queue at the write lock, and the second finds nothing pending),
 /// recording each and moving `user_version` with it. Refuses a migration changed after it was
 /// applied. Switches the file to WAL first, which lets readers and the writer run side by side.
-pub fn apply(conn: &impl Connection, migrations: &[Migration]) -> Result<Outcome, MigrationError> {
+pub async fn apply(
+    conn: &impl Connection,
+    migrations: &[Migration],
+) -> Result<Outcome, MigrationError> {
     let db = MigrationError::Database;
     // WAL is a property of the file: set once, every later connection (Spin's too) uses it.
     // Another connection holding the file may keep it in its mode for now; that is not fatal.
-    let _ = conn.query_text("PRAGMA journal_mode=WAL", &[]);
+    let _ = conn.query_text("PRAGMA journal_mode=WAL", &[]).await;
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version    INTEGER PRIMARY KEY,
@@ -213,10 +217,12 @@ pub fn apply(conn: &impl Connection, migrations: &[Migration]) -> Result<Outcome
         )",
         &[],
     )
+    .await
     .map_err(db)?;
     let known = migrations.iter().map(|m| m.version).max().unwrap_or(0);
     let found = conn
         .query_int("SELECT max(version) FROM schema_migrations", &[])
+        .await
         .map_err(db)?
         .unwrap_or(0);
     if found > known {
@@ -224,25 +230,25 @@ pub fn apply(conn: &impl Connection, migrations: &[Migration]) -> Result<Outcome
     }
     let mut applied = Vec::new();
     for m in migrations {
-        conn.execute("BEGIN IMMEDIATE", &[]).map_err(db)?;
-        let result = apply_one(conn, m);
+        conn.execute("BEGIN IMMEDIATE", &[]).await.map_err(db)?;
+        let result = apply_one(conn, m).await;
         match result {
             Ok(true) => {
-                conn.execute("COMMIT", &[]).map_err(|e| {
-                    let _ = conn.execute("ROLLBACK", &[]);
-                    MigrationError::Failed {
+                if let Err(e) = conn.execute("COMMIT", &[]).await {
+                    let _ = conn.execute("ROLLBACK", &[]).await;
+                    return Err(MigrationError::Failed {
                         name: m.name.to_owned(),
                         statement: 0,
                         error: e,
-                    }
-                })?;
+                    });
+                }
                 applied.push(m.name.to_owned());
             }
             Ok(false) => {
-                conn.execute("COMMIT", &[]).map_err(db)?;
+                conn.execute("COMMIT", &[]).await.map_err(db)?;
             }
             Err(e) => {
-                let _ = conn.execute("ROLLBACK", &[]);
+                let _ = conn.execute("ROLLBACK", &[]).await;
                 return Err(e);
             }
         }
@@ -250,26 +256,30 @@ pub fn apply(conn: &impl Connection, migrations: &[Migration]) -> Result<Outcome
     // A database migrated before `user_version` was kept carries 0 there: bring it level.
     let version = conn
         .query_int("SELECT max(version) FROM schema_migrations", &[])
+        .await
         .map_err(db)?
         .unwrap_or(0);
     let current = conn
         .query_int("PRAGMA user_version", &[])
+        .await
         .map_err(db)?
         .unwrap_or(0);
     if current < version {
         conn.execute(&format!("PRAGMA user_version = {version}"), &[])
+            .await
             .map_err(db)?;
     }
     Ok(Outcome { applied, version })
 }
 
 /// Applies one migration inside the open transaction; `false` if it was applied before.
-fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationError> {
+async fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationError> {
     let recorded = conn
         .query_text(
             "SELECT sha256 FROM schema_migrations WHERE version = ?",
             &[Param::Int(m.version)],
         )
+        .await
         .map_err(MigrationError::Database)?;
     match recorded {
         Some(recorded) if recorded == m.sha256 => return Ok(false),
@@ -289,6 +299,7 @@ fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationErr
     };
     for (index, statement) in split_statements(m.sql).into_iter().enumerate() {
         conn.execute(statement, &[])
+            .await
             .map_err(|e| failed(index + 1, e))?;
     }
     conn.execute(
@@ -300,9 +311,11 @@ fn apply_one(conn: &impl Connection, m: &Migration) -> Result<bool, MigrationErr
             Param::Text(&m.sha256),
         ],
     )
+    .await
     .map_err(|e| failed(0, e))?;
     // PRAGMA takes no parameters; the version is an integer of ours.
     conn.execute(&format!("PRAGMA user_version = {}", m.version), &[])
+        .await
         .map_err(|e| failed(0, e))?;
     Ok(true)
 }

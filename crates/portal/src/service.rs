@@ -22,25 +22,29 @@ pub struct FirstReads {
 }
 
 /// For every decision of the case that `iin` has read, their first listing and download.
-pub fn first_reads_of(
+pub async fn first_reads_of(
     db: &Db,
     case_id: i64,
     iin: &str,
 ) -> Result<BTreeMap<i64, FirstReads>, ApiError> {
     let mut out: BTreeMap<i64, FirstReads> = BTreeMap::new();
-    let listed = db.query(
-        "SELECT j.value, min(r.at) FROM read_log r, json_each(r.detail, '$.decision_ids') j
+    let listed = db
+        .query(
+            "SELECT j.value, min(r.at) FROM read_log r, json_each(r.detail, '$.decision_ids') j
          WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY j.value",
-        &[int(case_id), text(LISTED), text(iin)],
-    )?;
+            &[int(case_id), text(LISTED), text(iin)],
+        )
+        .await?;
     for row in &listed.rows {
         out.entry(col_int(row, 0)?).or_default().first_listed_at = Some(col_text(row, 1)?);
     }
-    let downloaded = db.query(
-        "SELECT json_extract(r.detail, '$.decision_id'), min(r.at) FROM read_log r
+    let downloaded = db
+        .query(
+            "SELECT json_extract(r.detail, '$.decision_id'), min(r.at) FROM read_log r
          WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY 1",
-        &[int(case_id), text(DOWNLOADED), text(iin)],
-    )?;
+            &[int(case_id), text(DOWNLOADED), text(iin)],
+        )
+        .await?;
     for row in &downloaded.rows {
         if let Some(id) = row.get::<i64>(0) {
             out.entry(id).or_default().first_downloaded_at = Some(col_text(row, 1)?);
@@ -50,7 +54,7 @@ pub fn first_reads_of(
 }
 
 /// The officer's view: each person the decision reaches now, with their first reads.
-pub fn of_decision(
+pub async fn of_decision(
     db: &Db,
     case: &CaseRow,
     decision_id: i64,
@@ -59,12 +63,13 @@ pub fn of_decision(
         .one(
             "SELECT type, concerns_iin, created_at FROM decisions WHERE id = ? AND case_id = ?",
             &[int(decision_id), int(case.id)],
-        )?
+        )
+        .await?
         .ok_or(ApiError::NotFound)?;
     let type_text = col_text(&row, 0)?;
     let kind = DecisionType::parse(&type_text).ok_or(ApiError::NotFound)?;
     let concerns = col_opt_text(&row, 1);
-    let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref())?;
+    let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
     let mut people = Vec::with_capacity(recipients.len());
     for iin in recipients {
         let name = db
@@ -74,9 +79,11 @@ pub fn of_decision(
                                 ORDER BY id DESC LIMIT 1),
                                (SELECT full_name FROM persons WHERE iin = ?))",
                 &[int(case.id), text(&iin), text(&iin)],
-            )?
+            )
+            .await?
             .and_then(|r| col_opt_text(&r, 0));
-        let reads = first_reads_of(db, case.id, &iin)?
+        let reads = first_reads_of(db, case.id, &iin)
+            .await?
             .remove(&decision_id)
             .unwrap_or_default();
         people.push(serde_json::json!({

@@ -36,8 +36,10 @@ impl Signed {
 
 /// The anchors sign-in trusts, and the purposes of a key that may sign documents: the
 /// signing key, or the authentication key of a person who holds only that one.
-fn document_policy() -> Result<Policy, ApiError> {
-    let anchors = config::optional("eds_trust_anchors").unwrap_or_default();
+async fn document_policy() -> Result<Policy, ApiError> {
+    let anchors = config::optional("eds_trust_anchors")
+        .await
+        .unwrap_or_default();
     if anchors.trim().is_empty() {
         return Err(ApiError::Unavailable(
             "checking EDS signatures needs the eds_trust_anchors variable".into(),
@@ -53,7 +55,7 @@ fn document_policy() -> Result<Policy, ApiError> {
 /// signature over `content`, made within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate
 /// that leads to a trust anchor and is on no revocation list the portal holds. A refusal is a
 /// 422 on `field` with the reason's code.
-pub fn verify(
+pub async fn verify(
     db: &Db,
     field: &str,
     cms_text: &str,
@@ -68,7 +70,7 @@ pub fn verify(
         signed_after: now - TimeDelta::seconds(MAX_SIGNATURE_AGE_SECS),
         signed_before: now + TimeDelta::seconds(CLOCK_SKEW_SECS),
     };
-    let signed = cms::verify(&der, &expected, &document_policy()?, now)
+    let signed = cms::verify(&der, &expected, &document_policy().await?, now)
         .map_err(|e| refused(e.code(), &e.to_string()))?;
     let holder = &signed.verified.holder;
     if holder.iin.as_str() != signer_iin {
@@ -81,7 +83,7 @@ pub fn verify(
         .verified
         .revocable()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if revocation::first_revoked(db, &keys)?.is_some() {
+    if revocation::first_revoked(db, &keys).await?.is_some() {
         let e = EdsError::Revoked;
         return Err(refused(e.code(), &e.to_string()));
     }
@@ -96,7 +98,7 @@ pub fn verify(
 
 /// Keeps an officer's signature of a stored document (inside the transaction that stores it).
 /// Signing the same document again replaces the earlier signature of the same person.
-pub fn store_for_document(
+pub async fn store_for_document(
     db: &Db,
     document_sha256: &str,
     signed: &Signed,
@@ -121,19 +123,22 @@ pub fn store_for_document(
             text(now),
         ],
     )
+    .await
 }
 
 /// Who signed a document (as `signer_iin`) and when, if they did.
-pub fn document_info(
+pub async fn document_info(
     db: &Db,
     document_sha256: &str,
     signer_iin: &str,
 ) -> Result<Option<serde_json::Value>, ApiError> {
-    let Some(row) = db.one(
-        "SELECT cms_sha256, signer_name, signing_time FROM document_signatures
+    let Some(row) = db
+        .one(
+            "SELECT cms_sha256, signer_name, signing_time FROM document_signatures
          WHERE document_sha256 = ? AND signer_iin = ?",
-        &[text(document_sha256), text(signer_iin)],
-    )?
+            &[text(document_sha256), text(signer_iin)],
+        )
+        .await?
     else {
         return Ok(None);
     };
@@ -145,7 +150,7 @@ pub fn document_info(
 
 /// The CMS (DER, `.p7s`) by which `signer_iin` signed a document, as a download named
 /// `filename.p7s` (404 when they did not sign it).
-pub fn document_download(
+pub async fn document_download(
     db: &Db,
     document_sha256: &str,
     signer_iin: &str,
@@ -155,7 +160,8 @@ pub fn document_download(
         .one(
             "SELECT cms FROM document_signatures WHERE document_sha256 = ? AND signer_iin = ?",
             &[text(document_sha256), text(signer_iin)],
-        )?
+        )
+        .await?
         .ok_or(ApiError::NotFound)?;
     let body = row
         .get::<&[u8]>(0)

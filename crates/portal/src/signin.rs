@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use crate::http::Request;
+
 use crate::auth::{self, NewSession, Principal, Proof, Proven};
 use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
 use crate::eds::{self, EdsError, Policy, Verified};
@@ -39,8 +41,9 @@ fn rejected(field: &str, code: &str, message: &str) -> ApiError {
     }])
 }
 
-fn number_variable(name: &str, default: i64) -> i64 {
+async fn number_variable(name: &str, default: i64) -> i64 {
     config::optional(name)
+        .await
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|n| *n > 0)
         .unwrap_or(default)
@@ -57,36 +60,40 @@ pub struct Challenge {
 
 /// Deletes a batch of expired challenges (at each new challenge, and by the tick); returns how
 /// many went.
-pub fn expire_challenges(db: &Db, now: i64) -> Result<u64, ApiError> {
-    let gone = db.query(
-        "DELETE FROM auth_challenges WHERE nonce IN
+pub async fn expire_challenges(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let gone = db
+        .query(
+            "DELETE FROM auth_challenges WHERE nonce IN
            (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)
          RETURNING nonce",
-        &[int(now)],
-    )?;
+            &[int(now)],
+        )
+        .await?;
     Ok(gone.rows.len() as u64)
 }
 
 /// Issues a single-use challenge, at most `challenges_per_client_per_minute` per client, and
 /// none while too many are live: an unauthenticated write must not grow the database without
 /// bound.
-pub fn challenge(db: &Db, req: &spin_sdk::http::Request) -> Result<Challenge, ApiError> {
+pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     let nonce = random::token()?;
     let now = clock::now().timestamp();
     let expires_unix = now + CHALLENGE_TTL_SECS;
-    let client = auth::throttle_key(req);
-    let to_sign = eds::sign_in_message(&auth::portal_origin(req), &nonce);
+    let client = auth::throttle_key(req).await;
+    let to_sign = eds::sign_in_message(&auth::portal_origin(req).await, &nonce);
     let per_minute = number_variable(
         "challenges_per_client_per_minute",
         DEFAULT_CHALLENGES_PER_MINUTE,
-    );
-    db.transaction(|db| {
-        expire_challenges(db, now)?;
+    )
+    .await;
+    db.transaction(async |db| {
+        expire_challenges(db, now).await?;
         let recent = col_int(
             &db.one(
                 "SELECT count(*) FROM auth_challenges WHERE client_key = ? AND created_unix > ?",
                 &[text(&client), int(now - 60)],
-            )?
+            )
+            .await?
             .ok_or_else(|| ApiError::Internal("count returned no row".into()))?,
             0,
         )?;
@@ -101,7 +108,8 @@ pub fn challenge(db: &Db, req: &spin_sdk::http::Request) -> Result<Challenge, Ap
             .one(
                 "SELECT max(rowid) - min(rowid) + 1 FROM auth_challenges",
                 &[],
-            )?
+            )
+            .await?
             .and_then(|r| r.get::<i64>(0))
             .unwrap_or(0);
         if live >= MAX_LIVE_CHALLENGES {
@@ -120,7 +128,9 @@ pub fn challenge(db: &Db, req: &spin_sdk::http::Request) -> Result<Challenge, Ap
                 int(now),
             ],
         )
-    })?;
+        .await
+    })
+    .await?;
     Ok(Challenge {
         nonce,
         expires_at: clock::rfc3339(clock::from_unix(expires_unix)),
@@ -144,8 +154,9 @@ impl Standing {
     }
 }
 
-pub fn bootstrap_admins() -> Vec<String> {
+pub async fn bootstrap_admins() -> Vec<String> {
     config::optional("bootstrap_admin_iins")
+        .await
         .unwrap_or_default()
         .split([',', ' ', '\n'])
         .map(str::trim)
@@ -154,9 +165,9 @@ pub fn bootstrap_admins() -> Vec<String> {
         .collect()
 }
 
-pub fn standing(db: &Db, iin: &str) -> Result<Standing, ApiError> {
-    let (officer, admin) = crate::auth::officer_and_admin(db, iin)?;
-    let bootstrap_admin = !admin && bootstrap_admins().iter().any(|a| a == iin);
+pub async fn standing(db: &Db, iin: &str) -> Result<Standing, ApiError> {
+    let (officer, admin) = crate::auth::officer_and_admin(db, iin).await?;
+    let bootstrap_admin = !admin && bootstrap_admins().await.iter().any(|a| a == iin);
     Ok(Standing {
         officer,
         admin,
@@ -275,8 +286,10 @@ fn key_proof(body: &EdsRequest) -> Result<KeyProof<'_>, ApiError> {
     }
 }
 
-fn sign_in_policy() -> Result<Policy, ApiError> {
-    let anchors = config::optional("eds_trust_anchors").unwrap_or_default();
+async fn sign_in_policy() -> Result<Policy, ApiError> {
+    let anchors = config::optional("eds_trust_anchors")
+        .await
+        .unwrap_or_default();
     if anchors.trim().is_empty() {
         return Err(ApiError::Unavailable(
             "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
@@ -284,24 +297,24 @@ fn sign_in_policy() -> Result<Policy, ApiError> {
     }
     Policy::from_config(
         &anchors,
-        config::optional("eds_sign_in_purposes").as_deref(),
+        config::optional("eds_sign_in_purposes").await.as_deref(),
     )
     .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))
 }
 
 /// The EDS sign-in: consume the challenge, verify the chain and the signature over the
 /// challenge's message, check revocation, start the session.
-pub fn eds_sign_in(
+pub async fn eds_sign_in(
     db: &Db,
-    req: &spin_sdk::http::Request,
+    req: &Request,
     body: &EdsRequest,
 ) -> Result<NewSession, ApiError> {
     let proof = key_proof(body)?;
-    let policy = sign_in_policy()?;
-    let actor = auth::anonymous(req);
-    let client = auth::throttle_key(req);
+    let policy = sign_in_policy().await?;
+    let actor = auth::anonymous(req).await;
+    let client = auth::throttle_key(req).await;
     let now = clock::now();
-    let free = lockout_limit("lockout_client_failures");
+    let free = lockout_limit("lockout_client_failures").await;
     let attempt = lockout::begin(
         db,
         &[Scope {
@@ -311,8 +324,9 @@ pub fn eds_sign_in(
         }],
         &actor,
         now.timestamp(),
-    )?;
-    let refuse = |field: &str, code: &str, message: &str| -> Result<NewSession, ApiError> {
+    )
+    .await?;
+    let refuse = async |field: &str, code: &str, message: &str| -> Result<NewSession, ApiError> {
         lockout::failed(
             db,
             &attempt,
@@ -320,7 +334,8 @@ pub fn eds_sign_in(
             "person:unknown",
             serde_json::json!({ "method": "eds", "reason": code }),
             now.timestamp(),
-        )?;
+        )
+        .await?;
         Err(rejected(field, code, message))
     };
 
@@ -328,7 +343,7 @@ pub fn eds_sign_in(
     let consumed = db.one(
         "DELETE FROM auth_challenges WHERE nonce = ? RETURNING expires_unix, message, created_unix",
         &[text(&body.nonce)],
-    )?;
+    ).await?;
     let (message, issued_unix) = match consumed {
         Some(row) if col_int(&row, 0)? >= now.timestamp() => {
             (col_text(&row, 1)?, col_int(&row, 2)?)
@@ -338,7 +353,8 @@ pub fn eds_sign_in(
                 "nonce",
                 "nonce_invalid",
                 "The challenge is unknown, expired or already used. Request a new one.",
-            );
+            )
+            .await;
         }
     };
     let outcome = match &proof {
@@ -364,14 +380,16 @@ pub fn eds_sign_in(
                 (_, EdsError::BadSignature | EdsError::SignatureEncoding) => "signature",
                 _ => "certificate",
             };
-            return refuse(field, e.code(), &e.to_string());
+            return refuse(field, e.code(), &e.to_string()).await;
         }
     };
     let iin = verified.holder.iin.as_str().to_owned();
-    let who = standing(db, &iin)?;
-    match revocation_status(db, &verified, &who, now) {
+    let who = standing(db, &iin).await?;
+    match revocation_status(db, &verified, &who, now).await {
         Ok(()) => {}
-        Err(StatusRefusal::Rejected(e)) => return refuse("certificate", e.code(), &e.to_string()),
+        Err(StatusRefusal::Rejected(e)) => {
+            return refuse("certificate", e.code(), &e.to_string()).await;
+        }
         Err(StatusRefusal::Unavailable(why)) => {
             lockout::failed(
                 db,
@@ -380,7 +398,7 @@ pub fn eds_sign_in(
                 &format!("person:{iin}"),
                 serde_json::json!({ "method": "eds", "reason": "certificate_status_unavailable", "why": why }),
                 now.timestamp(),
-            )?;
+            ).await?;
             return Err(ApiError::ServiceUnavailable(
                 "The certificate's revocation status cannot be checked right now. Please retry shortly.".into(),
             ));
@@ -395,26 +413,27 @@ pub fn eds_sign_in(
         proof: Proof::Eds(certificates),
     };
     let stamp = clock::rfc3339(now);
-    auth::start_session(db, &proven, req, |db, _session| {
-        lockout::succeeded(db, &attempt)?;
+    auth::start_session(db, &proven, req, async |db, _session| {
+        lockout::succeeded(db, &attempt).await?;
         db.exec(
             "INSERT INTO persons (iin, full_name, created_at, updated_at) VALUES (?, ?, ?, ?)
              ON CONFLICT (iin) DO UPDATE SET full_name = excluded.full_name, updated_at = excluded.updated_at",
             &[text(&iin), text(&verified.holder.full_name), text(&stamp), text(&stamp)],
-        )?;
+        ).await?;
         if who.bootstrap_admin {
             db.exec(
                 "INSERT INTO admins (iin, created_at, created_by) VALUES (?, ?, 'bootstrap')
                  ON CONFLICT (iin) DO NOTHING",
                 &[text(&iin), text(&stamp)],
-            )?;
+            ).await?;
         }
         Ok(())
-    })
+    }).await
 }
 
-fn lockout_limit(variable: &str) -> usize {
+async fn lockout_limit(variable: &str) -> usize {
     config::optional(variable)
+        .await
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(lockout::DEFAULT_FREE_FAILURES)
 }
@@ -427,7 +446,7 @@ enum StatusRefusal {
 /// The revocation status of every certificate of the path: the portal's list (admins' entries,
 /// loaded CRLs, earlier OCSP answers), the freshness of the CRLs loaded for its issuers, and —
 /// when `ocsp_responder` is set — the responder's answer for the leaf (cached briefly).
-fn revocation_status(
+async fn revocation_status(
     db: &Db,
     verified: &Verified,
     who: &Standing,
@@ -438,15 +457,22 @@ fn revocation_status(
         .revocable()
         .map_err(|e| StatusRefusal::Unavailable(e.to_string()))?;
     if revocation::first_revoked(db, &keys)
+        .await
         .map_err(internal)?
         .is_some()
     {
         return Err(StatusRefusal::Rejected(EdsError::Revoked));
     }
-    let failure = FailurePolicy::parse(config::optional("revocation_check_failure").as_deref())
-        .map_err(StatusRefusal::Unavailable)?;
+    let failure = FailurePolicy::parse(
+        config::optional("revocation_check_failure")
+            .await
+            .as_deref(),
+    )
+    .map_err(StatusRefusal::Unavailable)?;
     for key in &keys {
-        if revocation::crl_is_stale(db, &key.issuer_key, now.timestamp()).map_err(internal)?
+        if revocation::crl_is_stale(db, &key.issuer_key, now.timestamp())
+            .await
+            .map_err(internal)?
             == Some(true)
         {
             let why = "the revocation list loaded for an issuer of the chain is out of date";
@@ -456,17 +482,19 @@ fn revocation_status(
             eprintln!("sign-in allowed although {why} (revocation_check_failure)");
         }
     }
-    let Some(responder) = config::optional("ocsp_responder").filter(|r| !r.trim().is_empty())
+    let Some(responder) = config::optional("ocsp_responder")
+        .await
+        .filter(|r| !r.trim().is_empty())
     else {
         return Ok(());
     };
     let (leaf, issuer) = (&verified.path[0], &verified.path[1]);
     let leaf_key = &keys[0];
-    match ocsp_status(&responder, leaf, issuer, leaf_key, now) {
+    match ocsp_status(&responder, leaf, issuer, leaf_key, now).await {
         Ok(OcspStatus::Good) => Ok(()),
         Ok(OcspStatus::Revoked) => {
             let stamp = clock::rfc3339(now);
-            db.transaction(|db| {
+            db.transaction(async |db| {
                 revocation::record(
                     db,
                     leaf_key,
@@ -475,7 +503,9 @@ fn revocation_status(
                     "ocsp",
                     &stamp,
                 )
+                .await
             })
+            .await
             .map_err(internal)?;
             Err(StatusRefusal::Rejected(EdsError::Revoked))
         }
@@ -507,7 +537,7 @@ struct CachedAnswer {
 
 /// The responder's answer for `leaf`, from the key-value cache or asked afresh. A revoked
 /// answer is not cached here: it goes to the database's list, for good.
-fn ocsp_status(
+async fn ocsp_status(
     responder: &str,
     leaf: &x509_cert::Certificate,
     issuer: &x509_cert::Certificate,
@@ -515,9 +545,9 @@ fn ocsp_status(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<OcspStatus, String> {
     let cache_key = format!("ocsp:{}:{}", key.issuer_key, key.serial_hex);
-    let store = storage::kv().ok();
+    let store = storage::kv().await.ok();
     if let Some(store) = &store
-        && let Ok(Some(bytes)) = storage::kv_get(store, &cache_key)
+        && let Ok(Some(bytes)) = storage::kv_get(store, &cache_key).await
         && let Ok(cached) = serde_json::from_slice::<CachedAnswer>(&bytes)
         && cached.until_unix > now.timestamp()
     {
@@ -526,8 +556,9 @@ fn ocsp_status(
     let nonce = random::bytes::<16>().map_err(|e| e.to_string())?;
     let request = revocation::ocsp_request(leaf, issuer, &nonce).map_err(|e| e.to_string())?;
     let target = crate::outbound::Target::parse(responder).map_err(|e| e.to_string())?;
-    let timeout =
-        Duration::from_millis(number_variable("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS) as u64);
+    let timeout = Duration::from_millis(
+        number_variable("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS).await as u64,
+    );
     let answer = crate::outbound::post(
         &target,
         "application/ocsp-request",
@@ -535,6 +566,7 @@ fn ocsp_status(
         timeout,
         256 * 1024,
     )
+    .await
     .map_err(|e| format!("OCSP responder {responder}: {e}"))?;
     if answer.status != 200 {
         return Err(format!(
@@ -547,7 +579,7 @@ fn ocsp_status(
     if read.status != OcspStatus::Revoked
         && let Some(store) = &store
     {
-        let ttl = number_variable("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS);
+        let ttl = number_variable("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS).await;
         let until_unix = read.next_update_unix.map_or(now.timestamp() + ttl, |next| {
             next.min(now.timestamp() + ttl)
         });
@@ -556,7 +588,7 @@ fn ocsp_status(
             until_unix,
         }) {
             // A lost cache write costs one more question to the responder, nothing else.
-            let _ = storage::kv_set(store, &cache_key, &bytes);
+            let _ = storage::kv_set(store, &cache_key, &bytes).await;
         }
     }
     Ok(read.status)
@@ -574,14 +606,14 @@ fn wrong_credentials() -> ApiError {
 
 /// Password sign-in: only participants who set a password after an EDS sign-in, held to the
 /// lock-out per IIN and per client.
-pub fn password_sign_in(
+pub async fn password_sign_in(
     db: &Db,
-    req: &spin_sdk::http::Request,
+    req: &Request,
     iin: &Iin,
     password_text: &str,
 ) -> Result<NewSession, ApiError> {
-    let actor = auth::anonymous(req);
-    let client = auth::throttle_key(req);
+    let actor = auth::anonymous(req).await;
+    let client = auth::throttle_key(req).await;
     let now = clock::now().timestamp();
     let attempt = lockout::begin(
         db,
@@ -589,22 +621,25 @@ pub fn password_sign_in(
             Scope {
                 name: "client",
                 key: &client,
-                free: lockout_limit("lockout_client_failures"),
+                free: lockout_limit("lockout_client_failures").await,
             },
             Scope {
                 name: "iin",
                 key: iin.as_str(),
-                free: lockout_limit("lockout_iin_failures"),
+                free: lockout_limit("lockout_iin_failures").await,
             },
         ],
         &actor,
         now,
-    )?;
-    let person = db.one(
-        "SELECT full_name, password_hash, password_proof_session_id FROM persons WHERE iin = ?",
-        &[text(iin.as_str())],
-    )?;
-    let who = standing(db, iin.as_str())?;
+    )
+    .await?;
+    let person = db
+        .one(
+            "SELECT full_name, password_hash, password_proof_session_id FROM persons WHERE iin = ?",
+            &[text(iin.as_str())],
+        )
+        .await?;
+    let who = standing(db, iin.as_str()).await?;
     // Officers and admins have no password way in; they fail like anyone else.
     let stored = match &person {
         Some(row) if !who.has_powers() => col_opt_text(row, 1),
@@ -619,7 +654,8 @@ pub fn password_sign_in(
             &format!("person:{}", iin.as_str()),
             serde_json::json!({ "method": "password", "reason": "credentials" }),
             now,
-        )?;
+        )
+        .await?;
         return Err(wrong_credentials());
     };
     let proven = Proven {
@@ -629,7 +665,10 @@ pub fn password_sign_in(
             proof_session_id: col_opt_text(&row, 2),
         },
     };
-    auth::start_session(db, &proven, req, |db, _| lockout::succeeded(db, &attempt))
+    auth::start_session(db, &proven, req, async |db, _| {
+        lockout::succeeded(db, &attempt).await
+    })
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -644,8 +683,12 @@ pub struct SetPasswordRequest {
 /// certificate sign-in in the last five minutes; it ends every other session of the person.
 /// The password remembers the EDS session it derives from, so a revocation of that
 /// certificate voids it.
-pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Result<i64, ApiError> {
-    if standing(db, &me.iin)?.has_powers() {
+pub async fn set_password(
+    db: &Db,
+    me: &Principal,
+    body: &SetPasswordRequest,
+) -> Result<i64, ApiError> {
+    if standing(db, &me.iin).await?.has_powers() {
         return Err(ApiError::Forbidden);
     }
     let iin = Iin::parse(&me.iin).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -657,7 +700,8 @@ pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Resul
             .one(
                 "SELECT password_hash FROM persons WHERE iin = ?",
                 &[text(&me.iin)],
-            )?
+            )
+            .await?
             .and_then(|row| col_opt_text(&row, 0));
         let Some(current) = body
             .current_password
@@ -677,11 +721,12 @@ pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Resul
             &[Scope {
                 name: "iin",
                 key: &me.iin,
-                free: lockout_limit("lockout_iin_failures"),
+                free: lockout_limit("lockout_iin_failures").await,
             }],
             &actor,
             now,
-        )?;
+        )
+        .await?;
         if !password::verify(current, stored.as_deref())? {
             lockout::failed(
                 db,
@@ -690,14 +735,15 @@ pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Resul
                 &format!("person:{}", me.iin),
                 serde_json::json!({ "method": "password_change", "reason": "current_password" }),
                 now,
-            )?;
+            )
+            .await?;
             return Err(rejected(
                 "current_password",
                 "current_password_invalid",
                 "The current password is wrong.",
             ));
         }
-        lockout::succeeded(db, &attempt)?;
+        lockout::succeeded(db, &attempt).await?;
     }
     let hash = password::hash(&body.password, &random::bytes::<16>()?)?;
     let proof = if me.method == "eds" {
@@ -706,7 +752,7 @@ pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Resul
         me.proof_session_id.clone()
     };
     let actor = me.actor();
-    db.transaction(|db| {
+    db.transaction(async |db| {
         db.exec(
             "UPDATE persons SET password_hash = ?, password_changed_at = ?, password_proof_session_id = ?,
                  password_voided_at = NULL
@@ -717,16 +763,16 @@ pub fn set_password(db: &Db, me: &Principal, body: &SetPasswordRequest) -> Resul
                 proof.as_deref().map(text).unwrap_or(crate::db::SqlValue::Null),
                 text(&me.iin),
             ],
-        )?;
+        ).await?;
         crate::audit::record(
             db,
             &actor,
             "password_changed",
             &format!("person:{}", me.iin),
             serde_json::json!({ "fresh_eds": fresh_eds }),
-        )?;
-        auth::end_other_sessions(db, &me.iin, Some(&me.session_id), &actor, "password_changed")
-    })
+        ).await?;
+        auth::end_other_sessions(db, &me.iin, Some(&me.session_id), &actor, "password_changed").await
+    }).await
 }
 
 #[cfg(test)]

@@ -115,6 +115,7 @@ fn principal(appointment: Option<Appointment>) -> Principal {
         expires_unix: 0,
         proof_session_id: None,
         client_addr: String::new(),
+        request: Default::default(),
     }
 }
 

@@ -60,17 +60,17 @@ fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
     })
 }
 
-pub fn find_case(db: &Db, erdr: &str) -> Result<Option<CaseRow>, ApiError> {
+pub async fn find_case(db: &Db, erdr: &str) -> Result<Option<CaseRow>, ApiError> {
     db.one(
         &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE c.erdr_number = ?"),
         &[text(erdr)],
-    )?
+    ).await?
     .map(|r| case_from(&r))
     .transpose()
 }
 
 /// Cases by id, for lists (same columns as [`find_case`]).
-pub fn cases_where(
+pub async fn cases_where(
     db: &Db,
     condition: &str,
     params: &[crate::db::SqlValue],
@@ -78,7 +78,7 @@ pub fn cases_where(
     let rows = db.query(
         &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE {condition}"),
         params,
-    )?;
+    ).await?;
     rows.rows.iter().map(case_from).collect()
 }
 
@@ -94,12 +94,12 @@ pub struct Participation {
 /// a status acting for someone (defender, representative) only while that person holds a
 /// confirmed status this one may act for. The one rule every read of a case goes through:
 /// ending a suspect's status ends their defender's access with it.
-pub fn confirmed_participations(
+pub async fn confirmed_participations(
     db: &Db,
     case_id: i64,
     iin: &str,
 ) -> Result<Vec<Participation>, ApiError> {
-    let mine = recorded_statuses(db, case_id, iin)?;
+    let mine = recorded_statuses(db, case_id, iin).await?;
     let mut in_force = Vec::with_capacity(mine.len());
     for p in mine {
         if !p.status.acts_for_another() {
@@ -109,7 +109,8 @@ pub fn confirmed_participations(
         let Some(principal) = p.represented_iin.as_deref() else {
             continue;
         };
-        let acts_for_a_live_status = recorded_statuses(db, case_id, principal)?
+        let acts_for_a_live_status = recorded_statuses(db, case_id, principal)
+            .await?
             .iter()
             .any(|theirs| p.status.may_act_for(theirs.status));
         if acts_for_a_live_status {
@@ -120,12 +121,18 @@ pub fn confirmed_participations(
 }
 
 /// The confirmed rows of one person in a case, as recorded (no check of whom they act for).
-pub fn recorded_statuses(db: &Db, case_id: i64, iin: &str) -> Result<Vec<Participation>, ApiError> {
-    let rows = db.query(
-        "SELECT id, status, represented_iin FROM case_participants
+pub async fn recorded_statuses(
+    db: &Db,
+    case_id: i64,
+    iin: &str,
+) -> Result<Vec<Participation>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT id, status, represented_iin FROM case_participants
          WHERE case_id = ? AND person_iin = ? AND state = 'confirmed' ORDER BY id",
-        &[int(case_id), text(iin)],
-    )?;
+            &[int(case_id), text(iin)],
+        )
+        .await?;
     rows.rows
         .iter()
         .map(|r| {
@@ -142,7 +149,7 @@ pub fn recorded_statuses(db: &Db, case_id: i64, iin: &str) -> Result<Vec<Partici
 /// The statuses whose decisions a person receives, each with the IIN of its holder: their own
 /// principal statuses, and for each status they hold acting for someone, that person's
 /// confirmed principal statuses (a defender sees what the client sees, never more).
-pub fn effective_statuses(
+pub async fn effective_statuses(
     db: &Db,
     case_id: i64,
     my_iin: &str,
@@ -157,7 +164,7 @@ pub fn effective_statuses(
         let Some(principal) = &p.represented_iin else {
             continue;
         };
-        for theirs in recorded_statuses(db, case_id, principal)? {
+        for theirs in recorded_statuses(db, case_id, principal).await? {
             if !theirs.status.acts_for_another() && p.status.may_act_for(theirs.status) {
                 statuses.push((theirs.status, principal.clone()));
             }
@@ -169,14 +176,16 @@ pub fn effective_statuses(
 }
 
 /// The participant's live and past grants.
-pub fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, ApiError> {
+pub async fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, ApiError> {
     let mut grants = Vec::new();
     for id in participant_ids {
-        let rows = db.query(
-            "SELECT scope_all, material_ids, until_unix, revoked_at FROM familiarisation_grants
+        let rows = db
+            .query(
+                "SELECT scope_all, material_ids, until_unix, revoked_at FROM familiarisation_grants
              WHERE participant_id = ? AND revoked_at IS NULL",
-            &[int(*id)],
-        )?;
+                &[int(*id)],
+            )
+            .await?;
         for r in &rows.rows {
             grants.push(Grant {
                 scope_all: col_int(r, 0)? == 1,
@@ -190,29 +199,29 @@ pub fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, ApiErro
 }
 
 /// The case, if this officer may act on it; otherwise 404, as if it did not exist.
-pub fn case_for_officer(
+pub async fn case_for_officer(
     db: &Db,
     me: &Principal,
     erdr: &str,
 ) -> Result<(CaseRow, OfficerRelation), ApiError> {
-    let case = find_case(db, erdr)?.ok_or(ApiError::NotFound)?;
+    let case = find_case(db, erdr).await?.ok_or(ApiError::NotFound)?;
     let relation = crate::authz::relation(me, &case).ok_or(ApiError::NotFound)?;
     Ok((case, relation))
 }
 
 /// The case and my confirmed statuses in it; no confirmed status is 404, exactly as for a case
 /// that does not exist.
-pub fn case_for_participant(
+pub async fn case_for_participant(
     db: &Db,
     me: &Principal,
     erdr: &str,
 ) -> Result<(CaseRow, Vec<Participation>), ApiError> {
-    let Some(case) = find_case(db, erdr)? else {
+    let Some(case) = find_case(db, erdr).await? else {
         // Same work as the found path, so both answer in the same time class.
-        let _ = confirmed_participations(db, -1, &me.iin)?;
+        let _ = confirmed_participations(db, -1, &me.iin).await?;
         return Err(ApiError::NotFound);
     };
-    let mine = confirmed_participations(db, case.id, &me.iin)?;
+    let mine = confirmed_participations(db, case.id, &me.iin).await?;
     if mine.is_empty() {
         return Err(ApiError::NotFound);
     }
@@ -221,7 +230,7 @@ pub fn case_for_participant(
 
 /// The people to whom a decision of this type, possibly concerning one person, is visible:
 /// every confirmed participant whose effective statuses receive it.
-pub fn decision_recipients(
+pub async fn decision_recipients(
     db: &Db,
     case_id: i64,
     decision: super::DecisionType,
@@ -231,12 +240,12 @@ pub fn decision_recipients(
         "SELECT DISTINCT person_iin FROM case_participants WHERE case_id = ? AND state = 'confirmed'
          ORDER BY person_iin",
         &[int(case_id)],
-    )?;
+    ).await?;
     let mut recipients = Vec::new();
     for row in &people.rows {
         let iin = col_text(row, 0)?;
-        let mine = confirmed_participations(db, case_id, &iin)?;
-        let viewer = effective_statuses(db, case_id, &iin, &mine)?;
+        let mine = confirmed_participations(db, case_id, &iin).await?;
+        let viewer = effective_statuses(db, case_id, &iin, &mine).await?;
         if super::visibility::receives_concerning(decision, concerns_iin, &viewer) {
             recipients.push(iin);
         }

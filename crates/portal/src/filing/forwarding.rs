@@ -24,7 +24,11 @@ pub fn moves_between_organs(kind: Kind) -> bool {
 }
 
 /// The organ a statement is forwarded to: it exists and is not the one holding it now.
-pub fn check_target(db: &Db, filing: &FilingRow, to_organ_id: i64) -> Result<String, ApiError> {
+pub async fn check_target(
+    db: &Db,
+    filing: &FilingRow,
+    to_organ_id: i64,
+) -> Result<String, ApiError> {
     if !moves_between_organs(filing.kind) {
         return Err(ApiError::invalid(
             "forwarded_to_organ_id",
@@ -39,7 +43,8 @@ pub fn check_target(db: &Db, filing: &FilingRow, to_organ_id: i64) -> Result<Str
             "The statement is already with this organ.",
         ));
     }
-    db.one("SELECT name FROM organs WHERE id = ?", &[int(to_organ_id)])?
+    db.one("SELECT name FROM organs WHERE id = ?", &[int(to_organ_id)])
+        .await?
         .map(|r| col_text(&r, 0))
         .transpose()?
         .ok_or_else(|| {
@@ -55,7 +60,7 @@ pub fn check_target(db: &Db, filing: &FilingRow, to_organ_id: i64) -> Result<Str
 /// period from now, with the move, its timeline event, audit row and the filer's notice in
 /// the caller's transaction.
 #[allow(clippy::too_many_arguments)]
-pub fn forward(
+pub async fn forward(
     db: &Db,
     me: &Principal,
     filing: &FilingRow,
@@ -77,7 +82,8 @@ pub fn forward(
             text(to_organ_name),
             int(filing.id),
         ],
-    )?;
+    )
+    .await?;
     db.exec(
         "INSERT INTO filing_forwardings (filing_id, from_organ_id, to_organ_id, forwarded_by,
              forwarded_at, reasoning)
@@ -93,7 +99,8 @@ pub fn forward(
             text(&at),
             text(reasoning),
         ],
-    )?;
+    )
+    .await?;
     let detail = serde_json::json!({
         "from_organ_id": filing.organ_id, "to_organ_id": to_organ_id,
         "to_organ": to_organ_name, "due_at": clock::rfc3339(due),
@@ -101,7 +108,7 @@ pub fn forward(
     db.exec(
         "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, 'forwarded', ?, ?)",
         &[int(filing.id), text(&at), text(&me.iin), text(detail.to_string())],
-    )?;
+    ).await?;
     audit::record_for_case(
         db,
         &me.actor(),
@@ -109,7 +116,8 @@ pub fn forward(
         &format!("filing:{}", filing.id),
         None,
         detail,
-    )?;
+    )
+    .await?;
     notify::send(
         db,
         filing.interested(),
@@ -119,13 +127,14 @@ pub fn forward(
             "filing_id": filing.id, "registration_number": filing.registration_number,
             "to_organ": to_organ_name,
         }),
-    )?;
+    )
+    .await?;
     Ok(due.timestamp())
 }
 
 /// `GET /api/officer/forwardings`: the statements my organ sent on and received, newest
 /// first. `organ_id` is the caller's organ now.
-pub fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::Value, ApiError> {
+pub async fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::Value, ApiError> {
     let rows = db.query(
         "SELECT w.id, w.filing_id, f.registration_number, w.from_organ_id, fo.name, w.to_organ_id,
                 t.name, w.forwarded_by, w.forwarded_at, w.reasoning
@@ -136,7 +145,7 @@ pub fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::Value,
          JOIN organs t ON t.id = w.to_organ_id
          ORDER BY w.id DESC LIMIT ?",
         &[int(organ_id), int(organ_id), int(limit)],
-    )?;
+    ).await?;
     let items = rows
         .rows
         .iter()

@@ -10,7 +10,7 @@ use crate::signed::Signed;
 use crate::{ApiError, clock};
 
 /// Keeps the signature with its filing (inside the filing's transaction).
-pub fn store(
+pub async fn store(
     db: &Db,
     filing_id: i64,
     signed: &Signed,
@@ -33,15 +33,18 @@ pub fn store(
             text(now),
         ],
     )
+    .await
 }
 
 /// Who signed a filing and when, for its detail (`None`: not signed).
-pub fn info(db: &Db, filing_id: i64) -> Result<Option<serde_json::Value>, ApiError> {
-    let Some(row) = db.one(
-        "SELECT cms_sha256, signer_iin, signer_name, signing_time FROM filing_signatures
+pub async fn info(db: &Db, filing_id: i64) -> Result<Option<serde_json::Value>, ApiError> {
+    let Some(row) = db
+        .one(
+            "SELECT cms_sha256, signer_iin, signer_name, signing_time FROM filing_signatures
          WHERE filing_id = ?",
-        &[int(filing_id)],
-    )?
+            &[int(filing_id)],
+        )
+        .await?
     else {
         return Ok(None);
     };
@@ -53,11 +56,12 @@ pub fn info(db: &Db, filing_id: i64) -> Result<Option<serde_json::Value>, ApiErr
 }
 
 /// The SHA-256 of a filing's CMS, if it is signed (what its receipt names).
-pub fn sha256_of(db: &Db, filing_id: i64) -> Result<Option<String>, ApiError> {
+pub async fn sha256_of(db: &Db, filing_id: i64) -> Result<Option<String>, ApiError> {
     db.one(
         "SELECT cms_sha256 FROM filing_signatures WHERE filing_id = ?",
         &[int(filing_id)],
-    )?
+    )
+    .await?
     .map(|row| col_text(&row, 0))
     .transpose()
 }
@@ -73,7 +77,7 @@ pub enum Part {
 
 /// The signature or the signed content of a filing the caller may already see, as a download
 /// named after the filing (404 when it is not signed).
-pub fn download(
+pub async fn download(
     db: &Db,
     filing_id: i64,
     registration_number: &str,
@@ -83,7 +87,8 @@ pub fn download(
         .one(
             "SELECT cms, signed_content FROM filing_signatures WHERE filing_id = ?",
             &[int(filing_id)],
-        )?
+        )
+        .await?
         .ok_or(ApiError::NotFound)?;
     let (body, content_type, extension) = match part {
         Part::Cms => (

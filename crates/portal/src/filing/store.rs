@@ -100,28 +100,31 @@ const FROM: &str = "FROM filings f LEFT JOIN cases c ON c.id = f.case_id \
      LEFT JOIN decisions d ON d.id = f.challenged_decision_id";
 
 /// A filing by id (the path segment); a malformed id is simply not found.
-pub fn find(db: &Db, id: &str) -> Result<Option<FilingRow>, ApiError> {
+pub async fn find(db: &Db, id: &str) -> Result<Option<FilingRow>, ApiError> {
     let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
         return Ok(None);
     };
     db.one(
         &format!("SELECT {COLUMNS} {FROM} WHERE f.id = ?"),
         &[int(id)],
-    )?
+    )
+    .await?
     .map(|r| row_from(&r))
     .transpose()
 }
 
 /// Filings matching `condition` (SQL over `f` filings and `c` cases, with its parameters).
-pub fn filings_where(
+pub async fn filings_where(
     db: &Db,
     condition: &str,
     params: &[crate::db::SqlValue],
 ) -> Result<Vec<FilingRow>, ApiError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} {FROM} WHERE {condition}"),
-        params,
-    )?;
+    let rows = db
+        .query(
+            &format!("SELECT {COLUMNS} {FROM} WHERE {condition}"),
+            params,
+        )
+        .await?;
     rows.rows.iter().map(row_from).collect()
 }
 
@@ -131,19 +134,21 @@ pub fn may_read(filer_iin: &str, on_behalf_of_iin: Option<&str>, iin: &str) -> b
 }
 
 /// A filing the person `iin` may read ([`may_read`]).
-pub fn find_mine(db: &Db, iin: &str, id: &str) -> Result<FilingRow, ApiError> {
-    match find(db, id)? {
+pub async fn find_mine(db: &Db, iin: &str, id: &str) -> Result<FilingRow, ApiError> {
+    match find(db, id).await? {
         Some(f) if may_read(&f.filer_iin, f.on_behalf_of_iin.as_deref(), iin) => Ok(f),
         _ => Err(ApiError::NotFound),
     }
 }
 
 /// The filing's attachments and answer document, as (sha256, size, media type, name).
-pub fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db.query(
-        "SELECT sha256, size, media_type FROM attachments WHERE filing_id = ? ORDER BY id",
-        &[int(filing.id)],
-    )?;
+pub async fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT sha256, size, media_type FROM attachments WHERE filing_id = ? ORDER BY id",
+            &[int(filing.id)],
+        )
+        .await?;
     let mut out = rows
         .rows
         .iter()
@@ -157,7 +162,7 @@ pub fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, 
     if let (Some(sha), Some(name)) = (&filing.answer_document_sha256, &filing.answer_filename) {
         // Who signed the answer's document with EDS, if the answering officer did.
         let signature = match &filing.decided_by {
-            Some(officer) => crate::signed::document_info(db, sha, officer)?,
+            Some(officer) => crate::signed::document_info(db, sha, officer).await?,
             None => None,
         };
         out.push(serde_json::json!({
@@ -169,7 +174,7 @@ pub fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Value>, 
 
 /// The answering officer's signature (`.p7s`) of a filing's answer document (404 when it is
 /// not the answer's document or is unsigned).
-pub fn answer_signature(
+pub async fn answer_signature(
     db: &Db,
     filing: &FilingRow,
     sha: &str,
@@ -180,21 +185,27 @@ pub fn answer_signature(
         &filing.decided_by,
     ) {
         (Some(answer), Some(name), Some(officer)) if answer == sha => {
-            crate::signed::document_download(db, sha, officer, name)
+            crate::signed::document_download(db, sha, officer, name).await
         }
         _ => Err(ApiError::NotFound),
     }
 }
 
 /// The file name to serve a document of this filing under, if it is one of its documents.
-pub fn document_name(db: &Db, filing: &FilingRow, sha: &str) -> Result<Option<String>, ApiError> {
+pub async fn document_name(
+    db: &Db,
+    filing: &FilingRow,
+    sha: &str,
+) -> Result<Option<String>, ApiError> {
     if filing.answer_document_sha256.as_deref() == Some(sha) {
         return Ok(filing.answer_filename.clone());
     }
-    let row = db.one(
-        "SELECT media_type FROM attachments WHERE filing_id = ? AND sha256 = ? LIMIT 1",
-        &[int(filing.id), crate::db::text(sha)],
-    )?;
+    let row = db
+        .one(
+            "SELECT media_type FROM attachments WHERE filing_id = ? AND sha256 = ? LIMIT 1",
+            &[int(filing.id), crate::db::text(sha)],
+        )
+        .await?;
     Ok(row.map(|r| {
         let extension = match col_text(&r, 0).unwrap_or_default().as_str() {
             "application/pdf" => "pdf",
@@ -210,11 +221,13 @@ pub fn document_name(db: &Db, filing: &FilingRow, sha: &str) -> Result<Option<St
     }))
 }
 
-pub fn timeline(db: &Db, filing_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let events = db.query(
-        "SELECT at, kind, detail FROM filing_events WHERE filing_id = ? ORDER BY id",
-        &[int(filing_id)],
-    )?;
+pub async fn timeline(db: &Db, filing_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let events = db
+        .query(
+            "SELECT at, kind, detail FROM filing_events WHERE filing_id = ? ORDER BY id",
+            &[int(filing_id)],
+        )
+        .await?;
     events
         .rows
         .iter()
@@ -268,7 +281,11 @@ fn court_window_json(f: &FilingRow, now_unix: i64) -> Option<serde_json::Value> 
 }
 
 /// The whole filing with its timeline and answer.
-pub fn detail_json(db: &Db, f: &FilingRow, now_unix: i64) -> Result<serde_json::Value, ApiError> {
+pub async fn detail_json(
+    db: &Db,
+    f: &FilingRow,
+    now_unix: i64,
+) -> Result<serde_json::Value, ApiError> {
     let mut body = summary_json(f, now_unix);
     let addressee = match f.kind {
         Kind::CrimeReport => "organ",
@@ -278,13 +295,13 @@ pub fn detail_json(db: &Db, f: &FilingRow, now_unix: i64) -> Result<serde_json::
         "addressee": addressee, "subject": f.subject.as_str(), "organ_id": f.organ_id,
         "filer_iin": f.filer_iin, "on_behalf_of_iin": f.on_behalf_of_iin,
         "challenged_decision_id": f.challenged_decision_id, "text": f.text,
-        "documents": documents(db, f)?,
-        "signature": super::signature::info(db, f.id)?,
+        "documents": documents(db, f).await?,
+        "signature": super::signature::info(db, f.id).await?,
         "answer": f.outcome.as_ref().map(|outcome| serde_json::json!({
             "outcome": outcome, "reasoning": f.answer, "decided_at": f.decided_at,
             "erdr_number": f.result_erdr_number, "forwarded_to": f.forwarded_to,
         })),
-        "timeline": timeline(db, f.id)?,
+        "timeline": timeline(db, f.id).await?,
         "court_window": court_window_json(f, now_unix),
     });
     if let (Some(target), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {

@@ -19,7 +19,7 @@ fn bind(params: &[Param<'_>]) -> Vec<rusqlite::types::Value> {
 }
 
 impl Connection for Native<'_> {
-    fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
+    async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
         let mut stmt = self.0.prepare(sql).map_err(|e| e.to_string())?;
         let mut rows = stmt
             .query(rusqlite::params_from_iter(bind(params)))
@@ -28,7 +28,7 @@ impl Connection for Native<'_> {
         Ok(())
     }
 
-    fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
+    async fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
         self.0
             .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
                 r.get::<_, Option<String>>(0)
@@ -38,7 +38,7 @@ impl Connection for Native<'_> {
             .map_err(|e| e.to_string())
     }
 
-    fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
+    async fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
         self.0
             .query_row(sql, rusqlite::params_from_iter(bind(params)), |r| {
                 r.get::<_, Option<i64>>(0)
@@ -46,5 +46,26 @@ impl Connection for Native<'_> {
             .optional()
             .map(Option::flatten)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// Runs the migrations over a native connection, which never waits: the runner's future is
+/// ready at its first poll.
+pub fn apply(
+    conn: &rusqlite::Connection,
+    migrations: &[super::Migration],
+) -> Result<super::Outcome, super::MigrationError> {
+    ready(super::apply(&Native(conn), migrations))
+}
+
+/// The value of a future that completes without waiting (a native connection's work).
+pub fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        // A native connection never returns Pending; polling again is only a guard.
+        if let std::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
     }
 }

@@ -1,3 +1,4 @@
+use super::native::ready;
 use super::*;
 
 use super::native::Native;
@@ -74,15 +75,15 @@ fn the_required_version_is_the_newest_embedded_migration() {
 fn the_embedded_migrations_apply_to_an_empty_database_and_set_user_version() {
     let raw = memory();
     let conn = Native(&raw);
-    let outcome = apply(&conn, &embedded()).unwrap();
+    let outcome = ready(apply(&conn, &embedded())).unwrap();
     assert_eq!(outcome.applied.len(), embedded().len());
     assert_eq!(outcome.version, REQUIRED_VERSION);
     assert_eq!(
-        conn.query_int("PRAGMA user_version", &[]).unwrap(),
+        ready(conn.query_int("PRAGMA user_version", &[])).unwrap(),
         Some(REQUIRED_VERSION)
     );
     // A second run finds nothing to do.
-    assert!(apply(&conn, &embedded()).unwrap().applied.is_empty());
+    assert!(ready(apply(&conn, &embedded())).unwrap().applied.is_empty());
 }
 
 #[test]
@@ -97,13 +98,16 @@ fn applies_in_order_exactly_once() {
             "INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);",
         ),
     ];
-    assert_eq!(apply(&conn, &ms).unwrap().applied.len(), 2);
-    assert!(apply(&conn, &ms).unwrap().applied.is_empty());
+    assert_eq!(ready(apply(&conn, &ms)).unwrap().applied.len(), 2);
+    assert!(ready(apply(&conn, &ms)).unwrap().applied.is_empty());
     assert_eq!(
-        conn.query_int("SELECT count(*) FROM a", &[]).unwrap(),
+        ready(conn.query_int("SELECT count(*) FROM a", &[])).unwrap(),
         Some(2)
     );
-    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(2));
+    assert_eq!(
+        ready(conn.query_int("PRAGMA user_version", &[])).unwrap(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -118,35 +122,40 @@ fn a_failed_migration_leaves_the_database_as_it_was() {
             "CREATE TABLE b (y INTEGER); INSERT INTO nope VALUES (1);",
         ),
     ];
-    let err = apply(&conn, &ms).unwrap_err();
+    let err = ready(apply(&conn, &ms)).unwrap_err();
     assert!(
         matches!(&err, MigrationError::Failed { name, statement: 2, .. } if name == "0002_bad.sql"),
         "{err}"
     );
     assert_eq!(
-        conn.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'b'", &[])
-            .unwrap(),
+        ready(conn.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'b'", &[])).unwrap(),
         Some(0),
         "a partial migration must be rolled back"
     );
     assert_eq!(
-        conn.query_int("SELECT count(*) FROM schema_migrations", &[])
-            .unwrap(),
+        ready(conn.query_int("SELECT count(*) FROM schema_migrations", &[])).unwrap(),
         Some(1)
     );
-    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(1));
+    assert_eq!(
+        ready(conn.query_int("PRAGMA user_version", &[])).unwrap(),
+        Some(1)
+    );
 }
 
 #[test]
 fn a_migration_changed_after_it_was_applied_is_refused() {
     let raw = memory();
     let conn = Native(&raw);
-    apply(
+    ready(apply(
         &conn,
         &[m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")],
-    )
+    ))
     .unwrap();
-    let err = apply(&conn, &[m(1, "0001_init.sql", "CREATE TABLE a (x TEXT);")]).unwrap_err();
+    let err = ready(apply(
+        &conn,
+        &[m(1, "0001_init.sql", "CREATE TABLE a (x TEXT);")],
+    ))
+    .unwrap_err();
     assert!(matches!(err, MigrationError::Changed { .. }), "{err}");
 }
 
@@ -154,18 +163,18 @@ fn a_migration_changed_after_it_was_applied_is_refused() {
 fn a_database_ahead_of_the_code_is_not_touched() {
     let raw = memory();
     let conn = Native(&raw);
-    apply(
+    ready(apply(
         &conn,
         &[
             m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);"),
             m(2, "0002_more.sql", "CREATE TABLE b (x INTEGER);"),
         ],
-    )
+    ))
     .unwrap();
-    let err = apply(
+    let err = ready(apply(
         &conn,
         &[m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")],
-    )
+    ))
     .unwrap_err();
     assert_eq!(err, MigrationError::Ahead { found: 2, known: 1 });
 }
@@ -175,8 +184,11 @@ fn a_database_migrated_before_user_version_was_kept_is_brought_level() {
     let raw = memory();
     let conn = Native(&raw);
     let ms = [m(1, "0001_init.sql", "CREATE TABLE a (x INTEGER);")];
-    apply(&conn, &ms).unwrap();
-    conn.execute("PRAGMA user_version = 0", &[]).unwrap();
-    apply(&conn, &ms).unwrap();
-    assert_eq!(conn.query_int("PRAGMA user_version", &[]).unwrap(), Some(1));
+    ready(apply(&conn, &ms)).unwrap();
+    ready(conn.execute("PRAGMA user_version = 0", &[])).unwrap();
+    ready(apply(&conn, &ms)).unwrap();
+    assert_eq!(
+        ready(conn.query_int("PRAGMA user_version", &[])).unwrap(),
+        Some(1)
+    );
 }
