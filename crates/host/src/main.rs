@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Build stale components, apply migrations and serve the application (like `spin up`).
-    Up(UpArgs),
+    Up(Box<UpArgs>),
     /// Run every component's build commands (like `spin build`).
     Build {
         /// The application manifest.
@@ -212,7 +212,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Cmd::Up(args) => up(args),
+        Cmd::Up(args) => up(*args),
         Cmd::Backup {
             from,
             state_dir,

@@ -149,7 +149,7 @@ impl Db {
             let conn = self
                 .conn
                 .as_ref()
-                .ok_or_else(|| spin_sdk::sqlite::Error::InvalidConnection)?;
+                .ok_or(spin_sdk::sqlite::Error::InvalidConnection)?;
             let result = conn.execute(sql, params.iter().cloned()).await?;
             let columns = result.columns().to_vec();
             let rows = result.collect().await?;
