@@ -1,7 +1,9 @@
 //! Proof of service: when each person a decision reaches first saw it listed and first
-//! downloaded it. Nothing new is written for it: every read of a case by a participant is
-//! already in the read log (`decisions_listed` names the decisions on the page it answered,
-//! `decision_downloaded` the one served), and that log is sealed into the audit chain.
+//! downloaded it. Every read of a case by a participant is in the read log
+//! (`decisions_listed` names the decisions on the page it answered, `decision_downloaded` the
+//! one served), sealed into the audit chain; the first of each is kept beside it, in the same
+//! statement that logs the read (`decision_first_reads`, migration 0013), so answering costs
+//! a lookup however often the person has read the case.
 
 use std::collections::BTreeMap;
 
@@ -27,30 +29,40 @@ pub async fn first_reads_of(
     case_id: i64,
     iin: &str,
 ) -> Result<BTreeMap<i64, FirstReads>, ApiError> {
-    let mut out: BTreeMap<i64, FirstReads> = BTreeMap::new();
-    let listed = db
+    let rows = db
         .query(
-            "SELECT j.value, min(r.at) FROM read_log r, json_each(r.detail, '$.decision_ids') j
-         WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY j.value",
-            &[int(case_id), text(LISTED), text(iin)],
+            "SELECT decision_id, first_listed_at, first_downloaded_at FROM decision_first_reads
+             WHERE case_id = ? AND reader_iin = ?",
+            &[int(case_id), text(iin)],
         )
         .await?;
-    for row in &listed.rows {
-        out.entry(col_int(row, 0)?).or_default().first_listed_at = Some(col_text(row, 1)?);
-    }
-    let downloaded = db
-        .query(
-            "SELECT json_extract(r.detail, '$.decision_id'), min(r.at) FROM read_log r
-         WHERE r.case_id = ? AND r.action = ? AND r.actor_iin = ? GROUP BY 1",
-            &[int(case_id), text(DOWNLOADED), text(iin)],
-        )
-        .await?;
-    for row in &downloaded.rows {
-        if let Some(id) = row.get::<i64>(0) {
-            out.entry(id).or_default().first_downloaded_at = Some(col_text(row, 1)?);
-        }
+    let mut out = BTreeMap::new();
+    for row in &rows.rows {
+        out.insert(
+            col_int(row, 0)?,
+            FirstReads {
+                first_listed_at: col_opt_text(row, 1),
+                first_downloaded_at: col_opt_text(row, 2),
+            },
+        );
     }
     Ok(out)
+}
+
+/// One person's first reads of one decision.
+async fn first_reads(db: &Db, decision_id: i64, iin: &str) -> Result<FirstReads, ApiError> {
+    Ok(db
+        .one(
+            "SELECT first_listed_at, first_downloaded_at FROM decision_first_reads
+             WHERE decision_id = ? AND reader_iin = ?",
+            &[int(decision_id), text(iin)],
+        )
+        .await?
+        .map(|row| FirstReads {
+            first_listed_at: col_opt_text(&row, 0),
+            first_downloaded_at: col_opt_text(&row, 1),
+        })
+        .unwrap_or_default())
 }
 
 /// The officer's view: each person the decision reaches now, with their first reads.
@@ -82,10 +94,7 @@ pub async fn of_decision(
             )
             .await?
             .and_then(|r| col_opt_text(&r, 0));
-        let reads = first_reads_of(db, case.id, &iin)
-            .await?
-            .remove(&decision_id)
-            .unwrap_or_default();
+        let reads = first_reads(db, decision_id, &iin).await?;
         people.push(serde_json::json!({
             "iin": iin, "full_name": name,
             "first_listed_at": reads.first_listed_at,

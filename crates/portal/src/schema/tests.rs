@@ -192,3 +192,44 @@ fn a_database_migrated_before_user_version_was_kept_is_brought_level() {
         Some(1)
     );
 }
+
+#[test]
+fn first_reads_of_decisions_are_kept_as_the_reads_are_logged() {
+    let raw = memory();
+    ready(apply(&Native(&raw), &embedded())).unwrap();
+    let read = |at: &str, who: &str, action: &str, detail: &str| {
+        raw.execute(
+            "INSERT INTO read_log (at, actor_iin, actor_role, action, subject, case_id, detail)
+             VALUES (?1, ?2, 'participant', ?3, 's', 7, ?4)",
+            (at, who, action, detail),
+        )
+        .unwrap();
+    };
+    read("2026-12-01T10:00:00Z", "A", "decisions_listed", r#"{"decision_ids":[1,2]}"#);
+    read("2026-12-01T11:00:00Z", "A", "decisions_listed", r#"{"decision_ids":[2,3]}"#);
+    read("2026-12-01T12:00:00Z", "A", "decision_downloaded", r#"{"decision_id":2}"#);
+    read("2026-12-01T13:00:00Z", "A", "decision_downloaded", r#"{"decision_id":2}"#);
+    read("2026-12-01T14:00:00Z", "B", "decisions_listed", r#"{"decision_ids":[1]}"#);
+    read("2026-12-01T15:00:00Z", "A", "case_viewed", r#"{}"#);
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = raw
+        .prepare(
+            "SELECT decision_id, reader_iin, first_listed_at, first_downloaded_at
+             FROM decision_first_reads WHERE case_id = 7 ORDER BY reader_iin, decision_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let at = |h: u8| Some(format!("2026-12-01T{h}:00:00Z"));
+    assert_eq!(
+        rows,
+        vec![
+            (1, "A".into(), at(10), None),
+            (2, "A".into(), at(10), at(12)),
+            (3, "A".into(), at(11), None),
+            (1, "B".into(), at(14), None),
+        ],
+        "the first listing and the first download of each, per reader"
+    );
+}
