@@ -30,13 +30,6 @@ use crate::faults::Faults;
 use crate::outbound::OutboundHooks;
 use crate::runtime::{ComponentGrants, Limits, Services};
 
-/// Guest memory an instance may use without a large-memory permit. Small requests stay below
-/// it; an Argon2id sign-in (19 MiB) does not. At most [`LARGE_MEMORY_GUESTS`] instances hold
-/// more at once; the others wait at their `memory.grow`, before they touch the memory, so a
-/// burst of sign-ins cannot hold 32 × 19 MiB.
-const LARGE_MEMORY_BYTES: usize = 16 * 1024 * 1024;
-pub const LARGE_MEMORY_GUESTS: usize = 4;
-
 /// How often the epoch ticks: the granularity of deadlines and of the guest's turns on its
 /// thread.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -162,9 +155,6 @@ pub struct InstanceState {
     http: WasiHttpCtx,
     hooks: OutboundHooks,
     limits: StoreLimits,
-    /// Permits to grow past [`LARGE_MEMORY_BYTES`], shared by all instances.
-    large_memory: Arc<tokio::sync::Semaphore>,
-    large_memory_permit: Option<tokio::sync::OwnedSemaphorePermit>,
     /// The most linear memory the instance asked for (for the metrics).
     peak_memory: usize,
     /// The requests this instance is working on, and what each has cost so far.
@@ -186,9 +176,6 @@ impl wasmtime::ResourceLimiterAsync for InstanceState {
             return Ok(false);
         }
         self.peak_memory = self.peak_memory.max(desired);
-        if desired > LARGE_MEMORY_BYTES && self.large_memory_permit.is_none() {
-            self.large_memory_permit = Arc::clone(&self.large_memory).acquire_owned().await.ok();
-        }
         Ok(true)
     }
 
@@ -335,7 +322,6 @@ pub struct ComponentHandler {
     pub(crate) services: Arc<Services>,
     pub(crate) limits: Limits,
     pub(crate) faults: Faults,
-    pub(crate) large_memory: Arc<tokio::sync::Semaphore>,
     pub(crate) lanes: Arc<crate::lanes::Lanes>,
 }
 
@@ -376,8 +362,6 @@ impl ComponentHandler {
                     allowed: Arc::clone(&grants.allowed_outbound_hosts),
                 },
                 limits,
-                large_memory: Arc::clone(&self.large_memory),
-                large_memory_permit: None,
                 peak_memory: 0,
                 in_flight: InFlight::default(),
                 turn_ends_at: 0,

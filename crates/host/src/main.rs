@@ -178,6 +178,7 @@ struct UpArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    jaria_host::storage::configure_sqlite();
     // Flushes batched traces when `main` returns.
     let _telemetry = jaria_host::telemetry::init()?;
     match Cli::parse().command {

@@ -215,9 +215,6 @@ impl App {
         let state = State::open_with(&options.state_dir, &options.runtime_config)?;
         let services = Arc::new(Services { state, variables });
         let lanes = Arc::new(crate::lanes::Lanes::new()?);
-        let large_memory = Arc::new(tokio::sync::Semaphore::new(
-            crate::instance::LARGE_MEMORY_GUESTS,
-        ));
         let threads = options.threads.max(1);
 
         let mut components = HashMap::new();
@@ -276,7 +273,6 @@ impl App {
                         services: Arc::clone(&services),
                         limits: limits.clone(),
                         faults: options.faults.clone(),
-                        large_memory: Arc::clone(&large_memory),
                         lanes: Arc::clone(&lanes),
                     })
                 })
@@ -556,7 +552,8 @@ impl App {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         let route = crate::lanes::route_key(&component.grants.id, req.method(), req.uri().path());
-        let heavy = self.lanes.is_heavy(&route);
+        let lane = self.lanes.lane(&route).await;
+        let heavy = lane.heavy;
         let handler = component.handlers[self.slot_index(self.slot(heavy))].clone();
         let req = req.map(|body| body.map_err(Into::into).boxed_unsync());
         let data = RequestData {
@@ -573,6 +570,7 @@ impl App {
         } else {
             handler.handle(data, req).await
         };
+        drop(lane);
         outcome
             .map_err(|e| Failure::of_handler(e, started.elapsed() >= self.limits.request_timeout))
     }
@@ -702,6 +700,11 @@ fn build_engine(limits: &Limits) -> anyhow::Result<Engine> {
     config.wasm_component_model(true);
     // WASI 0.3 components: async exports and imports, streams and futures.
     config.wasm_component_model_async(true);
+    // For profiling sessions (`bench/README.md`): guest functions named in /tmp/perf-<pid>.map,
+    // so `perf report` shows which of them the time goes to.
+    if std::env::var_os("JARIA_PERF_MAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config.epoch_interruption(true);
     let mut pool = PoolingAllocationConfig::default();
     let instances = limits.max_instances.max(1);

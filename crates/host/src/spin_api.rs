@@ -194,7 +194,7 @@ impl InstanceState {
         conn: &Resource<C>,
         statement: &str,
         params: &[SqlValue],
-        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+        permit: Option<storage::Turn>,
     ) -> Result<storage::QueryOutput, SqlCallError> {
         let c = self.connection(conn)?;
         if let Some(permit) = permit {

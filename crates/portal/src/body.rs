@@ -25,7 +25,7 @@ pub const CRL_LIMIT: usize = 16 * 1024 * 1024;
 /// Requests that carry no body (GET, DELETE, …): a client sending one anyway sends little.
 pub const NO_BODY_LIMIT: usize = 64 * 1024;
 
-/// No byte of the body for this long: the client has stalled.
+/// Before the first bytes of a body, and for a small one in all: past it, the client stalled.
 const IDLE: Duration = Duration::from_secs(10);
 /// The whole body within this long: 14 MiB at about 1 Mbit/s, a slow mobile link.
 const TOTAL: Duration = Duration::from_secs(120);
@@ -89,10 +89,17 @@ pub async fn read(
     let declared = head
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
+    // A safe method without a declared length: no body to read (reading its empty stream
+    // would cost a round trip to the runtime), and none would be used. The transfer coding
+    // cannot tell: the runtime strips it (hop-by-hop), so a chunked POST is read as any.
+    let bodiless =
+        declared.is_none() && matches!(head.method(), Method::Get | Method::Head | Method::Options);
     let body = if declared.is_some_and(|n| n > limit as u64) {
         Err(ApiError::PayloadTooLarge { limit })
+    } else if bodiless || declared == Some(0) {
+        Ok(Vec::new())
     } else {
-        read_body(incoming.into_body(), limit).await
+        read_body(incoming.into_body(), limit, time_allowed(declared)).await
     };
     let request = Request::new(
         head.method,
@@ -107,37 +114,47 @@ pub async fn read(
     }
 }
 
+/// How long a body may take: [`IDLE`] for the first bytes, and then the declared length at a
+/// slow mobile link's rate, at most [`TOTAL`]. One deadline for the whole body: a timer costs
+/// the runtime a task of its own, too much to set again for every chunk.
+fn time_allowed(declared: Option<u64>) -> Duration {
+    let transfer = declared.map_or(TOTAL, |bytes| {
+        Duration::from_millis(bytes / SLOW_LINK_BYTES_PER_MS)
+    });
+    (IDLE + transfer).min(TOTAL)
+}
+
+/// About 1 Mbit/s.
+const SLOW_LINK_BYTES_PER_MS: u64 = 125;
+
 async fn read_body(
     mut body: impl http_body::Body<Data = bytes::Bytes> + Unpin,
     limit: usize,
+    allowed: Duration,
 ) -> Result<Vec<u8>, ApiError> {
     let unreadable = || ApiError::BadRequest("The request body could not be read.".into());
-    let started = std::time::Instant::now();
-    let mut bytes = Vec::new();
-    loop {
-        let left = TOTAL.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            return Err(ApiError::RequestTimeout);
-        }
-        let wait = IDLE.min(left);
-        let frame = futures::select_biased! {
-            frame = body.frame().fuse() => frame,
-            () = spin_sdk::time::sleep(wait).fuse() => return Err(ApiError::RequestTimeout),
-        };
-        match frame {
-            None => break,
-            Some(Err(_)) => return Err(unreadable()),
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    if bytes.len() + data.len() > limit {
-                        return Err(ApiError::PayloadTooLarge { limit });
-                    }
-                    bytes.extend_from_slice(&data);
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Err(unreadable());
+            };
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
                 }
+                bytes.extend_from_slice(&data);
             }
         }
+        Ok(bytes)
     }
-    Ok(bytes)
+    .fuse();
+    let deadline = spin_sdk::time::sleep(allowed).fuse();
+    futures::pin_mut!(read, deadline);
+    futures::select_biased! {
+        bytes = read => bytes,
+        () = deadline => Err(ApiError::RequestTimeout),
+    }
 }
 
 /// The limit of a route that takes nothing special: JSON for the methods that carry a body,

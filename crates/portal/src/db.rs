@@ -22,7 +22,10 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-use spin_sdk::sqlite::{Connection, Value};
+// The interface itself (spin:sqlite@3.1.0), for both its synchronous `execute` and its async
+// one (the SDK's `Connection` offers only the async one).
+use spin_sdk::sqlite::Value;
+use spin_sdk::sqlite::wit::sqlite::Connection;
 
 use crate::error::ApiError;
 
@@ -56,9 +59,10 @@ thread_local! {
     static KEPT: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Connections kept at most: an instance serves up to 16 requests at once on Spin, and most
-/// of them are quick; eight cover the common overlap.
-const MAX_KEPT: usize = 8;
+/// Connections kept at most: as many as requests an instance serves at once on Spin (16).
+/// Fewer would close and reopen connections at every burst (and a new connection parses the
+/// whole schema before its first answer).
+const MAX_KEPT: usize = 16;
 
 /// A kept connection idle longer than this is closed rather than reused: a libSQL server
 /// expires a stream after 10 s without a statement, and Spin drops an instance idle for 1 s
@@ -113,7 +117,7 @@ impl Db {
         let kept = match kept {
             Some(kept) => kept,
             None => Kept {
-                conn: Connection::open(crate::storage::DATABASE_NAME)
+                conn: Connection::open_async(crate::storage::DATABASE_NAME.to_owned())
                     .await
                     .map_err(unavailable)?,
                 schema_checked: false,
@@ -139,27 +143,66 @@ impl Db {
     }
 
     /// One statement, as the runtime answers it; any failure marks the connection as not to
-    /// be kept.
+    /// be kept. A statement that cannot wait for another writer runs through the interface's
+    /// synchronous `execute`: one call to the runtime, where the async one takes three (the
+    /// call, its rows, its outcome). One that may wait (it takes the write lock, or the
+    /// database is a server across the network) runs async, so that the instance's other
+    /// requests, the lock's holder among them, go on meanwhile.
     async fn run(
         &self,
         sql: &str,
         params: &[Value],
     ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
-        let outcome = async {
-            let conn = self
-                .conn
-                .as_ref()
-                .ok_or(spin_sdk::sqlite::Error::InvalidConnection)?;
-            let result = conn.execute(sql, params.iter().cloned()).await?;
-            let columns = result.columns().to_vec();
-            let rows = result.collect().await?;
-            Ok(QueryResult { columns, rows })
-        }
-        .await;
+        let outcome = self.execute(sql, params).await;
         if outcome.is_err() {
             self.failed.set(true);
         }
         outcome
+    }
+
+    /// [`Db::run`] for a statement the caller may try again (a busy database): a failure is
+    /// the caller's to judge.
+    async fn execute(
+        &self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or(spin_sdk::sqlite::Error::InvalidConnection)?;
+        if self.may_wait(sql) {
+            execute_async(conn, sql, params).await
+        } else {
+            conn.execute(sql, params).map(|result| QueryResult {
+                columns: result.columns,
+                rows: result.rows,
+            })
+        }
+    }
+
+    /// Whether a statement may have to wait: a write outside a transaction (for the write
+    /// lock), anything on a database server. Reads in WAL mode never wait for a writer, and
+    /// inside a transaction the lock is taken already (`BEGIN IMMEDIATE`, which waits, runs
+    /// async in [`Db::wait_for_write_lock`]) or never will be (a snapshot).
+    fn may_wait(&self, sql: &str) -> bool {
+        if self.settings_refused.get() {
+            return true;
+        }
+        if self.in_transaction.get() {
+            return false;
+        }
+        let mut words = sql
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty());
+        let first = words.next().unwrap_or("");
+        let reads = first.eq_ignore_ascii_case("SELECT") || first.eq_ignore_ascii_case("PRAGMA");
+        // `BEGIN` (deferred) takes no lock; `BEGIN IMMEDIATE` does.
+        let snapshot = first.eq_ignore_ascii_case("BEGIN")
+            && words
+                .next()
+                .is_none_or(|w| w.eq_ignore_ascii_case("DEFERRED"));
+        !(reads || snapshot)
     }
 
     pub async fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, ApiError> {
@@ -222,14 +265,10 @@ impl Db {
         if self.settings_refused.get() {
             return Ok(());
         }
-        let outcome = async {
-            let result = self.conn()?.execute(pragma, []).await;
-            Ok::<_, ApiError>(match result {
-                Ok(result) => result.collect().await.map(drop),
-                Err(e) => Err(e),
-            })
-        }
-        .await?;
+        let outcome = match self.conn()?.execute(pragma, &[]) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
         match outcome {
             Ok(()) => Ok(()),
             Err(e) if refuses_settings(&e) => {
@@ -246,10 +285,7 @@ impl Db {
         loop {
             // The runtime may answer the statement at once, or only with its rows: a busy
             // database is told in either place.
-            let attempt = match self.conn()?.execute("BEGIN IMMEDIATE", []).await {
-                Ok(result) => result.collect().await.map(drop),
-                Err(e) => Err(e),
-            };
+            let attempt = self.execute("BEGIN IMMEDIATE", &[]).await.map(drop);
             match attempt {
                 Ok(()) => {
                     self.in_transaction.set(true);
@@ -301,14 +337,7 @@ impl Db {
         let started = std::time::Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {
-            let attempt = async {
-                let result = self.conn()?.execute(sql, params.iter().cloned()).await;
-                Ok::<_, ApiError>(match result {
-                    Ok(result) => result.collect().await.map(drop),
-                    Err(e) => Err(e),
-                })
-            }
-            .await?;
+            let attempt = self.execute(sql, params).await.map(drop);
             match attempt {
                 Ok(()) => return Ok(()),
                 Err(e) if is_busy(&e) && started.elapsed() < BUSY_RETRY_FOR => {
@@ -416,6 +445,19 @@ fn bind(params: &[crate::schema::Param<'_>]) -> Vec<Value> {
             crate::schema::Param::Text(t) => Value::Text((*t).to_owned()),
         })
         .collect()
+}
+
+/// A statement through the async interface: its rows (all of them: a result left unread
+/// would be cancelled), then its outcome, where the runtime reports what failed.
+async fn execute_async(
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+) -> Result<QueryResult, spin_sdk::sqlite::Error> {
+    let (columns, rows, outcome) = conn.execute_async(sql.to_owned(), params.to_vec()).await?;
+    let rows = rows.collect().await;
+    outcome.await?;
+    Ok(QueryResult { columns, rows })
 }
 
 /// How long a request keeps trying to start a transaction on a busy database.

@@ -205,11 +205,36 @@ fn first_reads_of_decisions_are_kept_as_the_reads_are_logged() {
         )
         .unwrap();
     };
-    read("2026-12-01T10:00:00Z", "A", "decisions_listed", r#"{"decision_ids":[1,2]}"#);
-    read("2026-12-01T11:00:00Z", "A", "decisions_listed", r#"{"decision_ids":[2,3]}"#);
-    read("2026-12-01T12:00:00Z", "A", "decision_downloaded", r#"{"decision_id":2}"#);
-    read("2026-12-01T13:00:00Z", "A", "decision_downloaded", r#"{"decision_id":2}"#);
-    read("2026-12-01T14:00:00Z", "B", "decisions_listed", r#"{"decision_ids":[1]}"#);
+    read(
+        "2026-12-01T10:00:00Z",
+        "A",
+        "decisions_listed",
+        r#"{"decision_ids":[1,2]}"#,
+    );
+    read(
+        "2026-12-01T11:00:00Z",
+        "A",
+        "decisions_listed",
+        r#"{"decision_ids":[2,3]}"#,
+    );
+    read(
+        "2026-12-01T12:00:00Z",
+        "A",
+        "decision_downloaded",
+        r#"{"decision_id":2}"#,
+    );
+    read(
+        "2026-12-01T13:00:00Z",
+        "A",
+        "decision_downloaded",
+        r#"{"decision_id":2}"#,
+    );
+    read(
+        "2026-12-01T14:00:00Z",
+        "B",
+        "decisions_listed",
+        r#"{"decision_ids":[1]}"#,
+    );
     read("2026-12-01T15:00:00Z", "A", "case_viewed", r#"{}"#);
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = raw
         .prepare(

@@ -1,0 +1,170 @@
+//! The regression guard CI runs (`jaria-bench guard`): one scale, a few seconds per route, on
+//! each runtime at hand, and a failure when a route's rate over its own runtime's floor falls
+//! below half of the ratio `BENCHMARKS.md` records for that runtime and scale. Ratios, not
+//! rates, so a slower CI machine does not fail it; half, so noise does not either, while a
+//! 4–6 × slowdown of one route cannot land unnoticed.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, bail};
+
+use crate::{Options, flag, run_scale, runtime_name};
+
+/// A route's ratio may fall to this share of the recorded one before the guard fails.
+const ALLOWED_SHARE: f64 = 0.5;
+
+/// The recorded ratios: (runtime, route) → rate ÷ floor, from the section of `cases` cases.
+pub fn recorded_ratios(markdown: &str, cases: usize) -> Vec<(String, String, f64)> {
+    let heading = format!("## {cases} cases");
+    let Some(start) = markdown.lines().position(|l| l.trim() == heading) else {
+        return Vec::new();
+    };
+    let mut runtimes: Vec<(usize, String)> = Vec::new();
+    let mut ratios = Vec::new();
+    for line in markdown.lines().skip(start + 1) {
+        if line.starts_with("## ") {
+            break;
+        }
+        if !line.starts_with('|') {
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        if cells.first() == Some(&"route") {
+            // `| route | jaria up ops/s | ÷ floor | … | spin up ops/s | ÷ floor | … |`
+            runtimes = cells
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| c.strip_suffix(" ops/s").map(|r| (i + 1, r.to_owned())))
+                .collect();
+            continue;
+        }
+        for (column, runtime) in &runtimes {
+            if let Some(ratio) = cells.get(*column).and_then(|c| c.parse::<f64>().ok()) {
+                ratios.push((runtime.clone(), cells[0].to_owned(), ratio));
+            }
+        }
+    }
+    ratios
+}
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let mut opts = Options::from_args(args)?;
+    if flag(args, "--duration").is_none() {
+        opts.duration_secs = 3;
+    }
+    if flag(args, "--scales").is_none() {
+        opts.scales = vec![10_000];
+    }
+    opts.mixed = false;
+    let root = jaria_tests::workspace_root();
+    let baseline_path = flag(args, "--baseline")
+        .map(Into::into)
+        .unwrap_or_else(|| root.join("BENCHMARKS.md"));
+    let baseline = std::fs::read_to_string(&baseline_path)
+        .with_context(|| format!("cannot read {}", baseline_path.display()))?;
+    let out = flag(args, "--out")
+        .map(Into::into)
+        .unwrap_or_else(|| root.join("target/bench/guard.md"));
+    // SAFETY: set before any thread of ours starts.
+    unsafe { std::env::set_var("JARIA_HOST_BINARY", crate::jaria_binary()) };
+    let manifest = crate::bench_manifest()?;
+
+    let mut report = String::from(
+        "| scale | runtime | route | ÷ floor now | recorded | least allowed | |\n|---:|---|---|---:|---:|---:|---|\n",
+    );
+    let mut failures = Vec::new();
+    for &cases in &opts.scales {
+        let recorded = recorded_ratios(&baseline, cases);
+        if recorded.is_empty() {
+            bail!(
+                "{} records no route at {cases} cases: run bench/run first",
+                baseline_path.display()
+            );
+        }
+        for &runtime in &opts.runtimes {
+            let name = runtime_name(runtime);
+            let scale = run_scale(&opts, runtime, cases, &manifest)?;
+            if scale.duplicated_keys > 0 {
+                failures.push(format!(
+                    "{name}, {cases} cases: {} filings stored twice under one key",
+                    scale.duplicated_keys
+                ));
+            }
+            let floor = scale.floor.rps().max(1e-9);
+            for (route, measured) in &scale.routes {
+                let now = measured.rps() / floor;
+                let Some((_, _, then)) = recorded
+                    .iter()
+                    .find(|(r, n, _)| r == name && n == route.name)
+                else {
+                    let _ = writeln!(
+                        report,
+                        "| {cases} | {name} | {} | {now:.3} | not recorded | | |",
+                        route.name
+                    );
+                    continue;
+                };
+                let least = then * ALLOWED_SHARE;
+                let verdict = if now < least {
+                    failures.push(format!(
+                        "{name}, {cases} cases, {}: {now:.3} of its floor, below {least:.3} \
+                         (half of the {then:.3} recorded)",
+                        route.name
+                    ));
+                    "**slower**"
+                } else {
+                    "ok"
+                };
+                let _ = writeln!(
+                    report,
+                    "| {cases} | {name} | {} | {now:.3} | {then:.3} | {least:.3} | {verdict} |",
+                    route.name
+                );
+            }
+        }
+    }
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&out, &report)?;
+    eprintln!("{report}");
+    eprintln!("wrote {}", out.display());
+    if !failures.is_empty() {
+        bail!(
+            "{} route(s) fell below half of their recorded ratio:\n  {}",
+            failures.len(),
+            failures.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Whether the guard can read a report as `render` writes it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_are_read_per_runtime_from_their_scale_only() {
+        let report = "## 10000 cases\n\nPeak …\n\n\
+            | route | jaria up ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB | spin up ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB |\n\
+            |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n\
+            | me | 9000 | 0.450 | 3.2 | 10 | 0 | 125 | 3300 | 0.350 | 9 | 20 | 0 | 200 |\n\
+            | case list | 3100 | 0.155 | 9 | 30 | 0 | 125 | 1600 | 0.170 | 18 | 40 | 0 | 200 |\n\n\
+            ## 1000000 cases\n\n\
+            | route | jaria up ops/s | ÷ floor | p50 ms | p99 ms | errors | peak MiB |\n\
+            | me | 1 | 0.001 | 3.2 | 10 | 0 | 125 |\n";
+        let ratios = recorded_ratios(report, 10_000);
+        assert_eq!(
+            ratios,
+            vec![
+                ("jaria up".into(), "me".into(), 0.45),
+                ("spin up".into(), "me".into(), 0.35),
+                ("jaria up".into(), "case list".into(), 0.155),
+                ("spin up".into(), "case list".into(), 0.17),
+            ]
+        );
+        assert_eq!(recorded_ratios(report, 1_000_000).len(), 1);
+        assert!(recorded_ratios(report, 5).is_empty());
+    }
+}
