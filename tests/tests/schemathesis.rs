@@ -164,14 +164,17 @@ fn every_answer_matches_the_openapi_description() {
         let mut output = run();
         // CPython 3.11 sometimes fails inside Schemathesis's coverage phase with "AST
         // constructor recursion depth mismatch" (an interpreter bug, not a finding): such a
-        // run, and only such a run, is repeated once.
+        // run, and only such a run, is repeated, up to three times (CI met it twice in a row).
         let interpreter_bug = |o: &std::process::Output| {
             let text = String::from_utf8_lossy(&o.stdout);
             !o.status.success()
                 && text.contains("AST constructor recursion depth mismatch")
                 && !text.contains("❌")
         };
-        if interpreter_bug(&output) {
+        for _ in 0..3 {
+            if !interpreter_bug(&output) {
+                break;
+            }
             eprintln!("schemathesis as the {who}: the CPython coverage-phase error; once more");
             output = run();
         }
