@@ -184,10 +184,9 @@ impl Drop for Lanes {
     }
 }
 
-/// The background threads alive (their kernel ids), whether they run lowered, and how many
-/// turns to write their guests hold now.
+/// The background threads alive (their kernel ids), and how many turns to write their guests
+/// hold now.
 static BACKGROUND_THREADS: Mutex<Vec<libc::id_t>> = Mutex::new(Vec::new());
-static LOWERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 static TURNS_HELD_IN_BACKGROUND: Mutex<usize> = Mutex::new(0);
 
 thread_local! {
@@ -213,8 +212,9 @@ fn set_nice(tid: libc::id_t, nice: libc::c_int) -> bool {
 /// lane stays at normal priority and is bounded by its one guest per core alone.
 fn lower_this_threads_priority() {
     let tid = this_thread();
-    let lowered = may_raise_again() && set_nice(tid, BACKGROUND_NICE);
-    LOWERED.store(lowered, Ordering::SeqCst);
+    if may_raise_again() {
+        set_nice(tid, BACKGROUND_NICE);
+    }
     IN_BACKGROUND.set(true);
     if let Ok(mut threads) = BACKGROUND_THREADS.lock() {
         threads.push(tid);
@@ -263,7 +263,7 @@ pub struct WritePriority(());
 /// Called on the thread that has just been given a turn to write: on a lowered background
 /// thread, raises the lane to normal priority until every such turn is given back.
 pub fn write_priority() -> Option<WritePriority> {
-    if !IN_BACKGROUND.get() || !LOWERED.load(Ordering::SeqCst) {
+    if !IN_BACKGROUND.get() || !may_raise_again() {
         return None;
     }
     let mut held = TURNS_HELD_IN_BACKGROUND.lock().ok()?;

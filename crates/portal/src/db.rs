@@ -265,11 +265,7 @@ impl Db {
         if self.settings_refused.get() {
             return Ok(());
         }
-        let outcome = match self.conn()?.execute(pragma, &[]) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        match outcome {
+        match self.conn()?.execute(pragma, &[]).map(drop) {
             Ok(()) => Ok(()),
             Err(e) if refuses_settings(&e) => {
                 self.settings_refused.set(true);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::case::DecisionType;
 use crate::case::store::{self, CaseRow};
-use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::db::{Db, RowResult, col_int, col_opt_text, col_text, int, text};
 use crate::error::ApiError;
 
 /// The read log's actions that serve a decision.
@@ -21,6 +21,14 @@ pub const DOWNLOADED: &str = "decision_downloaded";
 pub struct FirstReads {
     pub first_listed_at: Option<String>,
     pub first_downloaded_at: Option<String>,
+}
+
+/// A `decision_first_reads` row's two times, from column `at` on.
+fn reads_from(row: &RowResult, at: usize) -> FirstReads {
+    FirstReads {
+        first_listed_at: col_opt_text(row, at),
+        first_downloaded_at: col_opt_text(row, at + 1),
+    }
 }
 
 /// For every decision of the case that `iin` has read, their first listing and download.
@@ -36,33 +44,25 @@ pub async fn first_reads_of(
             &[int(case_id), text(iin)],
         )
         .await?;
-    let mut out = BTreeMap::new();
-    for row in &rows.rows {
-        out.insert(
-            col_int(row, 0)?,
-            FirstReads {
-                first_listed_at: col_opt_text(row, 1),
-                first_downloaded_at: col_opt_text(row, 2),
-            },
-        );
-    }
-    Ok(out)
+    rows.rows
+        .iter()
+        .map(|row| Ok((col_int(row, 0)?, reads_from(row, 1))))
+        .collect()
 }
 
-/// One person's first reads of one decision.
-async fn first_reads(db: &Db, decision_id: i64, iin: &str) -> Result<FirstReads, ApiError> {
-    Ok(db
-        .one(
-            "SELECT first_listed_at, first_downloaded_at FROM decision_first_reads
-             WHERE decision_id = ? AND reader_iin = ?",
-            &[int(decision_id), text(iin)],
+/// Everyone's first reads of one decision, by reader.
+async fn readers_of(db: &Db, decision_id: i64) -> Result<BTreeMap<String, FirstReads>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT reader_iin, first_listed_at, first_downloaded_at FROM decision_first_reads
+             WHERE decision_id = ?",
+            &[int(decision_id)],
         )
-        .await?
-        .map(|row| FirstReads {
-            first_listed_at: col_opt_text(&row, 0),
-            first_downloaded_at: col_opt_text(&row, 1),
-        })
-        .unwrap_or_default())
+        .await?;
+    rows.rows
+        .iter()
+        .map(|row| Ok((col_text(row, 0)?, reads_from(row, 1))))
+        .collect()
 }
 
 /// The officer's view: each person the decision reaches now, with their first reads.
@@ -82,6 +82,7 @@ pub async fn of_decision(
     let kind = DecisionType::parse(&type_text).ok_or(ApiError::NotFound)?;
     let concerns = col_opt_text(&row, 1);
     let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
+    let mut readers = readers_of(db, decision_id).await?;
     let mut people = Vec::with_capacity(recipients.len());
     for iin in recipients {
         let name = db
@@ -94,7 +95,7 @@ pub async fn of_decision(
             )
             .await?
             .and_then(|r| col_opt_text(&r, 0));
-        let reads = first_reads(db, decision_id, &iin).await?;
+        let reads = readers.remove(&iin).unwrap_or_default();
         people.push(serde_json::json!({
             "iin": iin, "full_name": name,
             "first_listed_at": reads.first_listed_at,
