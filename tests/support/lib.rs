@@ -6,6 +6,7 @@
 pub mod ocsp;
 pub mod otlp;
 pub mod redis;
+pub mod sqld;
 pub mod stub_http;
 pub mod webhook;
 pub mod world;
@@ -223,7 +224,9 @@ pub struct TestApp {
     log: Arc<Mutex<String>>,
     agent: ureq::Agent,
     /// The Redis server of this app's key-value store, if it has one.
-    _redis: Option<redis::Server>,
+    _redis: Option<Arc<redis::Server>>,
+    /// The libSQL server of this app's SQL database, if it has one.
+    sqld: Option<Arc<sqld::Server>>,
     /// Which runtime serves it.
     pub runtime: Runtime,
 }
@@ -238,6 +241,62 @@ pub struct TestAppBuilder {
     env: Vec<(String, String)>,
     demo: bool,
     runtime: Option<Runtime>,
+    /// Stores shared with another app (two nodes, one store); else the harness starts its own
+    /// as `JARIA_KV` and `JARIA_SQL` say.
+    stores: Option<Stores>,
+}
+
+/// The servers behind an app's stores: Redis for key-value, sqld for SQL (`None`: the
+/// runtime's local file in the state folder).
+#[derive(Clone, Default)]
+pub struct Stores {
+    pub redis: Option<Arc<redis::Server>>,
+    pub sqld: Option<Arc<sqld::Server>>,
+}
+
+/// The stores of each state folder a test named (`TestAppBuilder::state_dir`): an app started
+/// again on the same folder finds its data, also where the data lives in servers. They live
+/// as long as the test process.
+static STORES_BY_DIR: std::sync::LazyLock<Mutex<std::collections::HashMap<PathBuf, Stores>>> =
+    std::sync::LazyLock::new(Mutex::default);
+
+/// The stores of the state folder `dir` (started, as `JARIA_KV` and `JARIA_SQL` say, at the
+/// first call for it).
+pub fn stores_for(dir: &Path) -> Stores {
+    let key = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    let mut known = STORES_BY_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    known.entry(key).or_insert_with(Stores::from_env).clone()
+}
+
+/// The arguments that point a `jaria` command (seed, backup, restore, audit verify) at the
+/// SQL database of the state folder `dir`: the folder itself, or its libSQL server.
+pub fn store_args_for(dir: &Path) -> Vec<std::ffi::OsString> {
+    store_args(dir, &stores_for(dir))
+}
+
+fn store_args(dir: &Path, stores: &Stores) -> Vec<std::ffi::OsString> {
+    match &stores.sqld {
+        Some(server) => vec!["--database-url".into(), server.url().into()],
+        None => vec!["--state-dir".into(), dir.into()],
+    }
+}
+
+/// The SQL database file of the state folder `dir`, wherever it lives.
+pub fn database_file_for(dir: &Path) -> PathBuf {
+    match stores_for(dir).sqld {
+        Some(server) => server.database_file(),
+        None => dir.join("sqlite_db.db"),
+    }
+}
+
+impl Stores {
+    /// What `JARIA_KV` and `JARIA_SQL` ask for, freshly started.
+    pub fn from_env() -> Stores {
+        Stores {
+            redis: redis_key_value().then(|| Arc::new(redis::Server::start())),
+            sqld: sqld::wanted().then(sqld::Server::start),
+        }
+    }
 }
 
 /// The suite's internal token (migration): `jaria up` uses it itself, and the harness calls
@@ -263,6 +322,7 @@ impl TestApp {
                 log: Arc::default(),
                 agent: agent(),
                 _redis: None,
+                sqld: None,
                 runtime: runtime(),
             },
             None => TestApp::builder().portal().start(),
@@ -350,6 +410,7 @@ impl TestApp {
             env: Vec::new(),
             demo: false,
             runtime: None,
+            stores: None,
         }
     }
 
@@ -438,7 +499,34 @@ impl TestApp {
 
     /// The Redis server of this app's key-value store, if it has one (`JARIA_KV=redis`).
     pub fn redis(&self) -> Option<&redis::Server> {
-        self._redis.as_ref()
+        self._redis.as_deref()
+    }
+
+    /// The libSQL server of this app's SQL database, if it has one (`JARIA_SQL=libsql`).
+    pub fn sqld(&self) -> Option<&sqld::Server> {
+        self.sqld.as_deref()
+    }
+
+    /// The servers behind this app's stores, for a second node on the same ones.
+    pub fn stores(&self) -> Stores {
+        Stores {
+            redis: self._redis.clone(),
+            sqld: self.sqld.clone(),
+        }
+    }
+
+    /// The arguments that point a `jaria` command at this app's SQL database.
+    pub fn store_args(&self) -> Vec<std::ffi::OsString> {
+        store_args(&self.state_dir, &self.stores())
+    }
+
+    /// The file of the `default` SQL database, wherever it lives (the state folder, or the
+    /// libSQL server's folder): tests read and tamper with it directly.
+    pub fn database_file(&self) -> PathBuf {
+        match &self.sqld {
+            Some(server) => server.database_file(),
+            None => self.state_dir.join("sqlite_db.db"),
+        }
     }
 
     /// Kills the runtime outright (SIGKILL to its whole process group), as a power cut or an
@@ -503,6 +591,12 @@ impl TestAppBuilder {
 
     pub fn state_dir(mut self, dir: &Path) -> Self {
         self.state_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Serves the app on these stores (another node's) rather than fresh ones.
+    pub fn stores(mut self, stores: Stores) -> Self {
+        self.stores = Some(stores);
         self
     }
 
@@ -599,10 +693,18 @@ impl TestAppBuilder {
             }
         };
         let mut env = self.env.clone();
+        let stores = match (&self.stores, &self.state_dir) {
+            (Some(stores), _) => stores.clone(),
+            (None, Some(dir)) => stores_for(dir),
+            (None, None) => Stores::from_env(),
+        };
         if self.demo {
-            let seeded = jaria_command()
-                .args(["seed", "--demo", "--state-dir"])
-                .arg(&state_dir)
+            let mut seed = jaria_command();
+            seed.args(["seed", "--demo", "--state-dir"]).arg(&state_dir);
+            if let Some(server) = &stores.sqld {
+                seed.args(["--database-url", &server.url()]);
+            }
+            let seeded = seed
                 .stdout(Stdio::null())
                 .status()
                 .expect("run jaria seed --demo");
@@ -633,10 +735,15 @@ impl TestAppBuilder {
                 TEST_INTERNAL_TOKEN.into(),
             ));
         }
-        let redis = redis_key_value().then(redis::Server::start);
-        let runtime_config = redis
-            .as_ref()
-            .map(|server| server.runtime_config(&state_dir));
+        assert!(
+            !(runtime == Runtime::Jaria && stores.sqld.is_some()),
+            "JARIA_SQL=libsql needs JARIA_RUNTIME=spin: jaria up serves the SQL database from a local file only (README, \"libSQL\")"
+        );
+        let sections: Vec<String> = (stores.redis.iter().map(|s| s.runtime_config()))
+            .chain(stores.sqld.iter().map(|s| s.runtime_config()))
+            .collect();
+        let runtime_config =
+            (!sections.is_empty()).then(|| sqld::write_runtime_config(&state_dir, &sections));
         let mut command = match runtime {
             Runtime::Jaria => {
                 let mut command = Command::new(host_binary());
@@ -726,7 +833,8 @@ impl TestAppBuilder {
                     _temp: temp,
                     log,
                     agent: agent(),
-                    _redis: redis,
+                    _redis: stores.redis,
+                    sqld: stores.sqld,
                     runtime,
                 };
                 if runtime == Runtime::Spin && portal {
@@ -895,6 +1003,18 @@ impl<'a> Session<'a> {
     /// The app this session talks to (for its log when something fails).
     pub fn app(&self) -> &'a TestApp {
         self.app
+    }
+
+    /// The same session (its token, its person) talking to another node of the same store.
+    pub fn on<'b>(&self, app: &'b TestApp) -> Session<'b> {
+        Session {
+            app,
+            token: self.token.clone(),
+            csrf_token: self.csrf_token.clone(),
+            session_id: self.session_id.clone(),
+            cookie: self.cookie.clone(),
+            person: self.person.clone(),
+        }
     }
 
     fn bearer(&self) -> String {

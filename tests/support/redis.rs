@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -127,19 +126,12 @@ impl Server {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// A Spin runtime-config file (in `dir`) putting the `default` key-value store here.
-    pub fn runtime_config(&self, dir: &Path) -> PathBuf {
-        std::fs::create_dir_all(dir).expect("state dir");
-        let path = dir.join("runtime-config.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
-                self.url()
-            ),
+    /// The runtime-config section putting the `default` key-value store here.
+    pub fn runtime_config(&self) -> String {
+        format!(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+            self.url()
         )
-        .expect("write runtime config");
-        path
     }
 }
 

@@ -2,7 +2,6 @@
 //! broken, naming the row, once someone holding the file bypasses the append-only triggers
 //! and alters or deletes a row.
 
-use std::path::Path;
 use std::process::Output;
 
 use jaria_tests::world::{PDF, officer, organ, signed_in};
@@ -43,7 +42,7 @@ fn portal_with_history() -> TestApp {
         assert_eq!(filed.status, 201, "{}", filed.text());
         app.sign_in(&person("WITNESS"));
         // A live host's log verifies too: the check only reads.
-        let live = verify(app.state_dir());
+        let live = verify(&app);
         assert!(live.status.success(), "{}", describe(&live));
     }
     let stopped = app.stop().expect("a local host");
@@ -51,10 +50,11 @@ fn portal_with_history() -> TestApp {
     app
 }
 
-fn verify(state_dir: &Path) -> Output {
+/// `jaria audit verify` on the app's database (its state dir's, or its libSQL server's).
+fn verify(app: &TestApp) -> Output {
     jaria_tests::jaria_command()
-        .args(["audit", "verify", "--state-dir"])
-        .arg(state_dir)
+        .args(["audit", "verify"])
+        .args(app.store_args())
         .output()
         .expect("run jaria audit verify")
 }
@@ -69,7 +69,7 @@ fn describe(out: &Output) -> String {
 }
 
 fn database(app: &TestApp) -> Connection {
-    Connection::open(app.state_dir().join("sqlite_db.db")).expect("open the state database")
+    Connection::open(app.database_file()).expect("open the state database")
 }
 
 /// The id of the row some action wrote, and the number of rows after it.
@@ -107,7 +107,7 @@ fn the_portal_log_verifies_and_an_altered_row_is_named() {
         rows >= 8,
         "the journey should have written its audit rows, got {rows}"
     );
-    let out = verify(app.state_dir());
+    let out = verify(&app);
     assert!(out.status.success(), "{}", describe(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).lines().next(),
@@ -139,7 +139,7 @@ fn the_portal_log_verifies_and_an_altered_row_is_named() {
     assert_eq!(changed, 1);
     drop(db);
 
-    let out = verify(app.state_dir());
+    let out = verify(&app);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -178,7 +178,7 @@ fn a_deleted_row_is_named() {
     );
     drop(db);
 
-    let out = verify(app.state_dir());
+    let out = verify(&app);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -194,7 +194,11 @@ fn a_deleted_row_is_named() {
 fn a_state_dir_without_a_database_is_an_error_not_a_pass() {
     jaria_tests::local_only!();
     let dir = tempfile::tempdir().expect("temp dir");
-    let out = verify(dir.path());
+    let out = jaria_tests::jaria_command()
+        .args(["audit", "verify", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run jaria audit verify");
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no database"),
@@ -229,8 +233,8 @@ fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
     };
     let run = |key: &str| {
         jaria_tests::jaria_command()
-            .args(["audit", "verify", "--public-key", key, "--state-dir"])
-            .arg(app.state_dir())
+            .args(["audit", "verify", "--public-key", key])
+            .args(app.store_args())
             .output()
             .expect("run jaria audit verify")
     };
@@ -268,7 +272,7 @@ fn reads_are_sealed_into_the_chain_by_the_tick() {
     let again = app.tick();
     assert_eq!(again["reads_sealed"], 0, "{again}");
     assert!(app.stop().is_some_and(|s| s.success()));
-    let out = verify(app.state_dir());
+    let out = verify(&app);
     assert!(out.status.success(), "{}", describe(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -403,12 +403,12 @@ fn seeded_cases_at_volume_are_served_with_cursor_pagination() {
     jaria_tests::local_only!();
     let dir = tempfile::tempdir().expect("temp dir");
     let status = jaria_tests::jaria_command()
-        .args(["seed", "--cases", "3000", "--state-dir"])
-        .arg(dir.path())
+        .args(["seed", "--cases", "3000"])
+        .args(jaria_tests::store_args_for(dir.path()))
         .status()
         .expect("run jaria seed");
     assert!(status.success());
-    let db = rusqlite::Connection::open(dir.path().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(jaria_tests::database_file_for(dir.path())).expect("db");
     let (victim_iin, erdr, lead_iin): (String, String, String) = db
         .query_row(
             "SELECT p.person_iin, c.erdr_number, c.lead_officer_iin FROM case_participants p

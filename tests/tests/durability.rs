@@ -314,17 +314,14 @@ fn alive(pid: u32) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn read_only(dir: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open_with_flags(
-        dir.join("sqlite_db.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open the state database read-only")
+fn read_only(database_file: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(database_file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .expect("open the state database read-only")
 }
 
 /// The filing a (filer, key) made, if any: (id, content_sha256).
-fn stored_filing(dir: &Path, filer_iin: &str, key: &str) -> Vec<(i64, String)> {
-    let db = read_only(dir);
+fn stored_filing(database_file: &Path, filer_iin: &str, key: &str) -> Vec<(i64, String)> {
+    let db = read_only(database_file);
     let mut stmt = db
         .prepare(
             "SELECT id, content_sha256 FROM filings WHERE filer_iin = ?1 AND idempotency_key = ?2",
@@ -353,7 +350,7 @@ fn retry_lost(
     let agent = agent();
     for l in lost {
         let (iin, token, _) = &writers[l.writer];
-        let before = stored_filing(app.state_dir(), iin, &l.key);
+        let before = stored_filing(&app.database_file(), iin, &l.key);
         assert!(
             before.len() <= 1,
             "{}: two filings for one key: {before:?}",
@@ -404,7 +401,7 @@ fn retry_lost(
             }
             None => stats.retried_created += 1,
         }
-        let after = stored_filing(app.state_dir(), iin, &l.key);
+        let after = stored_filing(&app.database_file(), iin, &l.key);
         assert_eq!(
             after,
             vec![(first.id, first.content_sha256.clone())],
@@ -607,7 +604,7 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
     assert!(!alive(pid), "the dropped host {pid} is still running");
 
     // The files themselves, after that last kill.
-    let db = read_only(dir.path());
+    let db = read_only(&jaria_tests::database_file_for(dir.path()));
     let integrity: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check");
@@ -736,8 +733,8 @@ fn acknowledged_filings_survive_sigkill_whole_and_retries_never_duplicate() {
     drop(db);
 
     let verified = jaria_tests::jaria_command()
-        .args(["audit", "verify", "--state-dir"])
-        .arg(dir.path())
+        .args(["audit", "verify"])
+        .args(jaria_tests::store_args_for(dir.path()))
         .output()
         .expect("run jaria audit verify");
     assert!(

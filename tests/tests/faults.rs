@@ -139,8 +139,8 @@ fn file_until_acknowledged(
 }
 
 /// Facts that must hold in the database whatever failed: no half-written filing.
-fn assert_consistent(state_dir: &std::path::Path) {
-    let db = rusqlite::Connection::open(state_dir.join("sqlite_db.db")).expect("db");
+fn assert_consistent(database_file: &std::path::Path) {
+    let db = rusqlite::Connection::open(database_file).expect("db");
     let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
     assert_eq!(
         count(
@@ -238,7 +238,7 @@ fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
         acknowledged.len()
     );
     drop(app);
-    assert_consistent(dir.path());
+    assert_consistent(&dir.path().join("sqlite_db.db"));
     // Without faults, everything acknowledged is there, once, with its content.
     let app = TestApp::builder().portal().state_dir(dir.path()).start();
     for (key, (id, sha)) in &acknowledged {
@@ -343,7 +343,7 @@ fn a_mixed_workload_at_64_connections_gets_no_5xx_and_loses_no_filing() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), filed.len(), "a filing acknowledged twice");
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     for (id, sha) in &filed {
         let stored: String = db
             .query_row(
@@ -366,7 +366,7 @@ fn a_mixed_workload_at_64_connections_gets_no_5xx_and_loses_no_filing() {
         filed.len(),
         "filings stored that were never acknowledged"
     );
-    assert_consistent(app.state_dir());
+    assert_consistent(&app.database_file());
 }
 
 /// The resident set of a process, from /proc.

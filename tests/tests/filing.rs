@@ -959,7 +959,7 @@ fn an_overdue_filing_is_marked_for_the_filer_and_the_officer() {
         &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Return my phone."}),
     );
     // Three days is too long to wait: the due time is moved into the past in the file.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     db.execute(
         "UPDATE filings SET due_unix = 1000000000 WHERE id = ?1",
         [petition],

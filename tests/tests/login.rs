@@ -366,7 +366,7 @@ fn repeated_failures_lock_the_iin_out_with_retry_after() {
         .expect("Retry-After");
     assert!((1..=60).contains(&retry), "{retry}");
     // The lock-out and the failures are in the audit log.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     let count = |action: &str| -> i64 {
         db.query_row(
             "SELECT count(*) FROM audit_log WHERE action = ?1",
@@ -465,7 +465,7 @@ fn every_identity_event_is_in_the_hash_chained_audit_log() {
     let other = app.sign_in(&issue(PersonSpec::new(&iin, "A")));
     session.delete(&format!("/api/auth/sessions/{}", other.session_id));
     session.send_json("POST", "/api/auth/logout", &serde_json::json!({}));
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     let mut stmt = db
         .prepare("SELECT at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash FROM audit_log ORDER BY id")
         .expect("prepare");

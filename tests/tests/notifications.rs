@@ -371,7 +371,7 @@ fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
     let late = file("Return my phone.");
     let near = file("Question the neighbour.");
     // Days are too long to wait: the due times are moved in the file.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     let now = chrono::Utc::now().timestamp();
     db.execute(
         "UPDATE filings SET due_unix = ?1 WHERE id = ?2",
@@ -448,7 +448,7 @@ fn codes_expire_run_out_of_tries_and_are_rate_limited() {
     assert_eq!(verify(&me, "email", wrong).error_code(), "code_exhausted");
     assert_eq!(verify(&me, "email", &right).error_code(), "code_exhausted");
     // Parallel guesses cannot share a try: the count is exact.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     let spacing = |db: &rusqlite::Connection| {
         db.execute("UPDATE contact_codes_sent SET at_unix = at_unix - 61", [])
             .expect("update");
@@ -539,7 +539,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     assert_eq!(report["delivery"]["retrying"], 1, "{report}");
     // The SIM card is lost: the victim gives a new number while the notice waits (a minute
     // after the last code, as the per-channel limit wants: moved in the file).
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     db.execute("UPDATE contact_codes_sent SET at_unix = at_unix - 61", [])
         .expect("update");
     receiver.set(Behaviour::Accept);
@@ -650,7 +650,7 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     });
     // The outbox is a queue, not an archive: delivered messages go after 30 days (moved back
     // in the file), dead ones after 90.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     db.execute(
         "UPDATE outbox SET created_at = '2000-01-01T00:00:00.000Z' WHERE state = 'sent'",
         [],

@@ -39,7 +39,7 @@ fn liveness_and_readiness_answer_on_every_component_without_writing_anything() {
     // Let start-up writes (migration, the first tick) settle before counting.
     assert_eq!(app.get("/api/auth/health/ready").status, 200);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let db = open_read_only(&app.state_dir().join("sqlite_db.db"));
+    let db = open_read_only(&app.database_file());
     let kv_file = app.state_dir().join("sqlite_key_value.db");
     let kv = (app.redis().is_none() && kv_file.exists()).then(|| open_read_only(&kv_file));
     let redis_before = app.redis().map(|r| r.changes());
@@ -124,7 +124,7 @@ fn a_schema_behind_the_code_is_a_503_everywhere_until_the_app_migrates_it() {
     let victim = app.sign_in(&person("VICTIM BEHIND"));
     // An older release's database: the version the code needs is not there yet.
     {
-        let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).unwrap();
+        let db = rusqlite::Connection::open(app.database_file()).unwrap();
         db.execute_batch("PRAGMA user_version = 3").unwrap();
     }
     let refused = victim.get("/api/cases");
@@ -213,7 +213,7 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     server_id(&app.get("/api/auth/health/live"));
 
     // The audit rows of those requests carry the server's id, and the client's beside it.
-    let db = open_read_only(&app.state_dir().join("sqlite_db.db"));
+    let db = open_read_only(&app.database_file());
     let rows_with = |id: &str, client_id: &str| -> i64 {
         let needle = format!("%\"request_id\":\"{id}\"%");
         let client = format!("%\"client_request_id\":\"{client_id}\"%");
@@ -548,8 +548,8 @@ fn a_backup_taken_under_write_load_restores_verifies_and_serves() {
             .collect();
         std::thread::sleep(std::time::Duration::from_millis(300));
         let output = jaria_tests::jaria_command()
-            .args(["backup", "--state-dir"])
-            .arg(app.state_dir())
+            .arg("backup")
+            .args(app.store_args())
             .arg("--to")
             .arg(&target)
             .output()
@@ -566,19 +566,18 @@ fn a_backup_taken_under_write_load_restores_verifies_and_serves() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(written > 0, "the writers wrote during the backup");
-    // Restored into a fresh state dir, the chain verifies.
+    // Restored into a fresh state dir (or a fresh libSQL server), the chain verifies.
     let restored = tempfile::tempdir().expect("restore dir");
     let status = jaria_tests::jaria_command()
         .args(["restore", "--from"])
         .arg(&target)
-        .arg("--state-dir")
-        .arg(restored.path())
+        .args(jaria_tests::store_args_for(restored.path()))
         .status()
         .expect("run jaria restore");
     assert!(status.success());
     let verified = jaria_tests::jaria_command()
-        .args(["audit", "verify", "--state-dir"])
-        .arg(restored.path())
+        .args(["audit", "verify"])
+        .args(jaria_tests::store_args_for(restored.path()))
         .env(
             "SPIN_VARIABLE_AUDIT_SIGNING_KEY",
             jaria_tests::TEST_AUDIT_KEY,

@@ -455,7 +455,7 @@ fn an_eds_session_older_than_five_minutes_needs_the_current_password() {
     let p = person("OLD SESSION");
     let eds = app.sign_in(&p);
     // Five minutes and a second later (the session's start moved back in the file).
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     db.busy_timeout(std::time::Duration::from_secs(10))
         .expect("busy timeout");
     db.execute(
@@ -601,7 +601,7 @@ fn a_revoked_session_never_comes_back_even_when_it_was_being_refreshed() {
         (s.token.clone(), s.session_id.clone())
     };
     // Idle for over a minute: every request now also refreshes the session's last-seen time.
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     db.busy_timeout(std::time::Duration::from_secs(10))
         .expect("busy");
     db.execute(
@@ -931,7 +931,7 @@ fn unauthenticated_writes_are_bounded() {
     assert_eq!(attempt(), 401);
     assert_eq!(attempt(), 401);
     assert_eq!(attempt(), 429);
-    let db = rusqlite::Connection::open(app.state_dir().join("sqlite_db.db")).expect("db");
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
     let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
     let failures = count("SELECT count(*) FROM auth_failures");
     let audit = count("SELECT count(*) FROM audit_log");

@@ -172,18 +172,38 @@ pub fn verify_state_dir(
     )
     .map_err(|e| anyhow::anyhow!("cannot open {} read-only: {e}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    verify_database(&conn, keys, &path.display().to_string())
+}
+
+/// Verifies the `default` database on a libSQL server, from one consistent dump of it.
+pub fn verify_server(
+    server: &crate::libsql_server::Server,
+    keys: &[ed25519_dalek::VerifyingKey],
+) -> anyhow::Result<Result<Verified, Broken>> {
+    let conn = Connection::open_in_memory()?;
+    server.snapshot_into(&conn)?;
+    verify_database(&conn, keys, "the libSQL server's database")
+}
+
+/// The chain, its checkpoints and the read seals of one database, read in one snapshot;
+/// `what` names it in errors.
+pub fn verify_database(
+    conn: &Connection,
+    keys: &[ed25519_dalek::VerifyingKey],
+    what: &str,
+) -> anyhow::Result<Result<Verified, Broken>> {
     conn.execute_batch("BEGIN")?;
-    let chain = verify(&conn)
-        .map_err(|e| anyhow::anyhow!("cannot read audit_log in {}: {e}", path.display()))?;
+    let chain =
+        verify(conn).map_err(|e| anyhow::anyhow!("cannot read audit_log in {what}: {e}"))?;
     let verified = match chain {
         Ok(verified) => verified,
         Err(broken) => return Ok(Err(broken)),
     };
-    let checked = match verify_checkpoints(&conn, verified, keys)
-        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {}: {e}", path.display()))?
+    let checked = match verify_checkpoints(conn, verified, keys)
+        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {what}: {e}"))?
     {
-        Ok(verified) => verify_read_seals(&conn, verified)
-            .map_err(|e| anyhow::anyhow!("cannot read read_log in {}: {e}", path.display()))?,
+        Ok(verified) => verify_read_seals(conn, verified)
+            .map_err(|e| anyhow::anyhow!("cannot read read_log in {what}: {e}"))?,
         broken => broken,
     };
     conn.execute_batch("COMMIT")?;

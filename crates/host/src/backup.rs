@@ -94,6 +94,56 @@ pub fn backup(state_dir: &Path, to: &Path) -> anyhow::Result<Backup> {
     })
 }
 
+/// Backs up the `default` database of a libSQL server into `to` (created; it must not hold
+/// files already): one consistent dump of it, loaded into a SQLite file of the same layout as
+/// a state dir's backup (so either restores anywhere), then checked the same way.
+pub fn backup_server(server: &crate::libsql_server::Server, to: &Path) -> anyhow::Result<Backup> {
+    if to.exists() && std::fs::read_dir(to)?.next().is_some() {
+        bail!("{} is not empty: back up into a new folder", to.display());
+    }
+    std::fs::create_dir_all(to)?;
+    let target = to.join(DATABASE_FILE);
+    let partial = to.join(format!("{DATABASE_FILE}.partial"));
+    {
+        let conn =
+            Connection::open(&partial).with_context(|| format!("create {}", partial.display()))?;
+        server.snapshot_into(&conn)?;
+        integrity_ok(&conn).context("the copy of the server's database")?;
+    }
+    // Named as a backup only once whole.
+    std::fs::rename(&partial, &target)?;
+    let verified = crate::audit::verify_state_dir(to, &[])?
+        .map_err(|broken| anyhow::anyhow!("the copy's audit chain is broken: {broken}"))?;
+    Ok(Backup {
+        files: vec![Copied {
+            bytes: std::fs::metadata(&target)?.len(),
+            file: target,
+        }],
+        audit_rows: verified.rows,
+        audit_last_hash: verified.last_hash,
+    })
+}
+
+/// Loads a backup (`jaria backup` of a state dir or of a server) into a libSQL server's
+/// `default` database, which must be empty (a new server, or a new database on Turso): in
+/// one transaction, all of it or nothing.
+pub fn restore_to_server(
+    from: &Path,
+    server: &crate::libsql_server::Server,
+) -> anyhow::Result<Copied> {
+    let database = from.join(DATABASE_FILE);
+    if !database.exists() {
+        bail!("{} holds no {DATABASE_FILE}: not a backup", from.display());
+    }
+    let source = Connection::open_with_flags(&database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    integrity_ok(&source).with_context(|| format!("{} is damaged", database.display()))?;
+    server.load_file(&source)?;
+    Ok(Copied {
+        bytes: std::fs::metadata(&database)?.len(),
+        file: database,
+    })
+}
+
 /// Puts a backup in place in `state_dir` (the portal stopped). Refuses to replace a database
 /// unless `force`; removes the replaced files' `-wal` and `-shm`, which would otherwise be
 /// replayed into the restored database.

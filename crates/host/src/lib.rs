@@ -11,6 +11,7 @@ pub mod guest_log;
 pub mod instance;
 pub mod kv;
 pub mod lanes;
+pub mod libsql_server;
 pub mod manifest;
 pub mod metrics;
 pub mod migrate;

@@ -43,6 +43,8 @@ enum Cmd {
         /// benchmarks at scale.
         #[arg(long)]
         cases: Option<usize>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Apply the pending schema migrations (those built into this version) to the state dir's
     /// database, then exit. A running deployment migrates itself instead:
@@ -65,6 +67,8 @@ enum Cmd {
         /// A new (or empty) folder for the copies.
         #[arg(long)]
         to: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Put a backup's files in place (the portal stopped).
     Restore {
@@ -72,11 +76,14 @@ enum Cmd {
         #[arg(long = "from")]
         from: PathBuf,
         /// Folder to restore into.
-        #[arg(long)]
-        state_dir: PathBuf,
-        /// Replace a database that is already there.
+        #[arg(long, required_unless_present = "database_url")]
+        state_dir: Option<PathBuf>,
+        /// Replace a database that is already there (a state dir's; a server's database must
+        /// be empty).
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        server: ServerArgs,
     },
     /// Check the state dir's audit log.
     Audit {
@@ -99,7 +106,32 @@ enum AuditCmd {
         /// keys rotated out. Without one, the key of `SPIN_VARIABLE_AUDIT_SIGNING_KEY` if set.
         #[arg(long = "public-key")]
         public_keys: Vec<String>,
+        #[command(flatten)]
+        server: ServerArgs,
     },
+}
+
+/// The `default` database on a libSQL server (sqld, Turso) rather than in a state dir: what a
+/// Spin runtime config with `type = "libsql"` points at.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The libSQL server's HTTP address (the runtime config's `url`), e.g.
+    /// `http://127.0.0.1:8080`: the command works on its database, not a state dir's (`seed
+    /// --demo` still writes the demo's keys into the state dir).
+    #[arg(long, env = "JARIA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Its bearer token (the runtime config's `token`), if it asks for one.
+    #[arg(long, env = "JARIA_DATABASE_TOKEN", hide_env_values = true)]
+    database_token: Option<String>,
+}
+
+impl ServerArgs {
+    fn server(&self) -> anyhow::Result<Option<jaria_host::libsql_server::Server>> {
+        self.database_url
+            .as_deref()
+            .map(|url| jaria_host::libsql_server::Server::new(url, self.database_token.clone()))
+            .transpose()
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -193,17 +225,33 @@ fn main() -> anyhow::Result<()> {
             state_dir,
             demo,
             cases,
+            server,
         } => {
             let manifest = Manifest::load(&from)?;
             let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
-            run_migrations(&state_dir)?;
+            // On a server, the database is built in a file of its own, then loaded whole.
+            let server = server.server()?;
+            let building = match &server {
+                Some(_) => Some(tempfile::tempdir()?),
+                None => None,
+            };
+            let database_dir = building.as_ref().map_or(state_dir.as_path(), |d| d.path());
+            run_migrations(database_dir)?;
             if let Some(count) = cases {
-                jaria_host::scale::seed_cases(&state_dir, count)?;
+                jaria_host::scale::seed_cases(database_dir, count)?;
+            }
+            if demo {
+                jaria_host::demo::prepare_files(&state_dir)?;
+                jaria_host::demo::seed_database_file(database_dir)?;
+            }
+            if let Some(server) = &server {
+                let built =
+                    rusqlite::Connection::open(database_dir.join(jaria_host::storage::DB_FILE))?;
+                server.load_file(&built)?;
             }
             if !demo {
                 return Ok(());
             }
-            jaria_host::demo::seed(&state_dir)?;
             jaria_host::demo::print_guide(&state_dir, "http://127.0.0.1:3000");
             println!(
                 "Trust the demo CA: SPIN_VARIABLE_EDS_TRUST_ANCHORS=\"$(cat {})\" (or start with `jaria up --demo`).",
@@ -218,12 +266,18 @@ fn main() -> anyhow::Result<()> {
             from,
             state_dir,
             to,
+            server,
         } => {
-            let state_dir = match state_dir {
-                Some(dir) => dir,
-                None => Manifest::load(&from)?.app_dir.join(".spin"),
+            let backup = match server.server()? {
+                Some(server) => jaria_host::backup::backup_server(&server, &to)?,
+                None => {
+                    let state_dir = match state_dir {
+                        Some(dir) => dir,
+                        None => Manifest::load(&from)?.app_dir.join(".spin"),
+                    };
+                    jaria_host::backup::backup(&state_dir, &to)?
+                }
             };
-            let backup = jaria_host::backup::backup(&state_dir, &to)?;
             for file in &backup.files {
                 println!("backed up {} ({} bytes)", file.file.display(), file.bytes);
             }
@@ -237,7 +291,21 @@ fn main() -> anyhow::Result<()> {
             from,
             state_dir,
             force,
+            server,
         } => {
+            if let Some(server) = server.server()? {
+                let file = jaria_host::backup::restore_to_server(&from, &server)?;
+                println!(
+                    "restored {} ({} bytes) into the libSQL server's database",
+                    file.file.display(),
+                    file.bytes
+                );
+                println!(
+                    "now: jaria audit verify --database-url URL, then start the portal (its key-value store is not in this backup)"
+                );
+                return Ok(());
+            }
+            let state_dir = state_dir.context("--state-dir or --database-url")?;
             for file in jaria_host::backup::restore(&from, &state_dir, force)? {
                 println!("restored {} ({} bytes)", file.file.display(), file.bytes);
             }
@@ -253,8 +321,9 @@ fn main() -> anyhow::Result<()> {
                     from,
                     state_dir,
                     public_keys,
+                    server,
                 },
-        } => audit_verify(&from, state_dir, &public_keys),
+        } => audit_verify(&from, state_dir, &server, &public_keys),
     }
 }
 
@@ -296,15 +365,22 @@ fn checkpoint_keys(given: &[String]) -> anyhow::Result<Vec<ed25519_dalek::Verify
 fn audit_verify(
     from: &Path,
     state_dir: Option<PathBuf>,
+    server: &ServerArgs,
     public_keys: &[String],
 ) -> anyhow::Result<()> {
-    // The manifest only locates the default state dir; an explicit one needs none.
-    let state_dir = match state_dir {
-        Some(dir) => dir,
-        None => Manifest::load(from)?.app_dir.join(".spin"),
-    };
     let keys = checkpoint_keys(public_keys)?;
-    match jaria_host::audit::verify_state_dir(&state_dir, &keys)? {
+    let outcome = match server.server()? {
+        Some(server) => jaria_host::audit::verify_server(&server, &keys)?,
+        None => {
+            // The manifest only locates the default state dir; an explicit one needs none.
+            let state_dir = match state_dir {
+                Some(dir) => dir,
+                None => Manifest::load(from)?.app_dir.join(".spin"),
+            };
+            jaria_host::audit::verify_state_dir(&state_dir, &keys)?
+        }
+    };
+    match outcome {
         Ok(verified) => {
             println!(
                 "audit log verified: {} rows, chain intact, last hash {}",

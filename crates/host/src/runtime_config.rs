@@ -111,7 +111,7 @@ impl RuntimeConfig {
                 "libsql" => {
                     let _ = (store.url, store.token);
                     return Err(
-                        "sqlite_database.default: type \"libsql\" is served by real Spin (SpinKube), not by this host; run `spin up` with this file"
+                        "sqlite_database.default: type \"libsql\" is served by real Spin (SpinKube), not by this host (README, \"libSQL\"): run `spin up` with this file"
                             .into(),
                     );
                 }

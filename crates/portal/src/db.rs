@@ -20,6 +20,7 @@
 //! requests go on without them (`docs/operations.md`, "libSQL").
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 // The interface itself (spin:sqlite@3.1.0), for both its synchronous `execute` and its async
@@ -28,6 +29,7 @@ use spin_sdk::sqlite::Value;
 use spin_sdk::sqlite::wit::sqlite::Connection;
 
 use crate::error::ApiError;
+use crate::sql_fault::SqlFault;
 
 pub use spin_sdk::sqlite::RowResult;
 pub use spin_sdk::sqlite::Value as SqlValue;
@@ -64,13 +66,24 @@ thread_local! {
 /// whole schema before its first answer).
 const MAX_KEPT: usize = 16;
 
+/// Connections to a libSQL server kept at most. Each is a stream that holds one of the
+/// server's connection slots until it is closed (sqld: 128 by default, for every node and
+/// instance together; a request that finds none free waits, then fails with "Timed out while
+/// opening database connection"), so an instance keeps only a couple for its next requests.
+const MAX_KEPT_ON_SERVER: usize = 2;
+
 /// A kept connection idle longer than this is closed rather than reused: a libSQL server
 /// expires a stream after 10 s without a statement, and Spin drops an instance idle for 1 s
 /// anyway (`--idle-instance-timeout`).
 pub const KEPT_IDLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Db {
-    conn: Option<Connection>,
+    /// The connection (an `Rc` so a statement can hold it while another is opened in its
+    /// place, see [`Db::execute`]).
+    conn: RefCell<Option<Rc<Connection>>>,
+    /// The connection came from this instance's pool and has not answered yet: if it turns out
+    /// dead (a libSQL stream expired, or the server restarted), a new one takes its place.
+    unproven: Cell<bool>,
     schema_checked: bool,
     unsynced: Cell<bool>,
     settings_refused: Cell<bool>,
@@ -114,32 +127,36 @@ impl Db {
             kept.retain(|k| k.idle_since.elapsed() < KEPT_IDLE_LIMIT);
             kept.pop()
         });
+        let reused = kept.is_some();
         let kept = match kept {
             Some(kept) => kept,
             None => Kept {
-                conn: Connection::open_async(crate::storage::DATABASE_NAME.to_owned())
-                    .await
-                    .map_err(unavailable)?,
+                conn: open_connection().await.map_err(unavailable)?,
                 schema_checked: false,
                 unsynced: false,
                 settings_refused: false,
                 idle_since: std::time::Instant::now(),
             },
         };
-        Ok(Self {
-            conn: Some(kept.conn),
+        let db = Self {
+            conn: RefCell::new(Some(Rc::new(kept.conn))),
+            unproven: Cell::new(reused),
             schema_checked: kept.schema_checked,
             unsynced: Cell::new(kept.unsynced),
             settings_refused: Cell::new(kept.settings_refused),
             in_transaction: Cell::new(false),
             failed: Cell::new(false),
-        })
+        };
+        if !reused {
+            // What kind of database this is, at no cost: SQLite takes the runtime's own busy
+            // timeout as a no-op, libSQL's client refuses it before anything is sent.
+            db.setting(RUNTIME_BUSY_TIMEOUT).await?;
+        }
+        Ok(db)
     }
 
-    fn conn(&self) -> Result<&Connection, ApiError> {
-        self.conn
-            .as_ref()
-            .ok_or_else(|| ApiError::Internal("the database connection is gone".into()))
+    fn conn(&self) -> Option<Rc<Connection>> {
+        self.conn.borrow().clone()
     }
 
     /// One statement, as the runtime answers it; any failure marks the connection as not to
@@ -168,9 +185,30 @@ impl Db {
         params: &[Value],
     ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
         let conn = self
-            .conn
-            .as_ref()
+            .conn()
             .ok_or(spin_sdk::sqlite::Error::InvalidConnection)?;
+        let outcome = self.execute_on(&conn, sql, params).await;
+        if !self.unproven.replace(false) {
+            return outcome;
+        }
+        match outcome {
+            Err(e) if SqlFault::of(&e.to_string()) == SqlFault::ConnectionLost => {
+                // A kept connection that died while it waited (nothing of this request ran
+                // on it yet): a new one, once.
+                let fresh = Rc::new(open_connection().await?);
+                self.conn.replace(Some(Rc::clone(&fresh)));
+                self.execute_on(&fresh, sql, params).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn execute_on(
+        &self,
+        conn: &Connection,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
         if self.may_wait(sql) {
             execute_async(conn, sql, params).await
         } else {
@@ -265,7 +303,7 @@ impl Db {
         if self.settings_refused.get() {
             return Ok(());
         }
-        match self.conn()?.execute(pragma, &[]).map(drop) {
+        match self.execute(pragma, &[]).await.map(drop) {
             Ok(()) => Ok(()),
             Err(e) if refuses_settings(&e) => {
                 self.settings_refused.set(true);
@@ -374,13 +412,23 @@ impl Db {
 
 impl Drop for Db {
     fn drop(&mut self) {
-        let Some(conn) = self.conn.take() else {
+        let Some(conn) = self
+            .conn
+            .get_mut()
+            .take()
+            .and_then(|c| Rc::try_unwrap(c).ok())
+        else {
             return;
         };
         if self.in_transaction.get() || self.failed.get() {
             // Dropped: the runtime rolls back whatever is open and closes it.
             return;
         }
+        let limit = if self.settings_refused.get() {
+            MAX_KEPT_ON_SERVER
+        } else {
+            MAX_KEPT
+        };
         let kept = Kept {
             conn,
             schema_checked: self.schema_checked,
@@ -390,7 +438,7 @@ impl Drop for Db {
         };
         KEPT.with(|pool| {
             let mut pool = pool.borrow_mut();
-            if pool.len() < MAX_KEPT {
+            if pool.len() < limit {
                 pool.push(kept);
             }
         });
@@ -431,6 +479,10 @@ impl crate::schema::Connection for Db {
             .map_err(|e| e.to_string())?;
         Ok(result.rows.first().and_then(|row| row.get::<i64>(0)))
     }
+
+    async fn pause(&self, millis: u64) {
+        spin_sdk::time::sleep(Duration::from_millis(millis)).await;
+    }
 }
 
 fn bind(params: &[crate::schema::Param<'_>]) -> Vec<Value> {
@@ -441,6 +493,11 @@ fn bind(params: &[crate::schema::Param<'_>]) -> Vec<Value> {
             crate::schema::Param::Text(t) => Value::Text((*t).to_owned()),
         })
         .collect()
+}
+
+/// A new connection to the `default` database.
+async fn open_connection() -> Result<Connection, spin_sdk::sqlite::Error> {
+    Connection::open_async(crate::storage::DATABASE_NAME.to_owned()).await
 }
 
 /// A statement through the async interface: its rows (all of them: a result left unread
@@ -491,8 +548,7 @@ fn refuses_settings(e: &spin_sdk::sqlite::Error) -> bool {
 }
 
 fn is_busy(e: &spin_sdk::sqlite::Error) -> bool {
-    let text = e.to_string().to_ascii_lowercase();
-    text.contains("database is locked") || text.contains("busy")
+    SqlFault::of(&e.to_string()) == SqlFault::Busy
 }
 
 pub fn text(v: impl Into<String>) -> Value {

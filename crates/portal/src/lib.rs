@@ -44,6 +44,7 @@ pub mod service;
 pub mod session;
 pub mod signed;
 pub mod signin;
+pub mod sql_fault;
 pub mod storage;
 pub mod text;
 pub mod webassets;

@@ -159,6 +159,8 @@ pub trait Connection {
     async fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String>;
     /// The first column of the first row as an integer (`None`: no row or NULL).
     async fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String>;
+    /// Waits a moment before the runner tries again.
+    async fn pause(&self, millis: u64);
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +189,23 @@ pub enum MigrationError {
     Ahead { found: i64, known: i64 },
 }
 
+impl MigrationError {
+    /// Whether the run failed for a reason of the moment (the lock was busy, a libSQL server
+    /// interrupted the statement or took the lock back), not for the migration's own fault:
+    /// its transaction was rolled back whole, and running it again may succeed.
+    pub fn transient(&self) -> bool {
+        match self {
+            MigrationError::Failed { error, .. } | MigrationError::Database(error) => {
+                crate::sql_fault::SqlFault::of(error).retry_transaction()
+            }
+            MigrationError::Changed { .. } | MigrationError::Ahead { .. } => false,
+        }
+    }
+}
+
+/// Runs of the whole migration at most, when a run fails for a transient reason.
+pub const ATTEMPTS: u32 = 5;
+
 /// What a run did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
@@ -200,9 +219,35 @@ pub struct Outcome {
 /// replicas migrating at once queue at the write lock, and the second finds nothing pending),
 /// recording each and moving `user_version` with it. Refuses a migration changed after it was
 /// applied. Switches the file to WAL first, which lets readers and the writer run side by side.
+///
+/// A run that fails for a transient reason ([`MigrationError::transient`]) is run again, up
+/// to [`ATTEMPTS`] times: a libSQL server interrupts a statement now and then (its client
+/// cancels a finished cursor late, and the cancel lands on the next statement), and every
+/// step is safe to repeat, since each migration commits whole with its record or not at all.
 pub async fn apply(
     conn: &impl Connection,
     migrations: &[Migration],
+) -> Result<Outcome, MigrationError> {
+    let mut attempt = 1;
+    let mut applied_before = Vec::new();
+    loop {
+        match apply_once(conn, migrations, &mut applied_before).await {
+            Err(e) if e.transient() && attempt < ATTEMPTS => {
+                // Whatever the server left open is gone or goes now.
+                let _ = conn.execute("ROLLBACK", &[]).await;
+                conn.pause(25 * u64::from(attempt)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// One run of [`apply`]; `applied` gathers what each run applied, across runs.
+async fn apply_once(
+    conn: &impl Connection,
+    migrations: &[Migration],
+    applied: &mut Vec<String>,
 ) -> Result<Outcome, MigrationError> {
     let db = MigrationError::Database;
     // WAL is a property of the file: set once, every later connection (Spin's too) uses it.
@@ -228,7 +273,6 @@ pub async fn apply(
     if found > known {
         return Err(MigrationError::Ahead { found, known });
     }
-    let mut applied = Vec::new();
     for m in migrations {
         conn.execute("BEGIN IMMEDIATE", &[]).await.map_err(db)?;
         let result = apply_one(conn, m).await;
@@ -269,7 +313,10 @@ pub async fn apply(
             .await
             .map_err(db)?;
     }
-    Ok(Outcome { applied, version })
+    Ok(Outcome {
+        applied: applied.clone(),
+        version,
+    })
 }
 
 /// Applies one migration inside the open transaction; `false` if it was applied before.

@@ -47,6 +47,10 @@ impl Connection for Native<'_> {
             .map(Option::flatten)
             .map_err(|e| e.to_string())
     }
+
+    async fn pause(&self, millis: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(millis));
+    }
 }
 
 /// Runs the migrations over a native connection, which never waits: the runner's future is

@@ -258,3 +258,137 @@ fn first_reads_of_decisions_are_kept_as_the_reads_are_logged() {
         "the first listing and the first download of each, per reader"
     );
 }
+
+/// A connection that fails chosen statements the way a libSQL server interrupts them (the
+/// statement fails, and the server has rolled back the open transaction), over a real
+/// database.
+struct Interrupting<'a> {
+    inner: Native<'a>,
+    /// Statement numbers (counted from 1 over the whole run) that fail.
+    fail_at: Vec<usize>,
+    /// The message of the failure.
+    error: &'static str,
+    count: std::cell::Cell<usize>,
+}
+
+impl Interrupting<'_> {
+    fn fault(&self) -> Result<(), String> {
+        let n = self.count.get() + 1;
+        self.count.set(n);
+        if self.fail_at.contains(&n) {
+            // The server rolled back what was open; the statement did nothing.
+            let _ = self.inner.0.execute_batch("ROLLBACK");
+            return Err(self.error.to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl Connection for Interrupting<'_> {
+    async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<(), String> {
+        self.fault()?;
+        self.inner.execute(sql, params).await
+    }
+
+    async fn query_text(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<String>, String> {
+        self.fault()?;
+        self.inner.query_text(sql, params).await
+    }
+
+    async fn query_int(&self, sql: &str, params: &[Param<'_>]) -> Result<Option<i64>, String> {
+        self.fault()?;
+        self.inner.query_int(sql, params).await
+    }
+
+    async fn pause(&self, _millis: u64) {}
+}
+
+const INTERRUPTED: &str = "Io(\"Hrana: `cursor error: `error at step 0: (error code: SQLITE_INTERRUPT) `SQLite error: interrupted```\")";
+
+#[test]
+fn an_interrupted_run_is_run_again_and_lands_whole_on_the_first_call() {
+    let db = memory();
+    let migrations = [
+        m(
+            1,
+            "0001_a.sql",
+            "CREATE TABLE a (x); CREATE INDEX a_x ON a (x);",
+        ),
+        m(
+            2,
+            "0002_b.sql",
+            "CREATE TABLE b (y); INSERT INTO b VALUES (1);",
+        ),
+    ];
+    // Statement 9 sets the first migration's version after its statements ran (all rolled
+    // back with it); 12 is the first statement of the second run.
+    let conn = Interrupting {
+        inner: Native(&db),
+        fail_at: vec![9, 12],
+        error: INTERRUPTED,
+        count: std::cell::Cell::new(0),
+    };
+    let outcome = ready(apply(&conn, &migrations)).expect("lands despite two interrupts");
+    assert_eq!(outcome.version, 2);
+    assert_eq!(outcome.applied, vec!["0001_a.sql", "0002_b.sql"]);
+    let rows: i64 = db
+        .query_row("SELECT count(*) FROM b", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1, "the second migration's insert ran once");
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
+
+#[test]
+fn a_run_that_keeps_failing_gives_up_after_its_attempts_with_nothing_half_done() {
+    let db = memory();
+    let migrations = [m(
+        1,
+        "0001_a.sql",
+        "CREATE TABLE a (x); INSERT INTO a VALUES (1);",
+    )];
+    let conn = Interrupting {
+        inner: Native(&db),
+        fail_at: (1..1000).collect(),
+        error: INTERRUPTED,
+        count: std::cell::Cell::new(0),
+    };
+    let error = ready(apply(&conn, &migrations)).unwrap_err();
+    assert!(error.transient(), "{error}");
+    // Each run: the WAL switch (its failure ignored) and its first real statement; between
+    // runs, a rollback.
+    let attempts = ATTEMPTS as usize;
+    assert_eq!(conn.count.get(), attempts * 2 + (attempts - 1));
+    let tables: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'a'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}
+
+#[test]
+fn a_migrations_own_error_is_not_retried() {
+    let db = memory();
+    let migrations = [m(
+        1,
+        "0001_bad.sql",
+        "CREATE TABLE a (x); CREATE TABLE a (x);",
+    )];
+    let conn = Interrupting {
+        inner: Native(&db),
+        fail_at: Vec::new(),
+        error: INTERRUPTED,
+        count: std::cell::Cell::new(0),
+    };
+    let error = ready(apply(&conn, &migrations)).unwrap_err();
+    assert!(!error.transient(), "{error}");
+    assert!(
+        matches!(error, MigrationError::Failed { statement: 2, .. }),
+        "{error}"
+    );
+}

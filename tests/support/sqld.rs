@@ -1,0 +1,158 @@
+//! A libSQL server (`sqld`) for one app's `default` SQL database (`JARIA_SQL=libsql`): the
+//! binary from `SQLD_BIN`, else `sqld` on `PATH`, on a free port of 127.0.0.1, its data in a
+//! temporary folder, gone with the app. The app reaches it through a Spin runtime-config file,
+//! as a SpinKube deployment would; two apps may share one server (the cross-node suite).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The sqld binary, as a user has it: `SQLD_BIN`, else `sqld` on `PATH`.
+pub fn binary() -> PathBuf {
+    std::env::var_os("SQLD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("sqld"))
+}
+
+pub struct Server {
+    child: Mutex<Option<Child>>,
+    pub port: u16,
+    dir: tempfile::TempDir,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    pub fn start() -> Arc<Server> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = Server {
+            child: Mutex::new(None),
+            port: free_port(),
+            dir,
+            log: Arc::default(),
+        };
+        server.launch();
+        Arc::new(server)
+    }
+
+    fn launch(&self) {
+        let mut command = Command::new(binary());
+        command
+            .arg("--db-path")
+            .arg(self.dir.path().join("db"))
+            .args(["--http-listen-addr", &format!("127.0.0.1:{}", self.port)])
+            .arg("--no-welcome")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt as _;
+            // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start {:?} (the libSQL server: set SQLD_BIN): {e}",
+                binary()
+            )
+        });
+        crate::drain(child.stdout.take(), Arc::clone(&self.log));
+        crate::drain(child.stderr.take(), Arc::clone(&self.log));
+        *self.child.lock().expect("sqld child") = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.healthy() {
+            assert!(
+                Instant::now() < deadline,
+                "sqld did not answer /health:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the server (as a crash would) and starts it again on the same data and port.
+    pub fn restart(&self) {
+        self.stop();
+        self.launch();
+    }
+
+    fn stop(&self) {
+        if let Some(mut child) = self.child.lock().expect("sqld child").take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn healthy(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        use std::io::{Read, Write};
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let request = format!(
+            "GET /health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n\r\n",
+            self.port
+        );
+        let mut reply = String::new();
+        stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_string(&mut reply).is_ok()
+            && reply.starts_with("HTTP/1.1 200")
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The `default` database's file inside the server's folder: tests read it (and tamper
+    /// with it) as they do Spin's local file; sqld keeps it in WAL mode, like Spin.
+    pub fn database_file(&self) -> PathBuf {
+        self.dir.path().join("db/dbs/default/data")
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The runtime-config section putting the `default` database here.
+    pub fn runtime_config(&self) -> String {
+        // Spin requires the token key; a server without auth takes any.
+        format!(
+            "[sqlite_database.default]\ntype = \"libsql\"\nurl = \"{}\"\ntoken = \"\"\n",
+            self.url()
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Where the suite's apps keep their `default` database: Spin's SQLite file in the state
+/// folder (the default) or a libSQL server the harness starts per app (`JARIA_SQL=libsql`).
+pub fn wanted() -> bool {
+    std::env::var("JARIA_SQL").is_ok_and(|v| v == "libsql")
+}
+
+/// The runtime-config file (in `dir`) with each store's section.
+pub fn write_runtime_config(dir: &Path, sections: &[String]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("state dir");
+    let path = dir.join("runtime-config.toml");
+    std::fs::write(&path, sections.join("\n")).expect("write runtime config");
+    path
+}

@@ -1,0 +1,351 @@
+//! Two nodes, one store: two runtime processes (two `spin up`, or two `jaria up`) on their
+//! own ports, sharing one SQL database and one key-value store — the servers `JARIA_SQL` and
+//! `JARIA_KV` name (sqld, Redis), else the same state folder. What one node does, the other
+//! must see at once: sessions, sign-outs, revocations, transfers, lock-outs, single-use
+//! challenges, idempotent filings, and notices sent once however many nodes tick.
+
+use std::time::Duration;
+
+use jaria_tests::webhook::{Behaviour, Receiver, SECRET};
+use jaria_tests::world::{
+    add_decision, decide, erdr_of, officer, organ, register_case, request, signed_in,
+};
+use jaria_tests::{
+    PersonSpec, Session, Signing, TEST_ADMIN_IIN, TestApp, TestAppBuilder, issue, person,
+    random_iin,
+};
+use serde_json::json;
+
+/// Two nodes of the portal built the same way, on one store; both migrated (on Spin each
+/// node's migration call races the other's, as two replicas' rollouts do).
+fn two_nodes(build: impl Fn() -> TestAppBuilder) -> (TestApp, TestApp) {
+    let first = build().portal().start();
+    let mut second = build().portal().stores(first.stores());
+    if first.sqld().is_none() || first.redis().is_none() {
+        // A local file is shared by sharing the folder.
+        second = second.state_dir(first.state_dir());
+    }
+    (first, second.start())
+}
+
+fn nodes() -> (TestApp, TestApp) {
+    two_nodes(TestApp::builder)
+}
+
+#[test]
+fn both_nodes_are_ready_on_one_store() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    for node in [&one, &two] {
+        for prefix in [
+            "/api/auth",
+            "/api/cases",
+            "/api/filings",
+            "/api/status",
+            "/api/officer",
+            "/api/internal",
+            "",
+        ] {
+            let ready = node.get(&format!("{prefix}/health/ready"));
+            assert_eq!(
+                ready.status,
+                200,
+                "{prefix}: {}\n{}",
+                ready.text(),
+                node.log()
+            );
+        }
+    }
+    // A third node's migration finds nothing left to do.
+    let again = two.request(
+        "POST",
+        "/api/internal/migrate",
+        &[(
+            "authorization",
+            &format!("Bearer {}", jaria_tests::TEST_INTERNAL_TOKEN),
+        )],
+        None,
+    );
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(again.json()["applied"], json!([]), "{}", again.text());
+}
+
+#[test]
+fn a_session_made_on_one_node_works_on_the_other_and_its_sign_out_ends_it_on_both() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let session = one.sign_in(&person("TRAVELLER"));
+    let there = session.on(&two);
+    let me = there.get("/api/auth/me");
+    assert_eq!(me.status, 200, "{}", me.text());
+    assert_eq!(me.json()["session"]["method"], "eds");
+    // Signed out on node 2: node 1 refuses the token at its next request.
+    assert_eq!(
+        there
+            .send_json("POST", "/api/auth/logout", &json!({}))
+            .status,
+        204
+    );
+    session.get("/api/auth/me").assert_problem(401);
+    there.get("/api/auth/me").assert_problem(401);
+}
+
+#[test]
+fn a_challenge_is_single_use_across_nodes() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let p = person("RACER");
+    let challenge = one.challenge();
+    let signature = p.sign(challenge.to_sign.as_bytes());
+    // Both nodes at once, several times each: one sign-in in all.
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let node = if i % 2 == 0 { &one } else { &two };
+                let (p, nonce, signature) = (&p, &challenge.nonce, &signature);
+                s.spawn(move || node.post_eds(&p.cert_pem, nonce, signature).status)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}\n{}\n{}",
+        one.component_log(),
+        two.component_log()
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 401, 429].contains(s)),
+        "{statuses:?}"
+    );
+    // A challenge issued by node 2 signs in on node 1.
+    let challenge = two.challenge();
+    let reply = one.post_eds(
+        &p.cert_pem,
+        &challenge.nonce,
+        &p.sign(challenge.to_sign.as_bytes()),
+    );
+    assert!(
+        reply.status == 200 || reply.status == 429,
+        "{}",
+        reply.text()
+    );
+}
+
+#[test]
+fn a_revocation_on_one_node_ends_the_sessions_on_the_other_at_once() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let admin = signed_in(&one, TEST_ADMIN_IIN, "ADMIN");
+    let holder = person("LOST KEY");
+    let session = two.sign_in(&holder);
+    assert_eq!(session.get("/api/auth/me").status, 200);
+    let r = admin.post_json(
+        "/api/admin/revocations",
+        &json!({"certificate": holder.cert_pem, "reason": "key reported stolen"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    session.get("/api/auth/me").assert_problem(401);
+    let again = two.try_sign_in(&holder, Signing::Der);
+    again.assert_problem(401);
+    assert_eq!(again.error_code(), "certificate_revoked");
+}
+
+#[test]
+fn an_officer_transferred_on_one_node_loses_the_old_cases_on_the_other_at_once() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let admin = signed_in(&one, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (lead_iin, lead) = officer(&two, &admin, "investigator", police);
+    let erdr = register_case(&lead);
+    let victim = signed_in(&two, &random_iin(), "VICTIM");
+    let pending = request(&victim, &erdr, "victim", None, None);
+    let card = format!("/api/officer/cases/{erdr}");
+    assert_eq!(lead.get(&card).status, 200);
+    // The admin on node 1 moves the officer; the officer's next request is on node 2.
+    let other = organ(&admin, "Other police");
+    let r = admin.post_json(
+        "/api/admin/officers",
+        &json!({"iin": lead_iin, "full_name": "MOVED OFFICER", "role": "investigator", "organ_id": other}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    lead.get(&card).assert_problem(404);
+    decide(&lead, pending, "confirm", None).assert_problem(404);
+    // Dismissed on node 2: no officer's power left on node 1 either.
+    let r = admin
+        .on(&two)
+        .delete(&format!("/api/admin/officers/{lead_iin}"));
+    assert_eq!(r.status, 204, "{}", r.text());
+    lead.on(&one).get("/api/officer/queue").assert_problem(403);
+}
+
+#[test]
+fn a_lock_out_earned_on_one_node_holds_on_the_other() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let iin = random_iin();
+    let session = one.sign_in(&issue(PersonSpec::new(&iin, "FORGETFUL")));
+    let password = "the right long password";
+    assert_eq!(session.set_password(password).status, 204);
+    // Five failures, spread over both nodes.
+    for i in 0..5 {
+        let node = if i % 2 == 0 { &one } else { &two };
+        node.post_json(
+            "/api/auth/login",
+            &json!({"iin": iin, "password": "wrong password here"}),
+        )
+        .assert_problem(401);
+    }
+    for node in [&one, &two] {
+        let locked = node.post_json(
+            "/api/auth/login",
+            &json!({"iin": iin, "password": password}),
+        );
+        locked.assert_problem(429);
+        assert!(
+            locked.header("retry-after").is_some(),
+            "{:?}",
+            locked.headers
+        );
+    }
+}
+
+#[test]
+fn a_filing_retried_on_the_other_node_with_the_same_key_is_stored_once() {
+    jaria_tests::local_only!();
+    let (one, two) = nodes();
+    let organ_id = organ(&signed_in(&one, TEST_ADMIN_IIN, "ADMIN"), "Police");
+    let me = one.sign_in(&person("APPLICANT"));
+    let body = me.signed_filing(
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Filed once, sent twice."}),
+    );
+    let file = |session: &Session<'_>| {
+        session.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", "across-nodes"),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let there = me.on(&two);
+    // At once on both nodes, then once more on each: one filing, one answer.
+    let answers: Vec<(u16, serde_json::Value)> = std::thread::scope(|s| {
+        let a = s.spawn(|| file(&me));
+        let b = s.spawn(|| file(&there));
+        [a, b]
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .map(|r| (r.status, r.json()["id"].clone()))
+            .collect()
+    });
+    let again = [file(&me), file(&there)].map(|r| (r.status, r.json()["id"].clone()));
+    let all: Vec<_> = answers.iter().chain(again.iter()).collect();
+    assert!(
+        all.iter().all(|(s, id)| *s == 201 && *id == all[0].1),
+        "{all:?}"
+    );
+    let list = there.get("/api/status/filings").json();
+    assert_eq!(list["filings"].as_array().map(Vec::len), Some(1), "{list}");
+}
+
+#[test]
+fn ticks_on_both_nodes_at_once_send_each_notice_once() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let (one, two) = two_nodes(|| {
+        TestApp::builder()
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_URL", &receiver.url())
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", &receiver.origin())
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
+            .env("SPIN_VARIABLE_NOTIFY_RETRY_BASE_SECS", "1")
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_TIMEOUT_MS", "1000")
+            // The test's ticks are the only ones: jaria up's own minute ticker is off.
+            .env("JARIA_TICK_INTERVAL_SECS", "0")
+    });
+    let admin = signed_in(&one, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let (_, lead) = officer(&one, &admin, "investigator", police);
+    let erdr = erdr_of(&lead);
+    let r = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let victim = signed_in(&two, &random_iin(), "VICTIM");
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+    // The victim's phone, proven by the code the portal sends (a tick on either node).
+    let phone = format!("+770{}", &random_iin()[..8]);
+    let r = victim.request_with(
+        "PUT",
+        "/api/auth/contacts",
+        &[("content-type", "application/json")],
+        json!({"phone": phone}).to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let started = std::time::Instant::now();
+    // The code leaves with a tick (here node 2's).
+    let code = loop {
+        two.tick();
+        let found = receiver.accepted().into_iter().find_map(|m| {
+            if m["to"] != phone.as_str() || m["template"] != "verification_code" {
+                return None;
+            }
+            m["text"]
+                .as_str()?
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+                .map(str::to_owned)
+        });
+        if let Some(code) = found {
+            break code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no verification code reached the webhook in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let r = victim.post_json(
+        "/api/auth/contacts/verify",
+        &json!({"channel": "sms", "code": code}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    receiver.set(Behaviour::Slow(Duration::from_millis(30)));
+    for _ in 0..10 {
+        add_decision(&lead, &erdr, "suspension");
+    }
+    std::thread::scope(|s| {
+        for node in [&one, &two, &one, &two] {
+            s.spawn(move || {
+                for _ in 0..3 {
+                    node.tick();
+                }
+            });
+        }
+    });
+    let decisions: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|m| m["template"] == "decision_available")
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    let mut unique = decisions.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 10, "{decisions:?}");
+    assert_eq!(
+        decisions.len(),
+        10,
+        "a notice was sent twice: {decisions:?}"
+    );
+}
