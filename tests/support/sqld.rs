@@ -19,6 +19,8 @@ pub fn binary() -> PathBuf {
 pub struct Server {
     child: Mutex<Option<Child>>,
     pub port: u16,
+    /// sqld's admin API (its statistics), on loopback too.
+    pub admin_port: u16,
     dir: tempfile::TempDir,
     log: Arc<Mutex<String>>,
 }
@@ -29,6 +31,7 @@ impl Server {
         let server = Server {
             child: Mutex::new(None),
             port: free_port(),
+            admin_port: free_port(),
             dir,
             log: Arc::default(),
         };
@@ -42,6 +45,10 @@ impl Server {
             .arg("--db-path")
             .arg(self.dir.path().join("db"))
             .args(["--http-listen-addr", &format!("127.0.0.1:{}", self.port)])
+            .args([
+                "--admin-listen-addr",
+                &format!("127.0.0.1:{}", self.admin_port),
+            ])
             .arg("--no-welcome")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -91,19 +98,23 @@ impl Server {
     }
 
     pub fn healthy(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        use std::io::{Read, Write};
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let request = format!(
-            "GET /health HTTP/1.1\r\nhost: 127.0.0.1:{}\r\nconnection: close\r\n\r\n",
-            self.port
-        );
-        let mut reply = String::new();
-        stream.write_all(request.as_bytes()).is_ok()
-            && stream.read_to_string(&mut reply).is_ok()
-            && reply.starts_with("HTTP/1.1 200")
+        get(self.port, "/health").is_some_and(|reply| reply.starts_with("HTTP/1.1 200"))
+    }
+
+    /// Statements the `default` database has run since sqld started, and sqld's own time in
+    /// them (ms): its admin statistics.
+    pub fn statements(&self) -> Result<(u64, f64), String> {
+        let reply = get(self.admin_port, "/v1/namespaces/default/stats")
+            .ok_or("sqld's admin API did not answer")?;
+        let body = reply
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body)
+            .ok_or("no body")?;
+        let stats: serde_json::Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
+        Ok((
+            stats["query_count"].as_u64().ok_or("no query_count")?,
+            stats["elapsed_ms"].as_f64().unwrap_or(0.0),
+        ))
     }
 
     pub fn url(&self) -> String {
@@ -134,6 +145,19 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// One HTTP/1.1 GET on loopback, read whole (the server closes).
+fn get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request =
+        format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).ok()?;
+    Some(reply)
 }
 
 fn free_port() -> u16 {

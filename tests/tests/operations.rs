@@ -611,3 +611,74 @@ fn a_backup_taken_under_write_load_restores_verifies_and_serves() {
         assert_eq!(filing.status, 200, "filing {id}: {}", filing.text());
     }
 }
+
+#[test]
+fn a_database_larger_than_one_request_restores_whole_into_a_libsql_server() {
+    if !jaria_tests::sqld::wanted() {
+        eprintln!("skipped: needs a libSQL server (JARIA_SQL=libsql)");
+        return;
+    }
+    // A backup folder holding a database of about 12 MiB: three load requests at least.
+    let backup = tempfile::tempdir().expect("backup dir");
+    {
+        let db = rusqlite::Connection::open(backup.path().join("sqlite_db.db")).unwrap();
+        db.execute_batch(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, sha256 TEXT, applied_at TEXT);
+             INSERT INTO schema_migrations VALUES (7, '0007_x.sql', 'x', '2026-12-06');
+             CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB NOT NULL, note TEXT);
+             CREATE INDEX blobs_note ON blobs (note);",
+        )
+        .unwrap();
+        let mut insert = db
+            .prepare("INSERT INTO blobs (body, note) VALUES (randomblob(4096), ?1)")
+            .unwrap();
+        for n in 0..3000 {
+            insert
+                .execute([format!("row {n}; it's \"quoted\"")])
+                .unwrap();
+        }
+    }
+    // Every row's id, note and the first and last bytes of its body, in order.
+    const DIGEST: &str = "SELECT count(*), group_concat(id || ':' || note || ':' || hex(substr(body, 1, 4)) || hex(substr(body, -4)), ',') FROM (SELECT * FROM blobs ORDER BY id)";
+    let local: (i64, String) = {
+        let db = rusqlite::Connection::open(backup.path().join("sqlite_db.db")).unwrap();
+        db.query_row(DIGEST, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    };
+    assert_eq!(local.0, 3000);
+    let server = jaria_tests::sqld::Server::start();
+    let restored = jaria_tests::jaria_command()
+        .args(["restore", "--from"])
+        .arg(backup.path())
+        .args(["--database-url", &server.url()])
+        .output()
+        .expect("run jaria restore");
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    // Every row and byte, the index, and the schema version.
+    let db = rusqlite::Connection::open(server.database_file()).unwrap();
+    let (rows, digest): (i64, String) = db
+        .query_row(DIGEST, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((rows, digest), local);
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 7);
+    // A second restore into the now non-empty database is refused, and changes nothing.
+    let again = jaria_tests::jaria_command()
+        .args(["restore", "--from"])
+        .arg(backup.path())
+        .args(["--database-url", &server.url()])
+        .output()
+        .expect("run jaria restore");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already holds tables"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}

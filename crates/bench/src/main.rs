@@ -52,7 +52,7 @@ struct Options {
     scales: Vec<usize>,
     wasmtime: PathBuf,
     out: PathBuf,
-    runtimes: Vec<Runtime>,
+    runtimes: Vec<Target>,
     /// Only these routes (by name, `--routes "me,case list"`); all when empty.
     routes: Vec<String>,
     /// Whether password sign-ins are also measured beside `me` (the guard skips it).
@@ -65,11 +65,43 @@ impl Options {
     }
 }
 
-/// The runtime's name as the report prints it.
-fn runtime_name(runtime: Runtime) -> &'static str {
-    match runtime {
-        Runtime::Jaria => "jaria up",
-        Runtime::Spin => "spin up",
+/// What serves the portal in a run: a runtime, and where its SQL database lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// `jaria up`, its database a file in the state dir.
+    Jaria,
+    /// Real `spin up`, its database a file in the state dir.
+    Spin,
+    /// Real `spin up`, its database on a libSQL server (sqld) on this machine (loopback), as a
+    /// cluster has it.
+    SpinLibsql,
+}
+
+impl Target {
+    fn runtime(self) -> Runtime {
+        match self {
+            Target::Jaria => Runtime::Jaria,
+            Target::Spin | Target::SpinLibsql => Runtime::Spin,
+        }
+    }
+}
+
+impl From<Runtime> for Target {
+    /// The runtime with its database in the state dir.
+    fn from(runtime: Runtime) -> Target {
+        match runtime {
+            Runtime::Jaria => Target::Jaria,
+            Runtime::Spin => Target::Spin,
+        }
+    }
+}
+
+/// The target's name as the report prints it.
+fn runtime_name(target: Target) -> &'static str {
+    match target {
+        Target::Jaria => "jaria up",
+        Target::Spin => "spin up",
+        Target::SpinLibsql => "spin up + sqld",
     }
 }
 
@@ -100,18 +132,22 @@ impl Options {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("BENCHMARKS.md")),
             runtimes: match flag(args, "--runtime").as_deref() {
-                Some("jaria") => vec![Runtime::Jaria],
-                Some("spin") => vec![Runtime::Spin],
-                Some("both") => vec![Runtime::Jaria, Runtime::Spin],
-                None if spin_available() => vec![Runtime::Jaria, Runtime::Spin],
+                Some("jaria") => vec![Target::Jaria],
+                Some("spin") => vec![Target::Spin],
+                Some("spin+libsql") => vec![Target::SpinLibsql],
+                Some("both") => vec![Target::Jaria, Target::Spin],
+                Some("all") => vec![Target::Jaria, Target::Spin, Target::SpinLibsql],
+                None if spin_available() => vec![Target::Jaria, Target::Spin],
                 None => {
                     eprintln!(
                         "no Spin CLI (SPIN_BIN or spin on PATH): measuring jaria up only; \
                          --runtime both insists"
                     );
-                    vec![Runtime::Jaria]
+                    vec![Target::Jaria]
                 }
-                Some(other) => bail!("--runtime {other}: use jaria, spin or both"),
+                Some(other) => {
+                    bail!("--runtime {other}: use jaria, spin, spin+libsql, both or all")
+                }
             },
             routes: flag(args, "--routes")
                 .map(|r| r.split(',').map(|r| r.trim().to_owned()).collect())
@@ -131,6 +167,8 @@ struct Measured {
     p99_ms: f64,
     /// The host's peak resident memory during this run alone, when measured.
     peak_rss_mib: Option<f64>,
+    /// On a libSQL server: statements it ran, and its own time in them, per request served.
+    statements: Option<(f64, f64)>,
 }
 
 impl Measured {
@@ -236,6 +274,7 @@ fn wrk(
         p50_ms: get("p50_us") as f64 / 1000.0,
         p99_ms: get("p99_us") as f64 / 1000.0,
         peak_rss_mib: None,
+        statements: None,
     })
 }
 
@@ -328,7 +367,7 @@ fn pdf_of(bytes: usize) -> Vec<u8> {
 
 /// Everything measured at one scale on one runtime.
 struct ScaleRun {
-    runtime: Runtime,
+    runtime: Target,
     cases: usize,
     floor: Measured,
     routes: Vec<(Route, Measured)>,
@@ -398,8 +437,8 @@ fn seeded_session<'a>(app: &'a TestApp, iin: &str, name: &str) -> Session<'a> {
     app.sign_in(&issue(PersonSpec::new(iin, name)))
 }
 
-fn duplicated_keys(state: &Path) -> anyhow::Result<i64> {
-    let db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
+fn duplicated_keys(database: &Path) -> anyhow::Result<i64> {
+    let db = rusqlite::Connection::open(database)?;
     Ok(db.query_row(
         "SELECT count(*) - count(DISTINCT filer_iin || ':' || idempotency_key) FROM filings",
         [],
@@ -407,22 +446,55 @@ fn duplicated_keys(state: &Path) -> anyhow::Result<i64> {
     )?)
 }
 
-fn count_filings(state: &Path) -> anyhow::Result<i64> {
-    let db = rusqlite::Connection::open(state.join(jaria_host::storage::DB_FILE))?;
+fn count_filings(database: &Path) -> anyhow::Result<i64> {
+    let db = rusqlite::Connection::open(database)?;
     Ok(db.query_row("SELECT count(*) FROM filings", [], |r| r.get(0))?)
+}
+
+/// A libSQL server holding the seeded state's database (loaded as an operator restores a
+/// backup), for the `spin+libsql` target.
+fn sqld_with(state: &Path) -> anyhow::Result<std::sync::Arc<jaria_tests::sqld::Server>> {
+    let server = jaria_tests::sqld::Server::start();
+    let started = Instant::now();
+    let status = Command::new(jaria_binary())
+        .args(["restore", "--from"])
+        .arg(state)
+        .args(["--database-url", &server.url()])
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("jaria restore --database-url failed");
+    }
+    eprintln!(
+        "loaded the seeded database into sqld in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(server)
 }
 
 fn run_scale(
     opts: &Options,
-    runtime: Runtime,
+    runtime: Target,
     cases: usize,
     manifest: &Path,
 ) -> anyhow::Result<ScaleRun> {
     let state = workspace_root().join(format!("target/bench/state-{cases}"));
     seed(&state, cases)?;
     let label = format!("{cases}, {}", runtime_name(runtime));
+    let sqld = match runtime {
+        Target::SpinLibsql => Some(sqld_with(&state)?),
+        Target::Jaria | Target::Spin => None,
+    };
+    let database = sqld.as_ref().map_or_else(
+        || state.join(jaria_host::storage::DB_FILE),
+        |server| server.database_file(),
+    );
     let app = TestApp::builder()
-        .runtime(runtime)
+        .runtime(runtime.runtime())
+        .stores(jaria_tests::Stores {
+            redis: None,
+            sqld: sqld.clone(),
+        })
         .portal()
         .manifest(manifest)
         .state_dir(&state)
@@ -608,13 +680,28 @@ fn run_scale(
     let floor = wrk(&base, &hello_route(), opts, opts.connections, seconds)?;
     peak = peak.max(peak_rss_mib(pid));
     eprintln!("[{label}] floor: {:.0} req/s", floor.rps());
-    let filings_before = count_filings(&state)?;
+    let filings_before = count_filings(&database)?;
     let mut results = Vec::new();
     let mut acknowledged = 0;
     for route in routes.iter().filter(|r| opts.measures(r.name)) {
         reset_peak_rss(pid);
+        let before = sqld
+            .as_ref()
+            .map(|s| s.statements())
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
         let mut m = wrk(&base, route, opts, opts.connections, seconds)?;
         m.peak_rss_mib = Some(peak_rss_mib(pid));
+        if let (Some(server), Some((count, millis))) = (&sqld, before) {
+            // Let what wrk left in flight finish first: it is counted in the requests served.
+            std::thread::sleep(Duration::from_secs_f64((m.p99_ms / 1000.0).min(5.0) + 0.2));
+            let (count_after, millis_after) = server.statements().map_err(anyhow::Error::msg)?;
+            let served = m.requests.max(1) as f64;
+            m.statements = Some((
+                (count_after - count) as f64 / served,
+                (millis_after - millis) / served,
+            ));
+        }
         peak = peak.max(peak_rss_mib(pid));
         eprintln!(
             "[{label}] {}: {:.0}/s p50 {:.2} ms p99 {:.2} ms errors {}",
@@ -632,7 +719,7 @@ fn run_scale(
         std::thread::sleep(Duration::from_secs_f64((m.p99_ms / 1000.0).min(5.0) + 0.2));
         results.push((route.clone(), m));
     }
-    let filings_after = count_filings(&state)?;
+    let filings_after = count_filings(&database)?;
     // Mixed: password sign-ins (Argon2id) beside `me`, at the same time.
     let mixed = if !(opts.mixed && opts.measures("password sign-in") && opts.measures("me")) {
         None
@@ -651,7 +738,7 @@ fn run_scale(
     };
     let peak = peak.max(peak_rss_mib(pid));
     drop(app);
-    let duplicated = duplicated_keys(&state)?;
+    let duplicated = duplicated_keys(&database)?;
     let filing_routes = routes.iter().filter(|r| r.path == "/api/filings").count() as u64;
     Ok(ScaleRun {
         runtime,
@@ -770,7 +857,7 @@ fn render(
         opts.connections,
         opts.threads,
         opts.duration_secs,
-        if opts.runtimes.contains(&Runtime::Spin) {
+        if opts.runtimes.iter().any(|t| t.runtime() == Runtime::Spin) {
             format!(" Spin is `{}`.", spin_version())
         } else {
             String::new()
@@ -861,6 +948,22 @@ fn render(
         }
         out.push('\n');
         for s in &runs {
+            if s.routes.iter().all(|(_, m)| m.statements.is_none()) {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "`{}`: what each route asks of the libSQL server, per request served (sqld's own statistics: statements run, and its time in them; each statement is one HTTP round trip from Spin):\n\n| route | statements per request | sqld ms per request |\n|---|---:|---:|",
+                runtime_name(s.runtime)
+            );
+            for (route, m) in &s.routes {
+                if let Some((count, millis)) = m.statements {
+                    let _ = writeln!(out, "| {} | {count:.1} | {millis:.2} |", route.name);
+                }
+            }
+            out.push('\n');
+        }
+        for s in &runs {
             let name = runtime_name(s.runtime);
             if let Some((me, argon)) = &s.mixed {
                 let alone = s
@@ -892,7 +995,7 @@ fn render(
             );
         }
     }
-    if opts.runtimes.contains(&Runtime::Spin) {
+    if opts.runtimes.contains(&Target::Spin) {
         let state = workspace_root().join(format!(
             "target/bench/state-{}",
             opts.scales.first().copied().unwrap_or(10_000)
@@ -1007,7 +1110,7 @@ fn sqlite_costs(state: &Path, scales: &[ScaleRun]) -> anyhow::Result<String> {
     );
     if let Some(floor) = scales
         .iter()
-        .find(|s| s.runtime == Runtime::Spin)
+        .find(|s| s.runtime == Target::Spin)
         .map(|s| s.floor.rps())
     {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
@@ -1111,10 +1214,7 @@ fn targets(opts: &Options, wasmtime: Option<&Measured>, scales: &[ScaleRun]) -> 
             }
         }
     }
-    if let (Some(w), Some(s)) = (
-        wasmtime,
-        scales.iter().find(|s| s.runtime == Runtime::Jaria),
-    ) {
+    if let (Some(w), Some(s)) = (wasmtime, scales.iter().find(|s| s.runtime == Target::Jaria)) {
         let ratio = s.floor.rps() / w.rps().max(1e-9);
         rows.push((
             "jaria up's floor ≥ 3 × stock wasmtime serve".into(),

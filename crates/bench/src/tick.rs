@@ -132,7 +132,7 @@ fn queue_messages(state: &Path, rows: u64) -> anyhow::Result<()> {
 }
 
 fn measure(runtime: Runtime, rows: u64) -> anyhow::Result<Measured> {
-    let name = crate::runtime_name(runtime);
+    let name = crate::runtime_name(runtime.into());
     let state = workspace_root().join(format!("target/bench/tick-{}", name.replace(' ', "-")));
     prepare(&state, rows)?;
     let receiver = Receiver::start();
@@ -199,7 +199,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             eprintln!("no Spin CLI: the tick is measured on jaria up only");
             continue;
         }
-        results.push(measure(runtime, rows).with_context(|| crate::runtime_name(runtime))?);
+        results.push(measure(runtime, rows).with_context(|| crate::runtime_name(runtime.into()))?);
     }
     let mut md = format!(
         "# The tick with {rows} due rows\n\nMeasured by `bench/run tick` (`jaria-bench tick`) on {}, {}.\n\

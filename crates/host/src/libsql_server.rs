@@ -72,11 +72,28 @@ impl Server {
 
     /// Runs SQL text (many statements) as one request; `Err` carries the server's words.
     fn sequence(&self, sql: &str) -> anyhow::Result<()> {
-        let answer = self.pipeline(&serde_json::json!([
-            {"type": "sequence", "sql": sql},
-            {"type": "close"},
-        ]))?;
+        let mut stream = None;
+        self.sequence_on(&mut stream, sql)?;
+        self.close(stream)
+    }
+
+    /// Runs SQL text on the server's stream `baton` (a new one if `None`), which it keeps open
+    /// for the next request: a transaction may span many requests.
+    fn sequence_on(&self, baton: &mut Option<String>, sql: &str) -> anyhow::Result<()> {
+        let answer = self.pipeline_on(
+            baton.as_deref(),
+            &serde_json::json!([{"type": "sequence", "sql": sql}]),
+        )?;
+        *baton = answer["baton"].as_str().map(str::to_owned);
         first_error(&answer).map_or(Ok(()), |e| bail!("the libSQL server refused it: {e}"))
+    }
+
+    /// Ends a stream (the server rolls back what it left open).
+    fn close(&self, baton: Option<String>) -> anyhow::Result<()> {
+        if baton.is_some() {
+            self.pipeline_on(baton.as_deref(), &serde_json::json!([{"type": "close"}]))?;
+        }
+        Ok(())
     }
 
     /// One integer a statement answers (its first column of its first row).
@@ -96,9 +113,17 @@ impl Server {
     }
 
     fn pipeline(&self, requests: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        self.pipeline_on(None, requests)
+    }
+
+    fn pipeline_on(
+        &self,
+        baton: Option<&str>,
+        requests: &serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
         let reply = self
             .authorised(self.client.post(format!("{}/v2/pipeline", self.url)))
-            .json(&serde_json::json!({ "requests": requests }))
+            .json(&serde_json::json!({ "baton": baton, "requests": requests }))
             .send()
             .with_context(|| format!("cannot reach the libSQL server at {}", self.url))?;
         let status = reply.status();
@@ -126,7 +151,31 @@ impl Server {
                 self.url
             );
         }
-        self.sequence(&dump_local(database)?)?;
+        // In requests of a few MiB on one stream, inside the dump's own transaction: a large
+        // database never travels as one body, and a failure anywhere loads nothing.
+        let mut baton = None;
+        let mut chunk = String::new();
+        let loaded = dump_local_into(database, &mut |statement| {
+            chunk.push_str(statement);
+            chunk.push_str(";\n");
+            if chunk.len() >= LOAD_CHUNK_BYTES {
+                self.sequence_on(&mut baton, &chunk)?;
+                chunk.clear();
+            }
+            Ok(())
+        })
+        .and_then(|()| match chunk.is_empty() {
+            true => Ok(()),
+            false => self.sequence_on(&mut baton, &chunk),
+        });
+        if let Err(e) = loaded {
+            if baton.is_some() {
+                let _ = self.sequence_on(&mut baton, "ROLLBACK;");
+            }
+            let _ = self.close(baton);
+            return Err(e);
+        }
+        self.close(baton)?;
         self.level_user_version()
     }
 
@@ -180,11 +229,29 @@ fn first_error(answer: &serde_json::Value) -> Option<String> {
     })
 }
 
+/// How much SQL one request of a load carries.
+const LOAD_CHUNK_BYTES: usize = 4 << 20;
+
 /// A local database as SQL text in the form sqld's own dump has: tables, their rows (every
 /// value through SQLite's `quote()`, so text, numbers and blobs come back exactly), the
 /// `AUTOINCREMENT` counters, then indexes, triggers and views, in one transaction.
 pub fn dump_local(conn: &Connection) -> anyhow::Result<String> {
-    let mut out = String::from("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
+    let mut out = String::new();
+    dump_local_into(conn, &mut |statement| {
+        out.push_str(statement);
+        out.push_str(";\n");
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`dump_local`], one statement at a time (without its `;`).
+pub fn dump_local_into(
+    conn: &Connection,
+    each: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    each("PRAGMA foreign_keys=OFF")?;
+    each("BEGIN TRANSACTION")?;
     let objects: Vec<(String, String, String)> = {
         let mut statement = conn.prepare(
             "SELECT type, name, sql FROM sqlite_schema
@@ -195,10 +262,9 @@ pub fn dump_local(conn: &Connection) -> anyhow::Result<String> {
         rows.collect::<Result<_, _>>()?
     };
     for (kind, name, sql) in &objects {
-        out.push_str(sql);
-        out.push_str(";\n");
+        each(sql)?;
         if kind == "table" {
-            dump_rows(conn, name, &mut out)?;
+            dump_rows(conn, name, each)?;
         }
     }
     let sequences: bool = conn.query_row(
@@ -207,23 +273,18 @@ pub fn dump_local(conn: &Connection) -> anyhow::Result<String> {
         |r| r.get(0),
     )?;
     if sequences {
-        out.push_str("DELETE FROM sqlite_sequence;\n");
-        dump_rows(conn, "sqlite_sequence", &mut out)?;
+        each("DELETE FROM sqlite_sequence")?;
+        dump_rows(conn, "sqlite_sequence", each)?;
     }
-    out.push_str("COMMIT;\n");
-    Ok(out)
+    each("COMMIT")
 }
 
-fn dump_rows(conn: &Connection, table: &str, out: &mut String) -> anyhow::Result<()> {
+fn dump_rows(
+    conn: &Connection,
+    table: &str,
+    each: &mut dyn FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let quoted_table = format!("\"{}\"", table.replace('"', "\"\""));
-    let columns: Vec<String> = {
-        let mut statement = conn.prepare(&format!("PRAGMA table_info({quoted_table})"))?;
-        let names = statement.query_map([], |r| r.get::<_, String>(1))?;
-        names.collect::<Result<_, _>>()?
-    };
-    if columns.is_empty() {
-        return Ok(());
-    }
     // Generated columns are not stored: table_xinfo's hidden 2/3 are left out.
     let stored: Vec<String> = {
         let mut statement = conn.prepare(&format!("PRAGMA table_xinfo({quoted_table})"))?;
@@ -237,6 +298,9 @@ fn dump_rows(conn: &Connection, table: &str, out: &mut String) -> anyhow::Result
             })
             .collect::<Result<_, _>>()?
     };
+    if stored.is_empty() {
+        return Ok(());
+    }
     let quoted_columns: Vec<String> = stored
         .iter()
         .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
@@ -252,11 +316,14 @@ fn dump_rows(conn: &Connection, table: &str, out: &mut String) -> anyhow::Result
         "INSERT INTO {quoted_table}({}) VALUES(",
         quoted_columns.join(",")
     );
+    let mut insert = String::new();
     while let Some(row) = rows.next()? {
         let values: String = row.get(0)?;
-        out.push_str(&head);
-        out.push_str(&values);
-        out.push_str(");\n");
+        insert.clear();
+        insert.push_str(&head);
+        insert.push_str(&values);
+        insert.push(')');
+        each(&insert)?;
     }
     Ok(())
 }

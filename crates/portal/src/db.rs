@@ -16,8 +16,13 @@
 //! SQLite file, or a libSQL server (`sqld`, Turso) through the runtime config. libSQL refuses
 //! the connection settings SQLite takes (`PRAGMA busy_timeout`, `PRAGMA synchronous`:
 //! "unsupported statement"): it queues writers itself and its durability is the server's
-//! setting. A connection that refuses them is remembered as one that has none, and its
-//! requests go on without them (`docs/operations.md`, "libSQL").
+//! setting. Each new connection is probed with the runtime's own busy timeout (a no-op on
+//! SQLite, refused by Spin's libSQL client before anything is sent), and one that refuses is
+//! remembered as one that takes no setting. On a server every statement may wait (it is a
+//! round trip), an instance keeps at most [`MAX_KEPT_ON_SERVER`] connections (each holds one
+//! of the server's connection slots), and a kept connection that turns out dead at its first
+//! statement (its stream expired, the server restarted) is replaced by a new one
+//! (`docs/operations.md` §10).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
