@@ -380,3 +380,34 @@ fn resident_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn a_libsql_server_restart_costs_no_request_once_it_is_back() {
+    jaria_tests::local_only!();
+    if !jaria_tests::sqld::wanted() {
+        eprintln!("skipped: needs a libSQL server (JARIA_SQL=libsql)");
+        return;
+    }
+    // Instances (and the connections they keep) outlive the restart.
+    let app = TestApp::builder()
+        .portal()
+        .runtime_flag("--idle-instance-timeout", "4s")
+        .start();
+    let session = app.sign_in(&jaria_tests::person("STEADY THROUGH A RESTART"));
+    for _ in 0..40 {
+        assert_eq!(session.get("/api/auth/me").status, 200);
+    }
+    app.sqld().expect("a libSQL server").restart();
+    // The kept connections are streams the new server does not know ("invalid baton"): each
+    // is replaced at its first statement, and no request fails.
+    for n in 0..40 {
+        let r = session.get("/api/auth/me");
+        assert_eq!(
+            r.status,
+            200,
+            "request {n} after the restart: {}\n{}",
+            r.text(),
+            app.component_log()
+        );
+    }
+}

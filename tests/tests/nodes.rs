@@ -71,6 +71,53 @@ fn both_nodes_are_ready_on_one_store() {
 }
 
 #[test]
+fn two_nodes_migrating_a_new_store_at_once_both_come_up_on_one_schema() {
+    jaria_tests::local_only!();
+    // Both start together on a store nobody migrated: each migrates at its start (`jaria up`
+    // in-process, Spin through the harness's call, as a rollout's Job would), at once.
+    let stores = jaria_tests::Stores::from_env();
+    let shared_dir = tempfile::tempdir().expect("state dir");
+    let local_files = stores.sqld.is_none() || stores.redis.is_none();
+    let build = || {
+        let builder = TestApp::builder().portal().stores(stores.clone());
+        if local_files {
+            builder.state_dir(shared_dir.path())
+        } else {
+            builder
+        }
+    };
+    let (one, two) = std::thread::scope(|s| {
+        let one = s.spawn(|| build().start());
+        let two = s.spawn(|| build().start());
+        (
+            one.join().expect("node 1 started"),
+            two.join().expect("node 2 started"),
+        )
+    });
+    for node in [&one, &two] {
+        let ready = node.get("/api/cases/health/ready");
+        assert_eq!(ready.status, 200, "{}\n{}", ready.text(), node.log());
+    }
+    // Each migration is recorded once, and the schema version is the newest.
+    let db = rusqlite::Connection::open(one.database_file()).expect("db");
+    let (recorded, distinct): (i64, i64) = db
+        .query_row(
+            "SELECT count(*), count(DISTINCT version) FROM schema_migrations",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("schema_migrations");
+    assert_eq!(recorded, distinct);
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("user_version");
+    assert_eq!(version, jaria_portal::schema::REQUIRED_VERSION);
+    // And they serve one store: what one writes, the other reads.
+    let session = one.sign_in(&person("FIRST ON A NEW STORE"));
+    assert_eq!(session.on(&two).get("/api/auth/me").status, 200);
+}
+
+#[test]
 fn a_session_made_on_one_node_works_on_the_other_and_its_sign_out_ends_it_on_both() {
     jaria_tests::local_only!();
     let (one, two) = nodes();
