@@ -9,6 +9,9 @@ Schema cannot spell out, so that generated "valid" data is valid for the server 
   digit 0-6, a serial and a check digit (weights 1..11, then 3..11,1,2 when the first sum
   gives 10; numbers whose both sums give 10 do not exist). The server's rule is
   `crates/portal/src/iin.rs`; the OpenAPI also carries the 12-digit pattern.
+- `past-date`: a calendar date `YYYY-MM-DD` not after today (an order, or the end of a
+  status, is recorded once it happened; `participants::past_date`). Generated up to
+  yesterday, so that no time zone makes it tomorrow on the server.
 
 Loaded with SCHEMATHESIS_HOOKS=tests.schemathesis_hooks (tests/tests/schemathesis.rs).
 """
@@ -67,6 +70,13 @@ schemathesis.openapi.format(
     ).map(
         lambda t: b64url("at:" + t[0].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z|" + str(t[1]))
     ),
+)
+schemathesis.openapi.format(
+    "past-date",
+    st.dates(
+        min_value=datetime.date(2000, 1, 1),
+        max_value=datetime.date.today() - datetime.timedelta(days=1),
+    ).map(lambda d: d.isoformat()),
 )
 schemathesis.openapi.format(
     "due-cursor",

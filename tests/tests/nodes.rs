@@ -78,22 +78,30 @@ fn two_nodes_migrating_a_new_store_at_once_both_come_up_on_one_schema() {
     let stores = jaria_tests::Stores::from_env();
     let shared_dir = tempfile::tempdir().expect("state dir");
     let local_files = stores.sqld.is_none() || stores.redis.is_none();
-    let build = || {
-        let builder = TestApp::builder().portal().stores(stores.clone());
-        if local_files {
-            builder.state_dir(shared_dir.path())
-        } else {
-            builder
-        }
+    // Each node is started from a thread of its own that lives as long as the test: a runtime
+    // dies with the thread that started it (the harness's parent-death signal).
+    let (done, until_done) = std::sync::mpsc::channel::<()>();
+    let until_done = std::sync::Arc::new(std::sync::Mutex::new(until_done));
+    let start = || {
+        let (stores, dir) = (stores.clone(), shared_dir.path().to_owned());
+        let until_done = std::sync::Arc::clone(&until_done);
+        let (sender, started) = std::sync::mpsc::channel();
+        let keeper = std::thread::spawn(move || {
+            let builder = TestApp::builder().portal().stores(stores);
+            let builder = if local_files {
+                builder.state_dir(&dir)
+            } else {
+                builder
+            };
+            let _ = sender.send(builder.start());
+            // Keep this thread until the test is over.
+            let _ = until_done.lock().map(|r| r.recv());
+        });
+        (started, keeper)
     };
-    let (one, two) = std::thread::scope(|s| {
-        let one = s.spawn(|| build().start());
-        let two = s.spawn(|| build().start());
-        (
-            one.join().expect("node 1 started"),
-            two.join().expect("node 2 started"),
-        )
-    });
+    let (first, second) = (start(), start());
+    let one = first.0.recv().expect("node 1 started");
+    let two = second.0.recv().expect("node 2 started");
     for node in [&one, &two] {
         let ready = node.get("/api/cases/health/ready");
         assert_eq!(ready.status, 200, "{}\n{}", ready.text(), node.log());
@@ -115,6 +123,12 @@ fn two_nodes_migrating_a_new_store_at_once_both_come_up_on_one_schema() {
     // And they serve one store: what one writes, the other reads.
     let session = one.sign_in(&person("FIRST ON A NEW STORE"));
     assert_eq!(session.on(&two).get("/api/auth/me").status, 200);
+    drop(session);
+    drop((one, two));
+    drop(done);
+    for keeper in [first.1, second.1] {
+        let _ = keeper.join();
+    }
 }
 
 #[test]

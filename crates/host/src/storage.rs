@@ -128,6 +128,24 @@ pub fn configure_sqlite() {
     });
 }
 
+/// Switches a database file to WAL. SQLite answers a mode switch that meets another
+/// process's lock with "database is locked" at once, without its busy handler (two nodes
+/// starting together on one new state dir): tried again until the busy timeout.
+fn switch_to_wal(conn: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 impl SqlitePool {
     /// Opens (creating if needed) the file, switches it to WAL and runs `init` once.
     pub fn open(path: &Path, init: &str) -> anyhow::Result<Arc<Self>> {
@@ -140,7 +158,7 @@ impl SqlitePool {
             turns: Arc::new(tokio::sync::Semaphore::new(1)),
         });
         let conn = pool.connect()?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        let mode = switch_to_wal(&conn)?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(path = %path.display(), mode, "could not switch database to WAL mode");
         }

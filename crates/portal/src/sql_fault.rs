@@ -13,8 +13,10 @@ pub enum SqlFault {
     /// back after 5 s): everything since `BEGIN` is gone; the whole transaction may be run
     /// again from its start on the same connection.
     TransactionLost,
-    /// The connection is gone for good (libSQL: its stream expired after 10 s idle, or the
-    /// server restarted and no longer knows it): only a new connection can go on.
+    /// The connection is gone for good and the statement never ran (libSQL: its stream
+    /// expired after 10 s idle, the server restarted and no longer knows it, or it could not
+    /// be reached): only a new connection can go on. A connection cut while a statement was
+    /// in flight is not this: whether that statement ran is unknown, so it is never sent again.
     ConnectionLost,
     /// Anything else: the statement's own failure (a constraint, a syntax error).
     Other,
@@ -29,10 +31,7 @@ impl SqlFault {
             "stream has expired",
             "invalid baton",
             "stream not found",
-            "http error",
             "connection refused",
-            "connection reset",
-            "broken pipe",
         ]) {
             SqlFault::ConnectionLost
         } else if any(&[
@@ -82,6 +81,13 @@ mod tests {
         let restarted = "Io(\"Hrana: `api error: `Received an invalid baton``\")";
         assert_eq!(SqlFault::of(restarted), SqlFault::ConnectionLost);
         assert!(!SqlFault::of(restarted).retry_transaction());
+    }
+
+    #[test]
+    fn a_connection_cut_mid_statement_is_not_taken_for_one_that_never_ran() {
+        let reset = "Io(\"Hrana: `http error: `connection reset by peer``\")";
+        assert_ne!(SqlFault::of(reset), SqlFault::ConnectionLost);
+        assert!(!SqlFault::of(reset).retry_transaction());
     }
 
     #[test]
