@@ -28,18 +28,38 @@ pub struct Server {
 impl Server {
     pub fn start() -> Arc<Server> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let server = Server {
+        let mut server = Server {
             child: Mutex::new(None),
             port: free_port(),
             admin_port: free_port(),
             dir,
             log: Arc::default(),
         };
-        server.launch();
-        Arc::new(server)
+        let mut attempt = 1;
+        loop {
+            match server.try_launch() {
+                Ok(()) => return Arc::new(server),
+                // Another process took a port between its pick here and sqld's bind.
+                Err(why) if why.contains("Address already in use") && attempt < 5 => {
+                    attempt += 1;
+                    server.port = free_port();
+                    server.admin_port = free_port();
+                    server.log = Arc::default();
+                }
+                Err(why) => panic!("sqld did not start:\n{why}"),
+            }
+        }
     }
 
     fn launch(&self) {
+        if let Err(why) = self.try_launch() {
+            panic!("sqld did not start again:\n{why}");
+        }
+    }
+
+    /// Starts sqld and waits for its `/health`; `Err` with its words if it exits first or
+    /// does not answer in 30 s.
+    fn try_launch(&self) -> Result<(), String> {
         let mut command = Command::new(binary());
         command
             .arg("--db-path")
@@ -75,13 +95,25 @@ impl Server {
         *self.child.lock().expect("sqld child") = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self.healthy() {
-            assert!(
-                Instant::now() < deadline,
-                "sqld did not answer /health:\n{}",
-                self.log()
-            );
+            let exited = self
+                .child
+                .lock()
+                .expect("sqld child")
+                .as_mut()
+                .is_some_and(|c| c.try_wait().is_ok_and(|s| s.is_some()));
+            if exited {
+                // Let the drain threads catch its last words.
+                std::thread::sleep(Duration::from_millis(100));
+                self.stop();
+                return Err(self.log());
+            }
+            if Instant::now() > deadline {
+                self.stop();
+                return Err(format!("no answer to /health in 30 s:\n{}", self.log()));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        Ok(())
     }
 
     /// Stops the server (as a crash would) and starts it again on the same data and port.
