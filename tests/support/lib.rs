@@ -19,6 +19,36 @@ use std::time::{Duration, Instant};
 
 pub use serde_json::Value;
 
+/// Where each component of the portal answers (`spin.toml`'s routes; "" is the web one):
+/// every one has its own health checks.
+pub const COMPONENT_PREFIXES: [&str; 7] = [
+    "/api/auth",
+    "/api/cases",
+    "/api/filings",
+    "/api/status",
+    "/api/officer",
+    "/api/internal",
+    "",
+];
+
+/// Makes a child process die with the thread that starts it (`PR_SET_PDEATHSIG`), even when
+/// the test process is killed outright (no Drop runs then): no stray servers after an
+/// interrupted run. The signal follows the starting *thread*, so start long-lived servers
+/// from threads that outlive them.
+pub fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+}
+
 /// The workspace root (this crate lives in `<root>/tests`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -786,20 +816,13 @@ impl TestAppBuilder {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         // The runtime leads a process group of its own (Spin runs its trigger as a child), and
-        // dies with the test process that started it, even when that process is killed
-        // outright (no Drop runs then) — no stray hosts after an interrupted run.
+        // dies with the test that started it.
         #[cfg(target_os = "linux")]
         {
             use std::os::unix::process::CommandExt as _;
             command.process_group(0);
-            // SAFETY: prctl is async-signal-safe and touches only the child's own state.
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
         }
+        die_with_parent(&mut command);
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", command.get_program()));

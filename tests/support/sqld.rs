@@ -73,17 +73,7 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::unix::process::CommandExt as _;
-            // SAFETY: prctl is async-signal-safe and touches only the child's own state.
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
-            }
-        }
+        crate::die_with_parent(&mut command);
         let mut child = command.spawn().unwrap_or_else(|e| {
             panic!(
                 "cannot start {:?} (the libSQL server: set SQLD_BIN): {e}",

@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use crate::{Session, TestApp, TestAppBuilder, random_iin};
 
 /// How the receiver answers the next requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +88,73 @@ impl Receiver {
             .collect()
     }
 
+    /// `builder` with the portal's delivery webhook pointed here, retries a second apart, and
+    /// `jaria up`'s own minute ticker off (the test's ticks are the only ones).
+    pub fn configured(&self, builder: TestAppBuilder) -> TestAppBuilder {
+        builder
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_URL", &self.url())
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", &self.origin())
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
+            .env("SPIN_VARIABLE_NOTIFY_RETRY_BASE_SECS", "1")
+            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_TIMEOUT_MS", "1000")
+            .env("JARIA_TICK_INTERVAL_SECS", "0")
+    }
+
+    /// Ticks `app` until this receiver has taken a message `pick` finds, and returns it.
+    pub fn delivered(&self, app: &TestApp, what: &str, pick: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(m) = self.accepted().into_iter().find(|m| pick(m)) {
+                return m;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} delivered in 30 s; the receiver got {:?}",
+                self.accepted()
+            );
+            app.tick();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Gives `session` a verified phone number (its texts in `language`), its code read from
+    /// what reached this receiver.
+    pub fn verified_phone(&self, app: &TestApp, session: &Session<'_>, language: &str) -> String {
+        let phone = format!("+770{}", &random_iin()[..8]);
+        let r = session.request_with(
+            "PUT",
+            "/api/auth/contacts",
+            &[
+                ("content-type", "application/json"),
+                ("accept-language", language),
+            ],
+            json!({"phone": phone}).to_string().as_bytes(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["phone"]["verified"], false);
+        assert_eq!(r.json()["phone"]["code_pending"], true);
+        let message = self.delivered(app, "verification code", |m| {
+            m["to"] == phone.as_str() && m["template"] == "verification_code"
+        });
+        let r = session.post_json(
+            "/api/auth/contacts/verify",
+            &json!({"channel": "sms", "code": code_in(&message)}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["phone"]["verified"], true);
+        phone
+    }
+
+    /// The ids of every message of `template` that arrived (taken or not), in order.
+    pub fn ids_of(&self, template: &str) -> Vec<String> {
+        self.received()
+            .iter()
+            .map(Received::json)
+            .filter(|m| m["template"] == template)
+            .filter_map(|m| m["id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Waits until `found` picks something out of the accepted messages, or panics.
     pub fn wait_for<T>(&self, what: &str, found: impl Fn(&[Value]) -> Option<T>) -> T {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -101,6 +170,15 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// The six-digit code in a message's text.
+pub fn code_in(message: &Value) -> String {
+    let text = message["text"].as_str().expect("text");
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap_or_else(|| panic!("no code in {text}"))
+        .to_owned()
 }
 
 fn answer(

@@ -6,10 +6,8 @@
 
 use std::time::Duration;
 
-use jaria_tests::webhook::{Behaviour, Receiver, SECRET};
-use jaria_tests::world::{
-    add_decision, decide, erdr_of, officer, organ, register_case, request, signed_in,
-};
+use jaria_tests::webhook::{Behaviour, Receiver};
+use jaria_tests::world::{add_decision, decide, officer, organ, register_case, request, signed_in};
 use jaria_tests::{
     PersonSpec, Session, Signing, TEST_ADMIN_IIN, TestApp, TestAppBuilder, issue, person,
     random_iin,
@@ -37,15 +35,7 @@ fn both_nodes_are_ready_on_one_store() {
     jaria_tests::local_only!();
     let (one, two) = nodes();
     for node in [&one, &two] {
-        for prefix in [
-            "/api/auth",
-            "/api/cases",
-            "/api/filings",
-            "/api/status",
-            "/api/officer",
-            "/api/internal",
-            "",
-        ] {
+        for prefix in jaria_tests::COMPONENT_PREFIXES {
             let ready = node.get(&format!("{prefix}/health/ready"));
             assert_eq!(
                 ready.status,
@@ -321,65 +311,16 @@ fn a_filing_retried_on_the_other_node_with_the_same_key_is_stored_once() {
 fn ticks_on_both_nodes_at_once_send_each_notice_once() {
     jaria_tests::local_only!();
     let receiver = Receiver::start();
-    let (one, two) = two_nodes(|| {
-        TestApp::builder()
-            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_URL", &receiver.url())
-            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", &receiver.origin())
-            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
-            .env("SPIN_VARIABLE_NOTIFY_RETRY_BASE_SECS", "1")
-            .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_TIMEOUT_MS", "1000")
-            // The test's ticks are the only ones: jaria up's own minute ticker is off.
-            .env("JARIA_TICK_INTERVAL_SECS", "0")
-    });
+    let (one, two) = two_nodes(|| receiver.configured(TestApp::builder()));
     let admin = signed_in(&one, TEST_ADMIN_IIN, "ADMIN");
     let police = organ(&admin, "Police");
     let (_, lead) = officer(&one, &admin, "investigator", police);
-    let erdr = erdr_of(&lead);
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    let erdr = register_case(&lead);
     let victim = signed_in(&two, &random_iin(), "VICTIM");
     let id = request(&victim, &erdr, "victim", None, None);
     assert_eq!(decide(&lead, id, "confirm", None).status, 200);
-    // The victim's phone, proven by the code the portal sends (a tick on either node).
-    let phone = format!("+770{}", &random_iin()[..8]);
-    let r = victim.request_with(
-        "PUT",
-        "/api/auth/contacts",
-        &[("content-type", "application/json")],
-        json!({"phone": phone}).to_string().as_bytes(),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
-    let started = std::time::Instant::now();
-    // The code leaves with a tick (here node 2's).
-    let code = loop {
-        two.tick();
-        let found = receiver.accepted().into_iter().find_map(|m| {
-            if m["to"] != phone.as_str() || m["template"] != "verification_code" {
-                return None;
-            }
-            m["text"]
-                .as_str()?
-                .split(|c: char| !c.is_ascii_digit())
-                .find(|w| w.len() == 6)
-                .map(str::to_owned)
-        });
-        if let Some(code) = found {
-            break code;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no verification code reached the webhook in 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let r = victim.post_json(
-        "/api/auth/contacts/verify",
-        &json!({"channel": "sms", "code": code}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
+    // The victim's phone, proven by the code node 2's ticks send.
+    receiver.verified_phone(&two, &victim, "ru");
     receiver.set(Behaviour::Slow(Duration::from_millis(30)));
     for _ in 0..10 {
         add_decision(&lead, &erdr, "suspension");
@@ -393,13 +334,7 @@ fn ticks_on_both_nodes_at_once_send_each_notice_once() {
             });
         }
     });
-    let decisions: Vec<String> = receiver
-        .received()
-        .iter()
-        .map(|r| r.json())
-        .filter(|m| m["template"] == "decision_available")
-        .filter_map(|m| m["id"].as_str().map(str::to_owned))
-        .collect();
+    let decisions = receiver.ids_of("decision_available");
     let mut unique = decisions.clone();
     unique.sort();
     unique.dedup();

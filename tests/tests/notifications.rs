@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
-use jaria_tests::webhook::{Behaviour, Receiver, SECRET};
+use jaria_tests::webhook::{Behaviour, Receiver, SECRET, code_in};
 use jaria_tests::world::{add_decision, decide, erdr_of, officer, organ, request, signed_in};
 use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin};
 use serde_json::{Value, json};
@@ -14,14 +14,7 @@ use sha2::Sha256;
 
 /// The portal with its delivery webhook pointed at `receiver`, retries a second apart.
 fn app_with(receiver: &Receiver, more: &[(&str, &str)]) -> TestApp {
-    let mut builder = TestApp::builder()
-        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_URL", &receiver.url())
-        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_ORIGIN", &receiver.origin())
-        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_SECRET", SECRET)
-        .env("SPIN_VARIABLE_NOTIFY_RETRY_BASE_SECS", "1")
-        .env("SPIN_VARIABLE_NOTIFY_WEBHOOK_TIMEOUT_MS", "1000")
-        // The test's ticks are the only ones: jaria up's own minute ticker is off.
-        .env("JARIA_TICK_INTERVAL_SECS", "0");
+    let mut builder = receiver.configured(TestApp::builder());
     for (k, v) in more {
         builder = builder.env(k, v);
     }
@@ -45,57 +38,6 @@ fn verify(session: &Session<'_>, channel: &str, code: &str) -> Reply {
         "/api/auth/contacts/verify",
         &json!({"channel": channel, "code": code}),
     )
-}
-
-/// Ticks until the receiver has taken a message `pick` finds, and returns it.
-fn delivered(
-    app: &TestApp,
-    receiver: &Receiver,
-    what: &str,
-    pick: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(m) = receiver.accepted().into_iter().find(|m| pick(m)) {
-            return m;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no {what} delivered in 30 s; the receiver got {:?}",
-            receiver.accepted()
-        );
-        app.tick();
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn code_in(message: &Value) -> String {
-    let text = message["text"].as_str().expect("text");
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .unwrap_or_else(|| panic!("no code in {text}"))
-        .to_owned()
-}
-
-/// Gives `session` a verified phone number, its code read from the webhook.
-fn verified_phone(
-    app: &TestApp,
-    receiver: &Receiver,
-    session: &Session<'_>,
-    language: &str,
-) -> String {
-    let phone = format!("+770{}", &random_iin()[..8]);
-    let r = put_contacts(session, &json!({"phone": phone}), language);
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["phone"]["verified"], false);
-    assert_eq!(r.json()["phone"]["code_pending"], true);
-    let message = delivered(app, receiver, "verification code", |m| {
-        m["to"] == phone.as_str() && m["template"] == "verification_code"
-    });
-    let r = verify(session, "sms", &code_in(&message));
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["phone"]["verified"], true);
-    phone
 }
 
 /// A case led by an investigator, with its victim confirmed.
@@ -140,9 +82,9 @@ fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    let phone = verified_phone(&app, &receiver, &w.victim, "kk-KZ,kk;q=0.9,ru;q=0.8");
+    let phone = receiver.verified_phone(&app, &w.victim, "kk-KZ,kk;q=0.9,ru;q=0.8");
     add_decision(&w.lead, &w.erdr, "suspension");
-    let message = delivered(&app, &receiver, "decision notice", |m| {
+    let message = receiver.delivered(&app, "decision notice", |m| {
         m["template"] == "decision_available"
     });
     assert_eq!(message["channel"], "sms");
@@ -210,7 +152,7 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    verified_phone(&app, &receiver, &w.victim, "en");
+    receiver.verified_phone(&app, &w.victim, "en");
     // Down: three decisions are tried and refused.
     receiver.set(Behaviour::Fail);
     for kind in ["suspension", "resumption", "termination"] {
@@ -302,7 +244,7 @@ fn two_ticks_in_parallel_send_each_message_once() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    verified_phone(&app, &receiver, &w.victim, "ru");
+    receiver.verified_phone(&app, &w.victim, "ru");
     receiver.set(Behaviour::Slow(Duration::from_millis(30)));
     for _ in 0..12 {
         add_decision(&w.lead, &w.erdr, "suspension");
@@ -316,13 +258,7 @@ fn two_ticks_in_parallel_send_each_message_once() {
             });
         }
     });
-    let decisions: Vec<String> = receiver
-        .received()
-        .iter()
-        .map(|r| r.json())
-        .filter(|m| m["template"] == "decision_available")
-        .filter_map(|m| m["id"].as_str().map(str::to_owned))
-        .collect();
+    let decisions = receiver.ids_of("decision_available");
     let mut unique = decisions.clone();
     unique.sort();
     unique.dedup();
@@ -428,7 +364,7 @@ fn codes_expire_run_out_of_tries_and_are_rate_limited() {
     // A code, then a second one at once: too soon.
     let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
     assert_eq!(r.status, 200, "{}", r.text());
-    let first = delivered(&app, &receiver, "code", |m| m["to"] == "citizen@mail.kz");
+    let first = receiver.delivered(&app, "code", |m| m["to"] == "citizen@mail.kz");
     assert_eq!(first["channel"], "email");
     let r = put_contacts(&me, &json!({"email": "citizen@mail.kz"}), "en");
     r.assert_problem(429);
@@ -532,7 +468,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    let old = verified_phone(&app, &receiver, &w.victim, "ru");
+    let old = receiver.verified_phone(&app, &w.victim, "ru");
     receiver.set(Behaviour::Fail);
     add_decision(&w.lead, &w.erdr, "suspension");
     let report = app.tick();
@@ -547,7 +483,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     let r = put_contacts(&w.victim, &json!({"phone": new}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
     std::thread::sleep(Duration::from_millis(1500));
-    delivered(&app, &receiver, "the new number's code", |m| {
+    receiver.delivered(&app, "the new number's code", |m| {
         m["to"] == new.as_str() && m["template"] == "verification_code"
     });
     app.tick();
@@ -586,7 +522,7 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     let app = app_with(&receiver, &[("SPIN_VARIABLE_NOTIFY_MAX_ATTEMPTS", "2")]);
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
     let w = world(&app);
-    verified_phone(&app, &receiver, &w.victim, "ru");
+    receiver.verified_phone(&app, &w.victim, "ru");
     receiver.set(Behaviour::Fail);
     add_decision(&w.lead, &w.erdr, "suspension");
     // A code to a new e-mail address fails the same way.
@@ -645,9 +581,7 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
             &json!({}),
         )
         .assert_problem(404);
-    delivered(&app, &receiver, "retried notice", |m| {
-        m["id"] == id.as_str()
-    });
+    receiver.delivered(&app, "retried notice", |m| m["id"] == id.as_str());
     // The outbox is a queue, not an archive: delivered messages go after 30 days (moved back
     // in the file), dead ones after 90.
     let db = rusqlite::Connection::open(app.database_file()).expect("db");

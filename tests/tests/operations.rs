@@ -10,15 +10,7 @@ use jaria_tests::{
 use serde_json::json;
 
 /// Every component's route prefix (the web client owns `/`).
-const PREFIXES: [&str; 7] = [
-    "/api/auth",
-    "/api/cases",
-    "/api/filings",
-    "/api/status",
-    "/api/officer",
-    "/api/internal",
-    "",
-];
+use jaria_tests::COMPONENT_PREFIXES as PREFIXES;
 
 /// SQLite's count of commits by other connections to this file, read on a connection kept
 /// open for the whole test.

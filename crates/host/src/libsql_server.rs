@@ -54,15 +54,7 @@ impl Server {
 
     /// The whole database as SQL, one consistent snapshot.
     pub fn dump(&self) -> anyhow::Result<String> {
-        let reply = self
-            .authorised(self.client.get(format!("{}/dump", self.url)))
-            .send()
-            .with_context(|| format!("cannot reach the libSQL server at {}", self.url))?;
-        let status = reply.status();
-        let body = reply.text()?;
-        if !status.is_success() {
-            bail!("{}/dump answered {status}: {body}", self.url);
-        }
+        let body = self.send(self.client.get(format!("{}/dump", self.url)), "/dump")?;
         // A dump cut short (the connection dropped) has no final COMMIT: never take it.
         if !body.trim_end().ends_with("COMMIT;") {
             bail!("{}/dump ended before its COMMIT: incomplete", self.url);
@@ -98,10 +90,13 @@ impl Server {
 
     /// One integer a statement answers (its first column of its first row).
     pub fn query_int(&self, sql: &str) -> anyhow::Result<Option<i64>> {
-        let answer = self.pipeline(&serde_json::json!([
-            {"type": "execute", "stmt": {"sql": sql}},
-            {"type": "close"},
-        ]))?;
+        let answer = self.pipeline_on(
+            None,
+            &serde_json::json!([
+                {"type": "execute", "stmt": {"sql": sql}},
+                {"type": "close"},
+            ]),
+        )?;
         if let Some(e) = first_error(&answer) {
             bail!("{sql}: {e}");
         }
@@ -112,26 +107,34 @@ impl Server {
         })
     }
 
-    fn pipeline(&self, requests: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
-        self.pipeline_on(None, requests)
-    }
-
     fn pipeline_on(
         &self,
         baton: Option<&str>,
         requests: &serde_json::Value,
     ) -> anyhow::Result<serde_json::Value> {
+        let request = self
+            .client
+            .post(format!("{}/v2/pipeline", self.url))
+            .json(&serde_json::json!({ "baton": baton, "requests": requests }));
+        Ok(serde_json::from_str(&self.send(request, "/v2/pipeline")?)?)
+    }
+
+    /// Sends a request with the token, and reads a successful answer's body.
+    fn send(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+        path: &str,
+    ) -> anyhow::Result<String> {
         let reply = self
-            .authorised(self.client.post(format!("{}/v2/pipeline", self.url)))
-            .json(&serde_json::json!({ "baton": baton, "requests": requests }))
+            .authorised(request)
             .send()
             .with_context(|| format!("cannot reach the libSQL server at {}", self.url))?;
         let status = reply.status();
         let body = reply.text()?;
         if !status.is_success() {
-            bail!("{}/v2/pipeline answered {status}: {body}", self.url);
+            bail!("{}{path} answered {status}: {body}", self.url);
         }
-        Ok(serde_json::from_str(&body)?)
+        Ok(body)
     }
 
     /// Whether the database holds no table of its own yet.

@@ -310,7 +310,7 @@ impl Db {
         }
         match self.execute(pragma, &[]).await.map(drop) {
             Ok(()) => Ok(()),
-            Err(e) if refuses_settings(&e) => {
+            Err(e) if SqlFault::of(&e.to_string()) == SqlFault::Unsupported => {
                 self.settings_refused.set(true);
                 Ok(())
             }
@@ -543,13 +543,6 @@ impl JitterSource {
         let span = high.saturating_sub(low).as_nanos() as u64;
         low + Duration::from_nanos(if span == 0 { 0 } else { self.0 % span })
     }
-}
-
-/// libSQL's answer to a statement its client does not pass on (connection settings).
-fn refuses_settings(e: &spin_sdk::sqlite::Error) -> bool {
-    e.to_string()
-        .to_ascii_lowercase()
-        .contains("unsupported statement")
 }
 
 fn is_busy(e: &spin_sdk::sqlite::Error) -> bool {

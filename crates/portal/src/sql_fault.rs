@@ -18,6 +18,9 @@ pub enum SqlFault {
     /// be reached): only a new connection can go on. A connection cut while a statement was
     /// in flight is not this: whether that statement ran is unknown, so it is never sent again.
     ConnectionLost,
+    /// The runtime's client would not send it (Spin's libSQL client refuses connection
+    /// settings such as `PRAGMA busy_timeout = …`): nothing ran, and the connection is fine.
+    Unsupported,
     /// Anything else: the statement's own failure (a constraint, a syntax error).
     Other,
 }
@@ -43,6 +46,8 @@ impl SqlFault {
             SqlFault::TransactionLost
         } else if any(&["database is locked", "sqlite_busy", "busy"]) {
             SqlFault::Busy
+        } else if any(&["unsupported statement"]) {
+            SqlFault::Unsupported
         } else {
             SqlFault::Other
         }
@@ -97,7 +102,7 @@ mod tests {
         assert!(!SqlFault::of(constraint).retry_transaction());
         assert_eq!(
             SqlFault::of("Io(\"unsupported statement\")"),
-            SqlFault::Other
+            SqlFault::Unsupported
         );
     }
 }
