@@ -166,8 +166,9 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
             .iter()
             .all(|m| m["template"] != "decision_available")
     );
-    // Stalled: the tick gives up on each within the timeout, and keeps its budget.
-    std::thread::sleep(Duration::from_millis(1600));
+    // Stalled: the tick gives up on each within the timeout, and keeps its budget. (A retry
+    // is due at least one whole second after the failure, counted from the next second.)
+    std::thread::sleep(Duration::from_millis(2100));
     receiver.set(Behaviour::Stall);
     let started = Instant::now();
     app.tick();
@@ -482,7 +483,8 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     let new = format!("+770{}", &random_iin()[..8]);
     let r = put_contacts(&w.victim, &json!({"phone": new}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
-    std::thread::sleep(Duration::from_millis(1500));
+    // The notice's retry is due again (see the back-off's whole seconds).
+    std::thread::sleep(Duration::from_millis(2100));
     receiver.delivered(&app, "the new number's code", |m| {
         m["to"] == new.as_str() && m["template"] == "verification_code"
     });
@@ -529,7 +531,8 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     let r = put_contacts(&w.victim, &json!({"email": "victim@mail.kz"}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
     app.tick();
-    std::thread::sleep(Duration::from_millis(1400));
+    // Past the retry (due a whole second after the failure, counted from the next second).
+    std::thread::sleep(Duration::from_millis(2100));
     let report = app.tick();
     assert_eq!(report["outbox"]["dead"], 2, "{report}");
     // Only admins see the list, and never a message's text (a code may be in it).

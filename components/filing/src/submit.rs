@@ -211,11 +211,14 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let deadlines = Deadlines::from_config().await?;
     let body: NewFiling = json_body(req)?;
     let now = clock::now();
+    // A retry of a filing already made is answered from a read: it takes no write lock.
+    if let Some(stored) = retried(&db, &me.iin, &key, &request_sha).await? {
+        return acknowledgement(&stored, &signing);
+    }
     // The filer's signature is checked before the write transaction, so the database's single
-    // writer never waits on it; a retry of a filing already made skips it (and answers that
-    // filing, however old its signature).
+    // writer never waits on it.
     let presigned = match &body.signature {
-        Some(cms) if !already_filed(&db, &me.iin, &key).await? => {
+        Some(cms) => {
             let content = checked(&db, &me, &body, now.timestamp()).await?.content;
             let signed = jaria_portal::signed::verify(
                 &db,
@@ -228,50 +231,59 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
             .await?;
             Some(Presigned { content, signed })
         }
-        _ => None,
+        None => None,
     };
-    // One transaction, taken at once: a parallel duplicate waits, then finds this filing.
-    let stored = db
-        .transaction(async |db| {
-            if let Some((stored, previous_sha)) = load(
-                db,
-                "f.filer_iin = ? AND f.idempotency_key = ?",
-                &[text(&me.iin), text(&key)],
-            )
+    let filing = Submission {
+        body: &body,
+        key: &key,
+        request_sha: &request_sha,
+        presigned: presigned.as_ref(),
+        now,
+    };
+    // One transaction, taken at once. A parallel duplicate that got there first leaves this
+    // one's insert with nothing to do: it rolls back and answers that filing.
+    // (Its checks may also fail because of that duplicate: an attachment it took is no longer
+    // free. Any failure therefore looks for the duplicate before it is told.)
+    let submitted = db
+        .transaction(async |db| submit(db, &me, &filing, &signing, &deadlines).await)
+        .await;
+    let stored = match submitted {
+        Ok(Some(stored)) => stored,
+        Ok(None) => retried(&db, &me.iin, &key, &request_sha)
             .await?
-            {
-                return if previous_sha == request_sha {
-                    Ok(stored)
-                } else {
-                    Err(ApiError::invalid(
-                        "Idempotency-Key",
-                        "idempotency_key_reused",
-                        "This Idempotency-Key was used with a different request.",
-                    ))
-                };
-            }
-            let filing = Submission {
-                body: &body,
-                key: &key,
-                request_sha: &request_sha,
-                presigned: presigned.as_ref(),
-                now,
-            };
-            submit(db, &me, &filing, &signing, &deadlines).await
-        })
-        .await?;
+            .ok_or_else(|| ApiError::Internal("a filing lost to its duplicate is gone".into()))?,
+        Err(e) => retried(&db, &me.iin, &key, &request_sha).await?.ok_or(e)?,
+    };
     acknowledgement(&stored, &signing)
 }
 
-/// Whether I already made a filing under this Idempotency-Key.
-async fn already_filed(db: &Db, filer_iin: &str, key: &str) -> Result<bool, ApiError> {
-    Ok(db
-        .one(
-            "SELECT 1 FROM filings WHERE filer_iin = ? AND idempotency_key = ?",
-            &[text(filer_iin), text(key)],
-        )
-        .await?
-        .is_some())
+/// The filing I already made under this Idempotency-Key, if the request is the same one; a
+/// different request under a used key is refused.
+async fn retried(
+    db: &Db,
+    filer_iin: &str,
+    key: &str,
+    request_sha: &str,
+) -> Result<Option<Stored>, ApiError> {
+    // No snapshot needed: what `load` reads of a filing was committed with it at once.
+    let Some((stored, previous_sha)) = load(
+        db,
+        "f.filer_iin = ? AND f.idempotency_key = ?",
+        &[text(filer_iin), text(key)],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    if previous_sha == request_sha {
+        Ok(Some(stored))
+    } else {
+        Err(ApiError::invalid(
+            "Idempotency-Key",
+            "idempotency_key_reused",
+            "This Idempotency-Key was used with a different request.",
+        ))
+    }
 }
 
 /// A filer's signature checked before the transaction, with the content it covers.
@@ -458,16 +470,33 @@ async fn checked(
         }
     }
 
-    // The attachments: mine, not yet attached, not expired.
+    // The attachments: mine, not yet attached, not expired (one statement for all of them).
     let mut attachment_shas = Vec::new();
-    for id in &body.attachments {
-        let row = db
-            .one(
-                "SELECT sha256 FROM attachments WHERE id = ? AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
-                &[text(id), text(&me.iin), int(now_unix - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
-            ).await?
-            .ok_or_else(|| ApiError::invalid("attachments", "unknown_attachment", "An attachment is unknown, expired or already used."))?;
-        attachment_shas.push(col_text(&row, 0)?);
+    if !body.attachments.is_empty() {
+        let ids = serde_json::to_string(&body.attachments)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let found = db
+            .query(
+                "SELECT id, sha256 FROM attachments
+                 WHERE id IN (SELECT value FROM json_each(?)) AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
+                &[text(ids), text(&me.iin), int(now_unix - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
+            )
+            .await?;
+        for id in &body.attachments {
+            let sha = found
+                .rows
+                .iter()
+                .find(|r| r.get::<&str>(0) == Some(id.as_str()))
+                .and_then(|r| r.get::<&str>(1))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "attachments",
+                        "unknown_attachment",
+                        "An attachment is unknown, expired or already used.",
+                    )
+                })?;
+            attachment_shas.push(sha.to_owned());
+        }
     }
     attachment_shas.sort();
 
@@ -526,7 +555,7 @@ async fn submit(
     filing: &Submission<'_>,
     signing: &ed25519_dalek::SigningKey,
     deadlines: &Deadlines,
-) -> Result<Stored, ApiError> {
+) -> Result<Option<Stored>, ApiError> {
     let Submission {
         body,
         key,
@@ -572,12 +601,14 @@ async fn submit(
     let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
-    let row = db
+    // A duplicate that committed first (same filer, same key) leaves nothing to insert.
+    let Some(row) = db
         .one(
             "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id, addressee, subject,
                  challenged_decision_id, body, state, submitted_at, submitted_unix, due_unix, content_sha256, receipt,
                  idempotency_key, request_sha256, organ_id, filed_in_detention)
-             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?) RETURNING id",
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?)
+             ON CONFLICT (filer_iin, idempotency_key) DO NOTHING RETURNING id",
             &[
                 text(format!("{}:{key}", me.iin)), text(&body.kind), text(&me.iin), opt_text(on_behalf.as_ref().map(|i| i.as_str())),
                 case.as_ref().map(|c| int(c.id)).unwrap_or(SqlValue::Null), text(addressee_name), text(subject_name),
@@ -586,7 +617,9 @@ async fn submit(
                 organ_id.map(int).unwrap_or(SqlValue::Null), int(i64::from(body.filed_in_detention)),
             ],
         ).await?
-        .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+    else {
+        return Ok(None);
+    };
     let id = col_int(&row, 0)?;
     let letter = match kind {
         Kind::CrimeReport => "S",
@@ -594,10 +627,12 @@ async fn submit(
         Kind::Complaint => "C",
     };
     let registration_number = format!("{}-{letter}-{id:07}", now.format("%Y"));
-    for attachment in &body.attachments {
+    if !body.attachments.is_empty() {
+        let ids = serde_json::to_string(&body.attachments)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         db.exec(
-            "UPDATE attachments SET filing_id = ? WHERE id = ?",
-            &[int(id), text(attachment)],
+            "UPDATE attachments SET filing_id = ? WHERE id IN (SELECT value FROM json_each(?))",
+            &[int(id), text(ids)],
         )
         .await?;
     }
@@ -636,14 +671,14 @@ async fn submit(
         case.as_ref().map(|c| c.id),
         serde_json::json!({ "kind": body.kind, "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
     ).await?;
-    Ok(Stored {
+    Ok(Some(Stored {
         summary,
         signature,
         state: "submitted".into(),
         filer_iin: me.iin.clone(),
         on_behalf_of_iin: on_behalf.map(|i| i.as_str().to_owned()),
         case_id: case.map(|c| c.id),
-    })
+    }))
 }
 
 /// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.

@@ -95,30 +95,32 @@ pub async fn record_for_case(
     case_id: Option<i64>,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
-    // Many reads waiting to be sealed (a busy minute): this change seals a batch first.
-    let (up_to, last) = seal_state(db).await?;
-    if last - up_to >= SEAL_WHEN_WAITING {
-        seal_reads(db, actor).await?;
-    }
-    insert_chained(db, actor, action, subject, case_id, detail).await
+    // Many reads waiting to be sealed (a busy minute): this change seals a batch first. One
+    // statement tells both that and the chain's head: on libSQL each statement inside the
+    // transaction is a round trip made while every other writer waits.
+    let head = chain_head(db).await?;
+    let prev_hash = if head.last_read - head.sealed_up_to >= SEAL_WHEN_WAITING {
+        seal_from(db, actor, &head)
+            .await?
+            .map_or(head.prev_hash, |(hash, _)| hash)
+    } else {
+        head.prev_hash
+    };
+    insert_chained(db, &prev_hash, actor, action, subject, case_id, detail)
+        .await
+        .map(drop)
 }
 
-/// Appends one row to the chain (inside the caller's write transaction).
+/// Appends one row after `prev_hash` (inside the caller's write transaction); returns its hash.
 async fn insert_chained(
     db: &Db,
+    prev_hash: &str,
     actor: &Actor,
     action: &str,
     subject: &str,
     case_id: Option<i64>,
     detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let prev_hash = match db
-        .one("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1", &[])
-        .await?
-    {
-        Some(row) => crate::db::col_text(&row, 0)?,
-        None => GENESIS_HASH.to_owned(),
-    };
+) -> Result<String, ApiError> {
     let entry = Entry {
         at: crate::clock::rfc3339(crate::clock::now()),
         actor_iin: actor.iin.clone(),
@@ -129,7 +131,7 @@ async fn insert_chained(
         client_addr: actor.client_addr.clone(),
         detail: actor.request.stamp(detail).to_string(),
     };
-    let hash = chain_hash(&prev_hash, &entry);
+    let hash = chain_hash(prev_hash, &entry);
     let at = entry.at.clone();
     let row = db.one(
         "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
@@ -154,7 +156,7 @@ async fn insert_chained(
     if id % CHECKPOINT_EVERY == 0 {
         checkpoint(db, id, &hash, &at).await?;
     }
-    Ok(())
+    Ok(hash)
 }
 
 /// Every this many rows, the chain gets a signed checkpoint.
@@ -306,9 +308,22 @@ pub const SEAL_WHEN_WAITING: i64 = 2_000;
 /// `reads_sealed` row with the range and the SHA-256 of the rows. Call inside a write
 /// transaction. Returns how many rows were sealed.
 pub async fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
-    let (up_to, last) = seal_state(db).await?;
+    let head = chain_head(db).await?;
+    Ok(seal_from(db, actor, &head)
+        .await?
+        .map_or(0, |(_, count)| count))
+}
+
+/// [`seal_reads`] from a chain head just read: if it sealed anything, the new head's hash and
+/// how many rows it sealed.
+async fn seal_from(
+    db: &Db,
+    actor: &Actor,
+    head: &ChainHead,
+) -> Result<Option<(String, i64)>, ApiError> {
+    let (up_to, last) = (head.sealed_up_to, head.last_read);
     if last <= up_to {
-        return Ok(0);
+        return Ok(None);
     }
     let to = last.min(up_to + SEAL_BATCH);
     let rows = db
@@ -345,28 +360,39 @@ pub async fn seal_reads(db: &Db, actor: &Actor) -> Result<i64, ApiError> {
     .await?;
     insert_chained(
         db,
+        &head.prev_hash,
         actor,
         "reads_sealed",
         "read_log",
         None,
         serde_json::json!({ "from": up_to + 1, "to": to, "count": rows.len(), "sha256": digest }),
     )
-    .await?;
-    Ok(rows.len() as i64)
+    .await
+    .map(|hash| Some((hash, rows.len() as i64)))
 }
 
-/// How far reads are sealed, and the newest read row.
-async fn seal_state(db: &Db) -> Result<(i64, i64), ApiError> {
+/// Where the chain stands: how far reads are sealed, the newest read row, the last hash.
+struct ChainHead {
+    sealed_up_to: i64,
+    last_read: i64,
+    prev_hash: String,
+}
+
+async fn chain_head(db: &Db) -> Result<ChainHead, ApiError> {
     let row = db
         .one(
-            "SELECT (SELECT up_to FROM read_log_sealed WHERE only = 1), (SELECT ifnull(max(id), 0) FROM read_log)",
+            "SELECT (SELECT up_to FROM read_log_sealed WHERE only = 1),
+                    (SELECT ifnull(max(id), 0) FROM read_log),
+                    (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1)",
             &[],
-        ).await?
-        .ok_or_else(|| ApiError::Internal("seal state returned no row".into()))?;
-    Ok((
-        crate::db::col_opt_int(&row, 0).unwrap_or(0),
-        crate::db::col_opt_int(&row, 1).unwrap_or(0),
-    ))
+        )
+        .await?
+        .ok_or_else(|| ApiError::Internal("chain head returned no row".into()))?;
+    Ok(ChainHead {
+        sealed_up_to: crate::db::col_opt_int(&row, 0).unwrap_or(0),
+        last_read: crate::db::col_opt_int(&row, 1).unwrap_or(0),
+        prev_hash: crate::db::col_opt_text(&row, 2).unwrap_or_else(|| GENESIS_HASH.to_owned()),
+    })
 }
 
 #[cfg(test)]

@@ -290,6 +290,9 @@ pub struct Proven {
     /// How they proved it: the certificates of an EDS sign-in, or the EDS session a password
     /// was set from.
     pub proof: Proof,
+    /// The audit role of the sign-in, from the standing read when the credential was checked
+    /// (not read again inside the session's write transaction).
+    pub role: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -337,18 +340,15 @@ pub async fn officer_and_admin(db: &Db, iin: &str) -> Result<(Option<Role>, bool
     Ok((officer, admin))
 }
 
-/// The audit role of a person signing in: what their current standing gives an EDS session.
-async fn sign_in_role(db: &Db, iin: &str, proof: &Proof) -> Result<&'static str, ApiError> {
-    if !matches!(proof, Proof::Eds(_)) {
-        return Ok(Role::Participant.as_str());
-    }
-    let (officer, admin) = officer_and_admin(db, iin).await?;
+/// The audit role of a person signing in with a certificate: what their standing gives an EDS
+/// session (a password session is only ever a participant's).
+pub fn eds_sign_in_role(officer: Option<Role>, admin: bool) -> &'static str {
     let mut roles = vec![Role::Participant];
     roles.extend(officer);
     if admin {
         roles.push(Role::Admin);
     }
-    Ok(actor_role(&roles))
+    actor_role(&roles)
 }
 
 /// Starts a session: its row, the certificates that proved it, `also` (more writes of the same
@@ -388,9 +388,7 @@ pub async fn start_session(
         also(db, &id).await?;
         let actor = Actor {
             iin: Some(person.iin.clone()),
-            role: sign_in_role(db, &person.iin, &person.proof)
-                .await?
-                .to_owned(),
+            role: person.role.to_owned(),
             client_addr: client.clone(),
             request: RequestIds::of(req),
         };
@@ -416,14 +414,23 @@ pub async fn start_session(
                 proof_session_id.map(text).unwrap_or(SqlValue::Null),
             ],
         ).await?;
-        if let Proof::Eds(certificates) = &person.proof {
-            for cert in certificates {
-                db.exec(
-                    "INSERT INTO session_certificates (session_id, issuer_key, serial_hex) VALUES (?, ?, ?)
-                     ON CONFLICT DO NOTHING",
-                    &[text(&id), text(&cert.issuer_key), text(&cert.serial_hex)],
-                ).await?;
-            }
+        if let Proof::Eds(certificates) = &person.proof
+            && !certificates.is_empty()
+        {
+            // One statement for the whole chain: a round trip less per certificate on libSQL.
+            let rows = vec!["(?, ?, ?)"; certificates.len()].join(", ");
+            let params: Vec<SqlValue> = certificates
+                .iter()
+                .flat_map(|cert| [text(&id), text(&cert.issuer_key), text(&cert.serial_hex)])
+                .collect();
+            db.exec(
+                &format!(
+                    "INSERT INTO session_certificates (session_id, issuer_key, serial_hex) VALUES {rows}
+                     ON CONFLICT DO NOTHING"
+                ),
+                &params,
+            )
+            .await?;
         }
         crate::audit::record(
             db,

@@ -665,10 +665,14 @@ async fn record_fates(
                 Fate::Failed(error) if row.attempts < webhook.max_attempts => {
                     let jitter = f64::from(random::bytes::<1>()?[0]) / 255.0;
                     let wait = backoff_secs(row.attempts, webhook.retry_base_secs, jitter);
+                    // `now` is whole seconds, cut down: counted from the next second, the
+                    // retry waits at least `wait` (from `now` it could come at once, and a
+                    // tick still sending would try again straight away).
+                    let due = now + 1 + wait;
                     db.exec(
                         "UPDATE outbox SET next_attempt_unix = ?, last_error = ?
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
-                        &[int(now + wait), text(error), text(&row.id), int(row.lease)],
+                        &[int(due), text(error), text(&row.id), int(row.lease)],
                     ).await?;
                     report.retrying += 1;
                 }

@@ -77,13 +77,36 @@ pub async fn begin(
     now: i64,
 ) -> Result<Attempt, ApiError> {
     let token = crate::random::id()?;
+    if scopes.is_empty() {
+        return Ok(Attempt { token });
+    }
+    // One statement reads every scope's recent failures and one records the attempt in each:
+    // on libSQL every statement inside the transaction is a round trip that other writers wait
+    // through.
+    let matches = vec!["(scope = ? AND key = ?)"; scopes.len()].join(" OR ");
+    let mut params: Vec<crate::db::SqlValue> = scopes
+        .iter()
+        .flat_map(|scope| [text(scope.name), text(scope.key)])
+        .collect();
+    params.push(int(now - WINDOW_SECS));
     let begun = db.transaction(async |db| {
+        let rows = db
+            .query(
+                &format!(
+                    "SELECT scope, key, at_unix FROM auth_failures WHERE ({matches}) AND at_unix > ?"
+                ),
+                &params,
+            )
+            .await?;
         for scope in scopes {
-            let rows = db.query(
-                "SELECT at_unix FROM auth_failures WHERE scope = ? AND key = ? AND at_unix > ?",
-                &[text(scope.name), text(scope.key), int(now - WINDOW_SECS)],
-            ).await?;
-            let times: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
+            let times: Vec<i64> = rows
+                .rows
+                .iter()
+                .filter(|r| {
+                    r.get::<&str>(0) == Some(scope.name) && r.get::<&str>(1) == Some(scope.key)
+                })
+                .filter_map(|r| r.get::<i64>(2))
+                .collect();
             if let Decision::Locked { retry_after_secs } = decide(&times, scope.free, now) {
                 let locked_already = db
                     .one(
@@ -108,12 +131,16 @@ pub async fn begin(
                 return Ok(Begun::Locked(retry_after_secs));
             }
         }
-        for scope in scopes {
-            db.exec(
-                "INSERT INTO auth_failures (scope, key, at_unix, attempt) VALUES (?, ?, ?, ?)",
-                &[text(scope.name), text(scope.key), int(now), text(&token)],
-            ).await?;
-        }
+        let values = vec!["(?, ?, ?, ?)"; scopes.len()].join(", ");
+        let failures: Vec<crate::db::SqlValue> = scopes
+            .iter()
+            .flat_map(|scope| [text(scope.name), text(scope.key), int(now), text(&token)])
+            .collect();
+        db.exec(
+            &format!("INSERT INTO auth_failures (scope, key, at_unix, attempt) VALUES {values}"),
+            &failures,
+        )
+        .await?;
         Ok(Begun::Go(Attempt {
             token: token.clone(),
         }))
