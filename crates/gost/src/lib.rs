@@ -14,6 +14,11 @@
 
 use num_bigint::BigUint;
 
+#[cfg(feature = "sign")]
+mod sign;
+#[cfg(feature = "sign")]
+pub use sign::SigningKey;
+
 /// A curve `y² = x³ + a·x + b (mod p)` with a base point of prime order `q`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Curve {
@@ -181,6 +186,17 @@ impl Jacobian {
             y: y3,
             z: z3,
         }
+    }
+
+    /// The affine coordinates (`None` at infinity).
+    #[cfg(feature = "sign")]
+    fn to_affine(&self, f: &Field<'_>) -> Option<(BigUint, BigUint)> {
+        if self.is_infinity() {
+            return None;
+        }
+        let zi = f.inverse(&self.z);
+        let zi2 = f.mul(&zi, &zi);
+        Some((f.mul(&self.x, &zi2), f.mul(&self.y, &f.mul(&zi2, &zi))))
     }
 
     /// The affine x coordinate (`None` at infinity).

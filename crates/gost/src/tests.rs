@@ -112,3 +112,38 @@ fn the_tc26_512_a_base_point_is_on_its_curve() {
     assert!(curve.on_curve(&curve.gx, &curve.gy));
     assert_eq!(curve.size(), 64);
 }
+
+#[cfg(feature = "sign")]
+#[test]
+fn the_standards_256_bit_example_signs_to_its_r_and_s() {
+    // RFC 7091 section 7.2: d and k give r and s of the example that verifies above.
+    let key = SigningKey::from_le_bytes(
+        example_256(),
+        &hex("7A929ADE789BB9BE10ED359DD39A72C11B60961F49397EEE1D19CE9891EC3B28").to_bytes_le(),
+    )
+    .expect("d");
+    assert_eq!(key.verifying_key(), example_256_key());
+    let e = hex("2DFBC1B372D89A1188C09C52E0EEC61FCE52032AB1022E8E67ECE6672B043EE5");
+    let k = hex("77105C9B20BCD3122823C8CF6FCC7B956DE33814E95B7FE64FED924594DCEAB3");
+    let (r, s) = key.sign_integer(&e, &k).expect("a signature");
+    assert_eq!(
+        r,
+        hex("41AA28D2F1AB148280CD9ED56FEDA41974053554A42767B83AD043FD39DC0493")
+    );
+    assert_eq!(
+        s,
+        hex("01456C64BA4642A1653C235A98A60249BCD6D3F746B631DF928014F6C5BF9C40")
+    );
+}
+
+#[cfg(feature = "sign")]
+#[test]
+fn a_512_bit_signature_verifies_and_is_deterministic() {
+    let key = SigningKey::from_le_bytes(Curve::tc26_512_a(), &[7u8; 64]).expect("d");
+    let public = key.verifying_key();
+    let one = key.sign(b"message");
+    assert_eq!(one, key.sign(b"message"));
+    assert!(public.verify(b"message", &one));
+    assert!(!public.verify(b"massage", &one));
+    assert_ne!(one, key.sign(b"another"));
+}

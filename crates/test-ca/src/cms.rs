@@ -26,6 +26,12 @@ const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const OID_ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+/// Streebog-512 and GOST 34.10-2015 (512) with it, as NCA names them.
+const OID_STREEBOG_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.10.1.3.3");
+const OID_GOST_512_SIGNATURE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.3.2");
+const OID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 
 /// How to make a CMS signature.
 #[derive(Debug, Clone)]
@@ -77,8 +83,14 @@ impl Person {
             .map_err(key_err)?
             .as_secs();
         let time = UtcTime::from_unix_duration(Duration::from_secs(seconds)).map_err(key_err)?;
-        let digest = sha256(options.digest_of.as_deref().unwrap_or(content));
-        let signed_attrs = SetOfVec::try_from(vec![
+        let gost = matches!(self.signer, Signer::Gost(_));
+        let digest_of = options.digest_of.as_deref().unwrap_or(content);
+        let digest = if gost {
+            jaria_gost::streebog512(digest_of)
+        } else {
+            sha256(digest_of)
+        };
+        let mut attributes = vec![
             attribute(
                 OID_CONTENT_TYPE,
                 Any::encode_from(&OID_DATA).map_err(key_err)?,
@@ -91,19 +103,38 @@ impl Person {
                 OID_MESSAGE_DIGEST,
                 Any::encode_from(&OctetString::new(digest).map_err(key_err)?).map_err(key_err)?,
             )?,
-        ])
-        .map_err(key_err)?;
+        ];
+        if gost {
+            // As NCA's Kalkan adds it: the signer's certificate named by its SHA-256
+            // (ESSCertIDv2, hash algorithm left at its default).
+            let cert_hash = sha256(&cert.to_der().map_err(key_err)?);
+            let id = OctetString::new(cert_hash).map_err(key_err)?;
+            let encoded_id = Any::encode_from(&SigningCertificateV2 {
+                certs: vec![EssCertIdV2 { cert_hash: id }],
+            })
+            .map_err(key_err)?;
+            attributes.push(attribute(OID_SIGNING_CERTIFICATE_V2, encoded_id)?);
+        }
+        let signed_attrs = SetOfVec::try_from(attributes).map_err(key_err)?;
         // The signature covers the attributes encoded as a SET OF (RFC 5652 §5.4).
         let to_sign = signed_attrs.to_der().map_err(key_err)?;
         let signature_oid = match &self.signer {
             Signer::Rsa(_) => OID_RSA_ENCRYPTION,
             Signer::P256(_) => OID_ECDSA_SHA256,
+            Signer::Gost(_) => OID_GOST_512_SIGNATURE,
             Signer::Ed25519(_) => return Err(key_err("Ed25519 CMS is not made here")),
         };
         let signature = self.sign(&to_sign);
-        let sha256_id = AlgorithmIdentifierOwned {
-            oid: OID_SHA256,
-            parameters: None,
+        let digest_id = if gost {
+            AlgorithmIdentifierOwned {
+                oid: OID_STREEBOG_512,
+                parameters: Some(Any::null()),
+            }
+        } else {
+            AlgorithmIdentifierOwned {
+                oid: OID_SHA256,
+                parameters: None,
+            }
         };
         let signer_info = SignerInfo {
             version: CmsVersion::V1,
@@ -111,11 +142,11 @@ impl Person {
                 issuer: cert.tbs_certificate.issuer.clone(),
                 serial_number: cert.tbs_certificate.serial_number.clone(),
             }),
-            digest_alg: sha256_id.clone(),
+            digest_alg: digest_id.clone(),
             signed_attrs: Some(signed_attrs),
             signature_algorithm: AlgorithmIdentifierOwned {
                 oid: signature_oid,
-                parameters: None,
+                parameters: gost.then(Any::null),
             },
             signature: OctetString::new(signature).map_err(key_err)?,
             unsigned_attrs: None,
@@ -135,7 +166,7 @@ impl Person {
         };
         let signed_data = SignedData {
             version: CmsVersion::V1,
-            digest_algorithms: SetOfVec::try_from(vec![sha256_id]).map_err(key_err)?,
+            digest_algorithms: SetOfVec::try_from(vec![digest_id]).map_err(key_err)?,
             encap_content_info: EncapsulatedContentInfo {
                 econtent_type: OID_DATA,
                 econtent,
@@ -155,4 +186,15 @@ impl Person {
         ContentInfo::from_der(&der).map_err(key_err)?;
         Ok(der)
     }
+}
+
+/// `SigningCertificateV2` (RFC 5035) with one certificate, its hash algorithm the default.
+#[derive(Debug, Clone, der::Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+#[derive(Debug, Clone, der::Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
 }

@@ -13,6 +13,7 @@ use rcgen::{
 use time::OffsetDateTime;
 
 mod cms;
+pub mod nca;
 pub use cms::CmsOptions;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,9 @@ pub enum KeyAlgorithm {
     Rsa2048,
     /// Too weak: the portal must refuse it.
     Rsa1024,
+    /// GOST 34.10-2015, 512 bits: only ever NCA's own keys ([`Person::from_nca_p12`]), never
+    /// issued here.
+    Gost512,
 }
 
 /// What to put in a person's certificate.
@@ -151,6 +155,7 @@ enum Signer {
     P256(p256::ecdsa::SigningKey),
     Ed25519(ed25519_dalek::SigningKey),
     Rsa(rsa::pkcs1v15::SigningKey<sha2::Sha256>),
+    Gost(jaria_gost::SigningKey),
 }
 
 impl Authority {
@@ -397,6 +402,9 @@ fn new_key(algorithm: KeyAlgorithm) -> Result<(Signer, String, Vec<u8>)> {
             let (pem, spki) = encode(&key, &key.to_public_key())?;
             Ok((Signer::Rsa(rsa::pkcs1v15::SigningKey::new(key)), pem, spki))
         }
+        KeyAlgorithm::Gost512 => Err(key_err(
+            "GOST keys are NCA's own (Person::from_nca_p12); this authority does not make them",
+        )),
     }
 }
 
@@ -437,6 +445,29 @@ impl Person {
         })
     }
 
+    /// A person from one of NCA's own key files (`.p12`, GOST 34.10-2015 512-bit), opened with
+    /// its password. `key_pem` is empty: the key never existed as PEM.
+    pub fn from_nca_p12(p12: &[u8], password: &str) -> Result<Person> {
+        use x509_cert::der::{Decode, EncodePem};
+        let file = nca::open(p12, password)?;
+        let key = jaria_gost::SigningKey::from_le_bytes(
+            jaria_gost::Curve::tc26_512_a(),
+            &file.private_le,
+        )
+        .map_err(|e| key_err(format!("{e:?}")))?;
+        let cert = x509_cert::Certificate::from_der(&file.certificate_der).map_err(key_err)?;
+        let serial = hex::encode(cert.tbs_certificate.serial_number.as_bytes());
+        Ok(Person {
+            cert_pem: cert
+                .to_pem(x509_cert::der::pem::LineEnding::LF)
+                .map_err(key_err)?,
+            key_pem: String::new(),
+            algorithm: KeyAlgorithm::Gost512,
+            serial_hex: serial.trim_start_matches('0').to_owned(),
+            signer: Signer::Gost(key),
+        })
+    }
+
     /// Signs `message` as OpenSSL would: DER for ECDSA, raw for Ed25519, PKCS#1 v1.5 for RSA.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         use signature_traits::Signer as _;
@@ -446,6 +477,8 @@ impl Person {
                 sig.to_der().as_bytes().to_vec()
             }
             Signer::Ed25519(key) => key.sign(message).to_bytes().to_vec(),
+            // As NCA encodes it: r ‖ s, each little-endian, over Streebog-512.
+            Signer::Gost(key) => key.sign(message),
             Signer::Rsa(key) => {
                 use rsa::signature::SignatureEncoding;
                 key.sign(message).to_vec()
