@@ -205,7 +205,9 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
         .get(&format!("/api/cases/{}/decisions", d.erdr))
         .assert_problem(404);
     assert!(my_case_numbers(&defender).is_empty());
-    let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr));
+    assert_eq!(card.status, 200, "{}", card.text());
+    let card = card.json();
     let row = card["participants"]
         .as_array()
         .expect("participants")
