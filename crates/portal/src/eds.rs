@@ -465,41 +465,134 @@ fn attributes(name: &Name, oid: ObjectIdentifier) -> Vec<Option<String>> {
         .collect()
 }
 
-/// What a deployment accepts for signing in: the trust anchors, and the extended key usages
-/// (purposes) a leaf that names its purposes must include.
+/// What a deployment accepts for signing in: the trust anchors, which leaves may sign in
+/// (their purposes), and NCA's test IINs while a staging deployment lists them.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub anchors: Vec<Certificate>,
-    pub sign_in_purposes: Vec<ObjectIdentifier>,
+    pub purposes: Purposes,
+    /// IINs accepted although no IIN can be them (NCA's test keys carry 123456789011):
+    /// `eds_test_iins`, empty but in staging.
+    pub test_iins: Vec<String>,
+}
+
+/// Which extended key usages (purposes) let a leaf that names its purposes sign in. A leaf
+/// that names none is not restricted (RFC 5280 §4.2.1.12); one that names OCSP or time
+/// stamping is a service's key and never signs in, whatever else it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purposes {
+    /// NCA's profile ([`nca_person`]): client authentication (the RSA-era `AUTH_…` keys), or
+    /// e-mail protection with the role of a person (the GOST keys issued since 2024).
+    pub nca_profile: bool,
+    /// Any of these, as a deployment lists them.
+    pub listed: Vec<ObjectIdentifier>,
 }
 
 /// `id-kp-clientAuth`: the purpose of the national CA's authentication (`AUTH_…`) certificates.
 pub const OID_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+/// `id-kp-emailProtection`: NCA's signing keys (`RSA256_…`, and every `GOST512_…` key).
+pub const OID_EMAIL_PROTECTION: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
+const OID_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+const OID_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
 const OID_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 const OID_ANY_EXTENDED_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
 
-impl Policy {
-    /// The anchors from a PEM bundle; purposes from a comma-separated list of OIDs (empty or
-    /// missing: client authentication only).
-    pub fn from_config(anchors_pem: &str, purposes: Option<&str>) -> Result<Self, EdsError> {
-        let anchors = parse_pem_bundle(anchors_pem)?;
-        let mut sign_in_purposes = Vec::new();
-        for text in purposes.unwrap_or("").split([',', ' ', '\n']) {
-            let text = text.trim();
-            if text.is_empty() {
+/// NCA's role OIDs (in the extended key usage): an individual; an organisation's first
+/// head, employee with the right to sign, employee. (An organisation's information system,
+/// 1.2.398.3.3.4.1.2.6, is no person.)
+pub const OID_NCA_INDIVIDUAL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.3.4.1.1");
+pub const OID_NCA_HEAD: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.3.4.1.2.1");
+pub const OID_NCA_SIGNING_RIGHT: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.398.3.3.4.1.2.2");
+pub const OID_NCA_EMPLOYEE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.398.3.3.4.1.2.5");
+
+/// Whether a leaf's purposes are those of a person's key under NCA's profile.
+pub fn nca_person(purposes: &[ObjectIdentifier]) -> bool {
+    let person = [
+        OID_NCA_INDIVIDUAL,
+        OID_NCA_HEAD,
+        OID_NCA_SIGNING_RIGHT,
+        OID_NCA_EMPLOYEE,
+    ];
+    purposes.contains(&OID_CLIENT_AUTH)
+        || (purposes.contains(&OID_EMAIL_PROTECTION) && purposes.iter().any(|p| person.contains(p)))
+}
+
+impl Purposes {
+    /// NCA's profile only: the default.
+    pub fn nca() -> Self {
+        Self {
+            nca_profile: true,
+            listed: Vec::new(),
+        }
+    }
+
+    /// From `eds_sign_in_purposes`: `nca` for NCA's profile and/or OIDs, separated by commas
+    /// or spaces; empty or missing: NCA's profile.
+    pub fn parse(text: Option<&str>) -> Result<Self, EdsError> {
+        let mut purposes = Self {
+            nca_profile: false,
+            listed: Vec::new(),
+        };
+        for word in text.unwrap_or("").split([',', ' ', '\n']) {
+            let word = word.trim();
+            if word.is_empty() {
                 continue;
             }
-            sign_in_purposes.push(
-                ObjectIdentifier::new(text)
-                    .map_err(|_| EdsError::Malformed(format!("purpose `{text}` is not an OID")))?,
-            );
+            if word.eq_ignore_ascii_case("nca") {
+                purposes.nca_profile = true;
+                continue;
+            }
+            purposes
+                .listed
+                .push(ObjectIdentifier::new(word).map_err(|_| {
+                    EdsError::Malformed(format!("purpose `{word}` is neither `nca` nor an OID"))
+                })?);
         }
-        if sign_in_purposes.is_empty() {
-            sign_in_purposes.push(OID_CLIENT_AUTH);
+        if !purposes.nca_profile && purposes.listed.is_empty() {
+            purposes.nca_profile = true;
         }
+        Ok(purposes)
+    }
+
+    /// Whether a leaf naming `named` may sign in.
+    pub fn allow(&self, named: &[ObjectIdentifier]) -> bool {
+        if named.contains(&OID_OCSP_SIGNING) || named.contains(&OID_TIME_STAMPING) {
+            return false;
+        }
+        named.contains(&OID_ANY_EXTENDED_KEY_USAGE)
+            || (self.nca_profile && nca_person(named))
+            || named.iter().any(|p| self.listed.contains(p))
+    }
+}
+
+/// `eds_test_iins`: twelve-digit numbers, separated by commas or spaces.
+pub fn parse_test_iins(text: Option<&str>) -> Result<Vec<String>, EdsError> {
+    text.unwrap_or("")
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.len() == 12 && w.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(w.to_owned())
+            } else {
+                Err(EdsError::Malformed(format!(
+                    "test IIN `{w}` is not 12 digits"
+                )))
+            }
+        })
+        .collect()
+}
+
+impl Policy {
+    /// The anchors from a PEM bundle; purposes as [`Purposes::parse`] reads them; no test
+    /// IINs.
+    pub fn from_config(anchors_pem: &str, purposes: Option<&str>) -> Result<Self, EdsError> {
         Ok(Self {
-            anchors,
-            sign_in_purposes,
+            anchors: parse_pem_bundle(anchors_pem)?,
+            purposes: Purposes::parse(purposes)?,
+            test_iins: Vec::new(),
         })
     }
 }
@@ -580,18 +673,18 @@ fn verify_path(
     if !usage.digital_signature() {
         return Err(EdsError::KeyUsage);
     }
-    if let Some(purposes) = extension::<ExtendedKeyUsage>(leaf, OID_EXTENDED_KEY_USAGE)? {
-        let allowed = purposes
-            .0
-            .iter()
-            .any(|p| *p == OID_ANY_EXTENDED_KEY_USAGE || policy.sign_in_purposes.contains(p));
-        if !allowed {
-            return Err(EdsError::Purpose);
-        }
+    // A key that may certify or sign revocation lists is an authority's, whatever it claims.
+    if usage.key_cert_sign() || usage.crl_sign() {
+        return Err(EdsError::NotAPerson);
+    }
+    if let Some(purposes) = extension::<ExtendedKeyUsage>(leaf, OID_EXTENDED_KEY_USAGE)?
+        && !policy.purposes.allow(&purposes.0)
+    {
+        return Err(EdsError::Purpose);
     }
     // A key this service cannot verify with (or a weak one) is refused before anything else.
     PublicKey::of(leaf)?;
-    let holder = holder_of(leaf)?;
+    let holder = holder_of(leaf, &policy.test_iins)?;
 
     // Walk up: each certificate must be in validity and signed by the next, until an anchor.
     // Every CA on the way must allow as many intermediates below it as there are.
@@ -657,8 +750,9 @@ pub fn sign_in_message(origin: &str, nonce: &str) -> String {
     format!("jaria:sign-in:v1\norigin={origin}\nnonce={nonce}")
 }
 
-/// The person a leaf names: exactly one `serialNumber` attribute holding `IIN` + a valid IIN.
-fn holder_of(leaf: &Certificate) -> Result<Holder, EdsError> {
+/// The person a leaf names: exactly one `serialNumber` attribute holding `IIN` + a valid IIN
+/// (or one of `test_iins`).
+fn holder_of(leaf: &Certificate, test_iins: &[String]) -> Result<Holder, EdsError> {
     let subject = &leaf.tbs_certificate.subject;
     let serial = match attributes(subject, OID_SERIAL_NUMBER).as_slice() {
         [] => return Err(EdsError::NoIin),
@@ -666,7 +760,11 @@ fn holder_of(leaf: &Certificate) -> Result<Holder, EdsError> {
         _ => return Err(EdsError::AmbiguousSubject),
     };
     let digits = serial.strip_prefix("IIN").ok_or(EdsError::NoIin)?;
-    let iin = Iin::parse(digits).map_err(EdsError::BadIin)?;
+    let iin = match Iin::parse(digits) {
+        Ok(iin) => iin,
+        Err(_) if test_iins.iter().any(|t| t == digits) => Iin::test(digits),
+        Err(e) => return Err(EdsError::BadIin(e)),
+    };
     let full_name = attribute(subject, OID_COMMON_NAME)
         .or_else(|| {
             let surname = attribute(subject, OID_SURNAME)?;
@@ -683,7 +781,9 @@ fn holder_of(leaf: &Certificate) -> Result<Holder, EdsError> {
 
 /// The valid IIN a certificate's subject claims, if any (before anything is verified).
 pub fn subject_iin(cert: &Certificate) -> Option<String> {
-    holder_of(cert).ok().map(|h| h.iin.as_str().to_owned())
+    holder_of(cert, &crate::iin::test_iins())
+        .ok()
+        .map(|h| h.iin.as_str().to_owned())
 }
 
 /// A certificate's serial number as lower-case hex without leading zeros.
@@ -712,5 +812,7 @@ pub fn normalise_serial(text: &str) -> Option<String> {
     })
 }
 
+#[cfg(test)]
+mod nca_tests;
 #[cfg(test)]
 mod tests;

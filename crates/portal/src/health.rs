@@ -175,6 +175,12 @@ fn trust_anchors_usable(pem: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+fn purposes_usable(text: &str) -> Result<(), String> {
+    crate::eds::Purposes::parse(Some(text))
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 fn receipt_key_usable(seed: &str) -> Result<(), String> {
     crate::filing::receipt::signing_key(seed)
         .map(drop)
@@ -198,7 +204,15 @@ fn needed_variables(component: &str) -> &'static [Needed] {
         usable: Usable::Value(trust_anchors_usable),
     };
     match component {
-        "login" | "admin" | "confirmation" => &[ANCHORS],
+        "login" => &[
+            ANCHORS,
+            Needed {
+                name: "eds_sign_in_purposes",
+                required: false,
+                usable: Usable::Value(purposes_usable),
+            },
+        ],
+        "admin" | "confirmation" => &[ANCHORS],
         "filing" => &[
             ANCHORS,
             Needed {
@@ -315,6 +329,21 @@ pub async fn ready(component: &'static str) -> Result<Reply, ApiError> {
             format!("variable:{}", needed.name),
             outcome,
         ));
+    }
+    if let Some(listed) = crate::config::optional("eds_test_iins")
+        .await
+        .filter(|v| !v.trim().is_empty())
+    {
+        // Ready, but never unnoticed: a production deployment must not accept test keys.
+        let outcome = crate::eds::parse_test_iins(Some(&listed))
+            .map(|iins| {
+                Some(format!(
+                    "warning: staging only — NCA's test IINs {} sign in under the trusted test CA; empty this in production",
+                    iins.join(", ")
+                ))
+            })
+            .map_err(|e| format!("set but unusable: {e}"));
+        checks.push(ReadinessCheck::of("variable:eds_test_iins", outcome));
     }
     let is_ready = checks.iter().all(|c| c.ok);
     let mut reply = Reply::json(

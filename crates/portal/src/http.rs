@@ -211,6 +211,7 @@ pub async fn serve(
     body_limit: impl FnOnce(Method, &str) -> usize,
     routes: impl AsyncFnOnce(&Request, Method, &str) -> Option<Result<Reply, ApiError>>,
 ) -> crate::respond::Response {
+    load_test_iins().await;
     let head = crate::body::Head::of(&incoming);
     let method = head.method();
     let path = head.path.clone();
@@ -237,6 +238,23 @@ pub async fn serve(
     let response = crate::respond::respond(reply);
     crate::respond::settle().await;
     response
+}
+
+thread_local! {
+    static TEST_IINS_LOADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// NCA's test IINs, if this (staging) deployment lists them: read once per instance (variables
+/// do not change while an app runs). A list that does not parse accepts none; readiness says
+/// why.
+async fn load_test_iins() {
+    if TEST_IINS_LOADED.with(|l| l.replace(true)) {
+        return;
+    }
+    let listed = crate::config::optional("eds_test_iins").await;
+    crate::iin::accept_test_iins(
+        crate::eds::parse_test_iins(listed.as_deref()).unwrap_or_default(),
+    );
 }
 
 /// Parses a JSON request body; a body that is not `application/json` is 415, one that does

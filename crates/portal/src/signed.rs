@@ -3,19 +3,15 @@
 //! it. The CMS is kept as it came, so `openssl cms -verify` checks it later against the bytes.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use der::asn1::ObjectIdentifier;
 
 use crate::db::{Db, SqlValue, col_text, text};
-use crate::eds::{EdsError, Policy, cms};
+use crate::eds::{self, EdsError, Policy, cms};
 use crate::{ApiError, clock, config, revocation};
 
 /// A signature is made just before the document is sent: its signing time may be this old.
 pub const MAX_SIGNATURE_AGE_SECS: i64 = 30 * 60;
 /// … or this far ahead, for the signer's clock.
 const CLOCK_SKEW_SECS: i64 = 120;
-
-/// `id-kp-emailProtection`: the national CA's signing (`RSA256_…`, `GOST512_…`) certificates.
-const OID_EMAIL_PROTECTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
 
 /// A verified signature.
 #[derive(Debug, Clone)]
@@ -47,7 +43,9 @@ async fn document_policy() -> Result<Policy, ApiError> {
     }
     let mut policy = Policy::from_config(&anchors, None)
         .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
-    policy.sign_in_purposes.push(OID_EMAIL_PROTECTION);
+    // Any signing key (NCA's `RSA256_…` ones name no role) or authentication key.
+    policy.purposes.listed = vec![eds::OID_EMAIL_PROTECTION, eds::OID_CLIENT_AUTH];
+    policy.test_iins = crate::iin::test_iins();
     Ok(policy)
 }
 

@@ -295,11 +295,13 @@ async fn sign_in_policy() -> Result<Policy, ApiError> {
             "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
         ));
     }
-    Policy::from_config(
+    let mut policy = Policy::from_config(
         &anchors,
         config::optional("eds_sign_in_purposes").await.as_deref(),
     )
-    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))
+    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))?;
+    policy.test_iins = crate::iin::test_iins();
+    Ok(policy)
 }
 
 /// The EDS sign-in: consume the challenge, verify the chain and the signature over the
