@@ -107,7 +107,8 @@ fn every_answer_matches_the_openapi_description() {
         .unwrap_or(90);
     // Anonymous, then a participant, an officer and an admin: each reaches a different part
     // of the API. Every check runs, the positive-data one included: what the description calls
-    // valid, the server accepts (tests/schemathesis_hooks.py generates real IINs).
+    // valid, the server accepts (tests/jaria_schemathesis_hooks.py generates real IINs; a
+    // name of its own, so that no installed `tests` package can shadow it).
     for (who, token) in [
         ("anonymous caller", None),
         ("victim", Some(&victim.token)),
@@ -118,8 +119,8 @@ fn every_answer_matches_the_openapi_description() {
             let mut command = Command::new("schemathesis");
             command
                 .current_dir(workspace_root())
-                .env("PYTHONPATH", workspace_root())
-                .env("SCHEMATHESIS_HOOKS", "tests.schemathesis_hooks")
+                .env("PYTHONPATH", workspace_root().join("tests"))
+                .env("SCHEMATHESIS_HOOKS", "jaria_schemathesis_hooks")
                 .arg("--config-file")
                 .arg(&config)
                 .args(["run", "schema/openapi.yaml", "--url"])

@@ -13,7 +13,8 @@ Schema cannot spell out, so that generated "valid" data is valid for the server 
   status, is recorded once it happened; `participants::past_date`). Generated up to
   yesterday, so that no time zone makes it tomorrow on the server.
 
-Loaded with SCHEMATHESIS_HOOKS=tests.schemathesis_hooks (tests/tests/schemathesis.rs).
+Loaded with SCHEMATHESIS_HOOKS=jaria_schemathesis_hooks and tests/ on PYTHONPATH
+(tests/tests/schemathesis.rs).
 """
 
 import datetime
