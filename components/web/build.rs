@@ -3,6 +3,11 @@
 //! changes whenever any file does, so browsers may cache assets for a year, while module
 //! imports stay plain relative paths. `index.html` names the release and is revalidated.
 //! Text files are also gzipped here, once, so no request pays for compression.
+//!
+//! One asset is not a file of `static/`: `gost/gost.wasm`, the page's GOST signer, is the
+//! project's own GOST code (`crates/gost-web`) compiled here for `wasm32-unknown-unknown` by a
+//! cargo of its own (its own target folder, inside this build's output, so it never waits on
+//! the outer build's lock).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -18,13 +23,19 @@ fn main() {
 
     let mut files = Vec::new();
     collect(&static_dir, &static_dir, &mut files);
+    files.push(GOST_MODULE.to_owned());
     files.sort();
+    let gost_module = gost_module(&root, &out);
 
     let mut release_hasher = Sha256::new();
     let mut assets = Vec::new();
     for rel in &files {
-        let bytes = std::fs::read(static_dir.join(rel)).expect("read asset");
-        println!("cargo:rerun-if-changed=static/{rel}");
+        let bytes = if rel == GOST_MODULE {
+            gost_module.clone()
+        } else {
+            println!("cargo:rerun-if-changed=static/{rel}");
+            std::fs::read(static_dir.join(rel)).expect("read asset")
+        };
         let digest = hex(&Sha256::digest(&bytes));
         release_hasher.update(rel.as_bytes());
         release_hasher.update([0]);
@@ -83,6 +94,55 @@ fn main() {
     std::fs::write(out.join("assets.rs"), code).expect("write assets.rs");
 }
 
+/// Where the page finds its GOST signer (`static/js/gost.js` loads `../gost/gost.wasm`).
+const GOST_MODULE: &str = "gost/gost.wasm";
+
+/// Builds `crates/gost-web` for the browser and returns the module's bytes.
+fn gost_module(web: &Path, out: &Path) -> Vec<u8> {
+    let workspace = web.join("../..");
+    for watched in [
+        "crates/gost/src",
+        "crates/gost/Cargo.toml",
+        "crates/gost-web/src",
+        "crates/gost-web/Cargo.toml",
+    ] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            workspace.join(watched).display()
+        );
+    }
+    let target_dir = out.join("gost-web");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .current_dir(&workspace)
+        .args(["build", "--locked", "--release", "-p", "jaria-gost-web"])
+        .args(["--target", "wasm32-unknown-unknown", "--target-dir"])
+        .arg(&target_dir);
+    // This build's own settings (its target, its flags) are not the module's.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name == "RUSTFLAGS"
+            || name.starts_with("CARGO_ENCODED_RUSTFLAGS")
+            || name.starts_with("CARGO_BUILD_")
+            || name.starts_with("CARGO_TARGET_")
+            || name.starts_with("CARGO_CFG_")
+            || name.starts_with("CARGO_FEATURE_")
+            || name == "TARGET"
+        {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command.status().expect("run cargo for crates/gost-web");
+    assert!(
+        status.success(),
+        "building the page's GOST signer (crates/gost-web) for wasm32-unknown-unknown failed; \
+         `rustup target add wasm32-unknown-unknown` (rust-toolchain.toml lists it)"
+    );
+    std::fs::read(target_dir.join("wasm32-unknown-unknown/release/jaria_gost_web.wasm"))
+        .expect("the GOST module")
+}
+
 fn collect(base: &Path, dir: &Path, files: &mut Vec<String>) {
     for entry in std::fs::read_dir(dir).expect("read static dir") {
         let path = entry.expect("dir entry").path();
@@ -109,6 +169,7 @@ fn content_type(path: &str) -> &'static str {
         "ico" => "image/x-icon",
         "txt" => "text/plain; charset=utf-8",
         "webmanifest" => "application/manifest+json",
+        "wasm" => "application/wasm",
         other => panic!("static/{path}: no content type for .{other}; add one to build.rs"),
     }
 }

@@ -433,6 +433,82 @@ async function edsAsPeopleHoldIt(browser) {
   });
 }
 
+/**
+ * The key people hold since 2024: NCA's GOST 34.10-2015 key file (NCA's public test key, under
+ * NCA's test CA and the staging test IIN), opened and signed with inside the page, in Kazakh;
+ * then a statement signed with it, its signature checked by an independent GOST verifier
+ * (tests/tools/gost_cms_verify.py: gostcrypto from PyPI, not the portal's code).
+ */
+async function gostKeyInThePage(browser) {
+  const dir = process.env.JARIA_NCA_KEYS;
+  if (!dir) {
+    console.log('GOST journey skipped: JARIA_NCA_KEYS is not set (the deployment must trust NCA\'s test CA)');
+    return;
+  }
+  const file = (name) => join(dir, name);
+  const testIin = '123456789011';
+  const password = 'Qwerty12';
+  await journey('eds-gost-in-the-page', async (step) => {
+    const citizen = await person(browser, 'eds', 'gost-holder', { lang: 'kk' });
+    const page = citizen.page;
+    const sent = [];
+    page.on('request', (request) => sent.push(request.postData() || ''));
+    const form = 'form[data-form="eds"]';
+    await step("NCA's GOST512 key file signs in inside the page, in Kazakh", async () => {
+      await citizen.open('/signin');
+      await page.waitForFunction(() => document.documentElement.lang === 'kk');
+      await page.setInputFiles(`${form} input[name="key"]`, file('keys/individual_valid.p12'));
+      await page.waitForSelector(`${form} input[name="password"]:not([disabled])`);
+      assert(/GOST512/.test(await page.locator(`${form}`).textContent()), 'the page names the GOST512_… file people hold');
+      await page.fill(`${form} input[name="password"]`, password);
+      await page.click('[data-action="eds-submit"]');
+      await page.waitForSelector('[data-action="sign-out"], .form-summary:not([hidden]), .field-error:not([hidden])');
+      if (!(await page.isVisible('[data-action="sign-out"]'))) {
+        const shown = await page.locator('.form-summary:not([hidden]), .field-error:not([hidden])').allTextContents();
+        throw new Error(`not signed in: ${shown.join(' | ')}`);
+      }
+      await settle(page);
+      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
+      assert(me.iin === testIin, `signed in as ${me.iin}, expected ${testIin}`);
+      assert(!sent.some((body) => body.includes(password)), 'the key password left the page');
+      assert(sent.some((body) => body.includes('"signature"') && body.includes('BEGIN CERTIFICATE')), 'the chain and the signature were sent');
+      await citizen.axe('gost-signed-in');
+      await citizen.shot('gost-signed-in');
+    });
+    await step('a statement signed with the same GOST key is filed, and an independent verifier agrees', async () => {
+      const fileForm = 'form[data-form="filing"]';
+      await citizen.open('/file');
+      await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
+      const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
+      await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
+      await page.fill(`${fileForm} [name="text"]`, 'Ауладағы көлігімнің әйнегі сындырылды.');
+      await page.check(`${fileForm} input[name="sign_with"][value="key"]`);
+      await page.setInputFiles(`${fileForm} input[name="sign_key"]`, file('keys/individual_valid.p12'));
+      await page.fill(`${fileForm} input[name="sign_password"]`, password);
+      await page.click('[data-action="filing-submit"]');
+      const receipt = page.locator('[data-section="receipt"][data-filing-id]');
+      await receipt.waitFor();
+      const id = await receipt.getAttribute('data-filing-id');
+      await citizen.shot('gost-statement-filed');
+      const fetchBase64 = (path) =>
+        page.evaluate(async (url) => {
+          const bytes = new Uint8Array(await (await fetch(url, { credentials: 'same-origin' })).arrayBuffer());
+          let binary = '';
+          for (const b of bytes) binary += String.fromCharCode(b);
+          return btoa(binary);
+        }, `${BASE_URL}${path}`);
+      const work = process.env.JARIA_SHOTS_DIR || '.';
+      const signature = join(work, `gost-statement-${id}.p7s`);
+      const content = join(work, `gost-statement-${id}.json`);
+      writeFileSync(signature, Buffer.from(await fetchBase64(`/api/status/filings/${id}/signature`), 'base64'));
+      writeFileSync(content, Buffer.from(await fetchBase64(`/api/status/filings/${id}/signed-content`), 'base64'));
+      execFileSync('python3', ['../tools/gost_cms_verify.py', signature, content, file('nca_gost2022_test.cer')], { stdio: 'pipe' });
+      assert(!sent.some((body) => body.includes(password)), 'the key password left the page');
+    });
+    await citizen.close();
+  });
+}
+
 const browser = await launch();
 try {
   await journey('sign-in-and-account', async (step) => {
@@ -519,6 +595,7 @@ try {
   });
   await officerRecordsParticipants(browser);
   await edsAsPeopleHoldIt(browser);
+  await gostKeyInThePage(browser);
 } finally {
   await browser.close();
 }

@@ -3,6 +3,7 @@
 //! running deployment instead, so the same journeys check real Spin. Tests of the host itself
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
+pub mod nca;
 pub mod ocsp;
 pub mod otlp;
 pub mod redis;
@@ -744,7 +745,17 @@ impl TestAppBuilder {
                 std::fs::read_to_string(demo.join(name))
                     .unwrap_or_else(|e| panic!("demo/{name}: {e}"))
             };
-            env.push(("SPIN_VARIABLE_EDS_TRUST_ANCHORS".into(), read("ca.pem")));
+            // The demo's CA, beside any anchors the test trusts as well.
+            let also: String = env
+                .iter()
+                .filter(|(k, _)| k == "SPIN_VARIABLE_EDS_TRUST_ANCHORS")
+                .map(|(_, v)| v.clone())
+                .collect();
+            env.retain(|(k, _)| k != "SPIN_VARIABLE_EDS_TRUST_ANCHORS");
+            env.push((
+                "SPIN_VARIABLE_EDS_TRUST_ANCHORS".into(),
+                also + &read("ca.pem"),
+            ));
             env.push((
                 "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".into(),
                 read("receipt-signing.key").trim().to_owned(),

@@ -188,7 +188,22 @@ fn journeys_in_a_real_browser() {
             }
         },
         None => {
-            let app = TestApp::builder().demo().start();
+            // Staging for NCA's GOST test key as well: its test CA trusted, its IIN listed.
+            let app = TestApp::builder()
+                .demo()
+                .env(
+                    "SPIN_VARIABLE_EDS_TRUST_ANCHORS",
+                    &jaria_tests::nca::test_anchors(),
+                )
+                .env(
+                    "SPIN_VARIABLE_EDS_TEST_IINS",
+                    &format!(
+                        "{},{}",
+                        jaria_tests::nca::TEST_IIN,
+                        jaria_tests::nca::TEST_IIN_EMPLOYEE
+                    ),
+                )
+                .start();
             let demo = app.state_dir().join("demo");
             (app, demo)
         }
@@ -209,6 +224,11 @@ fn journeys_in_a_real_browser() {
         .env("JARIA_DEMO_DIR", &demo_dir)
         .env("JARIA_EDS_KIT", kit.path())
         .env("JARIA_SHOTS_DIR", &shots)
+        .envs(
+            external_base_url()
+                .is_none()
+                .then(|| ("JARIA_NCA_KEYS", jaria_tests::nca::dir())),
+        )
         .env("JARIA_CHROMIUM", chromium())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

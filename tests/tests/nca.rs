@@ -4,43 +4,16 @@
 //! detached); the revoked one does not once NCA's published list is loaded; a statement
 //! signed with one is filed. Local only: the deployment is configured to trust NCA's test CA.
 
-use jaria_tests::{CmsOptions, Person, TestApp, TestAppBuilder, local_only};
+use jaria_tests::nca::{TEST_IIN, TEST_IIN_EMPLOYEE, fixture, key, pem, test_anchors};
+use jaria_tests::{CmsOptions, TestApp, TestAppBuilder, local_only};
 use serde_json::json;
 
-const TEST_IIN: &str = "123456789011";
-const TEST_IIN_EMPLOYEE: &str = "123456789012";
-const FIXTURES: &str = "tests/fixtures/nca-gost-test";
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = jaria_tests::workspace_root().join(FIXTURES).join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine as _;
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).unwrap_or_default())
-        .collect();
-    format!(
-        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
-        lines.join("\n")
-    )
-}
-
-/// NCA's test root and issuing CA (the suite's own CA stays trusted for its admin).
-fn anchors() -> String {
-    jaria_tests::test_ca_pem()
-        + &pem("CERTIFICATE", &fixture("root_test_gost_2022.cer"))
-        + &pem("CERTIFICATE", &fixture("nca_gost2022_test.cer"))
-}
-
+/// NCA's test CA beside the suite's own (which its admin signs in with).
 fn nca_trusted() -> TestAppBuilder {
-    TestApp::builder()
-        .portal()
-        .env("SPIN_VARIABLE_EDS_TRUST_ANCHORS", &anchors())
+    TestApp::builder().portal().env(
+        "SPIN_VARIABLE_EDS_TRUST_ANCHORS",
+        &(jaria_tests::test_ca_pem() + &test_anchors()),
+    )
 }
 
 /// A staging deployment: NCA's test CA trusted and its test IINs listed.
@@ -51,11 +24,6 @@ fn staging() -> TestApp {
             &format!("{TEST_IIN}, {TEST_IIN_EMPLOYEE}"),
         )
         .start()
-}
-
-fn key(name: &str) -> Person {
-    Person::from_nca_p12(&fixture(&format!("keys/{name}.p12")), "Qwerty12")
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn code(reply: &jaria_tests::Reply) -> String {
@@ -147,7 +115,7 @@ fn the_key_on_ncas_published_revocation_list_is_refused_once_the_list_is_loaded(
     assert_eq!(
         upload.status,
         201,
-        "NCA's test CRL (next update 2027-02-07; after that date refresh {FIXTURES}): {}",
+        "NCA's test CRL (next update 2027-02-07; after that date refresh tests/fixtures/nca-gost-test): {}",
         upload.text()
     );
     let reply = app.try_sign_in(&key("individual_revoked"), jaria_tests::Signing::Der);

@@ -21,8 +21,10 @@ pub struct Asset {
 
 /// Pages load only their own scripts, styles and fonts; no inline code, no framing, no
 /// plugins; forms post only to the portal. Besides the portal, the page may reach only
-/// NCALayer, the national CA's signing application on the person's own computer.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+/// NCALayer, the national CA's signing application on the person's own computer. WebAssembly
+/// may be compiled (`'wasm-unsafe-eval'`, which allows nothing else): the page's GOST signer
+/// is the project's own code as a module from the portal's origin; no script is evaluated.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data: blob:; font-src 'self'; \
      connect-src 'self' wss://127.0.0.1:13579; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'";
@@ -217,8 +219,8 @@ mod tests {
         assert!(reply.body.is_empty());
         let csp = reply.header("content-security-policy").unwrap();
         assert!(csp.contains("frame-ancestors 'none'"));
-        assert!(csp.contains("script-src 'self';"));
-        assert!(!csp.contains("unsafe-inline"));
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"));
         // The page talks to the portal and to NCALayer on this computer, nowhere else.
         assert!(csp.contains("connect-src 'self' wss://127.0.0.1:13579;"));
         assert!(reply.header("strict-transport-security").is_some());

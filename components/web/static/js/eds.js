@@ -50,7 +50,9 @@ export async function importSigningKey(pemText) {
 
 /** Base64 of the signature over the UTF-8 bytes of `message`. */
 export async function signBase64(signing, message) {
-  const signature = await crypto.subtle.sign(signing.algorithm.sign, signing.key, new TextEncoder().encode(message));
+  const bytes = new TextEncoder().encode(message);
+  // A key WebCrypto does not know (NCA's GOST keys) brings its own signer.
+  const signature = signing.sign ? await signing.sign(bytes) : await crypto.subtle.sign(signing.algorithm.sign, signing.key, bytes);
   let binary = '';
   for (const byte of new Uint8Array(signature)) binary += String.fromCharCode(byte);
   return btoa(binary);

@@ -4,13 +4,19 @@
 // SHA-1 MAC, BER) and PBES2 (PBKDF2 + AES) alike. For signing in, the authentication key is
 // imported into WebCrypto as non-extractable and signs the challenge; for signing a filing,
 // forge makes the CMS with the signing key. The key, the file and the password never leave
-// the page. Only RSA keys can be used here (forge and WebCrypto have no GOST): other keys
-// sign through NCALayer.
+// the page. RSA keys sign through WebCrypto and forge; the national CA's GOST 34.10-2015 keys
+// (`GOST512_….p12`, what it issues since 2024), which neither knows, through the project's
+// own GOST code (gost.js). Elliptic-curve containers sign through NCALayer.
 
 import { KeyError } from './eds.js';
+import { signGost, streebog512 } from './gost.js';
 
 const FORGE_URL = new URL('../vendor/node-forge-1.4.3/forge.min.js', import.meta.url).href;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+/** NCA's GOST 34.10-2015 512-bit key, Streebog-512, and the signature with both. */
+const GOST_KEY = '1.2.398.3.10.1.1.2.2';
+const STREEBOG_512 = '1.2.398.3.10.1.3.3';
+const GOST_SIGNATURE = '1.2.398.3.10.1.1.2.3.2';
 let forgeLoading = null;
 
 /** node-forge, loaded once, on first use (a plain script: the CSP allows our own files). */
@@ -30,6 +36,25 @@ function loadForge() {
     });
   }
   return forgeLoading;
+}
+
+/**
+ * The scalar of a GOST key bag (64 bytes, little-endian, inside the PKCS#8 OCTET STRING as
+ * NCA writes it), or null for any other key. forge reads RSA keys only: it leaves others as
+ * their decrypted PKCS#8.
+ */
+function gostScalar(forge, keyBag) {
+  const info = keyBag.asn1;
+  if (keyBag.key || !info || !Array.isArray(info.value) || info.value.length < 3) return null;
+  try {
+    const algorithm = info.value[1].value[0];
+    if (forge.asn1.derToOid(algorithm.value) !== GOST_KEY) return null;
+    const inner = forge.asn1.fromDer(info.value[2].value);
+    if (inner.type !== forge.asn1.Type.OCTETSTRING || inner.value.length !== 64) return null;
+    return bytesOf(inner.value);
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a picked key file is a PKCS#12 container (by name, or by its first byte). */
@@ -110,10 +135,11 @@ async function openContainer(bytes, password, purpose) {
     const lone = keys.length === 1 ? certs.find((c) => localKeyId(c) !== null) || (certs.length === 1 ? certs[0] : null) : null;
     return { keyBag, certBag: byId || lone };
   });
-  const usable = pairs.filter((pair) => pair.keyBag.key && pair.certBag);
+  for (const pair of pairs) pair.gost = gostScalar(forge, pair.keyBag);
+  const usable = pairs.filter((pair) => (pair.keyBag.key || pair.gost) && pair.certBag);
   if (!usable.length) {
-    // forge opens RSA keys only; a GOST or elliptic-curve key stays unread.
-    throw new KeyError(pairs.some((pair) => !pair.keyBag.key) ? 'p12_key_type' : 'p12_no_certificate');
+    // forge opens RSA keys only and gostScalar NCA's GOST ones; an elliptic-curve key stays unread.
+    throw new KeyError(pairs.some((pair) => !pair.keyBag.key && !pair.gost) ? 'p12_key_type' : 'p12_no_certificate');
   }
   const fits = (pair) => {
     const cert = readableCertificate(forge, pair.certBag);
@@ -130,6 +156,20 @@ async function openContainer(bytes, password, purpose) {
  */
 export async function openPkcs12(bytes, password) {
   const { forge, chosen, certs } = await openContainer(bytes, password, 'auth');
+  const others = certs.filter((bag) => bag !== chosen.certBag);
+  const chain = [chosen.certBag, ...others].map((bag) => certificatePem(forge, bag)).join('');
+  if (chosen.gost) {
+    // Signs once (the challenge), then the key's bytes are wiped.
+    const scalar = chosen.gost;
+    const sign = async (message) => {
+      try {
+        return await signGost(scalar, message);
+      } finally {
+        scalar.fill(0);
+      }
+    };
+    return { signing: { sign }, certificate: chain };
+  }
   const pkcs8 = forge.asn1.toDer(forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(chosen.keyBag.key))).getBytes();
   const algorithm = { name: 'RSA', import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, sign: { name: 'RSASSA-PKCS1-v1_5' } };
   let key;
@@ -138,8 +178,6 @@ export async function openPkcs12(bytes, password) {
   } catch {
     throw new KeyError('p12_key_type');
   }
-  const others = certs.filter((bag) => bag !== chosen.certBag);
-  const chain = [chosen.certBag, ...others].map((bag) => certificatePem(forge, bag)).join('');
   return { signing: { key, algorithm }, certificate: chain };
 }
 
@@ -151,6 +189,7 @@ export async function openPkcs12(bytes, password) {
  */
 export async function signCmsWithPkcs12(bytes, password, content) {
   const { forge, chosen, certs } = await openContainer(bytes, password, 'sign');
+  if (chosen.gost) return gostCms(forge, chosen, content);
   const leaf = readableCertificate(forge, chosen.certBag);
   if (!leaf) throw new KeyError('p12_no_certificate');
   const p7 = forge.pkcs7.createSignedData();
@@ -184,4 +223,64 @@ export async function signCmsWithPkcs12(bytes, password, content) {
 /** A bag's certificate as it was in the container. */
 function originalAsn1(forge, bag) {
   return bag.asn1 || forge.pki.certificateToAsn1(bag.cert);
+}
+
+/**
+ * A detached CMS SignedData with NCA's GOST key, as the national CA's Kalkan makes one:
+ * Streebog-512 (1.2.398.3.10.1.3.3), GOST 34.10-2015 signature (1.2.398.3.10.1.1.2.3.2, its
+ * value r ‖ s little-endian), the signed attributes content type, signing time and message
+ * digest, the signer named by issuer and serial, its certificate as it was in the container.
+ * Resolves to the base64 of its DER.
+ */
+async function gostCms(forge, chosen, content) {
+  const asn1 = forge.asn1;
+  const { Class, Type } = asn1;
+  const node = (type, constructed, value) => asn1.create(Class.UNIVERSAL, type, constructed, value);
+  const oid = (text) => node(Type.OID, false, asn1.oidToDer(text).getBytes());
+  const algorithm = (text) => node(Type.SEQUENCE, true, [oid(text), node(Type.NULL, false, '')]);
+  const attribute = (type, value) => node(Type.SEQUENCE, true, [oid(type), node(Type.SET, true, [value])]);
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  const digest = await streebog512(bytes);
+  const attributes = [
+    attribute(forge.pki.oids.contentType, oid(forge.pki.oids.data)),
+    attribute(forge.pki.oids.signingTime, node(Type.UTCTIME, false, asn1.dateToUtcTime(new Date()))),
+    attribute(forge.pki.oids.messageDigest, node(Type.OCTETSTRING, false, binaryString(digest))),
+  ]
+    .map((attr) => asn1.toDer(attr).getBytes())
+    // DER orders a SET OF by its members' encodings.
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((der) => asn1.fromDer(der));
+  // The signature covers the attributes as a SET OF (RFC 5652 §5.4).
+  const signedBytes = bytesOf(asn1.toDer(node(Type.SET, true, attributes)).getBytes());
+  const scalar = chosen.gost;
+  let signature;
+  try {
+    signature = await signGost(scalar, signedBytes);
+  } finally {
+    scalar.fill(0);
+  }
+  const certificate = originalAsn1(forge, chosen.certBag);
+  const tbs = certificate.value[0].value;
+  // The version [0] comes first when present: then serial, signature algorithm, issuer.
+  const at = tbs[0].tagClass === Class.CONTEXT_SPECIFIC ? 1 : 0;
+  const signerInfo = node(Type.SEQUENCE, true, [
+    node(Type.INTEGER, false, String.fromCharCode(1)),
+    node(Type.SEQUENCE, true, [tbs[at + 2], tbs[at]]),
+    algorithm(STREEBOG_512),
+    asn1.create(Class.CONTEXT_SPECIFIC, 0, true, attributes),
+    algorithm(GOST_SIGNATURE),
+    node(Type.OCTETSTRING, false, binaryString(signature)),
+  ]);
+  const signedData = node(Type.SEQUENCE, true, [
+    node(Type.INTEGER, false, String.fromCharCode(1)),
+    node(Type.SET, true, [algorithm(STREEBOG_512)]),
+    node(Type.SEQUENCE, true, [oid(forge.pki.oids.data)]),
+    asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [certificate]),
+    node(Type.SET, true, [signerInfo]),
+  ]);
+  const contentInfo = node(Type.SEQUENCE, true, [
+    oid(forge.pki.oids.signedData),
+    asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [signedData]),
+  ]);
+  return forge.util.encode64(asn1.toDer(contentInfo).getBytes());
 }
