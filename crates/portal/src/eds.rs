@@ -15,6 +15,7 @@ use x509_cert::name::Name;
 
 use crate::iin::{Iin, IinError};
 
+mod ber;
 pub mod cms;
 
 const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");

@@ -46,6 +46,9 @@ pub struct CmsOptions {
     pub without_signer_certificate: bool,
     /// Sign a digest of these bytes instead of the content (a signature over other content).
     pub digest_of: Option<Vec<u8>>,
+    /// Name this certificate (PEM) in `signingCertificateV2` instead of the signer's own (which
+    /// GOST signatures name, as Kalkan's do), and add the attribute whatever the algorithm.
+    pub signing_certificate_pem: Option<String>,
 }
 
 impl Default for CmsOptions {
@@ -56,6 +59,7 @@ impl Default for CmsOptions {
             chain_pem: Vec::new(),
             without_signer_certificate: false,
             digest_of: None,
+            signing_certificate_pem: None,
         }
     }
 }
@@ -104,10 +108,14 @@ impl Person {
                 Any::encode_from(&OctetString::new(digest).map_err(key_err)?).map_err(key_err)?,
             )?,
         ];
-        if gost {
+        if gost || options.signing_certificate_pem.is_some() {
             // As NCA's Kalkan adds it: the signer's certificate named by its SHA-256
             // (ESSCertIDv2, hash algorithm left at its default).
-            let cert_hash = sha256(&cert.to_der().map_err(key_err)?);
+            let named = match &options.signing_certificate_pem {
+                Some(pem) => Certificate::from_pem(pem.as_bytes()).map_err(key_err)?,
+                None => cert.clone(),
+            };
+            let cert_hash = sha256(&named.to_der().map_err(key_err)?);
             let id = OctetString::new(cert_hash).map_err(key_err)?;
             let encoded_id = Any::encode_from(&SigningCertificateV2 {
                 certs: vec![EssCertIdV2 { cert_hash: id }],

@@ -30,6 +30,9 @@ const OID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.
 const OID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
 const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+/// `id-aa-signingCertificateV2` (RFC 5035), which NCA's Kalkan and NCALayer add.
+const OID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 const OID_SUBJECT_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
@@ -151,6 +154,10 @@ pub fn verify(
     if der.len() > MAX_CMS_BYTES {
         return Err(malformed("the CMS is too large"));
     }
+    // Signers that stream (indefinite lengths, a content cut into pieces) send BER: read as
+    // the DER it stands for. DER comes through unchanged, and so do the signed attributes.
+    let normalised = super::ber::to_der(der)?;
+    let der = normalised.as_slice();
     let info = ContentInfo::from_der(der).map_err(malformed)?;
     if info.content_type != OID_SIGNED_DATA {
         return Err(malformed("not a SignedData"));
@@ -213,6 +220,13 @@ pub fn verify(
         .ok_or(EdsError::CmsSigner)?;
     let mut chain = certificates;
     let leaf = chain.remove(position);
+    if let Some(named) = &attributes.signing_certificate {
+        use sha2::Digest as _;
+        let der = leaf.to_der().map_err(malformed)?;
+        if sha2::Sha256::digest(&der).as_slice() != named.as_slice() {
+            return Err(EdsError::CmsAttributes("signing certificate"));
+        }
+    }
     let verified = verify_path(&leaf, &chain, policy, now)?;
 
     let scheme = scheme_of(signer, hash)?;
@@ -230,11 +244,32 @@ pub fn verify(
     })
 }
 
-/// The signed attributes a signature here must carry, each exactly once.
+/// The signed attributes a signature here must carry, each exactly once, and the one it may.
 struct SignedAttributes {
     content_type: ObjectIdentifier,
     message_digest: Vec<u8>,
     signing_time: DateTime<Utc>,
+    /// The SHA-256 of the certificate the signer says it signed with (`signingCertificateV2`,
+    /// RFC 5035), when present: it must be the certificate that verifies.
+    signing_certificate: Option<Vec<u8>>,
+}
+
+/// `SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2, policies … OPTIONAL }`.
+#[derive(der::Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    policies: Option<der::Any>,
+}
+
+/// `ESSCertIDv2 ::= SEQUENCE { hashAlgorithm DEFAULT sha256, certHash, issuerSerial OPTIONAL }`.
+#[derive(der::Sequence)]
+struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<spki::AlgorithmIdentifierOwned>,
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<der::Any>,
 }
 
 impl SignedAttributes {
@@ -272,10 +307,32 @@ impl SignedAttributes {
             .map_err(|_| EdsError::CmsAttributes("signing time"))?;
         let signing_time = DateTime::<Utc>::from_timestamp(seconds, 0)
             .ok_or(EdsError::CmsAttributes("signing time"))?;
+        let signing_certificate = match attributes
+            .iter()
+            .filter(|a: &&Attribute| a.oid == OID_SIGNING_CERTIFICATE_V2)
+            .count()
+        {
+            0 => None,
+            _ => Some(
+                single(OID_SIGNING_CERTIFICATE_V2, "signing certificate")?
+                    .decode_as::<SigningCertificateV2>()
+                    .ok()
+                    .and_then(|v2| v2.certs.into_iter().next())
+                    // Only the default hash (SHA-256), what every signer here uses.
+                    .filter(|id| {
+                        id.hash_algorithm
+                            .as_ref()
+                            .is_none_or(|a| a.oid == OID_SHA256)
+                    })
+                    .map(|id| id.cert_hash.as_bytes().to_vec())
+                    .ok_or(EdsError::CmsAttributes("signing certificate"))?,
+            ),
+        };
         Ok(Self {
             content_type,
             message_digest,
             signing_time,
+            signing_certificate,
         })
     }
 }

@@ -203,3 +203,109 @@ fn test_iins_are_twelve_digits() {
     assert!(parse_test_iins(Some("12345678901")).is_err());
     assert!(parse_test_iins(Some("12345678901x")).is_err());
 }
+
+/// `der` as a streaming signer might send it: every constructed element with an indefinite
+/// length, every OCTET STRING longer than 8 bytes cut into constructed pieces.
+fn streamed(der: &[u8]) -> Vec<u8> {
+    fn element(input: &[u8]) -> (u8, &[u8], &[u8]) {
+        let tag = input[0];
+        let (len, head) = match input[1] {
+            n if n < 0x80 => (usize::from(n), 2),
+            n => {
+                let count = usize::from(n & 0x7f);
+                let len = input[2..2 + count]
+                    .iter()
+                    .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+                (len, 2 + count)
+            }
+        };
+        (tag, &input[head..head + len], &input[head + len..])
+    }
+    fn write(mut input: &[u8], out: &mut Vec<u8>) {
+        while !input.is_empty() {
+            let (tag, content, rest) = element(input);
+            if tag & 0x20 != 0 {
+                out.extend([tag, 0x80]);
+                write(content, out);
+                out.extend([0, 0]);
+            } else if tag == 0x04 && content.len() > 8 {
+                out.extend([0x24, 0x80]);
+                for piece in content.chunks(8) {
+                    out.extend([0x04, piece.len() as u8]);
+                    out.extend_from_slice(piece);
+                }
+                out.extend([0, 0]);
+            } else {
+                out.extend_from_slice(&input[..input.len() - rest.len()]);
+            }
+            input = rest;
+        }
+    }
+    let mut out = Vec::new();
+    write(der, &mut out);
+    out
+}
+
+#[test]
+fn a_cms_streamed_in_ber_verifies_as_the_der_it_stands_for() {
+    let document = fixture("kalkan-cms/individual_document.txt");
+    let der = fixture("kalkan-cms/individual_attached.der");
+    let ber = streamed(&der);
+    assert_ne!(ber, der);
+    assert_eq!(&ber[..2], &[0x30, 0x80]);
+    let expected = cms::Expected {
+        content: &document,
+        signed_after: Utc
+            .with_ymd_and_hms(2026, 5, 8, 0, 0, 0)
+            .single()
+            .expect("date"),
+        signed_before: today(),
+    };
+    let signed = cms::verify(&ber, &expected, &staging(None), today()).expect("BER verifies");
+    assert!(signed.attached);
+    assert_eq!(signed.verified.holder.iin.as_str(), TEST_IIN);
+    // Cut short, it is malformed, not a panic.
+    assert!(matches!(
+        cms::verify(&ber[..ber.len() - 3], &expected, &staging(None), today()),
+        Err(EdsError::CmsMalformed(_))
+    ));
+}
+
+#[test]
+fn a_signature_naming_another_certificate_than_its_signers_is_refused() {
+    let person = key("individual_valid");
+    let document = b"a statement";
+    let expected = cms::Expected {
+        content: document,
+        signed_after: today() - chrono::TimeDelta::hours(1),
+        signed_before: today() + chrono::TimeDelta::hours(1),
+    };
+    let at = |seconds| std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds);
+    let signing_time = at(today().timestamp() as u64);
+    // Naming its own certificate (as Kalkan does): verifies.
+    let own = person
+        .sign_cms(
+            document,
+            &jaria_test_ca::CmsOptions {
+                signing_time,
+                ..Default::default()
+            },
+        )
+        .expect("CMS");
+    assert!(cms::verify(&own, &expected, &staging(None), today()).is_ok());
+    // Naming the organisation head's certificate of the same person: refused.
+    let other = person
+        .sign_cms(
+            document,
+            &jaria_test_ca::CmsOptions {
+                signing_time,
+                signing_certificate_pem: Some(key("legal_head").cert_pem),
+                ..Default::default()
+            },
+        )
+        .expect("CMS");
+    assert_eq!(
+        cms::verify(&other, &expected, &staging(None), today()).map(|s| s.attached),
+        Err(EdsError::CmsAttributes("signing certificate"))
+    );
+}
