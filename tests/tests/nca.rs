@@ -42,6 +42,7 @@ fn ncas_gost_test_keys_sign_in_every_way_ncalayer_signs() {
     let session = app.sign_in(&person);
     let me = session.get("/api/auth/me").json();
     assert_eq!(me["iin"], TEST_IIN, "{me}");
+    assert!(me["organisation"].is_null(), "a person's own key: {me}");
     // A CMS over the challenge, detached and attached, as NCALayer's signXml/createCMS make it.
     for attached in [false, true] {
         let challenge = app.challenge();
@@ -63,7 +64,17 @@ fn ncas_gost_test_keys_sign_in_every_way_ncalayer_signs() {
         ("legal_employee_signright", TEST_IIN_EMPLOYEE),
     ] {
         let session = app.sign_in(&key(name));
-        assert_eq!(session.get("/api/auth/me").json()["iin"], iin, "{name}");
+        let me = session.get("/api/auth/me").json();
+        assert_eq!(me["iin"], iin, "{name}");
+        // `me` says which organisation the key speaks for, and as what.
+        assert_eq!(me["organisation"]["bin"], "123456789021", "{me}");
+        assert_eq!(me["organisation"]["name"], "АО \"ТЕСТ\"", "{me}");
+        let role = if name == "legal_head" {
+            "head"
+        } else {
+            "signing_right"
+        };
+        assert_eq!(me["organisation"]["role"], role, "{me}");
     }
     // An organisation's information system is no person.
     let reply = app.try_sign_in(&key("legal_infosystem"), jaria_tests::Signing::Der);

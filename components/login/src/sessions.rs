@@ -16,6 +16,9 @@ pub async fn me(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
             "full_name": me.full_name,
             "roles": me.roles,
             "organ": me.organ,
+            // An NCA organisation key speaks for its organisation (BIN, name, the holder's
+            // role there); a person's own key and a password session for the person alone.
+            "organisation": me.organisation,
             "session": {
                 "id": me.session_id,
                 "method": me.method,

@@ -35,6 +35,8 @@ pub struct Principal {
     pub expires_unix: i64,
     /// The EDS session whose certificate proves this one.
     pub proof_session_id: Option<String>,
+    /// The organisation the session's certificate speaks for (an NCA organisation key).
+    pub organisation: Option<crate::eds::Organisation>,
     pub client_addr: String,
     /// The request this principal made (for the audit rows it writes).
     pub request: RequestIds,
@@ -167,7 +169,7 @@ const SESSION_QUERY: &str =
     "SELECT s.id, s.iin, s.method, s.created_unix, s.last_seen_unix, s.expires_unix,
         s.idle_timeout_secs, s.csrf_hash, s.proof_session_id, p.full_name,
         o.role, g.id, g.name, g.region, g.code,
-        EXISTS (SELECT 1 FROM admins a WHERE a.iin = s.iin)
+        EXISTS (SELECT 1 FROM admins a WHERE a.iin = s.iin), s.organisation
  FROM sessions s
  LEFT JOIN persons p ON p.iin = s.iin
  LEFT JOIN officers o ON o.iin = s.iin AND o.active = 1
@@ -261,6 +263,8 @@ pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError>
         created_unix: session.created_unix,
         expires_unix: session.expires_unix,
         proof_session_id: col_opt_text(&row, 8),
+        // Written by this code at sign-in; unreadable would mean a hand-edited row: none.
+        organisation: col_opt_text(&row, 16).and_then(|json| serde_json::from_str(&json).ok()),
         client_addr: client_addr(req).await,
         request: RequestIds::of(req),
     })
@@ -293,6 +297,8 @@ pub struct Proven {
     /// The audit role of the sign-in, from the standing read when the credential was checked
     /// (not read again inside the session's write transaction).
     pub role: &'static str,
+    /// The organisation the certificate speaks for, if any.
+    pub organisation: Option<crate::eds::Organisation>,
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +386,12 @@ pub async fn start_session(
         .take(256)
         .collect();
     let method = person.proof.method();
+    let organisation = person
+        .organisation
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let proof_session_id = match &person.proof {
         Proof::Eds(_) => Some(id.clone()),
         Proof::Password { proof_session_id } => proof_session_id.clone(),
@@ -395,8 +407,8 @@ pub async fn start_session(
         db.exec(
             "INSERT INTO sessions (id, token_hash, iin, method, created_at, expires_at, expires_unix,
                  client_addr, user_agent, created_unix, last_seen_unix, idle_timeout_secs, csrf_hash,
-                 proof_session_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 proof_session_id, organisation)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &[
                 text(&id),
                 text(&token_hash),
@@ -412,6 +424,7 @@ pub async fn start_session(
                 int(limits.idle_timeout_secs),
                 text(random::token_hash(&csrf_token)),
                 proof_session_id.map(text).unwrap_or(SqlValue::Null),
+                organisation.map(text).unwrap_or(SqlValue::Null),
             ],
         ).await?;
         if let Proof::Eds(certificates) = &person.proof

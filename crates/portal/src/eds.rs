@@ -22,6 +22,8 @@ const OID_COMMON_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3"
 const OID_SURNAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.4");
 const OID_SERIAL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.5");
 const OID_GIVEN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.42");
+const OID_ORGANISATION: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.10");
+const OID_ORGANISATIONAL_UNIT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.11");
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -137,6 +139,36 @@ pub struct Holder {
     pub full_name: String,
     /// Serial number of the leaf, lower-case hex without leading zeros (for revocation).
     pub serial_hex: String,
+    /// The organisation the key speaks for, if it is an NCA organisation key.
+    pub organisation: Option<Organisation>,
+}
+
+/// The organisation an NCA organisation key speaks for: its BIN (`OU=BIN…`) and name (`O=…`)
+/// from the subject, and the holder's role there from the key's purposes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Organisation {
+    pub bin: String,
+    pub name: String,
+    pub role: OrganisationRole,
+}
+
+/// The holder's role in the organisation, as NCA certifies it (1.2.398.3.3.4.1.2.x).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationRole {
+    /// The first head (.1): acts for the organisation.
+    Head,
+    /// An employee with the right to sign (.2): acts for the organisation.
+    SigningRight,
+    /// An employee (.5): a person of the organisation, not its voice.
+    Employee,
+}
+
+impl OrganisationRole {
+    /// Whether the holder may act (sign) for the organisation.
+    pub fn acts_for_organisation(self) -> bool {
+        matches!(self, Self::Head | Self::SigningRight)
+    }
 }
 
 /// Parses every `CERTIFICATE` block of a PEM bundle, in order.
@@ -777,7 +809,47 @@ fn holder_of(leaf: &Certificate, test_iins: &[String]) -> Result<Holder, EdsErro
         iin,
         full_name,
         serial_hex: serial_hex(leaf),
+        organisation: organisation_of(leaf)?,
     })
+}
+
+/// The organisation an NCA organisation key names: a `BIN` + 12 digits in the subject's
+/// organisational unit, the organisation's name, and a person's role OID among its purposes.
+/// Anything less is a person's own key (`None`). The BIN is taken as the trusted CA certified
+/// it (NCA's test BIN fails the checksum, as its test IIN does).
+fn organisation_of(leaf: &Certificate) -> Result<Option<Organisation>, EdsError> {
+    let subject = &leaf.tbs_certificate.subject;
+    let bins: Vec<String> = attributes(subject, OID_ORGANISATIONAL_UNIT)
+        .into_iter()
+        .flatten()
+        .filter_map(|unit| {
+            unit.strip_prefix("BIN")
+                .filter(|d| d.len() == 12 && d.bytes().all(|b| b.is_ascii_digit()))
+                .map(str::to_owned)
+        })
+        .collect();
+    let bin = match bins.as_slice() {
+        [] => return Ok(None),
+        [one] => one.clone(),
+        _ => return Err(EdsError::AmbiguousSubject),
+    };
+    let purposes = extension::<ExtendedKeyUsage>(leaf, OID_EXTENDED_KEY_USAGE)?
+        .map(|eku| eku.0)
+        .unwrap_or_default();
+    let role = if purposes.contains(&OID_NCA_HEAD) {
+        OrganisationRole::Head
+    } else if purposes.contains(&OID_NCA_SIGNING_RIGHT) {
+        OrganisationRole::SigningRight
+    } else if purposes.contains(&OID_NCA_EMPLOYEE) {
+        OrganisationRole::Employee
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Organisation {
+        bin,
+        name: attribute(subject, OID_ORGANISATION).unwrap_or_default(),
+        role,
+    }))
 }
 
 /// The valid IIN a certificate's subject claims, if any (before anything is verified).

@@ -240,17 +240,10 @@ pub async fn serve(
     response
 }
 
-thread_local! {
-    static TEST_IINS_LOADED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// NCA's test IINs, if this (staging) deployment lists them: read once per instance (variables
-/// do not change while an app runs). A list that does not parse accepts none; readiness says
-/// why.
+/// NCA's test IINs, if this (staging) deployment lists them, for this request (the variable is
+/// read once per instance by `config`). A list that does not parse accepts none; readiness
+/// says why.
 async fn load_test_iins() {
-    if TEST_IINS_LOADED.with(|l| l.replace(true)) {
-        return;
-    }
     let listed = crate::config::optional("eds_test_iins").await;
     crate::iin::accept_test_iins(
         crate::eds::parse_test_iins(listed.as_deref()).unwrap_or_default(),

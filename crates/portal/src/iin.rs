@@ -21,8 +21,8 @@ const WEIGHTS_FIRST: [u32; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const WEIGHTS_SECOND: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
 
 thread_local! {
-    /// NCA's test IINs this deployment accepts (`eds_test_iins`, set per request by
-    /// [`crate::http::serve`]): empty but in staging.
+    /// NCA's test IINs this deployment accepts (`eds_test_iins`, set at every request by
+    /// `http::serve` from the variable): empty but in staging, never a request's data.
     static TEST_IINS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 

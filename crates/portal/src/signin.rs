@@ -415,6 +415,7 @@ pub async fn eds_sign_in(
         proof: Proof::Eds(certificates),
         // A bootstrap admin becomes one in the session's own transaction, below.
         role: auth::eds_sign_in_role(who.officer, who.admin || who.bootstrap_admin),
+        organisation: verified.holder.organisation.clone(),
     };
     let stamp = clock::rfc3339(now);
     auth::start_session(db, &proven, req, async |db, _session| {
@@ -669,6 +670,7 @@ pub async fn password_sign_in(
             proof_session_id: col_opt_text(&row, 2),
         },
         role: Role::Participant.as_str(),
+        organisation: None,
     };
     auth::start_session(db, &proven, req, async |db, _| {
         lockout::succeeded(db, &attempt).await

@@ -14,6 +14,9 @@ const ALLOWED: &[(&str, &str)] = &[
     ("crates/portal/src/config.rs", "READ"),
     // The law tables compiled into the component, parsed once: the same for every request.
     ("crates/portal/src/law.rs", "LAW"),
+    // The deployment's test IINs (the `eds_test_iins` variable), set from it at every request:
+    // the same for every request.
+    ("crates/portal/src/iin.rs", "TEST_IINS"),
 ];
 
 /// What declares something that lives as long as the instance.

@@ -114,6 +114,7 @@ fn principal(appointment: Option<Appointment>) -> Principal {
         created_unix: 0,
         expires_unix: 0,
         proof_session_id: None,
+        organisation: None,
         client_addr: String::new(),
         request: Default::default(),
     }

@@ -309,3 +309,19 @@ fn a_signature_naming_another_certificate_than_its_signers_is_refused() {
         Err(EdsError::CmsAttributes("signing certificate"))
     );
 }
+
+#[test]
+fn an_organisation_key_names_its_organisation_and_the_holders_role() {
+    let policy = staging(None);
+    let organisation = |name: &str| sign_in(&key(name), &policy).expect(name).organisation;
+    assert_eq!(organisation("individual_valid"), None);
+    let head = organisation("legal_head").expect("the head's organisation");
+    assert_eq!(head.bin, "123456789021");
+    assert_eq!(head.name, "АО \"ТЕСТ\"");
+    assert_eq!(head.role, OrganisationRole::Head);
+    assert!(head.role.acts_for_organisation());
+    let employee = organisation("legal_employee_signright").expect("the employee's");
+    assert_eq!(employee.role, OrganisationRole::SigningRight);
+    assert!(employee.role.acts_for_organisation());
+    assert!(!OrganisationRole::Employee.acts_for_organisation());
+}
