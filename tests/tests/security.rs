@@ -244,6 +244,56 @@ fn a_revocation_list_of_the_ca_is_verified_and_applied() {
 }
 
 #[test]
+fn an_admins_revocation_outlives_every_revocation_list_that_drops_the_certificate() {
+    let app = TestApp::portal();
+    let admin = admin(&app);
+    let ca = intermediate("HOLD CA");
+    let stolen = chained(&ca, "STOLEN");
+    let now = time::OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    // The CA puts the certificate on hold; the holder reports the key stolen to the portal.
+    let held = ca
+        .crl(
+            &[&stolen.person.serial_hex],
+            1,
+            now - time::Duration::minutes(2),
+            now + day,
+        )
+        .expect("crl");
+    assert_eq!(upload_crl(&admin, &held, Some(&ca.cert_pem)).status, 201);
+    let r = revoke(
+        &admin,
+        json!({"certificate": stolen.person.cert_pem, "reason": "key reported stolen"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    // The admin's list shows the revocation, and that a CRL lists it too.
+    let listed = admin.get("/api/admin/revocations").json();
+    let row = listed["revocations"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|row| row["serial_number"] == stolen.person.serial_hex.as_str())
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("the admin's revocation is listed: {listed}"));
+    assert_eq!(row["source"], "admin");
+    assert_eq!(row["sources"], json!(["admin", "crl"]), "{row}");
+    // The CA lifts its hold: its next list no longer names the certificate. The admin's
+    // revocation stands.
+    let lifted = ca
+        .crl(&[], 2, now - time::Duration::minutes(1), now + day)
+        .expect("newer crl");
+    assert_eq!(upload_crl(&admin, &lifted, Some(&ca.cert_pem)).status, 201);
+    let again = sign_in_chained(&app, &stolen);
+    assert_eq!(
+        again.error_code(),
+        "certificate_revoked",
+        "a stolen certificate signed in again: {}",
+        again.text()
+    );
+}
+
+#[test]
 fn a_forged_revocation_list_is_refused() {
     let app = TestApp::portal();
     let admin = admin(&app);

@@ -427,10 +427,13 @@ fn revoked_key(body: &NewRevocation) -> Result<CertKey, ApiError> {
 
 async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     audited_list(db, me, "revocations_listed", async |db| {
-        // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added.
+        // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added,
+        // each with every source that revokes the certificate (a CRL may list it too).
         let rows = db.query(
-            "SELECT issuer_key, serial_hex, reason, source, revoked_at, recorded_by
-             FROM certificate_revocations WHERE source <> 'crl' ORDER BY revoked_at DESC LIMIT 1000",
+            "SELECT r.issuer_key, r.serial_hex, r.reason, r.source, r.revoked_at, r.recorded_by,
+                    (SELECT json_group_array(source) FROM (SELECT o.source FROM certificate_revocations o
+                      WHERE o.issuer_key = r.issuer_key AND o.serial_hex = r.serial_hex ORDER BY o.source))
+             FROM certificate_revocations r WHERE r.source <> 'crl' ORDER BY r.revoked_at DESC LIMIT 1000",
             &[],
         ).await?;
         let list = rows
@@ -443,6 +446,8 @@ async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
                     "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
                     "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
                     "revoked_by": col_text(r, 5)?,
+                    "sources": serde_json::from_str::<serde_json::Value>(&col_text(r, 6)?)
+                        .map_err(|e| ApiError::Internal(e.to_string()))?,
                 }))
             })
             .collect::<Result<Vec<_>, ApiError>>()?;

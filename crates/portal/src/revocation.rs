@@ -299,14 +299,20 @@ pub fn ocsp_request(
     request.to_der().map_err(unusable)
 }
 
+/// An answer without `nextUpdate` says newer information is always available (RFC 5019
+/// §2.2.4): it is taken only this soon after its `thisUpdate`, so an old one cannot be replayed.
+pub const FRESH_WITHOUT_NEXT_UPDATE_SECS: i64 = 5 * 60;
+
 /// Reads a responder's answer about `cert`: a successful basic response, signed by `issuer`
 /// or by a responder certificate `issuer` delegated OCSP signing to, current at `now`, naming
-/// exactly this certificate, and echoing `nonce` if it echoes one.
+/// exactly this certificate, and echoing `nonce` if it echoes one — or always, when
+/// `nonce_required` (a responder known to echo it: `ocsp_require_nonce`).
 pub fn read_ocsp_response(
     der_bytes: &[u8],
     cert: &Certificate,
     issuer: &Certificate,
     nonce: &[u8],
+    nonce_required: bool,
     now: DateTime<Utc>,
 ) -> Result<OcspAnswer, RevocationError> {
     let unusable = |why: &str| RevocationError::OcspUnusable(why.to_owned());
@@ -349,12 +355,18 @@ pub fn read_ocsp_response(
             "the answer is not signed by the issuer or a responder it delegated",
         ));
     }
-    if let Some(echoed) = basic.nonce() {
-        let ours =
-            der::asn1::OctetString::new(nonce.to_vec()).map_err(|e| unusable(&e.to_string()))?;
-        if echoed.0 != ours {
-            return Err(unusable("the answer's nonce is not ours"));
+    match basic.nonce() {
+        Some(echoed) => {
+            let ours = der::asn1::OctetString::new(nonce.to_vec())
+                .map_err(|e| unusable(&e.to_string()))?;
+            if echoed.0 != ours {
+                return Err(unusable("the answer's nonce is not ours"));
+            }
         }
+        None if nonce_required => {
+            return Err(unusable("the answer does not echo our nonce"));
+        }
+        None => {}
     }
     let wanted = cert_id(cert, issuer)?;
     let single = basic
@@ -374,7 +386,11 @@ pub fn read_ocsp_response(
     if this_update_unix > now + SKEW_SECS {
         return Err(unusable("the answer is dated in the future"));
     }
-    if next_update_unix.is_some_and(|next| next + SKEW_SECS < now) {
+    let current = match next_update_unix {
+        Some(next) => next + SKEW_SECS >= now,
+        None => now - this_update_unix <= FRESH_WITHOUT_NEXT_UPDATE_SECS + SKEW_SECS,
+    };
+    if !current {
         return Err(unusable("the answer is out of date"));
     }
     let status = match single.cert_status {
@@ -414,7 +430,8 @@ pub struct Consequences {
     pub passwords_voided: i64,
 }
 
-/// Records a revocation and its consequences, inside the caller's transaction: the sessions the
+/// Records a revocation and its consequences, inside the caller's transaction (as this
+/// source's own row: another source's, a CRL's above all, never stands for it): the sessions the
 /// certificate proved (directly, or through a password set from such a session) end, and such a
 /// password is void — the person sets a new one after signing in with a valid certificate
 /// (restoring the old one would restore a password a thief may have chosen).
@@ -429,7 +446,7 @@ pub async fn record(
     db.exec(
         "INSERT INTO certificate_revocations (issuer_key, serial_hex, reason, source, revoked_at, recorded_by)
          VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (issuer_key, serial_hex) DO NOTHING",
+         ON CONFLICT (issuer_key, serial_hex, source) DO NOTHING",
         &[
             text(&key.issuer_key),
             text(&key.serial_hex),
@@ -588,7 +605,7 @@ pub async fn load_crl(
         db.exec(
             &format!(
                 "INSERT INTO certificate_revocations (issuer_key, serial_hex, reason, source, revoked_at, recorded_by)
-                 VALUES {rows} ON CONFLICT (issuer_key, serial_hex) DO NOTHING"
+                 VALUES {rows} ON CONFLICT (issuer_key, serial_hex, source) DO NOTHING"
             ),
             &params,
         ).await?;

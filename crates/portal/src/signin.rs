@@ -579,8 +579,12 @@ async fn ocsp_status(
             answer.status
         ));
     }
-    let read = revocation::read_ocsp_response(&answer.body, leaf, issuer, &nonce, now)
-        .map_err(|e| e.to_string())?;
+    let nonce_required = config::optional("ocsp_require_nonce")
+        .await
+        .is_some_and(|v| v.trim() == "true");
+    let read =
+        revocation::read_ocsp_response(&answer.body, leaf, issuer, &nonce, nonce_required, now)
+            .map_err(|e| e.to_string())?;
     if read.status != OcspStatus::Revoked
         && let Some(store) = &store
     {

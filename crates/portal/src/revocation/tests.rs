@@ -126,7 +126,7 @@ fn an_intermediates_crl_needs_the_intermediate_to_lead_to_an_anchor() {
 }
 
 /// An OCSP answer about `subject`, built and signed by hand with `signer`'s key (P-256) as a
-/// responder would.
+/// responder would, current for an hour after `this_update`.
 fn ocsp_answer(
     signer_key_pem: &str,
     extra_certs: Option<Vec<Certificate>>,
@@ -136,6 +136,37 @@ fn ocsp_answer(
     nonce: Option<&[u8]>,
     this_update: OffsetDateTime,
 ) -> Vec<u8> {
+    let next_update = Some(this_update + time::Duration::hours(1));
+    let answer = Answer {
+        status,
+        nonce,
+        this_update,
+        next_update,
+    };
+    ocsp_answer_with(signer_key_pem, extra_certs, subject, issuer, answer)
+}
+
+/// What an answer says, and when.
+struct Answer<'a> {
+    status: x509_ocsp::CertStatus,
+    nonce: Option<&'a [u8]>,
+    this_update: OffsetDateTime,
+    next_update: Option<OffsetDateTime>,
+}
+
+fn ocsp_answer_with(
+    signer_key_pem: &str,
+    extra_certs: Option<Vec<Certificate>>,
+    subject: &Certificate,
+    issuer: &Certificate,
+    answer: Answer<'_>,
+) -> Vec<u8> {
+    let Answer {
+        status,
+        nonce,
+        this_update,
+        next_update,
+    } = answer;
     use p256::pkcs8::DecodePrivateKey as _;
     use signature::Signer as _;
     let gt = |t: OffsetDateTime| {
@@ -167,7 +198,7 @@ fn ocsp_answer(
             cert_id: cert_id(subject, issuer).unwrap(),
             cert_status: status,
             this_update: gt(this_update),
-            next_update: Some(gt(this_update + time::Duration::hours(1))),
+            next_update: next_update.map(gt),
             single_extensions: None,
         }],
         response_extensions: extensions,
@@ -214,7 +245,7 @@ fn ocsp_answers_signed_by_the_issuer_or_its_delegate_are_read() {
         Some(nonce),
         t,
     );
-    let answer = read_ocsp_response(&good, &subject, &issuer, nonce, now()).unwrap();
+    let answer = read_ocsp_response(&good, &subject, &issuer, nonce, false, now()).unwrap();
     assert_eq!(answer.status, OcspStatus::Good);
     assert_eq!(answer.next_update_unix, Some(t.unix_timestamp() + 3600));
 
@@ -228,7 +259,7 @@ fn ocsp_answers_signed_by_the_issuer_or_its_delegate_are_read() {
         t,
     );
     assert_eq!(
-        read_ocsp_response(&unknown, &subject, &issuer, nonce, now())
+        read_ocsp_response(&unknown, &subject, &issuer, nonce, false, now())
             .unwrap()
             .status,
         OcspStatus::Unknown
@@ -256,7 +287,7 @@ fn ocsp_answers_signed_by_the_issuer_or_its_delegate_are_read() {
         t,
     );
     assert_eq!(
-        read_ocsp_response(&revoked, &subject, &issuer, nonce, now())
+        read_ocsp_response(&revoked, &subject, &issuer, nonce, false, now())
             .unwrap()
             .status,
         OcspStatus::Revoked
@@ -272,7 +303,7 @@ fn ocsp_answers_signed_by_the_issuer_or_its_delegate_are_read() {
         Some(nonce),
         t,
     );
-    assert!(read_ocsp_response(&claimed, &subject, &issuer, nonce, now()).is_err());
+    assert!(read_ocsp_response(&claimed, &subject, &issuer, nonce, false, now()).is_err());
 }
 
 #[test]
@@ -295,7 +326,7 @@ fn ocsp_answers_that_are_not_the_issuers_or_not_ours_are_refused() {
         t,
     );
     assert!(matches!(
-        read_ocsp_response(&forged, &subject, &issuer, nonce, now()),
+        read_ocsp_response(&forged, &subject, &issuer, nonce, false, now()),
         Err(RevocationError::OcspUnusable(_))
     ));
     // A replayed answer to another request (another nonce).
@@ -308,7 +339,7 @@ fn ocsp_answers_that_are_not_the_issuers_or_not_ours_are_refused() {
         Some(b"another nonce..."),
         t,
     );
-    assert!(read_ocsp_response(&replay, &subject, &issuer, nonce, now()).is_err());
+    assert!(read_ocsp_response(&replay, &subject, &issuer, nonce, false, now()).is_err());
     // About another certificate.
     let other = cert(&ca.issue(&PersonSpec::new(IIN, "B")).unwrap().cert_pem);
     let elsewhere = ocsp_answer(
@@ -320,7 +351,7 @@ fn ocsp_answers_that_are_not_the_issuers_or_not_ours_are_refused() {
         Some(nonce),
         t,
     );
-    assert!(read_ocsp_response(&elsewhere, &subject, &issuer, nonce, now()).is_err());
+    assert!(read_ocsp_response(&elsewhere, &subject, &issuer, nonce, false, now()).is_err());
     // Out of date (its next update an hour after a this-update two days ago).
     let old = ocsp_answer(
         &ca.key_pem(),
@@ -331,7 +362,35 @@ fn ocsp_answers_that_are_not_the_issuers_or_not_ours_are_refused() {
         Some(nonce),
         t - day() * 2,
     );
-    assert!(read_ocsp_response(&old, &subject, &issuer, nonce, now()).is_err());
+    assert!(read_ocsp_response(&old, &subject, &issuer, nonce, false, now()).is_err());
     // Not OCSP at all.
-    assert!(read_ocsp_response(b"<html>", &subject, &issuer, nonce, now()).is_err());
+    assert!(read_ocsp_response(b"<html>", &subject, &issuer, nonce, false, now()).is_err());
+}
+
+#[test]
+fn an_answer_without_next_update_is_taken_only_fresh_and_a_required_nonce_must_come_back() {
+    let ca = Authority::new_root("Test CA").unwrap();
+    let issuer = cert(&ca.cert_pem);
+    let subject = cert(&ca.issue(&PersonSpec::new(IIN, "A")).unwrap().cert_pem);
+    let nonce = b"0123456789abcdef";
+    let t = OffsetDateTime::now_utc();
+    let without_next = |this_update: OffsetDateTime, nonce: Option<&[u8]>| {
+        let answer = Answer {
+            status: x509_ocsp::CertStatus::good(),
+            nonce,
+            this_update,
+            next_update: None,
+        };
+        ocsp_answer_with(&ca.key_pem(), None, &subject, &issuer, answer)
+    };
+    // Just made: taken.
+    let fresh = without_next(t - time::Duration::minutes(1), Some(nonce));
+    assert!(read_ocsp_response(&fresh, &subject, &issuer, nonce, true, now()).is_ok());
+    // An hour old, with nothing saying until when it holds: a replay, refused.
+    let old = without_next(t - time::Duration::hours(1), Some(nonce));
+    assert!(read_ocsp_response(&old, &subject, &issuer, nonce, false, now()).is_err());
+    // No nonce echoed: taken unless the deployment requires it.
+    let unechoed = without_next(t - time::Duration::minutes(1), None);
+    assert!(read_ocsp_response(&unechoed, &subject, &issuer, nonce, false, now()).is_ok());
+    assert!(read_ocsp_response(&unechoed, &subject, &issuer, nonce, true, now()).is_err());
 }
