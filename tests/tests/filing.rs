@@ -140,6 +140,35 @@ fn a_crime_report_with_an_attachment_gets_a_verifiable_receipt() {
 }
 
 #[test]
+fn an_attachment_named_twice_is_refused_and_stays_free() {
+    let app = TestApp::portal();
+    let organ_id = police(&app);
+    let me = app.sign_in(&person("TWICE"));
+    let attachment = upload(&me, "application/pdf", PDF);
+    assert_eq!(attachment.status, 201, "{}", attachment.text());
+    let id = attachment.json()["id"].clone();
+    let twice = json!({"kind": "crime_report", "organ_id": organ_id, "text": "Twice.", "attachments": [id, id]});
+    let r = me.post_json("/api/filings/to-sign", &twice);
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "duplicate_attachment", "{}", r.text());
+    let r = file(&me, "twice", &twice);
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "duplicate_attachment", "{}", r.text());
+    // Nothing was taken: named once, it is filed, and its receipt verifies.
+    let once = me.signed_filing(
+        &json!({"kind": "crime_report", "organ_id": organ_id, "text": "Once.", "attachments": [id]}),
+    );
+    let filed = file(&me, "once", &once);
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let receipt = filed.json();
+    let verified = app.post_json(
+        "/api/filings/receipts/verify",
+        &json!({"summary": receipt["receipt_summary"], "signature": receipt["receipt"]}),
+    );
+    assert_eq!(verified.json()["valid"], json!(true), "{}", verified.text());
+}
+
+#[test]
 fn a_retried_request_gets_the_same_answer_and_creates_nothing() {
     let app = std::sync::Arc::new(TestApp::portal());
     let organ_id = police(&app);

@@ -352,6 +352,20 @@ async fn checked(
             "At most 10 attachments.",
         ));
     }
+    // Named twice, an attachment would be listed twice in the signed receipt and once in the
+    // filing, and the receipt would later read as invalid.
+    if body
+        .attachments
+        .iter()
+        .enumerate()
+        .any(|(i, id)| body.attachments[..i].contains(id))
+    {
+        return Err(ApiError::invalid(
+            "attachments",
+            "duplicate_attachment",
+            "An attachment is named twice: name each once.",
+        ));
+    }
     let on_behalf = body
         .on_behalf_of_iin
         .as_deref()
