@@ -899,6 +899,44 @@ fn a_crime_report_is_registered_by_the_organ_it_was_sent_to() {
 }
 
 #[test]
+fn a_complaint_may_name_only_a_decision_its_filer_was_given() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let order = base64::engine::general_purpose::STANDARD.encode(PDF);
+    let decide = |body: Value| {
+        let r = d
+            .lead
+            .post_json(&format!("/api/officer/cases/{}/decisions", d.erdr), &body);
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].clone()
+    };
+    // Recognising someone else as a suspect: the victim is not given it.
+    let hidden = decide(
+        json!({"type": "recognition_as_suspect", "decided_on": "2026-11-20",
+        "title": "Suspect", "concerns_iin": random_iin(), "filename": "s.pdf", "content_base64": order}),
+    );
+    // A suspension: every participant is.
+    let given = decide(json!({"type": "suspension", "decided_on": "2026-11-20",
+        "title": "Suspension", "filename": "p.pdf", "content_base64": order}));
+    let complain = |decision: &Value, key: &str| {
+        file(
+            &d.victim,
+            key,
+            &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
+                    "text": "I object.", "challenged_decision_id": decision}),
+        )
+    };
+    let r = complain(&hidden, "hidden");
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "unknown_decision", "{}", r.text());
+    // Refused exactly as a decision that does not exist: no oracle.
+    let r = complain(&json!(999_999_999), "missing");
+    assert_eq!(r.error_code(), "unknown_decision", "{}", r.text());
+    let r = complain(&given, "given");
+    assert_eq!(r.status, 201, "{}", r.text());
+}
+
+#[test]
 fn notifications_are_mine_alone_and_can_be_marked_read() {
     let app = TestApp::portal();
     let d = desk(&app);

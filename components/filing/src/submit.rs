@@ -2,8 +2,9 @@
 //! withdrawing before a decision.
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store;
+use jaria_portal::case::visibility::receives_concerning;
+use jaria_portal::case::{DecisionType, ErdrNumber};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
 use jaria_portal::filing::handling::State;
@@ -464,22 +465,37 @@ async fn checked(
             "Only petitions and complaints are filed on someone's behalf.",
         ));
     }
+    // A complaint may name only a decision its filer was given: any other would be an oracle
+    // for the decisions hidden from them (refused or not tells that it exists), and would let
+    // them pick which official is barred from deciding the complaint. Unknown and hidden are
+    // refused alike.
     if let Some(decision) = body.challenged_decision_id {
-        let in_case = match &case {
-            Some(c) if kind == Kind::Complaint => db
-                .one(
-                    "SELECT 1 FROM decisions WHERE id = ? AND case_id = ?",
-                    &[int(decision), int(c.id)],
-                )
-                .await?
-                .is_some(),
+        let visible = match &case {
+            Some(c) if kind == Kind::Complaint => {
+                match db
+                    .one(
+                        "SELECT type, concerns_iin FROM decisions WHERE id = ? AND case_id = ?",
+                        &[int(decision), int(c.id)],
+                    )
+                    .await?
+                {
+                    Some(row) => {
+                        let mine = store::confirmed_participations(db, c.id, &me.iin).await?;
+                        let viewer = store::effective_statuses(db, c.id, &me.iin, &mine).await?;
+                        DecisionType::parse(&col_text(&row, 0)?).is_some_and(|decided| {
+                            receives_concerning(decided, col_opt_text(&row, 1).as_deref(), &viewer)
+                        })
+                    }
+                    None => false,
+                }
+            }
             _ => false,
         };
-        if !in_case {
+        if !visible {
             return Err(ApiError::invalid(
                 "challenged_decision_id",
                 "unknown_decision",
-                "A complaint may name a decision of its case.",
+                "A complaint may name a decision of its case that was given to you.",
             ));
         }
     }
