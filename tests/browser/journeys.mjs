@@ -434,6 +434,37 @@ async function edsAsPeopleHoldIt(browser) {
 }
 
 /**
+ * One tab, two people: what the first typed into a form (kept as a draft so an expired session
+ * loses nothing) never fills the next person's form after a sign-out.
+ */
+async function draftsStayWithTheirAuthor(browser) {
+  await journey('drafts-in-a-shared-tab', async (step) => {
+    const tab = await person(browser, 'drafts', 'shared-tab', { lang: 'en' });
+    const page = tab.page;
+    const form = 'form[data-form="filing"]';
+    const words = 'Private words the victim never sent.';
+    await step('the victim starts a statement and signs out without sending it', async () => {
+      await signInWithEds(tab, 'victim');
+      await tab.open('/file');
+      await page.check(`${form} input[name="kind"][value="crime_report"]`);
+      await page.fill(`${form} [name="text"]`, words);
+      await page.click('[data-action="sign-out"]');
+      await page.waitForSelector('form[data-form="eds"]');
+    });
+    await step('the next person in the same tab finds an empty form', async () => {
+      await signInWithEds(tab, 'suspect');
+      await tab.open('/file');
+      await page.check(`${form} input[name="kind"][value="crime_report"]`);
+      const text = await page.inputValue(`${form} [name="text"]`);
+      assert(text === '', `the victim's draft reached the next person: "${text}"`);
+      const kept = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('jaria.draft.')).length);
+      assert(kept <= 1, `other people's drafts stay in the tab: ${kept}`);
+    });
+    await tab.close();
+  });
+}
+
+/**
  * The key people hold since 2024: NCA's GOST 34.10-2015 key file (NCA's public test key, under
  * NCA's test CA and the staging test IIN), opened and signed with inside the page, in Kazakh;
  * then a statement signed with it, its signature checked by an independent GOST verifier
@@ -596,6 +627,7 @@ try {
   await officerRecordsParticipants(browser);
   await edsAsPeopleHoldIt(browser);
   await gostKeyInThePage(browser);
+  await draftsStayWithTheirAuthor(browser);
 } finally {
   await browser.close();
 }

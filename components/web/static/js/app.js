@@ -4,7 +4,7 @@
 
 import { api, onUnauthorized, rememberCsrf } from './api.js';
 import { t, setLanguage, preferredLanguage, onLanguageChange, language } from './i18n.js';
-import { h, errorBox, announce } from './ui.js';
+import { h, errorBox, announce, setDraftOwner, clearDrafts } from './ui.js';
 
 const OFFICER_ROLES = ['investigator', 'inquirer', 'prosecutor', 'head_of_unit'];
 
@@ -72,6 +72,7 @@ export async function refreshMe() {
     if (error.status !== 401) throw error;
     state.me = null;
   }
+  setDraftOwner(state.me && state.me.iin);
   renderChrome();
   return state.me;
 }
@@ -106,6 +107,9 @@ export async function signOut() {
   rememberCsrf(null);
   state.me = null;
   state.unread = 0;
+  // Leaving on purpose: nothing typed stays in the tab for the next person.
+  clearDrafts();
+  setDraftOwner(null);
   renderChrome();
   navigate('/signin');
 }
@@ -208,6 +212,8 @@ async function start() {
   onUnauthorized(() => {
     if (!state.me) return;
     state.me = null;
+    // Expired: the drafts stay for this person's next sign-in, and nobody else's form gets them.
+    setDraftOwner(null);
     rememberCsrf(null);
     sessionStorage.setItem('jaria.after-signin', currentRoute().path);
     announce(t('session.expired'));

@@ -352,12 +352,43 @@ export function section(titleText, ...content) {
 }
 
 const DRAFT_PREFIX = 'jaria.draft.';
+/** Whose drafts the forms keep: the signed-in person's IIN (null: nobody's). */
+let draftOwner = null;
+
+/**
+ * Sets whose drafts forms keep and restore. Drafts are kept per person, so a form never
+ * restores what someone else typed in this tab; every other person's drafts are dropped (after
+ * an expired session the same person gets theirs back, anyone else finds none).
+ */
+export function setDraftOwner(iin) {
+  draftOwner = iin || null;
+  if (draftOwner) clearDrafts(draftOwner);
+}
+
+/** Drops the drafts in this tab, all of them or all but `keepOwner`'s (on sign-out: all). */
+export function clearDrafts(keepOwner = null) {
+  try {
+    const mine = keepOwner ? `${DRAFT_PREFIX}${keepOwner}.` : null;
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith(DRAFT_PREFIX) && !(mine && key.startsWith(mine))) sessionStorage.removeItem(key);
+    }
+  } catch {
+    // Storage off: there is nothing kept.
+  }
+}
+
+function draftKey(key) {
+  return draftOwner ? `${DRAFT_PREFIX}${draftOwner}.${key}` : null;
+}
+
 /**
  * Keeps what is typed in `formNode` in this tab's session storage (never passwords or files),
- * so a failed request, a reload or an expired session loses nothing. `clearDraft` after success.
+ * under the signed-in person, so a failed request, a reload or an expired session loses
+ * nothing. `clearDraft` after success.
  */
 export function keepDraft(formNode, key) {
-  const storageKey = DRAFT_PREFIX + key;
+  const storageKey = draftKey(key);
+  if (!storageKey) return;
   try {
     const saved = JSON.parse(sessionStorage.getItem(storageKey) || 'null');
     if (saved) {
@@ -391,8 +422,10 @@ export function keepDraft(formNode, key) {
 }
 
 export function clearDraft(key) {
+  const storageKey = draftKey(key);
+  if (!storageKey) return;
   try {
-    sessionStorage.removeItem(DRAFT_PREFIX + key);
+    sessionStorage.removeItem(storageKey);
   } catch {
     // Nothing to clear.
   }
