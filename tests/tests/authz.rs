@@ -754,7 +754,7 @@ fn every_deciding_endpoint_refuses_an_officer_on_their_own_matter() {
     let app = TestApp::portal();
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
     let police = organ(&admin, "Police");
-    let (_, lead) = officer(&app, &admin, "investigator", police);
+    let (lead_iin, lead) = officer(&app, &admin, "investigator", police);
     let (_, head) = officer(&app, &admin, "head_of_unit", police);
     let erdr = register_case(&lead);
     let own = request(&lead, &erdr, "victim", None, None);
@@ -774,7 +774,7 @@ fn every_deciding_endpoint_refuses_an_officer_on_their_own_matter() {
     assert_eq!(filed.status, 201, "{}", filed.text());
     let petition = filed.json()["id"].as_i64().expect("id");
     let second = request(&lead, &erdr, "civil_plaintiff", None, None);
-    let cases: [(&str, String, Value); 7] = [
+    let cases: [(&str, String, Value); 8] = [
         (
             "POST",
             format!("/api/officer/access-requests/{second}/decision"),
@@ -809,6 +809,13 @@ fn every_deciding_endpoint_refuses_an_officer_on_their_own_matter() {
             "POST",
             "/api/admin/officers".to_owned(),
             json!({"iin": TEST_ADMIN_IIN, "full_name": "ADMIN", "role": "investigator", "organ_id": police}),
+        ),
+        // A decision about the officer themselves (here: recognising them as the victim).
+        (
+            "POST",
+            format!("/api/officer/cases/{erdr}/decisions"),
+            json!({"type": "recognition_as_victim", "decided_on": "2026-11-20", "title": "Victim",
+                   "concerns_iin": lead_iin, "filename": "v.pdf", "content_base64": "JVBERi0xLjQK"}),
         ),
     ];
     for (method, path, body) in cases {

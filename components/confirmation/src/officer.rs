@@ -688,6 +688,8 @@ async fn add_document(
                     }
                     (None, None) => None,
                 };
+                // No officer decides a matter about themselves, a decision included.
+                authz::refuse_self_dealing(me, &[concerns.as_deref()])?;
                 let row = db.one(
                     "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
