@@ -288,6 +288,8 @@ async function edsAsPeopleHoldIt(browser) {
     await step('a .p12 with modern encryption (PBES2, AES-256) signs in too, in Kazakh', async () => {
       await page.selectOption('#lang', 'kk');
       await page.waitForFunction(() => document.documentElement.lang === 'kk');
+      // The language change re-renders the screen: wait for it before touching the form.
+      await settle(page);
       await page.setInputFiles(`${form} input[name="key"]`, file('modern.p12'));
       await page.fill(`${form} input[name="password"]`, kit.password);
       await page.click('[data-action="eds-submit"]');
@@ -295,6 +297,8 @@ async function edsAsPeopleHoldIt(browser) {
       await signOut();
       await page.selectOption('#lang', 'ru');
       await page.waitForFunction(() => document.documentElement.lang === 'ru');
+      // The language change re-renders the screen: wait for it before touching the form.
+      await settle(page);
     });
 
     const nca = 'form[data-form="ncalayer"]';
@@ -488,6 +492,8 @@ async function gostKeyInThePage(browser) {
     await step("NCA's GOST512 key file signs in inside the page, in Kazakh", async () => {
       await citizen.open('/signin');
       await page.waitForFunction(() => document.documentElement.lang === 'kk');
+      // The language change re-renders the screen: wait for it before touching the form.
+      await settle(page);
       await page.setInputFiles(`${form} input[name="key"]`, file('keys/individual_valid.p12'));
       await page.waitForSelector(`${form} input[name="password"]:not([disabled])`);
       assert(/GOST512/.test(await page.locator(`${form}`).textContent()), 'the page names the GOST512_… file people hold');
@@ -590,6 +596,8 @@ try {
       await page.waitForSelector('form[data-form="eds"]');
       await page.selectOption('#lang', 'kk');
       await page.waitForFunction(() => document.documentElement.lang === 'kk');
+      // The language change re-renders the screen: wait for it before touching the form.
+      await settle(page);
       await page.click('[data-action="tab-password"]');
       await page.fill('form[data-form="password-signin"] input[name="iin"]', '850722300011');
       await page.fill('form[data-form="password-signin"] input[name="password"]', 'wrong password!');
