@@ -504,9 +504,6 @@ fn attributes(name: &Name, oid: ObjectIdentifier) -> Vec<Option<String>> {
 pub struct Policy {
     pub anchors: Vec<Certificate>,
     pub purposes: Purposes,
-    /// IINs accepted although no IIN can be them (NCA's test keys carry 123456789011):
-    /// `eds_test_iins`, empty but in staging.
-    pub test_iins: Vec<String>,
 }
 
 /// Which extended key usages (purposes) let a leaf that names its purposes sign in. A leaf
@@ -625,7 +622,6 @@ impl Policy {
         Ok(Self {
             anchors: parse_pem_bundle(anchors_pem)?,
             purposes: Purposes::parse(purposes)?,
-            test_iins: Vec::new(),
         })
     }
 }
@@ -717,7 +713,7 @@ fn verify_path(
     }
     // A key this service cannot verify with (or a weak one) is refused before anything else.
     PublicKey::of(leaf)?;
-    let holder = holder_of(leaf, &policy.test_iins)?;
+    let holder = holder_of(leaf)?;
 
     // Walk up: each certificate must be in validity and signed by the next, until an anchor.
     // Every CA on the way must allow as many intermediates below it as there are.
@@ -784,8 +780,8 @@ pub fn sign_in_message(origin: &str, nonce: &str) -> String {
 }
 
 /// The person a leaf names: exactly one `serialNumber` attribute holding `IIN` + a valid IIN
-/// (or one of `test_iins`).
-fn holder_of(leaf: &Certificate, test_iins: &[String]) -> Result<Holder, EdsError> {
+/// (or a test IIN the deployment lists: [`crate::iin::accept_test_iins`]).
+fn holder_of(leaf: &Certificate) -> Result<Holder, EdsError> {
     let subject = &leaf.tbs_certificate.subject;
     let serial = match attributes(subject, OID_SERIAL_NUMBER).as_slice() {
         [] => return Err(EdsError::NoIin),
@@ -793,11 +789,7 @@ fn holder_of(leaf: &Certificate, test_iins: &[String]) -> Result<Holder, EdsErro
         _ => return Err(EdsError::AmbiguousSubject),
     };
     let digits = serial.strip_prefix("IIN").ok_or(EdsError::NoIin)?;
-    let iin = match Iin::parse(digits) {
-        Ok(iin) => iin,
-        Err(_) if test_iins.iter().any(|t| t == digits) => Iin::test(digits),
-        Err(e) => return Err(EdsError::BadIin(e)),
-    };
+    let iin = Iin::parse(digits).map_err(EdsError::BadIin)?;
     let full_name = attribute(subject, OID_COMMON_NAME)
         .or_else(|| {
             let surname = attribute(subject, OID_SURNAME)?;
@@ -854,9 +846,7 @@ fn organisation_of(leaf: &Certificate) -> Result<Option<Organisation>, EdsError>
 
 /// The valid IIN a certificate's subject claims, if any (before anything is verified).
 pub fn subject_iin(cert: &Certificate) -> Option<String> {
-    holder_of(cert, &crate::iin::test_iins())
-        .ok()
-        .map(|h| h.iin.as_str().to_owned())
+    holder_of(cert).ok().map(|h| h.iin.as_str().to_owned())
 }
 
 /// A certificate's serial number as lower-case hex without leading zeros.

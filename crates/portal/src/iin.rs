@@ -32,11 +32,6 @@ pub fn accept_test_iins(iins: Vec<String>) {
     TEST_IINS.with(|t| *t.borrow_mut() = iins);
 }
 
-/// The test IINs accepted now.
-pub fn test_iins() -> Vec<String> {
-    TEST_IINS.with(|t| t.borrow().clone())
-}
-
 impl Iin {
     pub fn parse(text: &str) -> Result<Self, IinError> {
         let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -71,11 +66,6 @@ impl Iin {
             return Err(IinError::CheckDigit);
         }
         Ok(Self(text.to_owned()))
-    }
-
-    /// A test IIN a deployment lists (twelve digits, checked by the caller against its list).
-    pub(crate) fn test(digits: &str) -> Self {
-        Self(digits.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

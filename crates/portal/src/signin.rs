@@ -295,13 +295,11 @@ async fn sign_in_policy() -> Result<Policy, ApiError> {
             "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
         ));
     }
-    let mut policy = Policy::from_config(
+    Policy::from_config(
         &anchors,
         config::optional("eds_sign_in_purposes").await.as_deref(),
     )
-    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))?;
-    policy.test_iins = crate::iin::test_iins();
-    Ok(policy)
+    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))
 }
 
 /// The EDS sign-in: consume the challenge, verify the chain and the signature over the

@@ -38,9 +38,9 @@ fn today() -> DateTime<Utc> {
 }
 
 fn staging(purposes: Option<&str>) -> Policy {
-    let mut policy = Policy::from_config(&anchors_pem(), purposes).expect("policy");
-    policy.test_iins = vec![TEST_IIN.into(), TEST_IIN_EMPLOYEE.into()];
-    policy
+    // As `http::serve` sets it from `eds_test_iins` (per thread: each test has its own).
+    crate::iin::accept_test_iins(vec![TEST_IIN.into(), TEST_IIN_EMPLOYEE.into()]);
+    Policy::from_config(&anchors_pem(), purposes).expect("policy")
 }
 
 fn key(name: &str) -> Person {
@@ -86,8 +86,8 @@ fn client_authentication_alone_refuses_them_as_the_old_default_did() {
 
 #[test]
 fn the_test_iin_is_no_iin_unless_the_deployment_lists_it() {
-    let mut production = staging(None);
-    production.test_iins.clear();
+    let production = staging(None);
+    crate::iin::accept_test_iins(Vec::new());
     assert!(matches!(
         sign_in(&key("individual_valid"), &production),
         Err(EdsError::BadIin(_))
