@@ -256,6 +256,51 @@ fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
     }
 }
 
+/// A filing's transaction that fails, and whose rollback fails too, leaves the transaction
+/// open on its connection until the connection closes. The request then looks for an earlier
+/// filing under its key: on that connection it would find its own uncommitted row and
+/// acknowledge a filing that vanishes a moment later. At a high fault rate both failures meet
+/// often enough; every acknowledgement must still be of a stored filing.
+#[test]
+fn an_acknowledged_filing_is_stored_even_when_its_rollback_fails() {
+    jaria_tests::jaria_only!("injects storage faults with jaria up's --fault-rate");
+    let dir = tempfile::tempdir().expect("state dir");
+    let w = {
+        let app = TestApp::builder().portal().state_dir(dir.path()).start();
+        world(&app)
+    };
+    let app = TestApp::builder()
+        .portal()
+        .state_dir(dir.path())
+        .arg("--fault-rate")
+        .arg("0.2")
+        .arg("--fault-stall-ms")
+        .arg("1")
+        .start();
+    let acknowledged: Vec<(String, (i64, String))> = (0..80)
+        .filter_map(|k| {
+            let key = format!("shaky-{k}");
+            file_until_acknowledged(&app, &w, &key, 40).map(|filing| (key, filing))
+        })
+        .collect();
+    assert!(
+        acknowledged.len() >= 60,
+        "{} of 80 acknowledged",
+        acknowledged.len()
+    );
+    drop(app);
+    assert_consistent(&dir.path().join("sqlite_db.db"));
+    let app = TestApp::builder().portal().state_dir(dir.path()).start();
+    for (key, (id, sha)) in &acknowledged {
+        let again = file_until_acknowledged(&app, &w, key, 1).expect("acknowledged again");
+        assert_eq!(
+            again,
+            (*id, sha.clone()),
+            "key {key}: acknowledged, then not stored"
+        );
+    }
+}
+
 #[test]
 fn a_mixed_workload_at_64_connections_gets_no_5xx_and_loses_no_filing() {
     jaria_tests::local_only!();

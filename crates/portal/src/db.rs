@@ -189,9 +189,16 @@ impl Db {
         sql: &str,
         params: &[Value],
     ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
-        let conn = self
-            .conn()
-            .ok_or(spin_sdk::sqlite::Error::InvalidConnection)?;
+        let conn = match self.conn() {
+            Some(conn) => conn,
+            None => {
+                // The last one was abandoned (a transaction on it could not be ended): a new
+                // one, which sees only what was committed.
+                let fresh = Rc::new(open_connection().await?);
+                self.conn.replace(Some(Rc::clone(&fresh)));
+                fresh
+            }
+        };
         let outcome = self.execute_on(&conn, sql, params).await;
         if !self.unproven.replace(false) {
             return outcome;
@@ -294,12 +301,30 @@ impl Db {
             (Ok(()), Ok(())) => Ok(()),
             (Err(e), _) => Err(e),
             (Ok(()), Err(e)) => {
-                if self.run("ROLLBACK", &[]).await.is_ok() {
-                    self.in_transaction.set(false);
-                }
+                self.roll_back().await;
                 Err(e)
             }
         }
+    }
+
+    /// Rolls back the open transaction. If even that fails, the connection is abandoned:
+    /// closing it rolls the transaction back, and the request's later statements run on a
+    /// new one. Never read on a connection whose transaction is still open after a failure:
+    /// it sees its own uncommitted rows (a filing that is about to vanish would be
+    /// acknowledged as stored).
+    async fn roll_back(&self) {
+        if self.run("ROLLBACK", &[]).await.is_err() {
+            self.abandon();
+        }
+        self.in_transaction.set(false);
+    }
+
+    /// Closes the connection without giving it back (the runtime rolls back whatever is open).
+    fn abandon(&self) {
+        self.failed.set(true);
+        self.conn.replace(None);
+        // A new connection starts with the runtime's settings.
+        self.unsynced.set(false);
     }
 
     /// Applies a connection setting, unless the database is one that takes none (libSQL
@@ -400,15 +425,15 @@ impl Db {
                 Ok(value)
             }
             (Ok(_), Err(e)) => {
-                if self.run("ROLLBACK", &[]).await.is_ok() {
-                    self.in_transaction.set(false);
-                }
+                self.roll_back().await;
                 Err(unavailable(e))
             }
-            (Err(e), ended) => {
-                if ended.is_ok() {
-                    self.in_transaction.set(false);
-                }
+            (Err(e), Ok(_)) => {
+                self.in_transaction.set(false);
+                Err(e)
+            }
+            (Err(e), Err(_)) => {
+                self.roll_back().await;
                 Err(e)
             }
         }

@@ -273,7 +273,23 @@ async fn apply_once(
     if found > known {
         return Err(MigrationError::Ahead { found, known });
     }
+    // What is recorded already, in one read: a deployment that is up to date (every start,
+    // every rollout after the first) checks each checksum here instead of taking a write
+    // transaction per migration. One recorded under another checksum, or not recorded, is
+    // looked at again inside its own transaction, where another node's run cannot race it.
+    let recorded = conn
+        .query_text(
+            "SELECT group_concat(version || ':' || sha256, ',') FROM schema_migrations",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .unwrap_or_default();
+    let recorded: std::collections::BTreeSet<&str> = recorded.split(',').collect();
     for m in migrations {
+        if recorded.contains(format!("{}:{}", m.version, m.sha256).as_str()) {
+            continue;
+        }
         conn.execute("BEGIN IMMEDIATE", &[]).await.map_err(db)?;
         let result = apply_one(conn, m).await;
         match result {

@@ -392,3 +392,28 @@ fn a_migrations_own_error_is_not_retried() {
         "{error}"
     );
 }
+
+#[test]
+fn an_up_to_date_database_is_checked_without_a_transaction_per_migration() {
+    let raw = memory();
+    ready(apply(&Native(&raw), &embedded())).unwrap();
+    let counting = Interrupting {
+        inner: Native(&raw),
+        fail_at: Vec::new(),
+        error: "",
+        count: std::cell::Cell::new(0),
+    };
+    let outcome = ready(apply(&counting, &embedded())).unwrap();
+    assert!(outcome.applied.is_empty());
+    // Journal mode, the table, the newest version, what is recorded, version, user_version.
+    assert_eq!(
+        counting.count.get(),
+        6,
+        "statements for an up-to-date database"
+    );
+    // A changed one is still refused, with its name.
+    let mut changed = embedded();
+    changed[0].sha256 = "0".repeat(64);
+    let err = ready(apply(&Native(&raw), &changed)).unwrap_err();
+    assert!(matches!(err, MigrationError::Changed { .. }), "{err}");
+}
