@@ -697,6 +697,12 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_AUDIT_SIGNING_KEY".into(),
             TEST_AUDIT_KEY.into(),
         ));
+        // The operator the eGov mobile app names (a public BIN's shape; signing with the app
+        // is offered only once one is set).
+        self.env.push((
+            "SPIN_VARIABLE_OPERATOR_BIN".into(),
+            TEST_OPERATOR_BIN.into(),
+        ));
         self.env.push((
             "SPIN_VARIABLE_INTERNAL_TOKEN".into(),
             TEST_INTERNAL_TOKEN.into(),
@@ -960,6 +966,9 @@ pub enum Signing {
     Der,
     Raw,
 }
+
+/// The BIN the test deployments name as their operator (valid check digit, resident entity).
+pub const TEST_OPERATOR_BIN: &str = "940140000385";
 
 pub fn test_ca_pem() -> String {
     std::fs::read_to_string(workspace_root().join("tests/fixtures/test-ca/ca.pem"))

@@ -110,6 +110,13 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("GET", "/api/internal/health/ready", PUBLIC),
     ("GET", "/api/auth/challenge", PUBLIC),
     ("POST", "/api/auth/eds", PUBLIC),
+    ("POST", "/api/auth/egov-mobile", PUBLIC),
+    // Only the page that started a signing collects it (its poll token); no caller here did.
+    ("POST", "/api/auth/egov-mobile/{id}/result", [D404; 9]),
+    // Only the phone holding a live signing's address (the QR) is answered.
+    ("GET", "/api/auth/mgovSign/{id}", [D403; 9]),
+    ("GET", "/api/auth/mgovSign/{id}/documents", [D403; 9]),
+    ("PUT", "/api/auth/mgovSign/{id}/documents", [D403; 9]),
     ("POST", "/api/auth/login", PUBLIC),
     // Officers and admins sign in with EDS only.
     (
@@ -221,6 +228,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ),
     ("POST", "/api/filings", SIGNED_IN),
     ("POST", "/api/filings/to-sign", SIGNED_IN),
+    ("POST", "/api/filings/to-sign/egov-mobile", SIGNED_IN),
     ("POST", "/api/filings/attachments", SIGNED_IN),
     ("GET", "/api/filings/organs", SIGNED_IN),
     // The victim's petition.
@@ -581,9 +589,12 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         ("POST", "/api/officer/cases/{erdr}/participants/{id}/end") => {
             json!({"ended_on": "2026-11-25", "reason": "Recognition revoked."})
         }
-        ("POST", "/api/filings" | "/api/filings/to-sign") => json!({
-            "kind": "crime_report", "organ_id": f.police, "text": "A statement.",
-        }),
+        ("POST", "/api/auth/egov-mobile/{id}/result") => json!({"poll_token": "not theirs"}),
+        ("POST", "/api/filings" | "/api/filings/to-sign" | "/api/filings/to-sign/egov-mobile") => {
+            json!({
+                "kind": "crime_report", "organ_id": f.police, "text": "A statement.",
+            })
+        }
         ("POST", "/api/officer/filings/{id}/extension") => {
             json!({"reason": "r", "due_at": "2099-01-01"})
         }

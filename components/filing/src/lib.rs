@@ -29,6 +29,8 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
         (_, [""]) => allow("POST"),
         (Method::Post, ["to-sign"]) => submit::to_sign(req).await,
         (_, ["to-sign"]) => allow("POST"),
+        (Method::Post, ["to-sign", "egov-mobile"]) => submit::to_sign_on_phone(req).await,
+        (_, ["to-sign", "egov-mobile"]) => allow("POST"),
         (Method::Post, ["attachments"]) => attachments::upload(req).await,
         (_, ["attachments"]) => allow("POST"),
         (Method::Get, ["organs"]) => submit::organs(req).await,

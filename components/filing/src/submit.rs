@@ -579,6 +579,37 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
     )
 }
 
+/// `POST /api/filings/to-sign/egov-mobile`: the same bytes as `to-sign`, put before the
+/// filer's eGov mobile app (a QR code for the page to show): only the filer's own signature
+/// is taken for them, and the page collects it at `POST /api/auth/egov-mobile/{id}/result`.
+pub async fn to_sign_on_phone(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    let me = auth::authenticate(&db, req).await?;
+    let body: NewFiling = json_body(req)?;
+    if body.signature.is_some() {
+        return Err(ApiError::invalid(
+            "signature",
+            "not_allowed",
+            "Ask for the content to sign without a signature.",
+        ));
+    }
+    let checked = checked(&db, &me, &body, clock::now().timestamp()).await?;
+    let title = match checked.kind {
+        Kind::CrimeReport => {
+            "Jaria: қылмыс туралы арыз / заявление о преступлении / statement about an offence"
+        }
+        Kind::Petition => "Jaria: өтінішхат / ходатайство / petition",
+        Kind::Complaint => "Jaria: шағым / жалоба / complaint",
+    };
+    let started =
+        jaria_portal::egov_mobile::start_document(&db, req, &me.iin, title, &checked.content)
+            .await?;
+    let mut answer =
+        serde_json::to_value(&started).map_err(|e| ApiError::Internal(e.to_string()))?;
+    answer["to_sign"] = checked.content.into();
+    Reply::json(201, &answer)
+}
+
 async fn submit(
     db: &Db,
     me: &Principal,

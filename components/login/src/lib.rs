@@ -3,6 +3,7 @@
 
 mod contacts;
 mod eds_sign_in;
+mod egov_mobile;
 mod password_sign_in;
 mod sessions;
 
@@ -31,11 +32,27 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
         },
         "/contacts/verify" => only(method, Post, "POST", contacts::verify(req)).await,
         "/notification-preferences" => only(method, Put, "PUT", contacts::preferences(req)).await,
-        _ => match path.strip_prefix("/sessions/") {
-            Some(id) if !id.is_empty() && !id.contains('/') => {
-                only(method, Delete, "DELETE", sessions::revoke(req, id)).await
+        "/egov-mobile" => only(method, Post, "POST", egov_mobile::start(req)).await,
+        _ => {
+            let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+            match segments.as_slice() {
+                ["sessions", id] if !id.is_empty() => {
+                    only(method, Delete, "DELETE", sessions::revoke(req, id)).await
+                }
+                ["egov-mobile", id, "result"] if !id.is_empty() => {
+                    only(method, Post, "POST", egov_mobile::result(req, id)).await
+                }
+                // The phone's API 1 and API 2 (NITEC's app needs `mgovSign` in the address).
+                ["mgovSign", id] if !id.is_empty() => {
+                    only(method, Get, "GET", egov_mobile::api1(req, id)).await
+                }
+                ["mgovSign", id, "documents"] if !id.is_empty() => match method {
+                    Get => egov_mobile::documents(req, id).await,
+                    Put => egov_mobile::signed(req, id).await,
+                    _ => Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
+                },
+                _ => return None,
             }
-            _ => return None,
-        },
+        }
     })
 }

@@ -42,6 +42,7 @@ pub struct Report {
     pub digests: u64,
     pub attachments_expired: u64,
     pub challenges_expired: u64,
+    pub egov_mobile_signings_expired: u64,
     pub sessions_expired: u64,
     pub messages_pruned: u64,
 }
@@ -436,6 +437,7 @@ pub async fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), 
             .await?;
         report.attachments_expired += gone.rows.len() as u64;
         report.challenges_expired += crate::signin::expire_challenges(db, now).await?;
+        report.egov_mobile_signings_expired += crate::egov_mobile::expire(db, now).await?;
         // Sessions past their lifetime or idle too long are already refused at every request;
         // marking them ends them in the lists and the live index too. The rows stay: they are
         // the record of who signed in, and the proof a password was set from.

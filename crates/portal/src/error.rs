@@ -21,6 +21,13 @@ pub enum ApiError {
     /// Also the answer for things the caller may not know exist: no existence leak.
     #[error("not found")]
     NotFound,
+    /// The eGov mobile app is refused (`crate::egov_mobile`): 403 whose `message` the app
+    /// shows the person, in their language.
+    #[error("signing refused: {code}")]
+    SigningRefused {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     #[error("conflict: {0}")]
@@ -96,6 +103,16 @@ impl ApiError {
             }
             ApiError::NotFound => {
                 Problem::new(404, "Not Found").with_detail("No resource exists at this address.")
+            }
+            ApiError::SigningRefused { code, message } => {
+                let mut p = Problem::new(403, "Forbidden").with_detail(*message);
+                p.message = Some((*message).to_owned());
+                p.errors.push(FieldError {
+                    field: "".into(),
+                    code: (*code).into(),
+                    message: (*message).into(),
+                });
+                p
             }
             ApiError::MethodNotAllowed { .. } => Problem::new(405, "Method Not Allowed")
                 .with_detail("This resource does not support the request method."),

@@ -47,24 +47,55 @@ impl Iin {
         if !(1..=12).contains(&month) || !(1..=31).contains(&day) || digits[6] > 6 {
             return Err(IinError::Date);
         }
-        let checksum = |weights: &[u32; 11]| {
-            digits[..11]
-                .iter()
-                .zip(weights)
-                .map(|(d, w)| d * w)
-                .sum::<u32>()
-                % 11
-        };
-        let mut check = checksum(&WEIGHTS_FIRST);
+        check_digit(&digits)?;
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The twelfth digit of an IIN or BIN, from the first eleven (the same rule for both).
+fn check_digit(digits: &[u32]) -> Result<(), IinError> {
+    let checksum = |weights: &[u32; 11]| {
+        digits[..11]
+            .iter()
+            .zip(weights)
+            .map(|(d, w)| d * w)
+            .sum::<u32>()
+            % 11
+    };
+    let mut check = checksum(&WEIGHTS_FIRST);
+    if check == 10 {
+        check = checksum(&WEIGHTS_SECOND);
         if check == 10 {
-            check = checksum(&WEIGHTS_SECOND);
-            if check == 10 {
-                return Err(IinError::CheckDigit);
-            }
-        }
-        if check != digits[11] {
             return Err(IinError::CheckDigit);
         }
+    }
+    if check != digits[11] {
+        return Err(IinError::CheckDigit);
+    }
+    Ok(())
+}
+
+/// The business identification number (BIN) of a legal entity: 12 digits — year and month of
+/// registration, the entity's type, a serial — and a check digit computed as an IIN's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bin(String);
+
+impl Bin {
+    pub fn parse(text: &str) -> Result<Self, IinError> {
+        let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
+        if text.len() != 12 || digits.len() != 12 {
+            return Err(IinError::Format);
+        }
+        // The fifth digit says what kind of entity: 4 resident, 5 non-resident, 6 individual
+        // entrepreneur in a joint venture.
+        if !(4..=6).contains(&digits[4]) {
+            return Err(IinError::Date);
+        }
+        check_digit(&digits)?;
         Ok(Self(text.to_owned()))
     }
 
@@ -87,6 +118,21 @@ mod tests {
     fn examples_from_the_brief_validate() {
         assert!(Iin::parse("791028302728").is_ok());
         assert!(Iin::parse("061211600012").is_ok());
+    }
+
+    #[test]
+    fn a_bin_is_checked_like_an_iin_and_names_a_kind_of_entity() {
+        // Public BINs of registered companies.
+        for bin in ["971240001315", "940140000385", "050740004819"] {
+            assert_eq!(
+                Bin::parse(bin).map(|b| b.as_str().to_owned()),
+                Ok(bin.to_owned())
+            );
+        }
+        assert_eq!(Bin::parse("971240001316"), Err(IinError::CheckDigit));
+        assert_eq!(Bin::parse("97124000131"), Err(IinError::Format));
+        // An IIN is no BIN: its fifth digit is a day's.
+        assert_eq!(Bin::parse("791028302728"), Err(IinError::Date));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod deadlines;
 pub mod delivery;
 pub mod documents;
 pub mod eds;
+pub mod egov_mobile;
 pub mod error;
 pub mod filing;
 pub mod health;

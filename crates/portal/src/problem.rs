@@ -28,6 +28,9 @@ pub struct Problem {
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// What NITEC's eGov mobile app shows the person (it reads `message`, not `detail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// Seconds a client should wait before retrying (sent as `Retry-After`, not in the body).
     #[serde(skip)]
     pub retry_after: Option<u32>,
@@ -43,6 +46,7 @@ impl Problem {
             instance: None,
             request_id: None,
             errors: Vec::new(),
+            message: None,
             retry_after: None,
         }
     }

@@ -286,7 +286,8 @@ fn key_proof(body: &EdsRequest) -> Result<KeyProof<'_>, ApiError> {
     }
 }
 
-async fn sign_in_policy() -> Result<Policy, ApiError> {
+/// The anchors and purposes a sign-in certificate is held to.
+pub async fn sign_in_policy() -> Result<Policy, ApiError> {
     let anchors = config::optional("eds_trust_anchors")
         .await
         .unwrap_or_default();
