@@ -546,6 +546,69 @@ async function gostKeyInThePage(browser) {
   });
 }
 
+/**
+ * The key most people keep now: in the eGov mobile app. The page shows a QR code; the phone (a
+ * stand-in that speaks NITEC's protocol with NCA's GOST test key: tests/tools/egov_phone.rs)
+ * reads the address in it, signs and sends the signature to the portal; the page, waiting, is
+ * signed in. Then a statement signed the same way is filed.
+ */
+async function egovMobileSigning(browser) {
+  const dir = process.env.JARIA_NCA_KEYS;
+  const phone = process.env.JARIA_EGOV_PHONE;
+  if (!dir || !phone) {
+    console.log('eGov mobile journey skipped: JARIA_NCA_KEYS or JARIA_EGOV_PHONE is not set');
+    return;
+  }
+  const key = join(dir, 'keys/individual_valid.p12');
+  /** What the phone does with the QR code the page shows now: its address, from the same-phone link. */
+  const signOnPhone = async (page) => {
+    const link = page.locator('a[data-action="egov-open-app"]');
+    await link.waitFor();
+    const qr = await page.locator('.egov-mobile svg.qr path').getAttribute('d');
+    assert(qr && qr.length > 100, 'a QR code is drawn');
+    const api1 = new URL(await link.getAttribute('href')).searchParams.get('link');
+    assert(api1 && api1.includes('/api/auth/mgovSign/'), `the code holds API 1: ${api1}`);
+    execFileSync(phone, [api1, key, 'Qwerty12'], { stdio: 'pipe' });
+  };
+  await journey('eds-egov-mobile', async (step) => {
+    const citizen = await person(browser, 'eds', 'egov-mobile', { lang: 'ru' });
+    const page = citizen.page;
+    await step('the page shows a QR code, the phone signs, the page is signed in', async () => {
+      await citizen.open('/signin');
+      await settle(page);
+      await page.click('[data-action="tab-egov-mobile"]');
+      await page.click('[data-action="egov-mobile-submit"]');
+      await page.locator('.egov-mobile svg.qr').waitFor();
+      await citizen.axe('egov-mobile-qr');
+      await citizen.shot('egov-mobile-qr');
+      await signOnPhone(page);
+      await page.waitForSelector('[data-action="sign-out"]', { timeout: 15000 });
+      await settle(page);
+      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
+      assert(me.iin === '123456789011', `signed in as ${me.iin}`);
+    });
+    await step('a statement signed on the phone is filed with its signature', async () => {
+      const fileForm = 'form[data-form="filing"]';
+      await citizen.open('/file');
+      await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
+      const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
+      await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
+      await page.fill(`${fileForm} [name="text"]`, 'Подписано в eGov mobile: у подъезда повредили мой автомобиль.');
+      await page.check(`${fileForm} input[name="sign_with"][value="egov_mobile"]`);
+      await page.click('[data-action="filing-submit"]');
+      await signOnPhone(page);
+      const receipt = page.locator('[data-section="receipt"][data-filing-id]');
+      await receipt.waitFor({ timeout: 15000 });
+      const id = await receipt.getAttribute('data-filing-id');
+      const filing = await page.evaluate(async (url) => (await fetch(url, { credentials: 'same-origin' })).json(), `${BASE_URL}/api/status/filings/${id}`);
+      const signature = filing.signature || (filing.filing && filing.filing.signature);
+      assert(signature && signature.signer_iin === '123456789011', `the statement is signed by the phone's key: ${JSON.stringify(signature)}`);
+      await citizen.shot('egov-mobile-statement-filed');
+    });
+    await citizen.close();
+  });
+}
+
 const browser = await launch();
 try {
   await journey('sign-in-and-account', async (step) => {
@@ -635,6 +698,7 @@ try {
   await officerRecordsParticipants(browser);
   await edsAsPeopleHoldIt(browser);
   await gostKeyInThePage(browser);
+  await egovMobileSigning(browser);
   await draftsStayWithTheirAuthor(browser);
 } finally {
   await browser.close();

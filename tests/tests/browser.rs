@@ -191,6 +191,8 @@ fn journeys_in_a_real_browser() {
             // Staging for NCA's GOST test key as well: its test CA trusted, its IIN listed.
             let app = TestApp::builder()
                 .demo()
+                // eGov mobile signing is offered once the operator is named.
+                .env("SPIN_VARIABLE_OPERATOR_BIN", jaria_tests::TEST_OPERATOR_BIN)
                 .env(
                     "SPIN_VARIABLE_EDS_TRUST_ANCHORS",
                     &jaria_tests::nca::test_anchors(),
@@ -230,6 +232,8 @@ fn journeys_in_a_real_browser() {
                 .then(|| ("JARIA_NCA_KEYS", jaria_tests::nca::dir())),
         )
         .env("JARIA_CHROMIUM", chromium())
+        // The stand-in phone of the eGov mobile journey.
+        .env("JARIA_EGOV_PHONE", env!("CARGO_BIN_EXE_egov-phone"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

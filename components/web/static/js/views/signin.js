@@ -1,5 +1,6 @@
 // Sign in with EDS — a key container (.p12/.pfx, opened with its password in the page), a
-// PEM key and certificate, or NCALayer — or with IIN and password. Whatever the way, only the
+// PEM key and certificate, NCALayer, or the key in the eGov mobile app — or with IIN and
+// password. Whatever the way, only the
 // certificate chain and a signature over the portal's challenge leave the page.
 
 import { api, ApiProblem } from '../api.js';
@@ -9,6 +10,7 @@ import { signedIn } from '../app.js';
 import { importSigningKey, signBase64, certificateChain, KeyError } from '../eds.js';
 import { isPkcs12, openPkcs12 } from '../pkcs12.js';
 import { signWithNcaLayer, NcaLayerError } from '../ncalayer.js';
+import { waitForPhone } from '../egov-mobile.js';
 
 /** Shaped like the API's 422 so the form shows it next to the field it concerns. */
 function localProblem(code, fieldName) {
@@ -106,6 +108,22 @@ function ncaLayerForm() {
   });
 }
 
+/** Sign-in with the key in the eGov mobile app: a QR code to scan, or a link on the phone. */
+function egovMobileForm() {
+  const holder = h('div', { dataset: { field: 'egov_mobile' }, hidden: true });
+  return form({
+    name: 'egov-mobile',
+    submitLabel: t('signin.egov.submit'),
+    fields: [h('p', { class: 'hint' }, t('signin.egov.lead')), holder],
+    async onSubmit() {
+      const challenge = await api('/api/auth/challenge', { signingIn: true });
+      const started = await api('/api/auth/egov-mobile', { method: 'POST', json: { nonce: challenge.nonce }, signingIn: true });
+      const result = await waitForPhone(holder, started, { field: 'egov_mobile' });
+      await signedIn(result);
+    },
+  });
+}
+
 function passwordForm() {
   return form({
     name: 'password-signin',
@@ -124,10 +142,12 @@ function passwordForm() {
 export function render() {
   const eds = edsForm();
   const ncaLayer = ncaLayerForm();
+  const egovMobile = egovMobileForm();
   const password = passwordForm();
   const panels = [
     { id: 'eds', label: t('signin.tab.eds'), node: eds },
     { id: 'ncalayer', label: t('signin.tab.ncalayer'), node: ncaLayer },
+    { id: 'egov-mobile', label: t('signin.tab.egov'), node: egovMobile },
     { id: 'password', label: t('signin.tab.password'), node: password },
   ];
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('signin.method') });

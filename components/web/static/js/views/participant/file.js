@@ -9,6 +9,7 @@ import { t, formatBytes, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
 import { label, statusWithPrincipal, receiptButton, ACTS_FOR_ANOTHER } from './common.js';
 import { signContent, signatureRefusalAtChoice } from '../../sign.js';
+import { waitForPhone } from '../../egov-mobile.js';
 
 const DRAFT = 'filing';
 const ATTEMPT_KEY = 'jaria.filing-attempt';
@@ -182,6 +183,7 @@ export async function render(ctx) {
     options: [
       { value: 'key', label: t('file.sign.key') },
       { value: 'ncalayer', label: t('file.sign.ncalayer') },
+      { value: 'egov_mobile', label: t('file.sign.egov_mobile') },
       { value: 'none', label: t('file.sign.none') },
     ],
   });
@@ -189,12 +191,19 @@ export async function render(ctx) {
   const signKey = field({ name: 'sign_key', type: 'file', label: t('file.sign.key_file'), hint: t('file.sign.key_file_hint'), accept: '.p12,.pfx,application/x-pkcs12', required: true });
   const signPassword = field({ name: 'sign_password', type: 'password', label: t('signin.eds.password'), hint: t('signin.eds.password_hint'), autocomplete: 'off', required: true });
 
+  const phoneHolder = h('div', { hidden: true });
   const holder = h('div');
   let attempt = loadAttempt();
 
   /** The CMS over what the portal says to sign for `body`, made as the person chose. */
   /** The CMS over what the portal says to sign for `body`, made as the person chose. */
   async function signatureFor(body, values) {
+    if (values.sign_with === 'egov_mobile') {
+      // The portal computes what the phone shows and takes only the filer's own signature.
+      const started = await api('/api/filings/to-sign/egov-mobile', { method: 'POST', json: body });
+      const result = await waitForPhone(phoneHolder, started, { field: 'sign_with' });
+      return result.signature;
+    }
     const prepared = await api('/api/filings/to-sign', { method: 'POST', json: body });
     return signContent(prepared.to_sign, values, { iin: ctx.me && ctx.me.iin });
   }
@@ -202,7 +211,7 @@ export async function render(ctx) {
   const node = form({
     name: 'filing',
     submitLabel: t('file.submit'),
-    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword],
+    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder],
     async onSubmit(values) {
       const files = values.attachments || [];
       checkFiles(files);
