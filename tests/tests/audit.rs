@@ -221,6 +221,19 @@ fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
     for _ in 0..(jaria_portal::audit::CHECKPOINT_EVERY + 5) {
         app.sign_in(&p);
     }
+    // The tick logs and reports the signed head: the copy an operator keeps elsewhere.
+    let head = app.tick()["audit_head"].clone();
+    assert_eq!(head["row"], jaria_portal::audit::CHECKPOINT_EVERY, "{head}");
+    let anchor = format!(
+        "{}:{}",
+        head["row"],
+        head["hash"].as_str().expect("the head's hash")
+    );
+    assert!(
+        app.component_log()
+            .contains(&format!("audit head: checkpoint at row {}", head["row"])),
+        "the tick logs the head"
+    );
     assert!(app.stop().is_some_and(|s| s.success()));
     let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
         .decode(jaria_tests::TEST_AUDIT_KEY)
@@ -231,13 +244,15 @@ fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
     let encode = |key: &ed25519_dalek::VerifyingKey| {
         base64::engine::general_purpose::STANDARD.encode(key.as_bytes())
     };
-    let run = |key: &str| {
+    let run_with = |key: &str, more: &[&str]| {
         jaria_tests::jaria_command()
             .args(["audit", "verify", "--public-key", key])
+            .args(more)
             .args(app.store_args())
             .output()
             .expect("run jaria audit verify")
     };
+    let run = |key: &str| run_with(key, &[]);
     let good = run(&encode(&public));
     assert!(good.status.success(), "{}", describe(&good));
     let stdout = String::from_utf8_lossy(&good.stdout);
@@ -253,6 +268,70 @@ fn signed_checkpoints_verify_with_the_public_key_and_not_with_another() {
         String::from_utf8_lossy(&forged.stdout).contains("forged"),
         "{}",
         describe(&forged)
+    );
+    let public = encode(&public);
+    let anchored = run_with(&public, &["--anchor", &anchor]);
+    assert!(anchored.status.success(), "{}", describe(&anchored));
+    // Someone with the database file removes the checkpoint (and its guard): with the key
+    // given, the missing hundredth row's checkpoint is the proof.
+    {
+        let db = database(&app);
+        db.execute_batch(
+            "DROP TRIGGER audit_checkpoints_no_delete; DELETE FROM audit_checkpoints;",
+        )
+        .expect("tamper");
+    }
+    let deleted = run(&public);
+    assert_eq!(deleted.status.code(), Some(2), "{}", describe(&deleted));
+    assert!(
+        String::from_utf8_lossy(&deleted.stdout).contains("checkpoints were deleted"),
+        "{}",
+        describe(&deleted)
+    );
+    // … and cut the log back below the head the tick logged: the chain alone is consistent,
+    // the kept head is not there any more.
+    {
+        let db = database(&app);
+        db.execute_batch(
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id >= 100;",
+        )
+        .expect("tamper");
+    }
+    let cut = run_with(&public, &["--anchor", &anchor]);
+    assert_eq!(cut.status.code(), Some(2), "{}", describe(&cut));
+    assert!(
+        String::from_utf8_lossy(&cut.stdout).contains("cut back or rewritten"),
+        "{}",
+        describe(&cut)
+    );
+}
+
+#[test]
+fn readiness_refuses_an_unusable_audit_key_and_warns_without_one() {
+    jaria_tests::local_only!();
+    let broken = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_AUDIT_SIGNING_KEY", "not a key")
+        .start();
+    for component in ["auth", "filings", "internal"] {
+        let ready = broken.get(&format!("/api/{component}/health/ready"));
+        assert_eq!(ready.status, 503, "{component}: {}", ready.text());
+        assert!(
+            ready.text().contains("audit_signing_key"),
+            "{}",
+            ready.text()
+        );
+    }
+    let unsigned = TestApp::builder()
+        .portal()
+        .without_env("SPIN_VARIABLE_AUDIT_SIGNING_KEY")
+        .start();
+    let ready = unsigned.get("/api/auth/health/ready");
+    assert_eq!(ready.status, 200, "{}", ready.text());
+    assert!(
+        ready.text().contains("the audit log is not signed"),
+        "{}",
+        ready.text()
     );
 }
 

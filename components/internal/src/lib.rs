@@ -173,10 +173,17 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
         }
     };
     let outbox = delivery::counts(&db).await?;
+    // The chain's signed head, logged at every tick: a copy outside the database, against
+    // which `jaria audit verify --anchor ROW:HASH` shows a log cut back below it.
+    let audit_head = audit::last_checkpoint(&db).await?;
+    if let Some((row, hash)) = &audit_head {
+        eprintln!("internal: audit head: checkpoint at row {row}, hash {hash}");
+    }
     Reply::json(
         200,
         &serde_json::json!({
             "reads_sealed": sealed,
+            "audit_head": audit_head.map(|(row, hash)| serde_json::json!({ "row": row, "hash": hash })),
             "deadlines": work,
             "delivery": delivery,
             "outbox": outbox,

@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use jaria_portal::audit::{Entry, GENESIS_HASH, chain_hash};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 /// An intact chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +69,16 @@ pub enum Broken {
     /// A checkpoint's signature does not verify with the key it names, or names a key not
     /// given: forged.
     CheckpointSignature { id: i64, key_id: String },
+    /// A row that must have its signed checkpoint (every 100th while the key is set) has none:
+    /// checkpoints were deleted.
+    CheckpointMissing { id: i64 },
+    /// The chain's hash at a row kept outside the database (the tick's logged head) is not the
+    /// one kept, or the row is gone: the log was cut back or rewritten.
+    AnchorMismatch {
+        id: i64,
+        kept_hash: String,
+        chain_hash: Option<String>,
+    },
     /// The read rows a seal covers no longer hash to what it sealed (altered, deleted or
     /// inserted), or the seals do not follow one another.
     ReadSeal {
@@ -88,6 +98,8 @@ impl Broken {
             | Broken::Altered { id, .. }
             | Broken::CheckpointMismatch { id, .. }
             | Broken::CheckpointSignature { id, .. }
+            | Broken::CheckpointMissing { id }
+            | Broken::AnchorMismatch { id, .. }
             | Broken::ReadSeal { id, .. } => *id,
         }
     }
@@ -148,6 +160,24 @@ impl std::fmt::Display for Broken {
                 "audit log BROKEN at row {id}: its checkpoint's signature (key {key_id}) does not \
                  verify with the keys given: the checkpoint is forged"
             ),
+            Broken::CheckpointMissing { id } => write!(
+                f,
+                "audit log BROKEN at row {id}: it has no signed checkpoint, yet every {}th row \
+                 gets one in its own transaction while the key is set: checkpoints were deleted \
+                 (if the key was set only after this row, give --signed-from with the first row \
+                 written under it)",
+                jaria_portal::audit::CHECKPOINT_EVERY
+            ),
+            Broken::AnchorMismatch {
+                id,
+                kept_hash,
+                chain_hash,
+            } => write!(
+                f,
+                "audit log BROKEN at row {id}: the head kept outside the database says {kept_hash}, \
+                 the chain has {}: the log was cut back or rewritten",
+                chain_hash.as_deref().unwrap_or("no such row")
+            ),
             Broken::ReadSeal { id, from, to, why } => write!(
                 f,
                 "audit log BROKEN at row {id}: it seals read rows {from}..={to}, but {why}"
@@ -156,11 +186,23 @@ impl std::fmt::Display for Broken {
     }
 }
 
+/// What the operator knows from outside the database, to hold the log to.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// The keys checkpoints must be signed with (none: their hashes only, and no cadence).
+    pub keys: Vec<ed25519_dalek::VerifyingKey>,
+    /// The first row written while the key was set (default: the first row): from it on,
+    /// every hundredth row must have its checkpoint.
+    pub signed_from: Option<i64>,
+    /// A row and its hash kept elsewhere (the tick's logged `audit head`).
+    pub anchor: Option<(i64, String)>,
+}
+
 /// Opens the state dir's database read-only (never creating it) and verifies its chain, and
-/// its signed checkpoints with `keys` (none: their hashes only).
+/// its signed checkpoints as `expect` says.
 pub fn verify_state_dir(
     state_dir: &Path,
-    keys: &[ed25519_dalek::VerifyingKey],
+    expect: &Expect,
 ) -> anyhow::Result<Result<Verified, Broken>> {
     let path = state_dir.join(crate::storage::DB_FILE);
     if !path.is_file() {
@@ -172,42 +214,87 @@ pub fn verify_state_dir(
     )
     .map_err(|e| anyhow::anyhow!("cannot open {} read-only: {e}", path.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    verify_database(&conn, keys, &path.display().to_string())
+    verify_database(&conn, expect, &path.display().to_string())
 }
 
 /// Verifies the `default` database on a libSQL server, from one consistent dump of it.
 pub fn verify_server(
     server: &crate::libsql_server::Server,
-    keys: &[ed25519_dalek::VerifyingKey],
+    expect: &Expect,
 ) -> anyhow::Result<Result<Verified, Broken>> {
     let conn = Connection::open_in_memory()?;
     server.snapshot_into(&conn)?;
-    verify_database(&conn, keys, "the libSQL server's database")
+    verify_database(&conn, expect, "the libSQL server's database")
 }
 
 /// The chain, its checkpoints and the read seals of one database, read in one snapshot;
 /// `what` names it in errors.
 pub fn verify_database(
     conn: &Connection,
-    keys: &[ed25519_dalek::VerifyingKey],
+    expect: &Expect,
     what: &str,
 ) -> anyhow::Result<Result<Verified, Broken>> {
     conn.execute_batch("BEGIN")?;
-    let chain =
-        verify(conn).map_err(|e| anyhow::anyhow!("cannot read audit_log in {what}: {e}"))?;
-    let verified = match chain {
-        Ok(verified) => verified,
-        Err(broken) => return Ok(Err(broken)),
-    };
-    let checked = match verify_checkpoints(conn, verified, keys)
-        .map_err(|e| anyhow::anyhow!("cannot read audit_checkpoints in {what}: {e}"))?
-    {
-        Ok(verified) => verify_read_seals(conn, verified)
-            .map_err(|e| anyhow::anyhow!("cannot read read_log in {what}: {e}"))?,
-        broken => broken,
-    };
+    let checked = verify_all(conn, expect)
+        .map_err(|e| anyhow::anyhow!("cannot read the audit tables in {what}: {e}"));
     conn.execute_batch("COMMIT")?;
-    Ok(checked)
+    checked
+}
+
+/// The chain, the anchor, the checkpoints (and their cadence), the read seals: the first that
+/// fails.
+fn verify_all(conn: &Connection, expect: &Expect) -> rusqlite::Result<Result<Verified, Broken>> {
+    let verified = match verify(conn)? {
+        Ok(verified) => verified,
+        broken => return Ok(broken),
+    };
+    if let Some((id, kept_hash)) = &expect.anchor {
+        let chain_hash: Option<String> = conn
+            .query_row("SELECT hash FROM audit_log WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if chain_hash.as_deref() != Some(kept_hash.as_str()) {
+            return Ok(Err(Broken::AnchorMismatch {
+                id: *id,
+                kept_hash: kept_hash.clone(),
+                chain_hash,
+            }));
+        }
+    }
+    let verified = match verify_checkpoints(conn, verified, &expect.keys)? {
+        Ok(verified) => verified,
+        broken => return Ok(broken),
+    };
+    if !expect.keys.is_empty()
+        && let Some(id) = missing_checkpoint(conn, expect.signed_from.unwrap_or(1))?
+    {
+        return Ok(Err(Broken::CheckpointMissing { id }));
+    }
+    verify_read_seals(conn, verified)
+}
+
+/// The first row from `signed_from` on that should carry a checkpoint (every
+/// [`jaria_portal::audit::CHECKPOINT_EVERY`]th) and does not.
+pub fn missing_checkpoint(conn: &Connection, signed_from: i64) -> rusqlite::Result<Option<i64>> {
+    let every = jaria_portal::audit::CHECKPOINT_EVERY;
+    let last: i64 = conn.query_row("SELECT ifnull(max(id), 0) FROM audit_log", [], |r| r.get(0))?;
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'audit_checkpoints'",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut present = std::collections::BTreeSet::new();
+    if has_table {
+        let mut stmt = conn.prepare("SELECT audit_id FROM audit_checkpoints")?;
+        for id in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+            present.insert(id?);
+        }
+    }
+    let first = (signed_from.max(1) + every - 1) / every * every;
+    Ok((first..=last)
+        .step_by(every as usize)
+        .find(|id| !present.contains(id)))
 }
 
 /// Checks every `reads_sealed` row of the chain against the read rows it covers: the seals
@@ -504,7 +591,7 @@ mod tests {
         assert_eq!(&verified.last_hash, hashes.last().unwrap());
         drop(conn);
         // The same through the file, read-only.
-        let again = verify_state_dir(dir.path(), &[])
+        let again = verify_state_dir(dir.path(), &Expect::default())
             .unwrap()
             .expect("intact chain");
         assert_eq!(again, verified);
@@ -707,7 +794,7 @@ mod tests {
     #[test]
     fn a_missing_database_is_an_error_and_is_not_created() {
         let dir = tempfile::tempdir().unwrap();
-        let err = verify_state_dir(dir.path(), &[]).unwrap_err();
+        let err = verify_state_dir(dir.path(), &Expect::default()).unwrap_err();
         assert!(err.to_string().contains("no database"), "{err}");
         assert!(!dir.path().join(crate::storage::DB_FILE).exists());
     }
@@ -720,7 +807,9 @@ mod tests {
         drop(conn);
         let path = dir.path().join(crate::storage::DB_FILE);
         let before = std::fs::read(&path).unwrap();
-        verify_state_dir(dir.path(), &[]).unwrap().expect("intact");
+        verify_state_dir(dir.path(), &Expect::default())
+            .unwrap()
+            .expect("intact");
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
@@ -791,8 +880,84 @@ mod tests {
         ));
         drop(conn);
         assert!(matches!(
-            verify_state_dir(dir.path(), &[key.verifying_key()]).unwrap(),
+            verify_state_dir(
+                dir.path(),
+                &Expect {
+                    keys: vec![key.verifying_key()],
+                    ..Expect::default()
+                }
+            )
+            .unwrap(),
             Err(Broken::CheckpointMismatch { id: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn with_a_key_a_deleted_checkpoint_and_a_log_cut_back_below_its_kept_head_are_caught() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let (_dir, conn, hashes) = chain(250);
+        sign_checkpoint(&conn, &key, 100);
+        sign_checkpoint(&conn, &key, 200);
+        let expect = Expect {
+            keys: vec![key.verifying_key()],
+            ..Expect::default()
+        };
+        let intact = verify_all(&conn, &expect).unwrap().expect("intact");
+        assert_eq!(intact.last_signed_row, Some(200));
+        // The head the tick logged: row 200 and its hash.
+        let kept = Expect {
+            anchor: Some((200, hashes[199].clone())),
+            ..expect.clone()
+        };
+        verify_all(&conn, &kept)
+            .unwrap()
+            .expect("the kept head is there");
+        // Someone with the file drops the guard and deletes a checkpoint (the chain itself
+        // untouched): with the key given, the gap in the cadence is the proof.
+        conn.execute_batch("DROP TRIGGER IF EXISTS audit_checkpoints_no_delete")
+            .unwrap();
+        conn.execute("DELETE FROM audit_checkpoints WHERE audit_id = 100", [])
+            .unwrap();
+        assert_eq!(
+            verify_all(&conn, &expect).unwrap(),
+            Err(Broken::CheckpointMissing { id: 100 })
+        );
+        // A key set only from row 150 on expects nothing before it.
+        let later = Expect {
+            signed_from: Some(150),
+            ..expect.clone()
+        };
+        verify_all(&conn, &later)
+            .unwrap()
+            .expect("nothing was due before row 150");
+        // All of them gone: "none" is not an answer while a key is given.
+        conn.execute("DELETE FROM audit_checkpoints", []).unwrap();
+        assert_eq!(
+            verify_all(&conn, &expect).unwrap(),
+            Err(Broken::CheckpointMissing { id: 100 })
+        );
+        // Cut back to row 150: the chain and its remaining checkpoints agree, the kept head
+        // does not.
+        drop_triggers(&conn);
+        conn.execute("DELETE FROM audit_log WHERE id > 150", [])
+            .unwrap();
+        verify_all(&conn, &later)
+            .unwrap()
+            .expect("consistent alone");
+        assert!(matches!(
+            verify_all(
+                &conn,
+                &Expect {
+                    anchor: kept.anchor.clone(),
+                    ..later.clone()
+                }
+            )
+            .unwrap(),
+            Err(Broken::AnchorMismatch {
+                id: 200,
+                chain_hash: None,
+                ..
+            })
         ));
     }
 
@@ -834,7 +999,9 @@ mod tests {
         let checked = verify_read_seals(&conn, verified.clone()).unwrap().unwrap();
         assert_eq!((checked.reads_sealed, checked.reads_unsealed), (4, 1));
         // Through the file, as `jaria audit verify` reads it.
-        let through_file = verify_state_dir(dir.path(), &[]).unwrap().unwrap();
+        let through_file = verify_state_dir(dir.path(), &Expect::default())
+            .unwrap()
+            .unwrap();
         assert_eq!(through_file.reads_sealed, 4);
         // Someone with the file removes a read (the trigger dropped first).
         conn.execute_batch("DROP TRIGGER read_log_no_delete; DROP TRIGGER read_log_no_update;")

@@ -85,7 +85,7 @@ pub fn backup(state_dir: &Path, to: &Path) -> anyhow::Result<Backup> {
     }
     // The whole check `jaria audit verify` makes: the chain, its checkpoints and the read
     // seals.
-    let verified = crate::audit::verify_state_dir(to, &[])?
+    let verified = crate::audit::verify_state_dir(to, &crate::audit::Expect::default())?
         .map_err(|broken| anyhow::anyhow!("the copy's audit chain is broken: {broken}"))?;
     Ok(Backup {
         files,
@@ -112,7 +112,7 @@ pub fn backup_server(server: &crate::libsql_server::Server, to: &Path) -> anyhow
     }
     // Named as a backup only once whole.
     std::fs::rename(&partial, &target)?;
-    let verified = crate::audit::verify_state_dir(to, &[])?
+    let verified = crate::audit::verify_state_dir(to, &crate::audit::Expect::default())?
         .map_err(|broken| anyhow::anyhow!("the copy's audit chain is broken: {broken}"))?;
     Ok(Backup {
         files: vec![Copied {

@@ -106,9 +106,31 @@ enum AuditCmd {
         /// keys rotated out. Without one, the key of `SPIN_VARIABLE_AUDIT_SIGNING_KEY` if set.
         #[arg(long = "public-key")]
         public_keys: Vec<String>,
+        /// With a key: the first row written while `audit_signing_key` was set (default 1).
+        /// From it on every 100th row must carry its checkpoint; one missing means checkpoints
+        /// were deleted.
+        #[arg(long = "signed-from", value_name = "ROW")]
+        signed_from: Option<i64>,
+        /// A row and its hash kept outside the database (the tick logs `audit head:
+        /// checkpoint at row ROW, hash HASH`): the chain must still have that hash there, so a
+        /// log cut back below it, or rewritten, shows.
+        #[arg(long = "anchor", value_name = "ROW:HASH", value_parser = parse_anchor)]
+        anchor: Option<(i64, String)>,
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+fn parse_anchor(text: &str) -> Result<(i64, String), String> {
+    let (row, hash) = text
+        .split_once(':')
+        .ok_or("give ROW:HASH, as the tick logs them")?;
+    let row = row.trim().parse::<i64>().map_err(|e| format!("row: {e}"))?;
+    let hash = hash.trim();
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("the hash is 64 hex digits".into());
+    }
+    Ok((row, hash.to_ascii_lowercase()))
 }
 
 /// The `default` database on a libSQL server (sqld, Turso) rather than in a state dir: what a
@@ -321,9 +343,18 @@ fn main() -> anyhow::Result<()> {
                     from,
                     state_dir,
                     public_keys,
+                    signed_from,
+                    anchor,
                     server,
                 },
-        } => audit_verify(&from, state_dir, &server, &public_keys),
+        } => {
+            let expect = jaria_host::audit::Expect {
+                keys: checkpoint_keys(&public_keys)?,
+                signed_from,
+                anchor,
+            };
+            audit_verify(&from, state_dir, &server, &expect)
+        }
     }
 }
 
@@ -366,18 +397,17 @@ fn audit_verify(
     from: &Path,
     state_dir: Option<PathBuf>,
     server: &ServerArgs,
-    public_keys: &[String],
+    expect: &jaria_host::audit::Expect,
 ) -> anyhow::Result<()> {
-    let keys = checkpoint_keys(public_keys)?;
     let outcome = match server.server()? {
-        Some(server) => jaria_host::audit::verify_server(&server, &keys)?,
+        Some(server) => jaria_host::audit::verify_server(&server, expect)?,
         None => {
             // The manifest only locates the default state dir; an explicit one needs none.
             let state_dir = match state_dir {
                 Some(dir) => dir,
                 None => Manifest::load(from)?.app_dir.join(".spin"),
             };
-            jaria_host::audit::verify_state_dir(&state_dir, &keys)?
+            jaria_host::audit::verify_state_dir(&state_dir, expect)?
         }
     };
     match outcome {
@@ -396,7 +426,16 @@ fn audit_verify(
                     "signed checkpoints: {} match the chain, the last at row {row}; their signatures were NOT checked (give --public-key)",
                     verified.checkpoints
                 ),
-                (None, _) => println!("signed checkpoints: none"),
+                (None, true) => println!(
+                    "signed checkpoints: none yet (fewer than 100 rows since --signed-from)"
+                ),
+                (None, false) => println!(
+                    "signed checkpoints: none — without audit_signing_key the whole log can be rewritten undetected; \
+                     set it, and verify with --public-key"
+                ),
+            }
+            if let Some((row, _)) = &expect.anchor {
+                println!("anchor: row {row} still has the hash kept outside the database");
             }
             println!(
                 "reads: {} sealed into the chain, {} logged since the last seal",

@@ -175,21 +175,41 @@ pub fn key_id(public_key: &[u8; 32]) -> String {
 /// The checkpoint signing key from the `audit_signing_key` variable (base64 of a 32-byte
 /// Ed25519 seed), if set. The key lives outside the database on purpose.
 async fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
-    use base64::Engine as _;
     let Some(text) = crate::config::optional("audit_signing_key")
         .await
         .filter(|t| !t.trim().is_empty())
     else {
         return Ok(None);
     };
+    parse_checkpoint_key(&text)
+        .map(Some)
+        .map_err(ApiError::Unavailable)
+}
+
+/// The key a set `audit_signing_key` holds; readiness refuses one that is not a key, so a
+/// mistake shows at rollout, not at the next hundredth audited write (which it would fail).
+pub fn parse_checkpoint_key(text: &str) -> Result<ed25519_dalek::SigningKey, String> {
+    use base64::Engine as _;
     let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| {
-            ApiError::Unavailable("audit_signing_key is not the base64 of 32 bytes".into())
-        })?;
-    Ok(Some(ed25519_dalek::SigningKey::from_bytes(&seed)))
+        .ok_or_else(|| "audit_signing_key is not the base64 of 32 bytes".to_owned())?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+}
+
+/// The newest signed checkpoint: the row and the hash it signs. The tick logs and reports it,
+/// so a copy of the chain's head lives outside the database (`jaria audit verify --anchor`
+/// then shows a chain cut back below it).
+pub async fn last_checkpoint(db: &Db) -> Result<Option<(i64, String)>, ApiError> {
+    let row = db
+        .one(
+            "SELECT audit_id, hash FROM audit_checkpoints ORDER BY audit_id DESC LIMIT 1",
+            &[],
+        )
+        .await?;
+    row.map(|r| Ok((crate::db::col_int(&r, 0)?, crate::db::col_text(&r, 1)?)))
+        .transpose()
 }
 
 /// Signs the chain up to row `audit_id` (inside the row's transaction).

@@ -187,6 +187,30 @@ fn receipt_key_usable(seed: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The components whose manifest entry passes `audit_signing_key` (they write audit rows).
+const AUDITING_COMPONENTS: [&str; 7] = [
+    "login",
+    "cases",
+    "filing",
+    "status",
+    "confirmation",
+    "admin",
+    "internal",
+];
+
+/// The audit key: set, it must be a key; unset, the deployment is ready but says the log is
+/// not signed (anyone with the database file could rewrite it whole, undetected).
+fn audit_key_check(value: Option<&str>) -> Result<Option<String>, String> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(text) => crate::audit::parse_checkpoint_key(text)
+            .map(|_| None)
+            .map_err(|e| format!("set but unusable: {e}")),
+        None => Ok(Some(
+            "warning: the audit log is not signed (no audit_signing_key): someone with the database file could rewrite it whole without it showing".to_owned(),
+        )),
+    }
+}
+
 fn non_empty(_: &str) -> Result<(), String> {
     Ok(())
 }
@@ -328,6 +352,17 @@ pub async fn ready(component: &'static str) -> Result<Reply, ApiError> {
         checks.push(ReadinessCheck::of(
             format!("variable:{}", needed.name),
             outcome,
+        ));
+    }
+    // Every component that writes audit rows holds the key (the web client writes none).
+    if AUDITING_COMPONENTS.contains(&component) {
+        checks.push(ReadinessCheck::of(
+            "variable:audit_signing_key",
+            audit_key_check(
+                crate::config::optional("audit_signing_key")
+                    .await
+                    .as_deref(),
+            ),
         ));
     }
     if let Some(listed) = crate::config::optional("eds_test_iins")
