@@ -3,7 +3,7 @@
 use jaria_portal::auth;
 use jaria_portal::db::{Db, int, text};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, clock, documents, random};
+use jaria_portal::{ApiError, audit, clock, documents, limits, random};
 
 pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
@@ -37,6 +37,7 @@ pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let now = clock::now();
     let sha = db
         .transaction(async |db| {
+            limits::unattached_uploads(db, &me.iin, bytes.len(), now.timestamp()).await?;
             let sha = documents::store(db, bytes, actual, &clock::rfc3339(now)).await?;
             db.exec(
                 "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)

@@ -232,7 +232,7 @@ impl SqlitePool {
 
 /// Pragmas a guest may run on a pooled connection, and whether it may set them (`true`) or
 /// only read them. Every settable one is reset when the connection returns to the pool.
-const GUEST_PRAGMAS: [(&str, bool); 15] = [
+const GUEST_PRAGMAS: [(&str, bool); 16] = [
     ("synchronous", true),
     ("busy_timeout", true),
     ("user_version", true),
@@ -244,6 +244,7 @@ const GUEST_PRAGMAS: [(&str, bool); 15] = [
     ("index_info", false),
     ("data_version", false),
     ("page_count", false),
+    ("page_size", false),
     ("freelist_count", false),
     ("database_list", false),
     // SQLite runs these itself (ALTER TABLE … ADD COLUMN with a CHECK); they only read.

@@ -41,6 +41,7 @@ pub struct Report {
     pub court_window_reminders: u64,
     pub digests: u64,
     pub attachments_expired: u64,
+    pub documents_reclaimed: u64,
     pub challenges_expired: u64,
     pub egov_mobile_signings_expired: u64,
     pub sessions_expired: u64,
@@ -431,11 +432,18 @@ pub async fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), 
             .query(
                 "DELETE FROM attachments WHERE id IN
                (SELECT id FROM attachments WHERE filing_id IS NULL AND created_unix < ? LIMIT 500)
-             RETURNING id",
+             RETURNING sha256",
                 &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
             )
             .await?;
         report.attachments_expired += gone.rows.len() as u64;
+        // Their bytes go too, unless something else refers to the same document.
+        let shas: Vec<String> = gone
+            .rows
+            .iter()
+            .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
+            .collect();
+        report.documents_reclaimed += crate::documents::reclaim(db, &shas).await?;
         report.challenges_expired += crate::signin::expire_challenges(db, now).await?;
         report.egov_mobile_signings_expired += crate::egov_mobile::expire(db, now).await?;
         // Sessions past their lifetime or idle too long are already refused at every request;

@@ -46,7 +46,9 @@ pub fn validate(field: &str, bytes: &[u8]) -> Result<&'static str, ApiError> {
     })
 }
 
-/// Stores a document (once per content); call inside the transaction that references it.
+/// Stores a document (once per content); call inside the transaction that references it. A
+/// new document that would take the database past `storage_limit_bytes` is refused (507)
+/// before anything is written: a full volume would stop every write, the audit log's too.
 pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result<String, ApiError> {
     let sha = sha256_hex(bytes);
     if db
@@ -55,6 +57,16 @@ pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result
         .is_some()
     {
         return Ok(sha);
+    }
+    if let Some(limit) = storage_limit().await {
+        let used = database_bytes(db).await?;
+        if used.saturating_add(bytes.len() as u64) > limit {
+            eprintln!(
+                "documents: refused a {} byte document: the database holds {used} of storage_limit_bytes {limit}",
+                bytes.len()
+            );
+            return Err(ApiError::InsufficientStorage);
+        }
     }
     let chunks: Vec<&[u8]> = bytes.chunks(CHUNK_BYTES).collect();
     db.exec(
@@ -79,6 +91,56 @@ pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result
         .await?;
     }
     Ok(sha)
+}
+
+/// The `storage_limit_bytes` variable: the most the database may hold before new documents
+/// are refused. Unset: no limit (the volume's own size is the limit).
+async fn storage_limit() -> Option<u64> {
+    crate::config::optional("storage_limit_bytes")
+        .await
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+}
+
+/// The database's size now: its pages (free pages included: SQLite reuses them first).
+pub async fn database_bytes(db: &Db) -> Result<u64, ApiError> {
+    let pages = db.one("PRAGMA page_count", &[]).await?;
+    let size = db.one("PRAGMA page_size", &[]).await?;
+    let value = |row: Option<crate::db::RowResult>| {
+        row.and_then(|r| r.get::<i64>(0))
+            .map(|n| n.max(0) as u64)
+            .unwrap_or(0)
+    };
+    Ok(value(pages).saturating_mul(value(size)))
+}
+
+/// Deletes the documents of `shas` that nothing refers to any more (an upload that expired
+/// unattached; the same bytes attached elsewhere, or a decision's, stay). Returns how many
+/// went. Run inside the transaction that dropped the references: a concurrent upload of the
+/// same bytes either committed first (then it refers to it) or stores it anew after.
+pub async fn reclaim(db: &Db, shas: &[String]) -> Result<u64, ApiError> {
+    if shas.is_empty() {
+        return Ok(0);
+    }
+    let list = serde_json::to_string(shas).map_err(|e| ApiError::Internal(e.to_string()))?;
+    const ORPHANS: &str = "SELECT value FROM json_each(?1) AS gone
+         WHERE NOT EXISTS (SELECT 1 FROM attachments WHERE sha256 = gone.value)
+           AND NOT EXISTS (SELECT 1 FROM decisions WHERE document_sha256 = gone.value)
+           AND NOT EXISTS (SELECT 1 FROM materials WHERE document_sha256 = gone.value)
+           AND NOT EXISTS (SELECT 1 FROM filings WHERE answer_document_sha256 = gone.value)
+           AND NOT EXISTS (SELECT 1 FROM document_signatures WHERE document_sha256 = gone.value)";
+    db.exec(
+        &format!("DELETE FROM document_chunks WHERE sha256 IN ({ORPHANS})"),
+        &[text(&list)],
+    )
+    .await?;
+    let gone = db
+        .query(
+            &format!("DELETE FROM documents WHERE sha256 IN ({ORPHANS}) RETURNING sha256"),
+            &[text(&list)],
+        )
+        .await?;
+    Ok(gone.rows.len() as u64)
 }
 
 pub struct Document {

@@ -48,6 +48,9 @@ pub enum ApiError {
     RequestTimeout,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u32 },
+    /// The deployment's storage limit is reached (`storage_limit_bytes`): 507.
+    #[error("insufficient storage")]
+    InsufficientStorage,
     /// The database schema is older than this code needs: the deployment must be migrated.
     #[error("schema at version {found}, code needs {required}")]
     SchemaBehind { found: i64, required: i64 },
@@ -147,6 +150,13 @@ impl ApiError {
                 let mut p = Problem::new(429, "Too Many Requests")
                     .with_detail("Too many attempts. Wait before trying again.");
                 p.retry_after = Some(*retry_after_secs);
+                p
+            }
+            ApiError::InsufficientStorage => {
+                let mut p = Problem::new(507, "Insufficient Storage").with_detail(
+                    "The portal cannot store more files right now. Please try again later; the operators have been told.",
+                );
+                p.retry_after = Some(3600);
                 p
             }
             ApiError::ServiceUnavailable(detail) => {

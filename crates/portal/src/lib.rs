@@ -29,6 +29,7 @@ pub mod http;
 pub mod identity;
 pub mod iin;
 pub mod law;
+pub mod limits;
 pub mod lockout;
 pub mod notify;
 pub mod outbound;

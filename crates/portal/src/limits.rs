@@ -1,0 +1,59 @@
+//! Per-person limits on what one account can make the portal store: set where a real filer,
+//! an advocate with many clients among them, never meets them and a script soon does. Each is
+//! counted inside the write transaction that would add to it (the KV store has no atomic
+//! count), and a refusal is 429 with the time until the oldest counted item leaves the window.
+
+use crate::db::{Db, int, text};
+use crate::error::ApiError;
+
+/// Uploads not yet attached to a filing, per person, in any 24 hours: how many…
+pub const UNATTACHED_UPLOADS_PER_DAY: i64 = 50;
+/// … and how many bytes (20 full-size files).
+pub const UNATTACHED_BYTES_PER_DAY: i64 = 200 * 1024 * 1024;
+const DAY_SECS: i64 = 24 * 3600;
+
+/// Refuses an upload of `size` bytes that would take `owner_iin` past the day's limits on
+/// unattached uploads. Attached ones do not count: they are part of a filing.
+pub async fn unattached_uploads(
+    db: &Db,
+    owner_iin: &str,
+    size: usize,
+    now: i64,
+) -> Result<(), ApiError> {
+    let row = db
+        .one(
+            "SELECT count(*), ifnull(sum(size), 0), ifnull(min(created_unix), 0) FROM attachments
+              WHERE owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
+            &[text(owner_iin), int(now - DAY_SECS)],
+        )
+        .await?
+        .ok_or_else(|| ApiError::Internal("count returned no row".into()))?;
+    let count = crate::db::col_int(&row, 0)?;
+    let bytes = crate::db::col_int(&row, 1)?;
+    let oldest = crate::db::col_int(&row, 2)?;
+    let over = count >= UNATTACHED_UPLOADS_PER_DAY
+        || bytes.saturating_add(size as i64) > UNATTACHED_BYTES_PER_DAY;
+    if over {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: retry_after(oldest, now),
+        });
+    }
+    Ok(())
+}
+
+/// Seconds until an item counted at `oldest` leaves a day's window (a minute at least).
+fn retry_after(oldest: i64, now: i64) -> u32 {
+    u32::try_from((oldest + DAY_SECS - now).max(60)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_is_until_the_oldest_counted_upload_leaves_the_window() {
+        assert_eq!(retry_after(1_000, 1_000 + 3_600), (DAY_SECS - 3_600) as u32);
+        // Never less than a minute, even at the window's edge.
+        assert_eq!(retry_after(1_000, 1_000 + DAY_SECS), 60);
+    }
+}
