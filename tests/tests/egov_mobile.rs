@@ -268,8 +268,7 @@ fn one_signing_per_challenge_and_only_for_a_live_one() {
         "/api/auth/egov-mobile",
         &json!({"nonce": "not-a-challenge-anyone-was-given"}),
     );
-    unknown.assert_problem(422);
-    assert_eq!(unknown.error_code(), "nonce_invalid");
+    unknown.assert_problem(409);
     // A challenge answered already (signed in with it another way) cannot be signed again.
     let key = person("SIGNED ELSEWHERE");
     let used = app.challenge();
@@ -278,7 +277,7 @@ fn one_signing_per_challenge_and_only_for_a_live_one() {
         .expect("CMS");
     assert_eq!(app.post_eds_cms(&used.nonce, &cms).status, 200);
     let late = app.post_json("/api/auth/egov-mobile", &json!({"nonce": used.nonce}));
-    assert_eq!(late.error_code(), "nonce_invalid", "{}", late.text());
+    late.assert_problem(409);
 }
 
 #[test]

@@ -243,11 +243,12 @@ async fn start(
                             col_text(&row, 1)?,
                             col_int(&row, 0)?.min(now + SIGNING_TTL_SECS),
                         ),
+                        // A well-formed request about a challenge that is not live: the
+                        // state, not the request, is wrong.
                         _ => {
-                            return Err(ApiError::invalid(
-                                "nonce",
-                                "nonce_invalid",
-                                "The challenge is unknown, expired or already used. Request a new one.",
+                            return Err(ApiError::Conflict(
+                                "The challenge is unknown, expired or already used. Request a new one."
+                                    .into(),
                             ));
                         }
                     }
