@@ -697,6 +697,16 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_AUDIT_SIGNING_KEY".into(),
             TEST_AUDIT_KEY.into(),
         ));
+        // Per-person limits: many tests file, upload and ask as one person, and the soak tests
+        // as a handful; the limits have tests of their own (tests/storage.rs).
+        for name in [
+            "SPIN_VARIABLE_FILINGS_PER_PERSON_PER_DAY",
+            "SPIN_VARIABLE_UPLOADS_PER_PERSON_PER_DAY",
+            "SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY",
+            "SPIN_VARIABLE_PENDING_ACCESS_REQUESTS_PER_PERSON",
+        ] {
+            self.env.push((name.into(), "1000000000".into()));
+        }
         // The operator the eGov mobile app names (a public BIN's shape; signing with the app
         // is offered only once one is set).
         self.env.push((

@@ -1,10 +1,23 @@
-//! Storage no one person can fill: unattached uploads are limited per person and day, an
+//! Resources no one person can exhaust: unattached uploads are limited per person and day, an
 //! upload that expires unattached gives its bytes back (unless something else refers to the
-//! same document), and a deployment's storage limit refuses new documents with 507 before the
-//! volume fills, with nothing half-written.
+//! same document), a deployment's storage limit refuses new documents with 507 before the
+//! volume fills, with nothing half-written; filings per day and status requests waiting for an
+//! officer are limited per person.
 
 use jaria_tests::world::PDF;
 use jaria_tests::{Session, TestApp, person};
+
+/// The portal with the per-person limits spin.toml ships (the harness raises them for every
+/// other test, which file and upload as one person far more often).
+fn shipped_limits() -> TestApp {
+    TestApp::builder()
+        .portal()
+        .without_env("SPIN_VARIABLE_FILINGS_PER_PERSON_PER_DAY")
+        .without_env("SPIN_VARIABLE_UPLOADS_PER_PERSON_PER_DAY")
+        .without_env("SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY")
+        .without_env("SPIN_VARIABLE_PENDING_ACCESS_REQUESTS_PER_PERSON")
+        .start()
+}
 
 fn upload(session: &Session<'_>, bytes: &[u8]) -> jaria_tests::Reply {
     session.request_with(
@@ -24,7 +37,9 @@ fn unique_pdf(tag: &str) -> Vec<u8> {
 
 #[test]
 fn unattached_uploads_past_the_days_limit_wait_for_the_oldest_to_leave_the_window() {
-    let app = TestApp::portal();
+    jaria_tests::local_only!();
+    // The shipped limits (the harness raises them for every other test).
+    let app = shipped_limits();
     let me = app.sign_in(&person("MANY FILES"));
     for n in 0..jaria_portal::limits::UNATTACHED_UPLOADS_PER_DAY {
         let r = upload(&me, &unique_pdf(&format!("n{n}")));
@@ -115,4 +130,64 @@ fn past_the_storage_limit_new_documents_are_refused_and_nothing_is_half_written(
     assert_eq!(count("SELECT count(*) FROM attachments"), 0);
     assert_eq!(count("SELECT count(*) FROM documents"), 0);
     assert_eq!(count("SELECT count(*) FROM document_chunks"), 0);
+}
+
+#[test]
+fn a_script_filing_past_a_day_or_flooding_the_officers_queues_is_held_back() {
+    jaria_tests::local_only!();
+    let app = shipped_limits();
+    let admin = jaria_tests::world::signed_in(&app, jaria_tests::TEST_ADMIN_IIN, "ADMIN");
+    let organ_id = jaria_tests::world::organ(&admin, "Police");
+    let script = app.sign_in(&person("SCRIPT"));
+    // Statements must be signed: sign each as the page does.
+    let signed_body = |n: i64| {
+        script.signed_filing(&serde_json::json!({"kind": "crime_report",
+            "organ_id": organ_id, "text": format!("Statement {n}.")}))
+    };
+    let send = |n: i64, body: &serde_json::Value| {
+        script.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", &format!("flood-{n}")),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let first = signed_body(0);
+    for n in 0..jaria_portal::limits::FILINGS_PER_DAY {
+        let body = if n == 0 {
+            first.clone()
+        } else {
+            signed_body(n)
+        };
+        let r = send(n, &body);
+        assert_eq!(r.status, 201, "filing {n}: {}", r.text());
+    }
+    // A retry of one already made is still answered (it adds nothing)…
+    let again = send(0, &first);
+    assert_eq!(again.status, 201, "{}", again.text());
+    // … a new one waits.
+    let refused = send(
+        jaria_portal::limits::FILINGS_PER_DAY,
+        &signed_body(jaria_portal::limits::FILINGS_PER_DAY),
+    );
+    refused.assert_problem(429);
+    assert!(refused.header("retry-after").is_some());
+    // Status requests: at most so many waiting for officers at once.
+    for n in 0..jaria_portal::limits::PENDING_ACCESS_REQUESTS {
+        let r = script.post_json(
+            "/api/cases/access-requests",
+            &serde_json::json!({"erdr_number": jaria_tests::world::random_erdr(),
+                "procedural_status": "victim"}),
+        );
+        assert_eq!(r.status, 202, "request {n}: {}", r.text());
+    }
+    let refused = script.post_json(
+        "/api/cases/access-requests",
+        &serde_json::json!({"erdr_number": jaria_tests::world::random_erdr(),
+            "procedural_status": "victim"}),
+    );
+    refused.assert_problem(429);
 }

@@ -5,7 +5,7 @@ use jaria_portal::case::{ErdrNumber, ProceduralStatus};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::iin::Iin;
-use jaria_portal::{ApiError, audit, clock, participants};
+use jaria_portal::{ApiError, audit, clock, limits, participants};
 use serde::Deserialize;
 
 /// An officer answers an access request within three days (our reading; CPC art. 99 sets
@@ -81,6 +81,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
             }
             None => {}
         }
+        limits::pending_access_requests(db, &me.iin).await?;
         let row = db
             .one(
                 "INSERT INTO case_participants (erdr_number, case_id, person_iin, status, represented_iin,

@@ -637,6 +637,7 @@ async fn submit(
         attachment_shas,
         content,
     } = checked(db, me, body, now.timestamp()).await?;
+    jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
     // Art. 181: a statement about an offence is a document signed by its applicant.
     let signed = match (&body.signature, presigned, kind) {
         // What was signed is still what is filed (nothing it names changed meanwhile).

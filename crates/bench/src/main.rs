@@ -501,6 +501,17 @@ fn run_scale(
         .env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY", TEST_RECEIPT_KEY)
         .env("SPIN_VARIABLE_LOCKOUT_IIN_FAILURES", "1000000")
         .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "1000000")
+        // One person files thousands of times a second here: a load test, not a script.
+        .env("SPIN_VARIABLE_FILINGS_PER_PERSON_PER_DAY", "1000000000")
+        .env("SPIN_VARIABLE_UPLOADS_PER_PERSON_PER_DAY", "1000000000")
+        .env(
+            "SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY",
+            "1000000000000",
+        )
+        .env(
+            "SPIN_VARIABLE_PENDING_ACCESS_REQUESTS_PER_PERSON",
+            "1000000000",
+        )
         // The seeded filings are long overdue: the minute ticker would escalate them during the
         // measurements. Routes are measured on their own; the tick has `jaria-bench tick`.
         .env("JARIA_TICK_INTERVAL_SECS", "0")

@@ -40,3 +40,13 @@ pub async fn required(name: &str) -> Result<String, ApiError> {
 pub async fn optional(name: &str) -> Option<String> {
     get(name).await.ok()
 }
+
+/// A variable holding a positive whole number, or `default` when it is unset, empty or not
+/// one (a limit set to nonsense falls back to the shipped value, never to "no limit").
+pub async fn positive_number(name: &str, default: i64) -> i64 {
+    optional(name)
+        .await
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}

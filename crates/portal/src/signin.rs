@@ -41,14 +41,6 @@ fn rejected(field: &str, code: &str, message: &str) -> ApiError {
     }])
 }
 
-async fn number_variable(name: &str, default: i64) -> i64 {
-    config::optional(name)
-        .await
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
-
 /// A new sign-in challenge.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Challenge {
@@ -81,7 +73,7 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     let expires_unix = now + CHALLENGE_TTL_SECS;
     let client = auth::throttle_key(req).await;
     let to_sign = eds::sign_in_message(&auth::portal_origin(req).await, &nonce);
-    let per_minute = number_variable(
+    let per_minute = config::positive_number(
         "challenges_per_client_per_minute",
         DEFAULT_CHALLENGES_PER_MINUTE,
     )
@@ -561,7 +553,7 @@ async fn ocsp_status(
     let request = revocation::ocsp_request(leaf, issuer, &nonce).map_err(|e| e.to_string())?;
     let target = crate::outbound::Target::parse(responder).map_err(|e| e.to_string())?;
     let timeout = Duration::from_millis(
-        number_variable("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS).await as u64,
+        config::positive_number("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS).await as u64,
     );
     let answer = crate::outbound::post(
         &target,
@@ -587,7 +579,7 @@ async fn ocsp_status(
     if read.status != OcspStatus::Revoked
         && let Some(store) = &store
     {
-        let ttl = number_variable("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS).await;
+        let ttl = config::positive_number("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS).await;
         let until_unix = read.next_update_unix.map_or(now.timestamp() + ttl, |next| {
             next.min(now.timestamp() + ttl)
         });
