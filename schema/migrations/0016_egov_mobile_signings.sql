@@ -18,7 +18,6 @@ CREATE TABLE egov_mobile_signings (
     document          TEXT NOT NULL,
     -- The phone's CMS, once verified.
     cms               BLOB,
-    client_key        TEXT NOT NULL,
     created_unix      INTEGER NOT NULL,
     expires_unix      INTEGER NOT NULL,
     CHECK ((purpose = 'sign_in') = (nonce IS NOT NULL)),

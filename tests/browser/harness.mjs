@@ -115,6 +115,36 @@ export async function signInWithEds(actor, key) {
   await settle(page);
 }
 
+/** Waits until the page is signed in (or shows why not, named in the failure) as `iin`. */
+export async function expectSignedInAs(page, iin, { timeout } = {}) {
+  await page.waitForSelector('[data-action="sign-out"], .form-summary:not([hidden]), .field-error:not([hidden])', { timeout });
+  if (!(await page.isVisible('[data-action="sign-out"]'))) {
+    const shown = await page.locator('.form-summary:not([hidden]), .field-error:not([hidden])').allTextContents();
+    throw new Error(`not signed in: ${shown.join(' | ')}`);
+  }
+  await settle(page);
+  const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
+  assert(me.iin === iin, `signed in as ${me.iin}, expected ${iin}`);
+}
+
+/** Opens the filing screen with a statement about an offence to the first organ, saying `text`. */
+export async function startStatement(actor, text) {
+  const { page } = actor;
+  const form = 'form[data-form="filing"]';
+  await actor.open('/file');
+  await page.check(`${form} input[name="kind"][value="crime_report"]`);
+  const organ = await page.locator(`${form} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
+  await page.selectOption(`${form} select[name="organ_id"]`, organ);
+  await page.fill(`${form} [name="text"]`, text);
+}
+
+/** The id of the filing whose receipt the page shows (after it is sent). */
+export async function receiptId(page, { timeout } = {}) {
+  const receipt = page.locator('[data-section="receipt"][data-filing-id]');
+  await receipt.waitFor({ timeout });
+  return receipt.getAttribute('data-filing-id');
+}
+
 export const checks = { steps: 0, axe: 0 };
 
 /** Runs one journey, naming its steps in the output. */

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, person, signInWithEds, journey, assert, checks, settle, PHONE, DESKTOP, DEMO_ERDR, BASE_URL } from './harness.mjs';
+import { launch, person, signInWithEds, journey, assert, checks, settle, expectSignedInAs, startStatement, receiptId, PHONE, DESKTOP, DEMO_ERDR, BASE_URL } from './harness.mjs';
 import { startNcaLayer } from './ncalayer-standin.mjs';
 
 // A minimal PDF: the portal checks attachments by their content, not their name.
@@ -248,17 +248,6 @@ async function edsAsPeopleHoldIt(browser) {
     const sent = [];
     page.on('request', (request) => sent.push(request.postData() || ''));
     const form = 'form[data-form="eds"]';
-    const signedInAs = async (iin) => {
-      // Signed in, or the message that says why not (named in the failure).
-      await page.waitForSelector('[data-action="sign-out"], .form-summary:not([hidden]), .field-error:not([hidden])');
-      if (!(await page.isVisible('[data-action="sign-out"]'))) {
-        const shown = await page.locator('.form-summary:not([hidden]), .field-error:not([hidden])').allTextContents();
-        throw new Error(`not signed in: ${shown.join(' | ')}`);
-      }
-      await settle(page);
-      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
-      assert(me.iin === iin, `signed in as ${me.iin}, expected ${iin}`);
-    };
     const signOut = async () => {
       await page.click('[data-action="sign-out"]');
       await page.waitForSelector(form);
@@ -280,7 +269,7 @@ async function edsAsPeopleHoldIt(browser) {
     await step('the right password signs in; the key and the password never leave the page', async () => {
       await page.fill(`${form} input[name="password"]`, kit.password);
       await page.click('[data-action="eds-submit"]');
-      await signedInAs(kit.iin);
+      await expectSignedInAs(page, kit.iin);
       assert(!sent.some((body) => body.includes(kit.password) || body.includes('PRIVATE KEY') || body.includes('Wrong1234')), 'a key or a password left the page');
       assert(sent.some((body) => body.includes('"signature"') && body.includes('BEGIN CERTIFICATE')), 'the chain and the signature were sent');
       await signOut();
@@ -293,7 +282,7 @@ async function edsAsPeopleHoldIt(browser) {
       await page.setInputFiles(`${form} input[name="key"]`, file('modern.p12'));
       await page.fill(`${form} input[name="password"]`, kit.password);
       await page.click('[data-action="eds-submit"]');
-      await signedInAs(kit.iin);
+      await expectSignedInAs(page, kit.iin);
       await signOut();
       await page.selectOption('#lang', 'ru');
       await page.waitForFunction(() => document.documentElement.lang === 'ru');
@@ -348,7 +337,7 @@ async function edsAsPeopleHoldIt(browser) {
         await citizen.open('/signin');
         await page.click('[data-action="tab-ncalayer"]');
         await page.click('[data-action="ncalayer-submit"]');
-        await signedInAs(kit.iin);
+        await expectSignedInAs(page, kit.iin);
         const asked = layer.requests.at(-1);
         assert(asked.module === 'kz.gov.pki.knca.basics' && asked.args.format === 'cms', 'the basics module was asked for a CMS');
         assert(asked.args.signingParams.encapsulate === false, 'a detached signature was asked for');
@@ -356,18 +345,9 @@ async function edsAsPeopleHoldIt(browser) {
         await citizen.shot('ncalayer-signed-in');
       });
       const fileForm = 'form[data-form="filing"]';
-      const startStatement = async (text) => {
-        await citizen.open('/file');
-        await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
-        const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
-        await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
-        await page.fill(`${fileForm} [name="text"]`, text);
+      const statement = async (text) => {
+        await startStatement(citizen, text);
         assert(!(await page.isVisible(`${fileForm} input[name="sign_with"][value="none"]`)), 'a statement cannot go unsigned');
-      };
-      const receiptId = async () => {
-        const receipt = page.locator('[data-section="receipt"][data-filing-id]');
-        await receipt.waitFor();
-        return receipt.getAttribute('data-filing-id');
       };
       /** The filing's signature and what it signs, checked by OpenSSL against the demo CA. */
       const checkWithOpenssl = async (id) => {
@@ -385,7 +365,7 @@ async function edsAsPeopleHoldIt(browser) {
         execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file(`statement-${id}.p7s`), '-content', file(`statement-${id}.json`), '-CAfile', file('ca.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
       };
       await step('a statement signed with the .p12 signing key: a wrong password is refused, the right one files it', async () => {
-        await startStatement('У меня украли велосипед во дворе дома.');
+        await statement('У меня украли велосипед во дворе дома.');
         await page.check(`${fileForm} input[name="sign_with"][value="key"]`);
         await page.setInputFiles(`${fileForm} input[name="sign_key"]`, file('sign.p12'));
         await page.fill(`${fileForm} input[name="sign_password"]`, 'Wrong1234');
@@ -394,7 +374,7 @@ async function edsAsPeopleHoldIt(browser) {
         await page.locator(`${fileForm} [data-field="sign_password"] .field-error:not([hidden])`).waitFor();
         await page.fill(`${fileForm} input[name="sign_password"]`, kit.password);
         await page.click('[data-action="filing-submit"]');
-        const id = await receiptId();
+        const id = await receiptId(page);
         await citizen.shot('statement-signed');
         await checkWithOpenssl(id);
         assert(!sent.some((body) => body.includes(kit.password)), 'the key password left the page');
@@ -408,7 +388,7 @@ async function edsAsPeopleHoldIt(browser) {
         ]) {
           layer.setMode(mode);
           const before = await myFilings();
-          await startStatement(`Заявление (${mode}).`);
+          await statement(`Заявление (${mode}).`);
           await page.check(`${fileForm} input[name="sign_with"][value="ncalayer"]`);
           await page.click('[data-action="filing-submit"]');
           const error = page.locator(`${fileForm} [data-field="sign_with"] .field-error:not([hidden])`);
@@ -421,10 +401,10 @@ async function edsAsPeopleHoldIt(browser) {
       });
       await step('a statement signed through NCALayer with the signing key, checked by OpenSSL', async () => {
         layer.setMode('sign');
-        await startStatement('Мошенники списали деньги с моей карты.');
+        await statement('Мошенники списали деньги с моей карты.');
         await page.check(`${fileForm} input[name="sign_with"][value="ncalayer"]`);
         await page.click('[data-action="filing-submit"]');
-        const id = await receiptId();
+        const id = await receiptId(page);
         const asked = layer.requests.at(-1);
         assert(asked.args.signerParams.extKeyUsageOids.includes('1.3.6.1.5.5.7.3.4'), 'a signing key was asked for');
         assert(asked.args.signerParams.iin === kit.iin, 'NCALayer was told whose key to offer');
@@ -499,14 +479,7 @@ async function gostKeyInThePage(browser) {
       assert(/GOST512/.test(await page.locator(`${form}`).textContent()), 'the page names the GOST512_… file people hold');
       await page.fill(`${form} input[name="password"]`, password);
       await page.click('[data-action="eds-submit"]');
-      await page.waitForSelector('[data-action="sign-out"], .form-summary:not([hidden]), .field-error:not([hidden])');
-      if (!(await page.isVisible('[data-action="sign-out"]'))) {
-        const shown = await page.locator('.form-summary:not([hidden]), .field-error:not([hidden])').allTextContents();
-        throw new Error(`not signed in: ${shown.join(' | ')}`);
-      }
-      await settle(page);
-      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
-      assert(me.iin === testIin, `signed in as ${me.iin}, expected ${testIin}`);
+      await expectSignedInAs(page, testIin);
       assert(!sent.some((body) => body.includes(password)), 'the key password left the page');
       assert(sent.some((body) => body.includes('"signature"') && body.includes('BEGIN CERTIFICATE')), 'the chain and the signature were sent');
       await citizen.axe('gost-signed-in');
@@ -514,18 +487,12 @@ async function gostKeyInThePage(browser) {
     });
     await step('a statement signed with the same GOST key is filed, and an independent verifier agrees', async () => {
       const fileForm = 'form[data-form="filing"]';
-      await citizen.open('/file');
-      await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
-      const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
-      await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
-      await page.fill(`${fileForm} [name="text"]`, 'Ауладағы көлігімнің әйнегі сындырылды.');
+      await startStatement(citizen, 'Ауладағы көлігімнің әйнегі сындырылды.');
       await page.check(`${fileForm} input[name="sign_with"][value="key"]`);
       await page.setInputFiles(`${fileForm} input[name="sign_key"]`, file('keys/individual_valid.p12'));
       await page.fill(`${fileForm} input[name="sign_password"]`, password);
       await page.click('[data-action="filing-submit"]');
-      const receipt = page.locator('[data-section="receipt"][data-filing-id]');
-      await receipt.waitFor();
-      const id = await receipt.getAttribute('data-filing-id');
+      const id = await receiptId(page);
       await citizen.shot('gost-statement-filed');
       const fetchBase64 = (path) =>
         page.evaluate(async (url) => {
@@ -582,24 +549,14 @@ async function egovMobileSigning(browser) {
       await citizen.axe('egov-mobile-qr');
       await citizen.shot('egov-mobile-qr');
       await signOnPhone(page);
-      await page.waitForSelector('[data-action="sign-out"]', { timeout: 15000 });
-      await settle(page);
-      const me = await page.evaluate(async (base) => (await fetch(`${base}/api/auth/me`, { credentials: 'same-origin' })).json(), BASE_URL);
-      assert(me.iin === '123456789011', `signed in as ${me.iin}`);
+      await expectSignedInAs(page, '123456789011', { timeout: 15000 });
     });
     await step('a statement signed on the phone is filed with its signature', async () => {
-      const fileForm = 'form[data-form="filing"]';
-      await citizen.open('/file');
-      await page.check(`${fileForm} input[name="kind"][value="crime_report"]`);
-      const organ = await page.locator(`${fileForm} select[name="organ_id"] option:not([value=""])`).first().getAttribute('value');
-      await page.selectOption(`${fileForm} select[name="organ_id"]`, organ);
-      await page.fill(`${fileForm} [name="text"]`, 'Подписано в eGov mobile: у подъезда повредили мой автомобиль.');
-      await page.check(`${fileForm} input[name="sign_with"][value="egov_mobile"]`);
+      await startStatement(citizen, 'Подписано в eGov mobile: у подъезда повредили мой автомобиль.');
+      await page.check('form[data-form="filing"] input[name="sign_with"][value="egov_mobile"]');
       await page.click('[data-action="filing-submit"]');
       await signOnPhone(page);
-      const receipt = page.locator('[data-section="receipt"][data-filing-id]');
-      await receipt.waitFor({ timeout: 15000 });
-      const id = await receipt.getAttribute('data-filing-id');
+      const id = await receiptId(page, { timeout: 15000 });
       const filing = await page.evaluate(async (url) => (await fetch(url, { credentials: 'same-origin' })).json(), `${BASE_URL}/api/status/filings/${id}`);
       const signature = filing.signature || (filing.filing && filing.filing.signature);
       assert(signature && signature.signer_iin === '123456789011', `the statement is signed by the phone's key: ${JSON.stringify(signature)}`);

@@ -226,7 +226,7 @@ fn a_signing_cannot_be_hijacked_replayed_or_collected_by_another_page() {
     // The real signature, then its replay.
     let (_, reply) = phone_signs(&app, &signing, &key);
     assert_eq!(reply.status, 200, "{}", reply.text());
-    let (_, replay) = phone_signs_again(&app, &api1, documents, &key);
+    let replay = phone_signs_again(&app, &api1, documents, &key);
     assert_eq!(refusal_code(&replay), "signing_gone");
     // Another page (another poll token, the other signing's) learns nothing; an unknown id
     // looks the same.
@@ -244,7 +244,7 @@ fn a_signing_cannot_be_hijacked_replayed_or_collected_by_another_page() {
 }
 
 /// The phone PUTs again what it signed once (the list as read before).
-fn phone_signs_again(app: &TestApp, api1: &Api1, documents: Value, key: &Person) -> ((), Reply) {
+fn phone_signs_again(app: &TestApp, api1: &Api1, documents: Value, key: &Person) -> Reply {
     let shown = STANDARD
         .decode(
             documents["documentsToSign"][0]["document"]["file"]["data"]
@@ -253,7 +253,7 @@ fn phone_signs_again(app: &TestApp, api1: &Api1, documents: Value, key: &Person)
         )
         .expect("base64");
     let cms = key.sign_cms(&shown, &CmsOptions::default()).expect("CMS");
-    ((), put_signed(app, api1, documents, &cms))
+    put_signed(app, api1, documents, &cms)
 }
 
 #[test]

@@ -185,18 +185,7 @@ fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
         "injects storage faults with jaria up's --fault-rate (on real Spin, the locked-database test stands in)"
     );
     let dir = tempfile::tempdir().expect("state dir");
-    let w = {
-        let app = TestApp::builder().portal().state_dir(dir.path()).start();
-        world(&app)
-    };
-    let app = TestApp::builder()
-        .portal()
-        .state_dir(dir.path())
-        .arg("--fault-rate")
-        .arg("0.04")
-        .arg("--fault-stall-ms")
-        .arg("30")
-        .start();
+    let (w, app) = world_under_faults(dir.path(), "0.04", "30");
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
     for i in 0..270 {
         let (token, method, path, body) = workload(&w, i);
@@ -238,12 +227,39 @@ fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
         acknowledged.len()
     );
     drop(app);
-    assert_consistent(&dir.path().join("sqlite_db.db"));
-    // Without faults, everything acknowledged is there, once, with its content.
-    let app = TestApp::builder().portal().state_dir(dir.path()).start();
-    for (key, (id, sha)) in &acknowledged {
-        let again = file_until_acknowledged(&app, &w, key, 1).expect("acknowledged again");
-        assert_eq!(again, (*id, sha.clone()), "key {key}");
+    assert_stored(dir.path(), &w, &acknowledged);
+}
+
+/// The world made without faults in `dir`, then the portal on it with `--fault-rate rate` and
+/// `--fault-stall-ms stall_ms`.
+fn world_under_faults(dir: &std::path::Path, rate: &str, stall_ms: &str) -> (World, TestApp) {
+    let w = {
+        let app = TestApp::builder().portal().state_dir(dir).start();
+        world(&app)
+    };
+    let app = TestApp::builder()
+        .portal()
+        .state_dir(dir)
+        .arg("--fault-rate")
+        .arg(rate)
+        .arg("--fault-stall-ms")
+        .arg(stall_ms)
+        .start();
+    (w, app)
+}
+
+/// After the faults (the app stopped): nothing half-written, and without faults every filing
+/// acknowledged is there, once, with its content, and readable.
+fn assert_stored(dir: &std::path::Path, w: &World, acknowledged: &[(String, (i64, String))]) {
+    assert_consistent(&dir.join("sqlite_db.db"));
+    let app = TestApp::builder().portal().state_dir(dir).start();
+    for (key, (id, sha)) in acknowledged {
+        let again = file_until_acknowledged(&app, w, key, 1).expect("acknowledged again");
+        assert_eq!(
+            again,
+            (*id, sha.clone()),
+            "key {key}: acknowledged, then not stored"
+        );
         let r = call(
             &app,
             &w.victim,
@@ -265,18 +281,7 @@ fn under_storage_faults_every_answer_is_clean_and_nothing_is_half_written() {
 fn an_acknowledged_filing_is_stored_even_when_its_rollback_fails() {
     jaria_tests::jaria_only!("injects storage faults with jaria up's --fault-rate");
     let dir = tempfile::tempdir().expect("state dir");
-    let w = {
-        let app = TestApp::builder().portal().state_dir(dir.path()).start();
-        world(&app)
-    };
-    let app = TestApp::builder()
-        .portal()
-        .state_dir(dir.path())
-        .arg("--fault-rate")
-        .arg("0.2")
-        .arg("--fault-stall-ms")
-        .arg("1")
-        .start();
+    let (w, app) = world_under_faults(dir.path(), "0.2", "1");
     let acknowledged: Vec<(String, (i64, String))> = (0..80)
         .filter_map(|k| {
             let key = format!("shaky-{k}");
@@ -289,16 +294,7 @@ fn an_acknowledged_filing_is_stored_even_when_its_rollback_fails() {
         acknowledged.len()
     );
     drop(app);
-    assert_consistent(&dir.path().join("sqlite_db.db"));
-    let app = TestApp::builder().portal().state_dir(dir.path()).start();
-    for (key, (id, sha)) in &acknowledged {
-        let again = file_until_acknowledged(&app, &w, key, 1).expect("acknowledged again");
-        assert_eq!(
-            again,
-            (*id, sha.clone()),
-            "key {key}: acknowledged, then not stored"
-        );
-    }
+    assert_stored(dir.path(), &w, &acknowledged);
 }
 
 #[test]

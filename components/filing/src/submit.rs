@@ -555,9 +555,11 @@ async fn checked(
     })
 }
 
-/// `POST /api/filings/to-sign`: the exact bytes the filer's EDS signs for this filing (the
-/// same body as the filing, without its signature). Nothing is stored.
-pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+/// The filing a request describes (without its signature), checked as filing it would be:
+/// what its filer is to sign.
+async fn to_be_signed(
+    req: &jaria_portal::http::Request,
+) -> Result<(Db, Principal, Checked), ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
     let body: NewFiling = json_body(req)?;
@@ -569,6 +571,13 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
         ));
     }
     let checked = checked(&db, &me, &body, clock::now().timestamp()).await?;
+    Ok((db, me, checked))
+}
+
+/// `POST /api/filings/to-sign`: the exact bytes the filer's EDS signs for this filing (the
+/// same body as the filing, without its signature). Nothing is stored.
+pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let (_, _, checked) = to_be_signed(req).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -583,17 +592,7 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
 /// filer's eGov mobile app (a QR code for the page to show): only the filer's own signature
 /// is taken for them, and the page collects it at `POST /api/auth/egov-mobile/{id}/result`.
 pub async fn to_sign_on_phone(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
-    let db = Db::open().await?;
-    let me = auth::authenticate(&db, req).await?;
-    let body: NewFiling = json_body(req)?;
-    if body.signature.is_some() {
-        return Err(ApiError::invalid(
-            "signature",
-            "not_allowed",
-            "Ask for the content to sign without a signature.",
-        ));
-    }
-    let checked = checked(&db, &me, &body, clock::now().timestamp()).await?;
+    let (db, me, checked) = to_be_signed(req).await?;
     let title = match checked.kind {
         Kind::CrimeReport => {
             "Jaria: қылмыс туралы арыз / заявление о преступлении / statement about an offence"

@@ -103,7 +103,7 @@ async fn storage_limit() -> Option<u64> {
 }
 
 /// The database's size now: its pages (free pages included: SQLite reuses them first).
-pub async fn database_bytes(db: &Db) -> Result<u64, ApiError> {
+async fn database_bytes(db: &Db) -> Result<u64, ApiError> {
     let pages = db.one("PRAGMA page_count", &[]).await?;
     let size = db.one("PRAGMA page_size", &[]).await?;
     let value = |row: Option<crate::db::RowResult>| {

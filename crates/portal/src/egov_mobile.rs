@@ -65,6 +65,14 @@ impl Purpose {
         }
     }
 
+    /// The columns [`Purpose::from_row`] reads back: nonce, signer.
+    fn columns(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Purpose::SignIn { nonce } => (Some(nonce), None),
+            Purpose::Document { signer_iin } => (None, Some(signer_iin)),
+        }
+    }
+
     fn as_str(&self) -> &'static str {
         match self {
             Purpose::SignIn { .. } => "sign_in",
@@ -220,12 +228,8 @@ async fn start(
     let phone_token = random::token()?;
     let poll_token = random::token()?;
     let now = clock::now().timestamp();
-    let client = auth::throttle_key(req).await;
     let origin = auth::portal_origin(req).await;
-    let (nonce, signer) = match purpose {
-        Purpose::SignIn { nonce } => (Some(nonce.as_str()), None),
-        Purpose::Document { signer_iin } => (None, Some(signer_iin.as_str())),
-    };
+    let (nonce, signer) = purpose.columns();
     let expires_unix = db
         .transaction(async |db| {
             expire(db, now).await?;
@@ -269,10 +273,10 @@ async fn start(
                             retry_after_secs: 60,
                         });
                     }
-                    (
-                        document.unwrap_or_default().to_owned(),
-                        now + SIGNING_TTL_SECS,
-                    )
+                    let document = document.ok_or_else(|| {
+                        ApiError::Internal("a document signing without its document".into())
+                    })?;
+                    (document.to_owned(), now + SIGNING_TTL_SECS)
                 }
             };
             let live = db
@@ -290,8 +294,8 @@ async fn start(
             let inserted = db
                 .one(
                     "INSERT INTO egov_mobile_signings (id, phone_token, poll_token_sha256, purpose,
-                         nonce, signer_iin, title, document, client_key, created_unix, expires_unix)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         nonce, signer_iin, title, document, created_unix, expires_unix)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                      ON CONFLICT (nonce) DO NOTHING RETURNING id",
                     &[
                         text(&id),
@@ -302,7 +306,6 @@ async fn start(
                         signer.map_or(crate::db::SqlValue::Null, text),
                         text(title),
                         text(&document),
-                        text(&client),
                         int(now),
                         int(expires_unix),
                     ],

@@ -133,20 +133,25 @@ fn expired_they_are_refused() {
     );
 }
 
+/// What NCA's Kalkan signed (the fixtures were made on 2026-05-08) over `document`, until today.
+fn signed_by_kalkan(document: &[u8]) -> cms::Expected<'_> {
+    cms::Expected {
+        content: document,
+        signed_after: Utc
+            .with_ymd_and_hms(2026, 5, 8, 0, 0, 0)
+            .single()
+            .expect("date"),
+        signed_before: today(),
+    }
+}
+
 #[test]
 fn what_ncas_kalkan_signs_verifies_attached_and_detached() {
     for (stem, iin) in [("individual", TEST_IIN), ("legal_entity", TEST_IIN)] {
         let document = fixture(&format!("kalkan-cms/{stem}_document.txt"));
         for form in ["attached", "detached"] {
             let der = fixture(&format!("kalkan-cms/{stem}_{form}.der"));
-            let expected = cms::Expected {
-                content: &document,
-                signed_after: Utc
-                    .with_ymd_and_hms(2026, 5, 8, 0, 0, 0)
-                    .single()
-                    .expect("date"),
-                signed_before: today(),
-            };
+            let expected = signed_by_kalkan(&document);
             let signed = cms::verify(&der, &expected, &staging(None), today())
                 .unwrap_or_else(|e| panic!("{stem} {form}: {e}"));
             assert_eq!(signed.verified.holder.iin.as_str(), iin);
@@ -253,14 +258,7 @@ fn a_cms_streamed_in_ber_verifies_as_the_der_it_stands_for() {
     let ber = streamed(&der);
     assert_ne!(ber, der);
     assert_eq!(&ber[..2], &[0x30, 0x80]);
-    let expected = cms::Expected {
-        content: &document,
-        signed_after: Utc
-            .with_ymd_and_hms(2026, 5, 8, 0, 0, 0)
-            .single()
-            .expect("date"),
-        signed_before: today(),
-    };
+    let expected = signed_by_kalkan(&document);
     let signed = cms::verify(&ber, &expected, &staging(None), today()).expect("BER verifies");
     assert!(signed.attached);
     assert_eq!(signed.verified.holder.iin.as_str(), TEST_IIN);
