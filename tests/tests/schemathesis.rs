@@ -20,6 +20,8 @@ use jaria_tests::{TEST_ADMIN_IIN, TestApp, random_iin, workspace_root};
 ///   alone, and an IIN is valid only with its check digit, which no pattern says (the fuzzing
 ///   phase generates real IINs through the hooks and is held to the strict rule);
 /// - EDS sign-in: a certificate and a signature are valid only if they verify;
+/// - an admin's revocation names a certificate (or its issuer's), valid only if it parses as
+///   one, and a serial number some separators alone do not make;
 /// - a password is refused when it is one of the most common ones;
 /// - a filing names an organ, a case, a decision and attachments by id, which must exist and
 ///   be the filer's to name (a 422 naming the field; the description says so);
@@ -50,6 +52,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 
 [[operations]]
 include-path = "/api/filings"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+
+[[operations]]
+include-path = "/api/admin/revocations"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
 
 [[operations]]
