@@ -1,5 +1,7 @@
 //! Fault injection for reliability tests: a share of key-value and SQLite calls fail, or stall
-//! and then go on. Off unless `jaria up --fault-rate` is given; never on by default.
+//! and then go on, and a share of commits are refused the way a libSQL server refuses a
+//! transaction whose write lock it took back. Off unless `jaria up --fault-rate` or
+//! `--fault-lose-commits` is given; never on by default.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +18,15 @@ struct FaultState {
     rng: AtomicU64,
     /// When set, half of the faults stall the call this long instead of failing it.
     stall: Option<std::time::Duration>,
+    /// Probability that a `COMMIT` is refused with its transaction rolled back, scaled to
+    /// u32::MAX.
+    lose_commit_threshold: u64,
 }
+
+/// What a libSQL server (sqld 0.24) answers when it has taken the write lock back from a
+/// transaction held too long: the transaction is gone, and the statement never ran.
+pub const LOST_TRANSACTION: &str =
+    "TRANSACTION_TIMEOUT `Transaction timed out` (injected fault: the transaction was rolled back)";
 
 #[derive(Debug, thiserror::Error)]
 #[error("injected fault")]
@@ -35,16 +45,41 @@ impl Faults {
     /// As [`Faults::with_rate`], and half of the faults are stalls of `stall` (then the call
     /// proceeds) rather than failures.
     pub fn with_rate_and_stall(rate: f64, stall: Option<std::time::Duration>, seed: u64) -> Self {
-        let rate = rate.clamp(0.0, 1.0);
-        if rate == 0.0 {
+        Self::injecting(rate, stall, 0.0, seed)
+    }
+
+    /// As [`Faults::with_rate_and_stall`], and the share `lose_commits` of `COMMIT`s is
+    /// refused: the transaction is rolled back and the guest told so in a libSQL server's
+    /// words ([`LOST_TRANSACTION`]).
+    pub fn injecting(
+        rate: f64,
+        stall: Option<std::time::Duration>,
+        lose_commits: f64,
+        seed: u64,
+    ) -> Self {
+        let scaled = |share: f64| (share.clamp(0.0, 1.0) * u32::MAX as f64) as u64;
+        let (threshold, lose_commit_threshold) = (scaled(rate), scaled(lose_commits));
+        if threshold == 0 && lose_commit_threshold == 0 {
             return Self::none();
         }
         Self {
             inner: Some(Arc::new(FaultState {
-                threshold: (rate * u32::MAX as f64) as u64,
+                threshold,
                 rng: AtomicU64::new(seed | 1),
                 stall: stall.filter(|d| !d.is_zero()),
+                lose_commit_threshold,
             })),
+        }
+    }
+
+    /// Whether this statement is a `COMMIT` to refuse ([`Faults::injecting`]).
+    pub fn loses_commit(&self, statement: &str) -> bool {
+        match &self.inner {
+            Some(state) if state.lose_commit_threshold > 0 => {
+                statement.trim().eq_ignore_ascii_case("COMMIT")
+                    && state.next() < state.lose_commit_threshold
+            }
+            _ => false,
         }
     }
 
@@ -131,6 +166,16 @@ mod tests {
         let stalls = outcomes.iter().filter(|ok| **ok).count();
         assert!((5..35).contains(&stalls), "{stalls} stalls of 40");
         assert!(started.elapsed() >= std::time::Duration::from_millis(2 * stalls as u64));
+    }
+
+    #[test]
+    fn only_commits_are_lost_and_only_their_share() {
+        let f = Faults::injecting(0.0, None, 0.5, 9);
+        assert!(f.check().is_ok(), "no other call fails");
+        assert!(!(0..100).any(|_| f.loses_commit("INSERT INTO t VALUES (1)")));
+        let lost = (0..1000).filter(|_| f.loses_commit(" commit ")).count();
+        assert!((400..600).contains(&lost), "{lost}");
+        assert!(!Faults::none().loses_commit("COMMIT"));
     }
 
     #[test]

@@ -229,6 +229,10 @@ struct UpArgs {
     /// With --fault-rate: half of the faults stall the call this many milliseconds instead.
     #[arg(long, default_value_t = 0, hide = true)]
     fault_stall_ms: u64,
+    /// Testing only: the share (0..1) of commits refused the way a libSQL server refuses a
+    /// transaction whose write lock it took back (rolled back, `TRANSACTION_TIMEOUT`).
+    #[arg(long, default_value_t = 0.0, hide = true)]
+    fault_lose_commits: f64,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -659,9 +663,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
                 idle_timeout: args.idle_instance_timeout,
             },
         },
-        faults: Faults::with_rate_and_stall(
+        faults: Faults::injecting(
             args.fault_rate,
             Some(std::time::Duration::from_millis(args.fault_stall_ms)),
+            args.fault_lose_commits,
             seed,
         ),
     };

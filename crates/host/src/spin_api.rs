@@ -196,9 +196,17 @@ impl InstanceState {
         params: &[SqlValue],
         permit: Option<storage::Turn>,
     ) -> Result<storage::QueryOutput, SqlCallError> {
+        let lose_commit = self.faults.loses_commit(statement);
         let c = self.connection(conn)?;
         if let Some(permit) = permit {
             c.hold_turn(permit);
+        }
+        if lose_commit {
+            // What a libSQL server does to a transaction whose write lock it took back.
+            host_call(self, "spin_sqlite", "execute", || {
+                storage::execute(c, "ROLLBACK", &[]).map_err(|e| SqlCallError::Io(e.to_string()))
+            })?;
+            return Err(SqlCallError::Io(crate::faults::LOST_TRANSACTION.to_owned()));
         }
         host_call(self, "spin_sqlite", "execute", || {
             storage::execute(c, statement, params).map_err(|e| SqlCallError::Io(e.to_string()))

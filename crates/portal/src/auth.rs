@@ -363,7 +363,7 @@ pub async fn start_session(
     db: &Db,
     person: &Proven,
     req: &Request,
-    also: impl AsyncFnOnce(&Db, &str) -> Result<(), ApiError>,
+    also: impl AsyncFn(&Db, &str) -> Result<(), ApiError>,
 ) -> Result<NewSession, ApiError> {
     let token = random::token()?;
     let csrf_token = random::token()?;
@@ -418,13 +418,13 @@ pub async fn start_session(
                 text(&expires_at),
                 int(expires_unix),
                 text(&client),
-                text(user_agent),
+                text(&user_agent),
                 int(now_unix),
                 int(now_unix),
                 int(limits.idle_timeout_secs),
                 text(random::token_hash(&csrf_token)),
-                proof_session_id.map(text).unwrap_or(SqlValue::Null),
-                organisation.map(text).unwrap_or(SqlValue::Null),
+                proof_session_id.as_deref().map(text).unwrap_or(SqlValue::Null),
+                organisation.as_deref().map(text).unwrap_or(SqlValue::Null),
             ],
         ).await?;
         if let Proof::Eds(certificates) = &person.proof

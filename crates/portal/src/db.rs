@@ -96,7 +96,17 @@ pub struct Db {
     in_transaction: Cell<bool>,
     /// A statement failed: the connection is not kept (its state is not known well enough).
     failed: Cell<bool>,
+    /// The server ended the open transaction under us ([`SqlFault::TransactionLost`]): none of
+    /// its statements count any more, no later one is sent before its rollback, and
+    /// [`Db::transaction`] may run the whole work again.
+    transaction_lost: Cell<bool>,
 }
+
+/// How many times [`Db::transaction`] runs its work when the server ends the transaction
+/// under it (a libSQL server takes the write lock back from a transaction held over 5 s when
+/// another writer waits: rare, and under load only). Twice: a transaction lost twice in a row
+/// means the server is overloaded, and the request answers 503 with `Retry-After`.
+const TRANSACTION_ATTEMPTS: u32 = 2;
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
     ApiError::Unavailable(format!("sqlite: {e}"))
@@ -151,6 +161,7 @@ impl Db {
             settings_refused: Cell::new(kept.settings_refused),
             in_transaction: Cell::new(false),
             failed: Cell::new(false),
+            transaction_lost: Cell::new(false),
         };
         if !reused {
             // What kind of database this is, at no cost: SQLite takes the runtime's own busy
@@ -175,9 +186,20 @@ impl Db {
         sql: &str,
         params: &[Value],
     ) -> Result<QueryResult, spin_sdk::sqlite::Error> {
+        if self.transaction_lost.get() && self.in_transaction.get() && sql != "ROLLBACK" {
+            // Sent now, a write would run on its own, outside the transaction it belongs to.
+            return Err(spin_sdk::sqlite::Error::Io(
+                "the transaction was ended by the database; not sent".to_owned(),
+            ));
+        }
         let outcome = self.execute(sql, params).await;
-        if outcome.is_err() {
+        if let Err(e) = &outcome {
             self.failed.set(true);
+            if self.in_transaction.get()
+                && SqlFault::of(&e.to_string()) == SqlFault::TransactionLost
+            {
+                self.transaction_lost.set(true);
+            }
         }
         outcome
     }
@@ -271,17 +293,36 @@ impl Db {
     /// Runs `work` in one write transaction (taken at once, so concurrent writers queue rather
     /// than deadlock); commits if it succeeds, rolls back if it fails. Keep the work short: it
     /// holds the database's single write lock.
+    ///
+    /// If the database ends the transaction under it (a libSQL server that took the write lock
+    /// back), nothing of it was stored, and `work` runs once more from the start, in a new
+    /// transaction ([`TRANSACTION_ATTEMPTS`]); so `work` may only change the database (and
+    /// it cannot change what it captured: `AsyncFn`).
     pub async fn transaction<T>(
         &self,
-        work: impl AsyncFnOnce(&Db) -> Result<T, ApiError>,
+        work: impl AsyncFn(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        if self.unsynced.replace(false) {
-            // Acknowledged means stored through a power cut.
-            self.setting("PRAGMA synchronous = FULL").await?;
+        let mut attempt = 1;
+        loop {
+            if self.unsynced.replace(false) {
+                // Acknowledged means stored through a power cut.
+                self.setting("PRAGMA synchronous = FULL").await?;
+            }
+            self.transaction_lost.set(false);
+            self.begin_write().await?;
+            let outcome = work(self).await;
+            let finished = self.finish(outcome).await;
+            if finished.is_err() && self.transaction_lost.replace(false) {
+                if attempt < TRANSACTION_ATTEMPTS {
+                    attempt += 1;
+                    continue;
+                }
+                return Err(ApiError::Unavailable(
+                    "the database ended the transaction twice (overloaded)".to_owned(),
+                ));
+            }
+            return finished;
         }
-        self.begin_write().await?;
-        let outcome = work(self).await;
-        self.finish(outcome).await
     }
 
     /// Takes the write lock, waiting our own way. SQLite's busy handler, which the runtime
@@ -389,6 +430,7 @@ impl Db {
         work: impl AsyncFnOnce(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         self.with_busy_retry("BEGIN DEFERRED", &[]).await?;
+        self.transaction_lost.set(false);
         self.in_transaction.set(true);
         let outcome = work(self).await;
         self.finish(outcome).await

@@ -427,51 +427,77 @@ pub async fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
 
 /// Removes stale rows nobody can use any more, a bounded batch of each.
 pub async fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), ApiError> {
-    db.transaction(async |db| {
-        let gone = db
-            .query(
-                "DELETE FROM attachments WHERE id IN
+    // Counted inside, added to the report only once committed: a transaction the database
+    // ends under us runs again, and its first counts never happened.
+    let counts = db
+        .transaction(async |db| {
+            let gone = db
+                .query(
+                    "DELETE FROM attachments WHERE id IN
                (SELECT id FROM attachments WHERE filing_id IS NULL AND created_unix < ? LIMIT 500)
              RETURNING sha256",
-                &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
-            )
-            .await?;
-        report.attachments_expired += gone.rows.len() as u64;
-        // Their bytes go too, unless something else refers to the same document.
-        let shas: Vec<String> = gone
-            .rows
-            .iter()
-            .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
-            .collect();
-        report.documents_reclaimed += crate::documents::reclaim(db, &shas).await?;
-        report.challenges_expired += crate::signin::expire_challenges(db, now).await?;
-        report.egov_mobile_signings_expired += crate::egov_mobile::expire(db, now).await?;
-        // Sessions past their lifetime or idle too long are already refused at every request;
-        // marking them ends them in the lists and the live index too. The rows stay: they are
-        // the record of who signed in, and the proof a password was set from.
-        let ended = db
-            .query(
-                "UPDATE sessions SET revoked_at = ?, revoked_reason = 'expired' WHERE id IN
+                    &[int(now - crate::filing::ATTACHMENT_TTL_SECS)],
+                )
+                .await?;
+            let attachments_expired = gone.rows.len() as u64;
+            // Their bytes go too, unless something else refers to the same document.
+            let shas: Vec<String> = gone
+                .rows
+                .iter()
+                .filter_map(|row| row.get::<&str>(0).map(str::to_owned))
+                .collect();
+            let documents_reclaimed = crate::documents::reclaim(db, &shas).await?;
+            let challenges_expired = crate::signin::expire_challenges(db, now).await?;
+            let egov_mobile_signings_expired = crate::egov_mobile::expire(db, now).await?;
+            // Sessions past their lifetime or idle too long are already refused at every request;
+            // marking them ends them in the lists and the live index too. The rows stay: they are
+            // the record of who signed in, and the proof a password was set from.
+            let ended = db
+                .query(
+                    "UPDATE sessions SET revoked_at = ?, revoked_reason = 'expired' WHERE id IN
                (SELECT id FROM sessions WHERE revoked_at IS NULL
                   AND (expires_unix < ? OR last_seen_unix + idle_timeout_secs < ?) LIMIT 500)
              RETURNING id",
-                &[
-                    text(clock::rfc3339(clock::from_unix(now))),
-                    int(now),
-                    int(now),
-                ],
+                    &[
+                        text(clock::rfc3339(clock::from_unix(now))),
+                        int(now),
+                        int(now),
+                    ],
+                )
+                .await?;
+            let sessions_expired = ended.rows.len() as u64;
+            let messages_pruned = crate::delivery::prune(db, now).await?;
+            db.exec(
+                "DELETE FROM contact_codes_sent WHERE id IN
+               (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",
+                &[int(now - 86_400)],
             )
             .await?;
-        report.sessions_expired += ended.rows.len() as u64;
-        report.messages_pruned += crate::delivery::prune(db, now).await?;
-        db.exec(
-            "DELETE FROM contact_codes_sent WHERE id IN
-               (SELECT id FROM contact_codes_sent WHERE at_unix < ? LIMIT 1000)",
-            &[int(now - 86_400)],
-        )
-        .await
-    })
-    .await
+            Ok([
+                attachments_expired,
+                documents_reclaimed,
+                challenges_expired,
+                egov_mobile_signings_expired,
+                sessions_expired,
+                messages_pruned,
+            ])
+        })
+        .await?;
+    let [
+        attachments,
+        documents,
+        challenges,
+        signings,
+        sessions,
+        messages,
+    ] = counts;
+    report.attachments_expired += attachments;
+    report.documents_reclaimed += documents;
+    report.challenges_expired += challenges;
+    report.egov_mobile_signings_expired += signings;
+    report.sessions_expired += sessions;
+    report.messages_pruned += messages;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -649,7 +649,10 @@ async fn record_fates(
     report: &mut DispatchReport,
 ) -> Result<(), ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
-    db.transaction(async |db| {
+    // Counted inside, added to the report once committed (a transaction the database ends
+    // under us runs again).
+    let (sent, retrying, dead) = db.transaction(async |db| {
+        let (mut sent, mut retrying, mut dead) = (0, 0, 0);
         for (row, fate) in fates {
             match fate {
                 Fate::Sent => {
@@ -660,7 +663,7 @@ async fn record_fates(
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[text(&at), text(&row.id), int(row.lease)],
                     ).await?;
-                    report.sent += 1;
+                    sent += 1;
                 }
                 Fate::Failed(error) if row.attempts < webhook.max_attempts => {
                     let jitter = f64::from(random::bytes::<1>()?[0]) / 255.0;
@@ -674,7 +677,7 @@ async fn record_fates(
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[int(due), text(error), text(&row.id), int(row.lease)],
                     ).await?;
-                    report.retrying += 1;
+                    retrying += 1;
                 }
                 Fate::Failed(error) | Fate::Unsendable(error) => {
                     db.exec(
@@ -683,12 +686,16 @@ async fn record_fates(
                          WHERE id = ? AND state = 'pending' AND next_attempt_unix = ?",
                         &[text(error), text(&row.id), int(row.lease)],
                     ).await?;
-                    report.dead += 1;
+                    dead += 1;
                 }
             }
         }
-        Ok(())
-    }).await
+        Ok((sent, retrying, dead))
+    }).await?;
+    report.sent += sent;
+    report.retrying += retrying;
+    report.dead += dead;
+    Ok(())
 }
 
 /// Sends due messages, a claimed batch at a time, until none is due or `budget` is spent.

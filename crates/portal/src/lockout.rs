@@ -188,7 +188,7 @@ pub async fn failed(
                (SELECT scope, key FROM auth_lockouts WHERE until_unix < ? LIMIT 100)",
             &[int(now)],
         ).await?;
-        audit::record(db, actor, "sign_in_failed", subject, detail).await
+        audit::record(db, actor, "sign_in_failed", subject, detail.clone()).await
     }).await
 }
 
