@@ -403,7 +403,13 @@ fn a_mixed_workload_at_64_connections_gets_no_5xx_and_loses_no_filing() {
     std::thread::sleep(std::time::Duration::from_secs(seconds.min(3)));
     let warm = resident_kib(pid);
     for t in threads {
-        t.join().expect("worker");
+        if t.join().is_err() {
+            // A request that never came back: what the runtime and components said last.
+            let log = app.component_log();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!("a worker failed; the log's end:\n{}", tail.join("\n"));
+        }
     }
     let end = resident_kib(pid);
     eprintln!("soak: host resident memory {warm} KiB warm, {end} KiB at the end");

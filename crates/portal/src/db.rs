@@ -312,7 +312,11 @@ impl Db {
             self.begin_write().await?;
             let outcome = work(self).await;
             let finished = self.finish(outcome).await;
-            if finished.is_err() && self.transaction_lost.replace(false) {
+            if let Err(e) = &finished
+                && self.transaction_lost.replace(false)
+            {
+                // The operator's to see: frequent, it means the database is overloaded.
+                eprintln!("sqlite: the database ended a transaction (attempt {attempt}): {e}");
                 if attempt < TRANSACTION_ATTEMPTS {
                     attempt += 1;
                     continue;
