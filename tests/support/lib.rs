@@ -414,6 +414,17 @@ impl TestApp {
         self.post_json("/api/auth/eds", &body)
     }
 
+    /// A component's readiness as its operator sees it (with the internal token): every
+    /// check with its detail. Anyone else gets the verdict and the checks' names only.
+    pub fn readiness(&self, prefix: &str) -> Reply {
+        self.request(
+            "GET",
+            &format!("{prefix}/health/ready"),
+            &[("authorization", &format!("Bearer {TEST_INTERNAL_TOKEN}"))],
+            None,
+        )
+    }
+
     /// `POST /api/internal/tick` with the tests' internal token: the tick's report (a tick that
     /// does not answer 200 fails the test).
     pub fn tick(&self) -> Value {

@@ -52,8 +52,10 @@ impl Responder {
             if serial.len() % 2 == 1 {
                 serial.insert(0, '0');
             }
+            // A subject of its own per entry: OpenSSL refuses an index in which two valid
+            // entries share one (`unique_subject`).
             text.push_str(&format!(
-                "{flag}\t351231000000Z\t{revoked_at}\t{serial}\tunknown\t/CN=test\n"
+                "{flag}\t351231000000Z\t{revoked_at}\t{serial}\tunknown\t/CN=test-{serial}\n"
             ));
         }
         std::fs::write(&index, text).expect("write index");

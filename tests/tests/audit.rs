@@ -314,7 +314,7 @@ fn readiness_refuses_an_unusable_audit_key_and_warns_without_one() {
         .env("SPIN_VARIABLE_AUDIT_SIGNING_KEY", "not a key")
         .start();
     for component in ["auth", "filings", "internal"] {
-        let ready = broken.get(&format!("/api/{component}/health/ready"));
+        let ready = broken.readiness(&format!("/api/{component}"));
         assert_eq!(ready.status, 503, "{component}: {}", ready.text());
         assert!(
             ready.text().contains("audit_signing_key"),
@@ -326,7 +326,7 @@ fn readiness_refuses_an_unusable_audit_key_and_warns_without_one() {
         .portal()
         .without_env("SPIN_VARIABLE_AUDIT_SIGNING_KEY")
         .start();
-    let ready = unsigned.get("/api/auth/health/ready");
+    let ready = unsigned.readiness("/api/auth");
     assert_eq!(ready.status, 200, "{}", ready.text());
     assert!(
         ready.text().contains("the audit log is not signed"),

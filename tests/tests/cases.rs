@@ -280,6 +280,30 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         !log.to_string().contains(&w.suspect_iin),
         "another participant leaked: {log}"
     );
+    // The log names only what its reader may see: a decision or a material added that is
+    // hidden from them is no entry of theirs (it would tell that it exists, and when).
+    let added = |session: &Session<'_>, action: &str| {
+        let log = session.get(&format!("{card}/access-log?limit=100")).json();
+        log["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["action"] == action)
+            .count()
+    };
+    for (who, session) in [("victim", &w.victim), ("suspect", &w.suspect)] {
+        assert_eq!(
+            added(session, "decision_added"),
+            decision_types(session, &w.erdr).len(),
+            "{who}: an entry for a decision hidden from them"
+        );
+        // Neither holds a live grant now: no material is theirs to see.
+        assert_eq!(
+            added(session, "material_added"),
+            0,
+            "{who}: an entry for a material not opened to them"
+        );
+    }
 
     // A revoked status closes the case again.
     assert_eq!(

@@ -1208,7 +1208,7 @@ fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
         .portal()
         .env("SPIN_VARIABLE_RECEIPT_PREVIOUS_PUBLIC_KEYS", "not-a-key")
         .start();
-    let ready = broken.get("/api/filings/health/ready");
+    let ready = broken.readiness("/api/filings");
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(ready.text().contains("receipt_previous_public_keys"));
 }

@@ -266,6 +266,51 @@ fn cookie_sessions_need_csrf_and_same_origin_for_changes() {
     );
 }
 
+/// Behind a TLS-terminating proxy the runtime sees plain HTTP, so with `portal_origin` set a
+/// change must come from exactly that origin, scheme and port included: a page on the same
+/// host name over plain HTTP (or on another port) is not the portal's.
+#[test]
+fn with_portal_origin_set_changes_come_only_from_that_exact_origin() {
+    local_only!();
+    let app = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_PORTAL_ORIGIN", "https://jaria.example")
+        .start();
+    let logout = |session: &Session<'_>, origin: &str| {
+        let cookie = session
+            .cookie
+            .split(';')
+            .next()
+            .expect("cookie pair")
+            .to_owned();
+        app.request(
+            "POST",
+            "/api/auth/logout",
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &session.csrf_token),
+                ("origin", origin),
+            ],
+            None,
+        )
+    };
+    let session = app.sign_in(&person("A"));
+    let host = app.base_url.trim_start_matches("http://").to_owned();
+    for foreign in [
+        format!("http://{host}"),
+        "http://jaria.example".to_owned(),
+        "https://jaria.example:8443".to_owned(),
+        "https://jaria.example.evil".to_owned(),
+    ] {
+        logout(&session, &foreign).assert_problem(403);
+    }
+    assert_eq!(
+        logout(&session, "https://JARIA.example").status,
+        204,
+        "the portal's own origin (host names are case-blind)"
+    );
+}
+
 #[test]
 fn a_password_is_set_after_eds_and_then_signs_in() {
     let app = TestApp::portal();

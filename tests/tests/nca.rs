@@ -85,7 +85,7 @@ fn ncas_gost_test_keys_sign_in_every_way_ncalayer_signs() {
 fn readiness_warns_while_test_iins_are_accepted_and_production_refuses_them() {
     local_only!();
     let app = staging();
-    let ready = app.get("/api/auth/health/ready");
+    let ready = app.readiness("/api/auth");
     assert_eq!(ready.status, 200, "{}", ready.text());
     let checks = ready.json()["checks"].clone();
     let listed = checks
@@ -107,7 +107,7 @@ fn readiness_warns_while_test_iins_are_accepted_and_production_refuses_them() {
     let wrong = nca_trusted()
         .env("SPIN_VARIABLE_EDS_TEST_IINS", "12345")
         .start();
-    let ready = wrong.get("/api/auth/health/ready");
+    let ready = wrong.readiness("/api/auth");
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(ready.text().contains("12345"), "{}", ready.text());
 }

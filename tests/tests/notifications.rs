@@ -619,7 +619,7 @@ fn a_misconfigured_webhook_is_not_ready_and_spends_nothing() {
         .env("JARIA_TICK_INTERVAL_SECS", "0")
         .portal()
         .start();
-    let ready = app.get("/api/internal/health/ready");
+    let ready = app.readiness("/api/internal");
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(
         ready.text().contains("notify_webhook_url"),

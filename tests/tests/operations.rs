@@ -81,6 +81,48 @@ fn liveness_and_readiness_answer_on_every_component_without_writing_anything() {
     assert_eq!(data_version(&db), db_before);
 }
 
+/// What readiness checks is for the probe (the status code) and the operator: which secrets
+/// are set and why one is unusable, the schema's version, a staging warning, are details an
+/// attacker should not read. Without the internal token the answer names the checks and
+/// whether each passed, nothing more.
+#[test]
+fn readiness_details_are_for_the_operator_only() {
+    local_only!();
+    let app = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_RECEIPT_PREVIOUS_PUBLIC_KEYS", "not-a-key")
+        .start();
+    for (who, headers) in [
+        ("anyone", vec![]),
+        (
+            "a wrong token",
+            vec![("authorization", "Bearer not-the-internal-token")],
+        ),
+    ] {
+        let ready = app.request("GET", "/api/filings/health/ready", &headers, None);
+        assert_eq!(ready.status, 503, "{who}: {}", ready.text());
+        let body = ready.json();
+        let checks = body["checks"].as_array().expect("checks");
+        assert!(
+            checks
+                .iter()
+                .any(|c| c["name"] == "variable:receipt_previous_public_keys" && c["ok"] == false),
+            "{who}: {body}"
+        );
+        assert!(
+            checks.iter().all(|c| c.get("detail").is_none()),
+            "{who} reads the details: {body}"
+        );
+    }
+    let operator = app.readiness("/api/filings");
+    assert_eq!(operator.status, 503);
+    assert!(
+        operator.text().contains("set but unusable"),
+        "{}",
+        operator.text()
+    );
+}
+
 #[test]
 fn readiness_names_a_missing_variable_and_liveness_does_not_care() {
     local_only!();
@@ -88,7 +130,7 @@ fn readiness_names_a_missing_variable_and_liveness_does_not_care() {
         .portal()
         .without_env("SPIN_VARIABLE_RECEIPT_SIGNING_KEY")
         .start();
-    let filing = app.get("/api/filings/health/ready");
+    let filing = app.readiness("/api/filings");
     assert_eq!(filing.status, 503, "{}", filing.text());
     assert!(filing.header("retry-after").is_some());
     let body = filing.json();

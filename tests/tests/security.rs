@@ -382,6 +382,94 @@ fn a_silent_ocsp_responder_fails_closed_for_officers_and_open_for_participants_b
     assert_eq!(lenient.try_sign_in(&admin_person, Signing::Der).status, 200);
 }
 
+/// "Closed for officers" holds for the whole session, not only at its sign-in: a session
+/// opened while the certificate's revocation status could not be established (here the OCSP
+/// responder is silent) gains no officer or admin power granted to its person later. A new
+/// sign-in, once the status is known, has it.
+#[test]
+fn a_session_opened_without_a_revocation_status_gains_no_power_granted_later() {
+    jaria_tests::local_only!();
+    let admin_person = issue(PersonSpec::new(TEST_ADMIN_IIN, "ADMIN"));
+    let iin = random_iin();
+    let later_officer = issue(PersonSpec::new(&iin, "LATER OFFICER"));
+    let responder = Responder::start(&[
+        Entry::Valid(admin_person.serial_hex.clone()),
+        Entry::Valid(later_officer.serial_hex.clone()),
+    ]);
+    let app = ocsp_portal(&responder, None);
+    let admin = app.sign_in(&admin_person);
+    responder.set(Behaviour::Stall);
+    let unverified = app.sign_in(&later_officer);
+    let police = organ(&admin, "Police");
+    let r = admin.post_json(
+        "/api/admin/officers",
+        &json!({"iin": iin, "full_name": "LATER OFFICER", "role": "investigator", "organ_id": police}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    unverified.get("/api/officer/queue").assert_problem(403);
+    assert_eq!(
+        unverified.get("/api/auth/me").json()["roles"],
+        json!(["participant"])
+    );
+    responder.set(Behaviour::Answer);
+    let verified = app.sign_in(&later_officer);
+    let queue = verified.get("/api/officer/queue");
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    // The unverified session stays without powers even now.
+    unverified.get("/api/officer/queue").assert_problem(403);
+}
+
+/// Trusting a national root trusts every CA under it, for any IIN. With `eds_issuing_cas`
+/// set, only a certificate issued straight by a pinned CA signs in; one of another CA under the
+/// same root is refused, and a pin that is no certificate makes sign-in not ready.
+#[test]
+fn with_issuing_cas_pinned_only_their_certificates_sign_in() {
+    jaria_tests::local_only!();
+    let pinned = test_ca()
+        .intermediate(&format!("Pinned {}", random_iin()))
+        .expect("pinned CA");
+    let other = test_ca()
+        .intermediate(&format!("Other {}", random_iin()))
+        .expect("other CA");
+    let app = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_EDS_ISSUING_CAS", &pinned.cert_pem)
+        .start();
+    let sign_in_through = |ca: &jaria_test_ca::Authority, name: &str| {
+        let person = ca
+            .issue(&PersonSpec::new(&random_iin(), name))
+            .expect("issue");
+        let challenge = app.challenge();
+        app.post_eds(
+            &format!("{}{}", person.cert_pem, ca.cert_pem),
+            &challenge.nonce,
+            &person.sign(challenge.to_sign.as_bytes()),
+        )
+    };
+    let inside = sign_in_through(&pinned, "INSIDE");
+    assert_eq!(inside.status, 200, "{}", inside.text());
+    let outside = sign_in_through(&other, "OUTSIDE");
+    outside.assert_problem(401);
+    assert_eq!(outside.error_code(), "certificate_not_pinned");
+    // A person of the root itself: no pinned CA issued it.
+    let direct = app.try_sign_in(&person("DIRECT"), Signing::Der);
+    assert_eq!(
+        direct.error_code(),
+        "certificate_not_pinned",
+        "{}",
+        direct.text()
+    );
+
+    let broken = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_EDS_ISSUING_CAS", "not a certificate")
+        .start();
+    assert_eq!(broken.readiness("/api/auth").status, 503);
+    let challenge = broken.challenge();
+    let refused = broken.post_eds(&pinned.cert_pem, &challenge.nonce, b"signature");
+    refused.assert_problem(503);
+}
+
 #[test]
 fn certificates_meant_for_something_else_cannot_sign_in() {
     let app = TestApp::portal();

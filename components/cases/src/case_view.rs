@@ -375,7 +375,67 @@ pub async fn material_content(
 }
 
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
-/// the case and of my statuses, and my own reads. Other participants stay anonymous.
+/// the case and of my statuses, and my own reads. Other participants stay anonymous, and a
+/// decision or material added that I may not see is no entry of mine: the entry alone would
+/// tell that it exists, and when.
+/// Which "added" entries of an access-log page its reader may see: the decisions and materials
+/// they are shown now (the same rules as their lists), looked up only when the page has any.
+struct ShownAdditions {
+    decisions: std::collections::HashSet<i64>,
+    materials: std::collections::HashSet<i64>,
+}
+
+impl ShownAdditions {
+    const DECISION: &str = "decision_added";
+    const MATERIAL: &str = "material_added";
+
+    async fn for_rows(
+        db: &Db,
+        me: &Principal,
+        case: &CaseRow,
+        mine: &[Participation],
+        rows: &[jaria_portal::db::RowResult],
+    ) -> Result<Self, ApiError> {
+        let has = |action: &str| rows.iter().any(|r| r.get::<&str>(3) == Some(action));
+        let decisions = if has(Self::DECISION) {
+            visible_decisions(db, me, case, mine)
+                .await?
+                .iter()
+                .map(|d| d.id)
+                .collect()
+        } else {
+            Default::default()
+        };
+        let materials = if has(Self::MATERIAL) {
+            visible_materials(db, case, mine)
+                .await?
+                .iter()
+                .map(|m| m.id)
+                .collect()
+        } else {
+            Default::default()
+        };
+        Ok(Self {
+            decisions,
+            materials,
+        })
+    }
+
+    /// An entry of another kind is shown; an addition only if its row is shown to the reader
+    /// (one whose detail names no id is not).
+    fn allows(&self, row: &jaria_portal::db::RowResult) -> bool {
+        let shown = match row.get::<&str>(3) {
+            Some(Self::DECISION) => &self.decisions,
+            Some(Self::MATERIAL) => &self.materials,
+            _ => return true,
+        };
+        row.get::<&str>(6)
+            .and_then(|detail| serde_json::from_str::<serde_json::Value>(detail).ok())
+            .and_then(|detail| detail["id"].as_i64())
+            .is_some_and(|id| shown.contains(&id))
+    }
+}
+
 pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_time(req.query())?;
     let (entries, next) = read_case(req, erdr, "access_log_viewed", async |db, me, case, mine| {
@@ -405,11 +465,11 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
         // first, paged by time (each table's own ids are no common order).
         let rows = db.query(
             &format!(
-                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq
-                 FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq, a.detail
+                 FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq, detail
                          FROM audit_log WHERE case_id = ?1
                        UNION ALL
-                       SELECT at, actor_iin, actor_role, action, subject, id * 2 + 1 AS seq
+                       SELECT at, actor_iin, actor_role, action, subject, id * 2 + 1 AS seq, detail
                          FROM read_log WHERE case_id = ?1) a
                  LEFT JOIN officers o ON o.iin = a.actor_iin
                  WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
@@ -418,9 +478,11 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
             ),
             &params,
         ).await?;
+        let shown = ShownAdditions::for_rows(db, me, case, mine, &rows.rows).await?;
         let list = rows
             .rows
             .iter()
+            .filter(|r| shown.allows(r))
             .map(|r| {
                 let actor_iin = col_opt_text(r, 1);
                 let role = col_text(r, 2)?;

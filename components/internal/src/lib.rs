@@ -20,7 +20,7 @@ use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 use jaria_portal::problem::Problem;
 use jaria_portal::schema::{self, MigrationError};
-use jaria_portal::{ApiError, auth, clock, config, deadlines, random};
+use jaria_portal::{ApiError, auth, clock, config, deadlines};
 
 #[spin_sdk::http_service]
 async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
@@ -55,23 +55,12 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
 
 /// The internal token, compared in constant time; unset means these endpoints are off.
 async fn authorised(req: &Request) -> Result<(), ApiError> {
-    let expected = config::optional("internal_token").await.unwrap_or_default();
-    if expected.trim().is_empty() {
-        return Err(ApiError::ServiceUnavailable(
+    match auth::carries_internal_token(req).await {
+        None => Err(ApiError::ServiceUnavailable(
             "The internal endpoints are switched off: set the internal_token variable.".into(),
-        ));
-    }
-    let given = auth::header(req, "authorization")
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("");
-    // Compare digests: equal lengths, so the comparison time says nothing about the token.
-    if random::constant_time_eq(
-        random::token_hash(given).as_bytes(),
-        random::token_hash(expected.trim()).as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
+        )),
+        Some(true) => Ok(()),
+        Some(false) => Err(ApiError::Unauthorized),
     }
 }
 

@@ -89,6 +89,22 @@ pub fn request_authority(req: &Request) -> Option<String> {
         .or_else(|| header(req, "host").map(str::to_owned))
 }
 
+/// Whether the request carries the deployment's internal token (`Authorization: Bearer …`,
+/// compared through digests, so the time taken says nothing of the token): the operator's
+/// credential. `None`: no token is set, so nobody is the operator here.
+pub async fn carries_internal_token(req: &Request) -> Option<bool> {
+    let expected = config::optional("internal_token")
+        .await
+        .filter(|t| !t.trim().is_empty())?;
+    let given = header(req, "authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    Some(random::constant_time_eq(
+        random::token_hash(given).as_bytes(),
+        random::token_hash(expected.trim()).as_bytes(),
+    ))
+}
+
 /// The origin the portal is reached at: the `portal_origin` variable when set (behind a
 /// TLS-terminating proxy the runtime sees plain HTTP), else the request's scheme and authority.
 pub async fn portal_origin(req: &Request) -> String {
@@ -169,7 +185,8 @@ const SESSION_QUERY: &str =
     "SELECT s.id, s.iin, s.method, s.created_unix, s.last_seen_unix, s.expires_unix,
         s.idle_timeout_secs, s.csrf_hash, s.proof_session_id, p.full_name,
         o.role, g.id, g.name, g.region, g.code,
-        EXISTS (SELECT 1 FROM admins a WHERE a.iin = s.iin), s.organisation
+        EXISTS (SELECT 1 FROM admins a WHERE a.iin = s.iin), s.organisation,
+        s.revocation_unknown
  FROM sessions s
  LEFT JOIN persons p ON p.iin = s.iin
  LEFT JOIN officers o ON o.iin = s.iin AND o.active = 1
@@ -209,20 +226,38 @@ pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError>
     }
     let method = Method::of(req);
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
+    // Read only where it decides something: a change carried by the cookie.
+    let portal_origin = if !safe && carrier == session::Carrier::Cookie {
+        config::optional("portal_origin")
+            .await
+            .filter(|o| !o.trim().is_empty())
+    } else {
+        None
+    };
     if !session::csrf_allows(
         carrier,
         safe,
         header(req, session::CSRF_HEADER),
         header(req, "origin"),
         request_authority(req).as_deref(),
+        portal_origin.as_deref(),
         &col_text(&row, 7)?,
     ) {
         return Err(ApiError::Forbidden);
     }
     let iin = col_text(&row, 1)?;
     let method = col_text(&row, 2)?;
-    // Powers over other people's data need a session proven by EDS.
-    let proven_by_eds = method == "eds";
+    // Powers over other people's data need a session proven by EDS, whose certificate's
+    // revocation status was known when it began — unless the deployment lets everyone in on an
+    // unknown status (`revocation_check_failure = open`). Read here, in every request, so a
+    // power granted after a sign-in on an unknown status is not the session's either.
+    let proven_by_eds = method == "eds"
+        && (col_int(&row, 17)? == 0
+            || crate::signin::FailurePolicy::parse(
+                crate::config::optional("revocation_check_failure")
+                    .await
+                    .as_deref(),
+            ) == Ok(crate::signin::FailurePolicy::Open));
     let appointment = match (col_opt_text(&row, 10), col_opt_int(&row, 11)) {
         (Some(role), Some(organ_id)) if proven_by_eds => {
             Role::parse_officer(&role).map(|role| Appointment {
@@ -299,6 +334,10 @@ pub struct Proven {
     pub role: &'static str,
     /// The organisation the certificate speaks for, if any.
     pub organisation: Option<crate::eds::Organisation>,
+    /// The certificate's revocation status could not be established, and the sign-in was let
+    /// through by `revocation_check_failure`: the session holds no officer or admin power
+    /// (unless that policy is `open`), whenever it is granted.
+    pub revocation_unknown: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -407,8 +446,8 @@ pub async fn start_session(
         db.exec(
             "INSERT INTO sessions (id, token_hash, iin, method, created_at, expires_at, expires_unix,
                  client_addr, user_agent, created_unix, last_seen_unix, idle_timeout_secs, csrf_hash,
-                 proof_session_id, organisation)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 proof_session_id, organisation, revocation_unknown)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             &[
                 text(&id),
                 text(&token_hash),
@@ -425,6 +464,7 @@ pub async fn start_session(
                 text(random::token_hash(&csrf_token)),
                 proof_session_id.as_deref().map(text).unwrap_or(SqlValue::Null),
                 organisation.as_deref().map(text).unwrap_or(SqlValue::Null),
+                int(i64::from(person.revocation_unknown)),
             ],
         ).await?;
         if let Proof::Eds(certificates) = &person.proof

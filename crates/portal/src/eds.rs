@@ -52,6 +52,12 @@ const UNDERSTOOD_CRITICAL: [&str; 5] = [
 
 /// Longest chain accepted between the leaf and the anchor.
 const MAX_INTERMEDIATES: usize = 4;
+/// Certificates a sign-in or a CMS may bring at most (the leaf, its intermediates, perhaps
+/// the root): NCA's chains are three. Each same-named candidate may cost a signature check
+/// (a GOST one is milliseconds), so a bundle of a hundred would buy a hundred of them.
+pub const MAX_CERTIFICATES_SENT: usize = 8;
+const OID_SUBJECT_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+const OID_AUTHORITY_KEY_IDENTIFIER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 const MIN_RSA_BITS: usize = 2048;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,6 +92,10 @@ pub enum EdsError {
     Purpose,
     #[error("the chain has more intermediate authorities than an authority in it allows")]
     PathTooLong,
+    #[error(
+        "the certificate is not one this service accepts: its issuing authority or its policy is not among those the deployment pins"
+    )]
+    NotPinned,
     #[error("the certificate has been revoked")]
     Revoked,
     #[error("the certificate's revocation status is not known")]
@@ -121,6 +131,7 @@ impl EdsError {
             EdsError::AmbiguousSubject => "certificate_ambiguous_subject",
             EdsError::Purpose => "certificate_purpose",
             EdsError::PathTooLong => "certificate_path_too_long",
+            EdsError::NotPinned => "certificate_not_pinned",
             EdsError::Revoked => "certificate_revoked",
             EdsError::RevocationUnknown => "certificate_status_unknown",
             EdsError::CmsMalformed(_) => "cms_malformed",
@@ -178,7 +189,42 @@ pub fn parse_pem_bundle(pem: &str) -> Result<Vec<Certificate>, EdsError> {
     if certs.is_empty() {
         return Err(EdsError::Malformed("no certificate found".into()));
     }
+    too_many_sent(certs.len())?;
     Ok(certs)
+}
+
+/// Refuses more certificates than a chain needs ([`MAX_CERTIFICATES_SENT`]).
+pub fn too_many_sent(count: usize) -> Result<(), EdsError> {
+    if count > MAX_CERTIFICATES_SENT {
+        return Err(EdsError::Malformed(format!(
+            "{count} certificates sent; a chain needs at most {MAX_CERTIFICATES_SENT}"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `issuer` may be the one that signed `cert`, by what costs nothing to compare: the
+/// names, and the key identifiers where both carry them. Only such a candidate's signature is
+/// checked.
+fn may_have_signed(cert: &Certificate, issuer: &Certificate) -> bool {
+    if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
+        return false;
+    }
+    let authority = extension::<x509_cert::ext::pkix::AuthorityKeyIdentifier>(
+        cert,
+        OID_AUTHORITY_KEY_IDENTIFIER,
+    )
+    .ok()
+    .flatten()
+    .and_then(|aki| aki.key_identifier);
+    let subject =
+        extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>(issuer, OID_SUBJECT_KEY_IDENTIFIER)
+            .ok()
+            .flatten();
+    match (authority, subject) {
+        (Some(authority), Some(subject)) => authority == subject.0,
+        _ => true,
+    }
 }
 
 /// A public key this service can verify with.
@@ -354,7 +400,7 @@ impl PublicKey {
 
 /// Whether `issuer`'s key signed `cert`.
 fn signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
-    if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
+    if !may_have_signed(cert, issuer) {
         return Err(EdsError::Untrusted);
     }
     // RFC 5280 §4.1.1.2: the algorithm outside the signed part must be the one inside it; a
@@ -504,6 +550,69 @@ fn attributes(name: &Name, oid: ObjectIdentifier) -> Vec<Option<String>> {
 pub struct Policy {
     pub anchors: Vec<Certificate>,
     pub purposes: Purposes,
+    /// What the deployment pins within its anchors' PKI ([`Pins`]); none by default.
+    pub pins: Pins,
+}
+
+/// Trusting a national root trusts every CA under it, for any IIN. A deployment may pin the
+/// issuing CAs a person's certificate must come straight from (`eds_issuing_cas`: matched by
+/// name and key, so a CA certificate renewed on the same key still fits) and the certificate
+/// policies it must carry one of (`eds_certificate_policies`). Empty: no pin.
+#[derive(Debug, Clone, Default)]
+pub struct Pins {
+    pub issuers: Vec<Certificate>,
+    pub policies: Vec<ObjectIdentifier>,
+}
+
+const OID_CERTIFICATE_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
+
+impl Pins {
+    pub fn parse(issuing_cas_pem: Option<&str>, policies: Option<&str>) -> Result<Self, EdsError> {
+        let issuers = match issuing_cas_pem.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(pem) => Certificate::load_pem_chain(pem.as_bytes())
+                .map_err(|e| EdsError::Malformed(format!("eds_issuing_cas: {e}")))?,
+            None => Vec::new(),
+        };
+        let policies = policies
+            .unwrap_or("")
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                ObjectIdentifier::new(w).map_err(|_| {
+                    EdsError::Malformed(format!("eds_certificate_policies: `{w}` is not an OID"))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { issuers, policies })
+    }
+
+    /// Whether `leaf`, issued by `issuer`, is within the pins.
+    fn admit(&self, leaf: &Certificate, issuer: &Certificate) -> Result<(), EdsError> {
+        let same_authority = |pinned: &Certificate| {
+            pinned.tbs_certificate.subject == issuer.tbs_certificate.subject
+                && pinned.tbs_certificate.subject_public_key_info
+                    == issuer.tbs_certificate.subject_public_key_info
+        };
+        if !self.issuers.is_empty() && !self.issuers.iter().any(same_authority) {
+            return Err(EdsError::NotPinned);
+        }
+        if !self.policies.is_empty() {
+            let carried = extension::<x509_cert::ext::pkix::CertificatePolicies>(
+                leaf,
+                OID_CERTIFICATE_POLICIES,
+            )?
+            .map(|p| p.0)
+            .unwrap_or_default();
+            if !carried
+                .iter()
+                .any(|info| self.policies.contains(&info.policy_identifier))
+            {
+                return Err(EdsError::NotPinned);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which extended key usages (purposes) let a leaf that names its purposes sign in. A leaf
@@ -622,6 +731,7 @@ impl Policy {
         Ok(Self {
             anchors: parse_pem_bundle(anchors_pem)?,
             purposes: Purposes::parse(purposes)?,
+            pins: Pins::default(),
         })
     }
 }
@@ -747,6 +857,7 @@ fn verify_path(
         path.push(issuer.clone());
         current = issuer;
     }
+    policy.pins.admit(leaf, &path[1])?;
     Ok(Verified { holder, path })
 }
 

@@ -118,19 +118,26 @@ pub async fn check(component: &'static str) -> Result<Reply, ApiError> {
 /// The health routes; `None` for any other path.
 pub async fn route(
     component: &'static str,
-    method: crate::http::Method,
-    path: &str,
+    req: &crate::http::Request,
 ) -> Option<Result<Reply, ApiError>> {
+    let path = req.path();
     if !matches!(path, "/health" | "/health/live" | "/health/ready") {
         return None;
     }
-    if method != crate::http::Method::Get {
+    if req.method() != crate::http::Method::Get {
         return Some(Err(ApiError::MethodNotAllowed { allow: "GET" }));
     }
     Some(match path {
         "/health" => check(component).await,
         "/health/live" => live(component),
-        _ => ready(component).await,
+        _ => {
+            // The details (which secrets are set, why one is unusable, the schema's version)
+            // are the operator's; a probe needs only the verdict. The token is looked up only
+            // when a credential is sent: probes send none.
+            let operator = crate::auth::header(req, "authorization").is_some()
+                && crate::auth::carries_internal_token(req).await == Some(true);
+            ready(component, operator).await
+        }
     })
 }
 
@@ -171,6 +178,18 @@ impl Usable {
 
 fn trust_anchors_usable(pem: &str) -> Result<(), String> {
     crate::eds::Policy::from_config(pem, None)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn issuing_cas_usable(pem: &str) -> Result<(), String> {
+    crate::eds::Pins::parse(Some(pem), None)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+fn policies_usable(text: &str) -> Result<(), String> {
+    crate::eds::Pins::parse(None, Some(text))
         .map(drop)
         .map_err(|e| e.to_string())
 }
@@ -227,18 +246,32 @@ fn needed_variables(component: &str) -> &'static [Needed] {
         required: true,
         usable: Usable::Value(trust_anchors_usable),
     };
+    const ISSUING_CAS: Needed = Needed {
+        name: "eds_issuing_cas",
+        required: false,
+        usable: Usable::Value(issuing_cas_usable),
+    };
+    const POLICIES: Needed = Needed {
+        name: "eds_certificate_policies",
+        required: false,
+        usable: Usable::Value(policies_usable),
+    };
     match component {
         "login" => &[
             ANCHORS,
+            ISSUING_CAS,
+            POLICIES,
             Needed {
                 name: "eds_sign_in_purposes",
                 required: false,
                 usable: Usable::Value(purposes_usable),
             },
         ],
-        "admin" | "confirmation" => &[ANCHORS],
+        "admin" | "confirmation" => &[ANCHORS, ISSUING_CAS, POLICIES],
         "filing" => &[
             ANCHORS,
+            ISSUING_CAS,
+            POLICIES,
             Needed {
                 name: "receipt_signing_key",
                 required: true,
@@ -305,7 +338,9 @@ impl ReadinessCheck {
     }
 }
 
-pub async fn ready(component: &'static str) -> Result<Reply, ApiError> {
+/// Readiness: every check with its detail for the operator (`with_details`), the verdict and
+/// the checks' names for anyone else.
+pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply, ApiError> {
     let mut checks = Vec::new();
     let version = match crate::db::Db::open_unchecked().await {
         Ok(db) => db.one("PRAGMA user_version", &[]).await,
@@ -381,6 +416,11 @@ pub async fn ready(component: &'static str) -> Result<Reply, ApiError> {
         checks.push(ReadinessCheck::of("variable:eds_test_iins", outcome));
     }
     let is_ready = checks.iter().all(|c| c.ok);
+    if !with_details {
+        for check in &mut checks {
+            check.detail = None;
+        }
+    }
     let mut reply = Reply::json(
         if is_ready { 200 } else { 503 },
         &Readiness {

@@ -218,7 +218,7 @@ pub async fn serve(
     let request = crate::body::read(incoming, head, body_limit).await;
     let (context, result) = match request {
         Ok(req) => {
-            let result = match crate::health::route(component, req.method(), req.path()).await {
+            let result = match crate::health::route(component, &req).await {
                 Some(result) => result,
                 None => routes(&req, req.method(), req.path())
                     .await

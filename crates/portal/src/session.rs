@@ -104,14 +104,16 @@ pub fn clear_cookie() -> String {
 }
 
 /// A cookie-carried unsafe request must prove it comes from the portal's own pages: the CSRF
-/// token from sign-in in a header, and an `Origin` naming this host. Bearer requests carry
-/// their credential explicitly and need neither.
+/// token from sign-in in a header, and an `Origin` that is the portal's — exactly
+/// `portal_origin` (scheme, host and port) when the deployment names it, else one naming this
+/// host. Bearer requests carry their credential explicitly and need neither.
 pub fn csrf_allows(
     carrier: Carrier,
     method_is_safe: bool,
     csrf_header: Option<&str>,
     origin: Option<&str>,
     host: Option<&str>,
+    portal_origin: Option<&str>,
     csrf_hash: &str,
 ) -> bool {
     if carrier == Carrier::Bearer || method_is_safe {
@@ -120,8 +122,13 @@ pub fn csrf_allows(
     let token_ok = csrf_header.is_some_and(|t| {
         random::constant_time_eq(random::token_hash(t).as_bytes(), csrf_hash.as_bytes())
     });
-    let origin_ok = match (origin, host) {
-        (Some(origin), Some(host)) => origin
+    let origin_ok = match (origin, portal_origin, host) {
+        // Behind a TLS-terminating proxy the runtime's view of the host says nothing of the
+        // scheme: a page over plain HTTP on the same name is not the portal.
+        (Some(origin), Some(portal), _) => origin
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(portal.trim().trim_end_matches('/')),
+        (Some(origin), None, Some(host)) => origin
             .split_once("://")
             .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host)),
         _ => false,
@@ -202,14 +209,31 @@ mod tests {
         let hash = random::token_hash("csrf");
         let host = Some("portal.kz");
         let origin = Some("https://portal.kz");
-        assert!(csrf_allows(Carrier::Bearer, false, None, None, host, &hash));
-        assert!(csrf_allows(Carrier::Cookie, true, None, None, host, &hash));
+        assert!(csrf_allows(
+            Carrier::Bearer,
+            false,
+            None,
+            None,
+            host,
+            None,
+            &hash
+        ));
+        assert!(csrf_allows(
+            Carrier::Cookie,
+            true,
+            None,
+            None,
+            host,
+            None,
+            &hash
+        ));
         assert!(csrf_allows(
             Carrier::Cookie,
             false,
             Some("csrf"),
             origin,
             host,
+            None,
             &hash
         ));
         assert!(!csrf_allows(
@@ -218,6 +242,7 @@ mod tests {
             None,
             origin,
             host,
+            None,
             &hash
         ));
         assert!(!csrf_allows(
@@ -226,6 +251,7 @@ mod tests {
             Some("wrong"),
             origin,
             host,
+            None,
             &hash
         ));
         assert!(!csrf_allows(
@@ -234,6 +260,7 @@ mod tests {
             Some("csrf"),
             None,
             host,
+            None,
             &hash
         ));
         assert!(!csrf_allows(
@@ -242,8 +269,37 @@ mod tests {
             Some("csrf"),
             Some("https://evil.example"),
             host,
+            None,
             &hash
         ));
+    }
+
+    #[test]
+    fn with_portal_origin_set_only_that_exact_origin_changes_anything() {
+        let hash = random::token_hash("csrf");
+        let host = Some("portal.kz");
+        let portal = Some("https://portal.kz");
+        let allows = |origin| {
+            csrf_allows(
+                Carrier::Cookie,
+                false,
+                Some("csrf"),
+                Some(origin),
+                host,
+                portal,
+                &hash,
+            )
+        };
+        assert!(allows("https://portal.kz"));
+        assert!(allows("https://PORTAL.kz"));
+        for foreign in [
+            "http://portal.kz",
+            "https://portal.kz:8443",
+            "https://portal.kz.evil",
+            "null",
+        ] {
+            assert!(!allows(foreign), "{foreign}");
+        }
     }
 
     #[test]

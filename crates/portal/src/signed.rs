@@ -45,6 +45,7 @@ async fn document_policy() -> Result<Policy, ApiError> {
         .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
     // Any signing key (NCA's `RSA256_…` ones name no role) or authentication key.
     policy.purposes.listed = vec![eds::OID_EMAIL_PROTECTION, eds::OID_CLIENT_AUTH];
+    policy.pins = crate::signin::configured_pins().await?;
     Ok(policy)
 }
 

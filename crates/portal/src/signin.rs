@@ -288,11 +288,25 @@ pub async fn sign_in_policy() -> Result<Policy, ApiError> {
             "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
         ));
     }
-    Policy::from_config(
+    let mut policy = Policy::from_config(
         &anchors,
         config::optional("eds_sign_in_purposes").await.as_deref(),
     )
-    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))
+    .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))?;
+    policy.pins = configured_pins().await?;
+    Ok(policy)
+}
+
+/// The pins the deployment sets within its anchors' PKI (`eds_issuing_cas`,
+/// `eds_certificate_policies`): for sign-in and for every signature checked alike.
+pub async fn configured_pins() -> Result<crate::eds::Pins, ApiError> {
+    crate::eds::Pins::parse(
+        config::optional("eds_issuing_cas").await.as_deref(),
+        config::optional("eds_certificate_policies")
+            .await
+            .as_deref(),
+    )
+    .map_err(|e| ApiError::Unavailable(e.to_string()))
 }
 
 /// The EDS sign-in: consume the challenge, verify the chain and the signature over the
@@ -378,8 +392,8 @@ pub async fn eds_sign_in(
     };
     let iin = verified.holder.iin.as_str().to_owned();
     let who = standing(db, &iin).await?;
-    match revocation_status(db, &verified, &who, now).await {
-        Ok(()) => {}
+    let revocation = match revocation_status(db, &verified, &who, now).await {
+        Ok(known) => known,
         Err(StatusRefusal::Rejected(e)) => {
             return refuse("certificate", e.code(), &e.to_string()).await;
         }
@@ -396,7 +410,7 @@ pub async fn eds_sign_in(
                 "The certificate's revocation status cannot be checked right now. Please retry shortly.".into(),
             ));
         }
-    }
+    };
     let certificates = verified
         .revocable()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -407,6 +421,7 @@ pub async fn eds_sign_in(
         // A bootstrap admin becomes one in the session's own transaction, below.
         role: auth::eds_sign_in_role(who.officer, who.admin || who.bootstrap_admin),
         organisation: verified.holder.organisation.clone(),
+        revocation_unknown: revocation == Revocation::Unknown,
     };
     let stamp = clock::rfc3339(now);
     auth::start_session(db, &proven, req, async |db, _session| {
@@ -439,6 +454,16 @@ enum StatusRefusal {
     Unavailable(String),
 }
 
+/// What a sign-in let through knows of its certificates' revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Revocation {
+    /// Checked as configured: none is revoked.
+    Known,
+    /// Not established (the responder did not answer, a list is out of date), and let through
+    /// by `revocation_check_failure`.
+    Unknown,
+}
+
 /// The revocation status of every certificate of the path: the portal's list (admins' entries,
 /// loaded CRLs, earlier OCSP answers), the freshness of the CRLs loaded for its issuers, and —
 /// when `ocsp_responder` is set — the responder's answer for the leaf (cached briefly).
@@ -447,8 +472,9 @@ async fn revocation_status(
     verified: &Verified,
     who: &Standing,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), StatusRefusal> {
+) -> Result<Revocation, StatusRefusal> {
     let internal = |e: ApiError| StatusRefusal::Unavailable(e.to_string());
+    let mut known = Revocation::Known;
     let keys = verified
         .revocable()
         .map_err(|e| StatusRefusal::Unavailable(e.to_string()))?;
@@ -476,18 +502,19 @@ async fn revocation_status(
                 return Err(StatusRefusal::Unavailable(why.into()));
             }
             eprintln!("sign-in allowed although {why} (revocation_check_failure)");
+            known = Revocation::Unknown;
         }
     }
     let Some(responder) = config::optional("ocsp_responder")
         .await
         .filter(|r| !r.trim().is_empty())
     else {
-        return Ok(());
+        return Ok(known);
     };
     let (leaf, issuer) = (&verified.path[0], &verified.path[1]);
     let leaf_key = &keys[0];
     match ocsp_status(&responder, leaf, issuer, leaf_key, now).await {
-        Ok(OcspStatus::Good) => Ok(()),
+        Ok(OcspStatus::Good) => Ok(known),
         Ok(OcspStatus::Revoked) => {
             let stamp = clock::rfc3339(now);
             db.transaction(async |db| {
@@ -513,7 +540,7 @@ async fn revocation_status(
                 eprintln!(
                     "sign-in allowed although the OCSP check failed: {why} (revocation_check_failure)"
                 );
-                Ok(())
+                Ok(Revocation::Unknown)
             }
         }
     }
@@ -666,6 +693,8 @@ pub async fn password_sign_in(
         },
         role: Role::Participant.as_str(),
         organisation: None,
+        // Powers need an EDS session; a password session never has any.
+        revocation_unknown: false,
     };
     auth::start_session(db, &proven, req, async |db, _| {
         lockout::succeeded(db, &attempt).await

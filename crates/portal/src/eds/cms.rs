@@ -214,6 +214,7 @@ pub fn verify(
                 .collect()
         })
         .unwrap_or_default();
+    super::too_many_sent(certificates.len())?;
     let position = certificates
         .iter()
         .position(|cert| names(&signer.sid, cert))
@@ -227,8 +228,8 @@ pub fn verify(
             return Err(EdsError::CmsAttributes("signing certificate"));
         }
     }
-    let verified = verify_path(&leaf, &chain, policy, now)?;
-
+    // The signer's own signature first: one check, and a forgery is refused before its
+    // chain costs any.
     let scheme = scheme_of(signer, hash)?;
     let signed_bytes = signed_attributes_der(der)?;
     PublicKey::of(&leaf)?.verify_digest(
@@ -237,6 +238,7 @@ pub fn verify(
         &hash.digest(&signed_bytes),
         signer.signature.as_bytes(),
     )?;
+    let verified = verify_path(&leaf, &chain, policy, now)?;
     Ok(SignedBy {
         verified,
         signing_time: attributes.signing_time,

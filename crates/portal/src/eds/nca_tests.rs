@@ -323,3 +323,37 @@ fn an_organisation_key_names_its_organisation_and_the_holders_role() {
     assert!(employee.role.acts_for_organisation());
     assert!(!OrganisationRole::Employee.acts_for_organisation());
 }
+
+/// Pinning within NCA's PKI: its GOST issuing CA and its policy let NCA's keys in; a pin on
+/// another CA (the root itself issues no person) or another policy keeps them out.
+#[test]
+fn ncas_keys_pass_pins_on_ncas_issuing_ca_and_policy_and_no_other() {
+    let pinned = |issuers: &str, policies: &str| {
+        let mut policy = staging(None);
+        policy.pins = Pins::parse(Some(issuers), Some(policies)).expect("pins");
+        policy
+    };
+    let person = key("individual_valid");
+    let issuing_ca = pem_of("nca_gost2022_test.cer");
+    let root = pem_of("root_test_gost_2022.cer");
+    for (issuers, policies) in [
+        (&*issuing_ca, ""),
+        ("", "1.2.398.3.3.2"),
+        (&*issuing_ca, "1.2.398.3.3.2, 1.2.3.4"),
+    ] {
+        assert!(
+            sign_in(&person, &pinned(issuers, policies)).is_ok(),
+            "pins {policies:?}"
+        );
+    }
+    assert_eq!(
+        sign_in(&person, &pinned(&root, "")),
+        Err(EdsError::NotPinned)
+    );
+    assert_eq!(
+        sign_in(&person, &pinned("", "1.2.398.3.3.9")),
+        Err(EdsError::NotPinned)
+    );
+    assert!(Pins::parse(None, Some("not-an-oid")).is_err());
+    assert!(Pins::parse(Some("not a certificate"), None).is_err());
+}

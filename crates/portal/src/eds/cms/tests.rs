@@ -156,6 +156,70 @@ fn a_tampered_signature_or_an_unknown_signer_is_refused() {
     );
 }
 
+/// Each certificate named like the signer's issuer may cost a signature check (milliseconds
+/// for GOST): a CMS brings at most a chain's worth, and of those only a candidate whose name
+/// and key identifier fit is checked.
+#[test]
+fn a_cms_brings_at_most_a_chains_worth_of_certificates_and_only_fitting_ones_are_checked() {
+    let root = Authority::new_root("Root").unwrap();
+    let issuing = root.intermediate("Issuing CA").unwrap();
+    let signer = issuing
+        .issue(&PersonSpec::new(IIN, "A").algorithm(KeyAlgorithm::EcdsaP256))
+        .unwrap();
+    // Decoys named exactly like the issuing CA, each with a key of its own.
+    let decoy = || root.intermediate("Issuing CA").unwrap().cert_pem;
+    let flooded = CmsOptions {
+        chain_pem: (0..crate::eds::MAX_CERTIFICATES_SENT)
+            .map(|_| decoy())
+            .chain([issuing.cert_pem.clone()])
+            .collect(),
+        ..CmsOptions::default()
+    };
+    let der = signer.sign_cms(CHALLENGE, &flooded).unwrap();
+    match check(&root, &der, CHALLENGE).unwrap_err() {
+        EdsError::Malformed(why) => assert!(why.contains("certificates sent"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Within the cap the real issuer is found among decoys, which are passed over by their
+    // key identifiers without a signature check.
+    let some = CmsOptions {
+        chain_pem: vec![decoy(), decoy(), issuing.cert_pem.clone(), decoy()],
+        ..CmsOptions::default()
+    };
+    let der = signer.sign_cms(CHALLENGE, &some).unwrap();
+    assert_eq!(
+        check(&root, &der, CHALLENGE).unwrap().verified.path.len(),
+        3
+    );
+    let leaf = crate::eds::parse_pem_bundle(&signer.cert_pem)
+        .unwrap()
+        .remove(0);
+    let named_alike = crate::eds::parse_pem_bundle(&decoy()).unwrap().remove(0);
+    let real = crate::eds::parse_pem_bundle(&issuing.cert_pem)
+        .unwrap()
+        .remove(0);
+    assert!(!crate::eds::may_have_signed(&leaf, &named_alike));
+    assert!(crate::eds::may_have_signed(&leaf, &real));
+}
+
+/// The signer's own signature is checked before its chain: a forgery costs one check, and is
+/// told as what it is, whatever its chain.
+#[test]
+fn a_forged_signature_is_refused_before_its_chain_is_examined() {
+    let ca = Authority::new_root("Test CA").unwrap();
+    let stranger = Authority::new_root("Other CA").unwrap();
+    let der = person(&stranger, KeyAlgorithm::Rsa2048)
+        .sign_cms(CHALLENGE, &CmsOptions::default())
+        .unwrap();
+    let mut forged = der.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 0x01;
+    assert_eq!(
+        check(&ca, &forged, CHALLENGE).unwrap_err(),
+        EdsError::BadSignature
+    );
+}
+
 #[test]
 fn garbage_is_a_malformed_cms_never_a_panic() {
     let ca = Authority::new_root("Test CA").unwrap();
