@@ -699,11 +699,6 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_RECEIPT_SIGNING_KEY".into(),
             TEST_RECEIPT_KEY.into(),
         ));
-        // Likewise for challenges: every sign-in of every test asks for one from 127.0.0.1.
-        self.env.push((
-            "SPIN_VARIABLE_CHALLENGES_PER_CLIENT_PER_MINUTE".into(),
-            "1000000".into(),
-        ));
         self.env.push((
             "SPIN_VARIABLE_AUDIT_SIGNING_KEY".into(),
             TEST_AUDIT_KEY.into(),

@@ -16,7 +16,11 @@ use serde_json::json;
 
 /// Two nodes of the portal built the same way, on one store; both migrated (on Spin each
 /// node's migration call races the other's, as two replicas' rollouts do).
+/// Two nodes of one deployment: one store, and the one origin people reach them at (behind
+/// the ingress every node sees the same host; here each listens on a port of its own, so the
+/// deployment names it, as `deploy/spinapp.yaml` does).
 fn two_nodes(build: impl Fn() -> TestAppBuilder) -> (TestApp, TestApp) {
+    let build = || build().env("SPIN_VARIABLE_PORTAL_ORIGIN", "https://jaria.test");
     let first = build().portal().start();
     let mut second = build().portal().stores(first.stores());
     if first.sqld().is_none() || first.redis().is_none() {

@@ -1043,20 +1043,37 @@ fn the_per_client_limit_counts_the_real_client_behind_a_trusted_proxy() {
     assert_eq!(statuses, [401, 401, 401, 429]);
 }
 
+/// Anonymous traffic writes nothing it can repeat without bound: a challenge is issued without
+/// a write (so no one fills a table of them, or pushes everyone else out of a shared cap), and
+/// attempts refused during a lock write nothing either.
 #[test]
 fn unauthenticated_writes_are_bounded() {
     jaria_tests::local_only!();
     let app = TestApp::builder()
         .portal()
-        .env("SPIN_VARIABLE_CHALLENGES_PER_CLIENT_PER_MINUTE", "5")
         .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "2")
         .start();
-    for _ in 0..5 {
+    assert_eq!(app.get("/api/auth/challenge").status, 200);
+    let data_version = || {
+        rusqlite::Connection::open(app.database_file())
+            .expect("db")
+            .query_row("SELECT count(*) FROM spent_challenges", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .expect("count")
+    };
+    let spent = data_version();
+    let db_bytes = || {
+        std::fs::metadata(app.database_file())
+            .map(|m| m.len())
+            .unwrap_or(0)
+    };
+    let size = db_bytes();
+    for _ in 0..200 {
         assert_eq!(app.get("/api/auth/challenge").status, 200);
     }
-    let r = app.get("/api/auth/challenge");
-    r.assert_problem(429);
-    assert!(r.header("retry-after").is_some());
+    assert_eq!(data_version(), spent, "issuing challenges stored something");
+    assert_eq!(db_bytes(), size, "issuing challenges grew the database");
 
     // Refused attempts during a lock write nothing: neither failure rows nor audit rows.
     let attempt = || {
@@ -1073,12 +1090,48 @@ fn unauthenticated_writes_are_bounded() {
     let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect(sql) };
     let failures = count("SELECT count(*) FROM auth_failures");
     let audit = count("SELECT count(*) FROM audit_log");
-    let challenges = count("SELECT count(*) FROM auth_challenges");
+    let challenges = count("SELECT count(*) FROM spent_challenges");
     for _ in 0..30 {
         assert_eq!(attempt(), 429);
-        assert_eq!(app.get("/api/auth/challenge").status, 429);
+        // A locked client may still ask for challenges (they cost nothing), and its answers
+        // are refused before anything is written.
+        let challenge = app.challenge();
+        let p = person("LOCKED OUT CLIENT");
+        let r = app.post_eds(
+            &p.cert_pem,
+            &challenge.nonce,
+            &p.sign(challenge.to_sign.as_bytes()),
+        );
+        assert_eq!(r.status, 429, "{}", r.text());
     }
     assert_eq!(count("SELECT count(*) FROM auth_failures"), failures);
     assert_eq!(count("SELECT count(*) FROM audit_log"), audit);
-    assert_eq!(count("SELECT count(*) FROM auth_challenges"), challenges);
+    assert_eq!(count("SELECT count(*) FROM spent_challenges"), challenges);
+}
+
+/// A challenge is one this portal issued, answered once, within its life: a made-up nonce, one
+/// with a byte changed, or one answered before is refused (`nonce_invalid`) and writes nothing
+/// of the challenge.
+#[test]
+fn a_challenge_is_the_portals_own_and_answered_once() {
+    let app = TestApp::portal();
+    let p = person("ONE ANSWER");
+    let challenge = app.challenge();
+    let answer =
+        |nonce: &str, to_sign: &str| app.post_eds(&p.cert_pem, nonce, &p.sign(to_sign.as_bytes()));
+    let made_up = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB";
+    let mut tampered = challenge.nonce.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("ascii");
+    for nonce in [made_up, &tampered] {
+        let to_sign = challenge.to_sign.replace(&challenge.nonce, nonce);
+        let r = answer(nonce, &to_sign);
+        r.assert_problem(401);
+        assert_eq!(r.error_code(), "nonce_invalid", "{}", r.text());
+    }
+    assert_eq!(answer(&challenge.nonce, &challenge.to_sign).status, 200);
+    let again = answer(&challenge.nonce, &challenge.to_sign);
+    again.assert_problem(401);
+    assert_eq!(again.error_code(), "nonce_invalid");
 }

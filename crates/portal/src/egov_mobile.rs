@@ -236,16 +236,11 @@ async fn start(
             let (document, expires_unix) = match purpose {
                 Purpose::SignIn { nonce } => {
                     // The challenge must be live; the signing dies with it.
-                    let challenge = db
-                        .one(
-                            "SELECT expires_unix, message FROM auth_challenges WHERE nonce = ?",
-                            &[text(nonce)],
-                        )
-                        .await?;
-                    match challenge {
-                        Some(row) if col_int(&row, 0)? >= now => (
-                            col_text(&row, 1)?,
-                            col_int(&row, 0)?.min(now + SIGNING_TTL_SECS),
+                    match crate::signin::live_challenge(db, req, nonce, now).await? {
+                        Some((message, issued_unix)) => (
+                            message,
+                            crate::challenge::expires_unix(issued_unix)
+                                .min(now + SIGNING_TTL_SECS),
                         ),
                         // A well-formed request about a challenge that is not live: the
                         // state, not the request, is wrong.

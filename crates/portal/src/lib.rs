@@ -12,6 +12,7 @@ pub mod auth;
 pub mod authz;
 pub mod body;
 pub mod case;
+pub mod challenge;
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::http::Request;
 
 use crate::auth::{self, NewSession, Principal, Proof, Proven};
-use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::challenge::{self, ChallengeKey};
+use crate::db::{Db, col_opt_text, col_text, int, text};
 use crate::eds::{self, EdsError, Policy, Verified};
 use crate::error::ApiError;
 use crate::identity::Role;
@@ -21,15 +22,8 @@ use crate::problem::FieldError;
 use crate::revocation::{self, OcspStatus};
 use crate::{clock, config, password, random, storage};
 
-/// How long a challenge may be answered.
-pub const CHALLENGE_TTL_SECS: i64 = 5 * 60;
 /// Largest certificate bundle accepted (a leaf and a few intermediates).
 pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
-/// Challenges one client may ask for per minute, unless `challenges_per_client_per_minute` says
-/// otherwise.
-const DEFAULT_CHALLENGES_PER_MINUTE: i64 = 30;
-/// Live challenges in all: past this, issuing waits for old ones to expire (503).
-const MAX_LIVE_CHALLENGES: i64 = 100_000;
 /// A certificate sign-in this recent lets the person set a password without the current one.
 pub const FRESH_EDS_SECS: i64 = 5 * 60;
 
@@ -50,84 +44,97 @@ pub struct Challenge {
     pub to_sign: String,
 }
 
-/// Deletes a batch of expired challenges (at each new challenge, and by the tick); returns how
-/// many went.
+/// Deletes a batch of answered challenges past their life (by the tick); returns how many
+/// went. (Also the rows an older release stored for every challenge issued.)
 pub async fn expire_challenges(db: &Db, now: i64) -> Result<u64, ApiError> {
-    let gone = db
-        .query(
-            "DELETE FROM auth_challenges WHERE nonce IN
-           (SELECT nonce FROM auth_challenges WHERE expires_unix < ? LIMIT 1000)
-         RETURNING nonce",
-            &[int(now)],
-        )
-        .await?;
-    Ok(gone.rows.len() as u64)
+    let mut gone = 0;
+    for table in ["spent_challenges", "auth_challenges"] {
+        gone += db
+            .query(
+                &format!(
+                    "DELETE FROM {table} WHERE nonce IN
+                       (SELECT nonce FROM {table} WHERE expires_unix < ? LIMIT 1000)
+                     RETURNING 1"
+                ),
+                &[int(now)],
+            )
+            .await?
+            .rows
+            .len() as u64;
+    }
+    Ok(gone)
 }
 
-/// Issues a single-use challenge, at most `challenges_per_client_per_minute` per client, and
-/// none while too many are live: an unauthenticated write must not grow the database without
-/// bound.
+/// The deployment's challenge key: made once from WASI random by whichever node needs it
+/// first, and kept in the database, so that every node and instance shares it.
+async fn challenge_key(db: &Db) -> Result<ChallengeKey, ApiError> {
+    const READ: &str = "SELECT key FROM challenge_key WHERE id = 1";
+    let row = match db.one(READ, &[]).await? {
+        Some(row) => row,
+        None => {
+            db.exec(
+                "INSERT INTO challenge_key (id, key) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                &[text(hex::encode(random::bytes::<32>()?))],
+            )
+            .await?;
+            db.one(READ, &[])
+                .await?
+                .ok_or_else(|| ApiError::Internal("the challenge key was not kept".into()))?
+        }
+    };
+    let bytes = hex::decode(col_text(&row, 0)?)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| ApiError::Internal("the stored challenge key is not 32 bytes".into()))?;
+    Ok(ChallengeKey(bytes))
+}
+
+/// Issues a single-use challenge. Nothing is written (`challenge.rs`): anonymous traffic has
+/// nothing to fill and no shared cap to push others out of.
 pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
-    let nonce = random::token()?;
-    let now = clock::now().timestamp();
-    let expires_unix = now + CHALLENGE_TTL_SECS;
-    let client = auth::throttle_key(req).await;
-    let to_sign = eds::sign_in_message(&auth::portal_origin(req).await, &nonce);
-    let per_minute = config::positive_number(
-        "challenges_per_client_per_minute",
-        DEFAULT_CHALLENGES_PER_MINUTE,
-    )
-    .await;
-    db.transaction(async |db| {
-        expire_challenges(db, now).await?;
-        let recent = col_int(
-            &db.one(
-                "SELECT count(*) FROM auth_challenges WHERE client_key = ? AND created_unix > ?",
-                &[text(&client), int(now - 60)],
-            )
-            .await?
-            .ok_or_else(|| ApiError::Internal("count returned no row".into()))?,
-            0,
-        )?;
-        if recent >= per_minute {
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: 60,
-            });
-        }
-        // Row ids only grow and expired rows go oldest first: the span of ids bounds the live
-        // count from above without counting 100 000 rows.
-        let live = db
-            .one(
-                "SELECT max(rowid) - min(rowid) + 1 FROM auth_challenges",
-                &[],
-            )
-            .await?
-            .and_then(|r| r.get::<i64>(0))
-            .unwrap_or(0);
-        if live >= MAX_LIVE_CHALLENGES {
-            return Err(ApiError::ServiceUnavailable(
-                "Too many sign-ins are under way. Please retry in a minute.".into(),
-            ));
-        }
-        db.exec(
-            "INSERT INTO auth_challenges (nonce, expires_unix, message, client_key, created_unix)
-             VALUES (?, ?, ?, ?, ?)",
-            &[
-                text(&nonce),
-                int(expires_unix),
-                text(&to_sign),
-                text(&client),
-                int(now),
-            ],
-        )
-        .await
-    })
-    .await?;
+    let key = challenge_key(db).await?;
+    let origin = auth::portal_origin(req).await;
+    let issued_unix = clock::now().timestamp();
+    let nonce = challenge::issue(&key, &origin, issued_unix, random::bytes::<16>()?);
     Ok(Challenge {
+        to_sign: eds::sign_in_message(&origin, &nonce),
         nonce,
-        expires_at: clock::rfc3339(clock::from_unix(expires_unix)),
-        to_sign,
+        expires_at: clock::rfc3339(clock::from_unix(challenge::expires_unix(issued_unix))),
     })
+}
+
+/// A challenge that can still be answered: issued by this portal, live, not answered yet.
+/// What its signature must cover, and when it was issued.
+pub async fn live_challenge(
+    db: &Db,
+    req: &Request,
+    nonce: &str,
+    now: i64,
+) -> Result<Option<(String, i64)>, ApiError> {
+    let origin = auth::portal_origin(req).await;
+    let Ok(issued_unix) = challenge::open(&challenge_key(db).await?, &origin, nonce, now) else {
+        return Ok(None);
+    };
+    let answered = db
+        .one(
+            "SELECT 1 FROM spent_challenges WHERE nonce = ?",
+            &[text(nonce)],
+        )
+        .await?
+        .is_some();
+    Ok((!answered).then(|| (eds::sign_in_message(&origin, nonce), issued_unix)))
+}
+
+/// Records `nonce` as answered; `false` if it already was (the primary key settles a race).
+async fn spend_challenge(db: &Db, nonce: &str, issued_unix: i64) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "INSERT INTO spent_challenges (nonce, expires_unix) VALUES (?, ?)
+             ON CONFLICT (nonce) DO NOTHING RETURNING 1",
+            &[text(nonce), int(challenge::expires_unix(issued_unix))],
+        )
+        .await?
+        .is_some())
 }
 
 /// Who a proven IIN is today, for the decisions sign-in makes before a session exists.
@@ -346,16 +353,17 @@ pub async fn eds_sign_in(
         Err(rejected(field, code, message))
     };
 
-    // Consume the challenge first: whatever happens next, it cannot be replayed.
-    let consumed = db.one(
-        "DELETE FROM auth_challenges WHERE nonce = ? RETURNING expires_unix, message, created_unix",
-        &[text(&body.nonce)],
-    ).await?;
-    let (message, issued_unix) = match consumed {
-        Some(row) if col_int(&row, 0)? >= now.timestamp() => {
-            (col_text(&row, 1)?, col_int(&row, 2)?)
-        }
-        _ => {
+    // Spend the challenge first: whatever happens next, it cannot be replayed.
+    let live = live_challenge(db, req, &body.nonce, now.timestamp()).await?;
+    let spent = match live {
+        Some((message, issued_unix)) => spend_challenge(db, &body.nonce, issued_unix)
+            .await?
+            .then_some((message, issued_unix)),
+        None => None,
+    };
+    let (message, issued_unix) = match spent {
+        Some(live) => live,
+        None => {
             return refuse(
                 "nonce",
                 "nonce_invalid",

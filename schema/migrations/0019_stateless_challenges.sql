@@ -1,0 +1,14 @@
+-- Sign-in challenges are no longer stored when issued (crates/portal/src/challenge.rs): a
+-- nonce carries its issue time and a MAC under this key, made once by the first node that
+-- needs it. Only a challenge answered is recorded, once, until its life is over.
+-- (auth_challenges stays while older nodes of a rolling upgrade may still write it; the tick
+-- empties it.)
+CREATE TABLE challenge_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    key TEXT NOT NULL
+);
+CREATE TABLE spent_challenges (
+    nonce TEXT PRIMARY KEY,
+    expires_unix INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_unix);
