@@ -12,3 +12,8 @@ CREATE TABLE spent_challenges (
     expires_unix INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_unix);
+-- A sign-in started in eGov mobile is the one anonymous write a free challenge leads to:
+-- counted per client (egov_mobile.rs).
+ALTER TABLE egov_mobile_signings ADD COLUMN client_key TEXT;
+CREATE INDEX egov_mobile_signings_by_client ON egov_mobile_signings (client_key, created_unix)
+    WHERE client_key IS NOT NULL;

@@ -280,6 +280,25 @@ fn one_signing_per_challenge_and_only_for_a_live_one() {
     late.assert_problem(409);
 }
 
+/// A challenge costs nothing to issue, so the one anonymous write it leads to, a sign-in
+/// started on the phone, is counted per client: 30 a minute, then 429 with `Retry-After`.
+#[test]
+fn one_client_starts_at_most_thirty_phone_sign_ins_a_minute() {
+    jaria_tests::local_only!();
+    let app = TestApp::portal();
+    let start = || {
+        let challenge = app.challenge();
+        app.post_json("/api/auth/egov-mobile", &json!({"nonce": challenge.nonce}))
+    };
+    for i in 0..30 {
+        let r = start();
+        assert_eq!(r.status, 201, "start {i}: {}", r.text());
+    }
+    let r = start();
+    r.assert_problem(429);
+    assert!(r.header("retry-after").is_some());
+}
+
 #[test]
 fn a_statement_is_signed_on_the_phone_by_its_filer_and_filed() {
     let app = TestApp::portal();

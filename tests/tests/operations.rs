@@ -121,6 +121,25 @@ fn readiness_details_are_for_the_operator_only() {
         "{}",
         operator.text()
     );
+    // That an optional setting is there at all tells how the deployment runs (here: staging,
+    // NCA's test IINs accepted): only the operator sees such a check pass.
+    let staging = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_EDS_TEST_IINS", "123456789011")
+        .start();
+    let public = staging.get("/api/auth/health/ready");
+    assert_eq!(public.status, 200, "{}", public.text());
+    assert!(
+        !public.text().contains("eds_test_iins"),
+        "{}",
+        public.text()
+    );
+    assert!(
+        staging
+            .readiness("/api/auth")
+            .text()
+            .contains("eds_test_iins")
+    );
 }
 
 #[test]

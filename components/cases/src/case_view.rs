@@ -374,68 +374,35 @@ pub async fn material_content(
     .await
 }
 
+/// The ids of the decisions and materials the reader is shown now (the same rules as their
+/// lists), as JSON arrays for the access log's query.
+async fn shown_additions(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<(String, String), ApiError> {
+    let decisions: Vec<i64> = visible_decisions(db, me, case, mine)
+        .await?
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    let materials: Vec<i64> = visible_materials(db, case, mine)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    Ok((
+        serde_json::json!(decisions).to_string(),
+        serde_json::json!(materials).to_string(),
+    ))
+}
+
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous, and a
 /// decision or material added that I may not see is no entry of mine: the entry alone would
-/// tell that it exists, and when.
-/// Which "added" entries of an access-log page its reader may see: the decisions and materials
-/// they are shown now (the same rules as their lists), looked up only when the page has any.
-struct ShownAdditions {
-    decisions: std::collections::HashSet<i64>,
-    materials: std::collections::HashSet<i64>,
-}
-
-impl ShownAdditions {
-    const DECISION: &str = "decision_added";
-    const MATERIAL: &str = "material_added";
-
-    async fn for_rows(
-        db: &Db,
-        me: &Principal,
-        case: &CaseRow,
-        mine: &[Participation],
-        rows: &[jaria_portal::db::RowResult],
-    ) -> Result<Self, ApiError> {
-        let has = |action: &str| rows.iter().any(|r| r.get::<&str>(3) == Some(action));
-        let decisions = if has(Self::DECISION) {
-            visible_decisions(db, me, case, mine)
-                .await?
-                .iter()
-                .map(|d| d.id)
-                .collect()
-        } else {
-            Default::default()
-        };
-        let materials = if has(Self::MATERIAL) {
-            visible_materials(db, case, mine)
-                .await?
-                .iter()
-                .map(|m| m.id)
-                .collect()
-        } else {
-            Default::default()
-        };
-        Ok(Self {
-            decisions,
-            materials,
-        })
-    }
-
-    /// An entry of another kind is shown; an addition only if its row is shown to the reader
-    /// (one whose detail names no id is not).
-    fn allows(&self, row: &jaria_portal::db::RowResult) -> bool {
-        let shown = match row.get::<&str>(3) {
-            Some(Self::DECISION) => &self.decisions,
-            Some(Self::MATERIAL) => &self.materials,
-            _ => return true,
-        };
-        row.get::<&str>(6)
-            .and_then(|detail| serde_json::from_str::<serde_json::Value>(detail).ok())
-            .and_then(|detail| detail["id"].as_i64())
-            .is_some_and(|id| shown.contains(&id))
-    }
-}
-
+/// tell that it exists, and when. (Left out in the query, before the page is cut, so that
+/// neither a short page nor its cursor tells of one either.)
 pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_time(req.query())?;
     let (entries, next) = read_case(req, erdr, "access_log_viewed", async |db, me, case, mine| {
@@ -444,7 +411,8 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
             .map(|p| format!("participant:{}", p.id))
             .collect();
         subjects.push(format!("case:{}", case.erdr_number));
-        let first = 5;
+        let (shown_decisions, shown_materials) = shown_additions(db, me, case, mine).await?;
+        let first = 7;
         let placeholders = (first..first + subjects.len())
             .map(|n| format!("?{n}"))
             .collect::<Vec<_>>()
@@ -457,6 +425,8 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
             before_seq
                 .map(int)
                 .unwrap_or(jaria_portal::db::SqlValue::Null),
+            text(shown_decisions),
+            text(shown_materials),
         ];
         params.extend(subjects.iter().map(text));
         let limit = first + subjects.len();
@@ -465,7 +435,7 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
         // first, paged by time (each table's own ids are no common order).
         let rows = db.query(
             &format!(
-                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq, a.detail
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq
                  FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq, detail
                          FROM audit_log WHERE case_id = ?1
                        UNION ALL
@@ -473,16 +443,19 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
                          FROM read_log WHERE case_id = ?1) a
                  LEFT JOIN officers o ON o.iin = a.actor_iin
                  WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
+                   AND (a.action NOT IN ('decision_added', 'material_added')
+                        OR (a.action = 'decision_added'
+                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?5)))
+                        OR (a.action = 'material_added'
+                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?6))))
                    AND (?3 IS NULL OR a.at < ?3 OR (a.at = ?3 AND a.seq < ?4))
                  ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
             ),
             &params,
         ).await?;
-        let shown = ShownAdditions::for_rows(db, me, case, mine, &rows.rows).await?;
         let list = rows
             .rows
             .iter()
-            .filter(|r| shown.allows(r))
             .map(|r| {
                 let actor_iin = col_opt_text(r, 1);
                 let role = col_text(r, 2)?;

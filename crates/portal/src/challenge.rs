@@ -1,6 +1,6 @@
 //! Sign-in challenges that cost nothing to issue. A challenge is a nonce that carries its own
-//! issue time and a MAC under the deployment's challenge key (over the purpose, the portal's
-//! origin, the time and 128 random bits), so issuing one writes nothing: anonymous traffic
+//! issue time and a MAC under the deployment's challenge key (over a label naming what it is,
+//! the portal's origin, the time and 128 random bits), so issuing one writes nothing: anonymous traffic
 //! cannot fill a table of live challenges, or push everyone else out of a shared cap. What
 //! must be exact — that a challenge is answered once — is recorded at redemption, one row per
 //! challenge spent, in SQLite (`spent_challenges`, keyed by the nonce: a race of two answers
@@ -13,8 +13,10 @@ use sha2::Sha256;
 
 /// How long a challenge may be answered.
 pub const TTL_SECS: i64 = 5 * 60;
-/// A challenge dated this far ahead of the portal's clock (another node's) is still taken.
-const FUTURE_SKEW_SECS: i64 = 60;
+/// How far two nodes' clocks may differ: a challenge dated this far ahead is still taken, and
+/// an answered one is remembered this much longer than its life (a node whose clock is behind
+/// still takes it for that long).
+pub const FUTURE_SKEW_SECS: i64 = 60;
 const RANDOM_BYTES: usize = 16;
 const MAC_BYTES: usize = 16;
 const NONCE_BYTES: usize = 8 + RANDOM_BYTES + MAC_BYTES;

@@ -189,7 +189,6 @@ pub fn parse_pem_bundle(pem: &str) -> Result<Vec<Certificate>, EdsError> {
     if certs.is_empty() {
         return Err(EdsError::Malformed("no certificate found".into()));
     }
-    too_many_sent(certs.len())?;
     Ok(certs)
 }
 
@@ -204,8 +203,8 @@ pub fn too_many_sent(count: usize) -> Result<(), EdsError> {
 }
 
 /// Whether `issuer` may be the one that signed `cert`, by what costs nothing to compare: the
-/// names, and the key identifiers where both carry them. Only such a candidate's signature is
-/// checked.
+/// names, and the key identifiers where both carry them (a pair without them is compared by
+/// name alone). Only such a candidate's signature is checked.
 fn may_have_signed(cert: &Certificate, issuer: &Certificate) -> bool {
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
@@ -791,6 +790,8 @@ pub fn verify_chain(
     now: DateTime<Utc>,
 ) -> Result<Verified, EdsError> {
     let certs = parse_pem_bundle(certificate_pem)?;
+    // What a person sends; the deployment's own bundles (anchors, pins) are not capped.
+    too_many_sent(certs.len())?;
     let (leaf, intermediates) = certs.split_first().ok_or(EdsError::Untrusted)?;
     verify_path(leaf, intermediates, policy, now)
 }

@@ -34,6 +34,10 @@ pub const SIGNING_TTL_SECS: i64 = 5 * 60;
 const DOCUMENT_SIGNINGS_PER_MINUTE: i64 = 10;
 /// Live signings in all: past this, starting one waits for old ones to expire (503).
 const MAX_LIVE_SIGNINGS: i64 = 20_000;
+/// Sign-in signings one client (an address, an IPv6 /64) may start a minute: issuing a
+/// challenge costs nothing, so this bounds what one client writes here (and how much of the
+/// shared live cap it can take).
+const SIGN_IN_SIGNINGS_PER_CLIENT_PER_MINUTE: i64 = 30;
 /// A signing time may be this far outside the signing's life: phones' clocks drift.
 const CLOCK_SKEW_SECS: i64 = 120;
 /// What the phone is asked to sign, at most (a filing's content is bounded well below this).
@@ -229,12 +233,28 @@ async fn start(
     let poll_token = random::token()?;
     let now = clock::now().timestamp();
     let origin = auth::portal_origin(req).await;
+    let client = auth::throttle_key(req).await;
     let (nonce, signer) = purpose.columns();
     let expires_unix = db
         .transaction(async |db| {
             expire(db, now).await?;
             let (document, expires_unix) = match purpose {
                 Purpose::SignIn { nonce } => {
+                    let recent = db
+                        .one(
+                            "SELECT count(*) FROM egov_mobile_signings
+                              WHERE client_key = ? AND created_unix > ?",
+                            &[text(&client), int(now - 60)],
+                        )
+                        .await?
+                        .map(|row| col_int(&row, 0))
+                        .transpose()?
+                        .unwrap_or(0);
+                    if recent >= SIGN_IN_SIGNINGS_PER_CLIENT_PER_MINUTE {
+                        return Err(ApiError::TooManyRequests {
+                            retry_after_secs: 60,
+                        });
+                    }
                     // The challenge must be live; the signing dies with it.
                     match crate::signin::live_challenge(db, req, nonce, now).await? {
                         Some((message, issued_unix)) => (
@@ -289,8 +309,8 @@ async fn start(
             let inserted = db
                 .one(
                     "INSERT INTO egov_mobile_signings (id, phone_token, poll_token_sha256, purpose,
-                         nonce, signer_iin, title, document, created_unix, expires_unix)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         nonce, signer_iin, title, document, created_unix, expires_unix, client_key)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                      ON CONFLICT (nonce) DO NOTHING RETURNING id",
                     &[
                         text(&id),
@@ -303,6 +323,7 @@ async fn start(
                         text(&document),
                         int(now),
                         int(expires_unix),
+                        text(&client),
                     ],
                 )
                 .await?;

@@ -319,6 +319,10 @@ pub struct ReadinessCheck {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A check of something a deployment may leave unset: that it is there at all says how
+    /// the deployment is configured, so only the operator sees it pass.
+    #[serde(skip)]
+    pub optional: bool,
 }
 
 impl ReadinessCheck {
@@ -328,12 +332,21 @@ impl ReadinessCheck {
                 name: name.into(),
                 ok: true,
                 detail,
+                optional: false,
             },
             Err(detail) => Self {
                 name: name.into(),
                 ok: false,
                 detail: Some(detail),
+                optional: false,
             },
+        }
+    }
+
+    fn optional(self) -> Self {
+        Self {
+            optional: true,
+            ..self
         }
     }
 }
@@ -384,10 +397,12 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
             _ if !needed.required => continue,
             _ => Err("not set".to_owned()),
         };
-        checks.push(ReadinessCheck::of(
-            format!("variable:{}", needed.name),
-            outcome,
-        ));
+        let check = ReadinessCheck::of(format!("variable:{}", needed.name), outcome);
+        checks.push(if needed.required {
+            check
+        } else {
+            check.optional()
+        });
     }
     // Every component that writes audit rows holds the key (the web client writes none).
     if AUDITING_COMPONENTS.contains(&component) {
@@ -413,10 +428,11 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
                 ))
             })
             .map_err(|e| format!("set but unusable: {e}"));
-        checks.push(ReadinessCheck::of("variable:eds_test_iins", outcome));
+        checks.push(ReadinessCheck::of("variable:eds_test_iins", outcome).optional());
     }
     let is_ready = checks.iter().all(|c| c.ok);
     if !with_details {
+        checks.retain(|c| !(c.optional && c.ok));
         for check in &mut checks {
             check.detail = None;
         }

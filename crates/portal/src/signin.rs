@@ -44,9 +44,11 @@ pub struct Challenge {
     pub to_sign: String,
 }
 
-/// Deletes a batch of answered challenges past their life (by the tick); returns how many
-/// went. (Also the rows an older release stored for every challenge issued.)
+/// Deletes a batch of answered challenges past their life, and past the clock skew nodes may
+/// have (by the tick); returns how many went. (Also the rows an older release stored for
+/// every challenge issued.)
 pub async fn expire_challenges(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let now = now - challenge::FUTURE_SKEW_SECS;
     let mut gone = 0;
     for table in ["spent_challenges", "auth_challenges"] {
         gone += db

@@ -341,3 +341,24 @@ fn the_national_cas_gost_signature_verifies_through_the_same_path_as_any_other()
         Err(EdsError::UnsupportedAlgorithm)
     );
 }
+
+/// The cap on certificates is for what a person sends: a deployment may trust more roots than
+/// that (a rollover, several national CAs).
+#[test]
+fn a_deployment_may_trust_more_anchors_than_a_person_may_send_certificates() {
+    let roots: Vec<Authority> = (0..MAX_CERTIFICATES_SENT + 2)
+        .map(|i| Authority::new_root(&format!("Root {i}")).expect("root"))
+        .collect();
+    let bundle: String = roots.iter().map(|r| r.cert_pem.as_str()).collect();
+    let policy = Policy::from_config(&bundle, None).expect("every anchor parses");
+    let last = roots.last().expect("a root");
+    let person = last.issue(&PersonSpec::new(IIN, "A")).expect("issued");
+    assert!(verify_chain(&person.cert_pem, &policy, now()).is_ok());
+    let flooded: String = std::iter::once(person.cert_pem.clone())
+        .chain(roots.iter().map(|r| r.cert_pem.clone()))
+        .collect();
+    assert!(matches!(
+        verify_chain(&flooded, &policy, now()),
+        Err(EdsError::Malformed(_))
+    ));
+}
