@@ -208,16 +208,21 @@ fn tokens_must_be_exact_and_die_at_logout() {
     session.get("/api/auth/me").assert_problem(401);
 }
 
-#[test]
-fn cookie_sessions_need_csrf_and_same_origin_for_changes() {
-    let app = TestApp::portal();
-    let session = app.sign_in(&person("A"));
-    let cookie = session
+/// The `name=value` a browser sends back of the session's `Set-Cookie`.
+fn cookie_pair(session: &Session<'_>) -> String {
+    session
         .cookie
         .split(';')
         .next()
         .expect("cookie pair")
-        .to_owned();
+        .to_owned()
+}
+
+#[test]
+fn cookie_sessions_need_csrf_and_same_origin_for_changes() {
+    let app = TestApp::portal();
+    let session = app.sign_in(&person("A"));
+    let cookie = cookie_pair(&session);
     let host = app.base_url.trim_start_matches("http://").to_owned();
     let origin = format!("http://{host}");
     assert_eq!(
@@ -277,12 +282,7 @@ fn with_portal_origin_set_changes_come_only_from_that_exact_origin() {
         .env("SPIN_VARIABLE_PORTAL_ORIGIN", "https://jaria.example")
         .start();
     let logout = |session: &Session<'_>, origin: &str| {
-        let cookie = session
-            .cookie
-            .split(';')
-            .next()
-            .expect("cookie pair")
-            .to_owned();
+        let cookie = cookie_pair(session);
         app.request(
             "POST",
             "/api/auth/logout",

@@ -220,6 +220,29 @@ pub async fn start_document(
 /// description).
 const SIGN_IN_TITLE: &str = "Jaria: порталға кіру / вход на портал / sign-in";
 
+/// 429 once `count_since` (a count of signings by `key` created after a time) reaches `limit`
+/// for the last minute.
+async fn at_most_a_minute(
+    db: &Db,
+    count_since: &str,
+    key: &str,
+    limit: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let recent = db
+        .one(count_since, &[text(key), int(now - 60)])
+        .await?
+        .map(|row| col_int(&row, 0))
+        .transpose()?
+        .unwrap_or(0);
+    if recent >= limit {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: 60,
+        });
+    }
+    Ok(())
+}
+
 async fn start(
     db: &Db,
     req: &Request,
@@ -240,21 +263,15 @@ async fn start(
             expire(db, now).await?;
             let (document, expires_unix) = match purpose {
                 Purpose::SignIn { nonce } => {
-                    let recent = db
-                        .one(
-                            "SELECT count(*) FROM egov_mobile_signings
-                              WHERE client_key = ? AND created_unix > ?",
-                            &[text(&client), int(now - 60)],
-                        )
-                        .await?
-                        .map(|row| col_int(&row, 0))
-                        .transpose()?
-                        .unwrap_or(0);
-                    if recent >= SIGN_IN_SIGNINGS_PER_CLIENT_PER_MINUTE {
-                        return Err(ApiError::TooManyRequests {
-                            retry_after_secs: 60,
-                        });
-                    }
+                    at_most_a_minute(
+                        db,
+                        "SELECT count(*) FROM egov_mobile_signings
+                          WHERE client_key = ? AND created_unix > ?",
+                        &client,
+                        SIGN_IN_SIGNINGS_PER_CLIENT_PER_MINUTE,
+                        now,
+                    )
+                    .await?;
                     // The challenge must be live; the signing dies with it.
                     match crate::signin::live_challenge(db, req, nonce, now).await? {
                         Some((message, issued_unix)) => (
@@ -273,21 +290,15 @@ async fn start(
                     }
                 }
                 Purpose::Document { signer_iin } => {
-                    let recent = db
-                        .one(
-                            "SELECT count(*) FROM egov_mobile_signings
-                              WHERE signer_iin = ? AND created_unix > ?",
-                            &[text(signer_iin), int(now - 60)],
-                        )
-                        .await?
-                        .map(|row| col_int(&row, 0))
-                        .transpose()?
-                        .unwrap_or(0);
-                    if recent >= DOCUMENT_SIGNINGS_PER_MINUTE {
-                        return Err(ApiError::TooManyRequests {
-                            retry_after_secs: 60,
-                        });
-                    }
+                    at_most_a_minute(
+                        db,
+                        "SELECT count(*) FROM egov_mobile_signings
+                          WHERE signer_iin = ? AND created_unix > ?",
+                        signer_iin,
+                        DOCUMENT_SIGNINGS_PER_MINUTE,
+                        now,
+                    )
+                    .await?;
                     let document = document.ok_or_else(|| {
                         ApiError::Internal("a document signing without its document".into())
                     })?;
