@@ -17,3 +17,6 @@ CREATE INDEX spent_challenges_by_expiry ON spent_challenges (expires_unix);
 ALTER TABLE egov_mobile_signings ADD COLUMN client_key TEXT;
 CREATE INDEX egov_mobile_signings_by_client ON egov_mobile_signings (client_key, created_unix)
     WHERE client_key IS NOT NULL;
+-- Past a day's SMS allowance a person's notices are folded into a digest (delivery.rs):
+-- the day's SMS of one person, counted at every notice.
+CREATE INDEX outbox_sms_by_recipient ON outbox (recipient_iin, created_at) WHERE channel = 'sms';

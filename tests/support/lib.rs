@@ -710,8 +710,12 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_UPLOADS_PER_PERSON_PER_DAY",
             "SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY",
             "SPIN_VARIABLE_PENDING_ACCESS_REQUESTS_PER_PERSON",
+            "SPIN_VARIABLE_SMS_PER_PERSON_PER_DAY",
         ] {
-            self.env.push((name.into(), "1000000000".into()));
+            // Unless the test set its own before.
+            if !self.env.iter().any(|(k, _)| k == name) {
+                self.env.push((name.into(), "1000000000".into()));
+            }
         }
         // The operator the eGov mobile app names (a public BIN's shape; signing with the app
         // is offered only once one is set).

@@ -271,6 +271,45 @@ fn two_ticks_in_parallel_send_each_message_once() {
     );
 }
 
+/// A flood of notices to one person is no flood of paid SMS: past the day's allowance
+/// (`sms_per_person_per_day`) the rest are counted into one digest, sent after a delay
+/// (`sms_digest_delay_secs`); the portal's feed still lists every notice.
+#[test]
+fn past_the_days_allowance_notices_reach_the_phone_as_one_digest() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(
+        &receiver,
+        &[
+            ("SPIN_VARIABLE_SMS_PER_PERSON_PER_DAY", "3"),
+            ("SPIN_VARIABLE_SMS_DIGEST_DELAY_SECS", "3"),
+        ],
+    );
+    let w = world(&app);
+    receiver.verified_phone(&app, &w.victim, "en");
+    for _ in 0..7 {
+        add_decision(&w.lead, &w.erdr, "suspension");
+    }
+    app.tick();
+    assert_eq!(receiver.ids_of("decision_available").len(), 3);
+    assert!(
+        receiver.ids_of("notices_digest").is_empty(),
+        "the digest waits for its delay"
+    );
+    std::thread::sleep(Duration::from_secs(4));
+    app.tick();
+    let digests: Vec<Value> = receiver
+        .accepted()
+        .into_iter()
+        .filter(|m| m["template"] == "notices_digest")
+        .collect();
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    let text = digests[0]["text"].as_str().expect("text");
+    assert!(text.contains("4 more notices"), "{text}");
+    assert_eq!(receiver.ids_of("decision_available").len(), 3);
+    assert_eq!(count(&feed_kinds(&w.victim), "decision_available"), 7);
+}
+
 fn feed_kinds(session: &Session<'_>) -> Vec<String> {
     session.get("/api/status/notifications").json()["notifications"]
         .as_array()

@@ -503,6 +503,7 @@ fn run_scale(
         .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "1000000")
         // One person files thousands of times a second here: a load test, not a script.
         .env("SPIN_VARIABLE_FILINGS_PER_PERSON_PER_DAY", "1000000000")
+        .env("SPIN_VARIABLE_SMS_PER_PERSON_PER_DAY", "1000000000")
         .env("SPIN_VARIABLE_UPLOADS_PER_PERSON_PER_DAY", "1000000000")
         .env(
             "SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY",

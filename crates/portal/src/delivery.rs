@@ -207,6 +207,13 @@ const TEMPLATES: &[Template] = &[
         link: Some("/#/officer/queue"),
     },
     Template {
+        name: "notices_digest",
+        kk: "Jaria: порталда сізге тағы {count} хабарлама бар. Толығырақ — жеке кабинетте.",
+        ru: "Jaria: на портале для вас ещё уведомлений: {count}. Подробности — в личном кабинете.",
+        en: "Jaria: {count} more notices for you on the portal. See your account for details.",
+        link: Some("/#/notifications"),
+    },
+    Template {
         name: "verification_code",
         kk: "Jaria: растау коды {code}. 10 минут жарамды. Оны ешкімге айтпаңыз.",
         ru: "Jaria: код подтверждения {code}. Действует 10 минут. Никому его не сообщайте.",
@@ -489,6 +496,7 @@ pub async fn enqueue_for(
         )
         .await?;
     let mut queued = 0;
+    let mut sms_folded = None;
     for row in &rows.rows {
         let Some(channel) = Channel::parse(&col_text(row, 0)?) else {
             continue;
@@ -501,6 +509,17 @@ pub async fn enqueue_for(
             && !wanted.contains(&channel)
         {
             continue;
+        }
+        if channel == Channel::Sms && template != VERIFICATION_CODE {
+            let fold = match sms_folded {
+                Some(fold) => fold,
+                None => *sms_folded.insert(sms_past_the_day(db, recipient, now_unix).await?),
+            };
+            if fold {
+                fold_into_digest(db, recipient, &col_text(row, 1)?, language, at, now_unix).await?;
+                queued += 1;
+                continue;
+            }
         }
         enqueue(
             db,
@@ -517,6 +536,75 @@ pub async fn enqueue_for(
         queued += 1;
     }
     Ok(queued)
+}
+
+const VERIFICATION_CODE: &str = "verification_code";
+const NOTICES_DIGEST: &str = "notices_digest";
+/// SMS notices one person gets in any 24 hours before the rest are folded into digests
+/// (`sms_per_person_per_day`): a flood of filings or decisions must not become a flood of
+/// paid messages to one phone. Codes are never folded.
+pub const SMS_PER_PERSON_PER_DAY: i64 = 10;
+/// How long a digest gathers notices before it is sent (`sms_digest_delay_secs`): past the
+/// day's allowance a person gets at most one SMS in this time.
+pub const SMS_DIGEST_DELAY_SECS: i64 = 3600;
+
+/// Whether `recipient` has had the day's SMS notices already.
+async fn sms_past_the_day(db: &Db, recipient: &str, now_unix: i64) -> Result<bool, ApiError> {
+    let allowance =
+        crate::config::positive_number("sms_per_person_per_day", SMS_PER_PERSON_PER_DAY).await;
+    let since = clock::rfc3339(clock::from_unix(now_unix - 24 * 3600));
+    let sent = db
+        .one(
+            "SELECT count(*) FROM outbox
+              WHERE recipient_iin = ? AND channel = 'sms' AND created_at > ?
+                AND template NOT IN ('verification_code', 'notices_digest')",
+            &[text(recipient), text(since)],
+        )
+        .await?
+        .map(|row| col_int(&row, 0))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(sent >= allowance)
+}
+
+/// Counts one more notice in the digest waiting for `address`, or starts one, sent after
+/// [`SMS_DIGEST_DELAY_SECS`]. Only a digest not yet due is added to: a due one may be on its
+/// way already (then this notice starts the next digest).
+async fn fold_into_digest(
+    db: &Db,
+    recipient: &str,
+    address: &str,
+    language: Language,
+    at: &str,
+    now_unix: i64,
+) -> Result<(), ApiError> {
+    let counted = db
+        .one(
+            "UPDATE outbox SET payload = json_set(payload, '$.count', json_extract(payload, '$.count') + 1)
+              WHERE recipient_iin = ? AND channel = 'sms' AND address = ? AND template = 'notices_digest'
+                AND state = 'pending' AND attempts = 0 AND next_attempt_unix > ?
+             RETURNING id",
+            &[text(recipient), text(address), int(now_unix)],
+        )
+        .await?;
+    if counted.is_some() {
+        return Ok(());
+    }
+    let delay =
+        crate::config::positive_number("sms_digest_delay_secs", SMS_DIGEST_DELAY_SECS).await;
+    enqueue(
+        db,
+        recipient,
+        Channel::Sms,
+        address,
+        language,
+        NOTICES_DIGEST,
+        &serde_json::json!({ "count": 1 }),
+        at,
+        now_unix + delay,
+    )
+    .await
+    .map(drop)
 }
 
 /// A row a tick has claimed, with the lease it holds it by (its `next_attempt_unix`).
@@ -859,7 +947,7 @@ mod tests {
         let payload = json!({
             "registration_number": "ZH-2026-000001", "filing_id": 7, "erdr_number": "251234567890123",
             "days_left": 3, "due_at": "01.12.2026 18:00", "open": 4, "due_soon": 1, "overdue": 0,
-            "code": "123456",
+            "code": "123456", "count": 2,
         });
         for t in TEMPLATES {
             for language in Language::ALL {
