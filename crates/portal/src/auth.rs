@@ -105,14 +105,19 @@ pub async fn carries_internal_token(req: &Request) -> Option<bool> {
     ))
 }
 
+/// The `portal_origin` variable, when the deployment sets it (without a trailing `/`).
+pub async fn configured_portal_origin() -> Option<String> {
+    config::optional("portal_origin")
+        .await
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+}
+
 /// The origin the portal is reached at: the `portal_origin` variable when set (behind a
 /// TLS-terminating proxy the runtime sees plain HTTP), else the request's scheme and authority.
 pub async fn portal_origin(req: &Request) -> String {
-    if let Some(origin) = config::optional("portal_origin")
-        .await
-        .filter(|o| !o.trim().is_empty())
-    {
-        return origin.trim().trim_end_matches('/').to_owned();
+    if let Some(origin) = configured_portal_origin().await {
+        return origin;
     }
     let scheme = header(req, "spin-full-url")
         .and_then(|url| url.split_once("://"))
@@ -228,9 +233,7 @@ pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError>
     let safe = matches!(method, Method::Get | Method::Head | Method::Options);
     // Read only where it decides something: a change carried by the cookie.
     let portal_origin = if !safe && carrier == session::Carrier::Cookie {
-        config::optional("portal_origin")
-            .await
-            .filter(|o| !o.trim().is_empty())
+        configured_portal_origin().await
     } else {
         None
     };
@@ -253,11 +256,8 @@ pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError>
     // power granted after a sign-in on an unknown status is not the session's either.
     let proven_by_eds = method == "eds"
         && (col_int(&row, 17)? == 0
-            || crate::signin::FailurePolicy::parse(
-                crate::config::optional("revocation_check_failure")
-                    .await
-                    .as_deref(),
-            ) == Ok(crate::signin::FailurePolicy::Open));
+            || crate::signin::FailurePolicy::configured().await
+                == Ok(crate::signin::FailurePolicy::Open));
     let appointment = match (col_opt_text(&row, 10), col_opt_int(&row, 11)) {
         (Some(role), Some(organ_id)) if proven_by_eds => {
             Role::parse_officer(&role).map(|role| Appointment {

@@ -568,15 +568,11 @@ const OID_CERTIFICATE_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap(
 impl Pins {
     pub fn parse(issuing_cas_pem: Option<&str>, policies: Option<&str>) -> Result<Self, EdsError> {
         let issuers = match issuing_cas_pem.map(str::trim).filter(|p| !p.is_empty()) {
-            Some(pem) => Certificate::load_pem_chain(pem.as_bytes())
+            Some(pem) => parse_pem_bundle(pem)
                 .map_err(|e| EdsError::Malformed(format!("eds_issuing_cas: {e}")))?,
             None => Vec::new(),
         };
-        let policies = policies
-            .unwrap_or("")
-            .split([',', ' ', '\n'])
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
+        let policies = list_words(policies)
             .map(|w| {
                 ObjectIdentifier::new(w).map_err(|_| {
                     EdsError::Malformed(format!("eds_certificate_policies: `{w}` is not an OID"))
@@ -673,11 +669,7 @@ impl Purposes {
             nca_profile: false,
             listed: Vec::new(),
         };
-        for word in text.unwrap_or("").split([',', ' ', '\n']) {
-            let word = word.trim();
-            if word.is_empty() {
-                continue;
-            }
+        for word in list_words(text) {
             if word.eq_ignore_ascii_case("nca") {
                 purposes.nca_profile = true;
                 continue;
@@ -705,12 +697,17 @@ impl Purposes {
     }
 }
 
-/// `eds_test_iins`: twelve-digit numbers, separated by commas or spaces.
-pub fn parse_test_iins(text: Option<&str>) -> Result<Vec<String>, EdsError> {
+/// The words of a list variable, separated by commas, spaces or new lines.
+fn list_words(text: Option<&str>) -> impl Iterator<Item = &str> {
     text.unwrap_or("")
         .split([',', ' ', '\n'])
         .map(str::trim)
         .filter(|w| !w.is_empty())
+}
+
+/// `eds_test_iins`: twelve-digit numbers, separated by commas or spaces.
+pub fn parse_test_iins(text: Option<&str>) -> Result<Vec<String>, EdsError> {
+    list_words(text)
         .map(|w| {
             if w.len() == 12 && w.bytes().all(|b| b.is_ascii_digit()) {
                 Ok(w.to_owned())

@@ -105,6 +105,22 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     })
 }
 
+/// A challenge this portal issued that is still live, whether answered or not: what its
+/// signature must cover, and when it was issued.
+async fn issued_challenge(
+    db: &Db,
+    req: &Request,
+    nonce: &str,
+    now: i64,
+) -> Result<Option<(String, i64)>, ApiError> {
+    let origin = auth::portal_origin(req).await;
+    Ok(
+        challenge::open(&challenge_key(db).await?, &origin, nonce, now)
+            .ok()
+            .map(|issued_unix| (eds::sign_in_message(&origin, nonce), issued_unix)),
+    )
+}
+
 /// A challenge that can still be answered: issued by this portal, live, not answered yet.
 /// What its signature must cover, and when it was issued.
 pub async fn live_challenge(
@@ -113,8 +129,7 @@ pub async fn live_challenge(
     nonce: &str,
     now: i64,
 ) -> Result<Option<(String, i64)>, ApiError> {
-    let origin = auth::portal_origin(req).await;
-    let Ok(issued_unix) = challenge::open(&challenge_key(db).await?, &origin, nonce, now) else {
+    let Some(issued) = issued_challenge(db, req, nonce, now).await? else {
         return Ok(None);
     };
     let answered = db
@@ -124,7 +139,7 @@ pub async fn live_challenge(
         )
         .await?
         .is_some();
-    Ok((!answered).then(|| (eds::sign_in_message(&origin, nonce), issued_unix)))
+    Ok((!answered).then_some(issued))
 }
 
 /// Records `nonce` as answered; `false` if it already was (the primary key settles a race).
@@ -199,6 +214,15 @@ impl FailurePolicy {
                 "revocation_check_failure: `{other}` is not closed, open or closed_for_officers"
             )),
         }
+    }
+
+    /// The deployment's `revocation_check_failure`.
+    pub async fn configured() -> Result<Self, String> {
+        Self::parse(
+            config::optional("revocation_check_failure")
+                .await
+                .as_deref(),
+        )
     }
 
     pub fn refuses(self, standing: &Standing) -> bool {
@@ -355,9 +379,10 @@ pub async fn eds_sign_in(
         Err(rejected(field, code, message))
     };
 
-    // Spend the challenge first: whatever happens next, it cannot be replayed.
-    let live = live_challenge(db, req, &body.nonce, now.timestamp()).await?;
-    let spent = match live {
+    // Spend the challenge first: whatever happens next, it cannot be replayed. (Spending is
+    // the check that it was not answered before: the insert finds its row.)
+    let issued = issued_challenge(db, req, &body.nonce, now.timestamp()).await?;
+    let spent = match issued {
         Some((message, issued_unix)) => spend_challenge(db, &body.nonce, issued_unix)
             .await?
             .then_some((message, issued_unix)),
@@ -495,12 +520,9 @@ async fn revocation_status(
     {
         return Err(StatusRefusal::Rejected(EdsError::Revoked));
     }
-    let failure = FailurePolicy::parse(
-        config::optional("revocation_check_failure")
-            .await
-            .as_deref(),
-    )
-    .map_err(StatusRefusal::Unavailable)?;
+    let failure = FailurePolicy::configured()
+        .await
+        .map_err(StatusRefusal::Unavailable)?;
     for key in &keys {
         if revocation::crl_is_stale(db, &key.issuer_key, now.timestamp())
             .await
