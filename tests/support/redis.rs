@@ -15,11 +15,32 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut attempt = 0;
+        loop {
+            match Self::launch(dir.path()) {
+                Ok((child, port)) => {
+                    return Server {
+                        child,
+                        port,
+                        _dir: dir,
+                    };
+                }
+                // Another process took the port between its pick here and Redis's bind.
+                Err(why) if why.contains("Address already in use") && attempt < 5 => attempt += 1,
+                Err(why) => panic!("redis-server did not start:\n{why}"),
+            }
+        }
+    }
+
+    /// Starts Redis on a free port and waits for its PONG; `Err` with its log if it exits
+    /// first or does not answer in 30 s.
+    fn launch(dir: &std::path::Path) -> Result<(Child, u16), String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.join(format!("redis-{port}.log"));
         let mut command = Command::new("redis-server");
         command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
@@ -32,39 +53,30 @@ impl Server {
                 "yes",
             ])
             .arg("--dir")
-            .arg(dir.path())
+            .arg(dir)
+            .arg("--logfile")
+            .arg(&log)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         crate::die_with_parent(&mut command);
-        let child = command
+        let mut child = command
             .spawn()
             .expect("start redis-server (Debian's redis-server package)");
-        let server = Server {
-            child,
-            port,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !server.pings() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not answer PING"
-            );
+        let words = || std::fs::read_to_string(&log).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pings(port) {
+            if child.try_wait().is_ok_and(|s| s.is_some()) {
+                return Err(words());
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("no PONG in 30 s:\n{}", words()));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
-        server
-    }
-
-    fn pings(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let mut reply = [0u8; 7];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream.read_exact(&mut reply).is_ok()
-            && &reply == b"+PONG\r\n"
+        Ok((child, port))
     }
 
     /// `GET key` on this server (a test reads what the app stored).
@@ -130,4 +142,15 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn pings(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }
