@@ -4,7 +4,7 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::authz;
+use jaria_portal::authz::{self, Act};
 use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
@@ -27,7 +27,14 @@ struct Received {
     challenged: bool,
 }
 
-async fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
+/// A filing I receive (404 otherwise); with `to_decide`, one I may change too (see
+/// [`authz::filing_received`]).
+async fn received(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    to_decide: bool,
+) -> Result<Received, ApiError> {
     let filing = store::find(db, id).await?.ok_or(ApiError::NotFound)?;
     let case = match filing.case_id {
         Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])
@@ -43,9 +50,7 @@ async fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiErro
         filer_iin: &filing.filer_iin,
         on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
     };
-    if authz::filing_handlers(me, facts, case.as_ref().map(Into::into)).is_empty() {
-        return Err(ApiError::NotFound);
-    }
+    authz::filing_received(me, facts, case.as_ref(), to_decide)?;
     let challenged = filing.kind == Kind::Complaint
         && case.as_ref().is_some_and(|c| {
             handling::challenged_official(
@@ -58,19 +63,6 @@ async fn received(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiErro
         case,
         challenged,
     })
-}
-
-/// A filing I receive and may change: never one I made or that was made for me.
-async fn received_to_decide(db: &Db, me: &Principal, id: &str) -> Result<Received, ApiError> {
-    let r = received(db, me, id).await?;
-    authz::refuse_self_dealing(
-        me,
-        &[
-            Some(r.filing.filer_iin.as_str()),
-            r.filing.on_behalf_of_iin.as_deref(),
-        ],
-    )?;
-    Ok(r)
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
@@ -157,7 +149,7 @@ fn audit_case(r: &Received) -> Option<i64> {
 /// `GET /api/officer/filings/{id}`
 pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), async |db| {
-        let r = received(db, me, id).await?;
+        let r = received(db, me, id, false).await?;
         let note = ReadNote::new(
             "filing_viewed",
             format!("filing:{}", r.filing.id),
@@ -202,7 +194,7 @@ pub async fn signed_part(
     part: signature::Part,
 ) -> Result<Reply, ApiError> {
     audit::audited_read(db, &me.actor(), async |db| {
-        let r = received(db, me, id).await?;
+        let r = received(db, me, id, false).await?;
         let reply =
             signature::download(db, r.filing.id, &r.filing.registration_number, part).await?;
         let note = ReadNote::new(
@@ -224,7 +216,7 @@ pub async fn document(
     sha: &str,
 ) -> Result<Reply, ApiError> {
     let (doc, name) = audit::audited_read(db, &me.actor(), async |db| {
-        let r = received(db, me, id).await?;
+        let r = received(db, me, id, false).await?;
         let name = store::document_name(db, &r.filing, sha)
             .await?
             .ok_or(ApiError::NotFound)?;
@@ -298,7 +290,7 @@ async fn record_change(
 pub async fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let state = db
         .transaction(async |db| {
-            let r = received_to_decide(db, me, id).await?;
+            let r = received(db, me, id, true).await?;
             match r.filing.state {
                 State::Submitted => {}
                 State::UnderReview | State::Extended => return Ok(r.filing.state),
@@ -358,7 +350,7 @@ pub async fn extend(
     let reason = jaria_portal::text::bounded("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
     let due = db.transaction(async |db| {
-        let r = received_to_decide(db, me, id).await?;
+        let r = received(db, me, id, true).await?;
         if !r.filing.state.is_open() {
             return Err(ApiError::Conflict(format!(
                 "The filing is already {}.",
@@ -531,9 +523,9 @@ pub async fn decide(
     };
     let deadlines = deadline::Deadlines::from_config().await?;
     let state = db.transaction(async |db| {
-        let r = received_to_decide(db, me, id).await?;
+        let r = received(db, me, id, true).await?;
         if let Some(case) = &r.case {
-            case.refuse_if_on_paper()?;
+            authz::refuse_on_paper(case, Act::AnswerFiling)?;
         }
         handling::check_answer(r.filing.kind, r.filing.addressee, r.filing.state, r.challenged, outcome)
             .map_err(|e| match e {
@@ -557,9 +549,9 @@ pub async fn decide(
         // A statement is registered in a case of its organ that I may act on.
         let registered_case = match &erdr {
             Some(erdr) => {
-                let case = case_store::case_for_officer(db, me, erdr.as_str())
+                let case = authz::OfficerCase::find(db, me, erdr.as_str())
                     .await.ok()
-                    .map(|(c, _)| c)
+                    .map(|c| c.case)
                     .filter(|c| Some(c.organ_id) == r.filing.organ_id)
                     .ok_or_else(|| ApiError::invalid("erdr_number", "unknown_case", "Register the case in your organ first, then name it here."))?;
                 Some(case)
@@ -653,10 +645,7 @@ pub async fn open_for_queue(
 
 /// `GET /api/officer/forwardings` — statements my organ sent on or received.
 pub async fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    let organ = match &me.appointment {
-        Some(a) => a.organ.id,
-        None => return Err(ApiError::Forbidden),
-    };
+    let organ = authz::appointed(me)?.organ.id;
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let list = forwarding::of_organ(db, organ, 200).await?;
         Ok((

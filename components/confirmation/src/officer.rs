@@ -1,11 +1,12 @@
 //! The officer's side of a case: register it, change its stage, add decisions and materials,
 //! confirm or reject requested statuses, revoke them, and grant or revoke familiarisation.
-//! Only the lead officer, the head of that unit and the supervising prosecutor act on a case;
-//! to every other officer it does not exist (404).
+//! Who may do which of these is `authz`'s one table: each handler names its `Act` and gets the
+//! case only through `authz::officer_case` (to every officer without a relation to it, the
+//! case does not exist: 404).
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::authz;
+use jaria_portal::authz::{self, Act, OfficerCase};
 use jaria_portal::case::store::{self, CaseRow};
 use jaria_portal::case::visibility::party_status;
 use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
@@ -14,7 +15,7 @@ use jaria_portal::db::{
 };
 use jaria_portal::filing::signature;
 use jaria_portal::http::{Method, Reply, json_body};
-use jaria_portal::identity::Role;
+use jaria_portal::identity;
 use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
 use serde::Deserialize;
@@ -165,9 +166,7 @@ async fn with_officer(
 ) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    if me.appointment.is_none() {
-        return Err(ApiError::Forbidden);
-    }
+    authz::appointed(&me)?;
     run(&db, &me).await
 }
 
@@ -261,7 +260,7 @@ async fn my_cases(
 
 async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), async |db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
+        let OfficerCase { case, relation } = authz::officer_case(db, me, erdr, Act::View).await?;
         let rows = db.query(
             "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
                     p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on
@@ -391,34 +390,33 @@ fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
 }
 
 /// The organ an active prosecutor serves in, if `iin` is one.
-async fn prosecutor_organ(db: &Db, iin: &str) -> Result<Option<i64>, ApiError> {
-    db.one(
-        "SELECT organ_id FROM officers WHERE iin = ? AND active = 1 AND role = 'prosecutor'",
-        &[text(iin)],
-    )
-    .await?
-    .map(|row| col_int(&row, 0))
-    .transpose()
+/// The organ of the active prosecutor `iin`, or 422 when they are none.
+async fn prosecutor_organ(db: &Db, iin: &str) -> Result<i64, ApiError> {
+    authz::supervising_organ(identity::appointment_of(db, iin).await?).ok_or_else(|| {
+        ApiError::invalid(
+            "prosecutor_iin",
+            "not_a_prosecutor",
+            "No active prosecutor has this IIN.",
+        )
+    })
 }
 
-/// An active officer of `role` in `organ_id`, if `iin` is one.
-async fn officer_in(
+/// 422 unless `iin` may lead a case of `organ_id` now.
+async fn refuse_unless_may_lead(
     db: &Db,
     iin: &str,
-    roles: &[&str],
-    organ_id: Option<i64>,
-) -> Result<bool, ApiError> {
-    let Some(row) = db
-        .one(
-            "SELECT role, organ_id FROM officers WHERE iin = ? AND active = 1",
-            &[text(iin)],
-        )
-        .await?
-    else {
-        return Ok(false);
-    };
-    Ok(roles.contains(&col_text(&row, 0)?.as_str())
-        && organ_id.is_none_or(|o| o == col_int(&row, 1).unwrap_or(-1)))
+    organ_id: i64,
+    detail: &str,
+) -> Result<(), ApiError> {
+    if authz::may_lead(identity::appointment_of(db, iin).await?, organ_id) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "lead_officer_iin",
+            "not_an_investigator",
+            detail,
+        ))
+    }
 }
 
 async fn register_case(
@@ -426,23 +424,13 @@ async fn register_case(
     me: &Principal,
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
-    let organ = match &me.appointment {
-        Some(a)
-            if matches!(
-                a.role,
-                Role::Investigator | Role::Inquirer | Role::HeadOfUnit
-            ) =>
-        {
-            a.organ.clone()
-        }
-        _ => return Err(ApiError::Forbidden),
-    };
+    let organ = authz::registering_organ(me)?;
     let body: NewCase = json_body(req)?;
     let erdr = ErdrNumber::parse(body.erdr_number.trim())
         .map_err(|e| ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string()))?;
     // Only numbers of my organ's code: a case of another organ (and the status requests
     // people sent for it) is not mine to register.
-    authz::may_register(&organ, &erdr)?;
+    authz::may_register(organ, &erdr)?;
     let registered_on = parse_date("registered_on", &body.registered_on)?;
     if body.articles.is_empty()
         || body
@@ -457,22 +445,16 @@ async fn register_case(
         ));
     }
     let lead = body.lead_officer_iin.unwrap_or_else(|| me.iin.clone());
-    if !officer_in(db, &lead, &["investigator", "inquirer"], Some(organ.id)).await? {
-        return Err(ApiError::invalid(
-            "lead_officer_iin",
-            "not_an_investigator",
-            "The lead officer must be an investigator or inquirer of your organ.",
-        ));
-    }
+    refuse_unless_may_lead(
+        db,
+        &lead,
+        organ.id,
+        "The lead officer must be an investigator or inquirer of your organ.",
+    )
+    .await?;
     let prosecutor_organ = match &body.prosecutor_iin {
         None => None,
-        Some(p) => Some(prosecutor_organ(db, p).await?.ok_or_else(|| {
-            ApiError::invalid(
-                "prosecutor_iin",
-                "not_a_prosecutor",
-                "No active prosecutor has this IIN.",
-            )
-        })?),
+        Some(p) => Some(prosecutor_organ(db, p).await?),
     };
     let now = clock::rfc3339(clock::now());
     let articles =
@@ -519,35 +501,6 @@ struct CaseChange {
     prosecutor_iin: Option<String>,
 }
 
-/// Who may assign the supervising prosecutor, and whom: the investigating unit names the
-/// first one when the case has none; afterwards only the head of the supervising prosecutor's
-/// office reassigns, within that office. Returns the prosecutor's organ.
-async fn assignable_prosecutor(
-    db: &Db,
-    case: &CaseRow,
-    relation: authz::OfficerRelation,
-    prosecutor_iin: &str,
-) -> Result<i64, ApiError> {
-    let organ = prosecutor_organ(db, prosecutor_iin).await?.ok_or_else(|| {
-        ApiError::invalid(
-            "prosecutor_iin",
-            "not_a_prosecutor",
-            "No active prosecutor has this IIN.",
-        )
-    })?;
-    let allowed = match relation {
-        authz::OfficerRelation::Lead | authz::OfficerRelation::HeadOfUnit => {
-            case.prosecutor_iin.is_none()
-        }
-        authz::OfficerRelation::HeadOfProsecutorsOffice => case.prosecutor_organ_id == Some(organ),
-        authz::OfficerRelation::SupervisingProsecutor => false,
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(organ)
-}
-
 async fn update_case(
     db: &Db,
     me: &Principal,
@@ -564,23 +517,23 @@ async fn update_case(
         })
         .transpose()?;
     let case = db.transaction(async |db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
-        if body.stage.is_some() || body.lead_officer_iin.is_some() {
-            case.refuse_if_on_paper()?;
+        let mine = OfficerCase::find(db, me, erdr).await?;
+        if stage.is_some() {
+            mine.to(Act::ChangeStage)?;
         }
-        // The prosecutor's office supervises; who conducts the investigation is the unit's call.
-        if !relation.conducts() && body.lead_officer_iin.is_some() {
-            return Err(ApiError::Forbidden);
-        }
-        if let Some(lead) = &body.lead_officer_iin
-            && !officer_in(db, lead, &["investigator", "inquirer"], Some(case.organ_id)).await?
-        {
-            return Err(ApiError::invalid("lead_officer_iin", "not_an_investigator", "Not an investigator of this organ."));
+        if let Some(lead) = &body.lead_officer_iin {
+            mine.to(Act::ReassignLead)?;
+            refuse_unless_may_lead(db, lead, mine.case.organ_id, "Not an investigator of this organ.").await?;
         }
         let prosecutor_organ = match body.prosecutor_iin.as_deref() {
-            Some(prosecutor) => Some(assignable_prosecutor(db, &case, relation, prosecutor).await?),
+            Some(prosecutor) => {
+                let organ = prosecutor_organ(db, prosecutor).await?;
+                mine.may_assign_prosecutor(organ)?;
+                Some(organ)
+            }
             None => None,
         };
+        let case = mine.case;
         db.exec(
             "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin),
                  prosecutor_iin = ifnull(?, prosecutor_iin),
@@ -657,53 +610,37 @@ async fn add_document(
         ),
         None => None,
     };
+    let decision = match what {
+        Attachment::Decision => Some(NewDecision::parse(&body)?),
+        Attachment::Material => None,
+    };
+    let act = match &decision {
+        Some(d) if d.kind == DecisionType::SwitchToPaper => Act::SwitchToPaper,
+        Some(_) => Act::AddDecision,
+        None => Act::AddMaterial,
+    };
     let (id, sha) = db.transaction(async |db| {
-        let (case, relation) = store::case_for_officer(db, me, erdr).await?;
-        case.refuse_if_on_paper()?;
+        let mine = authz::officer_case(db, me, erdr, act).await?;
+        // No officer decides a matter about themselves, a decision included.
+        mine.not_concerning(me, &[decision.as_ref().and_then(|d| d.concerns.as_deref())])?;
+        let case = &mine.case;
         let sha = documents::store(db, &bytes, media_type, &now).await?;
         if let Some(signed) = &signed {
             jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
         }
-        let (id, action) = match what {
-            Attachment::Decision => {
-                let kind = body
-                    .decision_type
-                    .as_deref()
-                    .and_then(DecisionType::parse)
-                    .ok_or_else(|| ApiError::invalid("type", "invalid_decision_type", "Not a decision type."))?;
-                let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
-                let concerns = match (&body.concerns_iin, party_status(kind)) {
-                    (Some(iin), _) => Some(
-                        jaria_portal::iin::Iin::parse(iin.trim())
-                            .map_err(|e| ApiError::invalid("concerns_iin", "invalid_iin", &e.to_string()))?
-                            .as_str()
-                            .to_owned(),
-                    ),
-                    (None, Some(_)) => {
-                        return Err(ApiError::invalid(
-                            "concerns_iin",
-                            "required",
-                            "A personal decision must name the person it is about.",
-                        ));
-                    }
-                    (None, None) => None,
-                };
-                // No officer decides a matter about themselves, a decision included.
-                authz::refuse_self_dealing(me, &[concerns.as_deref()])?;
+        let (id, action) = match &decision {
+            Some(NewDecision { kind, decided_on, concerns }) => {
+                let kind = *kind;
                 let row = db.one(
                     "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(&decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
+                    &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
                 ).await?;
                 if kind == DecisionType::SwitchToPaper {
-                    // Art. 42-1 is the conducting officer's reasoned order, not the supervisor's.
-                    if !relation.conducts() {
-                        return Err(ApiError::Forbidden);
-                    }
                     let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
                     db.exec(
                         "UPDATE cases SET paper_since = ?, paper_decision_id = ?, updated_at = ? WHERE id = ?",
-                        &[text(&decided_on), decision_id.map(int).unwrap_or(SqlValue::Null), text(&now), int(case.id)],
+                        &[text(decided_on), decision_id.map(int).unwrap_or(SqlValue::Null), text(&now), int(case.id)],
                     ).await?;
                 }
                 // Everyone who may now see it is told, in the same transaction.
@@ -721,7 +658,7 @@ async fn add_document(
                 ).await?;
                 (row, "decision_added")
             }
-            Attachment::Material => {
+            None => {
                 let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
                 let row = db.one(
                     "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
@@ -732,13 +669,55 @@ async fn add_document(
             }
         };
         let id = col_int(&id.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?, 0)?;
-        record(db, me, action, &format!("case:{}", case.erdr_number), &case, serde_json::json!({ "id": id })).await?;
+        record(db, me, action, &format!("case:{}", case.erdr_number), case, serde_json::json!({ "id": id })).await?;
         Ok((id, sha))
     }).await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": media_type }),
     )
+}
+
+/// A decision's own fields, checked before anything is stored.
+struct NewDecision {
+    kind: DecisionType,
+    decided_on: String,
+    /// The person a personal decision is about.
+    concerns: Option<String>,
+}
+
+impl NewDecision {
+    fn parse(body: &NewDocument) -> Result<NewDecision, ApiError> {
+        let kind = body
+            .decision_type
+            .as_deref()
+            .and_then(DecisionType::parse)
+            .ok_or_else(|| {
+                ApiError::invalid("type", "invalid_decision_type", "Not a decision type.")
+            })?;
+        let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
+        let concerns = match (&body.concerns_iin, party_status(kind)) {
+            (Some(iin), _) => Some(
+                jaria_portal::iin::Iin::parse(iin.trim())
+                    .map_err(|e| ApiError::invalid("concerns_iin", "invalid_iin", &e.to_string()))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            (None, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "concerns_iin",
+                    "required",
+                    "A personal decision must name the person it is about.",
+                ));
+            }
+            (None, None) => None,
+        };
+        Ok(NewDecision {
+            kind,
+            decided_on,
+            concerns,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -755,27 +734,17 @@ struct ParticipantRow {
     id: i64,
     state: String,
     person_iin: String,
-    represented_iin: Option<String>,
 }
 
-impl ParticipantRow {
-    /// An officer acts on nobody's status in which they are the person or the one acted for.
-    fn refuse_self_dealing(&self, me: &Principal) -> Result<(), ApiError> {
-        authz::refuse_self_dealing(
-            me,
-            &[
-                Some(self.person_iin.as_str()),
-                self.represented_iin.as_deref(),
-            ],
-        )
-    }
-}
-
+/// A participant row of one of my cases on which I may do `act`: 404 for a row of any other
+/// case, 403 when my relation does not give the act or the status is about me (an officer
+/// acts on nobody's status in which they are the person or the one acted for).
 async fn participant_of_my_case(
     db: &Db,
     me: &Principal,
     id: &str,
     erdr: Option<&str>,
+    act: Act,
 ) -> Result<ParticipantRow, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = db
@@ -785,13 +754,17 @@ async fn participant_of_my_case(
     if erdr.is_some_and(|e| e != case_erdr) {
         return Err(ApiError::NotFound);
     }
-    let (case, _) = store::case_for_officer(db, me, &case_erdr).await?;
+    let mine = authz::officer_case(db, me, &case_erdr, act).await?;
+    let person_iin = col_text(&row, 2)?;
+    mine.not_concerning(
+        me,
+        &[Some(person_iin.as_str()), col_opt_text(&row, 3).as_deref()],
+    )?;
     Ok(ParticipantRow {
-        case,
+        case: mine.case,
         id,
         state: col_text(&row, 1)?,
-        person_iin: col_text(&row, 2)?,
-        represented_iin: col_opt_text(&row, 3),
+        person_iin,
     })
 }
 
@@ -844,8 +817,7 @@ async fn decide_request(
         }
     };
     let (id, state) = db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, None).await?;
-        p.refuse_self_dealing(me)?;
+        let p = participant_of_my_case(db, me, id, None, Act::ConfirmStatus).await?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "requested" {
             return Err(ApiError::Conflict(format!("The request is already {current}.")));
@@ -949,7 +921,7 @@ async fn proof_of_service(
 ) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body = audit::audited_read(db, &me.actor(), async |db| {
-        let (case, _) = store::case_for_officer(db, me, erdr).await?;
+        let case = authz::officer_case(db, me, erdr, Act::View).await?.case;
         let service = jaria_portal::service::of_decision(db, &case, id).await?;
         Ok((
             service,
@@ -1014,8 +986,7 @@ async fn grant(
         ));
     }
     db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr)).await?;
-        p.refuse_self_dealing(me)?;
+        let p = participant_of_my_case(db, me, id, Some(erdr), Act::GrantFamiliarisation).await?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
             return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));
@@ -1043,7 +1014,7 @@ async fn grant(
 
 async fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr)).await?;
+        let p = participant_of_my_case(db, me, id, Some(erdr), Act::EndFamiliarisation).await?;
         let (case, id) = (&p.case, p.id);
         if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)]).await?.is_none() {
             return Err(ApiError::NotFound);

@@ -7,7 +7,6 @@ use jaria_portal::contacts::{self, Verification};
 use jaria_portal::db::Db;
 use jaria_portal::delivery::{Channel, Language};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::Role;
 
 /// `GET /api/auth/contacts`
 pub async fn show(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
@@ -76,12 +75,7 @@ pub async fn preferences(req: &jaria_portal::http::Request) -> Result<Reply, Api
     let body: serde_json::Value = json_body(req)?;
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let is_officer = me.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::Investigator | Role::Inquirer | Role::Prosecutor | Role::HeadOfUnit
-        )
-    });
+    let is_officer = me.roles.iter().any(|r| r.is_officer());
     contacts::set_preferences(&db, &me.actor(), &me.iin, is_officer, &body).await?;
     Reply::json(200, &contacts::view(&db, &me.iin).await?)
 }

@@ -13,8 +13,8 @@
 //!   familiarisation grant to themselves, a filing they made or that was made for them.
 
 use crate::auth::Principal;
-use crate::case::store::CaseRow;
-use crate::db::{SqlValue, int, text};
+use crate::case::store::{self, CaseRow};
+use crate::db::{Db, SqlValue, int, text};
 use crate::error::ApiError;
 use crate::filing::deadline::{Addressee, Kind};
 use crate::filing::handling::{self, Handler};
@@ -58,12 +58,239 @@ impl OfficerRelation {
         }
     }
 
-    /// Whether this relation may direct the investigation (register decisions and materials,
-    /// confirm statuses, grant familiarisation, reassign the lead). The prosecutor's office
-    /// supervises; it does not take over the case.
-    pub fn conducts(self) -> bool {
+    /// Whether this relation directs the investigation: the unit that conducts it. The
+    /// prosecutor's office supervises; it does not take over the case.
+    fn conducts(self) -> bool {
         matches!(self, OfficerRelation::Lead | OfficerRelation::HeadOfUnit)
     }
+}
+
+/// What an officer does with a case. Every officer endpoint names its act, and [`may`] is the
+/// one table that answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    /// Read the card, its decisions, materials, grants and proof of service.
+    View,
+    ChangeStage,
+    ReassignLead,
+    AssignProsecutor,
+    /// Make a person a participant on the officer's own procedural decision.
+    RecordParticipant,
+    EndParticipant,
+    /// Answer a person's request for a status: confirm or reject it.
+    ConfirmStatus,
+    GrantFamiliarisation,
+    EndFamiliarisation,
+    AddDecision,
+    AddMaterial,
+    /// The reasoned order to go on on paper (art. 42-1).
+    SwitchToPaper,
+    /// Decide or forward a filing of the case (which filings each capacity receives is the
+    /// handling table's: [`filing_handlers`]).
+    AnswerFiling,
+}
+
+impl Act {
+    pub const ALL: [Act; 13] = [
+        Act::View,
+        Act::ChangeStage,
+        Act::ReassignLead,
+        Act::AssignProsecutor,
+        Act::RecordParticipant,
+        Act::EndParticipant,
+        Act::ConfirmStatus,
+        Act::GrantFamiliarisation,
+        Act::EndFamiliarisation,
+        Act::AddDecision,
+        Act::AddMaterial,
+        Act::SwitchToPaper,
+        Act::AnswerFiling,
+    ];
+
+    /// Whether a case conducted on paper refuses the act (art. 42-1: the portal shows it
+    /// read-only and takes nothing new for it). Reading, supervision, and what only narrows
+    /// or answers a person's access (a status request answered, a status or a grant ended)
+    /// go on: they are how the person learns where the paper case stands.
+    pub fn refused_on_paper(self) -> bool {
+        matches!(
+            self,
+            Act::ChangeStage
+                | Act::ReassignLead
+                | Act::RecordParticipant
+                | Act::AddDecision
+                | Act::AddMaterial
+                | Act::SwitchToPaper
+                | Act::AnswerFiling
+        )
+    }
+}
+
+/// Whether an officer standing to a case as `relation` may do `act` on it: the one table.
+///
+/// The unit that conducts the investigation (the lead officer, the head of unit) does
+/// everything. The prosecutor's office supervises legality: it reads the case, answers what
+/// people ask of it (status requests, the filings addressed to it), adds its own decisions
+/// and materials, moves the stage (it sends the case to court), and grants or ends access to
+/// materials; it does not direct the investigation — who leads it, whom the officer makes a
+/// participant or ends, the paper format. Only the head of the supervising office reassigns
+/// the supervising prosecutor (the case-dependent part: [`OfficerCase::may_assign_prosecutor`]).
+pub fn may(relation: OfficerRelation, act: Act) -> bool {
+    match act {
+        Act::View
+        | Act::ChangeStage
+        | Act::ConfirmStatus
+        | Act::GrantFamiliarisation
+        | Act::EndFamiliarisation
+        | Act::AddDecision
+        | Act::AddMaterial
+        | Act::AnswerFiling => true,
+        Act::ReassignLead | Act::RecordParticipant | Act::EndParticipant | Act::SwitchToPaper => {
+            relation.conducts()
+        }
+        Act::AssignProsecutor => relation != OfficerRelation::SupervisingProsecutor,
+    }
+}
+
+/// Whether `relation` may make the prosecutor of `prosecutor_organ` the case's supervisor:
+/// the investigating unit names the first one while the case has none; afterwards only the
+/// head of the supervising prosecutor's office reassigns, within that office.
+pub fn may_assign_prosecutor(
+    relation: OfficerRelation,
+    case: CaseFacts<'_>,
+    prosecutor_organ: i64,
+) -> bool {
+    may(relation, Act::AssignProsecutor)
+        && match relation {
+            OfficerRelation::Lead | OfficerRelation::HeadOfUnit => case.prosecutor_iin.is_none(),
+            OfficerRelation::HeadOfProsecutorsOffice => {
+                case.prosecutor_organ_id == Some(prosecutor_organ)
+            }
+            OfficerRelation::SupervisingProsecutor => false,
+        }
+}
+
+/// A case as an officer stands to it now: found only through [`officer_case`] (or
+/// [`OfficerCase::find`]), so holding one means the relation was read this request.
+#[derive(Debug, Clone)]
+pub struct OfficerCase {
+    pub case: CaseRow,
+    pub relation: OfficerRelation,
+}
+
+impl OfficerCase {
+    /// The case `erdr` and how I stand to it now; 404 when it does not exist or not for me
+    /// (the same answer, so an officer of another organ learns nothing).
+    pub async fn find(db: &Db, me: &Principal, erdr: &str) -> Result<OfficerCase, ApiError> {
+        let case = store::find_case(db, erdr)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let relation = relation(me, &case).ok_or(ApiError::NotFound)?;
+        Ok(OfficerCase { case, relation })
+    }
+
+    /// Whether I may do `act` on this case now: 403 when my relation does not give it, 409
+    /// when the case is on paper and the act would change it.
+    pub fn to(&self, act: Act) -> Result<&OfficerCase, ApiError> {
+        if !may(self.relation, act) {
+            return Err(ApiError::Forbidden);
+        }
+        refuse_on_paper(&self.case, act)?;
+        Ok(self)
+    }
+
+    /// The act must not concern me (see [`refuse_self_dealing`]).
+    pub fn not_concerning(
+        &self,
+        me: &Principal,
+        concerned: &[Option<&str>],
+    ) -> Result<&OfficerCase, ApiError> {
+        refuse_self_dealing(me, concerned)?;
+        Ok(self)
+    }
+
+    /// [`may_assign_prosecutor`] for this case: 403 otherwise.
+    pub fn may_assign_prosecutor(&self, prosecutor_organ: i64) -> Result<(), ApiError> {
+        if may_assign_prosecutor(self.relation, (&self.case).into(), prosecutor_organ) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+/// The case `erdr` if I may do `act` on it now: 404 (no such case for me), 403 (my relation
+/// does not give the act), 409 (on paper). The one door of every officer endpoint on a case.
+pub async fn officer_case(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    act: Act,
+) -> Result<OfficerCase, ApiError> {
+    let found = OfficerCase::find(db, me, erdr).await?;
+    found.to(act)?;
+    Ok(found)
+}
+
+/// My appointment now: admins and participants have none, and see no case content (403).
+pub fn appointed(me: &Principal) -> Result<&Appointment, ApiError> {
+    me.appointment.as_ref().ok_or(ApiError::Forbidden)
+}
+
+/// The organ in whose name I register cases now: investigators, inquirers and heads of unit
+/// register in their own organ; prosecutors supervise, they do not register (403).
+pub fn registering_organ(me: &Principal) -> Result<&Organ, ApiError> {
+    match &me.appointment {
+        Some(a)
+            if matches!(
+                a.role,
+                Role::Investigator | Role::Inquirer | Role::HeadOfUnit
+            ) =>
+        {
+            Ok(&a.organ)
+        }
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+/// Whether someone appointed `appointment` now (role, organ id) may lead a case of
+/// `organ_id`: an investigator or inquirer of that organ.
+pub fn may_lead(appointment: Option<(Role, i64)>, organ_id: i64) -> bool {
+    matches!(appointment, Some((Role::Investigator | Role::Inquirer, organ)) if organ == organ_id)
+}
+
+/// The organ of someone appointed `appointment` now, if they may supervise a case: a
+/// prosecutor.
+pub fn supervising_organ(appointment: Option<(Role, i64)>) -> Option<i64> {
+    match appointment {
+        Some((Role::Prosecutor, organ)) => Some(organ),
+        _ => None,
+    }
+}
+
+/// The capacities in which I receive this filing now; none: it does not exist for me (404).
+/// With `to_decide`, also never one I made or that was made for me (403).
+pub fn filing_received(
+    me: &Principal,
+    filing: FilingFacts<'_>,
+    case: Option<&CaseRow>,
+    to_decide: bool,
+) -> Result<Vec<Handler>, ApiError> {
+    let handlers = filing_handlers(me, filing, case.map(Into::into));
+    if handlers.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    if to_decide {
+        refuse_self_dealing(me, &[Some(filing.filer_iin), filing.on_behalf_of_iin])?;
+    }
+    Ok(handlers)
+}
+
+/// 409 when `case` is conducted on paper and `act` would change it ([`Act::refused_on_paper`]).
+pub fn refuse_on_paper(case: &CaseRow, act: Act) -> Result<(), ApiError> {
+    if act.refused_on_paper() {
+        case.refuse_if_on_paper()?;
+    }
+    Ok(())
 }
 
 /// The case's facts authority depends on.

@@ -74,6 +74,26 @@ pub async fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
         .collect()
 }
 
+/// Someone's officer appointment now (role and organ id), if they hold one: for naming them
+/// to a case (lead, supervising prosecutor); what they may do there is `authz`'s.
+pub async fn appointment_of(
+    db: &crate::db::Db,
+    iin: &str,
+) -> Result<Option<(Role, i64)>, crate::ApiError> {
+    use crate::db::{col_int, col_text, text};
+    let Some(row) = db
+        .one(
+            "SELECT role, organ_id FROM officers WHERE iin = ? AND active = 1",
+            &[text(iin)],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let organ = col_int(&row, 1)?;
+    Ok(Role::parse_officer(&col_text(&row, 0)?).map(|role| (role, organ)))
+}
+
 /// Officers and admins prove themselves only with EDS: a password would be a weaker door to
 /// the data of every case they handle.
 pub fn may_use_password(roles: &[Role]) -> bool {

@@ -13,14 +13,15 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::audit;
 use crate::auth::Principal;
+use crate::authz::{self, Act};
 use crate::case::ProceduralStatus;
 use crate::case::store::{self, CaseRow};
 use crate::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
 use crate::error::ApiError;
 use crate::iin::Iin;
 use crate::notify::{self, Notice};
-use crate::{audit, authz};
 
 const MAX_NAME_CHARS: usize = 200;
 const MAX_DOCUMENT_CHARS: usize = 300;
@@ -217,16 +218,6 @@ pub struct Recorded {
     pub confirmed_request: bool,
 }
 
-/// Only the officers who conduct the investigation (the lead officer, the head of unit) make
-/// people participants; the supervising prosecutor does not take over the case.
-async fn conducting_case(db: &Db, me: &Principal, erdr: &str) -> Result<CaseRow, ApiError> {
-    let (case, relation) = store::case_for_officer(db, me, erdr).await?;
-    if !relation.conducts() {
-        return Err(ApiError::Forbidden);
-    }
-    Ok(case)
-}
-
 /// Records a participant in the case `erdr` on the officer's decision. Runs inside the
 /// caller's transaction: the row (or the confirmed request), its audit row and the person's
 /// notice together.
@@ -237,15 +228,15 @@ pub async fn record(
     new: &NewParticipant,
     now: &str,
 ) -> Result<(CaseRow, Recorded), ApiError> {
-    let case = conducting_case(db, me, erdr).await?;
-    case.refuse_if_on_paper()?;
-    authz::refuse_self_dealing(
+    let case = authz::officer_case(db, me, erdr, Act::RecordParticipant).await?;
+    case.not_concerning(
         me,
         &[
             Some(new.iin.as_str()),
             new.represented.as_ref().map(Iin::as_str),
         ],
     )?;
+    let case = case.case;
     if let Some(principal) = &new.represented {
         let acts_for_a_live_status = store::recorded_statuses(db, case.id, principal.as_str())
             .await?
@@ -302,7 +293,8 @@ pub async fn end(
     ending: &Ending,
     now: &str,
 ) -> Result<CaseRow, ApiError> {
-    let case = conducting_case(db, me, erdr).await?;
+    let mine = authz::officer_case(db, me, erdr, Act::EndParticipant).await?;
+    let case = &mine.case;
     let row = db
         .one(
             "SELECT state, person_iin, represented_iin, basis_date FROM case_participants
@@ -316,7 +308,7 @@ pub async fn end(
         col_text(&row, 1)?,
         col_opt_text(&row, 2),
     );
-    authz::refuse_self_dealing(me, &[Some(person.as_str()), represented.as_deref()])?;
+    mine.not_concerning(me, &[Some(person.as_str()), represented.as_deref()])?;
     if state != "confirmed" {
         return Err(ApiError::Conflict(format!(
             "The status is {state}: only a status in force can end."
@@ -367,7 +359,7 @@ pub async fn end(
         }),
     )
     .await?;
-    Ok(case)
+    Ok(mine.case)
 }
 
 /// One status a person is to hold in a case, and where the record comes from.

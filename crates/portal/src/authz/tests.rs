@@ -91,12 +91,221 @@ fn the_supervising_prosecutor_acts_only_while_in_the_office_they_were_assigned_f
     );
 }
 
+/// The whole table, written out: one line per act, one column per relation (lead, head of
+/// unit, supervising prosecutor, head of the prosecutor's office). A change to who may do
+/// what must change this line too.
 #[test]
-fn only_the_lead_and_the_head_of_unit_conduct_the_investigation() {
-    assert!(OfficerRelation::Lead.conducts());
-    assert!(OfficerRelation::HeadOfUnit.conducts());
-    assert!(!OfficerRelation::SupervisingProsecutor.conducts());
-    assert!(!OfficerRelation::HeadOfProsecutorsOffice.conducts());
+fn who_may_do_what_to_a_case() {
+    use Act::*;
+    let relations = [
+        OfficerRelation::Lead,
+        OfficerRelation::HeadOfUnit,
+        OfficerRelation::SupervisingProsecutor,
+        OfficerRelation::HeadOfProsecutorsOffice,
+    ];
+    let table: [(Act, [bool; 4]); 13] = [
+        (View, [true, true, true, true]),
+        (ChangeStage, [true, true, true, true]),
+        (ReassignLead, [true, true, false, false]),
+        (AssignProsecutor, [true, true, false, true]),
+        (RecordParticipant, [true, true, false, false]),
+        (EndParticipant, [true, true, false, false]),
+        (ConfirmStatus, [true, true, true, true]),
+        (GrantFamiliarisation, [true, true, true, true]),
+        (EndFamiliarisation, [true, true, true, true]),
+        (AddDecision, [true, true, true, true]),
+        (AddMaterial, [true, true, true, true]),
+        (SwitchToPaper, [true, true, false, false]),
+        (AnswerFiling, [true, true, true, true]),
+    ];
+    assert_eq!(
+        table.map(|(act, _)| act),
+        Act::ALL,
+        "every act has its line"
+    );
+    for (act, allowed) in table {
+        for (relation, expected) in relations.into_iter().zip(allowed) {
+            assert_eq!(
+                may(relation, act),
+                expected,
+                "{} {act:?}",
+                relation.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_case_on_paper_refuses_what_would_change_it_and_keeps_what_answers_people() {
+    use Act::*;
+    let refused: Vec<Act> = Act::ALL
+        .into_iter()
+        .filter(|a| a.refused_on_paper())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ChangeStage,
+            ReassignLead,
+            RecordParticipant,
+            AddDecision,
+            AddMaterial,
+            SwitchToPaper,
+            AnswerFiling
+        ]
+    );
+    let mut case = case_row();
+    for act in Act::ALL {
+        assert!(
+            refuse_on_paper(&case, act).is_ok(),
+            "{act:?} on a portal case"
+        );
+    }
+    case.paper_since = Some("2026-11-28".into());
+    for act in Act::ALL {
+        let refusal = refuse_on_paper(&case, act);
+        assert_eq!(
+            refusal.is_err(),
+            act.refused_on_paper(),
+            "{act:?} on a paper case"
+        );
+        if let Err(e) = refusal {
+            assert!(matches!(e, ApiError::CaseOnPaper { .. }), "{act:?}: {e:?}");
+        }
+    }
+}
+
+fn case_row() -> CaseRow {
+    CaseRow {
+        id: 1,
+        erdr_number: "261111031000001".into(),
+        registered_on: "2026-11-01".into(),
+        organ_id: 1,
+        organ_name: "organ 1".into(),
+        lead_officer_iin: ME.into(),
+        prosecutor_iin: None,
+        prosecutor_organ_id: None,
+        articles: serde_json::json!([]),
+        stage: "registered".into(),
+        updated_at: "2026-11-01T00:00:00Z".into(),
+        paper_since: None,
+    }
+}
+
+#[test]
+fn the_unit_names_the_first_prosecutor_and_only_the_head_of_their_office_reassigns() {
+    let without = case(ME, None);
+    let with = case(ME, Some(OTHER));
+    // The case has no prosecutor: the unit names one, of any office.
+    assert!(may_assign_prosecutor(OfficerRelation::Lead, without, 5));
+    assert!(may_assign_prosecutor(
+        OfficerRelation::HeadOfUnit,
+        without,
+        5
+    ));
+    // It has one: the unit no longer replaces them.
+    assert!(!may_assign_prosecutor(OfficerRelation::Lead, with, 9));
+    assert!(!may_assign_prosecutor(OfficerRelation::HeadOfUnit, with, 9));
+    // The head of the supervising office reassigns within the office (9), not beyond it.
+    assert!(may_assign_prosecutor(
+        OfficerRelation::HeadOfProsecutorsOffice,
+        with,
+        9
+    ));
+    assert!(!may_assign_prosecutor(
+        OfficerRelation::HeadOfProsecutorsOffice,
+        with,
+        5
+    ));
+    // The supervising prosecutor never names their own replacement.
+    for organ in [5, 9] {
+        assert!(!may_assign_prosecutor(
+            OfficerRelation::SupervisingProsecutor,
+            with,
+            organ
+        ));
+    }
+}
+
+#[test]
+fn only_investigators_and_inquirers_of_the_cases_organ_lead_it() {
+    assert!(may_lead(Some((Role::Investigator, 1)), 1));
+    assert!(may_lead(Some((Role::Inquirer, 1)), 1));
+    assert!(!may_lead(Some((Role::Investigator, 2)), 1));
+    assert!(!may_lead(Some((Role::HeadOfUnit, 1)), 1));
+    assert!(!may_lead(Some((Role::Prosecutor, 1)), 1));
+    // Dismissed: no appointment, no lead.
+    assert!(!may_lead(None, 1));
+}
+
+#[test]
+fn only_an_appointed_prosecutor_supervises() {
+    assert_eq!(supervising_organ(Some((Role::Prosecutor, 9))), Some(9));
+    for role in [Role::Investigator, Role::Inquirer, Role::HeadOfUnit] {
+        assert_eq!(supervising_organ(Some((role, 9))), None, "{role:?}");
+    }
+    assert_eq!(supervising_organ(None), None);
+}
+
+#[test]
+fn investigators_inquirers_and_heads_of_unit_register_in_their_own_organ() {
+    for role in [Role::Investigator, Role::Inquirer, Role::HeadOfUnit] {
+        let me = principal(appointed(role, 4));
+        assert_eq!(
+            registering_organ(&me).map(|o| o.id).ok(),
+            Some(4),
+            "{role:?}"
+        );
+    }
+    for appointment in [appointed(Role::Prosecutor, 4), None] {
+        let me = principal(appointment);
+        assert!(matches!(registering_organ(&me), Err(ApiError::Forbidden)));
+    }
+}
+
+#[test]
+fn a_filing_is_decided_only_by_who_receives_it_and_never_by_its_filer() {
+    let lead = principal(appointed(Role::Investigator, 1));
+    let row = case_row();
+    assert!(
+        filing_received(
+            &lead,
+            petition(Addressee::Investigator, OTHER),
+            Some(&row),
+            true
+        )
+        .is_ok()
+    );
+    // The lead's own petition in their case: they see it where their office shows it, never decide it.
+    assert!(
+        filing_received(
+            &lead,
+            petition(Addressee::Investigator, ME),
+            Some(&row),
+            false
+        )
+        .is_ok()
+    );
+    assert!(matches!(
+        filing_received(
+            &lead,
+            petition(Addressee::Investigator, ME),
+            Some(&row),
+            true
+        ),
+        Err(ApiError::SelfDealing)
+    ));
+    // An investigator of another organ does not receive it at all.
+    let stranger = principal(appointed(Role::Investigator, 2));
+    assert!(matches!(
+        filing_received(
+            &stranger,
+            petition(Addressee::Investigator, OTHER),
+            Some(&row),
+            false
+        ),
+        Err(ApiError::NotFound)
+    ));
 }
 
 fn principal(appointment: Option<Appointment>) -> Principal {

@@ -2,7 +2,6 @@
 //! whether a person or an officer may see a case at all.
 
 use crate::auth::Principal;
-use crate::authz::OfficerRelation;
 use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
 use crate::error::ApiError;
 
@@ -196,17 +195,6 @@ pub async fn grants_of(db: &Db, participant_ids: &[i64]) -> Result<Vec<Grant>, A
         }
     }
     Ok(grants)
-}
-
-/// The case, if this officer may act on it; otherwise 404, as if it did not exist.
-pub async fn case_for_officer(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-) -> Result<(CaseRow, OfficerRelation), ApiError> {
-    let case = find_case(db, erdr).await?.ok_or(ApiError::NotFound)?;
-    let relation = crate::authz::relation(me, &case).ok_or(ApiError::NotFound)?;
-    Ok((case, relation))
 }
 
 /// The case and my confirmed statuses in it; no confirmed status is 404, exactly as for a case
