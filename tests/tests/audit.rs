@@ -360,3 +360,96 @@ fn reads_are_sealed_into_the_chain_by_the_tick() {
         describe(&out)
     );
 }
+
+#[test]
+fn reads_past_their_retention_are_pruned_and_the_chain_names_what_went() {
+    jaria_tests::local_only!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = || TestApp::builder().portal().state_dir(dir.path()).start();
+    let mut app = start();
+    let reader = person("READER");
+    let read = |app: &TestApp, times: usize| {
+        let me = app.sign_in(&reader);
+        for _ in 0..times {
+            assert_eq!(me.get("/api/cases").status, 200);
+        }
+    };
+    read(&app, 5);
+    let first = app.tick()["reads_sealed"].as_i64().unwrap_or(0);
+    read(&app, 3);
+    let second = app.tick()["reads_sealed"].as_i64().unwrap_or(0);
+    assert!(first >= 5 && second >= 3, "{first} then {second} sealed");
+    // Kept five years by default: nothing goes now.
+    assert_eq!(app.tick()["reads_pruned"], 0);
+    assert!(app.stop().is_some_and(|s| s.success()));
+    // The first seal was made long ago (the rule reads when each seal was made).
+    let first_to: i64 = {
+        let db = database(&app);
+        db.execute(
+            "UPDATE read_seals SET sealed_at = '2001-01-01T00:00:00Z'
+             WHERE to_row = (SELECT min(to_row) FROM read_seals)",
+            [],
+        )
+        .expect("backdate the first seal");
+        db.query_row("SELECT min(to_row) FROM read_seals", [], |r| r.get(0))
+            .expect("first seal")
+    };
+    assert_eq!(first_to, first);
+    let mut app = start();
+    let tick = app.tick();
+    assert_eq!(tick["reads_pruned"], first, "{tick}");
+    // The second seal is recent: it stays, and the rule is idempotent.
+    assert_eq!(app.tick()["reads_pruned"], 0);
+    assert!(app.stop().is_some_and(|s| s.success()));
+    {
+        let db = database(&app);
+        let left: (i64, i64) = db
+            .query_row(
+                "SELECT count(*), ifnull(min(id), 0) FROM read_log",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("read rows");
+        assert_eq!(
+            left,
+            (second, first + 1),
+            "only the second seal's rows remain"
+        );
+        let named: String = db
+            .query_row(
+                "SELECT detail FROM audit_log WHERE action = 'reads_pruned'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the chain names the pruning");
+        let named: serde_json::Value = serde_json::from_str(&named).expect("json");
+        assert_eq!(
+            (named["from"].as_i64(), named["to"].as_i64()),
+            (Some(1), Some(first))
+        );
+    }
+    let out = verify(&app);
+    assert!(out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("reads pruned by the retention rule: {first}")),
+        "{}",
+        describe(&out)
+    );
+    // The same deletion without the rule (no chain row naming it) is tampering.
+    {
+        let db = database(&app);
+        db.execute_batch(
+            "UPDATE read_log_sealed SET pruned_up_to = up_to WHERE only = 1;
+             DELETE FROM read_log;",
+        )
+        .expect("prune quietly");
+    }
+    let out = verify(&app);
+    assert!(!out.status.success(), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("read rows were deleted"),
+        "{}",
+        describe(&out)
+    );
+}

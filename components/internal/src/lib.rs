@@ -104,6 +104,23 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
         })
         .await,
     );
+    let mut pruned = 0;
+    note(
+        "prune_reads",
+        match audit::read_retention_days().await {
+            Ok(Some(days)) => {
+                let cutoff = audit::read_cutoff(clock::now(), days);
+                repeat_while_busy(&within_budget, &mut pruned, async || {
+                    db.transaction(async |db| audit::prune_reads(db, &actor, &cutoff).await)
+                        .await
+                        .map(|n| u64::try_from(n).unwrap_or(0))
+                })
+                .await
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
+    );
     let mut work = deadlines::Report::default();
     let now = clock::now().timestamp();
     note(
@@ -172,6 +189,7 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
         200,
         &serde_json::json!({
             "reads_sealed": sealed,
+            "reads_pruned": pruned,
             "audit_head": audit_head.map(|(row, hash)| serde_json::json!({ "row": row, "hash": hash })),
             "deadlines": work,
             "delivery": delivery,

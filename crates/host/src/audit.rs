@@ -31,9 +31,13 @@ pub struct Verified {
     pub last_signed_row: Option<i64>,
     /// Whether the checkpoints' signatures were checked (a public key was given).
     pub signatures_checked: bool,
-    /// Read rows the chain's seals cover, and read rows logged since the last seal.
+    /// Read rows the chain's seals cover (and that are still there to check), and read rows
+    /// logged since the last seal.
     pub reads_sealed: u64,
     pub reads_unsealed: u64,
+    /// Read rows of sealed ranges the retention rule pruned, each range named by a
+    /// `reads_pruned` row of the chain.
+    pub reads_pruned: u64,
 }
 
 /// The first place where the chain breaks.
@@ -298,7 +302,9 @@ pub fn missing_checkpoint(conn: &Connection, signed_from: i64) -> rusqlite::Resu
 }
 
 /// Checks every `reads_sealed` row of the chain against the read rows it covers: the seals
-/// follow one another from row 1, and the rows in each range still hash to what was sealed.
+/// follow one another from row 1, and the rows in each range still hash to what was sealed —
+/// unless a `reads_pruned` row of the chain says the retention rule deleted that range (whole
+/// seals only, in order from row 1; rows back in a pruned range are tampering too).
 pub fn verify_read_seals(
     conn: &Connection,
     mut verified: Verified,
@@ -312,6 +318,34 @@ pub fn verify_read_seals(
     if !exists {
         return Ok(Ok(verified));
     }
+    let range = |detail: String| {
+        let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+        (
+            detail["from"].as_i64().unwrap_or(0),
+            detail["to"].as_i64().unwrap_or(0),
+            detail,
+        )
+    };
+    // How far the retention rule pruned, and the chain row that says so last.
+    let mut pruned_to = 0_i64;
+    let mut last_pruning = None;
+    let mut prunings =
+        conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_pruned' ORDER BY id")?;
+    let mut pruning_rows = prunings.query([])?;
+    while let Some(pruning) = pruning_rows.next()? {
+        let id: i64 = pruning.get(0)?;
+        let (from, to, _) = range(pruning.get(1)?);
+        if from != pruned_to + 1 || to < from {
+            return Ok(Err(Broken::ReadSeal {
+                id,
+                from,
+                to,
+                why: format!("the previous pruning ended at row {pruned_to}"),
+            }));
+        }
+        pruned_to = to;
+        last_pruning = Some((id, from, to));
+    }
     let mut seals =
         conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_sealed' ORDER BY id")?;
     let mut reads = conn.prepare(
@@ -322,15 +356,30 @@ pub fn verify_read_seals(
     let mut seal_rows = seals.query([])?;
     while let Some(seal) = seal_rows.next()? {
         let id: i64 = seal.get(0)?;
-        let detail: serde_json::Value =
-            serde_json::from_str(&seal.get::<_, String>(1)?).unwrap_or_default();
-        let (from, to) = (
-            detail["from"].as_i64().unwrap_or(0),
-            detail["to"].as_i64().unwrap_or(0),
-        );
+        let (from, to, detail) = range(seal.get(1)?);
         let broken = |why: String| Ok(Err(Broken::ReadSeal { id, from, to, why }));
         if from != next_from || to < from {
             return broken(format!("the previous seal ended at row {}", next_from - 1));
+        }
+        if from <= pruned_to && pruned_to < to {
+            return broken(format!(
+                "a pruning ended at row {pruned_to}, inside this seal: only whole seals are pruned"
+            ));
+        }
+        if to <= pruned_to {
+            let back: i64 = conn.query_row(
+                "SELECT count(*) FROM read_log WHERE id >= ?1 AND id <= ?2",
+                [from, to],
+                |r| r.get(0),
+            )?;
+            if back > 0 {
+                return broken(format!(
+                    "{back} read rows are in this range the retention rule pruned"
+                ));
+            }
+            verified.reads_pruned += (to - from + 1) as u64;
+            next_from = to + 1;
+            continue;
         }
         let rows = reads
             .query_map([from, to], |r| {
@@ -362,6 +411,19 @@ pub fn verify_read_seals(
         }
         verified.reads_sealed += rows.len() as u64;
         next_from = to + 1;
+    }
+    if let Some((id, from, to)) = last_pruning
+        && to >= next_from
+    {
+        return Ok(Err(Broken::ReadSeal {
+            id,
+            from,
+            to,
+            why: format!(
+                "it prunes past the last seal (row {}): unsealed rows are never pruned",
+                next_from - 1
+            ),
+        }));
     }
     let newest: i64 =
         conn.query_row("SELECT ifnull(max(id), 0) FROM read_log", [], |r| r.get(0))?;
@@ -484,6 +546,7 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
         signatures_checked: false,
         reads_sealed: 0,
         reads_unsealed: 0,
+        reads_pruned: 0,
     }))
 }
 
@@ -610,6 +673,7 @@ mod tests {
                 signatures_checked: false,
                 reads_sealed: 0,
                 reads_unsealed: 0,
+                reads_pruned: 0,
             })
         );
     }
@@ -978,12 +1042,100 @@ mod tests {
                 entry: e,
             });
         }
+        let (from, to) = (rows[0].id, rows[rows.len() - 1].id);
         let mut seal = entry(99);
         seal.action = "reads_sealed".into();
         seal.detail =
-            serde_json::json!({"from": 1, "to": n, "count": n, "sha256": reads_digest(&rows)})
+            serde_json::json!({"from": from, "to": to, "count": n, "sha256": reads_digest(&rows)})
                 .to_string();
         append(conn, &seal);
+        conn.execute("UPDATE read_log_sealed SET up_to = ?1 WHERE only = 1", [to])
+            .unwrap();
+    }
+
+    /// Prunes read rows `from..=to` as the retention rule does, with or without its chain row.
+    fn prune(conn: &Connection, from: i64, to: i64, with_chain_row: bool) {
+        conn.execute(
+            "UPDATE read_log_sealed SET pruned_up_to = ?1 WHERE only = 1",
+            [to],
+        )
+        .unwrap();
+        conn.execute(
+            "DELETE FROM read_log WHERE id >= ?1 AND id <= ?2",
+            [from, to],
+        )
+        .unwrap();
+        if with_chain_row {
+            let mut pruned = entry(98);
+            pruned.action = "reads_pruned".into();
+            pruned.detail =
+                serde_json::json!({"from": from, "to": to, "count": to - from + 1}).to_string();
+            append(conn, &pruned);
+        }
+    }
+
+    #[test]
+    fn reads_pruned_by_the_retention_rule_verify_and_any_other_removal_does_not() {
+        let (_dir, conn, _) = chain(2);
+        reads_and_seal(&conn, 4);
+        reads_and_seal(&conn, 3);
+        // The rule prunes the first seal, and says so in the chain.
+        prune(&conn, 1, 4, true);
+        let verified = verify(&conn).unwrap().unwrap();
+        let checked = verify_read_seals(&conn, verified.clone())
+            .unwrap()
+            .expect("a pruning named in the chain");
+        assert_eq!(
+            (
+                checked.reads_pruned,
+                checked.reads_sealed,
+                checked.reads_unsealed
+            ),
+            (4, 3, 0)
+        );
+        // Rows deleted the same way without the chain row: the seal still names them.
+        let (_dir, quiet, _) = chain(2);
+        reads_and_seal(&quiet, 4);
+        prune(&quiet, 1, 4, false);
+        let verified = verify(&quiet).unwrap().unwrap();
+        assert!(matches!(
+            verify_read_seals(&quiet, verified).unwrap(),
+            Err(Broken::ReadSeal { from: 1, to: 4, .. })
+        ));
+        // A pruning that ends inside a seal, or runs past the last seal, is refused.
+        let (_dir, partial, _) = chain(2);
+        reads_and_seal(&partial, 4);
+        prune(&partial, 1, 2, true);
+        let verified = verify(&partial).unwrap().unwrap();
+        let broken = verify_read_seals(&partial, verified).unwrap().unwrap_err();
+        assert!(broken.to_string().contains("inside this seal"), "{broken}");
+        let (_dir, beyond, _) = chain(2);
+        reads_and_seal(&beyond, 4);
+        prune(&beyond, 1, 4, false);
+        let mut pruned = entry(98);
+        pruned.action = "reads_pruned".into();
+        pruned.detail = serde_json::json!({"from": 1, "to": 9}).to_string();
+        append(&beyond, &pruned);
+        let verified = verify(&beyond).unwrap().unwrap();
+        let broken = verify_read_seals(&beyond, verified).unwrap().unwrap_err();
+        assert!(
+            broken.to_string().contains("past the last seal"),
+            "{broken}"
+        );
+        // Rows put back into a pruned range: tampering as well.
+        conn.execute_batch("DROP TRIGGER read_log_no_delete;")
+            .unwrap();
+        conn.execute(
+            "INSERT INTO read_log (id, at, actor_role, action, subject) VALUES (2, 't', 'p', 'forged', 's')",
+            [],
+        )
+        .unwrap();
+        let verified = verify(&conn).unwrap().unwrap();
+        let broken = verify_read_seals(&conn, verified).unwrap().unwrap_err();
+        assert!(
+            broken.to_string().contains("retention rule pruned"),
+            "{broken}"
+        );
     }
 
     #[test]

@@ -445,6 +445,12 @@ fn audit_verify(
                 "reads: {} sealed into the chain, {} logged since the last seal",
                 verified.reads_sealed, verified.reads_unsealed
             );
+            if verified.reads_pruned > 0 {
+                println!(
+                    "reads pruned by the retention rule: {} (each range named in the chain)",
+                    verified.reads_pruned
+                );
+            }
             Ok(())
         }
         Err(broken) => {

@@ -378,6 +378,16 @@ async fn seal_from(
         &[crate::db::int(to)],
     )
     .await?;
+    // Where this seal ends and when: the retention rule prunes whole seals made before its
+    // cut-off.
+    db.exec(
+        "INSERT INTO read_seals (to_row, sealed_at) VALUES (?, ?)",
+        &[
+            crate::db::int(to),
+            crate::db::text(crate::clock::rfc3339(crate::clock::now())),
+        ],
+    )
+    .await?;
     insert_chained(
         db,
         &head.prev_hash,
@@ -389,6 +399,96 @@ async fn seal_from(
     )
     .await
     .map(|hash| Some((hash, rows.len() as i64)))
+}
+
+/// How long read rows are kept (variable `read_log_retention_days`): five years unless set;
+/// `0` keeps them for ever. The chain keeps each pruned range's digest and the row that
+/// pruned it, so the record stays provable; who first saw a decision (proof of service) is
+/// kept apart and never pruned.
+pub const DEFAULT_READ_RETENTION_DAYS: i64 = 1826;
+
+/// The retention rule as configured: the number of days, or none for "for ever".
+pub async fn read_retention_days() -> Result<Option<i64>, ApiError> {
+    let Some(value) = crate::config::optional("read_log_retention_days").await else {
+        return Ok(Some(DEFAULT_READ_RETENTION_DAYS));
+    };
+    parse_retention_days(&value)
+}
+
+/// `read_log_retention_days`: empty is the default, `0` keeps for ever, else whole days (at
+/// least 30: a shorter promise would prune what a person may still ask to see). Nonsense is
+/// an error, never "prune everything".
+pub fn parse_retention_days(value: &str) -> Result<Option<i64>, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(Some(DEFAULT_READ_RETENTION_DAYS));
+    }
+    match value.parse::<i64>() {
+        Ok(0) => Ok(None),
+        Ok(days) if (30..=36_600).contains(&days) => Ok(Some(days)),
+        _ => Err(ApiError::Unavailable(format!(
+            "variable `read_log_retention_days`: {value:?} is not 0 (keep for ever) or a number of days from 30 to 36600"
+        ))),
+    }
+}
+
+/// The cut-off for rows kept `days` at `now`: seals made before it are pruned.
+pub fn read_cutoff(now: chrono::DateTime<chrono::Utc>, days: i64) -> String {
+    crate::clock::rfc3339(now - chrono::Duration::days(days))
+}
+
+/// Prunes the read rows of the oldest seal not pruned yet if it was made before `cutoff`
+/// (RFC 3339): deletes them, and writes a `reads_pruned` row into the chain naming the range
+/// — the only way the verifier accepts read rows gone. Call inside a write transaction.
+/// Returns how many rows were deleted (0: nothing is old enough).
+pub async fn prune_reads(db: &Db, actor: &Actor, cutoff: &str) -> Result<i64, ApiError> {
+    use crate::db::{col_int, col_opt_int, int, text};
+    let Some(next) = db
+        .one(
+            "SELECT s.pruned_up_to, r.to_row, r.sealed_at < ?
+             FROM read_log_sealed s JOIN read_seals r ON r.to_row > s.pruned_up_to
+             WHERE s.only = 1 ORDER BY r.to_row LIMIT 1",
+            &[text(cutoff)],
+        )
+        .await?
+    else {
+        return Ok(0);
+    };
+    // Seals are pruned in order: the next one not old enough stops the rule.
+    if col_opt_int(&next, 2) != Some(1) {
+        return Ok(0);
+    }
+    let (from, to) = (col_int(&next, 0)? + 1, col_int(&next, 1)?);
+    let count = db
+        .one(
+            "SELECT count(*) FROM read_log WHERE id >= ? AND id <= ?",
+            &[int(from), int(to)],
+        )
+        .await?
+        .map(|r| col_int(&r, 0))
+        .transpose()?
+        .unwrap_or(0);
+    db.exec(
+        "UPDATE read_log_sealed SET pruned_up_to = ? WHERE only = 1",
+        &[int(to)],
+    )
+    .await?;
+    db.exec(
+        "DELETE FROM read_log WHERE id >= ? AND id <= ?",
+        &[int(from), int(to)],
+    )
+    .await?;
+    db.exec("DELETE FROM read_seals WHERE to_row <= ?", &[int(to)])
+        .await?;
+    record(
+        db,
+        actor,
+        "reads_pruned",
+        "read_log",
+        serde_json::json!({ "from": from, "to": to, "count": count, "sealed_before": cutoff }),
+    )
+    .await?;
+    Ok(count)
 }
 
 /// Where the chain stands: how far reads are sealed, the newest read row, the last hash.
@@ -418,6 +518,20 @@ async fn chain_head(db: &Db) -> Result<ChainHead, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_retention_is_days_or_for_ever_and_never_nonsense() {
+        assert_eq!(
+            parse_retention_days("").ok(),
+            Some(Some(DEFAULT_READ_RETENTION_DAYS))
+        );
+        assert_eq!(parse_retention_days(" 0 ").ok(), Some(None));
+        assert_eq!(parse_retention_days("365").ok(), Some(Some(365)));
+        // Too short a promise, a negative, a fraction or words: refused, never "prune all".
+        for nonsense in ["29", "-1", "1.5", "forever", "36601"] {
+            assert!(parse_retention_days(nonsense).is_err(), "{nonsense}");
+        }
+    }
 
     fn entry(action: &str) -> Entry {
         Entry {
