@@ -711,6 +711,7 @@ impl TestAppBuilder {
             "SPIN_VARIABLE_UPLOAD_BYTES_PER_PERSON_PER_DAY",
             "SPIN_VARIABLE_PENDING_ACCESS_REQUESTS_PER_PERSON",
             "SPIN_VARIABLE_SMS_PER_PERSON_PER_DAY",
+            "SPIN_VARIABLE_SIGNATURE_FAILURES_PER_PERSON",
         ] {
             // Unless the test set its own before.
             if !self.env.iter().any(|(k, _)| k == name) {

@@ -1133,3 +1133,45 @@ fn a_challenge_is_the_portals_own_and_answered_once() {
     again.assert_problem(401);
     assert_eq!(again.error_code(), "nonce_invalid");
 }
+
+/// Every refused signature cost a chain verification, and nothing bounded refused ones: a
+/// script sent bad signatures without end. Past the shipped allowance (10 in 15 minutes) the
+/// person's next checks wait — before any verification, a good signature too — while other
+/// people sign as before.
+#[test]
+fn refused_signatures_past_a_persons_allowance_wait_before_any_check() {
+    jaria_tests::local_only!();
+    let app = TestApp::builder()
+        .portal()
+        .without_env("SPIN_VARIABLE_SIGNATURE_FAILURES_PER_PERSON")
+        .start();
+    let admin = jaria_tests::world::signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let organ_id = jaria_tests::world::organ(&admin, "Police");
+    let script = app.sign_in(&person("SCRIPT"));
+    let statement = |n: usize| json!({"kind": "crime_report", "organ_id": organ_id, "text": format!("Statement {n}.")});
+    let send = |who: &jaria_tests::Session<'_>, n: usize, body: &serde_json::Value| {
+        who.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", &format!("sig-{n}")),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    // Signed by somebody else: refused after the whole chain was checked.
+    let other = app.sign_in(&person("OTHER"));
+    for n in 0..10 {
+        let mut body = other.signed_filing(&statement(n));
+        body["organ_id"] = organ_id.into();
+        let r = send(&script, n, &body);
+        assert_eq!(r.status, 422, "refusal {n}: {}", r.text());
+    }
+    let waits = send(&script, 10, &script.signed_filing(&statement(10)));
+    waits.assert_problem(429);
+    assert!(waits.header("retry-after").is_some(), "{}", waits.text());
+    // Someone else's checks are their own.
+    let r = send(&other, 11, &other.signed_filing(&statement(11)));
+    assert_eq!(r.status, 201, "{}", r.text());
+}

@@ -473,6 +473,7 @@ pub async fn expire_stale(db: &Db, now: i64, report: &mut Report) -> Result<(), 
                 &[int(now - 86_400)],
             )
             .await?;
+            crate::signed::expire_refusals(db, now).await?;
             Ok([
                 attachments_expired,
                 documents_reclaimed,

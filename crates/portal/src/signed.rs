@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::db::{Db, SqlValue, col_text, text};
 use crate::eds::{self, EdsError, Policy, cms};
-use crate::{ApiError, clock, config, revocation};
+use crate::{ApiError, clock, config, lockout, revocation};
 
 /// A signature is made just before the document is sent: its signing time may be this old.
 pub const MAX_SIGNATURE_AGE_SECS: i64 = 30 * 60;
@@ -49,11 +49,76 @@ async fn document_policy() -> Result<Policy, ApiError> {
     Ok(policy)
 }
 
+/// Refused signature checks one person may cause in the lock-out window before their next
+/// ones wait (variable `signature_failures_per_person`): each check costs a chain verification
+/// (milliseconds of CPU), and a refused one stores nothing that any other limit counts.
+pub const DEFAULT_REFUSED_SIGNATURES: i64 = 10;
+
+/// 429 with `Retry-After` when `signer_iin` has had too many signatures refused lately (the
+/// wait doubles with each further refusal, as a sign-in lock-out's). A read: no write lock.
+async fn refuse_while_too_many_refused(
+    db: &Db,
+    signer_iin: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let free =
+        config::positive_number("signature_failures_per_person", DEFAULT_REFUSED_SIGNATURES).await;
+    let rows = db
+        .query(
+            "SELECT at_unix FROM signature_refusals WHERE signer_iin = ? AND at_unix > ?",
+            &[text(signer_iin), crate::db::int(now - lockout::WINDOW_SECS)],
+        )
+        .await?;
+    let times: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
+    match lockout::decide(&times, usize::try_from(free).unwrap_or(usize::MAX), now) {
+        lockout::Decision::Allowed => Ok(()),
+        lockout::Decision::Locked { retry_after_secs } => Err(ApiError::TooManyRequests {
+            retry_after_secs: u32::try_from(retry_after_secs.max(1)).unwrap_or(u32::MAX),
+        }),
+    }
+}
+
+/// Deletes a batch of refusals past the window (by the tick).
+pub async fn expire_refusals(db: &Db, now: i64) -> Result<(), ApiError> {
+    db.exec(
+        "DELETE FROM signature_refusals WHERE id IN
+           (SELECT id FROM signature_refusals WHERE at_unix <= ? LIMIT 1000)",
+        &[crate::db::int(now - lockout::WINDOW_SECS)],
+    )
+    .await
+}
+
 /// Checks `cms_text` (base64 of DER, or PEM), sent as the request's `field`, as `signer_iin`'s
 /// signature over `content`, made within the last [`MAX_SIGNATURE_AGE_SECS`], by a certificate
 /// that leads to a trust anchor and is on no revocation list the portal holds. A refusal is a
-/// 422 on `field` with the reason's code.
+/// 422 on `field` with the reason's code; past `signature_failures_per_person` refusals in
+/// the window, further checks wait (429) before any verification is done.
 pub async fn verify(
+    db: &Db,
+    field: &str,
+    cms_text: &str,
+    content: &[u8],
+    signer_iin: &str,
+    now: DateTime<Utc>,
+) -> Result<Signed, ApiError> {
+    refuse_while_too_many_refused(db, signer_iin, now.timestamp()).await?;
+    let checked = check(db, field, cms_text, content, signer_iin, now).await;
+    if let Err(ApiError::Unprocessable(_)) = &checked
+        && let Err(e) = db
+            .exec(
+                "INSERT INTO signature_refusals (signer_iin, at_unix) VALUES (?, ?)",
+                &[text(signer_iin), crate::db::int(now.timestamp())],
+            )
+            .await
+    {
+        // The person still learns why their signature was refused; one uncounted refusal
+        // only loosens the allowance by one.
+        eprintln!("signed: could not count a refused signature: {e}");
+    }
+    checked
+}
+
+async fn check(
     db: &Db,
     field: &str,
     cms_text: &str,
