@@ -244,6 +244,30 @@ fn host_binary() -> PathBuf {
 pub struct Challenge {
     pub nonce: String,
     pub to_sign: String,
+    /// The proof of work an EDS sign-in from here must carry now.
+    pub work_bits: u8,
+}
+
+/// A proof of work for `nonce` of `bits`, found as the sign-in page finds it: the first
+/// decimal counter whose `SHA-256(nonce ‖ ":" ‖ counter)` starts with `bits` zero bits.
+pub fn solve_work(nonce: &str, bits: u8) -> String {
+    use sha2::Digest as _;
+    let zero_led = |digest: &[u8]| {
+        let mut zeros = 0u32;
+        for byte in digest {
+            if *byte == 0 {
+                zeros += 8;
+            } else {
+                zeros += byte.leading_zeros();
+                break;
+            }
+        }
+        zeros >= u32::from(bits)
+    };
+    (0u64..)
+        .map(|n| n.to_string())
+        .find(|w| zero_led(&sha2::Sha256::digest(format!("{nonce}:{w}").as_bytes())))
+        .expect("some counter answers")
 }
 
 /// A running host (or an external deployment) and a client for it.
@@ -387,16 +411,34 @@ impl TestApp {
         Challenge {
             nonce: body["nonce"].as_str().expect("nonce").to_owned(),
             to_sign: body["to_sign"].as_str().expect("to_sign").to_owned(),
+            work_bits: body["work_bits"]
+                .as_u64()
+                .and_then(|b| u8::try_from(b).ok())
+                .expect("work_bits"),
         }
     }
 
     pub fn post_eds(&self, certificate: &str, nonce: &str, signature: &[u8]) -> Reply {
+        self.post_eds_with_work(certificate, nonce, signature, None)
+    }
+
+    /// [`TestApp::post_eds`] carrying a proof of work (see [`solve_work`]).
+    pub fn post_eds_with_work(
+        &self,
+        certificate: &str,
+        nonce: &str,
+        signature: &[u8],
+        work: Option<&str>,
+    ) -> Reply {
         use base64::Engine as _;
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "certificate": certificate,
             "nonce": nonce,
             "signature": base64::engine::general_purpose::STANDARD.encode(signature),
         });
+        if let Some(work) = work {
+            body["work"] = work.into();
+        }
         self.post(
             "/api/auth/eds",
             "application/json",

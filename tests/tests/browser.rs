@@ -263,3 +263,101 @@ fn journeys_in_a_real_browser() {
         app.log()
     );
 }
+
+/// Runs `script` (an ES module) with Node, arguments after it; its standard output.
+fn node_module(script: &str, args: &[&str]) -> String {
+    let output = Command::new("node")
+        .args(["--input-type=module", "-e", script, "--"])
+        .args(args)
+        .output()
+        .expect("run node");
+    assert!(
+        output.status.success(),
+        "node: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The proof of work the sign-in page pays for a network whose sign-ins failed lately
+/// (`static/js/work.js`) is exactly what the portal checks: its SHA-256 agrees with the Rust
+/// one, and a sign-in carrying the page's answer gets in.
+#[test]
+fn the_pages_proof_of_work_is_what_the_portal_checks() {
+    jaria_tests::local_only!();
+    if std::env::var("JARIA_BROWSER").is_ok_and(|v| v == "skip") {
+        eprintln!("skipped: JARIA_BROWSER=skip (this run checks something else)");
+        return;
+    }
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status();
+    if !node.is_ok_and(|s| s.success()) {
+        assert!(
+            !std::env::var("JARIA_BROWSER").is_ok_and(|v| v == "required"),
+            "JARIA_BROWSER=required but node is not installed"
+        );
+        eprintln!("skipped: node is not installed");
+        return;
+    }
+    let work_js = workspace_root().join("components/web/static/js/work.js");
+    let module = format!(
+        "import {{ sha256Hex, solveWork }} from {:?};",
+        url_of(&work_js)
+    );
+    // Lengths around the one-block and two-block edges, and non-ASCII text.
+    let texts = [
+        "",
+        "abc",
+        &"a".repeat(55),
+        &"b".repeat(56),
+        &"c".repeat(64),
+        "жария:42",
+    ];
+    for text in texts {
+        use sha2::Digest as _;
+        let from_page = node_module(
+            &format!("{module} console.log(sha256Hex(process.argv[1]));"),
+            &[text],
+        );
+        assert_eq!(
+            from_page,
+            hex::encode(sha2::Sha256::digest(text.as_bytes())),
+            "{text:?}"
+        );
+    }
+    let app = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "1")
+        .start();
+    let stranger = Authority::new_root("Rogue CA")
+        .expect("rogue")
+        .issue(&PersonSpec::new(&random_iin(), "SCRIPT"))
+        .expect("forged");
+    assert_eq!(
+        app.try_sign_in(&stranger, jaria_tests::Signing::Der).status,
+        401
+    );
+    let person = jaria_tests::person("SAME NETWORK");
+    let challenge = app.challenge();
+    assert!(challenge.work_bits > 0, "the network owes work now");
+    let work = node_module(
+        &format!(
+            "{module} console.log(await solveWork(process.argv[1], Number(process.argv[2])));"
+        ),
+        &[&challenge.nonce, &challenge.work_bits.to_string()],
+    );
+    let reply = app.post_eds_with_work(
+        &person.cert_pem,
+        &challenge.nonce,
+        &person.sign(challenge.to_sign.as_bytes()),
+        Some(&work),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
+/// A `file://` URL for an absolute path (for Node's `import`).
+fn url_of(path: &Path) -> String {
+    format!("file://{}", path.display())
+}

@@ -1175,3 +1175,67 @@ fn refused_signatures_past_a_persons_allowance_wait_before_any_check() {
     let r = send(&other, 11, &other.signed_filing(&statement(11)));
     assert_eq!(r.status, 201, "{}", r.text());
 }
+
+/// Behind a mobile operator's CGNAT one address is thousands of people: a script failing
+/// there must not lock them all out. Past the address's allowance an EDS sign-in pays a proof
+/// of work that grows with the failures (checked before anything is written or the challenge
+/// spent) but always gets in. Passwords, which can be guessed, stay walled per address and
+/// per IIN.
+#[test]
+fn one_address_failing_makes_eds_sign_in_dearer_never_impossible() {
+    jaria_tests::local_only!();
+    let app = TestApp::builder()
+        .portal()
+        .env("SPIN_VARIABLE_LOCKOUT_CLIENT_FAILURES", "3")
+        .start();
+    let rogue = jaria_test_ca::Authority::new_root("Rogue CA").expect("rogue");
+    let forged = rogue
+        .issue(&PersonSpec::new(&jaria_tests::random_iin(), "SCRIPT"))
+        .expect("forged");
+    assert_eq!(app.challenge().work_bits, 0, "a quiet address owes nothing");
+    for _ in 0..3 {
+        let r = app.try_sign_in(&forged, Signing::Der);
+        assert_eq!(r.status, 401, "{}", r.text());
+    }
+    let real = person("SAME NETWORK");
+    let challenge = app.challenge();
+    assert_eq!(challenge.work_bits, jaria_portal::lockout::MIN_WORK_BITS);
+    let signature = real.sign(challenge.to_sign.as_bytes());
+    let answer = |work: Option<&str>| {
+        app.post_eds_with_work(&real.cert_pem, &challenge.nonce, &signature, work)
+    };
+    // Without the work, or with a wrong one: 429 naming what is owed.
+    for work in [None, Some("not the work")] {
+        let owed = answer(work);
+        owed.assert_problem(429);
+        assert_eq!(owed.error_code(), "work_required", "{}", owed.text());
+        assert_eq!(owed.json()["work_bits"], challenge.work_bits);
+    }
+    // With it, the person gets in on the same challenge.
+    let work = jaria_tests::solve_work(&challenge.nonce, challenge.work_bits);
+    let signed_in = answer(Some(&work));
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    // Each further failure costs the script a bit more work, up to the cap.
+    for _ in 0..2 {
+        let c = app.challenge();
+        let work = jaria_tests::solve_work(&c.nonce, c.work_bits);
+        let r = app.post_eds_with_work(
+            &forged.cert_pem,
+            &c.nonce,
+            &forged.sign(c.to_sign.as_bytes()),
+            Some(&work),
+        );
+        assert_eq!(r.status, 401, "{}", r.text());
+    }
+    assert_eq!(
+        app.challenge().work_bits,
+        jaria_portal::lockout::MIN_WORK_BITS + 2
+    );
+    // A password sign-in from the address waits, as before.
+    let guess = app.post_json(
+        "/api/auth/login",
+        &json!({"iin": jaria_tests::random_iin(), "password": "not the password at all"}),
+    );
+    guess.assert_problem(429);
+    assert!(guess.header("retry-after").is_some());
+}

@@ -15,7 +15,7 @@ pub async fn challenge(req: &jaria_portal::http::Request) -> Result<Reply, ApiEr
 pub async fn sign_in(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let body: EdsRequest = json_body(req)?;
     let db = Db::open().await?;
-    signed_in(&signin::eds_sign_in(&db, req, &body).await?)
+    signed_in(&signin::eds_sign_in(&db, req, &body, signin::Work::Demanded).await?)
 }
 
 /// The session's secrets in the body (API clients) and the token in a locked-down cookie.

@@ -48,11 +48,14 @@ pub async fn result(req: &jaria_portal::http::Request, id: &str) -> Result<Reply
         } => {
             let eds = EdsRequest {
                 nonce,
+                work: None,
                 certificate: None,
                 signature: None,
                 cms: Some(base64::engine::general_purpose::STANDARD.encode(der)),
             };
-            crate::eds_sign_in::signed_in(&signin::eds_sign_in(&db, req, &eds).await?)
+            crate::eds_sign_in::signed_in(
+                &signin::eds_sign_in(&db, req, &eds, signin::Work::NotAsked).await?,
+            )
         }
         Outcome::Signed {
             purpose: Purpose::Document { .. },

@@ -34,6 +34,40 @@ pub enum ChallengeError {
     Expired,
 }
 
+/// The longest answer to a work demand taken (a counter in decimal needs far less).
+const MAX_WORK_CHARS: usize = 32;
+
+/// Whether `work` answers a demand of `bits` over `nonce`: SHA-256 of `nonce ‖ ":" ‖ work`
+/// starts with `bits` zero bits. Binding the work to the single-use nonce makes each answer
+/// good for one attempt only.
+pub fn work_done(nonce: &str, work: &str, bits: u8) -> bool {
+    use sha2::Digest as _;
+    if bits == 0 {
+        return true;
+    }
+    if work.is_empty() || work.len() > MAX_WORK_CHARS {
+        return false;
+    }
+    let digest = Sha256::new()
+        .chain_update(nonce.as_bytes())
+        .chain_update(b":")
+        .chain_update(work.as_bytes())
+        .finalize();
+    leading_zero_bits(&digest) >= u32::from(bits)
+}
+
+fn leading_zero_bits(bytes: &[u8]) -> u32 {
+    let mut zeros = 0;
+    for byte in bytes {
+        if *byte == 0 {
+            zeros += 8;
+        } else {
+            return zeros + byte.leading_zeros();
+        }
+    }
+    zeros
+}
+
 /// An issued challenge's nonce: `base64url(issued_unix ‖ random ‖ mac)`.
 pub fn issue(
     key: &ChallengeKey,
@@ -99,6 +133,35 @@ fn mac(key: &ChallengeKey, origin: &str, signed: &[u8]) -> [u8; MAC_BYTES] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first counter answering `bits` over `nonce`, as the page finds it.
+    fn solve(nonce: &str, bits: u8) -> String {
+        (0u64..)
+            .map(|n| n.to_string())
+            .find(|w| work_done(nonce, w, bits))
+            .expect("some counter answers")
+    }
+
+    #[test]
+    fn work_is_bound_to_its_nonce_and_its_bits() {
+        assert!(work_done("n", "", 0), "no demand, no work");
+        let work = solve("nonce-a", 10);
+        assert!(work_done("nonce-a", &work, 10));
+        assert!(work_done("nonce-a", &work, 9));
+        // Another nonce, or nothing, does not answer.
+        assert!(!work_done("nonce-a", "", 10));
+        assert!(!work_done("nonce-a", &"9".repeat(40), 1));
+        let other = (0..64)
+            .filter(|i| !work_done(&format!("nonce-{i}"), &work, 10))
+            .count();
+        assert!(
+            other > 60,
+            "the work answers other nonces too often: {other}"
+        );
+        assert_eq!(leading_zero_bits(&[0x00, 0x0f]), 12);
+        assert_eq!(leading_zero_bits(&[0x80]), 0);
+        assert_eq!(leading_zero_bits(&[0, 0]), 16);
+    }
 
     const ORIGIN: &str = "https://jaria.example";
 

@@ -48,6 +48,10 @@ pub enum ApiError {
     RequestTimeout,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u32 },
+    /// This address failed to sign in many times lately: an EDS sign-in from it must carry a
+    /// proof of work of `bits` over its challenge (429, `work_required`, and `work_bits`).
+    #[error("proof of work required ({bits} bits)")]
+    WorkRequired { bits: u8 },
     /// The deployment's storage limit is reached (`storage_limit_bytes`): 507.
     #[error("insufficient storage")]
     InsufficientStorage,
@@ -150,6 +154,20 @@ impl ApiError {
                 let mut p = Problem::new(429, "Too Many Requests")
                     .with_detail("Too many attempts. Wait before trying again.");
                 p.retry_after = Some(*retry_after_secs);
+                p
+            }
+            ApiError::WorkRequired { bits } => {
+                let mut p = Problem::new(429, "Too Many Requests").with_detail(
+                    "Many sign-ins from your network failed lately: your browser proves its effort first.",
+                );
+                p.errors = vec![FieldError {
+                    field: "work".into(),
+                    code: "work_required".into(),
+                    message: format!(
+                        "Send `work`: a string that makes SHA-256 of the nonce, a colon and it start with {bits} zero bits."
+                    ),
+                }];
+                p.work_bits = Some(*bits);
                 p
             }
             ApiError::InsufficientStorage => {

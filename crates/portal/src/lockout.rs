@@ -53,6 +53,40 @@ pub struct Scope<'a> {
     pub key: &'a str,
     /// Failures tolerated in the window before the lock.
     pub free: usize,
+    /// Counted, never locked: the caller asks for work instead ([`work_bits`]).
+    pub soft: bool,
+}
+
+/// The least and the most proof of work asked of a client past its allowance: about 2^12
+/// SHA-256 (nothing, even on a phone) growing by one bit per further failure to about 2^18
+/// (half a second in a desktop browser, a second or two on a phone; for a script, about
+/// what checking its signature costs the portal). Capped so that someone behind the same
+/// address (a mobile operator's CGNAT) always gets in, at a cost, however much others fail.
+pub const MIN_WORK_BITS: u8 = 12;
+pub const MAX_WORK_BITS: u8 = 18;
+
+/// The work asked of a client with `failures` recent failures, `free` of them tolerated: none
+/// within the allowance, then from [`MIN_WORK_BITS`] up by one a failure to [`MAX_WORK_BITS`].
+pub fn work_bits(failures: usize, free: usize) -> u8 {
+    if failures < free.max(1) {
+        return 0;
+    }
+    let extra = u8::try_from(failures - free.max(1)).unwrap_or(u8::MAX);
+    MIN_WORK_BITS.saturating_add(extra).min(MAX_WORK_BITS)
+}
+
+/// Failures of one scope within the window (a read: no write lock).
+pub async fn recent_failures(db: &Db, name: &str, key: &str, now: i64) -> Result<usize, ApiError> {
+    let row = db
+        .one(
+            "SELECT count(*) FROM auth_failures WHERE scope = ? AND key = ? AND at_unix > ?",
+            &[text(name), text(key), int(now - WINDOW_SECS)],
+        )
+        .await?;
+    Ok(row
+        .and_then(|r| r.get::<i64>(0))
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0))
 }
 
 /// A sign-in attempt holding its place in the counts while it runs.
@@ -107,6 +141,9 @@ pub async fn begin(
                 })
                 .filter_map(|r| r.get::<i64>(2))
                 .collect();
+            if scope.soft {
+                continue;
+            }
             if let Decision::Locked { retry_after_secs } = decide(&times, scope.free, now) {
                 let locked_already = db
                     .one(
@@ -195,6 +232,16 @@ pub async fn failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_grows_past_the_allowance_and_stops_at_a_cost_a_phone_pays() {
+        assert_eq!(work_bits(0, 5), 0);
+        assert_eq!(work_bits(4, 5), 0);
+        assert_eq!(work_bits(5, 5), MIN_WORK_BITS);
+        assert_eq!(work_bits(6, 5), MIN_WORK_BITS + 1);
+        assert_eq!(work_bits(5 + 6, 5), MAX_WORK_BITS);
+        assert_eq!(work_bits(100_000, 5), MAX_WORK_BITS);
+    }
 
     #[test]
     fn five_failures_are_free() {

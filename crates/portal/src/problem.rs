@@ -31,6 +31,9 @@ pub struct Problem {
     /// What NITEC's eGov mobile app shows the person (it reads `message`, not `detail`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The proof of work a sign-in from this address must carry now (`work_required`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_bits: Option<u8>,
     /// Seconds a client should wait before retrying (sent as `Retry-After`, not in the body).
     #[serde(skip)]
     pub retry_after: Option<u32>,
@@ -47,6 +50,7 @@ impl Problem {
             request_id: None,
             errors: Vec::new(),
             message: None,
+            work_bits: None,
             retry_after: None,
         }
     }

@@ -42,6 +42,9 @@ pub struct Challenge {
     pub expires_at: String,
     /// Exactly what the signature must cover: purpose, the portal's origin and the nonce.
     pub to_sign: String,
+    /// The proof of work an EDS sign-in from this address must carry now (0: none; see
+    /// [`lockout::work_bits`]). It may grow by the time the answer comes.
+    pub work_bits: u8,
 }
 
 /// Deletes a batch of answered challenges past their life, and past the clock skew nodes may
@@ -98,11 +101,25 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     let origin = auth::portal_origin(req).await;
     let issued_unix = clock::now().timestamp();
     let nonce = challenge::issue(&key, &origin, issued_unix, random::bytes::<16>()?);
+    let work_bits = work_demanded(db, req, issued_unix).await?;
     Ok(Challenge {
         to_sign: eds::sign_in_message(&origin, &nonce),
         nonce,
         expires_at: clock::rfc3339(clock::from_unix(challenge::expires_unix(issued_unix))),
+        work_bits,
     })
+}
+
+/// The proof of work an EDS sign-in from this client must carry now: the per-client limit
+/// is a cost that grows, not a wall, so that one address failing (a script behind a mobile
+/// operator's CGNAT) never locks out everyone behind it.
+async fn work_demanded(db: &Db, req: &Request, now: i64) -> Result<u8, ApiError> {
+    let client = auth::throttle_key(req).await;
+    let failures = lockout::recent_failures(db, "client", &client, now).await?;
+    Ok(lockout::work_bits(
+        failures,
+        lockout_limit("lockout_client_failures").await,
+    ))
 }
 
 /// A challenge this portal issued that is still live, whether answered or not: what its
@@ -241,6 +258,9 @@ impl FailurePolicy {
 #[serde(deny_unknown_fields)]
 pub struct EdsRequest {
     pub nonce: String,
+    /// The proof of work over `nonce`, when the challenge asked for one.
+    #[serde(default)]
+    pub work: Option<String>,
     #[serde(default)]
     pub certificate: Option<String>,
     #[serde(default)]
@@ -342,25 +362,49 @@ pub async fn configured_pins() -> Result<crate::eds::Pins, ApiError> {
     .map_err(|e| ApiError::Unavailable(e.to_string()))
 }
 
+/// Whether an EDS sign-in must carry the proof of work its address owes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// From the sign-in page or an API client: the work [`work_demanded`] asks, if any.
+    Demanded,
+    /// Completing a signing in eGov mobile: its start is already counted per client and its
+    /// CMS came from the person's phone; the page is not asked twice.
+    NotAsked,
+}
+
 /// The EDS sign-in: consume the challenge, verify the chain and the signature over the
-/// challenge's message, check revocation, start the session.
+/// challenge's message, check revocation, start the session. The client's failures are
+/// counted but never lock it out: past its allowance it pays a proof of work that grows
+/// (429 `work_required` until it does), checked before anything is written or spent.
 pub async fn eds_sign_in(
     db: &Db,
     req: &Request,
     body: &EdsRequest,
+    work: Work,
 ) -> Result<NewSession, ApiError> {
     let proof = key_proof(body)?;
     let policy = sign_in_policy().await?;
     let actor = auth::anonymous(req).await;
     let client = auth::throttle_key(req).await;
     let now = clock::now();
-    let free = lockout_limit("lockout_client_failures").await;
+    if work == Work::Demanded {
+        let bits = work_demanded(db, req, now.timestamp()).await?;
+        let done = bits == 0
+            || body
+                .work
+                .as_deref()
+                .is_some_and(|w| challenge::work_done(&body.nonce, w, bits));
+        if !done {
+            return Err(ApiError::WorkRequired { bits });
+        }
+    }
     let attempt = lockout::begin(
         db,
         &[Scope {
             name: "client",
             key: &client,
-            free,
+            free: lockout_limit("lockout_client_failures").await,
+            soft: true,
         }],
         &actor,
         now.timestamp(),
@@ -681,11 +725,13 @@ pub async fn password_sign_in(
                 name: "client",
                 key: &client,
                 free: lockout_limit("lockout_client_failures").await,
+                soft: false,
             },
             Scope {
                 name: "iin",
                 key: iin.as_str(),
                 free: lockout_limit("lockout_iin_failures").await,
+                soft: false,
             },
         ],
         &actor,
@@ -785,6 +831,7 @@ pub async fn set_password(
                 name: "iin",
                 key: &me.iin,
                 free: lockout_limit("lockout_iin_failures").await,
+                soft: false,
             }],
             &actor,
             now,

@@ -11,6 +11,28 @@ import { importSigningKey, signBase64, certificateChain, KeyError } from '../eds
 import { isPkcs12, openPkcs12 } from '../pkcs12.js';
 import { signWithNcaLayer, NcaLayerError } from '../ncalayer.js';
 import { waitForPhone } from '../egov-mobile.js';
+import { solveWork } from '../work.js';
+
+/**
+ * Sends an EDS sign-in with the proof of work the portal asks of this network (none unless
+ * many sign-ins from it failed lately). If it asks more by the time the answer arrives, the
+ * work is done again at the new level, once, over the same challenge (a refusal for missing
+ * work does not spend it).
+ */
+async function sendEdsSignIn(challenge, proof) {
+  const send = async (bits) => api('/api/auth/eds', {
+    method: 'POST',
+    json: { ...proof, nonce: challenge.nonce, work: await solveWork(challenge.nonce, bits) },
+    signingIn: true,
+  });
+  try {
+    return await send(challenge.work_bits);
+  } catch (error) {
+    const owed = error instanceof ApiProblem && error.status === 429 ? error.problem.work_bits : undefined;
+    if (!owed) throw error;
+    return send(owed);
+  }
+}
 
 /** Shaped like the API's 422 so the form shows it next to the field it concerns. */
 function localProblem(code, fieldName) {
@@ -61,11 +83,7 @@ function edsForm() {
       const challenge = await api('/api/auth/challenge', { signingIn: true });
       // The portal says exactly what to sign: purpose, origin and nonce, never the bare nonce.
       const signature = await signBase64(key.signing, challenge.to_sign);
-      const result = await api('/api/auth/eds', {
-        method: 'POST',
-        json: { certificate: key.certificate, nonce: challenge.nonce, signature },
-        signingIn: true,
-      });
+      const result = await sendEdsSignIn(challenge, { certificate: key.certificate, signature });
       await signedIn(result);
     },
   });
@@ -102,7 +120,7 @@ function ncaLayerForm() {
         if (error instanceof NcaLayerError) throw localProblem(error.code, 'ncalayer');
         throw error;
       }
-      const result = await api('/api/auth/eds', { method: 'POST', json: { nonce: challenge.nonce, cms }, signingIn: true });
+      const result = await sendEdsSignIn(challenge, { cms });
       await signedIn(result);
     },
   });
