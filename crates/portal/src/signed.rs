@@ -102,7 +102,41 @@ pub async fn verify(
     now: DateTime<Utc>,
 ) -> Result<Signed, ApiError> {
     refuse_while_too_many_refused(db, signer_iin, now.timestamp()).await?;
-    let checked = check(db, field, cms_text, content, signer_iin, now).await;
+    let refused = |code: &str, message: &str| ApiError::invalid(field, code, message);
+    let checked = async {
+        let der =
+            cms::decode_transport(cms_text).map_err(|e| refused(e.code(), &e.to_string()))?;
+        let expected = cms::Expected {
+            content,
+            signed_after: now - TimeDelta::seconds(MAX_SIGNATURE_AGE_SECS),
+            signed_before: now + TimeDelta::seconds(CLOCK_SKEW_SECS),
+        };
+        let signed = cms::verify(&der, &expected, &document_policy().await?, now)
+            .map_err(|e| refused(e.code(), &e.to_string()))?;
+        let holder = &signed.verified.holder;
+        if holder.iin.as_str() != signer_iin {
+            return Err(refused(
+                "signature_other_person",
+                "The signature is by another person than the one sending it: sign with your own key.",
+            ));
+        }
+        let keys = signed
+            .verified
+            .revocable()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        if revocation::first_revoked(db, &keys).await?.is_some() {
+            let e = EdsError::Revoked;
+            return Err(refused(e.code(), &e.to_string()));
+        }
+        Ok(Signed {
+            der,
+            signer_iin: holder.iin.as_str().to_owned(),
+            signer_name: holder.full_name.clone(),
+            serial_hex: holder.serial_hex.clone(),
+            signing_time: signed.signing_time,
+        })
+    }
+    .await;
     if let Err(ApiError::Unprocessable(_)) = &checked
         && let Err(e) = db
             .exec(
@@ -116,47 +150,6 @@ pub async fn verify(
         eprintln!("signed: could not count a refused signature: {e}");
     }
     checked
-}
-
-async fn check(
-    db: &Db,
-    field: &str,
-    cms_text: &str,
-    content: &[u8],
-    signer_iin: &str,
-    now: DateTime<Utc>,
-) -> Result<Signed, ApiError> {
-    let refused = |code: &str, message: &str| ApiError::invalid(field, code, message);
-    let der = cms::decode_transport(cms_text).map_err(|e| refused(e.code(), &e.to_string()))?;
-    let expected = cms::Expected {
-        content,
-        signed_after: now - TimeDelta::seconds(MAX_SIGNATURE_AGE_SECS),
-        signed_before: now + TimeDelta::seconds(CLOCK_SKEW_SECS),
-    };
-    let signed = cms::verify(&der, &expected, &document_policy().await?, now)
-        .map_err(|e| refused(e.code(), &e.to_string()))?;
-    let holder = &signed.verified.holder;
-    if holder.iin.as_str() != signer_iin {
-        return Err(refused(
-            "signature_other_person",
-            "The signature is by another person than the one sending it: sign with your own key.",
-        ));
-    }
-    let keys = signed
-        .verified
-        .revocable()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if revocation::first_revoked(db, &keys).await?.is_some() {
-        let e = EdsError::Revoked;
-        return Err(refused(e.code(), &e.to_string()));
-    }
-    Ok(Signed {
-        der,
-        signer_iin: holder.iin.as_str().to_owned(),
-        signer_name: holder.full_name.clone(),
-        serial_hex: holder.serial_hex.clone(),
-        signing_time: signed.signing_time,
-    })
 }
 
 /// Keeps an officer's signature of a stored document (inside the transaction that stores it).
