@@ -361,60 +361,105 @@ fn reads_are_sealed_into_the_chain_by_the_tick() {
     );
 }
 
+/// Writes a history the way a portal five years old has it: three reads, sealed into the
+/// chain by a row written in 2019, into a freshly migrated database.
+fn five_years_of_history(database: &std::path::Path) {
+    use jaria_portal::audit::{Entry, GENESIS_HASH, ReadRow, chain_hash, reads_digest};
+    let db = Connection::open(database).expect("open the migrated database");
+    let mut reads = Vec::new();
+    for n in 1..=3 {
+        let entry = Entry {
+            at: format!("2019-01-0{n}T10:00:00.000Z"),
+            actor_iin: Some("850101300011".into()),
+            actor_role: "participant".into(),
+            action: "case_viewed".into(),
+            subject: "case:old".into(),
+            case_id: None,
+            client_addr: "192.0.2.1".into(),
+            detail: "{}".into(),
+        };
+        db.execute(
+            "INSERT INTO read_log (id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            rusqlite::params![n, entry.at, entry.actor_iin, entry.actor_role, entry.action,
+                entry.subject, entry.case_id, entry.client_addr, entry.detail],
+        )
+        .expect("an old read");
+        reads.push(ReadRow { id: n, entry });
+    }
+    let prev: String = db
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .expect("chain head")
+        .unwrap_or_else(|| GENESIS_HASH.to_owned());
+    let seal = Entry {
+        at: "2019-01-04T00:00:00.000Z".into(),
+        actor_iin: None,
+        actor_role: "operator".into(),
+        action: "reads_sealed".into(),
+        subject: "read_log".into(),
+        case_id: None,
+        client_addr: String::new(),
+        detail: json!({"from": 1, "to": 3, "count": 3, "sha256": reads_digest(&reads)}).to_string(),
+    };
+    let hash = chain_hash(&prev, &seal);
+    db.execute(
+        "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        rusqlite::params![seal.at, seal.actor_iin, seal.actor_role, seal.action, seal.subject,
+            seal.case_id, seal.client_addr, seal.detail, prev, hash],
+    )
+    .expect("the old seal");
+    db.execute(
+        "INSERT INTO read_seals (to_row, audit_id) VALUES (3, last_insert_rowid())",
+        [],
+    )
+    .expect("its entry");
+    db.execute("UPDATE read_log_sealed SET up_to = 3 WHERE only = 1", [])
+        .expect("sealed to 3");
+}
+
 #[test]
 fn reads_past_their_retention_are_pruned_and_the_chain_names_what_went() {
     jaria_tests::local_only!();
+    if jaria_tests::sqld::wanted() {
+        eprintln!("skipped: writes the history into the SQLite file before the portal starts");
+        return;
+    }
     let dir = tempfile::tempdir().expect("temp dir");
-    let start = || TestApp::builder().portal().state_dir(dir.path()).start();
-    let mut app = start();
-    let reader = person("READER");
-    let read = |app: &TestApp, times: usize| {
-        let me = app.sign_in(&reader);
-        for _ in 0..times {
+    let migrated = jaria_tests::jaria_command()
+        .args(["migrate", "--state-dir"])
+        .arg(dir.path())
+        .arg("--from")
+        .arg(jaria_tests::workspace_root().join("spin.toml"))
+        .output()
+        .expect("jaria migrate");
+    assert!(migrated.status.success(), "{}", describe(&migrated));
+    five_years_of_history(&jaria_tests::database_file_for(dir.path()));
+    let mut app = TestApp::builder().portal().state_dir(dir.path()).start();
+    {
+        let me = app.sign_in(&person("READER NOW"));
+        for _ in 0..3 {
             assert_eq!(me.get("/api/cases").status, 200);
         }
-    };
-    read(&app, 5);
-    let first = app.tick()["reads_sealed"].as_i64().unwrap_or(0);
-    read(&app, 3);
-    let second = app.tick()["reads_sealed"].as_i64().unwrap_or(0);
-    assert!(first >= 5 && second >= 3, "{first} then {second} sealed");
-    // Kept five years by default: nothing goes now.
-    assert_eq!(app.tick()["reads_pruned"], 0);
-    assert!(app.stop().is_some_and(|s| s.success()));
-    // The first seal was made long ago (the rule reads when each seal was made).
-    let first_to: i64 = {
-        let db = database(&app);
-        db.execute(
-            "UPDATE read_seals SET sealed_at = '2001-01-01T00:00:00Z'
-             WHERE to_row = (SELECT min(to_row) FROM read_seals)",
-            [],
-        )
-        .expect("backdate the first seal");
-        db.query_row("SELECT min(to_row) FROM read_seals", [], |r| r.get(0))
-            .expect("first seal")
-    };
-    assert_eq!(first_to, first);
-    let mut app = start();
+    }
+    // The tick seals today's reads, then prunes the seal made five years ago (the default
+    // keeps 1826 days); the next tick finds nothing more that old.
     let tick = app.tick();
-    assert_eq!(tick["reads_pruned"], first, "{tick}");
-    // The second seal is recent: it stays, and the rule is idempotent.
+    assert!(tick["reads_sealed"].as_i64().unwrap_or(0) >= 3, "{tick}");
+    assert_eq!(tick["reads_pruned"], 3, "{tick}");
     assert_eq!(app.tick()["reads_pruned"], 0);
     assert!(app.stop().is_some_and(|s| s.success()));
     {
         let db = database(&app);
-        let left: (i64, i64) = db
-            .query_row(
-                "SELECT count(*), ifnull(min(id), 0) FROM read_log",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+        let oldest: i64 = db
+            .query_row("SELECT min(id) FROM read_log", [], |r| r.get(0))
             .expect("read rows");
-        assert_eq!(
-            left,
-            (second, first + 1),
-            "only the second seal's rows remain"
-        );
+        assert_eq!(oldest, 4, "only today's reads remain");
         let named: String = db
             .query_row(
                 "SELECT detail FROM audit_log WHERE action = 'reads_pruned'",
@@ -425,22 +470,33 @@ fn reads_past_their_retention_are_pruned_and_the_chain_names_what_went() {
         let named: serde_json::Value = serde_json::from_str(&named).expect("json");
         assert_eq!(
             (named["from"].as_i64(), named["to"].as_i64()),
-            (Some(1), Some(first))
+            (Some(1), Some(3))
         );
+        // Even by SQL, rows not pruned cannot be deleted, nor the counters run ahead.
+        assert!(db.execute("DELETE FROM read_log WHERE id = 4", []).is_err());
+        assert!(
+            db.execute(
+                "UPDATE read_log_sealed SET up_to = up_to + 1000000, pruned_up_to = up_to + 1000000",
+                []
+            )
+            .is_err()
+        );
+        assert!(db.execute("DELETE FROM read_log_sealed", []).is_err());
     }
     let out = verify(&app);
     assert!(out.status.success(), "{}", describe(&out));
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains(&format!("reads pruned by the retention rule: {first}")),
+        String::from_utf8_lossy(&out.stdout).contains("reads pruned by the retention rule: 3"),
         "{}",
         describe(&out)
     );
-    // The same deletion without the rule (no chain row naming it) is tampering.
+    // The same deletion by someone holding the file (triggers dropped), without the rule's
+    // chain row: the seals still name the rows, and the counters disagree with the chain.
     {
         let db = database(&app);
         db.execute_batch(
-            "UPDATE read_log_sealed SET pruned_up_to = up_to WHERE only = 1;
+            "DROP TRIGGER read_log_no_delete; DROP TRIGGER read_log_sealed_forward;
+             UPDATE read_log_sealed SET pruned_up_to = up_to WHERE only = 1;
              DELETE FROM read_log;",
         )
         .expect("prune quietly");

@@ -1215,6 +1215,16 @@ fn one_address_failing_makes_eds_sign_in_dearer_never_impossible() {
     let work = jaria_tests::solve_work(&challenge.nonce, challenge.work_bits);
     let signed_in = answer(Some(&work));
     assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    // The answer is good once: replayed, its nonce is spent, and nothing is counted for it.
+    let replayed = answer(Some(&work));
+    replayed.assert_problem(401);
+    assert_eq!(
+        replayed.error_code(),
+        "nonce_invalid",
+        "{}",
+        replayed.text()
+    );
+    assert_eq!(app.challenge().work_bits, challenge.work_bits);
     // Each further failure costs the script a bit more work, up to the cap.
     for _ in 0..2 {
         let c = app.challenge();

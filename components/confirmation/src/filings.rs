@@ -549,7 +549,7 @@ pub async fn decide(
         // A statement is registered in a case of its organ that I may act on.
         let registered_case = match &erdr {
             Some(erdr) => {
-                let case = authz::OfficerCase::find(db, me, erdr.as_str())
+                let case = authz::officer_case(db, me, erdr.as_str(), Act::View)
                     .await.ok()
                     .map(|c| c.case)
                     .filter(|c| Some(c.organ_id) == r.filing.organ_id)

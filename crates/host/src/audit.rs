@@ -91,6 +91,12 @@ pub enum Broken {
         to: i64,
         why: String,
     },
+    /// `read_log_sealed` says reads are sealed or pruned up to other rows than the chain does
+    /// (sealed, pruned): moved without a seal or a pruning, unsealed rows could go unnoticed.
+    ReadCounters {
+        table: (i64, i64),
+        chain: (i64, i64),
+    },
 }
 
 impl Broken {
@@ -105,6 +111,7 @@ impl Broken {
             | Broken::CheckpointMissing { id }
             | Broken::AnchorMismatch { id, .. }
             | Broken::ReadSeal { id, .. } => *id,
+            Broken::ReadCounters { .. } => 0,
         }
     }
 }
@@ -185,6 +192,12 @@ impl std::fmt::Display for Broken {
             Broken::ReadSeal { id, from, to, why } => write!(
                 f,
                 "audit log BROKEN at row {id}: it seals read rows {from}..={to}, but {why}"
+            ),
+            Broken::ReadCounters { table, chain } => write!(
+                f,
+                "audit log BROKEN: read_log_sealed says reads are sealed to row {} and pruned to row {}, \
+                 the chain says {} and {}: the counters were moved outside a seal or a pruning",
+                table.0, table.1, chain.0, chain.1
             ),
         }
     }
@@ -326,15 +339,16 @@ pub fn verify_read_seals(
             detail,
         )
     };
-    // How far the retention rule pruned, and the chain row that says so last.
+    // How far the retention rule pruned, each pruning (row, range, cut-off), and the last.
     let mut pruned_to = 0_i64;
     let mut last_pruning = None;
+    let mut pruned_ranges: Vec<(i64, i64, i64, Option<String>)> = Vec::new();
     let mut prunings =
         conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_pruned' ORDER BY id")?;
     let mut pruning_rows = prunings.query([])?;
     while let Some(pruning) = pruning_rows.next()? {
         let id: i64 = pruning.get(0)?;
-        let (from, to, _) = range(pruning.get(1)?);
+        let (from, to, detail) = range(pruning.get(1)?);
         if from != pruned_to + 1 || to < from {
             return Ok(Err(Broken::ReadSeal {
                 id,
@@ -345,9 +359,16 @@ pub fn verify_read_seals(
         }
         pruned_to = to;
         last_pruning = Some((id, from, to));
+        pruned_ranges.push((
+            id,
+            from,
+            to,
+            detail["sealed_before"].as_str().map(str::to_owned),
+        ));
     }
-    let mut seals =
-        conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_sealed' ORDER BY id")?;
+    let mut seals = conn.prepare(
+        "SELECT id, detail, at FROM audit_log WHERE action = 'reads_sealed' ORDER BY id",
+    )?;
     let mut reads = conn.prepare(
         "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
          FROM read_log WHERE id >= ?1 AND id <= ?2 ORDER BY id",
@@ -367,6 +388,26 @@ pub fn verify_read_seals(
             ));
         }
         if to <= pruned_to {
+            // Pruned only if it was made before the cut-off of the pruning that took it: a
+            // seal made later was within its retention, whatever a table said.
+            let sealed_at: String = seal.get(2)?;
+            let pruning = pruned_ranges
+                .iter()
+                .find(|(_, p_from, p_to, _)| *p_from <= from && to <= *p_to);
+            match pruning {
+                Some((_, _, _, Some(cutoff))) if sealed_at.as_str() < cutoff.as_str() => {}
+                Some((pruned_by, _, _, cutoff)) => {
+                    return broken(format!(
+                        "row {pruned_by} pruned it though it was made at {sealed_at}, not before that pruning's cut-off {}",
+                        cutoff.as_deref().unwrap_or("(none named)")
+                    ));
+                }
+                None => {
+                    return broken(format!(
+                        "no pruning covers it whole (the prunings end at row {pruned_to})"
+                    ));
+                }
+            }
             let back: i64 = conn.query_row(
                 "SELECT count(*) FROM read_log WHERE id >= ?1 AND id <= ?2",
                 [from, to],
@@ -424,6 +465,25 @@ pub fn verify_read_seals(
                 next_from - 1
             ),
         }));
+    }
+    // The table's counters are the chain's: one that runs ahead would let unsealed rows go.
+    let has_pruned_column: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM pragma_table_info('read_log_sealed') WHERE name = 'pruned_up_to'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_pruned_column {
+        let (up_to, pruned_up_to): (i64, i64) = conn.query_row(
+            "SELECT up_to, pruned_up_to FROM read_log_sealed WHERE only = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if (up_to, pruned_up_to) != (next_from - 1, pruned_to) {
+            return Ok(Err(Broken::ReadCounters {
+                table: (up_to, pruned_up_to),
+                chain: (next_from - 1, pruned_to),
+            }));
+        }
     }
     let newest: i64 =
         conn.query_row("SELECT ifnull(max(id), 0) FROM read_log", [], |r| r.get(0))?;
@@ -1053,6 +1113,9 @@ mod tests {
             .unwrap();
     }
 
+    /// A cut-off after every test row's time.
+    const LATER: &str = "2099-01-01T00:00:00.000Z";
+
     /// Prunes read rows `from..=to` as the retention rule does, with or without its chain row.
     fn prune(conn: &Connection, from: i64, to: i64, with_chain_row: bool) {
         conn.execute(
@@ -1068,8 +1131,9 @@ mod tests {
         if with_chain_row {
             let mut pruned = entry(98);
             pruned.action = "reads_pruned".into();
-            pruned.detail =
-                serde_json::json!({"from": from, "to": to, "count": to - from + 1}).to_string();
+            pruned.detail = serde_json::json!({"from": from, "to": to, "count": to - from + 1,
+                "sealed_before": LATER})
+            .to_string();
             append(conn, &pruned);
         }
     }
@@ -1114,7 +1178,7 @@ mod tests {
         prune(&beyond, 1, 4, false);
         let mut pruned = entry(98);
         pruned.action = "reads_pruned".into();
-        pruned.detail = serde_json::json!({"from": 1, "to": 9}).to_string();
+        pruned.detail = serde_json::json!({"from": 1, "to": 9, "sealed_before": LATER}).to_string();
         append(&beyond, &pruned);
         let verified = verify(&beyond).unwrap().unwrap();
         let broken = verify_read_seals(&beyond, verified).unwrap().unwrap_err();
@@ -1122,6 +1186,52 @@ mod tests {
             broken.to_string().contains("past the last seal"),
             "{broken}"
         );
+        // A pruning whose cut-off came before the seal was made took reads still kept.
+        let (_dir, early, _) = chain(2);
+        reads_and_seal(&early, 4);
+        early
+            .execute(
+                "UPDATE read_log_sealed SET pruned_up_to = 4 WHERE only = 1",
+                [],
+            )
+            .unwrap();
+        early
+            .execute("DELETE FROM read_log WHERE id <= 4", [])
+            .unwrap();
+        let mut pruned = entry(98);
+        pruned.action = "reads_pruned".into();
+        pruned.detail =
+            serde_json::json!({"from": 1, "to": 4, "sealed_before": "2001-01-01T00:00:00.000Z"})
+                .to_string();
+        append(&early, &pruned);
+        let verified = verify(&early).unwrap().unwrap();
+        let broken = verify_read_seals(&early, verified).unwrap().unwrap_err();
+        assert!(
+            broken
+                .to_string()
+                .contains("not before that pruning's cut-off"),
+            "{broken}"
+        );
+        // Counters moved ahead of the chain (so that unsealed rows could be deleted).
+        let (_dir, ahead, _) = chain(2);
+        reads_and_seal(&ahead, 4);
+        ahead
+            .execute(
+                "INSERT INTO read_log (at, actor_role, action, subject) VALUES ('t', 'p', 'late', 's')",
+                [],
+            )
+            .unwrap();
+        ahead
+            .execute("UPDATE read_log_sealed SET up_to = 5 WHERE only = 1", [])
+            .unwrap();
+        let verified = verify(&ahead).unwrap().unwrap();
+        assert!(matches!(
+            verify_read_seals(&ahead, verified).unwrap(),
+            Err(Broken::ReadCounters {
+                table: (5, 0),
+                chain: (4, 0)
+            })
+        ));
         // Rows put back into a pruned range: tampering as well.
         conn.execute_batch("DROP TRIGGER read_log_no_delete;")
             .unwrap();

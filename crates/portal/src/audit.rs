@@ -378,17 +378,7 @@ async fn seal_from(
         &[crate::db::int(to)],
     )
     .await?;
-    // Where this seal ends and when: the retention rule prunes whole seals made before its
-    // cut-off.
-    db.exec(
-        "INSERT INTO read_seals (to_row, sealed_at) VALUES (?, ?)",
-        &[
-            crate::db::int(to),
-            crate::db::text(crate::clock::rfc3339(crate::clock::now())),
-        ],
-    )
-    .await?;
-    insert_chained(
+    let hash = insert_chained(
         db,
         &head.prev_hash,
         actor,
@@ -397,8 +387,15 @@ async fn seal_from(
         None,
         serde_json::json!({ "from": up_to + 1, "to": to, "count": rows.len(), "sha256": digest }),
     )
-    .await
-    .map(|hash| Some((hash, rows.len() as i64)))
+    .await?;
+    // Where this seal ends, and its chain row (the row just written): the retention rule
+    // prunes whole seals whose chain row is older than its cut-off.
+    db.exec(
+        "INSERT INTO read_seals (to_row, audit_id) VALUES (?, (SELECT max(id) FROM audit_log))",
+        &[crate::db::int(to)],
+    )
+    .await?;
+    Ok(Some((hash, rows.len() as i64)))
 }
 
 /// How long read rows are kept (variable `read_log_retention_days`): five years unless set;
@@ -437,16 +434,20 @@ pub fn read_cutoff(now: chrono::DateTime<chrono::Utc>, days: i64) -> String {
     crate::clock::rfc3339(now - chrono::Duration::days(days))
 }
 
-/// Prunes the read rows of the oldest seal not pruned yet if it was made before `cutoff`
-/// (RFC 3339): deletes them, and writes a `reads_pruned` row into the chain naming the range
-/// — the only way the verifier accepts read rows gone. Call inside a write transaction.
-/// Returns how many rows were deleted (0: nothing is old enough).
+/// Prunes the read rows of the oldest seal not pruned yet if its chain row was written before
+/// `cutoff` (RFC 3339): deletes them, and writes a `reads_pruned` row into the chain naming
+/// the range and the cut-off — the only way the verifier accepts read rows gone. The seal
+/// holding the newest read is never pruned: read ids are never reused. Call inside a write
+/// transaction. Returns how many rows were deleted (0: nothing is old enough).
 pub async fn prune_reads(db: &Db, actor: &Actor, cutoff: &str) -> Result<i64, ApiError> {
     use crate::db::{col_int, col_opt_int, int, text};
     let Some(next) = db
         .one(
-            "SELECT s.pruned_up_to, r.to_row, r.sealed_at < ?
+            "SELECT s.pruned_up_to, r.to_row,
+                    a.at < ? AND a.action = 'reads_sealed' AND json_extract(a.detail, '$.to') = r.to_row,
+                    r.to_row < (SELECT ifnull(max(id), 0) FROM read_log)
              FROM read_log_sealed s JOIN read_seals r ON r.to_row > s.pruned_up_to
+             LEFT JOIN audit_log a ON a.id = r.audit_id
              WHERE s.only = 1 ORDER BY r.to_row LIMIT 1",
             &[text(cutoff)],
         )
@@ -454,8 +455,8 @@ pub async fn prune_reads(db: &Db, actor: &Actor, cutoff: &str) -> Result<i64, Ap
     else {
         return Ok(0);
     };
-    // Seals are pruned in order: the next one not old enough stops the rule.
-    if col_opt_int(&next, 2) != Some(1) {
+    // Seals are pruned in order: the next one not old enough (or the newest) stops the rule.
+    if col_opt_int(&next, 2) != Some(1) || col_opt_int(&next, 3) != Some(1) {
         return Ok(0);
     }
     let (from, to) = (col_int(&next, 0)? + 1, col_int(&next, 1)?);

@@ -387,6 +387,19 @@ pub async fn eds_sign_in(
     let actor = auth::anonymous(req).await;
     let client = auth::throttle_key(req).await;
     let now = clock::now();
+    // A challenge that cannot be answered (made up, expired, answered before) is refused before
+    // anything is counted or written: the work is bound to a nonce, and only a live one is
+    // worth it (else one answer over a dead nonce would pass the work check every time).
+    if live_challenge(db, req, &body.nonce, now.timestamp())
+        .await?
+        .is_none()
+    {
+        return Err(rejected(
+            "nonce",
+            "nonce_invalid",
+            "The challenge is unknown, expired or already used. Request a new one.",
+        ));
+    }
     if work == Work::Demanded {
         let bits = work_demanded(db, req, now.timestamp()).await?;
         let done = bits == 0
