@@ -37,16 +37,14 @@ pub enum OfficerRelation {
     HeadOfProsecutorsOffice,
 }
 
-impl OfficerRelation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfficerRelation::Lead => "lead_officer",
-            OfficerRelation::HeadOfUnit => "head_of_unit",
-            OfficerRelation::SupervisingProsecutor => "supervising_prosecutor",
-            OfficerRelation::HeadOfProsecutorsOffice => "head_of_prosecutors_office",
-        }
-    }
+crate::text_enum!(OfficerRelation {
+    Lead => "lead_officer",
+    HeadOfUnit => "head_of_unit",
+    SupervisingProsecutor => "supervising_prosecutor",
+    HeadOfProsecutorsOffice => "head_of_prosecutors_office",
+});
 
+impl OfficerRelation {
     /// The capacity in which this relation receives filings of the case.
     pub fn handler(self) -> Handler {
         match self {

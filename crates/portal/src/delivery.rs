@@ -32,20 +32,10 @@ pub enum Channel {
     Sms,
 }
 
-impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Email, Channel::Sms];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-}
+crate::text_enum!(Channel {
+    Email => "email",
+    Sms => "sms",
+});
 
 /// The languages notices are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,22 +46,15 @@ pub enum Language {
     En,
 }
 
+crate::text_enum!(Language {
+    Kk => "kk",
+    Ru => "ru",
+    En => "en",
+});
+
 impl Language {
-    pub const ALL: [Language; 3] = [Language::Kk, Language::Ru, Language::En];
     /// Until a person chooses: the language most criminal proceedings in Kazakhstan run in.
     pub const DEFAULT: Language = Language::Ru;
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Kk => "kk",
-            Language::Ru => "ru",
-            Language::En => "en",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Language> {
-        Language::ALL.into_iter().find(|l| l.as_str() == text)
-    }
 
     /// A stored language column (NULL when the person never chose: the default).
     pub fn stored(text: Option<String>) -> Language {

@@ -50,6 +50,7 @@ pub mod signin;
 pub mod sql_fault;
 pub mod storage;
 pub mod text;
+mod text_enum;
 pub mod webassets;
 
 pub use error::ApiError;

@@ -36,24 +36,20 @@ pub enum Notice {
     FilingForwarded,
 }
 
-impl Notice {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Notice::FilingUpdated => "filing_updated",
-            Notice::AccessRequestDecided => "access_request_decided",
-            Notice::StatusRevoked => "status_revoked",
-            Notice::DecisionAvailable => "decision_available",
-            Notice::FamiliarisationGranted => "familiarisation_granted",
-            Notice::FamiliarisationRevoked => "familiarisation_revoked",
-            Notice::FilingOverdue => "filing_overdue",
-            Notice::FilingDueSoon => "filing_due_soon",
-            Notice::FilingOverdueEscalated => "filing_overdue_escalated",
-            Notice::CourtWindow => "court_window",
-            Notice::ParticipantRecorded => "participant_recorded",
-            Notice::FilingForwarded => "filing_forwarded",
-        }
-    }
-}
+crate::text_enum!(Notice {
+    FilingUpdated => "filing_updated",
+    AccessRequestDecided => "access_request_decided",
+    StatusRevoked => "status_revoked",
+    DecisionAvailable => "decision_available",
+    FamiliarisationGranted => "familiarisation_granted",
+    FamiliarisationRevoked => "familiarisation_revoked",
+    FilingOverdue => "filing_overdue",
+    FilingDueSoon => "filing_due_soon",
+    FilingOverdueEscalated => "filing_overdue_escalated",
+    CourtWindow => "court_window",
+    ParticipantRecorded => "participant_recorded",
+    FilingForwarded => "filing_forwarded",
+});
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.
 pub async fn send<'a>(

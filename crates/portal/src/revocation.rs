@@ -413,15 +413,11 @@ pub enum Source {
     Ocsp,
 }
 
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Admin => "admin",
-            Source::Crl => "crl",
-            Source::Ocsp => "ocsp",
-        }
-    }
-}
+crate::text_enum!(Source {
+    Admin => "admin",
+    Crl => "crl",
+    Ocsp => "ocsp",
+});
 
 /// What a recorded revocation changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]

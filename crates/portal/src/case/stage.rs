@@ -13,31 +13,14 @@ pub enum Stage {
     Joined,
 }
 
-impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Registered,
-        Stage::UnderInvestigation,
-        Stage::Suspended,
-        Stage::Terminated,
-        Stage::SentToCourt,
-        Stage::Joined,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Registered => "registered",
-            Stage::UnderInvestigation => "under_investigation",
-            Stage::Suspended => "suspended",
-            Stage::Terminated => "terminated",
-            Stage::SentToCourt => "sent_to_court",
-            Stage::Joined => "joined",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+crate::text_enum!(Stage {
+    Registered => "registered",
+    UnderInvestigation => "under_investigation",
+    Suspended => "suspended",
+    Terminated => "terminated",
+    SentToCourt => "sent_to_court",
+    Joined => "joined",
+});
 
 #[cfg(test)]
 mod tests {

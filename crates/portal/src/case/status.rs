@@ -20,41 +20,21 @@ pub enum ProceduralStatus {
     Applicant,
 }
 
+crate::text_enum!(ProceduralStatus {
+    Suspect => "suspect",
+    Accused => "accused",
+    WitnessWithDefence => "witness_with_defence",
+    Defender => "defender",
+    LegalRepresentative => "legal_representative",
+    Representative => "representative",
+    Victim => "victim",
+    PrivateProsecutor => "private_prosecutor",
+    CivilPlaintiff => "civil_plaintiff",
+    CivilDefendant => "civil_defendant",
+    Applicant => "applicant",
+});
+
 impl ProceduralStatus {
-    pub const ALL: [ProceduralStatus; 11] = [
-        ProceduralStatus::Suspect,
-        ProceduralStatus::Accused,
-        ProceduralStatus::WitnessWithDefence,
-        ProceduralStatus::Defender,
-        ProceduralStatus::LegalRepresentative,
-        ProceduralStatus::Representative,
-        ProceduralStatus::Victim,
-        ProceduralStatus::PrivateProsecutor,
-        ProceduralStatus::CivilPlaintiff,
-        ProceduralStatus::CivilDefendant,
-        ProceduralStatus::Applicant,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProceduralStatus::Suspect => "suspect",
-            ProceduralStatus::Accused => "accused",
-            ProceduralStatus::WitnessWithDefence => "witness_with_defence",
-            ProceduralStatus::Defender => "defender",
-            ProceduralStatus::LegalRepresentative => "legal_representative",
-            ProceduralStatus::Representative => "representative",
-            ProceduralStatus::Victim => "victim",
-            ProceduralStatus::PrivateProsecutor => "private_prosecutor",
-            ProceduralStatus::CivilPlaintiff => "civil_plaintiff",
-            ProceduralStatus::CivilDefendant => "civil_defendant",
-            ProceduralStatus::Applicant => "applicant",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// Acts for someone else (arts. 66–67, 70, 75–77) and must name them.
     pub fn acts_for_another(self) -> bool {
         matches!(

@@ -55,57 +55,27 @@ pub fn table() -> &'static [crate::law::VisibilityRule] {
         .unwrap_or(&[])
 }
 
-impl DecisionType {
-    pub const ALL: [DecisionType; 19] = [
-        DecisionType::RecognitionAsVictim,
-        DecisionType::RefusalToRecogniseVictim,
-        DecisionType::RecognitionAsSuspect,
-        DecisionType::QualificationOfSuspicion,
-        DecisionType::PreventiveMeasure,
-        DecisionType::RecognitionAsCivilPlaintiff,
-        DecisionType::RecognitionAsCivilDefendant,
-        DecisionType::ExpertExamination,
-        DecisionType::Suspension,
-        DecisionType::Resumption,
-        DecisionType::Termination,
-        DecisionType::JoinderOrSeparation,
-        DecisionType::Indictment,
-        DecisionType::MisdemeanourReport,
-        DecisionType::SendingToCourt,
-        DecisionType::RecognitionAsWitnessWithDefence,
-        DecisionType::RecognitionAsPrivateProsecutor,
-        DecisionType::ExtensionOfInvestigationPeriod,
-        DecisionType::SwitchToPaper,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DecisionType::RecognitionAsVictim => "recognition_as_victim",
-            DecisionType::RefusalToRecogniseVictim => "refusal_to_recognise_victim",
-            DecisionType::RecognitionAsSuspect => "recognition_as_suspect",
-            DecisionType::QualificationOfSuspicion => "qualification_of_suspicion",
-            DecisionType::PreventiveMeasure => "preventive_measure",
-            DecisionType::RecognitionAsCivilPlaintiff => "recognition_as_civil_plaintiff",
-            DecisionType::RecognitionAsCivilDefendant => "recognition_as_civil_defendant",
-            DecisionType::ExpertExamination => "expert_examination",
-            DecisionType::Suspension => "suspension",
-            DecisionType::Resumption => "resumption",
-            DecisionType::Termination => "termination",
-            DecisionType::JoinderOrSeparation => "joinder_or_separation",
-            DecisionType::Indictment => "indictment",
-            DecisionType::MisdemeanourReport => "misdemeanour_report",
-            DecisionType::SendingToCourt => "sending_to_court",
-            DecisionType::RecognitionAsWitnessWithDefence => "recognition_as_witness_with_defence",
-            DecisionType::RecognitionAsPrivateProsecutor => "recognition_as_private_prosecutor",
-            DecisionType::ExtensionOfInvestigationPeriod => "extension_of_investigation_period",
-            DecisionType::SwitchToPaper => "switch_to_paper",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-}
+crate::text_enum!(DecisionType {
+    RecognitionAsVictim => "recognition_as_victim",
+    RefusalToRecogniseVictim => "refusal_to_recognise_victim",
+    RecognitionAsSuspect => "recognition_as_suspect",
+    QualificationOfSuspicion => "qualification_of_suspicion",
+    PreventiveMeasure => "preventive_measure",
+    RecognitionAsCivilPlaintiff => "recognition_as_civil_plaintiff",
+    RecognitionAsCivilDefendant => "recognition_as_civil_defendant",
+    ExpertExamination => "expert_examination",
+    Suspension => "suspension",
+    Resumption => "resumption",
+    Termination => "termination",
+    JoinderOrSeparation => "joinder_or_separation",
+    Indictment => "indictment",
+    MisdemeanourReport => "misdemeanour_report",
+    SendingToCourt => "sending_to_court",
+    RecognitionAsWitnessWithDefence => "recognition_as_witness_with_defence",
+    RecognitionAsPrivateProsecutor => "recognition_as_private_prosecutor",
+    ExtensionOfInvestigationPeriod => "extension_of_investigation_period",
+    SwitchToPaper => "switch_to_paper",
+});
 
 /// The party a personal decision is about, by type: that party receives it only when it is
 /// about them. `None`: the decision is about the case, not one person.

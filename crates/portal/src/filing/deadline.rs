@@ -39,71 +39,28 @@ pub enum Subject {
     Other,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::CrimeReport, Kind::Petition, Kind::Complaint];
+crate::text_enum!(Kind {
+    CrimeReport => "crime_report",
+    Petition => "petition",
+    Complaint => "complaint",
+});
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::CrimeReport => "crime_report",
-            Kind::Petition => "petition",
-            Kind::Complaint => "complaint",
-        }
-    }
+crate::text_enum!(Addressee {
+    Investigator => "investigator",
+    HeadOfUnit => "head_of_unit",
+    Prosecutor => "prosecutor",
+    InvestigatingJudge => "investigating_judge",
+});
 
-    pub fn parse(text: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-}
-
-impl Addressee {
-    pub const ALL: [Addressee; 4] = [
-        Addressee::Investigator,
-        Addressee::HeadOfUnit,
-        Addressee::Prosecutor,
-        Addressee::InvestigatingJudge,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Addressee::Investigator => "investigator",
-            Addressee::HeadOfUnit => "head_of_unit",
-            Addressee::Prosecutor => "prosecutor",
-            Addressee::InvestigatingJudge => "investigating_judge",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Addressee> {
-        Addressee::ALL.into_iter().find(|a| a.as_str() == text)
-    }
-}
-
-impl Subject {
-    pub const ALL: [Subject; 7] = [
-        Subject::Detention,
-        Subject::RecognitionAsSuspect,
-        Subject::Qualification,
-        Subject::SuspensionFromOffice,
-        Subject::SearchOrSeizure,
-        Subject::AssetRestriction,
-        Subject::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Subject::Detention => "detention",
-            Subject::RecognitionAsSuspect => "recognition_as_suspect",
-            Subject::Qualification => "qualification",
-            Subject::SuspensionFromOffice => "suspension_from_office",
-            Subject::SearchOrSeizure => "search_or_seizure",
-            Subject::AssetRestriction => "asset_restriction",
-            Subject::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Subject> {
-        Subject::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+crate::text_enum!(Subject {
+    Detention => "detention",
+    RecognitionAsSuspect => "recognition_as_suspect",
+    Qualification => "qualification",
+    SuspensionFromOffice => "suspension_from_office",
+    SearchOrSeizure => "search_or_seizure",
+    AssetRestriction => "asset_restriction",
+    Other => "other",
+});
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {

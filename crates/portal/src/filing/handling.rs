@@ -29,35 +29,19 @@ pub enum State {
     Withdrawn,
 }
 
+crate::text_enum!(State {
+    Submitted => "submitted",
+    UnderReview => "under_review",
+    Extended => "extended",
+    Registered => "registered",
+    Decided => "decided",
+    Refused => "refused",
+    Forwarded => "forwarded",
+    Withdrawn => "withdrawn",
+});
+
 impl State {
-    pub const ALL: [State; 8] = [
-        State::Submitted,
-        State::UnderReview,
-        State::Extended,
-        State::Registered,
-        State::Decided,
-        State::Refused,
-        State::Forwarded,
-        State::Withdrawn,
-    ];
     pub const OPEN: [State; 3] = [State::Submitted, State::UnderReview, State::Extended];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Submitted => "submitted",
-            State::UnderReview => "under_review",
-            State::Extended => "extended",
-            State::Registered => "registered",
-            State::Decided => "decided",
-            State::Refused => "refused",
-            State::Forwarded => "forwarded",
-            State::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<State> {
-        State::ALL.into_iter().find(|s| s.as_str() == text)
-    }
 
     pub fn is_open(self) -> bool {
         State::OPEN.contains(&self)
@@ -76,33 +60,17 @@ pub enum Outcome {
     Refused,
 }
 
+crate::text_enum!(Outcome {
+    Granted => "granted",
+    PartiallyGranted => "partially_granted",
+    Rejected => "rejected",
+    LeftWithoutConsideration => "left_without_consideration",
+    Forwarded => "forwarded",
+    Registered => "registered",
+    Refused => "refused",
+});
+
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
-        Outcome::Granted,
-        Outcome::PartiallyGranted,
-        Outcome::Rejected,
-        Outcome::LeftWithoutConsideration,
-        Outcome::Forwarded,
-        Outcome::Registered,
-        Outcome::Refused,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Granted => "granted",
-            Outcome::PartiallyGranted => "partially_granted",
-            Outcome::Rejected => "rejected",
-            Outcome::LeftWithoutConsideration => "left_without_consideration",
-            Outcome::Forwarded => "forwarded",
-            Outcome::Registered => "registered",
-            Outcome::Refused => "refused",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == text)
-    }
-
     /// The state a filing is in once answered so.
     pub fn state(self) -> State {
         match self {
