@@ -140,15 +140,20 @@ fn chromium() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-/// What is missing to run the journeys, if anything.
-fn missing_tools(browser_dir: &Path) -> Option<String> {
+/// Whether Node is missing.
+fn node_missing() -> Option<String> {
     let node = Command::new("node")
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is not installed".into());
+    (!node.is_ok_and(|s| s.success())).then(|| "node is not installed".into())
+}
+
+/// What is missing to run the journeys, if anything.
+fn missing_tools(browser_dir: &Path) -> Option<String> {
+    if let Some(missing) = node_missing() {
+        return Some(missing);
     }
     if !browser_dir
         .join("node_modules/playwright-core/package.json")
@@ -289,16 +294,12 @@ fn the_pages_proof_of_work_is_what_the_portal_checks() {
         eprintln!("skipped: JARIA_BROWSER=skip (this run checks something else)");
         return;
     }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
+    if let Some(missing) = node_missing() {
         assert!(
             !std::env::var("JARIA_BROWSER").is_ok_and(|v| v == "required"),
-            "JARIA_BROWSER=required but node is not installed"
+            "JARIA_BROWSER=required but {missing}"
         );
-        eprintln!("skipped: node is not installed");
+        eprintln!("skipped: {missing}");
         return;
     }
     let work_js = workspace_root().join("components/web/static/js/work.js");

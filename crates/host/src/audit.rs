@@ -339,9 +339,8 @@ pub fn verify_read_seals(
             detail,
         )
     };
-    // How far the retention rule pruned, each pruning (row, range, cut-off), and the last.
+    // How far the retention rule pruned, and each pruning (row, range, cut-off).
     let mut pruned_to = 0_i64;
-    let mut last_pruning = None;
     let mut pruned_ranges: Vec<(i64, i64, i64, Option<String>)> = Vec::new();
     let mut prunings =
         conn.prepare("SELECT id, detail FROM audit_log WHERE action = 'reads_pruned' ORDER BY id")?;
@@ -358,7 +357,6 @@ pub fn verify_read_seals(
             }));
         }
         pruned_to = to;
-        last_pruning = Some((id, from, to));
         pruned_ranges.push((
             id,
             from,
@@ -453,7 +451,7 @@ pub fn verify_read_seals(
         verified.reads_sealed += rows.len() as u64;
         next_from = to + 1;
     }
-    if let Some((id, from, to)) = last_pruning
+    if let Some(&(id, from, to, _)) = pruned_ranges.last()
         && to >= next_from
     {
         return Ok(Err(Broken::ReadSeal {
@@ -1116,8 +1114,18 @@ mod tests {
     /// A cut-off after every test row's time.
     const LATER: &str = "2099-01-01T00:00:00.000Z";
 
-    /// Prunes read rows `from..=to` as the retention rule does, with or without its chain row.
-    fn prune(conn: &Connection, from: i64, to: i64, with_chain_row: bool) {
+    /// Writes the retention rule's chain row naming `from..=to` pruned before `sealed_before`.
+    fn append_pruning(conn: &Connection, from: i64, to: i64, sealed_before: &str) {
+        let mut pruned = entry(98);
+        pruned.action = "reads_pruned".into();
+        pruned.detail =
+            serde_json::json!({"from": from, "to": to, "sealed_before": sealed_before}).to_string();
+        append(conn, &pruned);
+    }
+
+    /// Prunes read rows `from..=to` as the retention rule does, with its chain row (cut-off
+    /// `sealed_before`) or, with `None`, without one.
+    fn prune(conn: &Connection, from: i64, to: i64, sealed_before: Option<&str>) {
         conn.execute(
             "UPDATE read_log_sealed SET pruned_up_to = ?1 WHERE only = 1",
             [to],
@@ -1128,13 +1136,8 @@ mod tests {
             [from, to],
         )
         .unwrap();
-        if with_chain_row {
-            let mut pruned = entry(98);
-            pruned.action = "reads_pruned".into();
-            pruned.detail = serde_json::json!({"from": from, "to": to, "count": to - from + 1,
-                "sealed_before": LATER})
-            .to_string();
-            append(conn, &pruned);
+        if let Some(cutoff) = sealed_before {
+            append_pruning(conn, from, to, cutoff);
         }
     }
 
@@ -1144,7 +1147,7 @@ mod tests {
         reads_and_seal(&conn, 4);
         reads_and_seal(&conn, 3);
         // The rule prunes the first seal, and says so in the chain.
-        prune(&conn, 1, 4, true);
+        prune(&conn, 1, 4, Some(LATER));
         let verified = verify(&conn).unwrap().unwrap();
         let checked = verify_read_seals(&conn, verified.clone())
             .unwrap()
@@ -1160,7 +1163,7 @@ mod tests {
         // Rows deleted the same way without the chain row: the seal still names them.
         let (_dir, quiet, _) = chain(2);
         reads_and_seal(&quiet, 4);
-        prune(&quiet, 1, 4, false);
+        prune(&quiet, 1, 4, None);
         let verified = verify(&quiet).unwrap().unwrap();
         assert!(matches!(
             verify_read_seals(&quiet, verified).unwrap(),
@@ -1169,17 +1172,14 @@ mod tests {
         // A pruning that ends inside a seal, or runs past the last seal, is refused.
         let (_dir, partial, _) = chain(2);
         reads_and_seal(&partial, 4);
-        prune(&partial, 1, 2, true);
+        prune(&partial, 1, 2, Some(LATER));
         let verified = verify(&partial).unwrap().unwrap();
         let broken = verify_read_seals(&partial, verified).unwrap().unwrap_err();
         assert!(broken.to_string().contains("inside this seal"), "{broken}");
         let (_dir, beyond, _) = chain(2);
         reads_and_seal(&beyond, 4);
-        prune(&beyond, 1, 4, false);
-        let mut pruned = entry(98);
-        pruned.action = "reads_pruned".into();
-        pruned.detail = serde_json::json!({"from": 1, "to": 9, "sealed_before": LATER}).to_string();
-        append(&beyond, &pruned);
+        prune(&beyond, 1, 4, None);
+        append_pruning(&beyond, 1, 9, LATER);
         let verified = verify(&beyond).unwrap().unwrap();
         let broken = verify_read_seals(&beyond, verified).unwrap().unwrap_err();
         assert!(
@@ -1189,21 +1189,7 @@ mod tests {
         // A pruning whose cut-off came before the seal was made took reads still kept.
         let (_dir, early, _) = chain(2);
         reads_and_seal(&early, 4);
-        early
-            .execute(
-                "UPDATE read_log_sealed SET pruned_up_to = 4 WHERE only = 1",
-                [],
-            )
-            .unwrap();
-        early
-            .execute("DELETE FROM read_log WHERE id <= 4", [])
-            .unwrap();
-        let mut pruned = entry(98);
-        pruned.action = "reads_pruned".into();
-        pruned.detail =
-            serde_json::json!({"from": 1, "to": 4, "sealed_before": "2001-01-01T00:00:00.000Z"})
-                .to_string();
-        append(&early, &pruned);
+        prune(&early, 1, 4, Some("2001-01-01T00:00:00.000Z"));
         let verified = verify(&early).unwrap().unwrap();
         let broken = verify_read_seals(&early, verified).unwrap().unwrap_err();
         assert!(

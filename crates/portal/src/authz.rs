@@ -265,22 +265,21 @@ pub fn supervising_organ(appointment: Option<(Role, i64)>) -> Option<i64> {
     }
 }
 
-/// The capacities in which I receive this filing now; none: it does not exist for me (404).
-/// With `to_decide`, also never one I made or that was made for me (403).
+/// Whether I receive this filing now (in any capacity; else it does not exist for me: 404),
+/// and with `to_decide`, may change it: never one I made or that was made for me (403).
 pub fn filing_received(
     me: &Principal,
     filing: FilingFacts<'_>,
     case: Option<&CaseRow>,
     to_decide: bool,
-) -> Result<Vec<Handler>, ApiError> {
-    let handlers = filing_handlers(me, filing, case.map(Into::into));
-    if handlers.is_empty() {
+) -> Result<(), ApiError> {
+    if filing_handlers(me, filing, case.map(Into::into)).is_empty() {
         return Err(ApiError::NotFound);
     }
     if to_decide {
         refuse_self_dealing(me, &[Some(filing.filer_iin), filing.on_behalf_of_iin])?;
     }
-    Ok(handlers)
+    Ok(())
 }
 
 /// 409 when `case` is conducted on paper and `act` would change it ([`Act::refused_on_paper`]).

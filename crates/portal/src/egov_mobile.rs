@@ -276,16 +276,12 @@ async fn start(
                     match crate::signin::live_challenge(db, req, nonce, now).await? {
                         Some((message, issued_unix)) => (
                             message,
-                            crate::challenge::expires_unix(issued_unix)
-                                .min(now + SIGNING_TTL_SECS),
+                            crate::challenge::expires_unix(issued_unix).min(now + SIGNING_TTL_SECS),
                         ),
                         // A well-formed request about a challenge that is not live: the
                         // state, not the request, is wrong.
                         _ => {
-                            return Err(ApiError::Conflict(
-                                "The challenge is unknown, expired or already used. Request a new one."
-                                    .into(),
-                            ));
+                            return Err(ApiError::Conflict(crate::signin::NONCE_INVALID.into()));
                         }
                     }
                 }

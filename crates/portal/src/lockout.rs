@@ -114,36 +114,37 @@ pub async fn begin(
     if scopes.is_empty() {
         return Ok(Attempt { token });
     }
-    // One statement reads every scope's recent failures and one records the attempt in each:
-    // on libSQL every statement inside the transaction is a round trip that other writers wait
-    // through.
-    let matches = vec!["(scope = ? AND key = ?)"; scopes.len()].join(" OR ");
-    let mut params: Vec<crate::db::SqlValue> = scopes
+    // One statement reads the recent failures of every scope that can lock (a soft one never
+    // does: it is only counted) and one records the attempt in each: on libSQL every statement
+    // inside the transaction is a round trip that other writers wait through.
+    let locking: Vec<&Scope<'_>> = scopes.iter().filter(|scope| !scope.soft).collect();
+    let matches = vec!["(scope = ? AND key = ?)"; locking.len()].join(" OR ");
+    let mut params: Vec<crate::db::SqlValue> = locking
         .iter()
         .flat_map(|scope| [text(scope.name), text(scope.key)])
         .collect();
     params.push(int(now - WINDOW_SECS));
     let begun = db.transaction(async |db| {
-        let rows = db
-            .query(
+        let rows = if locking.is_empty() {
+            Vec::new()
+        } else {
+            db.query(
                 &format!(
                     "SELECT scope, key, at_unix FROM auth_failures WHERE ({matches}) AND at_unix > ?"
                 ),
                 &params,
             )
-            .await?;
-        for scope in scopes {
+            .await?
+            .rows
+        };
+        for scope in &locking {
             let times: Vec<i64> = rows
-                .rows
                 .iter()
                 .filter(|r| {
                     r.get::<&str>(0) == Some(scope.name) && r.get::<&str>(1) == Some(scope.key)
                 })
                 .filter_map(|r| r.get::<i64>(2))
                 .collect();
-            if scope.soft {
-                continue;
-            }
             if let Decision::Locked { retry_after_secs } = decide(&times, scope.free, now) {
                 let locked_already = db
                     .one(

@@ -101,7 +101,13 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     let origin = auth::portal_origin(req).await;
     let issued_unix = clock::now().timestamp();
     let nonce = challenge::issue(&key, &origin, issued_unix, random::bytes::<16>()?);
-    let work_bits = work_demanded(db, req, issued_unix).await?;
+    let work_bits = work_demanded(
+        db,
+        &auth::throttle_key(req).await,
+        lockout_limit("lockout_client_failures").await,
+        issued_unix,
+    )
+    .await?;
     Ok(Challenge {
         to_sign: eds::sign_in_message(&origin, &nonce),
         nonce,
@@ -113,30 +119,14 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
 /// The proof of work an EDS sign-in from this client must carry now: the per-client limit
 /// is a cost that grows, not a wall, so that one address failing (a script behind a mobile
 /// operator's CGNAT) never locks out everyone behind it.
-async fn work_demanded(db: &Db, req: &Request, now: i64) -> Result<u8, ApiError> {
-    let client = auth::throttle_key(req).await;
-    let failures = lockout::recent_failures(db, "client", &client, now).await?;
-    Ok(lockout::work_bits(
-        failures,
-        lockout_limit("lockout_client_failures").await,
-    ))
+async fn work_demanded(db: &Db, client: &str, free: usize, now: i64) -> Result<u8, ApiError> {
+    let failures = lockout::recent_failures(db, "client", client, now).await?;
+    Ok(lockout::work_bits(failures, free))
 }
 
-/// A challenge this portal issued that is still live, whether answered or not: what its
-/// signature must cover, and when it was issued.
-async fn issued_challenge(
-    db: &Db,
-    req: &Request,
-    nonce: &str,
-    now: i64,
-) -> Result<Option<(String, i64)>, ApiError> {
-    let origin = auth::portal_origin(req).await;
-    Ok(
-        challenge::open(&challenge_key(db).await?, &origin, nonce, now)
-            .ok()
-            .map(|issued_unix| (eds::sign_in_message(&origin, nonce), issued_unix)),
-    )
-}
+/// What a sign-in over a challenge that cannot be answered is told.
+pub const NONCE_INVALID: &str =
+    "The challenge is unknown, expired or already used. Request a new one.";
 
 /// A challenge that can still be answered: issued by this portal, live, not answered yet.
 /// What its signature must cover, and when it was issued.
@@ -146,7 +136,8 @@ pub async fn live_challenge(
     nonce: &str,
     now: i64,
 ) -> Result<Option<(String, i64)>, ApiError> {
-    let Some(issued) = issued_challenge(db, req, nonce, now).await? else {
+    let origin = auth::portal_origin(req).await;
+    let Ok(issued_unix) = challenge::open(&challenge_key(db).await?, &origin, nonce, now) else {
         return Ok(None);
     };
     let answered = db
@@ -156,7 +147,7 @@ pub async fn live_challenge(
         )
         .await?
         .is_some();
-    Ok((!answered).then_some(issued))
+    Ok((!answered).then(|| (eds::sign_in_message(&origin, nonce), issued_unix)))
 }
 
 /// Records `nonce` as answered; `false` if it already was (the primary key settles a race).
@@ -387,21 +378,17 @@ pub async fn eds_sign_in(
     let actor = auth::anonymous(req).await;
     let client = auth::throttle_key(req).await;
     let now = clock::now();
+    let free = lockout_limit("lockout_client_failures").await;
     // A challenge that cannot be answered (made up, expired, answered before) is refused before
     // anything is counted or written: the work is bound to a nonce, and only a live one is
     // worth it (else one answer over a dead nonce would pass the work check every time).
-    if live_challenge(db, req, &body.nonce, now.timestamp())
-        .await?
-        .is_none()
-    {
-        return Err(rejected(
-            "nonce",
-            "nonce_invalid",
-            "The challenge is unknown, expired or already used. Request a new one.",
-        ));
-    }
+    let Some((message, issued_unix)) =
+        live_challenge(db, req, &body.nonce, now.timestamp()).await?
+    else {
+        return Err(rejected("nonce", "nonce_invalid", NONCE_INVALID));
+    };
     if work == Work::Demanded {
-        let bits = work_demanded(db, req, now.timestamp()).await?;
+        let bits = work_demanded(db, &client, free, now.timestamp()).await?;
         let done = bits == 0
             || body
                 .work
@@ -416,7 +403,7 @@ pub async fn eds_sign_in(
         &[Scope {
             name: "client",
             key: &client,
-            free: lockout_limit("lockout_client_failures").await,
+            free,
             soft: true,
         }],
         &actor,
@@ -437,25 +424,11 @@ pub async fn eds_sign_in(
     };
 
     // Spend the challenge first: whatever happens next, it cannot be replayed. (Spending is
-    // the check that it was not answered before: the insert finds its row.)
-    let issued = issued_challenge(db, req, &body.nonce, now.timestamp()).await?;
-    let spent = match issued {
-        Some((message, issued_unix)) => spend_challenge(db, &body.nonce, issued_unix)
-            .await?
-            .then_some((message, issued_unix)),
-        None => None,
-    };
-    let (message, issued_unix) = match spent {
-        Some(live) => live,
-        None => {
-            return refuse(
-                "nonce",
-                "nonce_invalid",
-                "The challenge is unknown, expired or already used. Request a new one.",
-            )
-            .await;
-        }
-    };
+    // the check that no racing answer spent it since it was found live: the insert finds its
+    // row.)
+    if !spend_challenge(db, &body.nonce, issued_unix).await? {
+        return refuse("nonce", "nonce_invalid", NONCE_INVALID).await;
+    }
     let outcome = match &proof {
         KeyProof::Raw {
             certificate,
