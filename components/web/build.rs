@@ -111,6 +111,15 @@ fn gost_module(web: &Path, out: &Path) -> Vec<u8> {
             workspace.join(watched).display()
         );
     }
+    // The target the module is built for, where rustup does not install a toolchain file's
+    // targets by itself (as the manifest's build commands add wasm32-wasip2); without rustup
+    // the build below says what is missing.
+    let _ = std::process::Command::new("rustup")
+        .current_dir(&workspace)
+        .args(["target", "add", "wasm32-unknown-unknown"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
     let target_dir = out.join("gost-web");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = std::process::Command::new(cargo);
