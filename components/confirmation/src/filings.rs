@@ -89,30 +89,31 @@ pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiErr
     let due_before = paging::query_param(query, "due_before")
         .map(|v| clock::parse_due_time("due_before", &paging::percent_decode(v)))
         .transpose()?;
-    let (condition, mut params) = authz::received_filings_sql(me);
     let placeholders = vec!["?"; states.len()].join(", ");
-    params.extend(states.iter().map(|s| text(s.as_str())));
-    params.push(opt_text(kind.map(Kind::as_str)));
-    params.push(opt_text(kind.map(Kind::as_str)));
-    params.push(due_before.map(int).unwrap_or(SqlValue::Null));
-    params.push(due_before.map(int).unwrap_or(SqlValue::Null));
+    let filter = format!(
+        "f.state IN ({placeholders}) AND (? IS NULL OR f.kind = ?)
+         AND (? IS NULL OR f.due_unix < ?)
+         AND (f.due_unix > ? OR (f.due_unix = ? AND f.id > ?))"
+    );
     let (after_due, after_id) = page.after.unwrap_or((i64::MIN, 0));
-    params.extend([
+    let mut filter_params: Vec<SqlValue> = states.iter().map(|s| text(s.as_str())).collect();
+    filter_params.extend([
+        opt_text(kind.map(Kind::as_str)),
+        opt_text(kind.map(Kind::as_str)),
+        due_before.map(int).unwrap_or(SqlValue::Null),
+        due_before.map(int).unwrap_or(SqlValue::Null),
         int(after_due),
         int(after_due),
         int(after_id),
-        int(page.limit),
     ]);
+    let (condition, mut params) =
+        authz::received_filings_page_sql(me, &filter, &filter_params, page.limit);
+    params.push(int(page.limit));
     let filings = audit::audited_read(db, &me.actor(), async |db| {
         let note = ReadNote::new("filings_queue_viewed", format!("person:{}", me.iin), None);
         let filings = store::filings_where(
             db,
-            &format!(
-                "{condition} AND f.state IN ({placeholders}) AND (? IS NULL OR f.kind = ?)
-                 AND (? IS NULL OR f.due_unix < ?)
-                 AND (f.due_unix > ? OR (f.due_unix = ? AND f.id > ?))
-                 ORDER BY f.due_unix, f.id LIMIT ?"
-            ),
+            &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
             &params,
         )
         .await?;
@@ -622,15 +623,19 @@ pub async fn open_for_queue(
     me: &Principal,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
-    let (condition, mut params) = authz::received_filings_sql(me);
+    let (condition, mut params) = authz::received_filings_page_sql(
+        me,
+        "f.state IN ('submitted', 'under_review', 'extended')",
+        &[],
+        limit,
+    );
     params.push(int(limit));
     let filings = store::filings_where(
         db,
-        &format!(
-            "{condition} AND f.state IN ('submitted', 'under_review', 'extended') ORDER BY f.due_unix, f.id LIMIT ?"
-        ),
+        &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
         &params,
-    ).await?;
+    )
+    .await?;
     let now = clock::now().timestamp();
     Ok(filings
         .iter()

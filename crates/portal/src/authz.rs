@@ -441,11 +441,59 @@ pub fn received_filings_sql_for(
     iin: &str,
     appointment: Option<&Appointment>,
 ) -> (String, Vec<SqlValue>) {
-    let mut clauses = Vec::new();
+    let parts = received_selections(iin, appointment);
+    if parts.is_empty() {
+        return ("0".to_owned(), Vec::new());
+    }
+    let (selections, params): (Vec<String>, Vec<Vec<SqlValue>>) = parts.into_iter().unzip();
+    (
+        format!("f.id IN ({})", selections.join(" UNION ALL ")),
+        params.into_iter().flatten().collect(),
+    )
+}
+
+/// [`received_filings_sql`] for a page: the first `limit` filings I receive, in due order,
+/// among those meeting `filter` (a condition over `f`, with its parameters). Each capacity's
+/// selection is cut to its own first `limit` before the union, so SQLite reads at most that
+/// many per capacity rather than every filing the officer ever received: the first `limit` of
+/// a union are among the union of each part's first `limit`. The caller still orders and cuts
+/// the union the same way (`ORDER BY f.due_unix, f.id LIMIT`).
+pub fn received_filings_page_sql(
+    me: &Principal,
+    filter: &str,
+    filter_params: &[SqlValue],
+    limit: i64,
+) -> (String, Vec<SqlValue>) {
+    let parts = received_selections(&me.iin, me.appointment.as_ref());
+    if parts.is_empty() {
+        return ("0".to_owned(), Vec::new());
+    }
+    let mut selections = Vec::new();
     let mut params = Vec::new();
+    for (selection, part_params) in parts {
+        selections.push(format!(
+            "SELECT id FROM ({selection} AND ({filter}) ORDER BY f.due_unix, f.id LIMIT ?)"
+        ));
+        params.extend(part_params);
+        params.extend_from_slice(filter_params);
+        params.push(int(limit));
+    }
+    (
+        format!("f.id IN ({})", selections.join(" UNION ALL ")),
+        params,
+    )
+}
+
+/// One `SELECT f.id AS id FROM … WHERE …` per capacity in which I receive filings (the
+/// handling table's kinds and addressees for it), with its parameters.
+fn received_selections(
+    iin: &str,
+    appointment: Option<&Appointment>,
+) -> Vec<(String, Vec<SqlValue>)> {
+    let mut selections = Vec::new();
     for (handler, source, scope) in receiving(iin, appointment) {
         let mut which = Vec::new();
-        let mut which_params = Vec::new();
+        let mut params = scope;
         for kind in Kind::ALL {
             for addressee in Addressee::ALL {
                 if !handling::handlers(kind, addressee).contains(&handler) {
@@ -458,25 +506,22 @@ pub fn received_filings_sql_for(
                     }
                 } else {
                     which.push("(f.kind = ? AND f.addressee = ?)");
-                    which_params.push(text(kind.as_str()));
-                    which_params.push(text(addressee.as_str()));
+                    params.push(text(kind.as_str()));
+                    params.push(text(addressee.as_str()));
                 }
             }
         }
-        if which.is_empty() {
-            continue;
+        if !which.is_empty() {
+            selections.push((
+                format!(
+                    "SELECT f.id AS id FROM {source} AND ({})",
+                    which.join(" OR ")
+                ),
+                params,
+            ));
         }
-        clauses.push(format!(
-            "SELECT f.id FROM {source} AND ({})",
-            which.join(" OR ")
-        ));
-        params.extend(scope);
-        params.extend(which_params);
     }
-    if clauses.is_empty() {
-        return ("0".to_owned(), Vec::new());
-    }
-    (format!("f.id IN ({})", clauses.join(" UNION ALL ")), params)
+    selections
 }
 
 /// The facts of a filing who receives it depends on.

@@ -348,7 +348,7 @@ fn the_sql_for_my_cases_has_a_branch_per_relation_and_binds_the_current_organ() 
 fn the_sql_for_received_filings_follows_the_handling_table() {
     let (sql, params) = received_filings_sql(&principal(appointed(Role::Prosecutor, 9)));
     assert!(
-        sql.starts_with("f.id IN (SELECT f.id FROM cases c JOIN filings f"),
+        sql.starts_with("f.id IN (SELECT f.id AS id FROM cases c JOIN filings f"),
         "{sql}"
     );
     assert!(
@@ -364,6 +364,102 @@ fn the_sql_for_received_filings_follows_the_handling_table() {
     assert_eq!(sql.matches("SELECT f.id").count(), 3, "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     assert_eq!(received_filings_sql(&principal(None)).0, "0");
+}
+
+/// The page form of the received-filings condition (each capacity cut to its own first
+/// `limit`) gives the same page as the whole union cut once, for every role, filter and limit,
+/// on filings that several capacities receive at once.
+#[test]
+fn a_page_of_received_filings_is_the_same_page_the_whole_union_gives() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(
+        "CREATE TABLE cases (id INTEGER PRIMARY KEY, organ_id INTEGER, lead_officer_iin TEXT,
+                             prosecutor_iin TEXT, prosecutor_organ_id INTEGER);
+         CREATE TABLE filings (id INTEGER PRIMARY KEY, case_id INTEGER, organ_id INTEGER,
+                               kind TEXT, addressee TEXT, state TEXT, due_unix INTEGER);",
+    )
+    .unwrap();
+    let to_sql = |v: &SqlValue| match v {
+        SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
+        SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        SqlValue::Null => rusqlite::types::Value::Null,
+        other => panic!("unexpected parameter {other:?}"),
+    };
+    let ids = |condition: &str, params: Vec<SqlValue>, limit: i64| -> Vec<i64> {
+        let sql = format!(
+            "SELECT f.id FROM filings f WHERE {condition} AND f.state <> 'decided'
+             ORDER BY f.due_unix, f.id LIMIT {limit}"
+        );
+        let mut statement = conn.prepare(&sql).unwrap();
+        let params: Vec<_> = params.iter().map(to_sql).collect();
+        statement
+            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let states = ["submitted", "under_review", "decided"];
+    let kinds = [
+        ("crime_report", "investigator"),
+        ("petition", "investigator"),
+        ("petition", "prosecutor"),
+        ("complaint", "head_of_unit"),
+        ("complaint", "prosecutor"),
+        // Received by the lead officer and the head of unit at once.
+        ("complaint", "investigating_judge"),
+    ];
+    let mut seed = 7_u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    for case in 1..=40_i64 {
+        let lead = if next(2) == 0 { ME } else { OTHER };
+        let prosecutor = if next(2) == 0 { Some(ME) } else { None };
+        conn.execute(
+            "INSERT INTO cases VALUES (?1, ?2, ?3, ?4, 9)",
+            rusqlite::params![case, 1 + next(2) as i64 * 3, lead, prosecutor],
+        )
+        .unwrap();
+    }
+    for _ in 0..600 {
+        let (kind, addressee) = kinds[next(kinds.len() as u64) as usize];
+        let report = kind == "crime_report";
+        conn.execute(
+            "INSERT INTO filings (case_id, organ_id, kind, addressee, state, due_unix)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                (!report).then(|| 1 + next(40) as i64),
+                report.then(|| 1 + next(2) as i64 * 3),
+                kind,
+                addressee,
+                states[next(3) as usize],
+                // Few distinct due times: ties are ordered by id.
+                next(30) as i64
+            ],
+        )
+        .unwrap();
+    }
+    let filter = "f.state <> 'decided'";
+    for role in [Role::Investigator, Role::HeadOfUnit, Role::Prosecutor] {
+        for organ in [1, 4, 9] {
+            let me = principal(appointed(role, organ));
+            let (all, all_params) = received_filings_sql(&me);
+            for limit in [1, 5, 37, 1000] {
+                let (page, page_params) = received_filings_page_sql(&me, filter, &[], limit);
+                assert_eq!(page.matches('?').count(), page_params.len(), "{page}");
+                let whole = ids(&all, all_params.clone(), limit);
+                assert_eq!(
+                    ids(&page, page_params, limit),
+                    whole,
+                    "{role:?} of {organ}, first {limit}"
+                );
+                if limit == 1000 && role != Role::Prosecutor && organ != 9 {
+                    assert!(!whole.is_empty(), "{role:?} of {organ} receives something");
+                }
+            }
+        }
+    }
 }
 
 #[test]
