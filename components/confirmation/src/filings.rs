@@ -10,10 +10,10 @@ use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Calendar, Kind};
 use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
+use jaria_portal::filing::lifecycle::{self, Step, Transition};
 use jaria_portal::filing::store::{self, FilingRow};
 use jaria_portal::filing::{forwarding, signature};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, documents, paging, participants};
 use serde::Deserialize;
 
@@ -239,84 +239,20 @@ pub async fn document(
     ))
 }
 
-/// Records a change of a filing: its event, the audit row, and the notices to the filer and
-/// the person filed for, in the caller's transaction.
-async fn record_change(
-    db: &Db,
-    me: &Principal,
-    r: &Received,
-    event: &str,
-    detail: serde_json::Value,
-    audit_case_id: Option<i64>,
-) -> Result<(), ApiError> {
-    let now = clock::rfc3339(clock::now());
-    db.exec(
-        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, ?, ?, ?)",
-        &[
-            int(r.filing.id),
-            text(&now),
-            text(event),
-            text(&me.iin),
-            text(detail.to_string()),
-        ],
-    )
-    .await?;
-    audit::record_for_case(
-        db,
-        &me.actor(),
-        &format!("filing_{event}"),
-        &format!("filing:{}", r.filing.id),
-        audit_case_id,
-        detail.clone(),
-    )
-    .await?;
-    let mut payload = serde_json::json!({
-        "filing_id": r.filing.id, "registration_number": r.filing.registration_number,
-        "event": event,
-    });
-    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), detail) {
-        target.extend(more);
-    }
-    notify::send(
-        db,
-        r.filing.interested(),
-        Notice::FilingUpdated,
-        &now,
-        &payload,
-    )
-    .await
-}
-
 /// `POST /api/officer/filings/{id}/review` — I am looking into it (the filer sees that).
 pub async fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let state = db
         .transaction(async |db| {
             let r = received(db, me, id, true).await?;
-            match r.filing.state {
-                State::Submitted => {}
-                State::UnderReview | State::Extended => return Ok(r.filing.state),
-                other => {
-                    return Err(ApiError::Conflict(format!(
-                        "The filing is already {}.",
-                        other.as_str()
-                    )));
-                }
-            }
-            db.exec(
-                "UPDATE filings SET state = 'under_review' WHERE id = ?",
-                &[int(r.filing.id)],
-            )
-            .await?;
-            record_change(
-                db,
-                me,
-                &r,
+            let now = clock::rfc3339(clock::now());
+            let step = Transition::updated(
+                Step::Review,
                 "under_review",
                 serde_json::json!({}),
                 audit_case(&r),
-            )
-            .await?;
-            Ok(State::UnderReview)
+                &now,
+            );
+            lifecycle::transition(db, me, &r.filing, step).await
         })
         .await?;
     Reply::json(200, &serde_json::json!({ "state": state.as_str() }))
@@ -352,12 +288,7 @@ pub async fn extend(
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
     let due = db.transaction(async |db| {
         let r = received(db, me, id, true).await?;
-        if !r.filing.state.is_open() {
-            return Err(ApiError::Conflict(format!(
-                "The filing is already {}.",
-                r.filing.state.as_str()
-            )));
-        }
+        lifecycle::next(r.filing.state, Step::Extend)?;
         let limit = extension_limit(&r).ok_or_else(|| {
             ApiError::invalid(
                 "due_at",
@@ -375,23 +306,16 @@ pub async fn extend(
                 ),
             ));
         }
-        db.exec(
-            "UPDATE filings SET state = 'extended', due_unix = ? WHERE id = ?",
-            &[int(new_due), int(r.filing.id)],
-        ).await?;
         let due_at = clock::rfc3339(clock::from_unix(new_due));
-        record_change(
-            db,
-            me,
-            &r,
-            "extended",
-            serde_json::json!({
-                "reason": reason,
-                "previous_due_at": clock::rfc3339(clock::from_unix(r.filing.due_unix)),
-                "due_at": due_at,
-            }),
-            audit_case(&r),
-        ).await?;
+        let now = clock::rfc3339(clock::now());
+        let detail = serde_json::json!({
+            "reason": reason,
+            "previous_due_at": clock::rfc3339(clock::from_unix(r.filing.due_unix)),
+            "due_at": due_at,
+        });
+        let step = Transition::updated(Step::Extend, "extended", detail, audit_case(&r), &now)
+            .setting("due_unix", int(new_due));
+        lifecycle::transition(db, me, &r.filing, step).await?;
         Ok(due_at)
     }).await?;
     Reply::json(
@@ -569,17 +493,6 @@ pub async fn decide(
             }
             None => (None, None),
         };
-        let state = outcome.state();
-        db.exec(
-            "UPDATE filings SET state = ?, outcome = ?, answer = ?, answer_document_sha256 = ?, answer_filename = ?,
-                 decided_by = ?, decided_at = ?, result_erdr_number = ?, forwarded_to = ?
-             WHERE id = ?",
-            &[
-                text(state.as_str()), text(outcome.as_str()), text(&reasoning), opt_text(sha.as_deref()),
-                opt_text(filename.as_deref()), text(&me.iin), text(&now),
-                opt_text(erdr.as_ref().map(|e| e.as_str())), opt_text(forwarded_to.as_deref()), int(r.filing.id),
-            ],
-        ).await?;
         let mut detail = serde_json::json!({ "outcome": outcome.as_str() });
         if let Some(e) = &erdr {
             detail["erdr_number"] = e.as_str().into();
@@ -588,7 +501,17 @@ pub async fn decide(
             detail["forwarded_to"] = to.as_str().into();
         }
         let audit_case_id = registered_case.as_ref().map(|c| c.id).or(audit_case(&r));
-        record_change(db, me, &r, state.as_str(), detail, audit_case_id).await?;
+        let event = outcome.state().as_str();
+        let step = Transition::updated(Step::Answer(outcome), event, detail, audit_case_id, &now)
+            .setting("outcome", text(outcome.as_str()))
+            .setting("answer", text(&reasoning))
+            .setting("answer_document_sha256", opt_text(sha.as_deref()))
+            .setting("answer_filename", opt_text(filename.as_deref()))
+            .setting("decided_by", text(&me.iin))
+            .setting("decided_at", text(&now))
+            .setting("result_erdr_number", opt_text(erdr.as_ref().map(|e| e.as_str())))
+            .setting("forwarded_to", opt_text(forwarded_to.as_deref()));
+        let state = lifecycle::transition(db, me, &r.filing, step).await?;
         // The statement makes its filer a participant of the case it opened or joined.
         if let Some(case) = &registered_case {
             let statement = participants::RegisteredStatement {
@@ -623,12 +546,8 @@ pub async fn open_for_queue(
     me: &Principal,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
-    let (condition, mut params) = authz::received_filings_page_sql(
-        me,
-        "f.state IN ('submitted', 'under_review', 'extended')",
-        &[],
-        limit,
-    );
+    let (condition, mut params) =
+        authz::received_filings_page_sql(me, lifecycle::OPEN_SQL, &[], limit);
     params.push(int(limit));
     let filings = store::filings_where(
         db,

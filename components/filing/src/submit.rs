@@ -7,13 +7,13 @@ use jaria_portal::case::visibility::receives_concerning;
 use jaria_portal::case::{DecisionType, ErdrNumber};
 use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
 use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
-use jaria_portal::filing::handling::State;
+use jaria_portal::filing::lifecycle::{self, Step, Told, Transition};
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::signature;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::iin::Iin;
-use jaria_portal::notify::{self, Notice};
+use jaria_portal::notify::Notice;
 use jaria_portal::{ApiError, audit, clock, config};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -136,14 +136,12 @@ async fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
 struct Stored {
     summary: Summary,
     signature: String,
-    state: String,
     filer_iin: String,
     on_behalf_of_iin: Option<String>,
-    case_id: Option<i64>,
 }
 
 const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, f.on_behalf_of_iin, c.erdr_number, \
-     f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.state, f.case_id, f.request_sha256";
+     f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.request_sha256";
 
 async fn load(
     db: &Db,
@@ -183,12 +181,10 @@ async fn load(
             signature_sha256: signature::sha256_of(db, id).await?,
         },
         signature: col_text(&row, 9)?,
-        state: col_text(&row, 10)?,
         filer_iin: col_text(&row, 3)?,
         on_behalf_of_iin: col_opt_text(&row, 4),
-        case_id: row.get::<i64>(11),
     };
-    Ok(Some((stored, col_text(&row, 12)?)))
+    Ok(Some((stored, col_text(&row, 10)?)))
 }
 
 fn acknowledgement(stored: &Stored, key: &ed25519_dalek::SigningKey) -> Result<Reply, ApiError> {
@@ -735,10 +731,8 @@ async fn submit(
     Ok(Some(Stored {
         summary,
         signature,
-        state: "submitted".into(),
         filer_iin: me.iin.clone(),
         on_behalf_of_iin: on_behalf.map(|i| i.as_str().to_owned()),
-        case_id: case.map(|c| c.id),
     }))
 }
 
@@ -840,35 +834,29 @@ pub async fn verify_receipt(req: &jaria_portal::http::Request) -> Result<Reply, 
 pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let state = db.transaction(async |db| {
-        let stored = mine(db, &me, id).await?;
-        if stored.filer_iin != me.iin {
-            return Err(ApiError::Forbidden);
-        }
-        if !State::parse(&stored.state).is_some_and(State::is_open) {
-            return Err(ApiError::Conflict(format!("The filing is already {}.", stored.state)));
-        }
-        let now = clock::rfc3339(clock::now());
-        db.exec("UPDATE filings SET state = 'withdrawn' WHERE id = ?", &[int(stored.summary.id)]).await?;
-        db.exec(
-            "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'withdrawn', ?)",
-            &[int(stored.summary.id), text(&now), text(&me.iin)],
-        ).await?;
-        audit::record_for_case(db, &me.actor(), "filing_withdrawn", &format!("filing:{}", stored.summary.id), stored.case_id, serde_json::json!({})).await?;
-        // The person it was filed for learns of it; the filer did it.
-        notify::send(
-            db,
-            stored.on_behalf_of_iin.as_deref(),
-            Notice::FilingUpdated,
-            &now,
-            &serde_json::json!({
-                "filing_id": stored.summary.id, "registration_number": stored.summary.registration_number,
-                "state": "withdrawn",
-            }),
-        ).await?;
-        Ok("withdrawn")
-    }).await?;
-    Reply::json(200, &serde_json::json!({ "state": state }))
+    let state = db
+        .transaction(async |db| {
+            let filing = filing_store::find_mine(db, &me.iin, id).await?;
+            if filing.filer_iin != me.iin {
+                return Err(ApiError::Forbidden);
+            }
+            let now = clock::rfc3339(clock::now());
+            let step = Transition {
+                step: Step::Withdraw,
+                set: Vec::new(),
+                event: "withdrawn",
+                detail: serde_json::json!({}),
+                audit_case_id: filing.case_id,
+                notice: Notice::FilingUpdated,
+                payload: serde_json::json!({ "state": "withdrawn" }),
+                // The filer did it: the person it was filed for learns of it.
+                told: Told::OnlyTheOneFiledFor,
+                at: &now,
+            };
+            lifecycle::transition(db, &me, &filing, step).await
+        })
+        .await?;
+    Reply::json(200, &serde_json::json!({ "state": state.as_str() }))
 }
 
 /// The organs a statement about an offence can be sent to.

@@ -190,7 +190,7 @@ async fn first_time(db: &Db, subject: &str, kind: &str, at: &str) -> Result<bool
         .is_some())
 }
 
-const OPEN: &str = "f.state IN ('submitted', 'under_review', 'extended')";
+const OPEN: &str = crate::filing::lifecycle::OPEN_SQL;
 
 /// A batch of open filings due within 24 hours and not yet reminded of for their current due
 /// time, earliest first (the window keeps the scan to what is due soon).

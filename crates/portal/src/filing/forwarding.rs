@@ -7,12 +7,13 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::Principal;
+use crate::clock;
 use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
 use crate::error::ApiError;
-use crate::notify::{self, Notice};
-use crate::{audit, clock};
+use crate::notify::Notice;
 
 use super::deadline::{Deadlines, Kind, Period};
+use super::lifecycle::{self, Step, Told, Transition};
 use super::store::FilingRow;
 
 /// Whether a filing of this kind moves into another organ's queue when forwarded. Petitions
@@ -73,18 +74,6 @@ pub async fn forward(
     let at = clock::rfc3339(now);
     let due = deadlines.due(now, Period::Registration);
     db.exec(
-        "UPDATE filings SET organ_id = ?, state = 'submitted', due_unix = ?, forwarded_to = ?,
-             overdue_alerted_due_unix = NULL
-         WHERE id = ?",
-        &[
-            int(to_organ_id),
-            int(due.timestamp()),
-            text(to_organ_name),
-            int(filing.id),
-        ],
-    )
-    .await?;
-    db.exec(
         "INSERT INTO filing_forwardings (filing_id, from_organ_id, to_organ_id, forwarded_by,
              forwarded_at, reasoning)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -105,30 +94,23 @@ pub async fn forward(
         "from_organ_id": filing.organ_id, "to_organ_id": to_organ_id,
         "to_organ": to_organ_name, "due_at": clock::rfc3339(due),
     });
-    db.exec(
-        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, 'forwarded', ?, ?)",
-        &[int(filing.id), text(&at), text(&me.iin), text(detail.to_string())],
-    ).await?;
-    audit::record_for_case(
-        db,
-        &me.actor(),
-        "filing_forwarded",
-        &format!("filing:{}", filing.id),
-        None,
+    let step = Transition {
+        step: Step::Forward,
+        set: vec![
+            ("organ_id", int(to_organ_id)),
+            ("due_unix", int(due.timestamp())),
+            ("forwarded_to", text(to_organ_name)),
+            ("overdue_alerted_due_unix", crate::db::SqlValue::Null),
+        ],
+        event: "forwarded",
         detail,
-    )
-    .await?;
-    notify::send(
-        db,
-        filing.interested(),
-        Notice::FilingForwarded,
-        &at,
-        &serde_json::json!({
-            "filing_id": filing.id, "registration_number": filing.registration_number,
-            "to_organ": to_organ_name,
-        }),
-    )
-    .await?;
+        audit_case_id: None,
+        notice: Notice::FilingForwarded,
+        payload: serde_json::json!({ "to_organ": to_organ_name }),
+        told: Told::Interested,
+        at: &at,
+    };
+    lifecycle::transition(db, me, filing, step).await?;
     Ok(due.timestamp())
 }
 

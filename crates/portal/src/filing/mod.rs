@@ -8,6 +8,7 @@ pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 pub mod deadline;
 pub mod forwarding;
 pub mod handling;
+pub mod lifecycle;
 pub mod receipt;
 pub mod signature;
 pub mod store;

@@ -1,0 +1,258 @@
+//! The filing lifecycle: which step may follow which state ([`next`], plain and unit-tested),
+//! and the one writer of a step ([`transition`]): the filing's new state and the columns the
+//! step sets, its timeline event, the audit row and the notices, in the caller's transaction.
+//!
+//! A filing is open while it waits for an answer (`submitted`, `under_review`, `extended`);
+//! every step starts from an open filing, and an answer, a withdrawal or a refusal closes it.
+//! Forwarding a statement to another organ opens it again there (`submitted`).
+
+use crate::auth::Principal;
+use crate::db::{Db, SqlValue, int, text};
+use crate::error::ApiError;
+use crate::notify::{self, Notice};
+
+use super::handling::{Outcome, State};
+use super::store::FilingRow;
+
+/// [`State::OPEN`] as a condition over `f` (filings); the partial indexes on open filings in
+/// `schema/migrations` name the same states.
+pub const OPEN_SQL: &str = "f.state IN ('submitted', 'under_review', 'extended')";
+
+/// What is done to a filing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The officer is looking into it (the filer sees that).
+    Review,
+    /// A complaint's answer put off, within the law's limit (art. 105).
+    Extend,
+    /// The officer's answer.
+    Answer(Outcome),
+    /// A statement sent on to another organ, whose queue it joins open again.
+    Forward,
+    /// The filer takes it back.
+    Withdraw,
+}
+
+/// A step the filing's state does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error("The filing is already {}.", .0.as_str())]
+    Closed(State),
+}
+
+impl From<StepError> for ApiError {
+    fn from(e: StepError) -> Self {
+        ApiError::Conflict(e.to_string())
+    }
+}
+
+/// The state `step` leaves a filing in `from` in; `None` when the step changes nothing (a
+/// review of a filing already under review or extended).
+pub fn next(from: State, step: Step) -> Result<Option<State>, StepError> {
+    if !from.is_open() {
+        return Err(StepError::Closed(from));
+    }
+    Ok(match step {
+        Step::Review if from == State::Submitted => Some(State::UnderReview),
+        Step::Review => None,
+        Step::Extend => Some(State::Extended),
+        Step::Answer(outcome) => Some(outcome.state()),
+        Step::Forward => Some(State::Submitted),
+        Step::Withdraw => Some(State::Withdrawn),
+    })
+}
+
+/// Who learns of a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Told {
+    /// The filer and the person it was filed for.
+    Interested,
+    /// Only the person it was filed for (the filer took the step).
+    OnlyTheOneFiledFor,
+}
+
+/// One step, as [`transition`] writes it.
+pub struct Transition<'a> {
+    pub step: Step,
+    /// Columns the step sets besides `state`, with their values (names from code only).
+    pub set: Vec<(&'static str, SqlValue)>,
+    /// The timeline event (`filing_events.kind`) and the audit action `filing_{event}`.
+    pub event: &'a str,
+    /// The event's detail, also the audit row's (`{}` for none).
+    pub detail: serde_json::Value,
+    pub audit_case_id: Option<i64>,
+    pub notice: Notice,
+    /// The notice's payload (the filing's id and number are added).
+    pub payload: serde_json::Value,
+    pub told: Told,
+    /// When, RFC 3339.
+    pub at: &'a str,
+}
+
+impl<'a> Transition<'a> {
+    /// A step the officer takes: its event's detail is also the audit row's and, with the
+    /// event's name, the notice to the filer and the person filed for.
+    pub fn updated(
+        step: Step,
+        event: &'a str,
+        detail: serde_json::Value,
+        audit_case_id: Option<i64>,
+        at: &'a str,
+    ) -> Self {
+        let mut payload = serde_json::json!({ "event": event });
+        if let (Some(target), serde_json::Value::Object(more)) =
+            (payload.as_object_mut(), detail.clone())
+        {
+            target.extend(more);
+        }
+        Transition {
+            step,
+            set: Vec::new(),
+            event,
+            detail,
+            audit_case_id,
+            notice: Notice::FilingUpdated,
+            payload,
+            told: Told::Interested,
+            at,
+        }
+    }
+
+    /// The same step, also setting `column` (a name from code) to `value`.
+    pub fn setting(mut self, column: &'static str, value: SqlValue) -> Self {
+        self.set.push((column, value));
+        self
+    }
+}
+
+/// Writes `t` on `filing` as `me`: the new state (only if the filing is still in the state it
+/// was read in) with the step's columns, the timeline event, the audit row and the notices.
+/// Returns the state the filing is in afterwards.
+pub async fn transition(
+    db: &Db,
+    me: &Principal,
+    filing: &FilingRow,
+    t: Transition<'_>,
+) -> Result<State, ApiError> {
+    let Some(state) = next(filing.state, t.step)? else {
+        return Ok(filing.state);
+    };
+    let mut assignments = vec!["state = ?".to_owned()];
+    let mut params = vec![text(state.as_str())];
+    for (column, value) in t.set {
+        assignments.push(format!("{column} = ?"));
+        params.push(value);
+    }
+    params.extend([int(filing.id), text(filing.state.as_str())]);
+    let changed = db
+        .one(
+            &format!(
+                "UPDATE filings SET {} WHERE id = ? AND state = ? RETURNING id",
+                assignments.join(", ")
+            ),
+            &params,
+        )
+        .await?;
+    if changed.is_none() {
+        // Read in one state, found in another: the caller's read was not in this transaction.
+        return Err(ApiError::Conflict(
+            "The filing changed meanwhile; reload it.".into(),
+        ));
+    }
+    db.exec(
+        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, ?, ?, ?)",
+        &[
+            int(filing.id),
+            text(t.at),
+            text(t.event),
+            text(&me.iin),
+            text(t.detail.to_string()),
+        ],
+    )
+    .await?;
+    crate::audit::record_for_case(
+        db,
+        &me.actor(),
+        &format!("filing_{}", t.event),
+        &format!("filing:{}", filing.id),
+        t.audit_case_id,
+        t.detail,
+    )
+    .await?;
+    let mut payload = serde_json::json!({
+        "filing_id": filing.id, "registration_number": filing.registration_number,
+    });
+    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), t.payload) {
+        target.extend(more);
+    }
+    let recipients = match t.told {
+        Told::Interested => filing.interested(),
+        Told::OnlyTheOneFiledFor => filing.on_behalf_of_iin.as_deref().into_iter().collect(),
+    };
+    notify::send(db, recipients, t.notice, t.at, &payload).await?;
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn steps() -> Vec<Step> {
+        let mut steps = vec![Step::Review, Step::Extend, Step::Forward, Step::Withdraw];
+        steps.extend(Outcome::ALL.iter().map(|o| Step::Answer(*o)));
+        steps
+    }
+
+    #[test]
+    fn the_open_condition_names_exactly_the_open_states() {
+        let named: Vec<&str> = State::OPEN.iter().map(|s| s.as_str()).collect();
+        assert_eq!(
+            OPEN_SQL,
+            format!("f.state IN ('{}')", named.join("', '")),
+            "lifecycle::OPEN_SQL and State::OPEN disagree"
+        );
+    }
+
+    #[test]
+    fn a_closed_filing_takes_no_step() {
+        for from in State::ALL.into_iter().filter(|s| !s.is_open()) {
+            for step in steps() {
+                assert_eq!(next(from, step), Err(StepError::Closed(from)), "{step:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_step_from_an_open_filing_lands_where_the_law_puts_it() {
+        for from in State::OPEN {
+            assert_eq!(next(from, Step::Extend), Ok(Some(State::Extended)));
+            assert_eq!(next(from, Step::Forward), Ok(Some(State::Submitted)));
+            assert_eq!(next(from, Step::Withdraw), Ok(Some(State::Withdrawn)));
+            for outcome in Outcome::ALL {
+                let to = next(from, Step::Answer(outcome)).unwrap().unwrap();
+                assert_eq!(to, outcome.state());
+                assert!(!to.is_open(), "an answer closes the filing: {outcome:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_review_starts_once_and_is_repeated_without_a_change() {
+        assert_eq!(
+            next(State::Submitted, Step::Review),
+            Ok(Some(State::UnderReview))
+        );
+        assert_eq!(next(State::UnderReview, Step::Review), Ok(None));
+        // An extended filing is not put back under review.
+        assert_eq!(next(State::Extended, Step::Review), Ok(None));
+    }
+
+    #[test]
+    fn the_conflict_names_the_state() {
+        let e: ApiError = StepError::Closed(State::Decided).into();
+        assert_eq!(
+            e.to_string(),
+            ApiError::Conflict("The filing is already decided.".into()).to_string()
+        );
+    }
+}
