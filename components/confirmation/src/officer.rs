@@ -6,13 +6,12 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::authz::{self, Act, OfficerCase};
+use jaria_portal::authz::{self, Act, OfficerCase, OfficerParticipant};
+use jaria_portal::case::conduct;
 use jaria_portal::case::store::{self, CaseRow};
 use jaria_portal::case::visibility::party_status;
 use jaria_portal::case::{DecisionType, ErdrNumber, Stage};
-use jaria_portal::db::{
-    Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text,
-};
+use jaria_portal::db::{Db, int};
 use jaria_portal::filing::signature;
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity;
@@ -193,40 +192,10 @@ fn case_json(case: &CaseRow) -> serde_json::Value {
 
 const QUEUE_LIMIT: i64 = 200;
 
-/// Access requests waiting in my cases, then my open filings, soonest due first. The join is
-/// driven from my cases (CROSS JOIN fixes the order): starting from all pending requests
-/// instead meant scanning every one of them at a million cases.
+/// Access requests waiting in my cases, then my open filings, soonest due first.
 async fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    let (condition, mut params) = authz::my_cases_sql(me);
-    let now = clock::now().timestamp();
-    params.push(int(QUEUE_LIMIT));
-    let rows = db.query(
-        &format!(
-            "SELECT p.id, c.erdr_number, p.person_iin, ps.full_name, p.status, p.represented_iin, p.basis,
-                    p.requested_at, p.due_unix
-             FROM cases c CROSS JOIN case_participants p ON p.case_id = c.id
-             LEFT JOIN persons ps ON ps.iin = p.person_iin
-             WHERE p.state = 'requested' AND {condition}
-             ORDER BY p.due_unix, p.id LIMIT ?"
-        ),
-        &params,
-    ).await?;
-    let items = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let due = col_int(r, 8)?;
-            Ok(serde_json::json!({
-                "kind": "access_request", "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
-                "person": { "iin": col_text(r, 2)?, "full_name": col_opt_text(r, 3) },
-                "procedural_status": col_text(r, 4)?, "represented_iin": col_opt_text(r, 5),
-                "basis": col_text(r, 6)?, "requested_at": col_text(r, 7)?,
-                "due_at": clock::rfc3339(clock::from_unix(due)), "overdue": due < now,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let mut items = conduct::requests_in_my_cases(db, me, QUEUE_LIMIT).await?;
     // Filings waiting for my answer join the same queue, soonest due first.
-    let mut items = items;
     items.extend(crate::filings::open_for_queue(db, me, QUEUE_LIMIT).await?);
     items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
     items.truncate(QUEUE_LIMIT as usize);
@@ -261,32 +230,13 @@ async fn my_cases(
 async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let OfficerCase { case, relation } = authz::officer_case(db, me, erdr, Act::View).await?;
-        let rows = db.query(
-            "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
-                    p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on
-             FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
-             WHERE p.case_id = ? ORDER BY p.id",
-            &[int(case.id)],
-        ).await?;
-        let participants = rows
-            .rows
-            .iter()
-            .map(|r| {
-                Ok(serde_json::json!({
-                    "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
-                    "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
-                    "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
-                    "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
-                    "ended_on": col_opt_text(r, 10),
-                }))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let participants = conduct::participants_of(db, case.id).await?;
         let mut body = case_json(&case);
         body["my_relation"] = relation.as_str().into();
         body["participants"] = participants.into();
-        body["grants"] = live_grants(db, case.id).await?.into();
-        body["decisions"] = case_decisions(db, case.id).await?.into();
-        body["materials"] = case_materials(db, case.id).await?.into();
+        body["grants"] = conduct::live_grants(db, case.id).await?.into();
+        body["decisions"] = conduct::decisions_of(db, case.id).await?.into();
+        body["materials"] = conduct::materials_of(db, case.id).await?.into();
         Ok((
             body,
             ReadNote::new(
@@ -295,80 +245,9 @@ async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Reply, ApiErro
                 Some(case.id),
             ),
         ))
-    }).await?;
+    })
+    .await?;
     Reply::json(200, &body)
-}
-
-/// How many decisions and materials the officer's card lists (newest first); a case has
-/// tens of them, far fewer than this.
-const CARD_LIST_LIMIT: i64 = 500;
-
-/// Familiarisation grants in force, one per participant at most: what each participant may
-/// read now, so the officer sees it before granting or revoking.
-async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db
-        .query(
-            "SELECT g.participant_id, g.scope_all, g.material_ids, g.granted_at, g.until_unix
-         FROM familiarisation_grants g JOIN case_participants p ON p.id = g.participant_id
-         WHERE p.case_id = ? AND g.revoked_at IS NULL AND (g.until_unix IS NULL OR g.until_unix > ?)
-         ORDER BY g.id",
-            &[int(case_id), int(clock::now().timestamp())],
-        )
-        .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            let material_ids: serde_json::Value =
-                serde_json::from_str(&col_text(r, 2)?).unwrap_or_else(|_| serde_json::json!([]));
-            let until = col_opt_int(r, 4).map(|u| clock::rfc3339(clock::from_unix(u)));
-            Ok(serde_json::json!({
-                "participant_id": col_int(r, 0)?, "scope": if col_int(r, 1)? == 1 { "all" } else { "list" },
-                "material_ids": material_ids, "granted_at": col_text(r, 3)?, "until": until,
-            }))
-        })
-        .collect()
-}
-
-async fn case_decisions(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db
-        .query(
-            "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
-                s.signing_time
-         FROM decisions d LEFT JOIN document_signatures s
-           ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
-         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
-            &[int(case_id), int(CARD_LIST_LIMIT)],
-        )
-        .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
-                "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
-                "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
-            }))
-        })
-        .collect()
-}
-
-async fn case_materials(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
-    let rows = db
-        .query(
-            "SELECT id, title, kind, filename, created_at FROM materials
-         WHERE case_id = ? ORDER BY id DESC LIMIT ?",
-            &[int(case_id), int(CARD_LIST_LIMIT)],
-        )
-        .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
-                "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
-            }))
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]
@@ -459,33 +338,35 @@ async fn register_case(
     let now = clock::rfc3339(clock::now());
     let articles =
         serde_json::to_string(&body.articles).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let case = db.transaction(async |db| {
-        if store::find_case(db, erdr.as_str()).await?.is_some() {
-            return Err(ApiError::Conflict("A case with this ERDR number is registered.".into()));
-        }
-        let row = db
-            .one(
-                "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
-                     prosecutor_organ_id, articles, stage, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
-                &[
-                    text(erdr.as_str()), text(&registered_on), int(organ.id), text(&lead),
-                    opt_text(body.prosecutor_iin.as_deref()),
-                    prosecutor_organ.map(int).unwrap_or(SqlValue::Null),
-                    text(&articles), text(&now), text(&now),
-                ],
-            ).await?
-            .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
-        let id = col_int(&row, 0)?;
-        // Requests made before the case was registered now reach its officers.
-        db.exec(
-            "UPDATE case_participants SET case_id = ? WHERE erdr_number = ? AND case_id IS NULL",
-            &[int(id), text(erdr.as_str())],
-        ).await?;
-        let case = store::find_case(db, erdr.as_str()).await?.ok_or_else(|| ApiError::Internal("case vanished".into()))?;
-        record(db, me, "case_registered", &format!("case:{}", erdr.as_str()), &case, serde_json::json!({})).await?;
-        Ok(case)
-    }).await?;
+    let case = db
+        .transaction(async |db| {
+            if store::find_case(db, erdr.as_str()).await?.is_some() {
+                return Err(ApiError::Conflict(
+                    "A case with this ERDR number is registered.".into(),
+                ));
+            }
+            let new_case = conduct::NewCase {
+                erdr_number: erdr.as_str(),
+                registered_on: &registered_on,
+                organ_id: organ.id,
+                lead_officer_iin: &lead,
+                prosecutor_iin: body.prosecutor_iin.as_deref(),
+                prosecutor_organ_id: prosecutor_organ,
+                articles: &articles,
+            };
+            let case = conduct::register(db, &new_case, &now).await?;
+            record(
+                db,
+                me,
+                "case_registered",
+                &format!("case:{}", erdr.as_str()),
+                &case,
+                serde_json::json!({}),
+            )
+            .await?;
+            Ok(case)
+        })
+        .await?;
     Reply::json(201, &case_json(&case))
 }
 
@@ -534,20 +415,13 @@ async fn update_case(
             None => None,
         };
         let case = mine.case;
-        db.exec(
-            "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin),
-                 prosecutor_iin = ifnull(?, prosecutor_iin),
-                 prosecutor_organ_id = ifnull(?, prosecutor_organ_id), updated_at = ?
-             WHERE id = ?",
-            &[
-                opt_text(stage.map(|s| s.as_str())),
-                opt_text(body.lead_officer_iin.as_deref()),
-                opt_text(body.prosecutor_iin.as_deref()),
-                prosecutor_organ.map(int).unwrap_or(SqlValue::Null),
-                text(clock::rfc3339(clock::now())),
-                int(case.id),
-            ],
-        ).await?;
+        let change = conduct::CaseChange {
+            stage,
+            lead_officer_iin: body.lead_officer_iin.as_deref(),
+            prosecutor_iin: body.prosecutor_iin.as_deref(),
+            prosecutor_organ_id: prosecutor_organ,
+        };
+        let updated = conduct::change(db, &case, &change, &clock::rfc3339(clock::now())).await?;
         if let Some(prosecutor) = &body.prosecutor_iin {
             record(
                 db, me, "prosecutor_assigned", &format!("case:{}", case.erdr_number), &case,
@@ -558,7 +432,7 @@ async fn update_case(
             db, me, "case_updated", &format!("case:{}", case.erdr_number), &case,
             serde_json::json!({ "stage": stage.map(|s| s.as_str()), "lead_officer_iin": body.lead_officer_iin }),
         ).await?;
-        store::find_case(db, erdr).await?.ok_or_else(|| ApiError::Internal("case vanished".into()))
+        Ok(updated)
     }).await?;
     Reply::json(200, &case_json(&case))
 }
@@ -619,59 +493,76 @@ async fn add_document(
         Some(_) => Act::AddDecision,
         None => Act::AddMaterial,
     };
-    let (id, sha) = db.transaction(async |db| {
-        let mine = authz::officer_case(db, me, erdr, act).await?;
-        // No officer decides a matter about themselves, a decision included.
-        mine.not_concerning(me, &[decision.as_ref().and_then(|d| d.concerns.as_deref())])?;
-        let case = &mine.case;
-        let sha = documents::store(db, &bytes, media_type, &now).await?;
-        if let Some(signed) = &signed {
-            jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
-        }
-        let (id, action) = match &decision {
-            Some(NewDecision { kind, decided_on, concerns }) => {
-                let kind = *kind;
-                let row = db.one(
-                    "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title, document_sha256, filename, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    &[int(case.id), text(kind.as_str()), opt_text(concerns.as_deref()), text(decided_on), text(&me.iin), text(&title), text(&sha), text(&filename), text(&now)],
-                ).await?;
-                if kind == DecisionType::SwitchToPaper {
-                    let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
-                    db.exec(
-                        "UPDATE cases SET paper_since = ?, paper_decision_id = ?, updated_at = ? WHERE id = ?",
-                        &[text(decided_on), decision_id.map(int).unwrap_or(SqlValue::Null), text(&now), int(case.id)],
-                    ).await?;
+    let (id, sha) = db
+        .transaction(async |db| {
+            let mine = authz::officer_case(db, me, erdr, act).await?;
+            // No officer decides a matter about themselves, a decision included.
+            mine.not_concerning(me, &[decision.as_ref().and_then(|d| d.concerns.as_deref())])?;
+            let case = &mine.case;
+            let sha = documents::store(db, &bytes, media_type, &now).await?;
+            if let Some(signed) = &signed {
+                jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
+            }
+            let (id, action) = match &decision {
+                Some(NewDecision {
+                    kind,
+                    decided_on,
+                    concerns,
+                }) => {
+                    let kind = *kind;
+                    let new = conduct::NewDecision {
+                        kind,
+                        concerns_iin: concerns.as_deref(),
+                        decided_on,
+                        officer_iin: &me.iin,
+                        title: &title,
+                        document_sha256: &sha,
+                        filename: &filename,
+                    };
+                    let decision_id = conduct::add_decision(db, case, &new, &now).await?;
+                    // Everyone who may now see it is told, in the same transaction.
+                    let recipients =
+                        store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
+                    notify::send(
+                        db,
+                        recipients.iter().map(String::as_str),
+                        Notice::DecisionAvailable,
+                        &now,
+                        &serde_json::json!({
+                            "erdr_number": case.erdr_number, "decision_id": decision_id,
+                            "type": kind.as_str(), "title": title,
+                        }),
+                    )
+                    .await?;
+                    (decision_id, "decision_added")
                 }
-                // Everyone who may now see it is told, in the same transaction.
-                let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
-                let decision_id = row.as_ref().map(|r| col_int(r, 0)).transpose()?;
-                notify::send(
-                    db,
-                    recipients.iter().map(String::as_str),
-                    Notice::DecisionAvailable,
-                    &now,
-                    &serde_json::json!({
-                        "erdr_number": case.erdr_number, "decision_id": decision_id,
-                        "type": kind.as_str(), "title": title,
-                    }),
-                ).await?;
-                (row, "decision_added")
-            }
-            None => {
-                let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
-                let row = db.one(
-                    "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    &[int(case.id), text(&title), text(&kind), text(&sha), text(&filename), text(&me.iin), text(&now)],
-                ).await?;
-                (row, "material_added")
-            }
-        };
-        let id = col_int(&id.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?, 0)?;
-        record(db, me, action, &format!("case:{}", case.erdr_number), case, serde_json::json!({ "id": id })).await?;
-        Ok((id, sha))
-    }).await?;
+                None => {
+                    let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
+                    let new = conduct::NewMaterial {
+                        title: &title,
+                        kind: &kind,
+                        document_sha256: &sha,
+                        filename: &filename,
+                        added_by: &me.iin,
+                    };
+                    (
+                        conduct::add_material(db, case, &new, &now).await?,
+                        "material_added",
+                    )
+                }
+            };
+            record(
+                db,
+                me,
+                action,
+                &format!("case:{}", case.erdr_number),
+                case,
+                serde_json::json!({ "id": id }),
+            )
+            .await?;
+            Ok((id, sha))
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "sha256": sha, "size": bytes.len(), "media_type": media_type }),
@@ -728,50 +619,10 @@ struct Decision {
     reason: Option<String>,
 }
 
-/// A participant row of one of my cases, by id; any other is 404.
-struct ParticipantRow {
-    case: CaseRow,
-    id: i64,
-    state: String,
-    person_iin: String,
-}
-
-/// A participant row of one of my cases on which I may do `act`: 404 for a row of any other
-/// case, 403 when my relation does not give the act or the status is about me (an officer
-/// acts on nobody's status in which they are the person or the one acted for).
-async fn participant_of_my_case(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    erdr: Option<&str>,
-    act: Act,
-) -> Result<ParticipantRow, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let row = db
-        .one("SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?", &[int(id)]).await?
-        .ok_or(ApiError::NotFound)?;
-    let case_erdr = col_text(&row, 0)?;
-    if erdr.is_some_and(|e| e != case_erdr) {
-        return Err(ApiError::NotFound);
-    }
-    let mine = authz::officer_case(db, me, &case_erdr, act).await?;
-    let person_iin = col_text(&row, 2)?;
-    mine.not_concerning(
-        me,
-        &[Some(person_iin.as_str()), col_opt_text(&row, 3).as_deref()],
-    )?;
-    Ok(ParticipantRow {
-        case: mine.case,
-        id,
-        state: col_text(&row, 1)?,
-        person_iin,
-    })
-}
-
 /// Tells the participant what changed about their place in the case.
 async fn notify_participant(
     db: &Db,
-    p: &ParticipantRow,
+    p: &OfficerParticipant,
     notice: Notice,
     detail: serde_json::Value,
 ) -> Result<(), ApiError> {
@@ -816,22 +667,50 @@ async fn decide_request(
             ));
         }
     };
-    let (id, state) = db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, None, Act::ConfirmStatus).await?;
-        let (case, id, current) = (&p.case, p.id, &p.state);
-        if current != "requested" {
-            return Err(ApiError::Conflict(format!("The request is already {current}.")));
-        }
-        db.exec(
-            "UPDATE case_participants SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?",
-            &[text(state), text(&me.iin), text(clock::rfc3339(clock::now())), opt_text((!reason.is_empty()).then_some(reason.as_str())), int(id)],
-        ).await?;
-        record(db, me, if state == "confirmed" { "status_confirmed" } else { "status_rejected" }, &format!("participant:{id}"), case, serde_json::json!({})).await?;
-        notify_participant(db, &p, Notice::AccessRequestDecided, serde_json::json!({
-            "state": state, "reason": (!reason.is_empty()).then_some(reason.as_str()),
-        })).await?;
-        Ok((id, state))
-    }).await?;
+    let (id, state) = db
+        .transaction(async |db| {
+            let p = authz::officer_participant(db, me, id, None, Act::ConfirmStatus).await?;
+            let (case, id, current) = (&p.case, p.id, &p.state);
+            if current != "requested" {
+                return Err(ApiError::Conflict(format!(
+                    "The request is already {current}."
+                )));
+            }
+            let reason_given = (!reason.is_empty()).then_some(reason.as_str());
+            conduct::answer_status_request(
+                db,
+                id,
+                state,
+                &me.iin,
+                reason_given,
+                &clock::rfc3339(clock::now()),
+            )
+            .await?;
+            record(
+                db,
+                me,
+                if state == "confirmed" {
+                    "status_confirmed"
+                } else {
+                    "status_rejected"
+                },
+                &format!("participant:{id}"),
+                case,
+                serde_json::json!({}),
+            )
+            .await?;
+            notify_participant(
+                db,
+                &p,
+                Notice::AccessRequestDecided,
+                serde_json::json!({
+                    "state": state, "reason": (!reason.is_empty()).then_some(reason.as_str()),
+                }),
+            )
+            .await?;
+            Ok((id, state))
+        })
+        .await?;
     Reply::json(
         200,
         &serde_json::json!({ "id": id, "state": state, "reason": (!reason.is_empty()).then_some(reason) }),
@@ -986,26 +865,50 @@ async fn grant(
         ));
     }
     db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr), Act::GrantFamiliarisation).await?;
+        let p =
+            authz::officer_participant(db, me, id, Some(erdr), Act::GrantFamiliarisation).await?;
         let (case, id, current) = (&p.case, p.id, &p.state);
         if current != "confirmed" {
-            return Err(ApiError::Conflict("Only a confirmed participant can be granted familiarisation.".into()));
+            return Err(ApiError::Conflict(
+                "Only a confirmed participant can be granted familiarisation.".into(),
+            ));
         }
         for material in &ids {
-            if db.one("SELECT 1 FROM materials WHERE id = ? AND case_id = ?", &[int(*material), int(case.id)]).await?.is_none() {
-                return Err(ApiError::invalid("scope", "unknown_material", &format!("Material {material} is not in this case.")));
+            if !conduct::material_in_case(db, *material, case.id).await? {
+                return Err(ApiError::invalid(
+                    "scope",
+                    "unknown_material",
+                    &format!("Material {material} is not in this case."),
+                ));
             }
         }
         let now = clock::rfc3339(clock::now());
-        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(&now), int(id)]).await?;
-        db.exec(
-            "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by, granted_at, until_unix)
-             VALUES (?, ?, ?, ?, ?, ?)",
-            &[int(id), int(scope_all as i64), text(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())), text(&me.iin), text(&now), until_unix.map(int).unwrap_or(SqlValue::Null)],
-        ).await?;
-        record(db, me, "familiarisation_granted", &format!("participant:{id}"), case, serde_json::json!({ "scope_all": scope_all, "material_ids": ids })).await?;
-        notify_participant(db, &p, Notice::FamiliarisationGranted, serde_json::json!({ "until": body.until })).await
-    }).await?;
+        let grant = conduct::NewGrant {
+            participant_id: id,
+            scope_all,
+            material_ids: &ids,
+            granted_by: &me.iin,
+            until_unix,
+        };
+        conduct::grant(db, &grant, &now).await?;
+        record(
+            db,
+            me,
+            "familiarisation_granted",
+            &format!("participant:{id}"),
+            case,
+            serde_json::json!({ "scope_all": scope_all, "material_ids": ids }),
+        )
+        .await?;
+        notify_participant(
+            db,
+            &p,
+            Notice::FamiliarisationGranted,
+            serde_json::json!({ "until": body.until }),
+        )
+        .await
+    })
+    .await?;
     Reply::json(
         200,
         &serde_json::json!({ "participant_id": id, "scope": body.scope, "until": body.until }),
@@ -1014,14 +917,28 @@ async fn grant(
 
 async fn revoke_grant(db: &Db, me: &Principal, erdr: &str, id: &str) -> Result<Reply, ApiError> {
     db.transaction(async |db| {
-        let p = participant_of_my_case(db, me, id, Some(erdr), Act::EndFamiliarisation).await?;
+        let p = authz::officer_participant(db, me, id, Some(erdr), Act::EndFamiliarisation).await?;
         let (case, id) = (&p.case, p.id);
-        if db.one("SELECT 1 FROM familiarisation_grants WHERE participant_id = ? AND revoked_at IS NULL", &[int(id)]).await?.is_none() {
+        if !conduct::end_grant(db, id, &clock::rfc3339(clock::now())).await? {
             return Err(ApiError::NotFound);
         }
-        db.exec("UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL", &[text(clock::rfc3339(clock::now())), int(id)]).await?;
-        record(db, me, "familiarisation_revoked", &format!("participant:{id}"), case, serde_json::json!({})).await?;
-        notify_participant(db, &p, Notice::FamiliarisationRevoked, serde_json::json!({})).await
-    }).await?;
+        record(
+            db,
+            me,
+            "familiarisation_revoked",
+            &format!("participant:{id}"),
+            case,
+            serde_json::json!({}),
+        )
+        .await?;
+        notify_participant(
+            db,
+            &p,
+            Notice::FamiliarisationRevoked,
+            serde_json::json!({}),
+        )
+        .await
+    })
+    .await?;
     Ok(Reply::empty(204))
 }

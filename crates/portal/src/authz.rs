@@ -14,7 +14,7 @@
 
 use crate::auth::Principal;
 use crate::case::store::{self, CaseRow};
-use crate::db::{Db, SqlValue, int, text};
+use crate::db::{Db, SqlValue, col_opt_text, col_text, int, text};
 use crate::error::ApiError;
 use crate::filing::deadline::{Addressee, Kind};
 use crate::filing::handling::{self, Handler};
@@ -214,6 +214,51 @@ impl OfficerCase {
             Err(ApiError::Forbidden)
         }
     }
+}
+
+/// A participant row of one of my cases, by id, as [`officer_participant`] gives it.
+pub struct OfficerParticipant {
+    pub case: CaseRow,
+    pub id: i64,
+    pub state: String,
+    pub person_iin: String,
+}
+
+/// A participant row of one of my cases on which I may do `act`: 404 for a row of any other
+/// case, 403 when my relation does not give the act or the status is about me (an officer
+/// acts on nobody's status in which they are the person or the one acted for).
+pub async fn officer_participant(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    erdr: Option<&str>,
+    act: Act,
+) -> Result<OfficerParticipant, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
+    let row = db
+        .one(
+            "SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin
+             FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?",
+            &[int(id)],
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let case_erdr = col_text(&row, 0)?;
+    if erdr.is_some_and(|e| e != case_erdr) {
+        return Err(ApiError::NotFound);
+    }
+    let mine = officer_case(db, me, &case_erdr, act).await?;
+    let person_iin = col_text(&row, 2)?;
+    mine.not_concerning(
+        me,
+        &[Some(person_iin.as_str()), col_opt_text(&row, 3).as_deref()],
+    )?;
+    Ok(OfficerParticipant {
+        case: mine.case,
+        id,
+        state: col_text(&row, 1)?,
+        person_iin,
+    })
 }
 
 /// The case `erdr` if I may do `act` on it now: 404 (no such case for me), 403 (my relation

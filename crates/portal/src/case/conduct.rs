@@ -1,0 +1,404 @@
+//! Conducting a case: what the officers who act on it record and see — the case itself, its
+//! stage and officers, decisions and materials, familiarisation grants, answers to status
+//! requests. Plain reads and writes for the caller's transaction: who may do each is decided
+//! before, by `authz::officer_case` and its `Act`.
+
+use crate::auth::Principal;
+use crate::authz;
+use crate::clock;
+use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text};
+use crate::error::ApiError;
+
+use super::store::{self, CaseRow};
+use super::{DecisionType, Stage};
+
+/// How many decisions and materials the officer's card lists (newest first); a case has
+/// tens of them, far fewer than this.
+pub const CARD_LIST_LIMIT: i64 = 500;
+
+/// A case as registered by an officer.
+pub struct NewCase<'a> {
+    pub erdr_number: &'a str,
+    pub registered_on: &'a str,
+    pub organ_id: i64,
+    pub lead_officer_iin: &'a str,
+    pub prosecutor_iin: Option<&'a str>,
+    pub prosecutor_organ_id: Option<i64>,
+    /// JSON array of Criminal Code qualifications.
+    pub articles: &'a str,
+}
+
+/// Registers `case` (the caller checked that its number is free) and attaches the status
+/// requests made under its number before it existed, so they now reach its officers.
+pub async fn register(db: &Db, case: &NewCase<'_>, now: &str) -> Result<CaseRow, ApiError> {
+    let row = db
+        .one(
+            "INSERT INTO cases (erdr_number, registered_on, organ_id, lead_officer_iin, prosecutor_iin,
+                 prosecutor_organ_id, articles, stage, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING id",
+            &[
+                text(case.erdr_number),
+                text(case.registered_on),
+                int(case.organ_id),
+                text(case.lead_officer_iin),
+                opt_text(case.prosecutor_iin),
+                case.prosecutor_organ_id.map(int).unwrap_or(SqlValue::Null),
+                text(case.articles),
+                text(now),
+                text(now),
+            ],
+        )
+        .await?
+        .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+    let id = col_int(&row, 0)?;
+    db.exec(
+        "UPDATE case_participants SET case_id = ? WHERE erdr_number = ? AND case_id IS NULL",
+        &[int(id), text(case.erdr_number)],
+    )
+    .await?;
+    store::find_case(db, case.erdr_number)
+        .await?
+        .ok_or_else(|| ApiError::Internal("case vanished".into()))
+}
+
+/// What an officer changes in a case; `None` keeps what is there.
+#[derive(Default)]
+pub struct CaseChange<'a> {
+    pub stage: Option<Stage>,
+    pub lead_officer_iin: Option<&'a str>,
+    pub prosecutor_iin: Option<&'a str>,
+    pub prosecutor_organ_id: Option<i64>,
+}
+
+/// Applies `change` to the case `case_id` and returns the case as it is now.
+pub async fn change(
+    db: &Db,
+    case: &CaseRow,
+    change: &CaseChange<'_>,
+    now: &str,
+) -> Result<CaseRow, ApiError> {
+    db.exec(
+        "UPDATE cases SET stage = ifnull(?, stage), lead_officer_iin = ifnull(?, lead_officer_iin),
+             prosecutor_iin = ifnull(?, prosecutor_iin),
+             prosecutor_organ_id = ifnull(?, prosecutor_organ_id), updated_at = ?
+         WHERE id = ?",
+        &[
+            opt_text(change.stage.map(|s| s.as_str())),
+            opt_text(change.lead_officer_iin),
+            opt_text(change.prosecutor_iin),
+            change
+                .prosecutor_organ_id
+                .map(int)
+                .unwrap_or(SqlValue::Null),
+            text(now),
+            int(case.id),
+        ],
+    )
+    .await?;
+    store::find_case(db, &case.erdr_number)
+        .await?
+        .ok_or_else(|| ApiError::Internal("case vanished".into()))
+}
+
+/// A procedural decision as the officer adds it, its document already stored.
+pub struct NewDecision<'a> {
+    pub kind: DecisionType,
+    pub concerns_iin: Option<&'a str>,
+    pub decided_on: &'a str,
+    pub officer_iin: &'a str,
+    pub title: &'a str,
+    pub document_sha256: &'a str,
+    pub filename: &'a str,
+}
+
+/// Adds `decision` to `case` and returns its id; a decision to go back to paper (art. 42-1)
+/// makes the case read-only in the portal from its date.
+pub async fn add_decision(
+    db: &Db,
+    case: &CaseRow,
+    decision: &NewDecision<'_>,
+    now: &str,
+) -> Result<i64, ApiError> {
+    let id = inserted_id(
+        db.one(
+            "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title,
+                 document_sha256, filename, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                int(case.id),
+                text(decision.kind.as_str()),
+                opt_text(decision.concerns_iin),
+                text(decision.decided_on),
+                text(decision.officer_iin),
+                text(decision.title),
+                text(decision.document_sha256),
+                text(decision.filename),
+                text(now),
+            ],
+        )
+        .await?,
+    )?;
+    if decision.kind == DecisionType::SwitchToPaper {
+        db.exec(
+            "UPDATE cases SET paper_since = ?, paper_decision_id = ?, updated_at = ? WHERE id = ?",
+            &[text(decision.decided_on), int(id), text(now), int(case.id)],
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// A material of the case (an expert's report, a record of an investigative act).
+pub struct NewMaterial<'a> {
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub document_sha256: &'a str,
+    pub filename: &'a str,
+    pub added_by: &'a str,
+}
+
+/// Adds `material` to `case` and returns its id.
+pub async fn add_material(
+    db: &Db,
+    case: &CaseRow,
+    material: &NewMaterial<'_>,
+    now: &str,
+) -> Result<i64, ApiError> {
+    inserted_id(
+        db.one(
+            "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            &[
+                int(case.id),
+                text(material.title),
+                text(material.kind),
+                text(material.document_sha256),
+                text(material.filename),
+                text(material.added_by),
+                text(now),
+            ],
+        )
+        .await?,
+    )
+}
+
+fn inserted_id(row: Option<spin_sdk::sqlite::RowResult>) -> Result<i64, ApiError> {
+    col_int(
+        &row.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
+        0,
+    )
+}
+
+/// Whether `material_id` is a material of the case `case_id`.
+pub async fn material_in_case(db: &Db, material_id: i64, case_id: i64) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "SELECT 1 FROM materials WHERE id = ? AND case_id = ?",
+            &[int(material_id), int(case_id)],
+        )
+        .await?
+        .is_some())
+}
+
+/// A familiarisation grant as given: all materials, or those listed, until a time or for
+/// as long as the participant keeps the status.
+pub struct NewGrant<'a> {
+    pub participant_id: i64,
+    pub scope_all: bool,
+    pub material_ids: &'a [i64],
+    pub granted_by: &'a str,
+    pub until_unix: Option<i64>,
+}
+
+/// Gives `grant`, in place of the participant's grant in force, if any.
+pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiError> {
+    end_grant(db, grant.participant_id, now).await?;
+    let material_ids = serde_json::to_string(grant.material_ids)
+        .map_err(|e| ApiError::Internal(format!("material ids: {e}")))?;
+    db.exec(
+        "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by,
+             granted_at, until_unix)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            int(grant.participant_id),
+            int(i64::from(grant.scope_all)),
+            text(material_ids),
+            text(grant.granted_by),
+            text(now),
+            grant.until_unix.map(int).unwrap_or(SqlValue::Null),
+        ],
+    )
+    .await
+}
+
+/// Ends the participant's grant in force; `false` when there was none.
+pub async fn end_grant(db: &Db, participant_id: i64, now: &str) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "UPDATE familiarisation_grants SET revoked_at = ?
+             WHERE participant_id = ? AND revoked_at IS NULL RETURNING id",
+            &[text(now), int(participant_id)],
+        )
+        .await?
+        .is_some())
+}
+
+/// Records the officer's answer to a status request: `confirmed` or `rejected`, with the
+/// reason a rejection gives.
+pub async fn answer_status_request(
+    db: &Db,
+    participant_id: i64,
+    state: &str,
+    officer_iin: &str,
+    reason: Option<&str>,
+    now: &str,
+) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE case_participants SET state = ?, decided_by = ?, decided_at = ?, reason = ?
+         WHERE id = ?",
+        &[
+            text(state),
+            text(officer_iin),
+            text(now),
+            opt_text(reason),
+            int(participant_id),
+        ],
+    )
+    .await
+}
+
+/// The status requests waiting in my cases, soonest due first, at most `limit`. The join is
+/// driven from my cases (CROSS JOIN fixes the order): starting from all pending requests
+/// instead meant scanning every one of them at a million cases.
+pub async fn requests_in_my_cases(
+    db: &Db,
+    me: &Principal,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let (condition, mut params) = authz::my_cases_sql(me);
+    let now = clock::now().timestamp();
+    params.push(int(limit));
+    let rows = db
+        .query(
+            &format!(
+                "SELECT p.id, c.erdr_number, p.person_iin, ps.full_name, p.status, p.represented_iin,
+                        p.basis, p.requested_at, p.due_unix
+                 FROM cases c CROSS JOIN case_participants p ON p.case_id = c.id
+                 LEFT JOIN persons ps ON ps.iin = p.person_iin
+                 WHERE p.state = 'requested' AND {condition}
+                 ORDER BY p.due_unix, p.id LIMIT ?"
+            ),
+            &params,
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            let due = col_int(r, 8)?;
+            Ok(serde_json::json!({
+                "kind": "access_request", "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
+                "person": { "iin": col_text(r, 2)?, "full_name": col_opt_text(r, 3) },
+                "procedural_status": col_text(r, 4)?, "represented_iin": col_opt_text(r, 5),
+                "basis": col_text(r, 6)?, "requested_at": col_text(r, 7)?,
+                "due_at": clock::rfc3339(clock::from_unix(due)), "overdue": due < now,
+            }))
+        })
+        .collect()
+}
+
+/// Everyone recorded or asking in the case, for its officers' card.
+pub async fn participants_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
+                    p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on
+             FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
+             WHERE p.case_id = ? ORDER BY p.id",
+            &[int(case_id)],
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
+                "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
+                "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
+                "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
+                "ended_on": col_opt_text(r, 10),
+            }))
+        })
+        .collect()
+}
+
+/// Familiarisation grants in force, one per participant at most: what each participant may
+/// read now, so the officer sees it before granting or revoking.
+pub async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT g.participant_id, g.scope_all, g.material_ids, g.granted_at, g.until_unix
+             FROM familiarisation_grants g JOIN case_participants p ON p.id = g.participant_id
+             WHERE p.case_id = ? AND g.revoked_at IS NULL
+               AND (g.until_unix IS NULL OR g.until_unix > ?)
+             ORDER BY g.id",
+            &[int(case_id), int(clock::now().timestamp())],
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            let material_ids: serde_json::Value =
+                serde_json::from_str(&col_text(r, 2)?).unwrap_or_else(|_| serde_json::json!([]));
+            let until = col_opt_int(r, 4).map(|u| clock::rfc3339(clock::from_unix(u)));
+            Ok(serde_json::json!({
+                "participant_id": col_int(r, 0)?,
+                "scope": if col_int(r, 1)? == 1 { "all" } else { "list" },
+                "material_ids": material_ids, "granted_at": col_text(r, 3)?, "until": until,
+            }))
+        })
+        .collect()
+}
+
+/// The case's decisions, newest first, with when their author signed each.
+pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
+                    s.signing_time
+             FROM decisions d LEFT JOIN document_signatures s
+               ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
+             WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
+            &[int(case_id), int(CARD_LIST_LIMIT)],
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
+                "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
+                "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
+            }))
+        })
+        .collect()
+}
+
+/// The case's materials, newest first.
+pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let rows = db
+        .query(
+            "SELECT id, title, kind, filename, created_at FROM materials
+             WHERE case_id = ? ORDER BY id DESC LIMIT ?",
+            &[int(case_id), int(CARD_LIST_LIMIT)],
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
+                "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
+            }))
+        })
+        .collect()
+}
