@@ -3,13 +3,11 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::case::DecisionType;
-use jaria_portal::case::grant::any_covers;
 use jaria_portal::case::store::{self, CaseRow, Participation};
-use jaria_portal::case::visibility::receives_concerning;
-use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, text};
+use jaria_portal::case::view;
+use jaria_portal::db::{Db, int, text};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, clock, documents, paging, service};
+use jaria_portal::{ApiError, audit, documents, paging, service};
 
 fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
     serde_json::json!({
@@ -103,66 +101,11 @@ pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply
     Reply::json(200, &body)
 }
 
-struct DecisionRow {
-    id: i64,
-    kind: DecisionType,
-    decided_on: String,
-    title: String,
-    sha: String,
-    filename: String,
-    /// The officer who made the decision: whose signature of the document counts.
-    officer_iin: String,
-    /// Who signed the document with EDS and when (`None`: not signed).
-    signature: Option<serde_json::Value>,
-}
-
-/// The decisions my effective statuses receive, newest first.
-async fn visible_decisions(
-    db: &Db,
-    me: &Principal,
-    case: &CaseRow,
-    mine: &[Participation],
-) -> Result<Vec<DecisionRow>, ApiError> {
-    let viewer = store::effective_statuses(db, case.id, &me.iin, mine).await?;
-    let rows = db.query(
-        "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
-                d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time
-         FROM decisions d LEFT JOIN document_signatures s
-           ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
-         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT 500",
-        &[int(case.id)],
-    ).await?;
-    let mut out = Vec::new();
-    for r in &rows.rows {
-        let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
-            continue;
-        };
-        if receives_concerning(kind, col_opt_text(r, 6).as_deref(), &viewer) {
-            out.push(DecisionRow {
-                id: col_int(r, 0)?,
-                kind,
-                decided_on: col_text(r, 2)?,
-                title: col_text(r, 3)?,
-                sha: col_text(r, 4)?,
-                filename: col_text(r, 5)?,
-                officer_iin: col_text(r, 7)?,
-                signature: col_opt_text(r, 8).map(|cms_sha256| {
-                    serde_json::json!({
-                        "cms_sha256": cms_sha256, "signer_iin": col_opt_text(r, 7),
-                        "signer_name": col_opt_text(r, 9), "signing_time": col_opt_text(r, 10),
-                    })
-                }),
-            });
-        }
-    }
-    Ok(out)
-}
-
 pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let (list, next) = read_case(req, erdr, service::LISTED, async |db, me, case, mine| {
         let (visible, next) = paging::page_of(
-            visible_decisions(db, me, case, mine).await?,
+            view::visible_decisions(db, me, case, mine).await?,
             |d| d.id,
             &page,
         );
@@ -211,7 +154,7 @@ pub async fn decision_document(
         service::DOWNLOADED,
         "decision_id",
         async |db, me, case, mine, id| {
-            Ok(visible_decisions(db, me, case, mine)
+            Ok(view::visible_decisions(db, me, case, mine)
                 .await?
                 .into_iter()
                 .find(|d| d.id == id)
@@ -235,7 +178,7 @@ pub async fn decision_signature(
         erdr,
         "decision_signature_downloaded",
         async |db, me, case, mine| {
-            let decision = visible_decisions(db, me, case, mine)
+            let decision = view::visible_decisions(db, me, case, mine)
                 .await?
                 .into_iter()
                 .find(|d| d.id == id)
@@ -289,51 +232,14 @@ async fn download_visible(
     ))
 }
 
-struct MaterialRow {
-    id: i64,
-    title: String,
-    kind: String,
-    sha: String,
-    filename: String,
-}
-
-/// The materials a live grant of mine covers.
-async fn visible_materials(
-    db: &Db,
-    case: &CaseRow,
-    mine: &[Participation],
-) -> Result<Vec<MaterialRow>, ApiError> {
-    let ids: Vec<i64> = mine.iter().map(|p| p.id).collect();
-    let grants = store::grants_of(db, &ids).await?;
-    let now = clock::now().timestamp();
-    if grants.iter().all(|g| !g.is_live(now)) {
-        return Ok(Vec::new());
-    }
-    let rows = db.query(
-        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id DESC LIMIT 1000",
-        &[int(case.id)],
-    ).await?;
-    let mut out = Vec::new();
-    for r in &rows.rows {
-        let id = col_int(r, 0)?;
-        if any_covers(&grants, id, now) {
-            out.push(MaterialRow {
-                id,
-                title: col_text(r, 1)?,
-                kind: col_text(r, 2)?,
-                sha: col_text(r, 3)?,
-                filename: col_text(r, 4)?,
-            });
-        }
-    }
-    Ok(out)
-}
-
 pub async fn materials(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
     let (list, next) = read_case(req, erdr, "materials_listed", async |db, _, case, mine| {
-        let (visible, next) =
-            paging::page_of(visible_materials(db, case, mine).await?, |m| m.id, &page);
+        let (visible, next) = paging::page_of(
+            view::visible_materials(db, case, mine).await?,
+            |m| m.id,
+            &page,
+        );
         let list: Vec<serde_json::Value> = visible
             .into_iter()
             .map(|m| {
@@ -364,7 +270,7 @@ pub async fn material_content(
         "material_downloaded",
         "material_id",
         async |db, _, case, mine, id| {
-            Ok(visible_materials(db, case, mine)
+            Ok(view::visible_materials(db, case, mine)
                 .await?
                 .into_iter()
                 .find(|m| m.id == id)
@@ -376,28 +282,6 @@ pub async fn material_content(
 
 /// The ids of the decisions and materials the reader is shown now (the same rules as their
 /// lists), as JSON arrays for the access log's query.
-async fn shown_additions(
-    db: &Db,
-    me: &Principal,
-    case: &CaseRow,
-    mine: &[Participation],
-) -> Result<(String, String), ApiError> {
-    let decisions: Vec<i64> = visible_decisions(db, me, case, mine)
-        .await?
-        .iter()
-        .map(|d| d.id)
-        .collect();
-    let materials: Vec<i64> = visible_materials(db, case, mine)
-        .await?
-        .iter()
-        .map(|m| m.id)
-        .collect();
-    Ok((
-        serde_json::json!(decisions).to_string(),
-        serde_json::json!(materials).to_string(),
-    ))
-}
-
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous, and a
 /// decision or material added that I may not see is no entry of mine: the entry alone would
@@ -405,80 +289,19 @@ async fn shown_additions(
 /// neither a short page nor its cursor tells of one either.)
 pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_time(req.query())?;
-    let (entries, next) = read_case(req, erdr, "access_log_viewed", async |db, me, case, mine| {
-        let mut subjects: Vec<String> = mine
-            .iter()
-            .map(|p| format!("participant:{}", p.id))
-            .collect();
-        subjects.push(format!("case:{}", case.erdr_number));
-        let (shown_decisions, shown_materials) = shown_additions(db, me, case, mine).await?;
-        let first = 7;
-        let placeholders = (first..first + subjects.len())
-            .map(|n| format!("?{n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let (before_at, before_seq) = page.before.clone().unzip();
-        let mut params = vec![
-            int(case.id),
-            text(&me.iin),
-            jaria_portal::db::opt_text(before_at),
-            before_seq
-                .map(int)
-                .unwrap_or(jaria_portal::db::SqlValue::Null),
-            text(shown_decisions),
-            text(shown_materials),
-        ];
-        params.extend(subjects.iter().map(text));
-        let limit = first + subjects.len();
-        params.push(int(page.limit));
-        // Changes are in the chained audit log, reads in the read log: one timeline, newest
-        // first, paged by time (each table's own ids are no common order).
-        let rows = db.query(
-            &format!(
-                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq
-                 FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq, detail
-                         FROM audit_log WHERE case_id = ?1
-                       UNION ALL
-                       SELECT at, actor_iin, actor_role, action, subject, id * 2 + 1 AS seq, detail
-                         FROM read_log WHERE case_id = ?1) a
-                 LEFT JOIN officers o ON o.iin = a.actor_iin
-                 WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
-                   AND (a.action NOT IN ('decision_added', 'material_added')
-                        OR (a.action = 'decision_added'
-                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?5)))
-                        OR (a.action = 'material_added'
-                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?6))))
-                   AND (?3 IS NULL OR a.at < ?3 OR (a.at = ?3 AND a.seq < ?4))
-                 ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
-            ),
-            &params,
-        ).await?;
-        let list = rows
-            .rows
-            .iter()
-            .map(|r| {
-                let actor_iin = col_opt_text(r, 1);
-                let role = col_text(r, 2)?;
-                let who = if actor_iin.as_deref() == Some(me.iin.as_str()) {
-                    serde_json::json!({ "kind": "you" })
-                } else if jaria_portal::identity::Role::parse_officer(&role).is_some() {
-                    serde_json::json!({ "kind": "officer", "name": col_opt_text(r, 4), "role": role })
-                } else {
-                    serde_json::json!({ "kind": "participant" })
-                };
-                Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let last = rows
-            .rows
-            .last()
-            .map(|r| Ok::<_, ApiError>((col_text(r, 0)?, jaria_portal::db::col_int(r, 5)?)))
-            .transpose()?;
-        Ok((
-            (list, paging::next_time_cursor(&page, last, rows.rows.len())),
-            serde_json::json!({}),
-        ))
-    }).await?;
+    let (entries, next) = read_case(
+        req,
+        erdr,
+        "access_log_viewed",
+        async |db, me, case, mine| {
+            let (list, last, count) = view::access_log(db, me, case, mine, &page).await?;
+            Ok((
+                (list, paging::next_time_cursor(&page, last, count)),
+                serde_json::json!({}),
+            ))
+        },
+    )
+    .await?;
     Reply::json(
         200,
         &serde_json::json!({ "entries": entries, "next_cursor": next }),

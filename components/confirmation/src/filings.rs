@@ -157,14 +157,8 @@ pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> 
             audit_case(&r),
         );
         let mut body = store::detail_json(db, &r.filing, clock::now().timestamp()).await?;
-        let filer = db
-            .one(
-                "SELECT full_name FROM persons WHERE iin = ?",
-                &[text(&r.filing.filer_iin)],
-            )
-            .await?;
-        body["filer_full_name"] = filer
-            .and_then(|row| jaria_portal::db::col_opt_text(&row, 0))
+        body["filer_full_name"] = jaria_portal::identity::full_name(db, &r.filing.filer_iin)
+            .await?
             .into();
         let permitted = if r.filing.state.is_open() {
             handling::permitted_outcomes(r.filing.kind, r.filing.addressee, r.challenged)

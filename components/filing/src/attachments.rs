@@ -1,7 +1,8 @@
 //! Uploading a file to attach to a filing: PDF, PNG or JPEG, checked by content, ≤ 10 MiB.
 
 use jaria_portal::auth;
-use jaria_portal::db::{Db, int, text};
+use jaria_portal::db::Db;
+use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, limits, random};
 
@@ -39,17 +40,14 @@ pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
         .transaction(async |db| {
             limits::unattached_uploads(db, &me.iin, bytes.len(), now.timestamp()).await?;
             let sha = documents::store(db, bytes, actual, &clock::rfc3339(now)).await?;
-            db.exec(
-                "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
-             VALUES (?, ?, ?, ?, ?, ?)",
-                &[
-                    text(&id),
-                    text(&me.iin),
-                    text(&sha),
-                    int(bytes.len() as i64),
-                    text(actual),
-                    int(now.timestamp()),
-                ],
+            filing_store::record_upload(
+                db,
+                &id,
+                &me.iin,
+                &sha,
+                bytes.len(),
+                actual,
+                now.timestamp(),
             )
             .await?;
             audit::record(

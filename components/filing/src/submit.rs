@@ -2,10 +2,10 @@
 //! withdrawing before a decision.
 
 use jaria_portal::auth::{self, Principal};
+use jaria_portal::case::ErdrNumber;
 use jaria_portal::case::store;
-use jaria_portal::case::visibility::receives_concerning;
-use jaria_portal::case::{DecisionType, ErdrNumber};
-use jaria_portal::db::{Db, SqlValue, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::case::view;
+use jaria_portal::db::{Db, int, text};
 use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
 use jaria_portal::filing::lifecycle::{self, Step, Told, Transition};
 use jaria_portal::filing::receipt::{self, Summary};
@@ -132,62 +132,10 @@ async fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
     .map_err(|e| ApiError::Unavailable(format!("receipt_previous_public_keys: {e}")))
 }
 
-/// The filing as stored, and its receipt summary.
-struct Stored {
-    summary: Summary,
-    signature: String,
-    filer_iin: String,
-    on_behalf_of_iin: Option<String>,
-}
-
-const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, f.on_behalf_of_iin, c.erdr_number, \
-     f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.request_sha256";
-
-async fn load(
-    db: &Db,
-    condition: &str,
-    params: &[SqlValue],
-) -> Result<Option<(Stored, String)>, ApiError> {
-    let Some(row) = db.one(
-        &format!("SELECT {FILING_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE {condition}"),
-        params,
-    ).await?
-    else {
-        return Ok(None);
-    };
-    let id = col_int(&row, 0)?;
-    let attachments = db
-        .query(
-            "SELECT sha256 FROM attachments WHERE filing_id = ? ORDER BY sha256",
-            &[int(id)],
-        )
-        .await?;
-    let stored = Stored {
-        summary: Summary {
-            id,
-            registration_number: col_text(&row, 1)?,
-            kind: col_text(&row, 2)?,
-            filer_iin: col_text(&row, 3)?,
-            on_behalf_of_iin: col_opt_text(&row, 4),
-            erdr_number: col_opt_text(&row, 5),
-            submitted_at: col_text(&row, 6)?,
-            due_at: clock::rfc3339(clock::from_unix(col_int(&row, 7)?)),
-            content_sha256: col_text(&row, 8)?,
-            attachments_sha256: attachments
-                .rows
-                .iter()
-                .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
-                .collect(),
-            signature_sha256: signature::sha256_of(db, id).await?,
-        },
-        signature: col_text(&row, 9)?,
-        filer_iin: col_text(&row, 3)?,
-        on_behalf_of_iin: col_opt_text(&row, 4),
-    };
-    Ok(Some((stored, col_text(&row, 10)?)))
-}
-
-fn acknowledgement(stored: &Stored, key: &ed25519_dalek::SigningKey) -> Result<Reply, ApiError> {
+fn acknowledgement(
+    stored: &filing_store::Stored,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<Reply, ApiError> {
     let s = &stored.summary;
     Reply::json(
         201,
@@ -261,9 +209,9 @@ async fn retried(
     filer_iin: &str,
     key: &str,
     request_sha: &str,
-) -> Result<Option<Stored>, ApiError> {
+) -> Result<Option<filing_store::Stored>, ApiError> {
     // No snapshot needed: what `load` reads of a filing was committed with it at once.
-    let Some((stored, previous_sha)) = load(
+    let Some((stored, previous_sha)) = filing_store::load_receipt(
         db,
         "f.filer_iin = ? AND f.idempotency_key = ?",
         &[text(filer_iin), text(key)],
@@ -425,11 +373,7 @@ async fn checked(
     }
     let organ_id = match (kind, body.organ_id) {
         (Kind::CrimeReport, Some(organ)) => {
-            if db
-                .one("SELECT 1 FROM organs WHERE id = ?", &[int(organ)])
-                .await?
-                .is_none()
-            {
+            if !jaria_portal::identity::organ_exists(db, organ).await? {
                 return Err(ApiError::invalid(
                     "organ_id",
                     "unknown_organ",
@@ -468,22 +412,7 @@ async fn checked(
     if let Some(decision) = body.challenged_decision_id {
         let visible = match &case {
             Some(c) if kind == Kind::Complaint => {
-                match db
-                    .one(
-                        "SELECT type, concerns_iin FROM decisions WHERE id = ? AND case_id = ?",
-                        &[int(decision), int(c.id)],
-                    )
-                    .await?
-                {
-                    Some(row) => {
-                        let mine = store::confirmed_participations(db, c.id, &me.iin).await?;
-                        let viewer = store::effective_statuses(db, c.id, &me.iin, &mine).await?;
-                        DecisionType::parse(&col_text(&row, 0)?).is_some_and(|decided| {
-                            receives_concerning(decided, col_opt_text(&row, 1).as_deref(), &viewer)
-                        })
-                    }
-                    None => false,
-                }
+                view::decision_given_to(db, c.id, decision, &me.iin).await?
             }
             _ => false,
         };
@@ -501,19 +430,12 @@ async fn checked(
     if !body.attachments.is_empty() {
         let ids = serde_json::to_string(&body.attachments)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let found = db
-            .query(
-                "SELECT id, sha256 FROM attachments
-                 WHERE id IN (SELECT value FROM json_each(?)) AND owner_iin = ? AND filing_id IS NULL AND created_unix > ?",
-                &[text(ids), text(&me.iin), int(now_unix - jaria_portal::filing::ATTACHMENT_TTL_SECS)],
-            )
-            .await?;
+        let found = filing_store::unattached_uploads(db, &me.iin, &ids, now_unix).await?;
         for id in &body.attachments {
             let sha = found
-                .rows
                 .iter()
-                .find(|r| r.get::<&str>(0) == Some(id.as_str()))
-                .and_then(|r| r.get::<&str>(1))
+                .find(|(found_id, _)| found_id == id)
+                .map(|(_, sha)| sha.as_str())
                 .ok_or_else(|| {
                     ApiError::invalid(
                         "attachments",
@@ -611,7 +533,7 @@ async fn submit(
     filing: &Submission<'_>,
     signing: &ed25519_dalek::SigningKey,
     deadlines: &Deadlines,
-) -> Result<Option<Stored>, ApiError> {
+) -> Result<Option<filing_store::Stored>, ApiError> {
     let Submission {
         body,
         key,
@@ -659,25 +581,29 @@ async fn submit(
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
     // A duplicate that committed first (same filer, same key) leaves nothing to insert.
-    let Some(row) = db
-        .one(
-            "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id, addressee, subject,
-                 challenged_decision_id, body, state, submitted_at, submitted_unix, due_unix, content_sha256, receipt,
-                 idempotency_key, request_sha256, organ_id, filed_in_detention)
-             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?)
-             ON CONFLICT (filer_iin, idempotency_key) DO NOTHING RETURNING id",
-            &[
-                text(format!("{}:{key}", me.iin)), text(&body.kind), text(&me.iin), opt_text(on_behalf.as_ref().map(|i| i.as_str())),
-                case.as_ref().map(|c| int(c.id)).unwrap_or(SqlValue::Null), text(addressee_name), text(subject_name),
-                body.challenged_decision_id.map(int).unwrap_or(SqlValue::Null), text(text_body), text(&submitted_at),
-                int(now.timestamp()), int(due.timestamp()), text(&content_sha), text(key), text(request_sha),
-                organ_id.map(int).unwrap_or(SqlValue::Null), int(i64::from(body.filed_in_detention)),
-            ],
-        ).await?
-    else {
+    let new = filing_store::NewFiling {
+        idempotency_scope: &format!("{}:{key}", me.iin),
+        kind,
+        filer_iin: &me.iin,
+        on_behalf_of_iin: on_behalf.as_ref().map(|i| i.as_str()),
+        case_id: case.as_ref().map(|c| c.id),
+        addressee: addressee_name,
+        subject: subject_name,
+        challenged_decision_id: body.challenged_decision_id,
+        text: &text_body,
+        submitted_at: &submitted_at,
+        submitted_unix: now.timestamp(),
+        due_unix: due.timestamp(),
+        content_sha256: &content_sha,
+        idempotency_key: key,
+        request_sha256: request_sha,
+        organ_id,
+        filed_in_detention: body.filed_in_detention,
+    };
+    let Some(id) = filing_store::insert_submitted(db, &new).await? else {
         return Ok(None);
     };
-    let id = col_int(&row, 0)?;
+
     let letter = match kind {
         Kind::CrimeReport => "S",
         Kind::Petition => "P",
@@ -687,11 +613,7 @@ async fn submit(
     if !body.attachments.is_empty() {
         let ids = serde_json::to_string(&body.attachments)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        db.exec(
-            "UPDATE attachments SET filing_id = ? WHERE id IN (SELECT value FROM json_each(?))",
-            &[int(id), text(ids)],
-        )
-        .await?;
+        filing_store::attach_uploads(db, id, &ids).await?;
     }
     if let Some(signed) = &signed {
         signature::store(db, id, signed, &content, &submitted_at).await?;
@@ -710,14 +632,13 @@ async fn submit(
         signature_sha256: signed.as_ref().map(jaria_portal::signed::Signed::sha256),
     };
     let signature = receipt::sign(signing, &summary);
-    db.exec(
-        "UPDATE filings SET registration_number = ?, receipt = ? WHERE id = ?",
-        &[text(&registration_number), text(&signature), int(id)],
-    )
-    .await?;
-    db.exec(
-        "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'submitted', ?)",
-        &[int(id), text(&submitted_at), text(&me.iin)],
+    filing_store::complete_submission(
+        db,
+        id,
+        &registration_number,
+        &signature,
+        &submitted_at,
+        &me.iin,
     )
     .await?;
     audit::record_for_case(
@@ -728,7 +649,7 @@ async fn submit(
         case.as_ref().map(|c| c.id),
         serde_json::json!({ "kind": body.kind, "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
     ).await?;
-    Ok(Some(Stored {
+    Ok(Some(filing_store::Stored {
         summary,
         signature,
         filer_iin: me.iin.clone(),
@@ -737,9 +658,9 @@ async fn submit(
 }
 
 /// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.
-async fn mine(db: &Db, me: &Principal, id: &str) -> Result<Stored, ApiError> {
+async fn mine(db: &Db, me: &Principal, id: &str) -> Result<filing_store::Stored, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let (stored, _) = load(db, "f.id = ?", &[int(id)])
+    let (stored, _) = filing_store::load_receipt(db, "f.id = ?", &[int(id)])
         .await?
         .ok_or(ApiError::NotFound)?;
     if filing_store::may_read(

@@ -1,9 +1,8 @@
 //! The signed-in person's view of themselves and their sessions.
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, col_int, col_text, int, text};
+use jaria_portal::db::Db;
 use jaria_portal::http::Reply;
-use jaria_portal::session::{Liveness, SessionRow};
 use jaria_portal::{ApiError, clock, session};
 
 pub async fn me(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
@@ -43,41 +42,7 @@ pub async fn logout(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
 pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let now = clock::now().timestamp();
-    let rows = db
-        .query(
-            "SELECT id, method, created_at, expires_at, client_addr, user_agent, created_unix,
-                last_seen_unix, expires_unix, idle_timeout_secs
-         FROM sessions WHERE iin = ? AND revoked_at IS NULL AND expires_unix > ?
-         ORDER BY created_unix DESC LIMIT 100",
-            &[text(&me.iin), int(now)],
-        )
-        .await?;
-    let mut sessions = Vec::new();
-    for row in &rows.rows {
-        let id = col_text(row, 0)?;
-        let liveness = SessionRow {
-            id: id.clone(),
-            created_unix: col_int(row, 6)?,
-            last_seen_unix: col_int(row, 7)?,
-            expires_unix: col_int(row, 8)?,
-            idle_timeout_secs: col_int(row, 9)?,
-        }
-        .liveness(now);
-        if liveness == Liveness::Expired {
-            continue;
-        }
-        sessions.push(serde_json::json!({
-            "id": id,
-            "current": id == me.session_id,
-            "method": col_text(row, 1)?,
-            "created_at": col_text(row, 2)?,
-            "expires_at": col_text(row, 3)?,
-            "last_seen_at": clock::rfc3339(clock::from_unix(col_int(row, 7)?)),
-            "client_addr": col_text(row, 4)?,
-            "user_agent": col_text(row, 5)?,
-        }));
-    }
+    let sessions = session::live_of(&db, &me.iin, &me.session_id, clock::now().timestamp()).await?;
     Reply::json(200, &serde_json::json!({ "sessions": sessions }))
 }
 
@@ -85,12 +50,9 @@ pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> 
 pub async fn revoke(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me: Principal = auth::authenticate(&db, req).await?;
-    db.one(
-        "SELECT 1 FROM sessions WHERE id = ? AND iin = ? AND revoked_at IS NULL",
-        &[text(id), text(&me.iin)],
-    )
-    .await?
-    .ok_or(ApiError::NotFound)?;
+    if !session::is_open_of(&db, id, &me.iin).await? {
+        return Err(ApiError::NotFound);
+    }
     auth::end_session(&db, id, &me.actor(), "session_revoked").await?;
     Ok(Reply::empty(204))
 }

@@ -2,13 +2,13 @@
 //! date, whether it is overdue, the answer and its documents; and my notification feed.
 
 use jaria_portal::auth::{self, Principal, signed_in};
-use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::db::Db;
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::State;
 use jaria_portal::filing::{signature, store};
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use jaria_portal::{ApiError, clock, documents, paging};
+use jaria_portal::{ApiError, clock, documents, notify, paging};
 
 #[spin_sdk::http_service]
 async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
@@ -66,57 +66,25 @@ async fn route(req: &Request, _: Method, path: &str) -> Option<Result<Reply, Api
 
 async fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let kind = paging::query_param(req.query(), "kind");
-    let state = paging::query_param(req.query(), "state");
-    if kind.is_some_and(|k| Kind::parse(k).is_none()) {
-        return Err(ApiError::invalid(
-            "kind",
-            "invalid_kind",
-            "One of crime_report, petition, complaint.",
-        ));
-    }
-    if state.is_some_and(|s| State::parse(s).is_none()) {
-        return Err(ApiError::invalid(
-            "state",
-            "invalid_state",
-            "Not a filing state.",
-        ));
-    }
-    // Two index-backed halves (filed by me, filed for me), each cut to one page before they
-    // are merged: a person with thousands of filings costs one page of index reads, not all.
-    let before = int(page.before_id.unwrap_or(i64::MAX));
-    let half = |column: &str| {
-        format!(
-            "SELECT id FROM (SELECT id FROM filings WHERE {column} = ? AND id < ?
-               AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?)"
-        )
-    };
-    let filings = store::filings_where(
-        db,
-        &format!(
-            "f.id IN ({} UNION {}) ORDER BY f.id DESC LIMIT ?",
-            half("filer_iin"),
-            half("on_behalf_of_iin")
-        ),
-        &[
-            text(&me.iin),
-            before.clone(),
-            opt_text(kind),
-            opt_text(kind),
-            opt_text(state),
-            opt_text(state),
-            int(page.limit),
-            text(&me.iin),
-            before,
-            opt_text(kind),
-            opt_text(kind),
-            opt_text(state),
-            opt_text(state),
-            int(page.limit),
-            int(page.limit),
-        ],
-    )
-    .await?;
+    let kind = paging::query_param(req.query(), "kind")
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                ApiError::invalid(
+                    "kind",
+                    "invalid_kind",
+                    "One of crime_report, petition, complaint.",
+                )
+            })
+        })
+        .transpose()?;
+    let state = paging::query_param(req.query(), "state")
+        .map(|s| {
+            State::parse(s)
+                .ok_or_else(|| ApiError::invalid("state", "invalid_state", "Not a filing state."))
+        })
+        .transpose()?;
+    let before = page.before_id.unwrap_or(i64::MAX);
+    let filings = store::mine_page(db, &me.iin, before, page.limit, kind, state).await?;
     let now = clock::now().timestamp();
     let ids: Vec<i64> = filings.iter().map(|f| f.id).collect();
     let items: Vec<serde_json::Value> = filings
@@ -185,43 +153,9 @@ async fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, 
             ));
         }
     };
-    let rows = db
-        .query(
-            "SELECT id, at, kind, payload, read_at FROM notifications
-         WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
-         ORDER BY id DESC LIMIT ?",
-            &[
-                text(&me.iin),
-                int(page.before_id.unwrap_or(i64::MAX)),
-                int(unread_only as i64),
-                int(page.limit),
-            ],
-        )
-        .await?;
-    let mut ids = Vec::new();
-    let items = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let id = col_int(r, 0)?;
-            ids.push(id);
-            Ok(serde_json::json!({
-                "id": id, "at": col_text(r, 1)?, "kind": col_text(r, 2)?,
-                "payload": serde_json::from_str::<serde_json::Value>(&col_text(r, 3)?)
-                    .unwrap_or_default(),
-                "read_at": col_opt_text(r, 4),
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    let unread = db
-        .one(
-            "SELECT count(*) FROM notifications WHERE recipient_iin = ? AND read_at IS NULL",
-            &[text(&me.iin)],
-        )
-        .await?
-        .map(|r| col_int(&r, 0))
-        .transpose()?
-        .unwrap_or(0);
+    let before = page.before_id.unwrap_or(i64::MAX);
+    let (items, ids) = notify::feed(db, &me.iin, before, page.limit, unread_only).await?;
+    let unread = notify::unread_count(db, &me.iin).await?;
     Reply::json(
         200,
         &serde_json::json!({
@@ -234,20 +168,13 @@ async fn notifications(db: &Db, req: &Request, me: &Principal) -> Result<Reply, 
 /// Marks one of my notifications read (again is harmless); anyone else's is 404.
 async fn read(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let found = db.one(
-        "UPDATE notifications SET read_at = ifnull(read_at, ?) WHERE id = ? AND recipient_iin = ?
-         RETURNING id",
-        &[text(clock::rfc3339(clock::now())), int(id), text(&me.iin)],
-    ).await?;
-    found.ok_or(ApiError::NotFound)?;
+    if !notify::mark_read(db, &me.iin, id, &clock::rfc3339(clock::now())).await? {
+        return Err(ApiError::NotFound);
+    }
     Ok(Reply::empty(204))
 }
 
 async fn read_all(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    db.exec(
-        "UPDATE notifications SET read_at = ? WHERE recipient_iin = ? AND read_at IS NULL",
-        &[text(clock::rfc3339(clock::now())), text(&me.iin)],
-    )
-    .await?;
+    notify::mark_all_read(db, &me.iin, &clock::rfc3339(clock::now())).await?;
     Ok(Reply::empty(204))
 }

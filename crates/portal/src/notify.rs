@@ -106,3 +106,77 @@ mod tests {
         }
     }
 }
+
+/// One page of `iin`'s feed, newest first: notices with ids below `before_id` (all of them, or
+/// only the unread), at most `limit`, each as the feed shows it, with the ids for the cursor.
+pub async fn feed(
+    db: &Db,
+    iin: &str,
+    before_id: i64,
+    limit: i64,
+    unread_only: bool,
+) -> Result<(Vec<serde_json::Value>, Vec<i64>), ApiError> {
+    use crate::db::{col_int, col_opt_text, col_text, int};
+    let rows = db
+        .query(
+            "SELECT id, at, kind, payload, read_at FROM notifications
+             WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
+             ORDER BY id DESC LIMIT ?",
+            &[
+                text(iin),
+                int(before_id),
+                int(i64::from(unread_only)),
+                int(limit),
+            ],
+        )
+        .await?;
+    let mut ids = Vec::new();
+    let items = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let id = col_int(r, 0)?;
+            ids.push(id);
+            Ok(serde_json::json!({
+                "id": id, "at": col_text(r, 1)?, "kind": col_text(r, 2)?,
+                "payload": serde_json::from_str::<serde_json::Value>(&col_text(r, 3)?)
+                    .unwrap_or_default(),
+                "read_at": col_opt_text(r, 4),
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok((items, ids))
+}
+
+/// How many of `iin`'s notices are unread.
+pub async fn unread_count(db: &Db, iin: &str) -> Result<i64, ApiError> {
+    db.one(
+        "SELECT count(*) FROM notifications WHERE recipient_iin = ? AND read_at IS NULL",
+        &[text(iin)],
+    )
+    .await?
+    .map(|r| crate::db::col_int(&r, 0))
+    .transpose()
+    .map(Option::unwrap_or_default)
+}
+
+/// Marks `iin`'s notice `id` read (again is harmless); `false` when it is not theirs.
+pub async fn mark_read(db: &Db, iin: &str, id: i64, now: &str) -> Result<bool, ApiError> {
+    Ok(db
+        .one(
+            "UPDATE notifications SET read_at = ifnull(read_at, ?) WHERE id = ? AND recipient_iin = ?
+             RETURNING id",
+            &[text(now), crate::db::int(id), text(iin)],
+        )
+        .await?
+        .is_some())
+}
+
+/// Marks every unread notice of `iin` read.
+pub async fn mark_all_read(db: &Db, iin: &str, now: &str) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE notifications SET read_at = ? WHERE recipient_iin = ? AND read_at IS NULL",
+        &[text(now), text(iin)],
+    )
+    .await
+}

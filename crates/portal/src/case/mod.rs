@@ -7,6 +7,7 @@ pub mod grant;
 pub mod stage;
 pub mod status;
 pub mod store;
+pub mod view;
 pub mod visibility;
 
 pub use erdr::ErdrNumber;

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 
 use super::deadline::{self, Addressee, Kind, Subject};
 use super::handling::State;
+use super::receipt::Summary;
 
 #[derive(Debug, Clone)]
 pub struct FilingRow {
@@ -308,4 +309,249 @@ pub async fn detail_json(
         target.extend(more);
     }
     Ok(body)
+}
+
+/// One page of the filings `iin` filed or that were filed for them, newest first: ids below
+/// `before_id`, of `kind` and in `state` when given, at most `limit`. Two index-backed halves
+/// (filed by, filed for), each cut to one page before they are merged: a person with thousands
+/// of filings costs one page of index reads, not all.
+pub async fn mine_page(
+    db: &Db,
+    iin: &str,
+    before_id: i64,
+    limit: i64,
+    kind: Option<Kind>,
+    state: Option<State>,
+) -> Result<Vec<FilingRow>, ApiError> {
+    use crate::db::{opt_text, text};
+    let half = |column: &str| {
+        format!(
+            "SELECT id FROM (SELECT id FROM filings WHERE {column} = ? AND id < ?
+               AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?)"
+        )
+    };
+    let kind = kind.map(Kind::as_str);
+    let state = state.map(State::as_str);
+    let half_params = [
+        text(iin),
+        int(before_id),
+        opt_text(kind),
+        opt_text(kind),
+        opt_text(state),
+        opt_text(state),
+        int(limit),
+    ];
+    let mut params = half_params.to_vec();
+    params.extend(half_params);
+    params.push(int(limit));
+    filings_where(
+        db,
+        &format!(
+            "f.id IN ({} UNION {}) ORDER BY f.id DESC LIMIT ?",
+            half("filer_iin"),
+            half("on_behalf_of_iin")
+        ),
+        &params,
+    )
+    .await
+}
+
+/// Keeps an upload of `owner_iin` (its document already stored) for a filing to name within
+/// [`super::ATTACHMENT_TTL_SECS`].
+pub async fn record_upload(
+    db: &Db,
+    id: &str,
+    owner_iin: &str,
+    sha256: &str,
+    size: usize,
+    media_type: &str,
+    created_unix: i64,
+) -> Result<(), ApiError> {
+    use crate::db::text;
+    db.exec(
+        "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            text(id),
+            text(owner_iin),
+            text(sha256),
+            int(i64::try_from(size).unwrap_or(i64::MAX)),
+            text(media_type),
+            int(created_unix),
+        ],
+    )
+    .await
+}
+
+/// The filing as stored, and its receipt summary.
+pub struct Stored {
+    pub summary: Summary,
+    pub signature: String,
+    pub filer_iin: String,
+    pub on_behalf_of_iin: Option<String>,
+}
+
+const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, f.on_behalf_of_iin, c.erdr_number, \
+     f.submitted_at, f.due_unix, f.content_sha256, f.receipt, f.request_sha256";
+
+/// The filing meeting `condition` as its receipt states it, and its request's hash (what an
+/// idempotent retry is compared with).
+pub async fn load_receipt(
+    db: &Db,
+    condition: &str,
+    params: &[crate::db::SqlValue],
+) -> Result<Option<(Stored, String)>, ApiError> {
+    let Some(row) = db.one(
+        &format!("SELECT {FILING_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE {condition}"),
+        params,
+    ).await?
+    else {
+        return Ok(None);
+    };
+    let id = col_int(&row, 0)?;
+    let attachments = db
+        .query(
+            "SELECT sha256 FROM attachments WHERE filing_id = ? ORDER BY sha256",
+            &[int(id)],
+        )
+        .await?;
+    let stored = Stored {
+        summary: Summary {
+            id,
+            registration_number: col_text(&row, 1)?,
+            kind: col_text(&row, 2)?,
+            filer_iin: col_text(&row, 3)?,
+            on_behalf_of_iin: col_opt_text(&row, 4),
+            erdr_number: col_opt_text(&row, 5),
+            submitted_at: col_text(&row, 6)?,
+            due_at: clock::rfc3339(clock::from_unix(col_int(&row, 7)?)),
+            content_sha256: col_text(&row, 8)?,
+            attachments_sha256: attachments
+                .rows
+                .iter()
+                .filter_map(|r| r.get::<&str>(0).map(str::to_owned))
+                .collect(),
+            signature_sha256: super::signature::sha256_of(db, id).await?,
+        },
+        signature: col_text(&row, 9)?,
+        filer_iin: col_text(&row, 3)?,
+        on_behalf_of_iin: col_opt_text(&row, 4),
+    };
+    Ok(Some((stored, col_text(&row, 10)?)))
+}
+
+/// Of the uploads `ids` (a JSON array), those of `owner_iin` not yet attached and not
+/// expired at `now_unix`, as (id, sha256).
+pub async fn unattached_uploads(
+    db: &Db,
+    owner_iin: &str,
+    ids: &str,
+    now_unix: i64,
+) -> Result<Vec<(String, String)>, ApiError> {
+    use crate::db::text;
+    let rows = db
+        .query(
+            "SELECT id, sha256 FROM attachments
+             WHERE id IN (SELECT value FROM json_each(?)) AND owner_iin = ? AND filing_id IS NULL
+               AND created_unix > ?",
+            &[
+                text(ids),
+                text(owner_iin),
+                int(now_unix - super::ATTACHMENT_TTL_SECS),
+            ],
+        )
+        .await?;
+    rows.rows
+        .iter()
+        .map(|r| Ok((col_text(r, 0)?, col_text(r, 1)?)))
+        .collect()
+}
+
+/// Attaches the uploads `ids` (a JSON array, checked by [`unattached_uploads`]) to a filing.
+pub async fn attach_uploads(db: &Db, filing_id: i64, ids: &str) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE attachments SET filing_id = ? WHERE id IN (SELECT value FROM json_each(?))",
+        &[int(filing_id), crate::db::text(ids)],
+    )
+    .await
+}
+
+/// A filing as first stored, before its number and receipt are known.
+pub struct NewFiling<'a> {
+    /// Unique per filer and key: the provisional registration number until the real one.
+    pub idempotency_scope: &'a str,
+    pub kind: Kind,
+    pub filer_iin: &'a str,
+    pub on_behalf_of_iin: Option<&'a str>,
+    pub case_id: Option<i64>,
+    pub addressee: &'a str,
+    pub subject: &'a str,
+    pub challenged_decision_id: Option<i64>,
+    pub text: &'a str,
+    pub submitted_at: &'a str,
+    pub submitted_unix: i64,
+    pub due_unix: i64,
+    pub content_sha256: &'a str,
+    pub idempotency_key: &'a str,
+    pub request_sha256: &'a str,
+    pub organ_id: Option<i64>,
+    pub filed_in_detention: bool,
+}
+
+/// Stores `new` as submitted and returns its id; `None` when a filing with the same filer and
+/// Idempotency-Key committed first (the unique index decides, so parallel duplicates are safe).
+pub async fn insert_submitted(db: &Db, new: &NewFiling<'_>) -> Result<Option<i64>, ApiError> {
+    use crate::db::{SqlValue, opt_text, text};
+    let row = db
+        .one(
+            "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id,
+                 addressee, subject, challenged_decision_id, body, state, submitted_at,
+                 submitted_unix, due_unix, content_sha256, receipt, idempotency_key,
+                 request_sha256, organ_id, filed_in_detention)
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?)
+             ON CONFLICT (filer_iin, idempotency_key) DO NOTHING RETURNING id",
+            &[
+                text(new.idempotency_scope),
+                text(new.kind.as_str()),
+                text(new.filer_iin),
+                opt_text(new.on_behalf_of_iin),
+                new.case_id.map(int).unwrap_or(SqlValue::Null),
+                text(new.addressee),
+                text(new.subject),
+                new.challenged_decision_id.map(int).unwrap_or(SqlValue::Null),
+                text(new.text),
+                text(new.submitted_at),
+                int(new.submitted_unix),
+                int(new.due_unix),
+                text(new.content_sha256),
+                text(new.idempotency_key),
+                text(new.request_sha256),
+                new.organ_id.map(int).unwrap_or(SqlValue::Null),
+                int(i64::from(new.filed_in_detention)),
+            ],
+        )
+        .await?;
+    row.map(|r| col_int(&r, 0)).transpose()
+}
+
+/// Gives a stored filing its registration number and signed receipt, and starts its timeline.
+pub async fn complete_submission(
+    db: &Db,
+    id: i64,
+    registration_number: &str,
+    receipt: &str,
+    submitted_at: &str,
+    filer_iin: &str,
+) -> Result<(), ApiError> {
+    use crate::db::text;
+    db.exec(
+        "UPDATE filings SET registration_number = ?, receipt = ? WHERE id = ?",
+        &[text(registration_number), text(receipt), int(id)],
+    )
+    .await?;
+    db.exec(
+        "INSERT INTO filing_events (filing_id, at, kind, actor_iin) VALUES (?, ?, 'submitted', ?)",
+        &[int(id), text(submitted_at), text(filer_iin)],
+    )
+    .await
 }

@@ -1,0 +1,236 @@
+//! What a confirmed participant sees of a case: the decisions their statuses receive, the
+//! materials a live grant opens, and who looked at what concerns them. The rules themselves
+//! are [`super::visibility`] and [`super::grant`]; this is their reading of the database.
+
+use crate::auth::Principal;
+use crate::clock;
+use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::error::ApiError;
+use crate::paging::TimePage;
+
+use super::DecisionType;
+use super::grant::any_covers;
+use super::store::{self, CaseRow, Participation};
+use super::visibility::receives_concerning;
+
+pub struct DecisionRow {
+    pub id: i64,
+    pub kind: DecisionType,
+    pub decided_on: String,
+    pub title: String,
+    pub sha: String,
+    pub filename: String,
+    /// The officer who made the decision: whose signature of the document counts.
+    pub officer_iin: String,
+    /// Who signed the document with EDS and when (`None`: not signed).
+    pub signature: Option<serde_json::Value>,
+}
+
+/// The decisions my effective statuses receive, newest first.
+pub async fn visible_decisions(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<Vec<DecisionRow>, ApiError> {
+    let viewer = store::effective_statuses(db, case.id, &me.iin, mine).await?;
+    let rows = db.query(
+        "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
+                d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time
+         FROM decisions d LEFT JOIN document_signatures s
+           ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
+         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT 500",
+        &[int(case.id)],
+    ).await?;
+    let mut out = Vec::new();
+    for r in &rows.rows {
+        let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
+            continue;
+        };
+        if receives_concerning(kind, col_opt_text(r, 6).as_deref(), &viewer) {
+            out.push(DecisionRow {
+                id: col_int(r, 0)?,
+                kind,
+                decided_on: col_text(r, 2)?,
+                title: col_text(r, 3)?,
+                sha: col_text(r, 4)?,
+                filename: col_text(r, 5)?,
+                officer_iin: col_text(r, 7)?,
+                signature: col_opt_text(r, 8).map(|cms_sha256| {
+                    serde_json::json!({
+                        "cms_sha256": cms_sha256, "signer_iin": col_opt_text(r, 7),
+                        "signer_name": col_opt_text(r, 9), "signing_time": col_opt_text(r, 10),
+                    })
+                }),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub struct MaterialRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub sha: String,
+    pub filename: String,
+}
+
+/// The materials a live grant of mine covers.
+pub async fn visible_materials(
+    db: &Db,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<Vec<MaterialRow>, ApiError> {
+    let ids: Vec<i64> = mine.iter().map(|p| p.id).collect();
+    let grants = store::grants_of(db, &ids).await?;
+    let now = clock::now().timestamp();
+    if grants.iter().all(|g| !g.is_live(now)) {
+        return Ok(Vec::new());
+    }
+    let rows = db.query(
+        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id DESC LIMIT 1000",
+        &[int(case.id)],
+    ).await?;
+    let mut out = Vec::new();
+    for r in &rows.rows {
+        let id = col_int(r, 0)?;
+        if any_covers(&grants, id, now) {
+            out.push(MaterialRow {
+                id,
+                title: col_text(r, 1)?,
+                kind: col_text(r, 2)?,
+                sha: col_text(r, 3)?,
+                filename: col_text(r, 4)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn shown_additions(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    mine: &[Participation],
+) -> Result<(String, String), ApiError> {
+    let decisions: Vec<i64> = visible_decisions(db, me, case, mine)
+        .await?
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    let materials: Vec<i64> = visible_materials(db, case, mine)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    Ok((
+        serde_json::json!(decisions).to_string(),
+        serde_json::json!(materials).to_string(),
+    ))
+}
+
+/// One page of the case's access log as `me` may see it (see the `cases` component's
+/// `access_log`): the entries, the last one's (time, order) for the cursor, and how many.
+pub async fn access_log(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    mine: &[Participation],
+    page: &TimePage,
+) -> Result<(Vec<serde_json::Value>, Option<(String, i64)>, usize), ApiError> {
+    let mut subjects: Vec<String> = mine
+        .iter()
+        .map(|p| format!("participant:{}", p.id))
+        .collect();
+    subjects.push(format!("case:{}", case.erdr_number));
+    let (shown_decisions, shown_materials) = shown_additions(db, me, case, mine).await?;
+    let first = 7;
+    let placeholders = (first..first + subjects.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (before_at, before_seq) = page.before.clone().unzip();
+    let mut params = vec![
+        int(case.id),
+        text(&me.iin),
+        crate::db::opt_text(before_at),
+        before_seq.map(int).unwrap_or(crate::db::SqlValue::Null),
+        text(shown_decisions),
+        text(shown_materials),
+    ];
+    params.extend(subjects.iter().map(text));
+    let limit = first + subjects.len();
+    params.push(int(page.limit));
+    // Changes are in the chained audit log, reads in the read log: one timeline, newest
+    // first, paged by time (each table's own ids are no common order).
+    let rows = db.query(
+            &format!(
+                "SELECT a.at, a.actor_iin, a.actor_role, a.action, o.full_name, a.seq
+                 FROM (SELECT at, actor_iin, actor_role, action, subject, id * 2 AS seq, detail
+                         FROM audit_log WHERE case_id = ?1
+                       UNION ALL
+                       SELECT at, actor_iin, actor_role, action, subject, id * 2 + 1 AS seq, detail
+                         FROM read_log WHERE case_id = ?1) a
+                 LEFT JOIN officers o ON o.iin = a.actor_iin
+                 WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
+                   AND (a.action NOT IN ('decision_added', 'material_added')
+                        OR (a.action = 'decision_added'
+                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?5)))
+                        OR (a.action = 'material_added'
+                            AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?6))))
+                   AND (?3 IS NULL OR a.at < ?3 OR (a.at = ?3 AND a.seq < ?4))
+                 ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
+            ),
+            &params,
+        ).await?;
+    let list = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let actor_iin = col_opt_text(r, 1);
+            let role = col_text(r, 2)?;
+            let who = if actor_iin.as_deref() == Some(me.iin.as_str()) {
+                serde_json::json!({ "kind": "you" })
+            } else if crate::identity::Role::parse_officer(&role).is_some() {
+                serde_json::json!({ "kind": "officer", "name": col_opt_text(r, 4), "role": role })
+            } else {
+                serde_json::json!({ "kind": "participant" })
+            };
+            Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let last = rows
+        .rows
+        .last()
+        .map(|r| Ok::<_, ApiError>((col_text(r, 0)?, col_int(r, 5)?)))
+        .transpose()?;
+    Ok((list, last, rows.rows.len()))
+}
+
+/// Whether `decision_id` is a decision of the case that the person `iin` was given (one their
+/// effective statuses receive). Unknown and hidden answer alike: a complaint naming any other
+/// would be an oracle for the decisions hidden from its filer.
+pub async fn decision_given_to(
+    db: &Db,
+    case_id: i64,
+    decision_id: i64,
+    iin: &str,
+) -> Result<bool, ApiError> {
+    let Some(row) = db
+        .one(
+            "SELECT type, concerns_iin FROM decisions WHERE id = ? AND case_id = ?",
+            &[int(decision_id), int(case_id)],
+        )
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mine = store::confirmed_participations(db, case_id, iin).await?;
+    let viewer = store::effective_statuses(db, case_id, iin, &mine).await?;
+    Ok(
+        DecisionType::parse(&col_text(&row, 0)?).is_some_and(|decided| {
+            receives_concerning(decided, col_opt_text(&row, 1).as_deref(), &viewer)
+        }),
+    )
+}
