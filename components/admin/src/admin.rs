@@ -5,12 +5,13 @@
 
 use jaria_portal::audit::{self, ReadNote};
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
+use jaria_portal::db::Db;
 use jaria_portal::delivery::RetryRefusal;
 use jaria_portal::eds::{self, CertKey};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
 use jaria_portal::iin::Iin;
+use jaria_portal::registry;
 use jaria_portal::revocation::{self, Source};
 use jaria_portal::{ApiError, authz, clock, config, delivery};
 use serde::Deserialize;
@@ -102,23 +103,6 @@ async fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     .await
 }
 
-/// A code already used by another organ is a conflict (two organs cannot register the same
-/// numbers).
-async fn code_taken(db: &Db, code: &str, other_than: Option<i64>) -> Result<bool, ApiError> {
-    Ok(db
-        .one(
-            "SELECT 1 FROM organs WHERE code = ? AND id IS NOT ?",
-            &[
-                text(code),
-                other_than
-                    .map(int)
-                    .unwrap_or(jaria_portal::db::SqlValue::Null),
-            ],
-        )
-        .await?
-        .is_some())
-}
-
 async fn create_organ(
     db: &Db,
     me: &Principal,
@@ -128,39 +112,35 @@ async fn create_organ(
     let name = jaria_portal::text::bounded("name", &body.name, 200)?;
     let region = jaria_portal::text::bounded("region", &body.region, 100)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;
-    let id = db.transaction(async |db| {
-        if db
-            .one("SELECT 1 FROM organs WHERE name = ?", &[text(&name)]).await?
-            .is_some()
-        {
-            return Err(ApiError::Conflict("An organ with this name exists.".into()));
-        }
-        if let Some(code) = &code
-            && code_taken(db, code, None).await?
-        {
-            return Err(ApiError::Conflict("Another organ has this code.".into()));
-        }
-        let row = db
-            .one(
-                "INSERT INTO organs (name, region, code, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                &[
-                    text(&name),
-                    text(&region),
-                    opt_text(code.as_deref()),
-                    text(clock::rfc3339(clock::now())),
-                ],
-            ).await?
-            .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
-        let id = col_int(&row, 0)?;
-        audit::record(
-            db,
-            &me.actor(),
-            "organ_created",
-            &format!("organ:{id}"),
-            serde_json::json!({ "name": name, "region": region, "code": code }),
-        ).await?;
-        Ok(id)
-    }).await?;
+    let id = db
+        .transaction(async |db| {
+            if registry::organ_name_taken(db, &name).await? {
+                return Err(ApiError::Conflict("An organ with this name exists.".into()));
+            }
+            if let Some(code) = &code
+                && registry::organ_code_taken(db, code, None).await?
+            {
+                return Err(ApiError::Conflict("Another organ has this code.".into()));
+            }
+            let id = registry::add_organ(
+                db,
+                &name,
+                &region,
+                code.as_deref(),
+                &clock::rfc3339(clock::now()),
+            )
+            .await?;
+            audit::record(
+                db,
+                &me.actor(),
+                "organ_created",
+                &format!("organ:{id}"),
+                serde_json::json!({ "name": name, "region": region, "code": code }),
+            )
+            .await?;
+            Ok(id)
+        })
+        .await?;
     Reply::json(
         201,
         &serde_json::json!({ "id": id, "name": name, "region": region, "code": code }),
@@ -191,24 +171,17 @@ async fn update_organ(
         .ok_or_else(|| ApiError::invalid("code", "required", "Give the organ's code."))?;
     let organ = db
         .transaction(async |db| {
-            let previous = db
-                .one("SELECT code FROM organs WHERE id = ?", &[int(id)])
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            if code_taken(db, &code, Some(id)).await? {
+            let previous = registry::organ_code(db, id).await?;
+            if registry::organ_code_taken(db, &code, Some(id)).await? {
                 return Err(ApiError::Conflict("Another organ has this code.".into()));
             }
-            db.exec(
-                "UPDATE organs SET code = ? WHERE id = ?",
-                &[text(&code), int(id)],
-            )
-            .await?;
+            registry::set_organ_code(db, id, &code).await?;
             audit::record(
                 db,
                 &me.actor(),
                 "organ_updated",
                 &format!("organ:{id}"),
-                serde_json::json!({ "code": code, "previous_code": col_opt_text(&previous, 0) }),
+                serde_json::json!({ "code": code, "previous_code": previous }),
             )
             .await?;
             jaria_portal::identity::organs(db)
@@ -232,24 +205,7 @@ struct NewOfficer {
 
 async fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     audited_list(db, me, "officers_listed", async |db| {
-        let rows = db
-            .query(
-                "SELECT o.iin, o.full_name, o.role, o.organ_id, g.name, o.active
-             FROM officers o JOIN organs g ON g.id = o.organ_id ORDER BY o.full_name",
-                &[],
-            )
-            .await?;
-        let officers = rows
-            .rows
-            .iter()
-            .map(|r| {
-                Ok(serde_json::json!({
-                    "iin": col_text(r, 0)?, "full_name": col_text(r, 1)?, "role": col_text(r, 2)?,
-                    "organ": { "id": col_int(r, 3)?, "name": col_text(r, 4)? },
-                    "active": col_int(r, 5)? == 1,
-                }))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let officers = registry::officers(db).await?;
         Ok(serde_json::json!({ "officers": officers }))
     })
     .await
@@ -274,11 +230,7 @@ async fn appoint_officer(
             "One of investigator, inquirer, prosecutor, head_of_unit.",
         )
     })?;
-    if db
-        .one("SELECT 1 FROM organs WHERE id = ?", &[int(body.organ_id)])
-        .await?
-        .is_none()
-    {
+    if !jaria_portal::identity::organ_exists(db, body.organ_id).await? {
         return Err(ApiError::invalid(
             "organ_id",
             "unknown_organ",
@@ -286,31 +238,15 @@ async fn appoint_officer(
         ));
     }
     db.transaction(async |db| {
-        let previous = db.one(
-            "SELECT role, organ_id, active FROM officers WHERE iin = ?",
-            &[text(iin.as_str())],
-        ).await?;
-        db.exec(
-            "INSERT INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
-             VALUES (?, ?, ?, ?, 1, ?, ?)
-             ON CONFLICT (iin) DO UPDATE SET full_name = excluded.full_name, role = excluded.role,
-                 organ_id = excluded.organ_id, active = 1",
-            &[
-                text(iin.as_str()),
-                text(&full_name),
-                text(role.as_str()),
-                int(body.organ_id),
-                text(clock::rfc3339(clock::now())),
-                text(&me.iin),
-            ],
-        ).await?;
-        let previous = previous
-            .map(|r| {
-                Ok::<_, ApiError>(serde_json::json!({
-                    "role": col_text(&r, 0)?, "organ_id": col_int(&r, 1)?, "active": col_int(&r, 2)? == 1,
-                }))
-            })
-            .transpose()?;
+        let appointment = registry::Appointment {
+            iin: iin.as_str(),
+            full_name: &full_name,
+            role,
+            organ_id: body.organ_id,
+            appointed_by: &me.iin,
+        };
+        let previous =
+            registry::appoint(db, &appointment, &clock::rfc3339(clock::now())).await?;
         audit::record(
             db,
             &me.actor(),
@@ -332,21 +268,9 @@ async fn appoint_officer(
 async fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError> {
     let iin = Iin::parse(iin).map_err(|_| ApiError::NotFound)?;
     db.transaction(async |db| {
-        if db
-            .one(
-                "SELECT 1 FROM officers WHERE iin = ? AND active = 1",
-                &[text(iin.as_str())],
-            )
-            .await?
-            .is_none()
-        {
+        if !registry::dismiss(db, iin.as_str()).await? {
             return Err(ApiError::NotFound);
         }
-        db.exec(
-            "UPDATE officers SET active = 0 WHERE iin = ?",
-            &[text(iin.as_str())],
-        )
-        .await?;
         audit::record(
             db,
             &me.actor(),
@@ -427,32 +351,11 @@ fn revoked_key(body: &NewRevocation) -> Result<CertKey, ApiError> {
 
 async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     audited_list(db, me, "revocations_listed", async |db| {
-        // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added,
-        // each with every source that revokes the certificate (a CRL may list it too).
-        let rows = db.query(
-            "SELECT r.issuer_key, r.serial_hex, r.reason, r.source, r.revoked_at, r.recorded_by,
-                    (SELECT json_group_array(source) FROM (SELECT o.source FROM certificate_revocations o
-                      WHERE o.issuer_key = r.issuer_key AND o.serial_hex = r.serial_hex ORDER BY o.source))
-             FROM certificate_revocations r WHERE r.source <> 'crl' ORDER BY r.revoked_at DESC LIMIT 1000",
-            &[],
-        ).await?;
-        let list = rows
-            .rows
-            .iter()
-            .map(|r| {
-                let issuer = col_text(r, 0)?;
-                Ok(serde_json::json!({
-                    "issuer_key": (issuer != "*").then_some(issuer),
-                    "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
-                    "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
-                    "revoked_by": col_text(r, 5)?,
-                    "sources": serde_json::from_str::<serde_json::Value>(&col_text(r, 6)?)
-                        .map_err(|e| ApiError::Internal(e.to_string()))?,
-                }))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added.
+        let list = revocation::recorded(db).await?;
         Ok(serde_json::json!({ "revocations": list }))
-    }).await
+    })
+    .await
 }
 
 /// Revokes one certificate: the sessions it proved end now, and a password set from them is
@@ -600,29 +503,10 @@ async fn load_crl(
 
 async fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
     audited_list(db, me, "crls_listed", async |db| {
-        let now = clock::now().timestamp();
-        let rows = db.query(
-            "SELECT id, issuer_key, this_update_unix, next_update_unix, crl_number, sha256, entries,
-                    loaded_at, loaded_by
-             FROM crls ORDER BY id DESC LIMIT 200",
-            &[],
-        ).await?;
-        let list = rows
-            .rows
-            .iter()
-            .map(|r| {
-                let next = col_int(r, 3)?;
-                Ok(serde_json::json!({
-                    "id": col_int(r, 0)?, "issuer_key": col_text(r, 1)?,
-                    "this_update": clock::rfc3339(clock::from_unix(col_int(r, 2)?)),
-                    "next_update": clock::rfc3339(clock::from_unix(next)), "stale": next < now,
-                    "crl_number": col_opt_text(r, 4), "sha256": col_text(r, 5)?,
-                    "entries": col_int(r, 6)?, "loaded_at": col_text(r, 7)?, "loaded_by": col_text(r, 8)?,
-                }))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let list = revocation::crls(db, clock::now().timestamp()).await?;
         Ok(serde_json::json!({ "crls": list }))
-    }).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -639,18 +523,17 @@ async fn add_admin(
     let body: NewAdmin = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
     db.transaction(async |db| {
-        db.exec(
-            "INSERT INTO admins (iin, created_at, created_by) VALUES (?, ?, ?) ON CONFLICT (iin) DO NOTHING",
-            &[text(iin.as_str()), text(clock::rfc3339(clock::now())), text(&me.iin)],
-        ).await?;
+        registry::add_admin(db, iin.as_str(), &me.iin, &clock::rfc3339(clock::now())).await?;
         audit::record(
             db,
             &me.actor(),
             "admin_added",
             &format!("person:{}", iin.as_str()),
             serde_json::json!({}),
-        ).await
-    }).await?;
+        )
+        .await
+    })
+    .await?;
     Reply::json(201, &serde_json::json!({ "iin": iin.as_str() }))
 }
 

@@ -39,6 +39,7 @@ pub mod participants;
 pub mod password;
 pub mod problem;
 pub mod random;
+pub mod registry;
 pub mod request;
 pub mod respond;
 pub mod revocation;

@@ -626,3 +626,60 @@ impl From<EdsError> for RevocationError {
 
 #[cfg(test)]
 mod tests;
+
+/// The revocations admins and OCSP recorded (CRL entries are summarised by [`crls`]), newest
+/// first, each with every source that revokes the certificate (a CRL may list it too).
+pub async fn recorded(db: &Db) -> Result<Vec<serde_json::Value>, ApiError> {
+    use crate::db::col_text;
+    let rows = db.query(
+        "SELECT r.issuer_key, r.serial_hex, r.reason, r.source, r.revoked_at, r.recorded_by,
+                (SELECT json_group_array(source) FROM (SELECT o.source FROM certificate_revocations o
+                  WHERE o.issuer_key = r.issuer_key AND o.serial_hex = r.serial_hex ORDER BY o.source))
+         FROM certificate_revocations r WHERE r.source <> 'crl' ORDER BY r.revoked_at DESC LIMIT 1000",
+        &[],
+    ).await?;
+    let list = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let issuer = col_text(r, 0)?;
+            Ok(serde_json::json!({
+                "issuer_key": (issuer != "*").then_some(issuer),
+                "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
+                "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
+                "revoked_by": col_text(r, 5)?,
+                "sources": serde_json::from_str::<serde_json::Value>(&col_text(r, 6)?)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(list)
+}
+
+/// The certificate revocation lists loaded, newest first, each marked stale once past its
+/// next update at `now`.
+pub async fn crls(db: &Db, now: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+    use crate::clock;
+    use crate::db::{col_int, col_opt_text, col_text};
+    let rows = db.query(
+        "SELECT id, issuer_key, this_update_unix, next_update_unix, crl_number, sha256, entries,
+                loaded_at, loaded_by
+         FROM crls ORDER BY id DESC LIMIT 200",
+        &[],
+    ).await?;
+    let list = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let next = col_int(r, 3)?;
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "issuer_key": col_text(r, 1)?,
+                "this_update": clock::rfc3339(clock::from_unix(col_int(r, 2)?)),
+                "next_update": clock::rfc3339(clock::from_unix(next)), "stale": next < now,
+                "crl_number": col_opt_text(r, 4), "sha256": col_text(r, 5)?,
+                "entries": col_int(r, 6)?, "loaded_at": col_text(r, 7)?, "loaded_by": col_text(r, 8)?,
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(list)
+}
