@@ -159,7 +159,7 @@ fn ensure_built() {
             "-p",
             "status",
             "-p",
-            "confirmation",
+            "officer",
             "-p",
             "admin",
             "-p",

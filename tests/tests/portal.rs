@@ -9,7 +9,7 @@ const PREFIXES: [(&str, &str); 7] = [
     ("/api/cases", "cases"),
     ("/api/filings", "filing"),
     ("/api/status", "status"),
-    ("/api/officer", "confirmation"),
+    ("/api/officer", "officer"),
     ("/api/admin", "admin"),
     ("", "web"),
 ];

@@ -208,13 +208,7 @@ fn receipt_key_usable(seed: &str) -> Result<(), String> {
 
 /// The components whose manifest entry passes `audit_signing_key` (they write audit rows).
 const AUDITING_COMPONENTS: [&str; 7] = [
-    "login",
-    "cases",
-    "filing",
-    "status",
-    "confirmation",
-    "admin",
-    "internal",
+    "login", "cases", "filing", "status", "officer", "admin", "internal",
 ];
 
 /// The audit key: set, it must be a key; unset, the deployment is ready but says the log is
@@ -267,7 +261,7 @@ fn needed_variables(component: &str) -> &'static [Needed] {
                 usable: Usable::Value(purposes_usable),
             },
         ],
-        "admin" | "confirmation" => &[ANCHORS, ISSUING_CAS, POLICIES],
+        "admin" | "officer" => &[ANCHORS, ISSUING_CAS, POLICIES],
         "filing" => &[
             ANCHORS,
             ISSUING_CAS,

@@ -1,0 +1,149 @@
+//! Familiarisation with materials: grants given and ended.
+
+use jaria_portal::auth::Principal;
+use jaria_portal::authz::{self, Act};
+use jaria_portal::case::conduct;
+use jaria_portal::db::Db;
+use jaria_portal::http::{Reply, json_body};
+use jaria_portal::notify::Notice;
+use jaria_portal::{ApiError, clock};
+use serde::Deserialize;
+
+use crate::participants::notify_participant;
+use crate::record;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewGrant {
+    scope: serde_json::Value,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+pub(crate) async fn grant(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    id: &str,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: NewGrant = json_body(req)?;
+    let (scope_all, ids): (bool, Vec<i64>) = match &body.scope {
+        serde_json::Value::String(s) if s == "all" => (true, Vec::new()),
+        serde_json::Value::Array(items) if !items.is_empty() => (
+            false,
+            items
+                .iter()
+                .map(|v| {
+                    v.as_i64().ok_or_else(|| {
+                        ApiError::invalid("scope", "invalid_scope", "Material ids are integers.")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => {
+            return Err(ApiError::invalid(
+                "scope",
+                "invalid_scope",
+                "Give \"all\" or a list of material ids.",
+            ));
+        }
+    };
+    let until_unix = body
+        .until
+        .as_deref()
+        .map(|u| {
+            chrono::DateTime::parse_from_rfc3339(u)
+                .map(|t| t.timestamp())
+                .map_err(|_| ApiError::invalid("until", "invalid_time", "Give an RFC 3339 time."))
+        })
+        .transpose()?;
+    if until_unix.is_some_and(|u| u <= clock::now().timestamp()) {
+        return Err(ApiError::invalid(
+            "until",
+            "in_the_past",
+            "The grant must end in the future.",
+        ));
+    }
+    db.transaction(async |db| {
+        let p =
+            authz::officer_participant(db, me, id, Some(erdr), Act::GrantFamiliarisation).await?;
+        let (case, id, current) = (&p.case, p.id, &p.state);
+        if current != "confirmed" {
+            return Err(ApiError::Conflict(
+                "Only a confirmed participant can be granted familiarisation.".into(),
+            ));
+        }
+        for material in &ids {
+            if !conduct::material_in_case(db, *material, case.id).await? {
+                return Err(ApiError::invalid(
+                    "scope",
+                    "unknown_material",
+                    &format!("Material {material} is not in this case."),
+                ));
+            }
+        }
+        let now = clock::rfc3339(clock::now());
+        let grant = conduct::NewGrant {
+            participant_id: id,
+            scope_all,
+            material_ids: &ids,
+            granted_by: &me.iin,
+            until_unix,
+        };
+        conduct::grant(db, &grant, &now).await?;
+        record(
+            db,
+            me,
+            "familiarisation_granted",
+            &format!("participant:{id}"),
+            case,
+            serde_json::json!({ "scope_all": scope_all, "material_ids": ids }),
+        )
+        .await?;
+        notify_participant(
+            db,
+            &p,
+            Notice::FamiliarisationGranted,
+            serde_json::json!({ "until": body.until }),
+        )
+        .await
+    })
+    .await?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "participant_id": id, "scope": body.scope, "until": body.until }),
+    )
+}
+
+pub(crate) async fn revoke_grant(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+    id: &str,
+) -> Result<Reply, ApiError> {
+    db.transaction(async |db| {
+        let p = authz::officer_participant(db, me, id, Some(erdr), Act::EndFamiliarisation).await?;
+        let (case, id) = (&p.case, p.id);
+        if !conduct::end_grant(db, id, &clock::rfc3339(clock::now())).await? {
+            return Err(ApiError::NotFound);
+        }
+        record(
+            db,
+            me,
+            "familiarisation_revoked",
+            &format!("participant:{id}"),
+            case,
+            serde_json::json!({}),
+        )
+        .await?;
+        notify_participant(
+            db,
+            &p,
+            Notice::FamiliarisationRevoked,
+            serde_json::json!({}),
+        )
+        .await
+    })
+    .await?;
+    Ok(Reply::empty(204))
+}

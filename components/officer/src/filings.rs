@@ -1,0 +1,245 @@
+//! The officer's answer to filings: the queue of filings I receive, one filing with its
+//! documents, taking it under review, extending a complaint's period, and the answer. Who
+//! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
+
+use jaria_portal::audit::ReadNote;
+use jaria_portal::auth::{self, Principal};
+use jaria_portal::authz::{self};
+use jaria_portal::case::store::{self as case_store, CaseRow};
+use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
+use jaria_portal::filing::deadline::Kind;
+use jaria_portal::filing::handling::{self, State};
+use jaria_portal::filing::store::{self, FilingRow};
+use jaria_portal::filing::{forwarding, signature};
+use jaria_portal::http::Reply;
+use jaria_portal::{ApiError, audit, clock, documents, paging};
+
+pub(crate) const MAX_REASONING_CHARS: usize = 20_000;
+
+/// A filing I receive, with its case; any other is 404.
+pub(crate) struct Received {
+    pub(crate) filing: FilingRow,
+    pub(crate) case: Option<CaseRow>,
+    /// Whether I am the official whose act this complaint challenges.
+    pub(crate) challenged: bool,
+}
+
+/// A filing I receive (404 otherwise); with `to_decide`, one I may change too (see
+/// [`authz::filing_received`]).
+pub(crate) async fn received(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    to_decide: bool,
+) -> Result<Received, ApiError> {
+    let filing = store::find(db, id).await?.ok_or(ApiError::NotFound)?;
+    let case = match filing.case_id {
+        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let facts = authz::FilingFacts {
+        kind: filing.kind,
+        addressee: filing.addressee,
+        organ_id: filing.organ_id,
+        filer_iin: &filing.filer_iin,
+        on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
+    };
+    authz::filing_received(me, facts, case.as_ref(), to_decide)?;
+    let challenged = filing.kind == Kind::Complaint
+        && case.as_ref().is_some_and(|c| {
+            handling::challenged_official(
+                filing.challenged_decision_author.as_deref(),
+                &c.lead_officer_iin,
+            ) == me.iin
+        });
+    Ok(Received {
+        filing,
+        case,
+        challenged,
+    })
+}
+
+/// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
+pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
+    let page = paging::parse_due(query)?;
+    let states: Vec<State> =
+        match paging::query_param(query, "state") {
+            None | Some("") | Some("open") => State::OPEN.to_vec(),
+            Some(s) => vec![State::parse(s).ok_or_else(|| {
+                ApiError::invalid("state", "invalid_state", "Not a filing state.")
+            })?],
+        };
+    let kind = paging::query_param(query, "kind")
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                ApiError::invalid(
+                    "kind",
+                    "invalid_kind",
+                    "One of crime_report, petition, complaint.",
+                )
+            })
+        })
+        .transpose()?;
+    let due_before = paging::query_param(query, "due_before")
+        .map(|v| clock::parse_due_time("due_before", &paging::percent_decode(v)))
+        .transpose()?;
+    let placeholders = vec!["?"; states.len()].join(", ");
+    let filter = format!(
+        "f.state IN ({placeholders}) AND (? IS NULL OR f.kind = ?)
+         AND (? IS NULL OR f.due_unix < ?)
+         AND (f.due_unix > ? OR (f.due_unix = ? AND f.id > ?))"
+    );
+    let (after_due, after_id) = page.after.unwrap_or((i64::MIN, 0));
+    let mut filter_params: Vec<SqlValue> = states.iter().map(|s| text(s.as_str())).collect();
+    filter_params.extend([
+        opt_text(kind.map(Kind::as_str)),
+        opt_text(kind.map(Kind::as_str)),
+        due_before.map(int).unwrap_or(SqlValue::Null),
+        due_before.map(int).unwrap_or(SqlValue::Null),
+        int(after_due),
+        int(after_due),
+        int(after_id),
+    ]);
+    let (condition, mut params) =
+        authz::received_filings_page_sql(me, &filter, &filter_params, page.limit);
+    params.push(int(page.limit));
+    let filings = audit::audited_read(db, &me.actor(), async |db| {
+        let note = ReadNote::new("filings_queue_viewed", format!("person:{}", me.iin), None);
+        let filings = store::filings_where(
+            db,
+            &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
+            &params,
+        )
+        .await?;
+        Ok((filings, note))
+    })
+    .await?;
+    let now = clock::now().timestamp();
+    let last = filings.last().map(|f| (f.due_unix, f.id));
+    let items: Vec<serde_json::Value> = filings
+        .iter()
+        .map(|f| {
+            let mut item = store::summary_json(f, now);
+            item["addressee"] = match f.kind {
+                Kind::CrimeReport => "organ".into(),
+                _ => f.addressee.as_str().into(),
+            };
+            item["subject"] = f.subject.as_str().into();
+            item
+        })
+        .collect();
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "filings": items,
+            "next_cursor": paging::next_due_cursor(&page, last, filings.len()),
+        }),
+    )
+}
+
+pub(crate) fn audit_case(r: &Received) -> Option<i64> {
+    r.case.as_ref().map(|c| c.id)
+}
+
+/// `GET /api/officer/filings/{id}`
+pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id, false).await?;
+        let note = ReadNote::new(
+            "filing_viewed",
+            format!("filing:{}", r.filing.id),
+            audit_case(&r),
+        );
+        let mut body = store::detail_json(db, &r.filing, clock::now().timestamp()).await?;
+        body["filer_full_name"] = jaria_portal::identity::full_name(db, &r.filing.filer_iin)
+            .await?
+            .into();
+        let permitted = if r.filing.state.is_open() {
+            handling::permitted_outcomes(r.filing.kind, r.filing.addressee, r.challenged)
+        } else {
+            &[]
+        };
+        body["permitted_outcomes"] = permitted
+            .iter()
+            .map(|o| o.as_str())
+            .collect::<Vec<_>>()
+            .into();
+        body["extension_limit_at"] = crate::answers::extension_limit(&r)
+            .map(|t| clock::rfc3339(clock::from_unix(t)))
+            .into();
+        body["challenged_official_is_me"] = r.challenged.into();
+        Ok((body, note))
+    })
+    .await?;
+    Reply::json(200, &body)
+}
+
+/// `GET /api/officer/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
+/// exact bytes it signs, for a filing I receive (404 when not signed). Read like a document.
+pub async fn signed_part(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    part: signature::Part,
+) -> Result<Reply, ApiError> {
+    audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id, false).await?;
+        let reply =
+            signature::download(db, r.filing.id, &r.filing.registration_number, part).await?;
+        let note = ReadNote::new(
+            "filing_signature_downloaded",
+            format!("filing:{}", r.filing.id),
+            audit_case(&r),
+        );
+        Ok((reply, note))
+    })
+    .await
+}
+
+/// `GET /api/officer/filings/{id}/documents/{sha256}`
+pub async fn document(
+    db: &Db,
+    me: &Principal,
+    req: &jaria_portal::http::Request,
+    id: &str,
+    sha: &str,
+) -> Result<Reply, ApiError> {
+    let (doc, name) = audit::audited_read(db, &me.actor(), async |db| {
+        let r = received(db, me, id, false).await?;
+        let name = store::document_name(db, &r.filing, sha)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let note = ReadNote::new(
+            "filing_document_downloaded",
+            format!("filing:{}", r.filing.id),
+            audit_case(&r),
+        )
+        .with_detail(serde_json::json!({ "sha256": sha }));
+        Ok(((documents::load(db, sha).await?, name), note))
+    })
+    .await?;
+    Ok(documents::download(
+        &doc,
+        sha,
+        &name,
+        auth::header(req, "range"),
+        auth::header(req, "if-none-match"),
+    ))
+}
+
+/// `GET /api/officer/forwardings` — statements my organ sent on or received.
+pub async fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    let organ = authz::appointed(me)?.organ.id;
+    let body = audit::audited_read(db, &me.actor(), async |db| {
+        let list = forwarding::of_organ(db, organ, 200).await?;
+        Ok((
+            list,
+            ReadNote::new("forwardings_viewed", format!("organ:{organ}"), None),
+        ))
+    })
+    .await?;
+    Reply::json(200, &body)
+}

@@ -1,0 +1,48 @@
+//! `GET /api/officer/queue`: what waits for me, soonest due first.
+
+use jaria_portal::auth::Principal;
+use jaria_portal::authz;
+use jaria_portal::case::conduct;
+use jaria_portal::db::{Db, int};
+use jaria_portal::filing::{lifecycle, store};
+use jaria_portal::http::Reply;
+use jaria_portal::{ApiError, clock};
+
+pub(crate) const QUEUE_LIMIT: i64 = 200;
+
+/// Access requests waiting in my cases, then my open filings, soonest due first.
+pub(crate) async fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+    let mut items = conduct::requests_in_my_cases(db, me, QUEUE_LIMIT).await?;
+    // Filings waiting for my answer join the same queue, soonest due first.
+    items.extend(open_for_queue(db, me, QUEUE_LIMIT).await?);
+    items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
+    items.truncate(QUEUE_LIMIT as usize);
+    Reply::json(200, &serde_json::json!({ "items": items }))
+}
+
+/// Filings for the combined queue: open filings I receive, soonest due first.
+async fn open_for_queue(
+    db: &Db,
+    me: &Principal,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>, ApiError> {
+    let (condition, mut params) =
+        authz::received_filings_page_sql(me, lifecycle::OPEN_SQL, &[], limit);
+    params.push(int(limit));
+    let filings = store::filings_where(
+        db,
+        &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
+        &params,
+    )
+    .await?;
+    let now = clock::now().timestamp();
+    Ok(filings
+        .iter()
+        .map(|f| {
+            let mut item = store::summary_json(f, now);
+            item["kind"] = "filing".into();
+            item["filing_kind"] = f.kind.as_str().into();
+            item
+        })
+        .collect())
+}
