@@ -65,24 +65,13 @@ pub(crate) async fn received(
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
 pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
     let page = paging::parse_due(query)?;
-    let states: Vec<State> =
-        match paging::query_param(query, "state") {
-            None | Some("") | Some("open") => State::OPEN.to_vec(),
-            Some(s) => vec![State::parse(s).ok_or_else(|| {
-                ApiError::invalid("state", "invalid_state", "Not a filing state.")
-            })?],
-        };
-    let kind = paging::query_param(query, "kind")
-        .map(|k| {
-            Kind::parse(k).ok_or_else(|| {
-                ApiError::invalid(
-                    "kind",
-                    "invalid_kind",
-                    "One of crime_report, petition, complaint.",
-                )
-            })
-        })
-        .transpose()?;
+    let states: Vec<State> = match paging::query_param(query, "state") {
+        None | Some("") | Some("open") => State::OPEN.to_vec(),
+        Some(_) => jaria_portal::filing::state_in_query(query)?
+            .into_iter()
+            .collect(),
+    };
+    let kind = jaria_portal::filing::kind_in_query(query)?;
     let due_before = paging::query_param(query, "due_before")
         .map(|v| clock::parse_due_time("due_before", &paging::percent_decode(v)))
         .transpose()?;

@@ -3,8 +3,6 @@
 
 use jaria_portal::auth::{self, Principal, signed_in};
 use jaria_portal::db::Db;
-use jaria_portal::filing::deadline::Kind;
-use jaria_portal::filing::handling::State;
 use jaria_portal::filing::{signature, store};
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
@@ -66,23 +64,8 @@ async fn route(req: &Request, _: Method, path: &str) -> Option<Result<Reply, Api
 
 async fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let kind = paging::query_param(req.query(), "kind")
-        .map(|k| {
-            Kind::parse(k).ok_or_else(|| {
-                ApiError::invalid(
-                    "kind",
-                    "invalid_kind",
-                    "One of crime_report, petition, complaint.",
-                )
-            })
-        })
-        .transpose()?;
-    let state = paging::query_param(req.query(), "state")
-        .map(|s| {
-            State::parse(s)
-                .ok_or_else(|| ApiError::invalid("state", "invalid_state", "Not a filing state."))
-        })
-        .transpose()?;
+    let kind = jaria_portal::filing::kind_in_query(req.query())?;
+    let state = jaria_portal::filing::state_in_query(req.query())?;
     let before = page.before_id.unwrap_or(i64::MAX);
     let filings = store::mine_page(db, &me.iin, before, page.limit, kind, state).await?;
     let now = clock::now().timestamp();

@@ -100,6 +100,28 @@ pub fn may_use_password(roles: &[Role]) -> bool {
     !roles.iter().any(|r| r.is_officer() || *r == Role::Admin)
 }
 
+/// The full name a person's sign-in recorded, if the portal knows them.
+pub async fn full_name(
+    db: &crate::db::Db,
+    iin: &str,
+) -> Result<Option<String>, crate::error::ApiError> {
+    Ok(db
+        .one(
+            "SELECT full_name FROM persons WHERE iin = ?",
+            &[crate::db::text(iin)],
+        )
+        .await?
+        .and_then(|r| crate::db::col_opt_text(&r, 0)))
+}
+
+/// Whether the organ `id` is on the list of organs.
+pub async fn organ_exists(db: &crate::db::Db, id: i64) -> Result<bool, crate::error::ApiError> {
+    Ok(db
+        .one("SELECT 1 FROM organs WHERE id = ?", &[crate::db::int(id)])
+        .await?
+        .is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,26 +147,4 @@ mod tests {
         assert_eq!(Role::parse_officer("admin"), None);
         assert_eq!(Role::parse_officer("participant"), None);
     }
-}
-
-/// The full name a person's sign-in recorded, if the portal knows them.
-pub async fn full_name(
-    db: &crate::db::Db,
-    iin: &str,
-) -> Result<Option<String>, crate::error::ApiError> {
-    Ok(db
-        .one(
-            "SELECT full_name FROM persons WHERE iin = ?",
-            &[crate::db::text(iin)],
-        )
-        .await?
-        .and_then(|r| crate::db::col_opt_text(&r, 0)))
-}
-
-/// Whether the organ `id` is on the list of organs.
-pub async fn organ_exists(db: &crate::db::Db, id: i64) -> Result<bool, crate::error::ApiError> {
-    Ok(db
-        .one("SELECT 1 FROM organs WHERE id = ?", &[crate::db::int(id)])
-        .await?
-        .is_some())
 }

@@ -82,31 +82,6 @@ pub async fn send<'a>(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_notice_has_a_template_to_leave_the_portal_by() {
-        for notice in [
-            Notice::FilingUpdated,
-            Notice::AccessRequestDecided,
-            Notice::StatusRevoked,
-            Notice::DecisionAvailable,
-            Notice::FamiliarisationGranted,
-            Notice::FamiliarisationRevoked,
-            Notice::FilingOverdue,
-            Notice::FilingDueSoon,
-            Notice::FilingOverdueEscalated,
-            Notice::CourtWindow,
-            Notice::ParticipantRecorded,
-            Notice::FilingForwarded,
-        ] {
-            assert!(crate::delivery::is_template(notice.as_str()), "{notice:?}");
-        }
-    }
-}
-
 /// One page of `iin`'s feed, newest first: notices with ids below `before_id` (all of them, or
 /// only the unread), at most `limit`, each as the feed shows it, with the ids for the cursor.
 pub async fn feed(
@@ -179,4 +154,29 @@ pub async fn mark_all_read(db: &Db, iin: &str, now: &str) -> Result<(), ApiError
         &[text(now), text(iin)],
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_notice_has_a_template_to_leave_the_portal_by() {
+        for notice in [
+            Notice::FilingUpdated,
+            Notice::AccessRequestDecided,
+            Notice::StatusRevoked,
+            Notice::DecisionAvailable,
+            Notice::FamiliarisationGranted,
+            Notice::FamiliarisationRevoked,
+            Notice::FilingOverdue,
+            Notice::FilingDueSoon,
+            Notice::FilingOverdueEscalated,
+            Notice::CourtWindow,
+            Notice::ParticipantRecorded,
+            Notice::FilingForwarded,
+        ] {
+            assert!(crate::delivery::is_template(notice.as_str()), "{notice:?}");
+        }
+    }
 }

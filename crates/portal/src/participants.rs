@@ -554,6 +554,124 @@ pub async fn record_applicant(
     Ok(ids)
 }
 
+/// An officer answers a status request within three days (our reading; CPC art. 99 sets
+/// three days for petitions, the closest rule).
+pub const STATUS_REQUEST_DAYS: i64 = 3;
+
+/// A person's request to be confirmed in a procedural status in a case.
+pub struct StatusRequest<'a> {
+    pub erdr: &'a crate::case::ErdrNumber,
+    pub status: ProceduralStatus,
+    /// The person represented, for a representative's status.
+    pub represented: Option<&'a Iin>,
+    pub basis: &'a str,
+}
+
+/// Files `request` for `me` in the caller's transaction. The case may not exist: the request
+/// is kept all the same (asking tells nothing about existence). Returns its id and
+/// `"confirmed"` when an officer's record already confirms the status (nothing is queued), or
+/// `"requested"`; asking again for a status asked for is 409.
+pub async fn request_status(
+    db: &Db,
+    me: &Principal,
+    request: &StatusRequest<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(i64, &'static str), ApiError> {
+    // The case may not exist: the request is kept all the same (no existence leak).
+    let case_id = db
+        .one(
+            "SELECT id FROM cases WHERE erdr_number = ?",
+            &[text(request.erdr.as_str())],
+        )
+        .await?
+        .map(|r| col_int(&r, 0))
+        .transpose()?;
+    let live = db.one(
+        "SELECT id, state FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
+         AND ifnull(represented_iin, '') = ? AND state IN ('requested', 'confirmed')",
+        &[
+            text(request.erdr.as_str()),
+            text(&me.iin),
+            text(request.status.as_str()),
+            text(request.represented.map(|r| r.as_str()).unwrap_or("")),
+        ],
+    ).await?;
+    match live {
+        // The officer already recorded this status: the record confirms the request, and
+        // nothing is queued.
+        Some(row) if col_text(&row, 1)? == "confirmed" => {
+            return Ok((col_int(&row, 0)?, "confirmed"));
+        }
+        Some(_) => {
+            return Err(ApiError::Conflict(
+                "You already asked for this status in this case.".into(),
+            ));
+        }
+        None => {}
+    }
+    crate::limits::pending_access_requests(db, &me.iin).await?;
+    let row = db
+        .one(
+            "INSERT INTO case_participants (erdr_number, case_id, person_iin, status, represented_iin,
+                 basis, state, requested_at, due_unix)
+             VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?) RETURNING id",
+            &[
+                text(request.erdr.as_str()),
+                case_id.map(int).unwrap_or(crate::db::SqlValue::Null),
+                text(&me.iin),
+                text(request.status.as_str()),
+                opt_text(request.represented.map(|r| r.as_str())),
+                text(request.basis),
+                text(crate::clock::rfc3339(now)),
+                int(now.timestamp() + STATUS_REQUEST_DAYS * 86_400),
+            ],
+        ).await?
+        .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
+    let id = col_int(&row, 0)?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "access_requested",
+        &format!("participant:{id}"),
+        case_id,
+        serde_json::json!({ "status": request.status.as_str() }),
+    )
+    .await?;
+    Ok((id, "requested"))
+}
+
+/// One page of the status requests `iin` made, newest first, with their ids for the cursor.
+pub async fn requests_of(
+    db: &Db,
+    iin: &str,
+    before_id: i64,
+    limit: i64,
+) -> Result<(Vec<serde_json::Value>, Vec<i64>), ApiError> {
+    let rows = db.query(
+        "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
+         FROM case_participants WHERE person_iin = ? AND id < ? ORDER BY id DESC LIMIT ?",
+        &[
+            text(iin),
+            int(before_id),
+            int(limit),
+        ],
+    ).await?;
+    let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
+    let requests = rows
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(serde_json::json!({
+                "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
+                "procedural_status": col_text(r, 2)?, "represented_iin": col_opt_text(r, 3),
+                "state": col_text(r, 4)?, "requested_at": col_text(r, 5)?,
+                "decided_at": col_opt_text(r, 6), "reason": col_opt_text(r, 7),
+            }))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok((requests, ids))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,122 +806,4 @@ mod tests {
         .unwrap_err();
         assert_eq!(code(err).0, "reason");
     }
-}
-
-/// An officer answers a status request within three days (our reading; CPC art. 99 sets
-/// three days for petitions, the closest rule).
-pub const STATUS_REQUEST_DAYS: i64 = 3;
-
-/// A person's request to be confirmed in a procedural status in a case.
-pub struct StatusRequest<'a> {
-    pub erdr: &'a crate::case::ErdrNumber,
-    pub status: ProceduralStatus,
-    /// The person represented, for a representative's status.
-    pub represented: Option<&'a Iin>,
-    pub basis: &'a str,
-}
-
-/// Files `request` for `me` in the caller's transaction. The case may not exist: the request
-/// is kept all the same (asking tells nothing about existence). Returns its id and
-/// `"confirmed"` when an officer's record already confirms the status (nothing is queued), or
-/// `"requested"`; asking again for a status asked for is 409.
-pub async fn request_status(
-    db: &Db,
-    me: &Principal,
-    request: &StatusRequest<'_>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(i64, &'static str), ApiError> {
-    // The case may not exist: the request is kept all the same (no existence leak).
-    let case_id = db
-        .one(
-            "SELECT id FROM cases WHERE erdr_number = ?",
-            &[text(request.erdr.as_str())],
-        )
-        .await?
-        .map(|r| col_int(&r, 0))
-        .transpose()?;
-    let live = db.one(
-        "SELECT id, state FROM case_participants WHERE erdr_number = ? AND person_iin = ? AND status = ?
-         AND ifnull(represented_iin, '') = ? AND state IN ('requested', 'confirmed')",
-        &[
-            text(request.erdr.as_str()),
-            text(&me.iin),
-            text(request.status.as_str()),
-            text(request.represented.map(|r| r.as_str()).unwrap_or("")),
-        ],
-    ).await?;
-    match live {
-        // The officer already recorded this status: the record confirms the request, and
-        // nothing is queued.
-        Some(row) if col_text(&row, 1)? == "confirmed" => {
-            return Ok((col_int(&row, 0)?, "confirmed"));
-        }
-        Some(_) => {
-            return Err(ApiError::Conflict(
-                "You already asked for this status in this case.".into(),
-            ));
-        }
-        None => {}
-    }
-    crate::limits::pending_access_requests(db, &me.iin).await?;
-    let row = db
-        .one(
-            "INSERT INTO case_participants (erdr_number, case_id, person_iin, status, represented_iin,
-                 basis, state, requested_at, due_unix)
-             VALUES (?, ?, ?, ?, ?, ?, 'requested', ?, ?) RETURNING id",
-            &[
-                text(request.erdr.as_str()),
-                case_id.map(int).unwrap_or(crate::db::SqlValue::Null),
-                text(&me.iin),
-                text(request.status.as_str()),
-                opt_text(request.represented.map(|r| r.as_str())),
-                text(request.basis),
-                text(crate::clock::rfc3339(now)),
-                int(now.timestamp() + STATUS_REQUEST_DAYS * 86_400),
-            ],
-        ).await?
-        .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
-    let id = col_int(&row, 0)?;
-    audit::record_for_case(
-        db,
-        &me.actor(),
-        "access_requested",
-        &format!("participant:{id}"),
-        case_id,
-        serde_json::json!({ "status": request.status.as_str() }),
-    )
-    .await?;
-    Ok((id, "requested"))
-}
-
-/// One page of the status requests `iin` made, newest first, with their ids for the cursor.
-pub async fn requests_of(
-    db: &Db,
-    iin: &str,
-    before_id: i64,
-    limit: i64,
-) -> Result<(Vec<serde_json::Value>, Vec<i64>), ApiError> {
-    let rows = db.query(
-        "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
-         FROM case_participants WHERE person_iin = ? AND id < ? ORDER BY id DESC LIMIT ?",
-        &[
-            text(iin),
-            int(before_id),
-            int(limit),
-        ],
-    ).await?;
-    let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
-    let requests = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
-                "procedural_status": col_text(r, 2)?, "represented_iin": col_opt_text(r, 3),
-                "state": col_text(r, 4)?, "requested_at": col_text(r, 5)?,
-                "decided_at": col_opt_text(r, 6), "reason": col_opt_text(r, 7),
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok((requests, ids))
 }

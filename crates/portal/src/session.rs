@@ -136,6 +136,68 @@ pub fn csrf_allows(
     token_ok && origin_ok
 }
 
+/// `iin`'s sessions still usable at `now` (not revoked, not past their lifetime, not idle too
+/// long), newest first, as the person's list shows them; `current` marks the caller's own.
+pub async fn live_of(
+    db: &crate::db::Db,
+    iin: &str,
+    current: &str,
+    now: i64,
+) -> Result<Vec<serde_json::Value>, crate::error::ApiError> {
+    use crate::db::{col_int, col_text, int, text};
+    let rows = db
+        .query(
+            "SELECT id, method, created_at, expires_at, client_addr, user_agent, created_unix,
+                    last_seen_unix, expires_unix, idle_timeout_secs
+             FROM sessions WHERE iin = ? AND revoked_at IS NULL AND expires_unix > ?
+             ORDER BY created_unix DESC LIMIT 100",
+            &[text(iin), int(now)],
+        )
+        .await?;
+    let mut sessions = Vec::new();
+    for row in &rows.rows {
+        let id = col_text(row, 0)?;
+        let liveness = SessionRow {
+            id: id.clone(),
+            created_unix: col_int(row, 6)?,
+            last_seen_unix: col_int(row, 7)?,
+            expires_unix: col_int(row, 8)?,
+            idle_timeout_secs: col_int(row, 9)?,
+        }
+        .liveness(now);
+        if liveness == Liveness::Expired {
+            continue;
+        }
+        sessions.push(serde_json::json!({
+            "id": id,
+            "current": id == current,
+            "method": col_text(row, 1)?,
+            "created_at": col_text(row, 2)?,
+            "expires_at": col_text(row, 3)?,
+            "last_seen_at": crate::clock::rfc3339(crate::clock::from_unix(col_int(row, 7)?)),
+            "client_addr": col_text(row, 4)?,
+            "user_agent": col_text(row, 5)?,
+        }));
+    }
+    Ok(sessions)
+}
+
+/// Whether `id` is a session of `iin` not yet ended.
+pub async fn is_open_of(
+    db: &crate::db::Db,
+    id: &str,
+    iin: &str,
+) -> Result<bool, crate::error::ApiError> {
+    use crate::db::text;
+    Ok(db
+        .one(
+            "SELECT 1 FROM sessions WHERE id = ? AND iin = ? AND revoked_at IS NULL",
+            &[text(id), text(iin)],
+        )
+        .await?
+        .is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,66 +323,4 @@ mod tests {
             assert!(c.contains(attr), "{c}");
         }
     }
-}
-
-/// `iin`'s sessions still usable at `now` (not revoked, not past their lifetime, not idle too
-/// long), newest first, as the person's list shows them; `current` marks the caller's own.
-pub async fn live_of(
-    db: &crate::db::Db,
-    iin: &str,
-    current: &str,
-    now: i64,
-) -> Result<Vec<serde_json::Value>, crate::error::ApiError> {
-    use crate::db::{col_int, col_text, int, text};
-    let rows = db
-        .query(
-            "SELECT id, method, created_at, expires_at, client_addr, user_agent, created_unix,
-                    last_seen_unix, expires_unix, idle_timeout_secs
-             FROM sessions WHERE iin = ? AND revoked_at IS NULL AND expires_unix > ?
-             ORDER BY created_unix DESC LIMIT 100",
-            &[text(iin), int(now)],
-        )
-        .await?;
-    let mut sessions = Vec::new();
-    for row in &rows.rows {
-        let id = col_text(row, 0)?;
-        let liveness = SessionRow {
-            id: id.clone(),
-            created_unix: col_int(row, 6)?,
-            last_seen_unix: col_int(row, 7)?,
-            expires_unix: col_int(row, 8)?,
-            idle_timeout_secs: col_int(row, 9)?,
-        }
-        .liveness(now);
-        if liveness == Liveness::Expired {
-            continue;
-        }
-        sessions.push(serde_json::json!({
-            "id": id,
-            "current": id == current,
-            "method": col_text(row, 1)?,
-            "created_at": col_text(row, 2)?,
-            "expires_at": col_text(row, 3)?,
-            "last_seen_at": crate::clock::rfc3339(crate::clock::from_unix(col_int(row, 7)?)),
-            "client_addr": col_text(row, 4)?,
-            "user_agent": col_text(row, 5)?,
-        }));
-    }
-    Ok(sessions)
-}
-
-/// Whether `id` is a session of `iin` not yet ended.
-pub async fn is_open_of(
-    db: &crate::db::Db,
-    id: &str,
-    iin: &str,
-) -> Result<bool, crate::error::ApiError> {
-    use crate::db::text;
-    Ok(db
-        .one(
-            "SELECT 1 FROM sessions WHERE id = ? AND iin = ? AND revoked_at IS NULL",
-            &[text(id), text(iin)],
-        )
-        .await?
-        .is_some())
 }

@@ -12,3 +12,29 @@ pub mod lifecycle;
 pub mod receipt;
 pub mod signature;
 pub mod store;
+
+/// The `kind` a list's query names, if any; 422 for one that is not a kind of filing.
+pub fn kind_in_query(query: &str) -> Result<Option<deadline::Kind>, crate::error::ApiError> {
+    crate::paging::query_param(query, "kind")
+        .map(|k| {
+            deadline::Kind::parse(k).ok_or_else(|| {
+                crate::error::ApiError::invalid(
+                    "kind",
+                    "invalid_kind",
+                    "One of crime_report, petition, complaint.",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// The `state` a list's query names, if any; 422 for one that is not a filing state.
+pub fn state_in_query(query: &str) -> Result<Option<handling::State>, crate::error::ApiError> {
+    crate::paging::query_param(query, "state")
+        .map(|s| {
+            handling::State::parse(s).ok_or_else(|| {
+                crate::error::ApiError::invalid("state", "invalid_state", "Not a filing state.")
+            })
+        })
+        .transpose()
+}
