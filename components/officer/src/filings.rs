@@ -1,5 +1,5 @@
-//! The officer's answer to filings: the queue of filings I receive, one filing with its
-//! documents, taking it under review, extending a complaint's period, and the answer. Who
+//! The filings I receive as an officer: their list by due time, one filing with its documents
+//! and its filer's signature, and the forwardings of my organ (the answers are `answers`). Who
 //! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
 
 use jaria_portal::audit::ReadNote;
