@@ -31,11 +31,8 @@ enum Cmd {
     },
     /// Seed demo data: a demo CA, an organ, officers, an admin and participants.
     Seed {
-        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
-        from: PathBuf,
-        /// Folder holding the state files (default: `.spin` beside the manifest).
-        #[arg(long)]
-        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        app: AppArgs,
         /// Seed the demo: a demo CA, organ, officers, admin, participants and a case.
         #[arg(long, required_unless_present = "cases")]
         demo: bool,
@@ -50,20 +47,14 @@ enum Cmd {
     /// database, then exit. A running deployment migrates itself instead:
     /// `POST /api/internal/migrate`.
     Migrate {
-        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
-        from: PathBuf,
-        /// Folder holding the state files (default: `.spin` beside the manifest).
-        #[arg(long)]
-        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        app: AppArgs,
     },
     /// Copy the state files while the portal keeps serving (SQLite's online backup: one
     /// consistent snapshot per file), then check the copy: integrity and audit chain.
     Backup {
-        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
-        from: PathBuf,
-        /// Folder holding the state files (default: `.spin` beside the manifest).
-        #[arg(long)]
-        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        app: AppArgs,
         /// A new (or empty) folder for the copies.
         #[arg(long)]
         to: PathBuf,
@@ -97,11 +88,8 @@ enum AuditCmd {
     /// Recompute the audit log's hash chain (read-only) and report the first broken row.
     /// Exits 0 if intact, 2 if broken, 1 if the log could not be read.
     Verify {
-        #[arg(short = 'f', long = "from", default_value = "spin.toml")]
-        from: PathBuf,
-        /// Folder holding the state files (default: `.spin` beside the manifest).
-        #[arg(long)]
-        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        app: AppArgs,
         /// Public key (base64, 32 bytes) the signed checkpoints must verify with; repeat for
         /// keys rotated out. Without one, the key of `SPIN_VARIABLE_AUDIT_SIGNING_KEY` if set.
         #[arg(long = "public-key")]
@@ -131,6 +119,28 @@ fn parse_anchor(text: &str) -> Result<(i64, String), String> {
         return Err("the hash is 64 hex digits".into());
     }
     Ok((row, hash.to_ascii_lowercase()))
+}
+
+/// The application's manifest and the folder of its state files, as every command that works on
+/// a deployment's state takes them.
+#[derive(clap::Args)]
+struct AppArgs {
+    /// The application manifest.
+    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
+    from: PathBuf,
+    /// Folder holding the state files (default: `.spin` beside the manifest).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+}
+
+impl AppArgs {
+    /// The state dir: the one given (no manifest needed), else `.spin` beside the manifest.
+    fn state_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.state_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(Manifest::load(&self.from)?.app_dir.join(".spin")),
+        }
+    }
 }
 
 /// The `default` database on a libSQL server (sqld, Turso) rather than in a state dir: what a
@@ -164,14 +174,11 @@ enum SlotResetArg {
 
 #[derive(clap::Args)]
 struct UpArgs {
-    #[arg(short = 'f', long = "from", default_value = "spin.toml")]
-    from: PathBuf,
+    #[command(flatten)]
+    app: AppArgs,
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
-    /// Folder holding the state files (default: `.spin` beside the manifest).
-    #[arg(long)]
-    state_dir: Option<PathBuf>,
     /// Spin's runtime-config file: where the key-value store (`spin` or `redis`) and the
     /// database (`spin`) live, as under `spin up --runtime-config-file`.
     #[arg(long, env = "RUNTIME_CONFIG_FILE")]
@@ -241,20 +248,14 @@ fn main() -> anyhow::Result<()> {
     let _telemetry = jaria_host::telemetry::init()?;
     match Cli::parse().command {
         Cmd::Build { from } => building::build_all(&Manifest::load(&from)?),
-        Cmd::Migrate { from, state_dir } => {
-            let manifest = Manifest::load(&from)?;
-            let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
-            run_migrations(&state_dir)
-        }
+        Cmd::Migrate { app } => run_migrations(&app.state_dir()?),
         Cmd::Seed {
-            from,
-            state_dir,
+            app,
             demo,
             cases,
             server,
         } => {
-            let manifest = Manifest::load(&from)?;
-            let state_dir = state_dir.unwrap_or_else(|| manifest.app_dir.join(".spin"));
+            let state_dir = app.state_dir()?;
             // On a server, the database is built in a file of its own, then loaded whole.
             let server = server.server()?;
             let building = match &server {
@@ -288,21 +289,10 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Up(args) => up(*args),
-        Cmd::Backup {
-            from,
-            state_dir,
-            to,
-            server,
-        } => {
+        Cmd::Backup { app, to, server } => {
             let backup = match server.server()? {
                 Some(server) => jaria_host::backup::backup_server(&server, &to)?,
-                None => {
-                    let state_dir = match state_dir {
-                        Some(dir) => dir,
-                        None => Manifest::load(&from)?.app_dir.join(".spin"),
-                    };
-                    jaria_host::backup::backup(&state_dir, &to)?
-                }
+                None => jaria_host::backup::backup(&app.state_dir()?, &to)?,
             };
             for file in &backup.files {
                 println!("backed up {} ({} bytes)", file.file.display(), file.bytes);
@@ -344,8 +334,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::Audit {
             command:
                 AuditCmd::Verify {
-                    from,
-                    state_dir,
+                    app,
                     public_keys,
                     signed_from,
                     anchor,
@@ -357,7 +346,7 @@ fn main() -> anyhow::Result<()> {
                 signed_from,
                 anchor,
             };
-            audit_verify(&from, state_dir, &server, &expect)
+            audit_verify(&app, &server, &expect)
         }
     }
 }
@@ -398,21 +387,14 @@ fn checkpoint_keys(given: &[String]) -> anyhow::Result<Vec<ed25519_dalek::Verify
 }
 
 fn audit_verify(
-    from: &Path,
-    state_dir: Option<PathBuf>,
+    app: &AppArgs,
     server: &ServerArgs,
     expect: &jaria_host::audit::Expect,
 ) -> anyhow::Result<()> {
     let outcome = match server.server()? {
         Some(server) => jaria_host::audit::verify_server(&server, expect)?,
-        None => {
-            // The manifest only locates the default state dir; an explicit one needs none.
-            let state_dir = match state_dir {
-                Some(dir) => dir,
-                None => Manifest::load(from)?.app_dir.join(".spin"),
-            };
-            jaria_host::audit::verify_state_dir(&state_dir, expect)?
-        }
+        // The manifest only locates the default state dir; an explicit one needs none.
+        None => jaria_host::audit::verify_state_dir(&app.state_dir()?, expect)?,
     };
     match outcome {
         Ok(verified) => {
@@ -598,11 +580,12 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     // same check makes every component's readiness 503.
     jaria_portal::law::shipped()
         .map_err(|e| anyhow::anyhow!("the law data is not valid, not starting: {e}"))?;
-    let manifest = Manifest::load(&args.from)?;
+    let manifest = Manifest::load(&args.app.from)?;
     if !args.no_build {
         building::build_stale(&manifest)?;
     }
     let state_dir = args
+        .app
         .state_dir
         .clone()
         .unwrap_or_else(|| manifest.app_dir.join(".spin"));
