@@ -765,7 +765,6 @@ pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Rep
             let step = Transition {
                 step: Step::Withdraw,
                 set: Vec::new(),
-                event: "withdrawn",
                 detail: serde_json::json!({}),
                 audit_case_id: filing.case_id,
                 notice: Notice::FilingUpdated,

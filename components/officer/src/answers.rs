@@ -21,13 +21,8 @@ pub async fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError
         .transaction(async |db| {
             let r = received(db, me, id, true).await?;
             let now = clock::rfc3339(clock::now());
-            let step = Transition::updated(
-                Step::Review,
-                "under_review",
-                serde_json::json!({}),
-                audit_case(&r),
-                &now,
-            );
+            let step =
+                Transition::updated(Step::Review, serde_json::json!({}), audit_case(&r), &now);
             lifecycle::transition(db, me, &r.filing, step).await
         })
         .await?;
@@ -89,7 +84,7 @@ pub async fn extend(
             "previous_due_at": clock::rfc3339(clock::from_unix(r.filing.due_unix)),
             "due_at": due_at,
         });
-        let step = Transition::updated(Step::Extend, "extended", detail, audit_case(&r), &now)
+        let step = Transition::updated(Step::Extend, detail, audit_case(&r), &now)
             .setting("due_unix", int(new_due));
         lifecycle::transition(db, me, &r.filing, step).await?;
         Ok(due_at)
@@ -277,8 +272,7 @@ pub async fn decide(
             detail["forwarded_to"] = to.as_str().into();
         }
         let audit_case_id = registered_case.as_ref().map(|c| c.id).or(audit_case(&r));
-        let event = outcome.state().as_str();
-        let step = Transition::updated(Step::Answer(outcome), event, detail, audit_case_id, &now)
+        let step = Transition::updated(Step::Answer(outcome), detail, audit_case_id, &now)
             .setting("outcome", text(outcome.as_str()))
             .setting("answer", text(&reasoning))
             .setting("answer_document_sha256", opt_text(sha.as_deref()))

@@ -102,7 +102,6 @@ pub async fn forward(
             ("forwarded_to", text(to_organ_name)),
             ("overdue_alerted_due_unix", crate::db::SqlValue::Null),
         ],
-        event: "forwarded",
         detail,
         audit_case_id: None,
         notice: Notice::FilingForwarded,

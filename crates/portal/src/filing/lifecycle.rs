@@ -33,6 +33,21 @@ pub enum Step {
     Withdraw,
 }
 
+impl Step {
+    /// The step's name in the filing's timeline (`filing_events.kind`) and, as
+    /// `filing_{event}`, in the audit log: the state it leads to, except that a statement
+    /// forwarded to another organ is `forwarded` while it waits there `submitted` again.
+    pub fn event(self) -> &'static str {
+        match self {
+            Step::Review => State::UnderReview.as_str(),
+            Step::Extend => State::Extended.as_str(),
+            Step::Answer(outcome) => outcome.state().as_str(),
+            Step::Forward => "forwarded",
+            Step::Withdraw => State::Withdrawn.as_str(),
+        }
+    }
+}
+
 /// A step the filing's state does not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StepError {
@@ -76,8 +91,6 @@ pub struct Transition<'a> {
     pub step: Step,
     /// Columns the step sets besides `state`, with their values (names from code only).
     pub set: Vec<(&'static str, SqlValue)>,
-    /// The timeline event (`filing_events.kind`) and the audit action `filing_{event}`.
-    pub event: &'a str,
     /// The event's detail, also the audit row's (`{}` for none).
     pub detail: serde_json::Value,
     pub audit_case_id: Option<i64>,
@@ -94,21 +107,15 @@ impl<'a> Transition<'a> {
     /// event's name, the notice to the filer and the person filed for.
     pub fn updated(
         step: Step,
-        event: &'a str,
         detail: serde_json::Value,
         audit_case_id: Option<i64>,
         at: &'a str,
     ) -> Self {
-        let mut payload = serde_json::json!({ "event": event });
-        if let (Some(target), serde_json::Value::Object(more)) =
-            (payload.as_object_mut(), detail.clone())
-        {
-            target.extend(more);
-        }
+        let mut payload = serde_json::json!({ "event": step.event() });
+        merge(&mut payload, detail.clone());
         Transition {
             step,
             set: Vec::new(),
-            event,
             detail,
             audit_case_id,
             notice: Notice::FilingUpdated,
@@ -164,7 +171,7 @@ pub async fn transition(
         &[
             int(filing.id),
             text(t.at),
-            text(t.event),
+            text(t.step.event()),
             text(&me.iin),
             text(t.detail.to_string()),
         ],
@@ -173,7 +180,7 @@ pub async fn transition(
     crate::audit::record_for_case(
         db,
         &me.actor(),
-        &format!("filing_{}", t.event),
+        &format!("filing_{}", t.step.event()),
         &format!("filing:{}", filing.id),
         t.audit_case_id,
         t.detail,
@@ -182,15 +189,20 @@ pub async fn transition(
     let mut payload = serde_json::json!({
         "filing_id": filing.id, "registration_number": filing.registration_number,
     });
-    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), t.payload) {
-        target.extend(more);
-    }
+    merge(&mut payload, t.payload);
     let recipients = match t.told {
         Told::Interested => filing.interested(),
         Told::OnlyTheOneFiledFor => filing.on_behalf_of_iin.as_deref().into_iter().collect(),
     };
     notify::send(db, recipients, t.notice, t.at, &payload).await?;
     Ok(state)
+}
+
+/// Adds `more`'s fields (an object) to `into` (an object).
+fn merge(into: &mut serde_json::Value, more: serde_json::Value) {
+    if let (Some(target), serde_json::Value::Object(more)) = (into.as_object_mut(), more) {
+        target.extend(more);
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +244,22 @@ mod tests {
                 let to = next(from, Step::Answer(outcome)).unwrap().unwrap();
                 assert_eq!(to, outcome.state());
                 assert!(!to.is_open(), "an answer closes the filing: {outcome:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_step_is_named_by_the_state_it_leads_to_and_a_move_between_organs_by_itself() {
+        for from in State::OPEN {
+            for step in steps() {
+                let name = step.event();
+                match next(from, step) {
+                    _ if step == Step::Forward => assert_eq!(name, "forwarded"),
+                    Ok(Some(to)) => assert_eq!(name, to.as_str(), "{step:?}"),
+                    // A review repeated names the state it began.
+                    Ok(None) => assert_eq!(name, State::UnderReview.as_str()),
+                    Err(e) => panic!("{step:?} from {from:?}: {e}"),
+                }
             }
         }
     }
