@@ -1,14 +1,14 @@
 //! The regression guard CI runs (`jaria-bench guard`): one scale, a few seconds per route, on
 //! each runtime at hand, and a failure when a route's rate over its own runtime's floor falls
-//! below half of the ratio `BENCHMARKS.md` records for that runtime and scale. Ratios, not
-//! rates, so a slower CI machine does not fail it; half, so noise does not either, while a
-//! 4–6 × slowdown of one route cannot land unnoticed.
+//! below half of the ratio `BENCHMARKS.md` records for that runtime and scale, twice in a row.
+//! Ratios, not rates, so a slower CI machine does not fail it; half, and a second reading, so
+//! noise does not either, while a 4–6 × slowdown of one route cannot land unnoticed.
 
 use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 
-use crate::{Options, flag, run_scale, runtime_name};
+use crate::{Options, ScaleRun, flag, run_scale, runtime_name};
 
 /// A route's ratio may fall to this share of the recorded one before the guard fails.
 const ALLOWED_SHARE: f64 = 0.5;
@@ -90,36 +90,53 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                     scale.duplicated_keys
                 ));
             }
-            let floor = scale.floor.rps().max(1e-9);
-            for (route, measured) in &scale.routes {
-                let now = measured.rps() / floor;
-                let Some((_, _, then)) = recorded
-                    .iter()
-                    .find(|(r, n, _)| r == name && n == route.name)
-                else {
-                    let _ = writeln!(
-                        report,
-                        "| {cases} | {name} | {} | {now:.3} | not recorded | | |",
-                        route.name
-                    );
-                    continue;
+            let mut below = Vec::new();
+            let mut rows = Vec::new();
+            for (route, now) in ratios(&scale) {
+                match recorded.iter().find(|(r, n, _)| r == name && *n == route) {
+                    None => rows.push(format!(
+                        "| {cases} | {name} | {route} | {now:.3} | not recorded | | |"
+                    )),
+                    Some((_, _, then)) if now < then * ALLOWED_SHARE => {
+                        below.push((route, now, *then))
+                    }
+                    Some((_, _, then)) => rows.push(format!(
+                        "| {cases} | {name} | {route} | {now:.3} | {then:.3} | {:.3} | ok |",
+                        then * ALLOWED_SHARE
+                    )),
+                }
+            }
+            // A route below the line is measured once more, with its floor, before it fails:
+            // one 3-second reading on a shared 2-core machine can be off by half, while a real
+            // 4–6 × slowdown is below the line both times.
+            if !below.is_empty() {
+                let again_opts = Options {
+                    routes: below.iter().map(|(route, _, _)| route.clone()).collect(),
+                    ..opts.clone()
                 };
-                let least = then * ALLOWED_SHARE;
-                let verdict = if now < least {
-                    failures.push(format!(
-                        "{name}, {cases} cases, {}: {now:.3} of its floor, below {least:.3} \
-                         (half of the {then:.3} recorded)",
-                        route.name
+                let again = ratios(&run_scale(&again_opts, runtime, cases, &manifest)?);
+                for (route, first, then) in below {
+                    let least = then * ALLOWED_SHARE;
+                    let second = again
+                        .iter()
+                        .find(|(r, _)| *r == route)
+                        .map_or(0.0, |(_, now)| *now);
+                    let verdict = if second < least {
+                        failures.push(format!(
+                            "{name}, {cases} cases, {route}: {first:.3} and then {second:.3} of \
+                             its floor, below {least:.3} (half of the {then:.3} recorded)"
+                        ));
+                        "**slower**"
+                    } else {
+                        "ok on the second run"
+                    };
+                    rows.push(format!(
+                        "| {cases} | {name} | {route} | {first:.3}, then {second:.3} | {then:.3} | {least:.3} | {verdict} |"
                     ));
-                    "**slower**"
-                } else {
-                    "ok"
-                };
-                let _ = writeln!(
-                    report,
-                    "| {cases} | {name} | {} | {now:.3} | {then:.3} | {least:.3} | {verdict} |",
-                    route.name
-                );
+                }
+            }
+            for row in rows {
+                let _ = writeln!(report, "{row}");
             }
         }
     }
@@ -137,6 +154,16 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Each measured route's rate over the run's floor.
+fn ratios(scale: &ScaleRun) -> Vec<(String, f64)> {
+    let floor = scale.floor.rps().max(1e-9);
+    scale
+        .routes
+        .iter()
+        .map(|(route, measured)| (route.name.to_owned(), measured.rps() / floor))
+        .collect()
 }
 
 /// Whether the guard can read a report as `render` writes it.
