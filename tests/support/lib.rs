@@ -3,6 +3,7 @@
 //! running deployment instead, so the same journeys check real Spin. Tests of the host itself
 //! use [`TestApp::builder`] with the probe fixture and are skipped against a deployment.
 
+pub mod calendar;
 pub mod nca;
 pub mod ocsp;
 pub mod otlp;

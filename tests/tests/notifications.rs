@@ -390,6 +390,75 @@ fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
 }
 
 #[test]
+fn a_complaint_granted_in_part_reminds_its_filer_before_the_court_window_ends() {
+    jaria_tests::local_only!();
+    let receiver = Receiver::start();
+    let app = app_with(&receiver, &[]);
+    let w = world(&app);
+    let r = w.victim.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", &random_iin()),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "complaint", "erdr_number": w.erdr, "addressee": "head_of_unit",
+               "subject": "other", "text": "The search took my laptop."})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let complaint = r.json()["id"].as_i64().expect("id");
+    let r = w.head.post_json(
+        &format!("/api/officer/filings/{complaint}/decision"),
+        &json!({"outcome": "partially_granted", "reasoning": "The laptop is returned, the disk kept."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Fifteen days are too long to wait: the decision is moved back in the file, to a day
+    // whose window (counted by the tests' own calendar) ends within the reminder's three days.
+    let now = chrono::Utc::now().timestamp();
+    let (decided, ends) = (12..=25)
+        .map(|days_ago| now - days_ago * 86_400)
+        .map(|decided| (decided, jaria_tests::calendar::period_end(decided, 15)))
+        .find(|(_, ends)| *ends > now + 600 && *ends - now < 3 * 86_400 - 600)
+        .expect("a decision day whose window ends within three days");
+    let decided_at = chrono::DateTime::from_timestamp(decided, 0)
+        .expect("instant")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let db = rusqlite::Connection::open(app.database_file()).expect("db");
+    db.execute(
+        "UPDATE filings SET decided_at = ?1 WHERE id = ?2",
+        rusqlite::params![decided_at, complaint],
+    )
+    .expect("update");
+    drop(db);
+    let report = app.tick();
+    assert_eq!(report["deadlines"]["court_window_reminders"], 1, "{report}");
+    assert_eq!(app.tick()["deadlines"]["court_window_reminders"], 0);
+    let feed = w.victim.get("/api/status/notifications").json();
+    let reminders: Vec<&Value> = feed["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|n| n["kind"] == "court_window")
+        .collect();
+    assert_eq!(reminders.len(), 1, "{feed}");
+    let payload = &reminders[0]["payload"];
+    assert_eq!(payload["filing_id"], complaint);
+    let expected_end = chrono::DateTime::from_timestamp(ends, 0)
+        .expect("instant")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(payload["ends_at"], expected_end.as_str(), "{payload}");
+    // The filing shows the same end.
+    let status = w
+        .victim
+        .get(&format!("/api/status/filings/{complaint}"))
+        .json();
+    assert_eq!(status["court_window"]["opened_by"], "partial_refusal");
+    assert_eq!(status["court_window"]["ends_at"], expected_end.as_str());
+}
+
+#[test]
 fn codes_expire_run_out_of_tries_and_are_rate_limited() {
     jaria_tests::local_only!();
     let receiver = Receiver::start();

@@ -712,7 +712,7 @@ fn detainees_filings_and_the_court_window_have_their_own_periods() {
         r.assert_problem(422)["errors"][0]["field"],
         "filed_in_detention"
     );
-    // Rejected: the art. 106 countdown starts, 15 days.
+    // Rejected: the art. 106 countdown starts, 15 days counted as arts. 48–49 count them.
     let r = d.head.post_json(
         &format!("/api/officer/filings/{complaint}/decision"),
         &json!({"outcome": "rejected", "reasoning": "The detention was lawful."}),
@@ -721,9 +721,79 @@ fn detainees_filings_and_the_court_window_have_their_own_periods() {
     let status = suspect
         .get(&format!("/api/status/filings/{complaint}"))
         .json();
-    assert_eq!(status["court_window"]["opened_by"], "refusal");
-    assert_eq!(status["court_window"]["days_left"], 15);
-    assert_eq!(status["court_window"]["expired"], false);
+    let window = &status["court_window"];
+    assert_eq!(window["opened_by"], "refusal");
+    assert_eq!(window["expired"], false);
+    let decided = instant(&status["answer"]["decided_at"]);
+    let ends = instant(&window["ends_at"]);
+    assert_eq!(
+        ends,
+        jaria_tests::calendar::period_end(decided, 15),
+        "{window}: ends at 24:00 Almaty of day 15 after the decision's, past days off"
+    );
+    assert!(
+        window["ends_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("T19:00:00.000Z"),
+        "{window}"
+    );
+    // Whole days left, rounded up, read a moment after the decision.
+    let days_left = window["days_left"].as_i64().unwrap();
+    let at_decision = (ends - decided + 86_399) / 86_400;
+    assert!(
+        days_left == at_decision || days_left == at_decision - 1,
+        "{window}"
+    );
+}
+
+fn instant(v: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{v}: {e}"))
+        .timestamp()
+}
+
+#[test]
+fn a_complaint_granted_in_part_or_left_without_consideration_opens_the_court_window() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let victim_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let victim = signed_in(&app, &victim_iin, "VICTIM");
+    for (outcome, opened_by) in [
+        ("partially_granted", "partial_refusal"),
+        ("left_without_consideration", "left_without_consideration"),
+        ("granted", ""),
+    ] {
+        let complaint = file(
+            &victim,
+            &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
+                    "subject": "other", "text": format!("Answer it {outcome}.")}),
+        );
+        let r = d.head.post_json(
+            &format!("/api/officer/filings/{complaint}/decision"),
+            &json!({"outcome": outcome, "reasoning": "Considered."}),
+        );
+        assert_eq!(r.status, 200, "{outcome}: {}", r.text());
+        let status = victim
+            .get(&format!("/api/status/filings/{complaint}"))
+            .json();
+        let window = &status["court_window"];
+        if opened_by.is_empty() {
+            assert_eq!(
+                *window,
+                Value::Null,
+                "{outcome}: a full grant opens no window"
+            );
+            continue;
+        }
+        assert_eq!(window["opened_by"], opened_by, "{outcome}: {status}");
+        assert_eq!(
+            instant(&window["ends_at"]),
+            jaria_tests::calendar::period_end(instant(&status["answer"]["decided_at"]), 15),
+            "{outcome}: {window}"
+        );
+    }
 }
 
 #[test]

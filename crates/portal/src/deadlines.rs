@@ -9,8 +9,9 @@
 //!   it is overdue, and the heads of unit of the organ that owes the answer and the case's
 //!   supervising prosecutor are told; the filing's timeline records the escalation, and the
 //!   filing itself the due time it was escalated for.
-//! - A complaint or statement answered with a rejection or refusal: three days before the 15
-//!   days of CPC art. 106 end, the filer is reminded they may go to the investigating judge.
+//! - A complaint or statement answered with a refusal (full, partial, or leaving it without
+//!   consideration): three days before the art. 106 window ends (15 days counted as arts.
+//!   48–49 count them), the filer is reminded they may go to the investigating judge.
 //! - An officer who chose the daily digest gets it by e-mail once a day, after 08:00 Almaty.
 //! - Unattached uploads, stale sign-in challenges, old code-sending records and old outbox
 //!   rows are removed; sessions past their lifetime or idle timeout are marked ended.
@@ -315,36 +316,55 @@ pub async fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, A
     }).await
 }
 
-/// Reminds filers whose complaint or statement was rejected or refused that the art. 106
-/// window to go to the investigating judge ends in three days or less.
+/// Reminds filers whose art. 106 window to go to the investigating judge, opened by an answer
+/// that refused them (fully, in part, or by leaving the complaint without consideration), ends
+/// in three days or less.
 pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
+    use crate::filing::deadline::{Calendar, WindowFacts, court_window, court_window_days};
+    use crate::filing::handling::Outcome;
     let at = clock::rfc3339(clock::from_unix(now));
-    // Decided in (now - 15 days, now - 12 days]: fewer than three days of the window left.
-    let window_secs = crate::filing::deadline::court_window_days() * 86_400;
-    let from = clock::rfc3339(clock::from_unix(now - window_secs));
+    let calendar = Calendar::kazakhstan();
+    // A window ends at 24:00 Almaty of the decision's day + 15, moved past days off: more
+    // than 15 × 24 h after the decision, and less than a day and the calendar's longest run
+    // of days off beyond that. So the decisions whose window can end in the next three days
+    // lie in these bounds; the exact end is computed per filing below.
+    let window_secs = court_window_days() * 86_400;
+    let longest_move = (1 + calendar.longest_days_off()) * 86_400;
+    let from = clock::rfc3339(clock::from_unix(now - window_secs - longest_move));
     let to = clock::rfc3339(clock::from_unix(
         now - window_secs + COURT_REMINDER_BEFORE_SECS,
     ));
     db.transaction(async |db| {
-        let rows = db.query(
-            "SELECT f.id, f.registration_number, f.filer_iin, f.on_behalf_of_iin, f.decided_at FROM filings f
-             WHERE f.outcome IN ('rejected', 'refused') AND f.kind IN ('complaint', 'crime_report')
-               AND f.decided_at > ? AND f.decided_at <= ?
-               AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
-                               WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
-             ORDER BY f.decided_at LIMIT ?",
-            &[text(&from), text(&to), int(BATCH)],
-        ).await?;
+        let rows = db
+            .query(
+                &court_window_candidates_sql(),
+                &[text(&from), text(&to), int(BATCH)],
+            )
+            .await?;
         let mut sent = 0;
         for row in &rows.rows {
             let id = col_int(row, 0)?;
+            let Some(kind) = Kind::parse(&col_text(row, 5)?) else {
+                continue;
+            };
+            let facts = WindowFacts {
+                kind,
+                outcome: Outcome::parse(&col_text(row, 6)?),
+                decided_unix: chrono::DateTime::parse_from_rfc3339(&col_text(row, 4)?)
+                    .map(|t| t.timestamp())
+                    .ok(),
+                open: false,
+                due_unix: now,
+            };
+            let Some(window) = court_window(facts, now, &calendar) else {
+                continue;
+            };
+            if window.ends_unix <= now || window.ends_unix - now > COURT_REMINDER_BEFORE_SECS {
+                continue;
+            }
             if !first_time(db, &format!("filing:{id}"), "court_window", &at).await? {
                 continue;
             }
-            let decided = chrono::DateTime::parse_from_rfc3339(&col_text(row, 4)?)
-                .map(|t| t.timestamp())
-                .unwrap_or(now);
-            let days_left = ((decided + window_secs - now) as f64 / 86_400.0).ceil().max(1.0) as i64;
             let filer = col_text(row, 2)?;
             let beneficiary = col_opt_text(row, 3);
             notify::send(
@@ -354,14 +374,32 @@ pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
                 &at,
                 &serde_json::json!({
                     "filing_id": id, "registration_number": col_text(row, 1)?,
-                    "days_left": days_left,
-                    "ends_at": clock::rfc3339(clock::from_unix(decided + window_secs)),
+                    "days_left": window.days_left(now),
+                    "ends_at": clock::rfc3339(clock::from_unix(window.ends_unix)),
                 }),
-            ).await?;
+            )
+            .await?;
             sent += 1;
         }
         Ok(sent)
-    }).await
+    })
+    .await
+}
+
+/// The answers whose art. 106 window may end soon and whose filer was not yet reminded: decided
+/// in (?, ?], at most ? of them. Newest first: a window missed while the tick was down ends
+/// earliest and is the one skipped, so it must not hold the batch.
+fn court_window_candidates_sql() -> String {
+    use crate::filing::deadline::{WINDOW_KINDS_SQL, WINDOW_OUTCOMES_SQL};
+    format!(
+        "SELECT f.id, f.registration_number, f.filer_iin, f.on_behalf_of_iin, f.decided_at,
+                f.kind, f.outcome FROM filings f
+         WHERE {WINDOW_OUTCOMES_SQL} AND {WINDOW_KINDS_SQL}
+           AND f.decided_at > ? AND f.decided_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                           WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
+         ORDER BY f.decided_at DESC LIMIT ?"
+    )
 }
 
 /// The officers' daily digests, once a day each, from 08:00 Almaty.
@@ -509,5 +547,31 @@ mod tests {
     fn notice_times_are_almaty_wall_clock() {
         // 2026-12-01T13:00:00Z is 18:00 in Almaty (UTC+5).
         assert_eq!(almaty_text(1_796_130_000), "01.12.2026 18:00");
+    }
+
+    #[test]
+    fn the_court_window_reminder_reads_its_partial_index() {
+        use crate::schema::native::{Native, ready};
+        let raw = rusqlite::Connection::open_in_memory().unwrap();
+        ready(crate::schema::apply(
+            &Native(&raw),
+            &crate::schema::embedded(),
+        ))
+        .unwrap();
+        let plan: Vec<String> = raw
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                court_window_candidates_sql()
+            ))
+            .unwrap()
+            .query_map(("a", "b", 1), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX filings_window_by_decision")),
+            "{plan:?}"
+        );
     }
 }

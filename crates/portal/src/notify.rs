@@ -162,21 +162,28 @@ mod tests {
 
     #[test]
     fn every_notice_has_a_template_to_leave_the_portal_by() {
-        for notice in [
-            Notice::FilingUpdated,
-            Notice::AccessRequestDecided,
-            Notice::StatusRevoked,
-            Notice::DecisionAvailable,
-            Notice::FamiliarisationGranted,
-            Notice::FamiliarisationRevoked,
-            Notice::FilingOverdue,
-            Notice::FilingDueSoon,
-            Notice::FilingOverdueEscalated,
-            Notice::CourtWindow,
-            Notice::ParticipantRecorded,
-            Notice::FilingForwarded,
-        ] {
+        for notice in Notice::ALL {
             assert!(crate::delivery::is_template(notice.as_str()), "{notice:?}");
         }
+    }
+
+    /// The API description names every kind of notice the feed can hold.
+    #[test]
+    fn the_openapi_notification_kinds_are_every_notice() {
+        let openapi = include_str!("../../../schema/openapi.yaml");
+        let line = openapi
+            .lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with("kind: { type: string, enum: [filing_updated")
+            })
+            .expect("the Notification kind in schema/openapi.yaml");
+        let listed: Vec<&str> = line
+            .split_once('[')
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .map(|(names, _)| names.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let notices: Vec<&str> = Notice::ALL.into_iter().map(Notice::as_str).collect();
+        assert_eq!(listed, notices);
     }
 }

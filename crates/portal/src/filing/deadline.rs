@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use super::handling::Outcome;
+
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
 
 /// Asia/Almaty: UTC+5 all year since 1 March 2024 (no daylight saving).
@@ -101,12 +103,51 @@ pub fn court_window_days() -> i64 {
         .unwrap_or(15)
 }
 
+/// What opened the art. 106 window on a filing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowOpener {
+    /// The complaint was rejected or the statement refused.
+    Refusal,
+    /// The complaint was granted only in part: the rest was refused.
+    PartialRefusal,
+    /// The complaint was left without consideration: the person got no answer on the merits.
+    LeftWithoutConsideration,
+    /// No answer came in time.
+    NoAnswer,
+}
+
+crate::text_enum!(WindowOpener {
+    Refusal => "refusal",
+    PartialRefusal => "partial_refusal",
+    LeftWithoutConsideration => "left_without_consideration",
+    NoAnswer => "no_answer",
+});
+
+/// Which answers open the window: every one that leaves the person without what they asked
+/// for. A full grant does not; forwarding and registration are not an answer on the merits.
+pub fn opened_by(outcome: Outcome) -> Option<WindowOpener> {
+    match outcome {
+        Outcome::Rejected | Outcome::Refused => Some(WindowOpener::Refusal),
+        Outcome::PartiallyGranted => Some(WindowOpener::PartialRefusal),
+        Outcome::LeftWithoutConsideration => Some(WindowOpener::LeftWithoutConsideration),
+        Outcome::Granted | Outcome::Forwarded | Outcome::Registered => None,
+    }
+}
+
+/// [`opened_by`]'s answers as SQL (`f.outcome IN …`), the predicate of the partial index the
+/// tick's reminder reads (migration 0022); a unit test keeps the two the same.
+pub const WINDOW_OUTCOMES_SQL: &str =
+    "f.outcome IN ('partially_granted', 'rejected', 'left_without_consideration', 'refused')";
+
+/// The kinds of filing that open the window, as SQL; petitions go to the judge only through a
+/// complaint first.
+pub const WINDOW_KINDS_SQL: &str = "f.kind IN ('crime_report', 'complaint')";
+
 /// The art. 106 window on one filing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CourtWindow {
-    /// `refusal`: the complaint was rejected or the statement refused; `no_answer`: the
-    /// answer did not come in time.
-    pub opened_by: &'static str,
+    pub opened_by: WindowOpener,
+    /// 24:00 Almaty of the window's last day.
     pub ends_unix: i64,
 }
 
@@ -122,32 +163,36 @@ impl CourtWindow {
     }
 }
 
-/// Whether a filing opens the art. 106 window, and until when: a complaint rejected or a
-/// statement refused opens it on the decision; one still unanswered past its due time opens
-/// it at the due time. Petitions go to the judge only through a complaint first.
-pub fn court_window(
-    kind: Kind,
-    outcome: Option<&str>,
-    decided_unix: Option<i64>,
-    open: bool,
-    due_unix: i64,
-    now_unix: i64,
-) -> Option<CourtWindow> {
-    if !matches!(kind, Kind::Complaint | Kind::CrimeReport) {
+/// One filing as the art. 106 window sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowFacts {
+    pub kind: Kind,
+    pub outcome: Option<Outcome>,
+    pub decided_unix: Option<i64>,
+    pub open: bool,
+    pub due_unix: i64,
+}
+
+/// Whether a filing opens the art. 106 window, and until when. An answer that refuses what
+/// was asked opens it on the day it reached the person (the answer is delivered to their
+/// cabinet, and they are told, when it is recorded); a filing still unanswered past its due
+/// time opens it at the due time. Either way the period runs as arts. 48–49 count days: from
+/// the next day, to 24:00 Almaty of the last, moved past days off.
+pub fn court_window(f: WindowFacts, now_unix: i64, calendar: &Calendar) -> Option<CourtWindow> {
+    if !matches!(f.kind, Kind::Complaint | Kind::CrimeReport) {
         return None;
     }
-    let span = court_window_days() * 86_400;
-    match (outcome, decided_unix) {
-        (Some("rejected" | "refused"), Some(decided)) => Some(CourtWindow {
-            opened_by: "refusal",
-            ends_unix: decided + span,
-        }),
-        (None, _) if open && due_unix < now_unix => Some(CourtWindow {
-            opened_by: "no_answer",
-            ends_unix: due_unix + span,
-        }),
-        _ => None,
-    }
+    let (opened_by, from_unix) = match (f.outcome, f.decided_unix) {
+        (Some(outcome), Some(decided)) => (opened_by(outcome)?, decided),
+        (None, _) if f.open && f.due_unix < now_unix => (WindowOpener::NoAnswer, f.due_unix),
+        _ => return None,
+    };
+    let from = DateTime::from_timestamp(from_unix, 0)?;
+    let ends = due(from, Period::Days(court_window_days()), calendar);
+    Some(CourtWindow {
+        opened_by,
+        ends_unix: ends.timestamp(),
+    })
 }
 
 /// The longest a complaint may be extended to, with notice to the complainant (art. 105).
@@ -210,6 +255,27 @@ impl Calendar {
 
     pub fn is_day_off(&self, day: NaiveDate) -> bool {
         matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || self.holidays.contains(&day)
+    }
+
+    /// The most days off in a row anywhere in the calendar (a weekend: 2): how far past its
+    /// nominal last day a period in days can be moved.
+    pub fn longest_days_off(&self) -> i64 {
+        self.holidays
+            .iter()
+            .map(|&holiday| {
+                let mut first = holiday;
+                while self.is_day_off(first - Duration::days(1)) {
+                    first -= Duration::days(1);
+                }
+                let mut last = holiday;
+                while self.is_day_off(last + Duration::days(1)) {
+                    last += Duration::days(1);
+                }
+                (last - first).num_days() + 1
+            })
+            .max()
+            .unwrap_or(0)
+            .max(2)
     }
 }
 
@@ -296,40 +362,193 @@ mod art_101_106_tests {
         assert_eq!(detainee_handover_due(1_000), 1_000 + 86_400);
     }
 
+    fn instant(text: &str) -> i64 {
+        DateTime::parse_from_rfc3339(text).unwrap().timestamp()
+    }
+
+    fn answered(kind: Kind, outcome: Outcome, decided: &str) -> WindowFacts {
+        WindowFacts {
+            kind,
+            outcome: Some(outcome),
+            decided_unix: Some(instant(decided)),
+            open: false,
+            due_unix: 0,
+        }
+    }
+
+    fn ends(window: Option<CourtWindow>) -> String {
+        let w = window.expect("the window opens");
+        clock_text(w.ends_unix)
+    }
+
+    fn clock_text(unix: i64) -> String {
+        DateTime::from_timestamp(unix, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+
     #[test]
-    fn rule_court_window_opens_on_refusal_for_15_days() {
-        let w = court_window(Kind::Complaint, Some("rejected"), Some(100), false, 50, 200).unwrap();
-        assert_eq!(w.opened_by, "refusal");
-        assert_eq!(w.ends_unix, 100 + 15 * 86_400);
-        assert_eq!(w.days_left(100), 15);
-        assert_eq!(w.days_left(100 + 15 * 86_400 - 1), 1);
-        assert_eq!(w.days_left(100 + 15 * 86_400), 0);
-        let refused = court_window(Kind::CrimeReport, Some("refused"), Some(7), false, 0, 8);
-        assert_eq!(refused.map(|w| w.opened_by), Some("refusal"));
+    fn rule_court_window_runs_from_the_next_day_to_24_00_almaty_past_days_off() {
+        let calendar = Calendar::kazakhstan();
+        // Rejected on Tuesday 1 December 2026 at 10:37 Almaty: day 15 is 16 December,
+        // Independence Day, so the window ends at 24:00 of Thursday 17 December.
+        let decided = "2026-12-01T10:37:00+05:00";
+        let w = court_window(
+            answered(Kind::Complaint, Outcome::Rejected, decided),
+            0,
+            &calendar,
+        );
+        assert_eq!(ends(w), "2026-12-17T19:00:00Z");
+        let w = w.unwrap();
+        assert_eq!(w.opened_by, WindowOpener::Refusal);
+        // 16 days and 13 h 23 min left at the decision; one second left at 23:59:59.
+        assert_eq!(w.days_left(instant(decided)), 17);
+        assert_eq!(w.days_left(instant("2026-12-17T23:59:59+05:00")), 1);
+        assert_eq!(w.days_left(instant("2026-12-18T00:00:00+05:00")), 0);
+        // Refused on Friday 6 March 2026: day 15 is Saturday 21 March, and Nauryz runs to
+        // the 24th: the last day is Wednesday 25 March.
+        let w = court_window(
+            answered(
+                Kind::CrimeReport,
+                Outcome::Refused,
+                "2026-03-06T17:59:00+05:00",
+            ),
+            0,
+            &calendar,
+        );
+        assert_eq!(ends(w), "2026-03-25T19:00:00Z");
+        // Late in the evening in Almaty is the same Almaty day, though UTC has the day before.
+        let w = court_window(
+            answered(
+                Kind::Complaint,
+                Outcome::Rejected,
+                "2026-12-01T23:30:00+05:00",
+            ),
+            0,
+            &calendar,
+        );
+        assert_eq!(ends(w), "2026-12-17T19:00:00Z");
+        let w = court_window(
+            answered(
+                Kind::Complaint,
+                Outcome::Rejected,
+                "2026-12-02T00:30:00+05:00",
+            ),
+            0,
+            &calendar,
+        );
+        assert_eq!(
+            ends(w),
+            "2026-12-17T19:00:00Z",
+            "day 15 of the 2nd is the 17th"
+        );
+    }
+
+    #[test]
+    fn rule_court_window_opens_for_every_answer_that_refuses_what_was_asked() {
+        let calendar = Calendar::default();
+        let decided = "2026-12-01T10:37:00+05:00";
+        for (outcome, opener) in [
+            (Outcome::Rejected, Some(WindowOpener::Refusal)),
+            (Outcome::Refused, Some(WindowOpener::Refusal)),
+            (
+                Outcome::PartiallyGranted,
+                Some(WindowOpener::PartialRefusal),
+            ),
+            (
+                Outcome::LeftWithoutConsideration,
+                Some(WindowOpener::LeftWithoutConsideration),
+            ),
+            (Outcome::Granted, None),
+            (Outcome::Forwarded, None),
+            (Outcome::Registered, None),
+        ] {
+            let w = court_window(answered(Kind::Complaint, outcome, decided), 0, &calendar);
+            assert_eq!(w.map(|w| w.opened_by), opener, "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn window_outcomes_sql_is_the_rule() {
+        let named: Vec<&str> = Outcome::ALL
+            .into_iter()
+            .filter(|o| opened_by(*o).is_some())
+            .map(Outcome::as_str)
+            .collect();
+        assert_eq!(
+            WINDOW_OUTCOMES_SQL,
+            format!("f.outcome IN ('{}')", named.join("', '"))
+        );
+        let kinds: Vec<&str> = Kind::ALL
+            .into_iter()
+            .filter(|k| {
+                court_window(
+                    answered(*k, Outcome::Rejected, "2026-12-01T10:37:00Z"),
+                    0,
+                    &Calendar::default(),
+                )
+                .is_some()
+            })
+            .map(Kind::as_str)
+            .collect();
+        assert_eq!(
+            WINDOW_KINDS_SQL,
+            format!("f.kind IN ('{}')", kinds.join("', '"))
+        );
     }
 
     #[test]
     fn rule_court_window_opens_when_no_answer_came_in_time() {
-        let w = court_window(Kind::Complaint, None, None, true, 1_000, 2_000).unwrap();
-        assert_eq!(w.opened_by, "no_answer");
-        assert_eq!(w.ends_unix, 1_000 + 15 * 86_400);
-        assert_eq!(
-            court_window(Kind::Complaint, None, None, true, 3_000, 2_000),
-            None
-        );
+        let calendar = Calendar::default();
+        // Due at 24:00 of Wednesday 2 December: silence is known on the 3rd, and 15 days
+        // from it end at 24:00 of Friday the 18th.
+        let due_unix = instant("2026-12-03T00:00:00+05:00");
+        let unanswered = WindowFacts {
+            kind: Kind::Complaint,
+            outcome: None,
+            decided_unix: None,
+            open: true,
+            due_unix,
+        };
+        let w = court_window(unanswered, due_unix + 1, &calendar);
+        assert_eq!(w.map(|w| w.opened_by), Some(WindowOpener::NoAnswer));
+        assert_eq!(ends(w), "2026-12-18T19:00:00Z");
+        assert_eq!(court_window(unanswered, due_unix - 1, &calendar), None);
+        let withdrawn = WindowFacts {
+            open: false,
+            ..unanswered
+        };
+        assert_eq!(court_window(withdrawn, due_unix + 1, &calendar), None);
     }
 
     #[test]
-    fn rule_no_court_window_for_granted_answers_or_petitions() {
+    fn rule_no_court_window_for_petitions() {
+        let calendar = Calendar::default();
+        let decided = "2026-12-01T10:37:00+05:00";
+        let petition = answered(Kind::Petition, Outcome::Rejected, decided);
+        assert_eq!(court_window(petition, 0, &calendar), None);
+        let unanswered = WindowFacts {
+            kind: Kind::Petition,
+            outcome: None,
+            decided_unix: None,
+            open: true,
+            due_unix: 0,
+        };
+        assert_eq!(court_window(unanswered, 2, &calendar), None);
+    }
+
+    #[test]
+    fn the_longest_run_of_days_off_is_read_from_the_calendar() {
+        assert_eq!(Calendar::default().longest_days_off(), 2);
+        // Nauryz 2026: Saturday 21 to Tuesday 24 March.
         assert_eq!(
-            court_window(Kind::Complaint, Some("granted"), Some(1), false, 0, 2),
-            None
+            Calendar::parse("2026-03-21\n2026-03-22\n2026-03-23\n2026-03-24").longest_days_off(),
+            4
         );
-        assert_eq!(
-            court_window(Kind::Petition, Some("rejected"), Some(1), false, 0, 2),
-            None
-        );
-        assert_eq!(court_window(Kind::Petition, None, None, true, 0, 2), None);
+        // With the weekend before it: Friday 1 May 2026 runs to Sunday the 3rd.
+        assert_eq!(Calendar::parse("2026-05-01").longest_days_off(), 3);
+        assert!(Calendar::kazakhstan().longest_days_off() >= 4);
     }
 }
 

@@ -6,7 +6,7 @@ use crate::db::{Db, col_int, col_opt_text, col_text, int};
 use crate::error::ApiError;
 
 use super::deadline::{self, Addressee, Kind, Subject};
-use super::handling::State;
+use super::handling::{Outcome, State};
 use super::receipt::Summary;
 
 #[derive(Debug, Clone)]
@@ -267,16 +267,16 @@ fn court_window_json(f: &FilingRow, now_unix: i64) -> Option<serde_json::Value> 
         .as_deref()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.timestamp());
-    let window = deadline::court_window(
-        f.kind,
-        f.outcome.as_deref(),
+    let facts = deadline::WindowFacts {
+        kind: f.kind,
+        outcome: f.outcome.as_deref().and_then(Outcome::parse),
         decided_unix,
-        f.state.is_open(),
-        f.due_unix,
-        now_unix,
-    )?;
+        open: f.state.is_open(),
+        due_unix: f.due_unix,
+    };
+    let window = deadline::court_window(facts, now_unix, &deadline::Calendar::kazakhstan())?;
     Some(serde_json::json!({
-        "opened_by": window.opened_by, "ends_at": clock::rfc3339(clock::from_unix(window.ends_unix)),
+        "opened_by": window.opened_by.as_str(), "ends_at": clock::rfc3339(clock::from_unix(window.ends_unix)),
         "days_left": window.days_left(now_unix), "expired": window.ends_unix <= now_unix,
     }))
 }
