@@ -333,6 +333,19 @@ fn a_request_meets_the_record_instead_of_the_queue() {
     let plaintiff_iin = random_iin();
     let plaintiff = signed_in(&app, &plaintiff_iin, "PLAINTIFF");
     let asked = request(&plaintiff, &d.erdr, "civil_plaintiff", None, None);
+    // Queued, due in 3 days counted as the Code counts days: to 24:00 Almaty, past days off.
+    let queue = d.lead.get("/api/officer/queue").json();
+    let queued = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["kind"] == "access_request" && i["id"] == asked)
+        .unwrap_or_else(|| panic!("{queue}"));
+    assert_eq!(
+        instant(&queued["due_at"]),
+        jaria_tests::calendar::period_end(instant(&queued["requested_at"]), 3),
+        "{queued}"
+    );
     let r = record(&d.lead, &d.erdr, &plaintiff_iin, "civil_plaintiff", None);
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["id"], asked);

@@ -92,6 +92,8 @@ pub struct Law {
     pub detainee_handover: Period,
     /// The period to go to the investigating judge (art. 106).
     pub court_window_days: i64,
+    /// An officer answers a request to be confirmed in a procedural status within this.
+    pub status_request: Period,
     pub calendar: Calendar,
     /// The last day the calendar of days off is known for.
     pub calendar_valid_through: NaiveDate,
@@ -132,6 +134,17 @@ struct DeadlinesFile {
     complaint_extension: PeriodText,
     detainee_handover: PeriodText,
     court_window_days: i64,
+    status_request: PeriodText,
+}
+
+/// What `deadlines.json` says, checked.
+#[derive(Debug, Clone)]
+pub struct DeadlineLaw {
+    pub rules: Vec<DeadlineRule>,
+    pub complaint_extension: Period,
+    pub detainee_handover: Period,
+    pub court_window_days: i64,
+    pub status_request: Period,
 }
 
 #[derive(Deserialize)]
@@ -264,7 +277,7 @@ pub fn parse_visibility(json: &str) -> Result<Vec<VisibilityRule>, LawError> {
 
 /// Reads and checks the deadline rules; every kind, addressee and subject must be covered.
 #[allow(clippy::type_complexity)]
-pub fn parse_deadlines(json: &str) -> Result<(Vec<DeadlineRule>, Period, Period, i64), LawError> {
+pub fn parse_deadlines(json: &str) -> Result<DeadlineLaw, LawError> {
     const FILE: &str = "deadlines.json";
     let file: DeadlinesFile = serde_json::from_str(json).map_err(|e| LawError::Malformed {
         file: FILE,
@@ -331,7 +344,13 @@ pub fn parse_deadlines(json: &str) -> Result<(Vec<DeadlineRule>, Period, Period,
             reason: "court_window_days is 1 to 365".into(),
         });
     }
-    Ok((rules, extension, handover, file.court_window_days))
+    Ok(DeadlineLaw {
+        rules,
+        complaint_extension: extension,
+        detainee_handover: handover,
+        court_window_days: file.court_window_days,
+        status_request: period(FILE, 0, &file.status_request)?,
+    })
 }
 
 /// Reads the calendar of days off and the `# valid-through: YYYY-MM-DD` line it must carry.
@@ -363,8 +382,13 @@ pub fn parse_calendar(text: &str) -> Result<(Calendar, NaiveDate), LawError> {
 /// Reads all three.
 pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, LawError> {
     let visibility = parse_visibility(visibility)?;
-    let (deadline_rules, complaint_extension, detainee_handover, court_window_days) =
-        parse_deadlines(deadlines)?;
+    let DeadlineLaw {
+        rules: deadline_rules,
+        complaint_extension,
+        detainee_handover,
+        court_window_days,
+        status_request,
+    } = parse_deadlines(deadlines)?;
     let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
     Ok(Law {
         visibility,
@@ -372,6 +396,7 @@ pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, L
         complaint_extension,
         detainee_handover,
         court_window_days,
+        status_request,
         calendar,
         calendar_valid_through,
     })

@@ -554,10 +554,6 @@ pub async fn record_applicant(
     Ok(ids)
 }
 
-/// An officer answers a status request within three days (our reading; CPC art. 99 sets
-/// three days for petitions, the closest rule).
-pub const STATUS_REQUEST_DAYS: i64 = 3;
-
 /// A person's request to be confirmed in a procedural status in a case.
 pub struct StatusRequest<'a> {
     pub erdr: &'a crate::case::ErdrNumber,
@@ -623,7 +619,7 @@ pub async fn request_status(
                 opt_text(request.represented.map(|r| r.as_str())),
                 text(request.basis),
                 text(crate::clock::rfc3339(now)),
-                int(now.timestamp() + STATUS_REQUEST_DAYS * 86_400),
+                int(crate::filing::deadline::status_request_due(now).timestamp()),
             ],
         ).await?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;

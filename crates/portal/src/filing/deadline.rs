@@ -96,6 +96,16 @@ pub fn detainee_handover_due(submitted_unix: i64) -> i64 {
     }
 }
 
+/// When an officer must have answered a request to be confirmed in a procedural status made at
+/// `requested`: 3 days by the law data (our reading: the Code sets no period for it, and art. 99
+/// gives a petition 3 days, the closest rule), counted as arts. 48–49 count days.
+pub fn status_request_due(requested: DateTime<Utc>) -> DateTime<Utc> {
+    let period = crate::law::shipped()
+        .map(|l| l.status_request)
+        .unwrap_or(Period::Days(3));
+    due(requested, period, &Calendar::kazakhstan())
+}
+
 /// Art. 106: the period (days) to take a refusal (or a silence) to the investigating judge.
 pub fn court_window_days() -> i64 {
     crate::law::shipped()
@@ -536,6 +546,18 @@ mod art_101_106_tests {
             due_unix: 0,
         };
         assert_eq!(court_window(unanswered, 2, &calendar), None);
+    }
+
+    #[test]
+    fn a_status_request_is_answered_within_3_days_counted_as_the_code_counts() {
+        // Asked on Friday 11 December 2026 at 16:00 Almaty: day 3 is Monday the 14th.
+        let asked = DateTime::parse_from_rfc3339("2026-12-11T16:00:00+05:00").unwrap();
+        let due = status_request_due(asked.with_timezone(&Utc));
+        assert_eq!(clock_text(due.timestamp()), "2026-12-14T19:00:00Z");
+        // Asked on Sunday 13 December: day 3 is the 16th, Independence Day; the 17th it is.
+        let asked = DateTime::parse_from_rfc3339("2026-12-13T09:00:00+05:00").unwrap();
+        let due = status_request_due(asked.with_timezone(&Utc));
+        assert_eq!(clock_text(due.timestamp()), "2026-12-17T19:00:00Z");
     }
 
     #[test]
