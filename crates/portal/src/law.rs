@@ -563,4 +563,59 @@ mod tests {
                 .contains("ended")
         );
     }
+
+    /// The shipped days off are exactly what the Law on holidays and the Labour Code's
+    /// art. 84 give, year by year: the fixed holidays, the first day of Kurban ait (its date
+    /// announced yearly, so listed here), and for each non-religious holiday on a Saturday or
+    /// Sunday the next working day after it.
+    #[test]
+    fn the_days_off_are_the_holidays_and_their_moves_under_art_84() {
+        use chrono::{Datelike, Weekday};
+        let (calendar, valid_through) = parse_calendar(DAYS_OFF).unwrap();
+        let kurban_ait = [(2026, (5, 27)), (2027, (5, 16))];
+        for year in 2026..=valid_through.year() {
+            let day = |(m, d): (u32, u32)| NaiveDate::from_ymd_opt(year, m, d).unwrap();
+            let secular: Vec<NaiveDate> = [
+                (1, 1),
+                (1, 2),
+                (3, 8),
+                (3, 21),
+                (3, 22),
+                (3, 23),
+                (5, 1),
+                (5, 7),
+                (5, 9),
+                (7, 6),
+                (8, 30),
+                (10, 25),
+                (12, 16),
+            ]
+            .into_iter()
+            .map(day)
+            .collect();
+            let (_, kurban) = kurban_ait
+                .iter()
+                .find(|(y, _)| *y == year)
+                .unwrap_or_else(|| panic!("the first day of Kurban ait in {year} is not known"));
+            let mut expected: Vec<NaiveDate> = secular.clone();
+            expected.push(day((1, 7)));
+            expected.push(day(*kurban));
+            let weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+            for holiday in secular.iter().filter(|d| weekend(**d)) {
+                let mut moved_to = *holiday;
+                while weekend(moved_to) || expected.contains(&moved_to) {
+                    moved_to += chrono::Duration::days(1);
+                }
+                expected.push(moved_to);
+            }
+            let listed: Vec<NaiveDate> = DAYS_OFF
+                .lines()
+                .filter_map(|l| NaiveDate::parse_from_str(l.trim(), "%Y-%m-%d").ok())
+                .filter(|d| d.year() == year)
+                .collect();
+            expected.sort();
+            assert_eq!(listed, expected, "{year}");
+            assert!(expected.iter().all(|d| calendar.is_day_off(*d)));
+        }
+    }
 }
