@@ -68,7 +68,12 @@ pub(crate) async fn decide_request(
     };
     let (id, state) = db
         .transaction(async |db| {
-            let p = authz::officer_participant(db, me, id, None, Act::ConfirmStatus).await?;
+            let act = if state == "confirmed" {
+                Act::ConfirmStatus
+            } else {
+                Act::RejectStatusRequest
+            };
+            let p = authz::officer_participant(db, me, id, None, act).await?;
             let (case, id, current) = (&p.case, p.id, &p.state);
             if current != "requested" {
                 return Err(ApiError::Conflict(format!(

@@ -75,8 +75,10 @@ pub enum Act {
     /// Make a person a participant on the officer's own procedural decision.
     RecordParticipant,
     EndParticipant,
-    /// Answer a person's request for a status: confirm or reject it.
+    /// Confirm a person's request for a status: it opens the case to them.
     ConfirmStatus,
+    /// Reject a person's request for a status, with the reason.
+    RejectStatusRequest,
     GrantFamiliarisation,
     EndFamiliarisation,
     AddDecision,
@@ -89,7 +91,7 @@ pub enum Act {
 }
 
 impl Act {
-    pub const ALL: [Act; 13] = [
+    pub const ALL: [Act; 14] = [
         Act::View,
         Act::ChangeStage,
         Act::ReassignLead,
@@ -97,6 +99,7 @@ impl Act {
         Act::RecordParticipant,
         Act::EndParticipant,
         Act::ConfirmStatus,
+        Act::RejectStatusRequest,
         Act::GrantFamiliarisation,
         Act::EndFamiliarisation,
         Act::AddDecision,
@@ -106,15 +109,20 @@ impl Act {
     ];
 
     /// Whether a case conducted on paper refuses the act (art. 42-1: the portal shows it
-    /// read-only and takes nothing new for it). Reading, supervision, and what only narrows
-    /// or answers a person's access (a status request answered, a status or a grant ended)
-    /// go on: they are how the person learns where the paper case stands.
+    /// read-only and takes nothing new for it): nothing that changes the case or opens it
+    /// further, so no status is confirmed and no familiarisation granted through the portal
+    /// (the person is confirmed and reads the materials on paper). Reading, supervision, and
+    /// what only narrows access or answers a person (a status request rejected, a status or
+    /// a grant ended) go on: they are how the person learns where the paper case stands, and
+    /// an access that lost its ground must end whatever the format.
     pub fn refused_on_paper(self) -> bool {
         matches!(
             self,
             Act::ChangeStage
                 | Act::ReassignLead
                 | Act::RecordParticipant
+                | Act::ConfirmStatus
+                | Act::GrantFamiliarisation
                 | Act::AddDecision
                 | Act::AddMaterial
                 | Act::SwitchToPaper
@@ -137,6 +145,7 @@ pub fn may(relation: OfficerRelation, act: Act) -> bool {
         Act::View
         | Act::ChangeStage
         | Act::ConfirmStatus
+        | Act::RejectStatusRequest
         | Act::GrantFamiliarisation
         | Act::EndFamiliarisation
         | Act::AddDecision

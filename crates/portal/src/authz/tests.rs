@@ -103,7 +103,7 @@ fn who_may_do_what_to_a_case() {
         OfficerRelation::SupervisingProsecutor,
         OfficerRelation::HeadOfProsecutorsOffice,
     ];
-    let table: [(Act, [bool; 4]); 13] = [
+    let table: [(Act, [bool; 4]); 14] = [
         (View, [true, true, true, true]),
         (ChangeStage, [true, true, true, true]),
         (ReassignLead, [true, true, false, false]),
@@ -111,6 +111,7 @@ fn who_may_do_what_to_a_case() {
         (RecordParticipant, [true, true, false, false]),
         (EndParticipant, [true, true, false, false]),
         (ConfirmStatus, [true, true, true, true]),
+        (RejectStatusRequest, [true, true, true, true]),
         (GrantFamiliarisation, [true, true, true, true]),
         (EndFamiliarisation, [true, true, true, true]),
         (AddDecision, [true, true, true, true]),
@@ -148,6 +149,8 @@ fn a_case_on_paper_refuses_what_would_change_it_and_keeps_what_answers_people() 
             ChangeStage,
             ReassignLead,
             RecordParticipant,
+            ConfirmStatus,
+            GrantFamiliarisation,
             AddDecision,
             AddMaterial,
             SwitchToPaper,
