@@ -106,6 +106,16 @@ fn notice_kinds(session: &Session<'_>) -> Vec<String> {
     session.strings_of("/api/status/notifications", "notifications", "kind")
 }
 
+fn notices_of(session: &Session<'_>, kind: &str) -> Vec<Value> {
+    session.get("/api/status/notifications").json()["notifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|n| n["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
 #[test]
 fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_are_in_force() {
     let app = TestApp::portal();
@@ -596,12 +606,121 @@ fn new_decision_types_reach_exactly_their_row() {
 }
 
 #[test]
-fn a_case_switched_to_paper_is_read_only_in_the_portal() {
+fn everyone_in_force_is_told_when_the_stage_changes_and_no_one_else() {
     let app = TestApp::portal();
     let d = desk(&app);
     let victim_iin = random_iin();
     recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
     let victim = signed_in(&app, &victim_iin, "VICTIM");
+    // A suspect and their defender, recorded; the suspect's status then ends, and with it
+    // the defender's access.
+    let suspect_iin = random_iin();
+    let suspect_record = recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    let defender_iin = random_iin();
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &defender_iin,
+        "defender",
+        Some(&suspect_iin),
+    );
+    let suspect = signed_in(&app, &suspect_iin, "RELEASED SUSPECT");
+    let defender = signed_in(&app, &defender_iin, "DEFENDER");
+    assert_eq!(end(&d.lead, &d.erdr, suspect_record).status, 200);
+    // A person who only asked is not in the case.
+    let asking = signed_in(&app, &random_iin(), "ASKING");
+    request(&asking, &d.erdr, "civil_plaintiff", None, None);
+    let stage_notices = |s: &Session<'_>| notices_of(s, "stage_changed");
+    let patch = |stage: &str| {
+        let r = d.lead.send_json(
+            "PATCH",
+            &format!("/api/officer/cases/{}", d.erdr),
+            &json!({"stage": stage}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    patch("suspended");
+    let told = stage_notices(&victim);
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["payload"]["erdr_number"], d.erdr.as_str());
+    assert_eq!(told[0]["payload"]["stage"], "suspended");
+    for (who, session) in [
+        ("suspect", &suspect),
+        ("defender", &defender),
+        ("asking", &asking),
+    ] {
+        assert!(stage_notices(session).is_empty(), "{who} is not in force");
+    }
+    // The same stage again is no change; a lead reassigned is not a stage.
+    patch("suspended");
+    assert_eq!(stage_notices(&victim).len(), 1);
+    patch("under_investigation");
+    assert_eq!(stage_notices(&victim).len(), 2);
+}
+
+#[test]
+fn whoever_must_answer_learns_at_once_that_a_filing_arrived_and_the_client_that_it_was_made_for_them()
+ {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let suspect_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    let defender_iin = random_iin();
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &defender_iin,
+        "defender",
+        Some(&suspect_iin),
+    );
+    let suspect = signed_in(&app, &suspect_iin, "CLIENT");
+    let defender = signed_in(&app, &defender_iin, "DEFENDER");
+    let petition = file(
+        &defender,
+        &json!({"kind": "petition", "erdr_number": d.erdr, "on_behalf_of_iin": suspect_iin,
+                "addressee": "investigator", "text": "Please order a second examination."}),
+    );
+    // The lead officer answers a petition to the investigator: told, with the due time; the
+    // head of unit and the prosecutor are not.
+    let told = notices_of(&d.lead, "filing_received");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["payload"]["filing_id"], petition);
+    assert_eq!(told[0]["payload"]["kind"], "petition");
+    assert_eq!(told[0]["payload"]["filed_in_detention"], false);
+    assert!(told[0]["payload"]["due_at"].is_string(), "{told:?}");
+    assert!(notices_of(&d.head, "filing_received").is_empty());
+    assert!(notices_of(&d.prosecutor, "filing_received").is_empty());
+    // The client learns that it was made for them; the defender is not told of their own act.
+    let for_me = notices_of(&suspect, "filed_on_behalf");
+    assert_eq!(for_me.len(), 1, "{for_me:?}");
+    assert_eq!(for_me[0]["payload"]["filing_id"], petition);
+    assert!(notices_of(&defender, "filed_on_behalf").is_empty());
+    // A complaint from custody to the head of unit: the head is told, and that it is from
+    // custody (art. 101: 24 hours to take it up).
+    let complaint = file(
+        &suspect,
+        &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
+                "subject": "detention", "filed_in_detention": true,
+                "text": "I was detained without grounds."}),
+    );
+    let told = notices_of(&d.head, "filing_received");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["payload"]["filing_id"], complaint);
+    assert_eq!(told[0]["payload"]["filed_in_detention"], true);
+    assert_eq!(notices_of(&suspect, "filed_on_behalf").len(), 1);
+}
+
+#[test]
+fn a_case_switched_to_paper_is_read_only_in_the_portal() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let victim_iin = random_iin();
+    let victims_record = recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let victim = signed_in(&app, &victim_iin, "VICTIM");
+    let plaintiff = signed_in(&app, &random_iin(), "PLAINTIFF");
+    let plaintiffs_request = request(&plaintiff, &d.erdr, "civil_plaintiff", None, None);
+    let witness = signed_in(&app, &random_iin(), "WITNESS");
+    let witness_request = request(&witness, &d.erdr, "witness_with_defence", None, None);
     // The supervisor does not switch the format; the conducting officer does.
     let paper = json!({"type": "switch_to_paper", "decided_on": "2026-11-28",
                        "title": "Order on conducting the proceedings on paper (art. 42-1)",
@@ -642,6 +761,34 @@ fn a_case_switched_to_paper_is_read_only_in_the_portal() {
     );
     assert_eq!(r.assert_problem(409)["errors"][0]["code"], "case_on_paper");
     record(&d.lead, &d.erdr, &random_iin(), "victim", None).assert_problem(409);
+    // Nor is the case opened further: no status confirmed, no familiarisation granted.
+    let confirm = |id: i64| {
+        d.lead.post_json(
+            &format!("/api/officer/access-requests/{id}/decision"),
+            &json!({"decision": "confirm"}),
+        )
+    };
+    assert_eq!(
+        confirm(plaintiffs_request).assert_problem(409)["errors"][0]["code"],
+        "case_on_paper"
+    );
+    assert!(my_case_numbers(&plaintiff).is_empty());
+    let r = d.lead.send_json(
+        "PUT",
+        &format!(
+            "/api/officer/cases/{}/participants/{victims_record}/familiarisation",
+            d.erdr
+        ),
+        &json!({"scope": "all"}),
+    );
+    assert_eq!(r.assert_problem(409)["errors"][0]["code"], "case_on_paper");
+    // A request is still answered when it is refused: the person learns where they stand.
+    let r = d.lead.post_json(
+        &format!("/api/officer/access-requests/{witness_request}/decision"),
+        &json!({"decision": "reject", "reason": "The case is conducted on paper; come to the unit."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "rejected");
 }
 
 #[test]

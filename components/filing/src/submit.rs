@@ -14,7 +14,7 @@ use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::iin::Iin;
 use jaria_portal::notify::Notice;
-use jaria_portal::{ApiError, audit, clock, config};
+use jaria_portal::{ApiError, audit, clock, config, deadlines};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -641,6 +641,7 @@ async fn submit(
         &me.iin,
     )
     .await?;
+    deadlines::announce_arrival(db, id, &submitted_at).await?;
     audit::record_for_case(
         db,
         &me.actor(),

@@ -9,6 +9,7 @@ use jaria_portal::case::{ErdrNumber, Stage};
 use jaria_portal::db::{Db, int};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity;
+use jaria_portal::notify::{self, Notice};
 use jaria_portal::{ApiError, audit, clock, paging};
 use serde::Deserialize;
 
@@ -243,6 +244,17 @@ pub(crate) async fn update_case(
             db, me, "case_updated", &format!("case:{}", case.erdr_number), &case,
             serde_json::json!({ "stage": stage.map(|s| s.as_str()), "lead_officer_iin": body.lead_officer_iin }),
         ).await?;
+        if let Some(stage) = stage.filter(|s| s.as_str() != case.stage) {
+            let people = store::people_in_force(db, case.id).await?;
+            notify::send(
+                db,
+                people.iter().map(String::as_str),
+                Notice::StageChanged,
+                &updated.updated_at,
+                &serde_json::json!({ "erdr_number": case.erdr_number, "stage": stage.as_str() }),
+            )
+            .await?;
+        }
         Ok(updated)
     }).await?;
     Reply::json(200, &case_json(&case))

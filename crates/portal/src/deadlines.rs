@@ -69,10 +69,13 @@ struct Due {
     due_unix: i64,
     case: Option<(i64, String, Option<String>, Option<i64>)>,
     case_id: Option<i64>,
+    /// Filed by a person in custody (art. 101).
+    in_custody: bool,
 }
 
 const DUE_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.organ_id, f.filer_iin, \
-     f.on_behalf_of_iin, f.due_unix, c.organ_id, c.lead_officer_iin, c.prosecutor_iin, c.prosecutor_organ_id, c.id";
+     f.on_behalf_of_iin, f.due_unix, c.organ_id, c.lead_officer_iin, c.prosecutor_iin, c.prosecutor_organ_id, c.id, \
+     f.filed_in_detention";
 
 async fn due_rows(
     db: &Db,
@@ -103,6 +106,7 @@ async fn due_rows(
             due_unix: col_int(row, 7)?,
             case,
             case_id: col_opt_int(row, 12),
+            in_custody: col_int(row, 13)? == 1,
         });
     }
     Ok(out)
@@ -207,6 +211,54 @@ async fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
         ),
         &[int(now), int(now + 86_400), int(BATCH)],
     ).await
+}
+
+/// Tells, in the submission's transaction, whoever must learn at once that a filing arrived:
+/// the officers who must answer it (as the due-soon reminder names them: the lead officer or
+/// the prosecutor it is addressed to; for a statement, the heads of unit of its organ), with
+/// the due time and whether it was filed in custody (art. 101: 24 hours to take it up); and
+/// the person it was filed for, that it was made on their behalf.
+pub async fn announce_arrival(db: &Db, filing_id: i64, at: &str) -> Result<(), ApiError> {
+    let Some(filing) = due_rows(
+        db,
+        &format!("SELECT {DUE_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE f.id = ?"),
+        &[int(filing_id)],
+    )
+    .await?
+    .pop() else {
+        return Err(ApiError::Internal("the filing just stored is not there".into()));
+    };
+    let handlers = filing.officers(db, Alerted::Handlers).await?;
+    notify::send(
+        db,
+        handlers.iter().map(String::as_str),
+        Notice::FilingReceived,
+        at,
+        &serde_json::json!({
+            "filing_id": filing.id, "registration_number": filing.registration_number,
+            "kind": filing.kind.as_str(), "due_at": almaty_text(filing.due_unix),
+            "filed_in_detention": filing.in_custody,
+        }),
+    )
+    .await?;
+    if let Some(beneficiary) = filing
+        .on_behalf_of_iin
+        .as_deref()
+        .filter(|b| *b != filing.filer_iin)
+    {
+        notify::send(
+            db,
+            [beneficiary],
+            Notice::FiledOnBehalf,
+            at,
+            &serde_json::json!({
+                "filing_id": filing.id, "registration_number": filing.registration_number,
+                "kind": filing.kind.as_str(),
+            }),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Reminds handlers of open filings due within 24 hours.

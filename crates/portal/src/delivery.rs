@@ -155,6 +155,27 @@ const TEMPLATES: &[Template] = &[
         link: Some("/#/cases/{erdr_number}"),
     },
     Template {
+        name: "stage_changed",
+        kk: "Jaria: № {erdr_number} іс жаңа сатыға өтті.",
+        ru: "Jaria: дело № {erdr_number} перешло на новую стадию.",
+        en: "Jaria: case {erdr_number} has moved to a new stage.",
+        link: Some("/#/cases/{erdr_number}"),
+    },
+    Template {
+        name: "filing_received",
+        kk: "Jaria: сізге № {registration_number} жаңа өтініш келді, мерзімі {due_at}.",
+        ru: "Jaria: к вам поступило обращение № {registration_number}, срок {due_at}.",
+        en: "Jaria: filing {registration_number} has arrived for you, due {due_at}.",
+        link: Some("/#/officer/filings/{filing_id}"),
+    },
+    Template {
+        name: "filed_on_behalf",
+        kk: "Jaria: сіздің атыңыздан № {registration_number} өтініш берілді.",
+        ru: "Jaria: от вашего имени подано обращение № {registration_number}.",
+        en: "Jaria: filing {registration_number} has been made on your behalf.",
+        link: Some("/#/filings/{filing_id}"),
+    },
+    Template {
         name: "filing_overdue",
         kk: "Jaria: № {registration_number} өтінішіңізге жауап беру мерзімі өтті.",
         ru: "Jaria: срок ответа на ваше обращение № {registration_number} истёк.",

@@ -34,6 +34,12 @@ pub enum Notice {
     ParticipantRecorded,
     /// My filing was forwarded to another organ, which now owes the answer.
     FilingForwarded,
+    /// A case in which I hold a status moved to another stage.
+    StageChanged,
+    /// (Officer) a filing I must answer has arrived.
+    FilingReceived,
+    /// Someone acting for me (a defender, a representative) made a filing on my behalf.
+    FiledOnBehalf,
 }
 
 crate::text_enum!(Notice {
@@ -49,6 +55,9 @@ crate::text_enum!(Notice {
     CourtWindow => "court_window",
     ParticipantRecorded => "participant_recorded",
     FilingForwarded => "filing_forwarded",
+    StageChanged => "stage_changed",
+    FilingReceived => "filing_received",
+    FiledOnBehalf => "filed_on_behalf",
 });
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.

@@ -216,6 +216,33 @@ pub async fn case_for_participant(
     Ok((case, mine))
 }
 
+/// Everyone who holds a status in force in the case now (as [`confirmed_participations`]
+/// decides it: a defender only while the client's status stands), once each.
+pub async fn people_in_force(db: &Db, case_id: i64) -> Result<Vec<String>, ApiError> {
+    let mut in_force = Vec::new();
+    for iin in confirmed_people(db, case_id).await? {
+        if !confirmed_participations(db, case_id, &iin)
+            .await?
+            .is_empty()
+        {
+            in_force.push(iin);
+        }
+    }
+    Ok(in_force)
+}
+
+/// Everyone with a confirmed row in the case, whether or not it is in force.
+async fn confirmed_people(db: &Db, case_id: i64) -> Result<Vec<String>, ApiError> {
+    let people = db
+        .query(
+            "SELECT DISTINCT person_iin FROM case_participants WHERE case_id = ? AND state = 'confirmed'
+             ORDER BY person_iin",
+            &[int(case_id)],
+        )
+        .await?;
+    people.rows.iter().map(|row| col_text(row, 0)).collect()
+}
+
 /// The people to whom a decision of this type, possibly concerning one person, is visible:
 /// every confirmed participant whose effective statuses receive it.
 pub async fn decision_recipients(
@@ -224,14 +251,8 @@ pub async fn decision_recipients(
     decision: super::DecisionType,
     concerns_iin: Option<&str>,
 ) -> Result<Vec<String>, ApiError> {
-    let people = db.query(
-        "SELECT DISTINCT person_iin FROM case_participants WHERE case_id = ? AND state = 'confirmed'
-         ORDER BY person_iin",
-        &[int(case_id)],
-    ).await?;
     let mut recipients = Vec::new();
-    for row in &people.rows {
-        let iin = col_text(row, 0)?;
+    for iin in confirmed_people(db, case_id).await? {
         let mine = confirmed_participations(db, case_id, &iin).await?;
         let viewer = effective_statuses(db, case_id, &iin, &mine).await?;
         if super::visibility::receives_concerning(decision, concerns_iin, &viewer) {

@@ -416,8 +416,8 @@ mod art_101_106_tests {
         assert_eq!(w.days_left(instant(decided)), 17);
         assert_eq!(w.days_left(instant("2026-12-17T23:59:59+05:00")), 1);
         assert_eq!(w.days_left(instant("2026-12-18T00:00:00+05:00")), 0);
-        // Refused on Friday 6 March 2026: day 15 is Saturday 21 March, and Nauryz runs to
-        // the 24th: the last day is Wednesday 25 March.
+        // Refused on Friday 6 March 2026: day 15 is Saturday 21 March, and Nauryz with its
+        // moved days off runs to the 25th: the last day is Thursday 26 March.
         let w = court_window(
             answered(
                 Kind::CrimeReport,
@@ -427,7 +427,7 @@ mod art_101_106_tests {
             0,
             &calendar,
         );
-        assert_eq!(ends(w), "2026-03-25T19:00:00Z");
+        assert_eq!(ends(w), "2026-03-26T19:00:00Z");
         // Late in the evening in Almaty is the same Almaty day, though UTC has the day before.
         let w = court_window(
             answered(

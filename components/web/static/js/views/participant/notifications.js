@@ -75,6 +75,27 @@ export function describe(notice) {
         route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
         linkText: t('notifications.open_filing'),
       };
+    case 'filed_on_behalf':
+      return {
+        text: t('notifications.filed_on_behalf', { number: p.registration_number || `#${p.filing_id}`, kind: label('filing.kind.', p.kind) }),
+        lines: [],
+        route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
+        linkText: t('notifications.open_filing'),
+      };
+    case 'filing_received':
+      return {
+        text: t(p.filed_in_detention ? 'notifications.filing_received_in_custody' : 'notifications.filing_received', { number: p.registration_number || `#${p.filing_id}`, due: p.due_at }),
+        lines: [],
+        route: p.filing_id ? `/officer/filings/${encodeURIComponent(p.filing_id)}` : '/officer/queue',
+        linkText: t('notifications.open_filing'),
+      };
+    case 'stage_changed':
+      return {
+        text: t('notifications.stage_changed', { erdr, stage: label('case.stage.', p.stage) }),
+        lines: [],
+        route: caseRoute,
+        linkText: t('notifications.open_case'),
+      };
     default:
       return { text: t('notifications.other'), lines: [], route: null, linkText: null };
   }
