@@ -114,7 +114,14 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                     routes: below.iter().map(|(route, _, _)| route.clone()).collect(),
                     ..opts.clone()
                 };
-                let again = ratios(&run_scale(&again_opts, runtime, cases, &manifest)?);
+                let again_run = run_scale(&again_opts, runtime, cases, &manifest)?;
+                if again_run.duplicated_keys > 0 {
+                    failures.push(format!(
+                        "{name}, {cases} cases, second run: {} filings stored twice under one key",
+                        again_run.duplicated_keys
+                    ));
+                }
+                let again = ratios(&again_run);
                 for (route, first, then) in below {
                     let least = then * ALLOWED_SHARE;
                     let second = again

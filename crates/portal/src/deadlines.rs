@@ -25,7 +25,7 @@ use crate::clock;
 use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
 use crate::delivery::{self, Channel};
 use crate::error::ApiError;
-use crate::filing::deadline::{Addressee, Kind, almaty};
+use crate::filing::deadline::{Addressee, Calendar, Kind, Period, almaty};
 use crate::identity::{Organ, Role};
 use crate::notify::{self, Notice};
 
@@ -372,20 +372,17 @@ pub async fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, A
 /// that refused them (fully, in part, or by leaving the complaint without consideration), ends
 /// in three days or less.
 pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
-    use crate::filing::deadline::{Calendar, WindowFacts, court_window, court_window_days};
+    use crate::filing::deadline::{WindowFacts, court_window};
     use crate::filing::handling::Outcome;
     let at = clock::rfc3339(clock::from_unix(now));
-    let calendar = Calendar::kazakhstan();
-    // A window ends at 24:00 Almaty of the decision's day + 15, moved past days off: more
-    // than 15 × 24 h after the decision, and less than a day and the calendar's longest run
-    // of days off beyond that. So the decisions whose window can end in the next three days
-    // lie in these bounds; the exact end is computed per filing below.
-    let window_secs = court_window_days() * 86_400;
-    let longest_move = (1 + calendar.longest_days_off()) * 86_400;
-    let from = clock::rfc3339(clock::from_unix(now - window_secs - longest_move));
-    let to = clock::rfc3339(clock::from_unix(
-        now - window_secs + COURT_REMINDER_BEFORE_SECS,
-    ));
+    let calendar = Calendar::shipped();
+    let Some((from, to)) = court_window_decided_between(now, calendar) else {
+        return Ok(0);
+    };
+    let (from, to) = (
+        clock::rfc3339(clock::from_unix(from)),
+        clock::rfc3339(clock::from_unix(to)),
+    );
     db.transaction(async |db| {
         let rows = db
             .query(
@@ -408,7 +405,7 @@ pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
                 open: false,
                 due_unix: now,
             };
-            let Some(window) = court_window(facts, now, &calendar) else {
+            let Some(window) = court_window(facts, now, calendar) else {
                 continue;
             };
             if window.ends_unix <= now || window.ends_unix - now > COURT_REMINDER_BEFORE_SECS {
@@ -438,19 +435,51 @@ pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
     .await
 }
 
-/// The answers whose art. 106 window may end soon and whose filer was not yet reminded: decided
-/// in (?, ?], at most ? of them. Newest first: a window missed while the tick was down ends
-/// earliest and is the one skipped, so it must not hold the batch.
+/// When the answers were given whose art. 106 window ends within the reminder's three days
+/// from `now`: `[from, to)` as instants. A window ends at 24:00 Almaty of the decision's day +
+/// 15, moved past days off, so every decision of one Almaty day has the same end, and a later
+/// day never has an earlier end: the days whose end falls in `(now, now + 3 days]` are one run,
+/// found here by walking the calendar back from today as far as the longest move reaches.
+fn court_window_decided_between(now: i64, calendar: &Calendar) -> Option<(i64, i64)> {
+    use chrono::{Duration, TimeZone};
+    let start_of = |day: chrono::NaiveDate| {
+        almaty()
+            .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+            .single()
+            .map(|t| t.timestamp())
+    };
+    let days = crate::filing::deadline::court_window_days();
+    let today = clock::from_unix(now).with_timezone(&almaty()).date_naive();
+    let mut day = today - Duration::days(days + 1 + calendar.longest_days_off());
+    let mut run: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
+    while day <= today {
+        let ends = crate::filing::deadline::due(
+            clock::from_unix(start_of(day)?),
+            Period::Days(days),
+            calendar,
+        )
+        .timestamp();
+        if ends > now && ends - now <= COURT_REMINDER_BEFORE_SECS {
+            run = Some((run.map_or(day, |(first, _)| first), day));
+        }
+        day += Duration::days(1);
+    }
+    let (first, last) = run?;
+    Some((start_of(first)?, start_of(last + Duration::days(1))?))
+}
+
+/// The answers that open an art. 106 window, given in `[?, ?)`, whose filer was not yet
+/// reminded: at most ? of them, oldest (the window ending soonest) first.
 fn court_window_candidates_sql() -> String {
     use crate::filing::deadline::{WINDOW_KINDS_SQL, WINDOW_OUTCOMES_SQL};
     format!(
         "SELECT f.id, f.registration_number, f.filer_iin, f.on_behalf_of_iin, f.decided_at,
                 f.kind, f.outcome FROM filings f
          WHERE {WINDOW_OUTCOMES_SQL} AND {WINDOW_KINDS_SQL}
-           AND f.decided_at > ? AND f.decided_at <= ?
+           AND f.decided_at >= ? AND f.decided_at < ?
            AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
                            WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
-         ORDER BY f.decided_at DESC LIMIT ?"
+         ORDER BY f.decided_at LIMIT ?"
     )
 }
 
@@ -599,6 +628,55 @@ mod tests {
     fn notice_times_are_almaty_wall_clock() {
         // 2026-12-01T13:00:00Z is 18:00 in Almaty (UTC+5).
         assert_eq!(almaty_text(1_796_130_000), "01.12.2026 18:00");
+    }
+
+    fn instant(text: &str) -> i64 {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp()
+    }
+
+    #[test]
+    fn the_reminder_finds_the_decisions_whose_window_ends_within_three_days() {
+        // Monday 14 December 2026, noon: windows ending by Thursday noon. Decisions of 27-29
+        // November end with Monday the 14th (day 15 on the weekend or that Monday), of the
+        // 30th with Tuesday; 1 December's day 15 is Independence Day and ends on the 17th, at
+        // 24:00: too far yet.
+        let now = instant("2026-12-14T12:00:00+05:00");
+        assert_eq!(
+            court_window_decided_between(now, Calendar::shipped()),
+            Some((
+                instant("2026-11-27T00:00:00+05:00"),
+                instant("2026-12-01T00:00:00+05:00")
+            ))
+        );
+    }
+
+    #[test]
+    fn a_decision_is_in_the_reminders_bounds_exactly_when_its_window_ends_within_three_days() {
+        use crate::filing::deadline::{WindowFacts, court_window};
+        use crate::filing::handling::Outcome;
+        let calendar = Calendar::shipped();
+        // Every 6 hours of two years of "now", each against decisions every 5 hours before it.
+        let start = instant("2026-01-01T00:00:00+05:00");
+        for step in 0..(2 * 365 * 4) {
+            let now = start + step * 6 * 3600;
+            let bounds = court_window_decided_between(now, calendar);
+            for back in 0..(40 * 24 / 5) {
+                let decided = now - back * 5 * 3600;
+                let facts = WindowFacts {
+                    kind: Kind::Complaint,
+                    outcome: Some(Outcome::Rejected),
+                    decided_unix: Some(decided),
+                    open: false,
+                    due_unix: 0,
+                };
+                let ends = court_window(facts, now, calendar).unwrap().ends_unix;
+                let due = ends > now && ends - now <= COURT_REMINDER_BEFORE_SECS;
+                let within = bounds.is_some_and(|(from, to)| from <= decided && decided < to);
+                assert_eq!(within, due, "now {now}, decided {decided}, ends {ends}");
+            }
+        }
     }
 
     #[test]

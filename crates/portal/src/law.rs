@@ -349,7 +349,16 @@ pub fn parse_deadlines(json: &str) -> Result<DeadlineLaw, LawError> {
         complaint_extension: extension,
         detainee_handover: handover,
         court_window_days: file.court_window_days,
-        status_request: period(FILE, 0, &file.status_request)?,
+        status_request: match period(FILE, 0, &file.status_request)? {
+            Period::Registration => {
+                return Err(LawError::BadRow {
+                    file: FILE,
+                    row: 0,
+                    reason: "status_request is a period in days or hours".into(),
+                });
+            }
+            other => other,
+        },
     })
 }
 

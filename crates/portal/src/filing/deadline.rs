@@ -103,7 +103,7 @@ pub fn status_request_due(requested: DateTime<Utc>) -> DateTime<Utc> {
     let period = crate::law::shipped()
         .map(|l| l.status_request)
         .unwrap_or(Period::Days(3));
-    due(requested, period, &Calendar::kazakhstan())
+    due(requested, period, Calendar::shipped())
 }
 
 /// Art. 106: the period (days) to take a refusal (or a silence) to the investigating judge.
@@ -194,7 +194,10 @@ pub fn court_window(f: WindowFacts, now_unix: i64, calendar: &Calendar) -> Optio
     }
     let (opened_by, from_unix) = match (f.outcome, f.decided_unix) {
         (Some(outcome), Some(decided)) => (opened_by(outcome)?, decided),
-        (None, _) if f.open && f.due_unix < now_unix => (WindowOpener::NoAnswer, f.due_unix),
+        // A period in days ends at 24:00 of its last day, stored as 00:00 of the next: the
+        // silence is known on that last day, so the window counts from it (the earlier end,
+        // the one a court would hold the person to).
+        (None, _) if f.open && f.due_unix < now_unix => (WindowOpener::NoAnswer, f.due_unix - 1),
         _ => return None,
     };
     let from = DateTime::from_timestamp(from_unix, 0)?;
@@ -245,12 +248,22 @@ pub struct Calendar {
     holidays: BTreeSet<NaiveDate>,
 }
 
+/// A calendar of weekends only: what is left were the shipped one broken.
+static WEEKENDS_ONLY: Calendar = Calendar {
+    holidays: BTreeSet::new(),
+};
+
 impl Calendar {
     /// The shipped calendar (`data/days-off.txt`, checked by [`crate::law`]).
     pub fn kazakhstan() -> Self {
+        Self::shipped().clone()
+    }
+
+    /// The shipped calendar, borrowed (read paths need no copy of it).
+    pub fn shipped() -> &'static Calendar {
         crate::law::shipped()
-            .map(|l| l.calendar.clone())
-            .unwrap_or_default()
+            .map(|l| &l.calendar)
+            .unwrap_or(&WEEKENDS_ONLY)
     }
 
     pub fn parse(text: &str) -> Self {
@@ -428,30 +441,25 @@ mod art_101_106_tests {
             &calendar,
         );
         assert_eq!(ends(w), "2026-03-26T19:00:00Z");
-        // Late in the evening in Almaty is the same Almaty day, though UTC has the day before.
-        let w = court_window(
-            answered(
-                Kind::Complaint,
-                Outcome::Rejected,
-                "2026-12-01T23:30:00+05:00",
-            ),
-            0,
-            &calendar,
-        );
-        assert_eq!(ends(w), "2026-12-17T19:00:00Z");
-        let w = court_window(
-            answered(
-                Kind::Complaint,
-                Outcome::Rejected,
-                "2026-12-02T00:30:00+05:00",
-            ),
-            0,
-            &calendar,
+        // The day is Almaty's: at 03:00 on Tuesday 3 February 2026 UTC still has the 2nd, but
+        // the window runs from the 3rd to 24:00 of Wednesday the 18th (no days off near).
+        let early = answered(
+            Kind::Complaint,
+            Outcome::Rejected,
+            "2026-02-03T03:00:00+05:00",
         );
         assert_eq!(
-            ends(w),
-            "2026-12-17T19:00:00Z",
-            "day 15 of the 2nd is the 17th"
+            ends(court_window(early, 0, &calendar)),
+            "2026-02-18T19:00:00Z"
+        );
+        let late = answered(
+            Kind::Complaint,
+            Outcome::Rejected,
+            "2026-02-03T23:59:59+05:00",
+        );
+        assert_eq!(
+            ends(court_window(late, 0, &calendar)),
+            "2026-02-18T19:00:00Z"
         );
     }
 
@@ -511,8 +519,8 @@ mod art_101_106_tests {
     #[test]
     fn rule_court_window_opens_when_no_answer_came_in_time() {
         let calendar = Calendar::default();
-        // Due at 24:00 of Wednesday 2 December: silence is known on the 3rd, and 15 days
-        // from it end at 24:00 of Friday the 18th.
+        // Due at 24:00 of Wednesday 2 December: the 15 days run from the 3rd and end at
+        // 24:00 of Thursday the 17th.
         let due_unix = instant("2026-12-03T00:00:00+05:00");
         let unanswered = WindowFacts {
             kind: Kind::Complaint,
@@ -523,7 +531,7 @@ mod art_101_106_tests {
         };
         let w = court_window(unanswered, due_unix + 1, &calendar);
         assert_eq!(w.map(|w| w.opened_by), Some(WindowOpener::NoAnswer));
-        assert_eq!(ends(w), "2026-12-18T19:00:00Z");
+        assert_eq!(ends(w), "2026-12-17T19:00:00Z");
         assert_eq!(court_window(unanswered, due_unix - 1, &calendar), None);
         let withdrawn = WindowFacts {
             open: false,

@@ -274,7 +274,7 @@ fn court_window_json(f: &FilingRow, now_unix: i64) -> Option<serde_json::Value> 
         open: f.state.is_open(),
         due_unix: f.due_unix,
     };
-    let window = deadline::court_window(facts, now_unix, &deadline::Calendar::kazakhstan())?;
+    let window = deadline::court_window(facts, now_unix, deadline::Calendar::shipped())?;
     Some(serde_json::json!({
         "opened_by": window.opened_by.as_str(), "ends_at": clock::rfc3339(clock::from_unix(window.ends_unix)),
         "days_left": window.days_left(now_unix), "expired": window.ends_unix <= now_unix,
