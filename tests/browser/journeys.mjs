@@ -15,6 +15,16 @@ const SUSPECT_IIN = '920412400018';
 /** Not in the demo: a person the officer records who never signs in. */
 const WITNESS_IIN = '900101300057';
 
+/** On a phone an announcement takes its own line above the page, so it covers nothing. */
+async function toastHidesNothing(page) {
+  const covers = await page.evaluate(() => {
+    const toast = document.getElementById('toast').getBoundingClientRect();
+    const main = document.querySelector('main').getBoundingClientRect();
+    return toast.height > 0 && toast.bottom > main.top && toast.top < main.bottom;
+  });
+  assert(!covers, 'on a phone the announcement covers the page');
+}
+
 /**
  * The issue's journey: a participant asks for a status in the demo case, the investigator
  * confirms it, the participant sees the case, files a petition with an attachment, the
@@ -47,6 +57,8 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       const done = p.locator('.success[data-request-id]');
       await done.waitFor();
       requestId = await done.getAttribute('data-request-id');
+      await p.waitForFunction(() => document.getElementById('toast').classList.contains('shown'));
+      if (viewport === PHONE) await toastHidesNothing(p);
       await participant.shot('access-requested');
     });
     await step('the case stays closed until the officer confirms', async () => {
@@ -70,6 +82,7 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       for (const part of ['card', 'decisions', 'materials', 'access-log']) {
         await p.waitForSelector(`[data-section="${part}"]`);
       }
+      if (viewport === PHONE) await toastHidesNothing(p);
       await participant.axe('case');
       await participant.shot('case');
     });
