@@ -2,101 +2,18 @@
 //! withdrawing before a decision.
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::case::ErdrNumber;
-use jaria_portal::case::store;
-use jaria_portal::case::view;
 use jaria_portal::db::{Db, int, text};
-use jaria_portal::filing::deadline::{self, Addressee, Deadlines, Kind, Subject};
+use jaria_portal::filing::deadline::{self, Deadlines, Kind};
+use jaria_portal::filing::draft::{self, Checked, FilingDraft, FilingRequest};
 use jaria_portal::filing::lifecycle::{self, Step, Told, Transition};
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::signature;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
-use jaria_portal::iin::Iin;
 use jaria_portal::notify::Notice;
 use jaria_portal::{ApiError, audit, clock, config, deadlines};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-
-const MAX_ATTACHMENTS: usize = 10;
-const MAX_TEXT_CHARS: usize = 20_000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewFiling {
-    kind: String,
-    #[serde(default)]
-    erdr_number: Option<String>,
-    #[serde(default)]
-    on_behalf_of_iin: Option<String>,
-    #[serde(default)]
-    addressee: Option<String>,
-    #[serde(default)]
-    subject: Option<String>,
-    #[serde(default)]
-    challenged_decision_id: Option<i64>,
-    /// The organ a crime report is sent to (see `GET /api/filings/organs`).
-    #[serde(default)]
-    organ_id: Option<i64>,
-    text: String,
-    #[serde(default)]
-    attachments: Vec<String>,
-    /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
-    #[serde(default)]
-    filed_in_detention: bool,
-    /// The filer's CMS signature over the filing's canonical content (`POST .../to-sign`):
-    /// base64 of DER, or PEM. Required for a statement about an offence (art. 181).
-    #[serde(default)]
-    signature: Option<String>,
-}
-
-fn parse_addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
-    let addressee = match (kind, text) {
-        (Kind::CrimeReport, None) => return Ok(Addressee::Investigator),
-        (Kind::Petition, None) => return Ok(Addressee::Investigator),
-        (Kind::Complaint, None) => {
-            return Err(ApiError::invalid(
-                "addressee",
-                "required",
-                "Name whom the complaint is to.",
-            ));
-        }
-        (_, Some(name)) => Addressee::parse(name),
-    };
-    let allowed = match kind {
-        Kind::CrimeReport => false,
-        Kind::Petition => matches!(
-            addressee,
-            Some(Addressee::Investigator | Addressee::Prosecutor)
-        ),
-        Kind::Complaint => matches!(
-            addressee,
-            Some(Addressee::HeadOfUnit | Addressee::Prosecutor | Addressee::InvestigatingJudge)
-        ),
-    };
-    match addressee {
-        Some(a) if allowed => Ok(a),
-        _ => Err(ApiError::invalid(
-            "addressee",
-            "invalid_addressee",
-            "This addressee cannot receive this kind of filing.",
-        )),
-    }
-}
-
-fn parse_subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
-    let subject = Subject::parse(text.unwrap_or("other")).ok_or_else(|| {
-        ApiError::invalid("subject", "invalid_subject", "Not a complaint subject.")
-    })?;
-    if kind != Kind::Complaint && subject != Subject::Other {
-        return Err(ApiError::invalid(
-            "subject",
-            "not_allowed",
-            "Only a complaint has a subject.",
-        ));
-    }
-    Ok(subject)
-}
 
 fn idempotency_key(req: &jaria_portal::http::Request) -> Result<String, ApiError> {
     let key = req.header("idempotency-key").unwrap_or("").trim();
@@ -154,7 +71,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let request_sha = hex::encode(Sha256::digest(req.body()));
     let signing = signing_key().await?;
     let deadlines = Deadlines::from_config().await?;
-    let body: NewFiling = json_body(req)?;
+    let body: FilingRequest = json_body(req)?;
     let now = clock::now();
     // A retry of a filing already made is answered from a read: it takes no write lock.
     if let Some(stored) = retried(&db, &me.iin, &key, &request_sha).await? {
@@ -239,238 +156,21 @@ struct Presigned {
 
 /// One filing request as the transaction takes it.
 struct Submission<'a> {
-    body: &'a NewFiling,
+    body: &'a FilingRequest,
     key: &'a str,
     request_sha: &'a str,
     presigned: Option<&'a Presigned>,
     now: chrono::DateTime<chrono::Utc>,
 }
 
-/// A filing checked against everything it refers to, and its canonical content: what the
-/// receipt's `content_sha256` covers and what the filer's EDS signs.
-struct Checked {
-    kind: Kind,
-    addressee: Addressee,
-    subject: Subject,
-    addressee_name: &'static str,
-    subject_name: &'static str,
-    text_body: String,
-    on_behalf: Option<Iin>,
-    case: Option<store::CaseRow>,
-    organ_id: Option<i64>,
-    attachment_shas: Vec<String>,
-    content: String,
-}
-
-/// Checks a filing as it would be filed now, writing nothing.
+/// The request checked as filing it by `me` now would be, writing nothing.
 async fn checked(
     db: &Db,
     me: &Principal,
-    body: &NewFiling,
+    body: &FilingRequest,
     now_unix: i64,
 ) -> Result<Checked, ApiError> {
-    let kind = Kind::parse(&body.kind).ok_or_else(|| {
-        ApiError::invalid(
-            "kind",
-            "invalid_kind",
-            "One of crime_report, petition, complaint.",
-        )
-    })?;
-    if body.filed_in_detention && kind == Kind::CrimeReport {
-        return Err(ApiError::invalid(
-            "filed_in_detention",
-            "not_allowed",
-            "Art. 101 concerns petitions and complaints of persons in custody.",
-        ));
-    }
-    let addressee = parse_addressee(kind, body.addressee.as_deref())?;
-    let subject = parse_subject(kind, body.subject.as_deref())?;
-    let (addressee_name, subject_name) = match kind {
-        Kind::CrimeReport => ("organ", subject.as_str()),
-        _ => (addressee.as_str(), subject.as_str()),
-    };
-    let text_body = jaria_portal::text::bounded("text", &body.text, MAX_TEXT_CHARS)?;
-    if body.attachments.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::invalid(
-            "attachments",
-            "too_many",
-            "At most 10 attachments.",
-        ));
-    }
-    // Named twice, an attachment would be listed twice in the signed receipt and once in the
-    // filing, and the receipt would later read as invalid.
-    if body
-        .attachments
-        .iter()
-        .enumerate()
-        .any(|(i, id)| body.attachments[..i].contains(id))
-    {
-        return Err(ApiError::invalid(
-            "attachments",
-            "duplicate_attachment",
-            "An attachment is named twice: name each once.",
-        ));
-    }
-    let on_behalf = body
-        .on_behalf_of_iin
-        .as_deref()
-        .map(|i| {
-            Iin::parse(i.trim())
-                .map_err(|e| ApiError::invalid("on_behalf_of_iin", "invalid_iin", &e.to_string()))
-        })
-        .transpose()?;
-
-    // Petitions and complaints: only within a case I am confirmed on (else 404, as for a case
-    // that does not exist), and on someone's behalf only if I act for them there.
-    let case = match (kind, &body.erdr_number) {
-        (Kind::CrimeReport, None) => None,
-        (Kind::CrimeReport, Some(_)) => {
-            return Err(ApiError::invalid(
-                "erdr_number",
-                "not_allowed",
-                "A statement about an offence needs no case.",
-            ));
-        }
-        (_, None) => {
-            return Err(ApiError::invalid(
-                "erdr_number",
-                "required",
-                "Name the case.",
-            ));
-        }
-        (_, Some(erdr)) => {
-            let erdr = ErdrNumber::parse(erdr.trim()).map_err(|e| {
-                ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
-            })?;
-            let (case, mine) = store::case_for_participant(db, me, erdr.as_str()).await?;
-            if let Some(principal) = &on_behalf
-                && !mine.iter().any(|p| {
-                    p.status.acts_for_another()
-                        && p.represented_iin.as_deref() == Some(principal.as_str())
-                })
-            {
-                return Err(ApiError::invalid(
-                    "on_behalf_of_iin",
-                    "not_represented",
-                    "You do not act for this person in this case.",
-                ));
-            }
-            // Art. 42-1: a case gone back to paper takes nothing new through the portal.
-            case.refuse_if_on_paper()?;
-            Some(case)
-        }
-    };
-    // Addressed to the supervising prosecutor of a case that has none: nobody would receive
-    // it, and it would go overdue in silence. Say so now.
-    if addressee == Addressee::Prosecutor
-        && case.as_ref().is_some_and(|c| c.prosecutor_iin.is_none())
-    {
-        return Err(ApiError::invalid(
-            "addressee",
-            "no_supervising_prosecutor",
-            "No prosecutor supervises this case yet: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge.",
-        ));
-    }
-    let organ_id = match (kind, body.organ_id) {
-        (Kind::CrimeReport, Some(organ)) => {
-            if !jaria_portal::identity::organ_exists(db, organ).await? {
-                return Err(ApiError::invalid(
-                    "organ_id",
-                    "unknown_organ",
-                    "No such organ; choose one from /api/filings/organs.",
-                ));
-            }
-            Some(organ)
-        }
-        (Kind::CrimeReport, None) => {
-            return Err(ApiError::invalid(
-                "organ_id",
-                "required",
-                "Choose the organ the statement is sent to.",
-            ));
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::invalid(
-                "organ_id",
-                "not_allowed",
-                "A petition or complaint goes to the officers of its case.",
-            ));
-        }
-        (_, None) => None,
-    };
-    if on_behalf.is_some() && case.is_none() {
-        return Err(ApiError::invalid(
-            "on_behalf_of_iin",
-            "not_allowed",
-            "Only petitions and complaints are filed on someone's behalf.",
-        ));
-    }
-    // A complaint may name only a decision its filer was given: any other would be an oracle
-    // for the decisions hidden from them (refused or not tells that it exists), and would let
-    // them pick which official is barred from deciding the complaint. Unknown and hidden are
-    // refused alike.
-    if let Some(decision) = body.challenged_decision_id {
-        let visible = match &case {
-            Some(c) if kind == Kind::Complaint => {
-                view::decision_given_to(db, c.id, decision, &me.iin).await?
-            }
-            _ => false,
-        };
-        if !visible {
-            return Err(ApiError::invalid(
-                "challenged_decision_id",
-                "unknown_decision",
-                "A complaint may name a decision of its case that was given to you.",
-            ));
-        }
-    }
-
-    // The attachments: mine, not yet attached, not expired (one statement for all of them).
-    let mut attachment_shas = Vec::new();
-    if !body.attachments.is_empty() {
-        let ids = serde_json::to_string(&body.attachments)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let found = filing_store::unattached_uploads(db, &me.iin, &ids, now_unix).await?;
-        for id in &body.attachments {
-            let sha = found
-                .iter()
-                .find(|(found_id, _)| found_id == id)
-                .map(|(_, sha)| sha.as_str())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "attachments",
-                        "unknown_attachment",
-                        "An attachment is unknown, expired or already used.",
-                    )
-                })?;
-            attachment_shas.push(sha.to_owned());
-        }
-    }
-    attachment_shas.sort();
-
-    let mut content = serde_json::json!({
-        "kind": body.kind, "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()), "organ_id": organ_id,
-        "on_behalf_of_iin": on_behalf.as_ref().map(|i| i.as_str()), "addressee": addressee_name,
-        "subject": subject_name, "challenged_decision_id": body.challenged_decision_id,
-        "text": text_body, "attachments_sha256": attachment_shas,
-    });
-    // Only when set, so the content hash of every other filing stays as it was.
-    if body.filed_in_detention {
-        content["filed_in_detention"] = true.into();
-    }
-    Ok(Checked {
-        kind,
-        addressee,
-        subject,
-        addressee_name,
-        subject_name,
-        text_body,
-        on_behalf,
-        case,
-        organ_id,
-        attachment_shas,
-        content: content.to_string(),
-    })
+    draft::resolve(db, me, FilingDraft::try_from(body)?, now_unix).await
 }
 
 /// The filing a request describes (without its signature), checked as filing it would be:
@@ -480,7 +180,7 @@ async fn to_be_signed(
 ) -> Result<(Db, Principal, Checked), ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let body: NewFiling = json_body(req)?;
+    let body: FilingRequest = json_body(req)?;
     if body.signature.is_some() {
         return Err(ApiError::invalid(
             "signature",
@@ -501,7 +201,7 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
         &serde_json::json!({
             "to_sign": checked.content,
             "content_sha256": hex::encode(Sha256::digest(checked.content.as_bytes())),
-            "signature_required": checked.kind == Kind::CrimeReport,
+            "signature_required": checked.draft.kind == Kind::CrimeReport,
         }),
     )
 }
@@ -511,7 +211,7 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
 /// is taken for them, and the page collects it at `POST /api/auth/egov-mobile/{id}/result`.
 pub async fn to_sign_on_phone(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let (db, me, checked) = to_be_signed(req).await?;
-    let title = match checked.kind {
+    let title = match checked.draft.kind {
         Kind::CrimeReport => {
             "Jaria: қылмыс туралы арыз / заявление о преступлении / statement about an offence"
         }
@@ -542,18 +242,14 @@ async fn submit(
         now,
     } = *filing;
     let Checked {
-        kind,
-        addressee,
-        subject,
-        addressee_name,
-        subject_name,
-        text_body,
-        on_behalf,
+        draft,
         case,
-        organ_id,
         attachment_shas,
         content,
     } = checked(db, me, body, now.timestamp()).await?;
+    let (kind, addressee, subject, organ_id) =
+        (draft.kind, draft.addressee, draft.subject, draft.organ_id);
+    let on_behalf = draft.on_behalf.clone();
     jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
     // Art. 181: a statement about an offence is a document signed by its applicant.
     let signed = match (&body.signature, presigned, kind) {
@@ -587,10 +283,10 @@ async fn submit(
         filer_iin: &me.iin,
         on_behalf_of_iin: on_behalf.as_ref().map(|i| i.as_str()),
         case_id: case.as_ref().map(|c| c.id),
-        addressee: addressee_name,
-        subject: subject_name,
+        addressee: draft.addressee_name(),
+        subject: subject.as_str(),
         challenged_decision_id: body.challenged_decision_id,
-        text: &text_body,
+        text: &draft.text,
         submitted_at: &submitted_at,
         submitted_unix: now.timestamp(),
         due_unix: due.timestamp(),

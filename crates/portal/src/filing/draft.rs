@@ -1,0 +1,380 @@
+//! A filing as its filer sends it, checked in two steps. [`FilingDraft`] takes the request's
+//! fields on their own (pure: every rule that needs nothing stored, unit-tested here); then
+//! [`resolve`] checks the draft against what it names (the case and the filer's place in it,
+//! the organ, the challenged decision, the uploads) and gives the canonical content the
+//! receipt's `content_sha256` covers and the filer's EDS signs. Both write nothing.
+
+use serde::Deserialize;
+
+use super::deadline::{Addressee, Kind, Subject};
+use crate::ApiError;
+use crate::auth::Principal;
+use crate::case::store::{self, CaseRow};
+use crate::case::{ErdrNumber, view};
+use crate::db::Db;
+use crate::iin::Iin;
+
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// `POST /api/filings` (and `.../to-sign`) as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilingRequest {
+    pub kind: String,
+    #[serde(default)]
+    pub erdr_number: Option<String>,
+    #[serde(default)]
+    pub on_behalf_of_iin: Option<String>,
+    #[serde(default)]
+    pub addressee: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub challenged_decision_id: Option<i64>,
+    /// The organ a crime report is sent to (see `GET /api/filings/organs`).
+    #[serde(default)]
+    pub organ_id: Option<i64>,
+    pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
+    #[serde(default)]
+    pub filed_in_detention: bool,
+    /// The filer's CMS signature over the filing's canonical content (`POST .../to-sign`):
+    /// base64 of DER, or PEM. Required for a statement about an offence (art. 181).
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// A filing whose fields are each valid and agree with one another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingDraft {
+    pub kind: Kind,
+    /// A statement's is the investigator (it goes to an organ, [`FilingDraft::addressee_name`]).
+    pub addressee: Addressee,
+    pub subject: Subject,
+    pub text: String,
+    /// Upload ids, each named once.
+    pub attachments: Vec<String>,
+    pub on_behalf: Option<Iin>,
+    /// A petition's or complaint's case; a statement has none.
+    pub erdr: Option<ErdrNumber>,
+    /// A statement's organ; a petition or complaint has none.
+    pub organ_id: Option<i64>,
+    pub challenged_decision_id: Option<i64>,
+    pub filed_in_detention: bool,
+}
+
+impl TryFrom<&FilingRequest> for FilingDraft {
+    type Error = ApiError;
+
+    fn try_from(body: &FilingRequest) -> Result<Self, ApiError> {
+        let kind = Kind::parse(&body.kind).ok_or_else(|| {
+            ApiError::invalid(
+                "kind",
+                "invalid_kind",
+                "One of crime_report, petition, complaint.",
+            )
+        })?;
+        if body.filed_in_detention && kind == Kind::CrimeReport {
+            return Err(ApiError::invalid(
+                "filed_in_detention",
+                "not_allowed",
+                "Art. 101 concerns petitions and complaints of persons in custody.",
+            ));
+        }
+        let addressee = addressee(kind, body.addressee.as_deref())?;
+        let subject = subject(kind, body.subject.as_deref())?;
+        let text = crate::text::bounded("text", &body.text, MAX_TEXT_CHARS)?;
+        if body.attachments.len() > MAX_ATTACHMENTS {
+            return Err(ApiError::invalid(
+                "attachments",
+                "too_many",
+                "At most 10 attachments.",
+            ));
+        }
+        // Named twice, an attachment would be listed twice in the signed receipt and once in
+        // the filing, and the receipt would later read as invalid.
+        if body
+            .attachments
+            .iter()
+            .enumerate()
+            .any(|(i, id)| body.attachments[..i].contains(id))
+        {
+            return Err(ApiError::invalid(
+                "attachments",
+                "duplicate_attachment",
+                "An attachment is named twice: name each once.",
+            ));
+        }
+        let on_behalf = body
+            .on_behalf_of_iin
+            .as_deref()
+            .map(|i| {
+                Iin::parse(i.trim()).map_err(|e| {
+                    ApiError::invalid("on_behalf_of_iin", "invalid_iin", &e.to_string())
+                })
+            })
+            .transpose()?;
+        let erdr = match (kind, body.erdr_number.as_deref()) {
+            (Kind::CrimeReport, None) => None,
+            (Kind::CrimeReport, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "erdr_number",
+                    "not_allowed",
+                    "A statement about an offence needs no case.",
+                ));
+            }
+            (_, None) => {
+                return Err(ApiError::invalid(
+                    "erdr_number",
+                    "required",
+                    "Name the case.",
+                ));
+            }
+            (_, Some(erdr)) => Some(ErdrNumber::parse(erdr.trim()).map_err(|e| {
+                ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
+            })?),
+        };
+        let organ_id = match (kind, body.organ_id) {
+            (Kind::CrimeReport, Some(organ)) => Some(organ),
+            (Kind::CrimeReport, None) => {
+                return Err(ApiError::invalid(
+                    "organ_id",
+                    "required",
+                    "Choose the organ the statement is sent to.",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "organ_id",
+                    "not_allowed",
+                    "A petition or complaint goes to the officers of its case.",
+                ));
+            }
+            (_, None) => None,
+        };
+        if on_behalf.is_some() && kind == Kind::CrimeReport {
+            return Err(ApiError::invalid(
+                "on_behalf_of_iin",
+                "not_allowed",
+                "Only petitions and complaints are filed on someone's behalf.",
+            ));
+        }
+        if body.challenged_decision_id.is_some() && kind != Kind::Complaint {
+            return Err(unknown_decision());
+        }
+        Ok(FilingDraft {
+            kind,
+            addressee,
+            subject,
+            text,
+            attachments: body.attachments.clone(),
+            on_behalf,
+            erdr,
+            organ_id,
+            challenged_decision_id: body.challenged_decision_id,
+            filed_in_detention: body.filed_in_detention,
+        })
+    }
+}
+
+impl FilingDraft {
+    /// Whom the filing is to, as stored and signed: a statement goes to an organ.
+    pub fn addressee_name(&self) -> &'static str {
+        match self.kind {
+            Kind::CrimeReport => "organ",
+            _ => self.addressee.as_str(),
+        }
+    }
+}
+
+/// Who may receive each kind: a petition the investigator or the prosecutor (art. 99), a
+/// complaint the head of unit, the prosecutor or the investigating judge (arts. 104–106). A
+/// statement goes to an organ and names no addressee.
+fn addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
+    let addressee = match (kind, text) {
+        (Kind::CrimeReport | Kind::Petition, None) => return Ok(Addressee::Investigator),
+        (Kind::Complaint, None) => {
+            return Err(ApiError::invalid(
+                "addressee",
+                "required",
+                "Name whom the complaint is to.",
+            ));
+        }
+        (_, Some(name)) => Addressee::parse(name),
+    };
+    let allowed = match kind {
+        Kind::CrimeReport => false,
+        Kind::Petition => matches!(
+            addressee,
+            Some(Addressee::Investigator | Addressee::Prosecutor)
+        ),
+        Kind::Complaint => matches!(
+            addressee,
+            Some(Addressee::HeadOfUnit | Addressee::Prosecutor | Addressee::InvestigatingJudge)
+        ),
+    };
+    match addressee {
+        Some(a) if allowed => Ok(a),
+        _ => Err(ApiError::invalid(
+            "addressee",
+            "invalid_addressee",
+            "This addressee cannot receive this kind of filing.",
+        )),
+    }
+}
+
+/// Only a complaint has a subject (art. 105 gives some a shorter period).
+fn subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
+    let subject = Subject::parse(text.unwrap_or("other")).ok_or_else(|| {
+        ApiError::invalid("subject", "invalid_subject", "Not a complaint subject.")
+    })?;
+    if kind != Kind::Complaint && subject != Subject::Other {
+        return Err(ApiError::invalid(
+            "subject",
+            "not_allowed",
+            "Only a complaint has a subject.",
+        ));
+    }
+    Ok(subject)
+}
+
+/// Unknown, hidden and not a complaint's are refused alike (see [`resolve`]).
+fn unknown_decision() -> ApiError {
+    ApiError::invalid(
+        "challenged_decision_id",
+        "unknown_decision",
+        "A complaint may name a decision of its case that was given to you.",
+    )
+}
+
+/// A draft checked against everything it names, with its canonical content.
+#[derive(Debug)]
+pub struct Checked {
+    pub draft: FilingDraft,
+    pub case: Option<CaseRow>,
+    /// The attachments' documents, sorted.
+    pub attachment_shas: Vec<String>,
+    /// What the receipt's `content_sha256` covers and the filer's EDS signs.
+    pub content: String,
+}
+
+/// Checks `draft` as filing it by `me` at `now_unix` would, writing nothing.
+pub async fn resolve(
+    db: &Db,
+    me: &Principal,
+    draft: FilingDraft,
+    now_unix: i64,
+) -> Result<Checked, ApiError> {
+    // Petitions and complaints: only within a case I am confirmed on (else 404, as for a case
+    // that does not exist), and on someone's behalf only if I act for them there.
+    let case = match &draft.erdr {
+        None => None,
+        Some(erdr) => {
+            let (case, mine) = store::case_for_participant(db, me, erdr.as_str()).await?;
+            if let Some(principal) = &draft.on_behalf
+                && !mine.iter().any(|p| {
+                    p.status.acts_for_another()
+                        && p.represented_iin.as_deref() == Some(principal.as_str())
+                })
+            {
+                return Err(ApiError::invalid(
+                    "on_behalf_of_iin",
+                    "not_represented",
+                    "You do not act for this person in this case.",
+                ));
+            }
+            // Art. 42-1: a case gone back to paper takes nothing new through the portal.
+            case.refuse_if_on_paper()?;
+            Some(case)
+        }
+    };
+    // Addressed to the supervising prosecutor of a case that has none: nobody would receive
+    // it, and it would go overdue in silence. Say so now.
+    if draft.addressee == Addressee::Prosecutor
+        && case.as_ref().is_some_and(|c| c.prosecutor_iin.is_none())
+    {
+        return Err(ApiError::invalid(
+            "addressee",
+            "no_supervising_prosecutor",
+            "No prosecutor supervises this case yet: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge.",
+        ));
+    }
+    if let Some(organ) = draft.organ_id
+        && !crate::identity::organ_exists(db, organ).await?
+    {
+        return Err(ApiError::invalid(
+            "organ_id",
+            "unknown_organ",
+            "No such organ; choose one from /api/filings/organs.",
+        ));
+    }
+    // A complaint may name only a decision its filer was given: any other would be an oracle
+    // for the decisions hidden from them (refused or not tells that it exists), and would let
+    // them pick which official is barred from deciding the complaint.
+    if let Some(decision) = draft.challenged_decision_id {
+        let given = match &case {
+            Some(c) => view::decision_given_to(db, c.id, decision, &me.iin).await?,
+            None => false,
+        };
+        if !given {
+            return Err(unknown_decision());
+        }
+    }
+    let attachment_shas = attachments(db, me, &draft.attachments, now_unix).await?;
+    let mut content = serde_json::json!({
+        "kind": draft.kind.as_str(), "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()),
+        "organ_id": draft.organ_id, "on_behalf_of_iin": draft.on_behalf.as_ref().map(|i| i.as_str()),
+        "addressee": draft.addressee_name(), "subject": draft.subject.as_str(),
+        "challenged_decision_id": draft.challenged_decision_id, "text": draft.text,
+        "attachments_sha256": attachment_shas,
+    });
+    // Only when set, so the content hash of every other filing stays as it was.
+    if draft.filed_in_detention {
+        content["filed_in_detention"] = true.into();
+    }
+    Ok(Checked {
+        content: content.to_string(),
+        draft,
+        case,
+        attachment_shas,
+    })
+}
+
+/// The attachments' documents, sorted: each one mine, not yet attached and not expired (one
+/// statement for all of them).
+async fn attachments(
+    db: &Db,
+    me: &Principal,
+    ids: &[String],
+    now_unix: i64,
+) -> Result<Vec<String>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = serde_json::to_string(ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let found = super::store::unattached_uploads(db, &me.iin, &list, now_unix).await?;
+    let mut shas = ids
+        .iter()
+        .map(|id| {
+            found
+                .iter()
+                .find(|(found_id, _)| found_id == id)
+                .map(|(_, sha)| sha.clone())
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "attachments",
+                        "unknown_attachment",
+                        "An attachment is unknown, expired or already used.",
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    shas.sort();
+    Ok(shas)
+}
+
+#[cfg(test)]
+mod tests;
