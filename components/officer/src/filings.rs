@@ -14,8 +14,6 @@ use jaria_portal::filing::{forwarding, signature};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, paging};
 
-pub(crate) const MAX_REASONING_CHARS: usize = 20_000;
-
 /// A filing I receive, with its case; any other is 404.
 pub(crate) struct Received {
     pub(crate) filing: FilingRow,
