@@ -106,6 +106,22 @@ fn notice_kinds(session: &Session<'_>) -> Vec<String> {
     session.strings_of("/api/status/notifications", "notifications", "kind")
 }
 
+/// A suspect and their defender, both recorded by the lead: (suspect's IIN, the suspect's
+/// record, defender's IIN).
+fn suspect_and_defender(d: &Desk<'_>) -> (String, i64, String) {
+    let suspect_iin = random_iin();
+    let suspect_record = recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
+    let defender_iin = random_iin();
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &defender_iin,
+        "defender",
+        Some(&suspect_iin),
+    );
+    (suspect_iin, suspect_record, defender_iin)
+}
+
 fn notices_of(session: &Session<'_>, kind: &str) -> Vec<Value> {
     session.get("/api/status/notifications").json()["notifications"]
         .as_array()
@@ -614,16 +630,7 @@ fn everyone_in_force_is_told_when_the_stage_changes_and_no_one_else() {
     let victim = signed_in(&app, &victim_iin, "VICTIM");
     // A suspect and their defender, recorded; the suspect's status then ends, and with it
     // the defender's access.
-    let suspect_iin = random_iin();
-    let suspect_record = recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
-    let defender_iin = random_iin();
-    recorded(
-        &d.lead,
-        &d.erdr,
-        &defender_iin,
-        "defender",
-        Some(&suspect_iin),
-    );
+    let (suspect_iin, suspect_record, defender_iin) = suspect_and_defender(&d);
     let suspect = signed_in(&app, &suspect_iin, "RELEASED SUSPECT");
     let defender = signed_in(&app, &defender_iin, "DEFENDER");
     assert_eq!(end(&d.lead, &d.erdr, suspect_record).status, 200);
@@ -663,16 +670,7 @@ fn whoever_must_answer_learns_at_once_that_a_filing_arrived_and_the_client_that_
  {
     let app = TestApp::portal();
     let d = desk(&app);
-    let suspect_iin = random_iin();
-    recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
-    let defender_iin = random_iin();
-    recorded(
-        &d.lead,
-        &d.erdr,
-        &defender_iin,
-        "defender",
-        Some(&suspect_iin),
-    );
+    let (suspect_iin, _, defender_iin) = suspect_and_defender(&d);
     let suspect = signed_in(&app, &suspect_iin, "CLIENT");
     let defender = signed_in(&app, &defender_iin, "DEFENDER");
     let petition = file(

@@ -78,6 +78,22 @@ impl ApiError {
         }])
     }
 
+    /// A field that belongs to a request exactly when `wanted`: its value, or `required`
+    /// (422) when wanted and absent, or `not_allowed` (422) when present and not wanted.
+    pub fn only_when<T>(
+        field: &str,
+        wanted: bool,
+        value: Option<T>,
+        why_required: &str,
+        why_not_allowed: &str,
+    ) -> Result<Option<T>, ApiError> {
+        match (wanted, value) {
+            (true, None) => Err(ApiError::invalid(field, "required", why_required)),
+            (false, Some(_)) => Err(ApiError::invalid(field, "not_allowed", why_not_allowed)),
+            (_, value) => Ok(value),
+        }
+    }
+
     pub fn status(&self) -> u16 {
         self.to_problem().status
     }

@@ -106,26 +106,19 @@ impl TryFrom<&AnswerRequest> for AnswerDraft {
                 "Only a statement registered as a case makes its applicant a victim.",
             ));
         }
-        let erdr = match (outcome, body.erdr_number.as_deref()) {
-            (Outcome::Registered, Some(e)) => Some(ErdrNumber::parse(e.trim()).map_err(|e| {
+        let erdr = ApiError::only_when(
+            "erdr_number",
+            outcome == Outcome::Registered,
+            body.erdr_number.as_deref(),
+            "Name the ERDR case the statement was registered in.",
+            "Only a registered statement names an ERDR case.",
+        )?
+        .map(|e| {
+            ErdrNumber::parse(e.trim()).map_err(|e| {
                 ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
-            })?),
-            (Outcome::Registered, None) => {
-                return Err(ApiError::invalid(
-                    "erdr_number",
-                    "required",
-                    "Name the ERDR case the statement was registered in.",
-                ));
-            }
-            (_, Some(_)) => {
-                return Err(ApiError::invalid(
-                    "erdr_number",
-                    "not_allowed",
-                    "Only a registered statement names an ERDR case.",
-                ));
-            }
-            (_, None) => None,
-        };
+            })
+        })
+        .transpose()?;
         Ok(AnswerDraft {
             outcome,
             reasoning,

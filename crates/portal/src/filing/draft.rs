@@ -117,44 +117,26 @@ impl TryFrom<&FilingRequest> for FilingDraft {
                 })
             })
             .transpose()?;
-        let erdr = match (kind, body.erdr_number.as_deref()) {
-            (Kind::CrimeReport, None) => None,
-            (Kind::CrimeReport, Some(_)) => {
-                return Err(ApiError::invalid(
-                    "erdr_number",
-                    "not_allowed",
-                    "A statement about an offence needs no case.",
-                ));
-            }
-            (_, None) => {
-                return Err(ApiError::invalid(
-                    "erdr_number",
-                    "required",
-                    "Name the case.",
-                ));
-            }
-            (_, Some(erdr)) => Some(ErdrNumber::parse(erdr.trim()).map_err(|e| {
+        let erdr = ApiError::only_when(
+            "erdr_number",
+            kind != Kind::CrimeReport,
+            body.erdr_number.as_deref(),
+            "Name the case.",
+            "A statement about an offence needs no case.",
+        )?
+        .map(|erdr| {
+            ErdrNumber::parse(erdr.trim()).map_err(|e| {
                 ApiError::invalid("erdr_number", "invalid_erdr_number", &e.to_string())
-            })?),
-        };
-        let organ_id = match (kind, body.organ_id) {
-            (Kind::CrimeReport, Some(organ)) => Some(organ),
-            (Kind::CrimeReport, None) => {
-                return Err(ApiError::invalid(
-                    "organ_id",
-                    "required",
-                    "Choose the organ the statement is sent to.",
-                ));
-            }
-            (_, Some(_)) => {
-                return Err(ApiError::invalid(
-                    "organ_id",
-                    "not_allowed",
-                    "A petition or complaint goes to the officers of its case.",
-                ));
-            }
-            (_, None) => None,
-        };
+            })
+        })
+        .transpose()?;
+        let organ_id = ApiError::only_when(
+            "organ_id",
+            kind == Kind::CrimeReport,
+            body.organ_id,
+            "Choose the organ the statement is sent to.",
+            "A petition or complaint goes to the officers of its case.",
+        )?;
         if on_behalf.is_some() && kind == Kind::CrimeReport {
             return Err(ApiError::invalid(
                 "on_behalf_of_iin",
