@@ -205,6 +205,30 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
     );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(materials(&defender), 1);
+    // "All" is what the case had at the grant: a material added later waits for a new grant,
+    // which tells the defender more is open.
+    let later = d.lead.post_json(
+        &format!("/api/officer/cases/{}/materials", d.erdr),
+        &json!({"title": "Second expert report", "filename": "r2.pdf",
+                "content_base64": base64_pdf()}),
+    );
+    assert_eq!(later.status, 201, "{}", later.text());
+    assert_eq!(materials(&defender), 1);
+    let granted_before = notices_of(&defender, "familiarisation_granted").len();
+    let r = d.lead.send_json(
+        "PUT",
+        &format!(
+            "/api/officer/cases/{}/participants/{defender_record}/familiarisation",
+            d.erdr
+        ),
+        &json!({"scope": "all"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(materials(&defender), 2);
+    assert_eq!(
+        notices_of(&defender, "familiarisation_granted").len(),
+        granted_before + 1
+    );
     // The defender acts for the client: a petition on the client's behalf is taken.
     let petition = defender.request_with(
         "POST",

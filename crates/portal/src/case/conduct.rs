@@ -210,7 +210,9 @@ pub struct NewGrant<'a> {
     pub until_unix: Option<i64>,
 }
 
-/// Gives `grant`, in place of the participant's grant in force, if any.
+/// Gives `grant`, in place of the participant's grant in force, if any. A grant of all
+/// materials keeps the list of those the case has now, read in the same statement: one added
+/// later is not opened by it ([`super::grant::Grant`]).
 pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiError> {
     end_grant(db, grant.participant_id, now).await?;
     let material_ids = serde_json::to_string(grant.material_ids)
@@ -218,7 +220,12 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiEr
     db.exec(
         "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by,
              granted_at, until_unix)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES (?1, ?2,
+                 CASE WHEN ?2 = 1
+                      THEN (SELECT json_group_array(m.id) FROM materials m
+                            WHERE m.case_id = (SELECT case_id FROM case_participants WHERE id = ?1))
+                      ELSE ?3 END,
+                 ?4, ?5, ?6)",
         &[
             int(grant.participant_id),
             int(i64::from(grant.scope_all)),

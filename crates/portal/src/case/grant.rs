@@ -1,9 +1,13 @@
 //! A familiarisation grant: the investigator's permission to see materials — all of them or a
-//! list — until a time or revoked.
+//! list — until a time or revoked. "All" means all that exist when it is given (arts.
+//! 294–296: what to open is the officer's decision, so a material added later is opened by a
+//! new grant, not by an old one): the grant keeps the list either way.
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
+    /// Given as "all" (the list is then the case's materials at the grant).
     pub scope_all: bool,
+    /// The materials it opens.
     pub material_ids: Vec<i64>,
     pub until_unix: Option<i64>,
     pub revoked: bool,
@@ -15,7 +19,7 @@ impl Grant {
     }
 
     pub fn covers(&self, material_id: i64, now_unix: i64) -> bool {
-        self.is_live(now_unix) && (self.scope_all || self.material_ids.contains(&material_id))
+        self.is_live(now_unix) && self.material_ids.contains(&material_id)
     }
 }
 
@@ -39,12 +43,12 @@ mod tests {
 
     #[test]
     fn scope_until_and_revocation() {
-        assert!(grant(true, &[], None, false).covers(7, 100));
+        assert!(grant(true, &[7], None, false).covers(7, 100));
         assert!(grant(false, &[7], None, false).covers(7, 100));
         assert!(!grant(false, &[8], None, false).covers(7, 100));
-        assert!(grant(true, &[], Some(101), false).covers(7, 100));
-        assert!(!grant(true, &[], Some(100), false).covers(7, 100));
-        assert!(!grant(true, &[], None, true).covers(7, 100));
+        assert!(grant(true, &[7], Some(101), false).covers(7, 100));
+        assert!(!grant(true, &[7], Some(100), false).covers(7, 100));
+        assert!(!grant(true, &[7], None, true).covers(7, 100));
         assert!(any_covers(
             &[
                 grant(false, &[1], None, false),
@@ -54,5 +58,13 @@ mod tests {
             100
         ));
         assert!(!any_covers(&[], 7, 100));
+    }
+
+    #[test]
+    fn all_means_the_materials_there_were_when_it_was_given() {
+        // Given as "all" when the case had materials 3 and 5; 9 came later.
+        let all = grant(true, &[3, 5], None, false);
+        assert!(all.covers(3, 100) && all.covers(5, 100));
+        assert!(!all.covers(9, 100));
     }
 }

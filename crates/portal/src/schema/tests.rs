@@ -259,6 +259,45 @@ fn first_reads_of_decisions_are_kept_as_the_reads_are_logged() {
     );
 }
 
+#[test]
+fn grants_of_all_given_before_0023_keep_the_materials_there_were_when_given() {
+    let raw = memory();
+    let before: Vec<Migration> = embedded().into_iter().filter(|m| m.version < 23).collect();
+    ready(apply(&Native(&raw), &before)).unwrap();
+    // The rows the migration reads, without the cases and documents they would name.
+    raw.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
+                                        requested_at, due_unix)
+         VALUES (1, '267511031000001', 7, '920412400018', 'defender', 'confirmed', 't', 0),
+                (2, '267511031000002', 8, '920412400018', 'victim', 'confirmed', 't', 0);
+         INSERT INTO materials (id, case_id, title, kind, document_sha256, filename, added_by,
+                                created_at)
+         VALUES (3, 7, 'a', 'document', 's', 'a.pdf', 'o', '2026-12-01T10:00:00.000Z'),
+                (4, 8, 'b', 'document', 's', 'b.pdf', 'o', '2026-12-01T10:00:00.000Z'),
+                (5, 7, 'c', 'document', 's', 'c.pdf', 'o', '2026-12-01T12:00:00.000Z');
+         INSERT INTO familiarisation_grants (id, participant_id, scope_all, material_ids,
+                                             granted_by, granted_at)
+         VALUES (10, 1, 1, '[]', 'o', '2026-12-01T11:00:00.000Z'),
+                (11, 1, 0, '[5]', 'o', '2026-12-01T11:00:00.000Z'),
+                (12, 2, 1, '[]', 'o', '2026-12-01T09:00:00.000Z');",
+    )
+    .unwrap();
+    ready(apply(&Native(&raw), &embedded())).unwrap();
+    let lists: Vec<(i64, String)> = raw
+        .prepare("SELECT id, material_ids FROM familiarisation_grants ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        lists,
+        vec![(10, "[3]".into()), (11, "[5]".into()), (12, "[]".into())],
+        "all of its own case, up to the grant; a list stays as given"
+    );
+}
+
 /// A connection that fails chosen statements the way a libSQL server interrupts them (the
 /// statement fails, and the server has rolled back the open transaction), over a real
 /// database.
