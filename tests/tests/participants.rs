@@ -229,6 +229,46 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
         notices_of(&defender, "familiarisation_granted").len(),
         granted_before + 1
     );
+    // A restricted material is opened by no grant: not by "all", and not when named.
+    let secret = d.lead.post_json(
+        &format!("/api/officer/cases/{}/materials", d.erdr),
+        &json!({"title": "Covert surveillance record", "filename": "s.pdf",
+                "content_base64": base64_pdf(), "restricted": true}),
+    );
+    assert_eq!(secret.status, 201, "{}", secret.text());
+    let secret_id = secret.json()["id"].as_i64().expect("material id");
+    let grant = |scope: Value| {
+        d.lead.send_json(
+            "PUT",
+            &format!(
+                "/api/officer/cases/{}/participants/{defender_record}/familiarisation",
+                d.erdr
+            ),
+            &json!({ "scope": scope }),
+        )
+    };
+    assert_eq!(grant(json!("all")).status, 200);
+    assert_eq!(materials(&defender), 2);
+    assert_eq!(
+        grant(json!([secret_id])).assert_problem(422)["errors"][0]["code"],
+        "restricted_material"
+    );
+    assert_eq!(materials(&defender), 2, "the refused grant changed nothing");
+    defender
+        .get(&format!(
+            "/api/cases/{}/materials/{secret_id}/content",
+            d.erdr
+        ))
+        .assert_problem(404);
+    let officer_card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let listed = officer_card["materials"]
+        .as_array()
+        .expect("materials")
+        .iter()
+        .find(|m| m["id"] == secret_id)
+        .cloned()
+        .expect("the officer sees it");
+    assert_eq!(listed["restricted"], true);
     // The defender acts for the client: a petition on the client's behalf is taken.
     let petition = defender.request_with(
         "POST",

@@ -35,6 +35,9 @@ struct NewDocument {
     concerns_iin: Option<String>,
     #[serde(default)]
     kind: Option<String>,
+    /// A material no familiarisation grant opens (a state secret, covert work).
+    #[serde(default)]
+    restricted: bool,
     /// The officer's CMS signature over the document's bytes (detached), as NCALayer or the
     /// page's `.p12` signing makes it: base64 of DER, or PEM.
     #[serde(default)]
@@ -66,6 +69,13 @@ pub(crate) async fn add_document(
         Attachment::Decision => Some(NewDecision::parse(&body)?),
         Attachment::Material => None,
     };
+    if decision.is_some() && body.restricted {
+        return Err(ApiError::invalid(
+            "restricted",
+            "not_allowed",
+            "A decision reaches whom the law gives it; only a material is restricted.",
+        ));
+    }
     let act = match &decision {
         Some(d) if d.kind == DecisionType::SwitchToPaper => Act::SwitchToPaper,
         Some(_) => Act::AddDecision,
@@ -122,6 +132,7 @@ pub(crate) async fn add_document(
                         document_sha256: &sha,
                         filename: &filename,
                         added_by: &me.iin,
+                        restricted: body.restricted,
                     };
                     (
                         conduct::add_material(db, case, &new, &now).await?,

@@ -74,12 +74,22 @@ pub(crate) async fn grant(
             ));
         }
         for material in &ids {
-            if !conduct::material_in_case(db, *material, case.id).await? {
-                return Err(ApiError::invalid(
-                    "scope",
-                    "unknown_material",
-                    &format!("Material {material} is not in this case."),
-                ));
+            match conduct::grantable(db, *material, case.id).await? {
+                conduct::Grantable::Yes => {}
+                conduct::Grantable::NotInCase => {
+                    return Err(ApiError::invalid(
+                        "scope",
+                        "unknown_material",
+                        &format!("Material {material} is not in this case."),
+                    ));
+                }
+                conduct::Grantable::Restricted => {
+                    return Err(ApiError::invalid(
+                        "scope",
+                        "restricted_material",
+                        &format!("Material {material} is restricted: no grant opens it."),
+                    ));
+                }
             }
         }
         let now = clock::rfc3339(clock::now());

@@ -530,7 +530,8 @@ fn run_scale(
     if r.status != 204 && r.status != 200 {
         bail!("set password: {} {}", r.status, r.text());
     }
-    // A 1 MiB material in case 0, which the victim's grant covers.
+    // A 1 MiB material in case 0, opened to the victim by a new grant (a grant opens what the
+    // case has when it is given).
     let one_mib = pdf_of(1024 * 1024);
     let material = lead.post_json(
         &format!("/api/officer/cases/{erdr}/materials"),
@@ -541,6 +542,24 @@ fn run_scale(
         bail!("add material: {} {}", material.status, material.text());
     }
     let material_id = material.json()["id"].as_i64().context("material id")?;
+    let card = lead.get(&format!("/api/officer/cases/{erdr}")).json();
+    let victims_record = card["participants"]
+        .as_array()
+        .and_then(|people| {
+            people
+                .iter()
+                .find(|p| p["iin"] == victim_iin.as_str() && p["procedural_status"] == "victim")
+        })
+        .and_then(|p| p["id"].as_i64())
+        .context("the seeded victim's record")?;
+    let granted = lead.send_json(
+        "PUT",
+        &format!("/api/officer/cases/{erdr}/participants/{victims_record}/familiarisation"),
+        &json!({"scope": "all"}),
+    );
+    if granted.status != 200 {
+        bail!("grant: {} {}", granted.status, granted.text());
+    }
     // A petition on file, for the status timeline.
     let petition = victim.request_with(
         "POST",

@@ -215,8 +215,8 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
             if i % 2 == 0 {
                 tx.execute(
                     "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by, granted_at)
-                     VALUES (?1, 1, '[]', ?2, ?3)",
-                    params![victim_participant, lead, now],
+                     VALUES (?1, 1, (SELECT json_group_array(id) FROM materials WHERE case_id = ?4), ?2, ?3)",
+                    params![victim_participant, lead, now, case_id],
                 )?;
             }
         }

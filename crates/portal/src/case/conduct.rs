@@ -155,6 +155,8 @@ pub struct NewMaterial<'a> {
     pub document_sha256: &'a str,
     pub filename: &'a str,
     pub added_by: &'a str,
+    /// Never opened by any familiarisation grant.
+    pub restricted: bool,
 }
 
 /// Adds `material` to `case` and returns its id.
@@ -166,8 +168,9 @@ pub async fn add_material(
 ) -> Result<i64, ApiError> {
     inserted_id(
         db.one(
-            "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by,
+                                    created_at, restricted)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 int(case.id),
                 text(material.title),
@@ -176,6 +179,7 @@ pub async fn add_material(
                 text(material.filename),
                 text(material.added_by),
                 text(now),
+                int(i64::from(material.restricted)),
             ],
         )
         .await?,
@@ -189,15 +193,29 @@ fn inserted_id(row: Option<spin_sdk::sqlite::RowResult>) -> Result<i64, ApiError
     )
 }
 
-/// Whether `material_id` is a material of the case `case_id`.
-pub async fn material_in_case(db: &Db, material_id: i64, case_id: i64) -> Result<bool, ApiError> {
-    Ok(db
+/// Whether a grant may name `material_id` of the case `case_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grantable {
+    Yes,
+    /// Not a material of this case.
+    NotInCase,
+    /// Restricted: no grant opens it.
+    Restricted,
+}
+
+/// Whether a grant may name `material_id` of the case `case_id`.
+pub async fn grantable(db: &Db, material_id: i64, case_id: i64) -> Result<Grantable, ApiError> {
+    let row = db
         .one(
-            "SELECT 1 FROM materials WHERE id = ? AND case_id = ?",
+            "SELECT restricted FROM materials WHERE id = ? AND case_id = ?",
             &[int(material_id), int(case_id)],
         )
-        .await?
-        .is_some())
+        .await?;
+    Ok(match row {
+        None => Grantable::NotInCase,
+        Some(r) if col_int(&r, 0)? == 1 => Grantable::Restricted,
+        Some(_) => Grantable::Yes,
+    })
 }
 
 /// A familiarisation grant as given: all materials, or those listed, until a time or for
@@ -223,7 +241,8 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiEr
          VALUES (?1, ?2,
                  CASE WHEN ?2 = 1
                       THEN (SELECT json_group_array(m.id) FROM materials m
-                            WHERE m.case_id = (SELECT case_id FROM case_participants WHERE id = ?1))
+                            WHERE m.case_id = (SELECT case_id FROM case_participants WHERE id = ?1)
+                              AND m.restricted = 0)
                       ELSE ?3 END,
                  ?4, ?5, ?6)",
         &[
@@ -394,7 +413,7 @@ pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
 pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
         .query(
-            "SELECT id, title, kind, filename, created_at FROM materials
+            "SELECT id, title, kind, filename, created_at, restricted FROM materials
              WHERE case_id = ? ORDER BY id DESC LIMIT ?",
             &[int(case_id), int(CARD_LIST_LIMIT)],
         )
@@ -405,6 +424,7 @@ pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
             Ok(serde_json::json!({
                 "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
                 "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
+                "restricted": col_int(r, 5)? == 1,
             }))
         })
         .collect()

@@ -88,10 +88,14 @@ pub async fn visible_materials(
     if grants.iter().all(|g| !g.is_live(now)) {
         return Ok(Vec::new());
     }
-    let rows = db.query(
-        "SELECT id, title, kind, document_sha256, filename FROM materials WHERE case_id = ? ORDER BY id DESC LIMIT 1000",
-        &[int(case.id)],
-    ).await?;
+    let rows = db
+        .query(
+            // A restricted material is never shown, whatever a grant says.
+            "SELECT id, title, kind, document_sha256, filename FROM materials
+         WHERE case_id = ? AND restricted = 0 ORDER BY id DESC LIMIT 1000",
+            &[int(case.id)],
+        )
+        .await?;
     let mut out = Vec::new();
     for r in &rows.rows {
         let id = col_int(r, 0)?;
