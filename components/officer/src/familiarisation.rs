@@ -100,14 +100,15 @@ pub(crate) async fn grant(
             granted_by: &me.iin,
             until_unix,
         };
-        conduct::grant(db, &grant, &now).await?;
+        // What "all" opened is the list taken now: the audit keeps it.
+        let opened = conduct::grant(db, &grant, &now).await?;
         record(
             db,
             me,
             "familiarisation_granted",
             &format!("participant:{id}"),
             case,
-            serde_json::json!({ "scope_all": scope_all, "material_ids": ids }),
+            serde_json::json!({ "scope_all": scope_all, "material_ids": opened }),
         )
         .await?;
         notify_participant(

@@ -228,14 +228,15 @@ pub struct NewGrant<'a> {
     pub until_unix: Option<i64>,
 }
 
-/// Gives `grant`, in place of the participant's grant in force, if any. A grant of all
-/// materials keeps the list of those the case has now, read in the same statement: one added
-/// later is not opened by it ([`super::grant::Grant`]).
-pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiError> {
+/// Gives `grant`, in place of the participant's grant in force, if any, and returns the
+/// materials it opens. A grant of all materials keeps the list of those the case has now (not
+/// restricted), read in the same statement: one added later is not opened by it
+/// ([`super::grant::Grant`]).
+pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<Vec<i64>, ApiError> {
     end_grant(db, grant.participant_id, now).await?;
     let material_ids = serde_json::to_string(grant.material_ids)
         .map_err(|e| ApiError::Internal(format!("material ids: {e}")))?;
-    db.exec(
+    let row = db.one(
         "INSERT INTO familiarisation_grants (participant_id, scope_all, material_ids, granted_by,
              granted_at, until_unix)
          VALUES (?1, ?2,
@@ -244,7 +245,8 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiEr
                             WHERE m.case_id = (SELECT case_id FROM case_participants WHERE id = ?1)
                               AND m.restricted = 0)
                       ELSE ?3 END,
-                 ?4, ?5, ?6)",
+                 ?4, ?5, ?6)
+         RETURNING material_ids",
         &[
             int(grant.participant_id),
             int(i64::from(grant.scope_all)),
@@ -254,7 +256,10 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<(), ApiEr
             grant.until_unix.map(int).unwrap_or(SqlValue::Null),
         ],
     )
-    .await
+    .await?
+    .ok_or_else(|| ApiError::Internal("insert returned no row".into()))?;
+    serde_json::from_str(&col_text(&row, 0)?)
+        .map_err(|e| ApiError::Internal(format!("stored material ids: {e}")))
 }
 
 /// Ends the participant's grant in force; `false` when there was none.

@@ -253,6 +253,13 @@ pub async fn resolve(
     // Petitions and complaints: only within a case I am confirmed on (else 404, as for a case
     // that does not exist), and on someone's behalf only if I act for them there.
     let case = match &draft.erdr {
+        None if draft.on_behalf.is_some() => {
+            return Err(ApiError::invalid(
+                "on_behalf_of_iin",
+                "not_allowed",
+                "Only petitions and complaints are filed on someone's behalf.",
+            ));
+        }
         None => None,
         Some(erdr) => {
             let (case, mine) = store::case_for_participant(db, me, erdr.as_str()).await?;
@@ -297,9 +304,12 @@ pub async fn resolve(
     // for the decisions hidden from them (refused or not tells that it exists), and would let
     // them pick which official is barred from deciding the complaint.
     if let Some(decision) = draft.challenged_decision_id {
+        // The draft's own rule again: `resolve` may be given a draft built by hand.
         let given = match &case {
-            Some(c) => view::decision_given_to(db, c.id, decision, &me.iin).await?,
-            None => false,
+            Some(c) if draft.kind == Kind::Complaint => {
+                view::decision_given_to(db, c.id, decision, &me.iin).await?
+            }
+            _ => false,
         };
         if !given {
             return Err(unknown_decision());
