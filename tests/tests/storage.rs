@@ -175,19 +175,24 @@ fn a_script_filing_past_a_day_or_flooding_the_officers_queues_is_held_back() {
     );
     refused.assert_problem(429);
     assert!(refused.header("retry-after").is_some());
-    // Status requests: at most so many waiting for officers at once.
-    for n in 0..jaria_portal::limits::PENDING_ACCESS_REQUESTS {
+    // Status requests: at most so many waiting for officers at once. Each in its own case (a
+    // second request for one case is a 409 of its own, so the numbers are drawn distinct).
+    let mut cases = std::collections::BTreeSet::new();
+    let limit = jaria_portal::limits::PENDING_ACCESS_REQUESTS as usize;
+    while cases.len() <= limit {
+        cases.insert(jaria_tests::world::random_erdr());
+    }
+    let mut cases = cases.into_iter();
+    for n in 0..limit {
         let r = script.post_json(
             "/api/cases/access-requests",
-            &serde_json::json!({"erdr_number": jaria_tests::world::random_erdr(),
-                "procedural_status": "victim"}),
+            &serde_json::json!({"erdr_number": cases.next(), "procedural_status": "victim"}),
         );
         assert_eq!(r.status, 202, "request {n}: {}", r.text());
     }
     let refused = script.post_json(
         "/api/cases/access-requests",
-        &serde_json::json!({"erdr_number": jaria_tests::world::random_erdr(),
-            "procedural_status": "victim"}),
+        &serde_json::json!({"erdr_number": cases.next(), "procedural_status": "victim"}),
     );
     refused.assert_problem(429);
 }
