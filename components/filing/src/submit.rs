@@ -238,8 +238,8 @@ async fn submit(
         body,
         key,
         request_sha,
-        presigned,
         now,
+        ..
     } = *filing;
     let Checked {
         draft,
@@ -251,28 +251,7 @@ async fn submit(
         (draft.kind, draft.addressee, draft.subject, draft.organ_id);
     let on_behalf = draft.on_behalf.clone();
     jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
-    // Art. 181: a statement about an offence is a document signed by its applicant.
-    let signed = match (&body.signature, presigned, kind) {
-        // What was signed is still what is filed (nothing it names changed meanwhile).
-        (Some(_), Some(p), _) if p.content == content => Some(p.signed.clone()),
-        (Some(_), Some(_), _) => {
-            return Err(ApiError::Conflict(
-                "What the filing names changed while it was being sent: sign it again.".into(),
-            ));
-        }
-        (Some(cms), None, _) => Some(
-            jaria_portal::signed::verify(db, "signature", cms, content.as_bytes(), &me.iin, now)
-                .await?,
-        ),
-        (None, _, Kind::CrimeReport) => {
-            return Err(ApiError::invalid(
-                "signature",
-                "signature_required",
-                "A statement about a criminal offence must be signed with your EDS (CPC art. 181).",
-            ));
-        }
-        (None, _, _) => None,
-    };
+    let signed = filer_signature(db, me, filing, kind, &content).await?;
     let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
     let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
     let submitted_at = clock::rfc3339(now);
@@ -300,12 +279,7 @@ async fn submit(
         return Ok(None);
     };
 
-    let letter = match kind {
-        Kind::CrimeReport => "S",
-        Kind::Petition => "P",
-        Kind::Complaint => "C",
-    };
-    let registration_number = format!("{}-{letter}-{id:07}", now.format("%Y"));
+    let registration_number = registration_number(kind, now, id);
     if !body.attachments.is_empty() {
         let ids = serde_json::to_string(&body.attachments)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -352,6 +326,48 @@ async fn submit(
         filer_iin: me.iin.clone(),
         on_behalf_of_iin: on_behalf.map(|i| i.as_str().to_owned()),
     }))
+}
+
+/// The filer's signature over `content`, if any: the one checked before the transaction when
+/// the content is still what was signed, else checked now. Art. 181: a statement about an
+/// offence is a document signed by its applicant.
+async fn filer_signature(
+    db: &Db,
+    me: &Principal,
+    filing: &Submission<'_>,
+    kind: Kind,
+    content: &str,
+) -> Result<Option<jaria_portal::signed::Signed>, ApiError> {
+    match (&filing.body.signature, filing.presigned, kind) {
+        // What was signed is still what is filed (nothing it names changed meanwhile).
+        (Some(_), Some(p), _) if p.content == content => Ok(Some(p.signed.clone())),
+        (Some(_), Some(_), _) => Err(ApiError::Conflict(
+            "What the filing names changed while it was being sent: sign it again.".into(),
+        )),
+        (Some(cms), None, _) => {
+            let bytes = content.as_bytes();
+            let signed =
+                jaria_portal::signed::verify(db, "signature", cms, bytes, &me.iin, filing.now)
+                    .await?;
+            Ok(Some(signed))
+        }
+        (None, _, Kind::CrimeReport) => Err(ApiError::invalid(
+            "signature",
+            "signature_required",
+            "A statement about a criminal offence must be signed with your EDS (CPC art. 181).",
+        )),
+        (None, _, _) => Ok(None),
+    }
+}
+
+/// The number the filer is given: year, a letter for the kind, the filing's id.
+fn registration_number(kind: Kind, now: chrono::DateTime<chrono::Utc>, id: i64) -> String {
+    let letter = match kind {
+        Kind::CrimeReport => "S",
+        Kind::Petition => "P",
+        Kind::Complaint => "C",
+    };
+    format!("{}-{letter}-{id:07}", now.format("%Y"))
 }
 
 /// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.
