@@ -182,61 +182,15 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
     );
     assert_eq!(decision_types(&defender, &d.erdr), suspect_sees);
     // No materials until the right is granted, and then only to them.
-    let material = d.lead.post_json(
-        &format!("/api/officer/cases/{}/materials", d.erdr),
-        &json!({"title": "Expert report", "filename": "r.pdf",
-                "content_base64": base64_pdf()}),
-    );
-    assert_eq!(material.status, 201, "{}", material.text());
-    let materials = |s: &Session<'_>| {
-        s.get(&format!("/api/cases/{}/materials", d.erdr)).json()["materials"]
-            .as_array()
-            .map(Vec::len)
-            .unwrap_or(0)
+    let add_material = |title: &str, restricted: bool| -> i64 {
+        let r = d.lead.post_json(
+            &format!("/api/officer/cases/{}/materials", d.erdr),
+            &json!({"title": title, "filename": "r.pdf", "content_base64": base64_pdf(),
+                    "restricted": restricted}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().expect("material id")
     };
-    assert_eq!(materials(&defender), 0);
-    let r = d.lead.send_json(
-        "PUT",
-        &format!(
-            "/api/officer/cases/{}/participants/{defender_record}/familiarisation",
-            d.erdr
-        ),
-        &json!({"scope": "all"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(materials(&defender), 1);
-    // "All" is what the case had at the grant: a material added later waits for a new grant,
-    // which tells the defender more is open.
-    let later = d.lead.post_json(
-        &format!("/api/officer/cases/{}/materials", d.erdr),
-        &json!({"title": "Second expert report", "filename": "r2.pdf",
-                "content_base64": base64_pdf()}),
-    );
-    assert_eq!(later.status, 201, "{}", later.text());
-    assert_eq!(materials(&defender), 1);
-    let granted_before = notices_of(&defender, "familiarisation_granted").len();
-    let r = d.lead.send_json(
-        "PUT",
-        &format!(
-            "/api/officer/cases/{}/participants/{defender_record}/familiarisation",
-            d.erdr
-        ),
-        &json!({"scope": "all"}),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(materials(&defender), 2);
-    assert_eq!(
-        notices_of(&defender, "familiarisation_granted").len(),
-        granted_before + 1
-    );
-    // A restricted material is opened by no grant: not by "all", and not when named.
-    let secret = d.lead.post_json(
-        &format!("/api/officer/cases/{}/materials", d.erdr),
-        &json!({"title": "Covert surveillance record", "filename": "s.pdf",
-                "content_base64": base64_pdf(), "restricted": true}),
-    );
-    assert_eq!(secret.status, 201, "{}", secret.text());
-    let secret_id = secret.json()["id"].as_i64().expect("material id");
     let grant = |scope: Value| {
         d.lead.send_json(
             "PUT",
@@ -247,6 +201,31 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
             &json!({ "scope": scope }),
         )
     };
+    add_material("Expert report", false);
+    let materials = |s: &Session<'_>| {
+        s.get(&format!("/api/cases/{}/materials", d.erdr)).json()["materials"]
+            .as_array()
+            .map(Vec::len)
+            .unwrap_or(0)
+    };
+    assert_eq!(materials(&defender), 0);
+    let r = grant(json!("all"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(materials(&defender), 1);
+    // "All" is what the case had at the grant: a material added later waits for a new grant,
+    // which tells the defender more is open.
+    add_material("Second expert report", false);
+    assert_eq!(materials(&defender), 1);
+    let granted_before = notices_of(&defender, "familiarisation_granted").len();
+    let r = grant(json!("all"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(materials(&defender), 2);
+    assert_eq!(
+        notices_of(&defender, "familiarisation_granted").len(),
+        granted_before + 1
+    );
+    // A restricted material is opened by no grant: not by "all", and not when named.
+    let secret_id = add_material("Covert surveillance record", true);
     assert_eq!(grant(json!("all")).status, 200);
     assert_eq!(materials(&defender), 2);
     assert_eq!(

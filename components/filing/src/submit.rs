@@ -247,24 +247,25 @@ async fn submit(
         attachment_shas,
         content,
     } = checked(db, me, body, now.timestamp()).await?;
-    let (kind, addressee, subject, organ_id) =
-        (draft.kind, draft.addressee, draft.subject, draft.organ_id);
-    let on_behalf = draft.on_behalf.clone();
+    let kind = draft.kind;
     jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
     let signed = filer_signature(db, me, filing, kind, &content).await?;
     let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
-    let due = deadlines.due(now, deadline::period_for(kind, addressee, subject));
+    let due = deadlines.due(
+        now,
+        deadline::period_for(kind, draft.addressee, draft.subject),
+    );
     let submitted_at = clock::rfc3339(now);
     // A duplicate that committed first (same filer, same key) leaves nothing to insert.
     let new = filing_store::NewFiling {
         idempotency_scope: &format!("{}:{key}", me.iin),
         kind,
         filer_iin: &me.iin,
-        on_behalf_of_iin: on_behalf.as_ref().map(|i| i.as_str()),
+        on_behalf_of_iin: draft.on_behalf.as_ref().map(|i| i.as_str()),
         case_id: case.as_ref().map(|c| c.id),
         addressee: draft.addressee_name(),
-        subject: subject.as_str(),
-        challenged_decision_id: body.challenged_decision_id,
+        subject: draft.subject.as_str(),
+        challenged_decision_id: draft.challenged_decision_id,
         text: &draft.text,
         submitted_at: &submitted_at,
         submitted_unix: now.timestamp(),
@@ -272,16 +273,16 @@ async fn submit(
         content_sha256: &content_sha,
         idempotency_key: key,
         request_sha256: request_sha,
-        organ_id,
-        filed_in_detention: body.filed_in_detention,
+        organ_id: draft.organ_id,
+        filed_in_detention: draft.filed_in_detention,
     };
     let Some(id) = filing_store::insert_submitted(db, &new).await? else {
         return Ok(None);
     };
 
     let registration_number = registration_number(kind, now, id);
-    if !body.attachments.is_empty() {
-        let ids = serde_json::to_string(&body.attachments)
+    if !draft.attachments.is_empty() {
+        let ids = serde_json::to_string(&draft.attachments)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         filing_store::attach_uploads(db, id, &ids).await?;
     }
@@ -291,9 +292,9 @@ async fn submit(
     let summary = Summary {
         id,
         registration_number: registration_number.clone(),
-        kind: body.kind.clone(),
+        kind: kind.as_str().to_owned(),
         filer_iin: me.iin.clone(),
-        on_behalf_of_iin: on_behalf.as_ref().map(|i| i.as_str().to_owned()),
+        on_behalf_of_iin: draft.on_behalf.as_ref().map(|i| i.as_str().to_owned()),
         erdr_number: case.as_ref().map(|c| c.erdr_number.clone()),
         submitted_at: submitted_at.clone(),
         due_at: clock::rfc3339(due),
@@ -318,13 +319,13 @@ async fn submit(
         "filing_submitted",
         &format!("filing:{id}"),
         case.as_ref().map(|c| c.id),
-        serde_json::json!({ "kind": body.kind, "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
+        serde_json::json!({ "kind": kind.as_str(), "signed_by": signed.as_ref().map(|s| &s.signer_iin) }),
     ).await?;
     Ok(Some(filing_store::Stored {
         summary,
         signature,
         filer_iin: me.iin.clone(),
-        on_behalf_of_iin: on_behalf.map(|i| i.as_str().to_owned()),
+        on_behalf_of_iin: draft.on_behalf.map(|i| i.as_str().to_owned()),
     }))
 }
 

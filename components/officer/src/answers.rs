@@ -36,7 +36,7 @@ pub(crate) fn extension_limit(r: &Received) -> Option<i64> {
         return None;
     }
     let submitted = clock::from_unix(r.filing.submitted_unix);
-    Some(deadline::due(submitted, period, &Calendar::kazakhstan()).timestamp())
+    Some(deadline::due(submitted, period, Calendar::shipped()).timestamp())
 }
 
 #[derive(Deserialize)]

@@ -25,7 +25,7 @@ use crate::clock;
 use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
 use crate::delivery::{self, Channel};
 use crate::error::ApiError;
-use crate::filing::deadline::{Addressee, Calendar, Kind, Period, almaty};
+use crate::filing::deadline::{Addressee, Calendar, Kind, almaty};
 use crate::identity::{Organ, Role};
 use crate::notify::{self, Notice};
 
@@ -453,12 +453,8 @@ fn court_window_decided_between(now: i64, calendar: &Calendar) -> Option<(i64, i
     let mut day = today - Duration::days(days + 1 + calendar.longest_days_off());
     let mut run: Option<(chrono::NaiveDate, chrono::NaiveDate)> = None;
     while day <= today {
-        let ends = crate::filing::deadline::due(
-            clock::from_unix(start_of(day)?),
-            Period::Days(days),
-            calendar,
-        )
-        .timestamp();
+        let ends =
+            crate::filing::deadline::court_window_end(clock::from_unix(start_of(day)?), calendar);
         if ends > now && ends - now <= COURT_REMINDER_BEFORE_SECS {
             run = Some((run.map_or(day, |(first, _)| first), day));
         }

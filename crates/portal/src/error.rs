@@ -78,6 +78,15 @@ impl ApiError {
         }])
     }
 
+    /// The field and code of a 422's first error, for tests; panics on any other error.
+    #[cfg(test)]
+    pub(crate) fn first_field_error(self) -> (String, String) {
+        match self {
+            ApiError::Unprocessable(errors) => (errors[0].field.clone(), errors[0].code.clone()),
+            other => panic!("not refused as invalid: {other:?}"),
+        }
+    }
+
     /// A field that belongs to a request exactly when `wanted`: its value, or `required`
     /// (422) when wanted and absent, or `not_allowed` (422) when present and not wanted.
     pub fn only_when<T>(

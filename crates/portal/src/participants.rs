@@ -691,10 +691,7 @@ mod tests {
     }
 
     fn code(err: ApiError) -> (String, String) {
-        match err {
-            ApiError::Unprocessable(errors) => (errors[0].field.clone(), errors[0].code.clone()),
-            other => panic!("not a validation error: {other}"),
-        }
+        err.first_field_error()
     }
 
     #[test]

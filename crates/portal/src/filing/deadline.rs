@@ -200,12 +200,16 @@ pub fn court_window(f: WindowFacts, now_unix: i64, calendar: &Calendar) -> Optio
         (None, _) if f.open && f.due_unix < now_unix => (WindowOpener::NoAnswer, f.due_unix - 1),
         _ => return None,
     };
-    let from = DateTime::from_timestamp(from_unix, 0)?;
-    let ends = due(from, Period::Days(court_window_days()), calendar);
     Some(CourtWindow {
         opened_by,
-        ends_unix: ends.timestamp(),
+        ends_unix: court_window_end(DateTime::from_timestamp(from_unix, 0)?, calendar),
     })
+}
+
+/// When an art. 106 window that opens at `from` ends: 24:00 Almaty of the 15th day after
+/// `from`'s day, moved past days off (arts. 48–49).
+pub fn court_window_end(from: DateTime<Utc>, calendar: &Calendar) -> i64 {
+    due(from, Period::Days(court_window_days()), calendar).timestamp()
 }
 
 /// The longest a complaint may be extended to, with notice to the complainant (art. 105).

@@ -9,10 +9,9 @@ fn answer(outcome: &str) -> AnswerRequest {
 }
 
 fn refused(body: &AnswerRequest) -> (String, String) {
-    match AnswerDraft::try_from(body) {
-        Err(ApiError::Unprocessable(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
-        other => panic!("not refused as invalid: {other:?}"),
-    }
+    AnswerDraft::try_from(body)
+        .expect_err("refused")
+        .first_field_error()
 }
 
 fn pair(field: &str, code: &str) -> (String, String) {

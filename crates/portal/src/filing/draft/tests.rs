@@ -31,10 +31,9 @@ fn complaint(addressee: &str) -> FilingRequest {
 
 /// The field and code a refused request names first.
 fn refused(body: &FilingRequest) -> (String, String) {
-    match FilingDraft::try_from(body) {
-        Err(ApiError::Unprocessable(errors)) => (errors[0].field.clone(), errors[0].code.clone()),
-        other => panic!("not refused as invalid: {other:?}"),
-    }
+    FilingDraft::try_from(body)
+        .expect_err("refused")
+        .first_field_error()
 }
 
 fn pair(field: &str, code: &str) -> (String, String) {
