@@ -246,6 +246,56 @@ async function officerRecordsParticipants(browser) {
 }
 
 /**
+ * What was served stays: the investigator ends the demo suspect's status (their defender's
+ * access ends with it); the suspect, on a phone in Kazakh, still finds the case, marked ended,
+ * with the decisions served to them, and nothing to file or complain in it.
+ */
+async function servedStaysAfterTheEnd(browser) {
+  await journey('served-stays-after-the-end', async (step) => {
+    const officer = await person(browser, 'served-stays', 'investigator', { lang: 'ru', viewport: DESKTOP });
+    const suspect = await person(browser, 'served-stays', 'suspect', { lang: 'kk', viewport: PHONE });
+    const o = officer.page;
+    const p = suspect.page;
+    let served = 0;
+    await step('the suspect sees the decisions their status receives', async () => {
+      await signInWithEds(suspect, 'suspect');
+      await suspect.open(`/cases/${DEMO_ERDR}`);
+      await p.waitForSelector('[data-section="decisions"] tr[data-id]');
+      served = await p.locator('[data-section="decisions"] tr[data-id]').count();
+    });
+    await step("the investigator ends the suspect's status", async () => {
+      await signInWithEds(officer, 'investigator');
+      await officer.open(`/officer/cases/${DEMO_ERDR}`);
+      const row = o.locator(`[data-section="participants"] tr[data-state="confirmed"][data-status="suspect"]:has-text("${SUSPECT_IIN}")`);
+      const rowId = await row.getAttribute('data-id');
+      const selector = `[data-section="participants"] tr[data-id="${rowId}"]`;
+      await o.click(`${selector} [data-action="end-status"]`);
+      await o.fill(`${selector} form[data-form="end-status"] [name="reason"]`, 'Постановление о прекращении уголовного преследования');
+      await o.click(`${selector} [data-action="end-status-submit"]`);
+      await o.waitForSelector(`${selector}[data-state="revoked"]`);
+    });
+    await step('the suspect keeps what was served, read-only, and sees nothing new', async () => {
+      await suspect.open('/cases');
+      await p.waitForSelector(`tr[data-erdr="${DEMO_ERDR}"] [data-ended="true"]`);
+      await suspect.open(`/cases/${DEMO_ERDR}`);
+      await p.waitForSelector('[data-state="ended"]');
+      const said = await p.locator('[data-section="card"] [data-ended="true"]').first().textContent();
+      assert(!said.includes('[object') && /\d/.test(said), `the ended status says its date: ${said}`);
+      await p.waitForSelector('[data-section="decisions"] tr[data-id]');
+      const kept = await p.locator('[data-section="decisions"] tr[data-id]').count();
+      assert(kept === served, `${served} decisions were served, ${kept} stayed`);
+      assert((await p.locator('[data-action="file-petition"], [data-action="complain"]').count()) === 0, 'nothing to file in an ended status');
+      await suspect.axe('case-ended-phone-kk');
+      await suspect.shot('case-ended');
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    });
+    await officer.close();
+    await suspect.close();
+  });
+}
+
+/**
  * EDS as people hold it: a password-protected .p12 opened in the page (the national CA's
  * legacy encryption and today's), and NCALayer (here its stand-in) — absent, cancelled, the
  * wrong key, and the right one. Nothing but a certificate chain and a signature leaves the page.
@@ -670,6 +720,8 @@ try {
   await gostKeyInThePage(browser);
   await egovMobileSigning(browser);
   await draftsStayWithTheirAuthor(browser);
+  // Last: it ends the demo suspect's status, which the journeys above rely on.
+  await servedStaysAfterTheEnd(browser);
 } finally {
   await browser.close();
 }

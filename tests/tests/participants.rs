@@ -263,17 +263,34 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
     );
     assert_eq!(petition.status, 201, "{}", petition.text());
 
-    // Ending the admission ends access at once, and the history stays.
+    // Ending the admission ends access at once: what was served stays, read-only, and
+    // nothing new reaches them. The history stays on both sides.
     let r = end(&d.lead, &d.erdr, defender_record);
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["ended_on"], "2026-11-25");
+    assert_ended(&defender, &d.erdr, "defender", Some("2026-11-25"));
+    assert_eq!(decision_types(&defender, &d.erdr), suspect_sees);
+    assert_eq!(materials(&defender), 0, "the grant ended with the status");
     defender
-        .get(&format!("/api/cases/{}", d.erdr))
+        .get(&format!(
+            "/api/cases/{}/materials/{secret_id}/content",
+            d.erdr
+        ))
         .assert_problem(404);
-    defender
-        .get(&format!("/api/cases/{}/decisions", d.erdr))
-        .assert_problem(404);
-    assert!(my_case_numbers(&defender).is_empty());
+    let refused = defender.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "after-the-end"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": d.erdr, "on_behalf_of_iin": suspect_iin,
+               "addressee": "investigator", "text": "Please order a third examination."})
+        .to_string()
+        .as_bytes(),
+    );
+    // No filing through an ended status: the case is not theirs to file in.
+    refused.assert_problem(404);
     let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr));
     assert_eq!(card.status, 200, "{}", card.text());
     let card = card.json();
@@ -301,11 +318,63 @@ fn a_recorded_defender_sees_what_their_never_signed_in_client_sees_while_both_ar
     );
     let second = signed_in(&app, &second_iin, "SECOND DEFENDER");
     assert_eq!(decision_types(&second, &d.erdr), suspect_sees);
+    // The released suspect keeps the termination order; what comes after reaches none of them.
+    add_decision(&d.lead, &d.erdr, "termination");
     assert_eq!(end(&d.lead, &d.erdr, suspect_record).status, 200);
-    second
-        .get(&format!("/api/cases/{}", d.erdr))
-        .assert_problem(404);
-    assert!(my_case_numbers(&second).is_empty());
+    add_decision(&d.lead, &d.erdr, "resumption");
+    let mut served_to_the_suspect = suspect_sees.map(str::to_owned).to_vec();
+    served_to_the_suspect.push("termination".into());
+    served_to_the_suspect.sort();
+    assert_ended(&second, &d.erdr, "defender", None);
+    assert_eq!(decision_types(&second, &d.erdr), served_to_the_suspect);
+    let suspect = signed_in(&app, &suspect_iin, "SUSPECT");
+    assert_ended(&suspect, &d.erdr, "suspect", Some("2026-11-25"));
+    assert_eq!(decision_types(&suspect, &d.erdr), served_to_the_suspect);
+    for (who, session) in [
+        ("defender", &defender),
+        ("second", &second),
+        ("suspect", &suspect),
+    ] {
+        assert!(
+            notices_of(session, "decision_available")
+                .iter()
+                .all(|n| n["payload"]["type"] != "resumption"),
+            "{who} was told of a decision after the end"
+        );
+    }
+    assert_eq!(
+        decision_types(&defender, &d.erdr),
+        suspect_sees,
+        "what came after their own end never reaches the first defender"
+    );
+    // Their own access log stays readable too (who touched their data).
+    let log = suspect.get(&format!("/api/cases/{}/access-log", d.erdr));
+    assert_eq!(log.status, 200, "{}", log.text());
+}
+
+/// The case as someone whose statuses all ended sees it: in their list and readable, marked
+/// ended with their status history, without the case's progress, and closed to filings.
+#[track_caller]
+fn assert_ended(session: &Session<'_>, erdr: &str, status: &str, ended_on: Option<&str>) {
+    let card = session.get(&format!("/api/cases/{erdr}"));
+    assert_eq!(card.status, 200, "{}", card.text());
+    let card = card.json();
+    assert_eq!(card["access"], "ended", "{card}");
+    assert_eq!(card["read_only"], true, "{card}");
+    assert_eq!(card["may_file"], false, "{card}");
+    assert_eq!(card["my_statuses"], json!([]), "{card}");
+    assert_eq!(card["my_past_statuses"][0]["procedural_status"], status);
+    assert_eq!(card["my_past_statuses"][0]["ended_on"], json!(ended_on));
+    assert_eq!(card["stage"], Value::Null, "no news of the case: {card}");
+    assert_eq!(card["articles"], Value::Null, "no news of the case: {card}");
+    let listed = session.get("/api/cases").json()["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["erdr_number"] == erdr)
+        .cloned()
+        .expect("the case stays in my list");
+    assert_eq!(listed["access"], "ended");
 }
 
 fn base64_pdf() -> String {

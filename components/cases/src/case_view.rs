@@ -3,32 +3,42 @@
 
 use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::case::store::{self, CaseRow, Participation};
+use jaria_portal::case::store::{self, CaseRow, Standing};
 use jaria_portal::case::view;
 use jaria_portal::db::{Db, int, text};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, documents, paging, service};
 
-fn case_json(case: &CaseRow, mine: &[Participation]) -> serde_json::Value {
+fn case_json(case: &CaseRow, standing: &Standing) -> serde_json::Value {
+    let ended = standing.ended();
     serde_json::json!({
         "erdr_number": case.erdr_number,
         "registered_on": case.registered_on,
         "organ": { "id": case.organ_id, "name": case.organ_name },
-        "articles": case.articles,
-        "stage": case.stage,
-        "updated_at": case.updated_at,
-        "my_statuses": mine.iter().map(|p| serde_json::json!({
+        // Nothing new reaches someone whose statuses all ended: not the case's progress either.
+        "articles": if ended { serde_json::Value::Null } else { case.articles.clone() },
+        "stage": (!ended).then_some(&case.stage),
+        "updated_at": (!ended).then_some(&case.updated_at),
+        "my_statuses": standing.in_force.iter().map(|p| serde_json::json!({
             "participant_id": p.id, "procedural_status": p.status,
             "represented_iin": p.represented_iin,
         })).collect::<Vec<_>>(),
+        "my_past_statuses": standing.past.iter().map(|p| serde_json::json!({
+            "participant_id": p.status.id, "procedural_status": p.status.status,
+            "represented_iin": p.status.represented_iin, "ended_on": p.ended_on,
+        })).collect::<Vec<_>>(),
+        // In force, or ended: then what was served stays, read-only.
+        "access": if ended { "ended" } else { "in_force" },
         // Art. 42-1: the case went back to paper; the portal shows it read-only.
-        "paper_since": case.paper_since,
-        "read_only": case.paper_since.is_some(),
+        "paper_since": (!ended).then_some(case.paper_since.as_ref()).flatten(),
+        "read_only": ended || case.paper_since.is_some(),
+        // Filings go only to a case where a status stands and that is still electronic.
+        "may_file": !ended && case.paper_since.is_none(),
     })
 }
 
-/// Opens the case for me (404 if I am not confirmed on it), runs `read` on one snapshot, and
-/// answers only once `action` is in the audit log.
+/// Opens the case for me (404 if I never held a status in it), runs `read` on one snapshot,
+/// and answers only once `action` is in the audit log.
 async fn read_case<T>(
     req: &jaria_portal::http::Request,
     erdr: &str,
@@ -37,17 +47,20 @@ async fn read_case<T>(
         &Db,
         &Principal,
         &CaseRow,
-        &[Participation],
+        &Standing,
     ) -> Result<(T, serde_json::Value), ApiError>,
 ) -> Result<T, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
     audit::audited_read(&db, &me.actor(), async |db| {
-        let (case, mine) = store::case_for_participant(db, &me, erdr).await?;
-        let (value, detail) = read(db, &me, &case, &mine).await?;
-        let subject = mine
+        let (case, standing) = store::case_for_reader(db, &me, erdr).await?;
+        let (value, detail) = read(db, &me, &case, &standing).await?;
+        let subject = standing
+            .in_force
             .first()
-            .map(|p| format!("participant:{}", p.id))
+            .map(|p| p.id)
+            .or_else(|| standing.past.first().map(|p| p.status.id))
+            .map(|id| format!("participant:{id}"))
             .unwrap_or_default();
         Ok((
             value,
@@ -73,17 +86,22 @@ async fn list_page(
 ) -> Result<(serde_json::Value, ReadNote), ApiError> {
     let cases = store::cases_where(
         db,
-        "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ? AND state = 'confirmed'
-                  AND case_id IS NOT NULL) AND c.id < ? ORDER BY c.id DESC LIMIT ?",
-        &[text(&me.iin), int(page.before_id.unwrap_or(i64::MAX)), int(page.limit)],
-    ).await?;
+        "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ?
+                  AND state IN ('confirmed', 'revoked') AND case_id IS NOT NULL)
+         AND c.id < ? ORDER BY c.id DESC LIMIT ?",
+        &[
+            text(&me.iin),
+            int(page.before_id.unwrap_or(i64::MAX)),
+            int(page.limit),
+        ],
+    )
+    .await?;
     let mut items = Vec::new();
     for case in &cases {
-        // Only statuses in force: a defender whose client's status ended no longer has it.
-        let mine = store::confirmed_participations(db, case.id, &me.iin).await?;
-        if !mine.is_empty() {
-            items.push(case_json(case, &mine));
-        }
+        // Statuses in force, and those that ended (a defender whose client's status ended no
+        // longer holds theirs): the case stays in the list, read-only.
+        let standing = store::standing(db, case.id, &me.iin).await?;
+        items.push(case_json(case, &standing));
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
     Ok((
@@ -94,8 +112,8 @@ async fn list_page(
 }
 
 pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let body = read_case(req, erdr, "case_viewed", async |_, _, case, mine| {
-        Ok((case_json(case, mine), serde_json::json!({})))
+    let body = read_case(req, erdr, "case_viewed", async |_, _, case, standing| {
+        Ok((case_json(case, standing), serde_json::json!({})))
     })
     .await?;
     Reply::json(200, &body)
@@ -103,31 +121,36 @@ pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply
 
 pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (list, next) = read_case(req, erdr, service::LISTED, async |db, me, case, mine| {
-        let (visible, next) = paging::page_of(
-            view::visible_decisions(db, me, case, mine).await?,
-            |d| d.id,
-            &page,
-        );
-        // My earlier reads: the person sees that opening a decision is recorded (proof of
-        // service), and this listing is logged with the ids it showed.
-        let mut reads = service::first_reads_of(db, case.id, &me.iin).await?;
-        let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
-        let list: Vec<serde_json::Value> = visible
-            .into_iter()
-            .map(|d| {
-                let first = reads.remove(&d.id).unwrap_or_default();
-                serde_json::json!({
-                    "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
-                    "document": { "sha256": d.sha, "filename": d.filename },
-                    "signature": d.signature,
-                    "my_first_listed_at": first.first_listed_at,
-                    "my_first_downloaded_at": first.first_downloaded_at,
+    let (list, next) = read_case(
+        req,
+        erdr,
+        service::LISTED,
+        async |db, me, case, standing| {
+            let (visible, next) = paging::page_of(
+                view::visible_decisions(db, me, case, &standing.in_force).await?,
+                |d| d.id,
+                &page,
+            );
+            // My earlier reads: the person sees that opening a decision is recorded (proof of
+            // service), and this listing is logged with the ids it showed.
+            let mut reads = service::first_reads_of(db, case.id, &me.iin).await?;
+            let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
+            let list: Vec<serde_json::Value> = visible
+                .into_iter()
+                .map(|d| {
+                    let first = reads.remove(&d.id).unwrap_or_default();
+                    serde_json::json!({
+                        "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
+                        "document": { "sha256": d.sha, "filename": d.filename },
+                        "signature": d.signature,
+                        "my_first_listed_at": first.first_listed_at,
+                        "my_first_downloaded_at": first.first_downloaded_at,
+                    })
                 })
-            })
-            .collect();
-        Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
-    })
+                .collect();
+            Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
+        },
+    )
     .await?;
     Reply::json(
         200,
@@ -153,8 +176,8 @@ pub async fn decision_document(
         id,
         service::DOWNLOADED,
         "decision_id",
-        async |db, me, case, mine, id| {
-            Ok(view::visible_decisions(db, me, case, mine)
+        async |db, me, case, standing, id| {
+            Ok(view::visible_decisions(db, me, case, &standing.in_force)
                 .await?
                 .into_iter()
                 .find(|d| d.id == id)
@@ -177,8 +200,8 @@ pub async fn decision_signature(
         req,
         erdr,
         "decision_signature_downloaded",
-        async |db, me, case, mine| {
-            let decision = view::visible_decisions(db, me, case, mine)
+        async |db, me, case, standing| {
+            let decision = view::visible_decisions(db, me, case, &standing.in_force)
                 .await?
                 .into_iter()
                 .find(|d| d.id == id)
@@ -208,13 +231,13 @@ async fn download_visible(
         &Db,
         &Principal,
         &CaseRow,
-        &[Participation],
+        &Standing,
         i64,
     ) -> Result<Option<(String, String)>, ApiError>,
 ) -> Result<Reply, ApiError> {
     let id = parse_id(id)?;
-    let (doc, sha, filename) = read_case(req, erdr, action, async |db, me, case, mine| {
-        let (sha, filename) = find(db, me, case, mine, id)
+    let (doc, sha, filename) = read_case(req, erdr, action, async |db, me, case, standing| {
+        let (sha, filename) = find(db, me, case, standing, id)
             .await?
             .ok_or(ApiError::NotFound)?;
         let doc = documents::load(db, &sha).await?;
@@ -234,23 +257,29 @@ async fn download_visible(
 
 pub async fn materials(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
     let page = paging::parse(req.query())?;
-    let (list, next) = read_case(req, erdr, "materials_listed", async |db, _, case, mine| {
-        let (visible, next) = paging::page_of(
-            view::visible_materials(db, case, mine).await?,
-            |m| m.id,
-            &page,
-        );
-        let list: Vec<serde_json::Value> = visible
-            .into_iter()
-            .map(|m| {
-                serde_json::json!({
-                    "id": m.id, "title": m.title, "kind": m.kind,
-                    "document": { "sha256": m.sha, "filename": m.filename },
+    let (list, next) = read_case(
+        req,
+        erdr,
+        "materials_listed",
+        async |db, _, case, standing| {
+            // Grants end with the status: someone whose statuses all ended is shown none.
+            let (visible, next) = paging::page_of(
+                view::visible_materials(db, case, &standing.in_force).await?,
+                |m| m.id,
+                &page,
+            );
+            let list: Vec<serde_json::Value> = visible
+                .into_iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id, "title": m.title, "kind": m.kind,
+                        "document": { "sha256": m.sha, "filename": m.filename },
+                    })
                 })
-            })
-            .collect();
-        Ok(((list, next), serde_json::json!({})))
-    })
+                .collect();
+            Ok(((list, next), serde_json::json!({})))
+        },
+    )
     .await?;
     Reply::json(
         200,
@@ -269,8 +298,8 @@ pub async fn material_content(
         id,
         "material_downloaded",
         "material_id",
-        async |db, _, case, mine, id| {
-            Ok(view::visible_materials(db, case, mine)
+        async |db, _, case, standing, id| {
+            Ok(view::visible_materials(db, case, &standing.in_force)
                 .await?
                 .into_iter()
                 .find(|m| m.id == id)
@@ -293,8 +322,8 @@ pub async fn access_log(req: &jaria_portal::http::Request, erdr: &str) -> Result
         req,
         erdr,
         "access_log_viewed",
-        async |db, me, case, mine| {
-            let (list, last, count) = view::access_log(db, me, case, mine, &page).await?;
+        async |db, me, case, standing| {
+            let (list, last, count) = view::access_log(db, me, case, standing, &page).await?;
             Ok((
                 (list, paging::next_time_cursor(&page, last, count)),
                 serde_json::json!({}),

@@ -17,6 +17,7 @@ use crate::audit;
 use crate::auth::Principal;
 use crate::authz::{self, Act};
 use crate::case::ProceduralStatus;
+use crate::case::served;
 use crate::case::store::{self, CaseRow};
 use crate::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
 use crate::error::ApiError;
@@ -297,7 +298,7 @@ pub async fn end(
     let case = &mine.case;
     let row = db
         .one(
-            "SELECT state, person_iin, represented_iin, basis_date FROM case_participants
+            "SELECT state, person_iin, represented_iin, basis_date, status FROM case_participants
              WHERE id = ? AND case_id = ?",
             &[int(participant_id), int(case.id)],
         )
@@ -308,6 +309,8 @@ pub async fn end(
         col_text(&row, 1)?,
         col_opt_text(&row, 2),
     );
+    let status = ProceduralStatus::parse(&col_text(&row, 4)?)
+        .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?;
     mine.not_concerning(me, &[Some(person.as_str()), represented.as_deref()])?;
     if state != "confirmed" {
         return Err(ApiError::Conflict(format!(
@@ -322,6 +325,18 @@ pub async fn end(
             "A status cannot end before the decision it rests on.",
         ));
     }
+    // What the status gave until now stays with whoever loses access with it.
+    let kept = served::keep(
+        db,
+        case.id,
+        served::Ending {
+            person_iin: &person,
+            status,
+            represented_iin: represented.as_deref(),
+        },
+        now,
+    )
+    .await?;
     db.exec(
         "UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ?,
              ended_on = ?, reason = ?
@@ -345,7 +360,7 @@ pub async fn end(
         "status_ended",
         &format!("participant:{participant_id}"),
         Some(case.id),
-        serde_json::json!({ "ended_on": ended_on }),
+        serde_json::json!({ "ended_on": ended_on, "decisions_kept": kept }),
     )
     .await?;
     notify::send(

@@ -4,6 +4,7 @@
 pub mod conduct;
 pub mod erdr;
 pub mod grant;
+pub mod served;
 pub mod stage;
 pub mod status;
 pub mod store;

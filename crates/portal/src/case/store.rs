@@ -99,24 +99,101 @@ pub async fn confirmed_participations(
     iin: &str,
 ) -> Result<Vec<Participation>, ApiError> {
     let mine = recorded_statuses(db, case_id, iin).await?;
-    let mut in_force = Vec::with_capacity(mine.len());
-    for p in mine {
+    Ok(split_in_force(db, case_id, mine).await?.0)
+}
+
+/// Splits confirmed rows into those in force and those acting for someone who no longer holds
+/// a status they may act for.
+async fn split_in_force(
+    db: &Db,
+    case_id: i64,
+    confirmed: Vec<Participation>,
+) -> Result<(Vec<Participation>, Vec<Participation>), ApiError> {
+    let mut in_force = Vec::with_capacity(confirmed.len());
+    let mut lapsed = Vec::new();
+    for p in confirmed {
         if !p.status.acts_for_another() {
             in_force.push(p);
             continue;
         }
-        let Some(principal) = p.represented_iin.as_deref() else {
-            continue;
+        let acts_for_a_live_status = match p.represented_iin.as_deref() {
+            Some(principal) => recorded_statuses(db, case_id, principal)
+                .await?
+                .iter()
+                .any(|theirs| p.status.may_act_for(theirs.status)),
+            None => false,
         };
-        let acts_for_a_live_status = recorded_statuses(db, case_id, principal)
-            .await?
-            .iter()
-            .any(|theirs| p.status.may_act_for(theirs.status));
         if acts_for_a_live_status {
             in_force.push(p);
+        } else {
+            lapsed.push(p);
         }
     }
-    Ok(in_force)
+    Ok((in_force, lapsed))
+}
+
+/// A status of mine in a case that no longer stands: ended on `ended_on` (the revoking order,
+/// the defender's withdrawal), or, with `ended_on` empty, acting for someone whose status ended.
+#[derive(Debug, Clone)]
+pub struct PastStatus {
+    pub status: Participation,
+    pub ended_on: Option<String>,
+}
+
+/// How a person stands in a case: the statuses in force now, and those that no longer stand.
+/// Someone with only past statuses keeps, read-only, their status history and the decisions
+/// served to them while a status stood ([`super::served`]); nothing new reaches them.
+#[derive(Debug, Clone, Default)]
+pub struct Standing {
+    pub in_force: Vec<Participation>,
+    pub past: Vec<PastStatus>,
+}
+
+impl Standing {
+    /// Whether the person holds nothing in force and reads only what stayed with them.
+    pub fn ended(&self) -> bool {
+        self.in_force.is_empty()
+    }
+}
+
+/// Every status a person has held in a case, confirmed or ended, sorted into [`Standing`].
+pub async fn standing(db: &Db, case_id: i64, iin: &str) -> Result<Standing, ApiError> {
+    let rows = db
+        .query(
+            "SELECT id, status, represented_iin, state, ended_on FROM case_participants
+             WHERE case_id = ? AND person_iin = ? AND state IN ('confirmed', 'revoked') ORDER BY id",
+            &[int(case_id), text(iin)],
+        )
+        .await?;
+    let mut confirmed = Vec::new();
+    let mut past = Vec::new();
+    for r in &rows.rows {
+        let status = participation_from(r)?;
+        if col_text(r, 3)? == "confirmed" {
+            confirmed.push(status);
+        } else {
+            past.push(PastStatus {
+                status,
+                ended_on: col_opt_text(r, 4),
+            });
+        }
+    }
+    let (in_force, lapsed) = split_in_force(db, case_id, confirmed).await?;
+    past.extend(lapsed.into_iter().map(|status| PastStatus {
+        status,
+        ended_on: None,
+    }));
+    past.sort_by_key(|p| p.status.id);
+    Ok(Standing { in_force, past })
+}
+
+fn participation_from(r: &spin_sdk::sqlite::RowResult) -> Result<Participation, ApiError> {
+    Ok(Participation {
+        id: col_int(r, 0)?,
+        status: ProceduralStatus::parse(&col_text(r, 1)?)
+            .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?,
+        represented_iin: col_opt_text(r, 2),
+    })
 }
 
 /// The confirmed rows of one person in a case, as recorded (no check of whom they act for).
@@ -132,17 +209,7 @@ pub async fn recorded_statuses(
             &[int(case_id), text(iin)],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(Participation {
-                id: col_int(r, 0)?,
-                status: ProceduralStatus::parse(&col_text(r, 1)?)
-                    .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?,
-                represented_iin: col_opt_text(r, 2),
-            })
-        })
-        .collect()
+    rows.rows.iter().map(participation_from).collect()
 }
 
 /// The statuses whose decisions a person receives, each with the IIN of its holder: their own
@@ -214,6 +281,26 @@ pub async fn case_for_participant(
         return Err(ApiError::NotFound);
     }
     Ok((case, mine))
+}
+
+/// The case and how I stand in it, for reading: a status in force, or one that ended (what
+/// was served stays with the person). Never having held a status is 404, exactly as for a case
+/// that does not exist.
+pub async fn case_for_reader(
+    db: &Db,
+    me: &Principal,
+    erdr: &str,
+) -> Result<(CaseRow, Standing), ApiError> {
+    let Some(case) = find_case(db, erdr).await? else {
+        // Same work as the found path, so both answer in the same time class.
+        let _ = standing(db, -1, &me.iin).await?;
+        return Err(ApiError::NotFound);
+    };
+    let standing = standing(db, case.id, &me.iin).await?;
+    if standing.in_force.is_empty() && standing.past.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    Ok((case, standing))
 }
 
 /// Everyone who holds a status in force in the case now (as [`confirmed_participations`]

@@ -10,7 +10,7 @@ use crate::paging::TimePage;
 
 use super::DecisionType;
 use super::grant::any_covers;
-use super::store::{self, CaseRow, Participation};
+use super::store::{self, CaseRow, Participation, Standing};
 use super::visibility::receives_concerning;
 
 pub struct DecisionRow {
@@ -26,7 +26,8 @@ pub struct DecisionRow {
     pub signature: Option<serde_json::Value>,
 }
 
-/// The decisions my effective statuses receive, newest first.
+/// The decisions my effective statuses in force receive, and those served to me under a status
+/// that ended ([`super::served`]), newest first.
 pub async fn visible_decisions(
     db: &Db,
     me: &Principal,
@@ -36,18 +37,22 @@ pub async fn visible_decisions(
     let viewer = store::effective_statuses(db, case.id, &me.iin, mine).await?;
     let rows = db.query(
         "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
-                d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time
+                d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time,
+                kept.decision_id IS NOT NULL
          FROM decisions d LEFT JOIN document_signatures s
            ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
-         WHERE d.case_id = ? ORDER BY d.id DESC LIMIT 500",
-        &[int(case.id)],
+         LEFT JOIN served_decisions kept
+           ON kept.case_id = d.case_id AND kept.person_iin = ?2 AND kept.decision_id = d.id
+         WHERE d.case_id = ?1 ORDER BY d.id DESC LIMIT 500",
+        &[int(case.id), text(&me.iin)],
     ).await?;
     let mut out = Vec::new();
     for r in &rows.rows {
         let Some(kind) = DecisionType::parse(&col_text(r, 1)?) else {
             continue;
         };
-        if receives_concerning(kind, col_opt_text(r, 6).as_deref(), &viewer) {
+        let served_earlier = col_int(r, 11)? == 1;
+        if served_earlier || receives_concerning(kind, col_opt_text(r, 6).as_deref(), &viewer) {
             out.push(DecisionRow {
                 id: col_int(r, 0)?,
                 kind,
@@ -140,15 +145,23 @@ pub async fn access_log(
     db: &Db,
     me: &Principal,
     case: &CaseRow,
-    mine: &[Participation],
+    standing: &Standing,
     page: &TimePage,
 ) -> Result<(Vec<serde_json::Value>, Option<(String, i64)>, usize), ApiError> {
-    let mut subjects: Vec<String> = mine
+    // Who touched my statuses, ended ones too (it is my data); the case's own entries only
+    // while a status is in force: nothing new of the case reaches someone who left it.
+    let mut subjects: Vec<String> = standing
+        .in_force
         .iter()
-        .map(|p| format!("participant:{}", p.id))
+        .map(|p| p.id)
+        .chain(standing.past.iter().map(|p| p.status.id))
+        .map(|id| format!("participant:{id}"))
         .collect();
-    subjects.push(format!("case:{}", case.erdr_number));
-    let (shown_decisions, shown_materials) = shown_additions(db, me, case, mine).await?;
+    if !standing.ended() {
+        subjects.push(format!("case:{}", case.erdr_number));
+    }
+    let (shown_decisions, shown_materials) =
+        shown_additions(db, me, case, &standing.in_force).await?;
     let first = 7;
     let placeholders = (first..first + subjects.len())
         .map(|n| format!("?{n}"))

@@ -456,3 +456,39 @@ fn an_up_to_date_database_is_checked_without_a_transaction_per_migration() {
     let err = ready(apply(&Native(&raw), &changed)).unwrap_err();
     assert!(matches!(err, MigrationError::Changed { .. }), "{err}");
 }
+
+#[test]
+fn statuses_ended_before_0025_keep_what_the_proof_of_service_shows_they_were_given() {
+    let raw = memory();
+    let before: Vec<Migration> = embedded().into_iter().filter(|m| m.version < 25).collect();
+    ready(apply(&Native(&raw), &before)).unwrap();
+    raw.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
+                                        requested_at, due_unix, decided_at)
+         VALUES (1, '267511031000001', 7, '920412400018', 'suspect', 'revoked', 't', 0,
+                 '2026-12-01T12:00:00.000Z'),
+                (2, '267511031000001', 7, '850101300022', 'victim', 'confirmed', 't', 0,
+                 '2026-12-01T08:00:00.000Z');
+         INSERT INTO decision_first_reads (decision_id, reader_iin, case_id, first_listed_at,
+                                           first_downloaded_at)
+         VALUES (30, '920412400018', 7, '2026-12-01T10:00:00.000Z', NULL),
+                (31, '920412400018', 7, NULL, '2026-12-01T11:00:00.000Z'),
+                (32, '920412400018', 7, '2026-12-01T13:00:00.000Z', NULL),
+                (30, '850101300022', 7, '2026-12-01T10:00:00.000Z', NULL);",
+    )
+    .unwrap();
+    ready(apply(&Native(&raw), &embedded())).unwrap();
+    let kept: Vec<(String, i64)> = raw
+        .prepare("SELECT person_iin, decision_id FROM served_decisions ORDER BY 1, 2")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        kept,
+        vec![("920412400018".into(), 30), ("920412400018".into(), 31)],
+        "what the ended status was given before its end; nothing for a status in force"
+    );
+}

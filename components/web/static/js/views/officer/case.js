@@ -320,7 +320,7 @@ function participantsSection(c, base) {
           { label: t('ocase.col.access'), cell: (p) => grantText(c.grants.find((g) => g.participant_id === p.id)) },
           { label: t('ocase.col.familiarisation'), cell: (p) => participantActions(p, base, container) },
         ],
-        c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state } })),
+        c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state, status: p.procedural_status } })),
         t('ocase.participants_caption'),
       ),
     );

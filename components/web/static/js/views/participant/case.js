@@ -4,7 +4,7 @@
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
 import { h, page, section, table, time, details, link, errorBox, pagedList, withPage } from '../../ui.js';
-import { statusWithPrincipal, stageBadge, date, label, downloadButton } from './common.js';
+import { myStatuses, stageBadge, date, label, downloadButton } from './common.js';
 
 function caseBase(erdr) {
   return `/api/cases/${encodeURIComponent(erdr)}`;
@@ -162,14 +162,16 @@ export async function render(ctx) {
     t('case.card'),
     details([
       [t('cases.erdr'), card.erdr_number],
-      [t('cases.stage'), stageBadge(card.stage)],
-      [t('cases.my_status'), (card.my_statuses || []).flatMap((s, i) => [i ? h('br') : null, statusWithPrincipal(s.procedural_status, s.represented_iin)])],
+      [t('cases.stage'), card.stage ? stageBadge(card.stage) : '—'],
+      [t('cases.my_status'), myStatuses(card)],
       [t('cases.articles'), (card.articles || []).join('; ') || '—'],
       [t('cases.organ'), (card.organ && card.organ.name) || '—'],
       [t('cases.registered_on'), date(card.registered_on)],
-      [t('case.updated_at'), time(card.updated_at)],
+      [t('case.updated_at'), card.updated_at ? time(card.updated_at) : '—'],
     ]),
-    card.read_only
+    card.access === 'ended'
+      ? h('div', { class: 'notice', role: 'status', dataset: { state: 'ended' } }, h('p', {}, h('strong', {}, t('case.ended'))), h('p', {}, t('case.ended_detail')))
+      : card.read_only
       ? h('div', { class: 'notice', role: 'status', dataset: { state: 'paper' } }, h('p', {}, h('strong', {}, t('case.paper', { date: formatDate(card.paper_since) }))), h('p', {}, t('case.paper_detail')))
       : h(
           'div',

@@ -3,7 +3,7 @@
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h, page, section, table, time, link, errorBox, pagedList, withPage } from '../../ui.js';
-import { statusWithPrincipal, stageBadge, requestStateBadge, date } from './common.js';
+import { statusWithPrincipal, myStatuses, stageBadge, requestStateBadge, date } from './common.js';
 
 function casesTable(cases) {
   return table(
@@ -11,9 +11,9 @@ function casesTable(cases) {
       { label: t('cases.erdr'), cell: (c) => link(`/cases/${encodeURIComponent(c.erdr_number)}`, c.erdr_number) },
       {
         label: t('cases.my_status'),
-        cell: (c) => (c.my_statuses || []).flatMap((s, i) => [i ? h('br') : null, statusWithPrincipal(s.procedural_status, s.represented_iin)]),
+        cell: (c) => myStatuses(c),
       },
-      { label: t('cases.stage'), cell: (c) => stageBadge(c.stage) },
+      { label: t('cases.stage'), cell: (c) => (c.stage ? stageBadge(c.stage) : '—') },
       { label: t('cases.articles'), cell: (c) => (c.articles || []).join('; ') || '—' },
       { label: t('cases.organ'), cell: (c) => (c.organ && c.organ.name) || '—' },
       { label: t('cases.registered_on'), cell: (c) => date(c.registered_on) },

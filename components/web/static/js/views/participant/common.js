@@ -41,6 +41,16 @@ export function statusWithPrincipal(status, representedIin) {
   return representedIin ? t('cases.status_for', { status: statusLabel(status), iin: representedIin }) : statusLabel(status);
 }
 
+/** My statuses in a case, in force first, then those that ended, each said as such. */
+export function myStatuses(c) {
+  const now = (c.my_statuses || []).map((s) => statusWithPrincipal(s.procedural_status, s.represented_iin));
+  const past = (c.my_past_statuses || []).map((s) => {
+    const status = statusWithPrincipal(s.procedural_status, s.represented_iin);
+    return h('span', { class: 'muted', dataset: { ended: 'true' } }, s.ended_on ? t('cases.status_ended', { status, date: formatDate(s.ended_on) }) : t('cases.status_lapsed', { status }));
+  });
+  return [...now, ...past].flatMap((s, i) => [i ? h('br') : null, s]);
+}
+
 const FILING_TONES = {
   submitted: 'info',
   under_review: 'info',

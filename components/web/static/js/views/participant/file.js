@@ -114,7 +114,8 @@ function receiptSection(filing) {
 export async function render(ctx) {
   const [organsResult, casesResult] = await Promise.all([api('/api/filings/organs'), api('/api/cases?limit=100')]);
   const organs = organsResult.organs || [];
-  const cases = casesResult.cases || [];
+  // Only the cases the server says I may file in (a status in force, not gone to paper).
+  const cases = (casesResult.cases || []).filter((c) => c.may_file);
 
   const kind = radios({
     name: 'kind',
