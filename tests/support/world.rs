@@ -59,17 +59,29 @@ pub fn organ(admin: &Session<'_>, name: &str) -> i64 {
     use rand::Rng;
     for _ in 0..20 {
         let code = format!("{:06}", rand::thread_rng().gen_range(0..1_000_000));
-        let r = admin.post_json(
-            "/api/admin/organs",
-            &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty", "code": code}),
-        );
-        if r.status == 409 {
-            continue; // the code (or the name) is taken: draw again
+        if let Some(id) = try_organ(admin, name, &code) {
+            return id;
         }
-        assert_eq!(r.status, 201, "{}", r.text());
-        return r.json()["id"].as_i64().expect("organ id");
     }
     panic!("no free organ code after 20 draws");
+}
+
+/// A new organ with this ERDR code (region, district, agency digits).
+pub fn organ_coded(admin: &Session<'_>, name: &str, code: &str) -> i64 {
+    try_organ(admin, name, code).unwrap_or_else(|| panic!("the code {code} is taken"))
+}
+
+/// A new organ, or `None` when its code is taken.
+fn try_organ(admin: &Session<'_>, name: &str, code: &str) -> Option<i64> {
+    let r = admin.post_json(
+        "/api/admin/organs",
+        &json!({"name": format!("{name} {}", random_iin()), "region": "Almaty", "code": code}),
+    );
+    if r.status == 409 {
+        return None;
+    }
+    assert_eq!(r.status, 201, "{}", r.text());
+    Some(r.json()["id"].as_i64().expect("organ id"))
 }
 
 pub fn officer<'a>(

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use jaria_tests::ocsp::{Behaviour, Entry, Responder};
-use jaria_tests::world::{decide, erdr_of, officer, organ, register_case, request, signed_in};
+use jaria_tests::world::{
+    decide, erdr_of, officer, organ, organ_coded, register_case, request, signed_in,
+};
 use jaria_tests::{
     Person, PersonSpec, Reply, Session, Signing, TEST_ADMIN_IIN, TestApp, issue, person,
     random_iin, test_ca,
@@ -839,26 +841,108 @@ fn an_organ_registers_only_its_own_erdr_numbers() {
 }
 
 #[test]
-fn a_filing_to_the_prosecutor_of_a_case_without_one_is_refused_at_filing() {
+fn a_complaint_to_the_prosecutor_of_a_case_without_one_goes_to_the_territorial_office() {
     let app = TestApp::portal();
-    let d = desk(&app);
-    let victim = signed_in(&app, &random_iin(), "VICTIM 2");
-    let id = request(&victim, &d.erdr, "victim", None, None);
-    assert_eq!(decide(&d.lead, id, "confirm", None).status, 200);
-    let r = victim.request_with(
-        "POST",
-        "/api/filings",
-        &[
-            ("idempotency-key", "to-nobody"),
-            ("content-type", "application/json"),
-        ],
-        json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "prosecutor",
-               "text": "About the investigator."})
-        .to_string()
-        .as_bytes(),
+    let admin = admin(&app);
+    // One district's police and prosecutor's office (agency digits 03 and 01), and another
+    // district's office.
+    let [district, other_district, far_district] = distinct_districts();
+    let police = organ_coded(&admin, "Police", &format!("{district}03"));
+    let office = organ_coded(&admin, "Prosecutor's office", &format!("{district}01"));
+    let elsewhere = organ_coded(
+        &admin,
+        "Another prosecutor's office",
+        &format!("{other_district}01"),
     );
+    let (_, lead) = officer(&app, &admin, "investigator", police);
+    let (_, head) = officer(&app, &admin, "head_of_unit", police);
+    let (_, prosecutor) = officer(&app, &admin, "prosecutor", office);
+    let (_, chief) = officer(&app, &admin, "head_of_unit", office);
+    let (_, stranger) = officer(&app, &admin, "prosecutor", elsewhere);
+    let erdr = register_case(&lead);
+    let victim = signed_in(&app, &random_iin(), "VICTIM 2");
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+    let arrivals = |session: &Session<'_>| {
+        session
+            .strings_of("/api/status/notifications", "notifications", "kind")
+            .iter()
+            .filter(|kind| *kind == "filing_received")
+            .count()
+    };
+    let chief_told_before = arrivals(&chief);
+    let complain = |key: &str, erdr: &str| {
+        victim.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", key),
+                ("content-type", "application/json"),
+            ],
+            json!({"kind": "complaint", "erdr_number": erdr, "addressee": "prosecutor",
+                   "text": "About the investigator."})
+            .to_string()
+            .as_bytes(),
+        )
+    };
+    let r = complain("to-the-office", &erdr);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let filed = r.json();
+    let complaint = filed["id"].as_i64().expect("id");
+    let number = filed["registration_number"].as_str().unwrap_or_default();
+    // The office's prosecutors and its head receive it, its head is told at once; nobody of
+    // the police or of another office does.
+    for (who, session, receives) in [
+        ("the office's prosecutor", &prosecutor, true),
+        ("the office's head", &chief, true),
+        ("the lead investigator", &lead, false),
+        ("the police head of unit", &head, false),
+        ("another office's prosecutor", &stranger, false),
+    ] {
+        assert_eq!(
+            session.get("/api/officer/filings").text().contains(number),
+            receives,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        arrivals(&chief),
+        chief_told_before + 1,
+        "the office's head is told that it arrived"
+    );
+    let seen = victim.get(&format!("/api/status/filings/{complaint}"));
+    assert_eq!(seen.json()["organ_id"], office, "{}", seen.text());
+    stranger
+        .post_json(
+            &format!("/api/officer/filings/{complaint}/decision"),
+            &json!({"outcome": "rejected", "reasoning": "Not ours."}),
+        )
+        .assert_problem(404);
+    let r = prosecutor.post_json(
+        &format!("/api/officer/filings/{complaint}/decision"),
+        &json!({"outcome": "rejected", "reasoning": "The investigator acted within the law."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let seen = victim.get(&format!("/api/status/filings/{complaint}"));
+    assert_eq!(seen.json()["state"], "decided", "{}", seen.text());
+
+    // Only where the portal knows no office over the organ is it refused, saying why.
+    let far_police = organ_coded(&admin, "Far police", &format!("{far_district}03"));
+    let (_, far_lead) = officer(&app, &admin, "investigator", far_police);
+    let far = register_case(&far_lead);
+    let id = request(&victim, &far, "victim", None, None);
+    assert_eq!(decide(&far_lead, id, "confirm", None).status, 200);
+    let r = complain("to-nobody", &far);
     r.assert_problem(422);
-    assert_eq!(r.error_code(), "no_supervising_prosecutor");
+    assert_eq!(r.error_code(), "no_prosecutors_office");
+}
+
+/// Three different districts: region and district digits of ERDR codes.
+fn distinct_districts() -> [String; 3] {
+    use rand::seq::SliceRandom;
+    let all: Vec<u32> = (0..10_000).collect();
+    let mut drawn = all.choose_multiple(&mut rand::thread_rng(), 3);
+    std::array::from_fn(|_| format!("{:04}", drawn.next().copied().unwrap_or_default()))
 }
 
 #[test]

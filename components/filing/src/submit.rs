@@ -246,6 +246,7 @@ async fn submit(
         case,
         attachment_shas,
         content,
+        prosecutors_office,
     } = checked(db, me, body, now.timestamp()).await?;
     let kind = draft.kind;
     jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
@@ -273,7 +274,7 @@ async fn submit(
         content_sha256: &content_sha,
         idempotency_key: key,
         request_sha256: request_sha,
-        organ_id: draft.organ_id,
+        organ_id: draft.organ_id.or(prosecutors_office),
         filed_in_detention: draft.filed_in_detention,
     };
     let Some(id) = filing_store::insert_submitted(db, &new).await? else {

@@ -439,7 +439,9 @@ const FILINGS_OF_MY_SUPERVISION: &str = "cases c JOIN filings f ON f.case_id = c
      WHERE c.prosecutor_iin = ? AND c.prosecutor_organ_id = ?";
 const FILINGS_OF_MY_OFFICE_SUPERVISION: &str =
     "cases c JOIN filings f ON f.case_id = c.id WHERE c.prosecutor_organ_id = ?";
-const REPORTS_TO_MY_ORGAN: &str = "filings f WHERE f.organ_id = ?";
+/// Statements sent to my organ, and what was sent to my prosecutor's office for want of a
+/// supervising prosecutor (the handling table says which kinds each capacity takes).
+const FILINGS_SENT_TO_MY_ORGAN: &str = "filings f WHERE f.organ_id = ?";
 
 /// The capacities in which I receive filings at all, each with the SQL source selecting the
 /// filings it brings me (over `f`, `c`) and its parameters — the same relations as
@@ -459,7 +461,11 @@ fn receiving(
                 FILINGS_OF_MY_LEAD,
                 vec![text(iin), int(organ)],
             ),
-            (Handler::OrganOfficer, REPORTS_TO_MY_ORGAN, vec![int(organ)]),
+            (
+                Handler::OrganOfficer,
+                FILINGS_SENT_TO_MY_ORGAN,
+                vec![int(organ)],
+            ),
         ],
         Role::HeadOfUnit => vec![
             (
@@ -472,13 +478,29 @@ fn receiving(
                 FILINGS_OF_MY_OFFICE_SUPERVISION,
                 vec![int(organ)],
             ),
-            (Handler::OrganOfficer, REPORTS_TO_MY_ORGAN, vec![int(organ)]),
+            (
+                Handler::OrganOfficer,
+                FILINGS_SENT_TO_MY_ORGAN,
+                vec![int(organ)],
+            ),
+            (
+                Handler::ProsecutorsOffice,
+                FILINGS_SENT_TO_MY_ORGAN,
+                vec![int(organ)],
+            ),
         ],
-        Role::Prosecutor => vec![(
-            Handler::SupervisingProsecutor,
-            FILINGS_OF_MY_SUPERVISION,
-            vec![text(iin), int(organ)],
-        )],
+        Role::Prosecutor => vec![
+            (
+                Handler::SupervisingProsecutor,
+                FILINGS_OF_MY_SUPERVISION,
+                vec![text(iin), int(organ)],
+            ),
+            (
+                Handler::ProsecutorsOffice,
+                FILINGS_SENT_TO_MY_ORGAN,
+                vec![int(organ)],
+            ),
+        ],
         Role::Participant | Role::Admin => Vec::new(),
     }
 }
@@ -583,7 +605,8 @@ fn received_selections(
 pub struct FilingFacts<'a> {
     pub kind: Kind,
     pub addressee: Addressee,
-    /// The organ a crime report was sent to.
+    /// The organ a crime report was sent to, or the prosecutor's office a petition or
+    /// complaint to the prosecutor went to for want of a supervising prosecutor.
     pub organ_id: Option<i64>,
     pub filer_iin: &'a str,
     pub on_behalf_of_iin: Option<&'a str>,
@@ -614,12 +637,16 @@ pub fn handlers_for(
         .into_iter()
         .map(OfficerRelation::handler)
         .collect();
-    if matches!(
-        a.role,
-        Role::Investigator | Role::Inquirer | Role::HeadOfUnit
-    ) && filing.organ_id == Some(a.organ.id)
-    {
-        mine.push(Handler::OrganOfficer);
+    if filing.organ_id == Some(a.organ.id) {
+        if matches!(
+            a.role,
+            Role::Investigator | Role::Inquirer | Role::HeadOfUnit
+        ) {
+            mine.push(Handler::OrganOfficer);
+        }
+        if matches!(a.role, Role::Prosecutor | Role::HeadOfUnit) {
+            mine.push(Handler::ProsecutorsOffice);
+        }
     }
     let wanted = handling::handlers(filing.kind, filing.addressee);
     let mut out: Vec<Handler> = mine.into_iter().filter(|h| wanted.contains(h)).collect();
@@ -653,12 +680,19 @@ pub fn is_alerted(
     }
     let organ = appointment.organ.id;
     let owing_organ = case.map(|c| c.organ_id).or(filing.organ_id);
+    // A petition or complaint with an organ was sent to a prosecutor's office.
+    let sent_to_office = filing.organ_id.filter(|_| filing.kind != Kind::CrimeReport);
     match audience {
+        // What an organ or office received as a body, its heads distribute: they are told.
         Alerted::Handlers => handlers_for(iin, Some(appointment), filing, case)
             .into_iter()
-            .any(|h| h != Handler::OrganOfficer || appointment.role == Role::HeadOfUnit),
+            .any(|h| {
+                !matches!(h, Handler::OrganOfficer | Handler::ProsecutorsOffice)
+                    || appointment.role == Role::HeadOfUnit
+            }),
         Alerted::Supervisors => {
-            (appointment.role == Role::HeadOfUnit && owing_organ == Some(organ))
+            (appointment.role == Role::HeadOfUnit
+                && (owing_organ == Some(organ) || sent_to_office == Some(organ)))
                 || case.is_some_and(|c| {
                     relations(iin, Some(appointment), c)
                         .contains(&OfficerRelation::SupervisingProsecutor)

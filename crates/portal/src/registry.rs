@@ -49,6 +49,27 @@ pub async fn add_organ(
     col_int(&row, 0)
 }
 
+/// The territorial prosecutor's office over an organ: the organ whose ERDR code has the same
+/// region and district digits and the prosecutor's office's agency digits (`01`), the layout
+/// ERDR numbers show. `None` when the organ has no code or no such office is registered.
+pub async fn territorial_prosecutors_office(
+    db: &Db,
+    organ_id: i64,
+) -> Result<Option<i64>, ApiError> {
+    db.one(
+        "SELECT office.id FROM organs organ JOIN organs office
+           ON office.code = substr(organ.code, 1, 4) || ?
+         WHERE organ.id = ? AND organ.code IS NOT NULL",
+        &[text(PROSECUTORS_OFFICE_AGENCY), int(organ_id)],
+    )
+    .await?
+    .map(|row| col_int(&row, 0))
+    .transpose()
+}
+
+/// The agency digits of a prosecutor's office in an ERDR code.
+pub const PROSECUTORS_OFFICE_AGENCY: &str = "01";
+
 /// The organ's code (`None`: it has none yet); 404 when there is no such organ.
 pub async fn organ_code(db: &Db, id: i64) -> Result<Option<String>, ApiError> {
     let row = db

@@ -364,7 +364,7 @@ fn the_sql_for_received_filings_follows_the_handling_table() {
     assert!(sql.contains("f.kind = 'crime_report'"), "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     let (sql, params) = received_filings_sql(&principal(appointed(Role::HeadOfUnit, 4)));
-    assert_eq!(sql.matches("SELECT f.id").count(), 3, "{sql}");
+    assert_eq!(sql.matches("SELECT f.id").count(), 4, "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     assert_eq!(received_filings_sql(&principal(None)).0, "0");
 }
@@ -433,7 +433,15 @@ fn a_page_of_received_filings_is_the_same_page_the_whole_union_gives() {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             rusqlite::params![
                 (!report).then(|| 1 + next(40) as i64),
-                report.then(|| 1 + next(2) as i64 * 3),
+                // A statement's organ, or the prosecutor's office (9) that what was addressed
+                // to the prosecutor went to.
+                if report {
+                    Some(1 + next(2) as i64 * 3)
+                } else if addressee == "prosecutor" && next(2) == 0 {
+                    Some(9)
+                } else {
+                    None
+                },
                 kind,
                 addressee,
                 states[next(3) as usize],
@@ -508,6 +516,50 @@ fn a_filing_reaches_only_the_capacities_its_kind_and_addressee_name() {
             None
         )
         .is_empty()
+    );
+    // What went to a prosecutor's office (no prosecutor supervised the case): its prosecutors
+    // and its head receive it; nobody else does, a statement to it neither.
+    let no_supervisor = case(OTHER, None);
+    for role in [Role::Prosecutor, Role::HeadOfUnit] {
+        let of_office = principal(appointed(role, 9));
+        for kind in [Kind::Petition, Kind::Complaint] {
+            assert_eq!(
+                filing_handlers(
+                    &of_office,
+                    filing(kind, Addressee::Prosecutor, Some(9)),
+                    Some(no_supervisor)
+                ),
+                [Handler::ProsecutorsOffice],
+                "{role:?} {kind:?}"
+            );
+            assert!(
+                filing_handlers(
+                    &of_office,
+                    filing(kind, Addressee::Prosecutor, Some(8)),
+                    Some(no_supervisor)
+                )
+                .is_empty(),
+                "{role:?} of another office"
+            );
+        }
+    }
+    assert!(
+        filing_handlers(
+            &principal(appointed(Role::Prosecutor, 9)),
+            filing(Kind::Complaint, Addressee::HeadOfUnit, Some(9)),
+            Some(no_supervisor)
+        )
+        .is_empty(),
+        "only what is addressed to the prosecutor"
+    );
+    assert!(
+        filing_handlers(
+            &principal(appointed(Role::Investigator, 9)),
+            filing(Kind::Complaint, Addressee::Prosecutor, Some(9)),
+            Some(no_supervisor)
+        )
+        .is_empty(),
+        "an investigator is no prosecutor's office"
     );
     // Transferred away: nothing.
     let moved = principal(appointed(Role::Investigator, 2));

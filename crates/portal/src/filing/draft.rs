@@ -241,6 +241,9 @@ pub struct Checked {
     pub attachment_shas: Vec<String>,
     /// What the receipt's `content_sha256` covers and the filer's EDS signs.
     pub content: String,
+    /// The prosecutor's office it goes to, addressed to the prosecutor of a case that none
+    /// supervises (the filer addressed "the prosecutor"; where it goes is the portal's routing).
+    pub prosecutors_office: Option<i64>,
 }
 
 /// Checks `draft` as filing it by `me` at `now_unix` would, writing nothing.
@@ -280,17 +283,23 @@ pub async fn resolve(
             Some(case)
         }
     };
-    // Addressed to the supervising prosecutor of a case that has none: nobody would receive
-    // it, and it would go overdue in silence. Say so now.
-    if draft.addressee == Addressee::Prosecutor
-        && case.as_ref().is_some_and(|c| c.prosecutor_iin.is_none())
-    {
-        return Err(ApiError::invalid(
-            "addressee",
-            "no_supervising_prosecutor",
-            "No prosecutor supervises this case yet: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge.",
-        ));
-    }
+    // Addressed to the prosecutor of a case no prosecutor supervises yet: it goes to the
+    // territorial prosecutor's office over the case's organ (art. 100: a complaint is not
+    // refused for want of an addressee). Only if the portal knows no such office would it go
+    // overdue in silence; then say so now.
+    let prosecutors_office = match &case {
+        Some(c) if draft.addressee == Addressee::Prosecutor && c.prosecutor_iin.is_none() => {
+            let office = crate::registry::territorial_prosecutors_office(db, c.organ_id).await?;
+            Some(office.ok_or_else(|| {
+                ApiError::invalid(
+                    "addressee",
+                    "no_prosecutors_office",
+                    "No prosecutor supervises this case yet, and the portal knows no prosecutor's office over its organ: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge, or file it with the prosecutor's office on paper.",
+                )
+            })?)
+        }
+        _ => None,
+    };
     if let Some(organ) = draft.organ_id
         && !crate::identity::organ_exists(db, organ).await?
     {
@@ -332,6 +341,7 @@ pub async fn resolve(
         draft,
         case,
         attachment_shas,
+        prosecutors_office,
     })
 }
 

@@ -93,16 +93,21 @@ pub enum Handler {
     SupervisingProsecutor,
     /// Investigator, inquirer or head of unit of the organ a crime report was sent to.
     OrganOfficer,
+    /// Prosecutor or head of the territorial prosecutor's office a petition or complaint to
+    /// "the prosecutor" was sent to because no prosecutor supervised its case when it was filed
+    /// (art. 100: a complaint is never refused for want of an addressee).
+    ProsecutorsOffice,
 }
 
 /// Who receives a filing of this kind sent to this addressee.
 pub fn handlers(kind: Kind, addressee: Addressee) -> &'static [Handler] {
     match (kind, addressee) {
         (Kind::CrimeReport, _) => &[Handler::OrganOfficer],
-        (Kind::Petition, Addressee::Prosecutor) => &[Handler::SupervisingProsecutor],
+        (Kind::Petition | Kind::Complaint, Addressee::Prosecutor) => {
+            &[Handler::SupervisingProsecutor, Handler::ProsecutorsOffice]
+        }
         (Kind::Petition, _) => &[Handler::LeadOfficer],
         (Kind::Complaint, Addressee::HeadOfUnit) => &[Handler::HeadOfUnit],
-        (Kind::Complaint, Addressee::Prosecutor) => &[Handler::SupervisingProsecutor],
         (Kind::Complaint, Addressee::InvestigatingJudge) => {
             &[Handler::LeadOfficer, Handler::HeadOfUnit]
         }
@@ -229,7 +234,7 @@ mod tests {
         );
         assert_eq!(
             handlers(Kind::Petition, Addressee::Prosecutor),
-            &[Handler::SupervisingProsecutor]
+            &[Handler::SupervisingProsecutor, Handler::ProsecutorsOffice]
         );
         assert!(
             !permitted_outcomes(Kind::Petition, Addressee::Investigator, false)
@@ -245,7 +250,8 @@ mod tests {
         );
         assert_eq!(
             handlers(Kind::Complaint, Addressee::Prosecutor),
-            &[Handler::SupervisingProsecutor]
+            &[Handler::SupervisingProsecutor, Handler::ProsecutorsOffice],
+            "the supervising prosecutor, or the office it went to when none supervised the case"
         );
         assert_eq!(
             permitted_outcomes(Kind::Complaint, Addressee::InvestigatingJudge, false),
