@@ -290,6 +290,24 @@ async function servedStaysAfterTheEnd(browser) {
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     });
+    await step('no longer a party, they still complain as a person the act affects (art. 100)', async () => {
+      await suspect.open('/file');
+      const form = 'form[data-form="filing"]';
+      await p.check(`${form} input[name="kind"][value="complaint"]`);
+      await p.check(`${form} input[name="affected_person"]`);
+      assert(!(await p.isVisible(`${form} select[name="erdr_number"]`)), 'no case of theirs to choose');
+      assert(!(await p.isVisible(`${form} select[name="challenged_decision_id"]`)), 'no decision to name');
+      await p.fill(`${form} [name="affected_erdr_number"]`, DEMO_ERDR);
+      await p.selectOption(`${form} select[name="addressee"]`, 'head_of_unit');
+      await p.fill(`${form} [name="text"]`, 'Тінту кезінде алынған көлік маған тиесілі, оны қайтаруды сұраймын.');
+      await suspect.axe('file-as-affected-person-kk');
+      await p.click('[data-action="filing-submit"]');
+      const id = await receiptId(p);
+      await suspect.open(`/filings/${id}`);
+      await p.waitForSelector('[data-standing="affected"]');
+      assert((await p.locator(`a[href="/cases/${DEMO_ERDR}"]`).count()) === 0, 'the case it names is not linked: it is not theirs');
+      await suspect.shot('filed-as-affected-person');
+    });
     await officer.close();
     await suspect.close();
   });

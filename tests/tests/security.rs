@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use jaria_tests::ocsp::{Behaviour, Entry, Responder};
 use jaria_tests::world::{
-    decide, erdr_of, officer, organ, organ_coded, register_case, request, signed_in,
+    decide, erdr_in, erdr_of, officer, organ, organ_coded, register_case, request, signed_in,
 };
 use jaria_tests::{
     Person, PersonSpec, Reply, Session, Signing, TEST_ADMIN_IIN, TestApp, issue, person,
     random_iin, test_ca,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn admin(app: &TestApp) -> Session<'_> {
     signed_in(app, TEST_ADMIN_IIN, "ADMIN")
@@ -935,6 +935,155 @@ fn a_complaint_to_the_prosecutor_of_a_case_without_one_goes_to_the_territorial_o
     let r = complain("to-nobody", &far);
     r.assert_problem(422);
     assert_eq!(r.error_code(), "no_prosecutors_office");
+}
+
+#[test]
+fn anyone_an_act_affects_may_complain_and_learns_nothing_of_the_case() {
+    let app = TestApp::portal();
+    let admin = admin(&app);
+    let [district, _, nowhere] = distinct_districts();
+    let police = organ_coded(&admin, "Police", &format!("{district}03"));
+    let office = organ_coded(&admin, "Prosecutor's office", &format!("{district}01"));
+    let (_, lead) = officer(&app, &admin, "investigator", police);
+    let (_, head) = officer(&app, &admin, "head_of_unit", police);
+    let (_, prosecutor) = officer(&app, &admin, "prosecutor", office);
+    let erdr = register_case(&lead);
+    let no_case = loop {
+        let drawn = erdr_in(&format!("{district}03"));
+        if drawn != erdr {
+            break drawn;
+        }
+    };
+    // The owner of a seized car: no status in the case.
+    let owner = signed_in(&app, &random_iin(), "OWNER");
+    let complain = |key: &str, body: serde_json::Value| {
+        owner.request_with(
+            "POST",
+            "/api/filings",
+            &[
+                ("idempotency-key", key),
+                ("content-type", "application/json"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let affected = |number: &str, addressee: &str| {
+        json!({"kind": "complaint", "erdr_number": number, "addressee": addressee,
+               "affected_person": true, "subject": "other",
+               "text": "My car was seized in a search of my brother's garage; it is mine."})
+    };
+    // As a party they are no one: the case is not theirs to file in.
+    let mut as_party = affected(&erdr, "head_of_unit");
+    as_party["affected_person"] = false.into();
+    complain("as-a-party", as_party).assert_problem(404);
+
+    // As a person the act affects, a number with a case and one without answer alike.
+    let filed: Vec<(i64, String, Value)> = [("real", &erdr), ("none", &no_case)]
+        .into_iter()
+        .map(|(key, named)| {
+            let r = complain(key, affected(named, "head_of_unit"));
+            assert_eq!(r.status, 201, "{}", r.text());
+            let id = r.json()["id"].as_i64().expect("id");
+            let number = r.json()["registration_number"]
+                .as_str()
+                .expect("registration number")
+                .to_owned();
+            let seen = owner.get(&format!("/api/status/filings/{id}"));
+            assert_eq!(seen.status, 200, "{}", seen.text());
+            let seen = seen.json();
+            assert_eq!(seen["erdr_number"], named.as_str(), "{seen}");
+            assert_eq!(seen["affected_person"], true, "{seen}");
+            assert_eq!(seen["organ_id"], police, "{seen}");
+            (id, number, without_what_differs_anyway(seen))
+        })
+        .collect();
+    assert_eq!(
+        filed[0].2, filed[1].2,
+        "the filer's view tells nothing of whether the case exists"
+    );
+    owner.get(&format!("/api/cases/{erdr}")).assert_problem(404);
+    // The organ's head receives both and owes an answer; nobody else of the police does.
+    let queue = head.get("/api/officer/filings").text();
+    assert!(
+        filed
+            .iter()
+            .all(|(_, number, _)| queue.contains(number.as_str())),
+        "{queue}"
+    );
+    let leads = lead.get("/api/officer/filings").text();
+    assert!(
+        filed
+            .iter()
+            .all(|(_, number, _)| !leads.contains(number.as_str())),
+        "{leads}"
+    );
+    let r = head.post_json(
+        &format!("/api/officer/filings/{}/decision", filed[0].0),
+        &json!({"outcome": "granted", "reasoning": "The car is returned to its owner."}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let answered = owner.get(&format!("/api/status/filings/{}", filed[0].0));
+    assert_eq!(answered.json()["state"], "decided", "{}", answered.text());
+
+    // To the prosecutor: the territorial office takes it.
+    let r = complain("to-the-office", affected(&no_case, "prosecutor"));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let to_office = r.json()["registration_number"]
+        .as_str()
+        .unwrap_or("none")
+        .to_owned();
+    assert!(
+        prosecutor
+            .get("/api/officer/filings")
+            .text()
+            .contains(&to_office)
+    );
+    // Refused only for what the number itself says, or a complaint's own form.
+    let r = complain(
+        "nowhere",
+        affected(&erdr_in(&format!("{nowhere}03")), "head_of_unit"),
+    );
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "unknown_organ_code");
+    let mut petition = affected(&erdr, "investigator");
+    petition["kind"] = "petition".into();
+    let r = complain("petition", petition);
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "not_allowed");
+}
+
+/// A filer's view of a filing without what differs between any two filings (identity, times,
+/// the number named, the signed receipt over them).
+fn without_what_differs_anyway(mut seen: Value) -> Value {
+    fn blank(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map.iter_mut() {
+                    let differs = matches!(
+                        key.as_str(),
+                        "id" | "registration_number"
+                            | "submitted_at"
+                            | "due_at"
+                            | "at"
+                            | "erdr_number"
+                            | "receipt"
+                            | "content_sha256"
+                            | "days_left"
+                            | "overdue"
+                    );
+                    if differs {
+                        *inner = Value::Null;
+                    } else {
+                        blank(inner);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(blank),
+            _ => {}
+        }
+    }
+    blank(&mut seen);
+    seen
 }
 
 /// Three different districts: region and district digits of ERDR codes.

@@ -246,7 +246,7 @@ async fn submit(
         case,
         attachment_shas,
         content,
-        prosecutors_office,
+        sent_to_organ,
     } = checked(db, me, body, now.timestamp()).await?;
     let kind = draft.kind;
     jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
@@ -274,7 +274,12 @@ async fn submit(
         content_sha256: &content_sha,
         idempotency_key: key,
         request_sha256: request_sha,
-        organ_id: draft.organ_id.or(prosecutors_office),
+        organ_id: draft.organ_id.or(sent_to_organ),
+        // Kept as named: an affected person's complaint is tied to no case of theirs.
+        named_erdr_number: draft
+            .affected_person
+            .then(|| draft.erdr.as_ref().map(|e| e.as_str()))
+            .flatten(),
         filed_in_detention: draft.filed_in_detention,
     };
     let Some(id) = filing_store::insert_submitted(db, &new).await? else {
@@ -296,7 +301,7 @@ async fn submit(
         kind: kind.as_str().to_owned(),
         filer_iin: me.iin.clone(),
         on_behalf_of_iin: draft.on_behalf.as_ref().map(|i| i.as_str().to_owned()),
-        erdr_number: case.as_ref().map(|c| c.erdr_number.clone()),
+        erdr_number: draft.erdr.as_ref().map(|e| e.as_str().to_owned()),
         submitted_at: submitted_at.clone(),
         due_at: clock::rfc3339(due),
         content_sha256: content_sha,

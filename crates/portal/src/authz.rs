@@ -442,6 +442,8 @@ const FILINGS_OF_MY_OFFICE_SUPERVISION: &str =
 /// Statements sent to my organ, and what was sent to my prosecutor's office for want of a
 /// supervising prosecutor (the handling table says which kinds each capacity takes).
 const FILINGS_SENT_TO_MY_ORGAN: &str = "filings f WHERE f.organ_id = ?";
+const FILINGS_OF_NO_CASE_SENT_TO_MY_ORGAN: &str =
+    "filings f WHERE f.organ_id = ? AND f.case_id IS NULL";
 
 /// The capacities in which I receive filings at all, each with the SQL source selecting the
 /// filings it brings me (over `f`, `c`) and its parameters — the same relations as
@@ -486,6 +488,11 @@ fn receiving(
             (
                 Handler::ProsecutorsOffice,
                 FILINGS_SENT_TO_MY_ORGAN,
+                vec![int(organ)],
+            ),
+            (
+                Handler::OrganHead,
+                FILINGS_OF_NO_CASE_SENT_TO_MY_ORGAN,
                 vec![int(organ)],
             ),
         ],
@@ -646,6 +653,10 @@ pub fn handlers_for(
         }
         if matches!(a.role, Role::Prosecutor | Role::HeadOfUnit) {
             mine.push(Handler::ProsecutorsOffice);
+        }
+        // An affected person's complaint, tied to no case, is the organ's heads' to take.
+        if a.role == Role::HeadOfUnit && case.is_none() {
+            mine.push(Handler::OrganHead);
         }
     }
     let wanted = handling::handlers(filing.kind, filing.addressee);

@@ -67,6 +67,14 @@ pub async fn territorial_prosecutors_office(
     .transpose()
 }
 
+/// The organ that registers ERDR numbers with this code (digits 3 to 8), if any.
+pub async fn organ_with_code(db: &Db, code: &str) -> Result<Option<i64>, ApiError> {
+    db.one("SELECT id FROM organs WHERE code = ?", &[text(code)])
+        .await?
+        .map(|row| col_int(&row, 0))
+        .transpose()
+}
+
 /// The agency digits of a prosecutor's office in an ERDR code.
 pub const PROSECUTORS_OFFICE_AGENCY: &str = "01";
 

@@ -364,7 +364,7 @@ fn the_sql_for_received_filings_follows_the_handling_table() {
     assert!(sql.contains("f.kind = 'crime_report'"), "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     let (sql, params) = received_filings_sql(&principal(appointed(Role::HeadOfUnit, 4)));
-    assert_eq!(sql.matches("SELECT f.id").count(), 4, "{sql}");
+    assert_eq!(sql.matches("SELECT f.id").count(), 5, "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     assert_eq!(received_filings_sql(&principal(None)).0, "0");
 }
@@ -428,20 +428,24 @@ fn a_page_of_received_filings_is_the_same_page_the_whole_union_gives() {
     for _ in 0..600 {
         let (kind, addressee) = kinds[next(kinds.len() as u64) as usize];
         let report = kind == "crime_report";
+        // An affected person's complaint (art. 100): no case, sent to an organ or its office.
+        let affected = kind == "complaint" && next(4) == 0;
+        let case_id = (!report && !affected).then(|| 1 + next(40) as i64);
+        // A statement's organ, the prosecutor's office (9) that what was addressed to the
+        // prosecutor went to, or the organ an affected person's complaint went to.
+        let organ_id = if report || (affected && addressee != "prosecutor") {
+            Some(1 + next(2) as i64 * 3)
+        } else if addressee == "prosecutor" && (affected || next(2) == 0) {
+            Some(9)
+        } else {
+            None
+        };
         conn.execute(
             "INSERT INTO filings (case_id, organ_id, kind, addressee, state, due_unix)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             rusqlite::params![
-                (!report).then(|| 1 + next(40) as i64),
-                // A statement's organ, or the prosecutor's office (9) that what was addressed
-                // to the prosecutor went to.
-                if report {
-                    Some(1 + next(2) as i64 * 3)
-                } else if addressee == "prosecutor" && next(2) == 0 {
-                    Some(9)
-                } else {
-                    None
-                },
+                case_id,
+                organ_id,
                 kind,
                 addressee,
                 states[next(3) as usize],
@@ -561,6 +565,37 @@ fn a_filing_reaches_only_the_capacities_its_kind_and_addressee_name() {
         .is_empty(),
         "an investigator is no prosecutor's office"
     );
+    // An affected person's complaint (art. 100), tied to no case: the heads of the organ it
+    // was sent to take it, whatever it is addressed to but the prosecutor; nobody else.
+    let head_of_9 = principal(appointed(Role::HeadOfUnit, 9));
+    for addressee in [Addressee::HeadOfUnit, Addressee::InvestigatingJudge] {
+        assert_eq!(
+            filing_handlers(
+                &head_of_9,
+                filing(Kind::Complaint, addressee, Some(9)),
+                None
+            ),
+            [Handler::OrganHead],
+            "{addressee:?}"
+        );
+        for (who, me) in [
+            (
+                "an investigator of the organ",
+                appointed(Role::Investigator, 9),
+            ),
+            ("a head of another organ", appointed(Role::HeadOfUnit, 8)),
+        ] {
+            assert!(
+                filing_handlers(
+                    &principal(me),
+                    filing(Kind::Complaint, addressee, Some(9)),
+                    None
+                )
+                .is_empty(),
+                "{who}"
+            );
+        }
+    }
     // Transferred away: nothing.
     let moved = principal(appointed(Role::Investigator, 2));
     assert!(

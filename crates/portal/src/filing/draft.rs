@@ -41,6 +41,11 @@ pub struct FilingRequest {
     /// Filed by a person in custody (CPC art. 101): handed on within 24 hours.
     #[serde(default)]
     pub filed_in_detention: bool,
+    /// A complaint by someone who holds no status in the case but whose interests an act in it
+    /// affects (art. 100: a property owner, a person searched). It goes to the organ the ERDR
+    /// number names, or its prosecutor's office, and tells the filer nothing of the case.
+    #[serde(default)]
+    pub affected_person: bool,
     /// The filer's CMS signature over the filing's canonical content (`POST .../to-sign`):
     /// base64 of DER, or PEM. Required for a statement about an offence (art. 181).
     #[serde(default)]
@@ -64,6 +69,8 @@ pub struct FilingDraft {
     pub organ_id: Option<i64>,
     pub challenged_decision_id: Option<i64>,
     pub filed_in_detention: bool,
+    /// Art. 100: a complaint by a person who is no party to the case (see [`FilingRequest`]).
+    pub affected_person: bool,
 }
 
 impl TryFrom<&FilingRequest> for FilingDraft {
@@ -147,6 +154,9 @@ impl TryFrom<&FilingRequest> for FilingDraft {
         if body.challenged_decision_id.is_some() && kind != Kind::Complaint {
             return Err(unknown_decision());
         }
+        if body.affected_person {
+            affected_persons_complaint(kind, &on_behalf, body.challenged_decision_id)?;
+        }
         Ok(FilingDraft {
             kind,
             addressee,
@@ -158,8 +168,40 @@ impl TryFrom<&FilingRequest> for FilingDraft {
             organ_id,
             challenged_decision_id: body.challenged_decision_id,
             filed_in_detention: body.filed_in_detention,
+            affected_person: body.affected_person,
         })
     }
+}
+
+/// What an affected person's complaint (art. 100) may be: a complaint, in their own name, not
+/// naming a decision (they were given none; naming one would ask whether it exists).
+fn affected_persons_complaint(
+    kind: Kind,
+    on_behalf: &Option<Iin>,
+    challenged_decision_id: Option<i64>,
+) -> Result<(), ApiError> {
+    if kind != Kind::Complaint {
+        return Err(ApiError::invalid(
+            "affected_person",
+            "not_allowed",
+            "Only a complaint is filed by a person whose interests an act affects (art. 100); a petition or statement is filed as usual.",
+        ));
+    }
+    if on_behalf.is_some() {
+        return Err(ApiError::invalid(
+            "on_behalf_of_iin",
+            "not_allowed",
+            "An affected person complains in their own name.",
+        ));
+    }
+    if challenged_decision_id.is_some() {
+        return Err(ApiError::invalid(
+            "challenged_decision_id",
+            "not_allowed",
+            "Describe the act in the text: an affected person names no decision of the case.",
+        ));
+    }
+    Ok(())
 }
 
 impl FilingDraft {
@@ -232,6 +274,19 @@ fn unknown_decision() -> ApiError {
     )
 }
 
+/// The territorial prosecutor's office over `organ`, or why the portal cannot send it there.
+async fn prosecutors_office_over(db: &Db, organ: i64) -> Result<i64, ApiError> {
+    crate::registry::territorial_prosecutors_office(db, organ)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "addressee",
+                "no_prosecutors_office",
+                "No prosecutor supervises this yet, and the portal knows no prosecutor's office over the organ: address a complaint to the head of the investigating unit or the investigating judge, or file it with the prosecutor's office on paper.",
+            )
+        })
+}
+
 /// A draft checked against everything it names, with its canonical content.
 #[derive(Debug)]
 pub struct Checked {
@@ -241,9 +296,10 @@ pub struct Checked {
     pub attachment_shas: Vec<String>,
     /// What the receipt's `content_sha256` covers and the filer's EDS signs.
     pub content: String,
-    /// The prosecutor's office it goes to, addressed to the prosecutor of a case that none
-    /// supervises (the filer addressed "the prosecutor"; where it goes is the portal's routing).
-    pub prosecutors_office: Option<i64>,
+    /// The organ it goes to when no case of the filer's routes it: the prosecutor's office of a
+    /// case none supervises, or the organ (or its office) an affected person's ERDR number
+    /// names. Where it goes is the portal's routing, not part of what the filer signs.
+    pub sent_to_organ: Option<i64>,
 }
 
 /// Checks `draft` as filing it by `me` at `now_unix` would, writing nothing.
@@ -264,6 +320,9 @@ pub async fn resolve(
             ));
         }
         None => None,
+        // Art. 100: routed by the number alone, so nothing in the answer depends on whether
+        // the case exists or what it holds.
+        Some(_) if draft.affected_person => None,
         Some(erdr) => {
             let (case, mine) = store::case_for_participant(db, me, erdr.as_str()).await?;
             if let Some(principal) = &draft.on_behalf
@@ -287,16 +346,24 @@ pub async fn resolve(
     // territorial prosecutor's office over the case's organ (art. 100: a complaint is not
     // refused for want of an addressee). Only if the portal knows no such office would it go
     // overdue in silence; then say so now.
-    let prosecutors_office = match &case {
-        Some(c) if draft.addressee == Addressee::Prosecutor && c.prosecutor_iin.is_none() => {
-            let office = crate::registry::territorial_prosecutors_office(db, c.organ_id).await?;
-            Some(office.ok_or_else(|| {
-                ApiError::invalid(
-                    "addressee",
-                    "no_prosecutors_office",
-                    "No prosecutor supervises this case yet, and the portal knows no prosecutor's office over its organ: address a petition to the investigator, a complaint to the head of the investigating unit or the investigating judge, or file it with the prosecutor's office on paper.",
-                )
-            })?)
+    let sent_to_organ = match (&case, &draft.erdr) {
+        (Some(c), _) if draft.addressee == Addressee::Prosecutor && c.prosecutor_iin.is_none() => {
+            Some(prosecutors_office_over(db, c.organ_id).await?)
+        }
+        (None, Some(erdr)) if draft.affected_person => {
+            let organ = crate::registry::organ_with_code(db, erdr.organ_code())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "erdr_number",
+                        "unknown_organ_code",
+                        "No organ on the portal registers ERDR numbers with these digits 3 to 8: check the number, or file the complaint with the organ on paper.",
+                    )
+                })?;
+            Some(match draft.addressee {
+                Addressee::Prosecutor => prosecutors_office_over(db, organ).await?,
+                _ => organ,
+            })
         }
         _ => None,
     };
@@ -326,7 +393,7 @@ pub async fn resolve(
     }
     let attachment_shas = attachments(db, me, &draft.attachments, now_unix).await?;
     let mut content = serde_json::json!({
-        "kind": draft.kind.as_str(), "erdr_number": case.as_ref().map(|c| c.erdr_number.clone()),
+        "kind": draft.kind.as_str(), "erdr_number": draft.erdr.as_ref().map(ErdrNumber::as_str),
         "organ_id": draft.organ_id, "on_behalf_of_iin": draft.on_behalf.as_ref().map(|i| i.as_str()),
         "addressee": draft.addressee_name(), "subject": draft.subject.as_str(),
         "challenged_decision_id": draft.challenged_decision_id, "text": draft.text,
@@ -336,12 +403,15 @@ pub async fn resolve(
     if draft.filed_in_detention {
         content["filed_in_detention"] = true.into();
     }
+    if draft.affected_person {
+        content["affected_person"] = true.into();
+    }
     Ok(Checked {
         content: content.to_string(),
         draft,
         case,
         attachment_shas,
-        prosecutors_office,
+        sent_to_organ,
     })
 }
 

@@ -97,6 +97,9 @@ pub enum Handler {
     /// "the prosecutor" was sent to because no prosecutor supervised its case when it was filed
     /// (art. 100: a complaint is never refused for want of an addressee).
     ProsecutorsOffice,
+    /// Head of unit of the organ an affected person's complaint (art. 100) was sent to: it is
+    /// tied to no case of the filer's, so the organ's heads take and distribute it.
+    OrganHead,
 }
 
 /// Who receives a filing of this kind sent to this addressee.
@@ -107,10 +110,12 @@ pub fn handlers(kind: Kind, addressee: Addressee) -> &'static [Handler] {
             &[Handler::SupervisingProsecutor, Handler::ProsecutorsOffice]
         }
         (Kind::Petition, _) => &[Handler::LeadOfficer],
-        (Kind::Complaint, Addressee::HeadOfUnit) => &[Handler::HeadOfUnit],
-        (Kind::Complaint, Addressee::InvestigatingJudge) => {
-            &[Handler::LeadOfficer, Handler::HeadOfUnit]
-        }
+        (Kind::Complaint, Addressee::HeadOfUnit) => &[Handler::HeadOfUnit, Handler::OrganHead],
+        (Kind::Complaint, Addressee::InvestigatingJudge) => &[
+            Handler::LeadOfficer,
+            Handler::HeadOfUnit,
+            Handler::OrganHead,
+        ],
         (Kind::Complaint, Addressee::Investigator) => &[Handler::LeadOfficer],
     }
 }
@@ -246,7 +251,7 @@ mod tests {
     fn complaints_go_to_the_head_of_unit_or_prosecutor_and_the_judges_are_forwarded() {
         assert_eq!(
             handlers(Kind::Complaint, Addressee::HeadOfUnit),
-            &[Handler::HeadOfUnit]
+            &[Handler::HeadOfUnit, Handler::OrganHead]
         );
         assert_eq!(
             handlers(Kind::Complaint, Addressee::Prosecutor),

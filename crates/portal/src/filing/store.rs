@@ -41,6 +41,8 @@ pub struct FilingRow {
     pub filed_in_detention: bool,
     /// The officer who answered it: whose signature of the answer's document counts.
     pub decided_by: Option<String>,
+    /// An affected person's complaint (art. 100): about a case the filer is no party to.
+    pub affected_person: bool,
 }
 
 impl FilingRow {
@@ -59,10 +61,10 @@ impl FilingRow {
 }
 
 const COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.subject, f.state, f.filer_iin, \
-     f.on_behalf_of_iin, f.case_id, c.erdr_number, f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
+     f.on_behalf_of_iin, f.case_id, ifnull(c.erdr_number, f.named_erdr_number), f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
      f.submitted_at, f.submitted_unix, f.due_unix, f.outcome, f.answer, f.answer_document_sha256, \
      f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to, f.filed_in_detention, \
-     f.decided_by";
+     f.decided_by, f.named_erdr_number IS NOT NULL";
 
 fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
     let corrupt = |what: &str| ApiError::Internal(format!("unknown {what} in filings"));
@@ -94,6 +96,7 @@ fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
         forwarded_to: col_opt_text(r, 23),
         filed_in_detention: col_int(r, 24)? == 1,
         decided_by: col_opt_text(r, 25),
+        affected_person: col_int(r, 26)? == 1,
     })
 }
 
@@ -296,6 +299,7 @@ pub async fn detail_json(
         "addressee": addressee, "subject": f.subject.as_str(), "organ_id": f.organ_id,
         "filer_iin": f.filer_iin, "on_behalf_of_iin": f.on_behalf_of_iin,
         "challenged_decision_id": f.challenged_decision_id, "text": f.text,
+        "affected_person": f.affected_person,
         "documents": documents(db, f).await?,
         "signature": super::signature::info(db, f.id).await?,
         "answer": f.outcome.as_ref().map(|outcome| serde_json::json!({
@@ -495,6 +499,8 @@ pub struct NewFiling<'a> {
     pub idempotency_key: &'a str,
     pub request_sha256: &'a str,
     pub organ_id: Option<i64>,
+    /// The ERDR number an affected person's complaint (art. 100) names, stored as named.
+    pub named_erdr_number: Option<&'a str>,
     pub filed_in_detention: bool,
 }
 
@@ -507,8 +513,8 @@ pub async fn insert_submitted(db: &Db, new: &NewFiling<'_>) -> Result<Option<i64
             "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id,
                  addressee, subject, challenged_decision_id, body, state, submitted_at,
                  submitted_unix, due_unix, content_sha256, receipt, idempotency_key,
-                 request_sha256, organ_id, filed_in_detention)
-             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?)
+                 request_sha256, organ_id, filed_in_detention, named_erdr_number)
+             VALUES ('pending:' || ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?, ?, '', ?, ?, ?, ?, ?)
              ON CONFLICT (filer_iin, idempotency_key) DO NOTHING RETURNING id",
             &[
                 text(new.idempotency_scope),
@@ -528,6 +534,7 @@ pub async fn insert_submitted(db: &Db, new: &NewFiling<'_>) -> Result<Option<i64
                 text(new.request_sha256),
                 new.organ_id.map(int).unwrap_or(SqlValue::Null),
                 int(i64::from(new.filed_in_detention)),
+                opt_text(new.named_erdr_number),
             ],
         )
         .await?;

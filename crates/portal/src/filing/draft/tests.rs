@@ -286,3 +286,43 @@ fn the_kind_and_the_text_are_checked() {
         .filed_in_detention
     );
 }
+
+#[test]
+fn an_affected_person_complains_in_their_own_name_about_no_named_decision() {
+    let affected = FilingRequest {
+        affected_person: true,
+        ..complaint("head_of_unit")
+    };
+    let draft = FilingDraft::try_from(&affected).unwrap();
+    assert!(draft.affected_person);
+    assert_eq!(draft.erdr.as_ref().map(ErdrNumber::as_str), Some(ERDR));
+    let as_petition = FilingRequest {
+        affected_person: true,
+        ..petition()
+    };
+    assert_eq!(
+        refused(&as_petition),
+        pair("affected_person", "not_allowed")
+    );
+    let for_someone = FilingRequest {
+        on_behalf_of_iin: Some(IIN.into()),
+        ..affected.clone()
+    };
+    assert_eq!(
+        refused(&for_someone),
+        pair("on_behalf_of_iin", "not_allowed")
+    );
+    let naming_a_decision = FilingRequest {
+        challenged_decision_id: Some(5),
+        ..affected.clone()
+    };
+    assert_eq!(
+        refused(&naming_a_decision),
+        pair("challenged_decision_id", "not_allowed")
+    );
+    let without_a_number = FilingRequest {
+        erdr_number: None,
+        ..affected
+    };
+    assert_eq!(refused(&without_a_number).0, "erdr_number");
+}

@@ -26,6 +26,8 @@ function summary(f) {
     [t('ofiling.case'), f.erdr_number ? link(`/officer/cases/${f.erdr_number}`, f.erdr_number) : t('ofilings.no_case')],
     [t('ofiling.filer'), [f.filer_full_name || '—', ' ', h('span', { class: 'muted' }, t('queue.iin', { iin: f.filer_iin }))]],
     f.on_behalf_of_iin ? [t('ofiling.on_behalf_of'), f.on_behalf_of_iin] : null,
+    // Art. 100: the filer holds no status in the case; they are told only what the answer says.
+    f.affected_person ? [t('ofiling.standing'), h('span', { dataset: { standing: 'affected' } }, t('ofiling.affected_person'))] : null,
     f.challenged_decision_id ? [t('ofiling.challenged_decision'), t('ofiling.decision_no', { id: f.challenged_decision_id })] : null,
     [t('ofiling.submitted'), time(f.submitted_at)],
     [t('ofiling.due'), dueCell(f)],

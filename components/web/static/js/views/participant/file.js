@@ -147,6 +147,18 @@ export async function render(ctx) {
       })),
     ],
   });
+  // Art. 100: someone with no status in the case whose interests an act in it affects.
+  const affected = field({ name: 'affected_person', type: 'checkbox', label: t('file.affected'), hint: t('file.affected_hint') });
+  const affectedErdr = field({
+    name: 'affected_erdr_number',
+    label: t('file.affected_erdr'),
+    hint: t('file.affected_erdr_hint'),
+    required: true,
+    inputmode: 'numeric',
+    pattern: '[0-9]{15}',
+    maxlength: 15,
+    minlength: 15,
+  });
   const behalf = field({ name: 'on_behalf_of_iin', type: 'select', label: t('file.on_behalf'), hint: t('file.on_behalf_hint'), options: [] });
   const addressee = field({
     name: 'addressee',
@@ -212,13 +224,19 @@ export async function render(ctx) {
   const node = form({
     name: 'filing',
     submitLabel: t('file.submit'),
-    fields: [kind, kindHints, organ, caseField, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder],
+    fields: [kind, kindHints, organ, affected, caseField, affectedErdr, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder],
     async onSubmit(values) {
       const files = values.attachments || [];
       checkFiles(files);
       const body = { kind: values.kind };
       if (values.kind === 'crime_report') {
         body.organ_id = Number(values.organ_id);
+      } else if (values.kind === 'complaint' && values.affected_person) {
+        // In my own name, about an act, naming no decision: the case is not mine to see.
+        body.affected_person = true;
+        body.erdr_number = values.affected_erdr_number;
+        body.addressee = values.addressee;
+        body.subject = values.subject || 'other';
       } else {
         body.erdr_number = values.erdr_number;
         if (values.on_behalf_of_iin) body.on_behalf_of_iin = values.on_behalf_of_iin;
@@ -262,6 +280,10 @@ export async function render(ctx) {
           attempt = null;
           saveAttempt(null);
         }
+        // An affected person typed the number themselves: its refusal is shown there.
+        if (body.affected_person && error instanceof ApiProblem) {
+          for (const item of error.errors) if (item.field === 'erdr_number') item.field = 'affected_erdr_number';
+        }
         // The signature's refusal is shown at the choice of how to sign.
         throw signatureRefusalAtChoice(error, 'signature');
       }
@@ -281,6 +303,7 @@ export async function render(ctx) {
   const behalfSelect = behalf.querySelector('select');
   const addresseeSelect = addressee.querySelector('select');
   const decisionSelect = decision.querySelector('select');
+  const affectedBox = affected.querySelector('input');
 
   // Whom I may file for in the chosen case: myself, or a person I act for there.
   function fillBehalf() {
@@ -322,13 +345,16 @@ export async function render(ctx) {
     const chosen = (kindInputs.find((input) => input.checked) || {}).value || '';
     for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
     warning.hidden = chosen !== 'crime_report';
-    const inCase = chosen === 'petition' || chosen === 'complaint';
+    const asAffected = chosen === 'complaint' && affectedBox.checked;
+    const inCase = (chosen === 'petition' || chosen === 'complaint') && !asAffected;
     showField(organ, chosen === 'crime_report');
+    showField(affected, chosen === 'complaint');
     showField(caseField, inCase);
+    showField(affectedErdr, asAffected);
     showField(behalf, inCase && fillBehalf());
-    showField(addressee, inCase);
+    showField(addressee, inCase || asAffected);
     showField(subject, chosen === 'complaint');
-    showField(decision, chosen === 'complaint' && Boolean(caseSelect.value));
+    showField(decision, inCase && chosen === 'complaint' && Boolean(caseSelect.value));
     showField(text, Boolean(chosen));
     showField(attachments, Boolean(chosen));
     // A statement must be signed; a petition or complaint may be.
@@ -380,6 +406,7 @@ export async function render(ctx) {
       apply();
     });
   }
+  affectedBox.addEventListener('change', apply);
   caseSelect.addEventListener('change', () => {
     pendingDecision = '';
     apply();

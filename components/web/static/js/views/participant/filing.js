@@ -195,7 +195,11 @@ export async function render(ctx) {
       [t('filing.number'), h('strong', {}, filing.registration_number)],
       [t('filing.kind'), label('filing.kind.', filing.kind)],
       [t('filing.state'), filingStateBadge(filing.state)],
-      filing.erdr_number ? [t('filing.case'), link(`/cases/${encodeURIComponent(filing.erdr_number)}`, filing.erdr_number)] : null,
+      // An affected person's complaint names a case that is not theirs to open.
+      filing.erdr_number
+        ? [t('filing.case'), filing.affected_person ? filing.erdr_number : link(`/cases/${encodeURIComponent(filing.erdr_number)}`, filing.erdr_number)]
+        : null,
+      filing.affected_person ? [t('filing.standing'), h('span', { dataset: { standing: 'affected' } }, t('filing.affected_person'))] : null,
       filing.kind === 'crime_report'
         ? [t('filing.organ'), organName || (filing.organ_id ? `#${filing.organ_id}` : '—')]
         : [t('filing.addressee'), label('filing.addressee.', filing.addressee)],
