@@ -1212,3 +1212,117 @@ fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
     assert_eq!(ready.status, 503, "{}", ready.text());
     assert!(ready.text().contains("receipt_previous_public_keys"));
 }
+
+#[test]
+fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_and_told() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let complaint = filed(
+        &d.victim,
+        &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "investigating_judge",
+                "subject": "search_or_seizure", "text": "The search of my flat was unlawful."}),
+    );
+    let r = answer(
+        &d.lead,
+        complaint,
+        &json!({"outcome": "forwarded", "reasoning": "Sent to the court with the case file.",
+                "forwarded_to": "Investigating judge, Almaty district court"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let court = |who: &Session<'_>, body: Value| {
+        who.post_json(&format!("/api/officer/filings/{complaint}/court"), &body)
+    };
+    let seen = |what: &str| {
+        d.victim
+            .get(&format!("/api/status/filings/{complaint}"))
+            .json()["court"][what]
+            .clone()
+    };
+    assert_eq!(seen("received_on"), Value::Null, "nothing recorded yet");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(5 * 3600).expect("offset"))
+        .date_naive();
+    let now = chrono::Utc::now().timestamp();
+    let at = |unix: i64| {
+        chrono::DateTime::from_timestamp(unix, 0)
+            .expect("instant")
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+
+    // Nobody but those who received it, or the case's supervising prosecutor, records anything.
+    court(
+        &d.stranger_officer,
+        json!({"step": "received", "on": today.to_string(), "hearing": false}),
+    )
+    .assert_problem(404);
+    // In order, and never in the future.
+    let r = court(
+        &d.lead,
+        json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
+    );
+    r.assert_problem(409);
+    let tomorrow = today.succ_opt().expect("a next day");
+    let r = court(
+        &d.lead,
+        json!({"step": "received", "on": tomorrow.to_string(), "hearing": true}),
+    );
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "out_of_range");
+
+    // The court received it for a closed hearing: the judge has 10 days (arts. 48-49).
+    let r = court(
+        &d.lead,
+        json!({"step": "received", "on": today.to_string(), "hearing": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(seen("received_on"), today.to_string());
+    assert_eq!(seen("hearing"), true);
+    assert_eq!(
+        seen("decision_due_at"),
+        at(jaria_tests::calendar::period_end(now, 10))
+    );
+    court(
+        &d.lead,
+        json!({"step": "received", "on": today.to_string(), "hearing": false}),
+    )
+    .assert_problem(409);
+
+    // The supervising prosecutor records the judge's order: 3 days to appeal it (art. 107).
+    let r = court(
+        &d.prosecutor,
+        json!({"step": "decided", "on": today.to_string(), "outcome": "partially_granted"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(seen("outcome"), "partially_granted");
+    assert_eq!(
+        seen("appeal")["ends_at"],
+        at(jaria_tests::calendar::period_end(now, 3))
+    );
+    assert_eq!(seen("appeal")["expired"], false);
+    court(
+        &d.lead,
+        json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
+    )
+    .assert_problem(409);
+    // The filer was told at each step, and the timeline shows both.
+    let told = filing_events_notified(&d.victim, complaint);
+    assert!(
+        told.ends_with(&["court_received".to_owned(), "court_decided".to_owned()]),
+        "{told:?}"
+    );
+    let timeline = timeline_events(&d.victim, complaint);
+    assert!(
+        timeline.ends_with(&["court_received".to_owned(), "court_decided".to_owned()]),
+        "{timeline:?}"
+    );
+    // Only a complaint forwarded to the judge has a court record.
+    let petition = filed(
+        &d.victim,
+        &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Question the neighbour."}),
+    );
+    let r = d.lead.post_json(
+        &format!("/api/officer/filings/{petition}/court"),
+        &json!({"step": "received", "on": today.to_string(), "hearing": false}),
+    );
+    r.assert_problem(409);
+}

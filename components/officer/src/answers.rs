@@ -5,6 +5,7 @@ use jaria_portal::auth::Principal;
 use jaria_portal::authz::{self, Act};
 use jaria_portal::db::{Db, int, opt_text, text};
 use jaria_portal::filing::answer::{AnswerDocument, AnswerDraft, AnswerRequest};
+use jaria_portal::filing::court::{self, CourtRequest, CourtStep};
 use jaria_portal::filing::deadline::{self, Calendar};
 use jaria_portal::filing::forwarding;
 use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
@@ -278,4 +279,28 @@ async fn registered_in(
                 "Register the case in your organ first, then name it here.",
             )
         })
+}
+
+/// `POST /api/officer/filings/{id}/court` — the court's receipt of a complaint forwarded to
+/// the investigating judge, or the judge's order, as its papers say (arts. 106–107).
+pub async fn court(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+    req: &jaria_portal::http::Request,
+) -> Result<Reply, ApiError> {
+    let body: CourtRequest = json_body(req)?;
+    let step = CourtStep::try_from(&body)?;
+    let now = clock::now();
+    let record = db
+        .transaction(async |db| {
+            let (filing, case) = crate::filings::with_case(db, id).await?;
+            authz::may_record_court(me, crate::filings::facts(&filing), case.as_ref())?;
+            court::record(db, me, &filing, filing.case_id, step, now).await
+        })
+        .await?;
+    Reply::json(
+        200,
+        &serde_json::json!({ "court": court::json(&record, now) }),
+    )
 }

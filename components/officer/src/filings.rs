@@ -10,7 +10,7 @@ use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::{self, State};
 use jaria_portal::filing::store::{self, FilingRow};
-use jaria_portal::filing::{forwarding, signature};
+use jaria_portal::filing::{court, forwarding, signature};
 use jaria_portal::http::Reply;
 use jaria_portal::{ApiError, audit, clock, documents, paging};
 
@@ -30,22 +30,8 @@ pub(crate) async fn received(
     id: &str,
     to_decide: bool,
 ) -> Result<Received, ApiError> {
-    let filing = store::find(db, id).await?.ok_or(ApiError::NotFound)?;
-    let case = match filing.case_id {
-        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])
-            .await?
-            .into_iter()
-            .next(),
-        None => None,
-    };
-    let facts = authz::FilingFacts {
-        kind: filing.kind,
-        addressee: filing.addressee,
-        organ_id: filing.organ_id,
-        filer_iin: &filing.filer_iin,
-        on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
-    };
-    authz::filing_received(me, facts, case.as_ref(), to_decide)?;
+    let (filing, case) = with_case(db, id).await?;
+    authz::filing_received(me, facts(&filing), case.as_ref(), to_decide)?;
     let challenged = filing.kind == Kind::Complaint
         && case.as_ref().is_some_and(|c| {
             handling::challenged_official(
@@ -58,6 +44,30 @@ pub(crate) async fn received(
         case,
         challenged,
     })
+}
+
+/// A filing by id (404 if none) with its case, if it has one.
+pub(crate) async fn with_case(db: &Db, id: &str) -> Result<(FilingRow, Option<CaseRow>), ApiError> {
+    let filing = store::find(db, id).await?.ok_or(ApiError::NotFound)?;
+    let case = match filing.case_id {
+        Some(case_id) => case_store::cases_where(db, "c.id = ?", &[int(case_id)])
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    Ok((filing, case))
+}
+
+/// The facts of a filing who receives it depends on.
+pub(crate) fn facts(filing: &FilingRow) -> authz::FilingFacts<'_> {
+    authz::FilingFacts {
+        kind: filing.kind,
+        addressee: filing.addressee,
+        organ_id: filing.organ_id,
+        filer_iin: &filing.filer_iin,
+        on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
+    }
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
@@ -158,6 +168,19 @@ pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> 
             .map(|t| clock::rfc3339(clock::from_unix(t)))
             .into();
         body["challenged_official_is_me"] = r.challenged.into();
+        // The court's next act I may record from its papers (arts. 106–107), if any.
+        let may_record = authz::may_record_court(me, facts(&r.filing), r.case.as_ref()).is_ok();
+        body["court_next_step"] = may_record
+            .then(|| {
+                court::next_step(
+                    r.filing.kind,
+                    r.filing.addressee,
+                    r.filing.state,
+                    &r.filing.court,
+                )
+            })
+            .flatten()
+            .into();
         Ok((body, note))
     })
     .await?;

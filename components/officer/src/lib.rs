@@ -152,6 +152,13 @@ async fn route(
             .await
         }
         (_, ["filings", _, "decision"]) => allow("POST"),
+        (Method::Post, ["filings", id, "court"]) => {
+            with_officer(req, async |db, me| {
+                crate::answers::court(db, me, id, req).await
+            })
+            .await
+        }
+        (_, ["filings", _, "court"]) => allow("POST"),
         (Method::Post, ["cases", erdr, "participants"]) => {
             with_officer(req, async |db, me| {
                 participants::record_participant(db, me, erdr, req).await

@@ -336,6 +336,24 @@ pub fn filing_received(
     Ok(())
 }
 
+/// Whether I may record the court's acts on this filing (arts. 106–107): whoever received it,
+/// and the supervising prosecutor of its case (who answers for the investigation's legality and
+/// receives the court's papers); 404 to anyone else, 403 on one that concerns me.
+pub fn may_record_court(
+    me: &Principal,
+    filing: FilingFacts<'_>,
+    case: Option<&CaseRow>,
+) -> Result<(), ApiError> {
+    let supervising = case.is_some_and(|c| {
+        relations(&me.iin, me.appointment.as_ref(), c.into())
+            .contains(&OfficerRelation::SupervisingProsecutor)
+    });
+    if filing_handlers(me, filing, case.map(Into::into)).is_empty() && !supervising {
+        return Err(ApiError::NotFound);
+    }
+    refuse_self_dealing(me, &[Some(filing.filer_iin), filing.on_behalf_of_iin])
+}
+
 /// 409 when `case` is conducted on paper and `act` would change it ([`Act::refused_on_paper`]).
 pub fn refuse_on_paper(case: &CaseRow, act: Act) -> Result<(), ApiError> {
     if act.refused_on_paper() {

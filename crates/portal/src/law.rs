@@ -94,6 +94,8 @@ pub struct Law {
     pub court_window_days: i64,
     /// An officer answers a request to be confirmed in a procedural status within this.
     pub status_request: Period,
+    /// The investigating judge's periods and the appeal of the judge's order (arts. 106–107).
+    pub court: CourtPeriods,
     pub calendar: Calendar,
     /// The last day the calendar of days off is known for.
     pub calendar_valid_through: NaiveDate,
@@ -135,6 +137,34 @@ struct DeadlinesFile {
     detainee_handover: PeriodText,
     court_window_days: i64,
     status_request: PeriodText,
+    court: CourtText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourtText {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    decision_without_hearing: PeriodText,
+    decision_with_hearing: PeriodText,
+    appeal: PeriodText,
+}
+
+/// The court's periods (arts. 106–107), each in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CourtPeriods {
+    pub decision_without_hearing: Period,
+    pub decision_with_hearing: Period,
+    pub appeal: Period,
+}
+
+impl CourtPeriods {
+    /// What the Code says, should the law data be unreadable.
+    pub const CODE: CourtPeriods = CourtPeriods {
+        decision_without_hearing: Period::Days(3),
+        decision_with_hearing: Period::Days(10),
+        appeal: Period::Days(3),
+    };
 }
 
 /// What `deadlines.json` says, checked.
@@ -145,6 +175,7 @@ pub struct DeadlineLaw {
     pub detainee_handover: Period,
     pub court_window_days: i64,
     pub status_request: Period,
+    pub court: CourtPeriods,
 }
 
 #[derive(Deserialize)]
@@ -359,7 +390,25 @@ pub fn parse_deadlines(json: &str) -> Result<DeadlineLaw, LawError> {
             }
             other => other,
         },
+        court: CourtPeriods {
+            decision_without_hearing: days_only(&file.court.decision_without_hearing)?,
+            decision_with_hearing: days_only(&file.court.decision_with_hearing)?,
+            appeal: days_only(&file.court.appeal)?,
+        },
     })
+}
+
+/// A court period: whole days only (arts. 48–49), never hours or registration.
+fn days_only(text: &PeriodText) -> Result<Period, LawError> {
+    const FILE: &str = "deadlines.json";
+    match period(FILE, 0, text)? {
+        days @ Period::Days(_) => Ok(days),
+        _ => Err(LawError::BadRow {
+            file: FILE,
+            row: 0,
+            reason: "a court period is a number of days".into(),
+        }),
+    }
 }
 
 /// Reads the calendar of days off and the `# valid-through: YYYY-MM-DD` line it must carry.
@@ -397,6 +446,7 @@ pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, L
         detainee_handover,
         court_window_days,
         status_request,
+        court,
     } = parse_deadlines(deadlines)?;
     let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
     Ok(Law {
@@ -406,6 +456,7 @@ pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, L
         detainee_handover,
         court_window_days,
         status_request,
+        court,
         calendar,
         calendar_valid_through,
     })

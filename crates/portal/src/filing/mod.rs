@@ -6,6 +6,7 @@
 pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
 pub mod answer;
+pub mod court;
 pub mod deadline;
 pub mod draft;
 pub mod forwarding;

@@ -43,6 +43,8 @@ pub struct FilingRow {
     pub decided_by: Option<String>,
     /// An affected person's complaint (art. 100): about a case the filer is no party to.
     pub affected_person: bool,
+    /// What the court did with a complaint forwarded to the investigating judge.
+    pub court: super::court::CourtRecord,
 }
 
 impl FilingRow {
@@ -64,7 +66,8 @@ const COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.subje
      f.on_behalf_of_iin, f.case_id, ifnull(c.erdr_number, f.named_erdr_number), f.organ_id, f.challenged_decision_id, d.officer_iin, f.body, \
      f.submitted_at, f.submitted_unix, f.due_unix, f.outcome, f.answer, f.answer_document_sha256, \
      f.answer_filename, f.decided_at, f.result_erdr_number, f.forwarded_to, f.filed_in_detention, \
-     f.decided_by, f.named_erdr_number IS NOT NULL";
+     f.decided_by, f.named_erdr_number IS NOT NULL, f.court_received_on, f.court_hearing, \
+     f.court_decided_on, f.court_outcome";
 
 fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
     let corrupt = |what: &str| ApiError::Internal(format!("unknown {what} in filings"));
@@ -97,7 +100,19 @@ fn row_from(r: &spin_sdk::sqlite::RowResult) -> Result<FilingRow, ApiError> {
         filed_in_detention: col_int(r, 24)? == 1,
         decided_by: col_opt_text(r, 25),
         affected_person: col_int(r, 26)? == 1,
+        court: super::court::CourtRecord {
+            received_on: col_opt_text(r, 27).as_deref().and_then(date),
+            hearing: r.get::<i64>(28).map(|h| h == 1),
+            decided_on: col_opt_text(r, 29).as_deref().and_then(date),
+            outcome: col_opt_text(r, 30)
+                .as_deref()
+                .and_then(super::court::CourtOutcome::parse),
+        },
     })
+}
+
+fn date(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
 const FROM: &str = "FROM filings f LEFT JOIN cases c ON c.id = f.case_id \
@@ -308,6 +323,7 @@ pub async fn detail_json(
         })),
         "timeline": timeline(db, f.id).await?,
         "court_window": court_window_json(f, now_unix),
+        "court": super::court::json(&f.court, clock::from_unix(now_unix)),
     });
     if let (Some(target), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
         target.extend(more);

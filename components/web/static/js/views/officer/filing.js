@@ -4,7 +4,7 @@
 // names where it went), optionally with the answer's document.
 
 import { api, download } from '../../api.js';
-import { t, formatBytes, formatDateTime } from '../../i18n.js';
+import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
 import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
 import { reload } from '../../app.js';
 import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
@@ -118,10 +118,12 @@ function documentsSection(f) {
   return node;
 }
 
-function eventDetail(detail) {
+function eventDetail(detail, event) {
   if (!detail || typeof detail !== 'object') return null;
   const parts = [];
-  if (detail.outcome) parts.push(h('div', {}, t('ofiling.outcome'), ': ', t(`ofiling.outcome.${detail.outcome}`)));
+  // The judge's order has the court's outcomes, not an officer's answer's.
+  const outcomes = event === 'court_decided' ? 'ofiling.court.outcome.' : 'ofiling.outcome.';
+  if (detail.outcome) parts.push(h('div', {}, t('ofiling.outcome'), ': ', t(`${outcomes}${detail.outcome}`)));
   if (detail.erdr_number) parts.push(h('div', {}, t('ofiling.answer.erdr_number'), ': ', detail.erdr_number));
   if (detail.forwarded_to) parts.push(h('div', {}, t('ofiling.answer.forwarded_to'), ': ', detail.forwarded_to));
   if (detail.due_at) parts.push(h('div', {}, t('ofiling.extension.new_due'), ': ', time(detail.due_at)));
@@ -135,7 +137,7 @@ function timelineSection(f) {
     h(
       'ol',
       { class: 'timeline' },
-      f.timeline.map((event) => h('li', { dataset: { event: event.event } }, h('strong', {}, t(`ofiling.event.${event.event}`)), ' ', time(event.at), eventDetail(event.detail))),
+      f.timeline.map((event) => h('li', { dataset: { event: event.event } }, h('strong', {}, t(`ofiling.event.${event.event}`)), ' ', time(event.at), eventDetail(event.detail, event.event))),
     ),
   );
   node.dataset.section = 'timeline';
@@ -213,6 +215,56 @@ function extensionForm(f) {
   });
   keepDraft(node, draftKey);
   return node;
+}
+
+/** The court's record on a complaint forwarded to the investigating judge (arts. 106–107). */
+function courtSection(f) {
+  const c = f.court;
+  if (!c && !f.court_next_step) return null;
+  const rows = c
+    ? [
+        [t('ofiling.court.received_on'), formatDate(c.received_on)],
+        [t('ofiling.court.hearing'), t(c.hearing ? 'ofiling.court.hearing_yes' : 'ofiling.court.hearing_no')],
+        [t('ofiling.court.decision_due'), time(c.decision_due_at)],
+        c.decided_on ? [t('ofiling.court.decided_on'), formatDate(c.decided_on)] : null,
+        c.outcome ? [t('ofiling.court.outcome'), t(`ofiling.court.outcome.${c.outcome}`)] : null,
+        c.appeal ? [t('ofiling.court.appeal_ends'), time(c.appeal.ends_at)] : null,
+      ]
+    : [];
+  const node = section(t('ofiling.court.title'), rows.length ? details(rows) : h('p', { class: 'hint' }, t('ofiling.court.lead')), f.court_next_step ? courtForm(f, f.court_next_step) : null);
+  node.dataset.section = 'court';
+  return node;
+}
+
+/** Records the court's next act from its papers: its receipt, then the judge's order. */
+function courtForm(f, step) {
+  const today = almatyDate(new Date().toISOString());
+  const fields =
+    step === 'received'
+      ? [
+          field({ name: 'on', type: 'date', label: t('ofiling.court.received_on'), hint: t('ofiling.court.received_on_hint'), value: today, required: true }),
+          field({ name: 'hearing', type: 'checkbox', label: t('ofiling.court.hearing_yes'), hint: t('ofiling.court.hearing_hint') }),
+        ]
+      : [
+          field({ name: 'on', type: 'date', label: t('ofiling.court.decided_on'), value: today, required: true }),
+          radios({
+            name: 'outcome',
+            label: t('ofiling.court.outcome'),
+            required: true,
+            options: ['granted', 'partially_granted', 'rejected', 'returned'].map((o) => ({ value: o, label: t(`ofiling.court.outcome.${o}`) })),
+          }),
+        ];
+  return form({
+    name: `court-${step}`,
+    submitLabel: t(`ofiling.court.record_${step}`),
+    fields,
+    async onSubmit(values) {
+      const json = step === 'received' ? { step, on: values.on, hearing: Boolean(values.hearing) } : { step, on: values.on, outcome: values.outcome };
+      await api(`/api/officer/filings/${encodeURIComponent(f.id)}/court`, { method: 'POST', json });
+      announce(t('ofiling.court.recorded'));
+      reload();
+    },
+  });
 }
 
 /**
@@ -306,6 +358,8 @@ export async function render({ params }) {
   blocks[0].dataset.section = 'filing';
   blocks[1].dataset.section = 'text';
   if (f.answer) blocks.push(answerSection(f));
+  const court = courtSection(f);
+  if (court) blocks.push(court);
   if (open) {
     const actions = [];
     if (f.challenged_official_is_me) actions.push(h('p', { class: 'notice', dataset: { notice: 'own-act' } }, t('ofiling.own_act')));

@@ -2,7 +2,7 @@
 // while it is still open.
 
 import { api } from '../../api.js';
-import { t, formatBytes, formatDateTime } from '../../i18n.js';
+import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
 import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
 import { reload } from '../../app.js';
 import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton, OPEN_STATES } from './common.js';
@@ -16,7 +16,9 @@ function documentPath(filing, sha) {
 function eventDetail(event) {
   const d = event.detail || {};
   const lines = [];
-  if (d.outcome) lines.push(t('filing.timeline.outcome', { outcome: label('filing.outcome.', d.outcome) }));
+  // The judge's order has the court's outcomes, not an officer's answer's.
+  const outcomes = event.event === 'court_decided' ? 'filing.court_record.outcome.' : 'filing.outcome.';
+  if (d.outcome) lines.push(t('filing.timeline.outcome', { outcome: label(outcomes, d.outcome) }));
   if (d.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(d.due_at)]);
   if (d.reason) lines.push(t('filing.timeline.reason', { reason: d.reason }));
   if (d.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: d.erdr_number }));
@@ -103,6 +105,35 @@ function courtWindowSection(filing) {
     h('p', { class: 'hint' }, t('filing.court.hint')),
   );
   node.dataset.section = 'court-window';
+  return node;
+}
+
+/**
+ * Arts. 106–107 CPC: what the court did with a complaint to the investigating judge, as the
+ * officer recorded it from the court's papers, with the judge's period and the appeal's.
+ */
+function courtRecordSection(filing) {
+  const c = filing.court;
+  if (!c) return null;
+  const appeal = c.appeal;
+  const node = section(
+    t('filing.court_record.title'),
+    details([
+      [t('filing.court_record.received_on'), formatDate(c.received_on)],
+      [t('filing.court_record.decision_due'), [time(c.decision_due_at), ' ', h('span', { class: 'muted' }, t(c.hearing ? 'filing.court_record.with_hearing' : 'filing.court_record.without_hearing'))]],
+      c.decided_on ? [t('filing.court_record.decided_on'), formatDate(c.decided_on)] : null,
+      c.outcome ? [t('filing.court_record.outcome'), label('filing.court_record.outcome.', c.outcome)] : null,
+    ]),
+    appeal
+      ? h(
+          'div',
+          { class: 'notice', role: 'status', dataset: { state: appeal.expired ? 'appeal-ended' : 'appeal-open' } },
+          h('p', {}, h('strong', {}, appeal.expired ? t('filing.court_record.appeal_expired') : t('filing.court_record.appeal_until')), ' ', time(appeal.ends_at)),
+          h('p', {}, t('filing.court_record.appeal_hint')),
+        )
+      : null,
+  );
+  node.dataset.section = 'court-record';
   return node;
 }
 
@@ -224,7 +255,7 @@ export async function render(ctx) {
         node.dataset.section = 'answer-pending';
         return node;
       })();
-  const view = page('filing.title', h('p', { class: 'toolbar' }, link('/filings', t('filing.back'))), summary, courtWindowSection(filing), timelineSection(filing), answer);
+  const view = page('filing.title', h('p', { class: 'toolbar' }, link('/filings', t('filing.back'))), summary, courtWindowSection(filing), courtRecordSection(filing), timelineSection(filing), answer);
   view.querySelector('h1').append(' ', h('span', { class: 'muted' }, filing.registration_number));
   document.title = `${t('filing.title')} ${filing.registration_number} — Jaria`;
   return view;

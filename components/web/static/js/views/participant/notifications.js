@@ -15,7 +15,8 @@ export function describe(notice) {
     case 'filing_updated': {
       const change = p.event || p.state;
       const lines = [];
-      if (p.outcome) lines.push(t('filing.timeline.outcome', { outcome: label('filing.outcome.', p.outcome) }));
+      const outcomes = p.event === 'court_decided' ? 'filing.court_record.outcome.' : 'filing.outcome.';
+      if (p.outcome) lines.push(t('filing.timeline.outcome', { outcome: label(outcomes, p.outcome) }));
       if (p.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(p.due_at)]);
       if (p.reason) lines.push(t('filing.timeline.reason', { reason: p.reason }));
       if (p.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: p.erdr_number }));
