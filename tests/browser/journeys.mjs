@@ -246,6 +246,66 @@ async function officerRecordsParticipants(browser) {
 }
 
 /**
+ * The court loop (arts. 106–107): the victim complains to the investigating judge; the
+ * investigator forwards it and records, from the court's papers, its receipt (for a closed
+ * hearing) and the judge's order; the victim sees the judge's period and the appeal's, in
+ * English on a desktop.
+ */
+async function courtLoop(browser) {
+  await journey('court-loop', async (step) => {
+    const victim = await person(browser, 'court-loop', 'victim', { lang: 'en', viewport: DESKTOP });
+    const officer = await person(browser, 'court-loop', 'investigator', { lang: 'ru', viewport: DESKTOP });
+    const p = victim.page;
+    const o = officer.page;
+    let id;
+    await step('the victim complains to the investigating judge', async () => {
+      await signInWithEds(victim, 'victim');
+      await victim.open('/file');
+      const form = 'form[data-form="filing"]';
+      await p.check(`${form} input[name="kind"][value="complaint"]`);
+      await p.waitForSelector(`${form} select[name="erdr_number"] option[value="${DEMO_ERDR}"]`, { state: 'attached' });
+      await p.selectOption(`${form} select[name="erdr_number"]`, DEMO_ERDR);
+      await p.selectOption(`${form} select[name="addressee"]`, 'investigating_judge');
+      await p.fill(`${form} [name="text"]`, 'The search of my flat was carried out without a warrant.');
+      await p.click('[data-action="filing-submit"]');
+      id = await receiptId(p);
+    });
+    await step('the investigator forwards it and records the court acts', async () => {
+      await signInWithEds(officer, 'investigator');
+      await officer.open(`/officer/filings/${id}`);
+      await o.waitForSelector('form[data-form="answer"]');
+      await o.check('form[data-form="answer"] input[name="outcome"][value="forwarded"]');
+      await o.fill('form[data-form="answer"] [name="forwarded_to"]', 'Следственный судья районного суда № 2 г. Алматы');
+      await o.fill('form[data-form="answer"] [name="reasoning"]', 'Жалоба направлена следственному судье с материалами.');
+      const unsigned = o.locator('form[data-form="answer"] input[name="sign_with"][value="none"]');
+      if (await unsigned.isVisible()) await unsigned.check();
+      await o.click('[data-action="answer-submit"]');
+      await o.waitForSelector('form[data-form="court-received"]');
+      await o.check('form[data-form="court-received"] input[name="hearing"]');
+      await officer.axe('court-received');
+      await o.click('form[data-form="court-received"] [type="submit"]');
+      await o.waitForSelector('form[data-form="court-decided"]');
+      await o.check('form[data-form="court-decided"] input[name="outcome"][value="rejected"]');
+      await o.click('form[data-form="court-decided"] [type="submit"]');
+      await o.waitForSelector('[data-section="court"] dl, [data-section="court"] .details');
+      await o.waitForSelector('form[data-form="court-decided"]', { state: 'detached' });
+      await officer.shot('court-recorded');
+    });
+    await step("the victim sees the judge's period and until when to appeal", async () => {
+      await victim.open(`/filings/${id}`);
+      await p.waitForSelector('[data-section="court-record"] [data-state="appeal-open"]');
+      await p.waitForSelector('[data-section="timeline"] li[data-event="court_decided"]');
+      const said = await p.textContent('[data-section="court-record"]');
+      assert(/10 days/.test(said), `the closed hearing's 10 days are said: ${said}`);
+      await victim.axe('court-record');
+      await victim.shot('court-record');
+    });
+    await victim.close();
+    await officer.close();
+  });
+}
+
+/**
  * What was served stays: the investigator ends the demo suspect's status (their defender's
  * access ends with it); the suspect, on a phone in Kazakh, still finds the case, marked ended,
  * with the decisions served to them, and nothing to file or complain in it.
@@ -734,6 +794,7 @@ try {
     basis: 'Ордер № 17 от адвокатской конторы',
   });
   await officerRecordsParticipants(browser);
+  await courtLoop(browser);
   await edsAsPeopleHoldIt(browser);
   await gostKeyInThePage(browser);
   await egovMobileSigning(browser);
