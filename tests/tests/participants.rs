@@ -1134,3 +1134,81 @@ fn the_officer_sees_when_each_recipient_first_opened_a_decision() {
     service(&stranger).assert_problem(404);
     let _ = victim_record;
 }
+
+#[test]
+fn a_civil_partys_familiarisation_opens_only_what_concerns_the_claim() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let plaintiff_iin = random_iin();
+    let victim_iin = random_iin();
+    let plaintiff = recorded(&d.lead, &d.erdr, &plaintiff_iin, "civil_plaintiff", None);
+    let victim = recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    let agent_iin = random_iin();
+    let agent = recorded(
+        &d.lead,
+        &d.erdr,
+        &agent_iin,
+        "representative",
+        Some(&plaintiff_iin),
+    );
+    let add_material = |title: &str, civil_claim: bool| -> i64 {
+        let r = d.lead.post_json(
+            &format!("/api/officer/cases/{}/materials", d.erdr),
+            &json!({"title": title, "filename": "m.pdf", "content_base64": base64_pdf(),
+                    "civil_claim": civil_claim}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_i64().expect("material id")
+    };
+    let valuation = add_material("Valuation of the damaged car", true);
+    let interrogation = add_material("Interrogation of the suspect", false);
+    let grant = |participant: i64, scope: Value| {
+        d.lead.send_json(
+            "PUT",
+            &format!(
+                "/api/officer/cases/{}/participants/{participant}/familiarisation",
+                d.erdr
+            ),
+            &json!({ "scope": scope }),
+        )
+    };
+    let opened = |iin: &str| -> Vec<i64> {
+        let session = signed_in(&app, iin, "PERSON");
+        let mut ids: Vec<i64> = session
+            .get(&format!("/api/cases/{}/materials", d.erdr))
+            .json()["materials"]
+            .as_array()
+            .expect("materials")
+            .iter()
+            .filter_map(|m| m["id"].as_i64())
+            .collect();
+        ids.sort();
+        ids
+    };
+    // "All", for the civil plaintiff and for whoever acts only for them, is all of the claim.
+    for participant in [plaintiff, agent] {
+        let r = grant(participant, json!("all"));
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    assert_eq!(opened(&plaintiff_iin), vec![valuation]);
+    assert_eq!(opened(&agent_iin), vec![valuation]);
+    // Named, a material that is not the claim's is refused, and nothing changes.
+    let r = grant(plaintiff, json!([interrogation]));
+    r.assert_problem(422);
+    assert_eq!(r.error_code(), "not_the_civil_claim");
+    assert_eq!(opened(&plaintiff_iin), vec![valuation]);
+    // A victim's grant of all is not limited.
+    assert_eq!(grant(victim, json!("all")).status, 200);
+    let mut both = vec![valuation, interrogation];
+    both.sort();
+    assert_eq!(opened(&victim_iin), both);
+    // The officer sees which materials are the claim's.
+    let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
+    let marked: Vec<bool> = card["materials"]
+        .as_array()
+        .expect("materials")
+        .iter()
+        .map(|m| m["civil_claim"] == true)
+        .collect();
+    assert_eq!(marked, vec![false, true], "newest first");
+}

@@ -38,6 +38,9 @@ struct NewDocument {
     /// A material no familiarisation grant opens (a state secret, covert work).
     #[serde(default)]
     restricted: bool,
+    /// A material concerning the civil claim: the only ones a civil party's grant opens.
+    #[serde(default)]
+    civil_claim: bool,
     /// The officer's CMS signature over the document's bytes (detached), as NCALayer or the
     /// page's `.p12` signing makes it: base64 of DER, or PEM.
     #[serde(default)]
@@ -74,6 +77,13 @@ pub(crate) async fn add_document(
             "restricted",
             "not_allowed",
             "A decision reaches whom the law gives it; only a material is restricted.",
+        ));
+    }
+    if decision.is_some() && body.civil_claim {
+        return Err(ApiError::invalid(
+            "civil_claim",
+            "not_allowed",
+            "A decision reaches whom the law gives it; only a material is marked as the civil claim's.",
         ));
     }
     let act = match &decision {
@@ -133,6 +143,7 @@ pub(crate) async fn add_document(
                         filename: &filename,
                         added_by: &me.iin,
                         restricted: body.restricted,
+                        civil_claim: body.civil_claim,
                     };
                     (
                         conduct::add_material(db, case, &new, &now).await?,

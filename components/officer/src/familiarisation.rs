@@ -73,8 +73,15 @@ pub(crate) async fn grant(
                 "Only a confirmed participant can be granted familiarisation.".into(),
             ));
         }
+        let civil_claim_only = conduct::civil_claim_only(
+            db,
+            case.id,
+            p.status,
+            p.represented_iin.as_deref(),
+        )
+        .await?;
         for material in &ids {
-            match conduct::grantable(db, *material, case.id).await? {
+            match conduct::grantable(db, *material, case.id, civil_claim_only).await? {
                 conduct::Grantable::Yes => {}
                 conduct::Grantable::NotInCase => {
                     return Err(ApiError::invalid(
@@ -90,6 +97,15 @@ pub(crate) async fn grant(
                         &format!("Material {material} is restricted: no grant opens it."),
                     ));
                 }
+                conduct::Grantable::NotTheClaim => {
+                    return Err(ApiError::invalid(
+                        "scope",
+                        "not_the_civil_claim",
+                        &format!(
+                            "Material {material} does not concern the civil claim: a civil party is acquainted with those only (arts. 73-74)."
+                        ),
+                    ));
+                }
             }
         }
         let now = clock::rfc3339(clock::now());
@@ -99,6 +115,7 @@ pub(crate) async fn grant(
             material_ids: &ids,
             granted_by: &me.iin,
             until_unix,
+            civil_claim_only,
         };
         // What "all" opened is the list taken now: the audit keeps it.
         let opened = conduct::grant(db, &grant, &now).await?;

@@ -231,6 +231,8 @@ pub struct OfficerParticipant {
     pub id: i64,
     pub state: String,
     pub person_iin: String,
+    pub status: crate::case::ProceduralStatus,
+    pub represented_iin: Option<String>,
 }
 
 /// A participant row of one of my cases on which I may do `act`: 404 for a row of any other
@@ -246,7 +248,7 @@ pub async fn officer_participant(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let row = db
         .one(
-            "SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin
+            "SELECT c.erdr_number, p.state, p.person_iin, p.represented_iin, p.status
              FROM case_participants p JOIN cases c ON c.id = p.case_id WHERE p.id = ?",
             &[int(id)],
         )
@@ -258,15 +260,16 @@ pub async fn officer_participant(
     }
     let mine = officer_case(db, me, &case_erdr, act).await?;
     let person_iin = col_text(&row, 2)?;
-    mine.not_concerning(
-        me,
-        &[Some(person_iin.as_str()), col_opt_text(&row, 3).as_deref()],
-    )?;
+    let represented_iin = col_opt_text(&row, 3);
+    mine.not_concerning(me, &[Some(person_iin.as_str()), represented_iin.as_deref()])?;
     Ok(OfficerParticipant {
         case: mine.case,
         id,
         state: col_text(&row, 1)?,
         person_iin,
+        status: crate::case::ProceduralStatus::parse(&col_text(&row, 4)?)
+            .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?,
+        represented_iin,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int,
 use crate::error::ApiError;
 
 use super::store::{self, CaseRow};
-use super::{DecisionType, Stage};
+use super::{DecisionType, ProceduralStatus, Stage};
 
 /// How many decisions and materials the officer's card lists (newest first); a case has
 /// tens of them, far fewer than this.
@@ -157,6 +157,8 @@ pub struct NewMaterial<'a> {
     pub added_by: &'a str,
     /// Never opened by any familiarisation grant.
     pub restricted: bool,
+    /// Concerns the civil claim: the only materials a civil party's grant opens.
+    pub civil_claim: bool,
 }
 
 /// Adds `material` to `case` and returns its id.
@@ -169,8 +171,8 @@ pub async fn add_material(
     inserted_id(
         db.one(
             "INSERT INTO materials (case_id, title, kind, document_sha256, filename, added_by,
-                                    created_at, restricted)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                    created_at, restricted, civil_claim)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 int(case.id),
                 text(material.title),
@@ -180,6 +182,7 @@ pub async fn add_material(
                 text(material.added_by),
                 text(now),
                 int(i64::from(material.restricted)),
+                int(i64::from(material.civil_claim)),
             ],
         )
         .await?,
@@ -201,21 +204,54 @@ pub enum Grantable {
     NotInCase,
     /// Restricted: no grant opens it.
     Restricted,
+    /// Not about the civil claim, and the grant is a civil party's.
+    NotTheClaim,
 }
 
-/// Whether a grant may name `material_id` of the case `case_id`.
-pub async fn grantable(db: &Db, material_id: i64, case_id: i64) -> Result<Grantable, ApiError> {
+/// Whether a grant may name `material_id` of the case `case_id`; `civil_claim_only` for a
+/// grant limited to the civil claim ([`super::grant::limited_to_civil_claim`]).
+pub async fn grantable(
+    db: &Db,
+    material_id: i64,
+    case_id: i64,
+    civil_claim_only: bool,
+) -> Result<Grantable, ApiError> {
     let row = db
         .one(
-            "SELECT restricted FROM materials WHERE id = ? AND case_id = ?",
+            "SELECT restricted, civil_claim FROM materials WHERE id = ? AND case_id = ?",
             &[int(material_id), int(case_id)],
         )
         .await?;
     Ok(match row {
         None => Grantable::NotInCase,
         Some(r) if col_int(&r, 0)? == 1 => Grantable::Restricted,
+        Some(r) if civil_claim_only && col_int(&r, 1)? == 0 => Grantable::NotTheClaim,
         Some(_) => Grantable::Yes,
     })
+}
+
+/// Whether a grant to the participant `status` (acting for `represented`, if so) in the case
+/// opens only the materials of the civil claim.
+pub async fn civil_claim_only(
+    db: &Db,
+    case_id: i64,
+    status: ProceduralStatus,
+    represented: Option<&str>,
+) -> Result<bool, ApiError> {
+    let principal_statuses: Vec<ProceduralStatus> = match represented {
+        Some(principal) if status.acts_for_another() => {
+            super::store::recorded_statuses(db, case_id, principal)
+                .await?
+                .into_iter()
+                .map(|p| p.status)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(super::grant::limited_to_civil_claim(
+        status,
+        &principal_statuses,
+    ))
 }
 
 /// A familiarisation grant as given: all materials, or those listed, until a time or for
@@ -226,6 +262,8 @@ pub struct NewGrant<'a> {
     pub material_ids: &'a [i64],
     pub granted_by: &'a str,
     pub until_unix: Option<i64>,
+    /// A civil party's grant: "all" is all the materials of the civil claim.
+    pub civil_claim_only: bool,
 }
 
 /// Gives `grant`, in place of the participant's grant in force, if any, and returns the
@@ -243,7 +281,7 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<Vec<i64>,
                  CASE WHEN ?2 = 1
                       THEN (SELECT json_group_array(m.id) FROM materials m
                             WHERE m.case_id = (SELECT case_id FROM case_participants WHERE id = ?1)
-                              AND m.restricted = 0)
+                              AND m.restricted = 0 AND (?7 = 0 OR m.civil_claim = 1))
                       ELSE ?3 END,
                  ?4, ?5, ?6)
          RETURNING material_ids",
@@ -254,6 +292,7 @@ pub async fn grant(db: &Db, grant: &NewGrant<'_>, now: &str) -> Result<Vec<i64>,
             text(grant.granted_by),
             text(now),
             grant.until_unix.map(int).unwrap_or(SqlValue::Null),
+            int(i64::from(grant.civil_claim_only)),
         ],
     )
     .await?
@@ -418,7 +457,7 @@ pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
 pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
         .query(
-            "SELECT id, title, kind, filename, created_at, restricted FROM materials
+            "SELECT id, title, kind, filename, created_at, restricted, civil_claim FROM materials
              WHERE case_id = ? ORDER BY id DESC LIMIT ?",
             &[int(case_id), int(CARD_LIST_LIMIT)],
         )
@@ -429,7 +468,7 @@ pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
             Ok(serde_json::json!({
                 "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
                 "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
-                "restricted": col_int(r, 5)? == 1,
+                "restricted": col_int(r, 5)? == 1, "civil_claim": col_int(r, 6)? == 1,
             }))
         })
         .collect()

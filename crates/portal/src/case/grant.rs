@@ -23,6 +23,27 @@ impl Grant {
     }
 }
 
+/// Whether a grant to a participant in `status` opens only the materials that concern the civil
+/// claim: a civil plaintiff's or civil defendant's (arts. 73–74 give them the materials about
+/// the claim), and a representative's who acts for nothing else. `principal_statuses` are the
+/// confirmed statuses of the person an acting status acts for.
+pub fn limited_to_civil_claim(
+    status: super::ProceduralStatus,
+    principal_statuses: &[super::ProceduralStatus],
+) -> bool {
+    use super::ProceduralStatus::{CivilDefendant, CivilPlaintiff};
+    let civil = |s: &super::ProceduralStatus| matches!(s, CivilPlaintiff | CivilDefendant);
+    if !status.acts_for_another() {
+        return civil(&status);
+    }
+    let acted_for: Vec<_> = principal_statuses
+        .iter()
+        .filter(|s| status.may_act_for(**s))
+        .collect();
+    // Acting for no one on record opens nothing wider than the claim either.
+    acted_for.iter().all(|s| civil(s))
+}
+
 /// Whether any of `grants` opens `material_id` now.
 pub fn any_covers(grants: &[Grant], material_id: i64, now_unix: i64) -> bool {
     grants.iter().any(|g| g.covers(material_id, now_unix))
@@ -58,6 +79,26 @@ mod tests {
             100
         ));
         assert!(!any_covers(&[], 7, 100));
+    }
+
+    #[test]
+    fn a_civil_party_and_whoever_acts_only_for_one_are_limited_to_the_claim() {
+        use crate::case::ProceduralStatus::*;
+        assert!(limited_to_civil_claim(CivilPlaintiff, &[]));
+        assert!(limited_to_civil_claim(CivilDefendant, &[]));
+        assert!(!limited_to_civil_claim(Victim, &[]));
+        assert!(!limited_to_civil_claim(Suspect, &[]));
+        assert!(limited_to_civil_claim(Representative, &[CivilPlaintiff]));
+        assert!(
+            !limited_to_civil_claim(Representative, &[Victim, CivilPlaintiff]),
+            "acting for a victim too, the representative sees what the victim may"
+        );
+        // A defender acts for a suspect, never through a civil defendant's status.
+        assert!(!limited_to_civil_claim(
+            Defender,
+            &[Suspect, CivilDefendant]
+        ));
+        assert!(limited_to_civil_claim(Representative, &[]));
     }
 
     #[test]

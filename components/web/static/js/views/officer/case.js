@@ -478,11 +478,13 @@ function materialSection(c, base) {
       field({ name: 'kind', label: t('ocase.material.kind'), hint: t('ocase.material.kind_hint'), maxlength: 100 }),
       field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
       field({ name: 'restricted', type: 'checkbox', label: t('ocase.material.restricted'), hint: t('ocase.material.restricted_hint') }),
+      field({ name: 'civil_claim', type: 'checkbox', label: t('ocase.material.civil_claim'), hint: t('ocase.material.civil_claim_hint') }),
     ],
     async onSubmit(values) {
       const body = { title: values.title };
       if (values.kind) body.kind = values.kind;
       if (values.restricted) body.restricted = true;
+      if (values.civil_claim) body.civil_claim = true;
       const created = await postWithDocument(`${base}/materials`, body, values.document);
       clearDraft(draftKey);
       announce(t('ocase.material.added', { id: created.id }));
@@ -495,7 +497,14 @@ function materialSection(c, base) {
     [
       { label: t('ocase.col.number'), cell: (m) => String(m.id) },
       { label: t('ocase.material.title'), cell: (m) => m.title },
-      { label: t('ocase.material.kind'), cell: (m) => [m.kind || '—', ...(m.restricted ? [' ', h('span', { class: 'badge', dataset: { restricted: 'yes' } }, t('ocase.material.restricted_badge'))] : [])] },
+      {
+        label: t('ocase.material.kind'),
+        cell: (m) => [
+          m.kind || '—',
+          ...(m.restricted ? [' ', h('span', { class: 'badge', dataset: { restricted: 'yes' } }, t('ocase.material.restricted_badge'))] : []),
+          ...(m.civil_claim ? [' ', h('span', { class: 'badge', dataset: { civilClaim: 'yes' } }, t('ocase.material.civil_claim_badge'))] : []),
+        ],
+      },
       { label: t('ocase.col.added'), cell: (m) => time(m.created_at) },
     ],
     'ocase.materials_empty',
