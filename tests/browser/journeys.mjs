@@ -79,9 +79,12 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       await participant.open('/cases');
       await p.waitForSelector(`tr[data-erdr="${DEMO_ERDR}"]`);
       await participant.open(`/cases/${DEMO_ERDR}`);
-      for (const part of ['card', 'decisions', 'materials', 'access-log']) {
+      for (const part of ['card', 'rights', 'decisions', 'materials', 'access-log']) {
         await p.waitForSelector(`[data-section="${part}"]`);
       }
+      // My rights, in the page's language, for the status I hold.
+      const rights = await p.textContent(`[data-section="rights"] [data-status="${status}"]`);
+      assert(rights && rights.length > 80, `the rights of a ${status} are said: ${rights}`);
       if (viewport === PHONE) await toastHidesNothing(p);
       await participant.axe('case');
       await participant.shot('case');

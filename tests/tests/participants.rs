@@ -366,6 +366,7 @@ fn assert_ended(session: &Session<'_>, erdr: &str, status: &str, ended_on: Optio
     assert_eq!(card["my_past_statuses"][0]["procedural_status"], status);
     assert_eq!(card["my_past_statuses"][0]["ended_on"], json!(ended_on));
     assert_eq!(card["stage"], Value::Null, "no news of the case: {card}");
+    assert_eq!(card["officers"], Value::Null, "no news of the case: {card}");
     assert_eq!(card["articles"], Value::Null, "no news of the case: {card}");
     let listed = session.get("/api/cases").json()["cases"]
         .as_array()
@@ -1211,4 +1212,52 @@ fn a_civil_partys_familiarisation_opens_only_what_concerns_the_claim() {
         .map(|m| m["civil_claim"] == true)
         .collect();
     assert_eq!(marked, vec![false, true], "newest first");
+}
+
+#[test]
+fn the_case_card_names_who_conducts_it_and_my_rights_in_three_languages() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let (suspect_iin, _, defender_iin) = suspect_and_defender(&d);
+    let victim_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &victim_iin, "victim", None);
+    for (iin, status, article) in [
+        (&victim_iin, "victim", json!(["71"])),
+        (&suspect_iin, "suspect", json!(["64"])),
+        (&defender_iin, "defender", json!(["66", "67", "70"])),
+    ] {
+        let session = signed_in(&app, iin, "PERSON");
+        let card = session.get(&format!("/api/cases/{}", d.erdr));
+        assert_eq!(card.status, 200, "{}", card.text());
+        let card = card.json();
+        let lead = &card["officers"]["lead_officer"];
+        assert_eq!(lead["full_name"], "OFFICER investigator", "{card}");
+        assert_eq!(lead["role"], "investigator");
+        assert!(
+            lead["organ"]
+                .as_str()
+                .is_some_and(|o| o.starts_with("Police")),
+            "{card}"
+        );
+        assert_eq!(
+            card["officers"]["supervising_prosecutor"]["full_name"],
+            "OFFICER prosecutor"
+        );
+        assert!(
+            !card.to_string().contains(&d.lead_iin),
+            "officers are named, their IINs are not shown: {card}"
+        );
+        let rights = card["my_rights"].as_array().expect("rights");
+        assert_eq!(rights.len(), 1, "{card}");
+        assert_eq!(rights[0]["procedural_status"], status);
+        assert_eq!(rights[0]["articles"], article);
+        for lang in ["kk", "ru", "en"] {
+            assert!(
+                rights[0]["text"][lang]
+                    .as_str()
+                    .is_some_and(|t| t.len() > 40),
+                "{status} in {lang}: {card}"
+            );
+        }
+    }
 }

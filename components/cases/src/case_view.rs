@@ -112,8 +112,14 @@ async fn list_page(
 }
 
 pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let body = read_case(req, erdr, "case_viewed", async |_, _, case, standing| {
-        Ok((case_json(case, standing), serde_json::json!({})))
+    let body = read_case(req, erdr, "case_viewed", async |db, _, case, standing| {
+        let mut card = case_json(case, standing);
+        // Who conducts it and what my statuses let me do; nothing new once they all ended.
+        if !standing.ended() {
+            card["officers"] = view::conducting_officers(db, case).await?;
+            card["my_rights"] = view::rights_of(&standing.in_force);
+        }
+        Ok((card, serde_json::json!({})))
     })
     .await?;
     Reply::json(200, &body)

@@ -19,6 +19,7 @@ use crate::filing::deadline::{Addressee, Calendar, Kind, Period, Subject};
 const VISIBILITY_JSON: &str = include_str!("../data/law/visibility.json");
 const DEADLINES_JSON: &str = include_str!("../data/law/deadlines.json");
 const DAYS_OFF: &str = include_str!("../data/days-off.txt");
+const RIGHTS_JSON: &str = include_str!("../data/law/rights.json");
 
 /// How long before the calendar of days off runs out the health answer warns.
 pub const CALENDAR_WARNING_DAYS: i64 = 60;
@@ -63,6 +64,70 @@ pub struct VisibilityRule {
     pub party: Option<ProceduralStatus>,
 }
 
+/// What one procedural status may do, in the person's words, in the three languages, with the
+/// articles it reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rights {
+    pub status: String,
+    /// The CPC articles it reads, by number (`"65-1"`).
+    pub articles: Vec<String>,
+    pub kk: String,
+    pub ru: String,
+    pub en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RightsFile {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    rows: Vec<Rights>,
+}
+
+/// Reads and checks the rights texts: one row per procedural status, every language and the
+/// articles given.
+pub fn parse_rights(json: &str) -> Result<Vec<Rights>, LawError> {
+    const FILE: &str = "rights.json";
+    let file: RightsFile = serde_json::from_str(json).map_err(|e| LawError::Malformed {
+        file: FILE,
+        reason: e.to_string(),
+    })?;
+    for (i, row) in file.rows.iter().enumerate() {
+        let n = i + 1;
+        let named = status(FILE, n, &row.status)?;
+        if file.rows[..i].iter().any(|r| r.status == row.status) {
+            return Err(LawError::BadRow {
+                file: FILE,
+                row: n,
+                reason: format!("\"{}\" has a row already", named.as_str()),
+            });
+        }
+        if row.articles.is_empty()
+            || row.articles.iter().any(|a| a.trim().is_empty())
+            || [&row.kk, &row.ru, &row.en]
+                .iter()
+                .any(|t| t.trim().is_empty())
+        {
+            return Err(LawError::BadRow {
+                file: FILE,
+                row: n,
+                reason: "the articles and the text in kk, ru and en are each given".into(),
+            });
+        }
+    }
+    for s in ProceduralStatus::ALL {
+        if !file.rows.iter().any(|r| r.status == s.as_str()) {
+            return Err(LawError::BadRow {
+                file: FILE,
+                row: 0,
+                reason: format!("\"{}\" has no row", s.as_str()),
+            });
+        }
+    }
+    Ok(file.rows)
+}
+
 /// One deadline rule: it applies to a filing of `kind`, to `addressee` if set, on one of
 /// `subjects` if set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +161,8 @@ pub struct Law {
     pub status_request: Period,
     /// The investigating judge's periods and the appeal of the judge's order (arts. 106–107).
     pub court: CourtPeriods,
+    /// What each status may do, said to the person on their case page.
+    pub rights: Vec<Rights>,
     pub calendar: Calendar,
     /// The last day the calendar of days off is known for.
     pub calendar_valid_through: NaiveDate,
@@ -437,8 +504,13 @@ pub fn parse_calendar(text: &str) -> Result<(Calendar, NaiveDate), LawError> {
     Ok((Calendar::parse(text), valid_through))
 }
 
-/// Reads all three.
-pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, LawError> {
+/// Reads all four.
+pub fn parse(
+    visibility: &str,
+    deadlines: &str,
+    days_off: &str,
+    rights: &str,
+) -> Result<Law, LawError> {
     let visibility = parse_visibility(visibility)?;
     let DeadlineLaw {
         rules: deadline_rules,
@@ -457,6 +529,7 @@ pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, L
         court_window_days,
         status_request,
         court,
+        rights: parse_rights(rights)?,
         calendar,
         calendar_valid_through,
     })
@@ -465,7 +538,7 @@ pub fn parse(visibility: &str, deadlines: &str, days_off: &str) -> Result<Law, L
 /// The law this build ships, read and checked once per process.
 pub fn shipped() -> Result<&'static Law, &'static LawError> {
     static LAW: OnceLock<Result<Law, LawError>> = OnceLock::new();
-    LAW.get_or_init(|| parse(VISIBILITY_JSON, DEADLINES_JSON, DAYS_OFF))
+    LAW.get_or_init(|| parse(VISIBILITY_JSON, DEADLINES_JSON, DAYS_OFF, RIGHTS_JSON))
         .as_ref()
 }
 
@@ -497,6 +570,27 @@ mod tests {
         assert_eq!(law.visibility.len(), DecisionType::ALL.len());
         assert!(!law.deadline_rules.is_empty());
         assert!(law.calendar_valid_through >= NaiveDate::from_ymd_opt(2027, 12, 31).unwrap());
+    }
+
+    #[test]
+    fn every_status_has_its_rights_in_three_languages_once() {
+        let law = shipped().expect("the shipped law");
+        assert_eq!(law.rights.len(), ProceduralStatus::ALL.len());
+        let twice = RIGHTS_JSON.replacen(r#""status": "victim""#, r#""status": "suspect""#, 1);
+        assert_eq!(
+            parse_rights(&twice).unwrap_err().to_string(),
+            r#"rights.json, row 7: "suspect" has a row already"#
+        );
+        let unknown = RIGHTS_JSON.replacen(r#""status": "victim""#, r#""status": "victm""#, 1);
+        assert_eq!(
+            parse_rights(&unknown).unwrap_err().to_string(),
+            r#"rights.json, row 7: unknown procedural status "victm""#
+        );
+        let empty = RIGHTS_JSON.replacen(r#""articles": ["71"]"#, r#""articles": []"#, 1);
+        assert_eq!(
+            parse_rights(&empty).unwrap_err().to_string(),
+            "rights.json, row 7: the articles and the text in kk, ru and en are each given"
+        );
     }
 
     fn visibility_with(row: &str) -> String {

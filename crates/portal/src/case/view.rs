@@ -251,3 +251,59 @@ pub async fn decision_given_to(
         }),
     )
 }
+
+/// Who conducts the case, as its participants are told (the card): the lead officer and the
+/// supervising prosecutor, each with their role and organ.
+pub async fn conducting_officers(db: &Db, case: &CaseRow) -> Result<serde_json::Value, ApiError> {
+    let rows = db
+        .query(
+            "SELECT o.iin, o.full_name, o.role, g.name FROM officers o
+             JOIN organs g ON g.id = o.organ_id WHERE o.iin IN (?, ?)",
+            &[
+                text(&case.lead_officer_iin),
+                text(case.prosecutor_iin.as_deref().unwrap_or("")),
+            ],
+        )
+        .await?;
+    let person = |iin: Option<&str>| -> Result<serde_json::Value, ApiError> {
+        let Some(iin) = iin else {
+            return Ok(serde_json::Value::Null);
+        };
+        for r in &rows.rows {
+            if col_text(r, 0)? == iin {
+                return Ok(serde_json::json!({
+                    "full_name": col_text(r, 1)?, "role": col_text(r, 2)?, "organ": col_text(r, 3)?,
+                }));
+            }
+        }
+        Ok(serde_json::Value::Null)
+    };
+    Ok(serde_json::json!({
+        "lead_officer": person(Some(&case.lead_officer_iin))?,
+        "supervising_prosecutor": person(case.prosecutor_iin.as_deref())?,
+    }))
+}
+
+/// The rights of each status of mine in force, in the three languages, with their articles
+/// (the law data's `rights.json`).
+pub fn rights_of(mine: &[Participation]) -> serde_json::Value {
+    let Ok(law) = crate::law::shipped() else {
+        return serde_json::json!([]);
+    };
+    let mut shown: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for p in mine {
+        let status = p.status.as_str();
+        if shown.contains(&status) {
+            continue;
+        }
+        shown.push(status);
+        if let Some(r) = law.rights.iter().find(|r| r.status == status) {
+            out.push(serde_json::json!({
+                "procedural_status": status, "articles": r.articles,
+                "text": { "kk": r.kk, "ru": r.ru, "en": r.en },
+            }));
+        }
+    }
+    serde_json::Value::Array(out)
+}

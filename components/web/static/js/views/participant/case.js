@@ -2,9 +2,35 @@
 // familiarisation grant opens to me, and who looked at what concerns me.
 
 import { api, ApiProblem } from '../../api.js';
-import { t, formatDate } from '../../i18n.js';
+import { t, formatDate, language } from '../../i18n.js';
 import { h, page, section, table, time, details, link, errorBox, pagedList, withPage } from '../../ui.js';
-import { myStatuses, stageBadge, date, label, downloadButton } from './common.js';
+import { myStatuses, statusLabel, stageBadge, date, label, downloadButton } from './common.js';
+
+/** An officer as the case card names them: name, role, organ. */
+function officerLine(officer) {
+  if (!officer) return h('span', { class: 'muted' }, t('case.none_assigned'));
+  return [officer.full_name, ' — ', t(`role.${officer.role}`), h('br'), h('span', { class: 'muted' }, officer.organ)];
+}
+
+/** What each of my statuses lets me do, in my language, with the articles it reads. */
+function rightsSection(rights) {
+  if (!rights || !rights.length) return null;
+  const lang = language();
+  const node = section(
+    t('case.rights.title'),
+    ...rights.map((r) =>
+      h(
+        'div',
+        { class: 'rights', dataset: { status: r.procedural_status } },
+        h('h3', {}, statusLabel(r.procedural_status), ' ', h('span', { class: 'muted' }, t('case.rights.articles', { articles: (r.articles || []).join(', ') }))),
+        h('p', {}, (r.text && (r.text[lang] || r.text.en)) || ''),
+      ),
+    ),
+    h('p', { class: 'hint' }, t('case.rights.hint')),
+  );
+  node.dataset.section = 'rights';
+  return node;
+}
 
 function caseBase(erdr) {
   return `/api/cases/${encodeURIComponent(erdr)}`;
@@ -166,6 +192,8 @@ export async function render(ctx) {
       [t('cases.my_status'), myStatuses(card)],
       [t('cases.articles'), (card.articles || []).join('; ') || '—'],
       [t('cases.organ'), (card.organ && card.organ.name) || '—'],
+      card.officers ? [t('case.lead_officer'), officerLine(card.officers.lead_officer)] : null,
+      card.officers ? [t('case.supervising_prosecutor'), officerLine(card.officers.supervising_prosecutor)] : null,
       [t('cases.registered_on'), date(card.registered_on)],
       [t('case.updated_at'), card.updated_at ? time(card.updated_at) : '—'],
     ]),
@@ -181,11 +209,12 @@ export async function render(ctx) {
         ),
   );
   summary.dataset.section = 'card';
+  const rights = rightsSection(card.my_rights);
   // The three lists are read one after another: each read is audited, in this order.
   const decisions = await decisionsSection(card.erdr_number, card.read_only);
   const materials = await materialsSection(card.erdr_number);
   const log = await accessLogSection(card.erdr_number);
-  const title = page('case.title', h('p', { class: 'toolbar' }, link('/cases', t('case.back'))), summary, decisions, materials, log);
+  const title = page('case.title', h('p', { class: 'toolbar' }, link('/cases', t('case.back'))), summary, rights, decisions, materials, log);
   const heading = title.querySelector('h1');
   heading.append(' ', h('span', { class: 'muted' }, card.erdr_number));
   return title;
