@@ -754,3 +754,79 @@ fn a_misconfigured_webhook_is_not_ready_and_spends_nothing() {
     assert_eq!(report["outbox"]["pending"], 1, "{report}");
     assert_eq!(report["outbox"]["dead"], 0, "{report}");
 }
+
+#[test]
+fn a_detained_persons_filing_rings_again_until_taken_up_and_past_24_hours_reaches_supervisors() {
+    jaria_tests::local_only!();
+    let app = TestApp::portal();
+    let w = world(&app);
+    let r = w.victim.request_with(
+        "POST",
+        "/api/filings",
+        &[
+            ("idempotency-key", "from-the-cell"),
+            ("content-type", "application/json"),
+        ],
+        json!({"kind": "petition", "erdr_number": w.erdr, "filed_in_detention": true,
+               "text": "I ask to be examined by a doctor."})
+        .to_string()
+        .as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.json()["id"].as_i64().expect("id");
+    let alarms = |session: &Session<'_>| -> Vec<Value> {
+        session.get("/api/status/notifications").json()["notifications"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .filter(|n| n["kind"] == "custody_waiting" && n["payload"]["filing_id"] == id)
+            .cloned()
+            .collect()
+    };
+    // Submitted `hours` ago, as far as the tick can tell.
+    let waited = |hours: i64| {
+        let db = rusqlite::Connection::open(app.database_file()).expect("db");
+        db.execute(
+            "UPDATE filings SET submitted_unix = ?1 WHERE id = ?2",
+            rusqlite::params![chrono::Utc::now().timestamp() - hours * 3600 - 60, id],
+        )
+        .expect("moved back");
+    };
+    // The arrival notice is the first alarm; the next comes after 4 hours.
+    app.tick();
+    assert!(alarms(&w.lead).is_empty());
+    waited(5);
+    app.tick();
+    app.tick();
+    let rung = alarms(&w.lead);
+    assert_eq!(
+        rung.len(),
+        1,
+        "once per period, however many ticks: {rung:?}"
+    );
+    assert_eq!(rung[0]["payload"]["hours_waiting"], 5);
+    assert_eq!(rung[0]["payload"]["handover_overdue"], false);
+    assert!(
+        alarms(&w.head).is_empty(),
+        "within the 24 hours, only the handler"
+    );
+    // Past the 24 hours: again, and to the head of unit too.
+    waited(25);
+    app.tick();
+    assert_eq!(alarms(&w.lead).len(), 2);
+    let escalated = alarms(&w.head);
+    assert_eq!(escalated.len(), 1, "{escalated:?}");
+    assert_eq!(escalated[0]["payload"]["handover_overdue"], true);
+    assert!(
+        alarms(&w.victim).is_empty(),
+        "the alarm is the officers', not the filer's"
+    );
+    // Taken up: silence.
+    let r = w
+        .lead
+        .post_json(&format!("/api/officer/filings/{id}/review"), &json!({}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    waited(33);
+    app.tick();
+    assert_eq!(alarms(&w.lead).len(), 2, "no alarm once it is taken up");
+}

@@ -147,6 +147,13 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
         .await,
     );
     note(
+        "custody",
+        repeat_while_busy(&within_budget, &mut work.custody_alarms, async || {
+            deadlines::alarm_custody_waiting(&db, now).await
+        })
+        .await,
+    );
+    note(
         "digests",
         repeat_while_busy(&within_budget, &mut work.digests, async || {
             deadlines::send_digests(&db, now).await

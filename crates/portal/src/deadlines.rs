@@ -40,6 +40,7 @@ pub struct Report {
     pub due_soon_reminders: u64,
     pub overdue_escalations: u64,
     pub court_window_reminders: u64,
+    pub custody_alarms: u64,
     pub digests: u64,
     pub attachments_expired: u64,
     pub documents_reclaimed: u64,
@@ -71,11 +72,12 @@ struct Due {
     case_id: Option<i64>,
     /// Filed by a person in custody (art. 101).
     in_custody: bool,
+    submitted_unix: i64,
 }
 
 const DUE_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.addressee, f.organ_id, f.filer_iin, \
      f.on_behalf_of_iin, f.due_unix, c.organ_id, c.lead_officer_iin, c.prosecutor_iin, c.prosecutor_organ_id, c.id, \
-     f.filed_in_detention";
+     f.filed_in_detention, f.submitted_unix";
 
 async fn due_rows(
     db: &Db,
@@ -107,6 +109,7 @@ async fn due_rows(
             case,
             case_id: col_opt_int(row, 12),
             in_custody: col_int(row, 13)? == 1,
+            submitted_unix: col_int(row, 14)?,
         });
     }
     Ok(out)
@@ -259,6 +262,84 @@ pub async fn announce_arrival(db: &Db, filing_id: i64, at: &str) -> Result<(), A
         .await?;
     }
     Ok(())
+}
+
+/// How often a detained person's filing that no one has taken up raises the alarm again.
+pub const CUSTODY_ALARM_EVERY_SECS: i64 = 4 * 3600;
+
+/// How long the alarm keeps ringing for a filing no one took up (it is long overdue by then,
+/// and the overdue escalation has told the supervisors too).
+const CUSTODY_ALARM_FOR_SECS: i64 = 7 * 86_400;
+
+/// Art. 101: raises the alarm again, every [`CUSTODY_ALARM_EVERY_SECS`], for each detained
+/// person's filing no officer has taken up yet (the arrival notice was the first): to those who
+/// must take it up, and once its 24 hours have passed, to their supervisors as well. Once per
+/// period each, also against a parallel tick.
+pub async fn alarm_custody_waiting(db: &Db, now: i64) -> Result<u64, ApiError> {
+    let at = clock::rfc3339(clock::from_unix(now));
+    db.transaction(async |db| {
+        let waiting = due_rows(
+            db,
+            &format!(
+                "SELECT {DUE_COLUMNS} FROM filings f INDEXED BY filings_in_custody_waiting
+                 LEFT JOIN cases c ON c.id = f.case_id
+                 WHERE f.filed_in_detention = 1 AND f.state = 'submitted'
+                   AND f.submitted_unix > ? AND f.submitted_unix <= ?
+                   AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
+                                   WHERE a.subject = 'filing:' || f.id
+                                     AND a.kind = 'custody:' || ((? - f.submitted_unix) / ?))
+                 ORDER BY f.submitted_unix LIMIT ?"
+            ),
+            &[
+                int(now - CUSTODY_ALARM_FOR_SECS),
+                int(now - CUSTODY_ALARM_EVERY_SECS),
+                int(now),
+                int(CUSTODY_ALARM_EVERY_SECS),
+                int(BATCH),
+            ],
+        )
+        .await?;
+        let mut sent = 0;
+        for f in &waiting {
+            let waited = now - f.submitted_unix;
+            let period = waited / CUSTODY_ALARM_EVERY_SECS;
+            if !first_time(
+                db,
+                &format!("filing:{}", f.id),
+                &format!("custody:{period}"),
+                &at,
+            )
+            .await?
+            {
+                continue;
+            }
+            let handover_due = crate::filing::deadline::detainee_handover_due(f.submitted_unix);
+            let mut told = f.officers(db, Alerted::Handlers).await?;
+            if now >= handover_due {
+                for supervisor in f.officers(db, Alerted::Supervisors).await? {
+                    if !told.contains(&supervisor) {
+                        told.push(supervisor);
+                    }
+                }
+            }
+            notify::send(
+                db,
+                told.iter().map(String::as_str),
+                Notice::CustodyWaiting,
+                &at,
+                &serde_json::json!({
+                    "filing_id": f.id, "registration_number": f.registration_number,
+                    "hours_waiting": waited / 3600,
+                    "handover_due_at": almaty_text(handover_due),
+                    "handover_overdue": now >= handover_due,
+                }),
+            )
+            .await?;
+            sent += 1;
+        }
+        Ok(sent)
+    })
+    .await
 }
 
 /// Reminds handlers of open filings due within 24 hours.

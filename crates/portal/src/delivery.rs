@@ -176,6 +176,13 @@ const TEMPLATES: &[Template] = &[
         link: Some("/#/filings/{filing_id}"),
     },
     Template {
+        name: "custody_waiting",
+        kk: "Jaria: қамаудағы адамның № {registration_number} өтініші {hours_waiting} сағаттан бері қаралмай тұр; {handover_due_at} дейін қолға алынуы тиіс (ҚПК 101-бабы).",
+        ru: "Jaria: обращение № {registration_number} лица под стражей ждёт уже {hours_waiting} ч.; его нужно принять в работу до {handover_due_at} (ст. 101 УПК).",
+        en: "Jaria: filing {registration_number} of a person in custody has waited {hours_waiting} hours; it must be taken up by {handover_due_at} (CPC art. 101).",
+        link: Some("/#/officer/filings/{filing_id}"),
+    },
+    Template {
         name: "filing_overdue",
         kk: "Jaria: № {registration_number} өтінішіңізге жауап беру мерзімі өтті.",
         ru: "Jaria: срок ответа на ваше обращение № {registration_number} истёк.",

@@ -40,6 +40,9 @@ pub enum Notice {
     FilingReceived,
     /// Someone acting for me (a defender, a representative) made a filing on my behalf.
     FiledOnBehalf,
+    /// (Officer) a detained person's filing still waits to be taken up (art. 101: within 24
+    /// hours); repeated until it is, and past the 24 hours to supervisors too.
+    CustodyWaiting,
 }
 
 crate::text_enum!(Notice {
@@ -58,6 +61,7 @@ crate::text_enum!(Notice {
     StageChanged => "stage_changed",
     FilingReceived => "filing_received",
     FiledOnBehalf => "filed_on_behalf",
+    CustodyWaiting => "custody_waiting",
 });
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.

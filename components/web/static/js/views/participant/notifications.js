@@ -90,6 +90,17 @@ export function describe(notice) {
         route: p.filing_id ? `/officer/filings/${encodeURIComponent(p.filing_id)}` : '/officer/queue',
         linkText: t('notifications.open_filing'),
       };
+    case 'custody_waiting':
+      return {
+        text: t(p.handover_overdue ? 'notifications.custody_waiting_overdue' : 'notifications.custody_waiting', {
+          number: p.registration_number || `#${p.filing_id}`,
+          hours: p.hours_waiting,
+          due: p.handover_due_at,
+        }),
+        lines: [],
+        route: p.filing_id ? `/officer/filings/${encodeURIComponent(p.filing_id)}` : '/officer/queue',
+        linkText: t('notifications.open_filing'),
+      };
     case 'stage_changed':
       return {
         text: t('notifications.stage_changed', { erdr, stage: label('case.stage.', p.stage) }),
