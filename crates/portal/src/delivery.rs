@@ -958,7 +958,7 @@ mod tests {
         let payload = json!({
             "registration_number": "ZH-2026-000001", "filing_id": 7, "erdr_number": "251234567890123",
             "days_left": 3, "due_at": "01.12.2026 18:00", "open": 4, "due_soon": 1, "overdue": 0,
-            "code": "123456", "count": 2,
+            "code": "123456", "count": 2, "hours_waiting": 5, "handover_due_at": "02.12.2026 10:00",
         });
         for t in TEMPLATES {
             for language in Language::ALL {
