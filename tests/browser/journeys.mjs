@@ -258,8 +258,10 @@ async function courtLoop(browser) {
   await journey('court-loop', async (step) => {
     const victim = await person(browser, 'court-loop', 'victim', { lang: 'en', viewport: DESKTOP });
     const officer = await person(browser, 'court-loop', 'investigator', { lang: 'ru', viewport: DESKTOP });
+    const prosecutor = await person(browser, 'court-loop', 'prosecutor', { lang: 'kk', viewport: DESKTOP });
     const p = victim.page;
     const o = officer.page;
+    const r = prosecutor.page;
     let id;
     await step('the victim complains to the investigating judge', async () => {
       await signInWithEds(victim, 'victim');
@@ -273,7 +275,7 @@ async function courtLoop(browser) {
       await p.click('[data-action="filing-submit"]');
       id = await receiptId(p);
     });
-    await step('the investigator forwards it and records the court acts', async () => {
+    await step('the investigator forwards it, and records nothing of the court about their own act', async () => {
       await signInWithEds(officer, 'investigator');
       await officer.open(`/officer/filings/${id}`);
       await o.waitForSelector('form[data-form="answer"]');
@@ -283,16 +285,22 @@ async function courtLoop(browser) {
       const unsigned = o.locator('form[data-form="answer"] input[name="sign_with"][value="none"]');
       if (await unsigned.isVisible()) await unsigned.check();
       await o.click('[data-action="answer-submit"]');
-      await o.waitForSelector('form[data-form="court-received"]');
-      await o.check('form[data-form="court-received"] input[name="hearing"]');
-      await officer.axe('court-received');
-      await o.click('form[data-form="court-received"] [type="submit"]');
-      await o.waitForSelector('form[data-form="court-decided"]');
-      await o.check('form[data-form="court-decided"] input[name="outcome"][value="rejected"]');
-      await o.click('form[data-form="court-decided"] [type="submit"]');
-      await o.waitForSelector('[data-section="court"] dl, [data-section="court"] .details');
-      await o.waitForSelector('form[data-form="court-decided"]', { state: 'detached' });
-      await officer.shot('court-recorded');
+      await o.waitForSelector('[data-section="answer"]');
+      assert((await o.locator('form[data-form="court-received"]').count()) === 0, 'the challenged official gets no court form');
+    });
+    await step("the supervising prosecutor records the court's acts from its papers", async () => {
+      await signInWithEds(prosecutor, 'prosecutor');
+      await prosecutor.open(`/officer/filings/${id}`);
+      await r.waitForSelector('form[data-form="court-received"]');
+      await r.check('form[data-form="court-received"] input[name="hearing"]');
+      await prosecutor.axe('court-received');
+      await r.click('form[data-form="court-received"] [type="submit"]');
+      await r.waitForSelector('form[data-form="court-decided"]');
+      await r.check('form[data-form="court-decided"] input[name="outcome"][value="rejected"]');
+      await r.click('form[data-form="court-decided"] [type="submit"]');
+      await r.waitForSelector('[data-section="court"] dl');
+      await r.waitForSelector('form[data-form="court-decided"]', { state: 'detached' });
+      await prosecutor.shot('court-recorded');
     });
     await step("the victim sees the judge's period and until when to appeal", async () => {
       await victim.open(`/filings/${id}`);
@@ -305,6 +313,7 @@ async function courtLoop(browser) {
     });
     await victim.close();
     await officer.close();
+    await prosecutor.close();
   });
 }
 

@@ -285,6 +285,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("POST", "/api/officer/filings/{id}/review", CASE_OFFICERS),
     ("POST", "/api/officer/filings/{id}/extension", CASE_OFFICERS),
     ("POST", "/api/officer/filings/{id}/decision", CASE_OFFICERS),
+    ("POST", "/api/officer/filings/{id}/court", CASE_OFFICERS),
 ];
 
 /// The (method, path) operations `schema/openapi.yaml` describes. The file keeps paths at
@@ -607,6 +608,9 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
         }
         ("POST", "/api/officer/filings/{id}/decision") => {
             json!({"outcome": "granted", "reasoning": "Granted."})
+        }
+        ("POST", "/api/officer/filings/{id}/court") => {
+            json!({"step": "received", "on": "2026-12-01", "hearing": false})
         }
         _ => json!({}),
     };

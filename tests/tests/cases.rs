@@ -315,7 +315,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         );
     }
 
-    // A revoked status closes the case again.
+    // A revoked status closes the case to anything new.
     assert_eq!(
         w.lead
             .delete(&format!(
@@ -325,11 +325,18 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
             .status,
         204
     );
-    w.victim.get(&card).assert_problem(404);
+    // What was served stays, read-only: the card says the status ended, and tells nothing new.
+    let ended = w.victim.get(&card);
+    assert_eq!(ended.status, 200, "{}", ended.text());
+    let ended = ended.json();
+    assert_eq!(ended["access"], "ended", "{ended}");
+    assert_eq!(ended["my_statuses"], json!([]), "{ended}");
+    assert_eq!(ended["stage"], Value::Null, "{ended}");
+    w.victim.get(&content).assert_problem(404);
     assert!(
         w.victim.get("/api/cases").json()["cases"]
             .as_array()
-            .is_some_and(|c| c.is_empty())
+            .is_some_and(|c| c.iter().all(|c| c["access"] == "ended"))
     );
 }
 

@@ -1255,15 +1255,22 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
         json!({"step": "received", "on": today.to_string(), "hearing": false}),
     )
     .assert_problem(404);
+    // The official whose act it challenges (here the lead officer) enters nothing of what the
+    // court did with it: the filer's time to appeal depends on it.
+    court(
+        &d.lead,
+        json!({"step": "received", "on": today.to_string(), "hearing": false}),
+    )
+    .assert_problem(403);
     // In order, and never in the future.
     let r = court(
-        &d.lead,
+        &d.head,
         json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
     );
     r.assert_problem(409);
     let tomorrow = today.succ_opt().expect("a next day");
     let r = court(
-        &d.lead,
+        &d.head,
         json!({"step": "received", "on": tomorrow.to_string(), "hearing": true}),
     );
     r.assert_problem(422);
@@ -1271,7 +1278,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
 
     // The court received it for a closed hearing: the judge has 10 days (arts. 48-49).
     let r = court(
-        &d.lead,
+        &d.head,
         json!({"step": "received", "on": today.to_string(), "hearing": true}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -1282,7 +1289,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
         at(jaria_tests::calendar::period_end(now, 10))
     );
     court(
-        &d.lead,
+        &d.head,
         json!({"step": "received", "on": today.to_string(), "hearing": false}),
     )
     .assert_problem(409);
@@ -1300,10 +1307,20 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
     );
     assert_eq!(seen("appeal")["expired"], false);
     court(
-        &d.lead,
+        &d.head,
         json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
     )
     .assert_problem(409);
+    // The supervising prosecutor, who records from the court's papers, sees the complaint.
+    let seen_by_prosecutor = d
+        .prosecutor
+        .get(&format!("/api/officer/filings/{complaint}"));
+    assert_eq!(
+        seen_by_prosecutor.status,
+        200,
+        "{}",
+        seen_by_prosecutor.text()
+    );
     // The filer was told at each step, and the timeline shows both.
     let told = filing_events_notified(&d.victim, complaint);
     assert!(

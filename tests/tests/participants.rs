@@ -1203,6 +1203,23 @@ fn a_civil_partys_familiarisation_opens_only_what_concerns_the_claim() {
     let mut both = vec![valuation, interrogation];
     both.sort();
     assert_eq!(opened(&victim_iin), both);
+    // Acting for a victim who is also the civil plaintiff, a representative is granted all;
+    // once the victim's status ends, what stays open to them is only the claim's.
+    let both_iin = random_iin();
+    let as_victim = recorded(&d.lead, &d.erdr, &both_iin, "victim", None);
+    recorded(&d.lead, &d.erdr, &both_iin, "civil_plaintiff", None);
+    let lawyer_iin = random_iin();
+    let lawyer = recorded(
+        &d.lead,
+        &d.erdr,
+        &lawyer_iin,
+        "representative",
+        Some(&both_iin),
+    );
+    assert_eq!(grant(lawyer, json!("all")).status, 200);
+    assert_eq!(opened(&lawyer_iin), both);
+    assert_eq!(end(&d.lead, &d.erdr, as_victim).status, 200);
+    assert_eq!(opened(&lawyer_iin), vec![valuation]);
     // The officer sees which materials are the claim's.
     let card = d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json();
     let marked: Vec<bool> = card["materials"]

@@ -101,7 +101,10 @@ async fn list_page(
         // Statuses in force, and those that ended (a defender whose client's status ended no
         // longer holds theirs): the case stays in the list, read-only.
         let standing = store::standing(db, case.id, &me.iin).await?;
-        items.push(case_json(case, &standing));
+        // A status acting for someone who never held one never stood: no case of mine.
+        if !standing.in_force.is_empty() || !standing.past.is_empty() {
+            items.push(case_json(case, &standing));
+        }
     }
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
     Ok((

@@ -295,7 +295,12 @@ pub async fn court(
     let record = db
         .transaction(async |db| {
             let (filing, case) = crate::filings::with_case(db, id).await?;
-            authz::may_record_court(me, crate::filings::facts(&filing), case.as_ref())?;
+            authz::may_record_court(
+                me,
+                crate::filings::facts(&filing),
+                case.as_ref(),
+                crate::filings::challenged_official(&filing, case.as_ref()),
+            )?;
             court::record(db, me, &filing, filing.case_id, step, now).await
         })
         .await?;

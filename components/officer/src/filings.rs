@@ -7,6 +7,7 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::authz::{self};
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
+use jaria_portal::filing::court::CourtRecord;
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::{self, State};
 use jaria_portal::filing::store::{self, FilingRow};
@@ -32,13 +33,7 @@ pub(crate) async fn received(
 ) -> Result<Received, ApiError> {
     let (filing, case) = with_case(db, id).await?;
     authz::filing_received(me, facts(&filing), case.as_ref(), to_decide)?;
-    let challenged = filing.kind == Kind::Complaint
-        && case.as_ref().is_some_and(|c| {
-            handling::challenged_official(
-                filing.challenged_decision_author.as_deref(),
-                &c.lead_officer_iin,
-            ) == me.iin
-        });
+    let challenged = challenged_official(&filing, case.as_ref()) == Some(me.iin.as_str());
     Ok(Received {
         filing,
         case,
@@ -59,6 +54,23 @@ pub(crate) async fn with_case(db: &Db, id: &str) -> Result<(FilingRow, Option<Ca
     Ok((filing, case))
 }
 
+/// The official whose act a complaint challenges: the author of the decision it names, else
+/// the case's lead officer (none for other filings, or without a case).
+pub(crate) fn challenged_official<'a>(
+    filing: &'a FilingRow,
+    case: Option<&'a CaseRow>,
+) -> Option<&'a str> {
+    (filing.kind == Kind::Complaint)
+        .then_some(case)
+        .flatten()
+        .map(|c| {
+            handling::challenged_official(
+                filing.challenged_decision_author.as_deref(),
+                &c.lead_officer_iin,
+            )
+        })
+}
+
 /// The facts of a filing who receives it depends on.
 pub(crate) fn facts(filing: &FilingRow) -> authz::FilingFacts<'_> {
     authz::FilingFacts {
@@ -68,6 +80,38 @@ pub(crate) fn facts(filing: &FilingRow) -> authz::FilingFacts<'_> {
         filer_iin: &filing.filer_iin,
         on_behalf_of_iin: filing.on_behalf_of_iin.as_deref(),
     }
+}
+
+/// A filing I receive, or a complaint gone to the investigating judge whose court acts I may
+/// record (the case's supervising prosecutor: [`authz::may_record_court`]); 404 otherwise.
+async fn received_or_before_the_judge(
+    db: &Db,
+    me: &Principal,
+    id: &str,
+) -> Result<Received, ApiError> {
+    match received(db, me, id, false).await {
+        Err(ApiError::NotFound) => {}
+        other => return other,
+    }
+    let (filing, case) = with_case(db, id).await?;
+    let before_the_judge = court::next_step(
+        filing.kind,
+        filing.addressee,
+        filing.state,
+        &CourtRecord::default(),
+    )
+    .is_some();
+    let challenged = challenged_official(&filing, case.as_ref());
+    if !before_the_judge
+        || authz::may_record_court(me, facts(&filing), case.as_ref(), challenged).is_err()
+    {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Received {
+        challenged: challenged == Some(me.iin.as_str()),
+        filing,
+        case,
+    })
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
@@ -144,7 +188,7 @@ pub(crate) fn audit_case(r: &Received) -> Option<i64> {
 /// `GET /api/officer/filings/{id}`
 pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), async |db| {
-        let r = received(db, me, id, false).await?;
+        let r = received_or_before_the_judge(db, me, id).await?;
         let note = ReadNote::new(
             "filing_viewed",
             format!("filing:{}", r.filing.id),
@@ -169,7 +213,13 @@ pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> 
             .into();
         body["challenged_official_is_me"] = r.challenged.into();
         // The court's next act I may record from its papers (arts. 106–107), if any.
-        let may_record = authz::may_record_court(me, facts(&r.filing), r.case.as_ref()).is_ok();
+        let may_record = authz::may_record_court(
+            me,
+            facts(&r.filing),
+            r.case.as_ref(),
+            challenged_official(&r.filing, r.case.as_ref()),
+        )
+        .is_ok();
         body["court_next_step"] = may_record
             .then(|| {
                 court::next_step(

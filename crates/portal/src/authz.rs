@@ -341,11 +341,14 @@ pub fn filing_received(
 
 /// Whether I may record the court's acts on this filing (arts. 106–107): whoever received it,
 /// and the supervising prosecutor of its case (who answers for the investigation's legality and
-/// receives the court's papers); 404 to anyone else, 403 on one that concerns me.
+/// receives the court's papers); 404 to anyone else. Never on one that concerns me, and never
+/// by the official whose act the complaint challenges (`challenged_official`): what the judge
+/// decided about my own act, and so the filer's time to appeal, is not mine to enter (403).
 pub fn may_record_court(
     me: &Principal,
     filing: FilingFacts<'_>,
     case: Option<&CaseRow>,
+    challenged_official: Option<&str>,
 ) -> Result<(), ApiError> {
     let supervising = case.is_some_and(|c| {
         relations(&me.iin, me.appointment.as_ref(), c.into())
@@ -354,7 +357,14 @@ pub fn may_record_court(
     if filing_handlers(me, filing, case.map(Into::into)).is_empty() && !supervising {
         return Err(ApiError::NotFound);
     }
-    refuse_self_dealing(me, &[Some(filing.filer_iin), filing.on_behalf_of_iin])
+    refuse_self_dealing(
+        me,
+        &[
+            Some(filing.filer_iin),
+            filing.on_behalf_of_iin,
+            challenged_official,
+        ],
+    )
 }
 
 /// 409 when `case` is conducted on paper and `act` would change it ([`Act::refused_on_paper`]).

@@ -179,12 +179,42 @@ pub async fn standing(db: &Db, case_id: i64, iin: &str) -> Result<Standing, ApiE
         }
     }
     let (in_force, lapsed) = split_in_force(db, case_id, confirmed).await?;
-    past.extend(lapsed.into_iter().map(|status| PastStatus {
-        status,
-        ended_on: None,
-    }));
+    for status in lapsed {
+        // Acting for someone whose status it could act for ended: that is a past of mine.
+        // Acting for someone who never held one, it never stood, and shows nothing.
+        if acted_for_an_ended_status(db, case_id, &status).await? {
+            past.push(PastStatus {
+                status,
+                ended_on: None,
+            });
+        }
+    }
     past.sort_by_key(|p| p.status.id);
     Ok(Standing { in_force, past })
+}
+
+/// Whether the person an acting status acts for held, and lost, a status it may act for.
+async fn acted_for_an_ended_status(
+    db: &Db,
+    case_id: i64,
+    acting: &Participation,
+) -> Result<bool, ApiError> {
+    let Some(principal) = acting.represented_iin.as_deref() else {
+        return Ok(false);
+    };
+    let rows = db
+        .query(
+            "SELECT status FROM case_participants
+             WHERE case_id = ? AND person_iin = ? AND state = 'revoked'",
+            &[int(case_id), text(principal)],
+        )
+        .await?;
+    Ok(rows.rows.iter().any(|r| {
+        col_text(r, 0)
+            .ok()
+            .and_then(|s| ProceduralStatus::parse(&s))
+            .is_some_and(|s| acting.status.may_act_for(s))
+    }))
 }
 
 fn participation_from(r: &spin_sdk::sqlite::RowResult) -> Result<Participation, ApiError> {

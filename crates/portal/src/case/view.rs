@@ -81,22 +81,37 @@ pub struct MaterialRow {
     pub filename: String,
 }
 
-/// The materials a live grant of mine covers.
+/// The materials a live grant of mine covers. A grant of a status limited to the civil claim
+/// opens only the claim's materials, whatever it lists: the limit is the status's as it
+/// stands now (a representative whose other principal status ended keeps only the claim's).
 pub async fn visible_materials(
     db: &Db,
     case: &CaseRow,
     mine: &[Participation],
 ) -> Result<Vec<MaterialRow>, ApiError> {
-    let ids: Vec<i64> = mine.iter().map(|p| p.id).collect();
-    let grants = store::grants_of(db, &ids).await?;
     let now = clock::now().timestamp();
-    if grants.iter().all(|g| !g.is_live(now)) {
+    let mut grants = Vec::new();
+    for p in mine {
+        let live: Vec<_> = store::grants_of(db, &[p.id])
+            .await?
+            .into_iter()
+            .filter(|g| g.is_live(now))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let claim_only =
+            super::conduct::civil_claim_only(db, case.id, p.status, p.represented_iin.as_deref())
+                .await?;
+        grants.push((live, claim_only));
+    }
+    if grants.is_empty() {
         return Ok(Vec::new());
     }
     let rows = db
         .query(
             // A restricted material is never shown, whatever a grant says.
-            "SELECT id, title, kind, document_sha256, filename FROM materials
+            "SELECT id, title, kind, document_sha256, filename, civil_claim FROM materials
          WHERE case_id = ? AND restricted = 0 ORDER BY id DESC LIMIT 1000",
             &[int(case.id)],
         )
@@ -104,7 +119,11 @@ pub async fn visible_materials(
     let mut out = Vec::new();
     for r in &rows.rows {
         let id = col_int(r, 0)?;
-        if any_covers(&grants, id, now) {
+        let of_the_claim = col_int(r, 5)? == 1;
+        if grants
+            .iter()
+            .any(|(live, claim_only)| (!claim_only || of_the_claim) && any_covers(live, id, now))
+        {
             out.push(MaterialRow {
                 id,
                 title: col_text(r, 1)?,

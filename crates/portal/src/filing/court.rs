@@ -110,13 +110,20 @@ pub async fn record(
     step: CourtStep,
     now: DateTime<Utc>,
 ) -> Result<CourtRecord, ApiError> {
+    // The court cannot have received it before it was sent there.
+    let forwarded = filing
+        .decided_at
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| crate::clock::from_unix(filing.submitted_unix));
     check(
         filing.kind,
         filing.addressee,
         filing.state,
         &filing.court,
         step,
-        crate::clock::almaty_date(crate::clock::from_unix(filing.submitted_unix)),
+        crate::clock::almaty_date(forwarded),
         crate::clock::almaty_date(now),
     )?;
     let mut after = filing.court;
@@ -277,7 +284,7 @@ pub fn next_step(
 }
 
 /// Checks `step` against the filing and what is recorded, with `filed_on` the day the
-/// complaint was filed and `today` (Almaty).
+/// complaint was sent to the court (forwarded) and `today` (Almaty).
 pub fn check(
     kind: Kind,
     addressee: Addressee,

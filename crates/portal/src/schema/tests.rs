@@ -261,13 +261,9 @@ fn first_reads_of_decisions_are_kept_as_the_reads_are_logged() {
 
 #[test]
 fn grants_of_all_given_before_0023_keep_the_materials_there_were_when_given() {
-    let raw = memory();
-    let before: Vec<Migration> = embedded().into_iter().filter(|m| m.version < 23).collect();
-    ready(apply(&Native(&raw), &before)).unwrap();
-    // The rows the migration reads, without the cases and documents they would name.
-    raw.execute_batch(
-        "PRAGMA foreign_keys = OFF;
-         INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
+    let lists: Vec<(i64, String)> = pairs_after_migrating(
+        23,
+        "INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
                                         requested_at, due_unix)
          VALUES (1, '267511031000001', 7, '920412400018', 'defender', 'confirmed', 't', 0),
                 (2, '267511031000002', 8, '920412400018', 'victim', 'confirmed', 't', 0);
@@ -281,16 +277,8 @@ fn grants_of_all_given_before_0023_keep_the_materials_there_were_when_given() {
          VALUES (10, 1, 1, '[]', 'o', '2026-12-01T11:00:00.000Z'),
                 (11, 1, 0, '[5]', 'o', '2026-12-01T11:00:00.000Z'),
                 (12, 2, 1, '[]', 'o', '2026-12-01T09:00:00.000Z');",
-    )
-    .unwrap();
-    ready(apply(&Native(&raw), &embedded())).unwrap();
-    let lists: Vec<(i64, String)> = raw
-        .prepare("SELECT id, material_ids FROM familiarisation_grants ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        "SELECT id, material_ids FROM familiarisation_grants ORDER BY id",
+    );
     assert_eq!(
         lists,
         vec![(10, "[3]".into()), (11, "[5]".into()), (12, "[]".into())],
@@ -459,12 +447,9 @@ fn an_up_to_date_database_is_checked_without_a_transaction_per_migration() {
 
 #[test]
 fn statuses_ended_before_0025_keep_what_the_proof_of_service_shows_they_were_given() {
-    let raw = memory();
-    let before: Vec<Migration> = embedded().into_iter().filter(|m| m.version < 25).collect();
-    ready(apply(&Native(&raw), &before)).unwrap();
-    raw.execute_batch(
-        "PRAGMA foreign_keys = OFF;
-         INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
+    let kept: Vec<(String, i64)> = pairs_after_migrating(
+        25,
+        "INSERT INTO case_participants (id, erdr_number, case_id, person_iin, status, state,
                                         requested_at, due_unix, decided_at)
          VALUES (1, '267511031000001', 7, '920412400018', 'suspect', 'revoked', 't', 0,
                  '2026-12-01T12:00:00.000Z'),
@@ -476,19 +461,36 @@ fn statuses_ended_before_0025_keep_what_the_proof_of_service_shows_they_were_giv
                 (31, '920412400018', 7, NULL, '2026-12-01T11:00:00.000Z'),
                 (32, '920412400018', 7, '2026-12-01T13:00:00.000Z', NULL),
                 (30, '850101300022', 7, '2026-12-01T10:00:00.000Z', NULL);",
-    )
-    .unwrap();
-    ready(apply(&Native(&raw), &embedded())).unwrap();
-    let kept: Vec<(String, i64)> = raw
-        .prepare("SELECT person_iin, decision_id FROM served_decisions ORDER BY 1, 2")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        "SELECT person_iin, decision_id FROM served_decisions ORDER BY 1, 2",
+    );
     assert_eq!(
         kept,
         vec![("920412400018".into(), 30), ("920412400018".into(), 31)],
         "what the ended status was given before its end; nothing for a status in force"
     );
+}
+
+/// Applies the migrations before `version`, writes `rows` (foreign keys off: the rows a
+/// migration reads, without what they would name), applies the rest, and answers the pairs
+/// `query` selects.
+fn pairs_after_migrating<A: rusqlite::types::FromSql, B: rusqlite::types::FromSql>(
+    version: i64,
+    rows: &str,
+    query: &str,
+) -> Vec<(A, B)> {
+    let raw = memory();
+    let before: Vec<Migration> = embedded()
+        .into_iter()
+        .filter(|m| m.version < version)
+        .collect();
+    ready(apply(&Native(&raw), &before)).unwrap();
+    raw.execute_batch(&format!("PRAGMA foreign_keys = OFF;\n{rows}"))
+        .unwrap();
+    ready(apply(&Native(&raw), &embedded())).unwrap();
+    raw.prepare(query)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
