@@ -290,7 +290,10 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
             let log = session
                 .get(&format!("{card}/access-log?limit=1{cursor}"))
                 .json();
-            let entries = log["entries"].as_array().expect("entries").clone();
+            let entries = log["entries"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no entries: {log}"))
+                .clone();
             count += entries.iter().filter(|e| e["action"] == action).count();
             match log["next_cursor"].as_str() {
                 Some(next) => {
