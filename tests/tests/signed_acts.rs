@@ -377,3 +377,53 @@ fn a_decision_signed_by_its_officer_reaches_the_participant_with_its_signature()
         .get(&format!("/api/cases/{erdr}/decisions/{decision}/signature"))
         .assert_problem(404);
 }
+
+#[test]
+fn the_applicant_signs_that_they_were_warned_in_the_language_they_read() {
+    let app = TestApp::portal();
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let police = organ(&admin, "Police");
+    let applicant = app.sign_in(&issue(PersonSpec::new(&random_iin(), "ASANOVA AIGUL")));
+    let body = json!({"kind": "crime_report", "organ_id": police, "warning_language": "kk",
+                      "text": "Менің көлігімді ұрлап кетті."});
+    let prepared = applicant.post_json("/api/filings/to-sign", &body).json();
+    let content: Value =
+        serde_json::from_str(prepared["to_sign"].as_str().expect("to_sign")).expect("json");
+    let warning = &content["false_report_warning"];
+    assert_eq!(warning["language"], "kk", "{content}");
+    assert_eq!(warning["acknowledged"], true);
+    assert!(
+        warning["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("419") && t.contains("жауапкершілік")),
+        "the Kazakh warning: {content}"
+    );
+    // Signed as prepared, it is kept with the statement the applicant can read back.
+    let filed = file(&applicant, &applicant.signed_filing(&body));
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let id = filed.json()["id"].as_i64().expect("id");
+    let signed = applicant.get(&format!("/api/status/filings/{id}/signed-content"));
+    assert_eq!(signed.status, 200, "{}", signed.text());
+    assert!(
+        signed.text().contains("false_report_warning"),
+        "{}",
+        signed.text()
+    );
+    // Only a statement carries it, in a language of the page.
+    for (bad, code) in [
+        (
+            json!({"kind": "crime_report", "organ_id": police, "warning_language": "de",
+                "text": "x"}),
+            "invalid_language",
+        ),
+        (
+            json!({"kind": "petition", "erdr_number": "267511031000001", "warning_language": "ru",
+                "text": "x"}),
+            "not_allowed",
+        ),
+    ] {
+        let r = file(&applicant, &bad);
+        r.assert_problem(422);
+        assert_eq!(r.error_code(), code, "{}", r.text());
+    }
+}

@@ -82,12 +82,36 @@ pub struct Rights {
 struct RightsFile {
     #[serde(rename = "$comment", default)]
     _comment: Option<String>,
+    false_report_warning: Warning,
     rows: Vec<Rights>,
 }
 
-/// Reads and checks the rights texts: one row per procedural status, every language and the
-/// articles given.
-pub fn parse_rights(json: &str) -> Result<Vec<Rights>, LawError> {
+/// A text the person is shown and signs that they saw, in the three languages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    pub kk: String,
+    pub ru: String,
+    pub en: String,
+}
+
+impl Warning {
+    /// The text in `language` (`kk`, `ru`, `en`).
+    pub fn in_language(&self, language: &str) -> Option<&str> {
+        match language {
+            "kk" => Some(&self.kk),
+            "ru" => Some(&self.ru),
+            "en" => Some(&self.en),
+            _ => None,
+        }
+    }
+}
+
+/// Reads and checks the rights texts (one row per procedural status, every language and the
+/// articles given) and the false-report warning (art. 181), every language given.
+pub fn parse_rights(json: &str) -> Result<(Vec<Rights>, Warning), LawError> {
     const FILE: &str = "rights.json";
     let file: RightsFile = serde_json::from_str(json).map_err(|e| LawError::Malformed {
         file: FILE,
@@ -125,7 +149,18 @@ pub fn parse_rights(json: &str) -> Result<Vec<Rights>, LawError> {
             });
         }
     }
-    Ok(file.rows)
+    let warning = file.false_report_warning;
+    if [&warning.kk, &warning.ru, &warning.en]
+        .iter()
+        .any(|t| t.trim().is_empty())
+    {
+        return Err(LawError::BadRow {
+            file: FILE,
+            row: 0,
+            reason: "the false-report warning is given in kk, ru and en".into(),
+        });
+    }
+    Ok((file.rows, warning))
 }
 
 /// One deadline rule: it applies to a filing of `kind`, to `addressee` if set, on one of
@@ -163,6 +198,8 @@ pub struct Law {
     pub court: CourtPeriods,
     /// What each status may do, said to the person on their case page.
     pub rights: Vec<Rights>,
+    /// The warning a statement's applicant is shown and signs that they saw (art. 181).
+    pub false_report_warning: Warning,
     pub calendar: Calendar,
     /// The last day the calendar of days off is known for.
     pub calendar_valid_through: NaiveDate,
@@ -521,6 +558,7 @@ pub fn parse(
         court,
     } = parse_deadlines(deadlines)?;
     let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
+    let (rights, false_report_warning) = parse_rights(rights)?;
     Ok(Law {
         visibility,
         deadline_rules,
@@ -529,7 +567,8 @@ pub fn parse(
         court_window_days,
         status_request,
         court,
-        rights: parse_rights(rights)?,
+        rights,
+        false_report_warning,
         calendar,
         calendar_valid_through,
     })
@@ -570,6 +609,25 @@ mod tests {
         assert_eq!(law.visibility.len(), DecisionType::ALL.len());
         assert!(!law.deadline_rules.is_empty());
         assert!(law.calendar_valid_through >= NaiveDate::from_ymd_opt(2027, 12, 31).unwrap());
+    }
+
+    #[test]
+    fn the_statement_page_shows_the_very_warning_the_applicant_signs() {
+        let law = shipped().expect("the shipped law");
+        for language in ["kk", "ru", "en"] {
+            let path = format!(
+                "{}/../../components/web/static/locales/{language}/participant.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let locale: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).expect("locale"))
+                    .expect("locale json");
+            assert_eq!(
+                locale["file.false_report_warning"].as_str(),
+                law.false_report_warning.in_language(language),
+                "{language}: the page and the law data must say the same"
+            );
+        }
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub struct FilingRequest {
     /// number names, or its prosecutor's office, and tells the filer nothing of the case.
     #[serde(default)]
     pub affected_person: bool,
+    /// A statement's: the language (`kk`, `ru`, `en`) in which the applicant was shown the
+    /// warning of liability for a knowingly false report (art. 181). The warning goes into
+    /// the signed content in that language: the applicant signs that they were warned.
+    #[serde(default)]
+    pub warning_language: Option<String>,
     /// The filer's CMS signature over the filing's canonical content (`POST .../to-sign`):
     /// base64 of DER, or PEM. Required for a statement about an offence (art. 181).
     #[serde(default)]
@@ -71,6 +76,8 @@ pub struct FilingDraft {
     pub filed_in_detention: bool,
     /// Art. 100: a complaint by a person who is no party to the case (see [`FilingRequest`]).
     pub affected_person: bool,
+    /// A statement's: the language the false-report warning was shown in (art. 181).
+    pub warning_language: Option<&'static str>,
 }
 
 impl TryFrom<&FilingRequest> for FilingDraft {
@@ -157,6 +164,17 @@ impl TryFrom<&FilingRequest> for FilingDraft {
         if body.affected_person {
             affected_persons_complaint(kind, &on_behalf, body.challenged_decision_id)?;
         }
+        let warning_language = match (kind, body.warning_language.as_deref()) {
+            (_, None) => None,
+            (Kind::CrimeReport, Some(given)) => Some(warning_language(given)?),
+            (_, Some(_)) => {
+                return Err(ApiError::invalid(
+                    "warning_language",
+                    "not_allowed",
+                    "Only a statement about an offence carries the false-report warning (art. 181).",
+                ));
+            }
+        };
         Ok(FilingDraft {
             kind,
             addressee,
@@ -169,8 +187,23 @@ impl TryFrom<&FilingRequest> for FilingDraft {
             challenged_decision_id: body.challenged_decision_id,
             filed_in_detention: body.filed_in_detention,
             affected_person: body.affected_person,
+            warning_language,
         })
     }
+}
+
+/// The language a false-report warning was shown in, as the law data names its texts.
+fn warning_language(given: &str) -> Result<&'static str, ApiError> {
+    ["kk", "ru", "en"]
+        .into_iter()
+        .find(|l| *l == given)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "warning_language",
+                "invalid_language",
+                "One of kk, ru, en: the language the warning was shown in.",
+            )
+        })
 }
 
 /// What an affected person's complaint (art. 100) may be: a complaint, in their own name, not
@@ -405,6 +438,17 @@ pub async fn resolve(
     }
     if draft.affected_person {
         content["affected_person"] = true.into();
+    }
+    // Art. 181: what the applicant was warned of, in the language they saw it in, signed with
+    // the statement.
+    if let Some(language) = draft.warning_language {
+        let text = crate::law::shipped()
+            .ok()
+            .and_then(|law| law.false_report_warning.in_language(language))
+            .ok_or_else(|| ApiError::Internal("the false-report warning is missing".into()))?;
+        content["false_report_warning"] = serde_json::json!({
+            "language": language, "text": text, "acknowledged": true,
+        });
     }
     Ok(Checked {
         content: content.to_string(),

@@ -326,3 +326,27 @@ fn an_affected_person_complains_in_their_own_name_about_no_named_decision() {
     };
     assert_eq!(refused(&without_a_number).0, "erdr_number");
 }
+
+#[test]
+fn only_a_statement_carries_the_false_report_warning_in_a_language_of_the_page() {
+    let warned = |language: &str, body: FilingRequest| FilingRequest {
+        warning_language: Some(language.into()),
+        ..body
+    };
+    let draft = FilingDraft::try_from(&warned("kk", statement())).unwrap();
+    assert_eq!(draft.warning_language, Some("kk"));
+    assert_eq!(
+        FilingDraft::try_from(&statement())
+            .unwrap()
+            .warning_language,
+        None
+    );
+    assert_eq!(
+        refused(&warned("de", statement())),
+        pair("warning_language", "invalid_language")
+    );
+    assert_eq!(
+        refused(&warned("ru", petition())),
+        pair("warning_language", "not_allowed")
+    );
+}

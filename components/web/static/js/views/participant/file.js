@@ -5,7 +5,7 @@
 // Idempotency-Key kept for retries of the same contents, so a retry never files twice.
 
 import { api, ApiProblem, idempotencyKey } from '../../api.js';
-import { t, formatBytes, formatDate } from '../../i18n.js';
+import { t, formatBytes, formatDate, language } from '../../i18n.js';
 import { h, page, form, field, radios, section, keepDraft, clearDraft, details, time, link, announce, busy, showProblem, showField } from '../../ui.js';
 import { label, statusWithPrincipal, receiptButton, ACTS_FOR_ANOTHER } from './common.js';
 import { signContent, signatureRefusalAtChoice } from '../../sign.js';
@@ -231,6 +231,8 @@ export async function render(ctx) {
       const body = { kind: values.kind };
       if (values.kind === 'crime_report') {
         body.organ_id = Number(values.organ_id);
+        // The warning the page showed, in its language, goes into what the applicant signs.
+        body.warning_language = language();
       } else if (values.kind === 'complaint' && values.affected_person) {
         // In my own name, about an act, naming no decision: the case is not mine to see.
         body.affected_person = true;
