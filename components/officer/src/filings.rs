@@ -7,7 +7,6 @@ use jaria_portal::auth::{self, Principal};
 use jaria_portal::authz::{self};
 use jaria_portal::case::store::{self as case_store, CaseRow};
 use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
-use jaria_portal::filing::court::CourtRecord;
 use jaria_portal::filing::deadline::Kind;
 use jaria_portal::filing::handling::{self, State};
 use jaria_portal::filing::store::{self, FilingRow};
@@ -33,12 +32,17 @@ pub(crate) async fn received(
 ) -> Result<Received, ApiError> {
     let (filing, case) = with_case(db, id).await?;
     authz::filing_received(me, facts(&filing), case.as_ref(), to_decide)?;
+    Ok(received_as(me, filing, case))
+}
+
+/// A filing as `me` holds it, once allowed.
+fn received_as(me: &Principal, filing: FilingRow, case: Option<CaseRow>) -> Received {
     let challenged = challenged_official(&filing, case.as_ref()) == Some(me.iin.as_str());
-    Ok(Received {
+    Received {
         filing,
         case,
         challenged,
-    })
+    }
 }
 
 /// A filing by id (404 if none) with its case, if it has one.
@@ -89,29 +93,18 @@ async fn received_or_before_the_judge(
     me: &Principal,
     id: &str,
 ) -> Result<Received, ApiError> {
-    match received(db, me, id, false).await {
-        Err(ApiError::NotFound) => {}
-        other => return other,
-    }
     let (filing, case) = with_case(db, id).await?;
-    let before_the_judge = court::next_step(
-        filing.kind,
-        filing.addressee,
-        filing.state,
-        &CourtRecord::default(),
-    )
-    .is_some();
-    let challenged = challenged_official(&filing, case.as_ref());
-    if !before_the_judge
-        || authz::may_record_court(me, facts(&filing), case.as_ref(), challenged).is_err()
-    {
-        return Err(ApiError::NotFound);
+    match authz::filing_received(me, facts(&filing), case.as_ref(), false) {
+        Err(ApiError::NotFound)
+            if court::before_the_judge(filing.kind, filing.addressee, filing.state) =>
+        {
+            let challenged = challenged_official(&filing, case.as_ref());
+            authz::may_record_court(me, facts(&filing), case.as_ref(), challenged)
+                .map_err(|_| ApiError::NotFound)?;
+        }
+        other => other?,
     }
-    Ok(Received {
-        challenged: challenged == Some(me.iin.as_str()),
-        filing,
-        case,
-    })
+    Ok(received_as(me, filing, case))
 }
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.

@@ -238,16 +238,8 @@ pub async fn civil_claim_only(
     status: ProceduralStatus,
     represented: Option<&str>,
 ) -> Result<bool, ApiError> {
-    let principal_statuses: Vec<ProceduralStatus> = match represented {
-        Some(principal) if status.acts_for_another() => {
-            super::store::recorded_statuses(db, case_id, principal)
-                .await?
-                .into_iter()
-                .map(|p| p.status)
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let principal_statuses =
+        super::store::principal_statuses(db, case_id, status, represented).await?;
     Ok(super::grant::limited_to_civil_claim(
         status,
         &principal_statuses,

@@ -85,16 +85,8 @@ pub async fn keep(db: &Db, case_id: i64, ending: Ending<'_>, now: &str) -> Resul
             Some(col_text(r, 0).map(|iin| (iin, status)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let principal_statuses = match ending.represented_iin {
-        Some(principal) if ending.status.acts_for_another() => {
-            store::recorded_statuses(db, case_id, principal)
-                .await?
-                .into_iter()
-                .map(|p| p.status)
-                .collect()
-        }
-        _ => Vec::new(),
-    };
+    let principal_statuses =
+        store::principal_statuses(db, case_id, ending.status, ending.represented_iin).await?;
     let keepers = keepers(ending, &agents, &principal_statuses);
     let decisions = db
         .query(

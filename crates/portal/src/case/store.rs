@@ -226,6 +226,26 @@ fn participation_from(r: &spin_sdk::sqlite::RowResult) -> Result<Participation, 
     })
 }
 
+/// The confirmed statuses of the person an acting status (`status`, for `represented`) acts
+/// for; none for a principal status, or one acting for nobody on record.
+pub async fn principal_statuses(
+    db: &Db,
+    case_id: i64,
+    status: ProceduralStatus,
+    represented: Option<&str>,
+) -> Result<Vec<ProceduralStatus>, ApiError> {
+    match represented {
+        Some(principal) if status.acts_for_another() => {
+            Ok(recorded_statuses(db, case_id, principal)
+                .await?
+                .into_iter()
+                .map(|p| p.status)
+                .collect())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// The confirmed rows of one person in a case, as recorded (no check of whom they act for).
 pub async fn recorded_statuses(
     db: &Db,

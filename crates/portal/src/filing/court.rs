@@ -16,7 +16,9 @@ use crate::ApiError;
 use crate::auth::Principal;
 use crate::db::{Db, SqlValue, int, text};
 use crate::law::CourtPeriods;
-use crate::notify::{self, Notice};
+use crate::notify::Notice;
+
+use super::lifecycle;
 
 /// `POST /api/officer/filings/{id}/court` as sent.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -157,40 +159,23 @@ pub async fn record(
             "The court record changed meanwhile; reload it.".into(),
         ));
     }
+    let mut payload = detail.clone();
+    payload["event"] = step.event().into();
+    let told = lifecycle::Telling {
+        notice: Notice::FilingUpdated,
+        payload,
+        recipients: filing.interested(),
+    };
     let at = crate::clock::rfc3339(now);
-    db.exec(
-        "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, ?, ?, ?)",
-        &[
-            int(filing.id),
-            text(&at),
-            text(step.event()),
-            text(&me.iin),
-            text(detail.to_string()),
-        ],
-    )
-    .await?;
-    crate::audit::record_for_case(
+    lifecycle::record_event(
         db,
-        &me.actor(),
-        &format!("filing_{}", step.event()),
-        &format!("filing:{}", filing.id),
+        me,
+        filing,
+        step.event(),
+        detail,
         audit_case_id,
-        detail.clone(),
-    )
-    .await?;
-    let mut payload = serde_json::json!({
-        "filing_id": filing.id, "registration_number": filing.registration_number,
-        "event": step.event(),
-    });
-    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), detail) {
-        target.extend(more);
-    }
-    notify::send(
-        db,
-        filing.interested(),
-        Notice::FilingUpdated,
+        told,
         &at,
-        &payload,
     )
     .await?;
     Ok(after)
@@ -263,6 +248,13 @@ pub enum CourtError {
     InTheFuture,
 }
 
+/// Whether a filing went to the investigating judge: a complaint to the judge, forwarded.
+pub fn before_the_judge(kind: Kind, addressee: Addressee, state: State) -> bool {
+    kind == Kind::Complaint
+        && addressee == Addressee::InvestigatingJudge
+        && state == State::Forwarded
+}
+
 /// The court act that may be recorded next on a filing (`received`, then `decided`), if any.
 pub fn next_step(
     kind: Kind,
@@ -270,10 +262,7 @@ pub fn next_step(
     state: State,
     record: &CourtRecord,
 ) -> Option<&'static str> {
-    if kind != Kind::Complaint
-        || addressee != Addressee::InvestigatingJudge
-        || state != State::Forwarded
-    {
+    if !before_the_judge(kind, addressee, state) {
         return None;
     }
     match (record.received_on, record.decided_on) {
@@ -294,10 +283,7 @@ pub fn check(
     filed_on: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), CourtError> {
-    if kind != Kind::Complaint
-        || addressee != Addressee::InvestigatingJudge
-        || state != State::Forwarded
-    {
+    if !before_the_judge(kind, addressee, state) {
         return Err(CourtError::NotBeforeTheJudge);
     }
     let (on, earliest) = match step {

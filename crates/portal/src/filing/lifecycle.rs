@@ -166,36 +166,75 @@ pub async fn transition(
             "The filing changed meanwhile; reload it.".into(),
         ));
     }
+    let recipients = match t.told {
+        Told::Interested => filing.interested(),
+        Told::OnlyTheOneFiledFor => filing.on_behalf_of_iin.as_deref().into_iter().collect(),
+    };
+    let told = Telling {
+        notice: t.notice,
+        payload: t.payload,
+        recipients,
+    };
+    record_event(
+        db,
+        me,
+        filing,
+        t.step.event(),
+        t.detail,
+        t.audit_case_id,
+        told,
+        t.at,
+    )
+    .await?;
+    Ok(state)
+}
+
+/// Who is told of an event on a filing, and what (the filing's id and number are added).
+pub struct Telling<'a> {
+    pub notice: Notice,
+    pub payload: serde_json::Value,
+    pub recipients: Vec<&'a str>,
+}
+
+/// The record of one event on `filing` by `me`, after its change is written: the timeline
+/// row (`event`, with `detail`), the audit row (`filing_{event}`, the same detail) and the
+/// notice — the one way every step of a filing, the court's acts included, is recorded.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_event(
+    db: &Db,
+    me: &Principal,
+    filing: &FilingRow,
+    event: &str,
+    detail: serde_json::Value,
+    audit_case_id: Option<i64>,
+    told: Telling<'_>,
+    at: &str,
+) -> Result<(), ApiError> {
     db.exec(
         "INSERT INTO filing_events (filing_id, at, kind, actor_iin, detail) VALUES (?, ?, ?, ?, ?)",
         &[
             int(filing.id),
-            text(t.at),
-            text(t.step.event()),
+            text(at),
+            text(event),
             text(&me.iin),
-            text(t.detail.to_string()),
+            text(detail.to_string()),
         ],
     )
     .await?;
     crate::audit::record_for_case(
         db,
         &me.actor(),
-        &format!("filing_{}", t.step.event()),
+        &format!("filing_{event}"),
         &format!("filing:{}", filing.id),
-        t.audit_case_id,
-        t.detail,
+        audit_case_id,
+        detail,
     )
     .await?;
     let mut payload = serde_json::json!({
         "filing_id": filing.id, "registration_number": filing.registration_number,
     });
-    merge(&mut payload, t.payload);
-    let recipients = match t.told {
-        Told::Interested => filing.interested(),
-        Told::OnlyTheOneFiledFor => filing.on_behalf_of_iin.as_deref().into_iter().collect(),
-    };
-    notify::send(db, recipients, t.notice, t.at, &payload).await?;
-    Ok(state)
+    merge(&mut payload, told.payload);
+    notify::send(db, told.recipients, told.notice, at, &payload).await
 }
 
 /// Adds `more`'s fields (an object) to `into` (an object).
