@@ -118,7 +118,21 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       ]);
       // The window opens blank and is then pointed at the fetched receipt.
       await printable.waitForFunction((n) => Boolean(document.body && document.body.textContent.includes(n)), number);
+      assert((await printable.getAttribute('html', 'lang')) === lang, `the receipt speaks ${lang}`);
+      const checkUrl = await printable.getAttribute('a[href*="#/check/"]', 'href');
+      assert(await printable.locator('svg[role="img"]').count() === 1, 'the receipt carries its QR code');
       await printable.close();
+      // Whoever holds the paper opens its check page without signing in.
+      const holder = await person(browser, name, 'receipt-holder', { lang, viewport });
+      await holder.page.goto(checkUrl);
+      await holder.page.waitForSelector('[data-check="receipt"] [data-check="valid"]');
+      const shown = await holder.page.textContent('[data-check="receipt"]');
+      assert(shown.includes(number), `the check page names ${number}`);
+      const overflows = await holder.page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+      assert(!overflows, 'the check page fits the screen');
+      await holder.axe('receipt-check');
+      await holder.shot('receipt-check');
+      await holder.close();
     });
     await step('the filing is listed with its due date, once', async () => {
       await participant.open('/filings');

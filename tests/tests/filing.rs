@@ -1122,6 +1122,181 @@ fn the_officer_queue_pages_by_due_time() {
         .assert_problem(422);
 }
 
+/// The QR code of a printed receipt (the SVG's `M x,y h1v1h-1z` modules) read as a phone
+/// reads it: drawn into pixels and decoded by an independent decoder.
+fn read_qr_code(page: &str) -> String {
+    let svg = &page[page.find("<svg").expect("a QR code")..];
+    let path = svg
+        .split("<path d=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("the code's path");
+    let side: usize = svg
+        .split("viewBox=\"0 0 ")
+        .nth(1)
+        .and_then(|v| v.split(' ').next())
+        .and_then(|v| v.parse().ok())
+        .expect("viewBox");
+    let mut dark = vec![false; side * side];
+    for module in path.split('M').filter(|m| !m.is_empty()) {
+        let (xy, _) = module.split_once('h').expect("h1v1h-1z");
+        let (x, y) = xy.split_once(',').expect("x,y");
+        let (x, y): (usize, usize) = (x.parse().expect("x"), y.parse().expect("y"));
+        dark[y * side + x] = true;
+    }
+    let scale = 4;
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(side * scale, side * scale, |x, y| {
+            if dark[(y / scale) * side + x / scale] {
+                0
+            } else {
+                255
+            }
+        });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code on the receipt");
+    grids[0].decode().expect("a readable QR code").1
+}
+
+/// An instant as the receipt prints it in Almaty (UTC+5): a period's end is 24:00 of its day.
+fn almaty_wall_clock(rfc3339: &str) -> String {
+    let local = chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .expect("time")
+        .naive_utc()
+        + chrono::Duration::hours(5);
+    if local.time() == chrono::NaiveTime::MIN {
+        format!(
+            "{} 24:00",
+            (local - chrono::Duration::days(1)).format("%d.%m.%Y")
+        )
+    } else {
+        local.format("%d.%m.%Y %H:%M").to_string()
+    }
+}
+
+#[test]
+fn a_printed_receipt_speaks_the_persons_language_and_its_qr_code_opens_the_public_check() {
+    let app = TestApp::portal();
+    let organ_id = police(&app);
+    let iin = random_iin();
+    let me = app.sign_in(&jaria_tests::issue(jaria_tests::PersonSpec::new(
+        &iin, "RECEIPT",
+    )));
+    let organ_name = me.get("/api/filings/organs").json()["organs"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["id"] == organ_id))
+        .and_then(|o| o["name"].as_str())
+        .expect("the organ in the list")
+        .to_owned();
+    let filed = file(
+        &me,
+        "receipt-page-1",
+        &me.signed_filing(&json!({"kind": "crime_report", "organ_id": organ_id, "text": "My bicycle was stolen."})),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let filed = filed.json();
+    let id = filed["id"].as_i64().expect("id");
+    let number = filed["registration_number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let printed = |query: &str, language: Option<&str>| {
+        let mut headers = vec![("accept", "text/html")];
+        if let Some(language) = language {
+            headers.push(("accept-language", language));
+        }
+        me.request_with(
+            "GET",
+            &format!("/api/filings/{id}/receipt{query}"),
+            &headers,
+            b"",
+        )
+    };
+    // In the language the page asks for: the kind and addressee in words, the organ by
+    // name, Almaty time beside the UTC value.
+    let kk = printed("?lang=kk", Some("en"));
+    assert_eq!(kk.status, 200, "{}", kk.text());
+    assert_eq!(kk.header("content-language"), Some("kk"));
+    let page = kk.text();
+    assert!(page.contains("<html lang=\"kk\">"), "{page}");
+    assert!(page.contains("Қылмыс туралы арыз"), "{page}");
+    assert!(page.contains(&organ_name), "{page}");
+    let submitted = filed["submitted_at"].as_str().expect("submitted_at");
+    assert!(
+        page.contains(&format!(
+            "{} (Алматы уақыты (UTC+5)) · UTC {submitted}",
+            almaty_wall_clock(submitted)
+        )),
+        "{page}"
+    );
+    // Else the browser's language; a language the portal does not write is refused.
+    let ru = printed("", Some("ru-KZ, en;q=0.5")).text();
+    assert!(ru.contains("<html lang=\"ru\">") && ru.contains("Заявление о преступлении"));
+    printed("?lang=de", None).assert_problem(422);
+    // The QR code leads to the public check page of this receipt.
+    let url = read_qr_code(&page);
+    let code = me.get(&format!("/api/filings/{id}/receipt")).json()["check_code"]
+        .as_str()
+        .expect("check_code")
+        .to_owned();
+    assert!(
+        url.starts_with("http") && url.ends_with(&format!("/#/check/{number}?c={code}")),
+        "{url}"
+    );
+    assert!(
+        page.contains(&format!("href=\"{url}\"")),
+        "the address is printed too"
+    );
+    // Anyone holding the receipt may check it without signing in: what was registered, the
+    // IIN masked, and whether the portal's signature holds.
+    let check = app.get(&format!("/api/filings/receipts/{number}?code={code}"));
+    assert_eq!(check.status, 200, "{}", check.text());
+    let check = check.json();
+    assert_eq!(check["valid"], true);
+    assert_eq!(check["key"], "current");
+    assert_eq!(check["registration_number"], number.as_str());
+    assert_eq!(check["kind"], "crime_report");
+    assert_eq!(check["addressee"], "organ");
+    assert_eq!(check["organ"], organ_name.as_str());
+    assert_eq!(check["submitted_at"], filed["submitted_at"]);
+    assert_eq!(check["content_sha256"], filed["content_sha256"]);
+    assert_eq!(check["signed_with_eds"], true);
+    let iin = iin.as_str();
+    assert_eq!(check["filer_iin"], format!("••••••••{}", &iin[8..]));
+    assert!(
+        !check.to_string().contains(iin),
+        "the IIN is not given to whoever asks"
+    );
+    // Without the receipt's own code, nothing: not even whether the number exists.
+    let mut wrong = code.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    let wrong = String::from_utf8(wrong).expect("code");
+    app.get(&format!("/api/filings/receipts/{number}?code={wrong}"))
+        .assert_problem(404);
+    app.get(&format!("/api/filings/receipts/2099-S-9999999?code={code}"))
+        .assert_problem(404);
+    app.get(&format!("/api/filings/receipts/{number}"))
+        .assert_problem(422);
+    // Another filing's code does not open this one.
+    let other = file(
+        &me,
+        "receipt-page-2",
+        &me.signed_filing(
+            &json!({"kind": "crime_report", "organ_id": organ_id, "text": "And my scooter."}),
+        ),
+    )
+    .json();
+    let other_code = me
+        .get(&format!("/api/filings/{}/receipt", other["id"]))
+        .json()["check_code"]
+        .as_str()
+        .expect("check_code")
+        .to_owned();
+    assert_ne!(other_code, code);
+    app.get(&format!("/api/filings/receipts/{number}?code={other_code}"))
+        .assert_problem(404);
+}
+
 #[test]
 fn receipts_signed_with_a_retired_key_still_verify_after_rotation() {
     jaria_tests::local_only!();

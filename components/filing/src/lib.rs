@@ -2,6 +2,7 @@
 //! a signed receipt at once, and withdrawal before a decision.
 
 mod attachments;
+mod receipts;
 mod submit;
 
 use jaria_portal::ApiError;
@@ -35,9 +36,11 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
         (_, ["attachments"]) => allow("POST"),
         (Method::Get, ["organs"]) => submit::organs(req).await,
         (_, ["organs"]) => allow("GET"),
-        (Method::Post, ["receipts", "verify"]) => submit::verify_receipt(req).await,
+        (Method::Post, ["receipts", "verify"]) => receipts::verify_receipt(req).await,
         (_, ["receipts", "verify"]) => allow("POST"),
-        (Method::Get, [id, "receipt"]) => submit::receipt(req, id).await,
+        (Method::Get, ["receipts", number]) => receipts::check(req, number).await,
+        (_, ["receipts", _]) => allow("GET"),
+        (Method::Get, [id, "receipt"]) => receipts::receipt(req, id).await,
         (_, [_, "receipt"]) => allow("GET"),
         (Method::Post, [id, "withdraw"]) => submit::withdraw(req, id).await,
         (_, [_, "withdraw"]) => allow("POST"),

@@ -1,8 +1,7 @@
-//! Submitting a filing with its receipt, idempotently; the receipt again; verifying one;
-//! withdrawing before a decision.
+//! Submitting a filing with its receipt, idempotently; withdrawing it before a decision.
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, int, text};
+use jaria_portal::db::{Db, text};
 use jaria_portal::filing::deadline::{self, Deadlines, Kind};
 use jaria_portal::filing::draft::{self, Checked, FilingDraft, FilingRequest};
 use jaria_portal::filing::lifecycle::{self, Step, Told, Transition};
@@ -11,8 +10,9 @@ use jaria_portal::filing::signature;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
 use jaria_portal::notify::Notice;
-use jaria_portal::{ApiError, audit, clock, config, deadlines};
-use serde::Deserialize;
+use jaria_portal::{ApiError, audit, clock, deadlines};
+
+use crate::receipts::signing_key;
 use sha2::{Digest, Sha256};
 
 fn idempotency_key(req: &jaria_portal::http::Request) -> Result<String, ApiError> {
@@ -25,28 +25,6 @@ fn idempotency_key(req: &jaria_portal::http::Request) -> Result<String, ApiError
                 .into(),
         ))
     }
-}
-
-async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
-    let seed = config::optional("receipt_signing_key")
-        .await
-        .unwrap_or_default();
-    if seed.trim().is_empty() {
-        return Err(ApiError::Unavailable(
-            "receipt_signing_key is not configured".into(),
-        ));
-    }
-    receipt::signing_key(&seed).map_err(|e| ApiError::Unavailable(e.to_string()))
-}
-
-/// The public keys of retired receipt keys (`receipt_previous_public_keys`).
-async fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
-    receipt::previous_keys(
-        &config::optional("receipt_previous_public_keys")
-            .await
-            .unwrap_or_default(),
-    )
-    .map_err(|e| ApiError::Unavailable(format!("receipt_previous_public_keys: {e}")))
 }
 
 fn acknowledgement(
@@ -375,101 +353,6 @@ fn registration_number(kind: Kind, now: chrono::DateTime<chrono::Utc>, id: i64) 
         Kind::Complaint => "C",
     };
     format!("{}-{letter}-{id:07}", now.format("%Y"))
-}
-
-/// A filing its filer (or the person it was filed for) may see; to anyone else it is 404.
-async fn mine(db: &Db, me: &Principal, id: &str) -> Result<filing_store::Stored, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
-    let (stored, _) = filing_store::load_receipt(db, "f.id = ?", &[int(id)])
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if filing_store::may_read(
-        &stored.filer_iin,
-        stored.on_behalf_of_iin.as_deref(),
-        &me.iin,
-    ) {
-        Ok(stored)
-    } else {
-        Err(ApiError::NotFound)
-    }
-}
-
-pub async fn receipt(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {
-    let db = Db::open().await?;
-    let me = auth::authenticate(&db, req).await?;
-    let signing = signing_key().await?;
-    let stored = mine(&db, &me, id).await?;
-    // The key that signed this receipt: after a rotation, an old receipt names its old key.
-    // Retired keys are read only for such a receipt, so a receipt of the current key is served
-    // even while the list of retired keys is broken.
-    let current = signing.verifying_key();
-    let public_key = if receipt::verify(&current, &stored.summary, &stored.signature) {
-        receipt::encode_public_key(&current)
-    } else {
-        receipt::signed_by(
-            &current,
-            &previous_keys().await?,
-            &stored.summary,
-            &stored.signature,
-        )
-        .map_or_else(
-            || receipt::public_key(&signing),
-            |(_, key)| receipt::encode_public_key(&key),
-        )
-    };
-    // A browser asking for a page gets one to print or save.
-    let wants_html = auth::header(req, "accept").is_some_and(|a| a.contains("text/html"));
-    if wants_html {
-        let mut page = Reply::html(
-            200,
-            receipt::printable(&stored.summary, &stored.signature, &public_key),
-        );
-        page.set_header(
-            "content-security-policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        );
-        return Ok(page);
-    }
-    Reply::json(
-        200,
-        &serde_json::json!({
-            "summary": stored.summary, "signature": stored.signature,
-            "public_key": public_key, "algorithm": "Ed25519",
-        }),
-    )
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyRequest {
-    summary: Summary,
-    signature: String,
-}
-
-/// Anyone may check a receipt: it proves only what the summary says.
-pub async fn verify_receipt(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
-    let body: VerifyRequest = if req.body().is_empty() {
-        return Err(ApiError::BadRequest(
-            "Send the receipt's summary and signature.".into(),
-        ));
-    } else {
-        json_body(req)?
-    };
-    let signing = signing_key().await?;
-    let signed_by = receipt::signed_by(
-        &signing.verifying_key(),
-        &previous_keys().await?,
-        &body.summary,
-        &body.signature,
-    );
-    Reply::json(
-        200,
-        &serde_json::json!({
-            "valid": signed_by.is_some(),
-            "key": signed_by.map(|(by, _)| by),
-            "public_key": signed_by.map(|(_, key)| receipt::encode_public_key(&key)),
-        }),
-    )
 }
 
 pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Reply, ApiError> {

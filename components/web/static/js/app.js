@@ -12,6 +12,7 @@ const OFFICER_ROLES = ['investigator', 'inquirer', 'prosecutor', 'head_of_unit']
 // 'participant' (everyone signed in is a participant) or 'officer'.
 const ROUTES = [
   { pattern: '/signin', module: './views/signin.js', who: 'anyone' },
+  { pattern: '/check/:number', module: './views/check.js', who: 'anyone' },
   { pattern: '/account', module: './views/account.js', who: 'signed-in' },
   { pattern: '/cases', module: './views/participant/cases.js', who: 'participant' },
   { pattern: '/cases/request', module: './views/participant/access.js', who: 'participant' },

@@ -13,6 +13,7 @@ pub mod forwarding;
 pub mod handling;
 pub mod lifecycle;
 pub mod receipt;
+pub mod receipt_page;
 pub mod signature;
 pub mod store;
 

@@ -114,67 +114,6 @@ pub fn verify(key: &VerifyingKey, summary: &Summary, signature: &str) -> bool {
     key.verify(&summary.canonical(), &sig).is_ok()
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The receipt as a page to print or save: every attested field, the signature and the key,
-/// and the JSON to paste into the verification endpoint. No script, no style: it prints as is.
-pub fn printable(summary: &Summary, signature: &str, public_key: &str) -> String {
-    let row = |label: &str, value: &str| {
-        format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>\n",
-            escape_html(label),
-            escape_html(value)
-        )
-    };
-    let mut rows = String::new();
-    rows += &row(
-        "Registration number / Тіркеу нөмірі / Регистрационный номер",
-        &summary.registration_number,
-    );
-    rows += &row("Kind", &summary.kind);
-    rows += &row("Filer IIN", &summary.filer_iin);
-    if let Some(principal) = &summary.on_behalf_of_iin {
-        rows += &row("On behalf of IIN", principal);
-    }
-    if let Some(erdr) = &summary.erdr_number {
-        rows += &row("ERDR number", erdr);
-    }
-    rows += &row("Submitted at (UTC)", &summary.submitted_at);
-    rows += &row("Answer due by (UTC)", &summary.due_at);
-    rows += &row("Content SHA-256", &summary.content_sha256);
-    for (i, sha) in summary.attachments_sha256.iter().enumerate() {
-        rows += &row(&format!("Attachment {} SHA-256", i + 1), sha);
-    }
-    if let Some(sha) = &summary.signature_sha256 {
-        rows += &row("Filer's EDS signature (CMS) SHA-256", sha);
-    }
-    rows += &row("Signature (Ed25519, base64)", signature);
-    rows += &row("Portal public key (base64)", public_key);
-    let verify = serde_json::json!({ "summary": summary, "signature": signature }).to_string();
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Receipt {number}</title></head>\n<body>\n<h1>Receipt for filing {number}</h1>\n\
-         <table>\n{rows}</table>\n<h2>To verify</h2>\n<p>POST this JSON to \
-         <code>/api/filings/receipts/verify</code>:</p>\n<pre>{verify}</pre>\n</body></html>\n",
-        number = escape_html(&summary.registration_number),
-        verify = escape_html(&verify),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,19 +169,6 @@ mod tests {
     fn keys_must_be_32_bytes() {
         assert!(signing_key("AAAA").is_err());
         assert!(signing_key("***").is_err());
-    }
-
-    #[test]
-    fn the_printable_receipt_shows_every_field_escaped() {
-        let key = signing_key(&STANDARD.encode([7u8; 32])).unwrap();
-        let mut summary = summary();
-        summary.registration_number = "2026-P-<b>".into();
-        let page = printable(&summary, &sign(&key, &summary), &public_key(&key));
-        assert!(page.contains("2026-P-&lt;b&gt;"));
-        assert!(!page.contains("<b>"));
-        assert!(page.contains(&summary.content_sha256));
-        assert!(page.contains(&summary.submitted_at));
-        assert!(!page.contains("<script"));
     }
 }
 
@@ -360,21 +286,6 @@ mod proptests {
             }
             prop_assume!(changed != summary);
             prop_assert!(!verify(&key.verifying_key(), &changed, &signature));
-        }
-
-        #[test]
-        fn the_printable_receipt_escapes_every_field(key in key(), summary in summary()) {
-            let signature = sign(&key, &summary);
-            let page = printable(&summary, &signature, &public_key(&key));
-            // The page's own markup is fixed: whatever the fields hold adds no element.
-            let tags = |text: &str| text.matches('<').count();
-            let mut blank = summary.clone();
-            blank.registration_number.clear();
-            blank.submitted_at.clear();
-            blank.due_at.clear();
-            let reference = printable(&blank, &signature, &public_key(&key));
-            prop_assert_eq!(tags(&page), tags(&reference));
-            prop_assert!(!page.contains("<script"));
         }
     }
 }

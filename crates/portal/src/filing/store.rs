@@ -460,6 +460,30 @@ pub async fn load_receipt(
     Ok(Some((stored, col_text(&row, 10)?)))
 }
 
+/// Where a filing was sent, as its receipt names it: the addressee (`organ` for a statement)
+/// and the organ, the filing's own (a statement's, the prosecutor's office of art. 100) or else
+/// its case's.
+pub async fn sent_to(db: &Db, id: i64) -> Result<super::receipt_page::SentTo, ApiError> {
+    let row = db
+        .one(
+            "SELECT f.kind, f.addressee, o.name FROM filings f \
+             LEFT JOIN cases c ON c.id = f.case_id \
+             LEFT JOIN organs o ON o.id = ifnull(f.organ_id, c.organ_id) WHERE f.id = ?",
+            &[int(id)],
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let addressee = if col_text(&row, 0)? == Kind::CrimeReport.as_str() {
+        "organ".to_owned()
+    } else {
+        col_text(&row, 1)?
+    };
+    Ok(super::receipt_page::SentTo {
+        addressee,
+        organ: col_opt_text(&row, 2),
+    })
+}
+
 /// Of the uploads `ids` (a JSON array), those of `owner_iin` not yet attached and not
 /// expired at `now_unix`, as (id, sha256).
 pub async fn unattached_uploads(

@@ -2,7 +2,7 @@
 // printable receipt. Every string is a catalogue key of `participant.json`.
 
 import { api, download } from '../../api.js';
-import { t, has, formatDate } from '../../i18n.js';
+import { t, has, formatDate, language } from '../../i18n.js';
 import { h, badge, busy, announce, showProblem } from '../../ui.js';
 
 /** Procedural statuses the API accepts, in the order the CPC lists them. */
@@ -122,7 +122,7 @@ export function receiptButton(filing, holder, tone = 'secondary') {
 export async function openReceipt(filingId, registrationNumber) {
   const win = window.open('', '_blank');
   try {
-    const response = await api(`/api/filings/${encodeURIComponent(filingId)}/receipt`, { raw: true, accept: 'text/html' });
+    const response = await api(`/api/filings/${encodeURIComponent(filingId)}/receipt?lang=${language()}`, { raw: true, accept: 'text/html' });
     const blob = new Blob([await response.text()], { type: 'text/html' });
     const url = URL.createObjectURL(blob);
     if (win) {
