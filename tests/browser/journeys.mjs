@@ -325,6 +325,30 @@ async function courtLoop(browser) {
       await victim.axe('court-record');
       await victim.shot('court-record');
     });
+    await step('the supervising prosecutor annuls a decision the victim holds; the victim sees it marked and is told', async () => {
+      await victim.open(`/cases/${DEMO_ERDR}`);
+      const held = p.locator('[data-section="decisions"] tr[data-id]').last();
+      await held.waitFor();
+      const decisionId = await held.getAttribute('data-id');
+      await prosecutor.open(`/officer/cases/${DEMO_ERDR}`);
+      const form = 'form[data-form="decision"]';
+      await r.selectOption(`${form} select[name="amends"]`, `annuls:${decisionId}`);
+      assert(!(await r.isVisible(`${form} select[name="type"]`)), 'an annulment is of the type of the decision it annuls');
+      await r.fill(`${form} [name="title"]`, 'Күшін жою туралы қаулы');
+      await r.setInputFiles(`${form} input[name="document"]`, { name: 'annulment.pdf', mimeType: 'application/pdf', buffer: PDF });
+      const unsigned = r.locator(`${form} input[name="sign_with"][value="none"]`);
+      if (await unsigned.isVisible()) await unsigned.check();
+      await prosecutor.axe('decision-annul');
+      await r.click('[data-action="decision-submit"]');
+      await r.waitForSelector(`[data-section="decisions"] tr[data-id="${decisionId}"] [data-amendment="note"]`);
+      await victim.open('/cases'); // the same address again would not load the case anew
+      await victim.open(`/cases/${DEMO_ERDR}`);
+      await p.waitForSelector(`[data-section="decisions"] tr[data-id="${decisionId}"] [data-amended-by="annuls"]`);
+      await victim.axe('decision-annulled');
+      await victim.shot('decision-annulled');
+      await victim.open('/notifications');
+      await p.waitForSelector('[data-kind="decision_annulled"]');
+    });
     await victim.close();
     await officer.close();
     await prosecutor.close();

@@ -605,3 +605,183 @@ fn authorisation_matrix_for_officer_endpoints() {
         );
     }
 }
+
+/// Sends a decision that annuls or corrects `amended` (type and person left to the amended
+/// one's, unless `extra` names them).
+fn amend(
+    officer: &Session<'_>,
+    erdr: &str,
+    amended: i64,
+    how: &str,
+    extra: Value,
+) -> jaria_tests::Reply {
+    let mut body = json!({
+        "amends_decision_id": amended, "amendment": how, "decided_on": "2026-11-25",
+        "title": format!("Order: {how} #{amended}"), "filename": format!("{how}.pdf"),
+        "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF),
+    });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    officer.post_json(&format!("/api/officer/cases/{erdr}/decisions"), &body)
+}
+
+fn kinds_in_feed(session: &Session<'_>) -> Vec<String> {
+    session.strings_of("/api/status/notifications", "notifications", "kind")
+}
+
+#[test]
+fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_it_reached() {
+    let app = TestApp::portal();
+    let (w, requests) = world(&app);
+    for id in requests {
+        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
+    }
+    // A preventive measure reaches the suspect and the defender, not the victim.
+    let measure = add_decision_about(&w.lead, &w.erdr, "preventive_measure", Some(&w.suspect_iin));
+    let prosecutors_own = add_decision(&w.prosecutor, &w.erdr, "suspension");
+
+    // Who may: the lead never annuls; the head of unit not the prosecutor's decision; only the
+    // author corrects; an officer of another organ does not see the case.
+    amend(&w.lead, &w.erdr, measure, "annuls", json!({})).assert_problem(403);
+    amend(&w.head, &w.erdr, prosecutors_own, "annuls", json!({})).assert_problem(403);
+    amend(&w.head, &w.erdr, measure, "corrects", json!({})).assert_problem(403);
+    amend(&w.stranger_officer, &w.erdr, measure, "annuls", json!({})).assert_problem(404);
+    // What an amendment is: of the amended decision's type and person, of a decision of this
+    // case, named with how.
+    let field = |r: jaria_tests::Reply| r.assert_problem(422)["errors"][0]["code"].clone();
+    assert_eq!(
+        field(amend(
+            &w.lead,
+            &w.erdr,
+            measure,
+            "corrects",
+            json!({"type": "termination"})
+        )),
+        "type_differs"
+    );
+    assert_eq!(
+        field(amend(
+            &w.lead,
+            &w.erdr,
+            measure,
+            "corrects",
+            json!({"concerns_iin": random_iin()})
+        )),
+        "concerns_differs"
+    );
+    assert_eq!(
+        field(amend(
+            &w.lead,
+            &w.erdr,
+            9_007_199_254_740_991,
+            "corrects",
+            json!({})
+        )),
+        "unknown_decision"
+    );
+    assert_eq!(
+        field(amend(&w.lead, &w.erdr, measure, "revokes", json!({}))),
+        "invalid_amendment"
+    );
+    let decisions_before = w
+        .suspect
+        .get(&format!("/api/cases/{}/decisions", w.erdr))
+        .json();
+
+    // The author corrects it; the supervising prosecutor annuls it, once.
+    let corrected = amend(&w.lead, &w.erdr, measure, "corrects", json!({}));
+    assert_eq!(corrected.status, 201, "{}", corrected.text());
+    let correction = corrected.json()["id"].as_i64().expect("id");
+    assert_eq!(
+        field(amend(
+            &w.prosecutor,
+            &w.erdr,
+            correction,
+            "annuls",
+            json!({})
+        )),
+        "not_amendable",
+        "an amendment is not amended: a new decision is made"
+    );
+    let annulled = amend(&w.prosecutor, &w.erdr, measure, "annuls", json!({}));
+    assert_eq!(annulled.status, 201, "{}", annulled.text());
+    let annulment = annulled.json()["id"].as_i64().expect("id");
+    amend(&w.head, &w.erdr, measure, "annuls", json!({})).assert_problem(409);
+
+    // The suspect and the defender see the measure marked, and both new decisions naming it.
+    for reader in [&w.suspect, &w.defender] {
+        let list = reader
+            .get(&format!("/api/cases/{}/decisions", w.erdr))
+            .json();
+        let by_id = |id: i64| {
+            list["decisions"]
+                .as_array()
+                .and_then(|d| d.iter().find(|d| d["id"] == id))
+                .cloned()
+                .unwrap_or_else(|| panic!("decision {id} in {list}"))
+        };
+        assert_eq!(
+            by_id(measure)["amended_by"],
+            json!([
+                {"decision_id": annulment, "amendment": "annuls", "decided_on": "2026-11-25"},
+                {"decision_id": correction, "amendment": "corrects", "decided_on": "2026-11-25"},
+            ])
+        );
+        assert_eq!(
+            by_id(annulment)["amends"],
+            json!({"decision_id": measure, "amendment": "annuls"})
+        );
+        assert_eq!(by_id(annulment)["type"], "preventive_measure");
+        assert_eq!(
+            by_id(correction)["amends"],
+            json!({"decision_id": measure, "amendment": "corrects"})
+        );
+    }
+    let before: Vec<i64> = decisions_before["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .filter_map(|d| d["id"].as_i64())
+        .collect();
+    assert!(before.contains(&measure) && !before.contains(&annulment));
+    // The victim, whom the measure never reached, sees none of it and is told nothing.
+    let victims = w
+        .victim
+        .get(&format!("/api/cases/{}/decisions", w.erdr))
+        .json();
+    let victims: Vec<i64> = victims["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .filter_map(|d| d["id"].as_i64())
+        .collect();
+    assert!(victims.contains(&prosecutors_own), "{victims:?}");
+    for id in [measure, correction, annulment] {
+        assert!(!victims.contains(&id), "{victims:?}");
+    }
+    let victims_feed = kinds_in_feed(&w.victim);
+    for kind in ["decision_annulled", "decision_corrected"] {
+        assert!(!victims_feed.contains(&kind.to_owned()), "{victims_feed:?}");
+    }
+    for reader in [&w.suspect, &w.defender] {
+        let kinds = kinds_in_feed(reader);
+        assert!(kinds.contains(&"decision_annulled".to_owned()), "{kinds:?}");
+        assert!(
+            kinds.contains(&"decision_corrected".to_owned()),
+            "{kinds:?}"
+        );
+    }
+    // The officers' card shows the same marks; the audit trail names each act.
+    let card = w.lead.get(&format!("/api/officer/cases/{}", w.erdr)).json();
+    let on_card = card["decisions"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["id"] == measure))
+        .cloned()
+        .expect("the measure on the card");
+    assert_eq!(
+        on_card["amended_by"].as_array().map(Vec::len),
+        Some(2),
+        "{on_card}"
+    );
+}

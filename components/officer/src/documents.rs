@@ -4,6 +4,7 @@ use jaria_portal::audit::ReadNote;
 use jaria_portal::auth::Principal;
 use jaria_portal::authz::{self, Act};
 use jaria_portal::case::DecisionType;
+use jaria_portal::case::amend::{self, Amendment};
 use jaria_portal::case::conduct;
 use jaria_portal::case::store::{self};
 use jaria_portal::case::visibility::party_status;
@@ -45,6 +46,11 @@ struct NewDocument {
     /// page's `.p12` signing makes it: base64 of DER, or PEM.
     #[serde(default)]
     signature: Option<String>,
+    /// The earlier decision of the case this one annuls or corrects (`amendment`).
+    #[serde(default)]
+    amends_decision_id: Option<i64>,
+    #[serde(default)]
+    amendment: Option<String>,
 }
 
 pub(crate) async fn add_document(
@@ -72,95 +78,27 @@ pub(crate) async fn add_document(
         Attachment::Decision => Some(NewDecision::parse(&body)?),
         Attachment::Material => None,
     };
-    if decision.is_some() && body.restricted {
-        return Err(ApiError::invalid(
-            "restricted",
-            "not_allowed",
-            "A decision reaches whom the law gives it; only a material is restricted.",
-        ));
-    }
-    if decision.is_some() && body.civil_claim {
-        return Err(ApiError::invalid(
-            "civil_claim",
-            "not_allowed",
-            "A decision reaches whom the law gives it; only a material is marked as the civil claim's.",
-        ));
-    }
-    let act = match &decision {
-        Some(d) if d.kind == DecisionType::SwitchToPaper => Act::SwitchToPaper,
-        Some(_) => Act::AddDecision,
-        None => Act::AddMaterial,
-    };
+    let act = decision.as_ref().map_or(Act::AddMaterial, NewDecision::act);
     let (id, sha) = db
         .transaction(async |db| {
             let mine = authz::officer_case(db, me, erdr, act).await?;
-            // No officer decides a matter about themselves, a decision included.
-            mine.not_concerning(me, &[decision.as_ref().and_then(|d| d.concerns.as_deref())])?;
-            let case = &mine.case;
-            let sha = documents::store(db, &bytes, media_type, &now).await?;
-            if let Some(signed) = &signed {
-                jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
-            }
-            let (id, action) = match &decision {
-                Some(NewDecision {
-                    kind,
-                    decided_on,
-                    concerns,
-                }) => {
-                    let kind = *kind;
-                    let new = conduct::NewDecision {
-                        kind,
-                        concerns_iin: concerns.as_deref(),
-                        decided_on,
-                        officer_iin: &me.iin,
-                        title: &title,
-                        document_sha256: &sha,
-                        filename: &filename,
-                    };
-                    let decision_id = conduct::add_decision(db, case, &new, &now).await?;
-                    // Everyone who may now see it is told, in the same transaction.
-                    let recipients =
-                        store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
-                    notify::send(
-                        db,
-                        recipients.iter().map(String::as_str),
-                        Notice::DecisionAvailable,
-                        &now,
-                        &serde_json::json!({
-                            "erdr_number": case.erdr_number, "decision_id": decision_id,
-                            "type": kind.as_str(), "title": title,
-                        }),
-                    )
-                    .await?;
-                    (decision_id, "decision_added")
-                }
-                None => {
-                    let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
-                    let new = conduct::NewMaterial {
-                        title: &title,
-                        kind: &kind,
-                        document_sha256: &sha,
-                        filename: &filename,
-                        added_by: &me.iin,
-                        restricted: body.restricted,
-                        civil_claim: body.civil_claim,
-                    };
-                    (
-                        conduct::add_material(db, case, &new, &now).await?,
-                        "material_added",
-                    )
-                }
+            let stored = Stored {
+                title: &title,
+                filename: &filename,
+                sha: documents::store(db, &bytes, media_type, &now).await?,
+                now: &now,
             };
-            record(
-                db,
-                me,
-                action,
-                &format!("case:{}", case.erdr_number),
-                case,
-                serde_json::json!({ "id": id }),
-            )
-            .await?;
-            Ok((id, sha))
+            if let Some(signed) = &signed {
+                jaria_portal::signed::store_for_document(db, &stored.sha, signed, &now).await?;
+            }
+            let (id, action, detail) = match &decision {
+                Some(decision) => add_decision(db, me, &mine, decision, &stored).await?,
+                None => add_material(db, me, &mine.case, &body, &stored).await?,
+            };
+            let case = &mine.case;
+            let subject = format!("case:{}", case.erdr_number);
+            record(db, me, action, &subject, case, detail).await?;
+            Ok((id, stored.sha))
         })
         .await?;
     Reply::json(
@@ -169,45 +107,183 @@ pub(crate) async fn add_document(
     )
 }
 
+/// A document as stored for a decision or material, in the request's transaction.
+struct Stored<'a> {
+    title: &'a str,
+    filename: &'a str,
+    sha: String,
+    now: &'a str,
+}
+
+/// Adds the decision (a new one, or one annulling or correcting an earlier decision) and tells
+/// everyone it reaches; answers its id and the audit row's action and detail.
+async fn add_decision(
+    db: &Db,
+    me: &Principal,
+    mine: &authz::OfficerCase,
+    decision: &NewDecision,
+    stored: &Stored<'_>,
+) -> Result<(i64, &'static str, serde_json::Value), ApiError> {
+    let case = &mine.case;
+    let (kind, concerns) = match (decision.amends, decision.kind) {
+        (Some((how, amended_id)), named_kind) => {
+            let amended = amend::amended(db, case.id, amended_id).await?;
+            let named = amend::Named {
+                kind: named_kind,
+                concerns_iin: decision.concerns.as_deref(),
+            };
+            amend::check(how, &amended, &me.iin, mine.relation, named)?
+        }
+        (None, Some(kind)) => (kind, decision.concerns.clone()),
+        (None, None) => return Err(NewDecision::type_required()),
+    };
+    // No officer decides a matter about themselves, a decision included.
+    mine.not_concerning(me, &[concerns.as_deref()])?;
+    let new = conduct::NewDecision {
+        kind,
+        concerns_iin: concerns.as_deref(),
+        decided_on: &decision.decided_on,
+        officer_iin: &me.iin,
+        title: stored.title,
+        document_sha256: &stored.sha,
+        filename: stored.filename,
+        amends: decision.amends.map(|(how, id)| (id, how)),
+    };
+    let id = conduct::add_decision(db, case, &new, stored.now).await?;
+    // Everyone who may now see it is told, in the same transaction: an amendment reaches
+    // whom the decision it amends reached.
+    let recipients = store::decision_recipients(db, case.id, kind, concerns.as_deref()).await?;
+    let (notice, action) = match decision.amends {
+        None => (Notice::DecisionAvailable, "decision_added"),
+        Some((Amendment::Annuls, _)) => (Notice::DecisionAnnulled, "decision_annulled"),
+        Some((Amendment::Corrects, _)) => (Notice::DecisionCorrected, "decision_corrected"),
+    };
+    let amends = decision.amends.map(|(_, id)| id);
+    notify::send(
+        db,
+        recipients.iter().map(String::as_str),
+        notice,
+        stored.now,
+        &serde_json::json!({
+            "erdr_number": case.erdr_number, "decision_id": id,
+            "type": kind.as_str(), "title": stored.title, "amends_decision_id": amends,
+        }),
+    )
+    .await?;
+    Ok((
+        id,
+        action,
+        serde_json::json!({ "id": id, "amends": amends }),
+    ))
+}
+
+/// Adds the material; answers its id and the audit row's action and detail.
+async fn add_material(
+    db: &Db,
+    me: &Principal,
+    case: &jaria_portal::case::store::CaseRow,
+    body: &NewDocument,
+    stored: &Stored<'_>,
+) -> Result<(i64, &'static str, serde_json::Value), ApiError> {
+    let kind = body.kind.as_deref().unwrap_or("document").trim().to_owned();
+    let new = conduct::NewMaterial {
+        title: stored.title,
+        kind: &kind,
+        document_sha256: &stored.sha,
+        filename: stored.filename,
+        added_by: &me.iin,
+        restricted: body.restricted,
+        civil_claim: body.civil_claim,
+    };
+    let id = conduct::add_material(db, case, &new, stored.now).await?;
+    Ok((id, "material_added", serde_json::json!({ "id": id })))
+}
+
 /// A decision's own fields, checked before anything is stored.
 struct NewDecision {
-    kind: DecisionType,
+    /// Required of a new decision; an amendment may leave it out (it is the amended one's).
+    kind: Option<DecisionType>,
     decided_on: String,
     /// The person a personal decision is about.
     concerns: Option<String>,
+    /// What it does to an earlier decision of the case, and which.
+    amends: Option<(Amendment, i64)>,
 }
 
 impl NewDecision {
     fn parse(body: &NewDocument) -> Result<NewDecision, ApiError> {
-        let kind = body
-            .decision_type
-            .as_deref()
-            .and_then(DecisionType::parse)
-            .ok_or_else(|| {
+        for (set, field) in [
+            (body.restricted, "restricted"),
+            (body.civil_claim, "civil_claim"),
+        ] {
+            if set {
+                return Err(ApiError::invalid(
+                    field,
+                    "not_allowed",
+                    "A decision reaches whom the law gives it; only a material is restricted or marked as the civil claim's.",
+                ));
+            }
+        }
+        let amends = match (body.amendment.as_deref(), body.amends_decision_id) {
+            (None, None) => None,
+            (Some(how), Some(id)) => Some((
+                Amendment::parse(how).ok_or_else(|| {
+                    ApiError::invalid("amendment", "invalid_amendment", "One of annuls, corrects.")
+                })?,
+                id,
+            )),
+            (None, Some(_)) | (Some(_), None) => {
+                return Err(ApiError::invalid(
+                    "amends_decision_id",
+                    "required",
+                    "An amendment names both the decision it amends and how (annuls or corrects).",
+                ));
+            }
+        };
+        let kind = match body.decision_type.as_deref() {
+            Some(text) => Some(DecisionType::parse(text).ok_or_else(|| {
                 ApiError::invalid("type", "invalid_decision_type", "Not a decision type.")
-            })?;
+            })?),
+            None if amends.is_some() => None,
+            None => return Err(NewDecision::type_required()),
+        };
         let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
-        let concerns = match (&body.concerns_iin, party_status(kind)) {
-            (Some(iin), _) => Some(
+        let concerns = match &body.concerns_iin {
+            Some(iin) => Some(
                 jaria_portal::iin::Iin::parse(iin.trim())
                     .map_err(|e| ApiError::invalid("concerns_iin", "invalid_iin", &e.to_string()))?
                     .as_str()
                     .to_owned(),
             ),
-            (None, Some(_)) => {
-                return Err(ApiError::invalid(
-                    "concerns_iin",
-                    "required",
-                    "A personal decision must name the person it is about.",
-                ));
-            }
-            (None, None) => None,
+            None => None,
         };
+        // A personal decision names its person (an amendment has the amended one's).
+        if amends.is_none() && concerns.is_none() && kind.and_then(party_status).is_some() {
+            return Err(ApiError::invalid(
+                "concerns_iin",
+                "required",
+                "A personal decision must name the person it is about.",
+            ));
+        }
         Ok(NewDecision {
             kind,
             decided_on,
             concerns,
+            amends,
         })
+    }
+
+    fn type_required() -> ApiError {
+        ApiError::invalid("type", "invalid_decision_type", "Not a decision type.")
+    }
+
+    /// The act of the authorisation table this decision is.
+    fn act(&self) -> Act {
+        match (self.amends, self.kind) {
+            (Some((how, _)), _) => how.act(),
+            (None, Some(DecisionType::SwitchToPaper)) => Act::SwitchToPaper,
+            (None, _) => Act::AddDecision,
+        }
     }
 }
 

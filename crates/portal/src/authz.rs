@@ -88,10 +88,18 @@ pub enum Act {
     /// Decide or forward a filing of the case (which filings each capacity receives is the
     /// handling table's: [`filing_handlers`]).
     AnswerFiling,
+    /// Annul an unlawful or unfounded decision by a decision of one's own (the supervising
+    /// prosecutor, art. 193; the head of the investigative unit over its officers, art. 62):
+    /// the supervisors' act, never the officer's over their own (the case-dependent part:
+    /// [`crate::case::amend`]).
+    AnnulDecision,
+    /// Correct a decision by a new one amending it: its author's (the case-dependent part:
+    /// [`crate::case::amend`]).
+    CorrectDecision,
 }
 
 impl Act {
-    pub const ALL: [Act; 14] = [
+    pub const ALL: [Act; 16] = [
         Act::View,
         Act::ChangeStage,
         Act::ReassignLead,
@@ -106,6 +114,8 @@ impl Act {
         Act::AddMaterial,
         Act::SwitchToPaper,
         Act::AnswerFiling,
+        Act::AnnulDecision,
+        Act::CorrectDecision,
     ];
 
     /// Whether a case conducted on paper refuses the act (art. 42-1: the portal shows it
@@ -127,6 +137,8 @@ impl Act {
                 | Act::AddMaterial
                 | Act::SwitchToPaper
                 | Act::AnswerFiling
+                | Act::AnnulDecision
+                | Act::CorrectDecision
         )
     }
 }
@@ -150,10 +162,13 @@ pub fn may(relation: OfficerRelation, act: Act) -> bool {
         | Act::EndFamiliarisation
         | Act::AddDecision
         | Act::AddMaterial
-        | Act::AnswerFiling => true,
+        | Act::AnswerFiling
+        | Act::CorrectDecision => true,
         Act::ReassignLead | Act::RecordParticipant | Act::EndParticipant | Act::SwitchToPaper => {
             relation.conducts()
         }
+        // Over the officer: the head of unit and the prosecutor's office, not the lead.
+        Act::AnnulDecision => relation != OfficerRelation::Lead,
         Act::AssignProsecutor => relation != OfficerRelation::SupervisingProsecutor,
     }
 }

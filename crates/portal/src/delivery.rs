@@ -141,6 +141,20 @@ const TEMPLATES: &[Template] = &[
         link: Some("/#/cases/{erdr_number}"),
     },
     Template {
+        name: "decision_annulled",
+        kk: "Jaria: № {erdr_number} іс бойынша сізге жеткізілген процестік шешімнің күші жойылды.",
+        ru: "Jaria: по делу № {erdr_number} отменено процессуальное решение, которое было вам направлено.",
+        en: "Jaria: a procedural decision you received in case {erdr_number} has been annulled.",
+        link: Some("/#/cases/{erdr_number}"),
+    },
+    Template {
+        name: "decision_corrected",
+        kk: "Jaria: № {erdr_number} іс бойынша сізге жеткізілген процестік шешімге түзету енгізілді.",
+        ru: "Jaria: по делу № {erdr_number} исправлено процессуальное решение, которое было вам направлено.",
+        en: "Jaria: a procedural decision you received in case {erdr_number} has been corrected.",
+        link: Some("/#/cases/{erdr_number}"),
+    },
+    Template {
         name: "familiarisation_granted",
         kk: "Jaria: сізге № {erdr_number} іс материалдарымен танысу құқығы берілді.",
         ru: "Jaria: вам предоставлено право ознакомления с материалами дела № {erdr_number}.",

@@ -43,6 +43,10 @@ pub enum Notice {
     /// (Officer) a detained person's filing still waits to be taken up (art. 101: within 24
     /// hours); repeated until it is, and past the 24 hours to supervisors too.
     CustodyWaiting,
+    /// A decision of my case that reached me was annulled (by a decision that reaches me too).
+    DecisionAnnulled,
+    /// A decision of my case that reached me was corrected.
+    DecisionCorrected,
 }
 
 crate::text_enum!(Notice {
@@ -62,6 +66,8 @@ crate::text_enum!(Notice {
     FilingReceived => "filing_received",
     FiledOnBehalf => "filed_on_behalf",
     CustodyWaiting => "custody_waiting",
+    DecisionAnnulled => "decision_annulled",
+    DecisionCorrected => "decision_corrected",
 });
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.

@@ -103,7 +103,7 @@ fn who_may_do_what_to_a_case() {
         OfficerRelation::SupervisingProsecutor,
         OfficerRelation::HeadOfProsecutorsOffice,
     ];
-    let table: [(Act, [bool; 4]); 14] = [
+    let table: [(Act, [bool; 4]); 16] = [
         (View, [true, true, true, true]),
         (ChangeStage, [true, true, true, true]),
         (ReassignLead, [true, true, false, false]),
@@ -118,6 +118,8 @@ fn who_may_do_what_to_a_case() {
         (AddMaterial, [true, true, true, true]),
         (SwitchToPaper, [true, true, false, false]),
         (AnswerFiling, [true, true, true, true]),
+        (AnnulDecision, [false, true, true, true]),
+        (CorrectDecision, [true, true, true, true]),
     ];
     assert_eq!(
         table.map(|(act, _)| act),
@@ -154,7 +156,9 @@ fn a_case_on_paper_refuses_what_would_change_it_and_keeps_what_answers_people() 
             AddDecision,
             AddMaterial,
             SwitchToPaper,
-            AnswerFiling
+            AnswerFiling,
+            AnnulDecision,
+            CorrectDecision
         ]
     );
     let mut case = case_row();

@@ -9,7 +9,9 @@ use crate::clock;
 use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text};
 use crate::error::ApiError;
 
+use super::amend::Amendment;
 use super::store::{self, CaseRow};
+use super::view;
 use super::{DecisionType, ProceduralStatus, Stage};
 
 /// How many decisions and materials the officer's card lists (newest first); a case has
@@ -109,6 +111,8 @@ pub struct NewDecision<'a> {
     pub title: &'a str,
     pub document_sha256: &'a str,
     pub filename: &'a str,
+    /// The earlier decision of the case it annuls or corrects ([`super::amend`]).
+    pub amends: Option<(i64, super::amend::Amendment)>,
 }
 
 /// Adds `decision` to `case` and returns its id; a decision to go back to paper (art. 42-1)
@@ -122,8 +126,8 @@ pub async fn add_decision(
     let id = inserted_id(
         db.one(
             "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title,
-                 document_sha256, filename, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 document_sha256, filename, created_at, amends_decision_id, amendment)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 int(case.id),
                 text(decision.kind.as_str()),
@@ -134,6 +138,8 @@ pub async fn add_decision(
                 text(decision.document_sha256),
                 text(decision.filename),
                 text(now),
+                decision.amends.map_or(SqlValue::Null, |(id, _)| int(id)),
+                opt_text(decision.amends.map(|(_, how)| how.as_str())),
             ],
         )
         .await?,
@@ -421,25 +427,40 @@ pub async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>
         .collect()
 }
 
-/// The case's decisions, newest first, with when their author signed each.
+/// The case's decisions, newest first, with when their author signed each and what each
+/// amends or is amended by.
 pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
         .query(
             "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
-                    s.signing_time
+                    s.signing_time, d.amends_decision_id, d.amendment
              FROM decisions d LEFT JOIN document_signatures s
                ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
              WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
             &[int(case_id), int(CARD_LIST_LIMIT)],
         )
         .await?;
+    let amends_of = |r: &spin_sdk::sqlite::RowResult| {
+        col_opt_int(r, 8).zip(col_opt_text(r, 9).as_deref().and_then(Amendment::parse))
+    };
+    let links: Vec<view::AmendmentLink> = rows
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let (target, how) = amends_of(r)?;
+            Some((target, col_int(r, 0).ok()?, how, col_text(r, 3).ok()?))
+        })
+        .collect();
     rows.rows
         .iter()
         .map(|r| {
+            let id = col_int(r, 0)?;
             Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
+                "id": id, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
                 "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
                 "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
+                "amends": view::amends_json(amends_of(r)),
+                "amended_by": view::amended_by_json(&view::amended_by(&links, id)),
             }))
         })
         .collect()

@@ -1,6 +1,7 @@
 //! The criminal case as the CPC shapes access to it: ERDR numbers, procedural statuses, which
 //! decisions each status receives, stages, and familiarisation grants. Pure rules, no I/O.
 
+pub mod amend;
 pub mod conduct;
 pub mod erdr;
 pub mod grant;

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::paging::TimePage;
 
 use super::DecisionType;
+use super::amend::Amendment;
 use super::grant::any_covers;
 use super::store::{self, CaseRow, Participation, Standing};
 use super::visibility::receives_concerning;
@@ -24,6 +25,66 @@ pub struct DecisionRow {
     pub officer_iin: String,
     /// Who signed the document with EDS and when (`None`: not signed).
     pub signature: Option<serde_json::Value>,
+    /// The earlier decision this one annuls or corrects ([`super::amend`]).
+    pub amends: Option<(i64, Amendment)>,
+    /// The decisions of the same list that annul or correct this one: (id, how, decided on).
+    pub amended_by: Vec<(i64, Amendment, String)>,
+}
+
+impl DecisionRow {
+    /// The earlier decision it annuls or corrects, as the API shows it.
+    pub fn amends_json(&self) -> serde_json::Value {
+        amends_json(self.amends)
+    }
+
+    /// The decisions that annul or correct it, as the API shows them.
+    pub fn amended_by_json(&self) -> serde_json::Value {
+        amended_by_json(&self.amended_by)
+    }
+}
+
+/// `amends` as the API shows it (null when it amends nothing).
+pub fn amends_json(amends: Option<(i64, Amendment)>) -> serde_json::Value {
+    amends.map_or(
+        serde_json::Value::Null,
+        |(id, how)| serde_json::json!({ "decision_id": id, "amendment": how }),
+    )
+}
+
+/// `amended_by` as the API shows it.
+pub fn amended_by_json(amended_by: &[(i64, Amendment, String)]) -> serde_json::Value {
+    amended_by
+        .iter()
+        .map(|(id, how, on)| serde_json::json!({ "decision_id": id, "amendment": how, "decided_on": on }))
+        .collect()
+}
+
+/// One amendment among a list's decisions: (the decision it amends, its own id, how, the day
+/// it was decided).
+pub type AmendmentLink = (i64, i64, Amendment, String);
+
+/// Of `links`, those amending the decision `id`: (id, how, decided on).
+pub fn amended_by(links: &[AmendmentLink], id: i64) -> Vec<(i64, Amendment, String)> {
+    links
+        .iter()
+        .filter(|(target, ..)| *target == id)
+        .map(|(_, by, how, on)| (*by, *how, on.clone()))
+        .collect()
+}
+
+/// Marks each decision of `rows` with the decisions of `rows` that amend it: a reader learns
+/// of an annulment or a correction exactly when it reaches them.
+pub fn link_amendments(rows: &mut [DecisionRow]) {
+    let links: Vec<AmendmentLink> = rows
+        .iter()
+        .filter_map(|d| {
+            d.amends
+                .map(|(target, how)| (target, d.id, how, d.decided_on.clone()))
+        })
+        .collect();
+    for row in rows.iter_mut() {
+        row.amended_by = amended_by(&links, row.id);
+    }
 }
 
 /// The decisions my effective statuses in force receive, and those served to me under a status
@@ -38,7 +99,7 @@ pub async fn visible_decisions(
     let rows = db.query(
         "SELECT d.id, d.type, d.decided_on, d.title, d.document_sha256, d.filename, d.concerns_iin,
                 d.officer_iin, s.cms_sha256, s.signer_name, s.signing_time,
-                kept.decision_id IS NOT NULL
+                kept.decision_id IS NOT NULL, d.amends_decision_id, d.amendment
          FROM decisions d LEFT JOIN document_signatures s
            ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
          LEFT JOIN served_decisions kept
@@ -67,9 +128,14 @@ pub async fn visible_decisions(
                         "signer_name": col_opt_text(r, 9), "signing_time": col_opt_text(r, 10),
                     })
                 }),
+                amends: r
+                    .get::<i64>(12)
+                    .zip(col_opt_text(r, 13).as_deref().and_then(Amendment::parse)),
+                amended_by: Vec::new(),
             });
         }
     }
+    link_amendments(&mut out);
     Ok(out)
 }
 

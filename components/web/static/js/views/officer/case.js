@@ -356,12 +356,40 @@ function existingList(items, columns, emptyKey, captionKey) {
   return table(columns, items.map((item) => ({ ...item, dataset: { id: String(item.id) } })), t(captionKey));
 }
 
+/**
+ * The decisions an amendment may name: not an amendment itself, not annulled, not the order
+ * to go on paper. Whether this officer may annul or correct one is the server's to say.
+ */
+function amendable(decisions) {
+  return (decisions || []).filter((d) => !d.amends && d.type !== 'switch_to_paper' && !(d.amended_by || []).some((by) => by.amendment === 'annuls'));
+}
+
+/** What a decision annuls or corrects, and what annulled or corrected it. */
+function amendmentNote(d) {
+  const lines = [];
+  if (d.amends) lines.push(t(d.amends.amendment === 'annuls' ? 'ocase.decision.note_annuls' : 'ocase.decision.note_corrects', { id: d.amends.decision_id }));
+  for (const by of d.amended_by || []) {
+    lines.push(t(by.amendment === 'annuls' ? 'ocase.decision.note_annulled_by' : 'ocase.decision.note_corrected_by', { id: by.decision_id }));
+  }
+  return lines.map((line) => [h('br'), h('span', { class: 'muted', dataset: { amendment: 'note' } }, line)]);
+}
+
 function decisionSection(c, base) {
   const draftKey = `decision-${c.erdr_number}`;
   const node = form({
     name: 'decision',
     submitLabel: t('ocase.decision.submit'),
     fields: [
+      field({
+        name: 'amends',
+        type: 'select',
+        label: t('ocase.decision.amends'),
+        hint: t('ocase.decision.amends_hint'),
+        options: [{ value: '', label: t('ocase.decision.amends_none') }, ...amendable(c.decisions).flatMap((d) => [
+          { value: `annuls:${d.id}`, label: t('ocase.decision.amends_annuls', { id: d.id, title: d.title }) },
+          { value: `corrects:${d.id}`, label: t('ocase.decision.amends_corrects', { id: d.id, title: d.title }) },
+        ])],
+      }),
       field({
         name: 'type',
         type: 'select',
@@ -376,8 +404,15 @@ function decisionSection(c, base) {
       ...signingFields(),
     ],
     async onSubmit(values) {
-      const body = { type: values.type, decided_on: values.decided_on, title: values.title };
-      if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
+      const body = { decided_on: values.decided_on, title: values.title };
+      // An amendment is of the amended decision's type and person: the server takes them.
+      if (values.amends) {
+        const [amendment, id] = values.amends.split(':');
+        Object.assign(body, { amendment, amends_decision_id: Number(id) });
+      } else {
+        body.type = values.type;
+        if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
+      }
       if (values.sign_with !== 'none' && values.document && values.document[0]) {
         body.signature = await signContent(new Uint8Array(await values.document[0].arrayBuffer()), values);
       }
@@ -394,17 +429,20 @@ function decisionSection(c, base) {
   });
   keepDraft(node, draftKey);
   const update = () => {
+    const amending = Boolean(node.querySelector('select[name="amends"]').value);
     const type = node.querySelector('select[name="type"]').value;
-    showField(node.querySelector('[data-field="concerns_iin"]'), PERSONAL_TYPES.includes(type));
+    showField(node.querySelector('[data-field="type"]'), !amending);
+    showField(node.querySelector('[data-field="concerns_iin"]'), !amending && PERSONAL_TYPES.includes(type));
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
+  node.querySelector('select[name="amends"]').addEventListener('change', update);
   showSigning(node);
   update();
   const list = existingList(
     c.decisions,
     [
       { label: t('ocase.col.number'), cell: (d) => String(d.id) },
-      { label: t('ocase.decision.title'), cell: (d) => d.title },
+      { label: t('ocase.decision.title'), cell: (d) => [d.title, amendmentNote(d)] },
       { label: t('ocase.decision.type'), cell: (d) => [t(`ocase.dtype.${d.type}`), d.concerns_iin ? [h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: d.concerns_iin }))] : null] },
       { label: t('ocase.decision.decided_on'), cell: (d) => formatDate(d.decided_on) },
       { label: t('ocase.col.signature'), cell: (d) => (d.signed_at ? badge(t('ocase.decision.signed'), 'ok') : h('span', { class: 'muted' }, t('ocase.decision.unsigned'))) },

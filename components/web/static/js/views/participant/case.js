@@ -3,7 +3,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate, language } from '../../i18n.js';
-import { h, page, section, table, time, details, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { h, page, section, table, time, details, link, errorBox, pagedList, withPage, badge } from '../../ui.js';
 import { myStatuses, statusLabel, stageBadge, date, label, downloadButton } from './common.js';
 
 /** An officer as the case card names them: name, role, organ. */
@@ -41,6 +41,24 @@ function tagged(node, name) {
   return node;
 }
 
+/**
+ * What annulled or corrected a decision, and what a decision annuls or corrects: a decision
+ * the person holds never silently stops counting.
+ */
+function amendmentMarks(d) {
+  const marks = [];
+  if (d.amends) {
+    marks.push(h('span', { class: 'muted', dataset: { amends: String(d.amends.decision_id) } }, t(d.amends.amendment === 'annuls' ? 'case.decision.annuls' : 'case.decision.corrects'), ` (№ ${d.amends.decision_id})`));
+  }
+  for (const by of d.amended_by || []) {
+    const annulled = by.amendment === 'annuls';
+    marks.push(badge(t(annulled ? 'case.decision.annulled_by' : 'case.decision.corrected_by', { date: formatDate(by.decided_on) }), annulled ? 'danger' : 'info'));
+    marks[marks.length - 1].dataset.amendedBy = by.amendment;
+    marks[marks.length - 1].classList.add('wraps');
+  }
+  return marks.length ? h('div', { class: 'amendments' }, marks.map((mark) => h('div', {}, mark))) : null;
+}
+
 async function decisionsSection(erdr, readOnly) {
   const holder = h('div');
   try {
@@ -52,7 +70,7 @@ async function decisionsSection(erdr, readOnly) {
       draw: (decisions) =>
         table(
           [
-            { label: t('case.decision.title'), cell: (d) => d.title },
+            { label: t('case.decision.title'), cell: (d) => [d.title, amendmentMarks(d)] },
             { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
             { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
             {

@@ -46,6 +46,14 @@ export function describe(notice) {
         route: caseRoute,
         linkText: t('notifications.open_case'),
       };
+    case 'decision_annulled':
+    case 'decision_corrected':
+      return {
+        text: t(notice.kind === 'decision_annulled' ? 'notifications.decision_annulled' : 'notifications.decision_corrected', { erdr }),
+        lines: [[p.title || '', p.type ? ` (${label('case.decision.type.', p.type)})` : ''].join('')].filter(Boolean),
+        route: caseRoute,
+        linkText: t('notifications.open_case'),
+      };
     case 'familiarisation_granted':
       return {
         text: t('notifications.familiarisation_granted', { erdr }),
