@@ -82,6 +82,7 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
       for (const part of ['card', 'rights', 'decisions', 'materials', 'access-log']) {
         await p.waitForSelector(`[data-section="${part}"]`);
       }
+      await p.waitForSelector('[data-section="card"] [data-term]');
       // My rights, in the page's language, for the status I hold.
       const rights = await p.textContent(`[data-section="rights"] [data-status="${status}"]`);
       assert(rights && rights.length > 80, `the rights of a ${status} are said: ${rights}`);
@@ -245,12 +246,16 @@ async function officerRecordsParticipants(browser) {
     await step('sees who each decision reached and when they opened it', async () => {
       const decisionForm = 'form[data-form="decision"]';
       await o.selectOption(`${decisionForm} [name="type"]`, 'extension_of_investigation_period');
+      await o.fill(`${decisionForm} [name="extended_until"]`, '2027-06-30');
       await o.fill(`${decisionForm} [name="title"]`, 'Постановление о продлении срока досудебного расследования');
       await o.setInputFiles(`${decisionForm} input[name="document"]`, { name: 'extension.pdf', mimeType: 'application/pdf', buffer: PDF });
       // The demo investigator's key is an elliptic-curve one, which only NCALayer signs with.
       await o.check(`${decisionForm} input[name="sign_with"][value="none"]`);
       await o.click('[data-action="decision-submit"]');
       await o.waitForSelector('[data-section="decisions"] tr[data-id]');
+      // The extension moves the period the card shows (art. 192).
+      const period = await o.textContent('[data-term="running"]');
+      assert(/30\.06\.2027|2027/.test(period), `the card shows the extended period: ${period}`);
       const decision = o.locator('[data-section="decisions"] tr[data-id]').first();
       await decision.locator('[data-action="service"]').click();
       await decision.locator('.service:not([hidden])').waitFor();

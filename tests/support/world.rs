@@ -153,6 +153,9 @@ pub fn add_decision_about(
     if let Some(iin) = concerns {
         body["concerns_iin"] = iin.into();
     }
+    if kind == "extension_of_investigation_period" {
+        body["extended_until"] = "2027-03-01".into();
+    }
     let r = officer.post_json(&format!("/api/officer/cases/{erdr}/decisions"), &body);
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_i64().expect("decision id")

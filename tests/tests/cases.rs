@@ -785,3 +785,124 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
         "{on_card}"
     );
 }
+
+/// `day`, or the first working day after it by the shipped calendar of days off.
+fn working_day_from(day: &str) -> String {
+    let calendar = jaria_portal::filing::deadline::Calendar::kazakhstan();
+    let mut day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date");
+    while calendar.is_day_off(day) {
+        day = day.succ_opt().expect("a next day");
+    }
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn days_until(day: &str) -> i64 {
+    let today = (chrono::Utc::now() + chrono::Duration::hours(5)).date_naive();
+    (chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date") - today).num_days()
+}
+
+#[test]
+fn the_case_page_counts_the_investigation_period_as_article_192_does() {
+    let app = TestApp::portal();
+    let (w, requests) = world(&app);
+    for id in requests {
+        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
+    }
+    let card = format!("/api/cases/{}", w.erdr);
+    let officer_card = format!("/api/officer/cases/{}", w.erdr);
+    let term =
+        |session: &Session<'_>, path: &str| session.get(path).json()["investigation_term"].clone();
+    // Registered on 1 November 2026: two months, to 1 January 2027, a day off, so the first
+    // working day after it.
+    let first_end = working_day_from("2027-01-01");
+    let t = term(&w.victim, &card);
+    assert_eq!(t["started_on"], "2026-11-01", "{t}");
+    assert_eq!(t["ends_on"], first_end.as_str(), "{t}");
+    assert_eq!(t["state"], "running");
+    assert_eq!(t["days_left"], days_until(&first_end));
+    assert_eq!(t["article"], "art. 192");
+    assert_eq!(
+        term(&w.lead, &officer_card),
+        t,
+        "the officer sees the same period"
+    );
+
+    let decision = |kind: &str, on: &str, extra: Value| {
+        let mut body = json!({
+            "type": kind, "decided_on": on, "title": format!("Order: {kind}"),
+            "filename": "order.pdf",
+            "content_base64": base64::engine::general_purpose::STANDARD.encode(PDF),
+        });
+        if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        w.lead
+            .post_json(&format!("/api/officer/cases/{}/decisions", w.erdr), &body)
+    };
+    let stage = |stage: &str| {
+        let r = w
+            .lead
+            .send_json("PATCH", &officer_card, &json!({"stage": stage}));
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    // Suspended on 10 November: the period stands still.
+    assert_eq!(decision("suspension", "2026-11-10", json!({})).status, 201);
+    stage("suspended");
+    let t = term(&w.victim, &card);
+    assert_eq!(t["state"], "suspended", "{t}");
+    assert!(t["days_left"].is_null());
+    // Resumed on 20 November: its ten days are not counted.
+    assert_eq!(decision("resumption", "2026-11-20", json!({})).status, 201);
+    stage("under_investigation");
+    let t = term(&w.victim, &card);
+    assert_eq!(t["ends_on"], working_day_from("2027-01-11").as_str(), "{t}");
+    assert_eq!(t["suspended_days"], 10);
+    // An extension names its new last day, after the day it is decided; no other decision does.
+    let code = |r: jaria_tests::Reply| r.assert_problem(422)["errors"][0]["code"].clone();
+    assert_eq!(
+        code(decision(
+            "extension_of_investigation_period",
+            "2026-12-01",
+            json!({})
+        )),
+        "required"
+    );
+    assert_eq!(
+        code(decision(
+            "extension_of_investigation_period",
+            "2026-12-01",
+            json!({"extended_until": "2026-11-30"})
+        )),
+        "out_of_range"
+    );
+    assert_eq!(
+        code(decision(
+            "termination",
+            "2026-12-01",
+            json!({"extended_until": "2027-03-01"})
+        )),
+        "not_allowed"
+    );
+    let extended = decision(
+        "extension_of_investigation_period",
+        "2026-12-01",
+        json!({"extended_until": "2027-03-01"}),
+    );
+    assert_eq!(extended.status, 201, "{}", extended.text());
+    let extension = extended.json()["id"].as_i64().expect("id");
+    let t = term(&w.victim, &card);
+    assert_eq!(t["ends_on"], working_day_from("2027-03-01").as_str(), "{t}");
+    assert_eq!(
+        t["extensions"],
+        json!([{"decision_id": extension, "decided_on": "2026-12-01", "extended_until": "2027-03-01"}])
+    );
+    // The supervising prosecutor annuls the extension: the period is as it was.
+    let annulled = amend(&w.prosecutor, &w.erdr, extension, "annuls", json!({}));
+    assert_eq!(annulled.status, 201, "{}", annulled.text());
+    let t = term(&w.victim, &card);
+    assert_eq!(t["ends_on"], working_day_from("2027-01-11").as_str(), "{t}");
+    assert_eq!(t["extensions"], json!([]));
+    // Sent to court: the investigation is over.
+    stage("sent_to_court");
+    assert_eq!(term(&w.victim, &card)["state"], "over");
+}

@@ -121,6 +121,10 @@ pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply
         if !standing.ended() {
             card["officers"] = view::conducting_officers(db, case).await?;
             card["my_rights"] = view::rights_of(&standing.in_force);
+            card["investigation_term"] =
+                view::investigation_term(db, case, jaria_portal::clock::now())
+                    .await?
+                    .into();
         }
         Ok((card, serde_json::json!({})))
     })

@@ -51,6 +51,9 @@ struct NewDocument {
     amends_decision_id: Option<i64>,
     #[serde(default)]
     amendment: Option<String>,
+    /// An extension of the investigation's period: its new last day (art. 192).
+    #[serde(default)]
+    extended_until: Option<String>,
 }
 
 pub(crate) async fn add_document(
@@ -125,6 +128,7 @@ async fn add_decision(
     stored: &Stored<'_>,
 ) -> Result<(i64, &'static str, serde_json::Value), ApiError> {
     let case = &mine.case;
+    let mut amended_until = None;
     let (kind, concerns) = match (decision.amends, decision.kind) {
         (Some((how, amended_id)), named_kind) => {
             let amended = amend::amended(db, case.id, amended_id).await?;
@@ -132,11 +136,16 @@ async fn add_decision(
                 kind: named_kind,
                 concerns_iin: decision.concerns.as_deref(),
             };
+            // A correction of an extension keeps its last day unless it names another.
+            if how == Amendment::Corrects {
+                amended_until = amended.extended_until.clone();
+            }
             amend::check(how, &amended, &me.iin, mine.relation, named)?
         }
         (None, Some(kind)) => (kind, decision.concerns.clone()),
         (None, None) => return Err(NewDecision::type_required()),
     };
+    let extended_until = decision.extended_until_for(kind, amended_until)?;
     // No officer decides a matter about themselves, a decision included.
     mine.not_concerning(me, &[concerns.as_deref()])?;
     let new = conduct::NewDecision {
@@ -148,6 +157,7 @@ async fn add_decision(
         document_sha256: &stored.sha,
         filename: stored.filename,
         amends: decision.amends.map(|(how, id)| (id, how)),
+        extended_until: extended_until.as_deref(),
     };
     let id = conduct::add_decision(db, case, &new, stored.now).await?;
     // Everyone who may now see it is told, in the same transaction: an amendment reaches
@@ -208,6 +218,8 @@ struct NewDecision {
     concerns: Option<String>,
     /// What it does to an earlier decision of the case, and which.
     amends: Option<(Amendment, i64)>,
+    /// An extension's new last day of the period.
+    extended_until: Option<String>,
 }
 
 impl NewDecision {
@@ -265,12 +277,57 @@ impl NewDecision {
                 "A personal decision must name the person it is about.",
             ));
         }
+        let extended_until = body
+            .extended_until
+            .as_deref()
+            .map(|until| parse_date("extended_until", until))
+            .transpose()?;
+        if extended_until
+            .as_ref()
+            .is_some_and(|until| *until <= decided_on)
+        {
+            return Err(ApiError::invalid(
+                "extended_until",
+                "out_of_range",
+                "An extension's new last day comes after the day it is decided.",
+            ));
+        }
         Ok(NewDecision {
             kind,
             decided_on,
             concerns,
             amends,
+            extended_until,
         })
+    }
+
+    /// The new last day the decision records: an extension's own (or, for a correction, the
+    /// corrected one's); nothing for any other decision or for an annulment.
+    fn extended_until_for(
+        &self,
+        kind: DecisionType,
+        amended_until: Option<String>,
+    ) -> Result<Option<String>, ApiError> {
+        let annuls = matches!(self.amends, Some((Amendment::Annuls, _)));
+        match (
+            kind == DecisionType::ExtensionOfInvestigationPeriod && !annuls,
+            &self.extended_until,
+        ) {
+            (true, Some(until)) => Ok(Some(until.clone())),
+            (true, None) => amended_until.map(Some).ok_or_else(|| {
+                ApiError::invalid(
+                    "extended_until",
+                    "required",
+                    "An extension of the investigation's period names its new last day (art. 192).",
+                )
+            }),
+            (false, Some(_)) => Err(ApiError::invalid(
+                "extended_until",
+                "not_allowed",
+                "Only an extension of the investigation's period names a new last day.",
+            )),
+            (false, None) => Ok(None),
+        }
     }
 
     fn type_required() -> ApiError {

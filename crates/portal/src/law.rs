@@ -196,6 +196,8 @@ pub struct Law {
     pub status_request: Period,
     /// The investigating judge's periods and the appeal of the judge's order (arts. 106–107).
     pub court: CourtPeriods,
+    /// The pre-trial investigation's period before any extension, in months (art. 192).
+    pub investigation_initial_months: u32,
     /// What each status may do, said to the person on their case page.
     pub rights: Vec<Rights>,
     /// The warning a statement's applicant is shown and signs that they saw (art. 181).
@@ -242,6 +244,15 @@ struct DeadlinesFile {
     court_window_days: i64,
     status_request: PeriodText,
     court: CourtText,
+    investigation: InvestigationText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvestigationText {
+    #[serde(rename = "$comment", default)]
+    _comment: Option<String>,
+    initial_months: u32,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +291,7 @@ pub struct DeadlineLaw {
     pub court_window_days: i64,
     pub status_request: Period,
     pub court: CourtPeriods,
+    pub investigation_initial_months: u32,
 }
 
 #[derive(Deserialize)]
@@ -499,6 +511,16 @@ pub fn parse_deadlines(json: &str) -> Result<DeadlineLaw, LawError> {
             decision_with_hearing: days_only(&file.court.decision_with_hearing)?,
             appeal: days_only(&file.court.appeal)?,
         },
+        investigation_initial_months: match file.investigation.initial_months {
+            months @ 1..=24 => months,
+            _ => {
+                return Err(LawError::BadRow {
+                    file: FILE,
+                    row: 0,
+                    reason: "investigation.initial_months is 1 to 24".into(),
+                });
+            }
+        },
     })
 }
 
@@ -556,6 +578,7 @@ pub fn parse(
         court_window_days,
         status_request,
         court,
+        investigation_initial_months,
     } = parse_deadlines(deadlines)?;
     let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
     let (rights, false_report_warning) = parse_rights(rights)?;
@@ -567,6 +590,7 @@ pub fn parse(
         court_window_days,
         status_request,
         court,
+        investigation_initial_months,
         rights,
         false_report_warning,
         calendar,

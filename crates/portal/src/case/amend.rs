@@ -54,6 +54,8 @@ pub struct Amended {
     pub annulled: bool,
     /// Whether its author is a prosecutor (the prosecutor's office's own act).
     pub by_prosecutor: bool,
+    /// An extension's new last day of the investigation's period.
+    pub extended_until: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -148,7 +150,8 @@ pub async fn amended(db: &Db, case_id: i64, id: i64) -> Result<Amended, ApiError
                     EXISTS (SELECT 1 FROM decisions x
                             WHERE x.amends_decision_id = d.id AND x.amendment = 'annuls'),
                     EXISTS (SELECT 1 FROM officers o
-                            WHERE o.iin = d.officer_iin AND o.role = 'prosecutor')
+                            WHERE o.iin = d.officer_iin AND o.role = 'prosecutor'),
+                    d.extended_until
              FROM decisions d WHERE d.id = ? AND d.case_id = ?",
             &[int(id), int(case_id)],
         )
@@ -162,6 +165,7 @@ pub async fn amended(db: &Db, case_id: i64, id: i64) -> Result<Amended, ApiError
         is_amendment: col_int(&row, 3)? == 1,
         annulled: col_int(&row, 4)? == 1,
         by_prosecutor: col_int(&row, 5)? == 1,
+        extended_until: col_opt_text(&row, 6),
     })
 }
 
@@ -181,6 +185,7 @@ mod tests {
             is_amendment: false,
             annulled: false,
             by_prosecutor: false,
+            extended_until: None,
         }
     }
 

@@ -113,6 +113,8 @@ pub struct NewDecision<'a> {
     pub filename: &'a str,
     /// The earlier decision of the case it annuls or corrects ([`super::amend`]).
     pub amends: Option<(i64, super::amend::Amendment)>,
+    /// An extension of the investigation's period: its new last day ([`super::term`]).
+    pub extended_until: Option<&'a str>,
 }
 
 /// Adds `decision` to `case` and returns its id; a decision to go back to paper (art. 42-1)
@@ -126,8 +128,9 @@ pub async fn add_decision(
     let id = inserted_id(
         db.one(
             "INSERT INTO decisions (case_id, type, concerns_iin, decided_on, officer_iin, title,
-                 document_sha256, filename, created_at, amends_decision_id, amendment)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 document_sha256, filename, created_at, amends_decision_id, amendment,
+                 extended_until)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             &[
                 int(case.id),
                 text(decision.kind.as_str()),
@@ -140,6 +143,7 @@ pub async fn add_decision(
                 text(now),
                 decision.amends.map_or(SqlValue::Null, |(id, _)| int(id)),
                 opt_text(decision.amends.map(|(_, how)| how.as_str())),
+                opt_text(decision.extended_until),
             ],
         )
         .await?,

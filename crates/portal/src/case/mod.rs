@@ -9,6 +9,7 @@ pub mod served;
 pub mod stage;
 pub mod status;
 pub mod store;
+pub mod term;
 pub mod view;
 pub mod visibility;
 

@@ -139,6 +139,61 @@ pub async fn visible_decisions(
     Ok(out)
 }
 
+/// The period of the investigation of `case` as of `now` (art. 192): from its registration and
+/// the decisions that move it, leaving out those annulled and those corrected (the correction
+/// counts in their place) and the annulments themselves.
+pub async fn investigation_term(
+    db: &Db,
+    case: &CaseRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<serde_json::Value>, ApiError> {
+    use super::term::{self, TermDecision};
+    let Ok(registered_on) = chrono::NaiveDate::parse_from_str(&case.registered_on, "%Y-%m-%d")
+    else {
+        return Ok(None);
+    };
+    let rows = db
+        .query(
+            "SELECT d.id, d.type, d.decided_on, d.extended_until FROM decisions d
+             WHERE d.case_id = ? AND d.type IN ('suspension', 'resumption',
+                                                'extension_of_investigation_period')
+               AND d.amendment IS NOT 'annuls'
+               AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.amends_decision_id = d.id)",
+            &[int(case.id)],
+        )
+        .await?;
+    let date = |text: Option<String>| {
+        text.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok())
+    };
+    let decisions: Vec<TermDecision> = rows
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some(TermDecision {
+                id: col_int(r, 0).ok()?,
+                kind: DecisionType::parse(&col_text(r, 1).ok()?)?,
+                decided_on: date(col_opt_text(r, 2))?,
+                extended_until: date(col_opt_text(r, 3)),
+            })
+        })
+        .collect();
+    let stage = super::Stage::parse(&case.stage).unwrap_or(super::Stage::UnderInvestigation);
+    let initial_months = crate::law::shipped()
+        .map(|l| l.investigation_initial_months)
+        .unwrap_or(2);
+    Ok(Some(
+        term::compute(
+            registered_on,
+            initial_months,
+            &decisions,
+            stage,
+            clock::almaty_date(now),
+            crate::filing::deadline::Calendar::shipped(),
+        )
+        .json(),
+    ))
+}
+
 pub struct MaterialRow {
     pub id: i64,
     pub title: String,

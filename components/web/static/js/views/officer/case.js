@@ -7,6 +7,7 @@ import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
 import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton } from '../../ui.js';
 import { reload } from '../../app.js';
+import { investigationTerm } from '../term.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
 import { signingFields, showSigning, signContent, signatureRefusalAtChoice } from './sign.js';
 
@@ -79,6 +80,7 @@ function caseDetails(c) {
     [t('ocase.organ'), c.organ ? c.organ.name : '—'],
     [t('ocase.articles'), (c.articles || []).join('; ')],
     [t('ocase.stage'), badge(t(`ocase.stage.${c.stage}`), 'info')],
+    [t('term.title'), investigationTerm(c.investigation_term)],
     [t('ocase.lead_officer'), c.lead_officer_iin],
     [t('ocase.prosecutor'), c.prosecutor_iin || '—'],
     [t('ocase.my_relation'), t(`ocase.relation.${c.my_relation}`)],
@@ -399,6 +401,7 @@ function decisionSection(c, base) {
       }),
       field({ name: 'concerns_iin', label: t('ocase.decision.concerns_iin'), hint: t('ocase.decision.concerns_iin_hint'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
       field({ name: 'decided_on', type: 'date', label: t('ocase.decision.decided_on'), value: almatyToday(), required: true }),
+      field({ name: 'extended_until', type: 'date', label: t('ocase.decision.extended_until'), hint: t('ocase.decision.extended_until_hint'), required: true }),
       field({ name: 'title', label: t('ocase.decision.title'), maxlength: 300, required: true }),
       field({ name: 'document', type: 'file', label: t('ocase.document'), hint: t('ocase.document_hint'), accept: DOCUMENT_ACCEPT, required: true }),
       ...signingFields(),
@@ -412,6 +415,7 @@ function decisionSection(c, base) {
       } else {
         body.type = values.type;
         if (values.concerns_iin) body.concerns_iin = values.concerns_iin;
+        if (values.extended_until) body.extended_until = values.extended_until;
       }
       if (values.sign_with !== 'none' && values.document && values.document[0]) {
         body.signature = await signContent(new Uint8Array(await values.document[0].arrayBuffer()), values);
@@ -433,6 +437,7 @@ function decisionSection(c, base) {
     const type = node.querySelector('select[name="type"]').value;
     showField(node.querySelector('[data-field="type"]'), !amending);
     showField(node.querySelector('[data-field="concerns_iin"]'), !amending && PERSONAL_TYPES.includes(type));
+    showField(node.querySelector('[data-field="extended_until"]'), !amending && type === 'extension_of_investigation_period');
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
   node.querySelector('select[name="amends"]').addEventListener('change', update);

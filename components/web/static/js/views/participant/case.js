@@ -5,6 +5,7 @@ import { api, ApiProblem } from '../../api.js';
 import { t, formatDate, language } from '../../i18n.js';
 import { h, page, section, table, time, details, link, errorBox, pagedList, withPage, badge } from '../../ui.js';
 import { myStatuses, statusLabel, stageBadge, date, label, downloadButton } from './common.js';
+import { investigationTerm } from '../term.js';
 
 /** An officer as the case card names them: name, role, organ. */
 function officerLine(officer) {
@@ -213,6 +214,7 @@ export async function render(ctx) {
       card.officers ? [t('case.lead_officer'), officerLine(card.officers.lead_officer)] : null,
       card.officers ? [t('case.supervising_prosecutor'), officerLine(card.officers.supervising_prosecutor)] : null,
       [t('cases.registered_on'), date(card.registered_on)],
+      card.investigation_term ? [t('term.title'), investigationTerm(card.investigation_term)] : null,
       [t('case.updated_at'), card.updated_at ? time(card.updated_at) : '—'],
     ]),
     card.access === 'ended'
