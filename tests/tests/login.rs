@@ -659,3 +659,22 @@ fn sessions_expire_when_idle_and_at_the_end_of_their_lifetime() {
     std::thread::sleep(std::time::Duration::from_millis(5000).saturating_sub(started.elapsed()));
     session.get("/api/auth/me").assert_problem(401);
 }
+
+/// A foreign citizen's certificate carries a document number, not an IIN: it cannot sign in,
+/// and the answer says why and what to do instead (the page says it in kk/ru/en).
+#[test]
+fn a_certificate_without_an_iin_is_refused_with_what_to_do_instead() {
+    let app = TestApp::portal();
+    let mut foreigner = PersonSpec::new(&random_iin(), "IVANOV IVAN");
+    foreigner.serial_attribute = "PASSPORT4509123456".into();
+    let reply = app.try_sign_in(&issue(foreigner), Signing::Der);
+    reply.assert_problem(401);
+    assert_eq!(error_code(&reply), "certificate_no_iin", "{}", reply.text());
+    assert!(
+        reply
+            .text()
+            .contains("records them by their identity document"),
+        "{}",
+        reply.text()
+    );
+}

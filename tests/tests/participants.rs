@@ -1278,3 +1278,157 @@ fn the_case_card_names_who_conducts_it_and_my_rights_in_three_languages() {
         }
     }
 }
+
+/// A valid BIN (a resident legal entity's, registered in November 2026) with a random serial.
+fn random_bin() -> String {
+    use rand::Rng;
+    const FIRST: [u32; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    const SECOND: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+    loop {
+        let mut digits = vec![2, 6, 1, 1, 4, 0];
+        digits.extend((0..5).map(|_| rand::thread_rng().gen_range(0..10)));
+        let sum = |w: &[u32; 11]| digits.iter().zip(w).map(|(d, w)| d * w).sum::<u32>() % 11;
+        let check = match sum(&FIRST) {
+            10 => sum(&SECOND),
+            c => c,
+        };
+        if check < 10 {
+            digits.push(check);
+            return digits.iter().map(u32::to_string).collect();
+        }
+    }
+}
+
+fn record_party(officer: &Session<'_>, erdr: &str, party: Value, status: &str) -> Reply {
+    let mut body = json!({
+        "full_name": format!("PARTY {status}"), "procedural_status": status,
+        "basis": {"document": format!("Order on {status}"), "number": "18/2026", "date": "2026-11-20"},
+    });
+    if let (Some(body), Value::Object(party)) = (body.as_object_mut(), party) {
+        body.extend(party);
+    }
+    officer.post_json(&format!("/api/officer/cases/{erdr}/participants"), &body)
+}
+
+fn decision_ids(session: &Session<'_>, erdr: &str) -> Vec<i64> {
+    let list = session.get(&format!("/api/cases/{erdr}/decisions"));
+    assert_eq!(list.status, 200, "{}", list.text());
+    list.json()["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .filter_map(|d| d["id"].as_i64())
+        .collect()
+}
+
+#[test]
+fn a_company_acts_through_its_representative_and_a_foreigner_through_their_defender() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let bin = random_bin();
+    let company = json!({"party": "legal_entity", "bin": bin});
+    // A company is a victim or a civil party, never a suspect; a defender never acts for it.
+    let code = |r: Reply| r.assert_problem(422)["errors"][0]["code"].clone();
+    assert_eq!(
+        code(record_party(&d.lead, &d.erdr, company.clone(), "suspect")),
+        "not_for_this_party"
+    );
+    let r = record_party(&d.lead, &d.erdr, company.clone(), "civil_plaintiff");
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["party"], "legal_entity");
+    let representative_iin = random_iin();
+    let representative = signed_in(&app, &representative_iin, "REPRESENTATIVE");
+    assert_eq!(
+        code(record(
+            &d.lead,
+            &d.erdr,
+            &random_iin(),
+            "defender",
+            Some(&bin)
+        )),
+        "representative_only"
+    );
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &representative_iin,
+        "representative",
+        Some(&bin),
+    );
+    // The company's recognition reaches its representative; a decision about someone else
+    // does not; the company itself, no person, is told nothing.
+    let recognition = add_decision_about(
+        &d.lead,
+        &d.erdr,
+        "recognition_as_civil_plaintiff",
+        Some(&bin),
+    );
+    let stranger_iin = random_iin();
+    recorded(&d.lead, &d.erdr, &stranger_iin, "civil_plaintiff", None);
+    let others = add_decision_about(
+        &d.lead,
+        &d.erdr,
+        "recognition_as_civil_plaintiff",
+        Some(&stranger_iin),
+    );
+    let seen = decision_ids(&representative, &d.erdr);
+    assert!(
+        seen.contains(&recognition) && !seen.contains(&others),
+        "{seen:?}"
+    );
+    let card = representative.get(&format!("/api/cases/{}", d.erdr)).json();
+    assert_eq!(
+        card["my_statuses"][0]["represented_iin"],
+        bin.as_str(),
+        "{card}"
+    );
+
+    // A foreigner without an IIN: recorded by their document, a suspect; their defender (with
+    // an IIN) sees what their status receives.
+    let foreigner =
+        json!({"party": "foreigner", "document": {"country": "uz", "number": "AA 1234567"}});
+    assert_eq!(
+        code(record_party(
+            &d.lead,
+            &d.erdr,
+            foreigner.clone(),
+            "defender"
+        )),
+        "not_for_this_party"
+    );
+    let r = record_party(&d.lead, &d.erdr, foreigner, "suspect");
+    assert_eq!(r.status, 201, "{}", r.text());
+    let key = r.json()["iin"].as_str().expect("key").to_owned();
+    assert_eq!(key, "foreigner:UZ:AA1234567");
+    let defender_iin = random_iin();
+    let defender = signed_in(&app, &defender_iin, "DEFENDER");
+    recorded(&d.lead, &d.erdr, &defender_iin, "defender", Some(&key));
+    let suspicion = add_decision_about(&d.lead, &d.erdr, "recognition_as_suspect", Some(&key));
+    let seen = decision_ids(&defender, &d.erdr);
+    assert!(
+        seen.contains(&suspicion) && !seen.contains(&recognition),
+        "{seen:?}"
+    );
+    // The officer's list says who is who.
+    let parties: Vec<(String, String)> =
+        d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json()["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .map(|p| {
+                (
+                    p["iin"].as_str().unwrap_or_default().to_owned(),
+                    p["party"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+    assert!(
+        parties.contains(&(bin.clone(), "legal_entity".into())),
+        "{parties:?}"
+    );
+    assert!(parties.contains(&(key, "foreigner".into())), "{parties:?}");
+    assert!(
+        parties.contains(&(representative_iin, "person".into())),
+        "{parties:?}"
+    );
+}

@@ -30,7 +30,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let (status, represented) = participants::status_and_principal(
         &body.procedural_status,
         body.represented_iin.as_deref(),
-        &holder,
+        &jaria_portal::party::Party::person(&holder),
     )?;
     let basis: String = body.basis.unwrap_or_default().trim().to_owned();
     if basis.chars().count() > 500 {

@@ -261,9 +261,10 @@ impl NewDecision {
         };
         let decided_on = parse_date("decided_on", body.decided_on.as_deref().unwrap_or(""))?;
         let concerns = match &body.concerns_iin {
+            // A person, a legal entity (recognised as victim, civil plaintiff or defendant) or a
+            // recorded foreigner.
             Some(iin) => Some(
-                jaria_portal::iin::Iin::parse(iin.trim())
-                    .map_err(|e| ApiError::invalid("concerns_iin", "invalid_iin", &e.to_string()))?
+                jaria_portal::party::Party::principal("concerns_iin", iin)?
                     .as_str()
                     .to_owned(),
             ),

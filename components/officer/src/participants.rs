@@ -161,7 +161,8 @@ pub(crate) async fn record_participant(
     Reply::json(
         201,
         &serde_json::json!({
-            "id": recorded.id, "erdr_number": erdr, "iin": new.iin.as_str(),
+            "id": recorded.id, "erdr_number": erdr, "iin": new.party.as_str(),
+            "party": new.party.kind(),
             "full_name": new.full_name, "procedural_status": new.status,
             "represented_iin": new.represented.as_ref().map(|r| r.as_str()),
             "basis": {

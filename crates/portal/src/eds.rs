@@ -82,7 +82,10 @@ pub enum EdsError {
     WeakKey,
     #[error("the signature does not verify")]
     BadSignature,
-    #[error("the certificate's subject carries no IIN")]
+    /// A foreigner's certificate, typically: the portal identifies people by IIN.
+    #[error(
+        "the certificate's subject carries no IIN: the portal identifies people by IIN, so a foreign citizen without one cannot sign in; the officer conducting the case records them by their identity document, and a defender or representative with an IIN acts for them"
+    )]
     NoIin,
     #[error("the certificate's IIN is invalid: {0}")]
     BadIin(IinError),

@@ -36,6 +36,7 @@ pub mod notify;
 pub mod outbound;
 pub mod paging;
 pub mod participants;
+pub mod party;
 pub mod password;
 pub mod problem;
 pub mod random;

@@ -21,8 +21,9 @@ use crate::case::served;
 use crate::case::store::{self, CaseRow};
 use crate::db::{Db, col_int, col_opt_text, col_text, int, opt_text, text};
 use crate::error::ApiError;
-use crate::iin::Iin;
+use crate::iin::{Bin, Iin};
 use crate::notify::{self, Notice};
+use crate::party::{Party, PartyKind};
 
 const MAX_NAME_CHARS: usize = 200;
 const MAX_DOCUMENT_CHARS: usize = 300;
@@ -42,11 +43,30 @@ pub struct BasisInput {
     pub date: String,
 }
 
+/// A foreigner's identity document, as the officer sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    /// The issuing country, ISO 3166 alpha-2.
+    pub country: String,
+    pub number: String,
+}
+
 /// `POST /api/officer/cases/{erdr}/participants`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordInput {
-    pub iin: String,
+    /// `person` (the default: by `iin`), `legal_entity` (by `bin`) or `foreigner` (by
+    /// `document`, for someone without an IIN).
+    #[serde(default)]
+    pub party: Option<String>,
+    #[serde(default)]
+    pub iin: Option<String>,
+    #[serde(default)]
+    pub bin: Option<String>,
+    #[serde(default)]
+    pub document: Option<DocumentInput>,
+    /// A person's full name, or a legal entity's name.
     pub full_name: String,
     pub procedural_status: String,
     pub basis: BasisInput,
@@ -82,11 +102,11 @@ impl Basis {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewParticipant {
-    pub iin: Iin,
+    pub party: Party,
     pub full_name: String,
     pub status: ProceduralStatus,
     pub basis: Basis,
-    pub represented: Option<Iin>,
+    pub represented: Option<Party>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,14 +134,87 @@ fn parse_iin(field: &str, value: &str) -> Result<Iin, ApiError> {
     Iin::parse(value.trim()).map_err(|e| ApiError::invalid(field, "invalid_iin", &e.to_string()))
 }
 
+/// The party an officer records: a person by IIN, a legal entity by BIN, a foreigner by their
+/// document.
+pub fn party_of(input: &RecordInput) -> Result<Party, ApiError> {
+    let kind = match input.party.as_deref() {
+        None => PartyKind::Person,
+        Some(text) => PartyKind::parse(text.trim()).ok_or_else(|| {
+            ApiError::invalid(
+                "party",
+                "invalid_party",
+                "One of person, legal_entity, foreigner.",
+            )
+        })?,
+    };
+    let required = |field: &str, what: &str| ApiError::invalid(field, "required", what);
+    let only_one = |field: &str| {
+        ApiError::invalid(
+            field,
+            "not_allowed",
+            "Name the party one way: iin, bin or document.",
+        )
+    };
+    match kind {
+        PartyKind::Person => {
+            if input.bin.is_some() {
+                return Err(only_one("bin"));
+            }
+            if input.document.is_some() {
+                return Err(only_one("document"));
+            }
+            let iin = input
+                .iin
+                .as_deref()
+                .ok_or_else(|| required("iin", "The person's IIN."))?;
+            Ok(Party::person(&parse_iin("iin", iin)?))
+        }
+        PartyKind::LegalEntity => {
+            if input.iin.is_some() {
+                return Err(only_one("iin"));
+            }
+            if input.document.is_some() {
+                return Err(only_one("document"));
+            }
+            let bin = input
+                .bin
+                .as_deref()
+                .ok_or_else(|| required("bin", "The legal entity's BIN."))?;
+            let bin = Bin::parse(bin.trim())
+                .map_err(|e| ApiError::invalid("bin", "invalid_bin", &e.to_string()))?;
+            Ok(Party::legal_entity(&bin))
+        }
+        PartyKind::Foreigner => {
+            if input.iin.is_some() {
+                return Err(ApiError::invalid(
+                    "iin",
+                    "not_allowed",
+                    "A person with an IIN is recorded as a person, whatever their citizenship.",
+                ));
+            }
+            if input.bin.is_some() {
+                return Err(only_one("bin"));
+            }
+            let document = input.document.as_ref().ok_or_else(|| {
+                required(
+                    "document",
+                    "The foreigner's identity document: country and number.",
+                )
+            })?;
+            Party::foreigner("document", &document.country, &document.number)
+        }
+    }
+}
+
 /// The status a person is to hold and, for one acting for someone else, whom they act for:
 /// the same rule for an officer's record and a person's own request. The applicant status
-/// comes only from a registered statement, and nobody acts for themselves (`holder`).
+/// comes only from a registered statement, nobody acts for themselves (`holder`), and a legal
+/// entity is acted for only by its representative.
 pub fn status_and_principal(
     status: &str,
     represented_iin: Option<&str>,
-    holder: &Iin,
-) -> Result<(ProceduralStatus, Option<Iin>), ApiError> {
+    holder: &Party,
+) -> Result<(ProceduralStatus, Option<Party>), ApiError> {
     let status = ProceduralStatus::parse(status.trim()).ok_or_else(|| {
         ApiError::invalid(
             "procedural_status",
@@ -136,8 +229,15 @@ pub fn status_and_principal(
             "A person becomes an applicant when their statement is registered as the case.",
         ));
     }
+    if !holder.may_hold(status) {
+        return Err(ApiError::invalid(
+            "procedural_status",
+            "not_for_this_party",
+            "A legal entity is a victim, a civil plaintiff or a civil defendant; a foreigner without an IIN holds no status acting for someone else.",
+        ));
+    }
     let represented = match (represented_iin, status.acts_for_another()) {
-        (Some(r), true) => Some(parse_iin("represented_iin", r)?),
+        (Some(r), true) => Some(Party::principal("represented_iin", r)?),
         (None, true) => {
             return Err(ApiError::invalid(
                 "represented_iin",
@@ -161,17 +261,27 @@ pub fn status_and_principal(
             "Nobody acts for themselves.",
         ));
     }
+    if represented
+        .as_ref()
+        .is_some_and(|principal| !principal.may_be_acted_for_by(status))
+    {
+        return Err(ApiError::invalid(
+            "procedural_status",
+            "representative_only",
+            "A legal entity acts through its representative.",
+        ));
+    }
     Ok((status, represented))
 }
 
 /// Checks what an officer sends to record a participant, against today's date (Almaty).
 pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant, ApiError> {
-    let iin = parse_iin("iin", &input.iin)?;
+    let party = party_of(input)?;
     let full_name = crate::text::single_line("full_name", &input.full_name, MAX_NAME_CHARS)?;
     let (status, represented) = status_and_principal(
         &input.procedural_status,
         input.represented_iin.as_deref(),
-        &iin,
+        &party,
     )?;
     let document =
         crate::text::single_line("basis.document", &input.basis.document, MAX_DOCUMENT_CHARS)?;
@@ -191,7 +301,7 @@ pub fn validate(input: &RecordInput, today: NaiveDate) -> Result<NewParticipant,
     }
     let date = past_date("basis.date", &input.basis.date, today)?;
     Ok(NewParticipant {
-        iin,
+        party,
         full_name,
         status,
         basis: Basis {
@@ -233,8 +343,8 @@ pub async fn record(
     case.not_concerning(
         me,
         &[
-            Some(new.iin.as_str()),
-            new.represented.as_ref().map(Iin::as_str),
+            Some(new.party.as_str()),
+            new.represented.as_ref().map(Party::as_str),
         ],
     )?;
     let case = case.case;
@@ -251,11 +361,12 @@ pub async fn record(
             ));
         }
     }
-    let represented = new.represented.as_ref().map(Iin::as_str);
+    let represented = new.represented.as_ref().map(Party::as_str);
     let basis = new.basis.describe();
     let basis_date = new.basis.date.to_string();
     let entry = Entry {
-        person: new.iin.as_str(),
+        person: new.party.as_str(),
+        party: new.party.kind(),
         status: new.status,
         represented,
         full_name: Some(&new.full_name),
@@ -380,6 +491,7 @@ pub async fn end(
 /// One status a person is to hold in a case, and where the record comes from.
 struct Entry<'a> {
     person: &'a str,
+    party: PartyKind,
     status: ProceduralStatus,
     represented: Option<&'a str>,
     full_name: Option<&'a str>,
@@ -443,8 +555,8 @@ async fn enter(
                 .one(
                     "INSERT INTO case_participants (erdr_number, case_id, person_iin, status,
                          represented_iin, basis, state, requested_at, due_unix, decided_by,
-                         decided_at, origin, full_name, basis_date)
-                     VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                         decided_at, origin, full_name, basis_date, party)
+                     VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[
                         text(&case.erdr_number),
                         int(case.id),
@@ -459,6 +571,7 @@ async fn enter(
                         text(entry.origin),
                         opt_text(entry.full_name),
                         text(entry.basis_date),
+                        text(entry.party.as_str()),
                     ],
                 )
                 .await?
@@ -490,9 +603,11 @@ async fn announce(
         detail,
     )
     .await?;
+    // Only a person reads notices: a legal entity's and a foreigner's records tell no one.
+    let reader = (entry.party == PartyKind::Person).then_some(entry.person);
     notify::send(
         db,
-        [entry.person],
+        reader,
         Notice::ParticipantRecorded,
         now,
         &serde_json::json!({
@@ -543,6 +658,7 @@ pub async fn record_applicant(
     for (status, basis) in statuses {
         let entry = Entry {
             person: filer_iin,
+            party: PartyKind::Person,
             status,
             represented: None,
             full_name: full_name.as_deref(),
@@ -573,8 +689,8 @@ pub async fn record_applicant(
 pub struct StatusRequest<'a> {
     pub erdr: &'a crate::case::ErdrNumber,
     pub status: ProceduralStatus,
-    /// The person represented, for a representative's status.
-    pub represented: Option<&'a Iin>,
+    /// The party represented, for a status acting for someone.
+    pub represented: Option<&'a Party>,
     pub basis: &'a str,
 }
 
@@ -693,7 +809,10 @@ mod tests {
 
     fn input(status: &str, represented: Option<&str>, number: Option<&str>) -> RecordInput {
         RecordInput {
-            iin: "791028302728".into(),
+            party: None,
+            iin: Some("791028302728".into()),
+            bin: None,
+            document: None,
             full_name: "  Асанов Асан  ".into(),
             procedural_status: status.into(),
             basis: BasisInput {
@@ -746,6 +865,68 @@ mod tests {
     }
 
     #[test]
+    fn a_company_is_recorded_by_its_bin_and_a_foreigner_by_their_document() {
+        let mut company = input("civil_plaintiff", None, None);
+        company.party = Some("legal_entity".into());
+        company.iin = None;
+        company.bin = Some("971240001315".into());
+        let p = validate(&company, today()).unwrap();
+        assert_eq!(p.party.kind(), PartyKind::LegalEntity);
+        assert_eq!(p.party.as_str(), "971240001315");
+        company.procedural_status = "suspect".into();
+        assert_eq!(
+            code(validate(&company, today()).unwrap_err()).1,
+            "not_for_this_party"
+        );
+        company.procedural_status = "victim".into();
+        company.iin = Some("791028302728".into());
+        assert_eq!(
+            code(validate(&company, today()).unwrap_err()),
+            ("iin".into(), "not_allowed".into())
+        );
+        let mut foreigner = input("suspect", None, None);
+        foreigner.party = Some("foreigner".into());
+        foreigner.iin = None;
+        foreigner.document = Some(DocumentInput {
+            country: "uz".into(),
+            number: "AA 1234567".into(),
+        });
+        let p = validate(&foreigner, today()).unwrap();
+        assert_eq!(p.party.as_str(), "foreigner:UZ:AA1234567");
+        foreigner.procedural_status = "defender".into();
+        assert_eq!(
+            code(validate(&foreigner, today()).unwrap_err()).1,
+            "not_for_this_party"
+        );
+        // A company acts only through its representative, never a defender.
+        let defender = validate(
+            &input("defender", Some("971240001315"), Some("W-1")),
+            today(),
+        );
+        assert_eq!(
+            code(defender.unwrap_err()),
+            ("procedural_status".into(), "representative_only".into())
+        );
+        let representative = validate(
+            &input("representative", Some("971240001315"), None),
+            today(),
+        );
+        assert_eq!(
+            representative.unwrap().represented.map(|r| r.kind()),
+            Some(PartyKind::LegalEntity)
+        );
+        // A defender acts for a recorded foreigner by their key.
+        let defends = validate(
+            &input("defender", Some("foreigner:UZ:AA1234567"), Some("W-2")),
+            today(),
+        );
+        assert_eq!(
+            defends.unwrap().represented.map(|r| r.kind()),
+            Some(PartyKind::Foreigner)
+        );
+    }
+
+    #[test]
     fn the_applicant_status_comes_only_from_a_registered_statement() {
         let err = validate(&input("applicant", None, None), today()).unwrap_err();
         assert_eq!(
@@ -762,7 +943,7 @@ mod tests {
     #[test]
     fn bad_identity_name_and_dates_are_refused() {
         let mut bad_iin = input("victim", None, None);
-        bad_iin.iin = "791028302729".into();
+        bad_iin.iin = Some("791028302729".into());
         assert_eq!(
             code(validate(&bad_iin, today()).unwrap_err()).1,
             "invalid_iin"

@@ -368,12 +368,14 @@ pub async fn people_in_force(db: &Db, case_id: i64) -> Result<Vec<String>, ApiEr
     Ok(in_force)
 }
 
-/// Everyone with a confirmed row in the case, whether or not it is in force.
+/// Every person with a confirmed row in the case, whether or not it is in force (a legal
+/// entity or a foreigner without an IIN reads nothing and is told nothing: those acting for
+/// them are).
 async fn confirmed_people(db: &Db, case_id: i64) -> Result<Vec<String>, ApiError> {
     let people = db
         .query(
-            "SELECT DISTINCT person_iin FROM case_participants WHERE case_id = ? AND state = 'confirmed'
-             ORDER BY person_iin",
+            "SELECT DISTINCT person_iin FROM case_participants
+             WHERE case_id = ? AND state = 'confirmed' AND party = 'person' ORDER BY person_iin",
             &[int(case_id)],
         )
         .await?;

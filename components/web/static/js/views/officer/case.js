@@ -250,6 +250,9 @@ function endStatusForm(p, base, formId) {
   return node;
 }
 
+/** Who a participant is: a person (IIN), a legal entity (BIN), a foreigner without an IIN. */
+const PARTIES = ['person', 'legal_entity', 'foreigner'];
+
 /** Recording a participant on the basis of the officer's procedural decision (or warrant). */
 function recordForm(c, base) {
   const draftKey = `participant-${c.erdr_number}`;
@@ -257,7 +260,17 @@ function recordForm(c, base) {
     name: 'record-participant',
     submitLabel: t('ocase.record.submit'),
     fields: [
+      field({
+        name: 'party',
+        type: 'select',
+        label: t('ocase.record.party'),
+        hint: t('ocase.record.party_hint'),
+        options: PARTIES.map((party) => ({ value: party, label: t(`ocase.party.${party}`) })),
+      }),
       field({ name: 'iin', label: t('ocase.record.iin'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'bin', label: t('ocase.record.bin'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'document.country', label: t('ocase.record.document_country'), hint: t('ocase.record.document_country_hint'), pattern: '[A-Za-z]{2}', maxlength: 2, required: true, autocomplete: 'off' }),
+      field({ name: 'document.number', label: t('ocase.record.document_number'), maxlength: 30, required: true, autocomplete: 'off' }),
       field({ name: 'full_name', label: t('ocase.record.full_name'), maxlength: 200, required: true, autocomplete: 'off' }),
       field({
         name: 'procedural_status',
@@ -266,14 +279,18 @@ function recordForm(c, base) {
         required: true,
         options: [{ value: '', label: t('ocase.decision.choose') }, ...RECORDABLE_STATUSES.map((status) => ({ value: status, label: t(`ocase.status.${status}`) }))],
       }),
-      field({ name: 'represented_iin', label: t('ocase.record.represented_iin'), hint: t('ocase.record.represented_iin_hint'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
+      field({ name: 'represented_iin', label: t('ocase.record.represented_iin'), hint: t('ocase.record.represented_iin_hint'), maxlength: 50, required: true, autocomplete: 'off' }),
       field({ name: 'basis.document', label: t('ocase.record.basis_document'), hint: t('ocase.record.basis_document_hint'), maxlength: 300, required: true }),
       field({ name: 'basis.number', label: t('ocase.record.basis_number'), hint: t('ocase.record.basis_number_hint'), maxlength: 100 }),
       field({ name: 'basis.date', type: 'date', label: t('ocase.record.basis_date'), value: almatyToday(), max: almatyToday(), required: true }),
     ],
     async onSubmit(values) {
+      const party = values.party || 'person';
       const body = {
-        iin: values.iin,
+        party,
+        ...(party === 'person' ? { iin: values.iin } : {}),
+        ...(party === 'legal_entity' ? { bin: values.bin } : {}),
+        ...(party === 'foreigner' ? { document: { country: values['document.country'], number: values['document.number'] } } : {}),
         full_name: values.full_name,
         procedural_status: values.procedural_status,
         basis: { document: values['basis.document'], date: values['basis.date'] },
@@ -288,8 +305,16 @@ function recordForm(c, base) {
   });
   keepDraft(node, draftKey);
   const select = node.querySelector('select[name="procedural_status"]');
-  const update = () => showField(node.querySelector('[data-field="represented_iin"]'), ACTING_FOR_ANOTHER.includes(select.value));
+  const partySelect = node.querySelector('select[name="party"]');
+  const update = () => {
+    const party = partySelect.value || 'person';
+    showField(node.querySelector('[data-field="iin"]'), party === 'person');
+    showField(node.querySelector('[data-field="bin"]'), party === 'legal_entity');
+    for (const name of ['document.country', 'document.number']) showField(node.querySelector(`[data-field="${name}"]`), party === 'foreigner');
+    showField(node.querySelector('[data-field="represented_iin"]'), ACTING_FOR_ANOTHER.includes(select.value));
+  };
   select.addEventListener('change', update);
+  partySelect.addEventListener('change', update);
   update();
   return node;
 }
@@ -304,7 +329,7 @@ function participantsSection(c, base) {
         [
           {
             label: t('ocase.col.person'),
-            cell: (p) => [p.full_name || t('queue.unknown_person'), h('br'), h('span', { class: 'muted' }, t('queue.iin', { iin: p.iin }))],
+            cell: (p) => [p.full_name || t('queue.unknown_person'), h('br'), h('span', { class: 'muted' }, p.party && p.party !== 'person' ? `${t(`ocase.party.${p.party}`)}: ${p.iin}` : t('queue.iin', { iin: p.iin }))],
           },
           {
             label: t('ocase.col.status'),
