@@ -83,6 +83,7 @@ async function statusToAnswer(browser, { name, lang, viewport, who, status, repr
         await p.waitForSelector(`[data-section="${part}"]`);
       }
       await p.waitForSelector('[data-section="card"] [data-term]');
+      await p.waitForSelector('[data-section="card"] [data-contact="official"]');
       // My rights, in the page's language, for the status I hold.
       const rights = await p.textContent(`[data-section="rights"] [data-status="${status}"]`);
       assert(rights && rights.length > 80, `the rights of a ${status} are said: ${rights}`);

@@ -906,3 +906,35 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     stage("sent_to_court");
     assert_eq!(term(&w.victim, &card)["state"], "over");
 }
+
+#[test]
+fn the_case_page_gives_the_official_contact_of_whoever_leads_and_supervises_it() {
+    let app = TestApp::portal();
+    let (w, requests) = world(&app);
+    for id in requests {
+        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
+    }
+    let organ_id = w.lead.get(&format!("/api/officer/cases/{}", w.erdr)).json()["organ"]["id"]
+        .as_i64()
+        .expect("organ id");
+    let card = format!("/api/cases/{}", w.erdr);
+    assert!(w.victim.get(&card).json()["officers"]["lead_officer"]["contact"].is_null());
+    // The admin records the organ's official contact; a second line is refused.
+    let patch = |body: Value| {
+        w.admin
+            .send_json("PATCH", &format!("/api/admin/organs/{organ_id}"), &body)
+    };
+    patch(json!({"contact": "Reception\n+7 727 000 00 00"})).assert_problem(422);
+    patch(json!({})).assert_problem(422);
+    let contact = "Reception: +7 727 000 00 00, kense@police.example.kz, 15 Abay Ave, Almaty";
+    let r = patch(json!({"contact": contact}));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["contact"], contact);
+    let officers = w.victim.get(&card).json()["officers"].clone();
+    assert_eq!(officers["lead_officer"]["contact"], contact, "{officers}");
+    // The supervising prosecutor's organ has none recorded: none is made up.
+    assert!(
+        officers["supervising_prosecutor"]["contact"].is_null(),
+        "{officers}"
+    );
+}

@@ -94,6 +94,14 @@ struct NewOrgan {
     region: String,
     #[serde(default)]
     code: Option<String>,
+    /// The official contact participants see (reception phone, e-mail, address).
+    #[serde(default)]
+    contact: Option<String>,
+}
+
+/// An organ's official contact: one line, at most 300 characters.
+fn parse_contact(text: &str) -> Result<String, ApiError> {
+    jaria_portal::text::single_line("contact", text, 300)
 }
 
 async fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
@@ -112,6 +120,7 @@ async fn create_organ(
     let name = jaria_portal::text::bounded("name", &body.name, 200)?;
     let region = jaria_portal::text::bounded("region", &body.region, 100)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;
+    let contact = body.contact.as_deref().map(parse_contact).transpose()?;
     let id = db
         .transaction(async |db| {
             if registry::organ_name_taken(db, &name).await? {
@@ -122,20 +131,19 @@ async fn create_organ(
             {
                 return Err(ApiError::Conflict("Another organ has this code.".into()));
             }
-            let id = registry::add_organ(
-                db,
-                &name,
-                &region,
-                code.as_deref(),
-                &clock::rfc3339(clock::now()),
-            )
-            .await?;
+            let organ = registry::NewOrgan {
+                name: &name,
+                region: &region,
+                code: code.as_deref(),
+                contact: contact.as_deref(),
+            };
+            let id = registry::add_organ(db, &organ, &clock::rfc3339(clock::now())).await?;
             audit::record(
                 db,
                 &me.actor(),
                 "organ_created",
                 &format!("organ:{id}"),
-                serde_json::json!({ "name": name, "region": region, "code": code }),
+                serde_json::json!({ "name": name, "region": region, "code": code, "contact": contact }),
             )
             .await?;
             Ok(id)
@@ -143,7 +151,9 @@ async fn create_organ(
         .await?;
     Reply::json(
         201,
-        &serde_json::json!({ "id": id, "name": name, "region": region, "code": code }),
+        &serde_json::json!({
+            "id": id, "name": name, "region": region, "code": code, "contact": contact,
+        }),
     )
 }
 
@@ -152,9 +162,12 @@ async fn create_organ(
 struct OrganChange {
     #[serde(default)]
     code: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
 }
 
-/// Sets an organ's ERDR code (organs made before codes existed have none).
+/// Sets an organ's ERDR code (organs made before codes existed have none) and/or its official
+/// contact.
 async fn update_organ(
     db: &Db,
     me: &Principal,
@@ -163,25 +176,33 @@ async fn update_organ(
 ) -> Result<Reply, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body: OrganChange = json_body(req)?;
-    let code = body
-        .code
-        .as_deref()
-        .map(parse_code)
-        .transpose()?
-        .ok_or_else(|| ApiError::invalid("code", "required", "Give the organ's code."))?;
+    let code = body.code.as_deref().map(parse_code).transpose()?;
+    let contact = body.contact.as_deref().map(parse_contact).transpose()?;
+    if code.is_none() && contact.is_none() {
+        return Err(ApiError::invalid(
+            "code",
+            "required",
+            "Give the organ's code or its official contact.",
+        ));
+    }
     let organ = db
         .transaction(async |db| {
             let previous = registry::organ_code(db, id).await?;
-            if registry::organ_code_taken(db, &code, Some(id)).await? {
-                return Err(ApiError::Conflict("Another organ has this code.".into()));
+            if let Some(code) = &code {
+                if registry::organ_code_taken(db, code, Some(id)).await? {
+                    return Err(ApiError::Conflict("Another organ has this code.".into()));
+                }
+                registry::set_organ_code(db, id, code).await?;
             }
-            registry::set_organ_code(db, id, &code).await?;
+            if let Some(contact) = &contact {
+                registry::set_organ_contact(db, id, contact).await?;
+            }
             audit::record(
                 db,
                 &me.actor(),
                 "organ_updated",
                 &format!("organ:{id}"),
-                serde_json::json!({ "code": code, "previous_code": previous }),
+                serde_json::json!({ "code": code, "previous_code": previous, "contact": contact }),
             )
             .await?;
             jaria_portal::identity::organs(db)

@@ -56,6 +56,8 @@ pub const PEOPLE: [DemoPerson; 6] = [
 ];
 
 const ORGAN_NAME: &str = "Almaty City Police Department (demo)";
+/// The demo organs' official contact, as a participant sees it on the case page (made up).
+const DEMO_CONTACT: &str = "Reception (demo): +7 727 000 00 00, reception@jaria.example";
 /// Region 75 (Almaty), district 11, agency 03 (police): the digits 3–8 of its ERDR numbers.
 const ORGAN_CODE: &str = "751103";
 const PROSECUTORS_NAME: &str = "Almaty City Prosecutor's Office (demo)";
@@ -201,14 +203,14 @@ fn ensure_organ(
         .optional()?;
     if let Some(id) = existing {
         tx.execute(
-            "UPDATE organs SET code = ?1 WHERE id = ?2 AND code IS NULL",
-            (code, id),
+            "UPDATE organs SET code = ifnull(code, ?1), contact = ifnull(contact, ?2) WHERE id = ?3",
+            (code, DEMO_CONTACT, id),
         )?;
         return Ok(id);
     }
     tx.execute(
-        "INSERT INTO organs (name, region, code, created_at) VALUES (?1, ?2, ?3, ?4)",
-        (name, ORGAN_REGION, code, now),
+        "INSERT INTO organs (name, region, code, created_at, contact) VALUES (?1, ?2, ?3, ?4, ?5)",
+        (name, ORGAN_REGION, code, now, DEMO_CONTACT),
     )?;
     let id = tx.last_insert_rowid();
     append_audit(tx, now, "organ_created", &format!("organ:{id}"))?;

@@ -267,6 +267,7 @@ pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError>
                     name: col_opt_text(&row, 12).unwrap_or_default(),
                     region: col_opt_text(&row, 13).unwrap_or_default(),
                     code: col_opt_text(&row, 14),
+                    contact: None,
                 },
             })
         }

@@ -181,6 +181,7 @@ fn appointment(role: Role, organ_id: i64) -> Appointment {
             name: String::new(),
             region: String::new(),
             code: None,
+            contact: None,
         },
     }
 }

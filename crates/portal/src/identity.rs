@@ -50,6 +50,10 @@ pub struct Organ {
     pub region: String,
     /// Region, district and agency digits of the ERDR numbers this organ registers.
     pub code: Option<String>,
+    /// Its official contact (reception phone, e-mail, address); read for the organs' list,
+    /// not for a session's appointment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 /// Every organ, by region and name (for admins, and for choosing where to send a statement).
@@ -57,7 +61,7 @@ pub async fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
     use crate::db::{col_int, col_opt_text, col_text};
     let rows = db
         .query(
-            "SELECT id, name, region, code FROM organs ORDER BY region, name",
+            "SELECT id, name, region, code, contact FROM organs ORDER BY region, name",
             &[],
         )
         .await?;
@@ -69,6 +73,7 @@ pub async fn organs(db: &crate::db::Db) -> Result<Vec<Organ>, crate::ApiError> {
                 name: col_text(r, 1)?,
                 region: col_text(r, 2)?,
                 code: col_opt_text(r, 3),
+                contact: col_opt_text(r, 4),
             })
         })
         .collect()

@@ -31,18 +31,28 @@ pub async fn organ_code_taken(
         .is_some())
 }
 
+/// An organ as the admin adds it.
+pub struct NewOrgan<'a> {
+    pub name: &'a str,
+    pub region: &'a str,
+    pub code: Option<&'a str>,
+    /// Its official contact (reception phone, e-mail, address), shown to participants.
+    pub contact: Option<&'a str>,
+}
+
 /// Adds an organ and returns its id.
-pub async fn add_organ(
-    db: &Db,
-    name: &str,
-    region: &str,
-    code: Option<&str>,
-    now: &str,
-) -> Result<i64, ApiError> {
+pub async fn add_organ(db: &Db, organ: &NewOrgan<'_>, now: &str) -> Result<i64, ApiError> {
     let row = db
         .one(
-            "INSERT INTO organs (name, region, code, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            &[text(name), text(region), opt_text(code), text(now)],
+            "INSERT INTO organs (name, region, code, created_at, contact) VALUES (?, ?, ?, ?, ?)
+             RETURNING id",
+            &[
+                text(organ.name),
+                text(organ.region),
+                opt_text(organ.code),
+                text(now),
+                opt_text(organ.contact),
+            ],
         )
         .await?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
@@ -88,6 +98,15 @@ pub async fn organ_code(db: &Db, id: i64) -> Result<Option<String>, ApiError> {
 }
 
 /// Sets the organ's code.
+/// Sets an organ's official contact.
+pub async fn set_organ_contact(db: &Db, id: i64, contact: &str) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE organs SET contact = ? WHERE id = ?",
+        &[text(contact), int(id)],
+    )
+    .await
+}
+
 pub async fn set_organ_code(db: &Db, id: i64, code: &str) -> Result<(), ApiError> {
     db.exec(
         "UPDATE organs SET code = ? WHERE id = ?",

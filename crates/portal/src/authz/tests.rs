@@ -9,6 +9,7 @@ fn organ(id: i64, code: Option<&str>) -> Organ {
         name: format!("organ {id}"),
         region: "Almaty".into(),
         code: code.map(str::to_owned),
+        contact: None,
     }
 }
 

@@ -397,7 +397,7 @@ pub async fn decision_given_to(
 pub async fn conducting_officers(db: &Db, case: &CaseRow) -> Result<serde_json::Value, ApiError> {
     let rows = db
         .query(
-            "SELECT o.iin, o.full_name, o.role, g.name FROM officers o
+            "SELECT o.iin, o.full_name, o.role, g.name, g.contact FROM officers o
              JOIN organs g ON g.id = o.organ_id WHERE o.iin IN (?, ?)",
             &[
                 text(&case.lead_officer_iin),
@@ -413,6 +413,7 @@ pub async fn conducting_officers(db: &Db, case: &CaseRow) -> Result<serde_json::
             if col_text(r, 0)? == iin {
                 return Ok(serde_json::json!({
                     "full_name": col_text(r, 1)?, "role": col_text(r, 2)?, "organ": col_text(r, 3)?,
+                    "contact": col_opt_text(r, 4),
                 }));
             }
         }

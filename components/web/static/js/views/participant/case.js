@@ -10,7 +10,10 @@ import { investigationTerm } from '../term.js';
 /** An officer as the case card names them: name, role, organ. */
 function officerLine(officer) {
   if (!officer) return h('span', { class: 'muted' }, t('case.none_assigned'));
-  return [officer.full_name, ' — ', t(`role.${officer.role}`), h('br'), h('span', { class: 'muted' }, officer.organ)];
+  return [
+    officer.full_name, ' — ', t(`role.${officer.role}`), h('br'), h('span', { class: 'muted' }, officer.organ),
+    officer.contact ? [h('br'), h('span', { dataset: { contact: 'official' } }, t('case.official_contact', { contact: officer.contact }))] : null,
+  ];
 }
 
 /** What each of my statuses lets me do, in my language, with the articles it reads. */
