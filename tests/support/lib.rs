@@ -1172,6 +1172,13 @@ impl<'a> Session<'a> {
             .person
             .as_ref()
             .expect("a session from TestApp::sign_in holds its person's key");
+        // A statement carries the false-report warning's acknowledgement (art. 181): the
+        // language the person saw it in, Russian unless the test names one.
+        let mut body = body.clone();
+        if body["kind"] == "crime_report" && body.get("warning_language").is_none() {
+            body["warning_language"] = "ru".into();
+        }
+        let body = &body;
         let reply = self.post_json("/api/filings/to-sign", body);
         if reply.status != 200 {
             return body.clone();

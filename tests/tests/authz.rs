@@ -239,6 +239,8 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
         [D401, D404, D404, N, D404, D404, D404, D404, D404],
     ),
     ("POST", "/api/filings/receipts/verify", PUBLIC),
+    // Whoever holds the printed receipt (its QR code's code): no sign-in.
+    ("GET", "/api/filings/receipts/{number}", PUBLIC),
     ("GET", "/api/status/filings", SIGNED_IN),
     ("GET", "/api/status/filings/{id}", CASE_PARTICIPANTS),
     (
@@ -376,6 +378,8 @@ struct Fixture<'a> {
     decision: i64,
     material: i64,
     petition: i64,
+    /// The petition's registration number and its receipt's check code, as its QR code has them.
+    petition_check: String,
     attachment_sha: String,
     notification: i64,
     /// A message queued (not dead) in the outbox: retrying it is a conflict, not a denial.
@@ -492,6 +496,14 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
             .status,
         204
     );
+    let receipt = victim
+        .get(&format!("/api/filings/{}/receipt", petition["id"]))
+        .json();
+    let petition_check = format!(
+        "{}?code={}",
+        petition["registration_number"].as_str().expect("number"),
+        receipt["check_code"].as_str().expect("check code")
+    );
     let secrets = vec![
         erdr.clone(),
         victim_iin,
@@ -522,6 +534,7 @@ fn fixture(app: &TestApp) -> Fixture<'_> {
         decision: decision.json()["id"].as_i64().expect("decision id"),
         material: material.json()["id"].as_i64().expect("material id"),
         petition: petition["id"].as_i64().expect("petition id"),
+        petition_check,
         attachment_sha: upload["sha256"].as_str().expect("sha").to_owned(),
         notification,
         outbox_message,
@@ -538,7 +551,8 @@ fn concrete(f: &Fixture<'_>, method: &str, template: &str) -> (String, Value) {
     let path = template
         .replace("{erdr}", &f.erdr)
         .replace("{sha256}", &f.attachment_sha)
-        .replace("{iin}", &f.dismissable_officer);
+        .replace("{iin}", &f.dismissable_officer)
+        .replace("{number}", &f.petition_check);
     // Each `{id}` names the row of its own kind: an id that is right only because two tables
     // count alike on a fresh database would fail against a shared deployment.
     let id = match template {

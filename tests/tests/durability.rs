@@ -223,7 +223,7 @@ fn writer(
         }
         shas.sort();
         let unsigned = json!({
-            "kind": "crime_report", "organ_id": organ_id,
+            "kind": "crime_report", "organ_id": organ_id, "warning_language": "ru",
             "text": format!("Statement {tag}: my bicycle was stolen."), "attachments": ids,
         });
         // A statement is signed by its filer: over what the portal says to sign.

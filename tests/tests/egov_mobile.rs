@@ -309,6 +309,7 @@ fn a_statement_is_signed_on_the_phone_by_its_filer_and_filed() {
     let statement = json!({
         "kind": "crime_report",
         "organ_id": organ_id,
+        "warning_language": "kk",
         "text": "Signed on my phone with eGov mobile.",
     });
     // Anonymous callers cannot start a document signing.

@@ -1432,3 +1432,57 @@ fn a_company_acts_through_its_representative_and_a_foreigner_through_their_defen
         "{parties:?}"
     );
 }
+
+/// The worst leak is a case shown to the wrong person. A status recorded for the wrong person
+/// is ended as entered in error: unlike a status that truly ended, nothing served through it
+/// stays readable, for them or for whoever acted for them through it.
+#[test]
+fn a_status_recorded_in_error_leaves_nothing_with_anyone() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let (wrong_iin, right_iin, representative_iin) = (random_iin(), random_iin(), random_iin());
+    let wrong = signed_in(&app, &wrong_iin, "WRONG PERSON");
+    let right = signed_in(&app, &right_iin, "RIGHT PERSON");
+    let representative = signed_in(&app, &representative_iin, "REPRESENTATIVE");
+    let wrong_row = recorded(&d.lead, &d.erdr, &wrong_iin, "victim", None);
+    let right_row = recorded(&d.lead, &d.erdr, &right_iin, "victim", None);
+    recorded(
+        &d.lead,
+        &d.erdr,
+        &representative_iin,
+        "representative",
+        Some(&wrong_iin),
+    );
+    add_decision(&d.lead, &d.erdr, "suspension");
+    for reader in [&wrong, &right, &representative] {
+        assert_eq!(decision_types(reader, &d.erdr), ["suspension"], "served");
+    }
+    // A status that ended: what was served stays, read-only.
+    assert_eq!(end(&d.lead, &d.erdr, right_row).status, 200);
+    assert_eq!(decision_types(&right, &d.erdr), ["suspension"]);
+    // Recorded in error: the case is gone for the person and their representative, as if
+    // it never existed for them.
+    let r = d.lead.post_json(
+        &format!("/api/officer/cases/{}/participants/{wrong_row}/end", d.erdr),
+        &json!({"ended_on": "2026-11-25", "reason": "Recorded for the wrong person.", "entered_in_error": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    for reader in [&wrong, &representative] {
+        reader
+            .get(&format!("/api/cases/{}", d.erdr))
+            .assert_problem(404);
+        reader
+            .get(&format!("/api/cases/{}/decisions", d.erdr))
+            .assert_problem(404);
+        assert!(!my_case_numbers(reader).contains(&d.erdr));
+    }
+    // The record stays for the officers, marked ended.
+    let participants =
+        d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json()["participants"].clone();
+    let row = participants
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["id"] == wrong_row))
+        .cloned()
+        .expect("the row stays");
+    assert_eq!(row["state"], "revoked", "{row}");
+}

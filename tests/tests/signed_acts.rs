@@ -112,7 +112,7 @@ fn a_statement_is_signed_kept_named_in_its_receipt_and_checks_with_openssl() {
     let applicant = app.sign_in(&issue(
         PersonSpec::new(&random_iin(), "ZHUMABAYEVA DANA").algorithm(KeyAlgorithm::Rsa2048),
     ));
-    let body = json!({"kind": "crime_report", "organ_id": police, "text": "Моя машина угнана."});
+    let body = json!({"kind": "crime_report", "organ_id": police, "warning_language": "ru", "text": "Моя машина угнана."});
 
     // Unsigned: refused, nothing stored.
     let unsigned = file(&applicant, &body);
@@ -188,7 +188,7 @@ fn a_signature_by_another_person_over_other_content_or_too_old_is_refused_and_no
     let police = organ(&admin, "Police");
     let applicant = signed_in(&app, &random_iin(), "APPLICANT");
     let key = applicant.person.clone().expect("key");
-    let body = json!({"kind": "crime_report", "organ_id": police, "text": "Fraud."});
+    let body = json!({"kind": "crime_report", "organ_id": police, "warning_language": "en", "text": "Fraud."});
     let content = to_sign(&applicant, &body);
     let somebody_else = issue(PersonSpec::new(&random_iin(), "SOMEBODY ELSE"));
     let an_hour_ago = CmsOptions {

@@ -87,7 +87,8 @@ async fn list_page(
     let cases = store::cases_where(
         db,
         "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ?
-                  AND state IN ('confirmed', 'revoked') AND case_id IS NOT NULL)
+                  AND state IN ('confirmed', 'revoked') AND entered_in_error = 0
+                  AND case_id IS NOT NULL)
          AND c.id < ? ORDER BY c.id DESC LIMIT ?",
         &[
             text(&me.iin),

@@ -134,6 +134,7 @@ pub(crate) async fn revoke_status(
     let ending = participants::Ending {
         ended_on: clock::almaty_date(now),
         reason: "Status revoked.".into(),
+        entered_in_error: false,
     };
     db.transaction(async |db| {
         participants::end(db, me, erdr, id, &ending, &clock::rfc3339(now)).await

@@ -81,6 +81,10 @@ pub struct EndInput {
     /// The date the status ended (the revoking order, the defender's withdrawal).
     pub ended_on: String,
     pub reason: String,
+    /// The status was recorded in error (the wrong person, a status never held): the person
+    /// keeps nothing of the case, unlike a status that ended.
+    #[serde(default)]
+    pub entered_in_error: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +117,7 @@ pub struct NewParticipant {
 pub struct Ending {
     pub ended_on: NaiveDate,
     pub reason: String,
+    pub entered_in_error: bool,
 }
 
 /// A date `YYYY-MM-DD` that is not after `today` (a decision cannot be recorded before it is
@@ -318,6 +323,7 @@ pub fn validate_ending(input: &EndInput, today: NaiveDate) -> Result<Ending, Api
     Ok(Ending {
         ended_on: past_date("ended_on", &input.ended_on, today)?,
         reason: crate::text::single_line("reason", &input.reason, MAX_REASON_CHARS)?,
+        entered_in_error: input.entered_in_error,
     })
 }
 
@@ -436,27 +442,33 @@ pub async fn end(
             "A status cannot end before the decision it rests on.",
         ));
     }
-    // What the status gave until now stays with whoever loses access with it.
-    let kept = served::keep(
-        db,
-        case.id,
-        served::Ending {
-            person_iin: &person,
-            status,
-            represented_iin: represented.as_deref(),
-        },
-        now,
-    )
-    .await?;
+    // What the status gave until now stays with whoever loses access with it, unless it never
+    // should have been given: a status recorded in error leaves nothing with anyone.
+    let kept = if ending.entered_in_error {
+        0
+    } else {
+        served::keep(
+            db,
+            case.id,
+            served::Ending {
+                person_iin: &person,
+                status,
+                represented_iin: represented.as_deref(),
+            },
+            now,
+        )
+        .await?
+    };
     db.exec(
         "UPDATE case_participants SET state = 'revoked', decided_by = ?, decided_at = ?,
-             ended_on = ?, reason = ?
+             ended_on = ?, reason = ?, entered_in_error = ?
          WHERE id = ?",
         &[
             text(&me.iin),
             text(now),
             text(&ended_on),
             text(&ending.reason),
+            int(i64::from(ending.entered_in_error)),
             int(participant_id),
         ],
     )
@@ -471,7 +483,10 @@ pub async fn end(
         "status_ended",
         &format!("participant:{participant_id}"),
         Some(case.id),
-        serde_json::json!({ "ended_on": ended_on, "decisions_kept": kept }),
+        serde_json::json!({
+            "ended_on": ended_on, "decisions_kept": kept,
+            "entered_in_error": ending.entered_in_error,
+        }),
     )
     .await?;
     notify::send(
@@ -980,15 +995,18 @@ mod tests {
             &EndInput {
                 ended_on: "2026-12-01".into(),
                 reason: "Warrant withdrawn".into(),
+                entered_in_error: true,
             },
             today(),
         )
         .unwrap();
         assert_eq!(ok.ended_on.to_string(), "2026-12-01");
+        assert!(ok.entered_in_error);
         let err = validate_ending(
             &EndInput {
                 ended_on: "2026-12-01".into(),
                 reason: " ".into(),
+                entered_in_error: false,
             },
             today(),
         )

@@ -383,7 +383,8 @@ pub async fn participants_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Va
     let rows = db
         .query(
             "SELECT p.id, p.person_iin, ifnull(p.full_name, ps.full_name), p.status, p.represented_iin,
-                    p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on, p.party
+                    p.state, p.basis, p.reason, p.origin, p.basis_date, p.ended_on, p.party,
+                    p.entered_in_error
              FROM case_participants p LEFT JOIN persons ps ON ps.iin = p.person_iin
              WHERE p.case_id = ? ORDER BY p.id",
             &[int(case_id)],
@@ -398,6 +399,7 @@ pub async fn participants_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Va
                 "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
                 "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
                 "ended_on": col_opt_text(r, 10), "party": col_text(r, 11)?,
+                "entered_in_error": col_int(r, 12)? == 1,
             }))
         })
         .collect()

@@ -156,12 +156,14 @@ impl Standing {
     }
 }
 
-/// Every status a person has held in a case, confirmed or ended, sorted into [`Standing`].
+/// Every status a person has held in a case, confirmed or ended, sorted into [`Standing`]; a
+/// status recorded in error was never held.
 pub async fn standing(db: &Db, case_id: i64, iin: &str) -> Result<Standing, ApiError> {
     let rows = db
         .query(
             "SELECT id, status, represented_iin, state, ended_on FROM case_participants
-             WHERE case_id = ? AND person_iin = ? AND state IN ('confirmed', 'revoked') ORDER BY id",
+             WHERE case_id = ? AND person_iin = ? AND state IN ('confirmed', 'revoked')
+               AND entered_in_error = 0 ORDER BY id",
             &[int(case_id), text(iin)],
         )
         .await?;
@@ -205,7 +207,7 @@ async fn acted_for_an_ended_status(
     let rows = db
         .query(
             "SELECT status FROM case_participants
-             WHERE case_id = ? AND person_iin = ? AND state = 'revoked'",
+             WHERE case_id = ? AND person_iin = ? AND state = 'revoked' AND entered_in_error = 0",
             &[int(case_id), text(principal)],
         )
         .await?;

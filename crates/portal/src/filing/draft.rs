@@ -164,7 +164,16 @@ impl TryFrom<&FilingRequest> for FilingDraft {
         if body.affected_person {
             affected_persons_complaint(kind, &on_behalf, body.challenged_decision_id)?;
         }
+        // Art. 181: a statement carries the applicant's acknowledgement of the false-report
+        // warning, in the language they were shown it; nothing is filed without it.
         let warning_language = match (kind, body.warning_language.as_deref()) {
+            (Kind::CrimeReport, None) => {
+                return Err(ApiError::invalid(
+                    "warning_language",
+                    "required",
+                    "A statement about an offence carries the applicant's acknowledgement of the false-report warning (art. 181): name the language it was shown in (kk, ru, en).",
+                ));
+            }
             (_, None) => None,
             (Kind::CrimeReport, Some(given)) => Some(warning_language(given)?),
             (_, Some(_)) => {

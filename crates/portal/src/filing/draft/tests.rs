@@ -17,6 +17,7 @@ fn statement() -> FilingRequest {
         kind: "crime_report".into(),
         organ_id: Some(7),
         text: "My car was stolen.".into(),
+        warning_language: Some("ru".into()),
         ..FilingRequest::default()
     }
 }
@@ -335,12 +336,12 @@ fn only_a_statement_carries_the_false_report_warning_in_a_language_of_the_page()
     };
     let draft = FilingDraft::try_from(&warned("kk", statement())).unwrap();
     assert_eq!(draft.warning_language, Some("kk"));
-    assert_eq!(
-        FilingDraft::try_from(&statement())
-            .unwrap()
-            .warning_language,
-        None
-    );
+    // A statement is never filed without the acknowledgement (art. 181).
+    let unwarned = FilingRequest {
+        warning_language: None,
+        ..statement()
+    };
+    assert_eq!(refused(&unwarned), pair("warning_language", "required"));
     assert_eq!(
         refused(&warned("de", statement())),
         pair("warning_language", "invalid_language")

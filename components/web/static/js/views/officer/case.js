@@ -238,9 +238,10 @@ function endStatusForm(p, base, formId) {
     fields: [
       field({ name: 'ended_on', type: 'date', label: t('ocase.end.ended_on'), value: almatyToday(), max: almatyToday(), required: true }),
       field({ name: 'reason', label: t('ocase.end.reason'), hint: t('ocase.end.reason_hint'), maxlength: 500, required: true }),
+      field({ name: 'entered_in_error', type: 'checkbox', label: t('ocase.end.entered_in_error'), hint: t('ocase.end.entered_in_error_hint') }),
     ],
     async onSubmit(values) {
-      await api(`${base}/participants/${encodeURIComponent(p.id)}/end`, { method: 'POST', json: { ended_on: values.ended_on, reason: values.reason } });
+      await api(`${base}/participants/${encodeURIComponent(p.id)}/end`, { method: 'POST', json: { ended_on: values.ended_on, reason: values.reason, entered_in_error: Boolean(values.entered_in_error) } });
       announce(t('ocase.end.done', { name: p.full_name || p.iin }));
       reload();
     },
