@@ -830,3 +830,50 @@ fn a_detained_persons_filing_rings_again_until_taken_up_and_past_24_hours_reache
     app.tick();
     assert_eq!(alarms(&w.lead).len(), 2, "no alarm once it is taken up");
 }
+
+#[test]
+fn the_lead_officer_is_told_at_once_when_someone_asks_for_a_status_in_their_case() {
+    let app = TestApp::portal();
+    let w = world(&app);
+    let before = count(&feed_kinds(&w.lead), "access_request_received");
+    let asker = signed_in(&app, &random_iin(), "CIVIL PLAINTIFF");
+    request(&asker, &w.erdr, "civil_plaintiff", None, None);
+    let feed = w.lead.get("/api/status/notifications").json();
+    let notice = feed["notifications"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["kind"] == "access_request_received"))
+        .cloned()
+        .expect("the request's notice");
+    assert_eq!(
+        count(&feed_kinds(&w.lead), "access_request_received"),
+        before + 1
+    );
+    assert_eq!(
+        notice["payload"]["erdr_number"],
+        w.erdr.as_str(),
+        "{notice}"
+    );
+    assert_eq!(notice["payload"]["procedural_status"], "civil_plaintiff");
+    assert!(
+        notice["payload"]["due_at"]
+            .as_str()
+            .is_some_and(|d| d.len() == 16),
+        "{notice}"
+    );
+    // Nobody else is told: not the head of unit, not the person who asked.
+    assert_eq!(count(&feed_kinds(&w.head), "access_request_received"), 0);
+    assert_eq!(count(&feed_kinds(&asker), "access_request_received"), 0);
+    // Asking under a number not registered tells no one (and reveals nothing).
+    let before = count(&feed_kinds(&w.lead), "access_request_received");
+    request(
+        &asker,
+        &jaria_tests::world::random_erdr(),
+        "victim",
+        None,
+        None,
+    );
+    assert_eq!(
+        count(&feed_kinds(&w.lead), "access_request_received"),
+        before
+    );
+}

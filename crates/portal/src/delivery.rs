@@ -183,6 +183,13 @@ const TEMPLATES: &[Template] = &[
         link: Some("/#/officer/filings/{filing_id}"),
     },
     Template {
+        name: "access_request_received",
+        kk: "Jaria: № {erdr_number} іс бойынша процестік мәртебе туралы сұрау келді, жауап беру мерзімі {due_at}.",
+        ru: "Jaria: по делу № {erdr_number} поступил запрос о процессуальном статусе, ответить до {due_at}.",
+        en: "Jaria: a request for a procedural status in case {erdr_number} has arrived, to be answered by {due_at}.",
+        link: Some("/#/officer/queue"),
+    },
+    Template {
         name: "filed_on_behalf",
         kk: "Jaria: сіздің атыңыздан № {registration_number} өтініш берілді.",
         ru: "Jaria: от вашего имени подано обращение № {registration_number}.",

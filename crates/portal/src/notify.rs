@@ -47,6 +47,8 @@ pub enum Notice {
     DecisionAnnulled,
     /// A decision of my case that reached me was corrected.
     DecisionCorrected,
+    /// (Officer) a person asks to be confirmed in a status in a case I lead.
+    AccessRequestReceived,
 }
 
 crate::text_enum!(Notice {
@@ -68,6 +70,7 @@ crate::text_enum!(Notice {
     CustodyWaiting => "custody_waiting",
     DecisionAnnulled => "decision_annulled",
     DecisionCorrected => "decision_corrected",
+    AccessRequestReceived => "access_request_received",
 });
 
 /// Queues one notice for each distinct recipient. Call inside the transaction of the change.

@@ -770,6 +770,9 @@ pub async fn request_status(
         ).await?
         .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
     let id = col_int(&row, 0)?;
+    if let Some(case_id) = case_id {
+        announce_request(db, case_id, id, request, now).await?;
+    }
     audit::record_for_case(
         db,
         &me.actor(),
@@ -780,6 +783,41 @@ pub async fn request_status(
     )
     .await?;
     Ok((id, "requested"))
+}
+
+/// Tells the officer who leads the case, at once, that a status request arrived and by when it
+/// is to be answered (in the request's transaction). A request under a number not yet
+/// registered reaches the officer's queue when the case is registered.
+async fn announce_request(
+    db: &Db,
+    case_id: i64,
+    request_id: i64,
+    request: &StatusRequest<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let Some(row) = db
+        .one(
+            "SELECT lead_officer_iin FROM cases WHERE id = ?",
+            &[int(case_id)],
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    let lead = col_text(&row, 0)?;
+    let due = crate::filing::deadline::status_request_due(now).timestamp();
+    notify::send(
+        db,
+        [lead.as_str()],
+        Notice::AccessRequestReceived,
+        &crate::clock::rfc3339(now),
+        &serde_json::json!({
+            "erdr_number": request.erdr.as_str(), "request_id": request_id,
+            "procedural_status": request.status.as_str(),
+            "due_at": crate::deadlines::almaty_text(due),
+        }),
+    )
+    .await
 }
 
 /// One page of the status requests `iin` made, newest first, with their ids for the cursor.

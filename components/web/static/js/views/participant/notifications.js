@@ -98,6 +98,13 @@ export function describe(notice) {
         route: p.filing_id ? `/officer/filings/${encodeURIComponent(p.filing_id)}` : '/officer/queue',
         linkText: t('notifications.open_filing'),
       };
+    case 'access_request_received':
+      return {
+        text: t('notifications.access_request_received', { erdr, status: label('status.', p.procedural_status), due: p.due_at }),
+        lines: [],
+        route: '/officer/queue',
+        linkText: t('notifications.open_queue'),
+      };
     case 'custody_waiting':
       return {
         text: t(p.handover_overdue ? 'notifications.custody_waiting_overdue' : 'notifications.custody_waiting', {
