@@ -81,6 +81,15 @@ fn world(app: &TestApp) -> (World<'_>, [i64; 3]) {
     )
 }
 
+/// Everyone, a registered case, and the victim's, suspect's and defender's requests confirmed.
+fn confirmed_world(app: &TestApp) -> World<'_> {
+    let (w, requests) = world(app);
+    for id in requests {
+        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
+    }
+    w
+}
+
 #[test]
 fn request_confirm_see_decisions_grant_materials_revoke() {
     let app = TestApp::portal();
@@ -633,10 +642,7 @@ fn kinds_in_feed(session: &Session<'_>) -> Vec<String> {
 #[test]
 fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_it_reached() {
     let app = TestApp::portal();
-    let (w, requests) = world(&app);
-    for id in requests {
-        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
-    }
+    let w = confirmed_world(&app);
     // A preventive measure reaches the suspect and the defender, not the victim.
     let measure = add_decision_about(&w.lead, &w.erdr, "preventive_measure", Some(&w.suspect_iin));
     let prosecutors_own = add_decision(&w.prosecutor, &w.erdr, "suspension");
@@ -804,10 +810,7 @@ fn days_until(day: &str) -> i64 {
 #[test]
 fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     let app = TestApp::portal();
-    let (w, requests) = world(&app);
-    for id in requests {
-        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
-    }
+    let w = confirmed_world(&app);
     let card = format!("/api/cases/{}", w.erdr);
     let officer_card = format!("/api/officer/cases/{}", w.erdr);
     let term =
@@ -910,10 +913,7 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
 #[test]
 fn the_case_page_gives_the_official_contact_of_whoever_leads_and_supervises_it() {
     let app = TestApp::portal();
-    let (w, requests) = world(&app);
-    for id in requests {
-        assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
-    }
+    let w = confirmed_world(&app);
     let organ_id = w.lead.get(&format!("/api/officer/cases/{}", w.erdr)).json()["organ"]["id"]
         .as_i64()
         .expect("organ id");

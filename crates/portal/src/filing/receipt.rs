@@ -115,10 +115,11 @@ pub fn verify(key: &VerifyingKey, summary: &Summary, signature: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn summary() -> Summary {
+    /// A petition's receipt summary, as other modules' tests start from.
+    pub(crate) fn summary() -> Summary {
         Summary {
             id: 1,
             registration_number: "2026-P-0000001".into(),

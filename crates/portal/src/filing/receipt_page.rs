@@ -383,17 +383,9 @@ mod tests {
 
     fn summary() -> Summary {
         Summary {
-            id: 1,
-            registration_number: "2026-P-0000001".into(),
-            kind: "petition".into(),
-            filer_iin: "791028302728".into(),
-            on_behalf_of_iin: None,
-            erdr_number: Some("267511031000001".into()),
             submitted_at: "2026-11-28T05:37:00.000Z".into(),
-            due_at: "2026-12-01T19:00:00.000Z".into(),
-            content_sha256: "ab".into(),
             attachments_sha256: vec!["cd".into()],
-            signature_sha256: None,
+            ..crate::filing::receipt::tests::summary()
         }
     }
 
