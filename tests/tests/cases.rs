@@ -22,6 +22,8 @@ struct World<'a> {
     defender: Session<'a>,
     unrelated: Session<'a>,
     suspect_iin: String,
+    /// The prosecutor's office that supervises the case.
+    prosecutors: i64,
 }
 
 fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
@@ -76,6 +78,7 @@ fn world(app: &TestApp) -> (World<'_>, [i64; 3]) {
             defender,
             unrelated,
             suspect_iin,
+            prosecutors,
         },
         [victim_request, suspect_request, defender_request],
     )
@@ -651,6 +654,10 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     // author corrects; an officer of another organ does not see the case.
     amend(&w.lead, &w.erdr, measure, "annuls", json!({})).assert_problem(403);
     amend(&w.head, &w.erdr, prosecutors_own, "annuls", json!({})).assert_problem(403);
+    // Nor that of the head of the supervising office, who is no "prosecutor" by role.
+    let (_, chief) = officer(&app, &w.admin, "head_of_unit", w.prosecutors);
+    let chiefs_own = add_decision(&chief, &w.erdr, "expert_examination");
+    amend(&w.head, &w.erdr, chiefs_own, "annuls", json!({})).assert_problem(403);
     amend(&w.head, &w.erdr, measure, "corrects", json!({})).assert_problem(403);
     amend(&w.stranger_officer, &w.erdr, measure, "annuls", json!({})).assert_problem(404);
     // What an amendment is: of the amended decision's type and person, of a decision of this
@@ -778,6 +785,26 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
             "{kinds:?}"
         );
     }
+    // Nor does the victim's access log tell of them; the suspect's does.
+    let log_actions = |reader: &Session<'_>| -> Vec<String> {
+        reader.strings_of(
+            &format!("/api/cases/{}/access-log?limit=100", w.erdr),
+            "entries",
+            "action",
+        )
+    };
+    let victims_log = log_actions(&w.victim);
+    assert!(
+        !victims_log
+            .iter()
+            .any(|a| a == "decision_annulled" || a == "decision_corrected"),
+        "{victims_log:?}"
+    );
+    let suspects_log = log_actions(&w.suspect);
+    assert!(
+        suspects_log.contains(&"decision_annulled".to_owned()),
+        "{suspects_log:?}"
+    );
     // The officers' card shows the same marks; the audit trail names each act.
     let card = w.lead.get(&format!("/api/officer/cases/{}", w.erdr)).json();
     let on_card = card["decisions"]
@@ -899,6 +926,18 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
         t["extensions"],
         json!([{"decision_id": extension, "decided_on": "2026-12-01", "extended_until": "2027-03-01"}])
     );
+    // A civil plaintiff, whom extension decisions do not reach, sees the last day, not them.
+    let plaintiff_iin = random_iin();
+    let plaintiff = signed_in(&app, &plaintiff_iin, "PLAINTIFF");
+    let r = w.lead.post_json(
+        &format!("/api/officer/cases/{}/participants", w.erdr),
+        &json!({"iin": plaintiff_iin, "full_name": "PLAINTIFF", "procedural_status": "civil_plaintiff",
+                "basis": {"document": "Order recognising as civil plaintiff", "date": "2026-11-20"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let theirs = term(&plaintiff, &card);
+    assert_eq!(theirs["ends_on"], t["ends_on"]);
+    assert_eq!(theirs["extensions"], json!([]), "{theirs}");
     // The supervising prosecutor annuls the extension: the period is as it was.
     let annulled = amend(&w.prosecutor, &w.erdr, extension, "annuls", json!({}));
     assert_eq!(annulled.status, 201, "{}", annulled.text());

@@ -1453,10 +1453,22 @@ fn a_status_recorded_in_error_leaves_nothing_with_anyone() {
         "representative",
         Some(&wrong_iin),
     );
+    let former_iin = random_iin();
+    let former = signed_in(&app, &former_iin, "FORMER REPRESENTATIVE");
+    let former_row = recorded(
+        &d.lead,
+        &d.erdr,
+        &former_iin,
+        "representative",
+        Some(&wrong_iin),
+    );
     add_decision(&d.lead, &d.erdr, "suspension");
-    for reader in [&wrong, &right, &representative] {
+    for reader in [&wrong, &right, &representative, &former] {
         assert_eq!(decision_types(reader, &d.erdr), ["suspension"], "served");
     }
+    // One representative withdrew before the error was found: what was served stayed with them.
+    assert_eq!(end(&d.lead, &d.erdr, former_row).status, 200);
+    assert_eq!(decision_types(&former, &d.erdr), ["suspension"]);
     // A status that ended: what was served stays, read-only.
     assert_eq!(end(&d.lead, &d.erdr, right_row).status, 200);
     assert_eq!(decision_types(&right, &d.erdr), ["suspension"]);
@@ -1467,7 +1479,7 @@ fn a_status_recorded_in_error_leaves_nothing_with_anyone() {
         &json!({"ended_on": "2026-11-25", "reason": "Recorded for the wrong person.", "entered_in_error": true}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
-    for reader in [&wrong, &representative] {
+    for reader in [&wrong, &representative, &former] {
         reader
             .get(&format!("/api/cases/{}", d.erdr))
             .assert_problem(404);
@@ -1475,7 +1487,19 @@ fn a_status_recorded_in_error_leaves_nothing_with_anyone() {
             .get(&format!("/api/cases/{}/decisions", d.erdr))
             .assert_problem(404);
         assert!(!my_case_numbers(reader).contains(&d.erdr));
+        // The decision's notice is gone from their feed too.
+        let kinds = reader.strings_of("/api/status/notifications", "notifications", "kind");
+        assert!(
+            !kinds.contains(&"decision_available".to_owned()),
+            "{kinds:?}"
+        );
     }
+    // Recorded again later, the person has their status back; the agents get nothing
+    // without a record of their own.
+    recorded(&d.lead, &d.erdr, &wrong_iin, "victim", None);
+    representative
+        .get(&format!("/api/cases/{}", d.erdr))
+        .assert_problem(404);
     // The record stays for the officers, marked ended.
     let participants =
         d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json()["participants"].clone();

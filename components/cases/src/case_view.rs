@@ -116,14 +116,16 @@ async fn list_page(
 }
 
 pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let body = read_case(req, erdr, "case_viewed", async |db, _, case, standing| {
+    let body = read_case(req, erdr, "case_viewed", async |db, me, case, standing| {
         let mut card = case_json(case, standing);
         // Who conducts it and what my statuses let me do; nothing new once they all ended.
         if !standing.ended() {
             card["officers"] = view::conducting_officers(db, case).await?;
             card["my_rights"] = view::rights_of(&standing.in_force);
+            let viewer =
+                store::effective_statuses(db, case.id, &me.iin, &standing.in_force).await?;
             card["investigation_term"] =
-                view::investigation_term(db, case, jaria_portal::clock::now())
+                view::investigation_term(db, case, jaria_portal::clock::now(), Some(&viewer))
                     .await?
                     .into();
         }

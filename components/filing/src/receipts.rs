@@ -3,7 +3,7 @@
 //! someone holding a printed receipt (its QR code carries the check code).
 
 use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, int, text};
+use jaria_portal::db::{Db, col_int, col_text, int, text};
 use jaria_portal::delivery::{self, Language};
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::receipt_page::{self, Printed};
@@ -188,9 +188,20 @@ pub async fn check(req: &jaria_portal::http::Request, number: &str) -> Result<Re
         })?;
     let db = Db::open().await?;
     let signing = signing_key().await?;
-    let (stored, _) = filing_store::load_receipt(&db, "f.registration_number = ?", &[text(number)])
+    // The code is checked before anything else is read: an unknown number and a known one with
+    // a wrong code cost the same one query.
+    let id = db
+        .one(
+            "SELECT id, receipt FROM filings WHERE registration_number = ?",
+            &[text(number)],
+        )
         .await?
-        .filter(|(stored, _)| receipt_page::code_matches(&stored.signature, code))
+        .and_then(|row| Some((col_int(&row, 0).ok()?, col_text(&row, 1).ok()?)))
+        .filter(|(_, signature)| receipt_page::code_matches(signature, code))
+        .map(|(id, _)| id)
+        .ok_or(ApiError::NotFound)?;
+    let (stored, _) = filing_store::load_receipt(&db, "f.id = ?", &[int(id)])
+        .await?
         .ok_or(ApiError::NotFound)?;
     let sent_to = filing_store::sent_to(&db, stored.summary.id).await?;
     let by = signed_by(&signing.verifying_key(), &stored.summary, &stored.signature).await?;

@@ -49,10 +49,14 @@ pub(crate) async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Rep
         body["grants"] = conduct::live_grants(db, case.id).await?.into();
         body["decisions"] = conduct::decisions_of(db, case.id).await?.into();
         body["materials"] = conduct::materials_of(db, case.id).await?.into();
-        body["investigation_term"] =
-            jaria_portal::case::view::investigation_term(db, &case, jaria_portal::clock::now())
-                .await?
-                .into();
+        body["investigation_term"] = jaria_portal::case::view::investigation_term(
+            db,
+            &case,
+            jaria_portal::clock::now(),
+            None,
+        )
+        .await?
+        .into();
         Ok((
             body,
             ReadNote::new(

@@ -477,6 +477,9 @@ pub async fn end(
         "UPDATE familiarisation_grants SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL",
         &[text(now), int(participant_id)],
     ).await?;
+    if ending.entered_in_error {
+        withdraw_what_was_given(db, case, &person, &ended_on, &ending.reason, &me.iin, now).await?;
+    }
     audit::record_for_case(
         db,
         &me.actor(),
@@ -501,6 +504,77 @@ pub async fn end(
     )
     .await?;
     Ok(mine.case)
+}
+
+/// After a status recorded in error ends: unless the person still holds another status in
+/// the case, nothing of the case stays with them or with those who acted for them — the
+/// acting statuses are ended in error too (so recording the person again later gives the
+/// agents nothing without a record of their own), the decisions kept for any of them in the
+/// case are dropped, and so are the case's notices in their feeds.
+async fn withdraw_what_was_given(
+    db: &Db,
+    case: &CaseRow,
+    person: &str,
+    ended_on: &str,
+    reason: &str,
+    officer: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    if !store::recorded_statuses(db, case.id, person)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let agents = db
+        .query(
+            "SELECT DISTINCT person_iin FROM case_participants
+             WHERE case_id = ? AND represented_iin = ? AND state IN ('confirmed', 'revoked')",
+            &[int(case.id), text(person)],
+        )
+        .await?;
+    let mut withdrawn: Vec<String> = vec![person.to_owned()];
+    for row in &agents.rows {
+        withdrawn.push(col_text(row, 0)?);
+    }
+    db.exec(
+        "UPDATE case_participants SET state = 'revoked', entered_in_error = 1,
+             decided_by = ifnull(decided_by, ?), decided_at = ifnull(decided_at, ?),
+             ended_on = ifnull(ended_on, ?), reason = ifnull(reason, ?)
+         WHERE case_id = ? AND represented_iin = ? AND state IN ('confirmed', 'revoked')",
+        &[
+            text(officer),
+            text(now),
+            text(ended_on),
+            text(reason),
+            int(case.id),
+            text(person),
+        ],
+    )
+    .await?;
+    db.exec(
+        "UPDATE familiarisation_grants SET revoked_at = ?
+         WHERE revoked_at IS NULL AND participant_id IN
+               (SELECT id FROM case_participants WHERE case_id = ? AND represented_iin = ?)",
+        &[text(now), int(case.id), text(person)],
+    )
+    .await?;
+    for iin in &withdrawn {
+        // An agent's own standing elsewhere in the case is no concern here: what they were
+        // given in it came through this person (show less: a leak cannot be undone).
+        db.exec(
+            "DELETE FROM served_decisions WHERE case_id = ? AND person_iin = ?",
+            &[int(case.id), text(iin)],
+        )
+        .await?;
+        db.exec(
+            "DELETE FROM notifications WHERE recipient_iin = ?
+               AND json_extract(payload, '$.erdr_number') = ?",
+            &[text(iin), text(&case.erdr_number)],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// One status a person is to hold in a case, and where the record comes from.

@@ -52,7 +52,9 @@ pub struct Amended {
     pub is_amendment: bool,
     /// Whether it has been annulled already.
     pub annulled: bool,
-    /// Whether its author is a prosecutor (the prosecutor's office's own act).
+    /// Whether it is the prosecutor's office's own act: its author is a prosecutor, an officer
+    /// of the office that supervises the case (its head included), or the supervising
+    /// prosecutor.
     pub by_prosecutor: bool,
     /// An extension's new last day of the investigation's period.
     pub extended_until: Option<String>,
@@ -150,9 +152,12 @@ pub async fn amended(db: &Db, case_id: i64, id: i64) -> Result<Amended, ApiError
                     EXISTS (SELECT 1 FROM decisions x
                             WHERE x.amends_decision_id = d.id AND x.amendment = 'annuls'),
                     EXISTS (SELECT 1 FROM officers o
-                            WHERE o.iin = d.officer_iin AND o.role = 'prosecutor'),
+                            WHERE o.iin = d.officer_iin
+                              AND (o.role = 'prosecutor' OR o.organ_id = c.prosecutor_organ_id
+                                   OR o.iin = c.prosecutor_iin)),
                     d.extended_until
-             FROM decisions d WHERE d.id = ? AND d.case_id = ?",
+             FROM decisions d JOIN cases c ON c.id = d.case_id
+             WHERE d.id = ? AND d.case_id = ?",
             &[int(id), int(case_id)],
         )
         .await?

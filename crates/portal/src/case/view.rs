@@ -141,11 +141,14 @@ pub async fn visible_decisions(
 
 /// The period of the investigation of `case` as of `now` (art. 192): from its registration and
 /// the decisions that move it, leaving out those annulled and those corrected (the correction
-/// counts in their place) and the annulments themselves.
+/// counts in their place, on their day), the annulments themselves, and a correction of a
+/// decision since annulled. `viewer`: the statuses whose decisions the reader receives; the
+/// extensions listed are only those among them (an officer passes `None`: all).
 pub async fn investigation_term(
     db: &Db,
     case: &CaseRow,
     now: chrono::DateTime<chrono::Utc>,
+    viewer: Option<&[(super::ProceduralStatus, String)]>,
 ) -> Result<Option<serde_json::Value>, ApiError> {
     use super::term::{self, TermDecision};
     let Ok(registered_on) = chrono::NaiveDate::parse_from_str(&case.registered_on, "%Y-%m-%d")
@@ -154,11 +157,15 @@ pub async fn investigation_term(
     };
     let rows = db
         .query(
-            "SELECT d.id, d.type, d.decided_on, d.extended_until FROM decisions d
+            "SELECT d.id, d.type, ifnull(corrected.decided_on, d.decided_on), d.extended_until
+             FROM decisions d LEFT JOIN decisions corrected ON corrected.id = d.amends_decision_id
              WHERE d.case_id = ? AND d.type IN ('suspension', 'resumption',
                                                 'extension_of_investigation_period')
                AND d.amendment IS NOT 'annuls'
-               AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.amends_decision_id = d.id)",
+               AND NOT EXISTS (SELECT 1 FROM decisions x WHERE x.amends_decision_id = d.id)
+               AND NOT EXISTS (SELECT 1 FROM decisions x
+                               WHERE x.amends_decision_id = d.amends_decision_id
+                                 AND x.amendment = 'annuls')",
             &[int(case.id)],
         )
         .await?;
@@ -181,17 +188,22 @@ pub async fn investigation_term(
     let initial_months = crate::law::shipped()
         .map(|l| l.investigation_initial_months)
         .unwrap_or(2);
-    Ok(Some(
-        term::compute(
-            registered_on,
-            initial_months,
-            &decisions,
-            stage,
-            clock::almaty_date(now),
-            crate::filing::deadline::Calendar::shipped(),
-        )
-        .json(),
-    ))
+    let mut term = term::compute(
+        registered_on,
+        initial_months,
+        &decisions,
+        stage,
+        clock::almaty_date(now),
+        crate::filing::deadline::Calendar::shipped(),
+    );
+    // The period's last day is the case's progress, shown to everyone in force; which
+    // decisions extended it, only to those the decisions reach.
+    if let Some(viewer) = viewer
+        && !receives_concerning(DecisionType::ExtensionOfInvestigationPeriod, None, viewer)
+    {
+        term.extensions.clear();
+    }
+    Ok(Some(term.json()))
 }
 
 pub struct MaterialRow {
@@ -331,8 +343,9 @@ pub async fn access_log(
                          FROM read_log WHERE case_id = ?1) a
                  LEFT JOIN officers o ON o.iin = a.actor_iin
                  WHERE (a.actor_iin = ?2 OR a.subject IN ({placeholders}))
-                   AND (a.action NOT IN ('decision_added', 'material_added')
-                        OR (a.action = 'decision_added'
+                   AND (a.action NOT IN ('decision_added', 'decision_annulled',
+                                         'decision_corrected', 'material_added')
+                        OR (a.action IN ('decision_added', 'decision_annulled', 'decision_corrected')
                             AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?5)))
                         OR (a.action = 'material_added'
                             AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?6))))
