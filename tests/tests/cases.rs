@@ -663,40 +663,29 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     // What an amendment is: of the amended decision's type and person, of a decision of this
     // case, named with how.
     let field = |r: jaria_tests::Reply| r.assert_problem(422)["errors"][0]["code"].clone();
-    assert_eq!(
-        field(amend(
-            &w.lead,
-            &w.erdr,
+    for (amended, how, extra, code) in [
+        (
             measure,
             "corrects",
-            json!({"type": "termination"})
-        )),
-        "type_differs"
-    );
-    assert_eq!(
-        field(amend(
-            &w.lead,
-            &w.erdr,
+            json!({"type": "termination"}),
+            "type_differs",
+        ),
+        (
             measure,
             "corrects",
-            json!({"concerns_iin": random_iin()})
-        )),
-        "concerns_differs"
-    );
-    assert_eq!(
-        field(amend(
-            &w.lead,
-            &w.erdr,
+            json!({"concerns_iin": random_iin()}),
+            "concerns_differs",
+        ),
+        (
             9_007_199_254_740_991,
             "corrects",
-            json!({})
-        )),
-        "unknown_decision"
-    );
-    assert_eq!(
-        field(amend(&w.lead, &w.erdr, measure, "revokes", json!({}))),
-        "invalid_amendment"
-    );
+            json!({}),
+            "unknown_decision",
+        ),
+        (measure, "revokes", json!({}), "invalid_amendment"),
+    ] {
+        assert_eq!(field(amend(&w.lead, &w.erdr, amended, how, extra)), code);
+    }
     let decisions_before = w
         .suspect
         .get(&format!("/api/cases/{}/decisions", w.erdr))

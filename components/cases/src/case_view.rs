@@ -159,7 +159,8 @@ pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<
                         "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
                         "document": { "sha256": d.sha, "filename": d.filename },
                         "signature": d.signature,
-                        "amends": d.amends_json(), "amended_by": d.amended_by_json(),
+                        "amends": view::amends_json(d.amends),
+                        "amended_by": view::amended_by_json(&d.amended_by),
                         "my_first_listed_at": first.first_listed_at,
                         "my_first_downloaded_at": first.first_downloaded_at,
                     })

@@ -152,59 +152,45 @@ pub fn party_of(input: &RecordInput) -> Result<Party, ApiError> {
             )
         })?,
     };
-    let required = |field: &str, what: &str| ApiError::invalid(field, "required", what);
-    let only_one = |field: &str| {
-        ApiError::invalid(
-            field,
-            "not_allowed",
-            "Name the party one way: iin, bin or document.",
-        )
+    // The party is named one way only: the field its kind takes, and no other.
+    let named = [
+        ("iin", input.iin.is_some()),
+        ("bin", input.bin.is_some()),
+        ("document", input.document.is_some()),
+    ];
+    let own = match kind {
+        PartyKind::Person => "iin",
+        PartyKind::LegalEntity => "bin",
+        PartyKind::Foreigner => "document",
     };
+    if let Some((other, _)) = named.iter().find(|(field, given)| *given && *field != own) {
+        return Err(ApiError::invalid(
+            other,
+            "not_allowed",
+            "Name the party one way: a person by iin (whatever their citizenship), a legal entity by bin, a foreigner without an IIN by document.",
+        ));
+    }
+    let required = |what: &str| ApiError::invalid(own, "required", what);
     match kind {
         PartyKind::Person => {
-            if input.bin.is_some() {
-                return Err(only_one("bin"));
-            }
-            if input.document.is_some() {
-                return Err(only_one("document"));
-            }
             let iin = input
                 .iin
                 .as_deref()
-                .ok_or_else(|| required("iin", "The person's IIN."))?;
+                .ok_or_else(|| required("The person's IIN."))?;
             Ok(Party::person(&parse_iin("iin", iin)?))
         }
         PartyKind::LegalEntity => {
-            if input.iin.is_some() {
-                return Err(only_one("iin"));
-            }
-            if input.document.is_some() {
-                return Err(only_one("document"));
-            }
             let bin = input
                 .bin
                 .as_deref()
-                .ok_or_else(|| required("bin", "The legal entity's BIN."))?;
+                .ok_or_else(|| required("The legal entity's BIN."))?;
             let bin = Bin::parse(bin.trim())
                 .map_err(|e| ApiError::invalid("bin", "invalid_bin", &e.to_string()))?;
             Ok(Party::legal_entity(&bin))
         }
         PartyKind::Foreigner => {
-            if input.iin.is_some() {
-                return Err(ApiError::invalid(
-                    "iin",
-                    "not_allowed",
-                    "A person with an IIN is recorded as a person, whatever their citizenship.",
-                ));
-            }
-            if input.bin.is_some() {
-                return Err(only_one("bin"));
-            }
             let document = input.document.as_ref().ok_or_else(|| {
-                required(
-                    "document",
-                    "The foreigner's identity document: country and number.",
-                )
+                required("The foreigner's identity document: country and number.")
             })?;
             Party::foreigner("document", &document.country, &document.number)
         }

@@ -31,18 +31,6 @@ pub struct DecisionRow {
     pub amended_by: Vec<(i64, Amendment, String)>,
 }
 
-impl DecisionRow {
-    /// The earlier decision it annuls or corrects, as the API shows it.
-    pub fn amends_json(&self) -> serde_json::Value {
-        amends_json(self.amends)
-    }
-
-    /// The decisions that annul or correct it, as the API shows them.
-    pub fn amended_by_json(&self) -> serde_json::Value {
-        amended_by_json(&self.amended_by)
-    }
-}
-
 /// `amends` as the API shows it (null when it amends nothing).
 pub fn amends_json(amends: Option<(i64, Amendment)>) -> serde_json::Value {
     amends.map_or(
