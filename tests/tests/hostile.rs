@@ -1053,8 +1053,8 @@ fn sql_metacharacters_in_every_text_field_are_only_text() {
         if reply.status == 201 {
             let id = reply.json()["id"].clone();
             let listed = admin.get("/api/admin/organs").json();
-            let organ =
-                find(&listed, "organs", &id).unwrap_or_else(|| panic!("{what}: not listed"));
+            let organ = find(&listed, "organs", &id)
+                .unwrap_or_else(|| panic!("{what}: not listed in {listed}"));
             assert_eq!(organ["name"], name.as_str(), "{what}");
             organ_ids.push((id, name));
         }
