@@ -660,6 +660,20 @@ fn signal_group(leader: u32, signal: &str) {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // A failed test shows what the runtime said: a 503 or 500 names its cause only there.
+        if std::thread::panicking() && self.child.is_some() {
+            let log = self.component_log();
+            let tail: Vec<&str> = log
+                .lines()
+                .filter(|l| !l.starts_with("Applied migration") && !l.starts_with("Seeded "))
+                .collect();
+            let from = tail.len().saturating_sub(60);
+            eprintln!(
+                "--- the runtime's log, last {} lines ---\n{}\n--- end of the runtime's log ---",
+                tail.len() - from,
+                tail[from..].join("\n")
+            );
+        }
         if let Some(child) = self.child.as_mut() {
             signal_group(child.id(), "-KILL");
             let _ = child.kill();
