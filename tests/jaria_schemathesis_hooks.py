@@ -3,12 +3,12 @@ Schema cannot spell out, so that generated "valid" data is valid for the server 
 
 - `id-cursor`, `time-cursor`, `due-cursor`: the opaque page cursors a list answers with in
   `next_cursor` (base64url, no padding, of `id:<n>`, `at:<RFC 3339>|<n>`, `due:<unix>:<n>`;
-  `crates/portal/src/paging.rs`). A client only ever sends back one it was given; these
+  `crates/portal/src/http/paging.rs`). A client only ever sends back one it was given; these
   generate cursors of the same shape.
 - `iin`: the individual identification number — 12 digits, a birth date YYMMDD, a century
   digit 0-6, a serial and a check digit (weights 1..11, then 3..11,1,2 when the first sum
   gives 10; numbers whose both sums give 10 do not exist). The server's rule is
-  `crates/portal/src/iin.rs`; the OpenAPI also carries the 12-digit pattern.
+  `crates/portal/src/law/iin.rs`; the OpenAPI also carries the 12-digit pattern.
 - `past-date`: a calendar date `YYYY-MM-DD` not after today (an order, or the end of a
   status, is recorded once it happened; `participants::past_date`). Generated up to
   yesterday, so that no time zone makes it tomorrow on the server.

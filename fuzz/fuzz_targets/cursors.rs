@@ -3,7 +3,7 @@
 //! `percent_decode` never panics and inverts percent-encoding.
 #![no_main]
 
-use jaria_portal::paging::{
+use jaria_portal::http::paging::{
     DuePage, MAX_LIMIT, Page, cursor_after, next_due_cursor, parse, parse_due, percent_decode,
 };
 use libfuzzer_sys::fuzz_target;

@@ -4,7 +4,7 @@
 //! and no surrounding whitespace; the disposition is one valid header value.
 #![no_main]
 
-use jaria_portal::documents::{
+use jaria_portal::http::documents::{
     Document, RangeRequest, content_disposition, download, parse_range, sanitize_filename, sniff,
     validate,
 };

@@ -2,7 +2,7 @@
 //! with a birth month 1–12, day 1–31, century digit 0–6 and a matching check digit.
 #![no_main]
 
-use jaria_portal::iin::{Iin, IinError};
+use jaria_portal::law::iin::{Iin, IinError};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1099,7 +1099,7 @@ pub fn random_iin() -> String {
         );
         for check in 0..10 {
             let candidate = format!("{base}{check}");
-            if jaria_portal::iin::Iin::parse(&candidate).is_ok() {
+            if jaria_portal::law::iin::Iin::parse(&candidate).is_ok() {
                 return candidate;
             }
         }

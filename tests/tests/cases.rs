@@ -810,7 +810,7 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
 
 /// `day`, or the first working day after it by the shipped calendar of days off.
 fn working_day_from(day: &str) -> String {
-    let calendar = jaria_portal::filing::deadline::Calendar::kazakhstan();
+    let calendar = jaria_portal::law::deadline::Calendar::kazakhstan();
     let mut day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").expect("date");
     while calendar.is_day_off(day) {
         day = day.succ_opt().expect("a next day");

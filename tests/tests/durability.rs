@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
-use jaria_portal::documents::sha256_hex;
+use jaria_portal::http::documents::sha256_hex;
 use jaria_tests::world::{PDF, organ, signed_in};
 use jaria_tests::{CmsOptions, Person, TEST_ADMIN_IIN, TestApp, random_iin};
 use rand::Rng;

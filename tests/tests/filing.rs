@@ -3,7 +3,7 @@
 //! officer's side: the queue, the answer, extensions, and the notices that reach the filer.
 
 use base64::Engine as _;
-use jaria_portal::filing::deadline::{self, Addressee, Calendar, Kind, Subject};
+use jaria_portal::law::deadline::{self, Addressee, Calendar, Kind, Subject};
 use jaria_tests::world::{PDF, decide, erdr_of, officer, organ, request, signed_in};
 use jaria_tests::{Session, TEST_ADMIN_IIN, TestApp, person, random_iin};
 use serde_json::{Value, json};
@@ -43,7 +43,7 @@ fn expected_due(submitted_at: &str, kind: Kind, addressee: Addressee, subject: S
         deadline::period_for(kind, addressee, subject),
         &Calendar::kazakhstan(),
     );
-    jaria_portal::clock::rfc3339(due)
+    jaria_portal::platform::clock::rfc3339(due)
 }
 
 #[test]

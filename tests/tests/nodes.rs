@@ -113,7 +113,7 @@ fn two_nodes_migrating_a_new_store_at_once_both_come_up_on_one_schema() {
     let version: i64 = db
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("user_version");
-    assert_eq!(version, jaria_portal::schema::REQUIRED_VERSION);
+    assert_eq!(version, jaria_portal::platform::schema::REQUIRED_VERSION);
     // And they serve one store: what one writes, the other reads.
     let session = one.sign_in(&person("FIRST ON A NEW STORE"));
     assert_eq!(session.on(&two).get("/api/auth/me").status, 200);

@@ -86,11 +86,11 @@ fn a_revoked_certificate_ends_its_sessions_at_once_and_signs_in_no_more() {
 
 fn victim_iin(p: &Person) -> String {
     let cert = x509_parse(&p.cert_pem);
-    jaria_portal::eds::subject_iin(&cert).expect("IIN in the subject")
+    jaria_portal::identity::eds::subject_iin(&cert).expect("IIN in the subject")
 }
 
 fn x509_parse(pem: &str) -> x509_cert::Certificate {
-    jaria_portal::eds::parse_pem_bundle(pem).expect("certificate")[0].clone()
+    jaria_portal::identity::eds::parse_pem_bundle(pem).expect("certificate")[0].clone()
 }
 
 #[test]
@@ -1432,7 +1432,10 @@ fn one_address_failing_makes_eds_sign_in_dearer_never_impossible() {
     }
     let real = person("SAME NETWORK");
     let challenge = app.challenge();
-    assert_eq!(challenge.work_bits, jaria_portal::lockout::MIN_WORK_BITS);
+    assert_eq!(
+        challenge.work_bits,
+        jaria_portal::identity::lockout::MIN_WORK_BITS
+    );
     let signature = real.sign(challenge.to_sign.as_bytes());
     let answer = |work: Option<&str>| {
         app.post_eds_with_work(&real.cert_pem, &challenge.nonce, &signature, work)
@@ -1472,7 +1475,7 @@ fn one_address_failing_makes_eds_sign_in_dearer_never_impossible() {
     }
     assert_eq!(
         app.challenge().work_bits,
-        jaria_portal::lockout::MIN_WORK_BITS + 2
+        jaria_portal::identity::lockout::MIN_WORK_BITS + 2
     );
     // A password sign-in from the address waits, as before.
     let guess = app.post_json(

@@ -41,7 +41,7 @@ fn unattached_uploads_past_the_days_limit_wait_for_the_oldest_to_leave_the_windo
     // The shipped limits (the harness raises them for every other test).
     let app = shipped_limits();
     let me = app.sign_in(&person("MANY FILES"));
-    for n in 0..jaria_portal::limits::UNATTACHED_UPLOADS_PER_DAY {
+    for n in 0..jaria_portal::platform::limits::UNATTACHED_UPLOADS_PER_DAY {
         let r = upload(&me, &unique_pdf(&format!("n{n}")));
         assert_eq!(r.status, 201, "upload {n}: {}", r.text());
     }
@@ -156,7 +156,7 @@ fn a_script_filing_past_a_day_or_flooding_the_officers_queues_is_held_back() {
         )
     };
     let first = signed_body(0);
-    for n in 0..jaria_portal::limits::FILINGS_PER_DAY {
+    for n in 0..jaria_portal::platform::limits::FILINGS_PER_DAY {
         let body = if n == 0 {
             first.clone()
         } else {
@@ -170,15 +170,15 @@ fn a_script_filing_past_a_day_or_flooding_the_officers_queues_is_held_back() {
     assert_eq!(again.status, 201, "{}", again.text());
     // … a new one waits.
     let refused = send(
-        jaria_portal::limits::FILINGS_PER_DAY,
-        &signed_body(jaria_portal::limits::FILINGS_PER_DAY),
+        jaria_portal::platform::limits::FILINGS_PER_DAY,
+        &signed_body(jaria_portal::platform::limits::FILINGS_PER_DAY),
     );
     refused.assert_problem(429);
     assert!(refused.header("retry-after").is_some());
     // Status requests: at most so many waiting for officers at once. Each in its own case (a
     // second request for one case is a 409 of its own, so the numbers are drawn distinct).
     let mut cases = std::collections::BTreeSet::new();
-    let limit = jaria_portal::limits::PENDING_ACCESS_REQUESTS as usize;
+    let limit = jaria_portal::platform::limits::PENDING_ACCESS_REQUESTS as usize;
     while cases.len() <= limit {
         cases.insert(jaria_tests::world::random_erdr());
     }

@@ -4,16 +4,16 @@
 //! too. No admin appoints themselves.
 
 use jaria_portal::audit::{self, ReadNote};
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::Db;
-use jaria_portal::delivery::RetryRefusal;
-use jaria_portal::eds::{self, CertKey};
 use jaria_portal::http::{Method, Reply, json_body};
 use jaria_portal::identity::Role;
-use jaria_portal::iin::Iin;
-use jaria_portal::registry;
-use jaria_portal::revocation::{self, Source};
-use jaria_portal::{ApiError, authz, clock, config, delivery};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::identity::eds::{self, CertKey};
+use jaria_portal::identity::registry;
+use jaria_portal::identity::revocation::{self, Source};
+use jaria_portal::law::iin::Iin;
+use jaria_portal::notice::delivery::RetryRefusal;
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, case::authz, notice::delivery, platform::clock, platform::config};
 use serde::Deserialize;
 
 pub async fn route(
@@ -101,7 +101,7 @@ struct NewOrgan {
 
 /// An organ's official contact: one line, at most 300 characters.
 fn parse_contact(text: &str) -> Result<String, ApiError> {
-    jaria_portal::text::single_line("contact", text, 300)
+    jaria_portal::http::text::single_line("contact", text, 300)
 }
 
 async fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
@@ -117,8 +117,8 @@ async fn create_organ(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewOrgan = json_body(req)?;
-    let name = jaria_portal::text::bounded("name", &body.name, 200)?;
-    let region = jaria_portal::text::bounded("region", &body.region, 100)?;
+    let name = jaria_portal::http::text::bounded("name", &body.name, 200)?;
+    let region = jaria_portal::http::text::bounded("region", &body.region, 100)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;
     let contact = body.contact.as_deref().map(parse_contact).transpose()?;
     let id = db
@@ -243,7 +243,7 @@ async fn appoint_officer(
     let iin = parse_iin("iin", &body.iin)?;
     // An admin's power over appointments is not a way to powers over cases for themselves.
     authz::refuse_self_dealing(me, &[Some(iin.as_str())])?;
-    let full_name = jaria_portal::text::bounded("full_name", &body.full_name, 200)?;
+    let full_name = jaria_portal::http::text::bounded("full_name", &body.full_name, 200)?;
     let role = Role::parse_officer(&body.role).ok_or_else(|| {
         ApiError::invalid(
             "role",
@@ -388,7 +388,7 @@ async fn revoke_certificate(
 ) -> Result<Reply, ApiError> {
     let body: NewRevocation = json_body(req)?;
     let key = revoked_key(&body)?;
-    let reason = jaria_portal::text::bounded("reason", &body.reason, 500)?;
+    let reason = jaria_portal::http::text::bounded("reason", &body.reason, 500)?;
     let revoked_at = clock::rfc3339(clock::now());
     let done = db
         .transaction(async |db| {
@@ -566,7 +566,7 @@ async fn list_outbox(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let query = req.query();
-    let state = match jaria_portal::paging::query_param(query, "state") {
+    let state = match jaria_portal::http::paging::query_param(query, "state") {
         None => "dead",
         Some(s @ ("dead" | "pending" | "sent")) => s,
         Some(_) => {

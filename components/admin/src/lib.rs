@@ -9,13 +9,13 @@ use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("admin", req, body_limit, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve("admin", req, body_limit, route).await
 }
 
 /// The CA's revocation lists are large; everything else is small JSON.
 fn body_limit(method: Method, path: &str) -> usize {
-    use jaria_portal::body;
+    use jaria_portal::http::body;
     match (method, path.trim_matches('/')) {
         (Method::Post, "crls") => body::CRL_LIMIT,
         _ => body::default_limit(method),

@@ -1,11 +1,12 @@
 //! Asking an officer to confirm a procedural status in a case.
 
-use jaria_portal::auth;
-use jaria_portal::case::{ErdrNumber, ProceduralStatus};
-use jaria_portal::db::Db;
+use jaria_portal::case::ErdrNumber;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::iin::Iin;
-use jaria_portal::{ApiError, clock, participants};
+use jaria_portal::identity::auth;
+use jaria_portal::law::ProceduralStatus;
+use jaria_portal::law::iin::Iin;
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, case::participants, platform::clock};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -30,7 +31,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let (status, represented) = participants::status_and_principal(
         &body.procedural_status,
         body.represented_iin.as_deref(),
-        &jaria_portal::party::Party::person(&holder),
+        &jaria_portal::law::party::Party::person(&holder),
     )?;
     let basis: String = body.basis.unwrap_or_default().trim().to_owned();
     if basis.chars().count() > 500 {
@@ -70,7 +71,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
 pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let page = jaria_portal::paging::parse(req.query())?;
+    let page = jaria_portal::http::paging::parse(req.query())?;
     let (requests, ids) =
         participants::requests_of(&db, &me.iin, page.before_id.unwrap_or(i64::MAX), page.limit)
             .await?;
@@ -78,7 +79,7 @@ pub async fn list(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> 
         200,
         &serde_json::json!({
             "access_requests": requests,
-            "next_cursor": jaria_portal::paging::next_cursor(&page, &ids),
+            "next_cursor": jaria_portal::http::paging::next_cursor(&page, &ids),
         }),
     )
 }

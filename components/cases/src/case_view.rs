@@ -2,12 +2,12 @@
 //! same transaction, so the person (and the officer) can later see who looked.
 
 use jaria_portal::audit::ReadNote;
-use jaria_portal::auth::{self, Principal};
 use jaria_portal::case::store::{self, CaseRow, Standing};
 use jaria_portal::case::view;
-use jaria_portal::db::{Db, int, text};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, documents, paging, service};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::platform::db::{Db, int, text};
+use jaria_portal::{ApiError, audit, case::proof_of_service, http::documents, http::paging};
 
 fn case_json(case: &CaseRow, standing: &Standing) -> serde_json::Value {
     let ended = standing.ended();
@@ -124,10 +124,14 @@ pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply
             card["my_rights"] = view::rights_of(&standing.in_force);
             let viewer =
                 store::effective_statuses(db, case.id, &me.iin, &standing.in_force).await?;
-            card["investigation_term"] =
-                view::investigation_term(db, case, jaria_portal::clock::now(), Some(&viewer))
-                    .await?
-                    .into();
+            card["investigation_term"] = view::investigation_term(
+                db,
+                case,
+                jaria_portal::platform::clock::now(),
+                Some(&viewer),
+            )
+            .await?
+            .into();
         }
         Ok((card, serde_json::json!({})))
     })
@@ -140,7 +144,7 @@ pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<
     let (list, next) = read_case(
         req,
         erdr,
-        service::LISTED,
+        proof_of_service::LISTED,
         async |db, me, case, standing| {
             let (visible, next) = paging::page_of(
                 view::visible_decisions(db, me, case, &standing.in_force).await?,
@@ -149,7 +153,7 @@ pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<
             );
             // My earlier reads: the person sees that opening a decision is recorded (proof of
             // service), and this listing is logged with the ids it showed.
-            let mut reads = service::first_reads_of(db, case.id, &me.iin).await?;
+            let mut reads = proof_of_service::first_reads_of(db, case.id, &me.iin).await?;
             let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
             let list: Vec<serde_json::Value> = visible
                 .into_iter()
@@ -192,7 +196,7 @@ pub async fn decision_document(
         req,
         erdr,
         id,
-        service::DOWNLOADED,
+        proof_of_service::DOWNLOADED,
         "decision_id",
         async |db, me, case, standing, id| {
             Ok(view::visible_decisions(db, me, case, &standing.in_force)
@@ -224,7 +228,7 @@ pub async fn decision_signature(
                 .into_iter()
                 .find(|d| d.id == id)
                 .ok_or(ApiError::NotFound)?;
-            let reply = jaria_portal::signed::document_download(
+            let reply = jaria_portal::identity::signed::document_download(
                 db,
                 &decision.sha,
                 &decision.officer_iin,

@@ -1,10 +1,12 @@
 //! Uploading a file to attach to a filing: PDF, PNG or JPEG, checked by content, ≤ 10 MiB.
 
-use jaria_portal::auth;
-use jaria_portal::db::Db;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, clock, documents, limits, random};
+use jaria_portal::identity::auth;
+use jaria_portal::platform::db::Db;
+use jaria_portal::{
+    ApiError, audit, http::documents, platform::clock, platform::limits, platform::random,
+};
 
 pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;

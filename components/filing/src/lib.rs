@@ -10,15 +10,15 @@ use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("filing", req, body_limit, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve("filing", req, body_limit, route).await
 }
 
 /// Attachments arrive as they are (up to 10 MiB); everything else is JSON.
 fn body_limit(method: Method, path: &str) -> usize {
     match (method, path) {
-        (Method::Post, "/attachments") => jaria_portal::body::UPLOAD_LIMIT,
-        _ => jaria_portal::body::default_limit(method),
+        (Method::Post, "/attachments") => jaria_portal::http::body::UPLOAD_LIMIT,
+        _ => jaria_portal::http::body::default_limit(method),
     }
 }
 

@@ -2,15 +2,15 @@
 //! language), the signature check anyone may run, and the public check page's facts for
 //! someone holding a printed receipt (its QR code carries the check code).
 
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, col_int, col_text, int, text};
-use jaria_portal::delivery::{self, Language};
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::receipt_page::{self, Printed};
 use jaria_portal::filing::store as filing_store;
+use jaria_portal::http::paging::query_param;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::paging::query_param;
-use jaria_portal::{ApiError, config};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::notice::delivery::{self, Language};
+use jaria_portal::platform::db::{Db, col_int, col_text, int, text};
+use jaria_portal::{ApiError, platform::config};
 use serde::Deserialize;
 
 pub async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {

@@ -1,16 +1,16 @@
 //! Submitting a filing with its receipt, idempotently; withdrawing it before a decision.
 
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::{Db, text};
-use jaria_portal::filing::deadline::{self, Deadlines, Kind};
 use jaria_portal::filing::draft::{self, Checked, FilingDraft, FilingRequest};
 use jaria_portal::filing::lifecycle::{self, Step, Told, Transition};
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::signature;
 use jaria_portal::filing::store as filing_store;
 use jaria_portal::http::{Reply, json_body, valid_idempotency_key};
-use jaria_portal::notify::Notice;
-use jaria_portal::{ApiError, audit, clock, deadlines};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::law::deadline::{self, Deadlines, Kind};
+use jaria_portal::notice::notify::Notice;
+use jaria_portal::platform::db::{Db, text};
+use jaria_portal::{ApiError, audit, platform::clock, tick};
 
 use crate::receipts::signing_key;
 use sha2::{Digest, Sha256};
@@ -60,7 +60,7 @@ pub async fn create(req: &jaria_portal::http::Request) -> Result<Reply, ApiError
     let presigned = match &body.signature {
         Some(cms) => {
             let content = checked(&db, &me, &body, now.timestamp()).await?.content;
-            let signed = jaria_portal::signed::verify(
+            let signed = jaria_portal::identity::signed::verify(
                 &db,
                 "signature",
                 cms,
@@ -129,7 +129,7 @@ async fn retried(
 /// A filer's signature checked before the transaction, with the content it covers.
 struct Presigned {
     content: String,
-    signed: jaria_portal::signed::Signed,
+    signed: jaria_portal::identity::signed::Signed,
 }
 
 /// One filing request as the transaction takes it.
@@ -196,9 +196,14 @@ pub async fn to_sign_on_phone(req: &jaria_portal::http::Request) -> Result<Reply
         Kind::Petition => "Jaria: өтінішхат / ходатайство / petition",
         Kind::Complaint => "Jaria: шағым / жалоба / complaint",
     };
-    let started =
-        jaria_portal::egov_mobile::start_document(&db, req, &me.iin, title, &checked.content)
-            .await?;
+    let started = jaria_portal::identity::egov_mobile::start_document(
+        &db,
+        req,
+        &me.iin,
+        title,
+        &checked.content,
+    )
+    .await?;
     let mut answer =
         serde_json::to_value(&started).map_err(|e| ApiError::Internal(e.to_string()))?;
     answer["to_sign"] = checked.content.into();
@@ -227,7 +232,7 @@ async fn submit(
         sent_to_organ,
     } = checked(db, me, body, now.timestamp()).await?;
     let kind = draft.kind;
-    jaria_portal::limits::filings(db, &me.iin, now.timestamp()).await?;
+    jaria_portal::platform::limits::filings(db, &me.iin, now.timestamp()).await?;
     let signed = filer_signature(db, me, filing, kind, &content).await?;
     let content_sha = hex::encode(Sha256::digest(content.as_bytes()));
     let due = deadlines.due(
@@ -284,7 +289,9 @@ async fn submit(
         due_at: clock::rfc3339(due),
         content_sha256: content_sha,
         attachments_sha256: attachment_shas,
-        signature_sha256: signed.as_ref().map(jaria_portal::signed::Signed::sha256),
+        signature_sha256: signed
+            .as_ref()
+            .map(jaria_portal::identity::signed::Signed::sha256),
     };
     let signature = receipt::sign(signing, &summary);
     filing_store::complete_submission(
@@ -296,7 +303,7 @@ async fn submit(
         &me.iin,
     )
     .await?;
-    deadlines::announce_arrival(db, id, &submitted_at).await?;
+    tick::announce_arrival(db, id, &submitted_at).await?;
     audit::record_for_case(
         db,
         &me.actor(),
@@ -322,7 +329,7 @@ async fn filer_signature(
     filing: &Submission<'_>,
     kind: Kind,
     content: &str,
-) -> Result<Option<jaria_portal::signed::Signed>, ApiError> {
+) -> Result<Option<jaria_portal::identity::signed::Signed>, ApiError> {
     match (&filing.body.signature, filing.presigned, kind) {
         // What was signed is still what is filed (nothing it names changed meanwhile).
         (Some(_), Some(p), _) if p.content == content => Ok(Some(p.signed.clone())),
@@ -331,9 +338,15 @@ async fn filer_signature(
         )),
         (Some(cms), None, _) => {
             let bytes = content.as_bytes();
-            let signed =
-                jaria_portal::signed::verify(db, "signature", cms, bytes, &me.iin, filing.now)
-                    .await?;
+            let signed = jaria_portal::identity::signed::verify(
+                db,
+                "signature",
+                cms,
+                bytes,
+                &me.iin,
+                filing.now,
+            )
+            .await?;
             Ok(Some(signed))
         }
         (None, _, Kind::CrimeReport) => Err(ApiError::invalid(

@@ -3,31 +3,31 @@
 //! 503, switched off).
 //!
 //! - `POST /api/internal/migrate` applies the pending schema migrations embedded in this build,
-//!   each in one transaction with its record (`jaria_portal::schema`), so a fresh deployment on
+//!   each in one transaction with its record (`jaria_portal::platform::schema`), so a fresh deployment on
 //!   real Spin or SpinKube migrates itself at rollout. Safe to call from several replicas at
 //!   once, and again: it applies what is pending and nothing else.
 //! - `POST /api/internal/tick` does the periodic work, bounded in rows and time, idempotent,
 //!   safe on several replicas at once: it seals the reads logged since the last tick into the
 //!   audit chain, sends the deadline alerts and digests that are due
-//!   (`jaria_portal::deadlines`), removes stale rows, and sends due messages of the outbox
-//!   through the delivery webhook (`jaria_portal::delivery`). `jaria up` calls it every
+//!   (`jaria_portal::tick`), removes stale rows, and sends due messages of the outbox
+//!   through the delivery webhook (`jaria_portal::notice::delivery`). `jaria up` calls it every
 //!   minute; on real Spin a CronJob or timer does.
 
 use jaria_portal::audit::{self, Actor};
-use jaria_portal::db::Db;
-use jaria_portal::delivery::{self, Webhook};
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use jaria_portal::problem::Problem;
-use jaria_portal::schema::{self, MigrationError};
-use jaria_portal::{ApiError, auth, clock, config, deadlines};
+use jaria_portal::notice::delivery::{self, Webhook};
+use jaria_portal::platform::db::Db;
+use jaria_portal::platform::problem::Problem;
+use jaria_portal::platform::schema::{self, MigrationError};
+use jaria_portal::{ApiError, identity::auth, platform::clock, platform::config, tick};
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve(
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve(
         "internal",
         req,
-        jaria_portal::body::default_limit_for,
+        jaria_portal::http::body::default_limit_for,
         route,
     )
     .await
@@ -121,19 +121,19 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
             Err(e) => Err(e),
         },
     );
-    let mut work = deadlines::Report::default();
+    let mut work = tick::Report::default();
     let now = clock::now().timestamp();
     note(
         "due_soon",
         repeat_while_busy(&within_budget, &mut work.due_soon_reminders, async || {
-            deadlines::remind_due_soon(&db, now).await
+            tick::remind_due_soon(&db, now).await
         })
         .await,
     );
     note(
         "overdue",
         repeat_while_busy(&within_budget, &mut work.overdue_escalations, async || {
-            deadlines::escalate_overdue(&db, &actor, now).await
+            tick::escalate_overdue(&db, &actor, now).await
         })
         .await,
     );
@@ -142,25 +142,25 @@ async fn tick(req: &Request) -> Result<Reply, ApiError> {
         repeat_while_busy(
             &within_budget,
             &mut work.court_window_reminders,
-            async || deadlines::remind_court_window(&db, now).await,
+            async || tick::remind_court_window(&db, now).await,
         )
         .await,
     );
     note(
         "custody",
         repeat_while_busy(&within_budget, &mut work.custody_alarms, async || {
-            deadlines::alarm_custody_waiting(&db, now).await
+            tick::alarm_custody_waiting(&db, now).await
         })
         .await,
     );
     note(
         "digests",
         repeat_while_busy(&within_budget, &mut work.digests, async || {
-            deadlines::send_digests(&db, now).await
+            tick::send_digests(&db, now).await
         })
         .await,
     );
-    note("expire", deadlines::expire_stale(&db, now, &mut work).await);
+    note("expire", tick::expire_stale(&db, now, &mut work).await);
     let delivery = match Webhook::configured().await {
         Ok(Some(webhook)) => {
             let left = (STEPS_BUDGET + DELIVERY_BUDGET)

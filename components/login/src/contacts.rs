@@ -1,12 +1,12 @@
 //! My e-mail address and phone number for notices, their verification, and my choices of
-//! language and channels (`jaria_portal::contacts` holds the rules).
+//! language and channels (`jaria_portal::notice::contacts` holds the rules).
 
 use jaria_portal::ApiError;
-use jaria_portal::auth;
-use jaria_portal::contacts::{self, Verification};
-use jaria_portal::db::Db;
-use jaria_portal::delivery::{Channel, Language};
 use jaria_portal::http::{Reply, json_body};
+use jaria_portal::identity::auth;
+use jaria_portal::notice::contacts::{self, Verification};
+use jaria_portal::notice::delivery::{Channel, Language};
+use jaria_portal::platform::db::Db;
 
 /// `GET /api/auth/contacts`
 pub async fn show(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {

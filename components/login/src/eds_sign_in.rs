@@ -1,11 +1,11 @@
 //! EDS sign-in: a single-use challenge, then the certificate chain and a signature over what
-//! the challenge said to sign. The rules are `jaria_portal::signin`.
+//! the challenge said to sign. The rules are `jaria_portal::identity::signin`.
 
-use jaria_portal::auth::NewSession;
-use jaria_portal::db::Db;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::signin::{self, EdsRequest};
-use jaria_portal::{ApiError, session};
+use jaria_portal::identity::auth::NewSession;
+use jaria_portal::identity::signin::{self, EdsRequest};
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, identity::session};
 
 pub async fn challenge(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;

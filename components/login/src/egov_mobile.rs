@@ -1,11 +1,11 @@
-//! Signing with eGov mobile (`jaria_portal::egov_mobile`): the page starts a sign-in signing
+//! Signing with eGov mobile (`jaria_portal::identity::egov_mobile`): the page starts a sign-in signing
 //! and collects its result; the phone reads API 1 and API 2 and PUTs the signature back.
 
 use jaria_portal::ApiError;
-use jaria_portal::db::Db;
-use jaria_portal::egov_mobile::{self, Outcome, Purpose};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::signin::{self, EdsRequest};
+use jaria_portal::identity::egov_mobile::{self, Outcome, Purpose};
+use jaria_portal::identity::signin::{self, EdsRequest};
+use jaria_portal::platform::db::Db;
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

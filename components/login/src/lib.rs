@@ -11,8 +11,14 @@ use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply, Request, only};
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("login", req, jaria_portal::body::default_limit_for, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve(
+        "login",
+        req,
+        jaria_portal::http::body::default_limit_for,
+        route,
+    )
+    .await
 }
 
 async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {

@@ -1,11 +1,11 @@
 //! Password sign-in, only for participants already proven by EDS; setting the password.
 
 use jaria_portal::ApiError;
-use jaria_portal::auth;
-use jaria_portal::db::Db;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::iin::Iin;
-use jaria_portal::signin::{self, SetPasswordRequest};
+use jaria_portal::identity::auth;
+use jaria_portal::identity::signin::{self, SetPasswordRequest};
+use jaria_portal::law::iin::Iin;
+use jaria_portal::platform::db::Db;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -1,9 +1,9 @@
 //! The signed-in person's view of themselves and their sessions.
 
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::db::Db;
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, clock, session};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, identity::session, platform::clock};
 
 pub async fn me(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;

@@ -1,17 +1,17 @@
 //! The officer's answer to a filing: under review, extended, answered or forwarded — each
 //! step through `filing::lifecycle`.
 
-use jaria_portal::auth::Principal;
-use jaria_portal::authz::{self, Act};
-use jaria_portal::db::{Db, int, opt_text, text};
+use jaria_portal::case::authz::{self, Act};
 use jaria_portal::filing::answer::{AnswerDocument, AnswerDraft, AnswerRequest};
 use jaria_portal::filing::court::{self, CourtRequest, CourtStep};
-use jaria_portal::filing::deadline::{self, Calendar};
 use jaria_portal::filing::forwarding;
-use jaria_portal::filing::handling::{self, AnswerError, Outcome, State};
 use jaria_portal::filing::lifecycle::{self, Step, Transition};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::{ApiError, clock, documents, participants};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::law::deadline::{self, Calendar};
+use jaria_portal::law::handling::{self, AnswerError, Outcome, State};
+use jaria_portal::platform::db::{Db, int, opt_text, text};
+use jaria_portal::{ApiError, case::participants, http::documents, platform::clock};
 use serde::Deserialize;
 
 use crate::filings::{Received, audit_case, received};
@@ -56,7 +56,7 @@ pub async fn extend(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: Extension = json_body(req)?;
-    let reason = jaria_portal::text::bounded("reason", &body.reason, 2_000)?;
+    let reason = jaria_portal::http::text::bounded("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
     let due = db.transaction(async |db| {
         let r = received(db, me, id, true).await?;
@@ -120,8 +120,15 @@ pub async fn decide(
             }),
             Some((_, bytes, _)),
         ) => Some(
-            jaria_portal::signed::verify(db, "document.signature", cms, bytes, &me.iin, now)
-                .await?,
+            jaria_portal::identity::signed::verify(
+                db,
+                "document.signature",
+                cms,
+                bytes,
+                &me.iin,
+                now,
+            )
+            .await?,
         ),
         _ => None,
     };
@@ -152,7 +159,7 @@ struct Answering<'a> {
     draft: &'a AnswerDraft,
     /// File name, bytes, media type.
     document: Option<&'a (String, Vec<u8>, &'static str)>,
-    signed: Option<&'a jaria_portal::signed::Signed>,
+    signed: Option<&'a jaria_portal::identity::signed::Signed>,
     deadlines: &'a deadline::Deadlines,
     now: chrono::DateTime<chrono::Utc>,
 }
@@ -197,7 +204,7 @@ async fn answer_in(
         Some((filename, bytes, media_type)) => {
             let sha = documents::store(db, bytes, media_type, &now).await?;
             if let Some(signed) = answer.signed {
-                jaria_portal::signed::store_for_document(db, &sha, signed, &now).await?;
+                jaria_portal::identity::signed::store_for_document(db, &sha, signed, &now).await?;
             }
             (Some(sha), Some(filename.as_str()))
         }

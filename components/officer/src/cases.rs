@@ -1,16 +1,16 @@
 //! My cases: the list, the card, registering a case and changing its stage and officers.
 
 use jaria_portal::audit::ReadNote;
-use jaria_portal::auth::Principal;
-use jaria_portal::authz::{self, Act, OfficerCase};
+use jaria_portal::case::authz::{self, Act, OfficerCase};
 use jaria_portal::case::conduct;
 use jaria_portal::case::store::{self};
 use jaria_portal::case::{ErdrNumber, Stage};
-use jaria_portal::db::{Db, int};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity;
-use jaria_portal::notify::{self, Notice};
-use jaria_portal::{ApiError, audit, clock, paging};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::notice::notify::{self, Notice};
+use jaria_portal::platform::db::{Db, int};
+use jaria_portal::{ApiError, audit, http::paging, platform::clock};
 use serde::Deserialize;
 
 use crate::{case_json, record};
@@ -52,7 +52,7 @@ pub(crate) async fn case_card(db: &Db, me: &Principal, erdr: &str) -> Result<Rep
         body["investigation_term"] = jaria_portal::case::view::investigation_term(
             db,
             &case,
-            jaria_portal::clock::now(),
+            jaria_portal::platform::clock::now(),
             None,
         )
         .await?

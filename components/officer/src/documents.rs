@@ -1,17 +1,17 @@
 //! Decisions and materials an officer adds to a case, and a decision's proof of service.
 
 use jaria_portal::audit::ReadNote;
-use jaria_portal::auth::Principal;
-use jaria_portal::authz::{self, Act};
-use jaria_portal::case::DecisionType;
 use jaria_portal::case::amend::{self, Amendment};
+use jaria_portal::case::authz::{self, Act};
 use jaria_portal::case::conduct;
 use jaria_portal::case::store::{self};
-use jaria_portal::case::visibility::party_status;
-use jaria_portal::db::Db;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::notify::{self, Notice};
-use jaria_portal::{ApiError, audit, clock, documents};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::law::DecisionType;
+use jaria_portal::law::visibility::party_status;
+use jaria_portal::notice::notify::{self, Notice};
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, audit, http::documents, platform::clock};
 use serde::Deserialize;
 
 use crate::cases::parse_date;
@@ -64,7 +64,7 @@ pub(crate) async fn add_document(
     what: Attachment,
 ) -> Result<Reply, ApiError> {
     let body: NewDocument = json_body(req)?;
-    let title = jaria_portal::text::bounded("title", &body.title, 300)?;
+    let title = jaria_portal::http::text::bounded("title", &body.title, 300)?;
     let (filename, bytes, media_type) =
         documents::from_base64("", &body.filename, &body.content_base64)?;
     let now_time = clock::now();
@@ -73,7 +73,8 @@ pub(crate) async fn add_document(
     // is stored.
     let signed = match body.signature.as_deref() {
         Some(cms) => Some(
-            jaria_portal::signed::verify(db, "signature", cms, &bytes, &me.iin, now_time).await?,
+            jaria_portal::identity::signed::verify(db, "signature", cms, &bytes, &me.iin, now_time)
+                .await?,
         ),
         None => None,
     };
@@ -92,7 +93,8 @@ pub(crate) async fn add_document(
                 now: &now,
             };
             if let Some(signed) = &signed {
-                jaria_portal::signed::store_for_document(db, &stored.sha, signed, &now).await?;
+                jaria_portal::identity::signed::store_for_document(db, &stored.sha, signed, &now)
+                    .await?;
             }
             let (id, action, detail) = match &decision {
                 Some(decision) => add_decision(db, me, &mine, decision, &stored).await?,
@@ -264,7 +266,7 @@ impl NewDecision {
             // A person, a legal entity (recognised as victim, civil plaintiff or defendant) or a
             // recorded foreigner.
             Some(iin) => Some(
-                jaria_portal::party::Party::principal("concerns_iin", iin)?
+                jaria_portal::law::party::Party::principal("concerns_iin", iin)?
                     .as_str()
                     .to_owned(),
             ),
@@ -357,7 +359,7 @@ pub(crate) async fn proof_of_service(
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let case = authz::officer_case(db, me, erdr, Act::View).await?.case;
-        let service = jaria_portal::service::of_decision(db, &case, id).await?;
+        let service = jaria_portal::case::proof_of_service::of_decision(db, &case, id).await?;
         Ok((
             service,
             ReadNote::new("service_viewed", format!("decision:{id}"), Some(case.id)),

@@ -1,12 +1,12 @@
 //! Familiarisation with materials: grants given and ended.
 
-use jaria_portal::auth::Principal;
-use jaria_portal::authz::{self, Act};
+use jaria_portal::case::authz::{self, Act};
 use jaria_portal::case::conduct;
-use jaria_portal::db::Db;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::notify::Notice;
-use jaria_portal::{ApiError, clock};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::notice::notify::Notice;
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
 use crate::participants::notify_participant;

@@ -3,16 +3,16 @@
 //! receives what is [`handling::handlers`]; to every other officer a filing does not exist.
 
 use jaria_portal::audit::ReadNote;
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::authz::{self};
+use jaria_portal::case::authz::{self};
 use jaria_portal::case::store::{self as case_store, CaseRow};
-use jaria_portal::db::{Db, SqlValue, int, opt_text, text};
-use jaria_portal::filing::deadline::Kind;
-use jaria_portal::filing::handling::{self, State};
 use jaria_portal::filing::store::{self, FilingRow};
 use jaria_portal::filing::{court, forwarding, signature};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, audit, clock, documents, paging};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::law::deadline::Kind;
+use jaria_portal::law::handling::{self, State};
+use jaria_portal::platform::db::{Db, SqlValue, int, opt_text, text};
+use jaria_portal::{ApiError, audit, http::documents, http::paging, platform::clock};
 
 /// A filing I receive, with its case; any other is 404.
 pub(crate) struct Received {

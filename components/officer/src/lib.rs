@@ -15,21 +15,21 @@ mod queue;
 
 use jaria_portal::ApiError;
 use jaria_portal::audit::{self, ReadNote};
-use jaria_portal::auth::{self, Principal};
-use jaria_portal::authz;
+use jaria_portal::case::authz;
 use jaria_portal::case::store::CaseRow;
-use jaria_portal::db::Db;
 use jaria_portal::filing::signature;
 use jaria_portal::http::{Method, Reply};
+use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::platform::db::Db;
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("officer", req, body_limit, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve("officer", req, body_limit, route).await
 }
 
 /// Officers' documents travel as base64 in JSON; the CA's revocation lists are large.
 fn body_limit(method: Method, path: &str) -> usize {
-    use jaria_portal::body;
+    use jaria_portal::http::body;
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segments.as_slice()) {
         (Method::Post, ["cases", _, "decisions" | "materials"] | ["filings", _, "decision"]) => {

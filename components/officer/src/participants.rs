@@ -1,12 +1,12 @@
 //! Participants: answering status requests, recording a participant, ending a status.
 
-use jaria_portal::auth::Principal;
-use jaria_portal::authz::{self, Act, OfficerParticipant};
+use jaria_portal::case::authz::{self, Act, OfficerParticipant};
 use jaria_portal::case::conduct;
-use jaria_portal::db::Db;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::notify::{self, Notice};
-use jaria_portal::{ApiError, clock, participants};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::notice::notify::{self, Notice};
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, case::participants, platform::clock};
 use serde::Deserialize;
 
 use crate::record;

@@ -1,12 +1,12 @@
 //! `GET /api/officer/queue`: what waits for me, soonest due first.
 
-use jaria_portal::auth::Principal;
-use jaria_portal::authz;
+use jaria_portal::case::authz;
 use jaria_portal::case::conduct;
-use jaria_portal::db::{Db, int};
 use jaria_portal::filing::{lifecycle, store};
 use jaria_portal::http::Reply;
-use jaria_portal::{ApiError, clock};
+use jaria_portal::identity::auth::Principal;
+use jaria_portal::platform::db::{Db, int};
+use jaria_portal::{ApiError, platform::clock};
 
 pub(crate) const QUEUE_LIMIT: i64 = 200;
 

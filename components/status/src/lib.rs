@@ -1,16 +1,22 @@
 //! `status` — what I filed (or what was filed for me): the list, each filing's timeline, due
 //! date, whether it is overdue, the answer and its documents; and my notification feed.
 
-use jaria_portal::auth::{self, Principal, signed_in};
-use jaria_portal::db::Db;
 use jaria_portal::filing::{signature, store};
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
-use jaria_portal::{ApiError, clock, documents, notify, paging};
+use jaria_portal::identity::auth::{self, Principal, signed_in};
+use jaria_portal::platform::db::Db;
+use jaria_portal::{ApiError, http::documents, http::paging, notice::notify, platform::clock};
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("status", req, jaria_portal::body::default_limit_for, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve(
+        "status",
+        req,
+        jaria_portal::http::body::default_limit_for,
+        route,
+    )
+    .await
 }
 
 async fn route(req: &Request, _: Method, path: &str) -> Option<Result<Reply, ApiError>> {

@@ -4,15 +4,21 @@
 //! library's `webassets`.
 
 use jaria_portal::ApiError;
-use jaria_portal::auth::header;
+use jaria_portal::http::webassets::{self, ASSET_CACHE, Asset, PAGE_CACHE, Target};
 use jaria_portal::http::{Method, Request};
-use jaria_portal::webassets::{self, ASSET_CACHE, Asset, PAGE_CACHE, Target};
+use jaria_portal::identity::auth::header;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 #[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::respond::Response {
-    jaria_portal::http::serve("web", req, jaria_portal::body::default_limit_for, route).await
+async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
+    jaria_portal::component::serve(
+        "web",
+        req,
+        jaria_portal::http::body::default_limit_for,
+        route,
+    )
+    .await
 }
 
 async fn route(

@@ -137,7 +137,7 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 /// The organ, officers and admin, each with its audit row, in one transaction.
 fn seed_database(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let now = jaria_portal::clock::rfc3339(chrono_now());
+    let now = jaria_portal::platform::clock::rfc3339(chrono_now());
     let organ_id = ensure_organ(&tx, ORGAN_NAME, ORGAN_CODE, &now)?;
     let prosecutors_id = ensure_organ(&tx, PROSECUTORS_NAME, PROSECUTORS_CODE, &now)?;
     for person in &PEOPLE {
@@ -218,7 +218,7 @@ fn ensure_organ(
 }
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {
-    jaria_portal::clock::now()
+    jaria_portal::platform::clock::now()
 }
 
 pub fn append_audit(

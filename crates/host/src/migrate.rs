@@ -1,15 +1,15 @@
 //! Schema migrations from the host's side. The app migrates itself
-//! (`POST /api/internal/migrate`, the runner in `jaria_portal::schema`); `jaria up` calls that
+//! (`POST /api/internal/migrate`, the runner in `jaria_portal::platform::schema`); `jaria up` calls that
 //! endpoint in-process before it serves, exactly as operators call it on real Spin. The same
 //! runner also works over a native connection, for `jaria migrate` on a state dir without the
 //! components built, and for the host's own tests.
 
 use std::path::Path;
 
-use jaria_portal::schema::native::ready;
-use jaria_portal::schema::{self, Connection as _, Outcome};
+use jaria_portal::platform::schema::native::ready;
+use jaria_portal::platform::schema::{self, Connection as _, Outcome};
 
-pub use jaria_portal::schema::native::Native;
+pub use jaria_portal::platform::schema::native::Native;
 
 /// Applies the embedded migrations to a database file directly.
 pub fn migrate_file(db: &Path) -> anyhow::Result<Outcome> {

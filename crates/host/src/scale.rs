@@ -36,7 +36,7 @@ pub fn iin_from(n: u64) -> String {
         );
         for check in 0..10 {
             let candidate = format!("{base}{check}");
-            if jaria_portal::iin::Iin::parse(&candidate).is_ok() {
+            if jaria_portal::law::iin::Iin::parse(&candidate).is_ok() {
                 return candidate;
             }
         }
@@ -48,7 +48,7 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
     let db = state_dir.join(crate::storage::DB_FILE);
     let mut conn = Connection::open(&db).with_context(|| format!("open {}", db.display()))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    let now = jaria_portal::clock::rfc3339(jaria_portal::clock::now());
+    let now = jaria_portal::platform::clock::rfc3339(jaria_portal::platform::clock::now());
     let existing: i64 = conn.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?;
     let start = existing as usize;
 
@@ -60,7 +60,7 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
             "%PDF-1.4\n% Jaria seeded document {i}\n{}\n%%EOF\n",
             "x".repeat(2_000 + i * 500)
         );
-        let sha = jaria_portal::documents::sha256_hex(pdf.as_bytes());
+        let sha = jaria_portal::http::documents::sha256_hex(pdf.as_bytes());
         tx.execute(
             "INSERT OR IGNORE INTO documents (sha256, size, media_type, chunk_count, created_at) VALUES (?1, ?2, 'application/pdf', 1, ?3)",
             params![sha, pdf.len() as i64, now],
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(iins.len(), 2_000);
         assert!(
             iins.iter()
-                .all(|i| jaria_portal::iin::Iin::parse(i).is_ok())
+                .all(|i| jaria_portal::law::iin::Iin::parse(i).is_ok())
         );
     }
 }

@@ -832,9 +832,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = State::open(dir.path()).unwrap();
         let c = state.db.get().unwrap();
-        let outcome =
-            jaria_portal::schema::native::apply(&c, &jaria_portal::schema::embedded()).unwrap();
-        assert_eq!(outcome.version, jaria_portal::schema::REQUIRED_VERSION);
+        let outcome = jaria_portal::platform::schema::native::apply(
+            &c,
+            &jaria_portal::platform::schema::embedded(),
+        )
+        .unwrap();
+        assert_eq!(
+            outcome.version,
+            jaria_portal::platform::schema::REQUIRED_VERSION
+        );
     }
 
     #[test]

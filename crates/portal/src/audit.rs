@@ -1,13 +1,13 @@
 //! The append-only, hash-chained audit log. Every state change writes its row in the same
 //! transaction as the change itself ([`record`] must be called inside
-//! [`Db::transaction`](crate::db::Db::transaction)). Each row's hash covers the previous hash
+//! [`Db::transaction`](crate::platform::db::Db::transaction)). Each row's hash covers the previous hash
 //! and the row's own content, so an altered or deleted row breaks the chain.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, opt_text, text};
-use crate::error::ApiError;
+use crate::platform::db::{Db, opt_text, text};
+use crate::platform::error::ApiError;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -38,7 +38,7 @@ impl RequestIds {
 
     /// Adds these ids to an audit detail object.
     fn stamp(&self, detail: serde_json::Value) -> serde_json::Value {
-        crate::request::stamp(detail, &self.id, self.client_id.as_deref())
+        crate::http::request::stamp(detail, &self.id, self.client_id.as_deref())
     }
 }
 
@@ -122,7 +122,7 @@ async fn insert_chained(
     detail: serde_json::Value,
 ) -> Result<String, ApiError> {
     let entry = Entry {
-        at: crate::clock::rfc3339(crate::clock::now()),
+        at: crate::platform::clock::rfc3339(crate::platform::clock::now()),
         actor_iin: actor.iin.clone(),
         actor_role: actor.role.clone(),
         action: action.to_owned(),
@@ -142,14 +142,14 @@ async fn insert_chained(
             text(entry.actor_role),
             text(entry.action),
             text(entry.subject),
-            entry.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
+            entry.case_id.map(crate::platform::db::int).unwrap_or(crate::platform::db::SqlValue::Null),
             text(entry.client_addr),
             text(entry.detail),
             text(prev_hash),
             text(&hash),
         ],
     ).await?;
-    let id = crate::db::col_int(
+    let id = crate::platform::db::col_int(
         &row.ok_or_else(|| ApiError::Internal("insert returned no id".into()))?,
         0,
     )?;
@@ -175,7 +175,7 @@ pub fn key_id(public_key: &[u8; 32]) -> String {
 /// The checkpoint signing key from the `audit_signing_key` variable (base64 of a 32-byte
 /// Ed25519 seed), if set. The key lives outside the database on purpose.
 async fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
-    let Some(text) = crate::config::optional("audit_signing_key")
+    let Some(text) = crate::platform::config::optional("audit_signing_key")
         .await
         .filter(|t| !t.trim().is_empty())
     else {
@@ -208,8 +208,13 @@ pub async fn last_checkpoint(db: &Db) -> Result<Option<(i64, String)>, ApiError>
             &[],
         )
         .await?;
-    row.map(|r| Ok((crate::db::col_int(&r, 0)?, crate::db::col_text(&r, 1)?)))
-        .transpose()
+    row.map(|r| {
+        Ok((
+            crate::platform::db::col_int(&r, 0)?,
+            crate::platform::db::col_text(&r, 1)?,
+        ))
+    })
+    .transpose()
 }
 
 /// Signs the chain up to row `audit_id` (inside the row's transaction).
@@ -222,7 +227,7 @@ async fn checkpoint(db: &Db, audit_id: i64, hash: &str, at: &str) -> Result<(), 
     db.exec(
         "INSERT INTO audit_checkpoints (audit_id, hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)",
         &[
-            crate::db::int(audit_id),
+            crate::platform::db::int(audit_id),
             text(hash),
             text(at),
             text(key_id(key.verifying_key().as_bytes())),
@@ -272,12 +277,12 @@ pub async fn audited_read<T>(
         "INSERT INTO read_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         &[
-            text(crate::clock::rfc3339(crate::clock::now())),
+            text(crate::platform::clock::rfc3339(crate::platform::clock::now())),
             opt_text(actor.iin.clone()),
             text(&actor.role),
             text(&note.action),
             text(&note.subject),
-            note.case_id.map(crate::db::int).unwrap_or(crate::db::SqlValue::Null),
+            note.case_id.map(crate::platform::db::int).unwrap_or(crate::platform::db::SqlValue::Null),
             text(&actor.client_addr),
             text(actor.request.stamp(note.detail).to_string()),
         ],
@@ -350,7 +355,10 @@ async fn seal_from(
         .query(
             "SELECT id, at, actor_iin, actor_role, action, subject, case_id, client_addr, detail
          FROM read_log WHERE id > ? AND id <= ? ORDER BY id",
-            &[crate::db::int(up_to), crate::db::int(to)],
+            &[
+                crate::platform::db::int(up_to),
+                crate::platform::db::int(to),
+            ],
         )
         .await?;
     let rows = rows
@@ -358,16 +366,16 @@ async fn seal_from(
         .iter()
         .map(|r| {
             Ok(ReadRow {
-                id: crate::db::col_int(r, 0)?,
+                id: crate::platform::db::col_int(r, 0)?,
                 entry: Entry {
-                    at: crate::db::col_text(r, 1)?,
-                    actor_iin: crate::db::col_opt_text(r, 2),
-                    actor_role: crate::db::col_text(r, 3)?,
-                    action: crate::db::col_text(r, 4)?,
-                    subject: crate::db::col_text(r, 5)?,
-                    case_id: crate::db::col_opt_int(r, 6),
-                    client_addr: crate::db::col_text(r, 7)?,
-                    detail: crate::db::col_text(r, 8)?,
+                    at: crate::platform::db::col_text(r, 1)?,
+                    actor_iin: crate::platform::db::col_opt_text(r, 2),
+                    actor_role: crate::platform::db::col_text(r, 3)?,
+                    action: crate::platform::db::col_text(r, 4)?,
+                    subject: crate::platform::db::col_text(r, 5)?,
+                    case_id: crate::platform::db::col_opt_int(r, 6),
+                    client_addr: crate::platform::db::col_text(r, 7)?,
+                    detail: crate::platform::db::col_text(r, 8)?,
                 },
             })
         })
@@ -375,7 +383,7 @@ async fn seal_from(
     let digest = reads_digest(&rows);
     db.exec(
         "UPDATE read_log_sealed SET up_to = ? WHERE only = 1",
-        &[crate::db::int(to)],
+        &[crate::platform::db::int(to)],
     )
     .await?;
     let hash = insert_chained(
@@ -392,7 +400,7 @@ async fn seal_from(
     // prunes whole seals whose chain row is older than its cut-off.
     db.exec(
         "INSERT INTO read_seals (to_row, audit_id) VALUES (?, (SELECT max(id) FROM audit_log))",
-        &[crate::db::int(to)],
+        &[crate::platform::db::int(to)],
     )
     .await?;
     Ok(Some((hash, rows.len() as i64)))
@@ -406,7 +414,7 @@ pub const DEFAULT_READ_RETENTION_DAYS: i64 = 1826;
 
 /// The retention rule as configured: the number of days, or none for "for ever".
 pub async fn read_retention_days() -> Result<Option<i64>, ApiError> {
-    let Some(value) = crate::config::optional("read_log_retention_days").await else {
+    let Some(value) = crate::platform::config::optional("read_log_retention_days").await else {
         return Ok(Some(DEFAULT_READ_RETENTION_DAYS));
     };
     parse_retention_days(&value)
@@ -431,7 +439,7 @@ pub fn parse_retention_days(value: &str) -> Result<Option<i64>, ApiError> {
 
 /// The cut-off for rows kept `days` at `now`: seals made before it are pruned.
 pub fn read_cutoff(now: chrono::DateTime<chrono::Utc>, days: i64) -> String {
-    crate::clock::rfc3339(now - chrono::Duration::days(days))
+    crate::platform::clock::rfc3339(now - chrono::Duration::days(days))
 }
 
 /// Prunes the read rows of the oldest seal not pruned yet if its chain row was written before
@@ -440,7 +448,7 @@ pub fn read_cutoff(now: chrono::DateTime<chrono::Utc>, days: i64) -> String {
 /// holding the newest read is never pruned: read ids are never reused. Call inside a write
 /// transaction. Returns how many rows were deleted (0: nothing is old enough).
 pub async fn prune_reads(db: &Db, actor: &Actor, cutoff: &str) -> Result<i64, ApiError> {
-    use crate::db::{col_int, col_opt_int, int, text};
+    use crate::platform::db::{col_int, col_opt_int, int, text};
     let Some(next) = db
         .one(
             "SELECT s.pruned_up_to, r.to_row,
@@ -510,9 +518,10 @@ async fn chain_head(db: &Db) -> Result<ChainHead, ApiError> {
         .await?
         .ok_or_else(|| ApiError::Internal("chain head returned no row".into()))?;
     Ok(ChainHead {
-        sealed_up_to: crate::db::col_opt_int(&row, 0).unwrap_or(0),
-        last_read: crate::db::col_opt_int(&row, 1).unwrap_or(0),
-        prev_hash: crate::db::col_opt_text(&row, 2).unwrap_or_else(|| GENESIS_HASH.to_owned()),
+        sealed_up_to: crate::platform::db::col_opt_int(&row, 0).unwrap_or(0),
+        last_read: crate::platform::db::col_opt_int(&row, 1).unwrap_or(0),
+        prev_hash: crate::platform::db::col_opt_text(&row, 2)
+            .unwrap_or_else(|| GENESIS_HASH.to_owned()),
     })
 }
 

@@ -11,9 +11,9 @@
 use serde::Serialize;
 use spin_sdk::sqlite::Value;
 
-use crate::error::ApiError;
 use crate::http::Reply;
-use crate::storage;
+use crate::platform::error::ApiError;
+use crate::platform::storage;
 
 #[derive(Debug, Serialize)]
 pub struct Health {
@@ -45,7 +45,7 @@ fn law_check() -> LawCheck {
             calendar_valid_through: Some(law.calendar_valid_through.to_string()),
             warning: crate::law::calendar_warning(
                 law.calendar_valid_through,
-                crate::clock::almaty_date(crate::clock::now()),
+                crate::platform::clock::almaty_date(crate::platform::clock::now()),
             ),
         },
         Err(e) => LawCheck {
@@ -84,7 +84,7 @@ pub async fn check(component: &'static str) -> Result<Reply, ApiError> {
     storage::kv_set(&store, &key, wrote.as_bytes()).await?;
     let read_back = storage::kv_get(&store, &key).await?.as_deref() == Some(wrote.as_bytes());
 
-    let db = crate::db::Db::open().await?;
+    let db = crate::platform::db::Db::open().await?;
     let result = db
         .query(
             "SELECT count(*) FROM schema_migrations WHERE version > ?",
@@ -134,8 +134,8 @@ pub async fn route(
             // The details (which secrets are set, why one is unusable, the schema's version)
             // are the operator's; a probe needs only the verdict. The token is looked up only
             // when a credential is sent: probes send none.
-            let operator = crate::auth::header(req, "authorization").is_some()
-                && crate::auth::carries_internal_token(req).await == Some(true);
+            let operator = crate::identity::auth::header(req, "authorization").is_some()
+                && crate::identity::auth::carries_internal_token(req).await == Some(true);
             ready(component, operator).await
         }
     })
@@ -168,7 +168,7 @@ impl Usable {
     async fn check(&self, value: &str) -> Result<(), String> {
         match self {
             Usable::Value(check) => check(value),
-            Usable::Webhook => crate::delivery::Webhook::configured()
+            Usable::Webhook => crate::notice::delivery::Webhook::configured()
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
@@ -177,25 +177,25 @@ impl Usable {
 }
 
 fn trust_anchors_usable(pem: &str) -> Result<(), String> {
-    crate::eds::Policy::from_config(pem, None)
+    crate::identity::eds::Policy::from_config(pem, None)
         .map(drop)
         .map_err(|e| e.to_string())
 }
 
 fn issuing_cas_usable(pem: &str) -> Result<(), String> {
-    crate::eds::Pins::parse(Some(pem), None)
+    crate::identity::eds::Pins::parse(Some(pem), None)
         .map(drop)
         .map_err(|e| e.to_string())
 }
 
 fn policies_usable(text: &str) -> Result<(), String> {
-    crate::eds::Pins::parse(None, Some(text))
+    crate::identity::eds::Pins::parse(None, Some(text))
         .map(drop)
         .map_err(|e| e.to_string())
 }
 
 fn purposes_usable(text: &str) -> Result<(), String> {
-    crate::eds::Purposes::parse(Some(text))
+    crate::identity::eds::Purposes::parse(Some(text))
         .map(drop)
         .map_err(|e| e.to_string())
 }
@@ -349,13 +349,13 @@ impl ReadinessCheck {
 /// the checks' names for anyone else.
 pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply, ApiError> {
     let mut checks = Vec::new();
-    let version = match crate::db::Db::open_unchecked().await {
+    let version = match crate::platform::db::Db::open_unchecked().await {
         Ok(db) => db.one("PRAGMA user_version", &[]).await,
         Err(e) => Err(e),
     };
     let schema = version.map_err(|e| e.to_string()).and_then(|row| {
         let found = row.and_then(|r| r.get::<i64>(0)).unwrap_or(0);
-        let required = crate::schema::REQUIRED_VERSION;
+        let required = crate::platform::schema::REQUIRED_VERSION;
         if found >= required {
             Ok(Some(format!("version {found}, this code needs {required}")))
         } else {
@@ -380,7 +380,7 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("law", law));
     for needed in needed_variables(component) {
-        let outcome = match crate::config::optional(needed.name).await {
+        let outcome = match crate::platform::config::optional(needed.name).await {
             Some(value) if !value.trim().is_empty() => needed
                 .usable
                 .check(&value)
@@ -403,18 +403,18 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
         checks.push(ReadinessCheck::of(
             "variable:audit_signing_key",
             audit_key_check(
-                crate::config::optional("audit_signing_key")
+                crate::platform::config::optional("audit_signing_key")
                     .await
                     .as_deref(),
             ),
         ));
     }
-    if let Some(listed) = crate::config::optional("eds_test_iins")
+    if let Some(listed) = crate::platform::config::optional("eds_test_iins")
         .await
         .filter(|v| !v.trim().is_empty())
     {
         // Ready, but never unnoticed: a production deployment must not accept test keys.
-        let outcome = crate::eds::parse_test_iins(Some(&listed))
+        let outcome = crate::identity::eds::parse_test_iins(Some(&listed))
             .map(|iins| {
                 Some(format!(
                     "warning: staging only — NCA's test IINs {} sign in under the trusted test CA; empty this in production",

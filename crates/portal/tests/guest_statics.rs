@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 /// (file, the static's name): what each may hold.
 const ALLOWED: &[(&str, &str)] = &[
     // Database connections this instance keeps between requests: settings, never rows.
-    ("crates/portal/src/db.rs", "KEPT"),
+    ("crates/portal/src/platform/db.rs", "KEPT"),
     // The deployment's variables, read once per instance: the same for every request.
-    ("crates/portal/src/config.rs", "READ"),
+    ("crates/portal/src/platform/config.rs", "READ"),
     // The law tables compiled into the component, parsed once: the same for every request.
-    ("crates/portal/src/law.rs", "LAW"),
+    ("crates/portal/src/law/mod.rs", "LAW"),
     // The deployment's test IINs (the `eds_test_iins` variable), set from it at every request:
     // the same for every request.
-    ("crates/portal/src/iin.rs", "TEST_IINS"),
+    ("crates/portal/src/law/iin.rs", "TEST_IINS"),
     // An empty calendar (weekends only), built at compile time and never written.
-    ("crates/portal/src/filing/deadline.rs", "WEEKENDS_ONLY"),
+    ("crates/portal/src/law/deadline.rs", "WEEKENDS_ONLY"),
 ];
 
 /// What declares something that lives as long as the instance.

@@ -8,11 +8,11 @@
 //! [`Act::AnnulDecision`]), and a head of unit annuls only what the unit decided, not the
 //! prosecutor's own acts; correcting is the author's, while they still stand to the case.
 
-use crate::authz::{Act, OfficerRelation};
-use crate::db::{Db, col_int, col_opt_text, col_text, int};
-use crate::error::ApiError;
+use crate::case::authz::{Act, OfficerRelation};
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int};
+use crate::platform::error::ApiError;
 
-use super::DecisionType;
+use crate::law::DecisionType;
 
 /// What a new decision does to an earlier one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -287,7 +287,7 @@ mod tests {
                 amended.officer_iin == me
             );
         }
-        assert!(!crate::authz::may(Lead, Amendment::Annuls.act()));
+        assert!(!crate::case::authz::may(Lead, Amendment::Annuls.act()));
     }
 
     #[test]

@@ -3,16 +3,19 @@
 //! requests. Plain reads and writes for the caller's transaction: who may do each is decided
 //! before, by `authz::officer_case` and its `Act`.
 
-use crate::auth::Principal;
-use crate::authz;
-use crate::clock;
-use crate::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text};
-use crate::error::ApiError;
+use crate::case::authz;
+use crate::identity::auth::Principal;
+use crate::platform::clock;
+use crate::platform::db::{
+    Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, opt_text, text,
+};
+use crate::platform::error::ApiError;
 
+use super::Stage;
 use super::amend::Amendment;
 use super::store::{self, CaseRow};
 use super::view;
-use super::{DecisionType, ProceduralStatus, Stage};
+use crate::law::{DecisionType, ProceduralStatus};
 
 /// How many decisions and materials the officer's card lists (newest first); a case has
 /// tens of them, far fewer than this.

@@ -28,11 +28,11 @@ impl Grant {
 /// the claim), and a representative's who acts for nothing else. `principal_statuses` are the
 /// confirmed statuses of the person an acting status acts for.
 pub fn limited_to_civil_claim(
-    status: super::ProceduralStatus,
-    principal_statuses: &[super::ProceduralStatus],
+    status: crate::law::ProceduralStatus,
+    principal_statuses: &[crate::law::ProceduralStatus],
 ) -> bool {
-    use super::ProceduralStatus::{CivilDefendant, CivilPlaintiff};
-    let civil = |s: &super::ProceduralStatus| matches!(s, CivilPlaintiff | CivilDefendant);
+    use crate::law::ProceduralStatus::{CivilDefendant, CivilPlaintiff};
+    let civil = |s: &crate::law::ProceduralStatus| matches!(s, CivilPlaintiff | CivilDefendant);
     if !status.acts_for_another() {
         return civil(&status);
     }
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_civil_party_and_whoever_acts_only_for_one_are_limited_to_the_claim() {
-        use crate::case::ProceduralStatus::*;
+        use crate::law::ProceduralStatus::*;
         assert!(limited_to_civil_claim(CivilPlaintiff, &[]));
         assert!(limited_to_civil_claim(CivilDefendant, &[]));
         assert!(!limited_to_civil_claim(Victim, &[]));

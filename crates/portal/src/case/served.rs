@@ -4,13 +4,13 @@
 //! them. The set is written in the transaction that ends the status, from the visibility rules
 //! as they stand then, so no later decision or rule can widen it.
 
-use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
-use crate::error::ApiError;
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::platform::error::ApiError;
 
-use super::DecisionType;
-use super::status::ProceduralStatus;
 use super::store;
-use super::visibility::receives_concerning;
+use crate::law::DecisionType;
+use crate::law::status::ProceduralStatus;
+use crate::law::visibility::receives_concerning;
 
 /// The status that ends: whose, which, and for whom it acted.
 #[derive(Debug, Clone, Copy)]

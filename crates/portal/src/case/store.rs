@@ -1,12 +1,12 @@
 //! Reading cases and people's relations to them from the database: the one place that decides
 //! whether a person or an officer may see a case at all.
 
-use crate::auth::Principal;
-use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
-use crate::error::ApiError;
+use crate::identity::auth::Principal;
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::platform::error::ApiError;
 
 use super::grant::Grant;
-use super::status::ProceduralStatus;
+use crate::law::status::ProceduralStatus;
 
 #[derive(Debug, Clone)]
 pub struct CaseRow {
@@ -54,7 +54,7 @@ fn case_from(row: &spin_sdk::sqlite::RowResult) -> Result<CaseRow, ApiError> {
         articles: serde_json::from_str(&col_text(row, 7)?).unwrap_or(serde_json::Value::Null),
         stage: col_text(row, 8)?,
         updated_at: col_text(row, 9)?,
-        prosecutor_organ_id: crate::db::col_opt_int(row, 10),
+        prosecutor_organ_id: crate::platform::db::col_opt_int(row, 10),
         paper_since: col_opt_text(row, 11),
     })
 }
@@ -72,7 +72,7 @@ pub async fn find_case(db: &Db, erdr: &str) -> Result<Option<CaseRow>, ApiError>
 pub async fn cases_where(
     db: &Db,
     condition: &str,
-    params: &[crate::db::SqlValue],
+    params: &[crate::platform::db::SqlValue],
 ) -> Result<Vec<CaseRow>, ApiError> {
     let rows = db.query(
         &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE {condition}"),
@@ -389,14 +389,14 @@ async fn confirmed_people(db: &Db, case_id: i64) -> Result<Vec<String>, ApiError
 pub async fn decision_recipients(
     db: &Db,
     case_id: i64,
-    decision: super::DecisionType,
+    decision: crate::law::DecisionType,
     concerns_iin: Option<&str>,
 ) -> Result<Vec<String>, ApiError> {
     let mut recipients = Vec::new();
     for iin in confirmed_people(db, case_id).await? {
         let mine = confirmed_participations(db, case_id, &iin).await?;
         let viewer = effective_statuses(db, case_id, &iin, &mine).await?;
-        if super::visibility::receives_concerning(decision, concerns_iin, &viewer) {
+        if crate::law::visibility::receives_concerning(decision, concerns_iin, &viewer) {
             recipients.push(iin);
         }
     }

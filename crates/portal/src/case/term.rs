@@ -11,8 +11,9 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
-use super::{DecisionType, Stage};
-use crate::filing::deadline::Calendar;
+use super::Stage;
+use crate::law::DecisionType;
+use crate::law::deadline::Calendar;
 
 /// A decision that moves the period, as the case holds it (annulled ones left out).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,18 +1,18 @@
 //! What a confirmed participant sees of a case: the decisions their statuses receive, the
 //! materials a live grant opens, and who looked at what concerns them. The rules themselves
-//! are [`super::visibility`] and [`super::grant`]; this is their reading of the database.
+//! are [`crate::law::visibility`] and [`super::grant`]; this is their reading of the database.
 
-use crate::auth::Principal;
-use crate::clock;
-use crate::db::{Db, col_int, col_opt_text, col_text, int, text};
-use crate::error::ApiError;
-use crate::paging::TimePage;
+use crate::http::paging::TimePage;
+use crate::identity::auth::Principal;
+use crate::platform::clock;
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::platform::error::ApiError;
 
-use super::DecisionType;
 use super::amend::Amendment;
 use super::grant::any_covers;
 use super::store::{self, CaseRow, Participation, Standing};
-use super::visibility::receives_concerning;
+use crate::law::DecisionType;
+use crate::law::visibility::receives_concerning;
 
 pub struct DecisionRow {
     pub id: i64,
@@ -136,7 +136,7 @@ pub async fn investigation_term(
     db: &Db,
     case: &CaseRow,
     now: chrono::DateTime<chrono::Utc>,
-    viewer: Option<&[(super::ProceduralStatus, String)]>,
+    viewer: Option<&[(crate::law::ProceduralStatus, String)]>,
 ) -> Result<Option<serde_json::Value>, ApiError> {
     use super::term::{self, TermDecision};
     let Ok(registered_on) = chrono::NaiveDate::parse_from_str(&case.registered_on, "%Y-%m-%d")
@@ -182,7 +182,7 @@ pub async fn investigation_term(
         &decisions,
         stage,
         clock::almaty_date(now),
-        crate::filing::deadline::Calendar::shipped(),
+        crate::law::deadline::Calendar::shipped(),
     );
     // The period's last day is the case's progress, shown to everyone in force; which
     // decisions extended it, only to those the decisions reach.
@@ -311,8 +311,10 @@ pub async fn access_log(
     let mut params = vec![
         int(case.id),
         text(&me.iin),
-        crate::db::opt_text(before_at),
-        before_seq.map(int).unwrap_or(crate::db::SqlValue::Null),
+        crate::platform::db::opt_text(before_at),
+        before_seq
+            .map(int)
+            .unwrap_or(crate::platform::db::SqlValue::Null),
         text(shown_decisions),
         text(shown_materials),
     ];

@@ -1,13 +1,13 @@
 //! An officer's answer to a filing as sent (`POST /api/officer/filings/{id}/decision`), and
 //! [`AnswerDraft`]: its fields checked on their own and against one another (pure,
 //! unit-tested). Whether this officer may give this outcome to this filing is
-//! [`super::handling::check_answer`]'s, once the filing is read.
+//! [`crate::law::handling::check_answer`]'s, once the filing is read.
 
 use serde::Deserialize;
 
-use super::handling::Outcome;
 use crate::ApiError;
 use crate::case::ErdrNumber;
+use crate::law::handling::Outcome;
 
 /// The longest reasoning an answer carries.
 pub const MAX_REASONING_CHARS: usize = 20_000;
@@ -93,7 +93,8 @@ impl TryFrom<&AnswerRequest> for AnswerDraft {
     fn try_from(body: &AnswerRequest) -> Result<Self, ApiError> {
         let outcome = Outcome::parse(&body.outcome)
             .ok_or_else(|| ApiError::invalid("outcome", "invalid_outcome", "Not an outcome."))?;
-        let reasoning = crate::text::bounded("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
+        let reasoning =
+            crate::http::text::bounded("reasoning", &body.reasoning, MAX_REASONING_CHARS)?;
         let forwarded_to = forwarded_to(
             outcome,
             body.forwarded_to.as_deref(),
@@ -142,7 +143,7 @@ fn forwarded_to(
             "Name either the official (forwarded_to) or the organ (forwarded_to_organ_id).",
         )),
         (Outcome::Forwarded, Some(to), None) => Ok(Some(ForwardedTo::Official(
-            crate::text::bounded("forwarded_to", to, MAX_FORWARDED_TO_CHARS)?,
+            crate::http::text::bounded("forwarded_to", to, MAX_FORWARDED_TO_CHARS)?,
         ))),
         (Outcome::Forwarded, None, Some(organ)) => Ok(Some(ForwardedTo::Organ(organ))),
         (Outcome::Forwarded, None, None) => Err(ApiError::invalid(

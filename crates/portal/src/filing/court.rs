@@ -9,14 +9,14 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::deadline::{self, Addressee, Calendar, Kind, Period};
-use super::handling::State;
 use super::store::FilingRow;
 use crate::ApiError;
-use crate::auth::Principal;
-use crate::db::{Db, SqlValue, int, text};
+use crate::identity::auth::Principal;
 use crate::law::CourtPeriods;
-use crate::notify::Notice;
+use crate::law::deadline::{self, Addressee, Calendar, Kind, Period};
+use crate::law::handling::State;
+use crate::notice::notify::Notice;
+use crate::platform::db::{Db, SqlValue, int, text};
 
 use super::lifecycle;
 
@@ -118,15 +118,15 @@ pub async fn record(
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| crate::clock::from_unix(filing.submitted_unix));
+        .unwrap_or_else(|| crate::platform::clock::from_unix(filing.submitted_unix));
     check(
         filing.kind,
         filing.addressee,
         filing.state,
         &filing.court,
         step,
-        crate::clock::almaty_date(forwarded),
-        crate::clock::almaty_date(now),
+        crate::platform::clock::almaty_date(forwarded),
+        crate::platform::clock::almaty_date(now),
     )?;
     let mut after = filing.court;
     let (sql, params, detail) = match step {
@@ -166,7 +166,7 @@ pub async fn record(
         payload,
         recipients: filing.interested(),
     };
-    let at = crate::clock::rfc3339(now);
+    let at = crate::platform::clock::rfc3339(now);
     lifecycle::record_event(
         db,
         me,
@@ -366,14 +366,14 @@ pub fn json(record: &CourtRecord, now: DateTime<Utc>) -> Option<serde_json::Valu
     let appeal = record.decided_on.map(|decided_on| {
         let ends = appeal_ends(decided_on, &periods, calendar);
         serde_json::json!({
-            "ends_at": crate::clock::rfc3339(ends),
+            "ends_at": crate::platform::clock::rfc3339(ends),
             "expired": ends <= now,
         })
     });
     Some(serde_json::json!({
         "received_on": received_on.to_string(),
         "hearing": hearing,
-        "decision_due_at": crate::clock::rfc3339(due),
+        "decision_due_at": crate::platform::clock::rfc3339(due),
         "decided_on": record.decided_on.map(|d| d.to_string()),
         "outcome": record.outcome.map(CourtOutcome::as_str),
         "appeal": appeal,
@@ -514,17 +514,27 @@ mod tests {
         // Received on Wednesday 2 December 2026: 3 days end at 24:00 Almaty on Saturday the 5th,
         // a day off, so on Monday the 7th (19:00Z, Almaty being UTC+5).
         assert_eq!(
-            crate::clock::rfc3339(decision_due(day("2026-12-02"), false, &code, &calendar)),
+            crate::platform::clock::rfc3339(decision_due(
+                day("2026-12-02"),
+                false,
+                &code,
+                &calendar
+            )),
             "2026-12-07T19:00:00.000Z"
         );
         // With a hearing, 10 days: Saturday the 12th, moved to Monday the 14th.
         assert_eq!(
-            crate::clock::rfc3339(decision_due(day("2026-12-02"), true, &code, &calendar)),
+            crate::platform::clock::rfc3339(decision_due(
+                day("2026-12-02"),
+                true,
+                &code,
+                &calendar
+            )),
             "2026-12-14T19:00:00.000Z"
         );
         // An order of Tuesday the 8th: appealed until 24:00 on Friday the 11th.
         assert_eq!(
-            crate::clock::rfc3339(appeal_ends(day("2026-12-08"), &code, &calendar)),
+            crate::platform::clock::rfc3339(appeal_ends(day("2026-12-08"), &code, &calendar)),
             "2026-12-11T19:00:00.000Z"
         );
     }

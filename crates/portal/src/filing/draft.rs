@@ -6,13 +6,13 @@
 
 use serde::Deserialize;
 
-use super::deadline::{Addressee, Kind, Subject};
 use crate::ApiError;
-use crate::auth::Principal;
 use crate::case::store::{self, CaseRow};
 use crate::case::{ErdrNumber, view};
-use crate::db::Db;
-use crate::iin::Iin;
+use crate::identity::auth::Principal;
+use crate::law::deadline::{Addressee, Kind, Subject};
+use crate::law::iin::Iin;
+use crate::platform::db::Db;
 
 pub const MAX_ATTACHMENTS: usize = 10;
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -100,7 +100,7 @@ impl TryFrom<&FilingRequest> for FilingDraft {
         }
         let addressee = addressee(kind, body.addressee.as_deref())?;
         let subject = subject(kind, body.subject.as_deref())?;
-        let text = crate::text::bounded("text", &body.text, MAX_TEXT_CHARS)?;
+        let text = crate::http::text::bounded("text", &body.text, MAX_TEXT_CHARS)?;
         if body.attachments.len() > MAX_ATTACHMENTS {
             return Err(ApiError::invalid(
                 "attachments",
@@ -318,7 +318,7 @@ fn unknown_decision() -> ApiError {
 
 /// The territorial prosecutor's office over `organ`, or why the portal cannot send it there.
 async fn prosecutors_office_over(db: &Db, organ: i64) -> Result<i64, ApiError> {
-    crate::registry::territorial_prosecutors_office(db, organ)
+    crate::identity::registry::territorial_prosecutors_office(db, organ)
         .await?
         .ok_or_else(|| {
             ApiError::invalid(
@@ -393,7 +393,7 @@ pub async fn resolve(
             Some(prosecutors_office_over(db, c.organ_id).await?)
         }
         (None, Some(erdr)) if draft.affected_person => {
-            let organ = crate::registry::organ_with_code(db, erdr.organ_code())
+            let organ = crate::identity::registry::organ_with_code(db, erdr.organ_code())
                 .await?
                 .ok_or_else(|| {
                     ApiError::invalid(

@@ -6,15 +6,15 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::Principal;
-use crate::clock;
-use crate::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
-use crate::error::ApiError;
-use crate::notify::Notice;
+use crate::identity::auth::Principal;
+use crate::notice::notify::Notice;
+use crate::platform::clock;
+use crate::platform::db::{Db, col_int, col_opt_int, col_opt_text, col_text, int, text};
+use crate::platform::error::ApiError;
 
-use super::deadline::{Deadlines, Kind, Period};
 use super::lifecycle::{self, Step, Told, Transition};
 use super::store::FilingRow;
+use crate::law::deadline::{Deadlines, Kind, Period};
 
 /// Whether a filing of this kind moves into another organ's queue when forwarded. Petitions
 /// and complaints belong to their case; forwarding one names the official who must answer
@@ -82,7 +82,7 @@ pub async fn forward(
             filing
                 .organ_id
                 .map(int)
-                .unwrap_or(crate::db::SqlValue::Null),
+                .unwrap_or(crate::platform::db::SqlValue::Null),
             int(to_organ_id),
             text(&me.iin),
             text(&at),
@@ -100,7 +100,10 @@ pub async fn forward(
             ("organ_id", int(to_organ_id)),
             ("due_unix", int(due.timestamp())),
             ("forwarded_to", text(to_organ_name)),
-            ("overdue_alerted_due_unix", crate::db::SqlValue::Null),
+            (
+                "overdue_alerted_due_unix",
+                crate::platform::db::SqlValue::Null,
+            ),
         ],
         detail,
         audit_case_id: None,

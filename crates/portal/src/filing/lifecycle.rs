@@ -6,13 +6,13 @@
 //! every step starts from an open filing, and an answer, a withdrawal or a refusal closes it.
 //! Forwarding a statement to another organ opens it again there (`submitted`).
 
-use crate::auth::Principal;
-use crate::db::{Db, SqlValue, int, text};
-use crate::error::ApiError;
-use crate::notify::{self, Notice};
+use crate::identity::auth::Principal;
+use crate::notice::notify::{self, Notice};
+use crate::platform::db::{Db, SqlValue, int, text};
+use crate::platform::error::ApiError;
 
-use super::handling::{Outcome, State};
 use super::store::FilingRow;
+use crate::law::handling::{Outcome, State};
 
 /// [`State::OPEN`] as a condition over `f` (filings); the partial indexes on open filings in
 /// `schema/migrations` name the same states.

@@ -7,10 +7,8 @@ pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
 pub mod answer;
 pub mod court;
-pub mod deadline;
 pub mod draft;
 pub mod forwarding;
-pub mod handling;
 pub mod lifecycle;
 pub mod receipt;
 pub mod receipt_page;
@@ -18,11 +16,13 @@ pub mod signature;
 pub mod store;
 
 /// The `kind` a list's query names, if any; 422 for one that is not a kind of filing.
-pub fn kind_in_query(query: &str) -> Result<Option<deadline::Kind>, crate::error::ApiError> {
-    crate::paging::query_param(query, "kind")
+pub fn kind_in_query(
+    query: &str,
+) -> Result<Option<crate::law::deadline::Kind>, crate::platform::error::ApiError> {
+    crate::http::paging::query_param(query, "kind")
         .map(|k| {
-            deadline::Kind::parse(k).ok_or_else(|| {
-                crate::error::ApiError::invalid(
+            crate::law::deadline::Kind::parse(k).ok_or_else(|| {
+                crate::platform::error::ApiError::invalid(
                     "kind",
                     "invalid_kind",
                     "One of crime_report, petition, complaint.",
@@ -33,11 +33,17 @@ pub fn kind_in_query(query: &str) -> Result<Option<deadline::Kind>, crate::error
 }
 
 /// The `state` a list's query names, if any; 422 for one that is not a filing state.
-pub fn state_in_query(query: &str) -> Result<Option<handling::State>, crate::error::ApiError> {
-    crate::paging::query_param(query, "state")
+pub fn state_in_query(
+    query: &str,
+) -> Result<Option<crate::law::handling::State>, crate::platform::error::ApiError> {
+    crate::http::paging::query_param(query, "state")
         .map(|s| {
-            handling::State::parse(s).ok_or_else(|| {
-                crate::error::ApiError::invalid("state", "invalid_state", "Not a filing state.")
+            crate::law::handling::State::parse(s).ok_or_else(|| {
+                crate::platform::error::ApiError::invalid(
+                    "state",
+                    "invalid_state",
+                    "Not a filing state.",
+                )
             })
         })
         .transpose()

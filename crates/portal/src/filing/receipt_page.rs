@@ -8,9 +8,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use sha2::{Digest, Sha256};
 
-use super::deadline::almaty;
 use super::receipt::{SignedBy, Summary};
-use crate::delivery::Language;
+use crate::law::deadline::almaty;
+use crate::notice::delivery::Language;
 
 /// The words of a printed receipt in one language.
 struct Words {

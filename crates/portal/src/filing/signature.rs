@@ -5,9 +5,9 @@
 //! and the portal checks it against the signed-in person before it takes the filing. The CMS
 //! is kept as it came, with the exact bytes it signs, so `openssl cms -verify` checks it later.
 
-use crate::db::{Db, SqlValue, col_text, int, text};
-use crate::signed::Signed;
-use crate::{ApiError, clock};
+use crate::identity::signed::Signed;
+use crate::platform::db::{Db, SqlValue, col_text, int, text};
+use crate::{ApiError, platform::clock};
 
 /// Keeps the signature with its filing (inside the filing's transaction).
 pub async fn store(
@@ -100,7 +100,7 @@ pub async fn download(
         ),
         Part::Content => (col_text(&row, 1)?.into_bytes(), "application/json", "json"),
     };
-    Ok(crate::signed::signature_reply(
+    Ok(crate::identity::signed::signature_reply(
         body,
         content_type,
         &format!("{registration_number}.{extension}"),

@@ -1,13 +1,13 @@
 //! Reading filings from the database, for the filer's status page and the officer's answer:
 //! one row type, one timeline, one rendering, so both sides show the same facts.
 
-use crate::clock;
-use crate::db::{Db, col_int, col_opt_text, col_text, int};
-use crate::error::ApiError;
+use crate::platform::clock;
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int};
+use crate::platform::error::ApiError;
 
-use super::deadline::{self, Addressee, Kind, Subject};
-use super::handling::{Outcome, State};
 use super::receipt::Summary;
+use crate::law::deadline::{self, Addressee, Kind, Subject};
+use crate::law::handling::{Outcome, State};
 
 #[derive(Debug, Clone)]
 pub struct FilingRow {
@@ -136,7 +136,7 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<FilingRow>, ApiError> {
 pub async fn filings_where(
     db: &Db,
     condition: &str,
-    params: &[crate::db::SqlValue],
+    params: &[crate::platform::db::SqlValue],
 ) -> Result<Vec<FilingRow>, ApiError> {
     let rows = db
         .query(
@@ -181,7 +181,7 @@ pub async fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Va
     if let (Some(sha), Some(name)) = (&filing.answer_document_sha256, &filing.answer_filename) {
         // Who signed the answer's document with EDS, if the answering officer did.
         let signature = match &filing.decided_by {
-            Some(officer) => crate::signed::document_info(db, sha, officer).await?,
+            Some(officer) => crate::identity::signed::document_info(db, sha, officer).await?,
             None => None,
         };
         out.push(serde_json::json!({
@@ -204,7 +204,7 @@ pub async fn answer_signature(
         &filing.decided_by,
     ) {
         (Some(answer), Some(name), Some(officer)) if answer == sha => {
-            crate::signed::document_download(db, sha, officer, name).await
+            crate::identity::signed::document_download(db, sha, officer, name).await
         }
         _ => Err(ApiError::NotFound),
     }
@@ -222,7 +222,7 @@ pub async fn document_name(
     let row = db
         .one(
             "SELECT media_type FROM attachments WHERE filing_id = ? AND sha256 = ? LIMIT 1",
-            &[int(filing.id), crate::db::text(sha)],
+            &[int(filing.id), crate::platform::db::text(sha)],
         )
         .await?;
     Ok(row.map(|r| {
@@ -343,7 +343,7 @@ pub async fn mine_page(
     kind: Option<Kind>,
     state: Option<State>,
 ) -> Result<Vec<FilingRow>, ApiError> {
-    use crate::db::{opt_text, text};
+    use crate::platform::db::{opt_text, text};
     let half = |column: &str| {
         format!(
             "SELECT id FROM (SELECT id FROM filings WHERE {column} = ? AND id < ?
@@ -387,7 +387,7 @@ pub async fn record_upload(
     media_type: &str,
     created_unix: i64,
 ) -> Result<(), ApiError> {
-    use crate::db::text;
+    use crate::platform::db::text;
     db.exec(
         "INSERT INTO attachments (id, owner_iin, sha256, size, media_type, created_unix)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -419,7 +419,7 @@ const FILING_COLUMNS: &str = "f.id, f.registration_number, f.kind, f.filer_iin, 
 pub async fn load_receipt(
     db: &Db,
     condition: &str,
-    params: &[crate::db::SqlValue],
+    params: &[crate::platform::db::SqlValue],
 ) -> Result<Option<(Stored, String)>, ApiError> {
     let Some(row) = db.one(
         &format!("SELECT {FILING_COLUMNS} FROM filings f LEFT JOIN cases c ON c.id = f.case_id WHERE {condition}"),
@@ -492,7 +492,7 @@ pub async fn unattached_uploads(
     ids: &str,
     now_unix: i64,
 ) -> Result<Vec<(String, String)>, ApiError> {
-    use crate::db::text;
+    use crate::platform::db::text;
     let rows = db
         .query(
             "SELECT id, sha256 FROM attachments
@@ -515,7 +515,7 @@ pub async fn unattached_uploads(
 pub async fn attach_uploads(db: &Db, filing_id: i64, ids: &str) -> Result<(), ApiError> {
     db.exec(
         "UPDATE attachments SET filing_id = ? WHERE id IN (SELECT value FROM json_each(?))",
-        &[int(filing_id), crate::db::text(ids)],
+        &[int(filing_id), crate::platform::db::text(ids)],
     )
     .await
 }
@@ -547,7 +547,7 @@ pub struct NewFiling<'a> {
 /// Stores `new` as submitted and returns its id; `None` when a filing with the same filer and
 /// Idempotency-Key committed first (the unique index decides, so parallel duplicates are safe).
 pub async fn insert_submitted(db: &Db, new: &NewFiling<'_>) -> Result<Option<i64>, ApiError> {
-    use crate::db::{SqlValue, opt_text, text};
+    use crate::platform::db::{SqlValue, opt_text, text};
     let row = db
         .one(
             "INSERT INTO filings (registration_number, kind, filer_iin, on_behalf_of_iin, case_id,
@@ -590,7 +590,7 @@ pub async fn complete_submission(
     submitted_at: &str,
     filer_iin: &str,
 ) -> Result<(), ApiError> {
-    use crate::db::text;
+    use crate::platform::db::text;
     db.exec(
         "UPDATE filings SET registration_number = ?, receipt = ? WHERE id = ?",
         &[text(registration_number), text(receipt), int(id)],

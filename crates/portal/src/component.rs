@@ -1,0 +1,56 @@
+//! The entry every component's handler calls: the request read within its limits, the
+//! health routes, the component's own routes, the answer with its request id and log line.
+//! It sits above every other part because it joins them.
+
+use crate::ApiError;
+use crate::http::{Method, Reply, Request, finish};
+
+/// The whole request handling of a component, from the request as the runtime hands it over:
+/// its body read within the limit `body_limit` gives for this route and within the body
+/// deadlines (so real Spin, which limits neither, is as safe as `jaria up`), then the health
+/// routes, then its own routes, then 404. `routes` answers `None` for a path it does not own.
+/// The answer carries the request id, and one JSON line per request goes to stderr.
+pub async fn serve(
+    component: &'static str,
+    incoming: spin_sdk::http::Request,
+    body_limit: impl FnOnce(Method, &str) -> usize,
+    routes: impl AsyncFnOnce(&Request, Method, &str) -> Option<Result<Reply, ApiError>>,
+) -> crate::http::respond::Response {
+    load_test_iins().await;
+    let head = crate::http::body::Head::of(&incoming);
+    let method = head.method();
+    let path = head.path.clone();
+    let request = crate::http::body::read(incoming, head, body_limit).await;
+    let (context, result) = match request {
+        Ok(req) => {
+            let result = match crate::health::route(component, &req).await {
+                Some(result) => result,
+                None => routes(&req, req.method(), req.path())
+                    .await
+                    .unwrap_or(Err(ApiError::NotFound)),
+            };
+            (req.context, result)
+        }
+        // The body could not be read: the request still gets an id of its own.
+        Err((context, error)) => (context, Err(error)),
+    };
+    let mut reply = finish(component, Some(&context), result);
+    reply.set_header(crate::http::request::HEADER, context.id());
+    eprintln!(
+        "{}",
+        context.log_line(component, method.as_str(), &path, reply.status)
+    );
+    let response = crate::http::respond::respond(reply);
+    crate::http::respond::settle().await;
+    response
+}
+
+/// NCA's test IINs, if this (staging) deployment lists them, for this request (the variable is
+/// read once per instance by `config`). A list that does not parse accepts none; readiness
+/// says why.
+async fn load_test_iins() {
+    let listed = crate::platform::config::optional("eds_test_iins").await;
+    crate::law::iin::accept_test_iins(
+        crate::identity::eds::parse_test_iins(listed.as_deref()).unwrap_or_default(),
+    );
+}
