@@ -3,6 +3,12 @@
 //! limited and load-tested apart from the officers' daily work, with only the grants it needs.
 
 mod admin;
+mod admins;
+mod crls;
+mod officers;
+mod organs;
+mod outbox;
+mod revocations;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::Request;

@@ -2,6 +2,7 @@
 
 use jaria_portal::case::authz::{self, Act};
 use jaria_portal::case::conduct;
+use jaria_portal::case::grant::{GrantRequest, GrantScope};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::auth::Principal;
 use jaria_portal::notice::notify::Notice;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 use crate::participants::notify_participant;
 use crate::record;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewGrant {
@@ -27,43 +29,7 @@ pub(crate) async fn grant(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let body: NewGrant = json_body(req)?;
-    let (scope_all, ids): (bool, Vec<i64>) = match &body.scope {
-        serde_json::Value::String(s) if s == "all" => (true, Vec::new()),
-        serde_json::Value::Array(items) if !items.is_empty() => (
-            false,
-            items
-                .iter()
-                .map(|v| {
-                    v.as_i64().ok_or_else(|| {
-                        ApiError::invalid("scope", "invalid_scope", "Material ids are integers.")
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        _ => {
-            return Err(ApiError::invalid(
-                "scope",
-                "invalid_scope",
-                "Give \"all\" or a list of material ids.",
-            ));
-        }
-    };
-    let until_unix = body
-        .until
-        .as_deref()
-        .map(|u| {
-            chrono::DateTime::parse_from_rfc3339(u)
-                .map(|t| t.timestamp())
-                .map_err(|_| ApiError::invalid("until", "invalid_time", "Give an RFC 3339 time."))
-        })
-        .transpose()?;
-    if until_unix.is_some_and(|u| u <= clock::now().timestamp()) {
-        return Err(ApiError::invalid(
-            "until",
-            "in_the_past",
-            "The grant must end in the future.",
-        ));
-    }
+    let asked = GrantRequest::parse(&body.scope, body.until.as_deref(), clock::now().timestamp())?;
     db.transaction(async |db| {
         let p =
             authz::officer_participant(db, me, id, Some(erdr), Act::GrantFamiliarisation).await?;
@@ -73,48 +39,20 @@ pub(crate) async fn grant(
                 "Only a confirmed participant can be granted familiarisation.".into(),
             ));
         }
-        let civil_claim_only = conduct::civil_claim_only(
-            db,
-            case.id,
-            p.status,
-            p.represented_iin.as_deref(),
-        )
-        .await?;
-        for material in &ids {
-            match conduct::grantable(db, *material, case.id, civil_claim_only).await? {
-                conduct::Grantable::Yes => {}
-                conduct::Grantable::NotInCase => {
-                    return Err(ApiError::invalid(
-                        "scope",
-                        "unknown_material",
-                        &format!("Material {material} is not in this case."),
-                    ));
-                }
-                conduct::Grantable::Restricted => {
-                    return Err(ApiError::invalid(
-                        "scope",
-                        "restricted_material",
-                        &format!("Material {material} is restricted: no grant opens it."),
-                    ));
-                }
-                conduct::Grantable::NotTheClaim => {
-                    return Err(ApiError::invalid(
-                        "scope",
-                        "not_the_civil_claim",
-                        &format!(
-                            "Material {material} does not concern the civil claim: a civil party is acquainted with those only (arts. 73-74)."
-                        ),
-                    ));
-                }
-            }
+        let civil_claim_only =
+            conduct::civil_claim_only(db, case.id, p.status, p.represented_iin.as_deref()).await?;
+        for &material in asked.named_materials() {
+            conduct::grantable(db, material, case.id, civil_claim_only)
+                .await?
+                .check(material)?;
         }
         let now = clock::rfc3339(clock::now());
         let grant = conduct::NewGrant {
             participant_id: id,
-            scope_all,
-            material_ids: &ids,
+            scope_all: asked.scope == GrantScope::All,
+            material_ids: asked.named_materials(),
             granted_by: &me.iin,
-            until_unix,
+            until_unix: asked.until_unix,
             civil_claim_only,
         };
         // What "all" opened is the list taken now: the audit keeps it.
@@ -125,7 +63,7 @@ pub(crate) async fn grant(
             "familiarisation_granted",
             &format!("participant:{id}"),
             case,
-            serde_json::json!({ "scope_all": scope_all, "material_ids": opened }),
+            serde_json::json!({ "scope_all": grant.scope_all, "material_ids": opened }),
         )
         .await?;
         notify_participant(

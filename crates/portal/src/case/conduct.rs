@@ -221,6 +221,30 @@ pub enum Grantable {
     NotTheClaim,
 }
 
+impl Grantable {
+    /// The refusal for a grant naming `material` (422 on `scope`), if it may not.
+    pub fn check(self, material: i64) -> Result<(), ApiError> {
+        let (code, message) = match self {
+            Grantable::Yes => return Ok(()),
+            Grantable::NotInCase => (
+                "unknown_material",
+                format!("Material {material} is not in this case."),
+            ),
+            Grantable::Restricted => (
+                "restricted_material",
+                format!("Material {material} is restricted: no grant opens it."),
+            ),
+            Grantable::NotTheClaim => (
+                "not_the_civil_claim",
+                format!(
+                    "Material {material} does not concern the civil claim: a civil party is acquainted with those only (arts. 73-74)."
+                ),
+            ),
+        };
+        Err(ApiError::invalid("scope", code, &message))
+    }
+}
+
 /// Whether a grant may name `material_id` of the case `case_id`; `civil_claim_only` for a
 /// grant limited to the civil claim ([`super::grant::limited_to_civil_claim`]).
 pub async fn grantable(

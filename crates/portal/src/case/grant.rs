@@ -49,6 +49,80 @@ pub fn any_covers(grants: &[Grant], material_id: i64, now_unix: i64) -> bool {
     grants.iter().any(|g| g.covers(material_id, now_unix))
 }
 
+/// What an officer asks a grant to open: every material the case has now, or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantScope {
+    All,
+    Materials(Vec<i64>),
+}
+
+/// A grant as an officer asks for it, checked on its own before the case is read: `scope` is
+/// `"all"` or a non-empty list of material ids, `until` (if any) an RFC 3339 time after now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRequest {
+    pub scope: GrantScope,
+    pub until_unix: Option<i64>,
+}
+
+impl GrantRequest {
+    pub fn parse(
+        scope: &serde_json::Value,
+        until: Option<&str>,
+        now_unix: i64,
+    ) -> Result<Self, crate::ApiError> {
+        use crate::ApiError;
+        let scope = match scope {
+            serde_json::Value::String(s) if s == "all" => GrantScope::All,
+            serde_json::Value::Array(items) if !items.is_empty() => GrantScope::Materials(
+                items
+                    .iter()
+                    .map(|v| {
+                        v.as_i64().ok_or_else(|| {
+                            ApiError::invalid(
+                                "scope",
+                                "invalid_scope",
+                                "Material ids are integers.",
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => {
+                return Err(ApiError::invalid(
+                    "scope",
+                    "invalid_scope",
+                    "Give \"all\" or a list of material ids.",
+                ));
+            }
+        };
+        let until_unix = until
+            .map(|u| {
+                chrono::DateTime::parse_from_rfc3339(u)
+                    .map(|t| t.timestamp())
+                    .map_err(|_| {
+                        ApiError::invalid("until", "invalid_time", "Give an RFC 3339 time.")
+                    })
+            })
+            .transpose()?;
+        if until_unix.is_some_and(|u| u <= now_unix) {
+            return Err(ApiError::invalid(
+                "until",
+                "in_the_past",
+                "The grant must end in the future.",
+            ));
+        }
+        Ok(GrantRequest { scope, until_unix })
+    }
+
+    /// The materials named one by one (none for "all": the list is taken at the grant).
+    pub fn named_materials(&self) -> &[i64] {
+        match &self.scope {
+            GrantScope::All => &[],
+            GrantScope::Materials(ids) => ids,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +181,47 @@ mod tests {
         let all = grant(true, &[3, 5], None, false);
         assert!(all.covers(3, 100) && all.covers(5, 100));
         assert!(!all.covers(9, 100));
+    }
+
+    #[test]
+    fn a_grant_request_is_all_or_a_list_of_ids_ending_in_the_future() {
+        use super::{GrantRequest, GrantScope};
+        let now = 1_700_000_000;
+        let all = GrantRequest::parse(&serde_json::json!("all"), None, now).unwrap();
+        assert_eq!(all.scope, GrantScope::All);
+        assert!(all.named_materials().is_empty());
+        let listed = GrantRequest::parse(
+            &serde_json::json!([3, 5]),
+            Some("2023-11-15T00:00:00Z"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(listed.named_materials(), &[3, 5]);
+        assert_eq!(listed.until_unix, Some(1_700_006_400));
+        for (scope, until, field, code) in [
+            (serde_json::json!([]), None, "scope", "invalid_scope"),
+            (serde_json::json!("some"), None, "scope", "invalid_scope"),
+            (serde_json::json!(["3"]), None, "scope", "invalid_scope"),
+            (serde_json::json!(3), None, "scope", "invalid_scope"),
+            (
+                serde_json::json!("all"),
+                Some("tomorrow"),
+                "until",
+                "invalid_time",
+            ),
+            (
+                serde_json::json!("all"),
+                Some("2023-11-14T22:13:20Z"),
+                "until",
+                "in_the_past",
+            ),
+        ] {
+            let refused = GrantRequest::parse(&scope, until, now)
+                .unwrap_err()
+                .to_problem();
+            assert_eq!(refused.status, 422, "{scope} {until:?}");
+            assert_eq!(refused.errors[0].field, field, "{scope} {until:?}");
+            assert_eq!(refused.errors[0].code, code, "{scope} {until:?}");
+        }
     }
 }

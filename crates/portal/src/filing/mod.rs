@@ -14,6 +14,7 @@ pub mod receipt;
 pub mod receipt_page;
 pub mod signature;
 pub mod store;
+pub mod submission;
 
 /// The `kind` a list's query names, if any; 422 for one that is not a kind of filing.
 pub fn kind_in_query(

@@ -5,6 +5,7 @@
 pub mod body;
 pub mod client;
 pub mod documents;
+pub mod idempotency;
 pub mod paging;
 pub mod request;
 pub mod respond;

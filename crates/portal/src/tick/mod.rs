@@ -16,6 +16,8 @@
 //! - Unattached uploads, stale sign-in challenges, old code-sending records and old outbox
 //!   rows are removed; sessions past their lifetime or idle timeout are marked ended.
 
+pub mod run;
+
 use chrono::Timelike;
 use serde::Serialize;
 
