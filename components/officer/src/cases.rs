@@ -82,12 +82,6 @@ struct NewCase {
     prosecutor_iin: Option<String>,
 }
 
-pub(crate) fn parse_date(field: &str, value: &str) -> Result<String, ApiError> {
-    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map(|d| d.to_string())
-        .map_err(|_| ApiError::invalid(field, "invalid_date", "Give a date as YYYY-MM-DD."))
-}
-
 /// The organ an active prosecutor serves in, if `iin` is one.
 /// The organ of the active prosecutor `iin`, or 422 when they are none.
 pub(crate) async fn prosecutor_organ(db: &Db, iin: &str) -> Result<i64, ApiError> {
@@ -130,7 +124,7 @@ pub(crate) async fn register_case(
     // Only numbers of my organ's code: a case of another organ (and the status requests
     // people sent for it) is not mine to register.
     authz::may_register(organ, &erdr)?;
-    let registered_on = parse_date("registered_on", &body.registered_on)?;
+    let registered_on = clock::parse_date("registered_on", &body.registered_on)?;
     if body.articles.is_empty()
         || body
             .articles

@@ -4,6 +4,7 @@
 pub mod amend;
 pub mod authz;
 pub mod conduct;
+pub mod decision;
 pub mod erdr;
 pub mod grant;
 pub mod participants;

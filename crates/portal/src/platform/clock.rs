@@ -39,6 +39,13 @@ pub fn from_unix(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
+/// A calendar date as `YYYY-MM-DD` (422 on `field` otherwise), in its canonical form.
+pub fn parse_date(field: &str, value: &str) -> Result<String, crate::ApiError> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(|d| d.to_string())
+        .map_err(|_| crate::ApiError::invalid(field, "invalid_date", "Give a date as YYYY-MM-DD."))
+}
+
 /// A due time given by a person: an RFC 3339 time, or a date meaning 24:00 of that day in
 /// Asia/Almaty (as CPC periods end), as Unix seconds.
 pub fn parse_due_time(field: &str, value: &str) -> Result<i64, crate::ApiError> {
