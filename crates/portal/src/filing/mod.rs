@@ -6,12 +6,14 @@
 pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
 pub mod answer;
+pub mod answering;
 pub mod court;
 pub mod draft;
 pub mod forwarding;
 pub mod lifecycle;
 pub mod receipt;
 pub mod receipt_page;
+pub mod received;
 pub mod signature;
 pub mod store;
 pub mod submission;
