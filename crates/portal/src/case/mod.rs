@@ -7,6 +7,7 @@ pub mod conduct;
 pub mod decision;
 pub mod erdr;
 pub mod grant;
+pub mod lifecycle;
 pub mod participants;
 pub mod proof_of_service;
 pub mod served;
