@@ -10,8 +10,8 @@ use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
-use crate::participants::notify_participant;
 use crate::record;
+use jaria_portal::case::status_request::notify_participant;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,123 +1,27 @@
 //! Participants: answering status requests, recording a participant, ending a status.
 
-use jaria_portal::case::authz::{self, Act, OfficerParticipant};
-use jaria_portal::case::conduct;
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::auth::Principal;
-use jaria_portal::notice::notify::{self, Notice};
 use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, case::participants, platform::clock};
-use serde::Deserialize;
 
-use crate::record;
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Decision {
-    decision: String,
-    #[serde(default)]
-    reason: Option<String>,
-}
+use jaria_portal::case::status_request::{self, StatusAnswer, StatusRequestAnswer};
 
-/// Tells the participant what changed about their place in the case.
-pub(crate) async fn notify_participant(
-    db: &Db,
-    p: &OfficerParticipant,
-    notice: Notice,
-    detail: serde_json::Value,
-) -> Result<(), ApiError> {
-    let mut payload =
-        serde_json::json!({ "erdr_number": p.case.erdr_number, "participant_id": p.id });
-    if let (Some(target), serde_json::Value::Object(more)) = (payload.as_object_mut(), detail) {
-        target.extend(more);
-    }
-    notify::send(
-        db,
-        [p.person_iin.as_str()],
-        notice,
-        &clock::rfc3339(clock::now()),
-        &payload,
-    )
-    .await
-}
-
+/// `POST /api/officer/access-requests/{id}/decision`: a status request confirmed or rejected.
 pub(crate) async fn decide_request(
     db: &Db,
     me: &Principal,
     id: &str,
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
-    let body: Decision = json_body(req)?;
-    let reason = body.reason.unwrap_or_default().trim().to_owned();
-    let state = match body.decision.as_str() {
-        "confirm" => "confirmed",
-        "reject" if !reason.is_empty() => "rejected",
-        "reject" => {
-            return Err(ApiError::invalid(
-                "reason",
-                "required",
-                "A rejection must give its reason.",
-            ));
-        }
-        _ => {
-            return Err(ApiError::invalid(
-                "decision",
-                "invalid_decision",
-                "Either confirm or reject.",
-            ));
-        }
-    };
-    let (id, state) = db
-        .transaction(async |db| {
-            let act = if state == "confirmed" {
-                Act::ConfirmStatus
-            } else {
-                Act::RejectStatusRequest
-            };
-            let p = authz::officer_participant(db, me, id, None, act).await?;
-            let (case, id, current) = (&p.case, p.id, &p.state);
-            if current != "requested" {
-                return Err(ApiError::Conflict(format!(
-                    "The request is already {current}."
-                )));
-            }
-            let reason_given = (!reason.is_empty()).then_some(reason.as_str());
-            conduct::answer_status_request(
-                db,
-                id,
-                state,
-                &me.iin,
-                reason_given,
-                &clock::rfc3339(clock::now()),
-            )
-            .await?;
-            record(
-                db,
-                me,
-                if state == "confirmed" {
-                    "status_confirmed"
-                } else {
-                    "status_rejected"
-                },
-                &format!("participant:{id}"),
-                case,
-                serde_json::json!({}),
-            )
-            .await?;
-            notify_participant(
-                db,
-                &p,
-                Notice::AccessRequestDecided,
-                serde_json::json!({
-                    "state": state, "reason": (!reason.is_empty()).then_some(reason.as_str()),
-                }),
-            )
-            .await?;
-            Ok((id, state))
-        })
+    let body: StatusRequestAnswer = json_body(req)?;
+    let answer = StatusAnswer::parse(&body)?;
+    let id = db
+        .transaction(async |db| status_request::answer(db, me, id, &answer).await)
         .await?;
     Reply::json(
         200,
-        &serde_json::json!({ "id": id, "state": state, "reason": (!reason.is_empty()).then_some(reason) }),
+        &serde_json::json!({ "id": id, "state": answer.state(), "reason": answer.reason() }),
     )
 }
 

@@ -12,6 +12,7 @@ pub mod participants;
 pub mod proof_of_service;
 pub mod served;
 pub mod stage;
+pub mod status_request;
 pub mod store;
 pub mod term;
 pub mod view;
