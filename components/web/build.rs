@@ -64,23 +64,7 @@ fn main() {
         let plain = out.join(format!("asset-{index}"));
         std::fs::write(&plain, &bytes).expect("write asset");
         let content_type = content_type(rel);
-        let gzip = if content_type.starts_with("image/png") {
-            None
-        } else {
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            encoder.write_all(&bytes).expect("gzip");
-            let zipped = encoder.finish().expect("gzip");
-            (zipped.len() + 64 < bytes.len()).then_some(zipped)
-        };
-        let gzip_expr = match gzip {
-            Some(zipped) => {
-                let path = out.join(format!("asset-{index}.gz"));
-                std::fs::write(&path, zipped).expect("write gzip");
-                format!("Some(include_bytes!({:?}))", path.display().to_string())
-            }
-            None => "None".to_owned(),
-        };
+        let gzip_expr = gzip_expression(&out, index, content_type, &bytes);
         writeln!(
             code,
             "    Asset {{ path: {rel:?}, content_type: {content_type:?}, etag: {etag:?}, \
@@ -92,6 +76,24 @@ fn main() {
     }
     writeln!(code, "];").unwrap();
     std::fs::write(out.join("assets.rs"), code).expect("write assets.rs");
+}
+
+/// The asset's gzip form, written beside it when it saves anything worth the header: the
+/// generated code's expression for it (`Some(include_bytes!(…))` or `None`). PNG is already
+/// compressed.
+fn gzip_expression(out: &Path, index: usize, content_type: &str, bytes: &[u8]) -> String {
+    if content_type.starts_with("image/png") {
+        return "None".to_owned();
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("gzip");
+    let zipped = encoder.finish().expect("gzip");
+    if zipped.len() + 64 >= bytes.len() {
+        return "None".to_owned();
+    }
+    let path = out.join(format!("asset-{index}.gz"));
+    std::fs::write(&path, zipped).expect("write gzip");
+    format!("Some(include_bytes!({:?}))", path.display().to_string())
 }
 
 /// Where the page finds its GOST signer (`static/js/gost.js` loads `../gost/gost.wasm`).

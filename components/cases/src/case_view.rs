@@ -7,7 +7,7 @@ use jaria_portal::case::view;
 use jaria_portal::http::Reply;
 use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::platform::db::{Db, int, text};
-use jaria_portal::{ApiError, audit, case::proof_of_service, http::documents, http::paging};
+use jaria_portal::{ApiError, audit, http::paging};
 
 fn case_json(case: &CaseRow, standing: &Standing) -> serde_json::Value {
     let ended = standing.ended();
@@ -39,7 +39,7 @@ fn case_json(case: &CaseRow, standing: &Standing) -> serde_json::Value {
 
 /// Opens the case for me (404 if I never held a status in it), runs `read` on one snapshot,
 /// and answers only once `action` is in the audit log.
-async fn read_case<T>(
+pub(crate) async fn read_case<T>(
     req: &jaria_portal::http::Request,
     erdr: &str,
     action: &str,
@@ -139,200 +139,6 @@ pub async fn card(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply
     Reply::json(200, &body)
 }
 
-pub async fn decisions(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let page = paging::parse(req.query())?;
-    let (list, next) = read_case(
-        req,
-        erdr,
-        proof_of_service::LISTED,
-        async |db, me, case, standing| {
-            let (visible, next) = paging::page_of(
-                view::visible_decisions(db, me, case, &standing.in_force).await?,
-                |d| d.id,
-                &page,
-            );
-            // My earlier reads: the person sees that opening a decision is recorded (proof of
-            // service), and this listing is logged with the ids it showed.
-            let mut reads = proof_of_service::first_reads_of(db, case.id, &me.iin).await?;
-            let ids: Vec<i64> = visible.iter().map(|d| d.id).collect();
-            let list: Vec<serde_json::Value> = visible
-                .into_iter()
-                .map(|d| {
-                    let first = reads.remove(&d.id).unwrap_or_default();
-                    serde_json::json!({
-                        "id": d.id, "type": d.kind, "decided_on": d.decided_on, "title": d.title,
-                        "document": { "sha256": d.sha, "filename": d.filename },
-                        "signature": d.signature,
-                        "amends": view::amends_json(d.amends),
-                        "amended_by": view::amended_by_json(&d.amended_by),
-                        "my_first_listed_at": first.first_listed_at,
-                        "my_first_downloaded_at": first.first_downloaded_at,
-                    })
-                })
-                .collect();
-            Ok(((list, next), serde_json::json!({ "decision_ids": ids })))
-        },
-    )
-    .await?;
-    Reply::json(
-        200,
-        &serde_json::json!({ "decisions": list, "next_cursor": next, "service_recorded": true }),
-    )
-}
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(ApiError::NotFound)
-}
-
-pub async fn decision_document(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    download_visible(
-        req,
-        erdr,
-        id,
-        proof_of_service::DOWNLOADED,
-        "decision_id",
-        async |db, me, case, standing, id| {
-            Ok(view::visible_decisions(db, me, case, &standing.in_force)
-                .await?
-                .into_iter()
-                .find(|d| d.id == id)
-                .map(|d| (d.sha, d.filename)))
-        },
-    )
-    .await
-}
-
-/// `GET /api/cases/{erdr}/decisions/{id}/signature`: the deciding officer's CMS over the
-/// decision's document (`.p7s`), for whoever may download the document; 404 when unsigned.
-pub async fn decision_signature(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    let id = parse_id(id)?;
-    // Logged as its own read: fetching the signature is not opening the decision (service).
-    read_case(
-        req,
-        erdr,
-        "decision_signature_downloaded",
-        async |db, me, case, standing| {
-            let decision = view::visible_decisions(db, me, case, &standing.in_force)
-                .await?
-                .into_iter()
-                .find(|d| d.id == id)
-                .ok_or(ApiError::NotFound)?;
-            let reply = jaria_portal::identity::signed::document_download(
-                db,
-                &decision.sha,
-                &decision.officer_iin,
-                &decision.filename,
-            )
-            .await?;
-            Ok((reply, serde_json::json!({ "decision_id": id })))
-        },
-    )
-    .await
-}
-
-/// Serves one document the caller may see: `find` picks its (sha256, file name) among what is
-/// visible to them; anything else is 404. The download is audited like every read.
-async fn download_visible(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-    action: &str,
-    detail_key: &str,
-    find: impl AsyncFnOnce(
-        &Db,
-        &Principal,
-        &CaseRow,
-        &Standing,
-        i64,
-    ) -> Result<Option<(String, String)>, ApiError>,
-) -> Result<Reply, ApiError> {
-    let id = parse_id(id)?;
-    let (doc, sha, filename) = read_case(req, erdr, action, async |db, me, case, standing| {
-        let (sha, filename) = find(db, me, case, standing, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let doc = documents::load(db, &sha).await?;
-        let mut detail = serde_json::Map::new();
-        detail.insert(detail_key.to_owned(), id.into());
-        Ok(((doc, sha, filename), serde_json::Value::Object(detail)))
-    })
-    .await?;
-    Ok(documents::download(
-        &doc,
-        &sha,
-        &filename,
-        auth::header(req, "range"),
-        auth::header(req, "if-none-match"),
-    ))
-}
-
-pub async fn materials(req: &jaria_portal::http::Request, erdr: &str) -> Result<Reply, ApiError> {
-    let page = paging::parse(req.query())?;
-    let (list, next) = read_case(
-        req,
-        erdr,
-        "materials_listed",
-        async |db, _, case, standing| {
-            // Grants end with the status: someone whose statuses all ended is shown none.
-            let (visible, next) = paging::page_of(
-                view::visible_materials(db, case, &standing.in_force).await?,
-                |m| m.id,
-                &page,
-            );
-            let list: Vec<serde_json::Value> = visible
-                .into_iter()
-                .map(|m| {
-                    serde_json::json!({
-                        "id": m.id, "title": m.title, "kind": m.kind,
-                        "document": { "sha256": m.sha, "filename": m.filename },
-                    })
-                })
-                .collect();
-            Ok(((list, next), serde_json::json!({})))
-        },
-    )
-    .await?;
-    Reply::json(
-        200,
-        &serde_json::json!({ "materials": list, "next_cursor": next }),
-    )
-}
-
-pub async fn material_content(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    download_visible(
-        req,
-        erdr,
-        id,
-        "material_downloaded",
-        "material_id",
-        async |db, _, case, standing, id| {
-            Ok(view::visible_materials(db, case, &standing.in_force)
-                .await?
-                .into_iter()
-                .find(|m| m.id == id)
-                .map(|m| (m.sha, m.filename)))
-        },
-    )
-    .await
-}
-
-/// The ids of the decisions and materials the reader is shown now (the same rules as their
-/// lists), as JSON arrays for the access log's query.
 /// Who viewed or changed this case's data that concerns me: officers' views and changes of
 /// the case and of my statuses, and my own reads. Other participants stay anonymous, and a
 /// decision or material added that I may not see is no entry of mine: the entry alone would

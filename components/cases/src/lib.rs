@@ -4,6 +4,7 @@
 
 mod access_requests;
 mod case_view;
+mod documents;
 
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply, Request, get_only};
@@ -29,16 +30,16 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
             _ => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
         },
         [erdr] => get_only(method, case_view::card(req, erdr)).await,
-        [erdr, "decisions"] => get_only(method, case_view::decisions(req, erdr)).await,
+        [erdr, "decisions"] => get_only(method, documents::decisions(req, erdr)).await,
         [erdr, "decisions", id, "document"] => {
-            get_only(method, case_view::decision_document(req, erdr, id)).await
+            get_only(method, documents::decision_document(req, erdr, id)).await
         }
         [erdr, "decisions", id, "signature"] => {
-            get_only(method, case_view::decision_signature(req, erdr, id)).await
+            get_only(method, documents::decision_signature(req, erdr, id)).await
         }
-        [erdr, "materials"] => get_only(method, case_view::materials(req, erdr)).await,
+        [erdr, "materials"] => get_only(method, documents::materials(req, erdr)).await,
         [erdr, "materials", id, "content"] => {
-            get_only(method, case_view::material_content(req, erdr, id)).await
+            get_only(method, documents::material_content(req, erdr, id)).await
         }
         [erdr, "access-log"] => get_only(method, case_view::access_log(req, erdr)).await,
         _ => Err(ApiError::NotFound),
