@@ -48,19 +48,7 @@ fn main() {
     writeln!(code, "pub const RELEASE: &str = {release:?};").unwrap();
     writeln!(code, "pub static ASSETS: &[Asset] = &[").unwrap();
     for (index, (rel, bytes, digest)) in assets.iter().enumerate() {
-        let bytes = if rel == "index.html" {
-            String::from_utf8(bytes.clone())
-                .expect("index.html is UTF-8")
-                .replace("{{RELEASE}}", &release)
-                .into_bytes()
-        } else {
-            bytes.clone()
-        };
-        let digest = if rel == "index.html" {
-            hex(&Sha256::digest(&bytes))
-        } else {
-            digest.clone()
-        };
+        let (bytes, digest) = released(rel, bytes, digest, &release);
         let plain = out.join(format!("asset-{index}"));
         std::fs::write(&plain, &bytes).expect("write asset");
         let content_type = content_type(rel);
@@ -76,6 +64,19 @@ fn main() {
     }
     writeln!(code, "];").unwrap();
     std::fs::write(out.join("assets.rs"), code).expect("write assets.rs");
+}
+
+/// The asset as served: the page itself names the release (its digest then follows).
+fn released(rel: &str, bytes: &[u8], digest: &str, release: &str) -> (Vec<u8>, String) {
+    if rel != "index.html" {
+        return (bytes.to_vec(), digest.to_owned());
+    }
+    let page = String::from_utf8(bytes.to_vec())
+        .expect("index.html is UTF-8")
+        .replace("{{RELEASE}}", release)
+        .into_bytes();
+    let digest = hex(&Sha256::digest(&page));
+    (page, digest)
 }
 
 /// The asset's gzip form, written beside it when it saves anything worth the header: the
