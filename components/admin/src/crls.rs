@@ -7,7 +7,7 @@ use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::identity::eds::{self};
 use jaria_portal::identity::revocation::{self};
 use jaria_portal::platform::db::Db;
-use jaria_portal::{ApiError, platform::clock, platform::config};
+use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -70,7 +70,8 @@ pub(crate) async fn load_crl(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let (bytes, chain) = crl_upload(req)?;
-    let anchors_pem = config::optional("eds_trust_anchors")
+    let anchors_pem = jaria_portal::platform::settings::EDS_TRUST_ANCHORS
+        .optional()
         .await
         .unwrap_or_default();
     if anchors_pem.trim().is_empty() {

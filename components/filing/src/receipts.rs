@@ -10,11 +10,12 @@ use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::notice::delivery::{self, Language};
 use jaria_portal::platform::db::{Db, col_int, col_text, int, text};
-use jaria_portal::{ApiError, platform::config};
+use jaria_portal::ApiError;
 use serde::Deserialize;
 
 pub async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
-    let seed = config::optional("receipt_signing_key")
+    let seed = jaria_portal::platform::settings::RECEIPT_SIGNING_KEY
+        .optional()
         .await
         .unwrap_or_default();
     if seed.trim().is_empty() {
@@ -28,7 +29,8 @@ pub async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
 /// The public keys of retired receipt keys (`receipt_previous_public_keys`).
 async fn previous_keys() -> Result<Vec<ed25519_dalek::VerifyingKey>, ApiError> {
     receipt::previous_keys(
-        &config::optional("receipt_previous_public_keys")
+        &jaria_portal::platform::settings::RECEIPT_PREVIOUS_PUBLIC_KEYS
+            .optional()
             .await
             .unwrap_or_default(),
     )

@@ -175,7 +175,8 @@ pub fn key_id(public_key: &[u8; 32]) -> String {
 /// The checkpoint signing key from the `audit_signing_key` variable (base64 of a 32-byte
 /// Ed25519 seed), if set. The key lives outside the database on purpose.
 async fn checkpoint_key() -> Result<Option<ed25519_dalek::SigningKey>, ApiError> {
-    let Some(text) = crate::platform::config::optional("audit_signing_key")
+    let Some(text) = crate::platform::settings::AUDIT_SIGNING_KEY
+        .optional()
         .await
         .filter(|t| !t.trim().is_empty())
     else {
@@ -414,7 +415,10 @@ pub const DEFAULT_READ_RETENTION_DAYS: i64 = 1826;
 
 /// The retention rule as configured: the number of days, or none for "for ever".
 pub async fn read_retention_days() -> Result<Option<i64>, ApiError> {
-    let Some(value) = crate::platform::config::optional("read_log_retention_days").await else {
+    let Some(value) = crate::platform::settings::READ_LOG_RETENTION_DAYS
+        .optional()
+        .await
+    else {
         return Ok(Some(DEFAULT_READ_RETENTION_DAYS));
     };
     parse_retention_days(&value)

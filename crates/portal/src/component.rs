@@ -46,10 +46,10 @@ pub async fn serve(
 }
 
 /// NCA's test IINs, if this (staging) deployment lists them, for this request (the variable is
-/// read once per instance by `config`). A list that does not parse accepts none; readiness
+/// read once per instance by `settings`). A list that does not parse accepts none; readiness
 /// says why.
 async fn load_test_iins() {
-    let listed = crate::platform::config::optional("eds_test_iins").await;
+    let listed = crate::platform::settings::EDS_TEST_IINS.optional().await;
     crate::law::iin::accept_test_iins(
         crate::identity::eds::parse_test_iins(listed.as_deref()).unwrap_or_default(),
     );

@@ -13,6 +13,7 @@ use spin_sdk::sqlite::Value;
 
 use crate::http::Reply;
 use crate::platform::error::ApiError;
+use crate::platform::settings::{self, Variable};
 use crate::platform::storage;
 
 #[derive(Debug, Serialize)]
@@ -150,7 +151,7 @@ pub fn live(component: &'static str) -> Result<Reply, ApiError> {
 
 /// A variable a component cannot serve without, and what makes its value usable.
 struct Needed {
-    name: &'static str,
+    variable: Variable,
     /// Required: not ready while empty. Optional: checked only when set.
     required: bool,
     usable: Usable,
@@ -236,17 +237,17 @@ fn non_empty(_: &str) -> Result<(), String> {
 /// wrong would leave every e-mail and SMS waiting.
 fn needed_variables(component: &str) -> &'static [Needed] {
     const ANCHORS: Needed = Needed {
-        name: "eds_trust_anchors",
+        variable: settings::EDS_TRUST_ANCHORS,
         required: true,
         usable: Usable::Value(trust_anchors_usable),
     };
     const ISSUING_CAS: Needed = Needed {
-        name: "eds_issuing_cas",
+        variable: settings::EDS_ISSUING_CAS,
         required: false,
         usable: Usable::Value(issuing_cas_usable),
     };
     const POLICIES: Needed = Needed {
-        name: "eds_certificate_policies",
+        variable: settings::EDS_CERTIFICATE_POLICIES,
         required: false,
         usable: Usable::Value(policies_usable),
     };
@@ -256,7 +257,7 @@ fn needed_variables(component: &str) -> &'static [Needed] {
             ISSUING_CAS,
             POLICIES,
             Needed {
-                name: "eds_sign_in_purposes",
+                variable: settings::EDS_SIGN_IN_PURPOSES,
                 required: false,
                 usable: Usable::Value(purposes_usable),
             },
@@ -267,24 +268,24 @@ fn needed_variables(component: &str) -> &'static [Needed] {
             ISSUING_CAS,
             POLICIES,
             Needed {
-                name: "receipt_signing_key",
+                variable: settings::RECEIPT_SIGNING_KEY,
                 required: true,
                 usable: Usable::Value(receipt_key_usable),
             },
             Needed {
-                name: "receipt_previous_public_keys",
+                variable: settings::RECEIPT_PREVIOUS_PUBLIC_KEYS,
                 required: false,
                 usable: Usable::Value(previous_receipt_keys_usable),
             },
         ],
         "internal" => &[
             Needed {
-                name: "internal_token",
+                variable: settings::INTERNAL_TOKEN,
                 required: true,
                 usable: Usable::Value(non_empty),
             },
             Needed {
-                name: "notify_webhook_url",
+                variable: settings::NOTIFY_WEBHOOK_URL,
                 required: false,
                 usable: Usable::Webhook,
             },
@@ -380,7 +381,7 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
         .map_err(|e| e.to_string());
     checks.push(ReadinessCheck::of("law", law));
     for needed in needed_variables(component) {
-        let outcome = match crate::platform::config::optional(needed.name).await {
+        let outcome = match needed.variable.optional().await {
             Some(value) if !value.trim().is_empty() => needed
                 .usable
                 .check(&value)
@@ -391,7 +392,7 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
             _ if !needed.required => continue,
             _ => Err("not set".to_owned()),
         };
-        let check = ReadinessCheck::of(format!("variable:{}", needed.name), outcome);
+        let check = ReadinessCheck::of(format!("variable:{}", needed.variable.name()), outcome);
         checks.push(if needed.required {
             check
         } else {
@@ -403,13 +404,15 @@ pub async fn ready(component: &'static str, with_details: bool) -> Result<Reply,
         checks.push(ReadinessCheck::of(
             "variable:audit_signing_key",
             audit_key_check(
-                crate::platform::config::optional("audit_signing_key")
+                crate::platform::settings::AUDIT_SIGNING_KEY
+                    .optional()
                     .await
                     .as_deref(),
             ),
         ));
     }
-    if let Some(listed) = crate::platform::config::optional("eds_test_iins")
+    if let Some(listed) = crate::platform::settings::EDS_TEST_IINS
+        .optional()
         .await
         .filter(|v| !v.trim().is_empty())
     {

@@ -11,7 +11,7 @@ const ALLOWED: &[(&str, &str)] = &[
     // Database connections this instance keeps between requests: settings, never rows.
     ("crates/portal/src/platform/db.rs", "KEPT"),
     // The deployment's variables, read once per instance: the same for every request.
-    ("crates/portal/src/platform/config.rs", "READ"),
+    ("crates/portal/src/platform/settings.rs", "READ"),
     // The law tables compiled into the component, parsed once: the same for every request.
     ("crates/portal/src/law/mod.rs", "LAW"),
     // The deployment's test IINs (the `eds_test_iins` variable), set from it at every request:

@@ -96,7 +96,8 @@ pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result
 /// The `storage_limit_bytes` variable: the most the database may hold before new documents
 /// are refused. Unset: no limit (the volume's own size is the limit).
 async fn storage_limit() -> Option<u64> {
-    crate::platform::config::optional("storage_limit_bytes")
+    crate::platform::settings::STORAGE_LIMIT_BYTES
+        .optional()
         .await
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|n| *n > 0)

@@ -15,7 +15,7 @@ use crate::identity::session::{self, Liveness, SessionRow};
 use crate::identity::{Organ, Role};
 use crate::platform::db::{Db, SqlValue, col_int, col_opt_int, col_opt_text, col_text, int, text};
 use crate::platform::error::ApiError;
-use crate::{platform::clock, platform::config, platform::random};
+use crate::{platform::clock, platform::random};
 
 /// The signed-in person making this request, as of now.
 #[derive(Debug, Clone)]
@@ -93,7 +93,8 @@ pub fn request_authority(req: &Request) -> Option<String> {
 /// compared through digests, so the time taken says nothing of the token): the operator's
 /// credential. `None`: no token is set, so nobody is the operator here.
 pub async fn carries_internal_token(req: &Request) -> Option<bool> {
-    let expected = config::optional("internal_token")
+    let expected = crate::platform::settings::INTERNAL_TOKEN
+        .optional()
         .await
         .filter(|t| !t.trim().is_empty())?;
     let given = header(req, "authorization")
@@ -107,7 +108,8 @@ pub async fn carries_internal_token(req: &Request) -> Option<bool> {
 
 /// The `portal_origin` variable, when the deployment sets it (without a trailing `/`).
 pub async fn configured_portal_origin() -> Option<String> {
-    config::optional("portal_origin")
+    crate::platform::settings::PORTAL_ORIGIN
+        .optional()
         .await
         .map(|o| o.trim().trim_end_matches('/').to_owned())
         .filter(|o| !o.is_empty())
@@ -132,10 +134,12 @@ pub async fn portal_origin(req: &Request) -> String {
 /// The trusted-proxy rule from the variables; a rule that does not parse trusts no proxy
 /// (and says so in the log), which fails safe: every request counts as the proxy's.
 async fn client_policy() -> crate::http::client::Policy {
-    let proxies = config::optional("trusted_proxies")
+    let proxies = crate::platform::settings::TRUSTED_PROXIES
+        .optional()
         .await
         .unwrap_or_default();
-    let header = config::optional("client_ip_header")
+    let header = crate::platform::settings::CLIENT_IP_HEADER
+        .optional()
         .await
         .unwrap_or_default();
     crate::http::client::Policy::parse(&proxies, &header).unwrap_or_else(|e| {
@@ -411,10 +415,14 @@ pub async fn start_session(
     let now = clock::now();
     let now_unix = now.timestamp();
     let limits = session::Limits::from_config(
-        config::optional("session_idle_timeout_secs")
+        crate::platform::settings::SESSION_IDLE_TIMEOUT_SECS
+            .optional()
             .await
             .as_deref(),
-        config::optional("session_lifetime_secs").await.as_deref(),
+        crate::platform::settings::SESSION_LIFETIME_SECS
+            .optional()
+            .await
+            .as_deref(),
     );
     let expires_unix = now_unix + limits.lifetime_secs;
     let expires_at = clock::rfc3339(clock::from_unix(expires_unix));

@@ -26,7 +26,8 @@ use crate::identity::eds::cms;
 use crate::notice::delivery::Language;
 use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
 use crate::platform::error::ApiError;
-use crate::{identity::auth, platform::clock, platform::config, platform::random};
+use crate::platform::settings;
+use crate::{identity::auth, platform::clock, platform::random};
 
 /// How long the phone has to sign: the sign-in challenge's own life at most.
 pub const SIGNING_TTL_SECS: i64 = 5 * 60;
@@ -113,7 +114,10 @@ pub struct Organisation {
 /// The operator's organisation, from the variables. eGov mobile signing is offered only once
 /// the operator has named it (its BIN is what the phone shows the person).
 pub async fn operator() -> Result<Organisation, ApiError> {
-    let bin = config::optional("operator_bin").await.unwrap_or_default();
+    let bin = crate::platform::settings::OPERATOR_BIN
+        .optional()
+        .await
+        .unwrap_or_default();
     let bin = bin.trim();
     if crate::law::iin::Bin::parse(bin).is_err() {
         return Err(ApiError::ServiceUnavailable(
@@ -121,17 +125,13 @@ pub async fn operator() -> Result<Organisation, ApiError> {
                 .into(),
         ));
     }
-    let name = async |var: &str, fallback: &str| {
-        config::optional(var)
-            .await
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| fallback.to_owned())
+    let name = async |var: settings::Variable, fallback: &str| {
+        var.non_empty().await.unwrap_or_else(|| fallback.to_owned())
     };
     Ok(Organisation {
-        name_kz: name("operator_name_kk", "Jaria").await,
-        name_ru: name("operator_name_ru", "Jaria").await,
-        name_en: name("operator_name_en", "Jaria").await,
+        name_kz: name(settings::OPERATOR_NAME_KK, "Jaria").await,
+        name_ru: name(settings::OPERATOR_NAME_RU, "Jaria").await,
+        name_en: name(settings::OPERATOR_NAME_EN, "Jaria").await,
         bin: bin.to_owned(),
     })
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::identity::eds::{self, EdsError, Policy, cms};
 use crate::platform::db::{Db, SqlValue, col_text, text};
-use crate::{ApiError, identity::lockout, identity::revocation, platform::clock, platform::config};
+use crate::{ApiError, identity::lockout, identity::revocation, platform::clock};
 
 /// A signature is made just before the document is sent: its signing time may be this old.
 pub const MAX_SIGNATURE_AGE_SECS: i64 = 30 * 60;
@@ -33,7 +33,8 @@ impl Signed {
 /// The anchors sign-in trusts, and the purposes of a key that may sign documents: the
 /// signing key, or the authentication key of a person who holds only that one.
 async fn document_policy() -> Result<Policy, ApiError> {
-    let anchors = config::optional("eds_trust_anchors")
+    let anchors = crate::platform::settings::EDS_TRUST_ANCHORS
+        .optional()
         .await
         .unwrap_or_default();
     if anchors.trim().is_empty() {
@@ -61,8 +62,9 @@ async fn refuse_while_too_many_refused(
     signer_iin: &str,
     now: i64,
 ) -> Result<(), ApiError> {
-    let free =
-        config::positive_number("signature_failures_per_person", DEFAULT_REFUSED_SIGNATURES).await;
+    let free = crate::platform::settings::SIGNATURE_FAILURES_PER_PERSON
+        .positive_number(DEFAULT_REFUSED_SIGNATURES)
+        .await;
     let rows = db
         .query(
             "SELECT at_unix FROM signature_refusals WHERE signer_iin = ? AND at_unix > ?",

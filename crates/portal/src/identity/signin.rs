@@ -20,9 +20,8 @@ use crate::law::iin::Iin;
 use crate::platform::db::{Db, col_opt_text, col_text, int, text};
 use crate::platform::error::ApiError;
 use crate::platform::problem::FieldError;
-use crate::{
-    identity::password, platform::clock, platform::config, platform::random, platform::storage,
-};
+use crate::platform::settings;
+use crate::{identity::password, platform::clock, platform::random, platform::storage};
 
 /// Largest certificate bundle accepted (a leaf and a few intermediates).
 pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
@@ -106,7 +105,7 @@ pub async fn challenge(db: &Db, req: &Request) -> Result<Challenge, ApiError> {
     let work_bits = work_demanded(
         db,
         &auth::throttle_key(req).await,
-        lockout_limit("lockout_client_failures").await,
+        lockout_limit(settings::LOCKOUT_CLIENT_FAILURES).await,
         issued_unix,
     )
     .await?;
@@ -181,7 +180,8 @@ impl Standing {
 }
 
 pub async fn bootstrap_admins() -> Vec<String> {
-    config::optional("bootstrap_admin_iins")
+    crate::platform::settings::BOOTSTRAP_ADMIN_IINS
+        .optional()
         .await
         .unwrap_or_default()
         .split([',', ' ', '\n'])
@@ -229,7 +229,8 @@ impl FailurePolicy {
     /// The deployment's `revocation_check_failure`.
     pub async fn configured() -> Result<Self, String> {
         Self::parse(
-            config::optional("revocation_check_failure")
+            crate::platform::settings::REVOCATION_CHECK_FAILURE
+                .optional()
                 .await
                 .as_deref(),
         )
@@ -326,7 +327,8 @@ fn key_proof(body: &EdsRequest) -> Result<KeyProof<'_>, ApiError> {
 
 /// The anchors and purposes a sign-in certificate is held to.
 pub async fn sign_in_policy() -> Result<Policy, ApiError> {
-    let anchors = config::optional("eds_trust_anchors")
+    let anchors = crate::platform::settings::EDS_TRUST_ANCHORS
+        .optional()
         .await
         .unwrap_or_default();
     if anchors.trim().is_empty() {
@@ -336,7 +338,10 @@ pub async fn sign_in_policy() -> Result<Policy, ApiError> {
     }
     let mut policy = Policy::from_config(
         &anchors,
-        config::optional("eds_sign_in_purposes").await.as_deref(),
+        crate::platform::settings::EDS_SIGN_IN_PURPOSES
+            .optional()
+            .await
+            .as_deref(),
     )
     .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors / eds_sign_in_purposes: {e}")))?;
     policy.pins = configured_pins().await?;
@@ -347,8 +352,12 @@ pub async fn sign_in_policy() -> Result<Policy, ApiError> {
 /// `eds_certificate_policies`): for sign-in and for every signature checked alike.
 pub async fn configured_pins() -> Result<crate::identity::eds::Pins, ApiError> {
     crate::identity::eds::Pins::parse(
-        config::optional("eds_issuing_cas").await.as_deref(),
-        config::optional("eds_certificate_policies")
+        crate::platform::settings::EDS_ISSUING_CAS
+            .optional()
+            .await
+            .as_deref(),
+        crate::platform::settings::EDS_CERTIFICATE_POLICIES
+            .optional()
             .await
             .as_deref(),
     )
@@ -380,7 +389,7 @@ pub async fn eds_sign_in(
     let actor = auth::anonymous(req).await;
     let client = auth::throttle_key(req).await;
     let now = clock::now();
-    let free = lockout_limit("lockout_client_failures").await;
+    let free = lockout_limit(settings::LOCKOUT_CLIENT_FAILURES).await;
     // A challenge that cannot be answered (made up, expired, answered before) is refused before
     // anything is counted or written: the work is bound to a nonce, and only a live one is
     // worth it (else one answer over a dead nonce would pass the work check every time).
@@ -509,8 +518,9 @@ pub async fn eds_sign_in(
     }).await
 }
 
-async fn lockout_limit(variable: &str) -> usize {
-    config::optional(variable)
+async fn lockout_limit(variable: settings::Variable) -> usize {
+    variable
+        .optional()
         .await
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(lockout::DEFAULT_FREE_FAILURES)
@@ -569,7 +579,8 @@ async fn revocation_status(
             known = Revocation::Unknown;
         }
     }
-    let Some(responder) = config::optional("ocsp_responder")
+    let Some(responder) = crate::platform::settings::OCSP_RESPONDER
+        .optional()
         .await
         .filter(|r| !r.trim().is_empty())
     else {
@@ -644,7 +655,9 @@ async fn ocsp_status(
     let request = revocation::ocsp_request(leaf, issuer, &nonce).map_err(|e| e.to_string())?;
     let target = crate::platform::outbound::Target::parse(responder).map_err(|e| e.to_string())?;
     let timeout = Duration::from_millis(
-        config::positive_number("ocsp_timeout_ms", DEFAULT_OCSP_TIMEOUT_MS).await as u64,
+        crate::platform::settings::OCSP_TIMEOUT_MS
+            .positive_number(DEFAULT_OCSP_TIMEOUT_MS)
+            .await as u64,
     );
     let answer = crate::platform::outbound::post(
         &target,
@@ -661,7 +674,8 @@ async fn ocsp_status(
             answer.status
         ));
     }
-    let nonce_required = config::optional("ocsp_require_nonce")
+    let nonce_required = crate::platform::settings::OCSP_REQUIRE_NONCE
+        .optional()
         .await
         .is_some_and(|v| v.trim() == "true");
     let read =
@@ -670,7 +684,9 @@ async fn ocsp_status(
     if read.status != OcspStatus::Revoked
         && let Some(store) = &store
     {
-        let ttl = config::positive_number("ocsp_cache_secs", DEFAULT_OCSP_CACHE_SECS).await;
+        let ttl = crate::platform::settings::OCSP_CACHE_SECS
+            .positive_number(DEFAULT_OCSP_CACHE_SECS)
+            .await;
         let until_unix = read.next_update_unix.map_or(now.timestamp() + ttl, |next| {
             next.min(now.timestamp() + ttl)
         });
@@ -712,13 +728,13 @@ pub async fn password_sign_in(
             Scope {
                 name: "client",
                 key: &client,
-                free: lockout_limit("lockout_client_failures").await,
+                free: lockout_limit(settings::LOCKOUT_CLIENT_FAILURES).await,
                 soft: false,
             },
             Scope {
                 name: "iin",
                 key: iin.as_str(),
-                free: lockout_limit("lockout_iin_failures").await,
+                free: lockout_limit(settings::LOCKOUT_IIN_FAILURES).await,
                 soft: false,
             },
         ],
@@ -818,7 +834,7 @@ pub async fn set_password(
             &[Scope {
                 name: "iin",
                 key: &me.iin,
-                free: lockout_limit("lockout_iin_failures").await,
+                free: lockout_limit(settings::LOCKOUT_IIN_FAILURES).await,
                 soft: false,
             }],
             &actor,

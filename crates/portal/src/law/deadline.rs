@@ -314,20 +314,22 @@ impl Deadlines {
     /// The shipped calendar and the registration period from the
     /// `crime_report_registration_hours` variable (1 to 720; unset: 24).
     pub async fn from_config() -> Result<Self, crate::ApiError> {
-        let registration_hours =
-            match crate::platform::config::optional("crime_report_registration_hours").await {
-                None => DEFAULT_REGISTRATION_HOURS,
-                Some(v) => v
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|h| (1..=24 * 30).contains(h))
-                    .ok_or_else(|| {
-                        crate::ApiError::Unavailable(
-                            "crime_report_registration_hours must be hours from 1 to 720".into(),
-                        )
-                    })?,
-            };
+        let registration_hours = match crate::platform::settings::CRIME_REPORT_REGISTRATION_HOURS
+            .optional()
+            .await
+        {
+            None => DEFAULT_REGISTRATION_HOURS,
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=24 * 30).contains(h))
+                .ok_or_else(|| {
+                    crate::ApiError::Unavailable(
+                        "crime_report_registration_hours must be hours from 1 to 720".into(),
+                    )
+                })?,
+        };
         Ok(Deadlines {
             calendar: Calendar::kazakhstan(),
             registration_hours,

@@ -428,22 +428,22 @@ impl Webhook {
 
     /// From the component's variables.
     pub async fn configured() -> Result<Option<Webhook>, WebhookConfigError> {
-        async fn var(name: &str) -> String {
-            crate::platform::config::optional(name)
-                .await
-                .unwrap_or_default()
+        use crate::platform::settings::{self, Variable};
+        async fn var(variable: Variable) -> String {
+            variable.optional().await.unwrap_or_default()
         }
-        async fn number(name: &str, default: i64) -> i64 {
-            var(name).await.trim().parse::<i64>().unwrap_or(default)
+        async fn number(variable: Variable, default: i64) -> i64 {
+            var(variable).await.trim().parse::<i64>().unwrap_or(default)
         }
         Webhook::from_settings(
-            &var("notify_webhook_url").await,
-            &var("notify_webhook_origin").await,
-            &var("notify_webhook_secret").await,
-            number("notify_retry_base_secs", 30).await,
-            u32::try_from(number("notify_max_attempts", 10).await).unwrap_or(10),
+            &var(settings::NOTIFY_WEBHOOK_URL).await,
+            &var(settings::NOTIFY_WEBHOOK_ORIGIN).await,
+            &var(settings::NOTIFY_WEBHOOK_SECRET).await,
+            number(settings::NOTIFY_RETRY_BASE_SECS, 30).await,
+            u32::try_from(number(settings::NOTIFY_MAX_ATTEMPTS, 10).await).unwrap_or(10),
             Duration::from_millis(
-                u64::try_from(number("notify_webhook_timeout_ms", 10_000).await).unwrap_or(10_000),
+                u64::try_from(number(settings::NOTIFY_WEBHOOK_TIMEOUT_MS, 10_000).await)
+                    .unwrap_or(10_000),
             ),
         )
     }
@@ -584,9 +584,9 @@ pub const SMS_DIGEST_DELAY_SECS: i64 = 3600;
 
 /// Whether `recipient` has had the day's SMS notices already.
 async fn sms_past_the_day(db: &Db, recipient: &str, now_unix: i64) -> Result<bool, ApiError> {
-    let allowance =
-        crate::platform::config::positive_number("sms_per_person_per_day", SMS_PER_PERSON_PER_DAY)
-            .await;
+    let allowance = crate::platform::settings::SMS_PER_PERSON_PER_DAY
+        .positive_number(SMS_PER_PERSON_PER_DAY)
+        .await;
     let since = clock::rfc3339(clock::from_unix(now_unix - 24 * 3600));
     let sent = db
         .one(
@@ -625,9 +625,9 @@ async fn fold_into_digest(
     if counted.is_some() {
         return Ok(());
     }
-    let delay =
-        crate::platform::config::positive_number("sms_digest_delay_secs", SMS_DIGEST_DELAY_SECS)
-            .await;
+    let delay = crate::platform::settings::SMS_DIGEST_DELAY_SECS
+        .positive_number(SMS_DIGEST_DELAY_SECS)
+        .await;
     enqueue(
         db,
         recipient,

@@ -33,16 +33,12 @@ pub async fn unattached_uploads(
     let count = crate::platform::db::col_int(&row, 0)?;
     let bytes = crate::platform::db::col_int(&row, 1)?;
     let oldest = crate::platform::db::col_int(&row, 2)?;
-    let most = crate::platform::config::positive_number(
-        "uploads_per_person_per_day",
-        UNATTACHED_UPLOADS_PER_DAY,
-    )
-    .await;
-    let most_bytes = crate::platform::config::positive_number(
-        "upload_bytes_per_person_per_day",
-        UNATTACHED_BYTES_PER_DAY,
-    )
-    .await;
+    let most = crate::platform::settings::UPLOADS_PER_PERSON_PER_DAY
+        .positive_number(UNATTACHED_UPLOADS_PER_DAY)
+        .await;
+    let most_bytes = crate::platform::settings::UPLOAD_BYTES_PER_PERSON_PER_DAY
+        .positive_number(UNATTACHED_BYTES_PER_DAY)
+        .await;
     let over = count >= most || bytes.saturating_add(size as i64) > most_bytes;
     if over {
         return Err(ApiError::TooManyRequests {
@@ -70,9 +66,9 @@ pub async fn filings(db: &Db, filer_iin: &str, now: i64) -> Result<(), ApiError>
         )
         .await?
         .ok_or_else(|| ApiError::Internal("count returned no row".into()))?;
-    let most =
-        crate::platform::config::positive_number("filings_per_person_per_day", FILINGS_PER_DAY)
-            .await;
+    let most = crate::platform::settings::FILINGS_PER_PERSON_PER_DAY
+        .positive_number(FILINGS_PER_DAY)
+        .await;
     if crate::platform::db::col_int(&row, 0)? >= most {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: retry_after(crate::platform::db::col_int(&row, 1)?, now),
@@ -91,11 +87,9 @@ pub async fn pending_access_requests(db: &Db, person_iin: &str) -> Result<(), Ap
         )
         .await?
         .ok_or_else(|| ApiError::Internal("count returned no row".into()))?;
-    let most = crate::platform::config::positive_number(
-        "pending_access_requests_per_person",
-        PENDING_ACCESS_REQUESTS,
-    )
-    .await;
+    let most = crate::platform::settings::PENDING_ACCESS_REQUESTS_PER_PERSON
+        .positive_number(PENDING_ACCESS_REQUESTS)
+        .await;
     if crate::platform::db::col_int(&row, 0)? >= most {
         return Err(ApiError::TooManyRequests {
             retry_after_secs: 3600,

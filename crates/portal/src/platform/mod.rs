@@ -4,7 +4,6 @@
 //! Nothing here knows of cases, filings or people.
 
 pub mod clock;
-pub mod config;
 pub mod db;
 pub mod error;
 pub mod limits;
@@ -12,6 +11,7 @@ pub mod outbound;
 pub mod problem;
 pub mod random;
 pub mod schema;
+pub mod settings;
 pub mod sql_fault;
 pub mod storage;
 mod text_enum;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::ApiError;
 use crate::audit::{self, Actor};
 use crate::notice::delivery::{self, Webhook};
+use crate::platform::clock;
 use crate::platform::db::Db;
-use crate::platform::{clock, config};
 
 /// How long one tick may work before it stops and leaves the rest to the next: the steps
 /// before delivery get `STEPS_BUDGET` of it, delivery at least `DELIVERY_BUDGET`.
@@ -171,7 +171,8 @@ async fn deliver(db: &Db, steps: &mut Steps) -> serde_json::Value {
     let left = (STEPS_BUDGET + DELIVERY_BUDGET)
         .saturating_sub(steps.started.elapsed())
         .max(DELIVERY_BUDGET);
-    let origin = config::optional("portal_origin")
+    let origin = crate::platform::settings::PORTAL_ORIGIN
+        .optional()
         .await
         .filter(|o| !o.trim().is_empty());
     match delivery::dispatch(db, &webhook, origin.as_deref(), left).await {
