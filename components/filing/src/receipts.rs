@@ -2,6 +2,7 @@
 //! language), the signature check anyone may run, and the public check page's facts for
 //! someone holding a printed receipt (its QR code carries the check code).
 
+use jaria_portal::ApiError;
 use jaria_portal::filing::receipt::{self, Summary};
 use jaria_portal::filing::receipt_page::{self, Printed};
 use jaria_portal::filing::store as filing_store;
@@ -10,7 +11,6 @@ use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::notice::delivery::{self, Language};
 use jaria_portal::platform::db::{Db, col_int, col_text, int, text};
-use jaria_portal::ApiError;
 use serde::Deserialize;
 
 pub async fn signing_key() -> Result<ed25519_dalek::SigningKey, ApiError> {
