@@ -231,6 +231,7 @@ const MATRIX: &[(&str, &str, [Expect; 9])] = &[
     ("POST", "/api/filings/to-sign/egov-mobile", SIGNED_IN),
     ("POST", "/api/filings/attachments", SIGNED_IN),
     ("GET", "/api/filings/organs", SIGNED_IN),
+    ("GET", "/api/filings/kinds", SIGNED_IN),
     // The victim's petition.
     ("GET", "/api/filings/{id}/receipt", CASE_PARTICIPANTS),
     (

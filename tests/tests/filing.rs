@@ -345,6 +345,165 @@ fn petitions_and_complaints_only_in_a_case_i_am_confirmed_on_with_their_deadline
     );
 }
 
+/// The field and code of a 422.
+fn refused_on(reply: &jaria_tests::Reply) -> (String, String) {
+    let problem = reply.assert_problem(422);
+    let error = &problem["errors"][0];
+    (
+        error["field"].as_str().unwrap_or_default().to_owned(),
+        error["code"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// The page's form decides nothing the server decides: the addressees and subjects each kind
+/// may name, and whether it must be signed, come from `GET /api/filings/kinds`, and a filing
+/// is checked by exactly those; whether a filing is open and whether I may withdraw it, and
+/// whether I act as an officer or register cases, come with what the API answers.
+#[test]
+fn the_form_is_given_the_rules_a_filing_is_checked_by() {
+    let app = TestApp::portal();
+    let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
+    let organ_id = organ(&admin, "Police");
+    let (_, lead) = officer(&app, &admin, "investigator", organ_id);
+    let (prosecutor_iin, prosecutor) =
+        officer(&app, &admin, "prosecutor", organ(&admin, "Prosecutors"));
+    let erdr = erdr_of(&lead);
+    let registered = lead.post_json(
+        "/api/officer/cases",
+        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"],
+                "prosecutor_iin": prosecutor_iin}),
+    );
+    assert_eq!(registered.status, 201, "{}", registered.text());
+    let victim = app.sign_in(&person("VICTIM"));
+    let id = request(&victim, &erdr, "victim", None, None);
+    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+
+    for (who, session, officer, registers) in [
+        ("victim", &victim, false, false),
+        ("investigator", &lead, true, true),
+        ("prosecutor", &prosecutor, true, false),
+    ] {
+        let me = session.get("/api/auth/me").json();
+        assert_eq!(me["acts_as_officer"], officer, "{who}: {me}");
+        assert_eq!(me["may_register_cases"], registers, "{who}: {me}");
+    }
+
+    let catalogue = victim.get("/api/filings/kinds").json();
+    let kinds = catalogue["kinds"].as_array().expect("kinds").clone();
+    let names: Vec<&str> = kinds.iter().filter_map(|k| k["kind"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["crime_report", "petition", "complaint"],
+        "{catalogue}"
+    );
+    let all_addressees = [
+        "investigator",
+        "head_of_unit",
+        "prosecutor",
+        "investigating_judge",
+    ];
+    let mut key = 0;
+    let mut file_as = |body: Value| {
+        key += 1;
+        file(&victim, &format!("kinds-{key}"), &body)
+    };
+    for rules in &kinds {
+        let kind = rules["kind"].as_str().unwrap_or_default();
+        let listed = |field: &str, value: &str| {
+            rules[field]
+                .as_array()
+                .is_some_and(|list| list.iter().any(|v| v == value))
+        };
+        if kind == "crime_report" {
+            // Art. 181: the rule the form shows is the one a filing meets.
+            assert_eq!(rules["signature_required"], true, "{rules}");
+            let unsigned = file_as(
+                json!({"kind": kind, "organ_id": organ_id, "text": "A theft.",
+                                         "warning_language": "ru"}),
+            );
+            assert_eq!(
+                refused_on(&unsigned),
+                ("signature".into(), "signature_required".into())
+            );
+            continue;
+        }
+        assert_eq!(rules["signature_required"], false, "{rules}");
+        for addressee in all_addressees {
+            let r = file_as(
+                json!({"kind": kind, "erdr_number": erdr, "addressee": addressee,
+                                  "text": "Text."}),
+            );
+            if listed("addressees", addressee) {
+                assert_eq!(r.status, 201, "{kind} to {addressee}: {}", r.text());
+            } else {
+                let refusal = refused_on(&r);
+                assert_eq!(
+                    refusal,
+                    ("addressee".into(), "invalid_addressee".into()),
+                    "{kind} to {addressee}"
+                );
+            }
+        }
+        for subject in ["other", "detention", "qualification", "asset_restriction"] {
+            let mut body = json!({"kind": kind, "erdr_number": erdr, "subject": subject,
+                                  "text": "Text."});
+            if let Some(first) = rules["addressees"][0].as_str() {
+                body["addressee"] = first.into();
+            }
+            let r = file_as(body);
+            if listed("subjects", subject) {
+                assert_eq!(r.status, 201, "{kind} about {subject}: {}", r.text());
+            } else {
+                assert_eq!(r.status, 422, "{kind} about {subject}: {}", r.text());
+            }
+        }
+        // A kind with a default addressee may name none.
+        let bare = file_as(json!({"kind": kind, "erdr_number": erdr, "text": "Text."}));
+        match rules["default_addressee"].as_str() {
+            Some(default) => {
+                assert_eq!(bare.status, 201, "{kind}: {}", bare.text());
+                let filing = bare.json();
+                let view = victim
+                    .get(&format!("/api/status/filings/{}", filing["id"]))
+                    .json();
+                assert_eq!(view["addressee"], default, "{view}");
+            }
+            None => assert_eq!(
+                refused_on(&bare),
+                ("addressee".into(), "required".into()),
+                "{kind}"
+            ),
+        }
+    }
+
+    // Open, and mine to withdraw; then neither.
+    let petition = file_as(json!({"kind": "petition", "erdr_number": erdr, "text": "Please."}));
+    let petition = petition.json()["id"].as_i64().expect("id");
+    let view = |session: &Session<'_>| {
+        session
+            .get(&format!("/api/status/filings/{petition}"))
+            .json()
+    };
+    let open = view(&victim);
+    assert_eq!(
+        (open["open"].clone(), open["may_withdraw"].clone()),
+        (json!(true), json!(true))
+    );
+    let listed = victim.get("/api/status/filings").json();
+    let item = listed["filings"]
+        .as_array()
+        .and_then(|items| items.iter().find(|f| f["id"] == petition).cloned())
+        .expect("listed");
+    assert_eq!(item["open"], true, "{item}");
+    let withdrawn = victim.post_json(&format!("/api/filings/{petition}/withdraw"), &json!({}));
+    assert_eq!(withdrawn.json()["state"], "withdrawn");
+    let closed = view(&victim);
+    assert_eq!(
+        (closed["open"].clone(), closed["may_withdraw"].clone()),
+        (json!(false), json!(false))
+    );
+}
+
 #[test]
 fn attachments_of_the_wrong_type_or_size_are_refused() {
     let app = TestApp::portal();

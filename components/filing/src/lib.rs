@@ -36,6 +36,8 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
         (_, ["attachments"]) => allow("POST"),
         (Method::Get, ["organs"]) => submit::organs(req).await,
         (_, ["organs"]) => allow("GET"),
+        (Method::Get, ["kinds"]) => submit::kinds(req).await,
+        (_, ["kinds"]) => allow("GET"),
         (Method::Post, ["receipts", "verify"]) => receipts::verify_receipt(req).await,
         (_, ["receipts", "verify"]) => allow("POST"),
         (Method::Get, ["receipts", number]) => receipts::check(req, number).await,

@@ -131,7 +131,7 @@ pub async fn to_sign(req: &jaria_portal::http::Request) -> Result<Reply, ApiErro
         &serde_json::json!({
             "to_sign": checked.content,
             "content_sha256": hex::encode(Sha256::digest(checked.content.as_bytes())),
-            "signature_required": checked.draft.kind == Kind::CrimeReport,
+            "signature_required": checked.draft.kind.signature_required(),
         }),
     )
 }
@@ -168,6 +168,8 @@ pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Rep
     let state = db
         .transaction(async |db| {
             let filing = filing_store::find_mine(db, &me.iin, id).await?;
+            // The person it was filed for sees it but does not withdraw it; a closed one is
+            // refused by its transition (409), as the page's `may_withdraw` says.
             if filing.filer_iin != me.iin {
                 return Err(ApiError::Forbidden);
             }
@@ -187,6 +189,15 @@ pub async fn withdraw(req: &jaria_portal::http::Request, id: &str) -> Result<Rep
         })
         .await?;
     Reply::json(200, &serde_json::json!({ "state": state.as_str() }))
+}
+
+/// `GET /api/filings/kinds`: what each kind of filing may name (addressees, subjects) and
+/// whether it must be signed, as the checks of a filing apply it: the page's form shows
+/// these and decides nothing itself.
+pub async fn kinds(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
+    let db = Db::open().await?;
+    auth::authenticate(&db, req).await?;
+    Reply::json(200, &Kind::catalogue())
 }
 
 /// The organs a statement about an offence can be sent to.

@@ -15,6 +15,10 @@ pub async fn me(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
             "full_name": me.full_name,
             "roles": me.roles,
             "organ": me.organ,
+            // What the page may offer, decided here: officers' screens for someone appointed
+            // now, and case registration for the roles that register cases.
+            "acts_as_officer": jaria_portal::case::authz::appointed(&me).is_ok(),
+            "may_register_cases": jaria_portal::case::authz::registering_organ(&me).is_ok(),
             // An NCA organisation key speaks for its organisation (BIN, name, the holder's
             // role there); a person's own key and a password session for the person alone.
             "organisation": me.organisation,

@@ -88,10 +88,9 @@ async fn list(db: &Db, req: &Request, me: &Principal) -> Result<Reply, ApiError>
 
 async fn timeline(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
     let filing = store::find_mine(db, &me.iin, id).await?;
-    Reply::json(
-        200,
-        &store::detail_json(db, &filing, clock::now().timestamp()).await?,
-    )
+    let mut body = store::detail_json(db, &filing, clock::now().timestamp()).await?;
+    body["may_withdraw"] = jaria_portal::filing::lifecycle::may_withdraw(&filing, &me.iin).into();
+    Reply::json(200, &body)
 }
 
 async fn document(

@@ -6,7 +6,6 @@ import { api, onUnauthorized, rememberCsrf } from './api.js';
 import { t, setLanguage, preferredLanguage, onLanguageChange, language } from './i18n.js';
 import { h, errorBox, announce, setDraftOwner, clearDrafts } from './ui.js';
 
-const OFFICER_ROLES = ['investigator', 'inquirer', 'prosecutor', 'head_of_unit'];
 
 // Pattern → module and export; `who` says who may open it: 'anyone', 'signed-in',
 // 'participant' (everyone signed in is a participant) or 'officer'.
@@ -36,7 +35,8 @@ export function me() {
 }
 
 export function isOfficer(person = state.me) {
-  return Boolean(person && person.roles.some((role) => OFFICER_ROLES.includes(role)));
+  // Appointed now, as the server says (`acts_as_officer` in `me`).
+  return Boolean(person && person.acts_as_officer);
 }
 
 export function navigate(route) {

@@ -256,34 +256,16 @@ impl FilingDraft {
     }
 }
 
-/// Who may receive each kind: a petition the investigator or the prosecutor (art. 99), a
-/// complaint the head of unit, the prosecutor or the investigating judge (arts. 104–106). A
-/// statement goes to an organ and names no addressee.
+/// The addressee named, as its kind allows ([`Kind::addressees`]); none named is the kind's
+/// default, if it has one.
 fn addressee(kind: Kind, text: Option<&str>) -> Result<Addressee, ApiError> {
-    let addressee = match (kind, text) {
-        (Kind::CrimeReport | Kind::Petition, None) => return Ok(Addressee::Investigator),
-        (Kind::Complaint, None) => {
-            return Err(ApiError::invalid(
-                "addressee",
-                "required",
-                "Name whom the complaint is to.",
-            ));
-        }
-        (_, Some(name)) => Addressee::parse(name),
+    let Some(name) = text else {
+        return kind.default_addressee().ok_or_else(|| {
+            ApiError::invalid("addressee", "required", "Name whom the complaint is to.")
+        });
     };
-    let allowed = match kind {
-        Kind::CrimeReport => false,
-        Kind::Petition => matches!(
-            addressee,
-            Some(Addressee::Investigator | Addressee::Prosecutor)
-        ),
-        Kind::Complaint => matches!(
-            addressee,
-            Some(Addressee::HeadOfUnit | Addressee::Prosecutor | Addressee::InvestigatingJudge)
-        ),
-    };
-    match addressee {
-        Some(a) if allowed => Ok(a),
+    match Addressee::parse(name) {
+        Some(a) if kind.addressees().contains(&a) => Ok(a),
         _ => Err(ApiError::invalid(
             "addressee",
             "invalid_addressee",
@@ -297,7 +279,7 @@ fn subject(kind: Kind, text: Option<&str>) -> Result<Subject, ApiError> {
     let subject = Subject::parse(text.unwrap_or("other")).ok_or_else(|| {
         ApiError::invalid("subject", "invalid_subject", "Not a complaint subject.")
     })?;
-    if kind != Kind::Complaint && subject != Subject::Other {
+    if !kind.subjects().contains(&subject) {
         return Err(ApiError::invalid(
             "subject",
             "not_allowed",

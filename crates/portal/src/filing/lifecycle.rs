@@ -61,6 +61,12 @@ impl From<StepError> for ApiError {
     }
 }
 
+/// Whether `iin` may withdraw `filing` now: its filer (not the person it was filed for), while
+/// it is open. The page shows the button by this; the withdrawal itself checks the same.
+pub fn may_withdraw(filing: &super::store::FilingRow, iin: &str) -> bool {
+    filing.filer_iin == iin && next(filing.state, Step::Withdraw).is_ok()
+}
+
 /// The state `step` leaves a filing in `from` in; `None` when the step changes nothing (a
 /// review of a filing already under review or extended).
 pub fn next(from: State, step: Step) -> Result<Option<State>, StepError> {

@@ -264,7 +264,7 @@ pub async fn timeline(db: &Db, filing_id: i64) -> Result<Vec<serde_json::Value>,
 pub fn summary_json(f: &FilingRow, now_unix: i64) -> serde_json::Value {
     let mut body = serde_json::json!({
         "id": f.id, "registration_number": f.registration_number, "kind": f.kind.as_str(),
-        "state": f.state.as_str(), "submitted_at": f.submitted_at,
+        "state": f.state.as_str(), "open": f.state.is_open(), "submitted_at": f.submitted_at,
         "due_at": clock::rfc3339(clock::from_unix(f.due_unix)),
         "overdue": f.is_overdue(now_unix), "erdr_number": f.erdr_number,
         "filed_in_detention": f.filed_in_detention,

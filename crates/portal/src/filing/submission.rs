@@ -208,7 +208,7 @@ async fn filer_signature(
             .await?;
             Ok(Some(signed))
         }
-        (None, _, Kind::CrimeReport) => Err(ApiError::invalid(
+        (None, _, kind) if kind.signature_required() => Err(ApiError::invalid(
             "signature",
             "signature_required",
             "A statement about a criminal offence must be signed with your EDS (CPC art. 181).",

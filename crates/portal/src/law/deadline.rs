@@ -44,6 +44,64 @@ crate::text_enum!(Kind {
     Complaint => "complaint",
 });
 
+impl Kind {
+    /// Whom it may be addressed to: a petition the investigator (the lead officer) or the
+    /// prosecutor (art. 99), a complaint the head of unit, the prosecutor or the investigating
+    /// judge (arts. 104–106). A statement goes to an organ and names no addressee.
+    pub fn addressees(self) -> &'static [Addressee] {
+        match self {
+            Kind::CrimeReport => &[],
+            Kind::Petition => &[Addressee::Investigator, Addressee::Prosecutor],
+            Kind::Complaint => &[
+                Addressee::HeadOfUnit,
+                Addressee::Prosecutor,
+                Addressee::InvestigatingJudge,
+            ],
+        }
+    }
+
+    /// The addressee when none is named: a statement's and a petition's is the investigator;
+    /// a complaint must name one.
+    pub fn default_addressee(self) -> Option<Addressee> {
+        match self {
+            Kind::CrimeReport | Kind::Petition => Some(Addressee::Investigator),
+            Kind::Complaint => None,
+        }
+    }
+
+    /// What it may be about: only a complaint has a subject (art. 105 gives some a shorter
+    /// period); the others are `other`.
+    pub fn subjects(self) -> &'static [Subject] {
+        match self {
+            Kind::Complaint => &Subject::ALL,
+            Kind::CrimeReport | Kind::Petition => &[Subject::Other],
+        }
+    }
+
+    /// Art. 181: a statement about an offence is a document signed by its applicant; a
+    /// petition or complaint may be signed.
+    pub fn signature_required(self) -> bool {
+        self == Kind::CrimeReport
+    }
+
+    /// What the page's form needs to know of each kind, as the API gives it.
+    pub fn catalogue() -> serde_json::Value {
+        let kinds: Vec<serde_json::Value> = Kind::ALL
+            .iter()
+            .map(|kind| {
+                serde_json::json!({
+                    "kind": kind.as_str(),
+                    "addressees": kind.addressees().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+                    "default_addressee": kind.default_addressee().filter(|_| *kind != Kind::CrimeReport).map(Addressee::as_str),
+                    "subjects": kind.subjects().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                    "signature_required": kind.signature_required(),
+                })
+            })
+            .collect();
+        serde_json::json!({ "kinds": kinds })
+    }
+}
+
 crate::text_enum!(Addressee {
     Investigator => "investigator",
     HeadOfUnit => "head_of_unit",

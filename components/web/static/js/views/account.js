@@ -82,7 +82,6 @@ async function sessionsSection() {
 }
 
 const NOTICE_LANGUAGES = ['kk', 'ru', 'en'];
-const OFFICER_ROLES = ['investigator', 'inquirer', 'prosecutor', 'head_of_unit'];
 
 function contactState(contact) {
   if (!contact) return t('account.contact.none');
@@ -114,7 +113,7 @@ async function noticesSection(me) {
     [t('account.email'), contacts.email ? [contacts.email.address, ' — ', contactState(contacts.email)] : contactState(null)],
     [t('account.phone'), contacts.phone ? [contacts.phone.address, ' — ', contactState(contacts.phone)] : contactState(null)],
   ]);
-  const isOfficer = me.roles.some((role) => OFFICER_ROLES.includes(role));
+  const isOfficer = Boolean(me.acts_as_officer);
   const fields = [
     field({ name: 'email', type: 'email', label: t('account.email'), autocomplete: 'email', maxlength: 254, value: contacts.email ? contacts.email.address : '' }),
     field({ name: 'phone', type: 'tel', label: t('account.phone'), hint: t('account.phone_hint'), autocomplete: 'tel', inputmode: 'tel', value: contacts.phone ? contacts.phone.address : '' }),

@@ -6,7 +6,6 @@ import { t, formatDate } from '../../i18n.js';
 import { h, page, section, table, time, link, badge, pagedList, withPage } from '../../ui.js';
 
 const PAGE_SIZE = 25;
-const REGISTERING_ROLES = ['investigator', 'inquirer', 'head_of_unit'];
 
 function casesTable(cases) {
   return table(
@@ -33,7 +32,8 @@ export async function render({ me }) {
     emptyKey: 'ocases.empty',
   });
   const results = h('div', { dataset: { section: 'cases' } }, list.node);
-  const mayRegister = me.roles.some((role) => REGISTERING_ROLES.includes(role));
+  // The server decides who registers cases.
+  const mayRegister = Boolean(me.may_register_cases);
   return page(
     'ocases.title',
     h('p', { class: 'lead' }, t('ocases.lead')),

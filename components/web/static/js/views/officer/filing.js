@@ -20,7 +20,7 @@ function summary(f) {
   return details([
     [t('ofiling.number'), f.registration_number],
     [t('ofiling.kind'), t(`ofiling.kind.${f.kind}`)],
-    [t('ofiling.state'), stateBadge(f.state)],
+    [t('ofiling.state'), stateBadge(f.state, f.open)],
     [t('ofiling.addressee'), f.addressee ? t(`ofiling.addressee.${f.addressee}`) : '—'],
     f.kind === 'complaint' ? [t('ofiling.subject'), t(`ofiling.subject.${f.subject}`)] : null,
     [t('ofiling.case'), f.erdr_number ? link(`/officer/cases/${f.erdr_number}`, f.erdr_number) : t('ofilings.no_case')],

@@ -8,14 +8,13 @@ import { h, page, form, field, section, table, time, badge, link, showProblem, p
 
 export const FILING_KINDS = ['crime_report', 'petition', 'complaint'];
 export const FILING_STATES = ['submitted', 'under_review', 'extended', 'registered', 'decided', 'refused', 'forwarded', 'withdrawn'];
-const OPEN_STATES = ['submitted', 'under_review', 'extended'];
 const PAGE_SIZE = 25;
 /** The largest document the API accepts (checked again by the server, by content). */
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 
 /** A filing state as a badge with its words (never colour alone). */
-export function stateBadge(state) {
-  const tone = OPEN_STATES.includes(state) ? 'info' : state === 'withdrawn' ? null : 'ok';
+export function stateBadge(state, open) {
+  const tone = open ? 'info' : state === 'withdrawn' ? null : 'ok';
   return badge(t(`ofiling.state.${state}`), tone);
 }
 
@@ -84,7 +83,7 @@ function filingsTable(items) {
         cell: (f) => (f.erdr_number ? link(`/officer/cases/${f.erdr_number}`, f.erdr_number) : h('span', { class: 'muted' }, t('ofilings.no_case'))),
       },
       { label: t('ofilings.col.addressee'), cell: (f) => (f.addressee ? t(`ofiling.addressee.${f.addressee}`) : '—') },
-      { label: t('ofilings.col.state'), cell: (f) => stateBadge(f.state) },
+      { label: t('ofilings.col.state'), cell: (f) => stateBadge(f.state, f.open) },
       { label: t('ofilings.col.due'), cell: (f) => dueCell(f) },
     ],
     items.map((f) => ({ ...f, dataset: { id: String(f.id) } })),

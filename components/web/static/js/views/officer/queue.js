@@ -36,7 +36,7 @@ function detailCell(item) {
       item.basis ? [h('br'), h('span', { class: 'muted' }, t('queue.basis')), ' ', item.basis] : null,
     ];
   }
-  return stateBadge(item.state);
+  return stateBadge(item.state, item.open);
 }
 
 function caseCell(item) {

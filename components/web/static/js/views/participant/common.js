@@ -23,7 +23,6 @@ export const STATUSES = [
 export const ACTS_FOR_ANOTHER = ['defender', 'legal_representative', 'representative'];
 
 /** Filing states an answer has not closed yet (the filer may withdraw then). */
-export const OPEN_STATES = ['submitted', 'under_review', 'extended'];
 
 /** `t(prefix + value)` when the catalogue has it, else the raw value (never a bare key). */
 export function label(prefix, value) {
@@ -80,7 +79,7 @@ export function stageBadge(stage) {
 
 /** The overdue marker: words, not only colour. */
 export function overdueMark(filing) {
-  return filing.overdue && OPEN_STATES.includes(filing.state) ? badge(t('filings.overdue'), 'danger') : null;
+  return filing.overdue && filing.open ? badge(t('filings.overdue'), 'danger') : null;
 }
 
 export function date(value) {

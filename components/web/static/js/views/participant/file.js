@@ -13,13 +13,6 @@ import { waitForPhone } from '../../egov-mobile.js';
 
 const DRAFT = 'filing';
 const ATTEMPT_KEY = 'jaria.filing-attempt';
-const KINDS = ['crime_report', 'petition', 'complaint'];
-const ADDRESSEES = {
-  petition: ['investigator', 'prosecutor'],
-  complaint: ['head_of_unit', 'prosecutor', 'investigating_judge'],
-};
-const ALL_ADDRESSEES = ['investigator', 'head_of_unit', 'prosecutor', 'investigating_judge'];
-const SUBJECTS = ['other', 'detention', 'recognition_as_suspect', 'qualification', 'suspension_from_office', 'search_or_seizure', 'asset_restriction'];
 const MAX_FILES = 10;
 const MAX_BYTES = 10 * 1024 * 1024;
 const MEDIA = { pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
@@ -112,7 +105,19 @@ function receiptSection(filing) {
 }
 
 export async function render(ctx) {
-  const [organsResult, casesResult] = await Promise.all([api('/api/filings/organs'), api('/api/cases?limit=100')]);
+  const [organsResult, casesResult, kindsResult] = await Promise.all([
+    api('/api/filings/organs'),
+    api('/api/cases?limit=100'),
+    api('/api/filings/kinds'),
+  ]);
+  // What each kind may name and whether it must be signed: the server's rules, as it gives them.
+  const catalogue = Object.fromEntries((kindsResult.kinds || []).map((k) => [k.kind, k]));
+  const KINDS = Object.keys(catalogue);
+  const rulesOf = (k) => catalogue[k] || { addressees: [], subjects: [], signature_required: false, default_addressee: null };
+  const union = (list) => [...new Set(KINDS.flatMap((k) => rulesOf(k)[list]))];
+  const ALL_ADDRESSEES = union('addressees');
+  // `other` first: what a complaint is about unless it names one of the art. 105 subjects.
+  const SUBJECTS = union('subjects').sort((a, b) => (a === 'other' ? -1 : b === 'other' ? 1 : 0));
   const organs = organsResult.organs || [];
   // Only the cases the server says I may file in (a status in force, not gone to paper).
   const cases = (casesResult.cases || []).filter((c) => c.may_file);
@@ -355,17 +360,18 @@ export async function render(ctx) {
     showField(affectedErdr, asAffected);
     showField(behalf, inCase && fillBehalf());
     showField(addressee, inCase || asAffected);
-    showField(subject, chosen === 'complaint');
+    showField(subject, rulesOf(chosen).subjects.length > 1);
     showField(decision, inCase && chosen === 'complaint' && Boolean(caseSelect.value));
     showField(text, Boolean(chosen));
     showField(attachments, Boolean(chosen));
-    // A statement must be signed; a petition or complaint may be.
+    // A statement must be signed (art. 181); a petition or complaint may be.
+    const mustSign = rulesOf(chosen).signature_required;
     const unsigned = node.querySelector('input[name="sign_with"][value="none"]');
-    unsigned.disabled = chosen === 'crime_report';
-    unsigned.closest('.radio').hidden = chosen === 'crime_report';
-    // Until the person chooses, a statement is signed with the key file and the rest unsigned.
-    if (!signChoiceMade || (chosen === 'crime_report' && unsigned.checked)) {
-      node.querySelector(`input[name="sign_with"][value="${chosen === 'crime_report' ? 'key' : 'none'}"]`).checked = true;
+    unsigned.disabled = mustSign;
+    unsigned.closest('.radio').hidden = mustSign;
+    // Until the person chooses, what must be signed is signed with the key file, the rest not.
+    if (!signChoiceMade || (mustSign && unsigned.checked)) {
+      node.querySelector(`input[name="sign_with"][value="${mustSign ? 'key' : 'none'}"]`).checked = true;
     }
     const how = (node.querySelector('input[name="sign_with"]:checked') || {}).value;
     signWith.hidden = !chosen;
@@ -373,14 +379,15 @@ export async function render(ctx) {
     showField(signKey, Boolean(chosen) && how === 'key');
     showField(signPassword, Boolean(chosen) && how === 'key');
     // Only the addressees this kind may go to (CPC arts. 99, 104–106).
-    const allowed = ADDRESSEES[chosen] || [];
+    const allowed = rulesOf(chosen).addressees;
     for (const option of addresseeSelect.options) {
       if (!option.value) continue;
       option.hidden = !allowed.includes(option.value);
       option.disabled = !allowed.includes(option.value);
     }
     if (addresseeSelect.value && !allowed.includes(addresseeSelect.value)) addresseeSelect.value = '';
-    if (chosen === 'petition' && !addresseeSelect.value) addresseeSelect.value = 'investigator';
+    const preset = rulesOf(chosen).default_addressee;
+    if (preset && !addresseeSelect.value) addresseeSelect.value = preset;
     if (chosen === 'complaint' && caseSelect.value) fillDecisions();
   }
 

@@ -5,7 +5,7 @@ import { api } from '../../api.js';
 import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
 import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
 import { reload } from '../../app.js';
-import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton, OPEN_STATES } from './common.js';
+import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton } from './common.js';
 
 const EXTENSIONS = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg' };
 
@@ -217,7 +217,8 @@ export async function render(ctx) {
     }
   }
   const holder = h('div');
-  const mayWithdraw = OPEN_STATES.includes(filing.state) && ctx.me && ctx.me.iin === filing.filer_iin;
+  // The server says whether I may (its filer, while it is open).
+  const mayWithdraw = Boolean(filing.may_withdraw);
   const receipt = receiptButton(filing, holder);
   const summary = section(
     t('filing.summary'),
