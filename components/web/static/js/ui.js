@@ -194,6 +194,40 @@ export async function busy(button, work) {
   }
 }
 
+/**
+ * A button that does one thing: busy while `run` works (it gets the button), then the
+ * announcement (a text, or a function of what `run` answered) and `then` (a reload, most
+ * often); a problem is shown in `problemsIn` (a node, or a function giving one), or handed to
+ * `onProblem` instead.
+ */
+export function actionButton(spec, ...label) {
+  const { tone = 'secondary', action, dataset = {}, attributes = {}, disabled = false, problemsIn, run, announced, then, onProblem } = spec;
+  return h(
+    'button',
+    {
+      ...attributes,
+      type: 'button',
+      class: tone,
+      disabled,
+      dataset: { action, ...dataset },
+      async onclick(event) {
+        const button = event.currentTarget;
+        await busy(button, async () => {
+          try {
+            const result = await run(button);
+            if (announced) announce(typeof announced === 'function' ? announced(result) : announced);
+            if (then) await then(result);
+          } catch (error) {
+            if (onProblem) onProblem(error);
+            else showProblem(typeof problemsIn === 'function' ? problemsIn() : problemsIn, error);
+          }
+        });
+      },
+    },
+    ...label,
+  );
+}
+
 export function clearErrors(container) {
   for (const slot of container.querySelectorAll('.field-error')) {
     slot.hidden = true;

@@ -3,7 +3,7 @@
 
 import { api, ApiProblem } from '../api.js';
 import { t } from '../i18n.js';
-import { h, page, form, field, section, table, time, announce, busy, showProblem, details, errorBox } from '../ui.js';
+import { h, page, form, field, section, table, time, announce, details, errorBox, actionButton } from '../ui.js';
 import { signOut, reload } from '../app.js';
 
 const ROLE_KEYS = ['participant', 'investigator', 'inquirer', 'prosecutor', 'head_of_unit', 'admin'];
@@ -56,22 +56,17 @@ async function sessionsSection() {
           cell: (s) =>
             s.current
               ? h('button', { type: 'button', class: 'secondary', dataset: { action: 'sign-out-here' }, onclick: signOut }, t('nav.sign_out'))
-              : h('button', {
-                  type: 'button',
-                  class: 'secondary',
-                  dataset: { action: 'end-session', id: s.id },
-                  async onclick(event) {
-                    await busy(event.currentTarget, async () => {
-                      try {
-                        await api(`/api/auth/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' });
-                        announce(t('account.session.ended'));
-                        reload();
-                      } catch (error) {
-                        showProblem(container, error);
-                      }
-                    });
+              : actionButton(
+                  {
+                    action: 'end-session',
+                    dataset: { id: s.id },
+                    problemsIn: container,
+                    run: () => api(`/api/auth/sessions/${encodeURIComponent(s.id)}`, { method: 'DELETE' }),
+                    announced: t('account.session.ended'),
+                    then: reload,
                   },
-                }, t('account.session.end')),
+                  t('account.session.end'),
+                ),
         },
       ],
       sessions.map((s) => ({ ...s, dataset: { id: s.id } })),

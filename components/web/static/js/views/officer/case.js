@@ -5,7 +5,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate } from '../../i18n.js';
-import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton } from '../../ui.js';
+import { h, page, form, field, radios, section, table, details, time, badge, link, empty, announce, busy, showProblem, keepDraft, clearDraft, showField, disclosureButton, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { investigationTerm } from '../term.js';
 import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
@@ -168,28 +168,19 @@ function participantActions(p, base, container) {
   const formId = `fam-form-${p.id}`;
   const grantForm = familiarisationForm(p, base, formId);
   const grant = disclosureButton({ label: t('ocase.fam.grant'), tone: 'primary', action: 'grant', panel: grantForm, focus: 'input' });
-  const revoke = h(
-    'button',
+  const revoke = actionButton(
     {
-      type: 'button',
-      class: 'secondary',
-      dataset: { action: 'revoke' },
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await api(`${base}/participants/${encodeURIComponent(p.id)}/familiarisation`, { method: 'DELETE' });
-            announce(t('ocase.fam.revoked', { name: p.full_name || p.iin }));
-            reload();
-          } catch (error) {
-            if (error instanceof ApiProblem && error.status === 404) {
-              showProblem(container, error);
-              const summary = container.querySelector(':scope > .form-summary');
-              if (summary) summary.replaceChildren(h('p', {}, t('ocase.fam.none')));
-            } else {
-              showProblem(container, error);
-            }
-          }
-        });
+      action: 'revoke',
+      run: () => api(`${base}/participants/${encodeURIComponent(p.id)}/familiarisation`, { method: 'DELETE' }),
+      announced: t('ocase.fam.revoked', { name: p.full_name || p.iin }),
+      then: reload,
+      onProblem(error) {
+        showProblem(container, error);
+        // Already ended (404): the summary says there is none.
+        if (error instanceof ApiProblem && error.status === 404) {
+          const summary = container.querySelector(':scope > .form-summary');
+          if (summary) summary.replaceChildren(h('p', {}, t('ocase.fam.none')));
+        }
       },
     },
     t('ocase.fam.revoke'),
@@ -202,23 +193,14 @@ function participantActions(p, base, container) {
     h(
       'div',
       { class: 'actions' },
-      h(
-        'button',
+      actionButton(
         {
-          type: 'button',
-          class: 'danger',
-          dataset: { action: 'revoke-status-confirm' },
-          async onclick(event) {
-            await busy(event.currentTarget, async () => {
-              try {
-                await api(`${base}/participants/${encodeURIComponent(p.id)}`, { method: 'DELETE' });
-                announce(t('ocase.status_revoked', { name: p.full_name || p.iin }));
-                reload();
-              } catch (error) {
-                showProblem(container, error);
-              }
-            });
-          },
+          tone: 'danger',
+          action: 'revoke-status-confirm',
+          problemsIn: container,
+          run: () => api(`${base}/participants/${encodeURIComponent(p.id)}`, { method: 'DELETE' }),
+          announced: t('ocase.status_revoked', { name: p.full_name || p.iin }),
+          then: reload,
         },
         t('ocase.revoke_status_confirm'),
       ),

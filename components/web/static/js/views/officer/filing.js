@@ -5,7 +5,7 @@
 
 import { api, download } from '../../api.js';
 import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
-import { h, page, form, field, radios, section, details, time, badge, link, announce, busy, showProblem, keepDraft, clearDraft, showField } from '../../ui.js';
+import { h, page, form, field, radios, section, details, time, badge, link, announce, keepDraft, clearDraft, showField, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { stateBadge, dueCell, almatyDate, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './filings.js';
 import { signingFields, showSigning, signContent, signatureRefusalAtChoice } from './sign.js';
@@ -43,22 +43,8 @@ function signature(f) {
   const base = `/api/officer/filings/${encodeURIComponent(f.id)}`;
   const holder = h('span');
   const fetchPart = (part, name) =>
-    h(
-      'button',
-      {
-        type: 'button',
-        class: 'secondary',
-        dataset: { action: 'download', part },
-        async onclick(event) {
-          await busy(event.currentTarget, async () => {
-            try {
-              await download(`${base}/${part}`, name);
-            } catch (error) {
-              showProblem(holder, error);
-            }
-          });
-        },
-      },
+    actionButton(
+      { action: 'download', dataset: { part }, problemsIn: holder, run: () => download(`${base}/${part}`, name) },
       t(`ofiling.signature.${part}`),
     );
   return h(
@@ -89,22 +75,14 @@ function documentsSection(f) {
             name,
             doc.size !== undefined ? [' ', h('span', { class: 'muted' }, `(${formatBytes(doc.size)}${doc.media_type ? `, ${doc.media_type}` : ''})`)] : null,
             ' ',
-            h(
-              'button',
+            actionButton(
               {
-                type: 'button',
-                class: 'link-button',
-                dataset: { action: 'download', sha256: doc.sha256 },
-                'aria-label': t('ofiling.download_named', { name }),
-                async onclick(event) {
-                  await busy(event.currentTarget, async () => {
-                    try {
-                      await download(`/api/officer/filings/${encodeURIComponent(f.id)}/documents/${encodeURIComponent(doc.sha256)}`, name);
-                    } catch (error) {
-                      showProblem(container, error);
-                    }
-                  });
-                },
+                tone: 'link-button',
+                action: 'download',
+                dataset: { sha256: doc.sha256 },
+                attributes: { 'aria-label': t('ofiling.download_named', { name }) },
+                problemsIn: container,
+                run: () => download(`/api/officer/filings/${encodeURIComponent(f.id)}/documents/${encodeURIComponent(doc.sha256)}`, name),
               },
               t('action.download'),
             ),
@@ -165,23 +143,13 @@ function answerSection(f) {
 function reviewAction(f) {
   const container = h('div', { class: 'actions' });
   container.append(
-    h(
-      'button',
+    actionButton(
       {
-        type: 'button',
-        class: 'secondary',
-        dataset: { action: 'review' },
-        async onclick(event) {
-          await busy(event.currentTarget, async () => {
-            try {
-              await api(`/api/officer/filings/${encodeURIComponent(f.id)}/review`, { method: 'POST' });
-              announce(t('ofiling.review.done'));
-              reload();
-            } catch (error) {
-              showProblem(container.parentNode || container, error);
-            }
-          });
-        },
+        action: 'review',
+        problemsIn: () => container.parentNode || container,
+        run: () => api(`/api/officer/filings/${encodeURIComponent(f.id)}/review`, { method: 'POST' }),
+        announced: t('ofiling.review.done'),
+        then: reload,
       },
       t('ofiling.review'),
     ),

@@ -3,7 +3,7 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, form, field, table, link, empty, announce, busy, showProblem, keepDraft, clearDraft, disclosureButton } from '../../ui.js';
+import { h, page, form, field, table, link, empty, announce, keepDraft, clearDraft, disclosureButton, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { dueCell, stateBadge } from './filings.js';
 
@@ -62,23 +62,14 @@ function requestActions(item, container) {
   rejectForm.id = formId;
   rejectForm.hidden = true;
 
-  const confirm = h(
-    'button',
+  const confirm = actionButton(
     {
-      type: 'button',
-      class: 'primary',
-      dataset: { action: 'confirm' },
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await decide(item.id, { decision: 'confirm' });
-            announce(t('queue.confirmed', { name: item.person.full_name || item.person.iin }));
-            reload();
-          } catch (error) {
-            showProblem(container, error);
-          }
-        });
-      },
+      tone: 'primary',
+      action: 'confirm',
+      problemsIn: container,
+      run: () => decide(item.id, { decision: 'confirm' }),
+      announced: t('queue.confirmed', { name: item.person.full_name || item.person.iin }),
+      then: reload,
     },
     t('queue.confirm'),
   );

@@ -3,7 +3,7 @@
 
 import { api, download } from '../../api.js';
 import { t, has, formatDate, language } from '../../i18n.js';
-import { h, badge, busy, announce, showProblem } from '../../ui.js';
+import { h, badge, actionButton } from '../../ui.js';
 
 /** Procedural statuses the API accepts, in the order the CPC lists them. */
 export const STATUSES = [
@@ -94,22 +94,8 @@ export function textBlock(text) {
 
 /** The button that opens a filing's printable receipt; a failure is shown in `holder`. */
 export function receiptButton(filing, holder, tone = 'secondary') {
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: tone,
-      dataset: { action: 'open-receipt' },
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await openReceipt(filing.id, filing.registration_number);
-          } catch (error) {
-            showProblem(holder, error);
-          }
-        });
-      },
-    },
+  return actionButton(
+    { tone, action: 'open-receipt', problemsIn: holder, run: () => openReceipt(filing.id, filing.registration_number) },
     t('file.receipt.open'),
   );
 }
@@ -141,22 +127,8 @@ export async function openReceipt(filingId, registrationNumber) {
 
 /** A button that downloads a protected document; a failure is shown in `container`. */
 export function downloadButton(path, name, container, extra = {}) {
-  return h(
-    'button',
-    {
-      type: 'button',
-      class: 'secondary',
-      dataset: { action: 'download', ...extra },
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await download(path, name);
-          } catch (error) {
-            showProblem(container(), error);
-          }
-        });
-      },
-    },
+  return actionButton(
+    { action: 'download', dataset: extra, problemsIn: container, run: () => download(path, name) },
     t('action.download'),
     name ? h('span', { class: 'visually-hidden' }, ` ${name}`) : null,
   );

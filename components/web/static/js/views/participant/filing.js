@@ -3,7 +3,7 @@
 
 import { api } from '../../api.js';
 import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
-import { h, page, section, details, time, link, busy, announce, showProblem } from '../../ui.js';
+import { h, page, section, details, time, link, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton } from './common.js';
 
@@ -177,7 +177,17 @@ function withdrawBlock(filing) {
     h('p', { id: 'withdraw-question' }, h('strong', {}, t('filing.withdraw_confirm', { number: filing.registration_number }))),
     h('p', {}, t('filing.withdraw_note')),
   );
-  const yes = h('button', { type: 'button', class: 'danger', dataset: { action: 'withdraw-confirm' } }, t('filing.withdraw_yes'));
+  const yes = actionButton(
+    {
+      tone: 'danger',
+      action: 'withdraw-confirm',
+      problemsIn: holder,
+      run: () => api(`/api/filings/${encodeURIComponent(filing.id)}/withdraw`, { method: 'POST' }),
+      announced: t('filing.withdrawn'),
+      then: reload,
+    },
+    t('filing.withdraw_yes'),
+  );
   const no = h('button', { type: 'button', class: 'secondary', dataset: { action: 'withdraw-cancel' } }, t('action.cancel'));
   confirmBox.append(h('div', { class: 'actions' }, yes, no));
   start.addEventListener('click', () => {
@@ -189,17 +199,6 @@ function withdrawBlock(filing) {
     confirmBox.hidden = true;
     start.hidden = false;
     start.focus();
-  });
-  yes.addEventListener('click', async () => {
-    await busy(yes, async () => {
-      try {
-        await api(`/api/filings/${encodeURIComponent(filing.id)}/withdraw`, { method: 'POST' });
-        announce(t('filing.withdrawn'));
-        await reload();
-      } catch (error) {
-        showProblem(holder, error);
-      }
-    });
   });
   holder.append(start, confirmBox);
   return holder;

@@ -2,7 +2,7 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, time, link, badge, busy, announce, showProblem, errorBox, pagedList, withPage } from '../../ui.js';
+import { h, page, section, time, link, badge, errorBox, pagedList, withPage, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
 import { label } from './common.js';
 
@@ -129,30 +129,22 @@ export function describe(notice) {
 }
 
 function markRead(item, ctx, container) {
-  return h(
-    'button',
+  return actionButton(
     {
-      type: 'button',
-      class: 'secondary',
-      dataset: { action: 'read', id: String(item.id) },
-      async onclick(event) {
-        const button = event.currentTarget;
-        await busy(button, async () => {
-          try {
-            await api(`/api/status/notifications/${encodeURIComponent(item.id)}/read`, { method: 'POST' });
-            item.read_at = new Date().toISOString();
-            const node = button.closest('.notice');
-            node.classList.remove('unread');
-            node.dataset.unread = 'false';
-            node.querySelector('.unread-mark')?.remove();
-            button.remove();
-            announce(t('notifications.marked'));
-            await ctx.refreshUnread();
-          } catch (error) {
-            showProblem(container, error);
-          }
-        });
+      action: 'read',
+      dataset: { id: String(item.id) },
+      problemsIn: container,
+      async run(button) {
+        await api(`/api/status/notifications/${encodeURIComponent(item.id)}/read`, { method: 'POST' });
+        item.read_at = new Date().toISOString();
+        const node = button.closest('.notice');
+        node.classList.remove('unread');
+        node.dataset.unread = 'false';
+        node.querySelector('.unread-mark')?.remove();
+        button.remove();
       },
+      announced: t('notifications.marked'),
+      then: () => ctx.refreshUnread(),
     },
     t('notifications.mark_read'),
   );
@@ -189,24 +181,16 @@ export async function render(ctx) {
   } catch (error) {
     body = errorBox(error);
   }
-  const readAll = h(
-    'button',
+  const readAll = actionButton(
     {
-      type: 'button',
-      class: 'secondary',
-      dataset: { action: 'read-all' },
+      action: 'read-all',
       disabled: unreadCount === 0,
-      async onclick(event) {
-        await busy(event.currentTarget, async () => {
-          try {
-            await api('/api/status/notifications/read-all', { method: 'POST' });
-            announce(t('notifications.all_marked'));
-            await ctx.refreshUnread();
-            await reload();
-          } catch (error) {
-            showProblem(container, error);
-          }
-        });
+      problemsIn: container,
+      run: () => api('/api/status/notifications/read-all', { method: 'POST' }),
+      announced: t('notifications.all_marked'),
+      async then() {
+        await ctx.refreshUnread();
+        await reload();
       },
     },
     t('notifications.mark_all_read'),
