@@ -160,3 +160,151 @@ pub fn add_decision_about(
     assert_eq!(r.status, 201, "{}", r.text());
     r.json()["id"].as_i64().expect("decision id")
 }
+
+/// A case and the people around it, built as a test needs them: an admin, the police organ
+/// and its lead investigator always; a head of unit, a supervising prosecutor (with their own
+/// office), an investigator of another organ, the case registered (supervised by the
+/// prosecutor if there is one), a victim confirmed or only asking, when asked for:
+///
+/// ```ignore
+/// let w = CaseWorld::new(&app).with_head().with_prosecutor().registered().with_victim();
+/// w.victim().get(&format!("/api/cases/{}", w.erdr));
+/// ```
+///
+/// Asking for someone the world was not built with panics, naming the step it lacks.
+pub struct CaseWorld<'a> {
+    pub app: &'a TestApp,
+    pub admin: Session<'a>,
+    pub police: i64,
+    pub lead_iin: String,
+    pub lead: Session<'a>,
+    /// The case's number, of the police organ's code (registered only after `registered`).
+    pub erdr: String,
+    registered: bool,
+    head: Option<Session<'a>>,
+    prosecutor: Option<(String, Session<'a>, i64)>,
+    stranger_officer: Option<Session<'a>>,
+    victim: Option<(Session<'a>, i64)>,
+}
+
+impl<'a> CaseWorld<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        let admin = signed_in(app, crate::TEST_ADMIN_IIN, "ADMIN");
+        let police = organ(&admin, "Police");
+        let (lead_iin, lead) = officer(app, &admin, "investigator", police);
+        let erdr = erdr_of(&lead);
+        CaseWorld {
+            app,
+            admin,
+            police,
+            lead_iin,
+            lead,
+            erdr,
+            registered: false,
+            head: None,
+            prosecutor: None,
+            stranger_officer: None,
+            victim: None,
+        }
+    }
+
+    /// A head of unit of the police organ.
+    pub fn with_head(mut self) -> Self {
+        self.head = Some(officer(self.app, &self.admin, "head_of_unit", self.police).1);
+        self
+    }
+
+    /// A prosecutor of a prosecutor's office of their own; the case, once registered, is theirs
+    /// to supervise.
+    pub fn with_prosecutor(mut self) -> Self {
+        assert!(!self.registered, "add the prosecutor before `registered`");
+        let office = organ(&self.admin, "Prosecutor's office");
+        let (iin, session) = officer(self.app, &self.admin, "prosecutor", office);
+        self.prosecutor = Some((iin, session, office));
+        self
+    }
+
+    /// An investigator of another organ: no relation to the case.
+    pub fn with_stranger_officer(mut self) -> Self {
+        let other = organ(&self.admin, "Other police");
+        self.stranger_officer = Some(officer(self.app, &self.admin, "investigator", other).1);
+        self
+    }
+
+    /// The case registered by the lead (under the prosecutor's supervision, if any).
+    pub fn registered(mut self) -> Self {
+        let mut body = json!({"erdr_number": self.erdr, "registered_on": "2026-11-01",
+                              "articles": ["art. 188"]});
+        if let Some((iin, _, _)) = &self.prosecutor {
+            body["prosecutor_iin"] = iin.as_str().into();
+        }
+        let r = self.lead.post_json("/api/officer/cases", &body);
+        assert_eq!(r.status, 201, "{}", r.text());
+        self.registered = true;
+        self
+    }
+
+    /// A victim who asked for their status, which the lead confirmed.
+    pub fn with_victim(self) -> Self {
+        let world = self.with_victim_asking();
+        let (_, id) = world.victim.as_ref().expect("asked");
+        assert_eq!(decide(&world.lead, *id, "confirm", None).status, 200);
+        world
+    }
+
+    /// A victim who asked for their status; the request waits for the lead.
+    pub fn with_victim_asking(mut self) -> Self {
+        assert!(self.registered, "register the case before its victim asks");
+        let victim = signed_in(self.app, &random_iin(), "VICTIM");
+        let id = request(&victim, &self.erdr, "victim", None, None);
+        self.victim = Some((victim, id));
+        self
+    }
+
+    pub fn head(&self) -> &Session<'a> {
+        self.head
+            .as_ref()
+            .expect("the world has no head of unit: add .with_head()")
+    }
+
+    pub fn prosecutor(&self) -> &Session<'a> {
+        &self.prosecution().1
+    }
+
+    pub fn prosecutor_iin(&self) -> &str {
+        &self.prosecution().0
+    }
+
+    /// The prosecutor's office.
+    pub fn prosecutors(&self) -> i64 {
+        self.prosecution().2
+    }
+
+    fn prosecution(&self) -> &(String, Session<'a>, i64) {
+        self.prosecutor
+            .as_ref()
+            .expect("the world has no prosecutor: add .with_prosecutor()")
+    }
+
+    pub fn stranger_officer(&self) -> &Session<'a> {
+        self.stranger_officer
+            .as_ref()
+            .expect("the world has no officer of another organ: add .with_stranger_officer()")
+    }
+
+    pub fn victim(&self) -> &Session<'a> {
+        &self.victim_and_request().0
+    }
+
+    /// The victim's status request (confirmed by `with_victim`, waiting after
+    /// `with_victim_asking`): their participant id.
+    pub fn victim_request(&self) -> i64 {
+        self.victim_and_request().1
+    }
+
+    fn victim_and_request(&self) -> &(Session<'a>, i64) {
+        self.victim
+            .as_ref()
+            .expect("the world has no victim: add .with_victim() or .with_victim_asking()")
+    }
+}

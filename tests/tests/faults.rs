@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use jaria_tests::world::{decide, officer, organ, register_case, request, signed_in};
-use jaria_tests::{Reply, TEST_ADMIN_IIN, TestApp, random_iin};
+use jaria_tests::world::{CaseWorld, signed_in};
+use jaria_tests::{Reply, TestApp, random_iin};
 use serde_json::{Value, json};
 
 /// One case with a confirmed victim and its lead officer; bearer tokens to reuse across
@@ -20,18 +20,12 @@ struct World {
 }
 
 fn world(app: &TestApp) -> World {
-    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let (_, lead) = officer(app, &admin, "investigator", police);
-    let erdr = register_case(&lead);
-    let victim = signed_in(app, &random_iin(), "VICTIM");
-    let id = request(&victim, &erdr, "victim", None, None);
-    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
+    let w = CaseWorld::new(app).registered().with_victim();
     let outsider = signed_in(app, &random_iin(), "OUTSIDER");
     World {
-        erdr,
-        victim: victim.token.clone(),
-        lead: lead.token.clone(),
+        erdr: w.erdr.clone(),
+        victim: w.victim().token.clone(),
+        lead: w.lead.token.clone(),
         outsider: outsider.token.clone(),
     }
 }

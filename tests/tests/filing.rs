@@ -4,7 +4,7 @@
 
 use base64::Engine as _;
 use jaria_portal::law::deadline::{self, Addressee, Calendar, Kind, Subject};
-use jaria_tests::world::{PDF, decide, erdr_of, officer, organ, request, signed_in};
+use jaria_tests::world::{CaseWorld, PDF, decide, erdr_of, officer, organ, request, signed_in};
 use jaria_tests::{Session, TEST_ADMIN_IIN, TestApp, person, random_iin};
 use serde_json::{Value, json};
 
@@ -521,46 +521,13 @@ fn attachments_of_the_wrong_type_or_size_are_refused() {
 }
 
 /// A case with its officers and a confirmed victim, for the officer's side of filings.
-struct Desk<'a> {
-    erdr: String,
-    police: i64,
-    admin: Session<'a>,
-    lead: Session<'a>,
-    head: Session<'a>,
-    prosecutor: Session<'a>,
-    stranger_officer: Session<'a>,
-    victim: Session<'a>,
-}
-
-fn desk(app: &TestApp) -> Desk<'_> {
-    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let prosecutors = organ(&admin, "Prosecutor's office");
-    let other = organ(&admin, "Other police");
-    let (_, lead) = officer(app, &admin, "investigator", police);
-    let (_, head) = officer(app, &admin, "head_of_unit", police);
-    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
-    let (_, stranger_officer) = officer(app, &admin, "investigator", other);
-    let erdr = erdr_of(&lead);
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"],
-                "prosecutor_iin": prosecutor_iin}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    let victim = signed_in(app, &random_iin(), "VICTIM");
-    let id = request(&victim, &erdr, "victim", None, None);
-    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
-    Desk {
-        erdr,
-        police,
-        admin,
-        lead,
-        head,
-        prosecutor,
-        stranger_officer,
-        victim,
-    }
+fn desk(app: &TestApp) -> CaseWorld<'_> {
+    CaseWorld::new(app)
+        .with_head()
+        .with_prosecutor()
+        .with_stranger_officer()
+        .registered()
+        .with_victim()
 }
 
 /// Files `body` (a statement about an offence signed, as it must be) and answers its id.
@@ -627,7 +594,7 @@ fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer()
     let app = TestApp::portal();
     let d = desk(&app);
     // The victim learnt of the confirmation.
-    let feed = notifications(&d.victim);
+    let feed = notifications(d.victim());
     assert!(
         feed["notifications"]
             .as_array()
@@ -636,16 +603,16 @@ fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer()
             .any(|n| n["kind"] == "access_request_decided" && n["payload"]["state"] == "confirmed"),
         "{feed}"
     );
-    let attachment = upload(&d.victim, "application/pdf", PDF).json();
+    let attachment = upload(d.victim(), "application/pdf", PDF).json();
     let petition = filed(
-        &d.victim,
+        d.victim(),
         &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Please order an examination.",
                 "attachments": [attachment["id"]]}),
     );
     // Only the lead officer receives it; to the others it does not exist.
     assert!(queue_ids(&d.lead, "").contains(&petition));
-    assert!(!queue_ids(&d.head, "").contains(&petition));
-    for other in [&d.head, &d.prosecutor, &d.stranger_officer] {
+    assert!(!queue_ids(d.head(), "").contains(&petition));
+    for other in [d.head(), d.prosecutor(), d.stranger_officer()] {
         other
             .get(&format!("/api/officer/filings/{petition}"))
             .assert_problem(404);
@@ -656,7 +623,7 @@ fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer()
         )
         .assert_problem(404);
     }
-    d.victim
+    d.victim()
         .get(&format!("/api/officer/filings/{petition}"))
         .assert_problem(403);
     // The combined queue lists it next to access requests.
@@ -735,12 +702,12 @@ fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer()
         &json!({"outcome": "granted", "reasoning": "again"}),
     )
     .assert_problem(409);
-    d.victim
+    d.victim()
         .post_json(&format!("/api/filings/{petition}/withdraw"), &json!({}))
         .assert_problem(409);
     // The filer sees the answer, its document, the timeline, and the notices.
     let status = d
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{petition}"))
         .json();
     assert_eq!(status["state"], "decided");
@@ -754,18 +721,18 @@ fn a_petition_is_answered_by_the_lead_officer_and_the_answer_reaches_the_filer()
         .cloned()
         .expect("answer document");
     assert_eq!(answer_doc["filename"], "order.pdf");
-    let got = d.victim.get(&format!(
+    let got = d.victim().get(&format!(
         "/api/status/filings/{petition}/documents/{}",
         answer_doc["sha256"].as_str().expect("sha")
     ));
     assert_eq!(got.status, 200);
     assert_eq!(got.body, PDF);
     assert_eq!(
-        timeline_events(&d.victim, petition),
+        timeline_events(d.victim(), petition),
         ["submitted", "under_review", "decided"]
     );
     assert_eq!(
-        filing_events_notified(&d.victim, petition),
+        filing_events_notified(d.victim(), petition),
         ["under_review", "decided"]
     );
     // Decided filings leave the open queue but can be asked for.
@@ -795,18 +762,18 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
         if let (Some(b), Value::Object(more)) = (body.as_object_mut(), extra) {
             b.extend(more);
         }
-        filed(&d.victim, &body)
+        filed(d.victim(), &body)
     };
     // To the head of unit, about the investigation: the head decides, the lead never sees it.
     let to_head = complaint("head_of_unit", json!({}));
-    assert!(queue_ids(&d.head, "").contains(&to_head));
+    assert!(queue_ids(d.head(), "").contains(&to_head));
     assert!(!queue_ids(&d.lead, "").contains(&to_head));
     d.lead
         .get(&format!("/api/officer/filings/{to_head}"))
         .assert_problem(404);
     // Extended, within 15 days of submission, with its reason.
     let view = d
-        .head
+        .head()
         .get(&format!("/api/officer/filings/{to_head}"))
         .json();
     let limit = view["extension_limit_at"]
@@ -814,7 +781,7 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
         .expect("limit")
         .to_owned();
     let extend = |due: &str| {
-        d.head.post_json(
+        d.head().post_json(
             &format!("/api/officer/filings/{to_head}/extension"),
             &json!({"reason": "Awaiting the expert's report.", "due_at": due}),
         )
@@ -825,7 +792,7 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["due_at"], limit);
     let status = d
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{to_head}"))
         .json();
     assert_eq!(status["state"], "extended");
@@ -842,9 +809,9 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
         "Awaiting the expert's report."
     );
     assert!(extension["detail"]["previous_due_at"].is_string());
-    assert_eq!(filing_events_notified(&d.victim, to_head), ["extended"]);
+    assert_eq!(filing_events_notified(d.victim(), to_head), ["extended"]);
     let r = answer(
-        &d.head,
+        d.head(),
         to_head,
         &json!({"outcome": "rejected", "reasoning": "The investigation is active."}),
     );
@@ -852,10 +819,10 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
 
     // To the prosecutor: the supervising prosecutor decides.
     let to_prosecutor = complaint("prosecutor", json!({"subject": "qualification"}));
-    assert!(queue_ids(&d.prosecutor, "?kind=complaint").contains(&to_prosecutor));
-    assert!(queue_ids(&d.prosecutor, "?kind=petition").is_empty());
+    assert!(queue_ids(d.prosecutor(), "?kind=complaint").contains(&to_prosecutor));
+    assert!(queue_ids(d.prosecutor(), "?kind=petition").is_empty());
     let r = answer(
-        &d.prosecutor,
+        d.prosecutor(),
         to_prosecutor,
         &json!({"outcome": "granted", "reasoning": "Requalified."}),
     );
@@ -863,7 +830,7 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
 
     // The head's own decision, challenged before the head: only forwarded, never decided.
     let order = base64::engine::general_purpose::STANDARD.encode(PDF);
-    let decision = d.head.post_json(
+    let decision = d.head().post_json(
         &format!("/api/officer/cases/{}/decisions", d.erdr),
         &json!({"type": "suspension", "decided_on": "2026-11-20", "title": "Suspension",
                 "filename": "s.pdf", "content_base64": order}),
@@ -875,34 +842,34 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
         json!({"challenged_decision_id": decision_id}),
     );
     let view = d
-        .head
+        .head()
         .get(&format!("/api/officer/filings/{own_act}"))
         .json();
     assert_eq!(view["challenged_official_is_me"], true);
     assert_eq!(view["permitted_outcomes"], json!(["forwarded"]));
     assert!(view["extension_limit_at"].is_null());
     let refused = answer(
-        &d.head,
+        d.head(),
         own_act,
         &json!({"outcome": "rejected", "reasoning": "No."}),
     )
     .assert_problem(422);
     assert_eq!(refused["errors"][0]["code"], "own_act", "{refused}");
     answer(
-        &d.head,
+        d.head(),
         own_act,
         &json!({"outcome": "forwarded", "reasoning": "Sent to the prosecutor."}),
     )
     .assert_problem(422);
     let r = answer(
-        &d.head,
+        d.head(),
         own_act,
         &json!({"outcome": "forwarded", "reasoning": "Art. 104: not mine to decide.",
                 "forwarded_to": "Prosecutor of the Almaly district"}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
     let status = d
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{own_act}"))
         .json();
     assert_eq!(status["state"], "forwarded");
@@ -930,7 +897,7 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
     );
     assert_eq!(r.status, 200, "{}", r.text());
     // The victim received the suspension (every participant does) and each answer.
-    let feed = notifications(&d.victim);
+    let feed = notifications(d.victim());
     let kinds: Vec<&str> = feed["notifications"]
         .as_array()
         .expect("list")
@@ -940,7 +907,7 @@ fn a_complaint_goes_to_the_head_or_prosecutor_is_extended_with_its_reason_and_ne
     assert!(kinds.contains(&"decision_available"), "{feed}");
     for filing in [to_head, to_prosecutor, own_act, to_judge] {
         assert!(
-            !filing_events_notified(&d.victim, filing).is_empty(),
+            !filing_events_notified(d.victim(), filing).is_empty(),
             "no notice for {filing}"
         );
     }
@@ -982,9 +949,9 @@ fn a_crime_report_is_registered_by_the_organ_it_was_sent_to() {
     );
     // The organ's officers receive it; another organ's and the prosecutor do not.
     assert!(queue_ids(&d.lead, "?kind=crime_report").contains(&report));
-    assert!(queue_ids(&d.head, "?kind=crime_report").contains(&report));
-    assert!(!queue_ids(&d.stranger_officer, "").contains(&report));
-    d.prosecutor
+    assert!(queue_ids(d.head(), "?kind=crime_report").contains(&report));
+    assert!(!queue_ids(d.stranger_officer(), "").contains(&report));
+    d.prosecutor()
         .get(&format!("/api/officer/filings/{report}"))
         .assert_problem(404);
     answer(
@@ -1036,7 +1003,7 @@ fn a_crime_report_is_registered_by_the_organ_it_was_sent_to() {
     assert_eq!(filing_events_notified(&applicant, report), ["registered"]);
     // The second is refused, with reasons; the applicant can read them.
     let r = answer(
-        &d.head,
+        d.head(),
         other,
         &json!({"outcome": "refused", "reasoning": "No signs of an offence (art. 35)."}),
     );
@@ -1079,7 +1046,7 @@ fn a_complaint_may_name_only_a_decision_its_filer_was_given() {
         "title": "Suspension", "filename": "p.pdf", "content_base64": order}));
     let complain = |decision: &Value, key: &str| {
         file(
-            &d.victim,
+            d.victim(),
             key,
             &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
                     "text": "I object.", "challenged_decision_id": decision}),
@@ -1118,7 +1085,7 @@ fn notifications_are_mine_alone_and_can_be_marked_read() {
                 "concerns_iin": random_iin(), "filename": "s.pdf", "content_base64": order}),
     );
     assert_eq!(r.status, 201, "{}", r.text());
-    let feed = notifications(&d.victim);
+    let feed = notifications(d.victim());
     let kinds: Vec<&str> = feed["notifications"]
         .as_array()
         .expect("list")
@@ -1142,7 +1109,7 @@ fn notifications_are_mine_alone_and_can_be_marked_read() {
         .assert_problem(404);
     assert_eq!(notifications(&outsider)["unread_count"], 0);
     assert_eq!(
-        d.victim
+        d.victim()
             .post_json(
                 &format!("/api/status/notifications/{first}/read"),
                 &json!({})
@@ -1150,19 +1117,22 @@ fn notifications_are_mine_alone_and_can_be_marked_read() {
             .status,
         204
     );
-    assert_eq!(notifications(&d.victim)["unread_count"], 1);
-    let unread = d.victim.get("/api/status/notifications?unread=true").json();
+    assert_eq!(notifications(d.victim())["unread_count"], 1);
+    let unread = d
+        .victim()
+        .get("/api/status/notifications?unread=true")
+        .json();
     assert_eq!(unread["notifications"].as_array().map(Vec::len), Some(1));
-    d.victim
+    d.victim()
         .get("/api/status/notifications?unread=maybe")
         .assert_problem(422);
     assert_eq!(
-        d.victim
+        d.victim()
             .post_json("/api/status/notifications/read-all", &json!({}))
             .status,
         204
     );
-    assert_eq!(notifications(&d.victim)["unread_count"], 0);
+    assert_eq!(notifications(d.victim())["unread_count"], 0);
     // Revoking the right is a notice too.
     let r = d.lead.delete(&format!(
         "/api/officer/cases/{}/participants/{victim_participant}/familiarisation",
@@ -1170,7 +1140,7 @@ fn notifications_are_mine_alone_and_can_be_marked_read() {
     ));
     assert_eq!(r.status, 204);
     assert_eq!(
-        notifications(&d.victim)["notifications"][0]["kind"],
+        notifications(d.victim())["notifications"][0]["kind"],
         "familiarisation_revoked"
     );
 }
@@ -1181,7 +1151,7 @@ fn an_overdue_filing_is_marked_for_the_filer_and_the_officer() {
     let app = TestApp::portal();
     let d = desk(&app);
     let petition = filed(
-        &d.victim,
+        d.victim(),
         &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Return my phone."}),
     );
     // Three days is too long to wait: the due time is moved into the past in the file.
@@ -1192,7 +1162,7 @@ fn an_overdue_filing_is_marked_for_the_filer_and_the_officer() {
     )
     .expect("update");
     let mine = d
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{petition}"))
         .json();
     assert_eq!(mine["overdue"], true);
@@ -1211,7 +1181,7 @@ fn an_overdue_filing_is_marked_for_the_filer_and_the_officer() {
     );
     assert_eq!(r.status, 200);
     let mine = d
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{petition}"))
         .json();
     assert_eq!(mine["overdue"], false);
@@ -1246,7 +1216,7 @@ fn the_officer_queue_pages_by_due_time() {
     let mut ids: Vec<i64> = (0..5)
         .map(|i| {
             filed(
-                &d.victim,
+                d.victim(),
                 &json!({"kind": "petition", "erdr_number": d.erdr, "text": format!("Petition {i}")}),
             )
         })
@@ -1552,7 +1522,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
     let app = TestApp::portal();
     let d = desk(&app);
     let complaint = filed(
-        &d.victim,
+        d.victim(),
         &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "investigating_judge",
                 "subject": "search_or_seizure", "text": "The search of my flat was unlawful."}),
     );
@@ -1567,7 +1537,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
         who.post_json(&format!("/api/officer/filings/{complaint}/court"), &body)
     };
     let seen = |what: &str| {
-        d.victim
+        d.victim()
             .get(&format!("/api/status/filings/{complaint}"))
             .json()["court"][what]
             .clone()
@@ -1585,7 +1555,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
 
     // Nobody but those who received it, or the case's supervising prosecutor, records anything.
     court(
-        &d.stranger_officer,
+        d.stranger_officer(),
         json!({"step": "received", "on": today.to_string(), "hearing": false}),
     )
     .assert_problem(404);
@@ -1598,13 +1568,13 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
     .assert_problem(403);
     // In order, and never in the future.
     let r = court(
-        &d.head,
+        d.head(),
         json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
     );
     r.assert_problem(409);
     let tomorrow = today.succ_opt().expect("a next day");
     let r = court(
-        &d.head,
+        d.head(),
         json!({"step": "received", "on": tomorrow.to_string(), "hearing": true}),
     );
     r.assert_problem(422);
@@ -1612,7 +1582,7 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
 
     // The court received it for a closed hearing: the judge has 10 days (arts. 48-49).
     let r = court(
-        &d.head,
+        d.head(),
         json!({"step": "received", "on": today.to_string(), "hearing": true}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -1623,14 +1593,14 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
         at(jaria_tests::calendar::period_end(now, 10))
     );
     court(
-        &d.head,
+        d.head(),
         json!({"step": "received", "on": today.to_string(), "hearing": false}),
     )
     .assert_problem(409);
 
     // The supervising prosecutor records the judge's order: 3 days to appeal it (art. 107).
     let r = court(
-        &d.prosecutor,
+        d.prosecutor(),
         json!({"step": "decided", "on": today.to_string(), "outcome": "partially_granted"}),
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -1641,13 +1611,13 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
     );
     assert_eq!(seen("appeal")["expired"], false);
     court(
-        &d.head,
+        d.head(),
         json!({"step": "decided", "on": today.to_string(), "outcome": "rejected"}),
     )
     .assert_problem(409);
     // The supervising prosecutor, who records from the court's papers, sees the complaint.
     let seen_by_prosecutor = d
-        .prosecutor
+        .prosecutor()
         .get(&format!("/api/officer/filings/{complaint}"));
     assert_eq!(
         seen_by_prosecutor.status,
@@ -1656,19 +1626,19 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
         seen_by_prosecutor.text()
     );
     // The filer was told at each step, and the timeline shows both.
-    let told = filing_events_notified(&d.victim, complaint);
+    let told = filing_events_notified(d.victim(), complaint);
     assert!(
         told.ends_with(&["court_received".to_owned(), "court_decided".to_owned()]),
         "{told:?}"
     );
-    let timeline = timeline_events(&d.victim, complaint);
+    let timeline = timeline_events(d.victim(), complaint);
     assert!(
         timeline.ends_with(&["court_received".to_owned(), "court_decided".to_owned()]),
         "{timeline:?}"
     );
     // Only a complaint forwarded to the judge has a court record.
     let petition = filed(
-        &d.victim,
+        d.victim(),
         &json!({"kind": "petition", "erdr_number": d.erdr, "text": "Question the neighbour."}),
     );
     let r = d.lead.post_json(

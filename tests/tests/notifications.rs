@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use jaria_tests::webhook::{Behaviour, Receiver, SECRET, code_in};
-use jaria_tests::world::{add_decision, decide, erdr_of, officer, organ, request, signed_in};
+use jaria_tests::world::{CaseWorld, add_decision, request, signed_in};
 use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -41,33 +41,8 @@ fn verify(session: &Session<'_>, channel: &str, code: &str) -> Reply {
 }
 
 /// A case led by an investigator, with its victim confirmed.
-struct World<'a> {
-    erdr: String,
-    lead: Session<'a>,
-    head: Session<'a>,
-    victim: Session<'a>,
-}
-
-fn world(app: &TestApp) -> World<'_> {
-    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let (_, lead) = officer(app, &admin, "investigator", police);
-    let (_, head) = officer(app, &admin, "head_of_unit", police);
-    let erdr = erdr_of(&lead);
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01", "articles": ["art. 188"]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    let victim = signed_in(app, &random_iin(), "VICTIM");
-    let id = request(&victim, &erdr, "victim", None, None);
-    assert_eq!(decide(&lead, id, "confirm", None).status, 200);
-    World {
-        erdr,
-        lead,
-        head,
-        victim,
-    }
+fn world(app: &TestApp) -> CaseWorld<'_> {
+    CaseWorld::new(app).with_head().registered().with_victim()
 }
 
 fn signature_of(body: &[u8]) -> String {
@@ -82,7 +57,7 @@ fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    let phone = receiver.verified_phone(&app, &w.victim, "kk-KZ,kk;q=0.9,ru;q=0.8");
+    let phone = receiver.verified_phone(&app, w.victim(), "kk-KZ,kk;q=0.9,ru;q=0.8");
     add_decision(&w.lead, &w.erdr, "suspension");
     let message = receiver.delivered(&app, "decision notice", |m| {
         m["template"] == "decision_available"
@@ -118,10 +93,10 @@ fn a_decision_reaches_the_victims_phone_once_signed_and_in_kazakh() {
         .collect();
     assert_eq!(decisions.len(), 1, "{decisions:?}");
     // The feed has it too, as before.
-    let feed = w.victim.get("/api/status/notifications").json();
+    let feed = w.victim().get("/api/status/notifications").json();
     assert_eq!(feed["notifications"][0]["kind"], "decision_available");
     // A narrower choice is honoured: decisions to the feed only.
-    let r = w.victim.send_json(
+    let r = w.victim().send_json(
         "PUT",
         "/api/auth/notification-preferences",
         &json!({"kinds": {"decision_available": []}}),
@@ -152,7 +127,7 @@ fn a_receiver_that_is_down_stalls_or_is_slow_gets_every_message_and_can_de_dupli
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    receiver.verified_phone(&app, &w.victim, "en");
+    receiver.verified_phone(&app, w.victim(), "en");
     // Down: three decisions are tried and refused.
     receiver.set(Behaviour::Fail);
     for kind in ["suspension", "resumption", "termination"] {
@@ -245,7 +220,7 @@ fn two_ticks_in_parallel_send_each_message_once() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    receiver.verified_phone(&app, &w.victim, "ru");
+    receiver.verified_phone(&app, w.victim(), "ru");
     receiver.set(Behaviour::Slow(Duration::from_millis(30)));
     for _ in 0..12 {
         add_decision(&w.lead, &w.erdr, "suspension");
@@ -286,7 +261,7 @@ fn past_the_days_allowance_notices_reach_the_phone_as_one_digest() {
         ],
     );
     let w = world(&app);
-    receiver.verified_phone(&app, &w.victim, "en");
+    receiver.verified_phone(&app, w.victim(), "en");
     for _ in 0..7 {
         add_decision(&w.lead, &w.erdr, "suspension");
     }
@@ -307,7 +282,7 @@ fn past_the_days_allowance_notices_reach_the_phone_as_one_digest() {
     let text = digests[0]["text"].as_str().expect("text");
     assert!(text.contains("4 more notices"), "{text}");
     assert_eq!(receiver.ids_of("decision_available").len(), 3);
-    assert_eq!(count(&feed_kinds(&w.victim), "decision_available"), 7);
+    assert_eq!(count(&feed_kinds(w.victim()), "decision_available"), 7);
 }
 
 fn feed_kinds(session: &Session<'_>) -> Vec<String> {
@@ -330,7 +305,7 @@ fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
     let app = app_with(&receiver, &[]);
     let w = world(&app);
     let file = |text: &str| -> i64 {
-        let r = w.victim.request_with(
+        let r = w.victim().request_with(
             "POST",
             "/api/filings",
             &[
@@ -370,14 +345,17 @@ fn an_overdue_petition_escalates_once_and_a_near_one_reminds_its_handler() {
     });
     let again = app.tick();
     assert_eq!(again["deadlines"]["overdue_escalations"], 0, "{again}");
-    assert_eq!(count(&feed_kinds(&w.victim), "filing_overdue"), 1);
-    assert_eq!(count(&feed_kinds(&w.head), "filing_overdue_escalated"), 1);
+    assert_eq!(count(&feed_kinds(w.victim()), "filing_overdue"), 1);
+    assert_eq!(count(&feed_kinds(w.head()), "filing_overdue_escalated"), 1);
     assert_eq!(count(&feed_kinds(&w.lead), "filing_due_soon"), 1);
     // The lead is not the supervisor of their own overdue work; the head is not its handler.
     assert_eq!(count(&feed_kinds(&w.lead), "filing_overdue_escalated"), 0);
-    assert_eq!(count(&feed_kinds(&w.head), "filing_due_soon"), 0);
+    assert_eq!(count(&feed_kinds(w.head()), "filing_due_soon"), 0);
     // The filer sees the escalation in the filing's timeline, once.
-    let status = w.victim.get(&format!("/api/status/filings/{late}")).json();
+    let status = w
+        .victim()
+        .get(&format!("/api/status/filings/{late}"))
+        .json();
     let escalations = status["timeline"]
         .as_array()
         .map(|t| {
@@ -395,7 +373,7 @@ fn a_complaint_granted_in_part_reminds_its_filer_before_the_court_window_ends() 
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    let r = w.victim.request_with(
+    let r = w.victim().request_with(
         "POST",
         "/api/filings",
         &[
@@ -409,7 +387,7 @@ fn a_complaint_granted_in_part_reminds_its_filer_before_the_court_window_ends() 
     );
     assert_eq!(r.status, 201, "{}", r.text());
     let complaint = r.json()["id"].as_i64().expect("id");
-    let r = w.head.post_json(
+    let r = w.head().post_json(
         &format!("/api/officer/filings/{complaint}/decision"),
         &json!({"outcome": "partially_granted", "reasoning": "The laptop is returned, the disk kept."}),
     );
@@ -435,7 +413,7 @@ fn a_complaint_granted_in_part_reminds_its_filer_before_the_court_window_ends() 
     let report = app.tick();
     assert_eq!(report["deadlines"]["court_window_reminders"], 1, "{report}");
     assert_eq!(app.tick()["deadlines"]["court_window_reminders"], 0);
-    let feed = w.victim.get("/api/status/notifications").json();
+    let feed = w.victim().get("/api/status/notifications").json();
     let reminders: Vec<&Value> = feed["notifications"]
         .as_array()
         .expect("notifications")
@@ -451,7 +429,7 @@ fn a_complaint_granted_in_part_reminds_its_filer_before_the_court_window_ends() 
     assert_eq!(payload["ends_at"], expected_end.as_str(), "{payload}");
     // The filing shows the same end.
     let status = w
-        .victim
+        .victim()
         .get(&format!("/api/status/filings/{complaint}"))
         .json();
     assert_eq!(status["court_window"]["opened_by"], "partial_refusal");
@@ -577,7 +555,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
     let receiver = Receiver::start();
     let app = app_with(&receiver, &[]);
     let w = world(&app);
-    let old = receiver.verified_phone(&app, &w.victim, "ru");
+    let old = receiver.verified_phone(&app, w.victim(), "ru");
     receiver.set(Behaviour::Fail);
     add_decision(&w.lead, &w.erdr, "suspension");
     let report = app.tick();
@@ -589,7 +567,7 @@ fn a_changed_number_gets_nothing_queued_for_the_old_one() {
         .expect("update");
     receiver.set(Behaviour::Accept);
     let new = format!("+770{}", &random_iin()[..8]);
-    let r = put_contacts(&w.victim, &json!({"phone": new}), "ru");
+    let r = put_contacts(w.victim(), &json!({"phone": new}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
     // The notice's retry is due again (see the back-off's whole seconds).
     std::thread::sleep(Duration::from_millis(2100));
@@ -632,11 +610,11 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     let app = app_with(&receiver, &[("SPIN_VARIABLE_NOTIFY_MAX_ATTEMPTS", "2")]);
     let admin = signed_in(&app, TEST_ADMIN_IIN, "ADMIN");
     let w = world(&app);
-    receiver.verified_phone(&app, &w.victim, "ru");
+    receiver.verified_phone(&app, w.victim(), "ru");
     receiver.set(Behaviour::Fail);
     add_decision(&w.lead, &w.erdr, "suspension");
     // A code to a new e-mail address fails the same way.
-    let r = put_contacts(&w.victim, &json!({"email": "victim@mail.kz"}), "ru");
+    let r = put_contacts(w.victim(), &json!({"email": "victim@mail.kz"}), "ru");
     assert_eq!(r.status, 200, "{}", r.text());
     app.tick();
     // Past the retry (due a whole second after the failure, counted from the next second).
@@ -644,7 +622,7 @@ fn dead_messages_are_shown_to_admins_and_can_be_retried() {
     let report = app.tick();
     assert_eq!(report["outbox"]["dead"], 2, "{report}");
     // Only admins see the list, and never a message's text (a code may be in it).
-    w.victim.get("/api/admin/outbox").assert_problem(403);
+    w.victim().get("/api/admin/outbox").assert_problem(403);
     let list = admin.get("/api/admin/outbox").json();
     let find = |template: &str| {
         list["messages"]
@@ -760,7 +738,7 @@ fn a_detained_persons_filing_rings_again_until_taken_up_and_past_24_hours_reache
     jaria_tests::local_only!();
     let app = TestApp::portal();
     let w = world(&app);
-    let r = w.victim.request_with(
+    let r = w.victim().request_with(
         "POST",
         "/api/filings",
         &[
@@ -807,18 +785,18 @@ fn a_detained_persons_filing_rings_again_until_taken_up_and_past_24_hours_reache
     assert_eq!(rung[0]["payload"]["hours_waiting"], 5);
     assert_eq!(rung[0]["payload"]["handover_overdue"], false);
     assert!(
-        alarms(&w.head).is_empty(),
+        alarms(w.head()).is_empty(),
         "within the 24 hours, only the handler"
     );
     // Past the 24 hours: again, and to the head of unit too.
     waited(25);
     app.tick();
     assert_eq!(alarms(&w.lead).len(), 2);
-    let escalated = alarms(&w.head);
+    let escalated = alarms(w.head());
     assert_eq!(escalated.len(), 1, "{escalated:?}");
     assert_eq!(escalated[0]["payload"]["handover_overdue"], true);
     assert!(
-        alarms(&w.victim).is_empty(),
+        alarms(w.victim()).is_empty(),
         "the alarm is the officers', not the filer's"
     );
     // Taken up: silence.
@@ -861,7 +839,7 @@ fn the_lead_officer_is_told_at_once_when_someone_asks_for_a_status_in_their_case
         "{notice}"
     );
     // Nobody else is told: not the head of unit, not the person who asked.
-    assert_eq!(count(&feed_kinds(&w.head), "access_request_received"), 0);
+    assert_eq!(count(&feed_kinds(w.head()), "access_request_received"), 0);
     assert_eq!(count(&feed_kinds(&asker), "access_request_received"), 0);
     // Asking under a number not registered tells no one (and reveals nothing).
     let before = count(&feed_kinds(&w.lead), "access_request_received");

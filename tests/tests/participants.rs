@@ -5,50 +5,18 @@
 //! detainees, art. 106 window, a prosecutor assigned later, proof of service).
 
 use jaria_tests::world::{
-    add_decision, add_decision_about, erdr_of, officer, organ, register_case, request, signed_in,
+    CaseWorld, add_decision, add_decision_about, officer, organ, register_case, request, signed_in,
 };
-use jaria_tests::{Reply, Session, TEST_ADMIN_IIN, TestApp, random_iin};
+use jaria_tests::{Reply, Session, TestApp, random_iin};
 use serde_json::{Value, json};
-
-struct Desk<'a> {
-    admin: Session<'a>,
-    police: i64,
-    lead: Session<'a>,
-    lead_iin: String,
-    head: Session<'a>,
-    prosecutor: Session<'a>,
-    prosecutor_iin: String,
-    prosecutors: i64,
-    erdr: String,
-}
 
 /// An organ with a lead investigator and a head of unit, a prosecutor's office, and a case
 /// the lead registered (supervised by the prosecutor).
-fn desk(app: &TestApp) -> Desk<'_> {
-    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let prosecutors = organ(&admin, "Prosecutor's office");
-    let (lead_iin, lead) = officer(app, &admin, "investigator", police);
-    let (_, head) = officer(app, &admin, "head_of_unit", police);
-    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
-    let erdr = erdr_of(&lead);
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01",
-                "articles": ["art. 190 part 3"], "prosecutor_iin": prosecutor_iin}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    Desk {
-        admin,
-        police,
-        lead,
-        lead_iin,
-        head,
-        prosecutor,
-        prosecutor_iin,
-        prosecutors,
-        erdr,
-    }
+fn desk(app: &TestApp) -> CaseWorld<'_> {
+    CaseWorld::new(app)
+        .with_head()
+        .with_prosecutor()
+        .registered()
 }
 
 fn record(
@@ -108,7 +76,7 @@ fn notice_kinds(session: &Session<'_>) -> Vec<String> {
 
 /// A suspect and their defender, both recorded by the lead: (suspect's IIN, the suspect's
 /// record, defender's IIN).
-fn suspect_and_defender(d: &Desk<'_>) -> (String, i64, String) {
+fn suspect_and_defender(d: &CaseWorld<'_>) -> (String, i64, String) {
     let suspect_iin = random_iin();
     let suspect_record = recorded(&d.lead, &d.erdr, &suspect_iin, "suspect", None);
     let defender_iin = random_iin();
@@ -391,7 +359,7 @@ fn only_the_conducting_officers_record_and_every_bad_record_is_refused_with_noth
     let citizen = signed_in(&app, &random_iin(), "CITIZEN");
     let iin = random_iin();
     // The supervising prosecutor supervises; others do not see the case at all.
-    record(&d.prosecutor, &d.erdr, &iin, "victim", None).assert_problem(403);
+    record(d.prosecutor(), &d.erdr, &iin, "victim", None).assert_problem(403);
     record(&stranger, &d.erdr, &iin, "victim", None).assert_problem(404);
     record(&citizen, &d.erdr, &iin, "victim", None).assert_problem(403);
     // Nobody records themselves.
@@ -441,7 +409,7 @@ fn only_the_conducting_officers_record_and_every_bad_record_is_refused_with_noth
     record(&d.lead, &d.erdr, &iin, "victim", None).assert_problem(409);
     assert_eq!(participant_count(&d.lead, &d.erdr), before + 1);
     // The head of unit records too.
-    recorded(&d.head, &d.erdr, &random_iin(), "civil_plaintiff", None);
+    recorded(d.head(), &d.erdr, &random_iin(), "civil_plaintiff", None);
 }
 
 #[test]
@@ -577,7 +545,7 @@ fn a_registered_statement_puts_its_applicant_in_the_case() {
             &json!({"kind": "crime_report", "organ_id": d.police, "text": "Same theft, I saw it."}),
         ),
     );
-    let r = d.head.post_json(
+    let r = d.head().post_json(
         &format!("/api/officer/filings/{second}/decision"),
         &json!({"outcome": "registered", "reasoning": "Joined.", "erdr_number": d.erdr}),
     );
@@ -799,8 +767,8 @@ fn whoever_must_answer_learns_at_once_that_a_filing_arrived_and_the_client_that_
     assert_eq!(told[0]["payload"]["kind"], "petition");
     assert_eq!(told[0]["payload"]["filed_in_detention"], false);
     assert!(told[0]["payload"]["due_at"].is_string(), "{told:?}");
-    assert!(notices_of(&d.head, "filing_received").is_empty());
-    assert!(notices_of(&d.prosecutor, "filing_received").is_empty());
+    assert!(notices_of(d.head(), "filing_received").is_empty());
+    assert!(notices_of(d.prosecutor(), "filing_received").is_empty());
     // The client learns that it was made for them; the defender is not told of their own act.
     let for_me = notices_of(&suspect, "filed_on_behalf");
     assert_eq!(for_me.len(), 1, "{for_me:?}");
@@ -814,7 +782,7 @@ fn whoever_must_answer_learns_at_once_that_a_filing_arrived_and_the_client_that_
                 "subject": "detention", "filed_in_detention": true,
                 "text": "I was detained without grounds."}),
     );
-    let told = notices_of(&d.head, "filing_received");
+    let told = notices_of(d.head(), "filing_received");
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0]["payload"]["filing_id"], complaint);
     assert_eq!(told[0]["payload"]["filed_in_detention"], true);
@@ -836,7 +804,7 @@ fn a_case_switched_to_paper_is_read_only_in_the_portal() {
     let paper = json!({"type": "switch_to_paper", "decided_on": "2026-11-28",
                        "title": "Order on conducting the proceedings on paper (art. 42-1)",
                        "filename": "paper.pdf", "content_base64": base64_pdf()});
-    d.prosecutor
+    d.prosecutor()
         .post_json(&format!("/api/officer/cases/{}/decisions", d.erdr), &paper)
         .assert_problem(403);
     let r = d
@@ -907,8 +875,8 @@ fn a_prosecutor_is_assigned_after_registration_by_whom_the_cpc_allows() {
     let app = TestApp::portal();
     let d = desk(&app);
     let erdr = register_case(&d.lead);
-    let (second_iin, second) = officer(&app, &d.admin, "prosecutor", d.prosecutors);
-    let (_, head_of_office) = officer(&app, &d.admin, "head_of_unit", d.prosecutors);
+    let (second_iin, second) = officer(&app, &d.admin, "prosecutor", d.prosecutors());
+    let (_, head_of_office) = officer(&app, &d.admin, "head_of_unit", d.prosecutors());
     let cases_of = |s: &Session<'_>| -> Vec<String> {
         s.get("/api/officer/cases").json()["cases"]
             .as_array()
@@ -917,7 +885,7 @@ fn a_prosecutor_is_assigned_after_registration_by_whom_the_cpc_allows() {
             .map(|c| c["erdr_number"].as_str().unwrap_or_default().to_owned())
             .collect()
     };
-    assert!(!cases_of(&d.prosecutor).contains(&erdr));
+    assert!(!cases_of(d.prosecutor()).contains(&erdr));
     let assign = |s: &Session<'_>, iin: &str| {
         s.send_json(
             "PATCH",
@@ -926,17 +894,17 @@ fn a_prosecutor_is_assigned_after_registration_by_whom_the_cpc_allows() {
         )
     };
     assign(&d.lead, &random_iin()).assert_problem(422);
-    let r = assign(&d.lead, &d.prosecutor_iin);
+    let r = assign(&d.lead, d.prosecutor_iin());
     assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.json()["prosecutor_iin"], d.prosecutor_iin.as_str());
-    assert!(cases_of(&d.prosecutor).contains(&erdr));
+    assert_eq!(r.json()["prosecutor_iin"], d.prosecutor_iin());
+    assert!(cases_of(d.prosecutor()).contains(&erdr));
     // Once assigned, the unit does not replace its own supervisor; the head of the office does.
     assign(&d.lead, &second_iin).assert_problem(403);
-    assign(&d.prosecutor, &second_iin).assert_problem(403);
+    assign(d.prosecutor(), &second_iin).assert_problem(403);
     let r = assign(&head_of_office, &second_iin);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(cases_of(&second).contains(&erdr));
-    assert!(!cases_of(&d.prosecutor).contains(&erdr));
+    assert!(!cases_of(d.prosecutor()).contains(&erdr));
 }
 
 #[test]
@@ -984,7 +952,7 @@ fn detainees_filings_and_the_court_window_have_their_own_periods() {
         "filed_in_detention"
     );
     // Rejected: the art. 106 countdown starts, 15 days counted as arts. 48–49 count them.
-    let r = d.head.post_json(
+    let r = d.head().post_json(
         &format!("/api/officer/filings/{complaint}/decision"),
         &json!({"outcome": "rejected", "reasoning": "The detention was lawful."}),
     );
@@ -1041,7 +1009,7 @@ fn a_complaint_granted_in_part_or_left_without_consideration_opens_the_court_win
             &json!({"kind": "complaint", "erdr_number": d.erdr, "addressee": "head_of_unit",
                     "subject": "other", "text": format!("Answer it {outcome}.")}),
         );
-        let r = d.head.post_json(
+        let r = d.head().post_json(
             &format!("/api/officer/filings/{complaint}/decision"),
             &json!({"outcome": outcome, "reasoning": "Considered."}),
         );

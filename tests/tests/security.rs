@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use jaria_tests::ocsp::{Behaviour, Entry, Responder};
 use jaria_tests::world::{
-    decide, erdr_in, erdr_of, officer, organ, organ_coded, register_case, request, signed_in,
+    CaseWorld, decide, erdr_in, erdr_of, officer, organ, organ_coded, register_case, request,
+    signed_in,
 };
 use jaria_tests::{
     Person, PersonSpec, Reply, Session, Signing, TEST_ADMIN_IIN, TestApp, issue, person,
@@ -608,31 +609,9 @@ fn an_eds_session_older_than_five_minutes_needs_the_current_password() {
     assert_eq!(r.error_code(), "reauthentication_required");
 }
 
-/// A case led by an investigator of `police`, with a confirmed victim.
-struct Desk<'a> {
-    admin: Session<'a>,
-    police: i64,
-    lead_iin: String,
-    lead: Session<'a>,
-    erdr: String,
-    pending: i64,
-}
-
-fn desk(app: &TestApp) -> Desk<'_> {
-    let admin = admin(app);
-    let police = organ(&admin, "Police");
-    let (lead_iin, lead) = officer(app, &admin, "investigator", police);
-    let erdr = register_case(&lead);
-    let victim = signed_in(app, &random_iin(), "VICTIM");
-    let pending = request(&victim, &erdr, "victim", None, None);
-    Desk {
-        admin,
-        police,
-        lead_iin,
-        lead,
-        erdr,
-        pending,
-    }
+/// A case led by an investigator of `police`, with a victim asking for their status.
+fn desk(app: &TestApp) -> CaseWorld<'_> {
+    CaseWorld::new(app).registered().with_victim_asking()
 }
 
 fn reappoint(admin: &Session<'_>, iin: &str, role: &str, organ_id: i64) {
@@ -653,7 +632,7 @@ fn a_transferred_officer_loses_the_old_organs_cases_in_the_session_already_open(
     reappoint(&d.admin, &d.lead_iin, "investigator", other);
     // Same session, next request: the old organ's case does not exist for them.
     d.lead.get(&card).assert_problem(404);
-    decide(&d.lead, d.pending, "confirm", None).assert_problem(404);
+    decide(&d.lead, d.victim_request(), "confirm", None).assert_problem(404);
     let queue = d.lead.get("/api/officer/queue").json();
     assert!(
         !queue.to_string().contains(&d.erdr),
@@ -683,7 +662,7 @@ fn a_dismissed_officers_open_session_loses_every_power_at_once() {
     d.lead
         .get(&format!("/api/officer/cases/{}", d.erdr))
         .assert_problem(403);
-    decide(&d.lead, d.pending, "confirm", None).assert_problem(403);
+    decide(&d.lead, d.victim_request(), "confirm", None).assert_problem(403);
     // Still a person: their own view works.
     let me = d.lead.get("/api/auth/me").json();
     assert_eq!(me["roles"], json!(["participant"]));
