@@ -3,7 +3,7 @@
 use crate::admin::audited_list;
 use jaria_portal::audit::{self};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::identity::auth::Principal;
 use jaria_portal::identity::eds::{self};
 use jaria_portal::identity::revocation::{self};
 use jaria_portal::platform::db::Db;
@@ -26,13 +26,7 @@ fn crl_upload(
     req: &jaria_portal::http::Request,
 ) -> Result<(Vec<u8>, Vec<x509_cert::Certificate>), ApiError> {
     use base64::Engine as _;
-    let content_type = auth::header(req, "content-type")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let content_type = req.media_type();
     match content_type.as_str() {
         "application/pkix-crl" | "application/x-pem-file" => Ok((req.body().to_vec(), Vec::new())),
         "application/json" => {
@@ -70,15 +64,8 @@ pub(crate) async fn load_crl(
     req: &jaria_portal::http::Request,
 ) -> Result<Reply, ApiError> {
     let (bytes, chain) = crl_upload(req)?;
-    let anchors_pem = jaria_portal::platform::settings::EDS_TRUST_ANCHORS
-        .optional()
-        .await
-        .unwrap_or_default();
-    if anchors_pem.trim().is_empty() {
-        return Err(ApiError::Unavailable(
-            "the eds_trust_anchors variable is empty".into(),
-        ));
-    }
+    let anchors_pem =
+        jaria_portal::identity::signin::trust_anchors("checking a revocation list").await?;
     let anchors = eds::parse_pem_bundle(&anchors_pem)
         .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
     let now = clock::now();

@@ -11,14 +11,7 @@ use jaria_portal::{
 pub async fn upload(req: &jaria_portal::http::Request) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
-    let declared = req
-        .header("content-type")
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let declared = req.media_type();
     if !matches!(
         declared.as_str(),
         "application/pdf" | "image/png" | "image/jpeg"

@@ -65,11 +65,7 @@ impl Head {
 
     /// A header's last value (Spin appends its own `spin-*` headers after the client's).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        super::last_header(&self.headers, name)
     }
 
     pub fn method(&self) -> Method {

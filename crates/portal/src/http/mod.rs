@@ -160,11 +160,19 @@ impl Request {
     /// A header's last value (the runtime appends its own `spin-*` headers after the
     /// client's, so the last one is the runtime's word).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        last_header(&self.headers, name)
+    }
+
+    /// The body's media type as declared: `content-type` without its parameters, lowercase
+    /// (empty when none is declared).
+    pub fn media_type(&self) -> String {
+        self.header("content-type")
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
     }
 
     /// Every value of a header, in the order they came.
@@ -210,12 +218,19 @@ pub fn finish(
     }
 }
 
+/// A header's last value among `headers` (names compared without case).
+fn last_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .rev()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 /// Parses a JSON request body; a body that is not `application/json` is 415, one that does
 /// not parse is 400, one that parses but has the wrong shape is 422.
 pub fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    let content_type = req.header("content-type").unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if req.media_type() != "application/json" {
         return Err(ApiError::UnsupportedMediaType(
             "The request body must be application/json.".into(),
         ));

@@ -33,15 +33,7 @@ impl Signed {
 /// The anchors sign-in trusts, and the purposes of a key that may sign documents: the
 /// signing key, or the authentication key of a person who holds only that one.
 async fn document_policy() -> Result<Policy, ApiError> {
-    let anchors = crate::platform::settings::EDS_TRUST_ANCHORS
-        .optional()
-        .await
-        .unwrap_or_default();
-    if anchors.trim().is_empty() {
-        return Err(ApiError::Unavailable(
-            "checking EDS signatures needs the eds_trust_anchors variable".into(),
-        ));
-    }
+    let anchors = crate::identity::signin::trust_anchors("checking EDS signatures").await?;
     let mut policy = Policy::from_config(&anchors, None)
         .map_err(|e| ApiError::Unavailable(format!("eds_trust_anchors: {e}")))?;
     // Any signing key (NCA's `RSA256_…` ones name no role) or authentication key.

@@ -325,17 +325,20 @@ fn key_proof(body: &EdsRequest) -> Result<KeyProof<'_>, ApiError> {
     }
 }
 
+/// The trust anchors the deployment sets (`eds_trust_anchors`); without them no EDS is
+/// checked, and `what` says what needed them (503).
+pub async fn trust_anchors(what: &str) -> Result<String, ApiError> {
+    crate::platform::settings::EDS_TRUST_ANCHORS
+        .non_empty()
+        .await
+        .ok_or_else(|| {
+            ApiError::Unavailable(format!("{what} needs the eds_trust_anchors variable"))
+        })
+}
+
 /// The anchors and purposes a sign-in certificate is held to.
 pub async fn sign_in_policy() -> Result<Policy, ApiError> {
-    let anchors = crate::platform::settings::EDS_TRUST_ANCHORS
-        .optional()
-        .await
-        .unwrap_or_default();
-    if anchors.trim().is_empty() {
-        return Err(ApiError::Unavailable(
-            "EDS sign-in is not configured: the eds_trust_anchors variable is empty".into(),
-        ));
-    }
+    let anchors = trust_anchors("EDS sign-in").await?;
     let mut policy = Policy::from_config(
         &anchors,
         crate::platform::settings::EDS_SIGN_IN_PURPOSES
