@@ -174,7 +174,7 @@ pub async fn investigation_term(
         .collect();
     let stage = super::Stage::parse(&case.stage).unwrap_or(super::Stage::UnderInvestigation);
     let initial_months = crate::law::shipped()
-        .map(|l| l.investigation_initial_months)
+        .map(|l| l.deadlines.investigation_initial_months)
         .unwrap_or(2);
     let mut term = term::compute(
         registered_on,

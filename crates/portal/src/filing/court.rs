@@ -313,7 +313,7 @@ pub fn check(
 /// The court's periods the law data gives (the Code's, should it be unreadable).
 pub fn periods() -> CourtPeriods {
     crate::law::shipped()
-        .map(|l| l.court)
+        .map(|l| l.deadlines.court)
         .unwrap_or(CourtPeriods::CODE)
 }
 

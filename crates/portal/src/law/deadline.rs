@@ -138,7 +138,7 @@ pub const DEFAULT_REGISTRATION_HOURS: i64 = 24;
 /// review or answered) within that time; the answer's own period is the rule above.
 pub fn detainee_handover() -> Period {
     crate::law::shipped()
-        .map(|l| l.detainee_handover)
+        .map(|l| l.deadlines.detainee_handover)
         .unwrap_or(Period::Hours(24))
 }
 
@@ -156,7 +156,7 @@ pub fn detainee_handover_due(submitted_unix: i64) -> i64 {
 /// gives a petition 3 days, the closest rule), counted as arts. 48–49 count days.
 pub fn status_request_due(requested: DateTime<Utc>) -> DateTime<Utc> {
     let period = crate::law::shipped()
-        .map(|l| l.status_request)
+        .map(|l| l.deadlines.status_request)
         .unwrap_or(Period::Days(3));
     due(requested, period, Calendar::shipped())
 }
@@ -164,7 +164,7 @@ pub fn status_request_due(requested: DateTime<Utc>) -> DateTime<Utc> {
 /// Art. 106: the period (days) to take a refusal (or a silence) to the investigating judge.
 pub fn court_window_days() -> i64 {
     crate::law::shipped()
-        .map(|l| l.court_window_days)
+        .map(|l| l.deadlines.court_window_days)
         .unwrap_or(15)
 }
 
@@ -270,7 +270,7 @@ pub fn court_window_end(from: DateTime<Utc>, calendar: &Calendar) -> i64 {
 /// The longest a complaint may be extended to, with notice to the complainant (art. 105).
 pub fn extended_complaint() -> Period {
     crate::law::shipped()
-        .map(|l| l.complaint_extension)
+        .map(|l| l.deadlines.complaint_extension)
         .unwrap_or(Period::Days(3))
 }
 
@@ -293,7 +293,7 @@ pub fn period_for(kind: Kind, addressee: Addressee, subject: Subject) -> Period 
     crate::law::shipped()
         .ok()
         .and_then(|law| {
-            law.deadline_rules
+            law.deadlines.rules
                 .iter()
                 .find(|r| r.applies(kind, addressee, subject))
         })

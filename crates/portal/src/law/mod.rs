@@ -194,19 +194,8 @@ impl DeadlineRule {
 #[derive(Debug, Clone)]
 pub struct Law {
     pub visibility: Vec<VisibilityRule>,
-    pub deadline_rules: Vec<DeadlineRule>,
-    /// The longest a complaint may be extended to (art. 105).
-    pub complaint_extension: Period,
-    /// A detained person's filing is taken up within this (art. 101).
-    pub detainee_handover: Period,
-    /// The period to go to the investigating judge (art. 106).
-    pub court_window_days: i64,
-    /// An officer answers a request to be confirmed in a procedural status within this.
-    pub status_request: Period,
-    /// The investigating judge's periods and the appeal of the judge's order (arts. 106–107).
-    pub court: CourtPeriods,
-    /// The pre-trial investigation's period before any extension, in months (art. 192).
-    pub investigation_initial_months: u32,
+    /// The periods (`deadlines.json`).
+    pub deadlines: DeadlineLaw,
     /// What each status may do, said to the person on their case page.
     pub rights: Vec<Rights>,
     /// The warning a statement's applicant is shown and signs that they saw (art. 181).
@@ -295,11 +284,17 @@ impl CourtPeriods {
 #[derive(Debug, Clone)]
 pub struct DeadlineLaw {
     pub rules: Vec<DeadlineRule>,
+    /// The longest a complaint may be extended to (art. 105).
     pub complaint_extension: Period,
+    /// A detained person's filing is taken up within this (art. 101).
     pub detainee_handover: Period,
+    /// The period to go to the investigating judge (art. 106).
     pub court_window_days: i64,
+    /// An officer answers a request to be confirmed in a procedural status within this.
     pub status_request: Period,
+    /// The investigating judge's periods and the appeal of the judge's order (arts. 106–107).
     pub court: CourtPeriods,
+    /// The pre-trial investigation's period before any extension, in months (art. 192).
     pub investigation_initial_months: u32,
 }
 
@@ -580,26 +575,12 @@ pub fn parse(
     rights: &str,
 ) -> Result<Law, LawError> {
     let visibility = parse_visibility(visibility)?;
-    let DeadlineLaw {
-        rules: deadline_rules,
-        complaint_extension,
-        detainee_handover,
-        court_window_days,
-        status_request,
-        court,
-        investigation_initial_months,
-    } = parse_deadlines(deadlines)?;
+    let deadlines = parse_deadlines(deadlines)?;
     let (calendar, calendar_valid_through) = parse_calendar(days_off)?;
     let (rights, false_report_warning) = parse_rights(rights)?;
     Ok(Law {
         visibility,
-        deadline_rules,
-        complaint_extension,
-        detainee_handover,
-        court_window_days,
-        status_request,
-        court,
-        investigation_initial_months,
+        deadlines,
         rights,
         false_report_warning,
         calendar,
@@ -640,7 +621,7 @@ mod tests {
     fn the_shipped_law_is_valid() {
         let law = shipped().expect("the shipped law");
         assert_eq!(law.visibility.len(), DecisionType::ALL.len());
-        assert!(!law.deadline_rules.is_empty());
+        assert!(!law.deadlines.rules.is_empty());
         assert!(law.calendar_valid_through >= NaiveDate::from_ymd_opt(2027, 12, 31).unwrap());
     }
 
