@@ -104,24 +104,26 @@ function receiptSection(filing) {
   return node;
 }
 
-export async function render(ctx) {
-  const [organsResult, casesResult, kindsResult] = await Promise.all([
-    api('/api/filings/organs'),
-    api('/api/cases?limit=100'),
-    api('/api/filings/kinds'),
-  ]);
-  // What each kind may name and whether it must be signed: the server's rules, as it gives them.
+/** What each kind may name and whether it must be signed: the server's rules, as it gives them. */
+function kindRules(kindsResult) {
   const catalogue = Object.fromEntries((kindsResult.kinds || []).map((k) => [k.kind, k]));
-  const KINDS = Object.keys(catalogue);
+  const kinds = Object.keys(catalogue);
   const rulesOf = (k) => catalogue[k] || { addressees: [], subjects: [], signature_required: false, default_addressee: null };
-  const union = (list) => [...new Set(KINDS.flatMap((k) => rulesOf(k)[list]))];
-  const ALL_ADDRESSEES = union('addressees');
-  // `other` first: what a complaint is about unless it names one of the art. 105 subjects.
-  const SUBJECTS = union('subjects').sort((a, b) => (a === 'other' ? -1 : b === 'other' ? 1 : 0));
-  const organs = organsResult.organs || [];
-  // Only the cases the server says I may file in (a status in force, not gone to paper).
-  const cases = (casesResult.cases || []).filter((c) => c.may_file);
+  const union = (list) => [...new Set(kinds.flatMap((k) => rulesOf(k)[list]))];
+  return {
+    kinds,
+    rulesOf,
+    addressees: union('addressees'),
+    // `other` first: what a complaint is about unless it names one of the art. 105 subjects.
+    subjects: union('subjects').sort((a, b) => (a === 'other' ? -1 : b === 'other' ? 1 : 0)),
+  };
+}
 
+/** The form's fields, every one of them; which show depends on the kind chosen (`applyKind`). */
+function filingFields(rules, organs, cases) {
+  const KINDS = rules.kinds;
+  const ALL_ADDRESSEES = rules.addressees;
+  const SUBJECTS = rules.subjects;
   const kind = radios({
     name: 'kind',
     label: t('file.kind'),
@@ -210,10 +212,153 @@ export async function render(ctx) {
   const signPassword = field({ name: 'sign_password', type: 'password', label: t('signin.eds.password'), hint: t('signin.eds.password_hint'), autocomplete: 'off', required: true });
 
   const phoneHolder = h('div', { hidden: true });
-  const holder = h('div');
-  let attempt = loadAttempt();
+  return { kind, kindHints, organ, affected, caseField, affectedErdr, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder };
+}
 
-  /** The CMS over what the portal says to sign for `body`, made as the person chose. */
+/**
+ * Shows the fields the chosen kind has and hides the rest; the signing choice and the
+ * addressees follow the kind's rules (`rules`, from the server). `state`: whether the
+ * affected-person box is ticked, whether a case is chosen, `fillBehalf` (fills whom I may file
+ * for, answering whether there is anyone) and whether the person chose how to sign.
+ */
+function showForKind(fields, node, rules, chosen, state) {
+  const { kindHints, warning, organ, affected, caseField, affectedErdr, behalf, addressee, subject, decision, text, attachments, signWith, signLead, signKey, signPassword } = fields;
+  for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
+  warning.hidden = chosen !== 'crime_report';
+  const asAffected = chosen === 'complaint' && state.affected;
+  const inCase = (chosen === 'petition' || chosen === 'complaint') && !asAffected;
+  showField(organ, chosen === 'crime_report');
+  showField(affected, chosen === 'complaint');
+  showField(caseField, inCase);
+  showField(affectedErdr, asAffected);
+  showField(behalf, inCase && state.fillBehalf());
+  showField(addressee, inCase || asAffected);
+  showField(subject, rules.subjects.length > 1);
+  showField(decision, inCase && chosen === 'complaint' && state.caseChosen);
+  showField(text, Boolean(chosen));
+  showField(attachments, Boolean(chosen));
+  // A statement must be signed (art. 181); a petition or complaint may be.
+  const mustSign = rules.signature_required;
+  const unsigned = node.querySelector('input[name="sign_with"][value="none"]');
+  unsigned.disabled = mustSign;
+  unsigned.closest('.radio').hidden = mustSign;
+  // Until the person chooses, what must be signed is signed with the key file, the rest not.
+  if (!state.signChoiceMade || (mustSign && unsigned.checked)) {
+    node.querySelector(`input[name="sign_with"][value="${mustSign ? 'key' : 'none'}"]`).checked = true;
+  }
+  const how = (node.querySelector('input[name="sign_with"]:checked') || {}).value;
+  signWith.hidden = !chosen;
+  signLead.hidden = !chosen;
+  showField(signKey, Boolean(chosen) && how === 'key');
+  showField(signPassword, Boolean(chosen) && how === 'key');
+  // Only the addressees this kind may go to (CPC arts. 99, 104–106).
+  const addresseeSelect = addressee.querySelector('select');
+  const allowed = rules.addressees;
+  for (const option of addresseeSelect.options) {
+    if (!option.value) continue;
+    option.hidden = !allowed.includes(option.value);
+    option.disabled = !allowed.includes(option.value);
+  }
+  if (addresseeSelect.value && !allowed.includes(addresseeSelect.value)) addresseeSelect.value = '';
+  const preset = rules.default_addressee;
+  if (preset && !addresseeSelect.value) addresseeSelect.value = preset;
+}
+
+/** The filing as the API takes it, from what the form holds for the chosen kind. */
+function filingBody(values) {
+  const body = { kind: values.kind };
+  if (values.kind === 'crime_report') {
+    body.organ_id = Number(values.organ_id);
+    // The warning the page showed, in its language, goes into what the applicant signs.
+    body.warning_language = language();
+  } else if (values.kind === 'complaint' && values.affected_person) {
+    // In my own name, about an act, naming no decision: the case is not mine to see.
+    body.affected_person = true;
+    body.erdr_number = values.affected_erdr_number;
+    body.addressee = values.addressee;
+    body.subject = values.subject || 'other';
+  } else {
+    body.erdr_number = values.erdr_number;
+    if (values.on_behalf_of_iin) body.on_behalf_of_iin = values.on_behalf_of_iin;
+    body.addressee = values.addressee;
+    if (values.kind === 'complaint') {
+      body.subject = values.subject || 'other';
+      if (values.challenged_decision_id) body.challenged_decision_id = Number(values.challenged_decision_id);
+    }
+  }
+  body.text = values.text;
+  return body;
+}
+
+/**
+ * Sends the filing: its files uploaded and its signature made once per attempt (a retry sends
+ * the very same request under the same key), then the filing. `attempts` keeps the attempt
+ * across retries. Answers the filing as stored.
+ */
+async function sendFiling(values, attempts, signatureFor) {
+  const files = values.attachments || [];
+  checkFiles(files);
+  const body = filingBody(values);
+  // Same contents and same files as the last attempt: the same key, the same uploads.
+  const signature = JSON.stringify([body, files.map(fileIdentity), values.sign_with]);
+  let attempt = attempts.current;
+  // Uploads can be attached for 24 hours; an older attempt is not reused.
+  if (!attempt || attempt.signature !== signature || !(Date.now() - attempt.started < 23 * 3600 * 1000)) {
+    attempt = { signature, key: idempotencyKey(), uploads: {}, started: Date.now() };
+    attempts.current = attempt;
+    saveAttempt(attempt);
+  }
+  const ids = [];
+  for (const file of files) {
+    const identity = fileIdentity(file);
+    if (!attempt.uploads[identity]) {
+      attempt.uploads[identity] = await upload(file);
+      saveAttempt(attempt);
+    }
+    ids.push(attempt.uploads[identity]);
+  }
+  if (ids.length) body.attachments = ids;
+  if (values.sign_with !== 'none' && !attempt.cms) {
+    attempt.cms = await signatureFor(body, values);
+    saveAttempt(attempt);
+  }
+  if (values.sign_with !== 'none') body.signature = attempt.cms;
+  try {
+    return await api('/api/filings', { method: 'POST', json: body, idempotencyKey: attempt.key });
+  } catch (error) {
+    // Uploads expired, the key clashed or the signature was refused: the next try starts
+    // afresh (new uploads, new key, a new signature).
+    if (error instanceof ApiProblem && error.errors.some((e) => ['unknown_attachment', 'idempotency_key_reused'].includes(e.code) || e.field === 'signature')) {
+      attempts.current = null;
+      saveAttempt(null);
+    }
+    // An affected person typed the number themselves: its refusal is shown there.
+    if (body.affected_person && error instanceof ApiProblem) {
+      for (const item of error.errors) if (item.field === 'erdr_number') item.field = 'affected_erdr_number';
+    }
+    // The signature's refusal is shown at the choice of how to sign.
+    throw signatureRefusalAtChoice(error, 'signature');
+  }
+}
+
+export async function render(ctx) {
+  const [organsResult, casesResult, kindsResult] = await Promise.all([
+    api('/api/filings/organs'),
+    api('/api/cases?limit=100'),
+    api('/api/filings/kinds'),
+  ]);
+  const rules = kindRules(kindsResult);
+  const { rulesOf } = rules;
+  const KINDS = rules.kinds;
+  const organs = organsResult.organs || [];
+  // Only the cases the server says I may file in (a status in force, not gone to paper).
+  const cases = (casesResult.cases || []).filter((c) => c.may_file);
+
+  const fields = filingFields(rules, organs, cases);
+  const { kind, kindHints, organ, affected, caseField, affectedErdr, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder } = fields;
+  const holder = h('div');
+  const attempts = { current: loadAttempt() };
+
   /** The CMS over what the portal says to sign for `body`, made as the person chose. */
   async function signatureFor(body, values) {
     if (values.sign_with === 'egov_mobile') {
@@ -231,72 +376,10 @@ export async function render(ctx) {
     submitLabel: t('file.submit'),
     fields: [kind, kindHints, organ, affected, caseField, affectedErdr, behalf, addressee, subject, decision, warning, text, attachments, signWith, signLead, signKey, signPassword, phoneHolder],
     async onSubmit(values) {
-      const files = values.attachments || [];
-      checkFiles(files);
-      const body = { kind: values.kind };
-      if (values.kind === 'crime_report') {
-        body.organ_id = Number(values.organ_id);
-        // The warning the page showed, in its language, goes into what the applicant signs.
-        body.warning_language = language();
-      } else if (values.kind === 'complaint' && values.affected_person) {
-        // In my own name, about an act, naming no decision: the case is not mine to see.
-        body.affected_person = true;
-        body.erdr_number = values.affected_erdr_number;
-        body.addressee = values.addressee;
-        body.subject = values.subject || 'other';
-      } else {
-        body.erdr_number = values.erdr_number;
-        if (values.on_behalf_of_iin) body.on_behalf_of_iin = values.on_behalf_of_iin;
-        body.addressee = values.addressee;
-        if (values.kind === 'complaint') {
-          body.subject = values.subject || 'other';
-          if (values.challenged_decision_id) body.challenged_decision_id = Number(values.challenged_decision_id);
-        }
-      }
-      body.text = values.text;
-      // Same contents and same files as the last attempt: the same key, the same uploads.
-      const signature = JSON.stringify([body, files.map(fileIdentity), values.sign_with]);
-      // Uploads can be attached for 24 hours; an older attempt is not reused.
-      if (!attempt || attempt.signature !== signature || !(Date.now() - attempt.started < 23 * 3600 * 1000)) {
-        attempt = { signature, key: idempotencyKey(), uploads: {}, started: Date.now() };
-        saveAttempt(attempt);
-      }
-      const ids = [];
-      for (const file of files) {
-        const identity = fileIdentity(file);
-        if (!attempt.uploads[identity]) {
-          attempt.uploads[identity] = await upload(file);
-          saveAttempt(attempt);
-        }
-        ids.push(attempt.uploads[identity]);
-      }
-      if (ids.length) body.attachments = ids;
-      // Signed once per attempt: a retry sends the very same request.
-      if (values.sign_with !== 'none' && !attempt.cms) {
-        attempt.cms = await signatureFor(body, values);
-        saveAttempt(attempt);
-      }
-      if (values.sign_with !== 'none') body.signature = attempt.cms;
-      let filing;
-      try {
-        filing = await api('/api/filings', { method: 'POST', json: body, idempotencyKey: attempt.key });
-      } catch (error) {
-        // Uploads expired, the key clashed or the signature was refused: the next try starts
-        // afresh (new uploads, new key, a new signature).
-        if (error instanceof ApiProblem && error.errors.some((e) => ['unknown_attachment', 'idempotency_key_reused'].includes(e.code) || e.field === 'signature')) {
-          attempt = null;
-          saveAttempt(null);
-        }
-        // An affected person typed the number themselves: its refusal is shown there.
-        if (body.affected_person && error instanceof ApiProblem) {
-          for (const item of error.errors) if (item.field === 'erdr_number') item.field = 'affected_erdr_number';
-        }
-        // The signature's refusal is shown at the choice of how to sign.
-        throw signatureRefusalAtChoice(error, 'signature');
-      }
+      const filing = await sendFiling(values, attempts, signatureFor);
       clearDraft(DRAFT);
       saveAttempt(null);
-      attempt = null;
+      attempts.current = null;
       announce(t('file.receipt.done', { number: filing.registration_number }));
       const receipt = receiptSection(filing);
       holder.replaceChildren(receipt);
@@ -308,7 +391,6 @@ export async function render(ctx) {
   const kindInputs = Array.from(node.querySelectorAll('input[name="kind"]'));
   const caseSelect = caseField.querySelector('select');
   const behalfSelect = behalf.querySelector('select');
-  const addresseeSelect = addressee.querySelector('select');
   const decisionSelect = decision.querySelector('select');
   const affectedBox = affected.querySelector('input');
 
@@ -350,44 +432,7 @@ export async function render(ctx) {
   let signChoiceMade = false;
   function apply() {
     const chosen = (kindInputs.find((input) => input.checked) || {}).value || '';
-    for (const hint of kindHints) hint.hidden = hint.dataset.kindHint !== chosen;
-    warning.hidden = chosen !== 'crime_report';
-    const asAffected = chosen === 'complaint' && affectedBox.checked;
-    const inCase = (chosen === 'petition' || chosen === 'complaint') && !asAffected;
-    showField(organ, chosen === 'crime_report');
-    showField(affected, chosen === 'complaint');
-    showField(caseField, inCase);
-    showField(affectedErdr, asAffected);
-    showField(behalf, inCase && fillBehalf());
-    showField(addressee, inCase || asAffected);
-    showField(subject, rulesOf(chosen).subjects.length > 1);
-    showField(decision, inCase && chosen === 'complaint' && Boolean(caseSelect.value));
-    showField(text, Boolean(chosen));
-    showField(attachments, Boolean(chosen));
-    // A statement must be signed (art. 181); a petition or complaint may be.
-    const mustSign = rulesOf(chosen).signature_required;
-    const unsigned = node.querySelector('input[name="sign_with"][value="none"]');
-    unsigned.disabled = mustSign;
-    unsigned.closest('.radio').hidden = mustSign;
-    // Until the person chooses, what must be signed is signed with the key file, the rest not.
-    if (!signChoiceMade || (mustSign && unsigned.checked)) {
-      node.querySelector(`input[name="sign_with"][value="${mustSign ? 'key' : 'none'}"]`).checked = true;
-    }
-    const how = (node.querySelector('input[name="sign_with"]:checked') || {}).value;
-    signWith.hidden = !chosen;
-    signLead.hidden = !chosen;
-    showField(signKey, Boolean(chosen) && how === 'key');
-    showField(signPassword, Boolean(chosen) && how === 'key');
-    // Only the addressees this kind may go to (CPC arts. 99, 104–106).
-    const allowed = rulesOf(chosen).addressees;
-    for (const option of addresseeSelect.options) {
-      if (!option.value) continue;
-      option.hidden = !allowed.includes(option.value);
-      option.disabled = !allowed.includes(option.value);
-    }
-    if (addresseeSelect.value && !allowed.includes(addresseeSelect.value)) addresseeSelect.value = '';
-    const preset = rulesOf(chosen).default_addressee;
-    if (preset && !addresseeSelect.value) addresseeSelect.value = preset;
+    showForKind(fields, node, rulesOf(chosen), chosen, { affected: affectedBox.checked, caseChosen: Boolean(caseSelect.value), fillBehalf, signChoiceMade });
     if (chosen === 'complaint' && caseSelect.value) fillDecisions();
   }
 
