@@ -92,7 +92,9 @@ impl Kind {
                 serde_json::json!({
                     "kind": kind.as_str(),
                     "addressees": kind.addressees().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-                    "default_addressee": kind.default_addressee().filter(|_| *kind != Kind::CrimeReport).map(Addressee::as_str),
+                    // Only for a kind that names an addressee at all: a statement goes to an organ
+                    // (its investigator, internally), and its form has no addressee to preset.
+                    "default_addressee": kind.default_addressee().filter(|_| !kind.addressees().is_empty()).map(Addressee::as_str),
                     "subjects": kind.subjects().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
                     "signature_required": kind.signature_required(),
                 })
@@ -293,7 +295,8 @@ pub fn period_for(kind: Kind, addressee: Addressee, subject: Subject) -> Period 
     crate::law::shipped()
         .ok()
         .and_then(|law| {
-            law.deadlines.rules
+            law.deadlines
+                .rules
                 .iter()
                 .find(|r| r.applies(kind, addressee, subject))
         })
