@@ -650,6 +650,44 @@ mod art_101_106_tests {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_kind_says_whom_it_goes_to_what_it_is_about_and_whether_it_is_signed() {
+        assert_eq!(Kind::CrimeReport.addressees(), &[] as &[Addressee]);
+        assert_eq!(
+            Kind::Petition.addressees(),
+            &[Addressee::Investigator, Addressee::Prosecutor]
+        );
+        assert!(
+            !Kind::Complaint
+                .addressees()
+                .contains(&Addressee::Investigator)
+        );
+        assert!(
+            Kind::Complaint
+                .addressees()
+                .contains(&Addressee::InvestigatingJudge)
+        );
+        assert_eq!(Kind::Complaint.default_addressee(), None);
+        assert_eq!(Kind::Petition.subjects(), &[Subject::Other]);
+        assert_eq!(Kind::Complaint.subjects().len(), Subject::ALL.len());
+        assert!(Kind::CrimeReport.signature_required());
+        assert!(!Kind::Petition.signature_required() && !Kind::Complaint.signature_required());
+        // The catalogue the form reads says the same, kind by kind.
+        let catalogue = Kind::catalogue();
+        for (entry, kind) in catalogue["kinds"].as_array().unwrap().iter().zip(Kind::ALL) {
+            assert_eq!(entry["kind"], kind.as_str());
+            let named: Vec<&str> = kind.addressees().iter().map(|a| a.as_str()).collect();
+            assert_eq!(entry["addressees"], serde_json::json!(named));
+            assert_eq!(entry["signature_required"], kind.signature_required());
+            // A preset only where the form names an addressee.
+            assert_eq!(
+                entry["default_addressee"].is_null(),
+                kind != Kind::Petition,
+                "{entry}"
+            );
+        }
+    }
+
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
             .unwrap()
