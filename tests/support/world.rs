@@ -252,9 +252,9 @@ impl<'a> CaseWorld<'a> {
         world
     }
 
-    /// A victim who asked for their status; the request waits for the lead.
+    /// A victim who asked for their status; the request waits for the lead (asked before the
+    /// case is registered, it waits for the registration too).
     pub fn with_victim_asking(mut self) -> Self {
-        assert!(self.registered, "register the case before its victim asks");
         let victim = signed_in(self.app, &random_iin(), "VICTIM");
         let id = request(&victim, &self.erdr, "victim", None, None);
         self.victim = Some((victim, id));

@@ -4,26 +4,27 @@
 
 use base64::Engine as _;
 use jaria_tests::world::{
-    PDF, add_decision, add_decision_about, decide, erdr_of, officer, organ, random_erdr, request,
+    CaseWorld, PDF, add_decision, add_decision_about, decide, officer, random_erdr, request,
     signed_in,
 };
-use jaria_tests::{PersonSpec, Session, TEST_ADMIN_IIN, TestApp, issue, random_iin};
+use jaria_tests::{PersonSpec, Session, TestApp, issue, random_iin};
 use serde_json::{Value, json};
 
+/// The case's world (its officers, its prosecutor, its victim) and the other people these
+/// tests need.
 struct World<'a> {
-    erdr: String,
-    admin: Session<'a>,
-    lead: Session<'a>,
-    head: Session<'a>,
-    prosecutor: Session<'a>,
-    stranger_officer: Session<'a>,
-    victim: Session<'a>,
+    case: CaseWorld<'a>,
     suspect: Session<'a>,
     defender: Session<'a>,
     unrelated: Session<'a>,
     suspect_iin: String,
-    /// The prosecutor's office that supervises the case.
-    prosecutors: i64,
+}
+
+impl<'a> std::ops::Deref for World<'a> {
+    type Target = CaseWorld<'a>;
+    fn deref(&self) -> &CaseWorld<'a> {
+        &self.case
+    }
 }
 
 fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
@@ -35,52 +36,36 @@ fn decision_types(session: &Session<'_>, erdr: &str) -> Vec<String> {
 
 /// Everyone, a registered case, and the three requests confirmed.
 fn world(app: &TestApp) -> (World<'_>, [i64; 3]) {
-    let admin = signed_in(app, TEST_ADMIN_IIN, "ADMIN");
-    let police = organ(&admin, "Police");
-    let other = organ(&admin, "Other police");
-    let prosecutors = organ(&admin, "Prosecutor's office");
-    let (_, lead) = officer(app, &admin, "investigator", police);
-    let (_, head) = officer(app, &admin, "head_of_unit", police);
-    let (prosecutor_iin, prosecutor) = officer(app, &admin, "prosecutor", prosecutors);
-    let (_, stranger_officer) = officer(app, &admin, "investigator", other);
-    let erdr = erdr_of(&lead);
-    let victim = signed_in(app, &random_iin(), "VICTIM");
-    // Asked before the case exists: kept pending, and reaches the officer once it is registered.
-    let victim_request = request(&victim, &erdr, "victim", None, None);
-    let r = lead.post_json(
-        "/api/officer/cases",
-        &json!({"erdr_number": erdr, "registered_on": "2026-11-01",
-                "articles": ["art. 190 part 3 p. 4"], "prosecutor_iin": prosecutor_iin}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
+    // The victim asks before the case exists: kept pending, and reaches the officer once it
+    // is registered.
+    let case = CaseWorld::new(app)
+        .with_head()
+        .with_prosecutor()
+        .with_stranger_officer()
+        .with_victim_asking()
+        .registered();
     let suspect_iin = random_iin();
     let suspect = signed_in(app, &suspect_iin, "SUSPECT");
     let defender = signed_in(app, &random_iin(), "DEFENDER");
     let unrelated = signed_in(app, &random_iin(), "UNRELATED");
-    let suspect_request = request(&suspect, &erdr, "suspect", None, None);
+    let suspect_request = request(&suspect, &case.erdr, "suspect", None, None);
     let defender_request = request(
         &defender,
-        &erdr,
+        &case.erdr,
         "defender",
         Some(&suspect_iin),
         Some("warrant 17/2026"),
     );
+    let requests = [case.victim_request(), suspect_request, defender_request];
     (
         World {
-            erdr,
-            admin,
-            lead,
-            head,
-            prosecutor,
-            stranger_officer,
-            victim,
+            case,
             suspect,
             defender,
             unrelated,
             suspect_iin,
-            prosecutors,
         },
-        [victim_request, suspect_request, defender_request],
+        requests,
     )
 }
 
@@ -100,11 +85,11 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
     let card = format!("/api/cases/{}", w.erdr);
 
     // Before confirmation the case does not exist for them, exactly like a made-up number.
-    let pending = w.victim.get(&card);
-    let made_up = w.victim.get(&format!("/api/cases/{}", random_erdr()));
+    let pending = w.victim().get(&card);
+    let made_up = w.victim().get(&format!("/api/cases/{}", random_erdr()));
     pending.assert_problem(404);
     assert_eq!(pending.problem_shape(), made_up.problem_shape());
-    let mine = w.victim.get("/api/cases/access-requests").json();
+    let mine = w.victim().get("/api/cases/access-requests").json();
     assert_eq!(mine["access_requests"][0]["state"], "requested", "{mine}");
 
     // The queue of the lead officer holds all three, ordered by due date.
@@ -119,7 +104,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         assert!(ids.contains(&id), "{queue}");
     }
     assert!(
-        w.stranger_officer.get("/api/officer/queue").json()["items"]
+        w.stranger_officer().get("/api/officer/queue").json()["items"]
             .as_array()
             .is_some_and(|i| i.is_empty())
     );
@@ -130,17 +115,17 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         assert_eq!(decide(&w.lead, id, "confirm", None).status, 200);
     }
     decide(&w.lead, victim_req, "confirm", None).assert_problem(409);
-    decide(&w.stranger_officer, suspect_req, "confirm", None).assert_problem(404);
+    decide(w.stranger_officer(), suspect_req, "confirm", None).assert_problem(404);
 
     // The card, with my status in it.
-    let seen = w.victim.get(&card);
+    let seen = w.victim().get(&card);
     assert_eq!(seen.status, 200, "{}", seen.text());
     assert_eq!(seen.json()["my_statuses"][0]["procedural_status"], "victim");
-    let list = w.victim.get("/api/cases").json();
+    let list = w.victim().get("/api/cases").json();
     assert_eq!(list["cases"][0]["erdr_number"], w.erdr.as_str(), "{list}");
 
     // Decisions by status; the defender sees what the suspect sees.
-    let victim_iin = w.victim.get("/api/auth/me").json()["iin"]
+    let victim_iin = w.victim().get("/api/auth/me").json()["iin"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -175,7 +160,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         )
         .assert_problem(422);
     assert_eq!(
-        decision_types(&w.victim, &w.erdr),
+        decision_types(w.victim(), &w.erdr),
         [
             "qualification_of_suspicion",
             "recognition_as_victim",
@@ -189,16 +174,18 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
     ];
     assert_eq!(decision_types(&w.suspect, &w.erdr), defence);
     assert_eq!(decision_types(&w.defender, &w.erdr), defence);
-    let decisions = w.victim.get(&format!("{card}/decisions")).json();
+    let decisions = w.victim().get(&format!("{card}/decisions")).json();
     let first = decisions["decisions"][0]["id"].as_i64().expect("id");
-    let doc = w.victim.get(&format!("{card}/decisions/{first}/document"));
+    let doc = w
+        .victim()
+        .get(&format!("{card}/decisions/{first}/document"));
     assert_eq!(doc.status, 200);
     assert_eq!(doc.body, PDF);
     let hidden = w
         .suspect
         .get(&format!("/api/cases/{}/decisions", w.erdr))
         .json();
-    let victim_only = w.victim.get(&format!("{card}/decisions")).json()["decisions"]
+    let victim_only = w.victim().get(&format!("{card}/decisions")).json()["decisions"]
         .as_array()
         .expect("list")
         .iter()
@@ -219,11 +206,11 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
     assert_eq!(material.status, 201, "{}", material.text());
     let material_id = material.json()["id"].as_i64().expect("material id");
     assert_eq!(
-        w.victim.get(&format!("{card}/materials")).json()["materials"],
+        w.victim().get(&format!("{card}/materials")).json()["materials"],
         json!([])
     );
     let content = format!("{card}/materials/{material_id}/content");
-    w.victim.get(&content).assert_problem(404);
+    w.victim().get(&content).assert_problem(404);
     let grant_path = format!(
         "/api/officer/cases/{}/participants/{victim_req}/familiarisation",
         w.erdr
@@ -235,10 +222,10 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         200
     );
     assert_eq!(
-        w.victim.get(&format!("{card}/materials")).json()["materials"][0]["id"],
+        w.victim().get(&format!("{card}/materials")).json()["materials"][0]["id"],
         material_id
     );
-    let download = w.victim.get(&content);
+    let download = w.victim().get(&content);
     assert_eq!(download.status, 200);
     assert_eq!(download.body, PDF);
     assert!(
@@ -251,7 +238,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         "GET",
         &content,
         &[
-            ("authorization", &format!("Bearer {}", w.victim.token)),
+            ("authorization", &format!("Bearer {}", w.victim().token)),
             ("range", "bytes=0-3"),
         ],
         None,
@@ -261,7 +248,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         "GET",
         &content,
         &[
-            ("authorization", &format!("Bearer {}", w.victim.token)),
+            ("authorization", &format!("Bearer {}", w.victim().token)),
             ("if-none-match", &etag),
         ],
         None,
@@ -275,11 +262,11 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         ))
         .assert_problem(404);
     assert_eq!(w.lead.delete(&grant_path).status, 204);
-    w.victim.get(&content).assert_problem(404);
+    w.victim().get(&content).assert_problem(404);
 
     // The access log shows the officer who looked at the case.
     w.lead.get(&format!("/api/officer/cases/{}", w.erdr));
-    let log = w.victim.get(&format!("{card}/access-log")).json();
+    let log = w.victim().get(&format!("{card}/access-log")).json();
     assert!(
         log["entries"]
             .as_array()
@@ -316,7 +303,7 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
             }
         }
     };
-    for (who, session) in [("victim", &w.victim), ("suspect", &w.suspect)] {
+    for (who, session) in [("victim", w.victim()), ("suspect", &w.suspect)] {
         assert_eq!(
             added(session, "decision_added"),
             decision_types(session, &w.erdr).len(),
@@ -341,15 +328,15 @@ fn request_confirm_see_decisions_grant_materials_revoke() {
         204
     );
     // What was served stays, read-only: the card says the status ended, and tells nothing new.
-    let ended = w.victim.get(&card);
+    let ended = w.victim().get(&card);
     assert_eq!(ended.status, 200, "{}", ended.text());
     let ended = ended.json();
     assert_eq!(ended["access"], "ended", "{ended}");
     assert_eq!(ended["my_statuses"], json!([]), "{ended}");
     assert_eq!(ended["stage"], Value::Null, "{ended}");
-    w.victim.get(&content).assert_problem(404);
+    w.victim().get(&content).assert_problem(404);
     assert!(
-        w.victim.get("/api/cases").json()["cases"]
+        w.victim().get("/api/cases").json()["cases"]
             .as_array()
             .is_some_and(|c| c.iter().all(|c| c["access"] == "ended"))
     );
@@ -362,11 +349,11 @@ fn only_the_officers_of_the_case_act_on_it() {
     let officer_card = format!("/api/officer/cases/{}", w.erdr);
     for (who, session, expected) in [
         ("lead", &w.lead, 200),
-        ("head of unit", &w.head, 200),
-        ("prosecutor", &w.prosecutor, 200),
-        ("officer of another organ", &w.stranger_officer, 404),
+        ("head of unit", w.head(), 200),
+        ("prosecutor", w.prosecutor(), 200),
+        ("officer of another organ", w.stranger_officer(), 404),
         ("admin", &w.admin, 403),
-        ("participant", &w.victim, 403),
+        ("participant", w.victim(), 403),
         ("unrelated", &w.unrelated, 403),
     ] {
         let r = session.get(&officer_card);
@@ -378,10 +365,10 @@ fn only_the_officers_of_the_case_act_on_it() {
     }
     // The prosecutor decides; the stranger cannot even see the request.
     assert_eq!(
-        decide(&w.prosecutor, suspect_req, "confirm", None).status,
+        decide(w.prosecutor(), suspect_req, "confirm", None).status,
         200
     );
-    w.stranger_officer
+    w.stranger_officer()
         .send_json("PATCH", &officer_card, &json!({"stage": "suspended"}))
         .assert_problem(404);
     let patched = w.lead.send_json(
@@ -417,7 +404,7 @@ fn nobody_outside_the_case_learns_anything() {
             ("pending suspect", &w.suspect),
             ("pending defender", &w.defender),
             ("unrelated", &w.unrelated),
-            ("officer of another organ", &w.stranger_officer),
+            ("officer of another organ", w.stranger_officer()),
             ("admin", &w.admin),
         ] {
             let r = session.get(path);
@@ -426,10 +413,10 @@ fn nobody_outside_the_case_learns_anything() {
         }
         app.get(path).assert_problem(401);
         // The confirmed victim, by contrast, is answered (material 1 is not granted: 404).
-        let own = w.victim.get(path).status;
+        let own = w.victim().get(path).status;
         assert!(own == 200 || path.contains("materials/1"), "{path}: {own}");
     }
-    let v: Value = w.victim.get(&format!("/api/cases/{}", w.erdr)).json();
+    let v: Value = w.victim().get(&format!("/api/cases/{}", w.erdr)).json();
     assert_eq!(v["erdr_number"], w.erdr.as_str());
 }
 
@@ -571,10 +558,10 @@ fn authorisation_matrix_for_officer_endpoints() {
     let callers: Vec<(&str, Option<&Session<'_>>, u16)> = vec![
         ("anonymous", None, 401),
         ("unrelated participant", Some(&w.unrelated), 403),
-        ("confirmed participant", Some(&w.victim), 403),
+        ("confirmed participant", Some(w.victim()), 403),
         ("pending participant", Some(&w.suspect), 403),
         ("admin", Some(&w.admin), 403),
-        ("officer of another organ", Some(&w.stranger_officer), 404),
+        ("officer of another organ", Some(w.stranger_officer()), 404),
     ];
     for (method, path, body) in &endpoints {
         for (who, session, expected) in &callers {
@@ -603,7 +590,7 @@ fn authorisation_matrix_for_officer_endpoints() {
     }
     // The case's own officers: the lead and the prosecutor act (in order, each a success).
     for (i, (method, path, body)) in endpoints.iter().enumerate() {
-        let actor = if i % 2 == 0 { &w.lead } else { &w.prosecutor };
+        let actor = if i % 2 == 0 { &w.lead } else { w.prosecutor() };
         let reply = if body.is_null() {
             actor.send_json(method, path, &json!({}))
         } else {
@@ -648,18 +635,18 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     let w = confirmed_world(&app);
     // A preventive measure reaches the suspect and the defender, not the victim.
     let measure = add_decision_about(&w.lead, &w.erdr, "preventive_measure", Some(&w.suspect_iin));
-    let prosecutors_own = add_decision(&w.prosecutor, &w.erdr, "suspension");
+    let prosecutors_own = add_decision(w.prosecutor(), &w.erdr, "suspension");
 
     // Who may: the lead never annuls; the head of unit not the prosecutor's decision; only the
     // author corrects; an officer of another organ does not see the case.
     amend(&w.lead, &w.erdr, measure, "annuls", json!({})).assert_problem(403);
-    amend(&w.head, &w.erdr, prosecutors_own, "annuls", json!({})).assert_problem(403);
+    amend(w.head(), &w.erdr, prosecutors_own, "annuls", json!({})).assert_problem(403);
     // Nor that of the head of the supervising office, who is no "prosecutor" by role.
-    let (_, chief) = officer(&app, &w.admin, "head_of_unit", w.prosecutors);
+    let (_, chief) = officer(&app, &w.admin, "head_of_unit", w.prosecutors());
     let chiefs_own = add_decision(&chief, &w.erdr, "expert_examination");
-    amend(&w.head, &w.erdr, chiefs_own, "annuls", json!({})).assert_problem(403);
-    amend(&w.head, &w.erdr, measure, "corrects", json!({})).assert_problem(403);
-    amend(&w.stranger_officer, &w.erdr, measure, "annuls", json!({})).assert_problem(404);
+    amend(w.head(), &w.erdr, chiefs_own, "annuls", json!({})).assert_problem(403);
+    amend(w.head(), &w.erdr, measure, "corrects", json!({})).assert_problem(403);
+    amend(w.stranger_officer(), &w.erdr, measure, "annuls", json!({})).assert_problem(404);
     // What an amendment is: of the amended decision's type and person, of a decision of this
     // case, named with how.
     let field = |r: jaria_tests::Reply| r.assert_problem(422)["errors"][0]["code"].clone();
@@ -697,7 +684,7 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     let correction = corrected.json()["id"].as_i64().expect("id");
     assert_eq!(
         field(amend(
-            &w.prosecutor,
+            w.prosecutor(),
             &w.erdr,
             correction,
             "annuls",
@@ -706,10 +693,10 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
         "not_amendable",
         "an amendment is not amended: a new decision is made"
     );
-    let annulled = amend(&w.prosecutor, &w.erdr, measure, "annuls", json!({}));
+    let annulled = amend(w.prosecutor(), &w.erdr, measure, "annuls", json!({}));
     assert_eq!(annulled.status, 201, "{}", annulled.text());
     let annulment = annulled.json()["id"].as_i64().expect("id");
-    amend(&w.head, &w.erdr, measure, "annuls", json!({})).assert_problem(409);
+    amend(w.head(), &w.erdr, measure, "annuls", json!({})).assert_problem(409);
 
     // The suspect and the defender see the measure marked, and both new decisions naming it.
     for reader in [&w.suspect, &w.defender] {
@@ -749,7 +736,7 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     assert!(before.contains(&measure) && !before.contains(&annulment));
     // The victim, whom the measure never reached, sees none of it and is told nothing.
     let victims = w
-        .victim
+        .victim()
         .get(&format!("/api/cases/{}/decisions", w.erdr))
         .json();
     let victims: Vec<i64> = victims["decisions"]
@@ -762,7 +749,7 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
     for id in [measure, correction, annulment] {
         assert!(!victims.contains(&id), "{victims:?}");
     }
-    let victims_feed = kinds_in_feed(&w.victim);
+    let victims_feed = kinds_in_feed(w.victim());
     for kind in ["decision_annulled", "decision_corrected"] {
         assert!(!victims_feed.contains(&kind.to_owned()), "{victims_feed:?}");
     }
@@ -782,7 +769,7 @@ fn an_annulled_or_corrected_decision_stays_marked_and_its_amendments_reach_whom_
             "action",
         )
     };
-    let victims_log = log_actions(&w.victim);
+    let victims_log = log_actions(w.victim());
     assert!(
         !victims_log
             .iter()
@@ -834,7 +821,7 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     // Registered on 1 November 2026: two months, to 1 January 2027, a day off, so the first
     // working day after it.
     let first_end = working_day_from("2027-01-01");
-    let t = term(&w.victim, &card);
+    let t = term(w.victim(), &card);
     assert_eq!(t["started_on"], "2026-11-01", "{t}");
     assert_eq!(t["ends_on"], first_end.as_str(), "{t}");
     assert_eq!(t["state"], "running");
@@ -867,13 +854,13 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     // Suspended on 10 November: the period stands still.
     assert_eq!(decision("suspension", "2026-11-10", json!({})).status, 201);
     stage("suspended");
-    let t = term(&w.victim, &card);
+    let t = term(w.victim(), &card);
     assert_eq!(t["state"], "suspended", "{t}");
     assert!(t["days_left"].is_null());
     // Resumed on 20 November: its ten days are not counted.
     assert_eq!(decision("resumption", "2026-11-20", json!({})).status, 201);
     stage("under_investigation");
-    let t = term(&w.victim, &card);
+    let t = term(w.victim(), &card);
     assert_eq!(t["ends_on"], working_day_from("2027-01-11").as_str(), "{t}");
     assert_eq!(t["suspended_days"], 10);
     // An extension names its new last day, after the day it is decided; no other decision does.
@@ -909,7 +896,7 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     );
     assert_eq!(extended.status, 201, "{}", extended.text());
     let extension = extended.json()["id"].as_i64().expect("id");
-    let t = term(&w.victim, &card);
+    let t = term(w.victim(), &card);
     assert_eq!(t["ends_on"], working_day_from("2027-03-01").as_str(), "{t}");
     assert_eq!(
         t["extensions"],
@@ -928,14 +915,14 @@ fn the_case_page_counts_the_investigation_period_as_article_192_does() {
     assert_eq!(theirs["ends_on"], t["ends_on"]);
     assert_eq!(theirs["extensions"], json!([]), "{theirs}");
     // The supervising prosecutor annuls the extension: the period is as it was.
-    let annulled = amend(&w.prosecutor, &w.erdr, extension, "annuls", json!({}));
+    let annulled = amend(w.prosecutor(), &w.erdr, extension, "annuls", json!({}));
     assert_eq!(annulled.status, 201, "{}", annulled.text());
-    let t = term(&w.victim, &card);
+    let t = term(w.victim(), &card);
     assert_eq!(t["ends_on"], working_day_from("2027-01-11").as_str(), "{t}");
     assert_eq!(t["extensions"], json!([]));
     // Sent to court: the investigation is over.
     stage("sent_to_court");
-    assert_eq!(term(&w.victim, &card)["state"], "over");
+    assert_eq!(term(w.victim(), &card)["state"], "over");
 }
 
 #[test]
@@ -946,7 +933,7 @@ fn the_case_page_gives_the_official_contact_of_whoever_leads_and_supervises_it()
         .as_i64()
         .expect("organ id");
     let card = format!("/api/cases/{}", w.erdr);
-    assert!(w.victim.get(&card).json()["officers"]["lead_officer"]["contact"].is_null());
+    assert!(w.victim().get(&card).json()["officers"]["lead_officer"]["contact"].is_null());
     // The admin records the organ's official contact; a second line is refused.
     let patch = |body: Value| {
         w.admin
@@ -958,7 +945,7 @@ fn the_case_page_gives_the_official_contact_of_whoever_leads_and_supervises_it()
     let r = patch(json!({"contact": contact}));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["contact"], contact);
-    let officers = w.victim.get(&card).json()["officers"].clone();
+    let officers = w.victim().get(&card).json()["officers"].clone();
     assert_eq!(officers["lead_officer"]["contact"], contact, "{officers}");
     // The supervising prosecutor's organ has none recorded: none is made up.
     assert!(
