@@ -1478,3 +1478,30 @@ fn a_status_recorded_in_error_leaves_nothing_with_anyone() {
         .expect("the row stays");
     assert_eq!(row["state"], "revoked", "{row}");
 }
+
+/// A status request made under a number before its case was registered waits for the case;
+/// at the registration its lead officer is told of it at once, as of one just made (their
+/// feed, e-mail and SMS), and it stands in their queue.
+#[test]
+fn a_request_made_before_the_case_existed_reaches_its_lead_at_registration() {
+    let app = TestApp::portal();
+    let w = CaseWorld::new(&app).with_head().with_victim_asking();
+    assert!(notices_of(&w.lead, "access_request_received").is_empty());
+    let w = w.registered();
+    let received = notices_of(&w.lead, "access_request_received");
+    assert_eq!(received.len(), 1, "{received:?}");
+    let payload = &received[0]["payload"];
+    assert_eq!(payload["request_id"], w.victim_request(), "{payload}");
+    assert_eq!(payload["erdr_number"], w.erdr.as_str(), "{payload}");
+    assert_eq!(payload["procedural_status"], "victim", "{payload}");
+    assert!(payload["due_at"].is_string(), "{payload}");
+    // Only the lead: the head of unit is not told of every request.
+    assert!(notices_of(w.head(), "access_request_received").is_empty());
+    let queue = w.lead.get("/api/officer/queue").json();
+    assert!(
+        queue["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i["id"] == w.victim_request())),
+        "{queue}"
+    );
+}

@@ -96,7 +96,8 @@ pub async fn register(
         None => None,
         Some(p) => Some(prosecutor_organ(db, p).await?),
     };
-    let now = clock::rfc3339(clock::now());
+    let now_time = clock::now();
+    let now = clock::rfc3339(now_time);
     let erdr = registration.erdr.as_str();
     db.transaction(async |db| {
         if store::find_case(db, erdr).await?.is_some() {
@@ -114,8 +115,9 @@ pub async fn register(
             articles: &registration.articles,
         };
         let case = conduct::register(db, &new_case, &now).await?;
+        let waiting = super::participants::announce_waiting_requests(db, &case, now_time).await?;
         let subject = format!("case:{erdr}");
-        let detail = serde_json::json!({});
+        let detail = serde_json::json!({ "waiting_requests": waiting });
         audit::record_for_case(
             db,
             &me.actor(),

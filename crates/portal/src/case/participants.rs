@@ -883,6 +883,40 @@ async fn announce_request(
     .await
 }
 
+/// When a case is registered, the status requests made under its number before it existed
+/// reach its lead officer: each counts its period from the registration (no officer could
+/// answer it sooner), and the lead is told of each as of one just made (in the registration's
+/// transaction). Answers how many were waiting.
+pub async fn announce_waiting_requests(
+    db: &Db,
+    case: &crate::case::store::CaseRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, ApiError> {
+    let due = crate::law::deadline::status_request_due(now).timestamp();
+    let waiting = db
+        .query(
+            "UPDATE case_participants SET due_unix = max(ifnull(due_unix, 0), ?)
+             WHERE case_id = ? AND state = 'requested' RETURNING id, status",
+            &[int(due), int(case.id)],
+        )
+        .await?;
+    for row in &waiting.rows {
+        notify::send(
+            db,
+            [case.lead_officer_iin.as_str()],
+            Notice::AccessRequestReceived,
+            &crate::platform::clock::rfc3339(now),
+            &serde_json::json!({
+                "erdr_number": case.erdr_number, "request_id": col_int(row, 0)?,
+                "procedural_status": col_text(row, 1)?,
+                "due_at": crate::platform::clock::almaty_text(due),
+            }),
+        )
+        .await?;
+    }
+    Ok(waiting.rows.len())
+}
+
 /// One page of the status requests `iin` made, newest first, with their ids for the cursor.
 pub async fn requests_of(
     db: &Db,
