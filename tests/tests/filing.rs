@@ -1543,6 +1543,11 @@ fn the_courts_acts_on_a_complaint_to_the_judge_are_recorded_with_their_periods_a
             .clone()
     };
     assert_eq!(seen("received_on"), Value::Null, "nothing recorded yet");
+    // The supervising prosecutor, who records the court's acts, finds it among their filings;
+    // an officer of another organ does not.
+    let before_the_judge = |who: &Session<'_>| queue_ids(who, "?state=forwarded");
+    assert!(before_the_judge(d.prosecutor()).contains(&complaint));
+    assert!(!before_the_judge(d.stranger_officer()).contains(&complaint));
     let today = chrono::Utc::now()
         .with_timezone(&chrono::FixedOffset::east_opt(5 * 3600).expect("offset"))
         .date_naive();

@@ -645,8 +645,21 @@ fn received_selections(
             ));
         }
     }
+    // A supervising prosecutor records the court's acts on the complaints of their cases gone
+    // to the investigating judge ([`may_record_court`]): they find them among their filings
+    // (no handler answers those; the court does).
+    if let Some(a) = appointment.filter(|a| a.role == Role::Prosecutor) {
+        selections.push((
+            format!("SELECT f.id AS id FROM {FILINGS_OF_MY_SUPERVISION} AND {BEFORE_THE_JUDGE}"),
+            vec![text(iin), int(a.organ.id)],
+        ));
+    }
     selections
 }
+
+/// A complaint forwarded to the investigating judge (`filing::court::before_the_judge`).
+const BEFORE_THE_JUDGE: &str =
+    "f.kind = 'complaint' AND f.addressee = 'investigating_judge' AND f.state = 'forwarded'";
 
 /// The facts of a filing who receives it depends on.
 #[derive(Debug, Clone, Copy)]

@@ -365,7 +365,13 @@ fn the_sql_for_received_filings_follows_the_handling_table() {
     );
     // Placeholders and parameters agree.
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
+    // The complaints of the prosecutor's cases before the judge are theirs to find.
+    assert!(
+        sql.contains("f.addressee = 'investigating_judge' AND f.state = 'forwarded'"),
+        "{sql}"
+    );
     let (sql, params) = received_filings_sql(&principal(appointed(Role::Investigator, 4)));
+    assert!(!sql.contains("f.state = 'forwarded'"), "{sql}");
     assert!(sql.contains("f.kind = 'crime_report'"), "{sql}");
     assert_eq!(sql.matches('?').count(), params.len(), "{sql}");
     let (sql, params) = received_filings_sql(&principal(appointed(Role::HeadOfUnit, 4)));
