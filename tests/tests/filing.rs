@@ -1303,6 +1303,57 @@ fn almaty_wall_clock(rfc3339: &str) -> String {
     }
 }
 
+/// A receipt says what was registered: a statement forwarded by jurisdiction to another organ
+/// still names, on its receipt and its public check, the organ it was filed with.
+#[test]
+fn a_receipt_keeps_the_organ_a_statement_was_filed_with_after_it_is_forwarded() {
+    let app = TestApp::portal();
+    let w = CaseWorld::new(&app);
+    let other = organ(&w.admin, "Other police");
+    let me = app.sign_in(&person("RECEIPT"));
+    let filed = file(
+        &me,
+        "forwarded-receipt",
+        &me.signed_filing(
+            &json!({"kind": "crime_report", "organ_id": w.police, "text": "A theft."}),
+        ),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let filed = filed.json();
+    let (id, number) = (
+        filed["id"].as_i64().expect("id"),
+        filed["registration_number"].clone(),
+    );
+    let code = me.get(&format!("/api/filings/{id}/receipt")).json()["check_code"].clone();
+    let check = || {
+        let number = number.as_str().unwrap_or_default();
+        let code = code.as_str().unwrap_or_default();
+        app.get(&format!("/api/filings/receipts/{number}?code={code}"))
+            .json()
+    };
+    let filed_with = check()["organ"].clone();
+    assert!(filed_with.is_string(), "{filed_with}");
+    let r = answer(
+        &w.lead,
+        id,
+        &json!({"outcome": "forwarded", "reasoning": "Not our district.",
+                "forwarded_to_organ_id": other}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(check()["organ"], filed_with);
+    let printed = me.request_with(
+        "GET",
+        &format!("/api/filings/{id}/receipt"),
+        &[("accept", "text/html")],
+        b"",
+    );
+    assert!(
+        printed
+            .text()
+            .contains(filed_with.as_str().unwrap_or_default())
+    );
+}
+
 #[test]
 fn a_printed_receipt_speaks_the_persons_language_and_its_qr_code_opens_the_public_check() {
     let app = TestApp::portal();

@@ -461,14 +461,19 @@ pub async fn load_receipt(
 }
 
 /// Where a filing was sent, as its receipt names it: the addressee (`organ` for a statement)
-/// and the organ, the filing's own (a statement's, the prosecutor's office of art. 100) or else
-/// its case's.
+/// and the organ it was filed with — the filing's own (a statement's, the prosecutor's office
+/// of art. 100) or else its case's. A statement since forwarded by jurisdiction still names
+/// the organ it was filed with: the receipt says what was registered then.
 pub async fn sent_to(db: &Db, id: i64) -> Result<super::receipt_page::SentTo, ApiError> {
     let row = db
         .one(
             "SELECT f.kind, f.addressee, o.name FROM filings f \
              LEFT JOIN cases c ON c.id = f.case_id \
-             LEFT JOIN organs o ON o.id = ifnull(f.organ_id, c.organ_id) WHERE f.id = ?",
+             LEFT JOIN organs o ON o.id = ifnull( \
+                 (SELECT ff.from_organ_id FROM filing_forwardings ff WHERE ff.filing_id = f.id \
+                  ORDER BY ff.id LIMIT 1), \
+                 ifnull(f.organ_id, c.organ_id)) \
+             WHERE f.id = ?",
             &[int(id)],
         )
         .await?
