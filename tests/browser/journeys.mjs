@@ -487,6 +487,19 @@ async function edsAsPeopleHoldIt(browser) {
       await settle(page);
     });
 
+    await step("a foreign citizen's key without an IIN is refused, saying what to do instead", async () => {
+      await page.setInputFiles(`${form} input[name="key"]`, file('foreigner.p12'));
+      await page.waitForSelector(`${form} input[name="password"]:not([disabled])`);
+      await page.fill(`${form} input[name="password"]`, kit.password);
+      await page.click('[data-action="eds-submit"]');
+      const said = page.getByText('В сертификате нет ИИН', { exact: false }).first();
+      await said.waitFor();
+      assert(/ЦОН/.test(await said.textContent()), 'it says where an IIN is issued');
+      assert(!(await page.isVisible('[data-action="sign-out"]')), 'not signed in');
+      await citizen.axe('no-iin');
+      await citizen.shot('no-iin');
+    });
+
     const nca = 'form[data-form="ncalayer"]';
     const ncaError = async () => {
       const summary = page.locator(`${nca} .form-summary:not([hidden])`);

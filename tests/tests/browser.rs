@@ -38,6 +38,7 @@ fn openssl(args: &[&str], dir: &Path) {
 /// The EDS kit of one person, issued by the demo CA, in `dir`: `auth.key`/`auth.pem` (for
 /// signing in), `sign.key`/`sign.pem` (for signing documents only), `legacy.p12` and
 /// `modern.p12` (the authentication key with its chain), `sign.p12` (the signing key),
+/// `foreigner.p12` (a foreign citizen's key, with a document number for an IIN),
 /// `tls.key`/`tls.pem` (127.0.0.1),
 /// `ca.pem`, and `kit.json` naming the IIN and the password.
 fn eds_kit(demo_dir: &Path, dir: &Path) {
@@ -68,7 +69,16 @@ fn eds_kit(demo_dir: &Path, dir: &Path) {
                 .purposes(&[Purpose::EmailProtection]),
         )
         .expect("another person's certificate");
+    // A foreign citizen's key: a document number where an IIN would be.
+    let mut foreigner_spec =
+        PersonSpec::new(&random_iin(), "IVANOV IVAN").algorithm(KeyAlgorithm::Rsa2048);
+    foreigner_spec.serial_attribute = "PASSPORT4509123456".into();
+    let foreigner = ca
+        .issue(&foreigner_spec)
+        .expect("a foreigner's certificate");
     let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).expect("kit file");
+    write("foreigner.key", &foreigner.key_pem);
+    write("foreigner.pem", &foreigner.cert_pem);
     write("stranger.key", &stranger.key_pem);
     write("stranger.pem", &stranger.cert_pem);
     write("auth.key", &auth.key_pem);
@@ -94,6 +104,22 @@ fn eds_kit(demo_dir: &Path, dir: &Path) {
     // What OpenSSL makes today: PBES2 with PBKDF2 and AES-256-CBC, SHA-256 MAC.
     openssl(
         &[&export[..], &chain[..], &["-out", "modern.p12"]].concat(),
+        dir,
+    );
+    openssl(
+        &[
+            &[
+                "pkcs12",
+                "-export",
+                "-in",
+                "foreigner.pem",
+                "-inkey",
+                "foreigner.key",
+            ][..],
+            &chain[..],
+            &["-out", "foreigner.p12"],
+        ]
+        .concat(),
         dir,
     );
     // The signing key's container (RSA256_…), legacy like the national CA's.

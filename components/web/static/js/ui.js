@@ -243,7 +243,9 @@ export function clearErrors(container) {
 
 function setFieldError(container, fieldName, message) {
   const wrapper = container.querySelector(`[data-field="${CSS.escape(fieldName)}"]`);
-  if (!wrapper) return false;
+  // A field not shown now (the certificate file of a sign-in with a .p12 container) cannot
+  // carry its message: it goes to the form's summary, where it is read.
+  if (!wrapper || wrapper.hidden) return false;
   const slot = wrapper.querySelector('.field-error');
   slot.textContent = message;
   slot.hidden = false;
