@@ -1505,3 +1505,48 @@ fn a_request_made_before_the_case_existed_reaches_its_lead_at_registration() {
         "{queue}"
     );
 }
+
+/// A status that ended in the ordinary way may turn out to have been recorded for the wrong
+/// person: marked in error afterwards, what its ending left with them goes too; its ending
+/// stays as it was, and it is marked once.
+#[test]
+fn a_status_that_ended_can_be_marked_as_recorded_in_error_afterwards() {
+    let app = TestApp::portal();
+    let d = desk(&app);
+    let wrong_iin = random_iin();
+    let wrong = signed_in(&app, &wrong_iin, "WRONG PERSON");
+    let row = recorded(&d.lead, &d.erdr, &wrong_iin, "victim", None);
+    add_decision(&d.lead, &d.erdr, "suspension");
+    assert_eq!(decision_types(&wrong, &d.erdr), ["suspension"], "served");
+    assert_eq!(end(&d.lead, &d.erdr, row).status, 200);
+    assert_eq!(
+        decision_types(&wrong, &d.erdr),
+        ["suspension"],
+        "kept after an ordinary end"
+    );
+    let mark = |reason: &str| {
+        d.lead.post_json(
+            &format!("/api/officer/cases/{}/participants/{row}/end", d.erdr),
+            &json!({"ended_on": "2026-11-25", "reason": reason, "entered_in_error": true}),
+        )
+    };
+    let r = mark("Recorded for the wrong person.");
+    assert_eq!(r.status, 200, "{}", r.text());
+    wrong
+        .get(&format!("/api/cases/{}", d.erdr))
+        .assert_problem(404);
+    assert!(!my_case_numbers(&wrong).contains(&d.erdr));
+    let participants =
+        d.lead.get(&format!("/api/officer/cases/{}", d.erdr)).json()["participants"].clone();
+    let shown = participants
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["id"] == row))
+        .cloned()
+        .expect("the row stays");
+    assert_eq!(shown["entered_in_error"], true, "{shown}");
+    assert_eq!(shown["reason"], "Recorded for the wrong person.", "{shown}");
+    // Once.
+    mark("Again.").assert_problem(409);
+    // An ordinary end of an ended status is still refused.
+    end(&d.lead, &d.erdr, row).assert_problem(409);
+}

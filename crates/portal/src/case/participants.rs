@@ -404,8 +404,9 @@ pub async fn end(
     let case = &mine.case;
     let row = db
         .one(
-            "SELECT state, person_iin, represented_iin, basis_date, status FROM case_participants
-             WHERE id = ? AND case_id = ?",
+            "SELECT state, person_iin, represented_iin, basis_date, status, entered_in_error,
+                    ended_on
+             FROM case_participants WHERE id = ? AND case_id = ?",
             &[int(participant_id), int(case.id)],
         )
         .await?
@@ -418,9 +419,20 @@ pub async fn end(
     let status = ProceduralStatus::parse(&col_text(&row, 4)?)
         .ok_or_else(|| ApiError::Internal("unknown status in database".into()))?;
     mine.not_concerning(me, &[Some(person.as_str()), represented.as_deref()])?;
+    if state == "revoked" && col_int(&row, 5)? == 0 && ending.entered_in_error {
+        // Found only after it ended: what its ending left with anyone goes too.
+        let ended_on = col_opt_text(&row, 6).unwrap_or_else(|| ending.ended_on.to_string());
+        let target = EndedStatus {
+            id: participant_id,
+            person: &person,
+            ended_on: &ended_on,
+        };
+        mark_entered_in_error(db, me, case, &target, &ending.reason, now).await?;
+        return Ok(mine.case);
+    }
     if state != "confirmed" {
         return Err(ApiError::Conflict(format!(
-            "The status is {state}: only a status in force can end."
+            "The status is {state}: only a status in force can end (or one that ended be marked as entered in error)."
         )));
     }
     let ended_on = ending.ended_on.to_string();
@@ -493,6 +505,52 @@ pub async fn end(
     )
     .await?;
     Ok(mine.case)
+}
+
+/// A status that ended, as [`mark_entered_in_error`] takes it.
+struct EndedStatus<'a> {
+    id: i64,
+    person: &'a str,
+    ended_on: &'a str,
+}
+
+/// Marks a status that already ended as entered in error: its ending stays as it was (the
+/// day, the officer), its reason is now the error, and what the ending left with the person
+/// or those acting for them is withdrawn as for a status ended in error at once.
+async fn mark_entered_in_error(
+    db: &Db,
+    me: &Principal,
+    case: &CaseRow,
+    status: &EndedStatus<'_>,
+    reason: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    db.exec(
+        "UPDATE case_participants SET entered_in_error = 1, reason = ? WHERE id = ?",
+        &[text(reason), int(status.id)],
+    )
+    .await?;
+    let ended_on = status.ended_on;
+    withdraw_what_was_given(db, case, status.person, ended_on, reason, &me.iin, now).await?;
+    audit::record_for_case(
+        db,
+        &me.actor(),
+        "status_ended",
+        &format!("participant:{}", status.id),
+        Some(case.id),
+        serde_json::json!({ "ended_on": ended_on, "entered_in_error": true, "marked_after_ending": true }),
+    )
+    .await?;
+    notify::send(
+        db,
+        [status.person],
+        Notice::StatusRevoked,
+        now,
+        &serde_json::json!({
+            "erdr_number": case.erdr_number, "participant_id": status.id, "ended_on": ended_on,
+        }),
+    )
+    .await
 }
 
 /// After a status recorded in error ends: unless the person still holds another status in

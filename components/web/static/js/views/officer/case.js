@@ -164,6 +164,12 @@ function familiarisationForm(p, base, formId) {
 }
 
 function participantActions(p, base, container) {
+  // A status that ended in the ordinary way may still turn out to have been recorded in error.
+  if (p.state === 'revoked' && !p.entered_in_error && p.ended_on) {
+    const errorForm = enteredInErrorForm(p, base, `in-error-${p.id}`);
+    const open = disclosureButton({ label: t('ocase.error.open'), tone: 'danger', action: 'mark-in-error', panel: errorForm, focus: 'input' });
+    return [h('div', { class: 'actions' }, open), errorForm];
+  }
   if (p.state !== 'confirmed') return h('span', { class: 'muted' }, '—');
   const formId = `fam-form-${p.id}`;
   const grantForm = familiarisationForm(p, base, formId);
@@ -210,6 +216,26 @@ function participantActions(p, base, container) {
   const endForm = endStatusForm(p, base, `end-status-${p.id}`);
   const endStatus = disclosureButton({ label: t('ocase.end.open'), tone: 'secondary', action: 'end-status', panel: endForm, focus: 'input' });
   return [h('div', { class: 'actions' }, grant, revoke, endStatus, revokeStatus), grantForm, endForm, confirmBox];
+}
+
+/** Marking a status that ended as recorded in error: its ending stays, what it left goes. */
+function enteredInErrorForm(p, base, formId) {
+  const node = form({
+    name: 'entered-in-error',
+    submitLabel: t('ocase.error.submit'),
+    fields: [
+      h('p', { class: 'hint' }, t('ocase.error.lead')),
+      field({ name: 'reason', label: t('ocase.error.reason'), maxlength: 500, required: true }),
+    ],
+    async onSubmit(values) {
+      await api(`${base}/participants/${encodeURIComponent(p.id)}/end`, { method: 'POST', json: { ended_on: p.ended_on, reason: values.reason, entered_in_error: true } });
+      announce(t('ocase.error.done', { name: p.full_name || p.iin }));
+      reload();
+    },
+  });
+  node.id = formId;
+  node.hidden = true;
+  return node;
 }
 
 /** Ending a status (recognition revoked, defender withdrawn…) as of a date, with its reason. */
