@@ -244,6 +244,15 @@ async function officerRecordsParticipants(browser) {
       await o.click(`${row} [data-action="end-status-submit"]`);
       await o.waitForSelector(`[data-section="participants"] tr[data-id="${rowId}"][data-state="revoked"]`);
     });
+    await step('finds that status was recorded for the wrong person and marks it so', async () => {
+      const row = `[data-section="participants"] tr[data-id="${rowId}"]`;
+      await o.click(`${row} [data-action="mark-in-error"]`);
+      await o.fill(`${row} form[data-form="entered-in-error"] [name="reason"]`, 'Записан не тот человек');
+      await officer.axe('entered-in-error');
+      await o.click(`${row} [data-action="entered-in-error-submit"]`);
+      await o.waitForSelector(`[data-section="participants"] tr[data-id="${rowId}"][data-in-error="true"]`);
+      await officer.shot('entered-in-error');
+    });
     await step('sees who each decision reached and when they opened it', async () => {
       const decisionForm = 'form[data-form="decision"]';
       await o.selectOption(`${decisionForm} [name="type"]`, 'extension_of_investigation_period');

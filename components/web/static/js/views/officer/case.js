@@ -347,7 +347,9 @@ function participantsSection(c, base) {
           {
             label: t('ocase.col.state'),
             cell: (p) => [
-              badge(t(p.ended_on ? 'ocase.pstate.ended' : `ocase.pstate.${p.state}`), p.ended_on ? null : PARTICIPANT_TONES[p.state]),
+              p.entered_in_error
+                ? badge(t('ocase.pstate.in_error'), 'danger')
+                : badge(t(p.ended_on ? 'ocase.pstate.ended' : `ocase.pstate.${p.state}`), p.ended_on ? null : PARTICIPANT_TONES[p.state]),
               p.basis ? [h('br'), h('span', { class: 'muted' }, t('queue.basis')), ' ', p.basis, p.basis_date ? ` (${formatDate(p.basis_date)})` : ''] : null,
               p.ended_on ? [h('br'), h('span', { class: 'muted' }, t('ocase.ended_on', { date: formatDate(p.ended_on) }))] : null,
               p.reason ? [h('br'), h('span', { class: 'muted' }, t('ocase.reason')), ' ', p.reason] : null,
@@ -356,7 +358,7 @@ function participantsSection(c, base) {
           { label: t('ocase.col.access'), cell: (p) => grantText(c.grants.find((g) => g.participant_id === p.id)) },
           { label: t('ocase.col.familiarisation'), cell: (p) => participantActions(p, base, container) },
         ],
-        c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state, status: p.procedural_status } })),
+        c.participants.map((p) => ({ ...p, dataset: { id: String(p.id), state: p.state, status: p.procedural_status, inError: String(Boolean(p.entered_in_error)) } })),
         t('ocase.participants_caption'),
       ),
     );
