@@ -5,6 +5,7 @@
 /// the tick removes it.
 pub const ATTACHMENT_TTL_SECS: i64 = 24 * 3600;
 
+pub mod alerts;
 pub mod answer;
 pub mod answering;
 pub mod court;

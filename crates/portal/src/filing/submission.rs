@@ -162,7 +162,7 @@ async fn complete(
         &me.iin,
     )
     .await?;
-    crate::tick::announce_arrival(db, id, &made.submitted_at).await?;
+    super::alerts::announce_arrival(db, id, &made.submitted_at).await?;
     audit::record_for_case(
         db,
         &me.actor(),
