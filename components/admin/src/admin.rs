@@ -60,7 +60,7 @@ pub(crate) async fn audited_list(
     db: &Db,
     me: &Principal,
     action: &str,
-    read: impl AsyncFnOnce(&Db) -> Result<serde_json::Value, ApiError>,
+    read: impl AsyncFn(&Db) -> Result<serde_json::Value, ApiError>,
 ) -> Result<Reply, ApiError> {
     let body = audit::audited_read(db, &me.actor(), async |db| {
         Ok((

@@ -43,12 +43,7 @@ pub(crate) async fn read_case<T>(
     req: &jaria_portal::http::Request,
     erdr: &str,
     action: &str,
-    read: impl AsyncFnOnce(
-        &Db,
-        &Principal,
-        &CaseRow,
-        &Standing,
-    ) -> Result<(T, serde_json::Value), ApiError>,
+    read: impl AsyncFn(&Db, &Principal, &CaseRow, &Standing) -> Result<(T, serde_json::Value), ApiError>,
 ) -> Result<T, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;

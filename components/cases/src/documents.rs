@@ -121,7 +121,7 @@ async fn download_visible(
     id: &str,
     action: &str,
     detail_key: &str,
-    find: impl AsyncFnOnce(
+    find: impl AsyncFn(
         &Db,
         &Principal,
         &CaseRow,

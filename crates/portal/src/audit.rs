@@ -271,7 +271,7 @@ impl ReadNote {
 pub async fn audited_read<T>(
     db: &Db,
     actor: &Actor,
-    read: impl AsyncFnOnce(&Db) -> Result<(T, ReadNote), ApiError>,
+    read: impl AsyncFn(&Db) -> Result<(T, ReadNote), ApiError>,
 ) -> Result<T, ApiError> {
     let (value, note) = db.snapshot(read).await?;
     db.append_unsynced(

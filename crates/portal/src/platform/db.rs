@@ -428,16 +428,29 @@ impl Db {
     }
 
     /// Runs `work` in a read transaction: one consistent snapshot, no write lock taken, so reads
-    /// never queue behind writers (WAL).
+    /// never queue behind writers (WAL). A read the server interrupted (libSQL under load:
+    /// `SQLITE_INTERRUPT`, [`SqlFault::TransactionLost`]) is read again once, on a new
+    /// snapshot: it wrote nothing, so running it again changes nothing.
     pub async fn snapshot<T>(
         &self,
-        work: impl AsyncFnOnce(&Db) -> Result<T, ApiError>,
+        work: impl AsyncFn(&Db) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        self.with_busy_retry("BEGIN DEFERRED", &[]).await?;
-        self.transaction_lost.set(false);
-        self.in_transaction.set(true);
-        let outcome = work(self).await;
-        self.finish(outcome).await
+        let mut attempt = 1;
+        loop {
+            self.with_busy_retry("BEGIN DEFERRED", &[]).await?;
+            self.transaction_lost.set(false);
+            self.in_transaction.set(true);
+            let outcome = work(self).await;
+            let finished = self.finish(outcome).await;
+            if finished.is_err() && self.transaction_lost.replace(false) {
+                eprintln!("sqlite: the database interrupted a read (attempt {attempt})");
+                if attempt < TRANSACTION_ATTEMPTS {
+                    attempt += 1;
+                    continue;
+                }
+            }
+            return finished;
+        }
     }
 
     /// Runs a statement that may meet a busy database (another writer past the runtime's
