@@ -193,9 +193,9 @@ impl DecisionRequest {
             }
         };
         let kind = match body.decision_type.as_deref() {
-            Some(text) => Some(DecisionType::parse(text).ok_or_else(|| {
-                ApiError::invalid("type", "invalid_decision_type", "Not a decision type.")
-            })?),
+            Some(text) => {
+                Some(DecisionType::parse(text).ok_or_else(DecisionRequest::type_required)?)
+            }
             None if amends.is_some() => None,
             None => return Err(DecisionRequest::type_required()),
         };

@@ -493,18 +493,23 @@ pub async fn end(
         }),
     )
     .await?;
-    notify::send(
-        db,
-        [person.as_str()],
-        Notice::StatusRevoked,
-        now,
-        &serde_json::json!({
-            "erdr_number": case.erdr_number, "participant_id": participant_id,
-            "ended_on": ended_on,
-        }),
-    )
-    .await?;
+    tell_status_ended(db, &person, case, participant_id, &ended_on, now).await?;
     Ok(mine.case)
+}
+
+/// Tells the person their status in the case ended (on `ended_on`).
+async fn tell_status_ended(
+    db: &Db,
+    person: &str,
+    case: &CaseRow,
+    participant_id: i64,
+    ended_on: &str,
+    now: &str,
+) -> Result<(), ApiError> {
+    let payload = serde_json::json!({
+        "erdr_number": case.erdr_number, "participant_id": participant_id, "ended_on": ended_on,
+    });
+    notify::send(db, [person], Notice::StatusRevoked, now, &payload).await
 }
 
 /// A status that ended, as [`mark_entered_in_error`] takes it.
@@ -541,16 +546,7 @@ async fn mark_entered_in_error(
         serde_json::json!({ "ended_on": ended_on, "entered_in_error": true, "marked_after_ending": true }),
     )
     .await?;
-    notify::send(
-        db,
-        [status.person],
-        Notice::StatusRevoked,
-        now,
-        &serde_json::json!({
-            "erdr_number": case.erdr_number, "participant_id": status.id, "ended_on": ended_on,
-        }),
-    )
-    .await
+    tell_status_ended(db, status.person, case, status.id, ended_on, now).await
 }
 
 /// After a status recorded in error ends: unless the person still holds another status in
@@ -927,18 +923,37 @@ async fn announce_request(
     };
     let lead = col_text(&row, 0)?;
     let due = crate::law::deadline::status_request_due(now).timestamp();
-    notify::send(
-        db,
-        [lead.as_str()],
-        Notice::AccessRequestReceived,
-        &crate::platform::clock::rfc3339(now),
-        &serde_json::json!({
-            "erdr_number": request.erdr.as_str(), "request_id": request_id,
-            "procedural_status": request.status.as_str(),
-            "due_at": crate::platform::clock::almaty_text(due),
-        }),
-    )
-    .await
+    let waiting = WaitingRequest {
+        erdr: request.erdr.as_str(),
+        id: request_id,
+        status: request.status.as_str(),
+        due_unix: due,
+    };
+    tell_lead_of_request(db, &lead, &waiting, now).await
+}
+
+/// A status request as its lead officer is told of it.
+struct WaitingRequest<'a> {
+    erdr: &'a str,
+    id: i64,
+    status: &'a str,
+    due_unix: i64,
+}
+
+/// Tells `lead` that a status request waits for them, and the day it is to be answered by.
+async fn tell_lead_of_request(
+    db: &Db,
+    lead: &str,
+    request: &WaitingRequest<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let payload = serde_json::json!({
+        "erdr_number": request.erdr, "request_id": request.id,
+        "procedural_status": request.status,
+        "due_at": crate::platform::clock::almaty_text(request.due_unix),
+    });
+    let at = crate::platform::clock::rfc3339(now);
+    notify::send(db, [lead], Notice::AccessRequestReceived, &at, &payload).await
 }
 
 /// When a case is registered, the status requests made under its number before it existed
@@ -959,18 +974,14 @@ pub async fn announce_waiting_requests(
         )
         .await?;
     for row in &waiting.rows {
-        notify::send(
-            db,
-            [case.lead_officer_iin.as_str()],
-            Notice::AccessRequestReceived,
-            &crate::platform::clock::rfc3339(now),
-            &serde_json::json!({
-                "erdr_number": case.erdr_number, "request_id": col_int(row, 0)?,
-                "procedural_status": col_text(row, 1)?,
-                "due_at": crate::platform::clock::almaty_text(due),
-            }),
-        )
-        .await?;
+        let status = col_text(row, 1)?;
+        let request = WaitingRequest {
+            erdr: &case.erdr_number,
+            id: col_int(row, 0)?,
+            status: &status,
+            due_unix: due,
+        };
+        tell_lead_of_request(db, &case.lead_officer_iin, &request, now).await?;
     }
     Ok(waiting.rows.len())
 }

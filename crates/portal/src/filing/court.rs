@@ -322,7 +322,7 @@ pub fn periods() -> CourtPeriods {
 fn after_day(from: NaiveDate, period: Period, calendar: &Calendar) -> DateTime<Utc> {
     // Noon of that day in Almaty: the day `deadline::due` counts from.
     let noon = from.and_hms_opt(12, 0, 0).unwrap_or_default();
-    let start = deadline::almaty()
+    let start = crate::platform::clock::almaty()
         .from_local_datetime(&noon)
         .single()
         .map(|t| t.with_timezone(&Utc))

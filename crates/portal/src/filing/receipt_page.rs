@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use sha2::{Digest, Sha256};
 
 use super::receipt::{SignedBy, Summary};
-use crate::law::deadline::almaty;
 use crate::notice::delivery::Language;
+use crate::platform::clock::almaty;
 
 /// The words of a printed receipt in one language.
 struct Words {

@@ -9,7 +9,7 @@ use super::handling::Outcome;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 
-pub use crate::platform::clock::almaty;
+use crate::platform::clock::almaty;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -26,10 +26,11 @@ use serde::Serialize;
 use crate::audit::{self, Actor};
 use crate::case::authz::{self, Alerted};
 use crate::identity::Role;
-use crate::law::deadline::{Calendar, Kind, almaty};
+use crate::law::deadline::{Calendar, Kind};
 use crate::notice::delivery::{self, Channel};
 use crate::notice::notify::{self, Notice};
 use crate::platform::clock;
+use crate::platform::clock::almaty;
 use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
 use crate::platform::error::ApiError;
 
