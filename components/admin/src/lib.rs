@@ -14,10 +14,7 @@ use jaria_portal::ApiError;
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve("admin", req, body_limit, route).await
-}
+jaria_portal::entry!("admin", route, body_limit);
 
 /// The CA's revocation lists are large; everything else is small JSON.
 fn body_limit(method: Method, path: &str) -> usize {

@@ -9,16 +9,7 @@ mod documents;
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply, Request, get_only};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve(
-        "cases",
-        req,
-        jaria_portal::http::body::default_limit_for,
-        route,
-    )
-    .await
-}
+jaria_portal::entry!("cases", route);
 
 async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();

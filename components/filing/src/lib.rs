@@ -9,10 +9,7 @@ use jaria_portal::ApiError;
 use jaria_portal::http::Request;
 use jaria_portal::http::{Method, Reply};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve("filing", req, body_limit, route).await
-}
+jaria_portal::entry!("filing", route, body_limit);
 
 /// Attachments arrive as they are (up to 10 MiB); everything else is JSON.
 fn body_limit(method: Method, path: &str) -> usize {

@@ -21,16 +21,7 @@ use jaria_portal::platform::problem::Problem;
 use jaria_portal::platform::schema::{self, MigrationError};
 use jaria_portal::{ApiError, identity::auth, tick};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve(
-        "internal",
-        req,
-        jaria_portal::http::body::default_limit_for,
-        route,
-    )
-    .await
-}
+jaria_portal::entry!("internal", route);
 
 async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     Some(match path {

@@ -10,16 +10,7 @@ mod sessions;
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply, Request, only};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve(
-        "login",
-        req,
-        jaria_portal::http::body::default_limit_for,
-        route,
-    )
-    .await
-}
+jaria_portal::entry!("login", route);
 
 async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     use Method::{Delete, Get, Post, Put};

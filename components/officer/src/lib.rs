@@ -22,10 +22,7 @@ use jaria_portal::http::{Method, Reply};
 use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::platform::db::Db;
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve("officer", req, body_limit, routes::route).await
-}
+jaria_portal::entry!("officer", routes::route, body_limit);
 
 /// Officers' documents travel as base64 in JSON; the CA's revocation lists are large.
 fn body_limit(method: Method, path: &str) -> usize {

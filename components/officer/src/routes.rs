@@ -28,6 +28,13 @@ pub async fn route(
     }
 }
 
+/// `with_officer(req, async |db, me| call.await).await`: the form of nearly every route here.
+macro_rules! as_officer {
+    ($req:expr, |$db:ident, $me:ident| $call:expr) => {
+        with_officer($req, async |$db, $me| $call.await).await
+    };
+}
+
 fn allow(allowed: &'static str) -> Result<Reply, ApiError> {
     Err(ApiError::MethodNotAllowed { allow: allowed })
 }
@@ -53,10 +60,7 @@ async fn desk_routes(
         (Method::Get, ["forwardings"]) => with_officer(req, crate::filings::forwardings).await,
         (_, ["forwardings"]) => allow("GET"),
         (Method::Post, ["access-requests", id, "decision"]) => {
-            with_officer(req, async |db, me| {
-                participants::decide_request(db, me, id, req).await
-            })
-            .await
+            as_officer!(req, |db, me| participants::decide_request(db, me, id, req))
         }
         (_, ["access-requests", _, "decision"]) => allow("POST"),
         _ => return None,
@@ -81,38 +85,34 @@ async fn case_routes(
             })
             .await
         }
-        (Method::Post, ["cases"]) => {
-            with_officer(req, async |db, me| cases::register_case(db, me, req).await).await
-        }
+        (Method::Post, ["cases"]) => as_officer!(req, |db, me| cases::register_case(db, me, req)),
         (_, ["cases"]) => allow("GET, POST"),
-        (Method::Get, ["cases", erdr]) => {
-            with_officer(req, async |db, me| cases::case_card(db, me, erdr).await).await
-        }
+        (Method::Get, ["cases", erdr]) => as_officer!(req, |db, me| cases::case_card(db, me, erdr)),
         (Method::Patch, ["cases", erdr]) => {
-            with_officer(req, async |db, me| {
-                cases::update_case(db, me, erdr, req).await
-            })
-            .await
+            as_officer!(req, |db, me| cases::update_case(db, me, erdr, req))
         }
         (_, ["cases", _]) => allow("GET, PATCH"),
         (Method::Post, ["cases", erdr, "decisions"]) => {
-            with_officer(req, async |db, me| {
-                documents::add_document(db, me, erdr, req, Attachment::Decision).await
-            })
-            .await
+            as_officer!(req, |db, me| documents::add_document(
+                db,
+                me,
+                erdr,
+                req,
+                Attachment::Decision
+            ))
         }
         (Method::Post, ["cases", erdr, "materials"]) => {
-            with_officer(req, async |db, me| {
-                documents::add_document(db, me, erdr, req, Attachment::Material).await
-            })
-            .await
+            as_officer!(req, |db, me| documents::add_document(
+                db,
+                me,
+                erdr,
+                req,
+                Attachment::Material
+            ))
         }
         (_, ["cases", _, "decisions" | "materials"]) => allow("POST"),
         (Method::Get, ["cases", erdr, "decisions", id, "service"]) => {
-            with_officer(req, async |db, me| {
-                documents::proof_of_service(db, me, erdr, id).await
-            })
-            .await
+            as_officer!(req, |db, me| documents::proof_of_service(db, me, erdr, id))
         }
         (_, ["cases", _, "decisions", _, "service"]) => allow("GET"),
         _ => return None,
@@ -127,38 +127,28 @@ async fn participant_routes(
 ) -> Option<Result<Reply, ApiError>> {
     Some(match (method, segments) {
         (Method::Post, ["cases", erdr, "participants"]) => {
-            with_officer(req, async |db, me| {
-                participants::record_participant(db, me, erdr, req).await
-            })
-            .await
+            as_officer!(req, |db, me| participants::record_participant(
+                db, me, erdr, req
+            ))
         }
         (_, ["cases", _, "participants"]) => allow("POST"),
         (Method::Delete, ["cases", erdr, "participants", id]) => {
-            with_officer(req, async |db, me| {
-                participants::revoke_status(db, me, erdr, id).await
-            })
-            .await
+            as_officer!(req, |db, me| participants::revoke_status(db, me, erdr, id))
         }
         (_, ["cases", _, "participants", _]) => allow("DELETE"),
         (Method::Post, ["cases", erdr, "participants", id, "end"]) => {
-            with_officer(req, async |db, me| {
-                participants::end_status(db, me, erdr, id, req).await
-            })
-            .await
+            as_officer!(req, |db, me| participants::end_status(
+                db, me, erdr, id, req
+            ))
         }
         (_, ["cases", _, "participants", _, "end"]) => allow("POST"),
         (Method::Put, ["cases", erdr, "participants", id, "familiarisation"]) => {
-            with_officer(req, async |db, me| {
-                familiarisation::grant(db, me, erdr, id, req).await
-            })
-            .await
+            as_officer!(req, |db, me| familiarisation::grant(db, me, erdr, id, req))
         }
-        (Method::Delete, ["cases", erdr, "participants", id, "familiarisation"]) => {
-            with_officer(req, async |db, me| {
-                familiarisation::revoke_grant(db, me, erdr, id).await
-            })
-            .await
-        }
+        (Method::Delete, ["cases", erdr, "participants", id, "familiarisation"]) => as_officer!(
+            req,
+            |db, me| familiarisation::revoke_grant(db, me, erdr, id)
+        ),
         (_, ["cases", _, "participants", _, "familiarisation"]) => allow("PUT, DELETE"),
         _ => return None,
     })
@@ -173,51 +163,47 @@ async fn filing_routes(
     use crate::{answers, filings};
     Some(match (method, segments) {
         (Method::Get, ["filings"]) => {
-            with_officer(req, async |db, me| {
-                filings::queue(db, me, req.query()).await
-            })
-            .await
+            as_officer!(req, |db, me| filings::queue(db, me, req.query()))
         }
         (_, ["filings"]) => allow("GET"),
-        (Method::Get, ["filings", id]) => {
-            with_officer(req, async |db, me| filings::view(db, me, id).await).await
-        }
+        (Method::Get, ["filings", id]) => as_officer!(req, |db, me| filings::view(db, me, id)),
         (_, ["filings", _]) => allow("GET"),
         (Method::Get, ["filings", id, "documents", sha]) => {
-            with_officer(req, async |db, me| {
-                filings::document(db, me, req, id, sha).await
-            })
-            .await
+            as_officer!(req, |db, me| filings::document(db, me, req, id, sha))
         }
         (_, ["filings", _, "documents", _]) => allow("GET"),
         (Method::Get, ["filings", id, "signature"]) => {
-            with_officer(req, async |db, me| {
-                filings::signed_part(db, me, id, signature::Part::Cms).await
-            })
-            .await
+            as_officer!(req, |db, me| filings::signed_part(
+                db,
+                me,
+                id,
+                signature::Part::Cms
+            ))
         }
         (_, ["filings", _, "signature"]) => allow("GET"),
         (Method::Get, ["filings", id, "signed-content"]) => {
-            with_officer(req, async |db, me| {
-                filings::signed_part(db, me, id, signature::Part::Content).await
-            })
-            .await
+            as_officer!(req, |db, me| filings::signed_part(
+                db,
+                me,
+                id,
+                signature::Part::Content
+            ))
         }
         (_, ["filings", _, "signed-content"]) => allow("GET"),
         (Method::Post, ["filings", id, "review"]) => {
-            with_officer(req, async |db, me| answers::review(db, me, id).await).await
+            as_officer!(req, |db, me| answers::review(db, me, id))
         }
         (_, ["filings", _, "review"]) => allow("POST"),
         (Method::Post, ["filings", id, "extension"]) => {
-            with_officer(req, async |db, me| answers::extend(db, me, id, req).await).await
+            as_officer!(req, |db, me| answers::extend(db, me, id, req))
         }
         (_, ["filings", _, "extension"]) => allow("POST"),
         (Method::Post, ["filings", id, "decision"]) => {
-            with_officer(req, async |db, me| answers::decide(db, me, id, req).await).await
+            as_officer!(req, |db, me| answers::decide(db, me, id, req))
         }
         (_, ["filings", _, "decision"]) => allow("POST"),
         (Method::Post, ["filings", id, "court"]) => {
-            with_officer(req, async |db, me| answers::court(db, me, id, req).await).await
+            as_officer!(req, |db, me| answers::court(db, me, id, req))
         }
         (_, ["filings", _, "court"]) => allow("POST"),
         _ => return None,

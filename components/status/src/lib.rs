@@ -8,16 +8,7 @@ use jaria_portal::identity::auth::{self, Principal, signed_in};
 use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, http::documents, http::paging, notice::notify, platform::clock};
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve(
-        "status",
-        req,
-        jaria_portal::http::body::default_limit_for,
-        route,
-    )
-    .await
-}
+jaria_portal::entry!("status", route);
 
 async fn route(req: &Request, _: Method, path: &str) -> Option<Result<Reply, ApiError>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();

@@ -10,16 +10,7 @@ use jaria_portal::identity::auth::header;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
-#[spin_sdk::http_service]
-async fn handle(req: spin_sdk::http::Request) -> jaria_portal::http::respond::Response {
-    jaria_portal::component::serve(
-        "web",
-        req,
-        jaria_portal::http::body::default_limit_for,
-        route,
-    )
-    .await
-}
+jaria_portal::entry!("web", route);
 
 async fn route(
     req: &Request,

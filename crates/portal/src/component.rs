@@ -5,6 +5,26 @@
 use crate::ApiError;
 use crate::http::{Method, Reply, Request, finish};
 
+/// A component's `wasi:http` entry, the one function the runtime calls: [`serve`] with the
+/// component's name, its routes and (if its routes take more than small JSON) its body limits.
+///
+/// ```ignore
+/// jaria_portal::entry!("cases", route);
+/// jaria_portal::entry!("filing", route, body_limit);
+/// ```
+#[macro_export]
+macro_rules! entry {
+    ($component:literal, $routes:path) => {
+        $crate::entry!($component, $routes, $crate::http::body::default_limit_for);
+    };
+    ($component:literal, $routes:path, $body_limit:path) => {
+        #[spin_sdk::http_service]
+        async fn handle(req: spin_sdk::http::Request) -> $crate::http::respond::Response {
+            $crate::component::serve($component, req, $body_limit, $routes).await
+        }
+    };
+}
+
 /// The whole request handling of a component, from the request as the runtime hands it over:
 /// its body read within the limit `body_limit` gives for this route and within the body
 /// deadlines (so real Spin, which limits neither, is as safe as `jaria up`), then the health
