@@ -143,8 +143,16 @@ fn compile(engine: &Engine, source: &Path, cache_dir: Option<&Path>) -> anyhow::
         let tmp = cached.with_extension(format!("tmp{}", std::process::id()));
         if let Ok(serialized) = component.serialize()
             && std::fs::write(&tmp, serialized).is_ok()
+            && std::fs::rename(&tmp, &cached).is_ok()
         {
-            let _ = std::fs::rename(&tmp, &cached);
+            // Served from the file just written, like a cache hit: its machine code is then
+            // mapped from the file (pages the kernel may drop and read again), where the code
+            // compiled here is anonymous memory, all of it resident for the life of the
+            // process (some 50 MiB for the portal's components).
+            // SAFETY: as above; the file was written by this engine a moment ago.
+            if let Ok(mapped) = unsafe { Component::deserialize_file(engine, &cached) } {
+                return Ok(mapped);
+            }
         }
     }
     Ok(component)

@@ -104,3 +104,15 @@ impl Default for Limits {
 pub(super) const SLOT_KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
 /// The same for tables (function references).
 pub(super) const TABLE_KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
+
+/// Gives the memory the process freed back to the system. Compiling the components at start
+/// (when the compile cache has no entry for them) takes some 120 MiB, which glibc's allocator
+/// keeps in its arenas after it is freed: measured, a host that compiled at start served its
+/// first route at 192 MiB resident, one that loaded its cache at 71 MiB.
+pub(super) fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

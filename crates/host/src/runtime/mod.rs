@@ -142,6 +142,7 @@ impl App {
         }
 
         crate::instance::start_epoch_ticker(&engine);
+        limits::return_freed_memory();
         Ok(Self {
             lanes,
             router,
