@@ -40,6 +40,22 @@ pub struct Verified {
     pub reads_pruned: u64,
 }
 
+impl Verified {
+    /// The chain alone: `rows` rows ending in `last_hash`, nothing else checked yet.
+    fn chain(rows: u64, last_hash: String) -> Self {
+        Self {
+            rows,
+            last_hash,
+            checkpoints: 0,
+            last_signed_row: None,
+            signatures_checked: false,
+            reads_sealed: 0,
+            reads_unsealed: 0,
+            reads_pruned: 0,
+        }
+    }
+}
+
 /// The first place where the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Broken {
@@ -296,13 +312,8 @@ fn verify_all(conn: &Connection, expect: &Expect) -> rusqlite::Result<Result<Ver
 pub fn missing_checkpoint(conn: &Connection, signed_from: i64) -> rusqlite::Result<Option<i64>> {
     let every = jaria_portal::audit::CHECKPOINT_EVERY;
     let last: i64 = conn.query_row("SELECT ifnull(max(id), 0) FROM audit_log", [], |r| r.get(0))?;
-    let has_table: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'audit_checkpoints'",
-        [],
-        |r| r.get(0),
-    )?;
     let mut present = std::collections::BTreeSet::new();
-    if has_table {
+    if table_exists(conn, "audit_checkpoints")? {
         let mut stmt = conn.prepare("SELECT audit_id FROM audit_checkpoints")?;
         for id in stmt.query_map([], |r| r.get::<_, i64>(0))? {
             present.insert(id?);
@@ -314,6 +325,30 @@ pub fn missing_checkpoint(conn: &Connection, signed_from: i64) -> rusqlite::Resu
         .find(|id| !present.contains(id)))
 }
 
+/// The audit entry of a row whose columns are `id, at, actor_iin, actor_role, action,
+/// subject, case_id, client_addr, detail, …` (the chain's and the read log's order).
+fn entry_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        at: row.get(1)?,
+        actor_iin: row.get(2)?,
+        actor_role: row.get(3)?,
+        action: row.get(4)?,
+        subject: row.get(5)?,
+        case_id: row.get(6)?,
+        client_addr: row.get(7)?,
+        detail: row.get(8)?,
+    })
+}
+
+/// Whether the database has this table (an older one may lack a later migration's).
+fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+}
+
 /// Checks every `reads_sealed` row of the chain against the read rows it covers: the seals
 /// follow one another from row 1, and the rows in each range still hash to what was sealed —
 /// unless a `reads_pruned` row of the chain says the retention rule deleted that range (whole
@@ -323,12 +358,7 @@ pub fn verify_read_seals(
     mut verified: Verified,
 ) -> rusqlite::Result<Result<Verified, Broken>> {
     use jaria_portal::audit::{ReadRow, reads_digest};
-    let exists: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'read_log'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
+    if !table_exists(conn, "read_log")? {
         return Ok(Ok(verified));
     }
     let range = |detail: String| {
@@ -424,16 +454,7 @@ pub fn verify_read_seals(
             .query_map([from, to], |r| {
                 Ok(ReadRow {
                     id: r.get(0)?,
-                    entry: Entry {
-                        at: r.get(1)?,
-                        actor_iin: r.get(2)?,
-                        actor_role: r.get(3)?,
-                        action: r.get(4)?,
-                        subject: r.get(5)?,
-                        case_id: r.get(6)?,
-                        client_addr: r.get(7)?,
-                        detail: r.get(8)?,
-                    },
+                    entry: entry_of(r)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -496,12 +517,7 @@ pub fn verify_checkpoints(
     keys: &[ed25519_dalek::VerifyingKey],
 ) -> rusqlite::Result<Result<Verified, Broken>> {
     use ed25519_dalek::Verifier as _;
-    let exists: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'audit_checkpoints'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
+    if !table_exists(conn, "audit_checkpoints")? {
         return Ok(Ok(verified));
     }
     let mut stmt = conn.prepare(
@@ -556,16 +572,7 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
     let mut checked = 0_u64;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let entry = Entry {
-            at: row.get(1)?,
-            actor_iin: row.get(2)?,
-            actor_role: row.get(3)?,
-            action: row.get(4)?,
-            subject: row.get(5)?,
-            case_id: row.get(6)?,
-            client_addr: row.get(7)?,
-            detail: row.get(8)?,
-        };
+        let entry = entry_of(row)?;
         let stored_prev: String = row.get(9)?;
         let stored_hash: String = row.get(10)?;
         if id != previous_id + 1 {
@@ -596,16 +603,7 @@ pub fn verify(conn: &Connection) -> rusqlite::Result<Result<Verified, Broken>> {
         previous_hash = stored_hash;
         checked += 1;
     }
-    Ok(Ok(Verified {
-        rows: checked,
-        last_hash: previous_hash,
-        checkpoints: 0,
-        last_signed_row: None,
-        signatures_checked: false,
-        reads_sealed: 0,
-        reads_unsealed: 0,
-        reads_pruned: 0,
-    }))
+    Ok(Ok(Verified::chain(checked, previous_hash)))
 }
 
 #[cfg(test)]
@@ -644,7 +642,12 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap_or_else(|_| GENESIS_HASH.to_owned());
-        let hash = chain_hash(&prev, e);
+        insert(conn, e, &prev)
+    }
+
+    /// Inserts a row linked to `prev` and hashed as the portal hashes; answers its hash.
+    fn insert(conn: &Connection, e: &Entry, prev: &str) -> String {
+        let hash = chain_hash(prev, e);
         conn.execute(
             "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -667,6 +670,14 @@ mod tests {
     fn drop_triggers(conn: &Connection) {
         conn.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
             .unwrap();
+    }
+
+    /// A chain of `rows` rows that someone holding the file changed with `sql`.
+    fn tampered(rows: usize, sql: &str) -> (tempfile::TempDir, Connection, Vec<String>) {
+        let (dir, conn, hashes) = chain(rows);
+        drop_triggers(&conn);
+        conn.execute_batch(sql).unwrap();
+        (dir, conn, hashes)
     }
 
     #[test]
@@ -723,16 +734,7 @@ mod tests {
         let (_dir, conn) = database();
         assert_eq!(
             verify(&conn).unwrap(),
-            Ok(Verified {
-                rows: 0,
-                last_hash: GENESIS_HASH.to_owned(),
-                checkpoints: 0,
-                last_signed_row: None,
-                signatures_checked: false,
-                reads_sealed: 0,
-                reads_unsealed: 0,
-                reads_pruned: 0,
-            })
+            Ok(Verified::chain(0, GENESIS_HASH.to_owned()))
         );
     }
 
@@ -770,13 +772,10 @@ mod tests {
             ("client_addr", "'10.0.0.1:1'"),
             ("detail", "'{}'"),
         ] {
-            let (_dir, conn, hashes) = chain(6);
-            drop_triggers(&conn);
-            conn.execute(
+            let (_dir, conn, hashes) = tampered(
+                6,
                 &format!("UPDATE audit_log SET {column} = {value} WHERE id = 4"),
-                [],
-            )
-            .unwrap();
+            );
             match verify(&conn).unwrap() {
                 Err(Broken::Altered {
                     id,
@@ -794,10 +793,7 @@ mod tests {
 
     #[test]
     fn a_deleted_row_in_the_middle_is_a_gap() {
-        let (_dir, conn, _) = chain(6);
-        drop_triggers(&conn);
-        conn.execute("DELETE FROM audit_log WHERE id = 3", [])
-            .unwrap();
+        let (_dir, conn, _) = tampered(6, "DELETE FROM audit_log WHERE id = 3");
         let broken = verify(&conn)
             .unwrap()
             .expect_err("deletion must break the chain");
@@ -818,25 +814,20 @@ mod tests {
 
     #[test]
     fn a_deleted_first_row_is_caught() {
-        let (_dir, conn, _) = chain(4);
-        drop_triggers(&conn);
-        conn.execute("DELETE FROM audit_log WHERE id = 1", [])
-            .unwrap();
+        let (_dir, conn, _) = tampered(4, "DELETE FROM audit_log WHERE id = 1");
         assert_eq!(verify(&conn).unwrap().map_err(|b| b.id()), Err(2));
     }
 
     #[test]
     fn renumbering_after_a_deletion_is_caught_by_the_prev_hash() {
         // The attacker deletes row 3 and closes the gap by moving the later rows down.
-        let (_dir, conn, hashes) = chain(6);
-        drop_triggers(&conn);
-        conn.execute_batch(
+        let (_dir, conn, hashes) = tampered(
+            6,
             "DELETE FROM audit_log WHERE id = 3;
              UPDATE audit_log SET id = 3 WHERE id = 4;
              UPDATE audit_log SET id = 4 WHERE id = 5;
              UPDATE audit_log SET id = 5 WHERE id = 6;",
-        )
-        .unwrap();
+        );
         match verify(&conn).unwrap() {
             Err(Broken::PrevMismatch {
                 id,
@@ -880,17 +871,7 @@ mod tests {
     fn an_inserted_row_is_caught() {
         // A row slipped in at the end that does not link to the chain.
         let (_dir, conn, _) = chain(3);
-        let e = entry(9);
-        let hash = chain_hash(GENESIS_HASH, &e);
-        conn.execute(
-            "INSERT INTO audit_log (at, actor_iin, actor_role, action, subject, case_id, client_addr, detail, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            rusqlite::params![
-                e.at, e.actor_iin, e.actor_role, e.action, e.subject, e.case_id, e.client_addr,
-                e.detail, GENESIS_HASH, hash
-            ],
-        )
-        .unwrap();
+        insert(&conn, &entry(9), GENESIS_HASH);
         assert!(matches!(
             verify(&conn).unwrap(),
             Err(Broken::PrevMismatch { id: 4, .. })

@@ -90,18 +90,17 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
         let mut organ_leads = Vec::new();
         for k in 0..INVESTIGATORS_PER_ORGAN {
             let iin = iin_from(1_000_000 + (o * 16 + k) as u64);
-            tx.execute(
-                "INSERT OR IGNORE INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
-                 VALUES (?1, ?2, 'investigator', ?3, 1, ?4, 'seed')",
-                params![iin, format!("INVESTIGATOR {o}-{k}"), id, now],
-            )?;
+            let name = format!("INVESTIGATOR {o}-{k}");
+            appoint(&tx, (&iin, &name), "investigator", id, &now)?;
             organ_leads.push(iin);
         }
         let prosecutor = iin_from(9_000_000 + o as u64);
-        tx.execute(
-            "INSERT OR IGNORE INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
-             VALUES (?1, ?2, 'prosecutor', ?3, 1, ?4, 'seed')",
-            params![prosecutor, format!("PROSECUTOR {o}"), id, now],
+        appoint(
+            &tx,
+            (&prosecutor, &format!("PROSECUTOR {o}")),
+            "prosecutor",
+            id,
+            &now,
         )?;
         organ_ids.push(id);
         leads.push(organ_leads);
@@ -232,6 +231,21 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
 }
 
 /// Whom a seeded personal decision is about.
+/// A seeded officer `(iin, name)` appointed to `organ` in `role`.
+fn appoint(
+    tx: &rusqlite::Transaction<'_>,
+    (iin, name): (&str, &str),
+    role: &str,
+    organ: i64,
+    now: &str,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT OR IGNORE INTO officers (iin, full_name, role, organ_id, active, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, 'seed')",
+        params![iin, name, role, organ, now],
+    )
+}
+
 fn concerns<'a>(kind: &str, victim: &'a str, suspect: &'a str) -> Option<&'a str> {
     match kind {
         "recognition_as_victim" => Some(victim),

@@ -362,25 +362,21 @@ async fn seal_from(
             ],
         )
         .await?;
-    let rows = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(ReadRow {
-                id: crate::platform::db::col_int(r, 0)?,
-                entry: Entry {
-                    at: crate::platform::db::col_text(r, 1)?,
-                    actor_iin: crate::platform::db::col_opt_text(r, 2),
-                    actor_role: crate::platform::db::col_text(r, 3)?,
-                    action: crate::platform::db::col_text(r, 4)?,
-                    subject: crate::platform::db::col_text(r, 5)?,
-                    case_id: crate::platform::db::col_opt_int(r, 6),
-                    client_addr: crate::platform::db::col_text(r, 7)?,
-                    detail: crate::platform::db::col_text(r, 8)?,
-                },
-            })
+    let rows = rows.each(|r| {
+        Ok(ReadRow {
+            id: crate::platform::db::col_int(r, 0)?,
+            entry: Entry {
+                at: crate::platform::db::col_text(r, 1)?,
+                actor_iin: crate::platform::db::col_opt_text(r, 2),
+                actor_role: crate::platform::db::col_text(r, 3)?,
+                action: crate::platform::db::col_text(r, 4)?,
+                subject: crate::platform::db::col_text(r, 5)?,
+                case_id: crate::platform::db::col_opt_int(r, 6),
+                client_addr: crate::platform::db::col_text(r, 7)?,
+                detail: crate::platform::db::col_text(r, 8)?,
+            },
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    })?;
     let digest = reads_digest(&rows);
     db.exec(
         "UPDATE read_log_sealed SET up_to = ? WHERE only = 1",

@@ -198,25 +198,9 @@ impl Authority {
         self.key.serialize_pem()
     }
 
-    /// An intermediate CA signed by this authority.
+    /// An intermediate CA signed by this authority, issuing only end-entity certificates.
     pub fn intermediate(&self, common_name: &str) -> Result<Authority> {
-        let key = KeyPair::generate()?;
-        let mut params = CertificateParams::new(Vec::<String>::new())?;
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let now = OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::days(1);
-        params.not_after = now + time::Duration::days(1825);
-        params.serial_number = Some(random_serial());
-        let cert = params.signed_by(&key, &self.params_cert, &self.key)?;
-        Ok(Authority {
-            cert_pem: cert.pem(),
-            params_cert: cert,
-            key,
-        })
+        self.intermediate_with_path_len(common_name, Some(0))
     }
 
     /// An intermediate CA allowing `path_len` further intermediates below it (`None`: any).

@@ -1003,18 +1003,14 @@ pub async fn requests_of(
         ],
     ).await?;
     let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
-    let requests = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
-                "procedural_status": col_text(r, 2)?, "represented_iin": col_opt_text(r, 3),
-                "state": col_text(r, 4)?, "requested_at": col_text(r, 5)?,
-                "decided_at": col_opt_text(r, 6), "reason": col_opt_text(r, 7),
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let requests = rows.each(|r| {
+        Ok(serde_json::json!({
+            "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
+            "procedural_status": col_text(r, 2)?, "represented_iin": col_opt_text(r, 3),
+            "state": col_text(r, 4)?, "requested_at": col_text(r, 5)?,
+            "decided_at": col_opt_text(r, 6), "reason": col_opt_text(r, 7),
+        }))
+    })?;
     Ok((requests, ids))
 }
 

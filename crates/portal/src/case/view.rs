@@ -344,22 +344,18 @@ pub async fn access_log(
             ),
             &params,
         ).await?;
-    let list = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let actor_iin = col_opt_text(r, 1);
-            let role = col_text(r, 2)?;
-            let who = if actor_iin.as_deref() == Some(me.iin.as_str()) {
-                serde_json::json!({ "kind": "you" })
-            } else if crate::identity::Role::parse_officer(&role).is_some() {
-                serde_json::json!({ "kind": "officer", "name": col_opt_text(r, 4), "role": role })
-            } else {
-                serde_json::json!({ "kind": "participant" })
-            };
-            Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let list = rows.each(|r| {
+        let actor_iin = col_opt_text(r, 1);
+        let role = col_text(r, 2)?;
+        let who = if actor_iin.as_deref() == Some(me.iin.as_str()) {
+            serde_json::json!({ "kind": "you" })
+        } else if crate::identity::Role::parse_officer(&role).is_some() {
+            serde_json::json!({ "kind": "officer", "name": col_opt_text(r, 4), "role": role })
+        } else {
+            serde_json::json!({ "kind": "participant" })
+        };
+        Ok(serde_json::json!({ "at": col_text(r, 0)?, "action": col_text(r, 3)?, "who": who }))
+    })?;
     let last = rows
         .rows
         .last()

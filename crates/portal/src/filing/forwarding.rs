@@ -130,22 +130,18 @@ pub async fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::
          ORDER BY w.id DESC LIMIT ?",
         &[int(organ_id), int(organ_id), int(limit)],
     ).await?;
-    let items = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let from = col_opt_int(r, 3);
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "filing_id": col_int(r, 1)?,
-                "registration_number": col_text(r, 2)?,
-                "direction": if from == Some(organ_id) { "sent" } else { "received" },
-                "from_organ": { "id": from, "name": col_opt_text(r, 4) },
-                "to_organ": { "id": col_int(r, 5)?, "name": col_text(r, 6)? },
-                "forwarded_by": col_text(r, 7)?, "forwarded_at": col_text(r, 8)?,
-                "reasoning": col_text(r, 9)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let items = rows.each(|r| {
+        let from = col_opt_int(r, 3);
+        Ok(serde_json::json!({
+            "id": col_int(r, 0)?, "filing_id": col_int(r, 1)?,
+            "registration_number": col_text(r, 2)?,
+            "direction": if from == Some(organ_id) { "sent" } else { "received" },
+            "from_organ": { "id": from, "name": col_opt_text(r, 4) },
+            "to_organ": { "id": col_int(r, 5)?, "name": col_text(r, 6)? },
+            "forwarded_by": col_text(r, 7)?, "forwarded_at": col_text(r, 8)?,
+            "reasoning": col_text(r, 9)?,
+        }))
+    })?;
     Ok(serde_json::json!({ "forwardings": items }))
 }
 

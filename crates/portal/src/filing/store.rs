@@ -168,16 +168,12 @@ pub async fn documents(db: &Db, filing: &FilingRow) -> Result<Vec<serde_json::Va
             &[int(filing.id)],
         )
         .await?;
-    let mut out = rows
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "role": "attachment", "sha256": col_text(r, 0)?, "size": col_int(r, 1)?,
-                "media_type": col_text(r, 2)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let mut out = rows.each(|r| {
+        Ok(serde_json::json!({
+            "role": "attachment", "sha256": col_text(r, 0)?, "size": col_int(r, 1)?,
+            "media_type": col_text(r, 2)?,
+        }))
+    })?;
     if let (Some(sha), Some(name)) = (&filing.answer_document_sha256, &filing.answer_filename) {
         // Who signed the answer's document with EDS, if the answering officer did.
         let signature = match &filing.decided_by {

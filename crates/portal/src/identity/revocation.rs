@@ -638,21 +638,17 @@ pub async fn recorded(db: &Db) -> Result<Vec<serde_json::Value>, ApiError> {
          FROM certificate_revocations r WHERE r.source <> 'crl' ORDER BY r.revoked_at DESC LIMIT 1000",
         &[],
     ).await?;
-    let list = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let issuer = col_text(r, 0)?;
-            Ok(serde_json::json!({
-                "issuer_key": (issuer != "*").then_some(issuer),
-                "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
-                "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
-                "revoked_by": col_text(r, 5)?,
-                "sources": serde_json::from_str::<serde_json::Value>(&col_text(r, 6)?)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let list = rows.each(|r| {
+        let issuer = col_text(r, 0)?;
+        Ok(serde_json::json!({
+            "issuer_key": (issuer != "*").then_some(issuer),
+            "serial_number": col_text(r, 1)?, "reason": col_text(r, 2)?,
+            "source": col_text(r, 3)?, "revoked_at": col_text(r, 4)?,
+            "revoked_by": col_text(r, 5)?,
+            "sources": serde_json::from_str::<serde_json::Value>(&col_text(r, 6)?)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        }))
+    })?;
     Ok(list)
 }
 
@@ -667,19 +663,15 @@ pub async fn crls(db: &Db, now: i64) -> Result<Vec<serde_json::Value>, ApiError>
          FROM crls ORDER BY id DESC LIMIT 200",
         &[],
     ).await?;
-    let list = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let next = col_int(r, 3)?;
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "issuer_key": col_text(r, 1)?,
-                "this_update": clock::rfc3339(clock::from_unix(col_int(r, 2)?)),
-                "next_update": clock::rfc3339(clock::from_unix(next)), "stale": next < now,
-                "crl_number": col_opt_text(r, 4), "sha256": col_text(r, 5)?,
-                "entries": col_int(r, 6)?, "loaded_at": col_text(r, 7)?, "loaded_by": col_text(r, 8)?,
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let list = rows.each(|r| {
+        let next = col_int(r, 3)?;
+        Ok(serde_json::json!({
+            "id": col_int(r, 0)?, "issuer_key": col_text(r, 1)?,
+            "this_update": clock::rfc3339(clock::from_unix(col_int(r, 2)?)),
+            "next_update": clock::rfc3339(clock::from_unix(next)), "stale": next < now,
+            "crl_number": col_opt_text(r, 4), "sha256": col_text(r, 5)?,
+            "entries": col_int(r, 6)?, "loaded_at": col_text(r, 7)?, "loaded_by": col_text(r, 8)?,
+        }))
+    })?;
     Ok(list)
 }

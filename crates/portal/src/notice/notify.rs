@@ -129,20 +129,16 @@ pub async fn feed(
         )
         .await?;
     let mut ids = Vec::new();
-    let items = rows
-        .rows
-        .iter()
-        .map(|r| {
-            let id = col_int(r, 0)?;
-            ids.push(id);
-            Ok(serde_json::json!({
-                "id": id, "at": col_text(r, 1)?, "kind": col_text(r, 2)?,
-                "payload": serde_json::from_str::<serde_json::Value>(&col_text(r, 3)?)
-                    .unwrap_or_default(),
-                "read_at": col_opt_text(r, 4),
-            }))
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+    let items = rows.each(|r| {
+        let id = col_int(r, 0)?;
+        ids.push(id);
+        Ok(serde_json::json!({
+            "id": id, "at": col_text(r, 1)?, "kind": col_text(r, 2)?,
+            "payload": serde_json::from_str::<serde_json::Value>(&col_text(r, 3)?)
+                .unwrap_or_default(),
+            "read_at": col_opt_text(r, 4),
+        }))
+    })?;
     Ok((items, ids))
 }
 

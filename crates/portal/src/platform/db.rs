@@ -46,6 +46,16 @@ pub struct QueryResult {
     pub rows: Vec<RowResult>,
 }
 
+impl QueryResult {
+    /// Each row through `read`, in order; the first row it cannot read is the answer.
+    pub fn each<T>(
+        &self,
+        read: impl FnMut(&RowResult) -> Result<T, ApiError>,
+    ) -> Result<Vec<T>, ApiError> {
+        self.rows.iter().map(read).collect()
+    }
+}
+
 /// A connection this instance keeps between requests, with what it knows of it.
 struct Kept {
     conn: Connection,

@@ -18,6 +18,16 @@ fn day() -> time::Duration {
     time::Duration::days(1)
 }
 
+/// A CRL `ca` signs, listing `serials`, current from `from` to `until`, as a client reads it.
+fn crl_of(
+    ca: &Authority,
+    serials: &[&str],
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> CertificateList {
+    parse_crl(ca.crl(serials, 1, from, until).unwrap().as_bytes()).unwrap()
+}
+
 #[test]
 fn a_crl_of_a_trusted_authority_is_read_with_its_serials_and_times() {
     let ca = Authority::new_root("Test CA").unwrap();
@@ -56,37 +66,25 @@ fn a_crl_must_be_signed_by_a_trusted_authority_and_be_current() {
     let t = OffsetDateTime::now_utc();
     // A rogue CA with the same name.
     let rogue = Authority::new_root("Test CA").unwrap();
-    let forged = parse_crl(
-        rogue
-            .crl(&["1"], 1, t - day(), t + day())
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let forged = crl_of(&rogue, &["1"], t - day(), t + day());
     assert_eq!(
         verify_crl(&forged, &anchors, now()),
         Err(RevocationError::BadSignature)
     );
     // Another CA altogether.
     let other = Authority::new_root("Other CA").unwrap();
-    let unknown = parse_crl(
-        other
-            .crl(&["1"], 1, t - day(), t + day())
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let unknown = crl_of(&other, &["1"], t - day(), t + day());
     assert_eq!(
         verify_crl(&unknown, &anchors, now()),
         Err(RevocationError::UnknownIssuer)
     );
     // Out of date, and not yet valid.
-    let stale = parse_crl(ca.crl(&[], 1, t - day() * 3, t - day()).unwrap().as_bytes()).unwrap();
+    let stale = crl_of(&ca, &[], t - day() * 3, t - day());
     assert_eq!(
         verify_crl(&stale, &anchors, now()),
         Err(RevocationError::Stale)
     );
-    let early = parse_crl(ca.crl(&[], 1, t + day(), t + day() * 2).unwrap().as_bytes()).unwrap();
+    let early = crl_of(&ca, &[], t + day(), t + day() * 2);
     assert_eq!(
         verify_crl(&early, &anchors, now()),
         Err(RevocationError::NotYetValid)
@@ -98,13 +96,7 @@ fn an_intermediates_crl_needs_the_intermediate_to_lead_to_an_anchor() {
     let root = Authority::new_root("Root").unwrap();
     let issuing = root.intermediate("Issuing CA").unwrap();
     let t = OffsetDateTime::now_utc();
-    let crl = parse_crl(
-        issuing
-            .crl(&["2a"], 1, t - day(), t + day())
-            .unwrap()
-            .as_bytes(),
-    )
-    .unwrap();
+    let crl = crl_of(&issuing, &["2a"], t - day(), t + day());
     let anchors = [cert(&root.cert_pem)];
     // Without the intermediate, its list cannot be checked.
     assert_eq!(
@@ -225,155 +217,151 @@ fn ocsp_answer_with(
     .unwrap()
 }
 
+/// A person's certificate, its CA, and the nonce of the request asked about it: what every OCSP
+/// test below asks, and answers signed now about it.
+struct Asked {
+    ca: Authority,
+    issuer: Certificate,
+    subject: Certificate,
+    t: OffsetDateTime,
+}
+
+const NONCE: &[u8] = b"0123456789abcdef";
+
+impl Asked {
+    fn new() -> Self {
+        let ca = Authority::new_root("Test CA").unwrap();
+        let issuer = cert(&ca.cert_pem);
+        let subject = cert(&ca.issue(&PersonSpec::new(IIN, "A")).unwrap().cert_pem);
+        let t = OffsetDateTime::now_utc();
+        Self {
+            ca,
+            issuer,
+            subject,
+            t,
+        }
+    }
+
+    /// An answer about the subject with `status`, signed with `key` (its certificate carried
+    /// in `certs`), echoing `nonce`, made at `this_update`.
+    fn answer(
+        &self,
+        (key, certs): (&str, Option<Vec<Certificate>>),
+        status: x509_ocsp::CertStatus,
+        nonce: Option<&[u8]>,
+        this_update: OffsetDateTime,
+    ) -> Vec<u8> {
+        let about = (&self.subject, &self.issuer);
+        ocsp_answer(key, certs, about.0, about.1, status, nonce, this_update)
+    }
+
+    /// A good answer signed by `signer`, with the request's nonce, made now.
+    fn good_from(&self, signer: (&str, Option<Vec<Certificate>>)) -> Vec<u8> {
+        self.answer(signer, x509_ocsp::CertStatus::good(), Some(NONCE), self.t)
+    }
+
+    fn read(&self, der: &[u8], nonce_required: bool) -> Result<OcspAnswer, RevocationError> {
+        read_ocsp_response(
+            der,
+            &self.subject,
+            &self.issuer,
+            NONCE,
+            nonce_required,
+            now(),
+        )
+    }
+}
+
 #[test]
 fn ocsp_answers_signed_by_the_issuer_or_its_delegate_are_read() {
-    let ca = Authority::new_root("Test CA").unwrap();
-    let issuer = cert(&ca.cert_pem);
-    let person = ca.issue(&PersonSpec::new(IIN, "A")).unwrap();
-    let subject = cert(&person.cert_pem);
-    let nonce = b"0123456789abcdef";
-    let t = OffsetDateTime::now_utc();
-    let request = ocsp_request(&subject, &issuer, nonce).unwrap();
+    let asked = Asked::new();
+    let request = ocsp_request(&asked.subject, &asked.issuer, NONCE).unwrap();
     assert!(x509_ocsp::OcspRequest::from_der(&request).is_ok());
-
-    let good = ocsp_answer(
-        &ca.key_pem(),
-        None,
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(nonce),
-        t,
-    );
-    let answer = read_ocsp_response(&good, &subject, &issuer, nonce, false, now()).unwrap();
+    let key = asked.ca.key_pem();
+    let answer = asked.read(&asked.good_from((&key, None)), false).unwrap();
     assert_eq!(answer.status, OcspStatus::Good);
-    assert_eq!(answer.next_update_unix, Some(t.unix_timestamp() + 3600));
-
-    let unknown = ocsp_answer(
-        &ca.key_pem(),
-        None,
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::unknown(),
-        None,
-        t,
-    );
     assert_eq!(
-        read_ocsp_response(&unknown, &subject, &issuer, nonce, false, now())
-            .unwrap()
-            .status,
+        answer.next_update_unix,
+        Some(asked.t.unix_timestamp() + 3600)
+    );
+
+    let unknown = x509_ocsp::CertStatus::unknown();
+    let unknown = asked.answer((&key, None), unknown, None, asked.t);
+    assert_eq!(
+        asked.read(&unknown, false).unwrap().status,
         OcspStatus::Unknown
     );
 
     // A delegated responder: issued by the CA for OCSP signing, carried in the answer.
-    let responder = ca
+    let responder = asked
+        .ca
         .issue(&PersonSpec::new(IIN, "OCSP RESPONDER").purposes(&[Purpose::OcspSigning]))
         .unwrap();
-    let revoked = ocsp_answer(
-        &responder.key_pem,
+    let revoked = x509_ocsp::CertStatus::Revoked(x509_ocsp::RevokedInfo {
+        revocation_time: x509_ocsp::OcspGeneralizedTime(
+            der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
+                (asked.t - day()).unix_timestamp() as u64,
+            ))
+            .unwrap(),
+        ),
+        revocation_reason: None,
+    });
+    let signer = (
+        responder.key_pem.as_str(),
         Some(vec![cert(&responder.cert_pem)]),
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::Revoked(x509_ocsp::RevokedInfo {
-            revocation_time: x509_ocsp::OcspGeneralizedTime(
-                der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
-                    (t - day()).unix_timestamp() as u64,
-                ))
-                .unwrap(),
-            ),
-            revocation_reason: None,
-        }),
-        Some(nonce),
-        t,
     );
+    let revoked = asked.answer(signer, revoked, Some(NONCE), asked.t);
     assert_eq!(
-        read_ocsp_response(&revoked, &subject, &issuer, nonce, false, now())
-            .unwrap()
-            .status,
+        asked.read(&revoked, false).unwrap().status,
         OcspStatus::Revoked
     );
     // A certificate of the CA without the OCSP purpose may not speak for it.
-    let impostor = ca.issue(&PersonSpec::new(IIN, "NOT A RESPONDER")).unwrap();
-    let claimed = ocsp_answer(
-        &impostor.key_pem,
-        Some(vec![cert(&impostor.cert_pem)]),
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(nonce),
-        t,
-    );
-    assert!(read_ocsp_response(&claimed, &subject, &issuer, nonce, false, now()).is_err());
+    let impostor = asked
+        .ca
+        .issue(&PersonSpec::new(IIN, "NOT A RESPONDER"))
+        .unwrap();
+    let claimed = asked.good_from((&impostor.key_pem, Some(vec![cert(&impostor.cert_pem)])));
+    assert!(asked.read(&claimed, false).is_err());
 }
 
 #[test]
 fn ocsp_answers_that_are_not_the_issuers_or_not_ours_are_refused() {
-    let ca = Authority::new_root("Test CA").unwrap();
-    let issuer = cert(&ca.cert_pem);
-    let person = ca.issue(&PersonSpec::new(IIN, "A")).unwrap();
-    let subject = cert(&person.cert_pem);
-    let nonce = b"0123456789abcdef";
-    let t = OffsetDateTime::now_utc();
+    let asked = Asked::new();
+    let key = asked.ca.key_pem();
+    let good = x509_ocsp::CertStatus::good;
     // Signed by a stranger.
     let rogue = Authority::new_root("Test CA").unwrap();
-    let forged = ocsp_answer(
-        &rogue.key_pem(),
-        None,
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(nonce),
-        t,
-    );
+    let forged = asked.good_from((&rogue.key_pem(), None));
     assert!(matches!(
-        read_ocsp_response(&forged, &subject, &issuer, nonce, false, now()),
+        asked.read(&forged, false),
         Err(RevocationError::OcspUnusable(_))
     ));
     // A replayed answer to another request (another nonce).
-    let replay = ocsp_answer(
-        &ca.key_pem(),
-        None,
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(b"another nonce..."),
-        t,
-    );
-    assert!(read_ocsp_response(&replay, &subject, &issuer, nonce, false, now()).is_err());
+    let replay = asked.answer((&key, None), good(), Some(b"another nonce..."), asked.t);
+    assert!(asked.read(&replay, false).is_err());
     // About another certificate.
-    let other = cert(&ca.issue(&PersonSpec::new(IIN, "B")).unwrap().cert_pem);
+    let other = cert(&asked.ca.issue(&PersonSpec::new(IIN, "B")).unwrap().cert_pem);
     let elsewhere = ocsp_answer(
-        &ca.key_pem(),
+        &key,
         None,
         &other,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(nonce),
-        t,
+        &asked.issuer,
+        good(),
+        Some(NONCE),
+        asked.t,
     );
-    assert!(read_ocsp_response(&elsewhere, &subject, &issuer, nonce, false, now()).is_err());
+    assert!(asked.read(&elsewhere, false).is_err());
     // Out of date (its next update an hour after a this-update two days ago).
-    let old = ocsp_answer(
-        &ca.key_pem(),
-        None,
-        &subject,
-        &issuer,
-        x509_ocsp::CertStatus::good(),
-        Some(nonce),
-        t - day() * 2,
-    );
-    assert!(read_ocsp_response(&old, &subject, &issuer, nonce, false, now()).is_err());
+    let old = asked.answer((&key, None), good(), Some(NONCE), asked.t - day() * 2);
+    assert!(asked.read(&old, false).is_err());
     // Not OCSP at all.
-    assert!(read_ocsp_response(b"<html>", &subject, &issuer, nonce, false, now()).is_err());
+    assert!(asked.read(b"<html>", false).is_err());
 }
 
 #[test]
 fn an_answer_without_next_update_is_taken_only_fresh_and_a_required_nonce_must_come_back() {
-    let ca = Authority::new_root("Test CA").unwrap();
-    let issuer = cert(&ca.cert_pem);
-    let subject = cert(&ca.issue(&PersonSpec::new(IIN, "A")).unwrap().cert_pem);
-    let nonce = b"0123456789abcdef";
-    let t = OffsetDateTime::now_utc();
+    let asked = Asked::new();
+    let key = asked.ca.key_pem();
     let without_next = |this_update: OffsetDateTime, nonce: Option<&[u8]>| {
         let answer = Answer {
             status: x509_ocsp::CertStatus::good(),
@@ -381,16 +369,20 @@ fn an_answer_without_next_update_is_taken_only_fresh_and_a_required_nonce_must_c
             this_update,
             next_update: None,
         };
-        ocsp_answer_with(&ca.key_pem(), None, &subject, &issuer, answer)
+        ocsp_answer_with(&key, None, &asked.subject, &asked.issuer, answer)
     };
+    let minute_ago = asked.t - time::Duration::minutes(1);
     // Just made: taken.
-    let fresh = without_next(t - time::Duration::minutes(1), Some(nonce));
-    assert!(read_ocsp_response(&fresh, &subject, &issuer, nonce, true, now()).is_ok());
+    assert!(
+        asked
+            .read(&without_next(minute_ago, Some(NONCE)), true)
+            .is_ok()
+    );
     // An hour old, with nothing saying until when it holds: a replay, refused.
-    let old = without_next(t - time::Duration::hours(1), Some(nonce));
-    assert!(read_ocsp_response(&old, &subject, &issuer, nonce, false, now()).is_err());
+    let old = without_next(asked.t - time::Duration::hours(1), Some(NONCE));
+    assert!(asked.read(&old, false).is_err());
     // No nonce echoed: taken unless the deployment requires it.
-    let unechoed = without_next(t - time::Duration::minutes(1), None);
-    assert!(read_ocsp_response(&unechoed, &subject, &issuer, nonce, false, now()).is_ok());
-    assert!(read_ocsp_response(&unechoed, &subject, &issuer, nonce, true, now()).is_err());
+    let unechoed = without_next(minute_ago, None);
+    assert!(asked.read(&unechoed, false).is_ok());
+    assert!(asked.read(&unechoed, true).is_err());
 }
