@@ -6,7 +6,7 @@ use jaria_portal::case::store::{self, CaseRow, Standing};
 use jaria_portal::case::view;
 use jaria_portal::http::Reply;
 use jaria_portal::identity::auth::{self, Principal};
-use jaria_portal::platform::db::{Db, int, text};
+use jaria_portal::platform::db::{Db, int, limit, text};
 use jaria_portal::{ApiError, audit, http::paging};
 
 fn case_json(case: &CaseRow, standing: &Standing) -> serde_json::Value {
@@ -81,15 +81,14 @@ async fn list_page(
 ) -> Result<(serde_json::Value, ReadNote), ApiError> {
     let cases = store::cases_where(
         db,
-        "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ?
-                  AND state IN ('confirmed', 'revoked') AND entered_in_error = 0
-                  AND case_id IS NOT NULL)
-         AND c.id < ? ORDER BY c.id DESC LIMIT ?",
-        &[
-            text(&me.iin),
-            int(page.before_id.unwrap_or(i64::MAX)),
-            int(page.limit),
-        ],
+        &format!(
+            "c.id IN (SELECT case_id FROM case_participants WHERE person_iin = ?
+                      AND state IN ('confirmed', 'revoked') AND entered_in_error = 0
+                      AND case_id IS NOT NULL)
+             AND c.id < ? ORDER BY c.id DESC {}",
+            limit(page.limit)
+        ),
+        &[text(&me.iin), int(page.before_id.unwrap_or(i64::MAX))],
     )
     .await?;
     let mut items = Vec::new();

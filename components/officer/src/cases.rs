@@ -6,7 +6,7 @@ use jaria_portal::case::conduct;
 use jaria_portal::case::store::{self};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::auth::Principal;
-use jaria_portal::platform::db::{Db, int};
+use jaria_portal::platform::db::{Db, int, limit};
 use jaria_portal::{ApiError, audit, http::paging};
 
 use jaria_portal::case::lifecycle::{self, CaseChangeRequest, NewCaseRequest, Registration};
@@ -21,10 +21,12 @@ pub(crate) async fn my_cases(
     let page = paging::parse(req.query())?;
     let (condition, mut params) = authz::my_cases_sql(me);
     params.push(int(page.before_id.unwrap_or(i64::MAX)));
-    params.push(int(page.limit));
     let cases = store::cases_where(
         db,
-        &format!("{condition} AND c.id < ? ORDER BY c.id DESC LIMIT ?"),
+        &format!(
+            "{condition} AND c.id < ? ORDER BY c.id DESC {}",
+            limit(page.limit)
+        ),
         &params,
     )
     .await?;

@@ -10,7 +10,7 @@ use jaria_portal::http::Reply;
 use jaria_portal::identity::auth::{self, Principal};
 use jaria_portal::law::deadline::Kind;
 use jaria_portal::law::handling::{self, State};
-use jaria_portal::platform::db::Db;
+use jaria_portal::platform::db::{Db, limit};
 use jaria_portal::{ApiError, audit, http::documents, http::paging, platform::clock};
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
@@ -31,7 +31,10 @@ pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiErr
         let note = ReadNote::new("filings_queue_viewed", format!("person:{}", me.iin), None);
         let filings = store::filings_where(
             db,
-            &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
+            &format!(
+                "{condition} ORDER BY f.due_unix, f.id {}",
+                limit(page.limit)
+            ),
             &params,
         )
         .await?;

@@ -5,7 +5,7 @@ use jaria_portal::case::conduct;
 use jaria_portal::filing::{lifecycle, store};
 use jaria_portal::http::Reply;
 use jaria_portal::identity::auth::Principal;
-use jaria_portal::platform::db::{Db, int};
+use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 
 pub(crate) const QUEUE_LIMIT: i64 = 200;
@@ -26,12 +26,13 @@ async fn open_for_queue(
     me: &Principal,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
-    let (condition, mut params) =
-        authz::received_filings_page_sql(me, lifecycle::OPEN_SQL, &[], limit);
-    params.push(int(limit));
+    let (condition, params) = authz::received_filings_page_sql(me, lifecycle::OPEN_SQL, &[], limit);
     let filings = store::filings_where(
         db,
-        &format!("{condition} ORDER BY f.due_unix, f.id LIMIT ?"),
+        &format!(
+            "{condition} ORDER BY f.due_unix, f.id {}",
+            jaria_portal::platform::db::limit(limit)
+        ),
         &params,
     )
     .await?;

@@ -596,11 +596,11 @@ pub fn received_filings_page_sql(
     let mut params = Vec::new();
     for (selection, part_params) in parts {
         selections.push(format!(
-            "SELECT id FROM ({selection} AND ({filter}) ORDER BY f.due_unix, f.id LIMIT ?)"
+            "SELECT id FROM ({selection} AND ({filter}) ORDER BY f.due_unix, f.id {})",
+            crate::platform::db::limit(limit)
         ));
         params.extend(part_params);
         params.extend_from_slice(filter_params);
-        params.push(int(limit));
     }
     (
         format!("f.id IN ({})", selections.join(" UNION ALL ")),

@@ -374,9 +374,8 @@ pub async fn requests_in_my_cases(
     me: &Principal,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, ApiError> {
-    let (condition, mut params) = authz::my_cases_sql(me);
+    let (condition, params) = authz::my_cases_sql(me);
     let now = clock::now().timestamp();
-    params.push(int(limit));
     let rows = db
         .query(
             &format!(
@@ -385,7 +384,8 @@ pub async fn requests_in_my_cases(
                  FROM cases c CROSS JOIN case_participants p ON p.case_id = c.id
                  LEFT JOIN persons ps ON ps.iin = p.person_iin
                  WHERE p.state = 'requested' AND {condition}
-                 ORDER BY p.due_unix, p.id LIMIT ?"
+                 ORDER BY p.due_unix, p.id {}",
+                crate::platform::db::limit(limit)
             ),
             &params,
         )
@@ -465,12 +465,15 @@ pub async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>
 pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
         .query(
-            "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
-                    s.signing_time, d.amends_decision_id, d.amendment
-             FROM decisions d LEFT JOIN document_signatures s
-               ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
-             WHERE d.case_id = ? ORDER BY d.id DESC LIMIT ?",
-            &[int(case_id), int(CARD_LIST_LIMIT)],
+            &format!(
+                "SELECT d.id, d.type, d.concerns_iin, d.decided_on, d.title, d.filename, d.created_at,
+                        s.signing_time, d.amends_decision_id, d.amendment
+                 FROM decisions d LEFT JOIN document_signatures s
+                   ON s.document_sha256 = d.document_sha256 AND s.signer_iin = d.officer_iin
+                 WHERE d.case_id = ? ORDER BY d.id DESC {}",
+                crate::platform::db::limit(CARD_LIST_LIMIT)
+            ),
+            &[int(case_id)],
         )
         .await?;
     let amends_of = |r: &spin_sdk::sqlite::RowResult| {
@@ -503,9 +506,12 @@ pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
 pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db
         .query(
-            "SELECT id, title, kind, filename, created_at, restricted, civil_claim FROM materials
-             WHERE case_id = ? ORDER BY id DESC LIMIT ?",
-            &[int(case_id), int(CARD_LIST_LIMIT)],
+            &format!(
+                "SELECT id, title, kind, filename, created_at, restricted, civil_claim FROM materials
+                 WHERE case_id = ? ORDER BY id DESC {}",
+                crate::platform::db::limit(CARD_LIST_LIMIT)
+            ),
+            &[int(case_id)],
         )
         .await?;
     rows.rows

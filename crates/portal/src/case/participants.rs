@@ -994,13 +994,10 @@ pub async fn requests_of(
     limit: i64,
 ) -> Result<(Vec<serde_json::Value>, Vec<i64>), ApiError> {
     let rows = db.query(
-        "SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
-         FROM case_participants WHERE person_iin = ? AND id < ? ORDER BY id DESC LIMIT ?",
-        &[
-            text(iin),
-            int(before_id),
-            int(limit),
-        ],
+        &format!("SELECT id, erdr_number, status, represented_iin, state, requested_at, decided_at, reason
+         FROM case_participants WHERE person_iin = ? AND id < ? ORDER BY id DESC {}",
+            crate::platform::db::limit(limit)),
+        &[text(iin), int(before_id)],
     ).await?;
     let ids: Vec<i64> = rows.rows.iter().filter_map(|r| r.get::<i64>(0)).collect();
     let requests = rows.each(|r| {

@@ -319,8 +319,6 @@ pub async fn access_log(
         text(shown_materials),
     ];
     params.extend(subjects.iter().map(text));
-    let limit = first + subjects.len();
-    params.push(int(page.limit));
     // Changes are in the chained audit log, reads in the read log: one timeline, newest
     // first, paged by time (each table's own ids are no common order).
     let rows = db.query(
@@ -340,7 +338,8 @@ pub async fn access_log(
                         OR (a.action = 'material_added'
                             AND json_extract(a.detail, '$.id') IN (SELECT value FROM json_each(?6))))
                    AND (?3 IS NULL OR a.at < ?3 OR (a.at = ?3 AND a.seq < ?4))
-                 ORDER BY a.at DESC, a.seq DESC LIMIT ?{limit}"
+                 ORDER BY a.at DESC, a.seq DESC {}",
+                crate::platform::db::limit(page.limit)
             ),
             &params,
         ).await?;

@@ -120,15 +120,15 @@ pub async fn forward(
 /// first. `organ_id` is the caller's organ now.
 pub async fn of_organ(db: &Db, organ_id: i64, limit: i64) -> Result<serde_json::Value, ApiError> {
     let rows = db.query(
-        "SELECT w.id, w.filing_id, f.registration_number, w.from_organ_id, fo.name, w.to_organ_id,
+        &format!("SELECT w.id, w.filing_id, f.registration_number, w.from_organ_id, fo.name, w.to_organ_id,
                 t.name, w.forwarded_by, w.forwarded_at, w.reasoning
          FROM (SELECT * FROM filing_forwardings WHERE from_organ_id = ?
                UNION SELECT * FROM filing_forwardings WHERE to_organ_id = ?) w
          JOIN filings f ON f.id = w.filing_id
          LEFT JOIN organs fo ON fo.id = w.from_organ_id
          JOIN organs t ON t.id = w.to_organ_id
-         ORDER BY w.id DESC LIMIT ?",
-        &[int(organ_id), int(organ_id), int(limit)],
+         ORDER BY w.id DESC {}", crate::platform::db::limit(limit)),
+        &[int(organ_id), int(organ_id)],
     ).await?;
     let items = rows.each(|r| {
         let from = col_opt_int(r, 3);

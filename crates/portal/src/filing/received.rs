@@ -126,7 +126,8 @@ impl Received {
 }
 
 /// The condition and parameters of my queue's page: the filings I receive in `states`, of
-/// `kind`, due before `due_before`, after the page's cursor (`LIMIT ?` is the last).
+/// `kind`, due before `due_before`, after the page's cursor (the caller adds the page's
+/// `ORDER BY f.due_unix, f.id` and [`crate::platform::db::limit`]).
 pub fn queue_condition(
     me: &Principal,
     states: &[State],
@@ -151,8 +152,5 @@ pub fn queue_condition(
         int(after_due),
         int(after_id),
     ]);
-    let (condition, mut params) =
-        authz::received_filings_page_sql(me, &filter, &filter_params, page.limit);
-    params.push(int(page.limit));
-    (condition, params)
+    authz::received_filings_page_sql(me, &filter, &filter_params, page.limit)
 }

@@ -343,7 +343,8 @@ pub async fn mine_page(
     let half = |column: &str| {
         format!(
             "SELECT id FROM (SELECT id FROM filings WHERE {column} = ? AND id < ?
-               AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?)"
+               AND (? IS NULL OR kind = ?) AND (? IS NULL OR state = ?) ORDER BY id DESC {})",
+            crate::platform::db::limit(limit)
         )
     };
     let kind = kind.map(Kind::as_str);
@@ -355,17 +356,16 @@ pub async fn mine_page(
         opt_text(kind),
         opt_text(state),
         opt_text(state),
-        int(limit),
     ];
     let mut params = half_params.to_vec();
     params.extend(half_params);
-    params.push(int(limit));
     filings_where(
         db,
         &format!(
-            "f.id IN ({} UNION {}) ORDER BY f.id DESC LIMIT ?",
+            "f.id IN ({} UNION {}) ORDER BY f.id DESC {}",
             half("filer_iin"),
-            half("on_behalf_of_iin")
+            half("on_behalf_of_iin"),
+            crate::platform::db::limit(limit)
         ),
         &params,
     )

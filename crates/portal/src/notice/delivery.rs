@@ -679,17 +679,18 @@ async fn claim(db: &Db, webhook: &Webhook, now: i64, limit: i64) -> Result<Vec<C
              WHERE state = 'pending' AND next_attempt_unix <= ? AND attempts >= ?",
             &[int(now), int(i64::from(webhook.max_attempts))],
         ).await?;
+        let page = crate::platform::db::limit(limit);
         db.query(
-            "UPDATE outbox SET next_attempt_unix = ?, attempts = attempts + 1, last_attempt_at = ?
+            &format!("UPDATE outbox SET next_attempt_unix = ?, attempts = attempts + 1, last_attempt_at = ?
              WHERE id IN (
                  SELECT id FROM (SELECT id FROM outbox
                                  WHERE state = 'pending' AND template = 'verification_code' AND next_attempt_unix <= ?
-                                 ORDER BY next_attempt_unix LIMIT ?)
+                                 ORDER BY next_attempt_unix {page})
                  UNION ALL
                  SELECT id FROM (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_unix <= ?
-                                 ORDER BY next_attempt_unix LIMIT ?))
-             RETURNING id, channel, address, language, template, payload, attempts",
-            &[int(lease), text(&at), int(now), int(limit), int(now), int(limit)],
+                                 ORDER BY next_attempt_unix {page}))
+             RETURNING id, channel, address, language, template, payload, attempts"),
+            &[int(lease), text(&at), int(now), int(now)],
         ).await
     }).await?;
     let mut out = Vec::with_capacity(rows.rows.len());
@@ -911,9 +912,10 @@ fn admin_view(row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, Ap
 pub async fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Value>, ApiError> {
     let rows = db.query(
         &format!(
-            "SELECT {ADMIN_COLUMNS} FROM outbox WHERE state = ? ORDER BY created_at DESC, id LIMIT ?"
+            "SELECT {ADMIN_COLUMNS} FROM outbox WHERE state = ? ORDER BY created_at DESC, id {}",
+            crate::platform::db::limit(limit)
         ),
-        &[text(state), int(limit)],
+        &[text(state)],
     ).await?;
     rows.rows.iter().map(admin_view).collect()
 }

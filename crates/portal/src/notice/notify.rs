@@ -117,15 +117,13 @@ pub async fn feed(
     use crate::platform::db::{col_int, col_opt_text, col_text, int};
     let rows = db
         .query(
-            "SELECT id, at, kind, payload, read_at FROM notifications
-             WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
-             ORDER BY id DESC LIMIT ?",
-            &[
-                text(iin),
-                int(before_id),
-                int(i64::from(unread_only)),
-                int(limit),
-            ],
+            &format!(
+                "SELECT id, at, kind, payload, read_at FROM notifications
+                 WHERE recipient_iin = ? AND id < ? AND (? = 0 OR read_at IS NULL)
+                 ORDER BY id DESC {}",
+                crate::platform::db::limit(limit)
+            ),
+            &[text(iin), int(before_id), int(i64::from(unread_only))],
         )
         .await?;
     let mut ids = Vec::new();

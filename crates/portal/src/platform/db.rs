@@ -647,6 +647,15 @@ fn is_busy(e: &spin_sdk::sqlite::Error) -> bool {
     SqlFault::of(&e.to_string()) == SqlFault::Busy
 }
 
+/// `LIMIT n`, the number written into the statement rather than bound. SQLite plans a bound
+/// `LIMIT ?` with the value bound to it, so it compiles the statement again whenever a value
+/// is bound: every time it runs (`bench/analysis.md`, "Statements compiled again"). Written
+/// in, the statement stays compiled between requests, one per distinct page size. `n` is an
+/// integer of ours (a constant, or a page size already parsed and bounded), never request text.
+pub fn limit(n: i64) -> String {
+    format!("LIMIT {}", n.max(0))
+}
+
 pub fn text(v: impl Into<String>) -> Value {
     Value::Text(v.into())
 }
@@ -677,4 +686,83 @@ pub fn col_opt_int(row: &RowResult, index: usize) -> Option<i64> {
 pub fn col_int(row: &RowResult, index: usize) -> Result<i64, ApiError> {
     row.get::<i64>(index)
         .ok_or_else(|| ApiError::Internal(format!("column {index} is not an integer")))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `.rs` file below `dir`.
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// A bound `LIMIT ?` (or `OFFSET ?`) is compiled again at every run ([`super::limit`]):
+    /// none in the portal or a component.
+    #[test]
+    fn no_statement_binds_its_limit() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        sources(&root.join("crates/portal/src"), &mut files);
+        sources(&root.join("components"), &mut files);
+        assert!(
+            files.len() > 50,
+            "the sources were not found: {}",
+            root.display()
+        );
+        let mut found = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                let upper = code.to_ascii_uppercase();
+                let bound = ["LIMIT", "OFFSET"].map(|word| format!("{word} ?"));
+                if !code.starts_with("//") && bound.iter().any(|b| upper.contains(b.as_str())) {
+                    found.push(format!("{}:{}", file.display(), n + 1));
+                }
+            }
+        }
+        assert!(found.is_empty(), "use platform::db::limit: {found:?}");
+    }
+
+    /// The reason for [`super::limit`], kept true: SQLite (as linked by `jaria up`; Spin links
+    /// the same major version) compiles a statement whose `LIMIT` is bound again at every run.
+    #[test]
+    fn sqlite_compiles_a_bound_limit_again_at_every_run_and_a_written_one_once() {
+        use rusqlite::StatementStatus::RePrepare;
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+        // Split so that the check above does not find the very statement this one shows.
+        let bound = concat!("SELECT x FROM t ORDER BY x LIMIT", " ?1");
+        let written = format!("SELECT x FROM t ORDER BY x {}", super::limit(50));
+        for _ in 0..10 {
+            let mut st = conn.prepare_cached(bound).unwrap();
+            st.query_map([50], |r| r.get::<_, i64>(0))
+                .unwrap()
+                .for_each(drop);
+            let mut st = conn.prepare_cached(&written).unwrap();
+            st.query_map([], |r| r.get::<_, i64>(0))
+                .unwrap()
+                .for_each(drop);
+        }
+        assert_eq!(
+            conn.prepare_cached(bound).unwrap().get_status(RePrepare),
+            10
+        );
+        assert_eq!(
+            conn.prepare_cached(&written).unwrap().get_status(RePrepare),
+            0
+        );
+    }
+
+    #[test]
+    fn a_limit_is_a_whole_number_never_below_zero() {
+        assert_eq!(super::limit(50), "LIMIT 50");
+        assert_eq!(super::limit(-1), "LIMIT 0");
+    }
 }

@@ -31,7 +31,7 @@ use crate::notice::delivery::{self, Channel};
 use crate::notice::notify::{self, Notice};
 use crate::platform::clock;
 use crate::platform::clock::almaty;
-use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, text};
+use crate::platform::db::{Db, col_int, col_opt_text, col_text, int, limit, text};
 use crate::platform::error::ApiError;
 
 /// Filings looked at per transaction.
@@ -80,9 +80,10 @@ async fn due_soon_unreminded(db: &Db, now: i64) -> Result<Vec<Due>, ApiError> {
              WHERE {OPEN} AND f.due_unix > ? AND f.due_unix <= ?
                AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
                                WHERE a.subject = 'filing:' || f.id AND a.kind = 'due_soon:' || f.due_unix)
-             ORDER BY f.due_unix, f.id LIMIT ?"
+             ORDER BY f.due_unix, f.id {}",
+            limit(BATCH)
         ),
-        &[int(now), int(now + 86_400), int(BATCH)],
+        &[int(now), int(now + 86_400)],
     ).await
 }
 
@@ -110,14 +111,14 @@ pub async fn alarm_custody_waiting(db: &Db, now: i64) -> Result<u64, ApiError> {
                    AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
                                    WHERE a.subject = 'filing:' || f.id
                                      AND a.kind = 'custody:' || ((? - f.submitted_unix) / ?))
-                 ORDER BY f.submitted_unix LIMIT ?"
+                 ORDER BY f.submitted_unix {}",
+                limit(BATCH)
             ),
             &[
                 int(now - CUSTODY_ALARM_FOR_SECS),
                 int(now - CUSTODY_ALARM_EVERY_SECS),
                 int(now),
                 int(CUSTODY_ALARM_EVERY_SECS),
-                int(BATCH),
             ],
         )
         .await?;
@@ -213,9 +214,10 @@ pub async fn escalate_overdue(db: &Db, actor: &Actor, now: i64) -> Result<u64, A
                 "SELECT {DUE_COLUMNS} FROM filings f INDEXED BY filings_overdue_unalerted
                  LEFT JOIN cases c ON c.id = f.case_id
                  WHERE {OPEN} AND f.overdue_alerted_due_unix IS NOT f.due_unix AND f.due_unix <= ?
-                 ORDER BY f.due_unix LIMIT ?"
+                 ORDER BY f.due_unix {}",
+                limit(BATCH)
             ),
-            &[int(now), int(BATCH)],
+            &[int(now)],
         ).await?;
         let mut escalated = 0;
         for f in &due {
@@ -288,10 +290,7 @@ pub async fn remind_court_window(db: &Db, now: i64) -> Result<u64, ApiError> {
     );
     db.transaction(async |db| {
         let rows = db
-            .query(
-                &court_window_candidates_sql(),
-                &[text(&from), text(&to), int(BATCH)],
-            )
+            .query(&court_window_candidates_sql(), &[text(&from), text(&to)])
             .await?;
         let mut sent = 0;
         for row in &rows.rows {
@@ -368,7 +367,7 @@ fn court_window_decided_between(now: i64, calendar: &Calendar) -> Option<(i64, i
 }
 
 /// The answers that open an art. 106 window, given in `[?, ?)`, whose filer was not yet
-/// reminded: at most ? of them, oldest (the window ending soonest) first.
+/// reminded: at most a batch of them, oldest (the window ending soonest) first.
 fn court_window_candidates_sql() -> String {
     use crate::law::deadline::{WINDOW_KINDS_SQL, WINDOW_OUTCOMES_SQL};
     format!(
@@ -378,7 +377,8 @@ fn court_window_candidates_sql() -> String {
            AND f.decided_at >= ? AND f.decided_at < ?
            AND NOT EXISTS (SELECT 1 FROM deadline_alerts a
                            WHERE a.subject = 'filing:' || f.id AND a.kind = 'court_window')
-         ORDER BY f.decided_at LIMIT ?"
+         ORDER BY f.decided_at {}",
+        limit(BATCH)
     )
 }
 
@@ -392,13 +392,14 @@ pub async fn send_digests(db: &Db, now: i64) -> Result<u64, ApiError> {
     let at = clock::rfc3339(clock::from_unix(now));
     db.transaction(async |db| {
         let rows = db.query(
-            "SELECT o.iin, o.role, o.organ_id, c.address, p.language FROM notice_preferences p
+            &format!("SELECT o.iin, o.role, o.organ_id, c.address, p.language FROM notice_preferences p
              JOIN officers o ON o.iin = p.iin AND o.active = 1
              JOIN contacts c ON c.iin = p.iin AND c.channel = 'email' AND c.verified_at IS NOT NULL
              WHERE p.officer_digest = 1
                AND NOT EXISTS (SELECT 1 FROM deadline_alerts a WHERE a.subject = 'digest:' || p.iin AND a.kind = ?)
-             LIMIT ?",
-            &[text(&day), int(BATCH)],
+             {}",
+            limit(BATCH)),
+            &[text(&day)],
         ).await?;
         let mut sent = 0;
         for row in &rows.rows {
@@ -594,7 +595,7 @@ mod tests {
                 court_window_candidates_sql()
             ))
             .unwrap()
-            .query_map(("a", "b", 1), |r| r.get::<_, String>(3))
+            .query_map(("a", "b"), |r| r.get::<_, String>(3))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
