@@ -230,7 +230,6 @@ pub fn seed_cases(state_dir: &Path, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whom a seeded personal decision is about.
 /// A seeded officer `(iin, name)` appointed to `organ` in `role`.
 fn appoint(
     tx: &rusqlite::Transaction<'_>,
@@ -246,6 +245,7 @@ fn appoint(
     )
 }
 
+/// Whom a seeded personal decision is about.
 fn concerns<'a>(kind: &str, victim: &'a str, suspect: &'a str) -> Option<&'a str> {
     match kind {
         "recognition_as_victim" => Some(victim),

@@ -251,8 +251,8 @@ impl Asked {
         nonce: Option<&[u8]>,
         this_update: OffsetDateTime,
     ) -> Vec<u8> {
-        let about = (&self.subject, &self.issuer);
-        ocsp_answer(key, certs, about.0, about.1, status, nonce, this_update)
+        let (subject, issuer) = (&self.subject, &self.issuer);
+        ocsp_answer(key, certs, subject, issuer, status, nonce, this_update)
     }
 
     /// A good answer signed by `signer`, with the request's nonce, made now.
