@@ -800,6 +800,20 @@ fn a_case_switched_to_paper_is_read_only_in_the_portal() {
     let plaintiffs_request = request(&plaintiff, &d.erdr, "civil_plaintiff", None, None);
     let witness = signed_in(&app, &random_iin(), "WITNESS");
     let witness_request = request(&witness, &d.erdr, "witness_with_defence", None, None);
+    // What each officer's decision form offers: the same table the requests are checked by.
+    let offered = |officer: &Session| -> Vec<Value> {
+        let card = officer.get(&format!("/api/officer/cases/{}", d.erdr));
+        let types = card.json()["decision_types"].as_array().cloned();
+        types
+            .unwrap_or_default()
+            .iter()
+            .map(|t| t["type"].clone())
+            .collect()
+    };
+    assert!(offered(&d.lead).contains(&json!("switch_to_paper")));
+    let by_supervisor = offered(d.prosecutor());
+    assert!(by_supervisor.contains(&json!("recognition_as_victim")));
+    assert!(!by_supervisor.contains(&json!("switch_to_paper")));
     // The supervisor does not switch the format; the conducting officer does.
     let paper = json!({"type": "switch_to_paper", "decided_on": "2026-11-28",
                        "title": "Order on conducting the proceedings on paper (art. 42-1)",
@@ -840,6 +854,11 @@ fn a_case_switched_to_paper_is_read_only_in_the_portal() {
     );
     assert_eq!(r.assert_problem(409)["errors"][0]["code"], "case_on_paper");
     record(&d.lead, &d.erdr, &random_iin(), "victim", None).assert_problem(409);
+    assert_eq!(
+        offered(&d.lead),
+        Vec::<Value>::new(),
+        "a paper case offers no decision"
+    );
     // Nor is the case opened further: no status confirmed, no familiarisation granted.
     let confirm = |id: i64| {
         d.lead.post_json(

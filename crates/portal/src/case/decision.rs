@@ -2,7 +2,7 @@
 //! own ([`DecisionRequest::parse`], before anything is read), then the row, the notices to
 //! everyone it reaches and what the audit row says, in the caller's transaction.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::amend::{self, Amendment};
 use super::authz::{self, Act};
@@ -279,10 +279,40 @@ impl DecisionRequest {
     pub fn act(&self) -> Act {
         match (self.amends, self.kind) {
             (Some((how, _)), _) => how.act(),
-            (None, Some(DecisionType::SwitchToPaper)) => Act::SwitchToPaper,
-            (None, _) => Act::AddDecision,
+            (None, Some(kind)) => act_of(kind),
+            (None, None) => Act::AddDecision,
         }
     }
+}
+
+/// The act of the authorisation table that adding a decision of this type is.
+fn act_of(kind: DecisionType) -> Act {
+    match kind {
+        DecisionType::SwitchToPaper => Act::SwitchToPaper,
+        _ => Act::AddDecision,
+    }
+}
+
+/// A decision type the officer's form offers, and whether the decision names the person it
+/// concerns (`concerns_iin`): the client learns both here rather than keeping its own list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OfferedType {
+    #[serde(rename = "type")]
+    pub kind: DecisionType,
+    pub concerns_person: bool,
+}
+
+/// The decision types I may add to this case now, by the same table that checks the request
+/// ([`authz::OfficerCase::to`]): none on a paper case, no switch to paper for the prosecutor.
+pub fn offered_types(found: &authz::OfficerCase) -> Vec<OfferedType> {
+    DecisionType::ALL
+        .into_iter()
+        .filter(|&kind| found.to(act_of(kind)).is_ok())
+        .map(|kind| OfferedType {
+            kind,
+            concerns_person: party_status(kind).is_some(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

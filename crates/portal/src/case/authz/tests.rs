@@ -490,133 +490,80 @@ fn a_page_of_received_filings_is_the_same_page_the_whole_union_gives() {
 
 #[test]
 fn a_filing_reaches_only_the_capacities_its_kind_and_addressee_name() {
-    let filing = |kind, addressee, organ_id| FilingFacts {
-        kind,
-        addressee,
-        organ_id,
-        filer_iin: OTHER,
-        on_behalf_of_iin: None,
+    // Who `me` is to a filing of `kind` to `addressee`, sent to `organ_id`, in `case`.
+    let handlers = |me: &Principal, kind, addressee, organ_id, case| {
+        let filing = FilingFacts {
+            kind,
+            addressee,
+            organ_id,
+            filer_iin: OTHER,
+            on_behalf_of_iin: None,
+        };
+        filing_handlers(me, filing, case)
     };
     let lead = principal(appointed(Role::Investigator, 1));
-    let c = case(ME, Some(OTHER));
-    assert_eq!(
-        filing_handlers(
-            &lead,
-            filing(Kind::Petition, Addressee::Investigator, None),
-            Some(c)
-        ),
-        [Handler::LeadOfficer]
-    );
-    assert!(
-        filing_handlers(
-            &lead,
-            filing(Kind::Petition, Addressee::Prosecutor, None),
-            Some(c)
-        )
-        .is_empty()
-    );
+    let c = Some(case(ME, Some(OTHER)));
+    let to_lead = handlers(&lead, Kind::Petition, Addressee::Investigator, None, c);
+    assert_eq!(to_lead, [Handler::LeadOfficer]);
+    assert!(handlers(&lead, Kind::Petition, Addressee::Prosecutor, None, c).is_empty());
     // A crime report to my organ, and not to another.
-    assert_eq!(
-        filing_handlers(
+    let report = |organ| {
+        handlers(
             &lead,
-            filing(Kind::CrimeReport, Addressee::Investigator, Some(1)),
-            None
-        ),
-        [Handler::OrganOfficer]
-    );
-    assert!(
-        filing_handlers(
-            &lead,
-            filing(Kind::CrimeReport, Addressee::Investigator, Some(2)),
-            None
+            Kind::CrimeReport,
+            Addressee::Investigator,
+            organ,
+            None,
         )
-        .is_empty()
-    );
+    };
+    assert_eq!(report(Some(1)), [Handler::OrganOfficer]);
+    assert!(report(Some(2)).is_empty());
     // What went to a prosecutor's office (no prosecutor supervised the case): its prosecutors
     // and its head receive it; nobody else does, a statement to it neither.
-    let no_supervisor = case(OTHER, None);
+    let unsupervised = Some(case(OTHER, None));
     for role in [Role::Prosecutor, Role::HeadOfUnit] {
-        let of_office = principal(appointed(role, 9));
+        let me = principal(appointed(role, 9));
         for kind in [Kind::Petition, Kind::Complaint] {
-            assert_eq!(
-                filing_handlers(
-                    &of_office,
-                    filing(kind, Addressee::Prosecutor, Some(9)),
-                    Some(no_supervisor)
-                ),
-                [Handler::ProsecutorsOffice],
-                "{role:?} {kind:?}"
-            );
-            assert!(
-                filing_handlers(
-                    &of_office,
-                    filing(kind, Addressee::Prosecutor, Some(8)),
-                    Some(no_supervisor)
-                )
-                .is_empty(),
-                "{role:?} of another office"
-            );
+            let to_office = handlers(&me, kind, Addressee::Prosecutor, Some(9), unsupervised);
+            assert_eq!(to_office, [Handler::ProsecutorsOffice], "{role:?} {kind:?}");
+            let to_other = handlers(&me, kind, Addressee::Prosecutor, Some(8), unsupervised);
+            assert!(to_other.is_empty(), "{role:?} of another office");
         }
     }
-    assert!(
-        filing_handlers(
-            &principal(appointed(Role::Prosecutor, 9)),
-            filing(Kind::Complaint, Addressee::HeadOfUnit, Some(9)),
-            Some(no_supervisor)
-        )
-        .is_empty(),
-        "only what is addressed to the prosecutor"
-    );
-    assert!(
-        filing_handlers(
-            &principal(appointed(Role::Investigator, 9)),
-            filing(Kind::Complaint, Addressee::Prosecutor, Some(9)),
-            Some(no_supervisor)
-        )
-        .is_empty(),
-        "an investigator is no prosecutor's office"
-    );
+    for (role, addressee, why) in [
+        (
+            Role::Prosecutor,
+            Addressee::HeadOfUnit,
+            "only what is addressed to the prosecutor",
+        ),
+        (
+            Role::Investigator,
+            Addressee::Prosecutor,
+            "an investigator is no prosecutor's office",
+        ),
+    ] {
+        let me = principal(appointed(role, 9));
+        let to_them = handlers(&me, Kind::Complaint, addressee, Some(9), unsupervised);
+        assert!(to_them.is_empty(), "{why}");
+    }
     // An affected person's complaint (art. 100), tied to no case: the heads of the organ it
     // was sent to take it, whatever it is addressed to but the prosecutor; nobody else.
     let head_of_9 = principal(appointed(Role::HeadOfUnit, 9));
     for addressee in [Addressee::HeadOfUnit, Addressee::InvestigatingJudge] {
-        assert_eq!(
-            filing_handlers(
-                &head_of_9,
-                filing(Kind::Complaint, addressee, Some(9)),
-                None
-            ),
-            [Handler::OrganHead],
-            "{addressee:?}"
-        );
-        for (who, me) in [
-            (
-                "an investigator of the organ",
-                appointed(Role::Investigator, 9),
-            ),
-            ("a head of another organ", appointed(Role::HeadOfUnit, 8)),
+        let to_head = handlers(&head_of_9, Kind::Complaint, addressee, Some(9), None);
+        assert_eq!(to_head, [Handler::OrganHead], "{addressee:?}");
+        for (who, role, organ) in [
+            ("an investigator of the organ", Role::Investigator, 9),
+            ("a head of another organ", Role::HeadOfUnit, 8),
         ] {
-            assert!(
-                filing_handlers(
-                    &principal(me),
-                    filing(Kind::Complaint, addressee, Some(9)),
-                    None
-                )
-                .is_empty(),
-                "{who}"
-            );
+            let me = principal(appointed(role, organ));
+            let to_them = handlers(&me, Kind::Complaint, addressee, Some(9), None);
+            assert!(to_them.is_empty(), "{who}");
         }
     }
     // Transferred away: nothing.
     let moved = principal(appointed(Role::Investigator, 2));
-    assert!(
-        filing_handlers(
-            &moved,
-            filing(Kind::Petition, Addressee::Investigator, None),
-            Some(c)
-        )
-        .is_empty()
-    );
+    assert!(handlers(&moved, Kind::Petition, Addressee::Investigator, None, c).is_empty());
 }
 
 #[test]
@@ -656,10 +603,20 @@ fn petition<'a>(addressee: Addressee, filer: &'a str) -> FilingFacts<'a> {
     }
 }
 
+/// An officer as the alert rules see them: IIN, role, organ.
+type Officer = (&'static str, Role, i64);
+const HEAD: &str = "111111111111";
+/// The case's lead investigator, of organ 1.
+const LEAD: Officer = (ME, Role::Investigator, 1);
+/// The lead, moved to organ 2.
+const MOVED: Officer = (ME, Role::Investigator, 2);
+const HEAD_OF_1: Officer = (HEAD, Role::HeadOfUnit, 1);
+const HEAD_OF_2: Officer = (HEAD, Role::HeadOfUnit, 2);
+/// The case's supervising prosecutor, of office 9.
+const PROSECUTOR: Officer = (OTHER, Role::Prosecutor, 9);
+
 fn alerted(
-    iin: &str,
-    role: Role,
-    organ_id: i64,
+    (iin, role, organ_id): Officer,
     filing: FilingFacts<'_>,
     c: Option<CaseFacts<'_>>,
     audience: Alerted,
@@ -670,52 +627,17 @@ fn alerted(
 
 #[test]
 fn due_soon_reminders_go_to_whoever_must_answer_now() {
-    let c = case(ME, Some(OTHER));
+    let c = Some(case(ME, Some(OTHER)));
     let filer = "900101300011";
     let to_investigator = petition(Addressee::Investigator, filer);
-    assert!(alerted(
-        ME,
-        Role::Investigator,
-        1,
-        to_investigator,
-        Some(c),
-        Alerted::Handlers
-    ));
+    assert!(alerted(LEAD, to_investigator, c, Alerted::Handlers));
     // Moved away: the reminder no longer reaches them.
-    assert!(!alerted(
-        ME,
-        Role::Investigator,
-        2,
-        to_investigator,
-        Some(c),
-        Alerted::Handlers
-    ));
+    assert!(!alerted(MOVED, to_investigator, c, Alerted::Handlers));
     // The head of unit does not answer a petition to the investigator.
-    assert!(!alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        1,
-        to_investigator,
-        Some(c),
-        Alerted::Handlers
-    ));
+    assert!(!alerted(HEAD_OF_1, to_investigator, c, Alerted::Handlers));
     let to_prosecutor = petition(Addressee::Prosecutor, filer);
-    assert!(alerted(
-        OTHER,
-        Role::Prosecutor,
-        9,
-        to_prosecutor,
-        Some(c),
-        Alerted::Handlers
-    ));
-    assert!(!alerted(
-        ME,
-        Role::Investigator,
-        1,
-        to_prosecutor,
-        Some(c),
-        Alerted::Handlers
-    ));
+    assert!(alerted(PROSECUTOR, to_prosecutor, c, Alerted::Handlers));
+    assert!(!alerted(LEAD, to_prosecutor, c, Alerted::Handlers));
     // A statement sent to an organ: its heads of unit, not every investigator.
     let report = FilingFacts {
         kind: Kind::CrimeReport,
@@ -724,87 +646,67 @@ fn due_soon_reminders_go_to_whoever_must_answer_now() {
         filer_iin: filer,
         on_behalf_of_iin: None,
     };
-    assert!(alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        1,
-        report,
-        None,
-        Alerted::Handlers
-    ));
-    assert!(!alerted(
-        ME,
-        Role::Investigator,
-        1,
-        report,
-        None,
-        Alerted::Handlers
-    ));
-    assert!(!alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        2,
-        report,
-        None,
-        Alerted::Handlers
-    ));
+    assert!(alerted(HEAD_OF_1, report, None, Alerted::Handlers));
+    assert!(!alerted(LEAD, report, None, Alerted::Handlers));
+    assert!(!alerted(HEAD_OF_2, report, None, Alerted::Handlers));
 }
 
 #[test]
 fn overdue_escalations_go_to_the_owing_organs_heads_and_the_supervising_prosecutor() {
-    let c = case(ME, Some(OTHER));
-    let filer = "900101300011";
-    let f = petition(Addressee::Investigator, filer);
-    assert!(alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        1,
-        f,
-        Some(c),
-        Alerted::Supervisors
-    ));
-    assert!(alerted(
-        OTHER,
-        Role::Prosecutor,
-        9,
-        f,
-        Some(c),
-        Alerted::Supervisors
-    ));
+    let c = Some(case(ME, Some(OTHER)));
+    let f = petition(Addressee::Investigator, "900101300011");
+    assert!(alerted(HEAD_OF_1, f, c, Alerted::Supervisors));
+    assert!(alerted(PROSECUTOR, f, c, Alerted::Supervisors));
     // The late officer is not their own supervisor; a head of another organ is nobody here.
-    assert!(!alerted(
-        ME,
-        Role::Investigator,
-        1,
-        f,
-        Some(c),
-        Alerted::Supervisors
-    ));
-    assert!(!alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        2,
-        f,
-        Some(c),
-        Alerted::Supervisors
-    ));
+    assert!(!alerted(LEAD, f, c, Alerted::Supervisors));
+    assert!(!alerted(HEAD_OF_2, f, c, Alerted::Supervisors));
     // A prosecutor moved to another office no longer supervises.
     assert!(!alerted(
-        OTHER,
-        Role::Prosecutor,
-        8,
+        (OTHER, Role::Prosecutor, 8),
         f,
-        Some(c),
+        c,
         Alerted::Supervisors
     ));
     // An officer who filed it hears of it as the filer, never as its supervisor.
-    let own = petition(Addressee::Investigator, "111111111111");
-    assert!(!alerted(
-        "111111111111",
-        Role::HeadOfUnit,
-        1,
-        own,
-        Some(c),
-        Alerted::Supervisors
-    ));
+    let own = petition(Addressee::Investigator, HEAD);
+    assert!(!alerted(HEAD_OF_1, own, c, Alerted::Supervisors));
+}
+
+#[test]
+fn the_decision_form_offers_what_the_table_lets_me_add_and_says_which_name_a_person() {
+    use crate::case::decision::offered_types;
+    use crate::law::DecisionType;
+    let offered = |relation, paper_since: Option<&str>| {
+        let mut case = case_row();
+        case.paper_since = paper_since.map(Into::into);
+        offered_types(&OfficerCase { case, relation })
+    };
+    let lead = offered(OfficerRelation::Lead, None);
+    assert_eq!(lead.len(), DecisionType::ALL.len());
+    let personal = |kind| {
+        lead.iter()
+            .find(|o| o.kind == kind)
+            .map(|o| o.concerns_person)
+    };
+    assert_eq!(personal(DecisionType::RecognitionAsVictim), Some(true));
+    assert_eq!(
+        personal(DecisionType::RecognitionAsPrivateProsecutor),
+        Some(true)
+    );
+    assert_eq!(personal(DecisionType::Suspension), Some(false));
+    // The prosecutor adds decisions but does not move the case to paper.
+    let prosecutor = offered(OfficerRelation::SupervisingProsecutor, None);
+    assert_eq!(prosecutor.len(), DecisionType::ALL.len() - 1);
+    assert!(
+        !prosecutor
+            .iter()
+            .any(|o| o.kind == DecisionType::SwitchToPaper)
+    );
+    // A paper case takes nothing new through the portal.
+    assert!(offered(OfficerRelation::Lead, Some("2026-11-02")).is_empty());
+    let json = serde_json::to_value(lead[0]).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({ "type": "recognition_as_victim", "concerns_person": true })
+    );
 }

@@ -12,40 +12,6 @@ import { almatyToday, documentOf, onDocumentField, DOCUMENT_ACCEPT } from './fil
 import { signingFields, showSigning, signContent, signatureRefusalAtChoice } from './sign.js';
 
 export const STAGES = ['registered', 'under_investigation', 'suspended', 'terminated', 'sent_to_court', 'joined'];
-export const DECISION_TYPES = [
-  'recognition_as_victim',
-  'refusal_to_recognise_victim',
-  'recognition_as_suspect',
-  'qualification_of_suspicion',
-  'preventive_measure',
-  'recognition_as_civil_plaintiff',
-  'recognition_as_civil_defendant',
-  'expert_examination',
-  'suspension',
-  'resumption',
-  'termination',
-  'joinder_or_separation',
-  'indictment',
-  'misdemeanour_report',
-  'sending_to_court',
-  'recognition_as_witness_with_defence',
-  'recognition_as_private_prosecutor',
-  'extension_of_investigation_period',
-  'switch_to_paper',
-];
-/** Decisions about one person: the API wants whom they concern. */
-const PERSONAL_TYPES = [
-  'recognition_as_victim',
-  'refusal_to_recognise_victim',
-  'recognition_as_suspect',
-  'qualification_of_suspicion',
-  'preventive_measure',
-  'recognition_as_civil_plaintiff',
-  'recognition_as_civil_defendant',
-  'recognition_as_witness_with_defence',
-  'recognition_as_private_prosecutor',
-];
-
 /** Statuses an officer records (the applicant status comes only from a registered statement). */
 const RECORDABLE_STATUSES = [
   'suspect',
@@ -433,7 +399,7 @@ function decisionSection(c, base) {
         type: 'select',
         label: t('ocase.decision.type'),
         required: true,
-        options: [{ value: '', label: t('ocase.decision.choose') }, ...DECISION_TYPES.map((type) => ({ value: type, label: t(`ocase.dtype.${type}`) }))],
+        options: [{ value: '', label: t('ocase.decision.choose') }, ...c.decision_types.map(({ type }) => ({ value: type, label: t(`ocase.dtype.${type}`) }))],
       }),
       field({ name: 'concerns_iin', label: t('ocase.decision.concerns_iin'), hint: t('ocase.decision.concerns_iin_hint'), inputmode: 'numeric', pattern: '[0-9]{12}', maxlength: 12, required: true, autocomplete: 'off' }),
       field({ name: 'decided_on', type: 'date', label: t('ocase.decision.decided_on'), value: almatyToday(), required: true }),
@@ -472,7 +438,7 @@ function decisionSection(c, base) {
     const amending = Boolean(node.querySelector('select[name="amends"]').value);
     const type = node.querySelector('select[name="type"]').value;
     showField(node.querySelector('[data-field="type"]'), !amending);
-    showField(node.querySelector('[data-field="concerns_iin"]'), !amending && PERSONAL_TYPES.includes(type));
+    showField(node.querySelector('[data-field="concerns_iin"]'), !amending && c.decision_types.some((d) => d.type === type && d.concerns_person));
     showField(node.querySelector('[data-field="extended_until"]'), !amending && type === 'extension_of_investigation_period');
   };
   node.querySelector('select[name="type"]').addEventListener('change', update);
