@@ -3,10 +3,9 @@
 use crate::admin::audited_list;
 use jaria_portal::audit::{self};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::identity::eds::{self};
 use jaria_portal::identity::revocation::{self};
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
@@ -58,11 +57,8 @@ fn crl_upload(
 /// Loads a revocation list as the national CA publishes it: its signature is checked against
 /// the trust anchors (or intermediates under them given with it), it must be current and newer
 /// than the one loaded before; every session its certificates proved ends.
-pub(crate) async fn load_crl(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn load_crl(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let (bytes, chain) = crl_upload(req)?;
     let anchors_pem =
         jaria_portal::identity::signin::trust_anchors("checking a revocation list").await?;
@@ -104,8 +100,8 @@ pub(crate) async fn load_crl(
     )
 }
 
-pub(crate) async fn list_crls(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "crls_listed", async |db| {
+pub(crate) async fn list_crls(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    audited_list(desk, "crls_listed", async |db| {
         let list = revocation::crls(db, clock::now().timestamp()).await?;
         Ok(serde_json::json!({ "crls": list }))
     })

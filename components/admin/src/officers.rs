@@ -1,13 +1,11 @@
 //! Officers' appointments: who serves where, as what, from when; and their end.
 
-use crate::admin::{audited_list, parse_iin};
-use jaria_portal::audit::{self};
+use crate::admin::{audited_list, parse_iin, record_about_person};
 use jaria_portal::http::{Reply, json_body};
 use jaria_portal::identity::Role;
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::identity::registry;
 use jaria_portal::law::iin::Iin;
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, case::authz, platform::clock};
 use serde::Deserialize;
 
@@ -20,8 +18,8 @@ struct NewOfficer {
     organ_id: i64,
 }
 
-pub(crate) async fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "officers_listed", async |db| {
+pub(crate) async fn list_officers(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    audited_list(desk, "officers_listed", async |db| {
         let officers = registry::officers(db).await?;
         Ok(serde_json::json!({ "officers": officers }))
     })
@@ -30,11 +28,8 @@ pub(crate) async fn list_officers(db: &Db, me: &Principal) -> Result<Reply, ApiE
 
 /// Appoints (or re-appoints, moves) an officer. Their authority follows the appointment at
 /// once, in sessions already open too: it is read at every request.
-pub(crate) async fn appoint_officer(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn appoint_officer(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: NewOfficer = json_body(req)?;
     let iin = parse_iin("iin", &body.iin)?;
     // An admin's power over appointments is not a way to powers over cases for themselves.
@@ -62,16 +57,13 @@ pub(crate) async fn appoint_officer(
             organ_id: body.organ_id,
             appointed_by: &me.iin,
         };
-        let previous =
-            registry::appoint(db, &appointment, &clock::rfc3339(clock::now())).await?;
-        audit::record(
-            db,
-            &me.actor(),
-            "officer_appointed",
-            &format!("person:{}", iin.as_str()),
-            serde_json::json!({ "role": role.as_str(), "organ_id": body.organ_id, "previous": previous }),
-        ).await
-    }).await?;
+        let previous = registry::appoint(db, &appointment, &clock::rfc3339(clock::now())).await?;
+        let detail = serde_json::json!({
+            "role": role.as_str(), "organ_id": body.organ_id, "previous": previous,
+        });
+        record_about_person(db, me, "officer_appointed", &iin, detail).await
+    })
+    .await?;
     Reply::json(
         201,
         &serde_json::json!({
@@ -82,20 +74,14 @@ pub(crate) async fn appoint_officer(
 }
 
 /// Ends an appointment: from the next request on, no session of theirs acts as an officer.
-pub(crate) async fn dismiss_officer(db: &Db, me: &Principal, iin: &str) -> Result<Reply, ApiError> {
+pub(crate) async fn dismiss_officer(desk: Desk<'_>, iin: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let iin = Iin::parse(iin).map_err(|_| ApiError::NotFound)?;
     db.transaction(async |db| {
         if !registry::dismiss(db, iin.as_str()).await? {
             return Err(ApiError::NotFound);
         }
-        audit::record(
-            db,
-            &me.actor(),
-            "officer_dismissed",
-            &format!("person:{}", iin.as_str()),
-            serde_json::json!({}),
-        )
-        .await
+        record_about_person(db, me, "officer_dismissed", &iin, serde_json::json!({})).await
     })
     .await?;
     Ok(Reply::empty(204))

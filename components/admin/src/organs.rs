@@ -3,9 +3,8 @@
 use crate::admin::audited_list;
 use jaria_portal::audit::{self};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::identity::registry;
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
@@ -40,18 +39,15 @@ fn parse_contact(text: &str) -> Result<String, ApiError> {
     jaria_portal::http::text::single_line("contact", text, 300)
 }
 
-pub(crate) async fn list_organs(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "organs_listed", async |db| {
+pub(crate) async fn list_organs(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    audited_list(desk, "organs_listed", async |db| {
         Ok(serde_json::json!({ "organs": jaria_portal::identity::organs(db).await? }))
     })
     .await
 }
 
-pub(crate) async fn create_organ(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn create_organ(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: NewOrgan = json_body(req)?;
     let name = jaria_portal::http::text::bounded("name", &body.name, 200)?;
     let region = jaria_portal::http::text::bounded("region", &body.region, 100)?;
@@ -104,12 +100,8 @@ struct OrganChange {
 
 /// Sets an organ's ERDR code (organs made before codes existed have none) and/or its official
 /// contact.
-pub(crate) async fn update_organ(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn update_organ(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body: OrganChange = json_body(req)?;
     let code = body.code.as_deref().map(parse_code).transpose()?;

@@ -3,19 +3,14 @@
 use crate::admin::audited_list;
 use jaria_portal::audit::{self};
 use jaria_portal::http::Reply;
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::notice::delivery::RetryRefusal;
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, notice::delivery, platform::clock};
 
 /// `GET /api/admin/outbox?state=dead|pending|sent` (dead by default): the messages of
 /// the delivery webhook, newest first, without their texts.
-pub(crate) async fn list_outbox(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
-    let query = req.query();
+pub(crate) async fn list_outbox(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let query = desk.req.query();
     let state = match jaria_portal::http::paging::query_param(query, "state") {
         None => "dead",
         Some(s @ ("dead" | "pending" | "sent")) => s,
@@ -27,7 +22,7 @@ pub(crate) async fn list_outbox(
             ));
         }
     };
-    audited_list(db, me, "outbox_listed", async |db| {
+    audited_list(desk, "outbox_listed", async |db| {
         Ok(serde_json::json!({
             "messages": delivery::list(db, state, 100).await?,
             "counts": delivery::counts(db).await?,
@@ -38,7 +33,8 @@ pub(crate) async fn list_outbox(
 
 /// `POST /api/admin/outbox/{id}/retry`: a dead message goes back in the queue, due now
 /// — except a code, or a message to an address its owner removed or replaced.
-pub(crate) async fn retry_message(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+pub(crate) async fn retry_message(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound);
     }

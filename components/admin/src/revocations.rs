@@ -3,10 +3,9 @@
 use crate::admin::audited_list;
 use jaria_portal::audit::{self};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::identity::eds::{self, CertKey};
 use jaria_portal::identity::revocation::{self, Source};
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
@@ -75,8 +74,8 @@ fn revoked_key(body: &NewRevocation) -> Result<CertKey, ApiError> {
     }
 }
 
-pub(crate) async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    audited_list(db, me, "revocations_listed", async |db| {
+pub(crate) async fn list_revocations(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    audited_list(desk, "revocations_listed", async |db| {
         // Lists loaded from CRLs are summarised under /crls; here what admins and OCSP added.
         let list = revocation::recorded(db).await?;
         Ok(serde_json::json!({ "revocations": list }))
@@ -86,11 +85,8 @@ pub(crate) async fn list_revocations(db: &Db, me: &Principal) -> Result<Reply, A
 
 /// Revokes one certificate: the sessions it proved end now, and a password set from them is
 /// void.
-pub(crate) async fn revoke_certificate(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn revoke_certificate(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: NewRevocation = json_body(req)?;
     let key = revoked_key(&body)?;
     let reason = jaria_portal::http::text::bounded("reason", &body.reason, 500)?;

@@ -59,28 +59,6 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
-pub async fn decision_document(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    download_visible(
-        req,
-        erdr,
-        id,
-        proof_of_service::DOWNLOADED,
-        "decision_id",
-        async |db, me, case, standing, id| {
-            Ok(view::visible_decisions(db, me, case, &standing.in_force)
-                .await?
-                .into_iter()
-                .find(|d| d.id == id)
-                .map(|d| (d.sha, d.filename)))
-        },
-    )
-    .await
-}
-
 /// `GET /api/cases/{erdr}/decisions/{id}/signature`: the deciding officer's CMS over the
 /// decision's document (`.p7s`), for whoever may download the document; 404 when unsigned.
 pub async fn decision_signature(
@@ -113,25 +91,60 @@ pub async fn decision_signature(
     .await
 }
 
-/// Serves one document the caller may see: `find` picks its (sha256, file name) among what is
-/// visible to them; anything else is 404. The download is audited like every read.
-async fn download_visible(
+/// What a participant downloads from a case, each from the list of what they may see now.
+#[derive(Clone, Copy)]
+pub enum Listed {
+    Decision,
+    Material,
+}
+
+impl Listed {
+    /// The read it is logged as, and the key naming it in the audit row's detail.
+    fn audited_as(self) -> (&'static str, &'static str) {
+        match self {
+            Listed::Decision => (proof_of_service::DOWNLOADED, "decision_id"),
+            Listed::Material => ("material_downloaded", "material_id"),
+        }
+    }
+
+    /// Its (sha256, file name), when `id` is among what the caller may see now.
+    async fn visible(
+        self,
+        db: &Db,
+        me: &Principal,
+        case: &CaseRow,
+        standing: &Standing,
+        id: i64,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        Ok(match self {
+            Listed::Decision => view::visible_decisions(db, me, case, &standing.in_force)
+                .await?
+                .into_iter()
+                .find(|d| d.id == id)
+                .map(|d| (d.sha, d.filename)),
+            // Grants end with the status: someone whose statuses all ended is shown none.
+            Listed::Material => view::visible_materials(db, case, &standing.in_force)
+                .await?
+                .into_iter()
+                .find(|m| m.id == id)
+                .map(|m| (m.sha, m.filename)),
+        })
+    }
+}
+
+/// `GET …/decisions/{id}/document` and `…/materials/{id}/content`: one document the caller
+/// may see (anything else is 404), audited like every read.
+pub async fn download(
     req: &jaria_portal::http::Request,
     erdr: &str,
     id: &str,
-    action: &str,
-    detail_key: &str,
-    find: impl AsyncFn(
-        &Db,
-        &Principal,
-        &CaseRow,
-        &Standing,
-        i64,
-    ) -> Result<Option<(String, String)>, ApiError>,
+    what: Listed,
 ) -> Result<Reply, ApiError> {
+    let (action, detail_key) = what.audited_as();
     let id = parse_id(id)?;
     let (doc, sha, filename) = read_case(req, erdr, action, async |db, me, case, standing| {
-        let (sha, filename) = find(db, me, case, standing, id)
+        let (sha, filename) = what
+            .visible(db, me, case, standing, id)
             .await?
             .ok_or(ApiError::NotFound)?;
         let doc = documents::load(db, &sha).await?;
@@ -179,26 +192,4 @@ pub async fn materials(req: &jaria_portal::http::Request, erdr: &str) -> Result<
         200,
         &serde_json::json!({ "materials": list, "next_cursor": next }),
     )
-}
-
-pub async fn material_content(
-    req: &jaria_portal::http::Request,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    download_visible(
-        req,
-        erdr,
-        id,
-        "material_downloaded",
-        "material_id",
-        async |db, _, case, standing, id| {
-            Ok(view::visible_materials(db, case, &standing.in_force)
-                .await?
-                .into_iter()
-                .find(|m| m.id == id)
-                .map(|m| (m.sha, m.filename)))
-        },
-    )
-    .await
 }

@@ -6,6 +6,7 @@ mod access_requests;
 mod case_view;
 mod documents;
 
+use documents::Listed;
 use jaria_portal::ApiError;
 use jaria_portal::http::{Method, Reply, Request, get_only};
 
@@ -23,14 +24,14 @@ async fn route(req: &Request, method: Method, path: &str) -> Option<Result<Reply
         [erdr] => get_only(method, case_view::card(req, erdr)).await,
         [erdr, "decisions"] => get_only(method, documents::decisions(req, erdr)).await,
         [erdr, "decisions", id, "document"] => {
-            get_only(method, documents::decision_document(req, erdr, id)).await
+            get_only(method, documents::download(req, erdr, id, Listed::Decision)).await
         }
         [erdr, "decisions", id, "signature"] => {
             get_only(method, documents::decision_signature(req, erdr, id)).await
         }
         [erdr, "materials"] => get_only(method, documents::materials(req, erdr)).await,
         [erdr, "materials", id, "content"] => {
-            get_only(method, documents::material_content(req, erdr, id)).await
+            get_only(method, documents::download(req, erdr, id, Listed::Material)).await
         }
         [erdr, "access-log"] => get_only(method, case_view::access_log(req, erdr)).await,
         _ => Err(ApiError::NotFound),

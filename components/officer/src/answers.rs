@@ -8,14 +8,15 @@ use jaria_portal::filing::court::{self, CourtRequest, CourtStep};
 use jaria_portal::filing::lifecycle::{self, Step, Transition};
 use jaria_portal::filing::received;
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::law::deadline::{self};
-use jaria_portal::platform::db::{Db, int};
+use jaria_portal::platform::db::int;
 use jaria_portal::{ApiError, http::documents, platform::clock};
 use serde::Deserialize;
 
 /// `POST /api/officer/filings/{id}/review` — I am looking into it (the filer sees that).
-pub async fn review(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+pub async fn review(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let state = db
         .transaction(async |db| {
             let r = received::received(db, me, id, true).await?;
@@ -37,12 +38,8 @@ struct Extension {
 
 /// `POST /api/officer/filings/{id}/extension` — up to 15 days for a complaint, with its reason,
 /// and notice to the complainant (art. 105).
-pub async fn extend(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub async fn extend(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: Extension = json_body(req)?;
     let reason = jaria_portal::http::text::bounded("reason", &body.reason, 2_000)?;
     let new_due = clock::parse_due_time("due_at", body.due_at.trim())?;
@@ -85,12 +82,8 @@ pub async fn extend(
 }
 
 /// `POST /api/officer/filings/{id}/decision`
-pub async fn decide(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub async fn decide(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: AnswerRequest = json_body(req)?;
     let draft = AnswerDraft::try_from(&body)?;
     let document = body
@@ -144,12 +137,8 @@ pub async fn decide(
 
 /// `POST /api/officer/filings/{id}/court` — the court's receipt of a complaint forwarded to
 /// the investigating judge, or the judge's order, as its papers say (arts. 106–107).
-pub async fn court(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub async fn court(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: CourtRequest = json_body(req)?;
     let step = CourtStep::try_from(&body)?;
     let now = clock::now();

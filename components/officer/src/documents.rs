@@ -3,8 +3,7 @@
 use jaria_portal::audit::ReadNote;
 use jaria_portal::case::authz::{self, Act};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
-use jaria_portal::platform::db::Db;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::{ApiError, audit, http::documents, platform::clock};
 
 use crate::record;
@@ -16,12 +15,11 @@ pub(crate) enum Attachment {
 }
 
 pub(crate) async fn add_document(
-    db: &Db,
-    me: &Principal,
+    desk: Desk<'_>,
     erdr: &str,
-    req: &jaria_portal::http::Request,
     what: Attachment,
 ) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: NewDocument = json_body(req)?;
     let title = jaria_portal::http::text::bounded("title", &body.title, 300)?;
     let (filename, bytes, media_type) =
@@ -77,11 +75,11 @@ pub(crate) async fn add_document(
 /// the decision reaches now, when they first saw it listed and first downloaded it, from the
 /// read log (every participant read is logged).
 pub(crate) async fn proof_of_service(
-    db: &Db,
-    me: &Principal,
+    desk: Desk<'_>,
     erdr: &str,
     id: &str,
 ) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let case = authz::officer_case(db, me, erdr, Act::View).await?.case;

@@ -4,9 +4,8 @@ use jaria_portal::case::authz::{self, Act};
 use jaria_portal::case::conduct;
 use jaria_portal::case::grant::{GrantRequest, GrantScope};
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::notice::notify::Notice;
-use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 use serde::Deserialize;
 
@@ -21,13 +20,8 @@ struct NewGrant {
     until: Option<String>,
 }
 
-pub(crate) async fn grant(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn grant(desk: Desk<'_>, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: NewGrant = json_body(req)?;
     let asked = GrantRequest::parse(&body.scope, body.until.as_deref(), clock::now().timestamp())?;
     db.transaction(async |db| {
@@ -81,12 +75,8 @@ pub(crate) async fn grant(
     )
 }
 
-pub(crate) async fn revoke_grant(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn revoke_grant(desk: Desk<'_>, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     db.transaction(async |db| {
         let p = authz::officer_participant(db, me, id, Some(erdr), Act::EndFamiliarisation).await?;
         let (case, id) = (&p.case, p.id);

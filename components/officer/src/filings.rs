@@ -7,14 +7,17 @@ use jaria_portal::case::authz::{self};
 use jaria_portal::filing::store::{self};
 use jaria_portal::filing::{court, forwarding, received, signature};
 use jaria_portal::http::Reply;
-use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::identity::auth::Desk;
+use jaria_portal::identity::auth::{self};
 use jaria_portal::law::deadline::Kind;
 use jaria_portal::law::handling::{self, State};
-use jaria_portal::platform::db::{Db, limit};
+use jaria_portal::platform::db::limit;
 use jaria_portal::{ApiError, audit, http::documents, http::paging, platform::clock};
 
 /// `GET /api/officer/filings?state=&due_before=&kind=` — the filings I receive, by due time.
-pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiError> {
+pub async fn queue(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
+    let query = req.query();
     let page = paging::parse_due(query)?;
     let states: Vec<State> = match paging::query_param(query, "state") {
         None | Some("") | Some("open") => State::OPEN.to_vec(),
@@ -65,7 +68,8 @@ pub async fn queue(db: &Db, me: &Principal, query: &str) -> Result<Reply, ApiErr
 }
 
 /// `GET /api/officer/filings/{id}`
-pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> {
+pub async fn view(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let r = received::received_or_before_the_judge(db, me, id).await?;
         let note = ReadNote::new(
@@ -120,11 +124,11 @@ pub async fn view(db: &Db, me: &Principal, id: &str) -> Result<Reply, ApiError> 
 /// `GET /api/officer/filings/{id}/signature` and `.../signed-content`: the filer's CMS and the
 /// exact bytes it signs, for a filing I receive (404 when not signed). Read like a document.
 pub async fn signed_part(
-    db: &Db,
-    me: &Principal,
+    desk: Desk<'_>,
     id: &str,
     part: signature::Part,
 ) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     audit::audited_read(db, &me.actor(), async |db| {
         let r = received::received(db, me, id, false).await?;
         let reply =
@@ -140,13 +144,8 @@ pub async fn signed_part(
 }
 
 /// `GET /api/officer/filings/{id}/documents/{sha256}`
-pub async fn document(
-    db: &Db,
-    me: &Principal,
-    req: &jaria_portal::http::Request,
-    id: &str,
-    sha: &str,
-) -> Result<Reply, ApiError> {
+pub async fn document(desk: Desk<'_>, id: &str, sha: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let (doc, name) = audit::audited_read(db, &me.actor(), async |db| {
         let r = received::received(db, me, id, false).await?;
         let name = store::document_name(db, &r.filing, sha)
@@ -171,7 +170,8 @@ pub async fn document(
 }
 
 /// `GET /api/officer/forwardings` — statements my organ sent on or received.
-pub async fn forwardings(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
+pub async fn forwardings(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let organ = authz::appointed(me)?.organ.id;
     let body = audit::audited_read(db, &me.actor(), async |db| {
         let list = forwarding::of_organ(db, organ, 200).await?;

@@ -18,8 +18,8 @@ use jaria_portal::ApiError;
 use jaria_portal::audit::{self};
 use jaria_portal::case::authz;
 use jaria_portal::case::store::CaseRow;
-use jaria_portal::http::{Method, Reply};
-use jaria_portal::identity::auth::{self, Principal};
+use jaria_portal::http::{Method, Reply, Request};
+use jaria_portal::identity::auth::{self, Desk, Principal};
 use jaria_portal::platform::db::Db;
 
 jaria_portal::entry!("officer", routes::route, body_limit);
@@ -38,13 +38,18 @@ fn body_limit(method: Method, path: &str) -> usize {
 
 /// Signed in as an officer (admins and participants see no case content: 403).
 async fn with_officer(
-    req: &jaria_portal::http::Request,
-    run: impl AsyncFnOnce(&Db, &Principal) -> Result<Reply, ApiError>,
+    req: &Request,
+    run: impl AsyncFnOnce(Desk<'_>) -> Result<Reply, ApiError>,
 ) -> Result<Reply, ApiError> {
     let db = Db::open().await?;
     let me = auth::authenticate(&db, req).await?;
     authz::appointed(&me)?;
-    run(&db, &me).await
+    run(Desk {
+        db: &db,
+        me: &me,
+        req,
+    })
+    .await
 }
 
 async fn record(

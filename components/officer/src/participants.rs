@@ -1,19 +1,14 @@
 //! Participants: answering status requests, recording a participant, ending a status.
 
 use jaria_portal::http::{Reply, json_body};
-use jaria_portal::identity::auth::Principal;
-use jaria_portal::platform::db::Db;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::{ApiError, case::participants, platform::clock};
 
 use jaria_portal::case::status_request::{self, StatusAnswer, StatusRequestAnswer};
 
 /// `POST /api/officer/access-requests/{id}/decision`: a status request confirmed or rejected.
-pub(crate) async fn decide_request(
-    db: &Db,
-    me: &Principal,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn decide_request(desk: Desk<'_>, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let body: StatusRequestAnswer = json_body(req)?;
     let answer = StatusAnswer::parse(&body)?;
     let id = db
@@ -27,12 +22,8 @@ pub(crate) async fn decide_request(
 
 /// `DELETE .../participants/{id}`: the status ends today (kept for clients of the first API;
 /// `POST .../participants/{id}/end` records the date and the reason).
-pub(crate) async fn revoke_status(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-    id: &str,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn revoke_status(desk: Desk<'_>, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let now = clock::now();
     let ending = participants::Ending {
@@ -49,12 +40,8 @@ pub(crate) async fn revoke_status(
 
 /// `POST /api/officer/cases/{erdr}/participants`: the officer records a participant on their
 /// procedural decision; the person sees the case at their next sign-in.
-pub(crate) async fn record_participant(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn record_participant(desk: Desk<'_>, erdr: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let input: participants::RecordInput = json_body(req)?;
     let now = clock::now();
     let new = participants::validate(&input, clock::almaty_date(now))?;
@@ -80,13 +67,8 @@ pub(crate) async fn record_participant(
 }
 
 /// `POST /api/officer/cases/{erdr}/participants/{id}/end`
-pub(crate) async fn end_status(
-    db: &Db,
-    me: &Principal,
-    erdr: &str,
-    id: &str,
-    req: &jaria_portal::http::Request,
-) -> Result<Reply, ApiError> {
+pub(crate) async fn end_status(desk: Desk<'_>, erdr: &str, id: &str) -> Result<Reply, ApiError> {
+    let Desk { db, me, req } = desk;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let input: participants::EndInput = json_body(req)?;
     let now = clock::now();

@@ -1,9 +1,11 @@
 //! `GET /api/officer/queue`: what waits for me, soonest due first.
 
+use jaria_portal::audit::{self, ReadNote};
 use jaria_portal::case::authz;
 use jaria_portal::case::conduct;
 use jaria_portal::filing::{lifecycle, store};
 use jaria_portal::http::Reply;
+use jaria_portal::identity::auth::Desk;
 use jaria_portal::identity::auth::Principal;
 use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
@@ -11,13 +13,21 @@ use jaria_portal::{ApiError, platform::clock};
 pub(crate) const QUEUE_LIMIT: i64 = 200;
 
 /// Access requests waiting in my cases, then my open filings, soonest due first.
-pub(crate) async fn queue(db: &Db, me: &Principal) -> Result<Reply, ApiError> {
-    let mut items = conduct::requests_in_my_cases(db, me, QUEUE_LIMIT).await?;
-    // Filings waiting for my answer join the same queue, soonest due first.
-    items.extend(open_for_queue(db, me, QUEUE_LIMIT).await?);
-    items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
-    items.truncate(QUEUE_LIMIT as usize);
-    Reply::json(200, &serde_json::json!({ "items": items }))
+pub(crate) async fn queue(desk: Desk<'_>) -> Result<Reply, ApiError> {
+    let Desk { db, me, .. } = desk;
+    audit::audited_read(db, &me.actor(), async |db| {
+        let mut items = conduct::requests_in_my_cases(db, me, QUEUE_LIMIT).await?;
+        // Filings waiting for my answer join the same queue, soonest due first.
+        items.extend(open_for_queue(db, me, QUEUE_LIMIT).await?);
+        items.sort_by(|a, b| a["due_at"].as_str().cmp(&b["due_at"].as_str()));
+        items.truncate(QUEUE_LIMIT as usize);
+        let note = ReadNote::new("queue_viewed", format!("person:{}", me.iin), None);
+        Ok((
+            Reply::json(200, &serde_json::json!({ "items": items }))?,
+            note,
+        ))
+    })
+    .await
 }
 
 /// Filings for the combined queue: open filings I receive, soonest due first.

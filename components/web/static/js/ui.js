@@ -2,7 +2,7 @@
 // parsed as HTML), forms with `form`/`field`, and show API problems with `showProblem`.
 
 import { t, has, formatDateTime } from './i18n.js';
-import { ApiProblem } from './api.js';
+import { api, ApiProblem } from './api.js';
 
 /**
  * `h('button', { class: 'primary', type: 'button', onclick: fn, dataset: { action: 'x' } }, 'Text')`.
@@ -514,6 +514,26 @@ export async function pagedList({ load, draw, emptyKey }) {
   next = first.next;
   paint();
   return { node: holder, items, repaint: paint };
+}
+
+/**
+ * `pagedList` over one API list: `path` is fetched a page at a time (`size` items), `key` names
+ * the array in each response. When the first page fails, its problem (`errorBox`) stands in
+ * place of the list and `failed` holds the error.
+ */
+export async function apiList(path, key, { draw, emptyKey, size }) {
+  try {
+    return await pagedList({
+      load: async (cursor) => {
+        const result = await api(withPage(path, cursor, size));
+        return { items: result[key] || [], next: result.next_cursor };
+      },
+      draw,
+      emptyKey,
+    });
+  } catch (error) {
+    return { node: errorBox(error), items: [], failed: error };
+  }
 }
 
 /** Adds `?cursor=…&limit=…` to a path. */

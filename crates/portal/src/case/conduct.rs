@@ -390,19 +390,16 @@ pub async fn requests_in_my_cases(
             &params,
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            let due = col_int(r, 8)?;
-            Ok(serde_json::json!({
-                "kind": "access_request", "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
-                "person": { "iin": col_text(r, 2)?, "full_name": col_opt_text(r, 3) },
-                "procedural_status": col_text(r, 4)?, "represented_iin": col_opt_text(r, 5),
-                "basis": col_text(r, 6)?, "requested_at": col_text(r, 7)?,
-                "due_at": clock::rfc3339(clock::from_unix(due)), "overdue": due < now,
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        let due = col_int(r, 8)?;
+        Ok(serde_json::json!({
+            "kind": "access_request", "id": col_int(r, 0)?, "erdr_number": col_text(r, 1)?,
+            "person": { "iin": col_text(r, 2)?, "full_name": col_opt_text(r, 3) },
+            "procedural_status": col_text(r, 4)?, "represented_iin": col_opt_text(r, 5),
+            "basis": col_text(r, 6)?, "requested_at": col_text(r, 7)?,
+            "due_at": clock::rfc3339(clock::from_unix(due)), "overdue": due < now,
+        }))
+    })
 }
 
 /// Everyone recorded or asking in the case, for its officers' card.
@@ -417,19 +414,16 @@ pub async fn participants_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Va
             &[int(case_id)],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
-                "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
-                "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
-                "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
-                "ended_on": col_opt_text(r, 10), "party": col_text(r, 11)?,
-                "entered_in_error": col_int(r, 12)? == 1,
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        Ok(serde_json::json!({
+            "id": col_int(r, 0)?, "iin": col_text(r, 1)?, "full_name": col_opt_text(r, 2),
+            "procedural_status": col_text(r, 3)?, "represented_iin": col_opt_text(r, 4),
+            "state": col_text(r, 5)?, "basis": col_text(r, 6)?, "reason": col_opt_text(r, 7),
+            "origin": col_text(r, 8)?, "basis_date": col_opt_text(r, 9),
+            "ended_on": col_opt_text(r, 10), "party": col_text(r, 11)?,
+            "entered_in_error": col_int(r, 12)? == 1,
+        }))
+    })
 }
 
 /// Familiarisation grants in force, one per participant at most: what each participant may
@@ -445,19 +439,16 @@ pub async fn live_grants(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value>
             &[int(case_id), int(clock::now().timestamp())],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            let material_ids: serde_json::Value =
-                serde_json::from_str(&col_text(r, 2)?).unwrap_or_else(|_| serde_json::json!([]));
-            let until = col_opt_int(r, 4).map(|u| clock::rfc3339(clock::from_unix(u)));
-            Ok(serde_json::json!({
-                "participant_id": col_int(r, 0)?,
-                "scope": if col_int(r, 1)? == 1 { "all" } else { "list" },
-                "material_ids": material_ids, "granted_at": col_text(r, 3)?, "until": until,
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        let material_ids: serde_json::Value =
+            serde_json::from_str(&col_text(r, 2)?).unwrap_or_else(|_| serde_json::json!([]));
+        let until = col_opt_int(r, 4).map(|u| clock::rfc3339(clock::from_unix(u)));
+        Ok(serde_json::json!({
+            "participant_id": col_int(r, 0)?,
+            "scope": if col_int(r, 1)? == 1 { "all" } else { "list" },
+            "material_ids": material_ids, "granted_at": col_text(r, 3)?, "until": until,
+        }))
+    })
 }
 
 /// The case's decisions, newest first, with when their author signed each and what each
@@ -487,19 +478,16 @@ pub async fn decisions_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
             Some((target, col_int(r, 0).ok()?, how, col_text(r, 3).ok()?))
         })
         .collect();
-    rows.rows
-        .iter()
-        .map(|r| {
-            let id = col_int(r, 0)?;
-            Ok(serde_json::json!({
-                "id": id, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
-                "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
-                "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
-                "amends": view::amends_json(amends_of(r)),
-                "amended_by": view::amended_by_json(&view::amended_by(&links, id)),
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        let id = col_int(r, 0)?;
+        Ok(serde_json::json!({
+            "id": id, "type": col_text(r, 1)?, "concerns_iin": col_opt_text(r, 2),
+            "decided_on": col_text(r, 3)?, "title": col_text(r, 4)?, "filename": col_text(r, 5)?,
+            "created_at": col_text(r, 6)?, "signed_at": col_opt_text(r, 7),
+            "amends": view::amends_json(amends_of(r)),
+            "amended_by": view::amended_by_json(&view::amended_by(&links, id)),
+        }))
+    })
 }
 
 /// The case's materials, newest first.
@@ -514,14 +502,11 @@ pub async fn materials_of(db: &Db, case_id: i64) -> Result<Vec<serde_json::Value
             &[int(case_id)],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
-                "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
-                "restricted": col_int(r, 5)? == 1, "civil_claim": col_int(r, 6)? == 1,
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        Ok(serde_json::json!({
+            "id": col_int(r, 0)?, "title": col_text(r, 1)?, "kind": col_text(r, 2)?,
+            "filename": col_text(r, 3)?, "created_at": col_text(r, 4)?,
+            "restricted": col_int(r, 5)? == 1, "civil_claim": col_int(r, 6)? == 1,
+        }))
+    })
 }

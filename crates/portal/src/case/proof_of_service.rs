@@ -44,10 +44,9 @@ pub async fn first_reads_of(
             &[int(case_id), text(iin)],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|row| Ok((col_int(row, 0)?, reads_from(row, 1))))
-        .collect()
+    Ok(BTreeMap::from_iter(
+        rows.each(|row| Ok((col_int(row, 0)?, reads_from(row, 1))))?,
+    ))
 }
 
 /// Everyone's first reads of one decision, by reader.
@@ -59,10 +58,9 @@ async fn readers_of(db: &Db, decision_id: i64) -> Result<BTreeMap<String, FirstR
             &[int(decision_id)],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|row| Ok((col_text(row, 0)?, reads_from(row, 1))))
-        .collect()
+    Ok(BTreeMap::from_iter(
+        rows.each(|row| Ok((col_text(row, 0)?, reads_from(row, 1))))?,
+    ))
 }
 
 /// The officer's view: each person the decision reaches now, with their first reads.

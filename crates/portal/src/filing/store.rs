@@ -506,10 +506,7 @@ pub async fn unattached_uploads(
             ],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| Ok((col_text(r, 0)?, col_text(r, 1)?)))
-        .collect()
+    rows.each(|r| Ok((col_text(r, 0)?, col_text(r, 1)?)))
 }
 
 /// Attaches the uploads `ids` (a JSON array, checked by [`unattached_uploads`]) to a filing.

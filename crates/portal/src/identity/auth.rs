@@ -202,6 +202,16 @@ const SESSION_QUERY: &str =
  LEFT JOIN organs g ON g.id = o.organ_id
  WHERE s.token_hash = ? AND s.revoked_at IS NULL";
 
+/// What a signed-in person's handler works with: the database, who they are (read from the
+/// database for this request, authority included), and the request. A handler takes it whole
+/// and names what it uses: `let Desk { db, me, req } = desk;`.
+#[derive(Clone, Copy)]
+pub struct Desk<'a> {
+    pub db: &'a Db,
+    pub me: &'a Principal,
+    pub req: &'a Request,
+}
+
 /// The signed-in person, or 401; a cookie-carried unsafe request without a valid CSRF token
 /// and same-origin `Origin` is 403.
 pub async fn authenticate(db: &Db, req: &Request) -> Result<Principal, ApiError> {

@@ -84,18 +84,15 @@ pub async fn organs(db: &crate::platform::db::Db) -> Result<Vec<Organ>, crate::A
             &[],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(Organ {
-                id: col_int(r, 0)?,
-                name: col_text(r, 1)?,
-                region: col_text(r, 2)?,
-                code: col_opt_text(r, 3),
-                contact: col_opt_text(r, 4),
-            })
+    rows.each(|r| {
+        Ok(Organ {
+            id: col_int(r, 0)?,
+            name: col_text(r, 1)?,
+            region: col_text(r, 2)?,
+            code: col_opt_text(r, 3),
+            contact: col_opt_text(r, 4),
         })
-        .collect()
+    })
 }
 
 /// Someone's officer appointment now (role and organ id), if they hold one: for naming them

@@ -124,16 +124,13 @@ pub async fn officers(db: &Db) -> Result<Vec<serde_json::Value>, ApiError> {
             &[],
         )
         .await?;
-    rows.rows
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "iin": col_text(r, 0)?, "full_name": col_text(r, 1)?, "role": col_text(r, 2)?,
-                "organ": { "id": col_int(r, 3)?, "name": col_text(r, 4)? },
-                "active": col_int(r, 5)? == 1,
-            }))
-        })
-        .collect()
+    rows.each(|r| {
+        Ok(serde_json::json!({
+            "iin": col_text(r, 0)?, "full_name": col_text(r, 1)?, "role": col_text(r, 2)?,
+            "organ": { "id": col_int(r, 3)?, "name": col_text(r, 4)? },
+            "active": col_int(r, 5)? == 1,
+        }))
+    })
 }
 
 /// An appointment as an administrator makes it.

@@ -662,13 +662,14 @@ async fn ocsp_status(
             .positive_number(DEFAULT_OCSP_TIMEOUT_MS)
             .await as u64,
     );
-    let answer = crate::platform::outbound::post(
-        &target,
-        "application/ocsp-request",
-        &request,
+    let answer = crate::platform::outbound::post(&crate::platform::outbound::Post {
+        target: &target,
+        content_type: "application/ocsp-request",
+        headers: &[],
+        body: &request,
         timeout,
-        256 * 1024,
-    )
+        max_bytes: 256 * 1024,
+    })
     .await
     .map_err(|e| format!("OCSP responder {responder}: {e}"))?;
     if answer.status != 200 {

@@ -266,26 +266,20 @@ mod tests {
 
     #[test]
     fn the_challenged_official_never_decides_and_may_only_forward() {
-        assert_eq!(
+        let by_the_challenged = |outcome| {
             check_answer(
                 Kind::Complaint,
                 Addressee::HeadOfUnit,
                 State::Submitted,
                 true,
-                Outcome::Rejected
-            ),
+                outcome,
+            )
+        };
+        assert_eq!(
+            by_the_challenged(Outcome::Rejected),
             Err(AnswerError::OwnAct)
         );
-        assert_eq!(
-            check_answer(
-                Kind::Complaint,
-                Addressee::HeadOfUnit,
-                State::Submitted,
-                true,
-                Outcome::Forwarded
-            ),
-            Ok(())
-        );
+        assert_eq!(by_the_challenged(Outcome::Forwarded), Ok(()));
         assert_eq!(challenged_official(Some("A"), "LEAD"), "A");
         assert_eq!(challenged_official(None, "LEAD"), "LEAD");
     }

@@ -744,20 +744,19 @@ async fn send_one(webhook: &Webhook, row: &Claimed, origin: Option<&str>) -> Fat
         Err(e) => return Fate::Unsendable(e.to_string()),
     };
     let signed = signature(&webhook.secret, &body);
-    match outbound::post_with_headers(
-        &webhook.target,
-        "application/json",
-        &[
+    let post = outbound::Post {
+        target: &webhook.target,
+        content_type: "application/json",
+        headers: &[
             ("x-jaria-signature", &signed),
             ("x-jaria-message-id", &row.id),
         ],
-        &body,
-        webhook.timeout,
+        body: &body,
+        timeout: webhook.timeout,
         // The answer is not used; only a huge one is refused (and then sent again).
-        1024 * 1024,
-    )
-    .await
-    {
+        max_bytes: 1024 * 1024,
+    };
+    match outbound::post(&post).await {
         Ok(answer) if (200..300).contains(&answer.status) => Fate::Sent,
         Ok(answer) => Fate::Failed(format!("the webhook answered HTTP {}", answer.status)),
         Err(e) => Fate::Failed(e.to_string()),

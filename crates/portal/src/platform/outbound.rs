@@ -61,53 +61,41 @@ impl Target {
     }
 }
 
-/// POSTs `body` and reads the answer, all within `timeout`; answers above `max_bytes` are
-/// refused.
-pub async fn post(
-    target: &Target,
-    content_type: &str,
-    body: &[u8],
-    timeout: Duration,
-    max_bytes: usize,
-) -> Result<Answer, OutboundError> {
-    post_with_headers(target, content_type, &[], body, timeout, max_bytes).await
+/// A POST to send: named fields, since several of them are alike (two byte limits and a
+/// timeout would be easy to swap as arguments).
+pub struct Post<'a> {
+    pub target: &'a Target,
+    pub content_type: &'a str,
+    /// More request headers (a signature, a message id).
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+    /// For the whole exchange (connect, send, the answer and its body); the runtime is asked
+    /// for the same per phase.
+    pub timeout: Duration,
+    /// An answer larger than this is refused.
+    pub max_bytes: usize,
 }
 
-/// [`post`] with more request headers (a signature, a message id). The whole exchange (connect,
-/// send, the answer and its body) has `timeout`; the runtime is asked for the same per phase.
-pub async fn post_with_headers(
-    target: &Target,
-    content_type: &str,
-    extra_headers: &[(&str, &str)],
-    body: &[u8],
-    timeout: Duration,
-    max_bytes: usize,
-) -> Result<Answer, OutboundError> {
-    let exchange = exchange(
-        target,
-        content_type,
-        extra_headers,
-        body,
-        timeout,
-        max_bytes,
-    )
-    .fuse();
-    let deadline = spin_sdk::time::sleep(timeout).fuse();
+/// Sends the POST and reads the answer, all within its timeout.
+pub async fn post(request: &Post<'_>) -> Result<Answer, OutboundError> {
+    let exchange = exchange(request).fuse();
+    let deadline = spin_sdk::time::sleep(request.timeout).fuse();
     futures::pin_mut!(exchange, deadline);
     futures::select_biased! {
         answer = exchange => answer,
-        () = deadline => Err(OutboundError::Timeout(timeout)),
+        () = deadline => Err(OutboundError::Timeout(request.timeout)),
     }
 }
 
-async fn exchange(
-    target: &Target,
-    content_type: &str,
-    extra_headers: &[(&str, &str)],
-    body: &[u8],
-    timeout: Duration,
-    max_bytes: usize,
-) -> Result<Answer, OutboundError> {
+async fn exchange(post: &Post<'_>) -> Result<Answer, OutboundError> {
+    let Post {
+        target,
+        content_type,
+        headers: extra_headers,
+        body,
+        timeout,
+        max_bytes,
+    } = *post;
     let send = |e: String| OutboundError::Send(e);
     let scheme = if target.https { "https" } else { "http" };
     let uri = format!("{scheme}://{}{}", target.authority, target.path_and_query);

@@ -3,7 +3,7 @@
 
 import { api, ApiProblem } from '../../api.js';
 import { t, formatDate, language } from '../../i18n.js';
-import { h, page, section, table, time, details, link, errorBox, pagedList, withPage, badge } from '../../ui.js';
+import { h, page, section, table, time, details, link, apiList, badge } from '../../ui.js';
 import { myStatuses, statusLabel, stageBadge, date, label, downloadButton } from './common.js';
 import { investigationTerm } from '../term.js';
 
@@ -65,91 +65,75 @@ function amendmentMarks(d) {
 
 async function decisionsSection(erdr, readOnly) {
   const holder = h('div');
-  try {
-    const list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage(`${caseBase(erdr)}/decisions`, cursor));
-        return { items: result.decisions || [], next: result.next_cursor };
-      },
-      draw: (decisions) =>
-        table(
-          [
-            { label: t('case.decision.title'), cell: (d) => [d.title, amendmentMarks(d)] },
-            { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
-            { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
-            {
-              label: t('case.decision.signature'),
-              cell: (d) =>
-                d.signature
-                  ? [
-                      h('span', { dataset: { signature: 'signed' } }, t('case.decision.signed_by', { name: d.signature.signer_name }), ' ', time(d.signature.signing_time)),
-                      h('br'),
-                      downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/signature`, `${(d.document && d.document.filename) || d.id}.p7s`, () => holder, { part: 'signature', id: String(d.id) }),
-                    ]
-                  : h('span', { class: 'muted', dataset: { signature: 'none' } }, t('case.decision.unsigned')),
-            },
-            { label: t('case.decision.opened'), cell: (d) => (d.my_first_downloaded_at ? time(d.my_first_downloaded_at) : h('span', { class: 'muted' }, t('case.decision.not_opened'))) },
-            {
-              label: t('case.decision.actions'),
-              cell: (d) =>
-                h(
-                  'div',
-                  { class: 'actions' },
-                  downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/document`, d.document && d.document.filename, () => holder, { id: String(d.id) }),
-                  readOnly
-                    ? null
-                    : link(
-                        `/file?kind=complaint&erdr_number=${encodeURIComponent(erdr)}&challenged_decision_id=${encodeURIComponent(d.id)}`,
-                        t('case.decision.complain'),
-                        { class: 'button secondary', dataset: { action: 'complain' } },
-                      ),
-                ),
-            },
-          ],
-          decisions.map((d) => ({ ...d, dataset: { id: String(d.id) } })),
-          t('case.decisions.caption'),
-        ),
-      emptyKey: 'case.decisions.none',
-    });
-    holder.append(list.node);
-  } catch (error) {
-    holder.append(errorBox(error));
-  }
+  const list = await apiList(`${caseBase(erdr)}/decisions`, 'decisions', {
+    draw: (decisions) =>
+      table(
+        [
+          { label: t('case.decision.title'), cell: (d) => [d.title, amendmentMarks(d)] },
+          { label: t('case.decision.type'), cell: (d) => label('case.decision.type.', d.type) },
+          { label: t('case.decision.decided_on'), cell: (d) => date(d.decided_on) },
+          {
+            label: t('case.decision.signature'),
+            cell: (d) =>
+              d.signature
+                ? [
+                    h('span', { dataset: { signature: 'signed' } }, t('case.decision.signed_by', { name: d.signature.signer_name }), ' ', time(d.signature.signing_time)),
+                    h('br'),
+                    downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/signature`, `${(d.document && d.document.filename) || d.id}.p7s`, () => holder, { part: 'signature', id: String(d.id) }),
+                  ]
+                : h('span', { class: 'muted', dataset: { signature: 'none' } }, t('case.decision.unsigned')),
+          },
+          { label: t('case.decision.opened'), cell: (d) => (d.my_first_downloaded_at ? time(d.my_first_downloaded_at) : h('span', { class: 'muted' }, t('case.decision.not_opened'))) },
+          {
+            label: t('case.decision.actions'),
+            cell: (d) =>
+              h(
+                'div',
+                { class: 'actions' },
+                downloadButton(`${caseBase(erdr)}/decisions/${encodeURIComponent(d.id)}/document`, d.document && d.document.filename, () => holder, { id: String(d.id) }),
+                readOnly
+                  ? null
+                  : link(
+                      `/file?kind=complaint&erdr_number=${encodeURIComponent(erdr)}&challenged_decision_id=${encodeURIComponent(d.id)}`,
+                      t('case.decision.complain'),
+                      { class: 'button secondary', dataset: { action: 'complain' } },
+                    ),
+              ),
+          },
+        ],
+        decisions.map((d) => ({ ...d, dataset: { id: String(d.id) } })),
+        t('case.decisions.caption'),
+      ),
+    emptyKey: 'case.decisions.none',
+  });
+  holder.append(list.node);
   return tagged(section(t('case.decisions.title'), h('p', { class: 'hint' }, t('case.decisions.lead')), h('p', { class: 'hint', dataset: { note: 'service' } }, t('case.decisions.service_note')), holder), 'decisions');
 }
 
 async function materialsSection(erdr) {
   const holder = h('div');
-  try {
-    const list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage(`${caseBase(erdr)}/materials`, cursor));
-        return { items: result.materials || [], next: result.next_cursor };
-      },
-      draw: (materials) =>
-        table(
-          [
-            { label: t('case.material.title'), cell: (m) => m.title },
-            { label: t('case.material.kind'), cell: (m) => label('case.material.kind.', m.kind) },
-            { label: t('case.material.file'), cell: (m) => (m.document && m.document.filename) || '—' },
-            {
-              label: t('case.material.actions'),
-              cell: (m) => downloadButton(`${caseBase(erdr)}/materials/${encodeURIComponent(m.id)}/content`, m.document && m.document.filename, () => holder, { id: String(m.id) }),
-            },
-          ],
-          materials.map((m) => ({ ...m, dataset: { id: String(m.id) } })),
-          t('case.materials.caption'),
-        ),
-      emptyKey: 'case.materials.none',
-    });
-    if (!list.items.length) {
-      // The API lists nothing unless a live familiarisation grant covers a material.
-      holder.append(h('div', { class: 'notice', dataset: { state: 'not-granted' } }, h('p', {}, h('strong', {}, t('case.materials.not_granted'))), h('p', {}, t('case.materials.not_granted_detail'))));
-    } else {
-      holder.append(list.node);
-    }
-  } catch (error) {
-    holder.append(errorBox(error));
+  const list = await apiList(`${caseBase(erdr)}/materials`, 'materials', {
+    draw: (materials) =>
+      table(
+        [
+          { label: t('case.material.title'), cell: (m) => m.title },
+          { label: t('case.material.kind'), cell: (m) => label('case.material.kind.', m.kind) },
+          { label: t('case.material.file'), cell: (m) => (m.document && m.document.filename) || '—' },
+          {
+            label: t('case.material.actions'),
+            cell: (m) => downloadButton(`${caseBase(erdr)}/materials/${encodeURIComponent(m.id)}/content`, m.document && m.document.filename, () => holder, { id: String(m.id) }),
+          },
+        ],
+        materials.map((m) => ({ ...m, dataset: { id: String(m.id) } })),
+        t('case.materials.caption'),
+      ),
+    emptyKey: 'case.materials.none',
+  });
+  if (!list.failed && !list.items.length) {
+    // The API lists nothing unless a live familiarisation grant covers a material.
+    holder.append(h('div', { class: 'notice', dataset: { state: 'not-granted' } }, h('p', {}, h('strong', {}, t('case.materials.not_granted'))), h('p', {}, t('case.materials.not_granted_detail'))));
+  } else {
+    holder.append(list.node);
   }
   return tagged(section(t('case.materials.title'), h('p', { class: 'hint' }, t('case.materials.lead')), holder), 'materials');
 }
@@ -166,28 +150,21 @@ function who(entry) {
 
 async function accessLogSection(erdr) {
   const holder = h('div');
-  try {
-    const list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage(`${caseBase(erdr)}/access-log`, cursor, 20));
-        return { items: result.entries || [], next: result.next_cursor };
-      },
-      draw: (entries) =>
-        table(
-          [
-            { label: t('case.log.at'), cell: (e) => time(e.at) },
-            { label: t('case.log.who'), cell: who },
-            { label: t('case.log.action'), cell: (e) => label('case.log.action.', e.action) },
-          ],
-          entries.map((e) => ({ ...e, dataset: { event: e.action } })),
-          t('case.log.caption'),
-        ),
-      emptyKey: 'case.log.none',
-    });
-    holder.append(list.node);
-  } catch (error) {
-    holder.append(errorBox(error));
-  }
+  const list = await apiList(`${caseBase(erdr)}/access-log`, 'entries', {
+    size: 20,
+    draw: (entries) =>
+      table(
+        [
+          { label: t('case.log.at'), cell: (e) => time(e.at) },
+          { label: t('case.log.who'), cell: who },
+          { label: t('case.log.action'), cell: (e) => label('case.log.action.', e.action) },
+        ],
+        entries.map((e) => ({ ...e, dataset: { event: e.action } })),
+        t('case.log.caption'),
+      ),
+    emptyKey: 'case.log.none',
+  });
+  holder.append(list.node);
   return tagged(section(t('case.log.title'), h('p', { class: 'hint' }, t('case.log.lead')), holder), 'access-log');
 }
 

@@ -2,7 +2,7 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, table, time, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { h, page, section, table, time, link, apiList } from '../../ui.js';
 import { statusWithPrincipal, myStatuses, stageBadge, requestStateBadge, date } from './common.js';
 
 function casesTable(cases) {
@@ -43,42 +43,15 @@ export function requestsTable(requests) {
 }
 
 export async function requestsSection() {
-  let list;
-  try {
-    list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage('/api/cases/access-requests', cursor));
-        return { items: result.access_requests || [], next: result.next_cursor };
-      },
-      draw: requestsTable,
-      emptyKey: 'access.none',
-    });
-  } catch (error) {
-    const node = section(t('access.list_title'), errorBox(error));
-    node.dataset.section = 'access-requests';
-    return node;
-  }
+  const list = await apiList('/api/cases/access-requests', 'access_requests', { draw: requestsTable, emptyKey: 'access.none' });
   const node = section(t('access.list_title'), list.node);
   node.dataset.section = 'access-requests';
   return node;
 }
 
 export async function render() {
-  let casesNode;
-  try {
-    const list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage('/api/cases', cursor));
-        return { items: result.cases || [], next: result.next_cursor };
-      },
-      draw: casesTable,
-      emptyKey: 'cases.none',
-    });
-    casesNode = list.node;
-  } catch (error) {
-    casesNode = errorBox(error);
-  }
-  const mine = section(t('cases.list_title'), h('p', { class: 'hint' }, t('cases.lead')), casesNode);
+  const list = await apiList('/api/cases', 'cases', { draw: casesTable, emptyKey: 'cases.none' });
+  const mine = section(t('cases.list_title'), h('p', { class: 'hint' }, t('cases.lead')), list.node);
   mine.dataset.section = 'cases';
   return page(
     'cases.title',

@@ -3,7 +3,7 @@
 
 import { api, download } from '../../api.js';
 import { t, has, formatDate, language } from '../../i18n.js';
-import { h, badge, actionButton } from '../../ui.js';
+import { h, badge, actionButton, time } from '../../ui.js';
 
 /** Procedural statuses the API accepts, in the order the CPC lists them. */
 export const STATUSES = [
@@ -29,6 +29,23 @@ export function label(prefix, value) {
   if (value === null || value === undefined || value === '') return '—';
   const key = `${prefix}${value}`;
   return has(key) ? t(key) : String(value);
+}
+
+/**
+ * What a change of a filing says beyond its name, a line each: the outcome (a judge's order has
+ * the court's outcomes, not an officer's answer's), a new due date, the reason, the case it
+ * became, where it was forwarded. The timeline and the notice of the change show the same.
+ */
+export function filingChangeLines(detail, event) {
+  const d = detail || {};
+  const lines = [];
+  const outcomes = event === 'court_decided' ? 'filing.court_record.outcome.' : 'filing.outcome.';
+  if (d.outcome) lines.push(t('filing.timeline.outcome', { outcome: label(outcomes, d.outcome) }));
+  if (d.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(d.due_at)]);
+  if (d.reason) lines.push(t('filing.timeline.reason', { reason: d.reason }));
+  if (d.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: d.erdr_number }));
+  if (d.forwarded_to) lines.push(t('filing.timeline.forwarded_to', { to: d.forwarded_to }));
+  return lines;
 }
 
 export function statusLabel(status) {

@@ -5,7 +5,7 @@ import { api } from '../../api.js';
 import { t, formatBytes, formatDate, formatDateTime } from '../../i18n.js';
 import { h, page, section, details, time, link, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
-import { label, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton } from './common.js';
+import { label, filingChangeLines, filingStateBadge, overdueMark, textBlock, downloadButton, receiptButton } from './common.js';
 
 const EXTENSIONS = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg' };
 
@@ -14,16 +14,7 @@ function documentPath(filing, sha) {
 }
 
 function eventDetail(event) {
-  const d = event.detail || {};
-  const lines = [];
-  // The judge's order has the court's outcomes, not an officer's answer's.
-  const outcomes = event.event === 'court_decided' ? 'filing.court_record.outcome.' : 'filing.outcome.';
-  if (d.outcome) lines.push(t('filing.timeline.outcome', { outcome: label(outcomes, d.outcome) }));
-  if (d.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(d.due_at)]);
-  if (d.reason) lines.push(t('filing.timeline.reason', { reason: d.reason }));
-  if (d.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: d.erdr_number }));
-  if (d.forwarded_to) lines.push(t('filing.timeline.forwarded_to', { to: d.forwarded_to }));
-  return lines.map((line) => h('p', { class: 'muted' }, line));
+  return filingChangeLines(event.detail, event.event).map((line) => h('p', { class: 'muted' }, line));
 }
 
 function timelineSection(filing) {

@@ -2,7 +2,7 @@
 
 import { api } from '../../api.js';
 import { t } from '../../i18n.js';
-import { h, page, section, table, time, link, errorBox, pagedList, withPage } from '../../ui.js';
+import { h, page, section, table, time, link, apiList } from '../../ui.js';
 import { label, filingStateBadge, overdueMark } from './common.js';
 
 function filingsTable(filings) {
@@ -22,21 +22,8 @@ function filingsTable(filings) {
 }
 
 export async function render() {
-  let body;
-  try {
-    const list = await pagedList({
-      load: async (cursor) => {
-        const result = await api(withPage('/api/status/filings', cursor));
-        return { items: result.filings || [], next: result.next_cursor };
-      },
-      draw: filingsTable,
-      emptyKey: 'filings.none',
-    });
-    body = list.node;
-  } catch (error) {
-    body = errorBox(error);
-  }
-  const list = section(t('filings.list_title'), h('p', { class: 'hint' }, t('filings.lead')), body);
-  list.dataset.section = 'filings';
-  return page('filings.title', h('div', { class: 'toolbar' }, link('/file', t('filings.new'), { class: 'button primary', dataset: { action: 'new-filing' } })), list);
+  const list = await apiList('/api/status/filings', 'filings', { draw: filingsTable, emptyKey: 'filings.none' });
+  const mine = section(t('filings.list_title'), h('p', { class: 'hint' }, t('filings.lead')), list.node);
+  mine.dataset.section = 'filings';
+  return page('filings.title', h('div', { class: 'toolbar' }, link('/file', t('filings.new'), { class: 'button primary', dataset: { action: 'new-filing' } })), mine);
 }

@@ -4,7 +4,7 @@ import { api } from '../../api.js';
 import { t } from '../../i18n.js';
 import { h, page, section, time, link, badge, errorBox, pagedList, withPage, actionButton } from '../../ui.js';
 import { reload } from '../../app.js';
-import { label } from './common.js';
+import { label, filingChangeLines } from './common.js';
 
 /** The notice's sentence, an optional second line, and where it leads. */
 export function describe(notice) {
@@ -14,16 +14,9 @@ export function describe(notice) {
   switch (notice.kind) {
     case 'filing_updated': {
       const change = p.event || p.state;
-      const lines = [];
-      const outcomes = p.event === 'court_decided' ? 'filing.court_record.outcome.' : 'filing.outcome.';
-      if (p.outcome) lines.push(t('filing.timeline.outcome', { outcome: label(outcomes, p.outcome) }));
-      if (p.due_at) lines.push([t('filing.timeline.new_due'), ' ', time(p.due_at)]);
-      if (p.reason) lines.push(t('filing.timeline.reason', { reason: p.reason }));
-      if (p.erdr_number) lines.push(t('filing.timeline.erdr', { erdr: p.erdr_number }));
-      if (p.forwarded_to) lines.push(t('filing.timeline.forwarded_to', { to: p.forwarded_to }));
       return {
         text: t('notifications.filing_updated', { number: p.registration_number || `#${p.filing_id}`, event: label('filing.event.', change) }),
-        lines,
+        lines: filingChangeLines(p, p.event),
         route: p.filing_id ? `/filings/${encodeURIComponent(p.filing_id)}` : '/filings',
         linkText: t('notifications.open_filing'),
       };
