@@ -337,6 +337,62 @@ fn a_request_id_goes_from_the_answer_to_the_log_and_the_audit_row() {
     assert!(!log.contains(&session.token), "no token in the log");
 }
 
+/// One request, one whole line: under load several instances of a component write at once
+/// (Spin appends every write of each to the component's one file), and a line written in
+/// pieces would share its line with another record.
+#[test]
+fn each_request_s_log_line_stays_whole_under_concurrent_requests() {
+    local_only!();
+    let app = TestApp::portal();
+    // More at once than one instance takes (16), so that several instances serve them.
+    let (threads, each) = (40, 60);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                for _ in 0..each {
+                    assert_eq!(app.get("/api/auth/me").status, 401);
+                }
+            });
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let log = app.component_log();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("\"route\":\"/me\""))
+            .collect();
+        // A line's record, when the line holds exactly one (`jaria up` tags the guest's line
+        // after it; Spin may also echo it to its own output: the same record twice).
+        let record = |line: &str| {
+            let start = line.find('{')?;
+            let mut values =
+                serde_json::Deserializer::from_str(&line[start..]).into_iter::<serde_json::Value>();
+            let first = values.next().and_then(Result::ok)?;
+            let rest = &line[start..][values.byte_offset()..];
+            (first["status"] == 401 && !rest.contains('{')).then_some(first)
+        };
+        let broken: Vec<&&str> = lines.iter().filter(|l| record(l).is_none()).collect();
+        assert!(
+            broken.is_empty(),
+            "{} of {} lines broken, e.g. {:?}",
+            broken.len(),
+            lines.len(),
+            broken.first()
+        );
+        let requests: std::collections::BTreeSet<String> = lines
+            .iter()
+            .filter_map(|l| record(l))
+            .map(|r| r["request_id"].to_string())
+            .collect();
+        if requests.len() >= threads * each || std::time::Instant::now() > deadline {
+            assert_eq!(requests.len(), threads * each, "a line for every request");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// The request id the portal gave an answer: always one of its own (a UUID), never the one
 /// the client sent.
 fn server_id(reply: &jaria_tests::Reply) -> String {

@@ -96,7 +96,7 @@ async fn migrate(req: &Request) -> Result<Reply, ApiError> {
                 MigrationError::Changed { .. } | MigrationError::Ahead { .. } => 409,
                 MigrationError::Failed { .. } | MigrationError::Database(_) => 500,
             };
-            eprintln!("internal: migration refused: {e}");
+            jaria_portal::log_line!("internal: migration refused: {e}");
             let problem = Problem::new(status, "Migration failed").with_detail(e.to_string());
             let mut reply = Reply::json(status, &problem)?;
             reply.set_header("content-type", "application/problem+json");

@@ -78,7 +78,7 @@ pub async fn cases_where(
         &format!("SELECT {CASE_COLUMNS} FROM cases c JOIN organs g ON g.id = c.organ_id WHERE {condition}"),
         params,
     ).await?;
-    rows.rows.iter().map(case_from).collect()
+    rows.each(case_from)
 }
 
 /// One of a person's confirmed statuses in a case.
@@ -261,7 +261,7 @@ pub async fn recorded_statuses(
             &[int(case_id), text(iin)],
         )
         .await?;
-    rows.rows.iter().map(participation_from).collect()
+    rows.each(participation_from)
 }
 
 /// The statuses whose decisions a person receives, each with the IIN of its holder: their own
@@ -381,7 +381,7 @@ async fn confirmed_people(db: &Db, case_id: i64) -> Result<Vec<String>, ApiError
             &[int(case_id)],
         )
         .await?;
-    people.rows.iter().map(|row| col_text(row, 0)).collect()
+    people.each(|row| col_text(row, 0))
 }
 
 /// The people to whom a decision of this type, possibly concerning one person, is visible:

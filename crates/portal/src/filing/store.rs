@@ -144,7 +144,7 @@ pub async fn filings_where(
             params,
         )
         .await?;
-    rows.rows.iter().map(row_from).collect()
+    rows.each(row_from)
 }
 
 /// Who may read a filing: its filer and the person it was filed for; to anyone else it is 404.

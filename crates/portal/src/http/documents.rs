@@ -61,7 +61,7 @@ pub async fn store(db: &Db, bytes: &[u8], media_type: &str, now: &str) -> Result
     if let Some(limit) = storage_limit().await {
         let used = database_bytes(db).await?;
         if used.saturating_add(bytes.len() as u64) > limit {
-            eprintln!(
+            crate::log_line!(
                 "documents: refused a {} byte document: the database holds {used} of storage_limit_bytes {limit}",
                 bytes.len()
             );

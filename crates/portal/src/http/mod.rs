@@ -211,7 +211,7 @@ pub fn finish(
         Err(error) => {
             let id = context.map(crate::http::request::Context::id);
             if error.is_server_side() {
-                eprintln!("{component}: request {}: {error}", id.unwrap_or_default());
+                crate::log_line!("{component}: request {}: {error}", id.unwrap_or_default());
             }
             Reply::problem(&error, id)
         }

@@ -143,7 +143,7 @@ async fn client_policy() -> crate::http::client::Policy {
         .await
         .unwrap_or_default();
     crate::http::client::Policy::parse(&proxies, &header).unwrap_or_else(|e| {
-        eprintln!("client address rule ignored: {e}");
+        crate::log_line!("client address rule ignored: {e}");
         crate::http::client::Policy {
             trusted_proxies: Vec::new(),
             header: crate::http::client::ClientHeader::XForwardedFor,

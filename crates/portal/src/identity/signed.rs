@@ -144,7 +144,7 @@ pub async fn verify(
     {
         // The person still learns why their signature was refused; one uncounted refusal
         // only loosens the allowance by one.
-        eprintln!("signed: could not count a refused signature: {e}");
+        crate::log_line!("signed: could not count a refused signature: {e}");
     }
     checked
 }

@@ -578,7 +578,7 @@ async fn revocation_status(
             if failure.refuses(who) {
                 return Err(StatusRefusal::Unavailable(why.into()));
             }
-            eprintln!("sign-in allowed although {why} (revocation_check_failure)");
+            crate::log_line!("sign-in allowed although {why} (revocation_check_failure)");
             known = Revocation::Unknown;
         }
     }
@@ -615,7 +615,7 @@ async fn revocation_status(
             if failure.refuses(who) {
                 Err(StatusRefusal::Unavailable(why))
             } else {
-                eprintln!(
+                crate::log_line!(
                     "sign-in allowed although the OCSP check failed: {why} (revocation_check_failure)"
                 );
                 Ok(Revocation::Unknown)

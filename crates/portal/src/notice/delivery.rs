@@ -916,7 +916,7 @@ pub async fn list(db: &Db, state: &str, limit: i64) -> Result<Vec<serde_json::Va
         ),
         &[text(state)],
     ).await?;
-    rows.rows.iter().map(admin_view).collect()
+    rows.each(admin_view)
 }
 
 /// Why a message cannot be put back.

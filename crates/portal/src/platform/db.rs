@@ -326,7 +326,9 @@ impl Db {
                 && self.transaction_lost.replace(false)
             {
                 // The operator's to see: frequent, it means the database is overloaded.
-                eprintln!("sqlite: the database ended a transaction (attempt {attempt}): {e}");
+                crate::log_line!(
+                    "sqlite: the database ended a transaction (attempt {attempt}): {e}"
+                );
                 if attempt < TRANSACTION_ATTEMPTS {
                     attempt += 1;
                     continue;
@@ -453,7 +455,7 @@ impl Db {
             let outcome = work(self).await;
             let finished = self.finish(outcome).await;
             if finished.is_err() && self.transaction_lost.replace(false) {
-                eprintln!("sqlite: the database interrupted a read (attempt {attempt})");
+                crate::log_line!("sqlite: the database interrupted a read (attempt {attempt})");
                 if attempt < TRANSACTION_ATTEMPTS {
                     attempt += 1;
                     continue;
@@ -691,25 +693,13 @@ pub fn col_int(row: &RowResult, index: usize) -> Result<i64, ApiError> {
 #[cfg(test)]
 mod tests {
     /// Every `.rs` file below `dir`.
-    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
     /// A bound `LIMIT ?` (or `OFFSET ?`) is compiled again at every run ([`super::limit`]):
     /// none in the portal or a component.
     #[test]
     fn no_statement_binds_its_limit() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut files = Vec::new();
-        sources(&root.join("crates/portal/src"), &mut files);
-        sources(&root.join("components"), &mut files);
+        let mut files = crate::platform::sources(&root.join("crates/portal/src"));
+        files.extend(crate::platform::sources(&root.join("components")));
         assert!(
             files.len() > 50,
             "the sources were not found: {}",

@@ -44,7 +44,7 @@ impl Steps {
 
     fn note(&mut self, step: &str, outcome: Result<(), ApiError>) {
         if let Err(e) = outcome {
-            eprintln!("internal: tick step {step} failed: {e}");
+            crate::log_line!("internal: tick step {step} failed: {e}");
             self.errors
                 .push(serde_json::json!({ "step": step, "error": e.to_string() }));
         }
@@ -108,7 +108,7 @@ pub async fn run(db: &Db, actor: &Actor) -> Result<TickReport, ApiError> {
     // which `jaria audit verify --anchor ROW:HASH` shows a log cut back below it.
     let audit_head = audit::last_checkpoint(db).await?;
     if let Some((row, hash)) = &audit_head {
-        eprintln!("internal: audit head: checkpoint at row {row}, hash {hash}");
+        crate::log_line!("internal: audit head: checkpoint at row {row}, hash {hash}");
     }
     Ok(TickReport {
         reads_sealed: sealed,
@@ -164,7 +164,7 @@ async fn deliver(db: &Db, steps: &mut Steps) -> serde_json::Value {
         Ok(Some(webhook)) => webhook,
         Ok(None) => return serde_json::json!({ "state": "off" }),
         Err(e) => {
-            eprintln!("internal: delivery webhook misconfigured: {e}");
+            crate::log_line!("internal: delivery webhook misconfigured: {e}");
             return serde_json::json!({ "state": "misconfigured", "detail": e.to_string() });
         }
     };
