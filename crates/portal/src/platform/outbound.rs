@@ -61,8 +61,8 @@ impl Target {
     }
 }
 
-/// A POST to send: named fields, since several of them are alike (two byte limits and a
-/// timeout would be easy to swap as arguments).
+/// A POST to send, its parts named rather than six arguments in a row (the caller's literals
+/// say which is the content type and which the answer's limit).
 pub struct Post<'a> {
     pub target: &'a Target,
     pub content_type: &'a str,
