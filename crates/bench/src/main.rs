@@ -57,6 +57,9 @@ struct Options {
     routes: Vec<String>,
     /// Whether password sign-ins are also measured beside `me` (the guard skips it).
     mixed: bool,
+    /// `--reuse N`: `--max-instance-reuse-count N` for the runtime (1: a fresh instance per
+    /// request); the runtime's own default when absent.
+    reuse: Option<u32>,
 }
 
 impl Options {
@@ -153,6 +156,7 @@ impl Options {
                 .map(|r| r.split(',').map(|r| r.trim().to_owned()).collect())
                 .unwrap_or_default(),
             mixed: true,
+            reuse: flag(args, "--reuse").map(|n| n.parse()).transpose()?,
         })
     }
 }
@@ -516,6 +520,10 @@ fn run_scale(
         // The seeded filings are long overdue: the minute ticker would escalate them during the
         // measurements. Routes are measured on their own; the tick has `jaria-bench tick`.
         .env("JARIA_TICK_INTERVAL_SECS", "0");
+    let app = match opts.reuse {
+        Some(count) => app.runtime_flag("--max-instance-reuse-count", &count.to_string()),
+        None => app,
+    };
     let app = match runtime.runtime() {
         Runtime::Spin => spin_memory_settings()
             .into_iter()
@@ -906,12 +914,20 @@ fn render(
         "# Benchmarks\n\nWritten by `bench/run` (see `bench/README.md`); every figure below comes from one run.\n\n\
          - When: {}\n- Machine: {machine}\n- Load: `wrk`, {} connections, {} threads, {} s per route.\n\
          - Runtimes: {runtimes}, each with the same `spin.toml`, `.wasm` files (release) and state \
-         files, instances reused as Spin 4.1 reuses WASI 0.3 ones (up to 128 requests, 16 at once), \
+         files, {}, \
          and its own floor: the trivial `hello` component (WASI 0.3, like the routes) on the same runtime. \"÷ floor\" is a route's rate over its own runtime's floor.{}\n",
         now_text(),
         opts.connections,
         opts.threads,
         opts.duration_secs,
+        match opts.reuse {
+            None =>
+                "instances reused as Spin 4.1 reuses WASI 0.3 ones (up to 128 requests, 16 at once)"
+                    .to_owned(),
+            Some(1) => "a fresh instance per request (`--max-instance-reuse-count 1`)".to_owned(),
+            Some(n) =>
+                format!("an instance for at most {n} requests (`--max-instance-reuse-count {n}`)"),
+        },
         if opts.runtimes.iter().any(|t| t.runtime() == Runtime::Spin) {
             let settings: Vec<String> = spin_memory_settings()
                 .iter()
