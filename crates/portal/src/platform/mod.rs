@@ -1,6 +1,7 @@
 //! What every part stands on, and what talks to the runtime: the one error type and its
 //! problem documents, settings (Spin variables), the clock and randomness (WASI), the SQL
-//! database and its schema, the key-value store, outbound HTTP and the per-client limits.
+//! database and its schema, the key-value store, outbound HTTP, the per-client limits and the
+//! log lines on stderr.
 //! Nothing here knows of cases, filings or people.
 
 pub mod clock;
