@@ -5,8 +5,7 @@ use jaria_portal::case::authz;
 use jaria_portal::case::conduct;
 use jaria_portal::filing::{lifecycle, store};
 use jaria_portal::http::Reply;
-use jaria_portal::identity::auth::Desk;
-use jaria_portal::identity::auth::Principal;
+use jaria_portal::identity::auth::{Desk, Principal};
 use jaria_portal::platform::db::Db;
 use jaria_portal::{ApiError, platform::clock};
 

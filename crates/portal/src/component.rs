@@ -56,7 +56,7 @@ pub async fn serve(
     };
     let mut reply = finish(component, Some(&context), result);
     reply.set_header(crate::http::request::HEADER, context.id());
-    crate::platform::log::line(&context.log_line(component, method.as_str(), &path, reply.status));
+    crate::platform::log::line(context.log_line(component, method.as_str(), &path, reply.status));
     let response = crate::http::respond::respond(reply);
     crate::http::respond::settle().await;
     response

@@ -18,17 +18,34 @@ pub mod sql_fault;
 pub mod storage;
 mod text_enum;
 
-/// Every Rust source file below `dir`, for the checks that read the project's own code.
+/// The portal's and the components' Rust sources with their text, for the checks that read
+/// the project's own code (`build.rs` scripts, which run at build time, left out).
 #[cfg(test)]
-pub(crate) fn sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
+pub(crate) fn project_sources() -> Vec<(std::path::PathBuf, String)> {
+    fn below(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                below(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("build.rs") {
+                out.push(path);
+            }
         }
     }
-    out
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    below(&root.join("crates/portal/src"), &mut files);
+    below(&root.join("components"), &mut files);
+    assert!(
+        files.len() > 50,
+        "the sources were not found: {}",
+        root.display()
+    );
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            (file, text)
+        })
+        .collect()
 }
